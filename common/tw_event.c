@@ -1,0 +1,29 @@
+#include "tw_event.h"
+
+const char *tw_kind_name(tw_kind kind)
+{
+    switch (kind) {
+    case TW_KIND_SERVICE: return "service";
+    case TW_KIND_AGENT: return "agent";
+    case TW_KIND_HUMAN: return "human";
+    case TW_KIND_ROOT: return "root";
+    }
+    return "service";
+}
+
+const char *tw_class_name(uint32_t class_bit)
+{
+    switch (class_bit) {
+    case TW_CLASS_READ: return "read";
+    case TW_CLASS_WRITE: return "write";
+    case TW_CLASS_DESTRUCTIVE: return "destructive";
+    case TW_CLASS_PERMISSIONS: return "permissions";
+    case TW_CLASS_MODEL_TRAINING: return "model-training";
+    case TW_CLASS_TELEMETRY: return "telemetry";
+    case TW_CLASS_LOGGING_CONTROL: return "logging-control";
+    case TW_CLASS_GUARDRAIL: return "guardrail";
+    case TW_CLASS_CREDENTIAL: return "credential";
+    case TW_CLASS_PASSROLE: return "passrole";
+    default: return "?";
+    }
+}

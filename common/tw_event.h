@@ -1,0 +1,97 @@
+/* tw_event: one normalized CloudTrail / Bedrock event. Every string is a view into the batch
+ * that carries the event (or into the catalog, which lives for the whole run); a stage that
+ * keeps anything beyond the batch copies it. */
+#ifndef TW_EVENT_H
+#define TW_EVENT_H
+
+#include <stdint.h>
+
+#include "tw_str.h"
+
+/* Action classes (DESIGN §4). An action can hold several. */
+enum {
+    TW_CLASS_READ = 1u << 0,
+    TW_CLASS_WRITE = 1u << 1,
+    TW_CLASS_DESTRUCTIVE = 1u << 2,
+    TW_CLASS_PERMISSIONS = 1u << 3,
+    TW_CLASS_MODEL_TRAINING = 1u << 4,
+    TW_CLASS_TELEMETRY = 1u << 5,
+    TW_CLASS_LOGGING_CONTROL = 1u << 6,
+    TW_CLASS_GUARDRAIL = 1u << 7,
+    TW_CLASS_CREDENTIAL = 1u << 8,
+    TW_CLASS_PASSROLE = 1u << 9, /* iam:PassRole: privileged, but no other class */
+    TW_CLASS_COUNT_ = 10,
+};
+#define TW_CLASS_PRIVILEGED                                                                     \
+    (TW_CLASS_PERMISSIONS | TW_CLASS_MODEL_TRAINING | TW_CLASS_LOGGING_CONTROL |                \
+     TW_CLASS_GUARDRAIL | TW_CLASS_CREDENTIAL | TW_CLASS_PASSROLE)
+
+/* IAM access levels, from AWS's service authorization data. */
+enum {
+    TW_LEVEL_READ = 1u << 0,
+    TW_LEVEL_LIST = 1u << 1,
+    TW_LEVEL_WRITE = 1u << 2,
+    TW_LEVEL_PERMISSIONS = 1u << 3,
+    TW_LEVEL_TAGGING = 1u << 4,
+};
+
+/* Identity kinds (DESIGN §3). Order matters: a stronger marker seen once sticks. */
+typedef enum tw_kind {
+    TW_KIND_SERVICE = 0,
+    TW_KIND_AGENT = 1,
+    TW_KIND_HUMAN = 2,
+    TW_KIND_ROOT = 3,
+} tw_kind;
+
+const char *tw_kind_name(tw_kind kind);
+const char *tw_class_name(uint32_t class_bit);
+
+/* Event flags. */
+enum {
+    TW_EV_FAILED = 1u << 0,        /* errorCode present */
+    TW_EV_DENIED = 1u << 1,        /* errorCode is an authorization denial */
+    TW_EV_BEARER_TOKEN = 1u << 2,  /* additionalEventData.callWithBearerToken */
+    TW_EV_ACTION_KNOWN = 1u << 3,  /* action found in the catalog (else classed by verb) */
+    TW_EV_LATE = 1u << 4,          /* arrived more than --lateness behind the stream */
+    TW_EV_CONSOLE = 1u << 5,       /* session credentials from the console */
+    TW_EV_INVOCATION_LOG = 1u << 6 /* came from a Bedrock model invocation log record */
+};
+
+/* Where a record came from: orders ties, names the place in errors, and (Kafka) commits. */
+typedef struct tw_origin {
+    uint32_t input;  /* index of the input (file order) or partition */
+    uint32_t pad_;
+    uint64_t record; /* record index within the input, or Kafka offset */
+} tw_origin;
+
+typedef struct tw_event {
+    int64_t time_ms;       /* eventTime, UTC */
+    uint64_t identity_hash;/* shard key, hash of identity */
+    uint64_t seq;          /* position in the merged stream, set by the router */
+    tw_origin origin;
+    uint32_t action_id;    /* catalog index, or TW_ACTION_UNKNOWN */
+    uint32_t classes;      /* TW_CLASS_* */
+    uint16_t level;        /* TW_LEVEL_* */
+    uint8_t kind;          /* tw_kind */
+    uint8_t flags;         /* TW_EV_* */
+    tw_str identity;       /* the identity key (DESIGN §3) */
+    tw_str action;         /* "service:Name" */
+    tw_str event_id;
+    tw_str event_name;
+    tw_str event_source;
+    tw_str account;        /* recipientAccountId, else userIdentity.accountId */
+    tw_str region;
+    tw_str user_type;      /* userIdentity.type */
+    tw_str principal_arn;  /* userIdentity.arn as given (the session ARN for roles) */
+    tw_str session_name;
+    tw_str access_key;
+    tw_str source_ip;
+    tw_str user_agent;
+    tw_str error_code;
+    tw_str request_params; /* raw JSON text of requestParameters */
+    tw_str model_id;       /* Bedrock modelId, when present */
+} tw_event;
+
+#define TW_ACTION_UNKNOWN UINT32_MAX
+
+#endif

@@ -1,0 +1,51 @@
+/* tw_str: a length-delimited view into bytes owned elsewhere (a batch, the catalog, a rule).
+ * Views may hold any byte, NUL included; nothing here allocates. */
+#ifndef TW_STR_H
+#define TW_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct tw_str {
+    const char *p;
+    uint32_t len;
+} tw_str;
+
+#define TW_STR_LIT(s) ((tw_str){ (s), (uint32_t)(sizeof(s) - 1) })
+#define TW_STR_NULL ((tw_str){ NULL, 0 })
+
+static inline tw_str tw_str_c(const char *s)
+{
+    return (tw_str){ s, s ? (uint32_t)strlen(s) : 0 };
+}
+
+static inline bool tw_str_eq(tw_str a, tw_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+static inline bool tw_str_eq_c(tw_str a, const char *b)
+{
+    return tw_str_eq(a, tw_str_c(b));
+}
+
+static inline bool tw_str_starts(tw_str a, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return a.len >= n && memcmp(a.p, prefix, n) == 0;
+}
+
+static inline bool tw_str_ends(tw_str a, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return a.len >= n && memcmp(a.p + a.len - n, suffix, n) == 0;
+}
+
+/* Case-insensitive (ASCII) substring search; needle must be lower case. */
+bool tw_str_contains_ci(tw_str hay, const char *needle_lower);
+
+int tw_str_cmp(tw_str a, tw_str b);
+
+#endif

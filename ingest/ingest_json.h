@@ -1,0 +1,107 @@
+/* ingest_json: the C ABI of the one C++ file, a thin wrapper around simdjson On Demand.
+ *
+ * It parses one JSON document (a line, or a whole file body) and hands each CloudTrail record
+ * it holds to a callback as a tw_raw_record of string views. It knows the envelopes
+ * (DESIGN §6): a bare record, {"Records":[...]}, a top-level array of records, an EventBridge
+ * event ("detail-type" + "detail"), a CloudWatch Logs subscription batch ("logEvents", whose
+ * messages are records as JSON strings) and a Bedrock model invocation log record
+ * ("schemaType":"ModelInvocationLog"). Normalization (identity key, time, action) is C, in
+ * ingest_normalize. One tw_json per thread; it is not shared. */
+#ifndef INGEST_JSON_H
+#define INGEST_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tw_err.h"
+#include "tw_str.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bytes that must be readable (any value) after a document's end: simdjson reads ahead. */
+#define TW_JSON_PADDING 64
+
+typedef enum tw_raw_shape {
+    TW_RAW_CLOUDTRAIL = 0,    /* a CloudTrail record (possibly from inside an envelope) */
+    TW_RAW_INVOCATION_LOG = 1 /* a Bedrock model invocation log record */
+} tw_raw_shape;
+
+/* Fields that were present with a JSON type other than the one expected. */
+enum {
+    TW_RAW_BAD_EVENT_TIME = 1u << 0,
+    TW_RAW_BAD_EVENT_NAME = 1u << 1,
+    TW_RAW_BAD_EVENT_SOURCE = 1u << 2,
+    TW_RAW_BAD_USER_IDENTITY = 1u << 3,
+    TW_RAW_BAD_OTHER = 1u << 4,
+};
+
+/* Views are valid only during the callback (they point into the parser's buffers). */
+typedef struct tw_raw_record {
+    tw_raw_shape shape;
+    uint32_t bad_types;     /* TW_RAW_BAD_* */
+    uint32_t envelope;      /* 0 bare, 1 Records, 2 array, 3 EventBridge, 4 CloudWatch Logs */
+    uint64_t doc_offset;    /* byte offset of the record within the document */
+    uint64_t size;          /* bytes of the record's JSON text, when known (else 0) */
+    tw_str event_time;      /* eventTime; "@timestamp" when eventTime is missing */
+    tw_str event_source;
+    tw_str event_name;
+    tw_str event_type;      /* eventType, e.g. AwsApiCall, AwsCloudTrailInsight */
+    tw_str event_id;
+    tw_str aws_region;
+    tw_str recipient_account;
+    tw_str source_ip;
+    tw_str user_agent;
+    tw_str error_code;
+    tw_str session_from_console; /* top-level sessionCredentialFromConsole */
+    /* userIdentity */
+    tw_str ui_type;
+    tw_str ui_arn;
+    tw_str ui_principal_id;
+    tw_str ui_account_id;
+    tw_str ui_access_key_id;
+    tw_str ui_user_name;
+    tw_str ui_invoked_by;
+    tw_str issuer_type;     /* userIdentity.sessionContext.sessionIssuer.* */
+    tw_str issuer_arn;
+    tw_str issuer_user_name;
+    tw_str source_identity; /* userIdentity.sessionContext.sourceIdentity */
+    /* raw JSON text spans */
+    tw_str request_params;  /* requestParameters */
+    tw_str model_id;        /* requestParameters.modelId or the invocation log's modelId */
+    uint8_t bearer_token;   /* additionalEventData.callWithBearerToken is true */
+} tw_raw_record;
+
+/* A problem with a document: what, and where (byte offset within the document). */
+typedef struct tw_json_error {
+    const char *reason; /* counter-friendly: "not_json", "utf8", "depth", "not_object", ... */
+    char message[160];  /* human-readable */
+    uint64_t offset;
+} tw_json_error;
+
+typedef struct tw_json tw_json;
+
+/* Return non-zero from the callback to stop iterating the document. */
+typedef int (*tw_json_record_cb)(void *ud, const tw_raw_record *rec);
+
+tw_json *tw_json_new(void);
+void tw_json_destroy(tw_json *js); /* NULL-safe */
+
+/* Parses buf[0..len); buf must have TW_JSON_PADDING readable bytes after len (capacity).
+ * Records are passed to cb in document order. Returns TW_OK, or TW_ERR_PARSE with err filled
+ * (records passed before the error still count: they were already handed over). */
+tw_err tw_json_parse(tw_json *js, const char *buf, size_t len, size_t capacity,
+                     tw_json_record_cb cb, void *ud, tw_json_error *err);
+
+/* The bench floor (bench/floor_extract.c): the four fields the floor program pulls from a
+ * line, and nothing else. Returns 0 on success. */
+int tw_json_floor_extract(tw_json *js, const char *buf, size_t len, size_t capacity,
+                          tw_str *arn, tw_str *event_time, tw_str *event_source,
+                          tw_str *event_name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
