@@ -1,0 +1,701 @@
+/* ingest_json.cpp: the thin C-ABI wrapper around simdjson On Demand (see ingest_json.h).
+ *
+ * One forward pass over each object: keys are matched on their raw bytes (CloudTrail keys
+ * carry no escapes), values that the normalizer needs are taken as string views into the
+ * parser's buffers, everything else is skipped by simdjson without being materialized.
+ * The only C++ in trailwarden; everything it hands out is plain C. */
+#include "ingest_json.h"
+
+#include <cstdio>
+#include <cstring>
+#include <utility>
+#include <new>
+#include <string>
+
+#include <simdjson.h>
+
+/* This file is compiled twice (CMakeLists.txt): once for AVX2 machines (simdjson's haswell
+ * kernel) and once generic; ingest_json_dispatch.c picks one at run time. On Demand is
+ * compiled into the caller's translation unit, so the kernel follows the compiler flags. */
+#ifndef TW_JSON_VARIANT
+#define TW_JSON_VARIANT generic
+#endif
+#define TW_CAT2(a, b) a##_##b
+#define TW_CAT(a, b) TW_CAT2(a, b)
+#define TW_JSON_FN(name) TW_CAT(name, TW_JSON_VARIANT)
+
+using namespace simdjson;
+
+namespace {
+struct tw_json_state {
+    ondemand::parser parser; /* documents */
+    ondemand::parser inner;  /* CloudWatch Logs messages: records inside JSON strings */
+    std::string inner_buf;   /* padded copy of one message */
+};
+} // namespace
+
+namespace {
+
+enum key_id {
+    K_OTHER,
+    K_EVENT_TIME, K_TIMESTAMP_AT, K_EVENT_SOURCE, K_EVENT_NAME, K_EVENT_TYPE, K_EVENT_ID,
+    K_AWS_REGION, K_RECIPIENT, K_SOURCE_IP, K_USER_AGENT, K_ERROR_CODE, K_FROM_CONSOLE,
+    K_USER_IDENTITY, K_REQUEST_PARAMS, K_ADDITIONAL,
+    K_RECORDS, K_DETAIL, K_DETAIL_TYPE, K_LOG_EVENTS,
+    K_SCHEMA_TYPE, K_TIMESTAMP, K_ACCOUNT_ID, K_IDENTITY, K_REGION, K_REQUEST_ID,
+    K_OPERATION, K_MODEL_ID,
+};
+
+struct key_entry {
+    const char *name;
+    key_id id;
+};
+
+/* Top-level keys of records and envelopes. */
+const key_entry k_record_keys[] = {
+    { "eventTime", K_EVENT_TIME },
+    { "@timestamp", K_TIMESTAMP_AT },
+    { "eventSource", K_EVENT_SOURCE },
+    { "eventName", K_EVENT_NAME },
+    { "eventType", K_EVENT_TYPE },
+    { "eventID", K_EVENT_ID },
+    { "awsRegion", K_AWS_REGION },
+    { "recipientAccountId", K_RECIPIENT },
+    { "sourceIPAddress", K_SOURCE_IP },
+    { "userAgent", K_USER_AGENT },
+    { "errorCode", K_ERROR_CODE },
+    { "sessionCredentialFromConsole", K_FROM_CONSOLE },
+    { "userIdentity", K_USER_IDENTITY },
+    { "requestParameters", K_REQUEST_PARAMS },
+    { "additionalEventData", K_ADDITIONAL },
+    { "Records", K_RECORDS },
+    { "detail", K_DETAIL },
+    { "detail-type", K_DETAIL_TYPE },
+    { "logEvents", K_LOG_EVENTS },
+    { "schemaType", K_SCHEMA_TYPE },
+    { "timestamp", K_TIMESTAMP },
+    { "accountId", K_ACCOUNT_ID },
+    { "identity", K_IDENTITY },
+    { "region", K_REGION },
+    { "requestId", K_REQUEST_ID },
+    { "operation", K_OPERATION },
+    { "modelId", K_MODEL_ID },
+};
+
+/* Returns the key's length if it is a plain (escape-free) key, else -1. The raw pointer is
+ * just past the opening quote; the document is padded, so the scan stays in bounds. */
+inline int raw_key_len(const char *raw)
+{
+    int n = 0;
+    while (raw[n] != '"') {
+        if (raw[n] == '\\' || n > 64)
+            return -1;
+        n++;
+    }
+    return n;
+}
+
+template <size_t N>
+inline key_id match_key(const char *raw, const key_entry (&table)[N])
+{
+    int n = raw_key_len(raw);
+    if (n <= 0)
+        return K_OTHER;
+    for (const key_entry &k : table) {
+        /* compare lengths via the terminating quote: cheap and exact */
+        if (k.name[0] == raw[0] && std::strncmp(k.name, raw, (size_t)n) == 0 &&
+            k.name[n] == '\0')
+            return k.id;
+    }
+    return K_OTHER;
+}
+
+inline bool key_is(const char *raw, const char *name)
+{
+    size_t n = std::strlen(name);
+    return std::memcmp(raw, name, n) == 0 && raw[n] == '"';
+}
+
+inline tw_str view(std::string_view sv)
+{
+    return tw_str{ sv.data(), (uint32_t)sv.size() };
+}
+
+struct scan_ctx {
+    tw_json_state *js;
+    const char *base;    /* start of the outer document, for offsets */
+    tw_json_record_cb cb;
+    void *ud;
+    int stopped;
+};
+
+/* A string field; wrong types are flagged, null is "absent". */
+inline error_code take_string(ondemand::value v, tw_str *out, uint32_t *bad, uint32_t bad_bit)
+{
+    std::string_view sv;
+    error_code e = v.get_string().get(sv);
+    if (e == SUCCESS) {
+        *out = view(sv);
+        return SUCCESS;
+    }
+    if (e == INCORRECT_TYPE) {
+        bool is_null = false;
+        if (v.is_null().get(is_null) == SUCCESS && is_null)
+            return SUCCESS;
+        *bad |= bad_bit;
+        return SUCCESS;
+    }
+    return e;
+}
+
+error_code scan_session_issuer(ondemand::object obj, tw_raw_record *r)
+{
+    for (auto f : obj) {
+        ondemand::field field;
+        error_code e = std::move(f).get(field);
+        if (e)
+            return e;
+        const char *k = field.key().raw();
+        if (key_is(k, "arn"))
+            e = take_string(field.value(), &r->issuer_arn, &r->bad_types, TW_RAW_BAD_USER_IDENTITY);
+        else if (key_is(k, "type"))
+            e = take_string(field.value(), &r->issuer_type, &r->bad_types, TW_RAW_BAD_USER_IDENTITY);
+        else if (key_is(k, "userName"))
+            e = take_string(field.value(), &r->issuer_user_name, &r->bad_types,
+                            TW_RAW_BAD_USER_IDENTITY);
+        if (e)
+            return e;
+    }
+    return SUCCESS;
+}
+
+error_code scan_session_context(ondemand::object obj, tw_raw_record *r)
+{
+    for (auto f : obj) {
+        ondemand::field field;
+        error_code e = std::move(f).get(field);
+        if (e)
+            return e;
+        const char *k = field.key().raw();
+        if (key_is(k, "sessionIssuer")) {
+            ondemand::object sub;
+            e = field.value().get_object().get(sub);
+            if (e == INCORRECT_TYPE) {
+                r->bad_types |= TW_RAW_BAD_USER_IDENTITY;
+                continue;
+            }
+            if (!e)
+                e = scan_session_issuer(sub, r);
+        } else if (key_is(k, "sourceIdentity")) {
+            e = take_string(field.value(), &r->source_identity, &r->bad_types, TW_RAW_BAD_OTHER);
+        }
+        if (e)
+            return e;
+    }
+    return SUCCESS;
+}
+
+error_code scan_user_identity(ondemand::value v, tw_raw_record *r)
+{
+    ondemand::object obj;
+    error_code e = v.get_object().get(obj);
+    if (e == INCORRECT_TYPE) {
+        bool is_null = false;
+        if (!(v.is_null().get(is_null) == SUCCESS && is_null))
+            r->bad_types |= TW_RAW_BAD_USER_IDENTITY;
+        return SUCCESS;
+    }
+    if (e)
+        return e;
+    uint32_t *bad = &r->bad_types;
+    const uint32_t B = TW_RAW_BAD_USER_IDENTITY;
+    for (auto f : obj) {
+        ondemand::field field;
+        e = std::move(f).get(field);
+        if (e)
+            return e;
+        const char *k = field.key().raw();
+        switch (k[0]) {
+        case 't':
+            if (key_is(k, "type"))
+                e = take_string(field.value(), &r->ui_type, bad, B);
+            break;
+        case 'a':
+            if (key_is(k, "arn"))
+                e = take_string(field.value(), &r->ui_arn, bad, B);
+            else if (key_is(k, "accountId"))
+                e = take_string(field.value(), &r->ui_account_id, bad, B);
+            else if (key_is(k, "accessKeyId"))
+                e = take_string(field.value(), &r->ui_access_key_id, bad, B);
+            break;
+        case 'p':
+            if (key_is(k, "principalId"))
+                e = take_string(field.value(), &r->ui_principal_id, bad, B);
+            break;
+        case 'u':
+            if (key_is(k, "userName"))
+                e = take_string(field.value(), &r->ui_user_name, bad, B);
+            break;
+        case 'i':
+            if (key_is(k, "invokedBy"))
+                e = take_string(field.value(), &r->ui_invoked_by, bad, B);
+            break;
+        case 's':
+            if (key_is(k, "sessionContext")) {
+                ondemand::object sub;
+                e = field.value().get_object().get(sub);
+                if (e == INCORRECT_TYPE) {
+                    e = SUCCESS;
+                } else if (!e) {
+                    e = scan_session_context(sub, r);
+                }
+            }
+            break;
+        default:
+            break;
+        }
+        if (e)
+            return e;
+    }
+    return SUCCESS;
+}
+
+error_code scan_additional(ondemand::value v, tw_raw_record *r)
+{
+    ondemand::object obj;
+    error_code e = v.get_object().get(obj);
+    if (e == INCORRECT_TYPE)
+        return SUCCESS; /* sometimes a string or null: nothing we need */
+    if (e)
+        return e;
+    for (auto f : obj) {
+        ondemand::field field;
+        e = std::move(f).get(field);
+        if (e)
+            return e;
+        if (!key_is(field.key().raw(), "callWithBearerToken"))
+            continue;
+        bool b = false;
+        std::string_view sv;
+        ondemand::value fv = field.value();
+        if (fv.get_bool().get(b) == SUCCESS)
+            r->bearer_token = b;
+        else if (fv.get_string().get(sv) == SUCCESS)
+            r->bearer_token = (sv == "true");
+    }
+    return SUCCESS;
+}
+
+/* The Bedrock invocation log's identity: {"arn": "..."}. */
+error_code scan_invocation_identity(ondemand::value v, tw_raw_record *r)
+{
+    ondemand::object obj;
+    error_code e = v.get_object().get(obj);
+    if (e == INCORRECT_TYPE) {
+        r->bad_types |= TW_RAW_BAD_USER_IDENTITY;
+        return SUCCESS;
+    }
+    if (e)
+        return e;
+    for (auto f : obj) {
+        ondemand::field field;
+        e = std::move(f).get(field);
+        if (e)
+            return e;
+        if (key_is(field.key().raw(), "arn")) {
+            e = take_string(field.value(), &r->ui_arn, &r->bad_types, TW_RAW_BAD_USER_IDENTITY);
+            if (e)
+                return e;
+        }
+    }
+    return SUCCESS;
+}
+
+error_code scan_object(scan_ctx *ctx, ondemand::object obj, tw_raw_record *r, int level);
+
+error_code emit(scan_ctx *ctx, const tw_raw_record *r)
+{
+    if (!ctx->stopped && ctx->cb(ctx->ud, r))
+        ctx->stopped = 1;
+    return SUCCESS;
+}
+
+/* An element of "Records" or of a top-level array: a record, or an error for that record. */
+error_code scan_element(scan_ctx *ctx, ondemand::value v, uint32_t envelope, int level)
+{
+    ondemand::object obj;
+    error_code e = v.get_object().get(obj);
+    if (e == INCORRECT_TYPE) {
+        tw_raw_record r{};
+        r.envelope = envelope;
+        r.bad_types = TW_RAW_BAD_OTHER; /* not an object: the normalizer rejects it */
+        const char *loc = nullptr;
+        (void)loc;
+        return emit(ctx, &r);
+    }
+    if (e)
+        return e;
+    tw_raw_record r{};
+    r.envelope = envelope;
+    e = scan_object(ctx, obj, &r, level + 1);
+    if (e)
+        return e;
+    return SUCCESS;
+}
+
+error_code scan_records(scan_ctx *ctx, ondemand::value v, int level)
+{
+    ondemand::array arr;
+    error_code e = v.get_array().get(arr);
+    if (e)
+        return e; /* Records that is not an array: a document error */
+    for (auto elem : arr) {
+        ondemand::value ev;
+        e = std::move(elem).get(ev);
+        if (e)
+            return e;
+        e = scan_element(ctx, ev, 1, level);
+        if (e)
+            return e;
+        if (ctx->stopped)
+            break;
+    }
+    return SUCCESS;
+}
+
+/* A CloudWatch Logs message is a record serialized as a JSON string: parse it on its own. */
+error_code scan_log_message(scan_ctx *ctx, std::string_view msg)
+{
+    tw_json_state *js = ctx->js;
+    js->inner_buf.assign(msg.data(), msg.size());
+    js->inner_buf.append(SIMDJSON_PADDING, ' ');
+    ondemand::document doc;
+    error_code e = js->inner.iterate(js->inner_buf.data(), msg.size(), js->inner_buf.size()).get(doc);
+    tw_raw_record r{};
+    r.envelope = 4;
+    ondemand::object obj;
+    if (!e)
+        e = doc.get_object().get(obj);
+    if (!e)
+        e = scan_object(ctx, obj, &r, 9); /* level 9: no further envelopes inside */
+    if (e) {
+        tw_raw_record bad{};
+        bad.envelope = 4;
+        bad.bad_types = TW_RAW_BAD_OTHER;
+        emit(ctx, &bad);
+    }
+    return SUCCESS; /* a bad message is that record's problem, not the batch's */
+}
+
+error_code scan_log_events(scan_ctx *ctx, ondemand::value v)
+{
+    ondemand::array arr;
+    error_code e = v.get_array().get(arr);
+    if (e)
+        return e;
+    for (auto elem : arr) {
+        ondemand::object obj;
+        e = elem.get_object().get(obj);
+        if (e)
+            return e;
+        for (auto f : obj) {
+            ondemand::field field;
+            e = std::move(f).get(field);
+            if (e)
+                return e;
+            if (!key_is(field.key().raw(), "message"))
+                continue;
+            std::string_view msg;
+            e = field.value().get_string().get(msg);
+            if (e == INCORRECT_TYPE) {
+                tw_raw_record bad{};
+                bad.envelope = 4;
+                bad.bad_types = TW_RAW_BAD_OTHER;
+                emit(ctx, &bad);
+                continue;
+            }
+            if (e)
+                return e;
+            e = scan_log_message(ctx, msg);
+            if (e)
+                return e;
+        }
+        if (ctx->stopped)
+            break;
+    }
+    return SUCCESS;
+}
+
+/* One pass over an object's fields. level 0 is a document's top, where envelopes are
+ * recognised; a record found inside ("detail", "Records", "logEvents") is emitted from here. */
+error_code scan_object(scan_ctx *ctx, ondemand::object obj, tw_raw_record *r, int level)
+{
+    bool envelope_done = false, is_invocation_log = false, is_eventbridge = false;
+    tw_str timestamp_at{}, inv_time{}, inv_account{}, inv_region{}, inv_request_id{},
+        inv_operation{}, inv_model{};
+    uint32_t *bad = &r->bad_types;
+    const char *obj_start = nullptr; /* where the first key starts: the record's place */
+    for (auto f : obj) {
+        ondemand::field field;
+        error_code e = std::move(f).get(field);
+        if (e)
+            return e;
+        const char *raw_key = field.key().raw();
+        if (!obj_start)
+            obj_start = raw_key;
+        key_id id = match_key(raw_key, k_record_keys);
+        ondemand::value v = field.value();
+        switch (id) {
+        case K_OTHER: break;
+        case K_EVENT_TIME: e = take_string(v, &r->event_time, bad, TW_RAW_BAD_EVENT_TIME); break;
+        case K_TIMESTAMP_AT: e = take_string(v, &timestamp_at, bad, TW_RAW_BAD_OTHER); break;
+        case K_EVENT_SOURCE: e = take_string(v, &r->event_source, bad, TW_RAW_BAD_EVENT_SOURCE); break;
+        case K_EVENT_NAME: e = take_string(v, &r->event_name, bad, TW_RAW_BAD_EVENT_NAME); break;
+        case K_EVENT_TYPE: e = take_string(v, &r->event_type, bad, TW_RAW_BAD_OTHER); break;
+        case K_EVENT_ID: e = take_string(v, &r->event_id, bad, TW_RAW_BAD_OTHER); break;
+        case K_AWS_REGION: e = take_string(v, &r->aws_region, bad, TW_RAW_BAD_OTHER); break;
+        case K_RECIPIENT: e = take_string(v, &r->recipient_account, bad, TW_RAW_BAD_OTHER); break;
+        case K_SOURCE_IP: e = take_string(v, &r->source_ip, bad, TW_RAW_BAD_OTHER); break;
+        case K_USER_AGENT: e = take_string(v, &r->user_agent, bad, TW_RAW_BAD_OTHER); break;
+        case K_ERROR_CODE: e = take_string(v, &r->error_code, bad, TW_RAW_BAD_OTHER); break;
+        case K_FROM_CONSOLE: {
+            bool b;
+            if (v.get_bool().get(b) == SUCCESS)
+                r->session_from_console = b ? tw_str{ "true", 4 } : tw_str{ "false", 5 };
+            else
+                e = take_string(v, &r->session_from_console, bad, TW_RAW_BAD_OTHER);
+            break;
+        }
+        case K_USER_IDENTITY: e = scan_user_identity(v, r); break;
+        case K_REQUEST_PARAMS: {
+            ondemand::object sub;
+            e = v.get_object().get(sub);
+            if (e == INCORRECT_TYPE) {
+                e = SUCCESS; /* null, or a string in some exports */
+            } else if (!e) {
+                std::string_view sv;
+                e = sub.raw_json().get(sv);
+                if (!e)
+                    r->request_params = view(sv);
+            }
+            break;
+        }
+        case K_ADDITIONAL: e = scan_additional(v, r); break;
+        case K_RECORDS:
+            if (level == 0) {
+                e = scan_records(ctx, v, level);
+                envelope_done = true;
+            }
+            break;
+        case K_DETAIL_TYPE:
+            if (level == 0) {
+                std::string_view sv;
+                if (v.get_string().get(sv) == SUCCESS)
+                    is_eventbridge = true;
+            }
+            break;
+        case K_DETAIL:
+            if (level == 0) {
+                ondemand::object sub;
+                e = v.get_object().get(sub);
+                if (e == INCORRECT_TYPE) {
+                    e = SUCCESS;
+                } else if (!e) {
+                    tw_raw_record inner{};
+                    inner.envelope = 3;
+                    e = scan_object(ctx, sub, &inner, level + 1);
+                    envelope_done = true;
+                }
+            }
+            break;
+        case K_LOG_EVENTS:
+            if (level == 0) {
+                e = scan_log_events(ctx, v);
+                envelope_done = true;
+            }
+            break;
+        case K_SCHEMA_TYPE: {
+            std::string_view sv;
+            if (v.get_string().get(sv) == SUCCESS && sv == "ModelInvocationLog")
+                is_invocation_log = true;
+            break;
+        }
+        case K_TIMESTAMP: e = take_string(v, &inv_time, bad, TW_RAW_BAD_OTHER); break;
+        case K_ACCOUNT_ID: e = take_string(v, &inv_account, bad, TW_RAW_BAD_OTHER); break;
+        case K_IDENTITY: e = scan_invocation_identity(v, r); break;
+        case K_REGION: e = take_string(v, &inv_region, bad, TW_RAW_BAD_OTHER); break;
+        case K_REQUEST_ID: e = take_string(v, &inv_request_id, bad, TW_RAW_BAD_OTHER); break;
+        case K_OPERATION: e = take_string(v, &inv_operation, bad, TW_RAW_BAD_OTHER); break;
+        case K_MODEL_ID: e = take_string(v, &inv_model, bad, TW_RAW_BAD_OTHER); break;
+        }
+        if (e)
+            return e;
+        if (ctx->stopped)
+            return SUCCESS;
+    }
+    (void)is_eventbridge; /* the detail object is taken whatever its detail-type says */
+    if (envelope_done)
+        return SUCCESS;
+    if (obj_start && ctx->base)
+        r->doc_offset = (uint64_t)(obj_start - ctx->base);
+    if (is_invocation_log) {
+        r->shape = TW_RAW_INVOCATION_LOG;
+        r->event_time = inv_time;
+        r->event_source = tw_str{ "bedrock.amazonaws.com", 21 };
+        r->event_name = inv_operation;
+        r->event_id = inv_request_id;
+        r->aws_region = inv_region;
+        r->recipient_account = inv_account;
+        r->model_id = inv_model;
+    } else if (r->event_time.len == 0 && timestamp_at.len) {
+        r->event_time = timestamp_at;
+    }
+    return emit(ctx, r);
+}
+
+void fill_error(tw_json_error *err, error_code e, const char *base, const char *loc)
+{
+    if (!err)
+        return;
+    switch (e) {
+    case UTF8_ERROR: err->reason = "utf8"; break;
+    case DEPTH_ERROR: err->reason = "depth"; break;
+    case CAPACITY: err->reason = "too_large"; break;
+    case UNESCAPED_CHARS: err->reason = "control_char"; break;
+    case INCORRECT_TYPE: err->reason = "wrong_shape"; break;
+    default: err->reason = "not_json"; break;
+    }
+    std::snprintf(err->message, sizeof err->message, "%s", error_message(e));
+    err->offset = (loc && base && loc >= base) ? (uint64_t)(loc - base) : 0;
+}
+
+} // namespace
+
+extern "C" {
+
+void *TW_JSON_FN(tw_json_new)(void);
+void TW_JSON_FN(tw_json_destroy)(void *js);
+tw_err TW_JSON_FN(tw_json_parse)(void *vjs, const char *buf, size_t len, size_t capacity,
+                                 tw_json_record_cb cb, void *ud, tw_json_error *err);
+int TW_JSON_FN(tw_json_floor_extract)(void *vjs, const char *buf, size_t len, size_t capacity,
+                                      tw_str *arn, tw_str *event_time, tw_str *event_source,
+                                      tw_str *event_name);
+
+void *TW_JSON_FN(tw_json_new)(void)
+{
+    return new (std::nothrow) tw_json_state();
+}
+
+void TW_JSON_FN(tw_json_destroy)(void *js)
+{
+    delete static_cast<tw_json_state *>(js);
+}
+
+tw_err TW_JSON_FN(tw_json_parse)(void *vjs, const char *buf, size_t len, size_t capacity,
+                                 tw_json_record_cb cb, void *ud, tw_json_error *err)
+{
+    tw_json_state *js = static_cast<tw_json_state *>(vjs);
+    scan_ctx ctx{ js, buf, cb, ud, 0 };
+    ondemand::document doc;
+    error_code e = js->parser.iterate(buf, len, capacity).get(doc);
+    ondemand::json_type t{};
+    if (!e)
+        e = doc.type().get(t);
+    if (!e) {
+        if (t == ondemand::json_type::object) {
+            ondemand::object obj;
+            e = doc.get_object().get(obj);
+            tw_raw_record r{};
+            if (!e)
+                e = scan_object(&ctx, obj, &r, 0);
+        } else if (t == ondemand::json_type::array) {
+            ondemand::array arr;
+            e = doc.get_array().get(arr);
+            if (!e) {
+                for (auto elem : arr) {
+                    ondemand::value v;
+                    e = std::move(elem).get(v);
+                    if (!e)
+                        e = scan_element(&ctx, v, 2, 0);
+                    if (e || ctx.stopped)
+                        break;
+                }
+            }
+        } else {
+            if (err) {
+                err->reason = "not_object";
+                std::snprintf(err->message, sizeof err->message,
+                              "a JSON value that is neither an object nor an array");
+                err->offset = 0;
+            }
+            return TW_ERR_PARSE;
+        }
+    }
+    if (!e && !ctx.stopped) {
+        /* trailing content after the value ("{} x") */
+        const char *loc = nullptr;
+        if (doc.current_location().get(loc) == SUCCESS) {
+            fill_error(err, TAPE_ERROR, buf, loc);
+            if (err)
+                std::snprintf(err->message, sizeof err->message,
+                              "unexpected content after the JSON value");
+            return TW_ERR_PARSE;
+        }
+    }
+    if (e) {
+        const char *loc = nullptr;
+        if (doc.current_location().get(loc) != SUCCESS)
+            loc = nullptr;
+        fill_error(err, e, buf, loc);
+        return TW_ERR_PARSE;
+    }
+    return TW_OK;
+}
+
+int TW_JSON_FN(tw_json_floor_extract)(void *vjs, const char *buf, size_t len, size_t capacity,
+                                      tw_str *arn, tw_str *event_time, tw_str *event_source,
+                                      tw_str *event_name)
+{
+    tw_json_state *js = static_cast<tw_json_state *>(vjs);
+    ondemand::document doc;
+    ondemand::object obj;
+    if (js->parser.iterate(buf, len, capacity).get(doc) || doc.get_object().get(obj))
+        return -1;
+    for (auto f : obj) {
+        ondemand::field field;
+        if (std::move(f).get(field))
+            return -1;
+        const char *k = field.key().raw();
+        std::string_view sv;
+        if (key_is(k, "eventTime")) {
+            if (field.value().get_string().get(sv))
+                return -1;
+            *event_time = view(sv);
+        } else if (key_is(k, "eventSource")) {
+            if (field.value().get_string().get(sv))
+                return -1;
+            *event_source = view(sv);
+        } else if (key_is(k, "eventName")) {
+            if (field.value().get_string().get(sv))
+                return -1;
+            *event_name = view(sv);
+        } else if (key_is(k, "userIdentity")) {
+            ondemand::object ui;
+            if (field.value().get_object().get(ui))
+                return -1;
+            for (auto g : ui) {
+                ondemand::field uf;
+                if (std::move(g).get(uf))
+                    return -1;
+                if (key_is(uf.key().raw(), "arn")) {
+                    if (uf.value().get_string().get(sv))
+                        return -1;
+                    *arn = view(sv);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+} // extern "C"

@@ -1,0 +1,72 @@
+/* ingest_json_dispatch: picks the simdjson kernel once, by CPU (see ingest_json.cpp). */
+
+#include <stdlib.h>
+
+#include "ingest_json.h"
+
+#define TW_JSON_DECLARE(v)                                                                      \
+    void *tw_json_new_##v(void);                                                                \
+    void tw_json_destroy_##v(void *js);                                                         \
+    tw_err tw_json_parse_##v(void *js, const char *buf, size_t len, size_t capacity,            \
+                             tw_json_record_cb cb, void *ud, tw_json_error *err);              \
+    int tw_json_floor_extract_##v(void *js, const char *buf, size_t len, size_t capacity,       \
+                                  tw_str *arn, tw_str *event_time, tw_str *event_source,       \
+                                  tw_str *event_name);
+TW_JSON_DECLARE(haswell)
+TW_JSON_DECLARE(generic)
+
+/* A handle remembers its kernel, so the choice is made once per parser. */
+struct tw_json {
+    void *impl;
+    int haswell;
+};
+
+static int cpu_has_haswell(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+           __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("pclmul") &&
+           __builtin_cpu_supports("popcnt");
+}
+
+tw_json *tw_json_new(void)
+{
+    tw_json *js = malloc(sizeof *js);
+    if (!js)
+        return NULL;
+    js->haswell = cpu_has_haswell();
+    js->impl = js->haswell ? tw_json_new_haswell() : tw_json_new_generic();
+    if (!js->impl) {
+        free(js);
+        return NULL;
+    }
+    return js;
+}
+
+void tw_json_destroy(tw_json *js)
+{
+    if (!js)
+        return;
+    if (js->haswell)
+        tw_json_destroy_haswell(js->impl);
+    else
+        tw_json_destroy_generic(js->impl);
+    free(js);
+}
+
+tw_err tw_json_parse(tw_json *js, const char *buf, size_t len, size_t capacity,
+                     tw_json_record_cb cb, void *ud, tw_json_error *err)
+{
+    return js->haswell ? tw_json_parse_haswell(js->impl, buf, len, capacity, cb, ud, err)
+                       : tw_json_parse_generic(js->impl, buf, len, capacity, cb, ud, err);
+}
+
+int tw_json_floor_extract(tw_json *js, const char *buf, size_t len, size_t capacity,
+                          tw_str *arn, tw_str *event_time, tw_str *event_source,
+                          tw_str *event_name)
+{
+    return js->haswell ? tw_json_floor_extract_haswell(js->impl, buf, len, capacity, arn,
+                                                       event_time, event_source, event_name)
+                       : tw_json_floor_extract_generic(js->impl, buf, len, capacity, arn,
+                                                       event_time, event_source, event_name);
+}
