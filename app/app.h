@@ -1,0 +1,52 @@
+/* app: the command line and the wiring of threads, the only place that knows every module. */
+#ifndef APP_H
+#define APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <stdio.h>
+
+#include "output.h"
+
+#define TW_EXIT_OK 0
+#define TW_EXIT_INPUT 1  /* some input unreadable or corrupt; everything else processed */
+#define TW_EXIT_USAGE 2  /* usage or configuration error; nothing processed */
+
+typedef struct tw_app_conf {
+    const char **paths;
+    size_t n_paths;
+    const char **outputs;
+    size_t n_outputs;
+    const char **agent_patterns; /* lower-cased */
+    size_t n_agent_patterns;
+    tw_format format;
+    int threads;
+    int64_t lateness_ms;
+    uint64_t max_identities;
+    bool stats;
+    int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
+} tw_app_conf;
+
+/* Parses replay's options; prints usage errors itself. Returns TW_EXIT_OK to run, or the exit
+ * status to leave with (0 after --help/--version). */
+int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf);
+void tw_app_conf_free(tw_app_conf *conf);
+
+/* Runs the replay pipeline; returns the process exit status. */
+int tw_app_replay(const tw_app_conf *conf);
+
+/* Input discovery: expands files and directories, ordered as DESIGN §2 says. */
+typedef struct tw_input_list {
+    char **paths;
+    size_t n, cap;
+} tw_input_list;
+
+int tw_inputs_collect(const char *const *paths, size_t n_paths, tw_input_list *list,
+                      char *errstr, size_t errstr_size);
+void tw_inputs_free(tw_input_list *list);
+
+void tw_app_usage(FILE *out);
+
+#endif

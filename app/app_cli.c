@@ -1,0 +1,154 @@
+/* app_cli: replay's command line (DESIGN §6). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "tw_time.h"
+
+void tw_app_usage(FILE *out)
+{
+    fputs("usage: trailwarden replay [OPTIONS] PATH...   files or directories (recursed); '-' is stdin\n"
+          "       trailwarden gen [OPTIONS]              synthetic trails with injected scenarios\n"
+          "                                              (trailwarden gen --help)\n"
+          "\n"
+          "replay options:\n"
+          "  -o, --output SPEC         repeatable: 'stdout' (default), 'file:PATH'\n"
+          "  -f, --format ocsf|compact one JSON object a line (default ocsf)\n"
+          "      --lateness DUR        allowed event-time disorder (default 15m)\n"
+          "  -j, --threads N           parser and worker threads (default: number of CPUs)\n"
+          "      --max-identities N    cap on identities kept in memory (default 4000000);\n"
+          "                            beyond it the least recently seen are evicted\n"
+          "      --agent-pattern TEXT  repeatable: a user-agent or ARN substring that marks an\n"
+          "                            identity as an AI agent (case-insensitive)\n"
+          "      --stats               a summary on stderr at the end\n"
+          "  -q, --quiet               no progress line, no per-record problems (counts stay)\n"
+          "  -v, --verbose             every problem, not only the first 20 of each input\n"
+          "  -h, --help                this text\n"
+          "  -V, --version             the version\n"
+          "\n"
+          "DUR: 90s, 15m, 24h, 30d.  Exit status: 0 ran to the end; 1 some input was\n"
+          "unreadable or corrupt (everything else processed); 2 usage error, nothing processed.\n",
+          out);
+}
+
+static int push(const char ***v, size_t *n, const char *s)
+{
+    const char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    nv[(*n)++] = s;
+    *v = nv;
+    return 0;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "trailwarden: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\ntry 'trailwarden replay --help'\n");
+    return TW_EXIT_USAGE;
+}
+
+int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
+{
+    enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT };
+    static const struct option opts[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "format", required_argument, NULL, 'f' },
+        { "threads", required_argument, NULL, 'j' },
+        { "lateness", required_argument, NULL, OPT_LATENESS },
+        { "max-identities", required_argument, NULL, OPT_MAX_IDENT },
+        { "agent-pattern", required_argument, NULL, OPT_AGENT },
+        { "stats", no_argument, NULL, OPT_STATS },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(conf, 0, sizeof *conf);
+    conf->format = TW_FORMAT_OCSF;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    conf->threads = ncpu > 0 ? (int)ncpu : 1;
+    conf->lateness_ms = 15 * TW_MS_MINUTE;
+    conf->max_identities = 4000000;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:f:j:qvhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            if (push(&conf->outputs, &conf->n_outputs, optarg))
+                return usage_error("%s", "out of memory");
+            break;
+        case 'f':
+            if (!strcmp(optarg, "ocsf"))
+                conf->format = TW_FORMAT_OCSF;
+            else if (!strcmp(optarg, "compact"))
+                conf->format = TW_FORMAT_COMPACT;
+            else
+                return usage_error("unknown format '%s' (expected ocsf or compact)", optarg);
+            break;
+        case 'j': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 256)
+                return usage_error("-j needs a number of threads from 1 to 256, not '%s'", optarg);
+            conf->threads = (int)n;
+            break;
+        }
+        case OPT_LATENESS:
+            if (tw_time_parse_duration(optarg, &conf->lateness_ms) != TW_OK)
+                return usage_error("--lateness needs a duration like 90s, 15m, 24h, not '%s'",
+                                   optarg);
+            break;
+        case OPT_MAX_IDENT: {
+            char *end;
+            unsigned long long n = strtoull(optarg, &end, 10);
+            if (*end || n < 1 || optarg[0] == '-')
+                return usage_error("--max-identities needs a positive number, not '%s'", optarg);
+            conf->max_identities = n;
+            break;
+        }
+        case OPT_AGENT: {
+            char *lower = strdup(optarg);
+            if (!lower || !*lower)
+                return usage_error("--agent-pattern needs a non-empty text%s", "");
+            for (char *p = lower; *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
+                    *p = (char)(*p + 32);
+            if (push(&conf->agent_patterns, &conf->n_agent_patterns, lower)) {
+                free(lower);
+                return usage_error("%s", "out of memory");
+            }
+            break;
+        }
+        case OPT_STATS: conf->stats = true; break;
+        case 'q': conf->verbosity = -1; break;
+        case 'v': conf->verbosity = 1; break;
+        case 'h': tw_app_usage(stdout); return -1;
+        case 'V': printf("trailwarden %s\n", TW_VERSION); return -1;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    for (int i = optind; i < argc; i++)
+        if (push(&conf->paths, &conf->n_paths, argv[i]))
+            return usage_error("%s", "out of memory");
+    if (conf->n_paths == 0)
+        return usage_error("%s", "replay needs at least one PATH (a file, a directory, or - for stdin)");
+    return TW_EXIT_OK;
+}
+
+void tw_app_conf_free(tw_app_conf *conf)
+{
+    free(conf->paths);
+    free(conf->outputs);
+    for (size_t i = 0; i < conf->n_agent_patterns; i++)
+        free((char *)conf->agent_patterns[i]);
+    free(conf->agent_patterns);
+    memset(conf, 0, sizeof *conf);
+}

@@ -1,0 +1,127 @@
+/* app_pipeline: the threads of replay and what passes between them (DESIGN §1, §2).
+ *
+ *   reader ──chunks──► parser[0..P) ──batches──► router ──work──► worker[0..W) ──results──► output
+ *   (decompress,        (simdjson,               (reorder by      (identity state,        (findings in
+ *    split, in file      normalize)               event time,      detectors, encode)      stream order)
+ *    order)                                       shard by key)
+ *
+ * Chunks are dealt to parsers round-robin by sequence number and collected in the same order,
+ * so the merged stream is the same whatever P is. The router alone orders events (a bounded
+ * reorder heap of --lateness) and numbers them (seq); workers own disjoint identity shards;
+ * the output stage releases a finding once every worker has passed its seq, so output is
+ * byte-identical for any -j. Rings are bounded: a slow stage back-pressures the ones before. */
+#ifndef APP_PIPELINE_H
+#define APP_PIPELINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "detect.h"
+#include "ingest_batch.h"
+#include "ingest_catalog.h"
+#include "ingest_normalize.h"
+#include "ingest_parse.h"
+#include "state.h"
+#include "tw_buf.h"
+#include "tw_ring.h"
+
+#define TW_WORK_BATCH 1024 /* events per router→worker batch */
+
+/* router → worker: copies of the events of one shard, in stream order. */
+typedef struct tw_work {
+    tw_event *ev;
+    uint32_t n, cap;
+    tw_arena arena;
+    uint64_t upto_seq;     /* every event with seq < upto_seq has been routed */
+    int64_t watermark_ms;  /* newest event time routed so far */
+    bool final;
+} tw_work;
+
+/* worker → output: the findings raised by one work batch, encoded. */
+typedef struct tw_found {
+    uint64_t seq;          /* of the triggering event */
+    uint32_t detector;
+    uint32_t off, len;     /* into text */
+} tw_found;
+
+typedef struct tw_result {
+    tw_found *found;
+    uint32_t n, cap;
+    tw_buf text;
+    uint64_t upto_seq;
+    bool final;
+} tw_result;
+
+typedef struct tw_worker_stats {
+    uint64_t events;
+    uint64_t state_failures; /* identities that could not be stored (out of memory) */
+    uint64_t findings[256];  /* by detector index */
+    tw_state_stats state;
+    size_t record_size;
+} tw_worker_stats;
+
+typedef struct tw_router_stats {
+    uint64_t late;
+    uint64_t max_held;       /* largest reorder buffer */
+    uint64_t routed;
+    uint64_t copy_failures;
+    tw_batch_counts ingest;
+    uint64_t inputs;
+    uint64_t inputs_with_problems;
+    uint64_t problems_shown;
+    uint64_t problems;
+} tw_router_stats;
+
+typedef struct tw_pipeline tw_pipeline;
+
+typedef struct tw_worker {
+    tw_pipeline *pl;
+    int index;
+    tw_state *state;
+    tw_result *res;          /* being filled */
+    uint64_t cur_seq;
+    tw_worker_stats stats;
+} tw_worker;
+
+struct tw_pipeline {
+    const tw_app_conf *conf;
+    tw_input_list inputs;
+    int n_parsers, n_workers;
+    tw_catalog *catalog;
+    tw_normalize_conf norm;
+    tw_engine *engine;
+    tw_encode_opts encode;
+    tw_ring **chunk_rings;   /* reader → parser i */
+    tw_ring **batch_rings;   /* parser i → router */
+    tw_ring **work_rings;    /* router → worker i */
+    tw_ring **spare_rings;   /* worker i → router: emptied work batches, for reuse */
+    tw_ring **result_rings;  /* worker i → output */
+    tw_notify out_notify;
+    tw_worker *workers;
+    tw_router_stats router;
+    atomic_uint_fast64_t progress_inputs;
+    atomic_uint_fast64_t progress_events;
+    atomic_bool failed;      /* a fatal error: stages stop */
+};
+
+void *tw_reader_main(void *arg);
+void *tw_parser_main(void *arg);   /* arg: tw_parser_arg */
+void *tw_router_main(void *arg);
+void *tw_worker_main(void *arg);   /* arg: tw_worker */
+
+typedef struct tw_parser_arg {
+    tw_pipeline *pl;
+    int index;
+} tw_parser_arg;
+
+/* Stops every stage (fatal error). */
+void tw_pipeline_abort(tw_pipeline *pl);
+
+tw_work *tw_work_new(void);
+void tw_work_destroy(tw_work *work);
+tw_result *tw_result_new(void);
+void tw_result_destroy(tw_result *res);
+
+#endif

@@ -1,0 +1,414 @@
+/* app_replay: `trailwarden replay`: builds the pipeline, runs the output stage on the main
+ * thread (findings in stream order to every sink), prints --stats, and picks the exit
+ * status. */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app_pipeline.h"
+#include "detect_params.h"
+
+typedef struct pending {
+    uint64_t seq;
+    uint32_t detector;
+    char *text;
+    uint32_t len;
+} pending;
+
+typedef struct output_stage {
+    tw_pipeline *pl;
+    tw_sink *sinks;
+    size_t n_sinks;
+    pending *v;
+    size_t n, cap;
+    uint64_t *progress;
+    bool *done;
+    uint64_t written;
+    bool sink_failed;
+} output_stage;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_pending(const void *a, const void *b)
+{
+    const pending *x = a, *y = b;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
+    return x->detector < y->detector ? -1 : x->detector > y->detector;
+}
+
+static bool keep_result(output_stage *os, int w, tw_result *res)
+{
+    for (uint32_t i = 0; i < res->n; i++) {
+        if (os->n == os->cap) {
+            size_t cap = os->cap ? os->cap * 2 : 64;
+            pending *v = realloc(os->v, cap * sizeof *v);
+            if (!v)
+                return false;
+            os->v = v;
+            os->cap = cap;
+        }
+        const tw_found *f = &res->found[i];
+        char *text = malloc(f->len);
+        if (!text)
+            return false;
+        memcpy(text, res->text.p + f->off, f->len);
+        os->v[os->n++] = (pending){ f->seq, f->detector, text, f->len };
+    }
+    os->progress[w] = res->upto_seq;
+    if (res->final)
+        os->done[w] = true;
+    return true;
+}
+
+/* Writes, in (seq, detector) order, every pending finding below every worker's progress. */
+static void release_findings(output_stage *os, bool all)
+{
+    uint64_t limit = UINT64_MAX;
+    if (!all)
+        for (int w = 0; w < os->pl->n_workers; w++)
+            if (!os->done[w] && os->progress[w] < limit)
+                limit = os->progress[w];
+    if (!os->n)
+        return;
+    qsort(os->v, os->n, sizeof *os->v, cmp_pending);
+    size_t k = 0;
+    for (; k < os->n && os->v[k].seq < limit; k++) {
+        for (size_t s = 0; s < os->n_sinks && !os->sink_failed; s++) {
+            tw_sink_rc rc;
+            do
+                rc = tw_sink_write(&os->sinks[s], os->v[k].text, os->v[k].len);
+            while (rc == TW_SINK_RETRY);
+            if (rc != TW_SINK_OK) {
+                fprintf(stderr, "trailwarden: output %s failed; stopping\n", os->sinks[s].spec);
+                os->sink_failed = true;
+            }
+        }
+        free(os->v[k].text);
+        os->written++;
+    }
+    memmove(os->v, os->v + k, (os->n - k) * sizeof *os->v);
+    os->n -= k;
+}
+
+static void show_progress(tw_pipeline *pl, double started, bool final)
+{
+    uint64_t inputs = atomic_load(&pl->progress_inputs);
+    uint64_t events = atomic_load(&pl->progress_events);
+    double dt = now_s() - started;
+    if (final) {
+        fputs("\r\033[K", stderr);
+        return;
+    }
+    fprintf(stderr, "\r\033[Ktrailwarden: inputs %" PRIu64 "/%zu  events %" PRIu64 "  %.0f events/s",
+            inputs, pl->inputs.n, events, dt > 0 ? (double)events / dt : 0.0);
+    fflush(stderr);
+}
+
+static bool run_output(output_stage *os, double started)
+{
+    tw_pipeline *pl = os->pl;
+    bool progress = pl->conf->verbosity >= 0 && isatty(STDERR_FILENO);
+    double next_progress = started + 0.5;
+    for (;;) {
+        uint64_t seen = tw_notify_count(&pl->out_notify);
+        bool got = false, all_done = true;
+        for (int w = 0; w < pl->n_workers; w++) {
+            void *item;
+            tw_err err;
+            while ((err = tw_ring_try_pop(pl->result_rings[w], &item)) == TW_OK) {
+                got = true;
+                bool ok = keep_result(os, w, item);
+                tw_result_destroy(item);
+                if (!ok) {
+                    fprintf(stderr, "trailwarden: out of memory holding findings\n");
+                    return false;
+                }
+            }
+            if (err == TW_ERR_EOF)
+                os->done[w] = true;
+            if (!os->done[w])
+                all_done = false;
+        }
+        release_findings(os, all_done);
+        if (os->sink_failed)
+            return false;
+        if (all_done || atomic_load(&pl->failed))
+            break;
+        if (progress && now_s() >= next_progress) {
+            show_progress(pl, started, false);
+            next_progress = now_s() + 0.5;
+        }
+        if (!got)
+            tw_notify_wait(&pl->out_notify, seen, 250);
+    }
+    if (progress)
+        show_progress(pl, started, true);
+    return !atomic_load(&pl->failed);
+}
+
+static void print_stats(tw_pipeline *pl, double wall)
+{
+    const tw_router_stats *r = &pl->router;
+    const tw_batch_counts *c = &r->ingest;
+    FILE *o = stderr;
+    uint64_t rejected = 0;
+    for (int i = 0; i < TW_REJ_COUNT_; i++)
+        rejected += c->rejected[i];
+    tw_state_stats st = { 0 };
+    uint64_t failures = 0;
+    size_t record_size = 0;
+    for (int w = 0; w < pl->n_workers; w++) {
+        const tw_worker_stats *ws = &pl->workers[w].stats;
+        st.live += ws->state.live;
+        st.peak_live += ws->state.peak_live;
+        st.created += ws->state.created;
+        st.expired += ws->state.expired;
+        st.evicted += ws->state.evicted;
+        st.reset_idle += ws->state.reset_idle;
+        st.bytes += ws->state.bytes;
+        failures += ws->state_failures;
+        record_size = ws->record_size;
+    }
+    fprintf(o, "trailwarden stats\n");
+    fprintf(o, "  ingest.inputs                %" PRIu64 "\n", r->inputs);
+    fprintf(o, "  ingest.inputs_with_problems  %" PRIu64 "\n", r->inputs_with_problems);
+    fprintf(o, "  ingest.bytes                 %" PRIu64 "\n", c->bytes);
+    fprintf(o, "  ingest.records               %" PRIu64 "\n", c->records);
+    fprintf(o, "  ingest.events                %" PRIu64 "\n", c->events);
+    fprintf(o, "  ingest.skipped               %" PRIu64 "\n", c->skipped);
+    fprintf(o, "  ingest.rejected              %" PRIu64 "\n", rejected);
+    for (int i = 0; i < TW_REJ_COUNT_; i++)
+        if (c->rejected[i])
+            fprintf(o, "  ingest.rejected.%-12s %" PRIu64 "\n", tw_reject_name((tw_reject)i),
+                    c->rejected[i]);
+    fprintf(o, "  ingest.late                  %" PRIu64 "\n", r->late);
+    fprintf(o, "  ingest.reorder_peak          %" PRIu64 "\n", r->max_held);
+    fprintf(o, "  catalog.unknown_actions      %" PRIu64 "\n", c->unknown_actions);
+    fprintf(o, "  state.identities.live        %" PRIu64 "\n", st.live);
+    fprintf(o, "  state.identities.peak        %" PRIu64 "\n", st.peak_live);
+    fprintf(o, "  state.identities.created     %" PRIu64 "\n", st.created);
+    fprintf(o, "  state.expired                %" PRIu64 "\n", st.expired);
+    fprintf(o, "  state.evicted                %" PRIu64 "\n", st.evicted);
+    fprintf(o, "  state.restarted_after_idle   %" PRIu64 "\n", st.reset_idle);
+    if (failures)
+        fprintf(o, "  state.store_failures         %" PRIu64 "\n", failures);
+    fprintf(o, "  state.bytes                  %" PRIu64 "\n", st.bytes);
+    fprintf(o, "  state.record_bytes           %zu\n", record_size);
+    for (uint32_t d = 0; d < tw_engine_count(pl->engine); d++) {
+        uint64_t n = 0;
+        for (int w = 0; w < pl->n_workers; w++)
+            n += pl->workers[w].stats.findings[d];
+        fprintf(o, "  findings.%-28s %" PRIu64 "\n", tw_engine_detector(pl->engine, d)->ops->meta->id, n);
+    }
+    fprintf(o, "  threads.parsers              %d\n", pl->n_parsers);
+    fprintf(o, "  threads.workers              %d\n", pl->n_workers);
+    fprintf(o, "  wall_seconds                 %.3f\n", wall);
+    fprintf(o, "  events_per_second            %.0f\n", wall > 0 ? (double)c->events / wall : 0.0);
+    fprintf(o, "  mb_per_second                %.1f\n",
+            wall > 0 ? (double)c->bytes / wall / 1e6 : 0.0);
+}
+
+static void destroy_chunk(void *p) { tw_chunk_destroy(p); }
+static void destroy_batch(void *p) { tw_batch_destroy(p); }
+static void destroy_work(void *p) { tw_work_destroy(p); }
+static void destroy_result(void *p) { tw_result_destroy(p); }
+
+static tw_ring **rings_new(int n, size_t cap, tw_notify *nt)
+{
+    tw_ring **v = calloc((size_t)n, sizeof *v);
+    if (!v)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        if (!(v[i] = tw_ring_new(cap, nt)))
+            return v; /* caller checks each */
+    return v;
+}
+
+static void rings_free(tw_ring **v, int n, void (*destroy)(void *))
+{
+    if (!v)
+        return;
+    for (int i = 0; i < n; i++) {
+        tw_ring_drain(v[i], destroy);
+        tw_ring_destroy(v[i]);
+    }
+    free(v);
+}
+
+static bool rings_ok(tw_ring **v, int n)
+{
+    if (!v)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (!v[i])
+            return false;
+    return true;
+}
+
+int tw_app_replay(const tw_app_conf *conf)
+{
+    int rc = TW_EXIT_USAGE;
+    double started = now_s();
+    char errstr[256];
+    tw_pipeline pl;
+    memset(&pl, 0, sizeof pl);
+    pl.conf = conf;
+    pl.n_parsers = conf->threads;
+    pl.n_workers = conf->threads;
+    pl.encode.format = conf->format;
+    tw_notify_init(&pl.out_notify);
+    output_stage os = { 0 };
+    os.pl = &pl;
+    pthread_t reader, router, *parsers = NULL, *workers = NULL;
+    tw_parser_arg *pargs = NULL;
+    int started_parsers = 0, started_workers = 0;
+    bool reader_started = false, router_started = false;
+
+    /* configuration: everything that can fail before any input is read (exit 2) */
+    size_t n_out = conf->n_outputs ? conf->n_outputs : 1;
+    os.sinks = calloc(n_out, sizeof *os.sinks);
+    if (!os.sinks)
+        goto out;
+    for (size_t i = 0; i < n_out; i++) {
+        const char *spec = conf->n_outputs ? conf->outputs[i] : "stdout";
+        if (tw_sink_open(spec, &os.sinks[i], errstr, sizeof errstr) != TW_OK) {
+            fprintf(stderr, "trailwarden: output %s: %s\n", spec, errstr);
+            goto out;
+        }
+        os.n_sinks++;
+    }
+    if (tw_catalog_new(&pl.catalog, errstr, sizeof errstr) != TW_OK) {
+        fprintf(stderr, "trailwarden: action catalog: %s\n", errstr);
+        goto out;
+    }
+    pl.norm.catalog = pl.catalog;
+    pl.norm.agent_patterns = conf->agent_patterns;
+    pl.norm.n_agent_patterns = conf->n_agent_patterns;
+    pl.engine = tw_engine_new();
+    if (!pl.engine ||
+        tw_engine_add(pl.engine, &tw_detect_read_to_destructive, &tw_read_destructive_defaults) ||
+        tw_engine_add(pl.engine, &tw_detect_training_telemetry, &tw_training_telemetry_defaults) ||
+        tw_engine_compile(pl.engine)) {
+        fprintf(stderr, "trailwarden: cannot build the detection engine\n");
+        goto out;
+    }
+    if (tw_inputs_collect(conf->paths, conf->n_paths, &pl.inputs, errstr, sizeof errstr)) {
+        fprintf(stderr, "trailwarden: %s\n", errstr);
+        goto out;
+    }
+
+    rc = TW_EXIT_INPUT;
+    pl.chunk_rings = rings_new(pl.n_parsers, 4, NULL);
+    pl.batch_rings = rings_new(pl.n_parsers, 4, NULL);
+    pl.work_rings = rings_new(pl.n_workers, 8, NULL);
+    pl.spare_rings = rings_new(pl.n_workers, 8 + 4, NULL);
+    pl.result_rings = rings_new(pl.n_workers, 64, &pl.out_notify);
+    pl.workers = calloc((size_t)pl.n_workers, sizeof *pl.workers);
+    parsers = calloc((size_t)pl.n_parsers, sizeof *parsers);
+    workers = calloc((size_t)pl.n_workers, sizeof *workers);
+    pargs = calloc((size_t)pl.n_parsers, sizeof *pargs);
+    os.progress = calloc((size_t)pl.n_workers, sizeof *os.progress);
+    os.done = calloc((size_t)pl.n_workers, sizeof *os.done);
+    if (!rings_ok(pl.chunk_rings, pl.n_parsers) || !rings_ok(pl.batch_rings, pl.n_parsers) ||
+        !rings_ok(pl.work_rings, pl.n_workers) || !rings_ok(pl.spare_rings, pl.n_workers) ||
+        !rings_ok(pl.result_rings, pl.n_workers) || !pl.workers || !parsers || !workers ||
+        !pargs || !os.progress || !os.done) {
+        fprintf(stderr, "trailwarden: out of memory\n");
+        goto out;
+    }
+    tw_state_conf sc = {
+        .max_identities = (conf->max_identities + (uint64_t)pl.n_workers - 1) / (uint64_t)pl.n_workers,
+        .idle_ms = tw_engine_horizon(pl.engine),
+        .expire_margin_ms = conf->lateness_ms,
+        .slot_bytes = tw_engine_state_bytes(pl.engine),
+    };
+    for (int w = 0; w < pl.n_workers; w++) {
+        pl.workers[w].pl = &pl;
+        pl.workers[w].index = w;
+        sc.seed = (uint64_t)w + 1;
+        pl.workers[w].state = tw_state_new(&sc, errstr, sizeof errstr);
+        if (!pl.workers[w].state) {
+            fprintf(stderr, "trailwarden: %s\n", errstr);
+            goto out;
+        }
+    }
+
+    for (; started_workers < pl.n_workers; started_workers++)
+        if (pthread_create(&workers[started_workers], NULL, tw_worker_main,
+                           &pl.workers[started_workers]))
+            break;
+    if (!pthread_create(&router, NULL, tw_router_main, &pl))
+        router_started = true;
+    for (; started_parsers < pl.n_parsers; started_parsers++) {
+        pargs[started_parsers] = (tw_parser_arg){ &pl, started_parsers };
+        if (pthread_create(&parsers[started_parsers], NULL, tw_parser_main, &pargs[started_parsers]))
+            break;
+    }
+    if (!pthread_create(&reader, NULL, tw_reader_main, &pl))
+        reader_started = true;
+    if (!reader_started || !router_started || started_parsers < pl.n_parsers ||
+        started_workers < pl.n_workers) {
+        fprintf(stderr, "trailwarden: cannot start threads\n");
+        tw_pipeline_abort(&pl);
+    } else {
+        if (!run_output(&os, started))
+            tw_pipeline_abort(&pl);
+    }
+
+    if (reader_started)
+        pthread_join(reader, NULL);
+    for (int i = 0; i < started_parsers; i++)
+        pthread_join(parsers[i], NULL);
+    if (router_started)
+        pthread_join(router, NULL);
+    for (int i = 0; i < started_workers; i++)
+        pthread_join(workers[i], NULL);
+
+    for (size_t s = 0; s < os.n_sinks && !os.sink_failed; s++)
+        if (tw_sink_flush(&os.sinks[s]) != TW_SINK_OK) {
+            fprintf(stderr, "trailwarden: output %s: flush failed\n", os.sinks[s].spec);
+            os.sink_failed = true;
+        }
+    if (conf->stats)
+        print_stats(&pl, now_s() - started);
+    if (atomic_load(&pl.failed) || os.sink_failed)
+        rc = TW_EXIT_INPUT;
+    else
+        rc = pl.router.problems ? TW_EXIT_INPUT : TW_EXIT_OK;
+
+out:
+    rings_free(pl.chunk_rings, pl.n_parsers, destroy_chunk);
+    rings_free(pl.batch_rings, pl.n_parsers, destroy_batch);
+    rings_free(pl.work_rings, pl.n_workers, destroy_work);
+    rings_free(pl.spare_rings, pl.n_workers, destroy_work);
+    rings_free(pl.result_rings, pl.n_workers, destroy_result);
+    for (int w = 0; pl.workers && w < pl.n_workers; w++)
+        tw_state_destroy(pl.workers[w].state);
+    free(pl.workers);
+    free(parsers);
+    free(workers);
+    free(pargs);
+    for (size_t i = 0; i < os.n; i++)
+        free(os.v[i].text);
+    free(os.v);
+    free(os.progress);
+    free(os.done);
+    for (size_t s = 0; s < os.n_sinks; s++)
+        tw_sink_close(&os.sinks[s]);
+    free(os.sinks);
+    tw_inputs_free(&pl.inputs);
+    tw_engine_destroy(pl.engine);
+    tw_catalog_destroy(pl.catalog);
+    tw_notify_destroy(&pl.out_notify);
+    return rc;
+}

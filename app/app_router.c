@@ -1,0 +1,271 @@
+/* app_router: merges the parsed batches in input order, restores event-time order within
+ * --lateness (a min-heap keyed by eventTime, then eventID, then arrival), numbers the events,
+ * and deals each to the worker that owns its identity. It also reports the problems found
+ * upstream, in input order, so stderr reads the same for any -j. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_pipeline.h"
+#include "tw_hash.h"
+
+#define PROBLEMS_PER_INPUT 20
+
+typedef struct held {
+    int64_t time_ms;
+    uint64_t id_hash;   /* eventID: ties in time break the same way whatever the file layout */
+    uint64_t arrival;
+    tw_event *ev;
+    tw_batch *batch;
+} held;
+
+typedef struct router {
+    tw_pipeline *pl;
+    held *heap;
+    size_t n, cap;
+    uint64_t arrival;
+    uint64_t next_seq;
+    int64_t max_seen;   /* newest event time arrived */
+    int64_t max_routed; /* newest event time routed */
+    bool any_seen;
+    tw_work **cur;      /* per worker, being filled */
+    uint32_t cur_input; /* problems of the current input, for the per-input limit */
+    uint64_t cur_input_problems;
+    bool cur_input_had_problem;
+} router;
+
+static bool held_less(const held *a, const held *b)
+{
+    if (a->time_ms != b->time_ms)
+        return a->time_ms < b->time_ms;
+    if (a->id_hash != b->id_hash)
+        return a->id_hash < b->id_hash;
+    return a->arrival < b->arrival;
+}
+
+static bool heap_push(router *rt, held h)
+{
+    if (rt->n == rt->cap) {
+        size_t cap = rt->cap ? rt->cap * 2 : 4096;
+        held *v = realloc(rt->heap, cap * sizeof *v);
+        if (!v)
+            return false;
+        rt->heap = v;
+        rt->cap = cap;
+    }
+    size_t i = rt->n++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!held_less(&h, &rt->heap[parent]))
+            break;
+        rt->heap[i] = rt->heap[parent];
+        i = parent;
+    }
+    rt->heap[i] = h;
+    return true;
+}
+
+static held heap_pop(router *rt)
+{
+    held top = rt->heap[0];
+    held last = rt->heap[--rt->n];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        const held *best = &last;
+        if (l < rt->n && held_less(&rt->heap[l], best)) {
+            m = l;
+            best = &rt->heap[l];
+        }
+        if (r < rt->n && held_less(&rt->heap[r], best))
+            m = r;
+        if (m == i)
+            break;
+        rt->heap[i] = rt->heap[m];
+        i = m;
+    }
+    if (rt->n)
+        rt->heap[i] = last;
+    return top;
+}
+
+static tw_work *take_work(router *rt, int w)
+{
+    void *item;
+    if (tw_ring_try_pop(rt->pl->spare_rings[w], &item) == TW_OK)
+        return item;
+    return tw_work_new();
+}
+
+/* Hands every worker its batch (empty ones carry the progress marks), so the output stage
+ * can release findings up to upto_seq. */
+static bool flush_all(router *rt, bool final)
+{
+    tw_pipeline *pl = rt->pl;
+    for (int w = 0; w < pl->n_workers; w++) {
+        tw_work *work = rt->cur[w];
+        work->upto_seq = rt->next_seq;
+        work->watermark_ms = rt->max_routed;
+        work->final = final;
+        rt->cur[w] = NULL;
+        if (!tw_ring_push(pl->work_rings[w], work)) {
+            tw_work_destroy(work);
+            return false;
+        }
+        if (!final) {
+            rt->cur[w] = take_work(rt, w);
+            if (!rt->cur[w]) {
+                fprintf(stderr, "trailwarden: out of memory routing events\n");
+                return false;
+            }
+        }
+    }
+    atomic_store(&pl->progress_events, rt->next_seq);
+    return true;
+}
+
+static bool route(router *rt, held h)
+{
+    tw_pipeline *pl = rt->pl;
+    int w = (int)(h.ev->identity_hash % (uint64_t)pl->n_workers);
+    tw_work *work = rt->cur[w];
+    tw_event *dst = &work->ev[work->n];
+    if (tw_event_copy(dst, h.ev, &work->arena) != 0) {
+        pl->router.copy_failures++;
+    } else {
+        dst->seq = rt->next_seq++;
+        work->n++;
+    }
+    if (h.time_ms > rt->max_routed)
+        rt->max_routed = h.time_ms;
+    pl->router.routed++;
+    if (--h.batch->refs == 0)
+        tw_batch_destroy(h.batch);
+    if (work->n == work->cap)
+        return flush_all(rt, false);
+    return true;
+}
+
+/* Routes every held event at or before limit. */
+static bool release(router *rt, int64_t limit)
+{
+    while (rt->n && rt->heap[0].time_ms <= limit)
+        if (!route(rt, heap_pop(rt)))
+            return false;
+    return true;
+}
+
+static void report_problems(router *rt, const tw_batch *batch)
+{
+    tw_pipeline *pl = rt->pl;
+    if (batch->input != rt->cur_input) {
+        rt->cur_input = batch->input;
+        rt->cur_input_problems = 0;
+        rt->cur_input_had_problem = false;
+    }
+    const char *path = pl->inputs.paths[batch->input];
+    for (uint32_t i = 0; i < batch->problems.n; i++) {
+        const tw_problem *pr = &batch->problems.v[i];
+        pl->router.problems++;
+        if (!rt->cur_input_had_problem) {
+            rt->cur_input_had_problem = true;
+            pl->router.inputs_with_problems++;
+        }
+        rt->cur_input_problems++;
+        bool show = pl->conf->verbosity > 0 ||
+                    (pl->conf->verbosity == 0 && rt->cur_input_problems <= PROBLEMS_PER_INPUT);
+        if (show) {
+            fprintf(stderr, "trailwarden: %s: %s [%s]\n", strcmp(path, "-") ? path : "(stdin)",
+                    pr->text ? pr->text : "(out of memory)", tw_reject_name(pr->reason));
+            pl->router.problems_shown++;
+        }
+    }
+    if (batch->last_of_input && pl->conf->verbosity == 0 &&
+        rt->cur_input_problems > PROBLEMS_PER_INPUT)
+        fprintf(stderr, "trailwarden: %s: %llu more problems not shown (-v shows all)\n",
+                strcmp(path, "-") ? path : "(stdin)",
+                (unsigned long long)(rt->cur_input_problems - PROBLEMS_PER_INPUT));
+}
+
+static void add_counts(tw_batch_counts *to, const tw_batch_counts *from)
+{
+    to->records += from->records;
+    to->events += from->events;
+    to->skipped += from->skipped;
+    to->unknown_actions += from->unknown_actions;
+    to->bytes += from->bytes;
+    for (int i = 0; i < TW_REJ_COUNT_; i++)
+        to->rejected[i] += from->rejected[i];
+}
+
+void *tw_router_main(void *arg)
+{
+    tw_pipeline *pl = arg;
+    router rt = { 0 };
+    rt.pl = pl;
+    rt.cur_input = UINT32_MAX;
+    rt.max_routed = INT64_MIN;
+    bool ok = true;
+    rt.cur = calloc((size_t)pl->n_workers, sizeof *rt.cur);
+    if (!rt.cur)
+        ok = false;
+    for (int w = 0; ok && w < pl->n_workers; w++)
+        if (!(rt.cur[w] = tw_work_new()))
+            ok = false;
+    int64_t lateness = pl->conf->lateness_ms;
+    for (uint64_t s = 0; ok; s++) {
+        tw_batch *batch = tw_ring_pop(pl->batch_rings[s % (uint64_t)pl->n_parsers]);
+        if (!batch)
+            break;
+        report_problems(&rt, batch);
+        add_counts(&pl->router.ingest, &batch->counts);
+        if (batch->last_of_input) {
+            pl->router.inputs++;
+            atomic_store(&pl->progress_inputs, pl->router.inputs);
+        }
+        if (batch->n == 0) {
+            tw_batch_destroy(batch);
+            continue;
+        }
+        batch->refs = batch->n;
+        for (uint32_t i = 0; i < batch->n && ok; i++) {
+            tw_event *ev = &batch->ev[i];
+            if (rt.any_seen && ev->time_ms < rt.max_seen - lateness) {
+                ev->flags |= TW_EV_LATE;
+                pl->router.late++;
+            }
+            if (!rt.any_seen || ev->time_ms > rt.max_seen)
+                rt.max_seen = ev->time_ms;
+            rt.any_seen = true;
+            held h = { ev->time_ms, tw_hash64(ev->event_id.p, ev->event_id.len, 0), rt.arrival++,
+                       ev, batch };
+            if (!heap_push(&rt, h)) {
+                fprintf(stderr, "trailwarden: out of memory ordering events\n");
+                ok = false;
+            }
+        }
+        if (rt.n > pl->router.max_held)
+            pl->router.max_held = rt.n;
+        if (ok)
+            ok = release(&rt, rt.max_seen - lateness);
+    }
+    if (ok)
+        ok = release(&rt, INT64_MAX);
+    if (ok)
+        ok = flush_all(&rt, true);
+    if (!ok) {
+        if (!atomic_load(&pl->failed))
+            tw_pipeline_abort(pl);
+        /* release what is still held */
+        while (rt.n) {
+            held h = heap_pop(&rt);
+            if (--h.batch->refs == 0)
+                tw_batch_destroy(h.batch);
+        }
+        for (int w = 0; rt.cur && w < pl->n_workers; w++)
+            tw_work_destroy(rt.cur[w]);
+    }
+    free(rt.cur);
+    free(rt.heap);
+    return NULL;
+}

@@ -1,0 +1,217 @@
+/* app_stages: the reader, parser and worker threads of the pipeline (app_pipeline.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_pipeline.h"
+#include "ingest_split.h"
+
+void tw_pipeline_abort(tw_pipeline *pl)
+{
+    atomic_store(&pl->failed, true);
+    for (int i = 0; i < pl->n_parsers; i++) {
+        tw_ring_abort(pl->chunk_rings[i]);
+        tw_ring_abort(pl->batch_rings[i]);
+    }
+    for (int i = 0; i < pl->n_workers; i++) {
+        tw_ring_abort(pl->work_rings[i]);
+        tw_ring_abort(pl->spare_rings[i]);
+        tw_ring_abort(pl->result_rings[i]);
+    }
+}
+
+tw_work *tw_work_new(void)
+{
+    tw_work *work = calloc(1, sizeof *work);
+    if (!work)
+        return NULL;
+    work->cap = TW_WORK_BATCH;
+    work->ev = malloc(work->cap * sizeof *work->ev);
+    if (!work->ev) {
+        free(work);
+        return NULL;
+    }
+    tw_arena_init(&work->arena, 256 * 1024);
+    return work;
+}
+
+void tw_work_destroy(tw_work *work)
+{
+    if (!work)
+        return;
+    tw_arena_free(&work->arena);
+    free(work->ev);
+    free(work);
+}
+
+tw_result *tw_result_new(void)
+{
+    tw_result *res = calloc(1, sizeof *res);
+    if (res)
+        tw_buf_init(&res->text);
+    return res;
+}
+
+void tw_result_destroy(tw_result *res)
+{
+    if (!res)
+        return;
+    tw_buf_free(&res->text);
+    free(res->found);
+    free(res);
+}
+
+/* ---- reader: inputs in order, decompressed and cut into chunks ---- */
+
+typedef struct reader_ctx {
+    tw_pipeline *pl;
+} reader_ctx;
+
+static bool reader_emit(void *ud, tw_chunk *chunk)
+{
+    tw_pipeline *pl = ud;
+    if (!tw_ring_push(pl->chunk_rings[chunk->seq % (uint64_t)pl->n_parsers], chunk)) {
+        tw_chunk_destroy(chunk);
+        return false;
+    }
+    return true;
+}
+
+void *tw_reader_main(void *arg)
+{
+    tw_pipeline *pl = arg;
+    uint64_t seq = 0;
+    for (size_t i = 0; i < pl->inputs.n && !atomic_load(&pl->failed); i++) {
+        tw_err err = tw_split_input(pl->inputs.paths[i], (uint32_t)i, NULL, &seq, reader_emit, pl);
+        if (err == TW_ERR_NOMEM) {
+            fprintf(stderr, "trailwarden: out of memory reading %s\n", pl->inputs.paths[i]);
+            tw_pipeline_abort(pl);
+            break;
+        }
+        if (err)
+            break; /* stopped */
+    }
+    for (int i = 0; i < pl->n_parsers; i++)
+        tw_ring_close(pl->chunk_rings[i]);
+    return NULL;
+}
+
+/* ---- parsers: chunks into batches of normalized events ---- */
+
+void *tw_parser_main(void *arg)
+{
+    tw_parser_arg *pa = arg;
+    tw_pipeline *pl = pa->pl;
+    tw_parser *ps = tw_parser_new(&pl->norm);
+    if (!ps) {
+        fprintf(stderr, "trailwarden: out of memory starting a parser\n");
+        tw_pipeline_abort(pl);
+        return NULL;
+    }
+    tw_chunk *chunk;
+    while ((chunk = tw_ring_pop(pl->chunk_rings[pa->index])) != NULL) {
+        tw_batch *batch = tw_batch_new(1024);
+        if (!batch) {
+            tw_chunk_destroy(chunk);
+            fprintf(stderr, "trailwarden: out of memory parsing\n");
+            tw_pipeline_abort(pl);
+            break;
+        }
+        tw_parser_run(ps, chunk, batch);
+        tw_chunk_destroy(chunk);
+        if (!tw_ring_push(pl->batch_rings[pa->index], batch)) {
+            tw_batch_destroy(batch);
+            break;
+        }
+    }
+    tw_ring_close(pl->batch_rings[pa->index]);
+    tw_parser_destroy(ps);
+    return NULL;
+}
+
+/* ---- workers: identity state, detectors, encoding ---- */
+
+static void worker_emit(void *ud, const tw_finding *f, uint32_t detector)
+{
+    tw_worker *wk = ud;
+    tw_result *res = wk->res;
+    if (res->n == res->cap) {
+        uint32_t cap = res->cap ? res->cap * 2 : 8;
+        tw_found *found = realloc(res->found, cap * sizeof *found);
+        if (!found) {
+            fprintf(stderr, "trailwarden: out of memory keeping a finding\n");
+            tw_pipeline_abort(wk->pl);
+            return;
+        }
+        res->found = found;
+        res->cap = cap;
+    }
+    size_t off = res->text.len;
+    tw_finding_encode(&wk->pl->encode, f, &res->text);
+    if (res->text.failed) {
+        fprintf(stderr, "trailwarden: out of memory encoding a finding\n");
+        tw_pipeline_abort(wk->pl);
+        return;
+    }
+    res->found[res->n++] = (tw_found){ wk->cur_seq, detector, (uint32_t)off,
+                                       (uint32_t)(res->text.len - off) };
+    if (detector < 256)
+        wk->stats.findings[detector]++;
+}
+
+void *tw_worker_main(void *arg)
+{
+    tw_worker *wk = arg;
+    tw_pipeline *pl = wk->pl;
+    const tw_emit emit = { worker_emit, wk };
+    tw_work *work;
+    while ((work = tw_ring_pop(pl->work_rings[wk->index])) != NULL) {
+        wk->res = tw_result_new();
+        if (!wk->res) {
+            tw_work_destroy(work);
+            tw_pipeline_abort(pl);
+            break;
+        }
+        for (uint32_t i = 0; i < work->n; i++) {
+            const tw_event *ev = &work->ev[i];
+            bool created;
+            tw_ident *ident =
+                tw_state_get(wk->state, ev->identity_hash, ev->identity, ev->time_ms, &created);
+            if (!ident) {
+                wk->stats.state_failures++;
+                continue;
+            }
+            if (ev->kind > ident->kind)
+                ident->kind = ev->kind;
+            wk->cur_seq = ev->seq;
+            tw_engine_run(pl->engine, ident, ev, &emit);
+        }
+        wk->stats.events += work->n;
+        /* incremental expiry, budgeted by the work just done */
+        tw_state_expire(wk->state, work->watermark_ms, work->n * 2 + 64);
+        tw_result *res = wk->res;
+        wk->res = NULL;
+        res->upto_seq = work->upto_seq;
+        res->final = work->final;
+        bool final = work->final;
+        if (!tw_ring_push(pl->result_rings[wk->index], res)) {
+            tw_result_destroy(res);
+            tw_work_destroy(work);
+            break;
+        }
+        if (final) {
+            tw_work_destroy(work);
+            break;
+        }
+        work->n = 0;
+        tw_arena_reset(&work->arena);
+        if (!tw_ring_push(pl->spare_rings[wk->index], work)) {
+            tw_work_destroy(work);
+            break;
+        }
+    }
+    tw_state_get_stats(wk->state, &wk->stats.state);
+    wk->stats.record_size = tw_state_record_size(wk->state);
+    tw_ring_close(pl->result_rings[wk->index]);
+    return NULL;
+}

@@ -1,0 +1,66 @@
+/* detect: the detection engine. Detectors are compiled once into an immutable engine (their
+ * per-identity state laid out in the identity record, candidate lists by action class); each
+ * worker runs the shared engine over its own shard's identities.
+ *
+ * A detector is a struct of callbacks and a state size: the shipped detections here are
+ * written this way so that the rule language (Sigma and its correlations) drives the same
+ * interface. */
+#ifndef DETECT_H
+#define DETECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state.h"
+#include "tw_event.h"
+#include "tw_finding.h"
+
+typedef struct tw_detector tw_detector;
+
+/* Where a detector sends findings: the worker's encoder. */
+typedef struct tw_emit {
+    void (*fn)(void *ud, const tw_finding *finding, uint32_t detector_index);
+    void *ud;
+} tw_emit;
+
+typedef struct tw_detector_ops {
+    const tw_rule_meta *meta;
+    uint32_t state_bytes;   /* per identity, zeroed when the identity is created */
+    uint32_t (*state_size)(const void *params); /* instead of state_bytes when it varies */
+    uint32_t interest;      /* TW_CLASS_* the detector looks at; 0: every event */
+    int64_t horizon_ms;     /* how long state stays meaningful after an identity's last event */
+    /* Called for each event of interest, in stream order for that identity. */
+    void (*on_event)(const tw_detector *det, void *state, const tw_ident *ident,
+                     const tw_event *ev, const tw_emit *emit);
+} tw_detector_ops;
+
+struct tw_detector {
+    const tw_detector_ops *ops;
+    uint32_t index;         /* position in the engine: orders findings of one event */
+    uint32_t offset;        /* of its state within the identity's slots */
+    const void *params;     /* per-detector parameters (thresholds, windows) */
+};
+
+typedef struct tw_engine tw_engine;
+
+/* The shipped detections (DESIGN §5). */
+extern const tw_detector_ops tw_detect_read_to_destructive;
+extern const tw_detector_ops tw_detect_training_telemetry;
+
+tw_engine *tw_engine_new(void);
+/* Adds a detector; params must outlive the engine. */
+tw_err tw_engine_add(tw_engine *eng, const tw_detector_ops *ops, const void *params);
+/* Lays out state and builds candidate lists. No adds after this. */
+tw_err tw_engine_compile(tw_engine *eng);
+void tw_engine_destroy(tw_engine *eng); /* NULL-safe */
+
+uint32_t tw_engine_state_bytes(const tw_engine *eng);
+int64_t tw_engine_horizon(const tw_engine *eng);
+uint32_t tw_engine_count(const tw_engine *eng);
+const tw_detector *tw_engine_detector(const tw_engine *eng, uint32_t index);
+
+/* Runs every candidate detector on one event of an identity. */
+void tw_engine_run(const tw_engine *eng, tw_ident *ident, const tw_event *ev,
+                   const tw_emit *emit);
+
+#endif

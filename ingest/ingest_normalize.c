@@ -1,0 +1,334 @@
+#include "ingest_normalize.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tw_hash.h"
+#include "tw_time.h"
+
+/* ARN fields: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE */
+typedef struct arn_parts {
+    tw_str partition, service, account, resource;
+} arn_parts;
+
+static bool split_arn(tw_str arn, arn_parts *out)
+{
+    if (!tw_str_starts(arn, "arn:"))
+        return false;
+    tw_str f[6];
+    const char *p = arn.p, *end = arn.p + arn.len;
+    for (int i = 0; i < 5; i++) {
+        const char *c = memchr(p, ':', (size_t)(end - p));
+        if (!c)
+            return false;
+        f[i] = (tw_str){ p, (uint32_t)(c - p) };
+        p = c + 1;
+    }
+    f[5] = (tw_str){ p, (uint32_t)(end - p) };
+    out->partition = f[1];
+    out->service = f[2];
+    out->account = f[4];
+    out->resource = f[5];
+    return true;
+}
+
+/* The last path segment of "role/path/to/NAME" after the type prefix. */
+static tw_str last_segment(tw_str s)
+{
+    for (uint32_t i = s.len; i > 0; i--)
+        if (s.p[i - 1] == '/')
+            return (tw_str){ s.p + i, s.len - i };
+    return s;
+}
+
+static size_t write_key(char *out, size_t size, tw_str partition, tw_str account,
+                        const char *type, tw_str name)
+{
+    int n = snprintf(out, size, "arn:%.*s:iam::%.*s:%s%.*s", (int)partition.len, partition.p,
+                     (int)account.len, account.p, type, (int)name.len, name.p);
+    if (n < 0)
+        return 0;
+    return (size_t)n < size ? (size_t)n : size - 1;
+}
+
+static size_t copy_key(char *out, size_t size, tw_str s)
+{
+    size_t n = s.len < size - 1 ? s.len : size - 1;
+    memcpy(out, s.p, n);
+    out[n] = '\0';
+    return n;
+}
+
+size_t tw_identity_key(const tw_raw_record *raw, char *out, size_t size)
+{
+    arn_parts a;
+    /* the session issuer names the role whose permissions were used */
+    if (raw->issuer_arn.len && split_arn(raw->issuer_arn, &a) && tw_str_eq_c(a.service, "iam")) {
+        if (tw_str_starts(a.resource, "role/"))
+            return write_key(out, size, a.partition, a.account, "role/",
+                             last_segment((tw_str){ a.resource.p + 5, a.resource.len - 5 }));
+        if (tw_str_starts(a.resource, "user/"))
+            return write_key(out, size, a.partition, a.account, "user/",
+                             last_segment((tw_str){ a.resource.p + 5, a.resource.len - 5 }));
+        if (tw_str_eq_c(a.resource, "root"))
+            return write_key(out, size, a.partition, a.account, "root", TW_STR_LIT(""));
+    }
+    if (tw_str_eq_c(raw->ui_type, "Root")) {
+        tw_str account = raw->ui_account_id;
+        tw_str partition = TW_STR_LIT("aws");
+        if (raw->ui_arn.len && split_arn(raw->ui_arn, &a)) {
+            partition = a.partition;
+            if (!account.len)
+                account = a.account;
+        }
+        if (!account.len)
+            account = raw->recipient_account;
+        return write_key(out, size, partition, account, "root", TW_STR_LIT(""));
+    }
+    if (raw->ui_arn.len && split_arn(raw->ui_arn, &a)) {
+        if (tw_str_eq_c(a.service, "sts") && tw_str_starts(a.resource, "assumed-role/")) {
+            tw_str rest = { a.resource.p + 13, a.resource.len - 13 };
+            const char *slash = memchr(rest.p, '/', rest.len);
+            tw_str role = slash ? (tw_str){ rest.p, (uint32_t)(slash - rest.p) } : rest;
+            return write_key(out, size, a.partition, a.account, "role/", role);
+        }
+        if (tw_str_eq_c(a.service, "iam") && tw_str_starts(a.resource, "user/"))
+            return write_key(out, size, a.partition, a.account, "user/",
+                             last_segment((tw_str){ a.resource.p + 5, a.resource.len - 5 }));
+        if (tw_str_eq_c(a.service, "iam") && tw_str_starts(a.resource, "role/"))
+            return write_key(out, size, a.partition, a.account, "role/",
+                             last_segment((tw_str){ a.resource.p + 5, a.resource.len - 5 }));
+        return copy_key(out, size, raw->ui_arn);
+    }
+    if (tw_str_eq_c(raw->ui_type, "IAMUser") && raw->ui_user_name.len) {
+        tw_str account = raw->ui_account_id.len ? raw->ui_account_id : raw->recipient_account;
+        if (account.len)
+            return write_key(out, size, TW_STR_LIT("aws"), account, "user/", raw->ui_user_name);
+    }
+    if (raw->ui_arn.len)
+        return copy_key(out, size, raw->ui_arn);
+    if (raw->ui_invoked_by.len)
+        return copy_key(out, size, raw->ui_invoked_by);
+    if (raw->ui_principal_id.len)
+        return copy_key(out, size, raw->ui_principal_id);
+    if (raw->ui_type.len)
+        return copy_key(out, size, raw->ui_type); /* e.g. "AWSService" with nothing else */
+    return copy_key(out, size, TW_STR_LIT("unknown"));
+}
+
+/* Agent frameworks and MCP clients, as they name themselves in user agents. */
+static const char *const k_agent_markers[] = {
+    "strands-agents", "strands-agent", "langchain", "langgraph", "bedrock-agentcore",
+    "agentcore", "openai-agents", "crewai", "autogen", "llama-index", "llamaindex",
+    "modelcontextprotocol", "mcp-client", "mcp-server", "semantic-kernel", "pydantic-ai",
+};
+
+static bool is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* "mcp" as a word of its own ("mcp/1.0", "awslabs.mcp", "aws-mcp"): too short for a plain
+ * substring test. */
+static bool has_mcp_token(tw_str ua)
+{
+    for (uint32_t i = 0; i + 3 <= ua.len; i++) {
+        char a = ua.p[i] | 32, b = ua.p[i + 1] | 32, c = ua.p[i + 2] | 32;
+        if (a != 'm' || b != 'c' || c != 'p')
+            continue;
+        bool left = i == 0 || !is_alnum(ua.p[i - 1]);
+        bool right = i + 3 == ua.len || !is_alnum(ua.p[i + 3]);
+        if (left && right)
+            return true;
+    }
+    return false;
+}
+
+static tw_str role_name_of(const tw_raw_record *raw)
+{
+    if (raw->issuer_user_name.len)
+        return raw->issuer_user_name;
+    tw_str arn = raw->issuer_arn.len ? raw->issuer_arn : raw->ui_arn;
+    const char *p = arn.len ? memchr(arn.p, '/', arn.len) : NULL;
+    if (!p)
+        return TW_STR_NULL;
+    tw_str rest = { p + 1, (uint32_t)(arn.p + arn.len - p - 1) };
+    const char *q = memchr(rest.p, '/', rest.len);
+    return q ? (tw_str){ rest.p, (uint32_t)(q - rest.p) } : rest;
+}
+
+tw_kind tw_identity_kind(const tw_normalize_conf *conf, const tw_raw_record *raw)
+{
+    if (tw_str_eq_c(raw->ui_type, "Root"))
+        return TW_KIND_ROOT;
+    tw_str role = role_name_of(raw);
+    if (tw_str_eq_c(raw->session_from_console, "true") || tw_str_starts(role, "AWSReservedSSO_") ||
+        tw_str_eq_c(raw->ui_type, "IdentityCenterUser") || tw_str_eq_c(raw->ui_type, "SAMLUser") ||
+        (tw_str_eq_c(raw->event_source, "signin.amazonaws.com")))
+        return TW_KIND_HUMAN;
+    tw_str ua = raw->user_agent;
+    for (size_t i = 0; i < sizeof k_agent_markers / sizeof *k_agent_markers; i++)
+        if (tw_str_contains_ci(ua, k_agent_markers[i]))
+            return TW_KIND_AGENT;
+    if (has_mcp_token(ua))
+        return TW_KIND_AGENT;
+    if (tw_str_contains_ci(raw->ui_invoked_by, "agentcore") ||
+        tw_str_starts(role, "AmazonBedrockExecutionRoleForAgents_") ||
+        tw_str_contains_ci(raw->source_identity, "agentcore"))
+        return TW_KIND_AGENT;
+    for (size_t i = 0; conf && i < conf->n_agent_patterns; i++)
+        if (tw_str_contains_ci(ua, conf->agent_patterns[i]) ||
+            tw_str_contains_ci(raw->ui_arn, conf->agent_patterns[i]) ||
+            tw_str_contains_ci(raw->issuer_arn, conf->agent_patterns[i]))
+            return TW_KIND_AGENT;
+    return TW_KIND_SERVICE;
+}
+
+bool tw_error_is_denial(tw_str code)
+{
+    if (!code.len)
+        return false;
+    return tw_str_contains_ci(code, "accessdenied") || tw_str_contains_ci(code, "unauthorized") ||
+           tw_str_contains_ci(code, "notauthorized") || tw_str_contains_ci(code, "forbidden") ||
+           tw_str_contains_ci(code, "authorizationerror") ||
+           tw_str_contains_ci(code, "authorizationfailure");
+}
+
+/* requestParameters.modelId, found in the raw text (only read for Bedrock calls). */
+static tw_str find_model_id(tw_str params)
+{
+    static const char key[] = "\"modelId\"";
+    const char *p = params.p, *end = params.p + params.len;
+    while (p && p < end) {
+        const char *hit = memmem(p, (size_t)(end - p), key, sizeof key - 1);
+        if (!hit)
+            return TW_STR_NULL;
+        const char *q = hit + sizeof key - 1;
+        while (q < end && (*q == ' ' || *q == ':' || *q == '\t'))
+            q++;
+        if (q < end && *q == '"') {
+            const char *s = ++q;
+            while (q < end && *q != '"' && *q != '\\')
+                q++;
+            return (tw_str){ s, (uint32_t)(q - s) };
+        }
+        p = hit + 1;
+    }
+    return TW_STR_NULL;
+}
+
+tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *raw,
+                            tw_batch *batch, tw_reject *reason, char *why, size_t why_size)
+{
+    if (raw->bad_types & (TW_RAW_BAD_EVENT_TIME | TW_RAW_BAD_EVENT_NAME |
+                          TW_RAW_BAD_EVENT_SOURCE | TW_RAW_BAD_USER_IDENTITY)) {
+        *reason = TW_REJ_WRONG_TYPE;
+        snprintf(why, why_size, "%s has the wrong JSON type",
+                 raw->bad_types & TW_RAW_BAD_EVENT_TIME     ? "eventTime"
+                 : raw->bad_types & TW_RAW_BAD_EVENT_NAME   ? "eventName"
+                 : raw->bad_types & TW_RAW_BAD_EVENT_SOURCE ? "eventSource"
+                                                             : "userIdentity");
+        return TW_NORM_REJECTED;
+    }
+    if (raw->bad_types & TW_RAW_BAD_OTHER && !raw->event_name.len && !raw->event_time.len) {
+        *reason = TW_REJ_NOT_OBJECT;
+        snprintf(why, why_size, "not a JSON object where a record was expected");
+        return TW_NORM_REJECTED;
+    }
+    if (raw->size > TW_MAX_RECORD) {
+        *reason = TW_REJ_TOO_LARGE;
+        snprintf(why, why_size, "record of %llu bytes exceeds the %u KiB limit",
+                 (unsigned long long)raw->size, TW_MAX_RECORD >> 10);
+        return TW_NORM_REJECTED;
+    }
+    if (!raw->event_name.len) {
+        if (tw_str_eq_c(raw->event_type, "AwsCloudTrailInsight"))
+            return TW_NORM_SKIPPED;
+        *reason = TW_REJ_MISSING_FIELD;
+        snprintf(why, why_size, "not a CloudTrail record: no eventName");
+        return TW_NORM_REJECTED;
+    }
+    if (!raw->event_source.len) {
+        *reason = TW_REJ_MISSING_FIELD;
+        snprintf(why, why_size, "not a CloudTrail record: no eventSource");
+        return TW_NORM_REJECTED;
+    }
+    if (!raw->event_time.len) {
+        *reason = TW_REJ_MISSING_FIELD;
+        snprintf(why, why_size, "no eventTime");
+        return TW_NORM_REJECTED;
+    }
+    int64_t ms;
+    if (tw_time_parse_iso(raw->event_time.p, raw->event_time.len, &ms) != TW_OK) {
+        *reason = TW_REJ_BAD_TIME;
+        snprintf(why, why_size, "eventTime \"%.*s\" is not an ISO-8601 time",
+                 (int)(raw->event_time.len > 40 ? 40 : raw->event_time.len), raw->event_time.p);
+        return TW_NORM_REJECTED;
+    }
+
+    char key[512];
+    size_t key_len = tw_identity_key(raw, key, sizeof key);
+    char action_buf[256];
+    tw_action act;
+    tw_catalog_resolve(conf->catalog, raw->event_source, raw->event_name, action_buf,
+                       sizeof action_buf, &act);
+
+    tw_event *ev = tw_batch_push(batch);
+    if (!ev) {
+        *reason = TW_REJ_TOO_LARGE;
+        snprintf(why, why_size, "out of memory");
+        return TW_NORM_REJECTED;
+    }
+    int failed = 0;
+    tw_arena *ar = &batch->arena;
+    ev->time_ms = ms;
+    ev->identity = tw_arena_dup(ar, (tw_str){ key, (uint32_t)key_len }, &failed);
+    ev->identity_hash = tw_hash64(key, key_len, 0);
+    ev->action_id = act.id;
+    ev->classes = act.classes;
+    ev->level = act.level;
+    ev->action = act.known ? act.name : tw_arena_dup(ar, act.name, &failed);
+    ev->kind = (uint8_t)tw_identity_kind(conf, raw);
+    uint8_t flags = act.known ? TW_EV_ACTION_KNOWN : 0;
+    if (raw->error_code.len)
+        flags |= TW_EV_FAILED;
+    if (tw_error_is_denial(raw->error_code))
+        flags |= TW_EV_DENIED;
+    if (raw->bearer_token)
+        flags |= TW_EV_BEARER_TOKEN;
+    if (tw_str_eq_c(raw->session_from_console, "true"))
+        flags |= TW_EV_CONSOLE;
+    if (raw->shape == TW_RAW_INVOCATION_LOG)
+        flags |= TW_EV_INVOCATION_LOG;
+    ev->flags = flags;
+    ev->event_id = tw_arena_dup(ar, raw->event_id, &failed);
+    ev->event_name = tw_arena_dup(ar, raw->event_name, &failed);
+    ev->event_source = tw_arena_dup(ar, raw->event_source, &failed);
+    ev->account = tw_arena_dup(ar, raw->recipient_account.len ? raw->recipient_account
+                                                               : raw->ui_account_id,
+                               &failed);
+    ev->region = tw_arena_dup(ar, raw->aws_region, &failed);
+    ev->user_type = tw_arena_dup(ar, raw->ui_type, &failed);
+    ev->principal_arn = tw_arena_dup(ar, raw->ui_arn, &failed);
+    tw_str session = TW_STR_NULL;
+    if (tw_str_starts(raw->ui_arn, "arn:") && memmem(raw->ui_arn.p, raw->ui_arn.len,
+                                                     ":assumed-role/", 14))
+        session = last_segment(raw->ui_arn);
+    ev->session_name = tw_arena_dup(ar, session, &failed);
+    ev->access_key = tw_arena_dup(ar, raw->ui_access_key_id, &failed);
+    ev->source_ip = tw_arena_dup(ar, raw->source_ip, &failed);
+    ev->user_agent = tw_arena_dup(ar, raw->user_agent, &failed);
+    ev->error_code = tw_arena_dup(ar, raw->error_code, &failed);
+    ev->request_params = tw_arena_dup(ar, raw->request_params, &failed);
+    tw_str model = raw->model_id;
+    if (!model.len && tw_str_starts(raw->event_source, "bedrock"))
+        model = find_model_id(raw->request_params);
+    ev->model_id = tw_arena_dup(ar, model, &failed);
+    if (failed) {
+        batch->n--;
+        *reason = TW_REJ_TOO_LARGE;
+        snprintf(why, why_size, "out of memory while copying the record");
+        return TW_NORM_REJECTED;
+    }
+    return TW_NORM_EVENT;
+}

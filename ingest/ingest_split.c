@@ -1,0 +1,274 @@
+#include "ingest_split.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest_input.h"
+#include "ingest_json.h"
+
+typedef struct splitter {
+    const tw_split_conf *conf;
+    uint32_t input;
+    uint64_t *seq;
+    tw_split_emit emit;
+    void *ud;
+    tw_chunk *cur;       /* being filled */
+    uint64_t line;       /* line number of cur->buf[0] */
+    uint64_t offset;     /* decompressed offset of cur->buf[0] */
+    uint64_t total;      /* decompressed bytes so far */
+    bool any_content;    /* a non-blank byte seen */
+    bool skipping;       /* discarding the rest of an over-long line */
+    tw_problems pending; /* problems to attach to the next chunk emitted */
+} splitter;
+
+static bool grow(tw_chunk *chunk, size_t need)
+{
+    if (need + TW_JSON_PADDING <= chunk->cap)
+        return true;
+    size_t cap = chunk->cap;
+    while (cap < need + TW_JSON_PADDING)
+        cap *= 2;
+    char *p = realloc(chunk->buf, cap);
+    if (!p)
+        return false;
+    chunk->buf = p;
+    chunk->cap = cap;
+    return true;
+}
+
+static uint64_t count_lines(const char *p, size_t n)
+{
+    uint64_t c = 0;
+    const char *end = p + n;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        c++;
+        p++;
+    }
+    return c;
+}
+
+static void move_problems(tw_problems *to, tw_problems *from)
+{
+    for (uint32_t i = 0; i < from->n; i++) {
+        tw_problems_add(to, from->v[i].reason, "%s", from->v[i].text ? from->v[i].text : "");
+    }
+    tw_problems_clear(from);
+}
+
+/* Emits cur[0..len) as a chunk; the tail [len..cur->len) moves to a fresh chunk. */
+static tw_err emit_upto(splitter *sp, size_t len, bool document, bool last)
+{
+    tw_chunk *chunk = sp->cur;
+    size_t tail = chunk->len - len;
+    tw_chunk *next = NULL;
+    if (!last) {
+        next = tw_chunk_new(sp->conf->chunk_size > tail ? sp->conf->chunk_size : tail);
+        if (!next)
+            return TW_ERR_NOMEM;
+        memcpy(next->buf, chunk->buf + len, tail);
+        next->len = tail;
+    }
+    chunk->len = len;
+    memset(chunk->buf + len, ' ', TW_JSON_PADDING);
+    chunk->input = sp->input;
+    chunk->seq = (*sp->seq)++;
+    chunk->first_line = sp->line;
+    chunk->offset = sp->offset;
+    chunk->document = document;
+    chunk->last = last;
+    move_problems(&chunk->problems, &sp->pending);
+    sp->line += count_lines(chunk->buf, len);
+    sp->offset += len;
+    sp->cur = next;
+    if (!sp->emit(sp->ud, chunk))
+        return TW_ERR_AGAIN;
+    return TW_OK;
+}
+
+/* Decides, from the first bytes, whether the input is lines or one document. */
+static bool looks_like_document(const char *p, size_t n, bool at_eof)
+{
+    size_t i = 0;
+    if (n >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
+        (unsigned char)p[2] == 0xBF)
+        i = 3;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+        i++;
+    if (i >= n)
+        return false;
+    if (p[i] == '[')
+        return true;
+    if (p[i] != '{')
+        return false;
+    const char *nl = memchr(p + i, '\n', n - i);
+    if (!nl)
+        return false; /* one long line (or the whole file is one line) */
+    (void)at_eof;
+    const char *e = nl;
+    while (e > p + i && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        e--;
+    return e > p + i && e[-1] != '}';
+}
+
+static tw_err run(splitter *sp, tw_input *in)
+{
+    tw_err err;
+    char errstr[256];
+    bool decided = false, document = false, failed = false;
+    for (;;) {
+        tw_chunk *chunk = sp->cur;
+        size_t want = sp->conf->chunk_size;
+        if (!grow(chunk, chunk->len + want))
+            return TW_ERR_NOMEM;
+        size_t got = 0;
+        tw_err rerr = tw_input_read(in, chunk->buf + chunk->len, want, &got, errstr, sizeof errstr);
+        if (rerr) {
+            tw_problems_add(&sp->pending, TW_REJ_TRUNCATED, "%s", errstr);
+            failed = true;
+        }
+        if (got == 0 || rerr) {
+            chunk->len += got;
+            sp->total += got;
+            break;
+        }
+        if (!sp->any_content) {
+            for (size_t i = 0; i < got && !sp->any_content; i++) {
+                char c = chunk->buf[chunk->len + i];
+                sp->any_content = !(c == ' ' || c == '\t' || c == '\r' || c == '\n');
+            }
+        }
+        chunk->len += got;
+        sp->total += got;
+        if (!decided && (chunk->len >= 4096 || memchr(chunk->buf, '\n', chunk->len))) {
+            document = looks_like_document(chunk->buf, chunk->len, false);
+            decided = true;
+        }
+        if (!decided)
+            continue;
+        if (document) {
+            if (chunk->len > sp->conf->max_document) {
+                tw_problems_add(&sp->pending, TW_REJ_TOO_LARGE,
+                                "offset 0: a JSON document larger than %llu MiB; skipped",
+                                (unsigned long long)(sp->conf->max_document >> 20));
+                chunk->len = 0;
+                return emit_upto(sp, 0, false, true);
+            }
+            continue;
+        }
+        if (sp->skipping) {
+            char *nl = memchr(chunk->buf, '\n', chunk->len);
+            if (!nl) {
+                sp->offset += chunk->len;
+                chunk->len = 0;
+                continue;
+            }
+            size_t drop = (size_t)(nl - chunk->buf) + 1;
+            sp->offset += drop;
+            sp->line++;
+            memmove(chunk->buf, nl + 1, chunk->len - drop);
+            chunk->len -= drop;
+            sp->skipping = false;
+        }
+        if (chunk->len < sp->conf->chunk_size)
+            continue;
+        /* cut after the last newline */
+        char *last_nl = NULL;
+        for (size_t i = chunk->len; i > 0; i--) {
+            if (chunk->buf[i - 1] == '\n') {
+                last_nl = chunk->buf + i - 1;
+                break;
+            }
+        }
+        if (last_nl) {
+            err = emit_upto(sp, (size_t)(last_nl - chunk->buf) + 1, false, false);
+            if (err)
+                return err;
+        } else if (chunk->len > sp->conf->max_document) {
+            tw_problems_add(&sp->pending, TW_REJ_TOO_LARGE,
+                            "line %llu: longer than %llu MiB; skipped",
+                            (unsigned long long)sp->line,
+                            (unsigned long long)(sp->conf->max_document >> 20));
+            sp->offset += chunk->len;
+            chunk->len = 0;
+            sp->skipping = true;
+        }
+    }
+    tw_chunk *chunk = sp->cur;
+    if (!decided)
+        document = looks_like_document(chunk->buf, chunk->len, true);
+    if (failed && !document) {
+        /* the bytes after the last newline were cut by the corruption: not a record */
+        size_t keep = 0;
+        for (size_t i = chunk->len; i > 0; i--) {
+            if (chunk->buf[i - 1] == '\n') {
+                keep = i;
+                break;
+            }
+        }
+        chunk->len = keep;
+    }
+    if (failed && document) {
+        /* a document cut short cannot be parsed; the problem is already named */
+        chunk->len = 0;
+    }
+    if (sp->skipping)
+        chunk->len = 0;
+    if (!sp->any_content && !failed && sp->total == 0)
+        tw_problems_add(&sp->pending, TW_REJ_EMPTY, "offset 0: empty input, no records");
+    else if (!sp->any_content && !failed)
+        tw_problems_add(&sp->pending, TW_REJ_EMPTY, "offset 0: blank input, no records");
+    return emit_upto(sp, chunk->len, document, true);
+}
+
+static tw_err split(tw_input *in, const char *open_error, uint32_t input,
+                    const tw_split_conf *conf, uint64_t *chunk_seq, tw_split_emit emit, void *ud)
+{
+    static const tw_split_conf defaults = { TW_CHUNK_SIZE, TW_MAX_DOCUMENT };
+    splitter sp = { 0 };
+    sp.conf = conf ? conf : &defaults;
+    sp.input = input;
+    sp.seq = chunk_seq;
+    sp.emit = emit;
+    sp.ud = ud;
+    sp.line = 1;
+    sp.cur = tw_chunk_new(sp.conf->chunk_size);
+    if (!sp.cur)
+        return TW_ERR_NOMEM;
+    tw_err err;
+    if (!in) {
+        tw_problems_add(&sp.pending, TW_REJ_UNREADABLE, "%s", open_error);
+        err = emit_upto(&sp, 0, false, true);
+    } else {
+        err = run(&sp, in);
+    }
+    tw_chunk_destroy(sp.cur);
+    tw_problems_clear(&sp.pending);
+    return err;
+}
+
+tw_err tw_split_input(const char *path, uint32_t input, const tw_split_conf *conf,
+                      uint64_t *chunk_seq, tw_split_emit emit, void *ud)
+{
+    char errstr[256] = "";
+    tw_input *in = NULL;
+    tw_err oerr = tw_input_open(path, &in, errstr, sizeof errstr);
+    if (oerr == TW_ERR_NOMEM)
+        return oerr;
+    tw_err err = split(in, errstr, input, conf, chunk_seq, emit, ud);
+    tw_input_close(in);
+    return err;
+}
+
+tw_err tw_split_mem(const void *data, size_t len, uint32_t input, const tw_split_conf *conf,
+                    uint64_t *chunk_seq, tw_split_emit emit, void *ud)
+{
+    char errstr[256] = "";
+    tw_input *in = NULL;
+    tw_err oerr = tw_input_open_mem(data, len, &in, errstr, sizeof errstr);
+    if (oerr == TW_ERR_NOMEM)
+        return oerr;
+    tw_err err = split(in, errstr, input, conf, chunk_seq, emit, ud);
+    tw_input_close(in);
+    return err;
+}

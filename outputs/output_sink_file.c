@@ -1,0 +1,155 @@
+/* output_sink_file: the stdout and file sinks (buffered; flush makes them durable). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output.h"
+
+typedef struct file_sink {
+    int fd;
+    bool own;
+    bool is_file;
+    char *buf;
+    size_t len, cap;
+} file_sink;
+
+static tw_sink_rc write_all(file_sink *fs, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fs->fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return TW_SINK_RETRY;
+        if (w <= 0)
+            return TW_SINK_ERROR;
+        p += w;
+        n -= (size_t)w;
+    }
+    return TW_SINK_OK;
+}
+
+static tw_err open_common(int fd, bool own, bool is_file, void **sink, char *errstr,
+                          size_t errstr_size)
+{
+    file_sink *fs = calloc(1, sizeof *fs);
+    if (fs)
+        fs->buf = malloc(1 << 16);
+    if (!fs || !fs->buf) {
+        if (fs)
+            free(fs);
+        snprintf(errstr, errstr_size, "out of memory");
+        return TW_ERR_NOMEM;
+    }
+    fs->fd = fd;
+    fs->own = own;
+    fs->is_file = is_file;
+    fs->cap = 1 << 16;
+    *sink = fs;
+    return TW_OK;
+}
+
+static tw_err stdout_open(const char *arg, void **sink, char *errstr, size_t errstr_size)
+{
+    (void)arg;
+    return open_common(STDOUT_FILENO, false, false, sink, errstr, errstr_size);
+}
+
+static tw_err file_open(const char *arg, void **sink, char *errstr, size_t errstr_size)
+{
+    if (!arg || !*arg) {
+        snprintf(errstr, errstr_size, "file: needs a path (file:PATH)");
+        return TW_ERR_INVALID;
+    }
+    int fd = open(arg, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(errstr, errstr_size, "cannot open %s: %s", arg, strerror(errno));
+        return TW_ERR_IO;
+    }
+    tw_err err = open_common(fd, true, true, sink, errstr, errstr_size);
+    if (err)
+        close(fd);
+    return err;
+}
+
+static tw_sink_rc fs_flush(void *sink)
+{
+    file_sink *fs = sink;
+    tw_sink_rc rc = write_all(fs, fs->buf, fs->len);
+    if (rc != TW_SINK_OK)
+        return rc;
+    fs->len = 0;
+    if (fs->is_file && fsync(fs->fd) != 0 && errno != EINVAL)
+        return TW_SINK_ERROR;
+    return TW_SINK_OK;
+}
+
+static tw_sink_rc fs_write(void *sink, const char *json, size_t len)
+{
+    file_sink *fs = sink;
+    if (fs->len + len > fs->cap) {
+        tw_sink_rc rc = write_all(fs, fs->buf, fs->len);
+        if (rc != TW_SINK_OK)
+            return rc;
+        fs->len = 0;
+        if (len > fs->cap)
+            return write_all(fs, json, len);
+    }
+    memcpy(fs->buf + fs->len, json, len);
+    fs->len += len;
+    return TW_SINK_OK;
+}
+
+static void fs_close(void *sink)
+{
+    file_sink *fs = sink;
+    if (!fs)
+        return;
+    if (fs->own)
+        close(fs->fd);
+    free(fs->buf);
+    free(fs);
+}
+
+const tw_sink_ops tw_sink_stdout = { "stdout", stdout_open, fs_write, fs_flush, fs_close };
+const tw_sink_ops tw_sink_file = { "file", file_open, fs_write, fs_flush, fs_close };
+
+static const tw_sink_ops *const k_sinks[] = { &tw_sink_stdout, &tw_sink_file };
+
+tw_err tw_sink_open(const char *spec, tw_sink *sink, char *errstr, size_t errstr_size)
+{
+    memset(sink, 0, sizeof *sink);
+    snprintf(sink->spec, sizeof sink->spec, "%s", spec);
+    const char *colon = strchr(spec, ':');
+    size_t name_len = colon ? (size_t)(colon - spec) : strlen(spec);
+    for (size_t i = 0; i < sizeof k_sinks / sizeof *k_sinks; i++) {
+        const tw_sink_ops *ops = k_sinks[i];
+        if (strlen(ops->name) == name_len && strncmp(ops->name, spec, name_len) == 0) {
+            sink->ops = ops;
+            return ops->open(colon ? colon + 1 : NULL, &sink->ctx, errstr, errstr_size);
+        }
+    }
+    snprintf(errstr, errstr_size, "unknown output '%s' (expected stdout or file:PATH)", spec);
+    return TW_ERR_INVALID;
+}
+
+tw_sink_rc tw_sink_write(tw_sink *sink, const char *json, size_t len)
+{
+    return sink->ops->write(sink->ctx, json, len);
+}
+
+tw_sink_rc tw_sink_flush(tw_sink *sink)
+{
+    return sink->ops->flush(sink->ctx);
+}
+
+void tw_sink_close(tw_sink *sink)
+{
+    if (!sink || !sink->ops)
+        return;
+    sink->ops->close(sink->ctx);
+    sink->ops = NULL;
+}

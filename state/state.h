@@ -1,0 +1,79 @@
+/* state: the per-identity store. One store per worker thread, never shared, never locked
+ * (the worker owns the shard of identities whose hash maps to it).
+ *
+ * Records are fixed-size (header, inline key, the detectors' slots laid out by the detector
+ * compiler) in pages, indexed by an open-addressing table. Memory is bounded: identities idle
+ * for longer than idle_ms are expired a little at a time, and at max_identities the least
+ * recently seen of a random sample is evicted (counted, never silent). An identity whose last
+ * event is older than idle_ms when it is next seen starts afresh, whether or not the expiry
+ * pass has removed it yet, so when expiry runs never changes a finding. */
+#ifndef STATE_H
+#define STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tw_err.h"
+#include "tw_str.h"
+
+#define TW_IDENT_INLINE_KEY 88
+
+typedef struct tw_state_conf {
+    uint64_t max_identities; /* cap on live identities in this store */
+    int64_t idle_ms;         /* an identity unseen for longer has no state worth keeping */
+    int64_t expire_margin_ms;/* extra grace before removal (the allowed lateness) */
+    uint32_t slot_bytes;     /* detector state per identity */
+    uint64_t seed;           /* eviction sampling */
+} tw_state_conf;
+
+typedef struct tw_ident {
+    uint64_t hash;
+    int64_t first_seen;
+    int64_t last_seen;
+    char *key;               /* points at inline_key, or at a heap copy for long keys */
+    uint32_t key_len;
+    uint8_t kind;            /* strongest tw_kind seen */
+    uint8_t flags;
+    uint16_t pad_;
+    char inline_key[TW_IDENT_INLINE_KEY];
+    unsigned char slots[];   /* slot_bytes, aligned to 8 */
+} tw_ident;
+
+typedef struct tw_state_stats {
+    uint64_t live;
+    uint64_t peak_live;
+    uint64_t created;
+    uint64_t expired;        /* removed after idle_ms */
+    uint64_t evicted;        /* removed by the cap */
+    uint64_t reset_idle;     /* seen again after idle_ms: started afresh */
+    uint64_t bytes;          /* memory held by the store */
+} tw_state_stats;
+
+typedef struct tw_state tw_state;
+
+tw_state *tw_state_new(const tw_state_conf *conf, char *errstr, size_t errstr_size);
+void tw_state_destroy(tw_state *st); /* NULL-safe */
+
+/* Finds the identity, or creates it with zeroed slots (*created = true). now_ms is the
+ * event's time. NULL only when memory runs out. */
+tw_ident *tw_state_get(tw_state *st, uint64_t hash, tw_str key, int64_t now_ms, bool *created);
+
+static inline void *tw_ident_slot(tw_ident *ident, uint32_t offset)
+{
+    return ident->slots + offset;
+}
+
+/* Removes identities idle at watermark_ms; scans at most budget table slots a call, resuming
+ * where the last call stopped. Returns the number removed. */
+uint32_t tw_state_expire(tw_state *st, int64_t watermark_ms, uint32_t budget);
+
+/* Visits every live identity (checkpoints, tests). */
+void tw_state_foreach(tw_state *st, void (*fn)(void *ud, tw_ident *ident), void *ud);
+
+void tw_state_get_stats(const tw_state *st, tw_state_stats *stats);
+
+/* Bytes one identity costs in this store (record plus table share), for --stats. */
+size_t tw_state_record_size(const tw_state *st);
+
+#endif
