@@ -138,20 +138,16 @@ static void encode_ocsf(const tw_encode_opts *opts, const tw_finding *f, tw_buf 
         put_str_field(out, "region", ev->region, true);
     tw_buf_putc(out, '}');
 
-    if (ev->source_ip.len || ev->user_agent.len) {
+    if (ev->source_ip.len) {
         tw_buf_puts(out, ",\"src_endpoint\":{");
-        bool comma = false;
-        if (ev->source_ip.len) {
-            put_str_field(out, "ip", ev->source_ip, false);
-            comma = true;
-        }
+        put_str_field(out, "ip", ev->source_ip, false);
         tw_buf_putc(out, '}');
-        (void)comma;
-        if (ev->user_agent.len) {
-            tw_buf_puts(out, ",\"http_request\":{");
-            put_str_field(out, "user_agent", ev->user_agent, false);
-            tw_buf_putc(out, '}');
-        }
+    }
+    if (ev->user_agent.len) {
+        /* OCSF has no user-agent field on this class: "unmapped" is its place for such data */
+        tw_buf_puts(out, ",\"unmapped\":{");
+        put_str_field(out, "user_agent", ev->user_agent, false);
+        tw_buf_putc(out, '}');
     }
 
     tw_buf_puts(out, ",\"evidences\":[");
