@@ -10,16 +10,18 @@
 #include "tw_finding.h"
 
 typedef struct tw_kept_event {
-    int64_t time_ms;       /* 0: none kept */
+    int64_t time_ms;
+    uint8_t set;           /* 0: nothing kept yet */
     uint8_t id_len;
     uint8_t action_len;
-    char id[38];           /* CloudTrail eventIDs are 36-byte UUIDs; longer ones are cut */
+    char id[37];           /* CloudTrail eventIDs are 36-byte UUIDs; longer ones are cut */
     char action[40];       /* "service:Name"; the rare longer name is cut */
 } tw_kept_event;
 
 static inline void tw_kept_event_set(tw_kept_event *k, const tw_event *ev)
 {
     k->time_ms = ev->time_ms;
+    k->set = 1;
     k->id_len = (uint8_t)(ev->event_id.len < sizeof k->id ? ev->event_id.len : sizeof k->id);
     memcpy(k->id, ev->event_id.p, k->id_len);
     k->action_len =

@@ -60,10 +60,10 @@ static void on_event(const tw_detector *det, void *state, const tw_ident *ident,
             uint32_t reads = 0;
             for (uint32_t i = 0; i < st->ring_count && i < n; i++)
                 reads += st->ring[i] > t - p->window_ms;
-            if (st->first_read.time_ms > t - p->window_ms && st->first_read.id_len &&
+            if (st->first_read.set && st->first_read.time_ms > t - p->window_ms &&
                 st->first_read.time_ms != st->last_read.time_ms)
                 f.evidence[f.n_evidence++] = tw_kept_event_evidence(&st->first_read);
-            if (st->last_read.time_ms)
+            if (st->last_read.set)
                 f.evidence[f.n_evidence++] = tw_kept_event_evidence(&st->last_read);
             f.evidence[f.n_evidence++] = tw_event_evidence(ev);
             f.first_seen_ms = f.evidence[0].time_ms;
@@ -86,7 +86,7 @@ static void on_event(const tw_detector *det, void *state, const tw_ident *ident,
         st->ring_count++;
     if (ev->classes & TW_CLASS_READ) {
         /* the first read after a non-read (or of a window that emptied) opens a baseline */
-        if (!st->last_read.time_ms || st->last_read.time_ms <= t - p->window_ms ||
+        if (!st->last_read.set || st->last_read.time_ms <= t - p->window_ms ||
             (st->has_nonread && st->last_nonread_ms >= st->first_read.time_ms))
             tw_kept_event_set(&st->first_read, ev);
         tw_kept_event_set(&st->last_read, ev);

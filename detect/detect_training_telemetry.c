@@ -58,9 +58,9 @@ static void on_event(const tw_detector *det, void *state, const tw_ident *ident,
     bool is_training = ev->classes & TW_CLASS_MODEL_TRAINING;
     bool is_telemetry = ev->classes & TW_CLASS_TELEMETRY;
     const tw_kept_event *other = NULL;
-    if (is_training && st->telemetry.time_ms && abs64(t - st->telemetry.time_ms) <= p->window_ms)
+    if (is_training && st->telemetry.set && abs64(t - st->telemetry.time_ms) <= p->window_ms)
         other = &st->telemetry;
-    else if (is_telemetry && st->training.time_ms &&
+    else if (is_telemetry && st->training.set &&
              abs64(t - st->training.time_ms) <= p->window_ms)
         other = &st->training;
     if (other && (!st->has_fired || t - st->last_fired_ms >= p->suppress_ms)) {
@@ -80,9 +80,9 @@ static void on_event(const tw_detector *det, void *state, const tw_ident *ident,
         st->has_fired = 1;
         st->last_fired_ms = t;
     }
-    if (is_training && t >= st->training.time_ms)
+    if (is_training && (!st->training.set || t >= st->training.time_ms))
         tw_kept_event_set(&st->training, ev);
-    if (is_telemetry && t >= st->telemetry.time_ms)
+    if (is_telemetry && (!st->telemetry.set || t >= st->telemetry.time_ms))
         tw_kept_event_set(&st->telemetry, ev);
 }
 

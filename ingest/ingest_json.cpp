@@ -565,7 +565,8 @@ void fill_error(tw_json_error *err, error_code e, const char *base, const char *
     case INCORRECT_TYPE: err->reason = "wrong_shape"; break;
     default: err->reason = "not_json"; break;
     }
-    std::snprintf(err->message, sizeof err->message, "%s", error_message(e));
+    std::snprintf(err->message, sizeof err->message, "%s%s",
+                  std::strcmp(err->reason, "not_json") == 0 ? "not JSON: " : "", error_message(e));
     err->offset = (loc && base && loc >= base) ? (uint64_t)(loc - base) : 0;
 }
 
@@ -598,6 +599,11 @@ tw_err TW_JSON_FN(tw_json_parse)(void *vjs, const char *buf, size_t len, size_t 
     scan_ctx ctx{ js, buf, cb, ud, 0 };
     ondemand::document doc;
     error_code e = js->parser.iterate(buf, len, capacity).get(doc);
+    if (e) {
+        /* stage 1 failed (UTF-8, unclosed string...): there is no document to ask where */
+        fill_error(err, e, buf, nullptr);
+        return TW_ERR_PARSE;
+    }
     ondemand::json_type t{};
     if (!e)
         e = doc.type().get(t);

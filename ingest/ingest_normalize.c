@@ -144,17 +144,21 @@ static bool has_mcp_token(tw_str ua)
     return false;
 }
 
+/* The role's name: the issuer's userName, the last segment of its ARN (role paths such as
+ * aws-reserved/sso.amazonaws.com/ come first), or the segment after assumed-role/. */
 static tw_str role_name_of(const tw_raw_record *raw)
 {
     if (raw->issuer_user_name.len)
         return raw->issuer_user_name;
-    tw_str arn = raw->issuer_arn.len ? raw->issuer_arn : raw->ui_arn;
-    const char *p = arn.len ? memchr(arn.p, '/', arn.len) : NULL;
-    if (!p)
+    if (raw->issuer_arn.len)
+        return last_segment(raw->issuer_arn);
+    const char *hit = raw->ui_arn.len ? memmem(raw->ui_arn.p, raw->ui_arn.len, ":assumed-role/", 14)
+                                      : NULL;
+    if (!hit)
         return TW_STR_NULL;
-    tw_str rest = { p + 1, (uint32_t)(arn.p + arn.len - p - 1) };
-    const char *q = memchr(rest.p, '/', rest.len);
-    return q ? (tw_str){ rest.p, (uint32_t)(q - rest.p) } : rest;
+    tw_str rest = { hit + 14, (uint32_t)(raw->ui_arn.p + raw->ui_arn.len - hit - 14) };
+    const char *slash = memchr(rest.p, '/', rest.len);
+    return slash ? (tw_str){ rest.p, (uint32_t)(slash - rest.p) } : rest;
 }
 
 tw_kind tw_identity_kind(const tw_normalize_conf *conf, const tw_raw_record *raw)

@@ -1,0 +1,219 @@
+/* detect/: the two shipped detections, driven event by event with time injected. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tw_test.h"
+
+#include "detect.h"
+#include "detect_params.h"
+#include "tw_hash.h"
+#include "tw_time.h"
+
+#define H (3600 * 1000LL)
+
+typedef struct harness {
+    tw_engine *eng;
+    tw_state *st;
+    int fired[8];
+    char last_rule[64];
+    uint32_t last_evidence;
+    int n;
+} harness;
+
+static void capture(void *ud, const tw_finding *f, uint32_t det)
+{
+    harness *h = ud;
+    h->fired[det]++;
+    h->n++;
+    snprintf(h->last_rule, sizeof h->last_rule, "%s", f->rule->id);
+    h->last_evidence = f->n_evidence;
+}
+
+static void setup(harness *h)
+{
+    memset(h, 0, sizeof *h);
+    h->eng = tw_engine_new();
+    assert_int_equal(tw_engine_add(h->eng, &tw_detect_read_to_destructive, &tw_read_destructive_defaults), TW_OK);
+    assert_int_equal(tw_engine_add(h->eng, &tw_detect_training_telemetry, &tw_training_telemetry_defaults), TW_OK);
+    assert_int_equal(tw_engine_compile(h->eng), TW_OK);
+    tw_state_conf conf = { .idle_ms = tw_engine_horizon(h->eng), .slot_bytes = tw_engine_state_bytes(h->eng), .seed = 1 };
+    char err[64];
+    h->st = tw_state_new(&conf, err, sizeof err);
+    assert_non_null(h->st);
+}
+
+static void teardown(harness *h)
+{
+    tw_state_destroy(h->st);
+    tw_engine_destroy(h->eng);
+}
+
+static void feed(harness *h, const char *who, tw_kind kind, int64_t t, const char *action,
+                 uint32_t classes, bool failed)
+{
+    static int id;
+    char eid[40];
+    snprintf(eid, sizeof eid, "ev-%d", ++id);
+    tw_event ev = { 0 };
+    ev.time_ms = t;
+    ev.identity = tw_str_c(who);
+    ev.identity_hash = tw_hash64(who, strlen(who), 0);
+    ev.action = tw_str_c(action);
+    ev.event_id = tw_str_c(eid);
+    ev.classes = classes;
+    ev.kind = (uint8_t)kind;
+    ev.flags = failed ? (TW_EV_FAILED | TW_EV_DENIED) : 0;
+    bool created;
+    tw_ident *ident = tw_state_get(h->st, ev.identity_hash, ev.identity, t, &created);
+    assert_non_null(ident);
+    if (ev.kind > ident->kind)
+        ident->kind = ev.kind;
+    tw_emit emit = { capture, h };
+    tw_engine_run(h->eng, ident, &ev, &emit);
+}
+
+#define READ TW_CLASS_READ
+#define DEL (TW_CLASS_WRITE | TW_CLASS_DESTRUCTIVE)
+#define WRITE TW_CLASS_WRITE
+#define TRAIN (TW_CLASS_WRITE | TW_CLASS_MODEL_TRAINING)
+#define TELE (TW_CLASS_READ | TW_CLASS_TELEMETRY)
+
+static void reads(harness *h, const char *who, tw_kind kind, int n, int64_t start, int64_t step)
+{
+    for (int i = 0; i < n; i++)
+        feed(h, who, kind, start + i * step, "s3:GetObject", READ, false);
+}
+
+static void ten_reads_then_delete_fires_once(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h);
+    reads(&h, "agent", TW_KIND_AGENT, 10, 0, H / 2);
+    feed(&h, "agent", TW_KIND_AGENT, 6 * H, "s3:DeleteBucket", DEL, false);
+    assert_int_equal(h.fired[0], 1);
+    assert_string_equal(h.last_rule, "agent-read-to-destructive");
+    assert_true(h.last_evidence >= 2);
+    /* a second destructive call within 24 h: suppressed (and the baseline is broken anyway) */
+    reads(&h, "agent", TW_KIND_AGENT, 10, 7 * H, H / 10);
+    feed(&h, "agent", TW_KIND_AGENT, 9 * H, "s3:DeleteBucket", DEL, false);
+    assert_int_equal(h.fired[0], 1);
+    teardown(&h);
+}
+
+static void attempted_delete_counts(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h);
+    reads(&h, "svc", TW_KIND_SERVICE, 12, 0, 60000);
+    feed(&h, "svc", TW_KIND_SERVICE, H, "ec2:TerminateInstances", DEL, true);
+    assert_int_equal(h.fired[0], 1);
+    teardown(&h);
+}
+
+static void nine_reads_is_not_enough(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h);
+    reads(&h, "agent", TW_KIND_AGENT, 9, 0, 60000);
+    feed(&h, "agent", TW_KIND_AGENT, H, "s3:DeleteBucket", DEL, false);
+    assert_int_equal(h.n, 0);
+    teardown(&h);
+}
+
+static void window_boundary_is_exclusive(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h);
+    /* the first of ten reads lies exactly 24 h before the delete: only nine are inside */
+    reads(&h, "agent", TW_KIND_AGENT, 10, 0, 60000);
+    feed(&h, "agent", TW_KIND_AGENT, 24 * H, "s3:DeleteBucket", DEL, false);
+    assert_int_equal(h.n, 0);
+    teardown(&h);
+    setup(&h);
+    reads(&h, "agent", TW_KIND_AGENT, 10, 0, 60000);
+    feed(&h, "agent", TW_KIND_AGENT, 24 * H - 1, "s3:DeleteBucket", DEL, false);
+    assert_int_equal(h.n, 1);
+    teardown(&h);
+}
+
+static void a_write_breaks_the_baseline(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h);
+    reads(&h, "agent", TW_KIND_AGENT, 20, 0, 60000);
+    feed(&h, "agent", TW_KIND_AGENT, 30 * 60000, "s3:PutObject", WRITE, false);
+    reads(&h, "agent", TW_KIND_AGENT, 20, 31 * 60000, 60000);
+    feed(&h, "agent", TW_KIND_AGENT, 2 * H, "s3:DeleteObject", DEL, false);
+    assert_int_equal(h.n, 0);
+    /* 24 h after the write, a clean baseline again */
+    reads(&h, "agent", TW_KIND_AGENT, 10, 25 * H, 60000);
+    feed(&h, "agent", TW_KIND_AGENT, 26 * H, "s3:DeleteObject", DEL, false);
+    assert_int_equal(h.n, 1);
+    teardown(&h);
+}
+
+static void humans_and_root_are_not_flagged(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h);
+    reads(&h, "alice", TW_KIND_HUMAN, 15, 0, 60000);
+    feed(&h, "alice", TW_KIND_HUMAN, H, "s3:DeleteBucket", DEL, false);
+    reads(&h, "root", TW_KIND_ROOT, 15, 0, 60000);
+    feed(&h, "root", TW_KIND_ROOT, H, "s3:DeleteBucket", DEL, false);
+    assert_int_equal(h.n, 0);
+    teardown(&h);
+}
+
+static void training_and_telemetry_either_order(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h);
+    feed(&h, "ml", TW_KIND_SERVICE, 0, "bedrock:CreateModelCustomizationJob", TRAIN, false);
+    feed(&h, "ml", TW_KIND_SERVICE, H, "logs:FilterLogEvents", TELE, false);
+    assert_int_equal(h.fired[1], 1);
+    feed(&h, "ml", TW_KIND_SERVICE, 2 * H, "logs:GetLogEvents", TELE, false);
+    assert_int_equal(h.fired[1], 1); /* once per 24 h */
+    feed(&h, "ops", TW_KIND_SERVICE, 0, "cloudwatch:GetMetricData", TELE, false);
+    feed(&h, "ops", TW_KIND_SERVICE, 24 * H, "bedrock-mantle:CreateFineTuningJob", TRAIN, false);
+    assert_int_equal(h.fired[1], 2); /* exactly 24 h apart: inside */
+    teardown(&h);
+}
+
+static void training_telemetry_negatives(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h);
+    feed(&h, "a", TW_KIND_SERVICE, 0, "sagemaker:CreateTrainingJob", TRAIN, false);
+    feed(&h, "a", TW_KIND_SERVICE, 24 * H + 1, "logs:FilterLogEvents", TELE, false);
+    feed(&h, "b", TW_KIND_SERVICE, 0, "sagemaker:CreateTrainingJob", TRAIN, false);
+    feed(&h, "c", TW_KIND_SERVICE, H, "logs:FilterLogEvents", TELE, false);
+    feed(&h, "d", TW_KIND_SERVICE, 0, "sagemaker:CreateTrainingJob", TRAIN, true);
+    feed(&h, "d", TW_KIND_SERVICE, H, "logs:FilterLogEvents", TELE, false);
+    assert_int_equal(h.n, 0);
+    teardown(&h);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ten_reads_then_delete_fires_once),
+        cmocka_unit_test(attempted_delete_counts),
+        cmocka_unit_test(nine_reads_is_not_enough),
+        cmocka_unit_test(window_boundary_is_exclusive),
+        cmocka_unit_test(a_write_breaks_the_baseline),
+        cmocka_unit_test(humans_and_root_are_not_flagged),
+        cmocka_unit_test(training_and_telemetry_either_order),
+        cmocka_unit_test(training_telemetry_negatives),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,381 @@
+/* ingest/: JSON envelopes, normalization (identity key and kind, denials), decompression and
+ * splitting of memory inputs, including corrupt and truncated ones. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include "tw_test.h"
+
+#include "ingest_catalog.h"
+#include "ingest_json.h"
+#include "ingest_normalize.h"
+#include "ingest_parse.h"
+#include "ingest_split.h"
+
+/* ---- JSON wrapper ---- */
+
+typedef struct seen {
+    int n;
+    char names[8][64];
+    char times[8][40];
+    uint32_t envelope[8];
+    uint32_t bad[8];
+} seen;
+
+static int collect(void *ud, const tw_raw_record *r)
+{
+    seen *s = ud;
+    if (s->n < 8) {
+        snprintf(s->names[s->n], 64, "%.*s", (int)r->event_name.len, r->event_name.p);
+        snprintf(s->times[s->n], 40, "%.*s", (int)r->event_time.len, r->event_time.p);
+        s->envelope[s->n] = r->envelope;
+        s->bad[s->n] = r->bad_types;
+    }
+    s->n++;
+    return 0;
+}
+
+static tw_err parse(const char *text, seen *s, tw_json_error *err)
+{
+    size_t len = strlen(text);
+    char *buf = malloc(len + TW_JSON_PADDING);
+    memcpy(buf, text, len);
+    memset(buf + len, ' ', TW_JSON_PADDING);
+    tw_json *js = tw_json_new();
+    memset(s, 0, sizeof *s);
+    tw_err rc = tw_json_parse(js, buf, len, len + TW_JSON_PADDING, collect, s, err);
+    tw_json_destroy(js);
+    free(buf);
+    return rc;
+}
+
+static void json_envelopes(void **state)
+{
+    (void)state;
+    seen s;
+    tw_json_error err;
+    assert_int_equal(parse("{\"eventName\":\"A\",\"eventTime\":\"t1\"}", &s, &err), TW_OK);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.names[0], "A");
+    assert_int_equal(parse("{\"Records\":[{\"eventName\":\"A\"},{\"eventName\":\"B\"}]}", &s, &err), TW_OK);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.names[1], "B");
+    assert_int_equal(s.envelope[0], 1);
+    assert_int_equal(parse("[{\"eventName\":\"A\"},{\"eventName\":\"B\"},{\"eventName\":\"C\"}]", &s, &err), TW_OK);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(parse("{\"version\":\"0\",\"detail-type\":\"AWS API Call via CloudTrail\","
+                           "\"detail\":{\"eventName\":\"E\",\"eventTime\":\"t\"}}", &s, &err), TW_OK);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.names[0], "E");
+    assert_int_equal(s.envelope[0], 3);
+    assert_int_equal(parse("{\"messageType\":\"DATA_MESSAGE\",\"logEvents\":[{\"id\":\"1\",\"message\":"
+                           "\"{\\\"eventName\\\":\\\"L\\\"}\"},{\"id\":\"2\",\"message\":\"not json\"}]}",
+                           &s, &err), TW_OK);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.names[0], "L");
+    assert_int_equal(s.envelope[0], 4);
+    assert_true(s.bad[1] != 0); /* the broken message is that record's problem */
+    assert_int_equal(parse("{\"schemaType\":\"ModelInvocationLog\",\"timestamp\":\"2026-09-01T00:00:00Z\","
+                           "\"operation\":\"Converse\",\"identity\":{\"arn\":\"arn:aws:sts::1:assumed-role/r/s\"},"
+                           "\"modelId\":\"m\"}", &s, &err), TW_OK);
+    assert_int_equal(s.n, 1);
+    assert_string_equal(s.names[0], "Converse");
+    assert_string_equal(s.times[0], "2026-09-01T00:00:00Z");
+    /* @timestamp stands in for a missing eventTime (Logstash exports) */
+    assert_int_equal(parse("{\"eventName\":\"A\",\"@timestamp\":\"x\"}", &s, &err), TW_OK);
+    assert_string_equal(s.times[0], "x");
+}
+
+static void json_errors(void **state)
+{
+    (void)state;
+    seen s;
+    tw_json_error err;
+    assert_int_equal(parse("{\"eventName\":", &s, &err), TW_ERR_PARSE);
+    assert_int_equal(parse("not json", &s, &err), TW_ERR_PARSE);
+    assert_int_equal(parse("\"a string\"", &s, &err), TW_ERR_PARSE);
+    assert_string_equal(err.reason, "not_object");
+    assert_int_equal(parse("{\"eventName\":\"\xff\xfe\"}", &s, &err), TW_ERR_PARSE);
+    assert_string_equal(err.reason, "utf8");
+    assert_int_equal(parse("{\"Records\":5}", &s, &err), TW_ERR_PARSE);
+    /* wrong types are flagged on the record, not fatal to the document */
+    assert_int_equal(parse("{\"eventName\":\"A\",\"eventTime\":123,\"userIdentity\":\"x\"}", &s, &err), TW_OK);
+    assert_int_equal(s.n, 1);
+    assert_true(s.bad[0] & TW_RAW_BAD_EVENT_TIME);
+    assert_true(s.bad[0] & TW_RAW_BAD_USER_IDENTITY);
+    /* 100,000 nested arrays */
+    size_t n = 100000;
+    char *deep = malloc(2 * n + 1);
+    memset(deep, '[', n);
+    memset(deep + n, ']', n);
+    deep[2 * n] = '\0';
+    tw_err rc = parse(deep, &s, &err);
+    free(deep);
+    assert_true(rc == TW_ERR_PARSE || s.bad[0] != 0);
+}
+
+/* ---- normalization ---- */
+
+static tw_raw_record raw_role(const char *arn, const char *issuer)
+{
+    tw_raw_record r = { 0 };
+    r.ui_type = tw_str_c("AssumedRole");
+    r.ui_arn = tw_str_c(arn);
+    r.issuer_arn = tw_str_c(issuer);
+    return r;
+}
+
+static void identity_keys(void **state)
+{
+    (void)state;
+    char key[256];
+    tw_raw_record r = raw_role("arn:aws:sts::123:assumed-role/Agent/s-1",
+                               "arn:aws:iam::123:role/service-role/Agent");
+    tw_identity_key(&r, key, sizeof key);
+    assert_string_equal(key, "arn:aws:iam::123:role/Agent");
+    r = raw_role("arn:aws:sts::123:assumed-role/Agent/other-session", "");
+    tw_identity_key(&r, key, sizeof key);
+    assert_string_equal(key, "arn:aws:iam::123:role/Agent");
+    r = (tw_raw_record){ 0 };
+    r.ui_type = tw_str_c("IAMUser");
+    r.ui_arn = tw_str_c("arn:aws:iam::123:user/division/bob");
+    tw_identity_key(&r, key, sizeof key);
+    assert_string_equal(key, "arn:aws:iam::123:user/bob");
+    r = (tw_raw_record){ 0 };
+    r.ui_type = tw_str_c("Root");
+    r.ui_arn = tw_str_c("arn:aws:iam::123:root");
+    r.ui_account_id = tw_str_c("123");
+    tw_identity_key(&r, key, sizeof key);
+    assert_string_equal(key, "arn:aws:iam::123:root");
+    r = raw_role("arn:aws-us-gov:sts::9:assumed-role/R/x", "");
+    tw_identity_key(&r, key, sizeof key);
+    assert_string_equal(key, "arn:aws-us-gov:iam::9:role/R");
+    r = (tw_raw_record){ 0 };
+    r.ui_type = tw_str_c("AWSService");
+    r.ui_invoked_by = tw_str_c("cloudtrail.amazonaws.com");
+    tw_identity_key(&r, key, sizeof key);
+    assert_string_equal(key, "cloudtrail.amazonaws.com");
+}
+
+static void identity_kinds(void **state)
+{
+    (void)state;
+    tw_normalize_conf conf = { 0 };
+    tw_raw_record r = raw_role("arn:aws:sts::1:assumed-role/R/s", "arn:aws:iam::1:role/R");
+    r.user_agent = tw_str_c("Boto3/1.34.0 md/Botocore#1.34.0 ua/2.0 os/linux");
+    assert_int_equal(tw_identity_kind(&conf, &r), TW_KIND_SERVICE);
+    r.user_agent = tw_str_c("strands-agents/0.1.0 Boto3/1.34");
+    assert_int_equal(tw_identity_kind(&conf, &r), TW_KIND_AGENT);
+    r.user_agent = tw_str_c("aws-sdk-js/3 ua/2.1 app/mcp");
+    assert_int_equal(tw_identity_kind(&conf, &r), TW_KIND_AGENT);
+    r.user_agent = tw_str_c("aws-sdk-js/3 ua/2.1 app/mcpx"); /* not the word mcp */
+    assert_int_equal(tw_identity_kind(&conf, &r), TW_KIND_SERVICE);
+    r.session_from_console = tw_str_c("true");
+    assert_int_equal(tw_identity_kind(&conf, &r), TW_KIND_HUMAN);
+    r = raw_role("arn:aws:sts::1:assumed-role/AWSReservedSSO_Admin_abc/alice",
+                 "arn:aws:iam::1:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_abc");
+    assert_int_equal(tw_identity_kind(&conf, &r), TW_KIND_HUMAN);
+    r = (tw_raw_record){ 0 };
+    r.ui_type = tw_str_c("Root");
+    assert_int_equal(tw_identity_kind(&conf, &r), TW_KIND_ROOT);
+    const char *patterns[] = { "my-agent" };
+    tw_normalize_conf custom = { NULL, patterns, 1 };
+    r = raw_role("arn:aws:sts::1:assumed-role/My-Agent-Role/s", "");
+    assert_int_equal(tw_identity_kind(&custom, &r), TW_KIND_AGENT);
+}
+
+static void denials(void **state)
+{
+    (void)state;
+    assert_true(tw_error_is_denial(tw_str_c("AccessDenied")));
+    assert_true(tw_error_is_denial(tw_str_c("AccessDeniedException")));
+    assert_true(tw_error_is_denial(tw_str_c("Client.UnauthorizedOperation")));
+    assert_true(tw_error_is_denial(tw_str_c("UnauthorizedAccess")));
+    assert_false(tw_error_is_denial(tw_str_c("BucketNotEmpty")));
+    assert_false(tw_error_is_denial(tw_str_c("ThrottlingException")));
+    assert_false(tw_error_is_denial(TW_STR_NULL));
+}
+
+/* ---- inputs and splitting ---- */
+
+typedef struct chunks {
+    int n;
+    size_t bytes;
+    uint32_t problems;
+    tw_reject reasons[8];
+    bool last_seen;
+    bool document;
+} chunks;
+
+static bool count_chunk(void *ud, tw_chunk *chunk)
+{
+    chunks *c = ud;
+    c->n++;
+    c->bytes += chunk->len;
+    for (uint32_t i = 0; i < chunk->problems.n; i++)
+        if (c->problems < 8)
+            c->reasons[c->problems++] = chunk->problems.v[i].reason;
+    c->last_seen = chunk->last;
+    c->document |= chunk->document;
+    tw_chunk_destroy(chunk);
+    return true;
+}
+
+static char *ndjson_lines(int n, size_t *len)
+{
+    char *buf = malloc((size_t)n * 64);
+    size_t off = 0;
+    for (int i = 0; i < n; i++)
+        off += (size_t)snprintf(buf + off, 64, "{\"eventName\":\"GetObject\",\"i\":%d}\n", i);
+    *len = off;
+    return buf;
+}
+
+static void split_plain_gzip_zstd(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = ndjson_lines(20000, &len);
+    tw_split_conf conf = { 4096, 1 << 20 };
+    uint64_t seq = 0;
+    chunks c = { 0 };
+    assert_int_equal(tw_split_mem(text, len, 0, &conf, &seq, count_chunk, &c), TW_OK);
+    assert_int_equal(c.bytes, len);
+    assert_true(c.n > 10);
+    assert_true(c.last_seen);
+    assert_int_equal(c.problems, 0);
+
+    /* gzip */
+    uLongf glen = compressBound(len) + 64;
+    unsigned char *gz = malloc(glen);
+    z_stream zs = { 0 };
+    deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    zs.next_in = (unsigned char *)text;
+    zs.avail_in = (uInt)len;
+    zs.next_out = gz;
+    zs.avail_out = (uInt)glen;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    size_t gz_len = zs.total_out;
+    deflateEnd(&zs);
+    c = (chunks){ 0 };
+    assert_int_equal(tw_split_mem(gz, gz_len, 0, &conf, &seq, count_chunk, &c), TW_OK);
+    assert_int_equal(c.bytes, len);
+    assert_int_equal(c.problems, 0);
+    /* truncated gzip: a problem named, whole lines before the cut kept */
+    c = (chunks){ 0 };
+    assert_int_equal(tw_split_mem(gz, gz_len / 2, 0, &conf, &seq, count_chunk, &c), TW_OK);
+    assert_int_equal(c.problems, 1);
+    assert_int_equal(c.reasons[0], TW_REJ_TRUNCATED);
+    assert_true(c.bytes > 0 && c.bytes < len);
+    assert_true(c.last_seen);
+
+    /* zstd */
+    size_t zcap = ZSTD_compressBound(len);
+    unsigned char *zst = malloc(zcap);
+    /* as the zstd tool writes it: with a content checksum, so corruption is detectable */
+    ZSTD_CCtx *cctx = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 3);
+    ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1);
+    size_t z_len = ZSTD_compress2(cctx, zst, zcap, text, len);
+    ZSTD_freeCCtx(cctx);
+    assert_false(ZSTD_isError(z_len));
+    c = (chunks){ 0 };
+    assert_int_equal(tw_split_mem(zst, z_len, 0, &conf, &seq, count_chunk, &c), TW_OK);
+    assert_int_equal(c.bytes, len);
+    assert_int_equal(c.problems, 0);
+    /* corrupt zstd frame */
+    for (size_t i = z_len / 3; i < z_len / 3 + 16; i++)
+        zst[i] ^= 0x5a;
+    c = (chunks){ 0 };
+    assert_int_equal(tw_split_mem(zst, z_len, 0, &conf, &seq, count_chunk, &c), TW_OK);
+    assert_int_equal(c.problems, 1);
+    assert_int_equal(c.reasons[0], TW_REJ_TRUNCATED);
+    free(zst);
+    free(gz);
+    free(text);
+}
+
+static void split_detects_documents_and_empties(void **state)
+{
+    (void)state;
+    uint64_t seq = 0;
+    chunks c = { 0 };
+    const char *pretty = "{\n  \"Records\": [\n    {\"eventName\": \"A\"}\n  ]\n}\n";
+    assert_int_equal(tw_split_mem(pretty, strlen(pretty), 0, NULL, &seq, count_chunk, &c), TW_OK);
+    assert_true(c.document);
+    c = (chunks){ 0 };
+    const char *arr = "[\n{\"eventName\": \"A\"}\n]";
+    assert_int_equal(tw_split_mem(arr, strlen(arr), 0, NULL, &seq, count_chunk, &c), TW_OK);
+    assert_true(c.document);
+    c = (chunks){ 0 };
+    const char *lines = "{\"eventName\":\"A\"}\n{\"eventName\":\"B\"}\n";
+    assert_int_equal(tw_split_mem(lines, strlen(lines), 0, NULL, &seq, count_chunk, &c), TW_OK);
+    assert_false(c.document);
+    c = (chunks){ 0 };
+    assert_int_equal(tw_split_mem("", 0, 0, NULL, &seq, count_chunk, &c), TW_OK);
+    assert_int_equal(c.problems, 1);
+    assert_int_equal(c.reasons[0], TW_REJ_EMPTY);
+    assert_true(c.last_seen);
+}
+
+static void parse_chunk_counts_and_names_lines(void **state)
+{
+    (void)state;
+    tw_catalog *cat;
+    char err[128];
+    assert_int_equal(tw_catalog_new(&cat, err, sizeof err), TW_OK);
+    tw_normalize_conf conf = { cat, NULL, 0 };
+    tw_parser *ps = tw_parser_new(&conf);
+    const char *text =
+        "{\"eventTime\":\"2026-09-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\","
+        "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/u\"},\"eventID\":\"e1\"}\n"
+        "garbage\n"
+        "\n"
+        "{\"eventTime\":\"2026-09-01T00:00:01Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"DeleteBucket\","
+        "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/u\"},\"errorCode\":\"AccessDenied\"}\n"
+        "{\"eventTime\":123,\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}\n";
+    tw_chunk *chunk = tw_chunk_new(strlen(text));
+    memcpy(chunk->buf, text, strlen(text));
+    chunk->len = strlen(text);
+    memset(chunk->buf + chunk->len, ' ', TW_JSON_PADDING);
+    chunk->first_line = 1;
+    tw_batch *batch = tw_batch_new(4);
+    tw_parser_run(ps, chunk, batch);
+    assert_int_equal(batch->counts.records, 4);
+    assert_int_equal(batch->counts.events, 2);
+    assert_int_equal(batch->counts.rejected[TW_REJ_NOT_JSON], 1);
+    assert_int_equal(batch->counts.rejected[TW_REJ_WRONG_TYPE], 1);
+    assert_int_equal(batch->problems.n, 2);
+    assert_non_null(strstr(batch->problems.v[0].text, "line 2"));
+    assert_non_null(strstr(batch->problems.v[1].text, "line 5"));
+    const tw_event *ev = &batch->ev[1];
+    assert_true(tw_str_eq_c(ev->identity, "arn:aws:iam::1:user/u"));
+    assert_true(tw_str_eq_c(ev->action, "s3:DeleteBucket"));
+    assert_true(ev->classes & TW_CLASS_DESTRUCTIVE);
+    assert_true(ev->flags & TW_EV_DENIED);
+    assert_int_equal(ev->time_ms - batch->ev[0].time_ms, 1000);
+    tw_batch_destroy(batch);
+    tw_chunk_destroy(chunk);
+    tw_parser_destroy(ps);
+    tw_catalog_destroy(cat);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(json_envelopes),
+        cmocka_unit_test(json_errors),
+        cmocka_unit_test(identity_keys),
+        cmocka_unit_test(identity_kinds),
+        cmocka_unit_test(denials),
+        cmocka_unit_test(split_plain_gzip_zstd),
+        cmocka_unit_test(split_detects_documents_and_empties),
+        cmocka_unit_test(parse_chunk_counts_and_names_lines),
+    };
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
