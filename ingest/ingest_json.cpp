@@ -49,37 +49,40 @@ enum key_id {
 struct key_entry {
     const char *name;
     key_id id;
+    size_t len;
 };
+
+#define KEY(name, id) { name, id, sizeof(name) - 1 }
 
 /* Top-level keys of records and envelopes. */
 const key_entry k_record_keys[] = {
-    { "eventTime", K_EVENT_TIME },
-    { "@timestamp", K_TIMESTAMP_AT },
-    { "eventSource", K_EVENT_SOURCE },
-    { "eventName", K_EVENT_NAME },
-    { "eventType", K_EVENT_TYPE },
-    { "eventID", K_EVENT_ID },
-    { "awsRegion", K_AWS_REGION },
-    { "recipientAccountId", K_RECIPIENT },
-    { "sourceIPAddress", K_SOURCE_IP },
-    { "userAgent", K_USER_AGENT },
-    { "errorCode", K_ERROR_CODE },
-    { "sessionCredentialFromConsole", K_FROM_CONSOLE },
-    { "userIdentity", K_USER_IDENTITY },
-    { "requestParameters", K_REQUEST_PARAMS },
-    { "additionalEventData", K_ADDITIONAL },
-    { "Records", K_RECORDS },
-    { "detail", K_DETAIL },
-    { "detail-type", K_DETAIL_TYPE },
-    { "logEvents", K_LOG_EVENTS },
-    { "schemaType", K_SCHEMA_TYPE },
-    { "timestamp", K_TIMESTAMP },
-    { "accountId", K_ACCOUNT_ID },
-    { "identity", K_IDENTITY },
-    { "region", K_REGION },
-    { "requestId", K_REQUEST_ID },
-    { "operation", K_OPERATION },
-    { "modelId", K_MODEL_ID },
+    KEY("eventTime", K_EVENT_TIME),
+    KEY("@timestamp", K_TIMESTAMP_AT),
+    KEY("eventSource", K_EVENT_SOURCE),
+    KEY("eventName", K_EVENT_NAME),
+    KEY("eventType", K_EVENT_TYPE),
+    KEY("eventID", K_EVENT_ID),
+    KEY("awsRegion", K_AWS_REGION),
+    KEY("recipientAccountId", K_RECIPIENT),
+    KEY("sourceIPAddress", K_SOURCE_IP),
+    KEY("userAgent", K_USER_AGENT),
+    KEY("errorCode", K_ERROR_CODE),
+    KEY("sessionCredentialFromConsole", K_FROM_CONSOLE),
+    KEY("userIdentity", K_USER_IDENTITY),
+    KEY("requestParameters", K_REQUEST_PARAMS),
+    KEY("additionalEventData", K_ADDITIONAL),
+    KEY("Records", K_RECORDS),
+    KEY("detail", K_DETAIL),
+    KEY("detail-type", K_DETAIL_TYPE),
+    KEY("logEvents", K_LOG_EVENTS),
+    KEY("schemaType", K_SCHEMA_TYPE),
+    KEY("timestamp", K_TIMESTAMP),
+    KEY("accountId", K_ACCOUNT_ID),
+    KEY("identity", K_IDENTITY),
+    KEY("region", K_REGION),
+    KEY("requestId", K_REQUEST_ID),
+    KEY("operation", K_OPERATION),
+    KEY("modelId", K_MODEL_ID),
 };
 
 /* Returns the key's length if it is a plain (escape-free) key, else -1. The raw pointer is
@@ -95,6 +98,7 @@ inline int raw_key_len(const char *raw)
     return n;
 }
 
+/* Keys of a length, found by length first (a switch) and then compared whole. */
 template <size_t N>
 inline key_id match_key(const char *raw, const key_entry (&table)[N])
 {
@@ -102,9 +106,7 @@ inline key_id match_key(const char *raw, const key_entry (&table)[N])
     if (n <= 0)
         return K_OTHER;
     for (const key_entry &k : table) {
-        /* compare lengths via the terminating quote: cheap and exact */
-        if (k.name[0] == raw[0] && std::strncmp(k.name, raw, (size_t)n) == 0 &&
-            k.name[n] == '\0')
+        if (k.len == (size_t)n && k.name[0] == raw[0] && std::memcmp(k.name, raw, (size_t)n) == 0)
             return k.id;
     }
     return K_OTHER;

@@ -41,14 +41,21 @@ static tw_str last_segment(tw_str s)
     return s;
 }
 
+/* "arn:PARTITION:iam::ACCOUNT:TYPENAME", cut to size (runs once per event: no printf). */
 static size_t write_key(char *out, size_t size, tw_str partition, tw_str account,
                         const char *type, tw_str name)
 {
-    int n = snprintf(out, size, "arn:%.*s:iam::%.*s:%s%.*s", (int)partition.len, partition.p,
-                     (int)account.len, account.p, type, (int)name.len, name.p);
-    if (n < 0)
-        return 0;
-    return (size_t)n < size ? (size_t)n : size - 1;
+    tw_str parts[] = { TW_STR_LIT("arn:"), partition, TW_STR_LIT(":iam::"), account,
+                       TW_STR_LIT(":"), tw_str_c(type), name };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        size_t k = parts[i].len < size - 1 - n ? parts[i].len : size - 1 - n;
+        if (k)
+            memcpy(out + n, parts[i].p, k);
+        n += k;
+    }
+    out[n] = '\0';
+    return n;
 }
 
 static size_t copy_key(char *out, size_t size, tw_str s)
@@ -161,6 +168,43 @@ static tw_str role_name_of(const tw_raw_record *raw)
     return slash ? (tw_str){ rest.p, (uint32_t)(slash - rest.p) } : rest;
 }
 
+static bool ua_names_agent_uncached(tw_str ua)
+{
+    char low[512];
+    uint32_t n = ua.len < sizeof low ? ua.len : (uint32_t)sizeof low;
+    for (uint32_t i = 0; i < n; i++) {
+        char c = ua.p[i];
+        low[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    for (size_t i = 0; i < sizeof k_agent_markers / sizeof *k_agent_markers; i++)
+        if (memmem(low, n, k_agent_markers[i], strlen(k_agent_markers[i])))
+            return true;
+    return has_mcp_token((tw_str){ low, n });
+}
+
+/* User agents repeat endlessly in a trail: each parser thread remembers its recent verdicts
+ * in a small direct-mapped cache (hash and length must both match). */
+#define UA_CACHE 1024
+typedef struct ua_entry {
+    uint64_t hash;
+    uint32_t len;
+    uint8_t valid, agent;
+} ua_entry;
+static _Thread_local ua_entry ua_cache[UA_CACHE];
+
+static bool ua_names_agent(tw_str ua)
+{
+    if (!ua.len)
+        return false;
+    uint64_t h = tw_hash64(ua.p, ua.len, 0x75a);
+    ua_entry *e = &ua_cache[h % UA_CACHE];
+    if (e->valid && e->hash == h && e->len == ua.len)
+        return e->agent;
+    bool agent = ua_names_agent_uncached(ua);
+    *e = (ua_entry){ h, ua.len, 1, agent };
+    return agent;
+}
+
 tw_kind tw_identity_kind(const tw_normalize_conf *conf, const tw_raw_record *raw)
 {
     if (tw_str_eq_c(raw->ui_type, "Root"))
@@ -171,10 +215,7 @@ tw_kind tw_identity_kind(const tw_normalize_conf *conf, const tw_raw_record *raw
         (tw_str_eq_c(raw->event_source, "signin.amazonaws.com")))
         return TW_KIND_HUMAN;
     tw_str ua = raw->user_agent;
-    for (size_t i = 0; i < sizeof k_agent_markers / sizeof *k_agent_markers; i++)
-        if (tw_str_contains_ci(ua, k_agent_markers[i]))
-            return TW_KIND_AGENT;
-    if (has_mcp_token(ua))
+    if (ua_names_agent(ua))
         return TW_KIND_AGENT;
     if (tw_str_contains_ci(raw->ui_invoked_by, "agentcore") ||
         tw_str_starts(role, "AmazonBedrockExecutionRoleForAgents_") ||
