@@ -29,11 +29,20 @@
 
 #define TW_WORK_BATCH 1024 /* events per router→worker batch */
 
-/* router → worker: copies of the events of one shard, in stream order. */
+/* A run of consecutive events of one work batch that live in the same parsed batch: the
+ * worker releases them together once it is done. */
+typedef struct tw_work_run {
+    tw_batch *batch;
+    uint32_t count;
+} tw_work_run;
+
+/* router → worker: the events of one shard, in stream order, by pointer into the parsed
+ * batches that own them. */
 typedef struct tw_work {
-    tw_event *ev;
+    tw_event **ev;
     uint32_t n, cap;
-    tw_arena arena;
+    tw_work_run *runs;
+    uint32_t n_runs;
     uint64_t upto_seq;     /* every event with seq < upto_seq has been routed */
     int64_t watermark_ms;  /* newest event time routed so far */
     bool final;
@@ -66,7 +75,6 @@ typedef struct tw_router_stats {
     uint64_t late;
     uint64_t max_held;       /* largest reorder buffer */
     uint64_t routed;
-    uint64_t copy_failures;
     tw_batch_counts ingest;
     uint64_t inputs;
     uint64_t inputs_with_problems;
@@ -120,7 +128,9 @@ typedef struct tw_parser_arg {
 void tw_pipeline_abort(tw_pipeline *pl);
 
 tw_work *tw_work_new(void);
-void tw_work_destroy(tw_work *work);
+/* Releases the events it points to (their batches may go) and empties it. */
+void tw_work_release(tw_work *work);
+void tw_work_destroy(tw_work *work); /* releases too */
 tw_result *tw_result_new(void);
 void tw_result_destroy(tw_result *res);
 

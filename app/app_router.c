@@ -129,18 +129,15 @@ static bool route(router *rt, held h)
     tw_pipeline *pl = rt->pl;
     int w = (int)(h.ev->identity_hash % (uint64_t)pl->n_workers);
     tw_work *work = rt->cur[w];
-    tw_event *dst = &work->ev[work->n];
-    if (tw_event_copy(dst, h.ev, &work->arena) != 0) {
-        pl->router.copy_failures++;
-    } else {
-        dst->seq = rt->next_seq++;
-        work->n++;
-    }
+    h.ev->seq = rt->next_seq++;
+    work->ev[work->n++] = h.ev;
+    if (work->n_runs && work->runs[work->n_runs - 1].batch == h.batch)
+        work->runs[work->n_runs - 1].count++;
+    else
+        work->runs[work->n_runs++] = (tw_work_run){ h.batch, 1 };
     if (h.time_ms > rt->max_routed)
         rt->max_routed = h.time_ms;
     pl->router.routed++;
-    if (--h.batch->refs == 0)
-        tw_batch_destroy(h.batch);
     if (work->n == work->cap)
         return flush_all(rt, false);
     return true;
@@ -227,7 +224,7 @@ void *tw_router_main(void *arg)
             tw_batch_destroy(batch);
             continue;
         }
-        batch->refs = batch->n;
+        atomic_store(&batch->refs, batch->n);
         for (uint32_t i = 0; i < batch->n && ok; i++) {
             tw_event *ev = &batch->ev[i];
             if (rt.any_seen && ev->time_ms < rt.max_seen - lateness) {
@@ -259,8 +256,7 @@ void *tw_router_main(void *arg)
         /* release what is still held */
         while (rt.n) {
             held h = heap_pop(&rt);
-            if (--h.batch->refs == 0)
-                tw_batch_destroy(h.batch);
+            tw_batch_release(h.batch, 1);
         }
         for (int w = 0; rt.cur && w < pl->n_workers; w++)
             tw_work_destroy(rt.cur[w]);

@@ -27,20 +27,31 @@ tw_work *tw_work_new(void)
         return NULL;
     work->cap = TW_WORK_BATCH;
     work->ev = malloc(work->cap * sizeof *work->ev);
-    if (!work->ev) {
+    work->runs = malloc(work->cap * sizeof *work->runs);
+    if (!work->ev || !work->runs) {
+        free(work->ev);
+        free(work->runs);
         free(work);
         return NULL;
     }
-    tw_arena_init(&work->arena, 256 * 1024);
     return work;
+}
+
+void tw_work_release(tw_work *work)
+{
+    for (uint32_t i = 0; i < work->n_runs; i++)
+        tw_batch_release(work->runs[i].batch, work->runs[i].count);
+    work->n_runs = 0;
+    work->n = 0;
 }
 
 void tw_work_destroy(tw_work *work)
 {
     if (!work)
         return;
-    tw_arena_free(&work->arena);
+    tw_work_release(work);
     free(work->ev);
+    free(work->runs);
     free(work);
 }
 
@@ -173,7 +184,7 @@ void *tw_worker_main(void *arg)
             break;
         }
         for (uint32_t i = 0; i < work->n; i++) {
-            const tw_event *ev = &work->ev[i];
+            const tw_event *ev = work->ev[i];
             bool created;
             tw_ident *ident =
                 tw_state_get(wk->state, ev->identity_hash, ev->identity, ev->time_ms, &created);
@@ -203,8 +214,7 @@ void *tw_worker_main(void *arg)
             tw_work_destroy(work);
             break;
         }
-        work->n = 0;
-        tw_arena_reset(&work->arena);
+        tw_work_release(work);
         if (!tw_ring_push(pl->spare_rings[wk->index], work)) {
             tw_work_destroy(work);
             break;

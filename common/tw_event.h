@@ -94,9 +94,5 @@ typedef struct tw_event {
 
 #define TW_ACTION_UNKNOWN UINT32_MAX
 
-struct tw_arena;
-/* Copies ev and every string it views into arena (the action stays a view when the catalog
- * owns it: TW_EV_ACTION_KNOWN). Returns 0, or -1 when the arena is out of memory. */
-int tw_event_copy(tw_event *dst, const tw_event *src, struct tw_arena *arena);
 
 #endif

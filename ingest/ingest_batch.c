@@ -111,7 +111,7 @@ void tw_batch_reset(tw_batch *batch)
     tw_arena_reset(&batch->arena);
     tw_problems_clear(&batch->problems);
     memset(&batch->counts, 0, sizeof batch->counts);
-    batch->refs = 0;
+    atomic_store(&batch->refs, 0);
     batch->last_of_input = false;
 }
 
@@ -138,4 +138,10 @@ tw_event *tw_batch_push(tw_batch *batch)
     tw_event *ev = &batch->ev[batch->n++];
     memset(ev, 0, sizeof *ev);
     return ev;
+}
+
+void tw_batch_release(tw_batch *batch, uint32_t n)
+{
+    if (atomic_fetch_sub(&batch->refs, n) == n)
+        tw_batch_destroy(batch);
 }

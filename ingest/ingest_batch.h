@@ -8,6 +8,7 @@
 #ifndef INGEST_BATCH_H
 #define INGEST_BATCH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -82,7 +83,9 @@ typedef struct tw_batch {
     uint32_t input;
     uint64_t seq;         /* the chunk's */
     bool last_of_input;
-    uint32_t refs;        /* router only: events still waiting in its reorder buffer */
+    /* events not yet done with: the router hands each event to a worker by pointer, and the
+     * worker that releases the last one destroys the batch */
+    atomic_uint refs;
 } tw_batch;
 
 tw_batch *tw_batch_new(uint32_t cap);
@@ -90,5 +93,7 @@ void tw_batch_reset(tw_batch *batch);
 void tw_batch_destroy(tw_batch *batch); /* NULL-safe */
 /* A new event slot (zeroed), or NULL when out of memory. */
 tw_event *tw_batch_push(tw_batch *batch);
+/* Releases n events of the batch; the last release destroys it. Any thread. */
+void tw_batch_release(tw_batch *batch, uint32_t n);
 
 #endif
