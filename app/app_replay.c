@@ -191,6 +191,10 @@ static void print_stats(tw_pipeline *pl, double wall)
         if (c->rejected[i])
             fprintf(o, "  ingest.rejected.%-12s %" PRIu64 "\n", tw_reject_name((tw_reject)i),
                     c->rejected[i]);
+    for (int i = 0; i < TW_REJ_COUNT_; i++)
+        if (c->input_problems[i])
+            fprintf(o, "  ingest.input_problems.%-6s %" PRIu64 "\n", tw_reject_name((tw_reject)i),
+                    c->input_problems[i]);
     fprintf(o, "  ingest.late                  %" PRIu64 "\n", r->late);
     fprintf(o, "  ingest.reorder_peak          %" PRIu64 "\n", r->max_held);
     fprintf(o, "  catalog.unknown_actions      %" PRIu64 "\n", c->unknown_actions);

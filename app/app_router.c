@@ -191,8 +191,10 @@ static void add_counts(tw_batch_counts *to, const tw_batch_counts *from)
     to->skipped += from->skipped;
     to->unknown_actions += from->unknown_actions;
     to->bytes += from->bytes;
-    for (int i = 0; i < TW_REJ_COUNT_; i++)
+    for (int i = 0; i < TW_REJ_COUNT_; i++) {
         to->rejected[i] += from->rejected[i];
+        to->input_problems[i] += from->input_problems[i];
+    }
 }
 
 void *tw_router_main(void *arg)

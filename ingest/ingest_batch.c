@@ -35,6 +35,8 @@ tw_reject tw_reject_from_json_reason(const char *reason)
         return TW_REJ_TOO_LARGE;
     if (!strcmp(reason, "not_object") || !strcmp(reason, "wrong_shape"))
         return TW_REJ_NOT_OBJECT;
+    if (!strcmp(reason, "wrong_type"))
+        return TW_REJ_WRONG_TYPE;
     return TW_REJ_NOT_JSON;
 }
 

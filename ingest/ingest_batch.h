@@ -71,7 +71,8 @@ typedef struct tw_batch_counts {
     uint64_t skipped;         /* valid JSON that is not an API call (e.g. Insights events) */
     uint64_t unknown_actions; /* events whose action the catalog does not know */
     uint64_t bytes;           /* decompressed bytes */
-    uint64_t rejected[TW_REJ_COUNT_];
+    uint64_t rejected[TW_REJ_COUNT_];       /* records rejected, by reason */
+    uint64_t input_problems[TW_REJ_COUNT_]; /* whole-input problems: truncated, empty, unreadable */
 } tw_batch_counts;
 
 typedef struct tw_batch {

@@ -129,6 +129,8 @@ struct scan_ctx {
     tw_json_record_cb cb;
     void *ud;
     int stopped;
+    const char *reason;  /* a document-level problem found while scanning */
+    const char *message;
 };
 
 /* A string field; wrong types are flagged, null is "absent". */
@@ -349,8 +351,13 @@ error_code scan_records(scan_ctx *ctx, ondemand::value v, int level)
 {
     ondemand::array arr;
     error_code e = v.get_array().get(arr);
+    if (e == INCORRECT_TYPE) {
+        ctx->reason = "wrong_type";
+        ctx->message = "\"Records\" is not an array";
+        return e;
+    }
     if (e)
-        return e; /* Records that is not an array: a document error */
+        return e;
     for (auto elem : arr) {
         ondemand::value ev;
         e = std::move(elem).get(ev);
@@ -598,7 +605,7 @@ tw_err TW_JSON_FN(tw_json_parse)(void *vjs, const char *buf, size_t len, size_t 
                                  tw_json_record_cb cb, void *ud, tw_json_error *err)
 {
     tw_json_state *js = static_cast<tw_json_state *>(vjs);
-    scan_ctx ctx{ js, buf, cb, ud, 0 };
+    scan_ctx ctx{ js, buf, cb, ud, 0, nullptr, nullptr };
     ondemand::document doc;
     error_code e = js->parser.iterate(buf, len, capacity).get(doc);
     if (e) {
@@ -630,10 +637,27 @@ tw_err TW_JSON_FN(tw_json_parse)(void *vjs, const char *buf, size_t len, size_t 
                 }
             }
         } else {
+            /* a scalar: valid JSON but no record ("42", "\"text\""), or text that merely
+             * starts like one ("2026-08-30T03:05:00Z INFO ...") */
+            bool valid = false;
+            double d;
+            std::string_view sv;
+            bool b, is_null;
+            switch (t) {
+            case ondemand::json_type::number: valid = doc.get_double().get(d) == SUCCESS; break;
+            case ondemand::json_type::string: valid = doc.get_string().get(sv) == SUCCESS; break;
+            case ondemand::json_type::boolean: valid = doc.get_bool().get(b) == SUCCESS; break;
+            case ondemand::json_type::null: valid = doc.is_null().get(is_null) == SUCCESS && is_null; break;
+            default: break;
+            }
+            const char *loc = nullptr;
+            if (valid && doc.current_location().get(loc) == SUCCESS)
+                valid = false; /* something follows the scalar */
             if (err) {
-                err->reason = "not_object";
-                std::snprintf(err->message, sizeof err->message,
-                              "a JSON value that is neither an object nor an array");
+                err->reason = valid ? "not_object" : "not_json";
+                std::snprintf(err->message, sizeof err->message, "%s",
+                              valid ? "a JSON value that is neither an object nor an array"
+                                    : "not JSON");
                 err->offset = 0;
             }
             return TW_ERR_PARSE;
@@ -655,6 +679,10 @@ tw_err TW_JSON_FN(tw_json_parse)(void *vjs, const char *buf, size_t len, size_t 
         if (doc.current_location().get(loc) != SUCCESS)
             loc = nullptr;
         fill_error(err, e, buf, loc);
+        if (ctx.reason && err) {
+            err->reason = ctx.reason;
+            std::snprintf(err->message, sizeof err->message, "%s", ctx.message);
+        }
         return TW_ERR_PARSE;
     }
     return TW_OK;

@@ -117,7 +117,14 @@ void tw_parser_run(tw_parser *ps, tw_chunk *chunk, tw_batch *batch)
     for (uint32_t i = 0; i < chunk->problems.n; i++) {
         tw_problems_add(&batch->problems, chunk->problems.v[i].reason, "%s",
                         chunk->problems.v[i].text ? chunk->problems.v[i].text : "");
-        batch->counts.rejected[chunk->problems.v[i].reason]++;
+        tw_reject reason = chunk->problems.v[i].reason;
+        if (reason == TW_REJ_TOO_LARGE) {
+            /* an over-long line: a record, rejected */
+            batch->counts.records++;
+            batch->counts.rejected[reason]++;
+        } else {
+            batch->counts.input_problems[reason]++;
+        }
     }
     parse_ctx ctx = { ps, batch, chunk, chunk->first_line, NULL, 0, 0 };
     const char *buf = chunk->buf, *end = chunk->buf + chunk->len;

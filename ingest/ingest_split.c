@@ -237,7 +237,7 @@ static tw_err split(tw_input *in, const char *open_error, uint32_t input,
         return TW_ERR_NOMEM;
     tw_err err;
     if (!in) {
-        tw_problems_add(&sp.pending, TW_REJ_UNREADABLE, "%s", open_error);
+        tw_problems_add(&sp.pending, TW_REJ_UNREADABLE, "offset 0: %s", open_error);
         err = emit_upto(&sp, 0, false, true);
     } else {
         err = run(&sp, in);

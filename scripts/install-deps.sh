@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config git
   libsimdjson-dev libzstd-dev zlib1g-dev libcmocka-dev
   zstd gzip jq python3 time
+  clang libclang-rt-14-dev
 )
 
 missing=()

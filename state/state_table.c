@@ -267,7 +267,11 @@ tw_ident *tw_state_get(tw_state *st, uint64_t hash, tw_str key, int64_t now_ms, 
 uint32_t tw_state_expire(tw_state *st, int64_t watermark_ms, uint32_t budget)
 {
     uint32_t removed = 0;
-    int64_t limit = watermark_ms - st->conf.idle_ms - st->conf.expire_margin_ms;
+    /* saturating: before any event the watermark is INT64_MIN */
+    int64_t grace = st->conf.idle_ms + st->conf.expire_margin_ms;
+    if (watermark_ms < INT64_MIN + grace)
+        return 0;
+    int64_t limit = watermark_ms - grace;
     for (uint32_t n = 0; n < budget && st->stats.live; n++) {
         uint64_t s = st->cursor & st->mask;
         uint64_t e = st->table[s];

@@ -11,9 +11,9 @@
 #     at the expected line (offsets are not pinned: they depend on compression), and no other
 #     line about FILE or about the good file;
 #   - the good file's finding, unchanged (same uid);
-#   - --stats: ingest.events (good records of the bad file still count), ingest.rejected.REASON,
-#     ingest.inputs_with_problems 1, and for record-level problems
-#     ingest.records == events + skipped + rejected.
+#   - --stats: ingest.events (good records of the bad file still count), ingest.rejected.REASON
+#     (record-level problems) or ingest.input_problems.REASON (truncated, empty, unreadable
+#     inputs), ingest.inputs_with_problems 1, and ingest.records == events + skipped + rejected.
 # Then the bad file alone: exit status 1, no crash, no sanitizer report.
 # The bad files are made here, at test time, from data/etl-noise.ndjson (40 records of a role that
 # never triggers anything, a day before the good file's records).
@@ -60,20 +60,25 @@ bad_case() {
     events=$(stat_of "$name" ingest.events)
     expect_eq "$name: ingest.events (11 good + $bad_events from $file)" "$events" $((11 + bad_events))
     expect_eq "$name: ingest.inputs_with_problems" "$(stat_of "$name" ingest.inputs_with_problems)" 1
+    # record-level problems are rejected records; whole-input ones (truncated, empty,
+    # unreadable) are counted apart, as they are no record
+    local counter=ingest.rejected want_rejected=$total
+    if [ "$record_level" = no ]; then
+        counter=ingest.input_problems
+        want_rejected=0
+    fi
     rejected=$(stat_of "$name" ingest.rejected)
-    expect_eq "$name: ingest.rejected" "$rejected" "$total"
+    expect_eq "$name: ingest.rejected" "$rejected" "$want_rejected"
     for r in "${!want_rej[@]}"; do # r is a reason, or reasons a|b of which the sum counts
         local sum=0 alt
         for alt in ${r//|/ }; do
-            sum=$((sum + $(stat_of "$name" "ingest.rejected.$alt" | grep . || echo 0)))
+            sum=$((sum + $(stat_of "$name" "$counter.$alt" | grep . || echo 0)))
         done
-        expect_eq "$name: ingest.rejected.$r" "$sum" "${want_rej[$r]}"
+        expect_eq "$name: $counter.$r" "$sum" "${want_rej[$r]}"
     done
-    if [ "$record_level" = yes ]; then
-        records=$(stat_of "$name" ingest.records)
-        skipped=$(stat_of "$name" ingest.skipped)
-        expect_eq "$name: records = events + skipped + rejected" "$records" $((events + skipped + rejected))
-    fi
+    records=$(stat_of "$name" ingest.records)
+    skipped=$(stat_of "$name" ingest.skipped)
+    expect_eq "$name: records = events + skipped + rejected" "$records" $((events + skipped + rejected))
 
     tw "$name-alone" replay -f compact -q "$file"
     expect_eq "$name alone: exit status" "$(rc_of "$name-alone")" 1
