@@ -152,167 +152,126 @@ inline error_code take_string(ondemand::value v, tw_str *out, uint32_t *bad, uin
     return e;
 }
 
-error_code scan_session_issuer(ondemand::object obj, tw_raw_record *r)
+/* Calls fn(raw key, value) for each field of obj, in document order; an error from the
+ * iteration or from fn stops it. */
+template <typename F>
+inline error_code each_field(ondemand::object obj, F fn)
 {
     for (auto f : obj) {
         ondemand::field field;
         error_code e = std::move(f).get(field);
-        if (e)
-            return e;
-        const char *k = field.key().raw();
-        if (key_is(k, "arn"))
-            e = take_string(field.value(), &r->issuer_arn, &r->bad_types, TW_RAW_BAD_USER_IDENTITY);
-        else if (key_is(k, "type"))
-            e = take_string(field.value(), &r->issuer_type, &r->bad_types, TW_RAW_BAD_USER_IDENTITY);
-        else if (key_is(k, "userName"))
-            e = take_string(field.value(), &r->issuer_user_name, &r->bad_types,
-                            TW_RAW_BAD_USER_IDENTITY);
+        if (!e)
+            e = fn(field.key().raw(), field.value());
         if (e)
             return e;
     }
     return SUCCESS;
 }
 
-error_code scan_session_context(ondemand::object obj, tw_raw_record *r)
-{
-    for (auto f : obj) {
-        ondemand::field field;
-        error_code e = std::move(f).get(field);
-        if (e)
-            return e;
-        const char *k = field.key().raw();
-        if (key_is(k, "sessionIssuer")) {
-            ondemand::object sub;
-            e = field.value().get_object().get(sub);
-            if (e == INCORRECT_TYPE) {
-                r->bad_types |= TW_RAW_BAD_USER_IDENTITY;
-                continue;
-            }
-            if (!e)
-                e = scan_session_issuer(sub, r);
-        } else if (key_is(k, "sourceIdentity")) {
-            e = take_string(field.value(), &r->source_identity, &r->bad_types, TW_RAW_BAD_OTHER);
-        }
-        if (e)
-            return e;
-    }
-    return SUCCESS;
-}
-
-error_code scan_user_identity(ondemand::value v, tw_raw_record *r)
+/* An object-valued field: absent when null, flagged when of another type. */
+template <typename F>
+inline error_code with_object(ondemand::value v, uint32_t *bad, uint32_t bad_bit, F fn)
 {
     ondemand::object obj;
     error_code e = v.get_object().get(obj);
     if (e == INCORRECT_TYPE) {
         bool is_null = false;
-        if (!(v.is_null().get(is_null) == SUCCESS && is_null))
-            r->bad_types |= TW_RAW_BAD_USER_IDENTITY;
+        if (bad_bit && !(v.is_null().get(is_null) == SUCCESS && is_null))
+            *bad |= bad_bit;
         return SUCCESS;
     }
-    if (e)
-        return e;
-    uint32_t *bad = &r->bad_types;
-    const uint32_t B = TW_RAW_BAD_USER_IDENTITY;
-    for (auto f : obj) {
-        ondemand::field field;
-        e = std::move(f).get(field);
-        if (e)
-            return e;
-        const char *k = field.key().raw();
-        switch (k[0]) {
-        case 't':
-            if (key_is(k, "type"))
-                e = take_string(field.value(), &r->ui_type, bad, B);
-            break;
-        case 'a':
-            if (key_is(k, "arn"))
-                e = take_string(field.value(), &r->ui_arn, bad, B);
-            else if (key_is(k, "accountId"))
-                e = take_string(field.value(), &r->ui_account_id, bad, B);
-            else if (key_is(k, "accessKeyId"))
-                e = take_string(field.value(), &r->ui_access_key_id, bad, B);
-            break;
-        case 'p':
-            if (key_is(k, "principalId"))
-                e = take_string(field.value(), &r->ui_principal_id, bad, B);
-            break;
-        case 'u':
-            if (key_is(k, "userName"))
-                e = take_string(field.value(), &r->ui_user_name, bad, B);
-            break;
-        case 'i':
-            if (key_is(k, "invokedBy"))
-                e = take_string(field.value(), &r->ui_invoked_by, bad, B);
-            break;
-        case 's':
-            if (key_is(k, "sessionContext")) {
-                ondemand::object sub;
-                e = field.value().get_object().get(sub);
-                if (e == INCORRECT_TYPE) {
-                    e = SUCCESS;
-                } else if (!e) {
-                    e = scan_session_context(sub, r);
-                }
-            }
-            break;
-        default:
-            break;
-        }
-        if (e)
-            return e;
-    }
-    return SUCCESS;
+    return e ? e : fn(obj);
 }
 
+error_code scan_session_context(ondemand::object obj, tw_raw_record *r)
+{
+    uint32_t *bad = &r->bad_types;
+    const uint32_t B = TW_RAW_BAD_USER_IDENTITY;
+    return each_field(obj, [&](const char *k, ondemand::value v) -> error_code {
+        if (key_is(k, "sessionIssuer"))
+            return with_object(v, bad, B, [&](ondemand::object issuer) {
+                return each_field(issuer, [&](const char *ik, ondemand::value iv) -> error_code {
+                    if (key_is(ik, "arn"))
+                        return take_string(iv, &r->issuer_arn, bad, B);
+                    if (key_is(ik, "type"))
+                        return take_string(iv, &r->issuer_type, bad, B);
+                    if (key_is(ik, "userName"))
+                        return take_string(iv, &r->issuer_user_name, bad, B);
+                    return SUCCESS;
+                });
+            });
+        if (key_is(k, "sourceIdentity"))
+            return take_string(v, &r->source_identity, bad, TW_RAW_BAD_OTHER);
+        return SUCCESS;
+    });
+}
+
+error_code scan_user_identity(ondemand::value v, tw_raw_record *r)
+{
+    uint32_t *bad = &r->bad_types;
+    const uint32_t B = TW_RAW_BAD_USER_IDENTITY;
+    return with_object(v, bad, B, [&](ondemand::object obj) {
+        return each_field(obj, [&](const char *k, ondemand::value fv) -> error_code {
+            switch (k[0]) {
+            case 't':
+                return key_is(k, "type") ? take_string(fv, &r->ui_type, bad, B) : SUCCESS;
+            case 'a':
+                if (key_is(k, "arn"))
+                    return take_string(fv, &r->ui_arn, bad, B);
+                if (key_is(k, "accountId"))
+                    return take_string(fv, &r->ui_account_id, bad, B);
+                if (key_is(k, "accessKeyId"))
+                    return take_string(fv, &r->ui_access_key_id, bad, B);
+                return SUCCESS;
+            case 'p':
+                return key_is(k, "principalId") ? take_string(fv, &r->ui_principal_id, bad, B)
+                                                : SUCCESS;
+            case 'u':
+                return key_is(k, "userName") ? take_string(fv, &r->ui_user_name, bad, B) : SUCCESS;
+            case 'i':
+                return key_is(k, "invokedBy") ? take_string(fv, &r->ui_invoked_by, bad, B) : SUCCESS;
+            case 's':
+                if (key_is(k, "sessionContext"))
+                    return with_object(fv, bad, 0, [&](ondemand::object sc) {
+                        return scan_session_context(sc, r);
+                    });
+                return SUCCESS;
+            default:
+                return SUCCESS;
+            }
+        });
+    });
+}
+
+/* additionalEventData.callWithBearerToken (a Bedrock API key was used); the object is
+ * sometimes a string or null, which holds nothing we need. */
 error_code scan_additional(ondemand::value v, tw_raw_record *r)
 {
-    ondemand::object obj;
-    error_code e = v.get_object().get(obj);
-    if (e == INCORRECT_TYPE)
-        return SUCCESS; /* sometimes a string or null: nothing we need */
-    if (e)
-        return e;
-    for (auto f : obj) {
-        ondemand::field field;
-        e = std::move(f).get(field);
-        if (e)
-            return e;
-        if (!key_is(field.key().raw(), "callWithBearerToken"))
-            continue;
-        bool b = false;
-        std::string_view sv;
-        ondemand::value fv = field.value();
-        if (fv.get_bool().get(b) == SUCCESS)
-            r->bearer_token = b;
-        else if (fv.get_string().get(sv) == SUCCESS)
-            r->bearer_token = (sv == "true");
-    }
-    return SUCCESS;
+    return with_object(v, &r->bad_types, 0, [&](ondemand::object obj) {
+        return each_field(obj, [&](const char *k, ondemand::value fv) -> error_code {
+            if (!key_is(k, "callWithBearerToken"))
+                return SUCCESS;
+            bool b = false;
+            std::string_view sv;
+            if (fv.get_bool().get(b) == SUCCESS)
+                r->bearer_token = b;
+            else if (fv.get_string().get(sv) == SUCCESS)
+                r->bearer_token = (sv == "true");
+            return SUCCESS;
+        });
+    });
 }
 
 /* The Bedrock invocation log's identity: {"arn": "..."}. */
 error_code scan_invocation_identity(ondemand::value v, tw_raw_record *r)
 {
-    ondemand::object obj;
-    error_code e = v.get_object().get(obj);
-    if (e == INCORRECT_TYPE) {
-        r->bad_types |= TW_RAW_BAD_USER_IDENTITY;
-        return SUCCESS;
-    }
-    if (e)
-        return e;
-    for (auto f : obj) {
-        ondemand::field field;
-        e = std::move(f).get(field);
-        if (e)
-            return e;
-        if (key_is(field.key().raw(), "arn")) {
-            e = take_string(field.value(), &r->ui_arn, &r->bad_types, TW_RAW_BAD_USER_IDENTITY);
-            if (e)
-                return e;
-        }
-    }
-    return SUCCESS;
+    uint32_t *bad = &r->bad_types;
+    const uint32_t B = TW_RAW_BAD_USER_IDENTITY;
+    return with_object(v, bad, B, [&](ondemand::object obj) {
+        return each_field(obj, [&](const char *k, ondemand::value fv) -> error_code {
+            return key_is(k, "arn") ? take_string(fv, &r->ui_arn, bad, B) : SUCCESS;
+        });
+    });
 }
 
 error_code scan_object(scan_ctx *ctx, ondemand::object obj, tw_raw_record *r, int level);
@@ -407,28 +366,21 @@ error_code scan_log_events(scan_ctx *ctx, ondemand::value v)
         e = elem.get_object().get(obj);
         if (e)
             return e;
-        for (auto f : obj) {
-            ondemand::field field;
-            e = std::move(f).get(field);
-            if (e)
-                return e;
-            if (!key_is(field.key().raw(), "message"))
-                continue;
+        e = each_field(obj, [&](const char *k, ondemand::value fv) -> error_code {
+            if (!key_is(k, "message"))
+                return SUCCESS;
             std::string_view msg;
-            e = field.value().get_string().get(msg);
-            if (e == INCORRECT_TYPE) {
+            error_code me = fv.get_string().get(msg);
+            if (me == INCORRECT_TYPE) {
                 tw_raw_record bad{};
                 bad.envelope = 4;
                 bad.bad_types = TW_RAW_BAD_OTHER;
-                emit(ctx, &bad);
-                continue;
+                return emit(ctx, &bad);
             }
-            if (e)
-                return e;
-            e = scan_log_message(ctx, msg);
-            if (e)
-                return e;
-        }
+            return me ? me : scan_log_message(ctx, msg);
+        });
+        if (e)
+            return e;
         if (ctx->stopped)
             break;
     }

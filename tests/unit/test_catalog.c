@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tw_test.h"
 
@@ -611,41 +610,6 @@ static void resolve_from_threads(void **state)
     tw_catalog_destroy(cat);
 }
 
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void resolve_speed(void **state)
-{
-    (void)state;
-    tw_catalog *cat = cat_embedded();
-    tw_str src[N_SAMPLE], name[N_SAMPLE];
-    for (size_t i = 0; i < N_SAMPLE; i++) {
-        src[i] = tw_str_c(sample[i][0]);
-        name[i] = tw_str_c(sample[i][1]);
-    }
-    char buf[256];
-    tw_action act;
-    uint64_t sum = 0;
-    const int rounds = 20000;
-    double t0 = now_ns();
-    for (int r = 0; r < rounds; r++) {
-        for (size_t i = 0; i < N_SAMPLE; i++) {
-            tw_catalog_resolve(cat, src[i], name[i], buf, sizeof buf, &act);
-            sum += act.id;
-        }
-    }
-    double per = (now_ns() - t0) / ((double)rounds * N_SAMPLE);
-    print_message("resolve: %.1f ns per event (this build; checksum %llu)\n", per,
-                  (unsigned long long)sum);
-    /* Loose: sanitizer builds are several times slower than Release. */
-    assert_true(per < 5000.0);
-    tw_catalog_destroy(cat);
-}
-
 /* ---- real records ---- */
 
 /* The string value of the first "key": in a JSON line (a plain scan, no escapes expected). */
@@ -765,7 +729,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(small_catalog_from_text),
     cmocka_unit_test(destroy_null),
     cmocka_unit_test(resolve_from_threads),
-    cmocka_unit_test(resolve_speed),
     cmocka_unit_test(fixture_records_resolve),
 };
 
