@@ -93,7 +93,11 @@ void *tw_reader_main(void *arg)
     tw_pipeline *pl = arg;
     uint64_t seq = 0;
     for (size_t i = 0; i < pl->inputs.n && !atomic_load(&pl->failed); i++) {
-        tw_err err = tw_split_input(pl->inputs.paths[i], (uint32_t)i, NULL, &seq, reader_emit, pl);
+        const char *path = pl->inputs.paths[i];
+        tw_err err = tw_split_whole_input(path, (uint32_t)i, TW_WHOLE_INPUT_MAX, &seq,
+                                          reader_emit, pl);
+        if (err == TW_ERR_TOO_LARGE)
+            err = tw_split_input(path, (uint32_t)i, NULL, &seq, reader_emit, pl);
         if (err == TW_ERR_NOMEM) {
             fprintf(stderr, "trailwarden: out of memory reading %s\n", pl->inputs.paths[i]);
             tw_pipeline_abort(pl);

@@ -59,6 +59,8 @@ typedef struct tw_chunk {
     uint64_t offset;      /* decompressed byte offset of buf[0] */
     bool document;        /* whole document (pretty-printed JSON, arrays) rather than lines */
     bool last;            /* the last chunk of its input */
+    bool whole_input;     /* buf holds a whole input as stored (maybe compressed): the parser
+                           * decompresses and splits it, so small files decompress in parallel */
     tw_problems problems; /* found by the reader (decompression, limits) */
 } tw_chunk;
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ingest_json.h"
+#include "ingest_split.h"
 
 struct tw_parser {
     const tw_normalize_conf *conf;
@@ -108,12 +109,44 @@ static void parse_doc(parse_ctx *ctx, const char *p, size_t len, size_t capacity
     }
 }
 
+static void parse_chunk(tw_parser *ps, tw_chunk *chunk, tw_batch *batch);
+
+typedef struct whole_ctx {
+    tw_parser *ps;
+    tw_batch *batch;
+} whole_ctx;
+
+static bool parse_part(void *ud, tw_chunk *part)
+{
+    whole_ctx *wc = ud;
+    parse_chunk(wc->ps, part, wc->batch);
+    tw_chunk_destroy(part);
+    return true;
+}
+
 void tw_parser_run(tw_parser *ps, tw_chunk *chunk, tw_batch *batch)
 {
     batch->input = chunk->input;
     batch->seq = chunk->seq;
     batch->last_of_input = chunk->last;
-    batch->counts.bytes = chunk->len;
+    if (chunk->whole_input) {
+        /* the parts' own sequence numbers stay local: the batch keeps the chunk's place */
+        uint64_t part_seq = 0;
+        whole_ctx wc = { ps, batch };
+        if (tw_split_mem(chunk->buf, chunk->len, chunk->input, NULL, &part_seq, parse_part,
+                         &wc) == TW_ERR_NOMEM) {
+            tw_problems_add(&batch->problems, TW_REJ_TRUNCATED,
+                            "offset 0: out of memory decompressing the input");
+            batch->counts.input_problems[TW_REJ_TRUNCATED]++;
+        }
+        return;
+    }
+    parse_chunk(ps, chunk, batch);
+}
+
+static void parse_chunk(tw_parser *ps, tw_chunk *chunk, tw_batch *batch)
+{
+    batch->counts.bytes += chunk->len;
     for (uint32_t i = 0; i < chunk->problems.n; i++) {
         tw_problems_add(&batch->problems, chunk->problems.v[i].reason, "%s",
                         chunk->problems.v[i].text ? chunk->problems.v[i].text : "");

@@ -1,8 +1,12 @@
 #include "ingest_split.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ingest_input.h"
 #include "ingest_json.h"
@@ -19,6 +23,7 @@ typedef struct splitter {
     uint64_t total;      /* decompressed bytes so far */
     bool any_content;    /* a non-blank byte seen */
     bool skipping;       /* discarding the rest of an over-long line */
+    size_t no_newline;   /* leading bytes of cur known to hold no newline */
     tw_problems pending; /* problems to attach to the next chunk emitted */
 } splitter;
 
@@ -81,6 +86,7 @@ static tw_err emit_upto(splitter *sp, size_t len, bool document, bool last)
     sp->line += count_lines(chunk->buf, len);
     sp->offset += len;
     sp->cur = next;
+    sp->no_newline = tail;
     if (!sp->emit(sp->ud, chunk))
         return TW_ERR_AGAIN;
     return TW_OK;
@@ -161,6 +167,7 @@ static tw_err run(splitter *sp, tw_input *in)
             if (!nl) {
                 sp->offset += chunk->len;
                 chunk->len = 0;
+                sp->no_newline = 0;
                 continue;
             }
             size_t drop = (size_t)(nl - chunk->buf) + 1;
@@ -169,17 +176,14 @@ static tw_err run(splitter *sp, tw_input *in)
             memmove(chunk->buf, nl + 1, chunk->len - drop);
             chunk->len -= drop;
             sp->skipping = false;
+            sp->no_newline = 0;
         }
         if (chunk->len < sp->conf->chunk_size)
             continue;
-        /* cut after the last newline */
-        char *last_nl = NULL;
-        for (size_t i = chunk->len; i > 0; i--) {
-            if (chunk->buf[i - 1] == '\n') {
-                last_nl = chunk->buf + i - 1;
-                break;
-            }
-        }
+        /* cut after the last newline; only bytes not searched before can hold one, so a long
+         * line costs one pass, not one per read */
+        char *last_nl = memrchr(chunk->buf + sp->no_newline, '\n', chunk->len - sp->no_newline);
+        sp->no_newline = last_nl ? 0 : chunk->len;
         if (last_nl) {
             err = emit_upto(sp, (size_t)(last_nl - chunk->buf) + 1, false, false);
             if (err)
@@ -191,6 +195,7 @@ static tw_err run(splitter *sp, tw_input *in)
                             (unsigned long long)(sp->conf->max_document >> 20));
             sp->offset += chunk->len;
             chunk->len = 0;
+            sp->no_newline = 0;
             sp->skipping = true;
         }
     }
@@ -271,4 +276,51 @@ tw_err tw_split_mem(const void *data, size_t len, uint32_t input, const tw_split
     tw_err err = split(in, errstr, input, conf, chunk_seq, emit, ud);
     tw_input_close(in);
     return err;
+}
+
+tw_err tw_split_whole_input(const char *path, uint32_t input, size_t max_bytes,
+                            uint64_t *chunk_seq, tw_split_emit emit, void *ud)
+{
+    if (strcmp(path, "-") == 0)
+        return TW_ERR_TOO_LARGE;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return TW_ERR_TOO_LARGE; /* the streaming path names the problem */
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > max_bytes) {
+        close(fd);
+        return TW_ERR_TOO_LARGE;
+    }
+    tw_chunk *chunk = tw_chunk_new((size_t)sb.st_size);
+    if (!chunk) {
+        close(fd);
+        return TW_ERR_NOMEM;
+    }
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(fd, chunk->buf + len, chunk->cap - TW_JSON_PADDING - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            /* a file that fails mid-read: let the streaming path report where */
+            close(fd);
+            tw_chunk_destroy(chunk);
+            return TW_ERR_TOO_LARGE;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len == chunk->cap - TW_JSON_PADDING)
+            break; /* the file grew while we read: take what it had when we looked */
+    }
+    close(fd);
+    chunk->len = len;
+    chunk->input = input;
+    chunk->seq = (*chunk_seq)++;
+    chunk->first_line = 1;
+    chunk->last = true;
+    chunk->whole_input = true;
+    if (!emit(ud, chunk))
+        return TW_ERR_AGAIN;
+    return TW_OK;
 }

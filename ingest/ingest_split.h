@@ -28,6 +28,14 @@ typedef bool (*tw_split_emit)(void *ud, tw_chunk *chunk);
 tw_err tw_split_input(const char *path, uint32_t input, const tw_split_conf *conf,
                       uint64_t *chunk_seq, tw_split_emit emit, void *ud);
 
+/* Small regular files (CloudTrail delivers thousands of them) are not split by the reader:
+ * their stored bytes go whole into one chunk (whole_input) for a parser thread to
+ * decompress and split, so decompression runs in parallel. Returns TW_ERR_TOO_LARGE, having
+ * emitted nothing, when path is not a regular file of at most max_bytes (stream it then). */
+#define TW_WHOLE_INPUT_MAX (4u << 20)
+tw_err tw_split_whole_input(const char *path, uint32_t input, size_t max_bytes,
+                            uint64_t *chunk_seq, tw_split_emit emit, void *ud);
+
 /* The same over bytes in memory (Kafka message values, tests). */
 tw_err tw_split_mem(const void *data, size_t len, uint32_t input, const tw_split_conf *conf,
                     uint64_t *chunk_seq, tw_split_emit emit, void *ud);
