@@ -4,6 +4,8 @@
 #   (b) trailwarden replay -j2 FILE (findings to /dev/null)
 #   (c) zstd -dc FILE | jq -c 'select(.eventName == "DeleteBucket")', the everyday baseline,
 #       run on a 50,000-record prefix and scaled to the whole file (jq is slow)
+#   (d) trailwarden replay -j2 DIR over the same trail in CloudTrail's gzip S3 layout (one
+#       {"Records":[...]} file a region and 5 minutes), the incident responder's case
 # The trail (500,000 records, zstd -3) is generated once and cached, keyed by the parameters
 # and a fingerprint of the generator's output. Each command is timed best of 3 (hyperfine when
 # installed, else date +%s.%N). Exits non-zero if a command fails; missed targets are reported,
@@ -61,6 +63,14 @@ if [ "$HAVE_JQ" = 1 ] && [ ! -s "$PREFIX" ]; then
     mv "$WORK/prefix.zst" "$PREFIX"
 fi
 
+S3DIR=$CACHE/trail-n$RECORDS-s$SEED-s3-$fingerprint
+if [ ! -d "$S3DIR" ]; then
+    echo "generating $RECORDS records into $S3DIR (gzip S3 layout)" >&2
+    "$TW" gen -q -n "$RECORDS" --seed "$SEED" --scenario all --format s3 -o "$WORK/s3" ||
+        die "trailwarden gen --format s3 failed"
+    mv "$WORK/s3" "$S3DIR"
+fi
+
 # ---- timing ------------------------------------------------------------------------------
 # best_of CMD: prints the best wall time in seconds of RUNS runs of CMD (bash, pipefail).
 best_of() {
@@ -94,6 +104,9 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 t_floor=$(best_of "zstd -dc $(q "$DATA") | $(q "$FLOOR") >/dev/null") || die "floor command failed"
 t_replay=$(best_of "$(q "$TW") replay -j$THREADS -q $(q "$DATA") >/dev/null") ||
     die "replay command failed"
+s3_files=$(find "$S3DIR" -name '*.json.gz' | wc -l)
+t_s3=$(best_of "$(q "$TW") replay -j$THREADS -q $(q "$S3DIR") >/dev/null") ||
+    die "replay over the S3 layout failed"
 t_jq=""
 if [ "$HAVE_JQ" = 1 ]; then
     prefix_bytes=$(zstd -dc "$PREFIX" | wc -c)
@@ -122,6 +135,7 @@ if [ -n "$t_jq" ]; then
 else
     echo "  (c) jq is not installed: baseline skipped"
 fi
+row "(d) replay -j$THREADS, gzip S3 layout ($s3_files files)" "$t_s3" "$records" "$bytes"
 echo
 verdict() { awk -v v="$1" -v min="$2" 'BEGIN { print (v >= min) ? "ok" : "MISSED" }'; }
 r_floor=$(awk -v f="$t_floor" -v t="$t_replay" 'BEGIN { printf "%.3f", f / t }')
