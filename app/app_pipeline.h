@@ -74,11 +74,9 @@ typedef struct tw_worker_stats {
 typedef struct tw_router_stats {
     uint64_t late;
     uint64_t max_held;       /* largest reorder buffer */
-    uint64_t routed;
     tw_batch_counts ingest;
     uint64_t inputs;
     uint64_t inputs_with_problems;
-    uint64_t problems_shown;
     uint64_t problems;
 } tw_router_stats;
 

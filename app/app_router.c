@@ -137,7 +137,6 @@ static bool route(router *rt, held h)
         work->runs[work->n_runs++] = (tw_work_run){ h.batch, 1 };
     if (h.time_ms > rt->max_routed)
         rt->max_routed = h.time_ms;
-    pl->router.routed++;
     if (work->n == work->cap)
         return flush_all(rt, false);
     return true;
@@ -174,7 +173,6 @@ static void report_problems(router *rt, const tw_batch *batch)
         if (show) {
             fprintf(stderr, "trailwarden: %s: %s [%s]\n", strcmp(path, "-") ? path : "(stdin)",
                     pr->text ? pr->text : "(out of memory)", tw_reject_name(pr->reason));
-            pl->router.problems_shown++;
         }
     }
     if (batch->last_of_input && pl->conf->verbosity == 0 &&
