@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #define RAW_BUF_SIZE (256u * 1024u)
+#define WHOLE_MAX ((size_t)256 << 20) /* largest gzip input inflated at once */
 
 struct tw_input {
     int fd;               /* -1 for memory inputs */
@@ -43,13 +44,20 @@ static bool inflate_whole(tw_input *in)
         return false;
     const unsigned char *src = in->mem;
     size_t src_len = in->mem_len;
-    /* ISIZE, the last member's size mod 2^32, is a good first guess for the whole */
+    /* ISIZE, the last member's size mod 2^32, is a good first guess for the whole; but it is
+     * only a claim, so the buffer never grows past what deflate can produce from this input
+     * (at most 1032:1) nor past WHOLE_MAX: beyond that the input is streamed instead */
+    size_t limit = src_len * 1032 + 4096;
+    if (limit > WHOLE_MAX)
+        limit = WHOLE_MAX;
     size_t cap = src_len >= 4 ? (size_t)src[src_len - 4] | (size_t)src[src_len - 3] << 8 |
                                     (size_t)src[src_len - 2] << 16 | (size_t)src[src_len - 1] << 24
                               : 0;
     if (cap < src_len * 4)
         cap = src_len * 4;
     cap += 4096;
+    if (cap > limit)
+        cap = limit;
     char *out = NULL;
     size_t out_len = 0, pos = 0;
     bool ok = false;
@@ -64,7 +72,9 @@ static bool inflate_whole(tw_input *in)
         enum libdeflate_result rc = libdeflate_gzip_decompress_ex(
             d, src + pos, src_len - pos, out + out_len, cap - out_len, &used_in, &produced);
         if (rc == LIBDEFLATE_INSUFFICIENT_SPACE) {
-            cap *= 2;
+            if (cap >= limit)
+                break;
+            cap = cap * 2 < limit ? cap * 2 : limit;
             char *grown = realloc(out, cap);
             if (!grown)
                 break;

@@ -19,6 +19,14 @@ fi
 printf '{"Records":[{"eventName":"A"}]}\n' > "$work/split/records.json"
 for target in fuzz_record fuzz_split; do
     echo "== $target for ${seconds}s"
-    build/fuzz/tests/fuzz/$target -max_total_time="$seconds" -max_len=16384 -print_final_stats=1 \
-        "$work/${target#fuzz_}" 2>&1 | tail -n 6
+    if ! build/fuzz/tests/fuzz/$target -max_total_time="$seconds" -max_len=16384 \
+        -print_final_stats=1 -artifact_prefix="$work/" "$work/${target#fuzz_}" > "$work/log" 2>&1; then
+        tail -n 60 "$work/log"
+        for crash in "$work"/crash-* "$work"/oom-* "$work"/leak-* "$work"/timeout-*; do
+            [ -e "$crash" ] && { echo "input $crash (base64):"; base64 "$crash"; }
+        done
+        echo "fuzz: $target failed" >&2
+        exit 1
+    fi
+    tail -n 6 "$work/log"
 done

@@ -264,6 +264,16 @@ static void split_plain_gzip_zstd(void **state)
     assert_int_equal(tw_split_mem(gz, gz_len, 0, &conf, &seq, count_chunk, &c), TW_OK);
     assert_int_equal(c.bytes, len);
     assert_int_equal(c.problems, 0);
+    /* a gzip trailer claiming 4 GiB (ISIZE is only a claim): no giant buffer, a clean
+     * error from the CRC/length check, and no crash */
+    unsigned char *liar = malloc(gz_len);
+    memcpy(liar, gz, gz_len);
+    memset(liar + gz_len - 4, 0xff, 4);
+    c = (chunks){ 0 };
+    assert_int_equal(tw_split_mem(liar, gz_len, 0, &conf, &seq, count_chunk, &c), TW_OK);
+    assert_int_equal(c.problems, 1);
+    assert_int_equal(c.reasons[0], TW_REJ_TRUNCATED);
+    free(liar);
     /* truncated gzip: a problem named, whole lines before the cut kept */
     c = (chunks){ 0 };
     assert_int_equal(tw_split_mem(gz, gz_len / 2, 0, &conf, &seq, count_chunk, &c), TW_OK);
