@@ -8,6 +8,17 @@
 #include "tw_time.h"
 
 /* STS writes credential expiry the way the console shows it: "Sep 1, 2026, 9:15:02 AM". */
+/* "arn:aws:SERVICE:REGION:ACCOUNT", the head every regional ARN of a reply shares */
+static void put_arn_head(tw_buf *b, const char *service, const gen_call *c)
+{
+    GEN_PUT(b, "arn:aws:");
+    tw_buf_puts(b, service);
+    tw_buf_putc(b, ':');
+    tw_buf_puts(b, c->region);
+    tw_buf_putc(b, ':');
+    tw_buf_puts(b, c->id->account);
+}
+
 static void put_expiration(tw_buf *b, int64_t ms)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -30,10 +41,8 @@ static void put_lambda_config(const gen_call *c, tw_buf *b)
 {
     GEN_PUT(b, "{\"functionName\":\"");
     tw_buf_puts(b, c->res);
-    GEN_PUT(b, "\",\"functionArn\":\"arn:aws:lambda:");
-    tw_buf_puts(b, c->region);
-    tw_buf_putc(b, ':');
-    tw_buf_puts(b, c->id->account);
+    GEN_PUT(b, "\",\"functionArn\":\"");
+    put_arn_head(b, "lambda", c);
     GEN_PUT(b, ":function:");
     tw_buf_puts(b, c->res);
     GEN_PUT(b, "\",\"runtime\":\"python3.12\",\"role\":\"");
@@ -71,10 +80,8 @@ void gen_params_response(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "{\"ConsoleLogin\":\"Success\"}");
         return;
     case GEN_ACT_S3_PUT_OBJECT:
-        GEN_PUT(b, "{\"x-amz-server-side-encryption-aws-kms-key-id\":\"arn:aws:kms:");
-        tw_buf_puts(b, c->region);
-        tw_buf_putc(b, ':');
-        tw_buf_puts(b, c->id->account);
+        GEN_PUT(b, "{\"x-amz-server-side-encryption-aws-kms-key-id\":\"");
+        put_arn_head(b, "kms", c);
         GEN_PUT(b, ":key/");
         gen_put_uuid(b, tw_hash_mix(c->id->account_ix + 7u));
         GEN_PUT(b, "\",\"x-amz-server-side-encryption\":\"aws:kms\",\"x-amz-version-id\":\"");
@@ -120,10 +127,8 @@ void gen_params_response(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "\",\"_return\":true}");
         return;
     case GEN_ACT_BR_CREATE_CUSTOMIZATION_JOB:
-        GEN_PUT(b, "{\"jobArn\":\"arn:aws:bedrock:");
-        tw_buf_puts(b, c->region);
-        tw_buf_putc(b, ':');
-        tw_buf_puts(b, c->id->account);
+        GEN_PUT(b, "{\"jobArn\":\"");
+        put_arn_head(b, "bedrock", c);
         GEN_PUT(b, ":model-customization-job/amazon.nova-micro-v1:0:128k/");
         gen_put_hex(b, c->r, 12, false);
         GEN_PUT(b, "\"}");
@@ -134,10 +139,8 @@ void gen_params_response(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "\",\"object\":\"fine_tuning.job\",\"status\":\"validating_files\"}");
         return;
     case GEN_ACT_SM_CREATE_TRAINING_JOB:
-        GEN_PUT(b, "{\"trainingJobArn\":\"arn:aws:sagemaker:");
-        tw_buf_puts(b, c->region);
-        tw_buf_putc(b, ':');
-        tw_buf_puts(b, c->id->account);
+        GEN_PUT(b, "{\"trainingJobArn\":\"");
+        put_arn_head(b, "sagemaker", c);
         GEN_PUT(b, ":training-job/");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\"}");
@@ -145,10 +148,8 @@ void gen_params_response(const gen_call *c, tw_buf *b)
     case GEN_ACT_DDB_DELETE_TABLE:
         GEN_PUT(b, "{\"tableDescription\":{\"tableName\":\"");
         tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\",\"tableStatus\":\"DELETING\",\"tableArn\":\"arn:aws:dynamodb:");
-        tw_buf_puts(b, c->region);
-        tw_buf_putc(b, ':');
-        tw_buf_puts(b, c->id->account);
+        GEN_PUT(b, "\",\"tableStatus\":\"DELETING\",\"tableArn\":\"");
+        put_arn_head(b, "dynamodb", c);
         GEN_PUT(b, ":table/");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"billingModeSummary\":{\"billingMode\":\"PAY_PER_REQUEST\"}}}");
@@ -156,10 +157,8 @@ void gen_params_response(const gen_call *c, tw_buf *b)
     case GEN_ACT_RDS_DELETE_DB_INSTANCE:
         GEN_PUT(b, "{\"dBInstanceIdentifier\":\"");
         tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\",\"dBInstanceClass\":\"db.r6g.large\",\"engine\":\"postgres\",\"dBInstanceStatus\":\"deleting\",\"engineVersion\":\"16.4\",\"multiAZ\":true,\"dBInstanceArn\":\"arn:aws:rds:");
-        tw_buf_puts(b, c->region);
-        tw_buf_putc(b, ':');
-        tw_buf_puts(b, c->id->account);
+        GEN_PUT(b, "\",\"dBInstanceClass\":\"db.r6g.large\",\"engine\":\"postgres\",\"dBInstanceStatus\":\"deleting\",\"engineVersion\":\"16.4\",\"multiAZ\":true,\"dBInstanceArn\":\"");
+        put_arn_head(b, "rds", c);
         GEN_PUT(b, ":db:");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\"}");
@@ -169,18 +168,14 @@ void gen_params_response(const gen_call *c, tw_buf *b)
         put_lambda_config(c, b);
         return;
     case GEN_ACT_CFN_CREATE_CHANGE_SET:
-        GEN_PUT(b, "{\"id\":\"arn:aws:cloudformation:");
-        tw_buf_puts(b, c->region);
-        tw_buf_putc(b, ':');
-        tw_buf_puts(b, c->id->account);
+        GEN_PUT(b, "{\"id\":\"");
+        put_arn_head(b, "cloudformation", c);
         GEN_PUT(b, ":changeSet/");
         tw_buf_puts(b, c->sub);
         tw_buf_putc(b, '/');
         gen_put_uuid(b, c->r ^ 0xC5);
-        GEN_PUT(b, "\",\"stackId\":\"arn:aws:cloudformation:");
-        tw_buf_puts(b, c->region);
-        tw_buf_putc(b, ':');
-        tw_buf_puts(b, c->id->account);
+        GEN_PUT(b, "\",\"stackId\":\"");
+        put_arn_head(b, "cloudformation", c);
         GEN_PUT(b, ":stack/");
         tw_buf_puts(b, c->res);
         tw_buf_putc(b, '/');
@@ -303,10 +298,8 @@ void gen_params_resources(const gen_call *c, tw_buf *b)
     case GEN_PAR_DDB_BATCH:
         GEN_PUT(b, ",\"resources\":[{\"accountId\":\"");
         tw_buf_puts(b, c->id->account);
-        GEN_PUT(b, "\",\"type\":\"AWS::DynamoDB::Table\",\"ARN\":\"arn:aws:dynamodb:");
-        tw_buf_puts(b, c->region);
-        tw_buf_putc(b, ':');
-        tw_buf_puts(b, c->id->account);
+        GEN_PUT(b, "\",\"type\":\"AWS::DynamoDB::Table\",\"ARN\":\"");
+        put_arn_head(b, "dynamodb", c);
         GEN_PUT(b, ":table/");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\"}]");
@@ -314,10 +307,8 @@ void gen_params_resources(const gen_call *c, tw_buf *b)
     case GEN_PAR_KMS:
         GEN_PUT(b, ",\"resources\":[{\"accountId\":\"");
         tw_buf_puts(b, c->id->account);
-        GEN_PUT(b, "\",\"type\":\"AWS::KMS::Key\",\"ARN\":\"arn:aws:kms:");
-        tw_buf_puts(b, c->region);
-        tw_buf_putc(b, ':');
-        tw_buf_puts(b, c->id->account);
+        GEN_PUT(b, "\",\"type\":\"AWS::KMS::Key\",\"ARN\":\"");
+        put_arn_head(b, "kms", c);
         GEN_PUT(b, ":key/");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\"}]");
@@ -327,10 +318,8 @@ void gen_params_resources(const gen_call *c, tw_buf *b)
         GEN_PUT(b, ",\"resources\":[{\"accountId\":\"");
         tw_buf_puts(b, c->id->account);
         if (c->res[2] == '.') { /* "us.": a cross-region inference profile */
-            GEN_PUT(b, "\",\"type\":\"AWS::Bedrock::InferenceProfile\",\"ARN\":\"arn:aws:bedrock:");
-            tw_buf_puts(b, c->region);
-            tw_buf_putc(b, ':');
-            tw_buf_puts(b, c->id->account);
+            GEN_PUT(b, "\",\"type\":\"AWS::Bedrock::InferenceProfile\",\"ARN\":\"");
+            put_arn_head(b, "bedrock", c);
             GEN_PUT(b, ":inference-profile/");
         } else {
             GEN_PUT(b, "\",\"type\":\"AWS::Bedrock::Model\",\"ARN\":\"arn:aws:bedrock:");
