@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git
-  libsimdjson-dev libzstd-dev zlib1g-dev libdeflate-dev libcmocka-dev
+  libsimdjson-dev libzstd-dev zlib1g-dev libdeflate-dev libcmocka-dev libyaml-dev libpcre2-dev
   zstd gzip jq python3 time
   clang libclang-rt-14-dev
 )

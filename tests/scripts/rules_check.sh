@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# rules_check.sh BINARY BUILD_DIR: `trailwarden rules check` (DESIGN §6) from the command line.
+#   - the good rules (tests/unit/rules/good): exit 0, the one-line summary on stdout, nothing
+#     on stderr; `rules list` prints one line a rule;
+#   - each broken fixture (tests/unit/rules/bad/NAME.yml): exit 1 and, on stderr, exactly the
+#     'file:line: message' lines of NAME.expect, then one summary line;
+#   - usage errors (no PATH, a PATH that does not exist, unknown option or command): exit 2;
+#   - files that are no rules at all (text, empty, binary, over 1 MiB, nested 100,000 deep,
+#     a CloudTrail file) and a 1 MB rule that is valid: a clear message, no crash, no
+#     sanitizer report, in well under a second each.
+source "$(dirname "$0")/lib.bash"
+
+RULES=tests/unit/rules
+[ -d "$RULES/good" ] || { echo "run from the repository root" >&2; exit 2; }
+
+# --- the good rules
+tw good rules check "$RULES/good"
+expect_eq "good: exit status" "$(rc_of good)" 0
+expect_eq "good: summary" "$(cat "$WORK/good.out")" "13 rules in 5 files: ok"
+expect_eq "good: nothing on stderr" "$(wc -c < "$WORK/good.err")" 0
+
+tw good_files rules check "$RULES/good/logging_tampered.yml" "$RULES/good/modifiers.yaml"
+expect_eq "two files: summary" "$(cat "$WORK/good_files.out")" "2 rules in 2 files: ok"
+
+tw list rules list "$RULES/good"
+expect_eq "list: exit status" "$(rc_of list)" 0
+expect_eq "list: one line a rule" "$(wc -l < "$WORK/list.out")" 13
+expect_eq "list: id, type, level, title" \
+    "$(grep -P '^agent-read-to-destructive\t' "$WORK/list.out")" \
+    "$(printf 'agent-read-to-destructive\tbaseline_then_trigger\thigh\tAgent reads, then destroys')"
+expect_eq "list: a building block has no level" \
+    "$(grep -P '^nonhuman-activity\t' "$WORK/list.out" | cut -f3)" "-"
+
+# --- each broken fixture: exactly its expected diagnostics
+for fixture in "$RULES"/bad/*.yml; do
+    name=$(basename "$fixture" .yml)
+    tw "bad_$name" rules check "$fixture"
+    expect_eq "$name: exit status" "$(rc_of "bad_$name")" 1
+    expect_eq "$name: nothing on stdout" "$(wc -c < "$WORK/bad_$name.out")" 0
+    head -n -1 "$WORK/bad_$name.err" > "$WORK/bad_$name.diags"
+    same_output "$name: the diagnostics of $name.expect" "${fixture%.yml}.expect" "$WORK/bad_$name.diags"
+    check "$name: a summary last" grep -q -E '^trailwarden: [0-9]+ problems?; [0-9]+ valid rules? in 1 file$' \
+        <(tail -n 1 "$WORK/bad_$name.err")
+done
+
+# good and bad together: the problems of the bad ones, exit 1; the good ones still count
+tw mixed rules check "$RULES/good" "$RULES/bad/cycle.yml"
+expect_eq "good and bad: exit status" "$(rc_of mixed)" 1
+expect_eq "good and bad: summary" "$(tail -n 1 "$WORK/mixed.err")" \
+    "trailwarden: 3 problems; 13 valid rules in 6 files"
+
+# --- usage errors
+tw no_path rules check
+expect_eq "no PATH: exit status" "$(rc_of no_path)" 2
+check "no PATH: says so" grep -q "needs at least one PATH" "$WORK/no_path.err"
+tw missing rules check "$RULES/good" "$RULES/no-such-file.yml"
+expect_eq "missing PATH: exit status" "$(rc_of missing)" 2
+expect_eq "missing PATH: named" "$(head -n 1 "$WORK/missing.err")" \
+    "trailwarden: rules: $RULES/no-such-file.yml: No such file or directory"
+tw bad_option rules check --strict "$RULES/good"
+expect_eq "unknown option: exit status" "$(rc_of bad_option)" 2
+tw bad_command rules verify "$RULES/good"
+expect_eq "unknown command: exit status" "$(rc_of bad_command)" 2
+tw help rules --help
+expect_eq "--help: exit status" "$(rc_of help)" 0
+check "--help: names rules check" grep -q "trailwarden rules check PATH" "$WORK/help.out"
+
+# --- files that are not rules; each gives one clear message and exit 1, never a crash
+mkdir -p "$WORK/odd"
+cd "$WORK/odd" || exit 2
+printf 'just some words, not a rule\n' > text.yml
+: > empty.yml
+printf '# only a comment\n' > comment.yml
+python3 -c 'import random, sys; random.seed(7); sys.stdout.buffer.write(bytes(random.randrange(256) for _ in range(65536)))' > binary.yml
+python3 -c 'print("[" * 100000 + "]" * 100000)' > deep_flow.yml
+python3 -c 'print("\n".join(" " * i + "k%d:" % i for i in range(200)) + " x")' > deep_block.yml
+head -c 1100000 /dev/zero | tr '\0' 'a' > huge.yml
+printf '{"Records":[{"eventVersion":"1.08","eventName":"StopLogging"}]}\n' > trail.yml
+printf 'title: T\nid: t\n\tlevel: low\n' > tab.yml
+python3 - > big.yml << 'EOF'
+print("title: A large rule\nid: large\nlevel: low\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName:")
+for i in range(47000):
+    print("      - value-%06d" % i)
+print("  condition: sel")
+EOF
+
+odd() { # NAME EXPECTED-STDERR-FIRST-LINE
+    local name=$1 want=$2
+    local start=$SECONDS
+    tw "odd_$name" rules check "$name.yml"
+    expect_eq "$name: exit status" "$(rc_of "odd_$name")" 1
+    expect_eq "$name: message" "$(head -n 1 "$WORK/odd_$name.err")" "$want"
+    expect_eq "$name: quick" "$((SECONDS - start < 10))" 1
+}
+odd text "text.yml:1: a rule must be a map of keys (title, id, level, ...), not a string"
+odd empty "empty.yml:1: no rule in this file (it is empty)"
+odd comment "comment.yml:1: no rule in this file (it is empty)"
+odd binary "binary.yml:1: not a YAML text file: invalid leading UTF-8 octet"
+odd deep_flow "deep_flow.yml:1: YAML nested deeper than 32 levels"
+odd deep_block "deep_block.yml:33: YAML nested deeper than 32 levels"
+odd huge "huge.yml:1: larger than 1024 KiB, the limit for a rule file"
+odd trail "trail.yml:1: unknown key 'Records'"
+odd tab "tab.yml:3: YAML: found a tab character that violates indentation (while scanning a plain scalar at line 2)"
+
+tw big rules check big.yml
+expect_eq "1 MB rule: exit status" "$(rc_of big)" 0
+expect_eq "1 MB rule: summary" "$(cat "$WORK/big.out")" "1 rule in 1 file: ok"
+
+# a directory without rule files; a link back up the tree is not followed twice
+mkdir -p none/sub tree/rules
+printf 'not a rule file\n' > none/README.md
+cp "$OLDPWD/$RULES/good/logging_tampered.yml" tree/rules/
+ln -s .. tree/rules/up
+ln -s . tree/rules/self
+tw none rules check none
+expect_eq "no rule files: exit status" "$(rc_of none)" 1
+expect_eq "no rule files: message" "$(head -n 1 "$WORK/none.err")" "none: no rule file (*.yml, *.yaml) in this directory"
+tw loop rules check tree
+expect_eq "links in a tree: exit status" "$(rc_of loop)" 0
+expect_eq "links in a tree: each file once" "$(cat "$WORK/loop.out")" "1 rule in 1 file: ok"
+cd "$OLDPWD" || exit 2
+
+finish
