@@ -77,6 +77,7 @@ static unsigned key_bit(const char *key)
 static const char **string_list(rules_ctx *ctx, const yn *node, const char *what, uint32_t **lines,
                                 uint32_t *n)
 {
+    *n = 0; /* also when the key was given twice and the first one loaded */
     if (node->type != YN_SEQ) {
         rules_diag(ctx, node->line, "correlation: '%s' must be a list, not %s", what,
                    yn_describe(node));
@@ -109,7 +110,7 @@ static const char **string_list(rules_ctx *ctx, const yn *node, const char *what
             if (v[j] && !strcmp(v[j], v[i]))
                 rules_diag(ctx, item->line, "correlation: '%s' names '%s' twice", what, v[i]);
     }
-    *n = node->n;
+    *n = ok ? node->n : 0;
     return ok ? v : NULL; /* a name given twice marks the rule, but the names still link */
 }
 
@@ -348,12 +349,9 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
         case K_RULES: {
             uint32_t n = 0;
             corr->rule_refs = string_list(ctx, value, "rules", &pd->rule_lines, &n);
-            if (!corr->rule_refs) {
-                ok = false;
-                break;
-            }
-            corr->n_rules = n;
-            corr->rules = rules_alloc(ctx, n * sizeof *corr->rules);
+            corr->rules = corr->rule_refs ? rules_alloc(ctx, n * sizeof *corr->rules) : NULL;
+            corr->n_rules = corr->rules ? n : 0;
+            ok &= corr->rules != NULL;
             break;
         }
         case K_GROUP_BY:

@@ -163,6 +163,8 @@ rules_entry *rules_entry_add(rules_ctx *ctx, tw_rule *rule)
 
 tw_err tw_ruleset_add_buffer(tw_ruleset *rs, const char *name, const char *buf, size_t len)
 {
+    if (rs->finished)
+        return TW_ERR_INVALID; /* the set is complete: finish resolved it */
     size_t before = rs->n_diags;
     rules_ctx ctx = { .rs = rs };
     ctx.file_index = add_file(rs, name, &ctx.file);
@@ -326,6 +328,8 @@ static tw_err add_dir(tw_ruleset *rs, const char *dir, int depth, dir_path *walk
 
 tw_err tw_ruleset_add_path(tw_ruleset *rs, const char *path)
 {
+    if (rs->finished)
+        return TW_ERR_INVALID;
     struct stat st;
     if (stat(path, &st) != 0) {
         int e = errno;

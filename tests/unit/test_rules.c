@@ -708,6 +708,7 @@ static void rule_duplicate_ids(void **state)
     assert_int_equal(tw_ruleset_count(rs), 1); /* the first one stays */
     assert_int_equal(tw_ruleset_file_count(rs), 2);
     assert_int_equal(tw_ruleset_finish(rs), TW_ERR_INVALID); /* once is enough */
+    assert_int_equal(tw_ruleset_add_buffer(rs, "c.yml", a, strlen(a)), TW_ERR_INVALID);
     tw_ruleset_destroy(rs);
 }
 
@@ -823,6 +824,20 @@ static void corr_errors(void **state)
     expect_one(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
                "  rules: [login]\n  timespan: 1h\n  condition: {gte: 2}\n  aliases: {}\n",
                "t.yml:17: correlation: 'aliases' is not supported yet");
+    /* a key given twice, the second one broken (found by fuzzing): reported, nothing kept */
+    rs = load(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
+              "  rules: [login]\n  group-by: [identity.key]\n  timespan: 1h\n  condition: {gte: 2}\n"
+              "  rules: x\n  group-by: 5\n");
+    const char *twice[] = {
+        "t.yml:1: missing 'level' (informational, low, medium, high or critical)",
+        "t.yml:18: duplicate key 'rules' (first at line 14)",
+        "t.yml:18: correlation: 'rules' must be a list, not a string",
+        "t.yml:19: duplicate key 'group-by' (first at line 15)",
+        "t.yml:19: correlation: 'group-by' must be a list, not a number",
+        NULL,
+    };
+    expect_diags(rs, twice);
+    tw_ruleset_destroy(rs);
 }
 
 static void corr_across_files(void **state)
