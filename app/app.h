@@ -37,6 +37,9 @@ void tw_app_conf_free(tw_app_conf *conf);
 /* Runs the replay pipeline; returns the process exit status. */
 int tw_app_replay(const tw_app_conf *conf);
 
+/* `trailwarden rules check|list PATH...` (app_rules.c); returns the exit status. */
+int tw_app_rules(int argc, char **argv);
+
 /* Input discovery: expands files and directories, ordered as DESIGN §2 says. */
 typedef struct tw_input_list {
     char **paths;

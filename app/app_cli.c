@@ -13,6 +13,8 @@ void tw_app_usage(FILE *out)
     fputs("usage: trailwarden replay [OPTIONS] PATH...   files or directories (recursed); '-' is stdin\n"
           "       trailwarden gen [OPTIONS]              synthetic trails with injected scenarios\n"
           "                                              (trailwarden gen --help)\n"
+          "       trailwarden rules check|list PATH...   validate or list Sigma rule files\n"
+          "                                              (trailwarden rules --help)\n"
           "\n"
           "replay options:\n"
           "  -o, --output SPEC         repeatable: 'stdout' (default), 'file:PATH'\n"

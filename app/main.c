@@ -7,8 +7,6 @@
 #include "app.h"
 #include "gen.h"
 
-int tw_app_rules(int argc, char **argv); /* app_rules.c: `trailwarden rules check|list` */
-
 int main(int argc, char **argv)
 {
     /* Chunks (1 MiB) and batches are allocated by one thread and freed by another, thousands
@@ -18,8 +16,6 @@ int main(int argc, char **argv)
     mallopt(M_TRIM_THRESHOLD, 128 << 20);
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         tw_app_usage(argc < 2 ? stderr : stdout);
-        fputs("\nrules: trailwarden rules check|list PATH...   (trailwarden rules --help)\n",
-              argc < 2 ? stderr : stdout);
         return argc < 2 ? TW_EXIT_USAGE : TW_EXIT_OK;
     }
     if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {

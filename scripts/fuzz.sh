@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan+UBSan) and runs each for a bounded time over a
-# small seed corpus taken from ../shared/data. SECONDS_PER_TARGET (default 30) bounds each run.
+# small seed corpus (records from ../shared/data, the rule fixtures of tests/unit/rules). SECONDS_PER_TARGET (default 30) bounds each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${SECONDS_PER_TARGET:-30}
 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DTW_FUZZ=ON \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
-cmake --build build/fuzz --target fuzz_record fuzz_split -j2
+cmake --build build/fuzz --target fuzz_record fuzz_split fuzz_rules -j2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/record" "$work/split"
+mkdir -p "$work/record" "$work/split" "$work/rules"
+cp tests/unit/rules/good/*.yml "$work/rules/" 2>/dev/null || true
 data=../shared/data/derived-fixtures
 if [ -d "$data" ]; then
     head -n 200 "$data/all_cloudtrail_events.ndjson" | split -l 10 - "$work/record/seed"
@@ -17,7 +18,7 @@ if [ -d "$data" ]; then
     head -n 20 "$data/all_cloudtrail_events.ndjson" | zstd -q -c > "$work/split/seed.zst"
 fi
 printf '{"Records":[{"eventName":"A"}]}\n' > "$work/split/records.json"
-for target in fuzz_record fuzz_split; do
+for target in fuzz_record fuzz_split fuzz_rules; do
     echo "== $target for ${seconds}s"
     if ! build/fuzz/tests/fuzz/$target -max_total_time="$seconds" -max_len=16384 \
         -print_final_stats=1 -artifact_prefix="$work/" "$work/${target#fuzz_}" > "$work/log" 2>&1; then
