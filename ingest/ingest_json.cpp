@@ -30,6 +30,7 @@ namespace {
 struct tw_json_state {
     ondemand::parser parser; /* documents */
     ondemand::parser inner;  /* CloudWatch Logs messages: records inside JSON strings */
+    ondemand::parser lookup; /* tw_json_lookup, which may run while a document is scanned */
     std::string inner_buf;   /* padded copy of one message */
 };
 } // namespace
@@ -125,13 +126,35 @@ inline tw_str view(std::string_view sv)
 
 struct scan_ctx {
     tw_json_state *js;
-    const char *base;    /* start of the outer document, for offsets */
+    const char *base;    /* start of the document, for offsets (NULL: none to give) */
     tw_json_record_cb cb;
     void *ud;
     int stopped;
     const char *reason;  /* a document-level problem found while scanning */
     const char *message;
+    ondemand::document *doc; /* the document being scanned, for record spans */
+    const char *end;     /* its end */
 };
+
+/* The JSON text of the object whose first key starts at first_key and which the iteration has
+ * just finished: from its '{' to its '}'. The token after it (',' ']' '}' or the end) is where
+ * the document now stands. */
+tw_str record_span(scan_ctx *ctx, const char *first_key)
+{
+    if (!first_key || !ctx->doc)
+        return tw_str{ nullptr, 0 };
+    const char *start = first_key;
+    while (start > ctx->base && *start != '{')
+        start--;
+    const char *stop = nullptr;
+    if (ctx->doc->current_location().get(stop) != SUCCESS || !stop || stop > ctx->end)
+        stop = ctx->end;
+    while (stop > start && stop[-1] != '}')
+        stop--;
+    if (*start != '{' || stop <= start)
+        return tw_str{ nullptr, 0 };
+    return tw_str{ start, (uint32_t)(stop - start) };
+}
 
 /* A string field; wrong types are flagged, null is "absent". */
 inline error_code take_string(ondemand::value v, tw_str *out, uint32_t *bad, uint32_t bad_bit)
@@ -292,8 +315,6 @@ error_code scan_element(scan_ctx *ctx, ondemand::value v, uint32_t envelope, int
         tw_raw_record r{};
         r.envelope = envelope;
         r.bad_types = TW_RAW_BAD_OTHER; /* not an object: the normalizer rejects it */
-        const char *loc = nullptr;
-        (void)loc;
         return emit(ctx, &r);
     }
     if (e)
@@ -342,10 +363,16 @@ error_code scan_log_message(scan_ctx *ctx, std::string_view msg)
     tw_raw_record r{};
     r.envelope = 4;
     ondemand::object obj;
+    /* the message is a document of its own: offsets and spans are within it */
+    scan_ctx inner = *ctx;
+    inner.base = js->inner_buf.data();
+    inner.end = inner.base + msg.size();
+    inner.doc = &doc;
     if (!e)
         e = doc.get_object().get(obj);
     if (!e)
-        e = scan_object(ctx, obj, &r, 9); /* level 9: no further envelopes inside */
+        e = scan_object(&inner, obj, &r, 9); /* level 9: no further envelopes inside */
+    ctx->stopped = inner.stopped;
     if (e) {
         tw_raw_record bad{};
         bad.envelope = 4;
@@ -497,8 +524,9 @@ error_code scan_object(scan_ctx *ctx, ondemand::object obj, tw_raw_record *r, in
     (void)is_eventbridge; /* the detail object is taken whatever its detail-type says */
     if (envelope_done)
         return SUCCESS;
-    if (obj_start && ctx->base)
+    if (obj_start && ctx->base && obj_start >= ctx->base && obj_start < ctx->end)
         r->doc_offset = (uint64_t)(obj_start - ctx->base);
+    r->raw = record_span(ctx, obj_start);
     if (is_invocation_log) {
         r->shape = TW_RAW_INVOCATION_LOG;
         r->event_time = inv_time;
@@ -531,11 +559,120 @@ void fill_error(tw_json_error *err, error_code e, const char *base, const char *
     err->offset = (loc && base && loc >= base) ? (uint64_t)(loc - base) : 0;
 }
 
+/* tw_json_lookup: the values at path[i..] below v; arrays are transparent (each element is
+ * looked into with the same remaining path), objects and arrays at the end yield nothing
+ * but their scalar elements. */
+struct lookup_ctx {
+    const tw_str *path;
+    uint32_t n_path;
+    tw_json_value_cb cb;
+    void *ud;
+    int found;
+};
+
+error_code lookup_emit(lookup_ctx *lc, ondemand::value v, ondemand::json_type t)
+{
+    tw_json_value out{};
+    switch (t) {
+    case ondemand::json_type::string: {
+        std::string_view sv;
+        error_code e = v.get_string().get(sv);
+        if (e)
+            return e;
+        out.type = TW_JV_STRING;
+        out.text = view(sv);
+        break;
+    }
+    case ondemand::json_type::number: {
+        std::string_view tok = v.raw_json_token();
+        while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' ||
+                                tok.back() == '\t'))
+            tok.remove_suffix(1);
+        error_code e = v.get_double().get(out.number);
+        if (e)
+            return e;
+        out.type = TW_JV_NUMBER;
+        out.text = view(tok);
+        break;
+    }
+    case ondemand::json_type::boolean: {
+        error_code e = v.get_bool().get(out.boolean);
+        if (e)
+            return e;
+        out.type = TW_JV_BOOL;
+        out.text = out.boolean ? tw_str{ "true", 4 } : tw_str{ "false", 5 };
+        break;
+    }
+    case ondemand::json_type::null:
+        out.type = TW_JV_NULL;
+        break;
+    default:
+        return SUCCESS;
+    }
+    lc->found++;
+    lc->cb(lc->ud, &out);
+    return SUCCESS;
+}
+
+error_code lookup_walk(lookup_ctx *lc, ondemand::value v, uint32_t i, int depth)
+{
+    if (depth > 64)
+        return SUCCESS;
+    ondemand::json_type t;
+    error_code e = v.type().get(t);
+    if (e)
+        return e;
+    if (t == ondemand::json_type::array) {
+        ondemand::array arr;
+        e = v.get_array().get(arr);
+        for (auto elem : arr) {
+            ondemand::value ev;
+            if (!e)
+                e = std::move(elem).get(ev);
+            if (!e)
+                e = lookup_walk(lc, ev, i, depth + 1);
+            if (e)
+                return e;
+        }
+        return e;
+    }
+    if (i == lc->n_path)
+        return lookup_emit(lc, v, t);
+    if (t != ondemand::json_type::object)
+        return SUCCESS;
+    ondemand::object obj;
+    e = v.get_object().get(obj);
+    if (e)
+        return e;
+    const tw_str seg = lc->path[i];
+    return each_field(obj, [&](const char *k, ondemand::value fv) -> error_code {
+        if (std::memcmp(k, seg.p, seg.len) != 0 || k[seg.len] != '"')
+            return SUCCESS;
+        return lookup_walk(lc, fv, i + 1, depth + 1);
+    });
+}
+
 } // namespace
 
 extern "C" {
 
 void *TW_JSON_FN(tw_json_new)(void);
+int TW_JSON_FN(tw_json_lookup)(void *vjs, const char *text, size_t len, size_t capacity,
+                               const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud);
+
+int TW_JSON_FN(tw_json_lookup)(void *vjs, const char *text, size_t len, size_t capacity,
+                               const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud)
+{
+    tw_json_state *js = static_cast<tw_json_state *>(vjs);
+    ondemand::document doc;
+    ondemand::value root;
+    if (js->lookup.iterate(text, len, capacity).get(doc) || doc.get_value().get(root))
+        return -1;
+    lookup_ctx lc{ path, n_path, cb, ud, 0 };
+    if (n_path == 0 || lookup_walk(&lc, root, 0, 0) != SUCCESS)
+        return lc.found ? lc.found : -1;
+    return lc.found;
+}
 void TW_JSON_FN(tw_json_destroy)(void *js);
 tw_err TW_JSON_FN(tw_json_parse)(void *vjs, const char *buf, size_t len, size_t capacity,
                                  tw_json_record_cb cb, void *ud, tw_json_error *err);
@@ -557,9 +694,10 @@ tw_err TW_JSON_FN(tw_json_parse)(void *vjs, const char *buf, size_t len, size_t 
                                  tw_json_record_cb cb, void *ud, tw_json_error *err)
 {
     tw_json_state *js = static_cast<tw_json_state *>(vjs);
-    scan_ctx ctx{ js, buf, cb, ud, 0, nullptr, nullptr };
+    scan_ctx ctx{ js, buf, cb, ud, 0, nullptr, nullptr, nullptr, buf + len };
     ondemand::document doc;
     error_code e = js->parser.iterate(buf, len, capacity).get(doc);
+    ctx.doc = &doc;
     if (e) {
         /* stage 1 failed (UTF-8, unclosed string...): there is no document to ask where */
         fill_error(err, e, buf, nullptr);

@@ -10,6 +10,7 @@
 #ifndef INGEST_JSON_H
 #define INGEST_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +69,7 @@ typedef struct tw_raw_record {
     tw_str issuer_user_name;
     tw_str source_identity; /* userIdentity.sessionContext.sourceIdentity */
     /* raw JSON text spans */
+    tw_str raw;             /* the record's own JSON text, '{' to '}', inside the document */
     tw_str request_params;  /* requestParameters */
     tw_str model_id;        /* requestParameters.modelId or the invocation log's modelId */
     uint8_t bearer_token;   /* additionalEventData.callWithBearerToken is true */
@@ -93,6 +95,32 @@ void tw_json_destroy(tw_json *js); /* NULL-safe */
  * (records passed before the error still count: they were already handed over). */
 tw_err tw_json_parse(tw_json *js, const char *buf, size_t len, size_t capacity,
                      tw_json_record_cb cb, void *ud, tw_json_error *err);
+
+typedef enum tw_json_vtype {
+    TW_JV_NULL = 1,
+    TW_JV_BOOL,
+    TW_JV_NUMBER,
+    TW_JV_STRING,
+} tw_json_vtype;
+
+/* One value found by tw_json_lookup; text is valid during the callback only. */
+typedef struct tw_json_value {
+    tw_json_vtype type;
+    tw_str text;    /* STRING: unescaped; NUMBER: as written; BOOL: "true"/"false" */
+    double number;
+    bool boolean;
+} tw_json_value;
+
+typedef void (*tw_json_value_cb)(void *ud, const tw_json_value *value);
+
+/* The values at a dotted path (its segments in path[]) of the JSON text (padded as for
+ * tw_json_parse), e.g. a record's raw span: arrays along the way are walked, each element
+ * with the rest of the path, so "resources.ARN" yields every resource's ARN. Objects and
+ * arrays at the end of the path yield their scalars only. Returns how many values were
+ * found, or -1 when the text is not JSON. Safe to call from inside a tw_json_parse callback
+ * on the same tw_json (it has a parser of its own). */
+int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity,
+                   const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud);
 
 /* The bench floor (bench/floor_extract.c): the four fields the floor program pulls from a
  * line, and nothing else. Returns 0 on success. */

@@ -11,7 +11,9 @@
                              tw_json_record_cb cb, void *ud, tw_json_error *err);              \
     int tw_json_floor_extract_##v(void *js, const char *buf, size_t len, size_t capacity,       \
                                   tw_str *arn, tw_str *event_time, tw_str *event_source,       \
-                                  tw_str *event_name);
+                                  tw_str *event_name);                                         \
+    int tw_json_lookup_##v(void *js, const char *text, size_t len, size_t capacity,             \
+                           const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud);
 TW_JSON_DECLARE(haswell)
 TW_JSON_DECLARE(generic)
 
@@ -69,4 +71,11 @@ int tw_json_floor_extract(tw_json *js, const char *buf, size_t len, size_t capac
                                                        event_time, event_source, event_name)
                        : tw_json_floor_extract_generic(js->impl, buf, len, capacity, arn,
                                                        event_time, event_source, event_name);
+}
+
+int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity,
+                   const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud)
+{
+    return js->haswell ? tw_json_lookup_haswell(js->impl, text, len, capacity, path, n_path, cb, ud)
+                       : tw_json_lookup_generic(js->impl, text, len, capacity, path, n_path, cb, ud);
 }

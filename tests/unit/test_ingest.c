@@ -117,6 +117,119 @@ static void json_errors(void **state)
     assert_true(rc == TW_ERR_PARSE || s.bad[0] != 0);
 }
 
+/* ---- record spans and lookups ---- */
+
+typedef struct looked {
+    int n;
+    char text[8][64];
+    tw_json_vtype type[8];
+    double number[8];
+} looked;
+
+static void keep_value(void *ud, const tw_json_value *v)
+{
+    looked *l = ud;
+    if (l->n < 8) {
+        snprintf(l->text[l->n], 64, "%.*s", (int)v->text.len, v->text.p ? v->text.p : "");
+        l->type[l->n] = v->type;
+        l->number[l->n] = v->number;
+    }
+    l->n++;
+}
+
+static int split_path(const char *dotted, tw_str *segs)
+{
+    int n = 0;
+    const char *p = dotted;
+    while (*p) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        segs[n++] = (tw_str){ p, (uint32_t)len };
+        p += len + (dot ? 1 : 0);
+    }
+    return n;
+}
+
+typedef struct span_check {
+    tw_json *js;
+    int n;
+    char names[4][32];
+    looked bucket[4];
+} span_check;
+
+/* Runs inside tw_json_parse: a lookup on the record's own span, with the same tw_json. */
+static int check_span(void *ud, const tw_raw_record *r)
+{
+    span_check *sc = ud;
+    if (sc->n < 4 && r->raw.len) {
+        assert_int_equal(r->raw.p[0], '{');
+        assert_int_equal(r->raw.p[r->raw.len - 1], '}');
+        tw_str segs[4];
+        int n = split_path("requestParameters.bucketName", segs);
+        tw_json_lookup(sc->js, r->raw.p, r->raw.len, r->raw.len + TW_JSON_PADDING, segs,
+                       (uint32_t)n, keep_value, &sc->bucket[sc->n]);
+        snprintf(sc->names[sc->n], 32, "%.*s", (int)r->event_name.len, r->event_name.p);
+    }
+    sc->n++;
+    return 0;
+}
+
+static void record_spans_and_lookups(void **state)
+{
+    (void)state;
+    const char *doc = "{\"Records\": [ {\"eventName\":\"A\",\"requestParameters\":{\"bucketName\":\"b1\"}} ,\n"
+                      "  {\"eventName\":\"B\",\"requestParameters\":{\"bucketName\":\"b2\"},\"x\":[1,{\"y\":2}]}]}";
+    size_t len = strlen(doc);
+    char *buf = malloc(len + TW_JSON_PADDING);
+    memcpy(buf, doc, len);
+    memset(buf + len, ' ', TW_JSON_PADDING);
+    span_check sc = { 0 };
+    sc.js = tw_json_new();
+    tw_json_error err;
+    assert_int_equal(tw_json_parse(sc.js, buf, len, len + TW_JSON_PADDING, check_span, &sc, &err), TW_OK);
+    assert_int_equal(sc.n, 2); /* the outer scan went on after the nested lookups */
+    assert_string_equal(sc.names[1], "B");
+    assert_int_equal(sc.bucket[0].n, 1);
+    assert_string_equal(sc.bucket[0].text[0], "b1");
+    assert_string_equal(sc.bucket[1].text[0], "b2");
+
+    /* arrays are walked, scalars typed, absent paths give nothing */
+    const char *rec = "{\"resources\":[{\"ARN\":\"arn:1\"},{\"ARN\":\"arn:2\"},{\"type\":\"t\"}],"
+                      "\"n\":42.5,\"ok\":true,\"none\":null,\"s\":\"a\\\"b\",\"tags\":[\"x\",\"y\"]}";
+    size_t rlen = strlen(rec);
+    char *rbuf = malloc(rlen + TW_JSON_PADDING);
+    memcpy(rbuf, rec, rlen);
+    memset(rbuf + rlen, ' ', TW_JSON_PADDING);
+    struct { const char *path; int n; const char *first; tw_json_vtype type; } cases[] = {
+        { "resources.ARN", 2, "arn:1", TW_JV_STRING }, { "n", 1, "42.5", TW_JV_NUMBER },
+        { "ok", 1, "true", TW_JV_BOOL },               { "none", 1, "", TW_JV_NULL },
+        { "s", 1, "a\"b", TW_JV_STRING },              { "tags", 2, "x", TW_JV_STRING },
+        { "missing", 0, NULL, 0 },                     { "resources.type.deeper", 0, NULL, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tw_str segs[8];
+        int n = split_path(cases[i].path, segs);
+        looked l = { 0 };
+        int found = tw_json_lookup(sc.js, rbuf, rlen, rlen + TW_JSON_PADDING, segs, (uint32_t)n,
+                                   keep_value, &l);
+        assert_int_equal(found, cases[i].n);
+        assert_int_equal(l.n, cases[i].n);
+        if (cases[i].n) {
+            assert_string_equal(l.text[0], cases[i].first);
+            assert_int_equal(l.type[0], cases[i].type);
+        }
+    }
+    tw_str seg = TW_STR_LIT("a");
+    looked l = { 0 };
+    char nope[4 + TW_JSON_PADDING];
+    memset(nope, ' ', sizeof nope);
+    memcpy(nope, "nope", 4);
+    assert_int_equal(tw_json_lookup(sc.js, nope, 4, sizeof nope, &seg, 1, keep_value, &l), -1);
+    tw_json_destroy(sc.js);
+    free(rbuf);
+    free(buf);
+}
+
 /* ---- normalization ---- */
 
 static tw_raw_record raw_role(const char *arn, const char *issuer)
@@ -378,6 +491,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(json_envelopes),
         cmocka_unit_test(json_errors),
+        cmocka_unit_test(record_spans_and_lookups),
         cmocka_unit_test(identity_keys),
         cmocka_unit_test(identity_kinds),
         cmocka_unit_test(denials),
