@@ -19,6 +19,8 @@ typedef struct tw_app_conf {
     size_t n_paths;
     const char **outputs;
     size_t n_outputs;
+    const char **rules;          /* -r: rule files or directories */
+    size_t n_rules;
     const char **agent_patterns; /* lower-cased */
     size_t n_agent_patterns;
     tw_format format;

@@ -17,6 +17,8 @@ void tw_app_usage(FILE *out)
           "                                              (trailwarden rules --help)\n"
           "\n"
           "replay options:\n"
+          "  -r, --rules PATH          repeatable: Sigma rule file or directory to evaluate too\n"
+          "                            (detection rules; a broken rule stops replay, exit 2)\n"
           "  -o, --output SPEC         repeatable: 'stdout' (default), 'file:PATH'\n"
           "  -f, --format ocsf|compact one JSON object a line (default ocsf)\n"
           "      --lateness DUR        allowed event-time disorder (default 15m)\n"
@@ -59,6 +61,7 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
     enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
+        { "rules", required_argument, NULL, 'r' },
         { "format", required_argument, NULL, 'f' },
         { "threads", required_argument, NULL, 'j' },
         { "lateness", required_argument, NULL, OPT_LATENESS },
@@ -80,10 +83,14 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":o:f:j:qvhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:r:f:j:qvhV", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
             if (push(&conf->outputs, &conf->n_outputs, optarg))
+                return usage_error("%s", "out of memory");
+            break;
+        case 'r':
+            if (push(&conf->rules, &conf->n_rules, optarg))
                 return usage_error("%s", "out of memory");
             break;
         case 'f':
@@ -149,6 +156,7 @@ void tw_app_conf_free(tw_app_conf *conf)
 {
     free(conf->paths);
     free(conf->outputs);
+    free(conf->rules);
     for (size_t i = 0; i < conf->n_agent_patterns; i++)
         free((char *)conf->agent_patterns[i]);
     free(conf->agent_patterns);

@@ -23,11 +23,44 @@
 #include "ingest_catalog.h"
 #include "ingest_normalize.h"
 #include "ingest_parse.h"
+#include "rules.h"
+#include "rules_eval.h"
+#include "rules_index.h"
 #include "state.h"
 #include "tw_buf.h"
 #include "tw_ring.h"
 
 #define TW_WORK_BATCH 1024 /* events per router→worker batch */
+#define TW_MAX_DETECTORS 4096 /* built-in detections plus loaded rules */
+
+/* Sigma rules loaded with -r (app_rules_run.c). */
+typedef struct tw_rules_rt {
+    tw_ruleset *rs;
+    tw_rules_eval *eval;
+    tw_rules_index *index;
+    uint32_t n_rules;
+    uint32_t n_detections;   /* detection rules that raise findings */
+    uint32_t n_correlations; /* loaded, checked, not evaluated yet */
+    tw_rule_meta *meta;      /* per rule */
+    const char ***types;     /* per rule: OCSF finding types, NULL-terminated */
+    uint32_t *suppress_off;  /* per rule: its suppression state in the slots, or UINT32_MAX */
+    uint32_t state_bytes;
+} tw_rules_rt;
+
+/* TW_ERR_INVALID: a rule has a problem (*out is set: print its diagnostics, then destroy). */
+tw_err tw_rules_rt_new(const char *const *paths, size_t n_paths, tw_rules_rt **out);
+void tw_rules_rt_destroy(tw_rules_rt *rt);
+
+/* A parser thread's evaluation context, and the hook that evaluates the candidate rules of
+ * each event (tw_parser_set_hook). */
+typedef struct tw_rules_ctx tw_rules_ctx;
+tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt);
+void tw_rules_ctx_destroy(tw_rules_ctx *cx);
+void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
+                   tw_batch *batch);
+
+/* The detector that turns the matched rules of an event into findings (params: the rt). */
+extern const tw_detector_ops tw_detect_rules;
 
 /* A run of consecutive events of one work batch that live in the same parsed batch: the
  * worker releases them together once it is done. */
@@ -66,7 +99,7 @@ typedef struct tw_result {
 typedef struct tw_worker_stats {
     uint64_t events;
     uint64_t state_failures; /* identities that could not be stored (out of memory) */
-    uint64_t findings[256];  /* by detector index */
+    uint64_t findings[TW_MAX_DETECTORS]; /* by detector index (rules after the built-ins) */
     tw_state_stats state;
     size_t record_size;
 } tw_worker_stats;
@@ -98,6 +131,7 @@ struct tw_pipeline {
     tw_catalog *catalog;
     tw_normalize_conf norm;
     tw_engine *engine;
+    tw_rules_rt *rules;      /* NULL without -r */
     tw_encode_opts encode;
     tw_ring **chunk_rings;   /* reader → parser i */
     tw_ring **batch_rings;   /* parser i → router */

@@ -209,10 +209,24 @@ static void print_stats(tw_pipeline *pl, double wall)
     fprintf(o, "  state.bytes                  %" PRIu64 "\n", st.bytes);
     fprintf(o, "  state.record_bytes           %zu\n", record_size);
     for (uint32_t d = 0; d < tw_engine_count(pl->engine); d++) {
+        const tw_detector *det = tw_engine_detector(pl->engine, d);
+        if (det->ops == &tw_detect_rules) {
+            /* one line a detection rule, its findings counted under index d + rule */
+            for (uint32_t ri = 0; ri < pl->rules->n_rules; ri++) {
+                const tw_rule *rule = tw_ruleset_rule(pl->rules->rs, ri);
+                if (rule->correlation || !rule->level)
+                    continue;
+                uint64_t n = 0;
+                for (int w = 0; w < pl->n_workers; w++)
+                    n += pl->workers[w].stats.findings[d + ri];
+                fprintf(o, "  findings.%-28s %" PRIu64 "\n", rule->id, n);
+            }
+            continue;
+        }
         uint64_t n = 0;
         for (int w = 0; w < pl->n_workers; w++)
             n += pl->workers[w].stats.findings[d];
-        fprintf(o, "  findings.%-28s %" PRIu64 "\n", tw_engine_detector(pl->engine, d)->ops->meta->id, n);
+        fprintf(o, "  findings.%-28s %" PRIu64 "\n", det->ops->meta->id, n);
     }
     fprintf(o, "  threads.parsers              %d\n", pl->n_parsers);
     fprintf(o, "  threads.workers              %d\n", pl->n_workers);
@@ -298,10 +312,30 @@ int tw_app_replay(const tw_app_conf *conf)
     pl.norm.catalog = pl.catalog;
     pl.norm.agent_patterns = conf->agent_patterns;
     pl.norm.n_agent_patterns = conf->n_agent_patterns;
+    if (conf->n_rules) {
+        tw_err err = tw_rules_rt_new(conf->rules, conf->n_rules, &pl.rules);
+        if (err != TW_OK) {
+            for (size_t i = 0; pl.rules && i < tw_ruleset_diag_count(pl.rules->rs); i++)
+                fprintf(stderr, "%s\n", tw_ruleset_diag(pl.rules->rs, i));
+            fprintf(stderr, "trailwarden: %s; nothing read\n",
+                    err == TW_ERR_NOMEM ? "out of memory loading rules" : "broken rules");
+            goto out;
+        }
+        if (pl.rules->n_rules + 2 > TW_MAX_DETECTORS) {
+            fprintf(stderr, "trailwarden: more than %d rules\n", TW_MAX_DETECTORS - 2);
+            goto out;
+        }
+        if (pl.rules->n_correlations)
+            fprintf(stderr,
+                    "trailwarden: %u correlation rules loaded and checked, but not evaluated "
+                    "yet: replay evaluates detection rules only\n",
+                    pl.rules->n_correlations);
+    }
     pl.engine = tw_engine_new();
     if (!pl.engine ||
         tw_engine_add(pl.engine, &tw_detect_read_to_destructive, &tw_read_destructive_defaults) ||
         tw_engine_add(pl.engine, &tw_detect_training_telemetry, &tw_training_telemetry_defaults) ||
+        (pl.rules && tw_engine_add(pl.engine, &tw_detect_rules, pl.rules)) ||
         tw_engine_compile(pl.engine)) {
         fprintf(stderr, "trailwarden: cannot build the detection engine\n");
         goto out;
@@ -412,6 +446,7 @@ out:
     free(os.sinks);
     tw_inputs_free(&pl.inputs);
     tw_engine_destroy(pl.engine);
+    tw_rules_rt_destroy(pl.rules);
     tw_catalog_destroy(pl.catalog);
     tw_notify_destroy(&pl.out_notify);
     return rc;

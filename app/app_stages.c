@@ -118,11 +118,17 @@ void *tw_parser_main(void *arg)
     tw_parser_arg *pa = arg;
     tw_pipeline *pl = pa->pl;
     tw_parser *ps = tw_parser_new(&pl->norm);
-    if (!ps) {
+    tw_rules_ctx *rules = pl->rules ? tw_rules_ctx_new(pl->rules) : NULL;
+    if (!ps || (pl->rules && !rules)) {
         fprintf(stderr, "trailwarden: out of memory starting a parser\n");
+        tw_parser_destroy(ps);
+        tw_rules_ctx_destroy(rules);
         tw_pipeline_abort(pl);
+        tw_ring_close(pl->batch_rings[pa->index]);
         return NULL;
     }
+    if (rules)
+        tw_parser_set_hook(ps, tw_rules_hook, rules);
     tw_chunk *chunk;
     while ((chunk = tw_ring_pop(pl->chunk_rings[pa->index])) != NULL) {
         tw_batch *batch = tw_batch_new(1024);
@@ -141,6 +147,7 @@ void *tw_parser_main(void *arg)
     }
     tw_ring_close(pl->batch_rings[pa->index]);
     tw_parser_destroy(ps);
+    tw_rules_ctx_destroy(rules);
     return NULL;
 }
 
@@ -170,7 +177,7 @@ static void worker_emit(void *ud, const tw_finding *f, uint32_t detector)
     }
     res->found[res->n++] = (tw_found){ wk->cur_seq, detector, (uint32_t)off,
                                        (uint32_t)(res->text.len - off) };
-    if (detector < 256)
+    if (detector < TW_MAX_DETECTORS)
         wk->stats.findings[detector]++;
 }
 

@@ -90,6 +90,8 @@ typedef struct tw_event {
     tw_str error_code;
     tw_str request_params; /* raw JSON text of requestParameters */
     tw_str model_id;       /* Bedrock modelId, when present */
+    const uint32_t *rules; /* detection rules the event matched (rule indices, ascending), */
+    uint32_t n_rules;      /* set on the parser's thread by the rule evaluator */
 } tw_event;
 
 #define TW_ACTION_UNKNOWN UINT32_MAX

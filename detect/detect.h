@@ -29,6 +29,7 @@ typedef struct tw_detector_ops {
     uint32_t (*state_size)(const void *params); /* instead of state_bytes when it varies */
     uint32_t interest;      /* TW_CLASS_* the detector looks at; 0: every event */
     int64_t horizon_ms;     /* how long state stays meaningful after an identity's last event */
+    int64_t (*horizon)(const void *params); /* instead of horizon_ms when it varies */
     /* Called for each event of interest, in stream order for that identity. */
     void (*on_event)(const tw_detector *det, void *state, const tw_ident *ident,
                      const tw_event *ev, const tw_emit *emit);

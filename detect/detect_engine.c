@@ -47,8 +47,9 @@ tw_err tw_engine_compile(tw_engine *eng)
         uint32_t bytes = det->ops->state_size ? det->ops->state_size(det->params)
                                               : det->ops->state_bytes;
         off += (bytes + 7) & ~7u;
-        if (det->ops->horizon_ms > eng->horizon_ms)
-            eng->horizon_ms = det->ops->horizon_ms;
+        int64_t horizon = det->ops->horizon ? det->ops->horizon(det->params) : det->ops->horizon_ms;
+        if (horizon > eng->horizon_ms)
+            eng->horizon_ms = horizon;
         uint32_t interest = det->ops->interest;
         if (!interest) {
             eng->all_mask[i / 64] |= 1ull << (i % 64);

@@ -606,6 +606,9 @@ error_code lookup_emit(lookup_ctx *lc, ondemand::value v, ondemand::json_type t)
     case ondemand::json_type::null:
         out.type = TW_JV_NULL;
         break;
+    case ondemand::json_type::object:
+        out.type = TW_JV_OBJECT;
+        break;
     default:
         return SUCCESS;
     }

@@ -101,6 +101,7 @@ typedef enum tw_json_vtype {
     TW_JV_BOOL,
     TW_JV_NUMBER,
     TW_JV_STRING,
+    TW_JV_OBJECT, /* an object at the end of the path: present, no text */
 } tw_json_vtype;
 
 /* One value found by tw_json_lookup; text is valid during the callback only. */
@@ -115,8 +116,8 @@ typedef void (*tw_json_value_cb)(void *ud, const tw_json_value *value);
 
 /* The values at a dotted path (its segments in path[]) of the JSON text (padded as for
  * tw_json_parse), e.g. a record's raw span: arrays along the way are walked, each element
- * with the rest of the path, so "resources.ARN" yields every resource's ARN. Objects and
- * arrays at the end of the path yield their scalars only. Returns how many values were
+ * with the rest of the path, so "resources.ARN" yields every resource's ARN. An array at the
+ * end yields its elements; an object there yields one TW_JV_OBJECT (it exists). Returns how many values were
  * found, or -1 when the text is not JSON. Safe to call from inside a tw_json_parse callback
  * on the same tw_json (it has a parser of its own). */
 int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity,

@@ -9,6 +9,8 @@
 struct tw_parser {
     const tw_normalize_conf *conf;
     tw_json *js;
+    tw_event_hook hook;
+    void *hook_ud;
 };
 
 typedef struct parse_ctx {
@@ -33,6 +35,12 @@ tw_parser *tw_parser_new(const tw_normalize_conf *conf)
         return NULL;
     }
     return ps;
+}
+
+void tw_parser_set_hook(tw_parser *ps, tw_event_hook hook, void *ud)
+{
+    ps->hook = hook;
+    ps->hook_ud = ud;
 }
 
 void tw_parser_destroy(tw_parser *ps)
@@ -70,6 +78,8 @@ static int on_record(void *ud, const tw_raw_record *raw)
         batch->counts.events++;
         if (!(batch->ev[batch->n - 1].flags & TW_EV_ACTION_KNOWN))
             batch->counts.unknown_actions++;
+        if (ctx->ps->hook)
+            ctx->ps->hook(ctx->ps->hook_ud, &batch->ev[batch->n - 1], &r, ctx->ps->js, batch);
         break;
     case TW_NORM_SKIPPED:
         batch->counts.skipped++;

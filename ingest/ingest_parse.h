@@ -5,12 +5,22 @@
 #define INGEST_PARSE_H
 
 #include "ingest_batch.h"
+#include "ingest_json.h"
 #include "ingest_normalize.h"
 
 typedef struct tw_parser tw_parser;
 
 tw_parser *tw_parser_new(const tw_normalize_conf *conf);
 void tw_parser_destroy(tw_parser *ps); /* NULL-safe */
+
+/* Called for each event right after it is normalized, while its record is still in memory:
+ * rec's spans (rec->raw, the record's own JSON text; rec->request_params) are readable for
+ * TW_JSON_PADDING bytes past their end, so tw_json_lookup (on js) can read fields the event
+ * does not carry: the place for rule evaluation. It may write the event and allocate from the
+ * batch's arena. Runs on the parser's thread. */
+typedef void (*tw_event_hook)(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
+                              tw_batch *batch);
+void tw_parser_set_hook(tw_parser *ps, tw_event_hook hook, void *ud);
 
 /* Parses every record of chunk into batch (which must be reset); the chunk's own problems
  * move to the batch, followed by those of its records, in input order. A whole-input chunk

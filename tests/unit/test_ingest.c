@@ -205,6 +205,7 @@ static void record_spans_and_lookups(void **state)
         { "ok", 1, "true", TW_JV_BOOL },               { "none", 1, "", TW_JV_NULL },
         { "s", 1, "a\"b", TW_JV_STRING },              { "tags", 2, "x", TW_JV_STRING },
         { "missing", 0, NULL, 0 },                     { "resources.type.deeper", 0, NULL, 0 },
+        { "resources", 3, "", TW_JV_OBJECT },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         tw_str segs[8];

@@ -1,0 +1,387 @@
+/* app_rules_run: Sigma detection rules (-r) in the replay pipeline.
+ *
+ * Where the work happens: a rule's condition reads record fields that the event does not
+ * carry, and the record's JSON text is only in memory while its chunk is parsed. So each
+ * parser thread evaluates, in its event hook, the candidate rules the index gives for the
+ * event (the field values it reads come from the normalized event when it has them, else
+ * from a lookup in the record's own JSON span), and writes the indices of the rules that
+ * matched on the event. The worker that owns the identity turns them into findings: there,
+ * per-identity state applies the `trailwarden: suppress` extension, and findings take their
+ * place in the deterministic output order (seq, then detector: the built-in detections first,
+ * then the rules in load order). Correlation rules are loaded and checked but not evaluated
+ * yet: replay says so on stderr. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_pipeline.h"
+#include "detect_evidence.h"
+
+/* ---- loading -------------------------------------------------------------------------- */
+
+tw_err tw_rules_rt_new(const char *const *paths, size_t n_paths, tw_rules_rt **out)
+{
+    *out = NULL;
+    tw_rules_rt *rt = calloc(1, sizeof *rt);
+    if (!rt)
+        return TW_ERR_NOMEM;
+    tw_err err = tw_ruleset_load(paths, n_paths, &rt->rs);
+    if (err == TW_ERR_NOMEM || !rt->rs) {
+        free(rt);
+        return TW_ERR_NOMEM;
+    }
+    *out = rt;
+    if (err != TW_OK || tw_ruleset_diag_count(rt->rs))
+        return TW_ERR_INVALID; /* the caller prints the diagnostics */
+    if (tw_rules_eval_new(rt->rs, &rt->eval) != TW_OK ||
+        tw_rules_index_new(rt->rs, &rt->index) != TW_OK)
+        return TW_ERR_NOMEM;
+    rt->n_rules = (uint32_t)tw_ruleset_count(rt->rs);
+    rt->meta = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->meta);
+    rt->suppress_off = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->suppress_off);
+    rt->types = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->types);
+    if (!rt->meta || !rt->suppress_off || !rt->types)
+        return TW_ERR_NOMEM;
+    uint32_t off = 0;
+    for (uint32_t i = 0; i < rt->n_rules; i++) {
+        const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
+        if (rule->correlation) {
+            rt->n_correlations++;
+        } else if (rule->level) {
+            rt->n_detections++;
+        }
+        /* OCSF types: the rule's own, else none (NULL-terminated copy) */
+        rt->types[i] = calloc(rule->n_finding_types + 1, sizeof *rt->types[i]);
+        if (!rt->types[i])
+            return TW_ERR_NOMEM;
+        for (uint32_t k = 0; k < rule->n_finding_types; k++)
+            rt->types[i][k] = rule->finding_types[k];
+        rt->meta[i] = (tw_rule_meta){
+            .id = rule->id,
+            .title = rule->title,
+            .description = rule->description ? rule->description : rule->title,
+            .type = tw_rule_type_name(rule),
+            .severity = rule->level,
+            .types = rt->types[i],
+        };
+        rt->suppress_off[i] = UINT32_MAX;
+        if (rule->suppress_ms > 0 && !rule->correlation) {
+            rt->suppress_off[i] = off;
+            off += (uint32_t)sizeof(int64_t) * 2; /* last firing, and whether there was one */
+        }
+    }
+    rt->state_bytes = off;
+    return TW_OK;
+}
+
+void tw_rules_rt_destroy(tw_rules_rt *rt)
+{
+    if (!rt)
+        return;
+    for (uint32_t i = 0; rt->types && i < rt->n_rules; i++)
+        free(rt->types[i]);
+    free(rt->types);
+    free(rt->meta);
+    free(rt->suppress_off);
+    tw_rules_index_destroy(rt->index);
+    tw_rules_eval_destroy(rt->eval);
+    tw_ruleset_destroy(rt->rs);
+    free(rt);
+}
+
+/* ---- evaluation on the parser thread --------------------------------------------------- */
+
+struct tw_rules_ctx {
+    const tw_rules_rt *rt;
+    tw_regex_scratch *scratch;
+    tw_arena arena;          /* this event's field values and copied strings */
+    uint32_t epoch;          /* bumped per event: a field's cache entry is valid for one */
+    uint32_t *seen;          /* per field: the epoch its values were fetched in */
+    uint32_t *n_vals;
+    const tw_field_value **vals;
+    uint32_t *candidates;
+    /* the event being evaluated */
+    const tw_event *ev;
+    tw_str raw;              /* the record's JSON text */
+    tw_str params;           /* its requestParameters: most rule fields live there */
+    tw_json *js;
+    /* a lookup's values, gathered before they are copied */
+    tw_field_value *gather;
+    uint32_t n_gather, cap_gather;
+    bool failed;
+};
+
+tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt)
+{
+    tw_rules_ctx *cx = calloc(1, sizeof *cx);
+    if (!cx)
+        return NULL;
+    size_t n_fields = tw_ruleset_field_count(rt->rs);
+    cx->rt = rt;
+    cx->scratch = tw_regex_scratch_new();
+    cx->seen = calloc(n_fields + 1, sizeof *cx->seen);
+    cx->n_vals = calloc(n_fields + 1, sizeof *cx->n_vals);
+    cx->vals = calloc(n_fields + 1, sizeof *cx->vals);
+    cx->candidates = calloc(tw_rules_index_capacity(rt->index) + 1, sizeof *cx->candidates);
+    cx->cap_gather = 64;
+    cx->gather = calloc(cx->cap_gather, sizeof *cx->gather);
+    tw_arena_init(&cx->arena, 16384);
+    if (!cx->scratch || !cx->seen || !cx->n_vals || !cx->vals || !cx->candidates || !cx->gather) {
+        tw_rules_ctx_destroy(cx);
+        return NULL;
+    }
+    return cx;
+}
+
+void tw_rules_ctx_destroy(tw_rules_ctx *cx)
+{
+    if (!cx)
+        return;
+    tw_regex_scratch_destroy(cx->scratch);
+    tw_arena_free(&cx->arena);
+    free(cx->seen);
+    free(cx->n_vals);
+    free(cx->vals);
+    free(cx->candidates);
+    free(cx->gather);
+    free(cx);
+}
+
+static void gather_value(void *ud, const tw_json_value *v)
+{
+    tw_rules_ctx *cx = ud;
+    if (cx->n_gather == cx->cap_gather)
+        return; /* more than 64 values in one field: the rest are not looked at */
+    tw_field_value *fv = &cx->gather[cx->n_gather++];
+    memset(fv, 0, sizeof *fv);
+    int failed = 0;
+    switch (v->type) {
+    case TW_JV_NULL: fv->type = TW_FV_NULL; break;
+    case TW_JV_BOOL:
+        fv->type = TW_FV_BOOL;
+        fv->boolean = v->boolean;
+        fv->text = v->text;
+        break;
+    case TW_JV_NUMBER:
+        fv->type = TW_FV_NUMBER;
+        fv->number = v->number;
+        fv->text = tw_arena_dup(&cx->arena, v->text, &failed); /* the parser reuses its buffer */
+        break;
+    case TW_JV_STRING:
+        fv->type = TW_FV_STRING;
+        fv->text = tw_arena_dup(&cx->arena, v->text, &failed);
+        break;
+    case TW_JV_OBJECT: fv->type = TW_FV_OBJECT; break;
+    }
+    if (failed)
+        cx->failed = true;
+}
+
+/* Record fields the normalized event already holds, with the same meaning. */
+static bool event_field(const tw_event *ev, const tw_field *field, tw_str *out)
+{
+    if (field->n_path == 1) {
+        tw_str k = field->path[0];
+        if (tw_str_eq_c(k, "eventName"))
+            *out = ev->event_name;
+        else if (tw_str_eq_c(k, "eventSource"))
+            *out = ev->event_source;
+        else if (tw_str_eq_c(k, "awsRegion"))
+            *out = ev->region;
+        else if (tw_str_eq_c(k, "errorCode"))
+            *out = ev->error_code;
+        else if (tw_str_eq_c(k, "sourceIPAddress"))
+            *out = ev->source_ip;
+        else if (tw_str_eq_c(k, "userAgent"))
+            *out = ev->user_agent;
+        else if (tw_str_eq_c(k, "eventID"))
+            *out = ev->event_id;
+        else
+            return false;
+        return !(ev->flags & TW_EV_INVOCATION_LOG);
+    }
+    return false;
+}
+
+static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_value **values)
+{
+    tw_rules_ctx *cx = ctx;
+    uint32_t i = field->index;
+    if (cx->seen[i] == cx->epoch) {
+        *values = cx->vals[i];
+        return cx->n_vals[i];
+    }
+    const tw_event *ev = cx->ev;
+    tw_field_value one;
+    memset(&one, 0, sizeof one);
+    cx->n_gather = 0;
+    tw_str s;
+    switch (field->kind) {
+    case TW_FIELD_ACTION:
+        one.type = TW_FV_STRING;
+        one.text = ev->action;
+        cx->gather[cx->n_gather++] = one;
+        break;
+    case TW_FIELD_IDENTITY_KEY:
+        one.type = TW_FV_STRING;
+        one.text = ev->identity;
+        cx->gather[cx->n_gather++] = one;
+        break;
+    case TW_FIELD_ACTION_LEVEL:
+        one.type = TW_FV_BITS;
+        one.bits = ev->level;
+        cx->gather[cx->n_gather++] = one;
+        break;
+    case TW_FIELD_ACTION_CLASS:
+        one.type = TW_FV_BITS;
+        one.bits = ev->classes;
+        cx->gather[cx->n_gather++] = one;
+        break;
+    case TW_FIELD_IDENTITY_KIND:
+        one.type = TW_FV_BITS;
+        one.bits = 1u << ev->kind;
+        cx->gather[cx->n_gather++] = one;
+        break;
+    case TW_FIELD_ERROR_DENIED:
+        one.type = TW_FV_BOOL;
+        one.boolean = (ev->flags & TW_EV_DENIED) != 0;
+        one.text = one.boolean ? TW_STR_LIT("true") : TW_STR_LIT("false");
+        cx->gather[cx->n_gather++] = one;
+        break;
+    case TW_FIELD_RECORD:
+        if (event_field(ev, field, &s)) {
+            if (s.len) {
+                one.type = TW_FV_STRING;
+                one.text = s;
+                cx->gather[cx->n_gather++] = one;
+            }
+        } else if (field->n_path > 1 && tw_str_eq_c(field->path[0], "requestParameters")) {
+            /* a few hundred bytes to parse rather than the whole record */
+            if (cx->params.len)
+                tw_json_lookup(cx->js, cx->params.p, cx->params.len,
+                               cx->params.len + TW_JSON_PADDING, field->path + 1,
+                               field->n_path - 1, gather_value, cx);
+        } else if (cx->raw.len) {
+            tw_json_lookup(cx->js, cx->raw.p, cx->raw.len, cx->raw.len + TW_JSON_PADDING,
+                           field->path, field->n_path, gather_value, cx);
+        }
+        break;
+    }
+    tw_field_value *kept = NULL;
+    if (cx->n_gather) {
+        kept = tw_arena_alloc(&cx->arena, cx->n_gather * sizeof *kept);
+        if (kept)
+            memcpy(kept, cx->gather, cx->n_gather * sizeof *kept);
+        else
+            cx->failed = true;
+    }
+    cx->seen[i] = cx->epoch;
+    cx->vals[i] = kept;
+    cx->n_vals[i] = kept ? cx->n_gather : 0;
+    *values = kept;
+    return cx->n_vals[i];
+}
+
+void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
+                   tw_batch *batch)
+{
+    tw_rules_ctx *cx = ud;
+    const tw_rules_rt *rt = cx->rt;
+    tw_rule_source source = (ev->flags & TW_EV_INVOCATION_LOG) ? TW_SOURCE_BEDROCK
+                                                                : TW_SOURCE_CLOUDTRAIL;
+    uint32_t n = tw_rules_index_lookup(rt->index, source, ev->event_name, ev->event_source,
+                                       ev->action, cx->candidates);
+    if (!n)
+        return;
+    if (++cx->epoch == 0) {
+        memset(cx->seen, 0, (tw_ruleset_field_count(rt->rs) + 1) * sizeof *cx->seen);
+        cx->epoch = 1;
+    }
+    tw_arena_reset(&cx->arena);
+    cx->ev = ev;
+    cx->raw = rec->raw;
+    cx->params = rec->request_params;
+    cx->js = js;
+    const tw_field_source src = { source_get, cx };
+    uint32_t matched = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        const tw_rule *rule = tw_ruleset_rule(rt->rs, cx->candidates[k]);
+        if (tw_rules_eval_rule(rt->eval, rule, &src, cx->scratch))
+            cx->candidates[matched++] = cx->candidates[k];
+    }
+    if (!matched)
+        return;
+    uint32_t *keep = tw_arena_alloc(&batch->arena, matched * sizeof *keep);
+    if (!keep)
+        return; /* out of memory: the matches are lost for this event, nothing else */
+    memcpy(keep, cx->candidates, matched * sizeof *keep);
+    ev->rules = keep;
+    ev->n_rules = matched;
+}
+
+/* ---- findings on the worker ---------------------------------------------------------- */
+
+typedef struct suppress_slot {
+    int64_t last_ms;
+    int64_t fired;
+} suppress_slot;
+
+static void rules_on_event(const tw_detector *det, void *state, const tw_ident *ident,
+                           const tw_event *ev, const tw_emit *emit)
+{
+    const tw_rules_rt *rt = det->params;
+    for (uint32_t k = 0; k < ev->n_rules; k++) {
+        uint32_t r = ev->rules[k];
+        const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
+        if (!rule->level)
+            continue; /* a building block: it only feeds correlations */
+        if (rt->suppress_off[r] != UINT32_MAX) {
+            suppress_slot *slot = (suppress_slot *)((unsigned char *)state + rt->suppress_off[r]);
+            if (slot->fired && ev->time_ms - slot->last_ms < rule->suppress_ms &&
+                ev->time_ms >= slot->last_ms)
+                continue;
+            slot->fired = 1;
+            slot->last_ms = ev->time_ms;
+        }
+        tw_rule_meta meta = rt->meta[r];
+        if ((ev->flags & TW_EV_DENIED) && rule->denied_level)
+            meta.severity = rule->denied_level;
+        tw_finding f = { 0 };
+        f.rule = &meta;
+        f.ev = ev;
+        f.kind = (tw_kind)ident->kind;
+        f.first_seen_ms = ev->time_ms;
+        f.evidence[f.n_evidence++] = tw_event_evidence(ev);
+        snprintf(f.summary, sizeof f.summary, "%s %.*s: %s",
+                 (ev->flags & TW_EV_FAILED) ? "attempted" : "called", (int)ev->action.len,
+                 ev->action.p, rule->title);
+        emit->fn(emit->ud, &f, det->index + r);
+    }
+}
+
+static uint32_t rules_state_size(const void *params)
+{
+    const tw_rules_rt *rt = params;
+    return rt->state_bytes;
+}
+
+/* Suppression state must outlive the longest suppression period. */
+static int64_t rules_horizon(const void *params)
+{
+    const tw_rules_rt *rt = params;
+    int64_t h = 0;
+    for (uint32_t i = 0; i < rt->n_rules; i++) {
+        const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
+        if (rule->suppress_ms > h)
+            h = rule->suppress_ms;
+    }
+    return h;
+}
+
+const tw_detector_ops tw_detect_rules = {
+    .meta = NULL, /* each rule brings its own */
+    .state_size = rules_state_size,
+    .interest = 0,
+    .horizon = rules_horizon,
+    .on_event = rules_on_event,
+};
