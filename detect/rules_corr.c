@@ -148,13 +148,8 @@ static bool load_condition(rules_ctx *ctx, const yn *node, tw_corr *corr, rules_
             continue;
         }
         if (op < 0) {
-            const char *hint = rules_suggest(key->text, ops);
-            if (hint)
-                rules_diag(ctx, key->line, "correlation: unknown condition '%s' (did you mean '%s'?)",
-                           key->text, hint);
-            else
-                rules_diag(ctx, key->line,
-                           "correlation: unknown condition '%s' (gt, gte, lt, lte, eq)", key->text);
+            rules_diag_unknown(ctx, key->line, "correlation: unknown condition", "", key->text,
+                               ops, "gt, gte, lt, lte, eq");
             ok = false;
             continue;
         }
@@ -232,14 +227,8 @@ static bool load_baseline_map(rules_ctx *ctx, const yn *node, tw_corr *corr)
             corr->baseline.classes = rules_class_bits(ctx, value, "baseline.classes");
             ok &= corr->baseline.classes != 0;
         } else {
-            const char *hint = rules_suggest(key->text, keys);
-            if (hint)
-                rules_diag(ctx, key->line, "correlation: unknown key 'baseline.%s' (did you mean '%s'?)",
-                           key->text, hint);
-            else
-                rules_diag(ctx, key->line,
-                           "correlation: unknown key 'baseline.%s' (min_events, window, classes)",
-                           key->text);
+            rules_diag_unknown(ctx, key->line, "correlation: unknown key", "baseline.", key->text,
+                               keys, "min_events, window, classes");
             ok = false;
         }
     }
@@ -273,13 +262,8 @@ static bool load_trigger(rules_ctx *ctx, const yn *node, tw_corr *corr, rules_co
             pd->trigger_line = value->line;
             ok &= corr->trigger.rule_ref != NULL;
         } else {
-            const char *hint = rules_suggest(key->text, keys);
-            if (hint)
-                rules_diag(ctx, key->line, "correlation: unknown key 'trigger.%s' (did you mean '%s'?)",
-                           key->text, hint);
-            else
-                rules_diag(ctx, key->line, "correlation: unknown key 'trigger.%s' (classes, rule)",
-                           key->text);
+            rules_diag_unknown(ctx, key->line, "correlation: unknown key", "trigger.", key->text,
+                               keys, "classes, rule");
             ok = false;
         }
     }
@@ -328,12 +312,8 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
             continue;
         unsigned bit = key_bit(key->text);
         if (!bit) {
-            const char *hint = rules_suggest(key->text, key_names);
-            if (hint)
-                rules_diag(ctx, key->line, "correlation: unknown key '%s' (did you mean '%s'?)",
-                           key->text, hint);
-            else
-                rules_diag(ctx, key->line, "correlation: unknown key '%s'", key->text);
+            rules_diag_unknown(ctx, key->line, "correlation: unknown key", "", key->text,
+                               key_names, NULL);
             ok = false;
             continue;
         }

@@ -338,3 +338,15 @@ bool rules_kind_lookup(const char *name, uint32_t *bits)
 {
     return name_lookup(name, rules_kind_names, kind_bits, bits);
 }
+
+void rules_diag_unknown(rules_ctx *ctx, uint32_t line, const char *what, const char *prefix,
+                        const char *word, const char *const *names, const char *choices)
+{
+    const char *hint = rules_suggest(word, names);
+    if (hint)
+        rules_diag(ctx, line, "%s '%s%s' (did you mean '%s'?)", what, prefix, word, hint);
+    else if (choices)
+        rules_diag(ctx, line, "%s '%s%s' (%s)", what, prefix, word, choices);
+    else
+        rules_diag(ctx, line, "%s '%s%s'", what, prefix, word);
+}

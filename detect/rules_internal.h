@@ -118,6 +118,12 @@ void rules_rule_load(rules_ctx *ctx, const yn *doc);
 const yn *yn_get(const yn *map, const char *key);
 /* A close spelling among names (NULL-terminated), or NULL: for "did you mean". */
 const char *rules_suggest(const char *word, const char *const *names);
+
+/* Reports a word that is none of names: "<what> '<prefix><word>' (did you mean '<close
+ * name>'?)" when one is close, else "<what> '<prefix><word>' (<choices>)", or without the
+ * parenthesis when choices is NULL. */
+void rules_diag_unknown(rules_ctx *ctx, uint32_t line, const char *what, const char *prefix,
+                        const char *word, const char *const *names, const char *choices);
 size_t rules_edit_distance(const char *a, size_t la, const char *b, size_t lb);
 /* Strings of rules: accepts a scalar string, else a diagnostic naming what. */
 const char *rules_get_string(rules_ctx *ctx, const yn *node, const char *what);

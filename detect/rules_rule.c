@@ -244,13 +244,8 @@ static bool load_logsource(rules_ctx *ctx, const yn *node, tw_rule *rule)
             continue;
         int k = -1;
         if (!one_of(key->text, keys, &k)) {
-            const char *hint = rules_suggest(key->text, keys);
-            if (hint)
-                rules_diag(ctx, key->line, "unknown key 'logsource.%s' (did you mean '%s'?)",
-                           key->text, hint);
-            else
-                rules_diag(ctx, key->line, "unknown key 'logsource.%s' (product, service, category)",
-                           key->text);
+            rules_diag_unknown(ctx, key->line, "unknown key", "logsource.", key->text, keys,
+                               "product, service, category");
             ok = false;
             continue;
         }
@@ -301,14 +296,8 @@ static bool load_extensions(rules_ctx *ctx, const yn *node, tw_rule *rule)
             continue;
         int k = -1;
         if (!one_of(key->text, keys, &k)) {
-            const char *hint = rules_suggest(key->text, keys);
-            if (hint)
-                rules_diag(ctx, key->line, "unknown key 'trailwarden.%s' (did you mean '%s'?)",
-                           key->text, hint);
-            else
-                rules_diag(ctx, key->line,
-                           "unknown key 'trailwarden.%s' (suppress, denied_level, finding_types)",
-                           key->text);
+            rules_diag_unknown(ctx, key->line, "unknown key", "trailwarden.", key->text, keys,
+                               "suppress, denied_level, finding_types");
             ok = false;
             continue;
         }
@@ -602,14 +591,11 @@ void rules_rule_load(rules_ctx *ctx, const yn *doc)
             key_line[k] = key->line;
             continue;
         }
-        const char *hint = rules_suggest(key->text, rule_keys);
         if (!strcmp(key->text, "action"))
             rules_diag(ctx, key->line,
                        "'action' (Sigma rule collections: global, reset, repeat) is not supported: write whole rules");
-        else if (hint)
-            rules_diag(ctx, key->line, "unknown key '%s' (did you mean '%s'?)", key->text, hint);
         else
-            rules_diag(ctx, key->line, "unknown key '%s'", key->text);
+            rules_diag_unknown(ctx, key->line, "unknown key", "", key->text, rule_keys, NULL);
     }
 
     uint32_t id_line = 0, name_line = 0;
