@@ -99,6 +99,7 @@ struct tw_rules_ctx {
     uint32_t *seen;          /* per field: the epoch its values were fetched in */
     uint32_t *n_vals;
     const tw_field_value **vals;
+    tw_field_value *single;  /* per field: the value, when there is exactly one (no arena) */
     uint32_t *candidates;
     /* the event being evaluated */
     const tw_event *ev;
@@ -122,11 +123,13 @@ tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt)
     cx->seen = calloc(n_fields + 1, sizeof *cx->seen);
     cx->n_vals = calloc(n_fields + 1, sizeof *cx->n_vals);
     cx->vals = calloc(n_fields + 1, sizeof *cx->vals);
+    cx->single = calloc(n_fields + 1, sizeof *cx->single);
     cx->candidates = calloc(tw_rules_index_capacity(rt->index) + 1, sizeof *cx->candidates);
     cx->cap_gather = 64;
     cx->gather = calloc(cx->cap_gather, sizeof *cx->gather);
     tw_arena_init(&cx->arena, 16384);
-    if (!cx->scratch || !cx->seen || !cx->n_vals || !cx->vals || !cx->candidates || !cx->gather) {
+    if (!cx->scratch || !cx->seen || !cx->n_vals || !cx->vals || !cx->single || !cx->candidates ||
+        !cx->gather) {
         tw_rules_ctx_destroy(cx);
         return NULL;
     }
@@ -142,6 +145,7 @@ void tw_rules_ctx_destroy(tw_rules_ctx *cx)
     free(cx->seen);
     free(cx->n_vals);
     free(cx->vals);
+    free(cx->single);
     free(cx->candidates);
     free(cx->gather);
     free(cx);
@@ -268,7 +272,10 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
         break;
     }
     tw_field_value *kept = NULL;
-    if (cx->n_gather) {
+    if (cx->n_gather == 1) {
+        kept = &cx->single[i];
+        *kept = cx->gather[0];
+    } else if (cx->n_gather) {
         kept = tw_arena_alloc(&cx->arena, cx->n_gather * sizeof *kept);
         if (kept)
             memcpy(kept, cx->gather, cx->n_gather * sizeof *kept);
