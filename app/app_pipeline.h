@@ -40,10 +40,13 @@ typedef struct tw_rules_rt {
     tw_rules_index *index;
     uint32_t n_rules;
     uint32_t n_detections;   /* detection rules that raise findings */
-    uint32_t n_correlations; /* loaded, checked, not evaluated yet */
+    uint32_t n_correlations; /* correlation rules loaded */
     tw_rule_meta *meta;      /* per rule */
     const char ***types;     /* per rule: OCSF finding types, NULL-terminated */
     uint32_t *suppress_off;  /* per rule: its suppression state in the slots, or UINT32_MAX */
+    uint32_t *corr_off;      /* per rule: its correlation state in the slots, or UINT32_MAX */
+    uint32_t *ring;          /* per event_count rule: events remembered (its threshold) */
+    uint32_t n_corr_run;     /* correlation rules evaluated */
     uint32_t state_bytes;
 } tw_rules_rt;
 

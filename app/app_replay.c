@@ -214,7 +214,7 @@ static void print_stats(tw_pipeline *pl, double wall)
             /* one line a detection rule, its findings counted under index d + rule */
             for (uint32_t ri = 0; ri < pl->rules->n_rules; ri++) {
                 const tw_rule *rule = tw_ruleset_rule(pl->rules->rs, ri);
-                if (rule->correlation || !rule->level)
+                if (!rule->level || (rule->correlation && pl->rules->corr_off[ri] == UINT32_MAX))
                     continue;
                 uint64_t n = 0;
                 for (int w = 0; w < pl->n_workers; w++)
@@ -325,11 +325,12 @@ int tw_app_replay(const tw_app_conf *conf)
             fprintf(stderr, "trailwarden: more than %d rules\n", TW_MAX_DETECTORS - 2);
             goto out;
         }
-        if (pl.rules->n_correlations)
+        if (pl.rules->n_correlations > pl.rules->n_corr_run)
             fprintf(stderr,
                     "trailwarden: %u correlation rules loaded and checked, but not evaluated "
-                    "yet: replay evaluates detection rules only\n",
-                    pl.rules->n_correlations);
+                    "yet (replay evaluates event_count with gt/gte, temporal and "
+                    "temporal_ordered, grouped by identity)\n",
+                    pl.rules->n_correlations - pl.rules->n_corr_run);
     }
     pl.engine = tw_engine_new();
     if (!pl.engine ||

@@ -8,14 +8,72 @@
  * matched on the event. The worker that owns the identity turns them into findings: there,
  * per-identity state applies the `trailwarden: suppress` extension, and findings take their
  * place in the deterministic output order (seq, then detector: the built-in detections first,
- * then the rules in load order). Correlation rules are loaded and checked but not evaluated
- * yet: replay says so on stderr. */
+ * then the rules in load order).
+ *
+ * Correlation rules grouped by identity (no group-by, or identity.key) run in the same
+ * worker, on the rules each event matched: event_count with a lower bound (gt, gte: a ring of
+ * the last N matching times, as agent-read-to-destructive keeps), temporal and
+ * temporal_ordered (the last time each referenced rule matched; for the ordered kind, the
+ * start of the latest chain that reached each step). A correlation fires once per timespan
+ * (or per its `suppress`). Other correlations (value_count, other groupings, the extensions,
+ * correlations of correlations) are loaded and checked; replay says on stderr that it does not
+ * evaluate them yet. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app_pipeline.h"
 #include "detect_evidence.h"
+
+/* ---- correlations: which run, and their state ------------------------------------------ */
+
+#define CORR_MAX_RULES 32    /* referenced rules of a temporal correlation */
+#define CORR_MAX_RING 1024   /* event_count thresholds */
+
+/* The state of one correlation for one identity: when it last fired, then per type either a
+ * ring of times (event_count) or a time per referenced rule (temporal kinds). */
+typedef struct corr_state {
+    int64_t last_fired_ms;
+    uint32_t fired;
+    uint32_t ring_pos;
+    uint32_t ring_count;
+    uint32_t set;            /* temporal: bit j = referenced rule j has a time */
+    int64_t t[];             /* ring, or one time per referenced rule */
+} corr_state;
+
+static bool grouped_by_identity(const tw_corr *corr)
+{
+    for (uint32_t g = 0; g < corr->n_group_by; g++)
+        if (corr->group_by[g]->kind != TW_FIELD_IDENTITY_KEY)
+            return false;
+    return true;
+}
+
+/* Bytes of state a correlation needs, or 0 when replay does not evaluate it. */
+static uint32_t corr_state_bytes(tw_rules_rt *rt, const tw_rule *rule)
+{
+    const tw_corr *corr = rule->correlation;
+    if (!corr || !rule->level || !grouped_by_identity(corr) || corr->n_rules == 0)
+        return 0;
+    for (uint32_t k = 0; k < corr->n_rules; k++)
+        if (corr->rules[k]->correlation)
+            return 0; /* a correlation of correlations */
+    switch (corr->type) {
+    case TW_CORR_EVENT_COUNT:
+        if (!corr->has_count || corr->count_max != UINT64_MAX || corr->count_min == 0 ||
+            corr->count_min > CORR_MAX_RING)
+            return 0;
+        rt->ring[rule->index] = (uint32_t)corr->count_min;
+        return (uint32_t)(sizeof(corr_state) + corr->count_min * sizeof(int64_t));
+    case TW_CORR_TEMPORAL:
+    case TW_CORR_TEMPORAL_ORDERED:
+        if (corr->n_rules > CORR_MAX_RULES)
+            return 0;
+        return (uint32_t)(sizeof(corr_state) + corr->n_rules * sizeof(int64_t));
+    default:
+        return 0;
+    }
+}
 
 /* ---- loading -------------------------------------------------------------------------- */
 
@@ -39,8 +97,10 @@ tw_err tw_rules_rt_new(const char *const *paths, size_t n_paths, tw_rules_rt **o
     rt->n_rules = (uint32_t)tw_ruleset_count(rt->rs);
     rt->meta = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->meta);
     rt->suppress_off = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->suppress_off);
+    rt->corr_off = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->corr_off);
+    rt->ring = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->ring);
     rt->types = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->types);
-    if (!rt->meta || !rt->suppress_off || !rt->types)
+    if (!rt->meta || !rt->suppress_off || !rt->corr_off || !rt->ring || !rt->types)
         return TW_ERR_NOMEM;
     uint32_t off = 0;
     for (uint32_t i = 0; i < rt->n_rules; i++) {
@@ -65,9 +125,16 @@ tw_err tw_rules_rt_new(const char *const *paths, size_t n_paths, tw_rules_rt **o
             .types = rt->types[i],
         };
         rt->suppress_off[i] = UINT32_MAX;
+        rt->corr_off[i] = UINT32_MAX;
         if (rule->suppress_ms > 0 && !rule->correlation) {
             rt->suppress_off[i] = off;
             off += (uint32_t)sizeof(int64_t) * 2; /* last firing, and whether there was one */
+        }
+        uint32_t bytes = corr_state_bytes(rt, rule);
+        if (bytes) {
+            rt->corr_off[i] = off;
+            off += (bytes + 7) & ~7u;
+            rt->n_corr_run++;
         }
     }
     rt->state_bytes = off;
@@ -83,6 +150,8 @@ void tw_rules_rt_destroy(tw_rules_rt *rt)
     free(rt->types);
     free(rt->meta);
     free(rt->suppress_off);
+    free(rt->corr_off);
+    free(rt->ring);
     tw_rules_index_destroy(rt->index);
     tw_rules_eval_destroy(rt->eval);
     tw_ruleset_destroy(rt->rs);
@@ -333,6 +402,9 @@ typedef struct suppress_slot {
     int64_t fired;
 } suppress_slot;
 
+static void correlations_on_event(const tw_detector *det, unsigned char *state,
+                                  const tw_ident *ident, const tw_event *ev, const tw_emit *emit);
+
 static void rules_on_event(const tw_detector *det, void *state, const tw_ident *ident,
                            const tw_event *ev, const tw_emit *emit)
 {
@@ -364,6 +436,111 @@ static void rules_on_event(const tw_detector *det, void *state, const tw_ident *
                  ev->action.p, rule->title);
         emit->fn(emit->ud, &f, det->index + r);
     }
+    if (ev->n_rules && rt->n_corr_run)
+        correlations_on_event(det, (unsigned char *)state, ident, ev, emit);
+}
+
+static bool matched(const tw_event *ev, uint32_t rule_index)
+{
+    for (uint32_t k = 0; k < ev->n_rules; k++)
+        if (ev->rules[k] == rule_index)
+            return true;
+    return false;
+}
+
+/* Updates one correlation's state with the event; true when its condition holds now. */
+static bool corr_step(const tw_rules_rt *rt, const tw_rule *rule, corr_state *st,
+                      const tw_event *ev)
+{
+    const tw_corr *corr = rule->correlation;
+    int64_t t = ev->time_ms, span = corr->timespan_ms;
+    switch (corr->type) {
+    case TW_CORR_EVENT_COUNT: {
+        bool any = false;
+        for (uint32_t k = 0; k < corr->n_rules && !any; k++)
+            any = matched(ev, corr->rules[k]->index);
+        if (!any)
+            return false;
+        uint32_t n = rt->ring[rule->index];
+        st->t[st->ring_pos] = t;
+        st->ring_pos = (st->ring_pos + 1) % n;
+        if (st->ring_count < n)
+            st->ring_count++;
+        /* the oldest of the last n matching events, the current one included */
+        return st->ring_count == n && st->t[st->ring_pos] >= t - span;
+    }
+    case TW_CORR_TEMPORAL: {
+        bool any = false;
+        for (uint32_t k = 0; k < corr->n_rules; k++) {
+            if (matched(ev, corr->rules[k]->index)) {
+                st->t[k] = t;
+                st->set |= 1u << k;
+                any = true;
+            }
+        }
+        if (!any)
+            return false;
+        uint64_t distinct = 0;
+        for (uint32_t k = 0; k < corr->n_rules; k++)
+            distinct += (st->set & (1u << k)) && st->t[k] >= t - span;
+        return distinct >= corr->count_min && distinct <= corr->count_max;
+    }
+    case TW_CORR_TEMPORAL_ORDERED: {
+        /* t[k]: the start of the latest chain that reached step k; later steps first, so one
+         * event does not climb two steps */
+        bool done = false;
+        for (uint32_t k = corr->n_rules; k-- > 0;) {
+            if (!matched(ev, corr->rules[k]->index))
+                continue;
+            if (k == 0) {
+                st->t[0] = t;
+                st->set |= 1u;
+            } else if ((st->set & (1u << (k - 1))) && t - st->t[k - 1] <= span) {
+                st->t[k] = st->t[k - 1];
+                st->set |= 1u << k;
+                if (k == corr->n_rules - 1)
+                    done = true;
+            }
+        }
+        return done || (corr->n_rules == 1 && matched(ev, corr->rules[0]->index));
+    }
+    default:
+        return false;
+    }
+}
+
+static void correlations_on_event(const tw_detector *det, unsigned char *state,
+                                  const tw_ident *ident, const tw_event *ev, const tw_emit *emit)
+{
+    const tw_rules_rt *rt = det->params;
+    for (uint32_t r = 0; r < rt->n_rules; r++) {
+        if (rt->corr_off[r] == UINT32_MAX)
+            continue;
+        const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
+        corr_state *st = (corr_state *)(state + rt->corr_off[r]);
+        if (!corr_step(rt, rule, st, ev))
+            continue;
+        int64_t period = rule->suppress_ms ? rule->suppress_ms : rule->correlation->timespan_ms;
+        if (st->fired && ev->time_ms - st->last_fired_ms < period &&
+            ev->time_ms >= st->last_fired_ms)
+            continue;
+        st->fired = 1;
+        st->last_fired_ms = ev->time_ms;
+        tw_rule_meta meta = rt->meta[r];
+        if ((ev->flags & TW_EV_DENIED) && rule->denied_level)
+            meta.severity = rule->denied_level;
+        tw_finding f = { 0 };
+        f.rule = &meta;
+        f.ev = ev;
+        f.kind = (tw_kind)ident->kind;
+        f.first_seen_ms = ev->time_ms;
+        f.evidence[f.n_evidence++] = tw_event_evidence(ev);
+        snprintf(f.summary, sizeof f.summary, "%s (%s within %lld min), at %.*s", rule->title,
+                 tw_corr_type_name(rule->correlation->type),
+                 (long long)(rule->correlation->timespan_ms / 60000), (int)ev->action.len,
+                 ev->action.p);
+        emit->fn(emit->ud, &f, det->index + r);
+    }
 }
 
 static uint32_t rules_state_size(const void *params)
@@ -372,7 +549,7 @@ static uint32_t rules_state_size(const void *params)
     return rt->state_bytes;
 }
 
-/* Suppression state must outlive the longest suppression period. */
+/* Suppression and correlation state must outlive the longest period or timespan. */
 static int64_t rules_horizon(const void *params)
 {
     const tw_rules_rt *rt = params;
@@ -381,6 +558,8 @@ static int64_t rules_horizon(const void *params)
         const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
         if (rule->suppress_ms > h)
             h = rule->suppress_ms;
+        if (rt->corr_off[i] != UINT32_MAX && rule->correlation->timespan_ms > h)
+            h = rule->correlation->timespan_ms;
     }
     return h;
 }
