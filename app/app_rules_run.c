@@ -28,7 +28,7 @@
 /* ---- correlations: which run, and their state ------------------------------------------ */
 
 #define CORR_MAX_RULES 32    /* referenced rules of a temporal correlation */
-#define CORR_MAX_RING 1024   /* event_count thresholds */
+#define CORR_MAX_RING 128    /* event_count thresholds: every identity record carries the ring */
 
 /* The state of one correlation for one identity: when it last fired, then per type either a
  * ring of times (event_count) or a time per referenced rule (temporal kinds). */
