@@ -405,6 +405,35 @@ typedef struct suppress_slot {
 static void correlations_on_event(const tw_detector *det, unsigned char *state,
                                   const tw_ident *ident, const tw_event *ev, const tw_emit *emit);
 
+/* Once per period of event time: false while the last firing is less than period before t
+ * (a late event, older than the last firing, is let through). */
+static bool once_per(int64_t t, int64_t period, bool fired_before, int64_t *last_ms)
+{
+    if (fired_before && t - *last_ms < period && t >= *last_ms)
+        return false;
+    *last_ms = t;
+    return true;
+}
+
+/* The finding of rule r (a detection or a correlation), cited by the event ev. */
+static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
+                          const tw_ident *ident, const tw_event *ev, const tw_emit *emit,
+                          const char *summary)
+{
+    const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
+    tw_rule_meta meta = rt->meta[r];
+    if ((ev->flags & TW_EV_DENIED) && rule->denied_level)
+        meta.severity = rule->denied_level;
+    tw_finding f = { 0 };
+    f.rule = &meta;
+    f.ev = ev;
+    f.kind = (tw_kind)ident->kind;
+    f.first_seen_ms = ev->time_ms;
+    f.evidence[f.n_evidence++] = tw_event_evidence(ev);
+    snprintf(f.summary, sizeof f.summary, "%s", summary);
+    emit->fn(emit->ud, &f, detector);
+}
+
 static void rules_on_event(const tw_detector *det, void *state, const tw_ident *ident,
                            const tw_event *ev, const tw_emit *emit)
 {
@@ -416,25 +445,15 @@ static void rules_on_event(const tw_detector *det, void *state, const tw_ident *
             continue; /* a building block: it only feeds correlations */
         if (rt->suppress_off[r] != UINT32_MAX) {
             suppress_slot *slot = (suppress_slot *)((unsigned char *)state + rt->suppress_off[r]);
-            if (slot->fired && ev->time_ms - slot->last_ms < rule->suppress_ms &&
-                ev->time_ms >= slot->last_ms)
+            if (!once_per(ev->time_ms, rule->suppress_ms, slot->fired, &slot->last_ms))
                 continue;
             slot->fired = 1;
-            slot->last_ms = ev->time_ms;
         }
-        tw_rule_meta meta = rt->meta[r];
-        if ((ev->flags & TW_EV_DENIED) && rule->denied_level)
-            meta.severity = rule->denied_level;
-        tw_finding f = { 0 };
-        f.rule = &meta;
-        f.ev = ev;
-        f.kind = (tw_kind)ident->kind;
-        f.first_seen_ms = ev->time_ms;
-        f.evidence[f.n_evidence++] = tw_event_evidence(ev);
-        snprintf(f.summary, sizeof f.summary, "%s %.*s: %s",
+        char summary[320];
+        snprintf(summary, sizeof summary, "%s %.*s: %s",
                  (ev->flags & TW_EV_FAILED) ? "attempted" : "called", (int)ev->action.len,
                  ev->action.p, rule->title);
-        emit->fn(emit->ud, &f, det->index + r);
+        raise_finding(rt, r, det->index + r, ident, ev, emit, summary);
     }
     if (ev->n_rules && rt->n_corr_run)
         correlations_on_event(det, (unsigned char *)state, ident, ev, emit);
@@ -521,25 +540,15 @@ static void correlations_on_event(const tw_detector *det, unsigned char *state,
         if (!corr_step(rt, rule, st, ev))
             continue;
         int64_t period = rule->suppress_ms ? rule->suppress_ms : rule->correlation->timespan_ms;
-        if (st->fired && ev->time_ms - st->last_fired_ms < period &&
-            ev->time_ms >= st->last_fired_ms)
+        if (!once_per(ev->time_ms, period, st->fired, &st->last_fired_ms))
             continue;
         st->fired = 1;
-        st->last_fired_ms = ev->time_ms;
-        tw_rule_meta meta = rt->meta[r];
-        if ((ev->flags & TW_EV_DENIED) && rule->denied_level)
-            meta.severity = rule->denied_level;
-        tw_finding f = { 0 };
-        f.rule = &meta;
-        f.ev = ev;
-        f.kind = (tw_kind)ident->kind;
-        f.first_seen_ms = ev->time_ms;
-        f.evidence[f.n_evidence++] = tw_event_evidence(ev);
-        snprintf(f.summary, sizeof f.summary, "%s (%s within %lld min), at %.*s", rule->title,
+        char summary[320];
+        snprintf(summary, sizeof summary, "%s (%s within %lld min), at %.*s", rule->title,
                  tw_corr_type_name(rule->correlation->type),
                  (long long)(rule->correlation->timespan_ms / 60000), (int)ev->action.len,
                  ev->action.p);
-        emit->fn(emit->ud, &f, det->index + r);
+        raise_finding(rt, r, det->index + r, ident, ev, emit, summary);
     }
 }
 
