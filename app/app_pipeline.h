@@ -45,7 +45,9 @@ typedef struct tw_rules_rt {
     const char ***types;     /* per rule: OCSF finding types, NULL-terminated */
     uint32_t *suppress_off;  /* per rule: its suppression state in the slots, or UINT32_MAX */
     uint32_t *corr_off;      /* per rule: its correlation state in the slots, or UINT32_MAX */
-    uint32_t *ring;          /* per event_count rule: events remembered (its threshold) */
+    uint32_t *ring;          /* per event/value_count rule: entries remembered (its threshold) */
+    uint32_t *value_counts;  /* the value_count rules evaluated (rule indices) */
+    uint32_t n_value_counts;
     uint32_t n_corr_run;     /* correlation rules evaluated */
     uint32_t state_bytes;
 } tw_rules_rt;

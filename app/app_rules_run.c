@@ -12,18 +12,20 @@
  *
  * Correlation rules grouped by identity (no group-by, or identity.key) run in the same
  * worker, on the rules each event matched: event_count with a lower bound (gt, gte: a ring of
- * the last N matching times, as agent-read-to-destructive keeps), temporal and
- * temporal_ordered (the last time each referenced rule matched; for the ordered kind, the
- * start of the latest chain that reached each step). A correlation fires once per timespan
- * (or per its `suppress`). Other correlations (value_count, other groupings, the extensions,
- * correlations of correlations) are loaded and checked; replay says on stderr that it does not
- * evaluate them yet. */
+ * the last N matching times, as agent-read-to-destructive keeps), value_count with a lower
+ * bound (the N most recently seen distinct values of the field, by hash, with their times:
+ * the field is read and hashed on the parser thread), temporal and temporal_ordered (the last
+ * time each referenced rule matched; for the ordered kind, the start of the latest chain that
+ * reached each step). A correlation fires once per timespan (or per its `suppress`). Other
+ * correlations (other groupings, the extensions, correlations of correlations) are loaded and
+ * checked; replay says on stderr that it does not evaluate them yet. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app_pipeline.h"
 #include "detect_evidence.h"
+#include "tw_hash.h"
 
 /* ---- correlations: which run, and their state ------------------------------------------ */
 
@@ -65,6 +67,13 @@ static uint32_t corr_state_bytes(tw_rules_rt *rt, const tw_rule *rule)
             return 0;
         rt->ring[rule->index] = (uint32_t)corr->count_min;
         return (uint32_t)(sizeof(corr_state) + corr->count_min * sizeof(int64_t));
+    case TW_CORR_VALUE_COUNT:
+        /* pairs (time, value hash) */
+        if (!corr->field || !corr->has_count || corr->count_max != UINT64_MAX ||
+            corr->count_min == 0 || corr->count_min > CORR_MAX_RING)
+            return 0;
+        rt->ring[rule->index] = (uint32_t)corr->count_min;
+        return (uint32_t)(sizeof(corr_state) + corr->count_min * 2 * sizeof(int64_t));
     case TW_CORR_TEMPORAL:
     case TW_CORR_TEMPORAL_ORDERED:
         if (corr->n_rules > CORR_MAX_RULES)
@@ -99,8 +108,10 @@ tw_err tw_rules_rt_new(const char *const *paths, size_t n_paths, tw_rules_rt **o
     rt->suppress_off = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->suppress_off);
     rt->corr_off = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->corr_off);
     rt->ring = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->ring);
+    rt->value_counts = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->value_counts);
     rt->types = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->types);
-    if (!rt->meta || !rt->suppress_off || !rt->corr_off || !rt->ring || !rt->types)
+    if (!rt->meta || !rt->suppress_off || !rt->corr_off || !rt->ring || !rt->value_counts ||
+        !rt->types)
         return TW_ERR_NOMEM;
     uint32_t off = 0;
     for (uint32_t i = 0; i < rt->n_rules; i++) {
@@ -135,6 +146,8 @@ tw_err tw_rules_rt_new(const char *const *paths, size_t n_paths, tw_rules_rt **o
             rt->corr_off[i] = off;
             off += (bytes + 7) & ~7u;
             rt->n_corr_run++;
+            if (rule->correlation->type == TW_CORR_VALUE_COUNT)
+                rt->value_counts[rt->n_value_counts++] = i;
         }
     }
     rt->state_bytes = off;
@@ -152,6 +165,7 @@ void tw_rules_rt_destroy(tw_rules_rt *rt)
     free(rt->suppress_off);
     free(rt->corr_off);
     free(rt->ring);
+    free(rt->value_counts);
     tw_rules_index_destroy(rt->index);
     tw_rules_eval_destroy(rt->eval);
     tw_ruleset_destroy(rt->rs);
@@ -358,6 +372,48 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
     return cx->n_vals[i];
 }
 
+static bool event_matched(const tw_event *ev, uint32_t rule_index)
+{
+    for (uint32_t k = 0; k < ev->n_rules; k++)
+        if (ev->rules[k] == rule_index)
+            return true;
+    return false;
+}
+
+/* For each value_count correlation that a rule the event matched feeds: the hash of the
+ * field's first value (an event without the field gives none). */
+static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_source *src,
+                                tw_batch *batch)
+{
+    const tw_rules_rt *rt = cx->rt;
+    tw_corr_value found[16];
+    uint32_t n = 0;
+    for (uint32_t v = 0; v < rt->n_value_counts && n < 16; v++) {
+        const tw_rule *rule = tw_ruleset_rule(rt->rs, rt->value_counts[v]);
+        const tw_corr *corr = rule->correlation;
+        bool feeds = false;
+        for (uint32_t k = 0; k < corr->n_rules && !feeds; k++)
+            feeds = event_matched(ev, corr->rules[k]->index);
+        if (!feeds)
+            continue;
+        const tw_field_value *vals;
+        if (!src->get(src->ctx, corr->field, &vals))
+            continue;
+        tw_str text = vals[0].text;
+        uint64_t h = vals[0].type == TW_FV_BITS ? tw_hash_mix(vals[0].bits)
+                                                : tw_hash64_lower(text.p, text.len, 0x7661);
+        found[n++] = (tw_corr_value){ rule->index, h };
+    }
+    if (!n)
+        return;
+    tw_corr_value *keep = tw_arena_alloc(&batch->arena, n * sizeof *keep);
+    if (!keep)
+        return;
+    memcpy(keep, found, n * sizeof *keep);
+    ev->corr_values = keep;
+    ev->n_corr_values = n;
+}
+
 void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
                    tw_batch *batch)
 {
@@ -393,6 +449,8 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
     memcpy(keep, cx->candidates, matched * sizeof *keep);
     ev->rules = keep;
     ev->n_rules = matched;
+    if (rt->n_value_counts)
+        collect_corr_values(cx, ev, &src, batch);
 }
 
 /* ---- findings on the worker ---------------------------------------------------------- */
@@ -487,6 +545,37 @@ static bool corr_step(const tw_rules_rt *rt, const tw_rule *rule, corr_state *st
             st->ring_count++;
         /* the oldest of the last n matching events, the current one included */
         return st->ring_count == n && st->t[st->ring_pos] >= t - span;
+    }
+    case TW_CORR_VALUE_COUNT: {
+        const tw_corr_value *cv = NULL;
+        for (uint32_t k = 0; k < ev->n_corr_values && !cv; k++)
+            if (ev->corr_values[k].rule == rule->index)
+                cv = &ev->corr_values[k];
+        if (!cv)
+            return false;
+        /* t[2i] the last time value i was seen, t[2i+1] its hash: the n most recently seen
+         * distinct values, so "n distinct within the timespan" is exact */
+        uint32_t n = rt->ring[rule->index], slot = st->ring_count, oldest = 0;
+        for (uint32_t i = 0; i < st->ring_count; i++) {
+            if ((uint64_t)st->t[2 * i + 1] == cv->hash) {
+                slot = i;
+                break;
+            }
+            if (st->t[2 * i] < st->t[2 * oldest])
+                oldest = i;
+        }
+        if (slot == st->ring_count) {
+            if (st->ring_count < n)
+                st->ring_count++;
+            else
+                slot = oldest;
+        }
+        st->t[2 * slot] = t;
+        st->t[2 * slot + 1] = (int64_t)cv->hash;
+        uint64_t distinct = 0;
+        for (uint32_t i = 0; i < st->ring_count; i++)
+            distinct += st->t[2 * i] >= t - span;
+        return distinct >= corr->count_min;
     }
     case TW_CORR_TEMPORAL: {
         bool any = false;

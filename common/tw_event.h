@@ -92,7 +92,16 @@ typedef struct tw_event {
     tw_str model_id;       /* Bedrock modelId, when present */
     const uint32_t *rules; /* detection rules the event matched (rule indices, ascending), */
     uint32_t n_rules;      /* set on the parser's thread by the rule evaluator */
+    const struct tw_corr_value *corr_values; /* value_count correlations it feeds */
+    uint32_t n_corr_values;
 } tw_event;
+
+/* The value an event gives a value_count correlation (by rule index), as a hash: the field
+ * is read on the parser's thread, where the record is; the count happens in the worker. */
+typedef struct tw_corr_value {
+    uint32_t rule;
+    uint64_t hash;
+} tw_corr_value;
 
 #define TW_ACTION_UNKNOWN UINT32_MAX
 
