@@ -48,6 +48,7 @@ typedef struct tw_rules_rt {
     uint32_t *ring;          /* per event/value_count rule: entries remembered (its threshold) */
     uint32_t *value_counts;  /* the value_count rules evaluated (rule indices) */
     uint32_t n_value_counts;
+    bool corr_every_event;   /* a baseline_then_trigger reads every event, matched or not */
     uint32_t n_corr_run;     /* correlation rules evaluated */
     uint32_t state_bytes;
 } tw_rules_rt;

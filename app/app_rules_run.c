@@ -79,9 +79,26 @@ static uint32_t corr_state_bytes(tw_rules_rt *rt, const tw_rule *rule)
         if (corr->n_rules > CORR_MAX_RULES)
             return 0;
         return (uint32_t)(sizeof(corr_state) + corr->n_rules * sizeof(int64_t));
+    case TW_CORR_BASELINE_THEN_TRIGGER:
+        /* a ring of the last min_events times, then the last event outside the baseline
+         * classes */
+        if (corr->baseline.min_events == 0 || corr->baseline.min_events > CORR_MAX_RING ||
+            (corr->trigger.rule && corr->trigger.rule->correlation))
+            return 0;
+        rt->ring[rule->index] = corr->baseline.min_events;
+        if (corr->n_rules == 0)
+            rt->corr_every_event = true;
+        return (uint32_t)(sizeof(corr_state) + (corr->baseline.min_events + 1) * sizeof(int64_t));
     default:
         return 0;
     }
+}
+
+/* How long a correlation's state matters, and its default once-per period. */
+static int64_t corr_span(const tw_corr *corr)
+{
+    return corr->type == TW_CORR_BASELINE_THEN_TRIGGER ? corr->baseline.window_ms
+                                                       : corr->timespan_ms;
 }
 
 /* ---- loading -------------------------------------------------------------------------- */
@@ -513,7 +530,7 @@ static void rules_on_event(const tw_detector *det, void *state, const tw_ident *
                  ev->action.p, rule->title);
         raise_finding(rt, r, det->index + r, ident, ev, emit, summary);
     }
-    if (ev->n_rules && rt->n_corr_run)
+    if ((ev->n_rules || rt->corr_every_event) && rt->n_corr_run)
         correlations_on_event(det, (unsigned char *)state, ident, ev, emit);
 }
 
@@ -577,6 +594,31 @@ static bool corr_step(const tw_rules_rt *rt, const tw_rule *rule, corr_state *st
             distinct += st->t[2 * i] >= t - span;
         return distinct >= corr->count_min;
     }
+    case TW_CORR_BASELINE_THEN_TRIGGER: {
+        /* agent-read-to-destructive as a rule: at least n events in the window (t - w, t)
+         * before the trigger, every one of them of a baseline class */
+        bool considered = corr->n_rules == 0;
+        for (uint32_t k = 0; k < corr->n_rules && !considered; k++)
+            considered = matched(ev, corr->rules[k]->index);
+        if (!considered)
+            return false;
+        uint32_t n = rt->ring[rule->index];
+        int64_t w = corr->baseline.window_ms;
+        bool trigger = (!corr->trigger.classes || (ev->classes & corr->trigger.classes)) &&
+                       (!corr->trigger.rule || matched(ev, corr->trigger.rule->index)) &&
+                       (corr->trigger.classes || corr->trigger.rule);
+        bool holds = trigger && st->ring_count == n && st->t[st->ring_pos] > t - w &&
+                     (!(st->set & 1u) || st->t[n] <= t - w);
+        st->t[st->ring_pos] = t;
+        st->ring_pos = (st->ring_pos + 1) % n;
+        if (st->ring_count < n)
+            st->ring_count++;
+        if (!(ev->classes & corr->baseline.classes) && (!(st->set & 1u) || t > st->t[n])) {
+            st->t[n] = t;
+            st->set |= 1u;
+        }
+        return holds;
+    }
     case TW_CORR_TEMPORAL: {
         bool any = false;
         for (uint32_t k = 0; k < corr->n_rules; k++) {
@@ -628,14 +670,14 @@ static void correlations_on_event(const tw_detector *det, unsigned char *state,
         corr_state *st = (corr_state *)(state + rt->corr_off[r]);
         if (!corr_step(rt, rule, st, ev))
             continue;
-        int64_t period = rule->suppress_ms ? rule->suppress_ms : rule->correlation->timespan_ms;
+        int64_t period = rule->suppress_ms ? rule->suppress_ms : corr_span(rule->correlation);
         if (!once_per(ev->time_ms, period, st->fired, &st->last_fired_ms))
             continue;
         st->fired = 1;
         char summary[320];
         snprintf(summary, sizeof summary, "%s (%s within %lld min), at %.*s", rule->title,
                  tw_corr_type_name(rule->correlation->type),
-                 (long long)(rule->correlation->timespan_ms / 60000), (int)ev->action.len,
+                 (long long)(corr_span(rule->correlation) / 60000), (int)ev->action.len,
                  ev->action.p);
         raise_finding(rt, r, det->index + r, ident, ev, emit, summary);
     }
@@ -656,8 +698,8 @@ static int64_t rules_horizon(const void *params)
         const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
         if (rule->suppress_ms > h)
             h = rule->suppress_ms;
-        if (rt->corr_off[i] != UINT32_MAX && rule->correlation->timespan_ms > h)
-            h = rule->correlation->timespan_ms;
+        if (rt->corr_off[i] != UINT32_MAX && corr_span(rule->correlation) > h)
+            h = corr_span(rule->correlation);
     }
     return h;
 }
