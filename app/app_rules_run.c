@@ -389,7 +389,8 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
     return cx->n_vals[i];
 }
 
-static bool event_matched(const tw_event *ev, uint32_t rule_index)
+/* Whether the event matched detection rule rule_index (the parser's evaluation). */
+static bool matched(const tw_event *ev, uint32_t rule_index)
 {
     for (uint32_t k = 0; k < ev->n_rules; k++)
         if (ev->rules[k] == rule_index)
@@ -410,7 +411,7 @@ static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_s
         const tw_corr *corr = rule->correlation;
         bool feeds = false;
         for (uint32_t k = 0; k < corr->n_rules && !feeds; k++)
-            feeds = event_matched(ev, corr->rules[k]->index);
+            feeds = matched(ev, corr->rules[k]->index);
         if (!feeds)
             continue;
         const tw_field_value *vals;
@@ -532,14 +533,6 @@ static void rules_on_event(const tw_detector *det, void *state, const tw_ident *
     }
     if ((ev->n_rules || rt->corr_every_event) && rt->n_corr_run)
         correlations_on_event(det, (unsigned char *)state, ident, ev, emit);
-}
-
-static bool matched(const tw_event *ev, uint32_t rule_index)
-{
-    for (uint32_t k = 0; k < ev->n_rules; k++)
-        if (ev->rules[k] == rule_index)
-            return true;
-    return false;
 }
 
 /* Updates one correlation's state with the event; true when its condition holds now. */
