@@ -71,7 +71,8 @@ typedef struct tw_raw_record {
     /* raw JSON text spans */
     tw_str raw;             /* the record's own JSON text, '{' to '}', inside the document */
     tw_str request_params;  /* requestParameters */
-    tw_str model_id;        /* requestParameters.modelId or the invocation log's modelId */
+    tw_str model_id;        /* the invocation log's modelId (the parser looks up
+                             * requestParameters.modelId of Bedrock calls) */
     uint8_t bearer_token;   /* additionalEventData.callWithBearerToken is true */
 } tw_raw_record;
 

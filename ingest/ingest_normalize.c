@@ -239,29 +239,6 @@ bool tw_error_is_denial(tw_str code)
            tw_str_contains_ci(code, "authorizationfailure");
 }
 
-/* requestParameters.modelId, found in the raw text (only read for Bedrock calls). */
-static tw_str find_model_id(tw_str params)
-{
-    static const char key[] = "\"modelId\"";
-    const char *p = params.p, *end = params.p + params.len;
-    while (p && p < end) {
-        const char *hit = memmem(p, (size_t)(end - p), key, sizeof key - 1);
-        if (!hit)
-            return TW_STR_NULL;
-        const char *q = hit + sizeof key - 1;
-        while (q < end && (*q == ' ' || *q == ':' || *q == '\t'))
-            q++;
-        if (q < end && *q == '"') {
-            const char *s = ++q;
-            while (q < end && *q != '"' && *q != '\\')
-                q++;
-            return (tw_str){ s, (uint32_t)(q - s) };
-        }
-        p = hit + 1;
-    }
-    return TW_STR_NULL;
-}
-
 tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *raw,
                             tw_batch *batch, tw_reject *reason, char *why, size_t why_size)
 {
@@ -365,10 +342,7 @@ tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *
     ev->user_agent = tw_arena_dup(ar, raw->user_agent, &failed);
     ev->error_code = tw_arena_dup(ar, raw->error_code, &failed);
     ev->request_params = tw_arena_dup(ar, raw->request_params, &failed);
-    tw_str model = raw->model_id;
-    if (!model.len && tw_str_starts(raw->event_source, "bedrock"))
-        model = find_model_id(raw->request_params);
-    ev->model_id = tw_arena_dup(ar, model, &failed);
+    ev->model_id = tw_arena_dup(ar, raw->model_id, &failed);
     if (failed) {
         batch->n--;
         *reason = TW_REJ_TOO_LARGE;

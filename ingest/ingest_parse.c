@@ -62,6 +62,13 @@ static uint64_t line_of(const parse_ctx *ctx, uint64_t offset)
     return line;
 }
 
+static void first_string(void *ud, const tw_json_value *v)
+{
+    tw_str *out = ud;
+    if (!out->len && v->type == TW_JV_STRING)
+        *out = v->text;
+}
+
 static int on_record(void *ud, const tw_raw_record *raw)
 {
     parse_ctx *ctx = ud;
@@ -71,6 +78,13 @@ static int on_record(void *ud, const tw_raw_record *raw)
     tw_raw_record r = *raw;
     if (r.envelope == 0)
         r.size = ctx->doc_len; /* a bare record is the whole line */
+    if (!r.model_id.len && r.request_params.len && tw_str_starts(r.event_source, "bedrock")) {
+        /* a Bedrock call's model: requestParameters.modelId, not any nested "modelId" */
+        static const tw_str path = { "modelId", 7 };
+        tw_json_lookup(ctx->ps->js, r.request_params.p, r.request_params.len,
+                       r.request_params.len + TW_JSON_PADDING, &path, 1, first_string,
+                       &r.model_id);
+    }
     tw_reject reason;
     char why[200];
     switch (tw_normalize(ctx->ps->conf, &r, batch, &reason, why, sizeof why)) {

@@ -460,7 +460,9 @@ static void parse_chunk_counts_and_names_lines(void **state)
         "\n"
         "{\"eventTime\":\"2026-09-01T00:00:01Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"DeleteBucket\","
         "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/u\"},\"errorCode\":\"AccessDenied\"}\n"
-        "{\"eventTime\":123,\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}\n";
+        "{\"eventTime\":123,\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}\n"
+        "{\"eventTime\":\"2026-09-01T00:00:02Z\",\"eventSource\":\"bedrock.amazonaws.com\",\"eventName\":\"Converse\","
+        "\"requestParameters\":{\"guardrailConfig\":{\"modelId\":\"nested\"},\"modelId\":\"anthropic.claude\\u002dv3\"}}\n";
     tw_chunk *chunk = tw_chunk_new(strlen(text));
     memcpy(chunk->buf, text, strlen(text));
     chunk->len = strlen(text);
@@ -468,8 +470,8 @@ static void parse_chunk_counts_and_names_lines(void **state)
     chunk->first_line = 1;
     tw_batch *batch = tw_batch_new(4);
     tw_parser_run(ps, chunk, batch);
-    assert_int_equal(batch->counts.records, 4);
-    assert_int_equal(batch->counts.events, 2);
+    assert_int_equal(batch->counts.records, 5);
+    assert_int_equal(batch->counts.events, 3);
     assert_int_equal(batch->counts.rejected[TW_REJ_NOT_JSON], 1);
     assert_int_equal(batch->counts.rejected[TW_REJ_WRONG_TYPE], 1);
     assert_int_equal(batch->problems.n, 2);
@@ -481,6 +483,8 @@ static void parse_chunk_counts_and_names_lines(void **state)
     assert_true(ev->classes & TW_CLASS_DESTRUCTIVE);
     assert_true(ev->flags & TW_EV_DENIED);
     assert_int_equal(ev->time_ms - batch->ev[0].time_ms, 1000);
+    /* the model is requestParameters.modelId itself, unescaped, not a nested "modelId" */
+    assert_true(tw_str_eq_c(batch->ev[2].model_id, "anthropic.claude-v3"));
     tw_batch_destroy(batch);
     tw_chunk_destroy(chunk);
     tw_parser_destroy(ps);
