@@ -214,7 +214,7 @@ static void print_stats(tw_pipeline *pl, double wall)
             /* one line a detection rule, its findings counted under index d + rule */
             for (uint32_t ri = 0; ri < pl->rules->n_rules; ri++) {
                 const tw_rule *rule = tw_ruleset_rule(pl->rules->rs, ri);
-                if (!rule->level || (rule->correlation && pl->rules->corr_off[ri] == UINT32_MAX))
+                if (!tw_rules_raises(pl->rules, ri))
                     continue;
                 uint64_t n = 0;
                 for (int w = 0; w < pl->n_workers; w++)
@@ -370,6 +370,8 @@ int tw_app_replay(const tw_app_conf *conf)
         .idle_ms = tw_engine_horizon(pl.engine),
         .expire_margin_ms = conf->lateness_ms,
         .slot_bytes = tw_engine_state_bytes(pl.engine),
+        .release = tw_engine_release,
+        .release_ud = pl.engine,
     };
     for (int w = 0; w < pl.n_workers; w++) {
         pl.workers[w].pl = &pl;

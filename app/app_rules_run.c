@@ -1,24 +1,13 @@
-/* app_rules_run: Sigma detection rules (-r) in the replay pipeline.
+/* app_rules_run: Sigma rules (-r) in the replay pipeline, the parser's side.
  *
  * Where the work happens: a rule's condition reads record fields that the event does not
  * carry, and the record's JSON text is only in memory while its chunk is parsed. So each
  * parser thread evaluates, in its event hook, the candidate rules the index gives for the
  * event (the field values it reads come from the normalized event when it has them, else
  * from a lookup in the record's own JSON span), and writes the indices of the rules that
- * matched on the event. The worker that owns the identity turns them into findings: there,
- * per-identity state applies the `trailwarden: suppress` extension, and findings take their
- * place in the deterministic output order (seq, then detector: the built-in detections first,
- * then the rules in load order).
- *
- * Correlation rules grouped by identity (no group-by, or identity.key) run in the same
- * worker, on the rules each event matched: event_count with a lower bound (gt, gte: a ring of
- * the last N matching times, as agent-read-to-destructive keeps), value_count with a lower
- * bound (the N most recently seen distinct values of the field, by hash, with their times:
- * the field is read and hashed on the parser thread), temporal and temporal_ordered (the last
- * time each referenced rule matched; for the ordered kind, the start of the latest chain that
- * reached each step). A correlation fires once per timespan (or per its `suppress`). Other
- * correlations (other groupings, the extensions, correlations of correlations) are loaded and
- * checked; replay says on stderr that it does not evaluate them yet. */
+ * matched on the event, with the field values the correlations fed by them will need
+ * (hashed). The worker that owns the identity turns them into findings and runs the
+ * correlations in per-identity state (app_rules_worker.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,80 +15,6 @@
 #include "app_pipeline.h"
 #include "detect_evidence.h"
 #include "tw_hash.h"
-
-/* ---- correlations: which run, and their state ------------------------------------------ */
-
-#define CORR_MAX_RULES 32    /* referenced rules of a temporal correlation */
-#define CORR_MAX_RING 128    /* event_count thresholds: every identity record carries the ring */
-
-/* The state of one correlation for one identity: when it last fired, then per type either a
- * ring of times (event_count) or a time per referenced rule (temporal kinds). */
-typedef struct corr_state {
-    int64_t last_fired_ms;
-    uint32_t fired;
-    uint32_t ring_pos;
-    uint32_t ring_count;
-    uint32_t set;            /* temporal: bit j = referenced rule j has a time */
-    int64_t t[];             /* ring, or one time per referenced rule */
-} corr_state;
-
-static bool grouped_by_identity(const tw_corr *corr)
-{
-    for (uint32_t g = 0; g < corr->n_group_by; g++)
-        if (corr->group_by[g]->kind != TW_FIELD_IDENTITY_KEY)
-            return false;
-    return true;
-}
-
-/* Bytes of state a correlation needs, or 0 when replay does not evaluate it. */
-static uint32_t corr_state_bytes(tw_rules_rt *rt, const tw_rule *rule)
-{
-    const tw_corr *corr = rule->correlation;
-    if (!corr || !rule->level || !grouped_by_identity(corr) || corr->n_rules == 0)
-        return 0;
-    for (uint32_t k = 0; k < corr->n_rules; k++)
-        if (corr->rules[k]->correlation)
-            return 0; /* a correlation of correlations */
-    switch (corr->type) {
-    case TW_CORR_EVENT_COUNT:
-        if (!corr->has_count || corr->count_max != UINT64_MAX || corr->count_min == 0 ||
-            corr->count_min > CORR_MAX_RING)
-            return 0;
-        rt->ring[rule->index] = (uint32_t)corr->count_min;
-        return (uint32_t)(sizeof(corr_state) + corr->count_min * sizeof(int64_t));
-    case TW_CORR_VALUE_COUNT:
-        /* pairs (time, value hash) */
-        if (!corr->field || !corr->has_count || corr->count_max != UINT64_MAX ||
-            corr->count_min == 0 || corr->count_min > CORR_MAX_RING)
-            return 0;
-        rt->ring[rule->index] = (uint32_t)corr->count_min;
-        return (uint32_t)(sizeof(corr_state) + corr->count_min * 2 * sizeof(int64_t));
-    case TW_CORR_TEMPORAL:
-    case TW_CORR_TEMPORAL_ORDERED:
-        if (corr->n_rules > CORR_MAX_RULES)
-            return 0;
-        return (uint32_t)(sizeof(corr_state) + corr->n_rules * sizeof(int64_t));
-    case TW_CORR_BASELINE_THEN_TRIGGER:
-        /* a ring of the last min_events times, then the last event outside the baseline
-         * classes */
-        if (corr->baseline.min_events == 0 || corr->baseline.min_events > CORR_MAX_RING ||
-            (corr->trigger.rule && corr->trigger.rule->correlation))
-            return 0;
-        rt->ring[rule->index] = corr->baseline.min_events;
-        if (corr->n_rules == 0)
-            rt->corr_every_event = true;
-        return (uint32_t)(sizeof(corr_state) + (corr->baseline.min_events + 1) * sizeof(int64_t));
-    default:
-        return 0;
-    }
-}
-
-/* How long a correlation's state matters, and its default once-per period. */
-static int64_t corr_span(const tw_corr *corr)
-{
-    return corr->type == TW_CORR_BASELINE_THEN_TRIGGER ? corr->baseline.window_ms
-                                                       : corr->timespan_ms;
-}
 
 /* ---- loading -------------------------------------------------------------------------- */
 
@@ -122,15 +37,9 @@ tw_err tw_rules_rt_new(const char *const *paths, size_t n_paths, tw_rules_rt **o
         return TW_ERR_NOMEM;
     rt->n_rules = (uint32_t)tw_ruleset_count(rt->rs);
     rt->meta = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->meta);
-    rt->suppress_off = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->suppress_off);
-    rt->corr_off = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->corr_off);
-    rt->ring = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->ring);
-    rt->value_counts = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->value_counts);
     rt->types = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->types);
-    if (!rt->meta || !rt->suppress_off || !rt->corr_off || !rt->ring || !rt->value_counts ||
-        !rt->types)
+    if (!rt->meta || !rt->types)
         return TW_ERR_NOMEM;
-    uint32_t off = 0;
     for (uint32_t i = 0; i < rt->n_rules; i++) {
         const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
         if (rule->correlation) {
@@ -152,23 +61,8 @@ tw_err tw_rules_rt_new(const char *const *paths, size_t n_paths, tw_rules_rt **o
             .severity = rule->level,
             .types = rt->types[i],
         };
-        rt->suppress_off[i] = UINT32_MAX;
-        rt->corr_off[i] = UINT32_MAX;
-        if (rule->suppress_ms > 0 && !rule->correlation) {
-            rt->suppress_off[i] = off;
-            off += (uint32_t)sizeof(int64_t) * 2; /* last firing, and whether there was one */
-        }
-        uint32_t bytes = corr_state_bytes(rt, rule);
-        if (bytes) {
-            rt->corr_off[i] = off;
-            off += (bytes + 7) & ~7u;
-            rt->n_corr_run++;
-            if (rule->correlation->type == TW_CORR_VALUE_COUNT)
-                rt->value_counts[rt->n_value_counts++] = i;
-        }
     }
-    rt->state_bytes = off;
-    return TW_OK;
+    return tw_rules_plan(rt);
 }
 
 void tw_rules_rt_destroy(tw_rules_rt *rt)
@@ -179,10 +73,7 @@ void tw_rules_rt_destroy(tw_rules_rt *rt)
         free(rt->types[i]);
     free(rt->types);
     free(rt->meta);
-    free(rt->suppress_off);
-    free(rt->corr_off);
-    free(rt->ring);
-    free(rt->value_counts);
+    tw_rules_plan_free(rt);
     tw_rules_index_destroy(rt->index);
     tw_rules_eval_destroy(rt->eval);
     tw_ruleset_destroy(rt->rs);
@@ -389,38 +280,63 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
     return cx->n_vals[i];
 }
 
-/* Whether the event matched detection rule rule_index (the parser's evaluation). */
-static bool matched(const tw_event *ev, uint32_t rule_index)
+/* Whether the event feeds correlation rule c: it matched a detection rule that c names,
+ * directly or through the correlations c names (or c reads every event). */
+static bool feeds(const tw_rules_rt *rt, const tw_event *ev, uint32_t c)
 {
+    const tw_corr_plan *plan = &rt->plan[c];
+    if (plan->every_event || plan->deps_every)
+        return true;
     for (uint32_t k = 0; k < ev->n_rules; k++)
-        if (ev->rules[k] == rule_index)
+        if (plan->deps[ev->rules[k] / 64] & (1ull << (ev->rules[k] % 64)))
             return true;
     return false;
 }
 
-/* For each value_count correlation that a rule the event matched feeds: the hash of the
- * field's first value (an event without the field gives none). */
+static uint64_t value_hash(const tw_field_value *v)
+{
+    if (v->type == TW_FV_BITS)
+        return tw_hash_mix(v->bits);
+    return tw_hash64_lower(v->text.p, v->text.len, 0x7661);
+}
+
+/* For each correlation that reads fields and that the event feeds: the hash of its group-by
+ * values (other than the identity key) and of its field's first value, with the value's
+ * text. An event without the field gives no value. */
 static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_source *src,
                                 tw_batch *batch)
 {
     const tw_rules_rt *rt = cx->rt;
-    tw_corr_value found[16];
+    tw_corr_value found[32];
     uint32_t n = 0;
-    for (uint32_t v = 0; v < rt->n_value_counts && n < 16; v++) {
-        const tw_rule *rule = tw_ruleset_rule(rt->rs, rt->value_counts[v]);
-        const tw_corr *corr = rule->correlation;
-        bool feeds = false;
-        for (uint32_t k = 0; k < corr->n_rules && !feeds; k++)
-            feeds = matched(ev, corr->rules[k]->index);
-        if (!feeds)
+    for (uint32_t v = 0; v < rt->n_field_corrs && n < 32; v++) {
+        uint32_t c = rt->field_corrs[v];
+        if (!feeds(rt, ev, c))
             continue;
+        const tw_corr *corr = tw_ruleset_rule(rt->rs, c)->correlation;
+        tw_corr_value cv = { .rule = c };
         const tw_field_value *vals;
-        if (!src->get(src->ctx, corr->field, &vals))
-            continue;
-        tw_str text = vals[0].text;
-        uint64_t h = vals[0].type == TW_FV_BITS ? tw_hash_mix(vals[0].bits)
-                                                : tw_hash64_lower(text.p, text.len, 0x7661);
-        found[n++] = (tw_corr_value){ rule->index, h };
+        uint64_t group = 0;
+        for (uint32_t g = 0; g < corr->n_group_by; g++) {
+            const tw_field *f = corr->group_by[g];
+            if (f->kind == TW_FIELD_IDENTITY_KEY)
+                continue;
+            uint64_t h = src->get(src->ctx, f, &vals) ? value_hash(&vals[0]) : 0x9e37;
+            group = tw_hash_mix(group ^ h ^ g);
+        }
+        cv.group = (uint32_t)(group ^ (group >> 32));
+        if (corr->field && src->get(src->ctx, corr->field, &vals)) {
+            cv.has_value = true;
+            cv.hash = value_hash(&vals[0]);
+            if (vals[0].type == TW_FV_STRING || vals[0].type == TW_FV_NUMBER) {
+                char *text = tw_arena_alloc(&batch->arena, vals[0].text.len + 1);
+                if (text) {
+                    memcpy(text, vals[0].text.p, vals[0].text.len);
+                    cv.text = (tw_str){ text, vals[0].text.len };
+                }
+            }
+        }
+        found[n++] = cv;
     }
     if (!n)
         return;
@@ -441,7 +357,7 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
                                                                 : TW_SOURCE_CLOUDTRAIL;
     uint32_t n = tw_rules_index_lookup(rt->index, source, ev->event_name, ev->event_source,
                                        ev->action, cx->candidates);
-    if (!n)
+    if (!n && !rt->n_field_corrs)
         return;
     if (++cx->epoch == 0) {
         memset(cx->seen, 0, (tw_ruleset_field_count(rt->rs) + 1) * sizeof *cx->seen);
@@ -459,248 +375,14 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
         if (tw_rules_eval_rule(rt->eval, rule, &src, cx->scratch))
             cx->candidates[matched++] = cx->candidates[k];
     }
-    if (!matched)
-        return;
-    uint32_t *keep = tw_arena_alloc(&batch->arena, matched * sizeof *keep);
-    if (!keep)
-        return; /* out of memory: the matches are lost for this event, nothing else */
-    memcpy(keep, cx->candidates, matched * sizeof *keep);
-    ev->rules = keep;
-    ev->n_rules = matched;
-    if (rt->n_value_counts)
+    if (matched) {
+        uint32_t *keep = tw_arena_alloc(&batch->arena, matched * sizeof *keep);
+        if (!keep)
+            return; /* out of memory: the matches are lost for this event, nothing else */
+        memcpy(keep, cx->candidates, matched * sizeof *keep);
+        ev->rules = keep;
+        ev->n_rules = matched;
+    }
+    if (rt->n_field_corrs)
         collect_corr_values(cx, ev, &src, batch);
 }
-
-/* ---- findings on the worker ---------------------------------------------------------- */
-
-typedef struct suppress_slot {
-    int64_t last_ms;
-    int64_t fired;
-} suppress_slot;
-
-static void correlations_on_event(const tw_detector *det, unsigned char *state,
-                                  const tw_ident *ident, const tw_event *ev, const tw_emit *emit);
-
-/* Once per period of event time: false while the last firing is less than period before t
- * (a late event, older than the last firing, is let through). */
-static bool once_per(int64_t t, int64_t period, bool fired_before, int64_t *last_ms)
-{
-    if (fired_before && t - *last_ms < period && t >= *last_ms)
-        return false;
-    *last_ms = t;
-    return true;
-}
-
-/* The finding of rule r (a detection or a correlation), cited by the event ev. */
-static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
-                          const tw_ident *ident, const tw_event *ev, const tw_emit *emit,
-                          const char *summary)
-{
-    const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
-    tw_rule_meta meta = rt->meta[r];
-    if ((ev->flags & TW_EV_DENIED) && rule->denied_level)
-        meta.severity = rule->denied_level;
-    tw_finding f = { 0 };
-    f.rule = &meta;
-    f.ev = ev;
-    f.kind = (tw_kind)ident->kind;
-    f.first_seen_ms = ev->time_ms;
-    f.evidence[f.n_evidence++] = tw_event_evidence(ev);
-    snprintf(f.summary, sizeof f.summary, "%s", summary);
-    emit->fn(emit->ud, &f, detector);
-}
-
-static void rules_on_event(const tw_detector *det, void *state, const tw_ident *ident,
-                           const tw_event *ev, const tw_emit *emit)
-{
-    const tw_rules_rt *rt = det->params;
-    for (uint32_t k = 0; k < ev->n_rules; k++) {
-        uint32_t r = ev->rules[k];
-        const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
-        if (!rule->level)
-            continue; /* a building block: it only feeds correlations */
-        if (rt->suppress_off[r] != UINT32_MAX) {
-            suppress_slot *slot = (suppress_slot *)((unsigned char *)state + rt->suppress_off[r]);
-            if (!once_per(ev->time_ms, rule->suppress_ms, slot->fired, &slot->last_ms))
-                continue;
-            slot->fired = 1;
-        }
-        char summary[320];
-        snprintf(summary, sizeof summary, "%s %.*s: %s",
-                 (ev->flags & TW_EV_FAILED) ? "attempted" : "called", (int)ev->action.len,
-                 ev->action.p, rule->title);
-        raise_finding(rt, r, det->index + r, ident, ev, emit, summary);
-    }
-    if ((ev->n_rules || rt->corr_every_event) && rt->n_corr_run)
-        correlations_on_event(det, (unsigned char *)state, ident, ev, emit);
-}
-
-/* Updates one correlation's state with the event; true when its condition holds now. */
-static bool corr_step(const tw_rules_rt *rt, const tw_rule *rule, corr_state *st,
-                      const tw_event *ev)
-{
-    const tw_corr *corr = rule->correlation;
-    int64_t t = ev->time_ms, span = corr->timespan_ms;
-    switch (corr->type) {
-    case TW_CORR_EVENT_COUNT: {
-        bool any = false;
-        for (uint32_t k = 0; k < corr->n_rules && !any; k++)
-            any = matched(ev, corr->rules[k]->index);
-        if (!any)
-            return false;
-        uint32_t n = rt->ring[rule->index];
-        st->t[st->ring_pos] = t;
-        st->ring_pos = (st->ring_pos + 1) % n;
-        if (st->ring_count < n)
-            st->ring_count++;
-        /* the oldest of the last n matching events, the current one included */
-        return st->ring_count == n && st->t[st->ring_pos] >= t - span;
-    }
-    case TW_CORR_VALUE_COUNT: {
-        const tw_corr_value *cv = NULL;
-        for (uint32_t k = 0; k < ev->n_corr_values && !cv; k++)
-            if (ev->corr_values[k].rule == rule->index)
-                cv = &ev->corr_values[k];
-        if (!cv)
-            return false;
-        /* t[2i] the last time value i was seen, t[2i+1] its hash: the n most recently seen
-         * distinct values, so "n distinct within the timespan" is exact */
-        uint32_t n = rt->ring[rule->index], slot = st->ring_count, oldest = 0;
-        for (uint32_t i = 0; i < st->ring_count; i++) {
-            if ((uint64_t)st->t[2 * i + 1] == cv->hash) {
-                slot = i;
-                break;
-            }
-            if (st->t[2 * i] < st->t[2 * oldest])
-                oldest = i;
-        }
-        if (slot == st->ring_count) {
-            if (st->ring_count < n)
-                st->ring_count++;
-            else
-                slot = oldest;
-        }
-        st->t[2 * slot] = t;
-        st->t[2 * slot + 1] = (int64_t)cv->hash;
-        uint64_t distinct = 0;
-        for (uint32_t i = 0; i < st->ring_count; i++)
-            distinct += st->t[2 * i] >= t - span;
-        return distinct >= corr->count_min;
-    }
-    case TW_CORR_BASELINE_THEN_TRIGGER: {
-        /* agent-read-to-destructive as a rule: at least n events in the window (t - w, t)
-         * before the trigger, every one of them of a baseline class */
-        bool considered = corr->n_rules == 0;
-        for (uint32_t k = 0; k < corr->n_rules && !considered; k++)
-            considered = matched(ev, corr->rules[k]->index);
-        if (!considered)
-            return false;
-        uint32_t n = rt->ring[rule->index];
-        int64_t w = corr->baseline.window_ms;
-        bool trigger = (!corr->trigger.classes || (ev->classes & corr->trigger.classes)) &&
-                       (!corr->trigger.rule || matched(ev, corr->trigger.rule->index)) &&
-                       (corr->trigger.classes || corr->trigger.rule);
-        bool holds = trigger && st->ring_count == n && st->t[st->ring_pos] > t - w &&
-                     (!(st->set & 1u) || st->t[n] <= t - w);
-        st->t[st->ring_pos] = t;
-        st->ring_pos = (st->ring_pos + 1) % n;
-        if (st->ring_count < n)
-            st->ring_count++;
-        if (!(ev->classes & corr->baseline.classes) && (!(st->set & 1u) || t > st->t[n])) {
-            st->t[n] = t;
-            st->set |= 1u;
-        }
-        return holds;
-    }
-    case TW_CORR_TEMPORAL: {
-        bool any = false;
-        for (uint32_t k = 0; k < corr->n_rules; k++) {
-            if (matched(ev, corr->rules[k]->index)) {
-                st->t[k] = t;
-                st->set |= 1u << k;
-                any = true;
-            }
-        }
-        if (!any)
-            return false;
-        uint64_t distinct = 0;
-        for (uint32_t k = 0; k < corr->n_rules; k++)
-            distinct += (st->set & (1u << k)) && st->t[k] >= t - span;
-        return distinct >= corr->count_min && distinct <= corr->count_max;
-    }
-    case TW_CORR_TEMPORAL_ORDERED: {
-        /* t[k]: the start of the latest chain that reached step k; later steps first, so one
-         * event does not climb two steps */
-        bool done = false;
-        for (uint32_t k = corr->n_rules; k-- > 0;) {
-            if (!matched(ev, corr->rules[k]->index))
-                continue;
-            if (k == 0) {
-                st->t[0] = t;
-                st->set |= 1u;
-            } else if ((st->set & (1u << (k - 1))) && t - st->t[k - 1] <= span) {
-                st->t[k] = st->t[k - 1];
-                st->set |= 1u << k;
-                if (k == corr->n_rules - 1)
-                    done = true;
-            }
-        }
-        return done || (corr->n_rules == 1 && matched(ev, corr->rules[0]->index));
-    }
-    default:
-        return false;
-    }
-}
-
-static void correlations_on_event(const tw_detector *det, unsigned char *state,
-                                  const tw_ident *ident, const tw_event *ev, const tw_emit *emit)
-{
-    const tw_rules_rt *rt = det->params;
-    for (uint32_t r = 0; r < rt->n_rules; r++) {
-        if (rt->corr_off[r] == UINT32_MAX)
-            continue;
-        const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
-        corr_state *st = (corr_state *)(state + rt->corr_off[r]);
-        if (!corr_step(rt, rule, st, ev))
-            continue;
-        int64_t period = rule->suppress_ms ? rule->suppress_ms : corr_span(rule->correlation);
-        if (!once_per(ev->time_ms, period, st->fired, &st->last_fired_ms))
-            continue;
-        st->fired = 1;
-        char summary[320];
-        snprintf(summary, sizeof summary, "%s (%s within %lld min), at %.*s", rule->title,
-                 tw_corr_type_name(rule->correlation->type),
-                 (long long)(corr_span(rule->correlation) / 60000), (int)ev->action.len,
-                 ev->action.p);
-        raise_finding(rt, r, det->index + r, ident, ev, emit, summary);
-    }
-}
-
-static uint32_t rules_state_size(const void *params)
-{
-    const tw_rules_rt *rt = params;
-    return rt->state_bytes;
-}
-
-/* Suppression and correlation state must outlive the longest period or timespan. */
-static int64_t rules_horizon(const void *params)
-{
-    const tw_rules_rt *rt = params;
-    int64_t h = 0;
-    for (uint32_t i = 0; i < rt->n_rules; i++) {
-        const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
-        if (rule->suppress_ms > h)
-            h = rule->suppress_ms;
-        if (rt->corr_off[i] != UINT32_MAX && corr_span(rule->correlation) > h)
-            h = corr_span(rule->correlation);
-    }
-    return h;
-}
-
-const tw_detector_ops tw_detect_rules = {
-    .meta = NULL, /* each rule brings its own */
-    .state_size = rules_state_size,
-    .interest = 0,
-    .horizon = rules_horizon,
-    .on_event = rules_on_event,
-};

@@ -4,6 +4,7 @@
 #ifndef TW_EVENT_H
 #define TW_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tw_str.h"
@@ -92,15 +93,20 @@ typedef struct tw_event {
     tw_str model_id;       /* Bedrock modelId, when present */
     const uint32_t *rules; /* detection rules the event matched (rule indices, ascending), */
     uint32_t n_rules;      /* set on the parser's thread by the rule evaluator */
-    const struct tw_corr_value *corr_values; /* value_count correlations it feeds */
+    const struct tw_corr_value *corr_values; /* correlations with fields it feeds */
     uint32_t n_corr_values;
 } tw_event;
 
-/* The value an event gives a value_count correlation (by rule index), as a hash: the field
- * is read on the parser's thread, where the record is; the count happens in the worker. */
+/* What an event gives a correlation that reads fields (by rule index): the hash of its
+ * `field` value (value_count, first_seen; has_value) with the value's text, and the hash of
+ * its group-by values other than the identity (0 when it groups by identity only). The
+ * fields are read on the parser's thread, where the record is; the worker counts. */
 typedef struct tw_corr_value {
     uint32_t rule;
+    uint32_t group;
     uint64_t hash;
+    tw_str text;             /* in the batch's arena */
+    bool has_value;
 } tw_corr_value;
 
 #define TW_ACTION_UNKNOWN UINT32_MAX

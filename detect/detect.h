@@ -33,6 +33,8 @@ typedef struct tw_detector_ops {
     /* Called for each event of interest, in stream order for that identity. */
     void (*on_event)(const tw_detector *det, void *state, const tw_ident *ident,
                      const tw_event *ev, const tw_emit *emit);
+    /* Optional: frees what the state owns (it is dropped or zeroed next). */
+    void (*release)(const tw_detector *det, void *state);
 } tw_detector_ops;
 
 struct tw_detector {
@@ -59,6 +61,9 @@ uint32_t tw_engine_state_bytes(const tw_engine *eng);
 int64_t tw_engine_horizon(const tw_engine *eng);
 uint32_t tw_engine_count(const tw_engine *eng);
 const tw_detector *tw_engine_detector(const tw_engine *eng, uint32_t index);
+
+/* The state store's release hook (tw_state_conf.release, ud = the engine). */
+void tw_engine_release(void *eng, tw_ident *ident);
 
 /* Runs every candidate detector on one event of an identity. */
 void tw_engine_run(const tw_engine *eng, tw_ident *ident, const tw_event *ev,

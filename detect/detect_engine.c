@@ -13,6 +13,7 @@ struct tw_engine {
     /* candidates for an event: the detectors listening to everything, plus those whose
      * interest shares a class with the event (a bitmask over detectors per class) */
     uint64_t all_mask[MAX_DETECTORS / 64];
+    bool any_release;
     uint64_t class_mask[TW_CLASS_COUNT_][MAX_DETECTORS / 64];
 };
 
@@ -47,6 +48,7 @@ tw_err tw_engine_compile(tw_engine *eng)
         uint32_t bytes = det->ops->state_size ? det->ops->state_size(det->params)
                                               : det->ops->state_bytes;
         off += (bytes + 7) & ~7u;
+        eng->any_release |= det->ops->release != NULL;
         int64_t horizon = det->ops->horizon ? det->ops->horizon(det->params) : det->ops->horizon_ms;
         if (horizon > eng->horizon_ms)
             eng->horizon_ms = horizon;
@@ -62,6 +64,18 @@ tw_err tw_engine_compile(tw_engine *eng)
     eng->state_bytes = off;
     eng->compiled = true;
     return TW_OK;
+}
+
+void tw_engine_release(void *engine, tw_ident *ident)
+{
+    const tw_engine *eng = engine;
+    if (!eng->any_release)
+        return;
+    for (uint32_t i = 0; i < eng->n; i++) {
+        const tw_detector *det = &eng->det[i];
+        if (det->ops->release)
+            det->ops->release(det, tw_ident_slot(ident, det->offset));
+    }
 }
 
 uint32_t tw_engine_state_bytes(const tw_engine *eng)

@@ -14,8 +14,10 @@ typedef struct tw_kept_event {
     uint8_t set;           /* 0: nothing kept yet */
     uint8_t id_len;
     uint8_t action_len;
+    uint8_t error_len;
     char id[37];           /* CloudTrail eventIDs are 36-byte UUIDs; longer ones are cut */
     char action[40];       /* "service:Name"; the rare longer name is cut */
+    char error[40];        /* errorCode, cut likewise; empty for a successful call */
 } tw_kept_event;
 
 static inline void tw_kept_event_set(tw_kept_event *k, const tw_event *ev)
@@ -27,12 +29,15 @@ static inline void tw_kept_event_set(tw_kept_event *k, const tw_event *ev)
     k->action_len =
         (uint8_t)(ev->action.len < sizeof k->action ? ev->action.len : sizeof k->action);
     memcpy(k->action, ev->action.p, k->action_len);
+    k->error_len = (uint8_t)(ev->error_code.len < sizeof k->error ? ev->error_code.len
+                                                                  : sizeof k->error);
+    memcpy(k->error, ev->error_code.p, k->error_len);
 }
 
 static inline tw_evidence tw_kept_event_evidence(const tw_kept_event *k)
 {
     tw_evidence e = { k->time_ms, { k->id, k->id_len }, { k->action, k->action_len },
-                      { NULL, 0 } };
+                      { k->error_len ? k->error : NULL, k->error_len } };
     return e;
 }
 

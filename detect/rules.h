@@ -162,6 +162,7 @@ typedef enum tw_corr_type {
     TW_CORR_TEMPORAL_ORDERED,       /* Sigma */
     TW_CORR_BASELINE_THEN_TRIGGER,  /* trailwarden extension */
     TW_CORR_FIRST_SEEN,             /* trailwarden extension */
+    TW_CORR_QUIET_THEN_TRIGGER,     /* trailwarden extension */
 } tw_corr_type;
 
 const char *tw_corr_type_name(tw_corr_type type);
@@ -201,6 +202,9 @@ typedef struct tw_corr {
     } trigger;
     /* first_seen: how long an identity's values are learnt before new ones fire. */
     int64_t first_seen_baseline_ms;
+    /* quiet_then_trigger: how long the group must have been silent (no event at all) before
+     * a matching event fires. */
+    int64_t quiet_ms;
 } tw_corr;
 
 /* ---- rules ---------------------------------------------------------------------------- */

@@ -22,7 +22,7 @@ typedef struct rules_corr_pending {
 
 static const char *const type_names[] = {
     "event_count", "value_count", "temporal", "temporal_ordered", "baseline_then_trigger",
-    "first_seen", NULL,
+    "first_seen", "quiet_then_trigger", NULL,
 };
 
 const char *tw_corr_type_name(tw_corr_type type)
@@ -41,10 +41,11 @@ enum {
     K_BASELINE = 1u << 7,
     K_TRIGGER = 1u << 8,
     K_ALIASES = 1u << 9,
+    K_QUIET = 1u << 10,
 };
 static const char *const key_names[] = {
     "type", "rules", "group-by", "timespan", "condition", "generate", "field", "baseline",
-    "trigger", "aliases", NULL,
+    "trigger", "aliases", "quiet", NULL,
 };
 
 /* The keys each type takes, and those it needs. */
@@ -63,6 +64,7 @@ static const struct {
                                         K_BASELINE | K_TRIGGER },
     [TW_CORR_FIRST_SEEN] = { K_TYPE | K_RULES | K_GROUP_BY | K_FIELD | K_BASELINE,
                              K_FIELD | K_BASELINE },
+    [TW_CORR_QUIET_THEN_TRIGGER] = { K_TYPE | K_RULES | K_GROUP_BY | K_QUIET, K_QUIET },
 };
 
 static unsigned key_bit(const char *key)
@@ -284,7 +286,7 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
     const yn *type = yn_get(node, "type");
     if (!type) {
         rules_diag(ctx, key_line, "correlation: missing 'type' (%s)",
-                   "event_count, value_count, temporal, temporal_ordered, baseline_then_trigger, first_seen");
+                   "event_count, value_count, temporal, temporal_ordered, baseline_then_trigger, first_seen, quiet_then_trigger");
         return NULL;
     }
     int t = -1;
@@ -300,7 +302,7 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
         else
             rules_diag(ctx, type->line, "correlation: unknown type '%s' (%s)",
                        type->type == YN_SCALAR ? type->text : yn_describe(type),
-                       "event_count, value_count, temporal, temporal_ordered, baseline_then_trigger, first_seen");
+                       "event_count, value_count, temporal, temporal_ordered, baseline_then_trigger, first_seen, quiet_then_trigger");
         return NULL;
     }
     corr->type = (tw_corr_type)t;
@@ -361,12 +363,16 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
             }
             break;
         case K_BASELINE:
-            if (corr->type == TW_CORR_FIRST_SEEN)
+            if (corr->type == TW_CORR_FIRST_SEEN && value->type == YN_SCALAR &&
+                (!strcmp(value->text, "0") || !strcmp(value->text, "0s")))
+                corr->first_seen_baseline_ms = 0; /* no learning period: the first value fires */
+            else if (corr->type == TW_CORR_FIRST_SEEN)
                 ok &= rules_get_duration(ctx, value, "baseline", &corr->first_seen_baseline_ms);
             else
                 ok &= load_baseline_map(ctx, value, corr);
             break;
         case K_TRIGGER: ok &= load_trigger(ctx, value, corr, pd); break;
+        case K_QUIET: ok &= rules_get_duration(ctx, value, "quiet", &corr->quiet_ms); break;
         case K_ALIASES:
             rules_diag(ctx, key->line, "correlation: 'aliases' is not supported yet");
             ok = false;

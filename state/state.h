@@ -19,15 +19,22 @@
 
 #define TW_IDENT_INLINE_KEY 88
 
+typedef struct tw_ident tw_ident;
+
 typedef struct tw_state_conf {
     uint64_t max_identities; /* cap on live identities in this store */
     int64_t idle_ms;         /* an identity unseen for longer has no state worth keeping */
     int64_t expire_margin_ms;/* extra grace before removal (the allowed lateness) */
     uint32_t slot_bytes;     /* detector state per identity */
     uint64_t seed;           /* eviction sampling */
+    /* Called before an identity's slots are dropped (expiry, eviction, destroy) or zeroed
+     * (an idle identity starting afresh): slots may own memory elsewhere (sparse rule state).
+     * Optional. */
+    void (*release)(void *ud, tw_ident *ident);
+    void *release_ud;
 } tw_state_conf;
 
-typedef struct tw_ident {
+struct tw_ident {
     uint64_t hash;
     int64_t first_seen;
     int64_t last_seen;
@@ -38,7 +45,7 @@ typedef struct tw_ident {
     uint16_t pad_;
     char inline_key[TW_IDENT_INLINE_KEY];
     unsigned char slots[];   /* slot_bytes, aligned to 8 */
-} tw_ident;
+};
 
 typedef struct tw_state_stats {
     uint64_t live;

@@ -67,6 +67,8 @@ void tw_state_destroy(tw_state *st)
         if (!st->table[i])
             continue;
         tw_ident *ident = record_at(st, (uint32_t)(st->table[i] & 0xffffffffu) - 1);
+        if (st->conf.release)
+            st->conf.release(st->conf.release_ud, ident);
         if (ident->key != ident->inline_key)
             free(ident->key);
     }
@@ -129,6 +131,8 @@ static bool alloc_record(tw_state *st, uint32_t *idx)
 static void free_record(tw_state *st, uint32_t idx)
 {
     tw_ident *ident = record_at(st, idx);
+    if (st->conf.release && ident->key)
+        st->conf.release(st->conf.release_ud, ident);
     if (ident->key != ident->inline_key) {
         st->heap_keys -= ident->key_len;
         free(ident->key);
@@ -213,6 +217,8 @@ tw_ident *tw_state_get(tw_state *st, uint64_t hash, tw_str key, int64_t now_ms, 
             if (ident->hash == hash && ident->key_len == key.len &&
                 memcmp(ident->key, key.p, key.len) == 0) {
                 if (now_ms - ident->last_seen > st->conf.idle_ms) {
+                    if (st->conf.release)
+                        st->conf.release(st->conf.release_ud, ident);
                     init_record(st, ident, now_ms);
                     st->stats.reset_idle++;
                     *created = true;
@@ -245,6 +251,7 @@ tw_ident *tw_state_get(tw_state *st, uint64_t hash, tw_str key, int64_t now_ms, 
         ident->key = malloc(key.len);
         if (!ident->key) {
             ident->key = ident->inline_key;
+            memset(ident->slots, 0, st->conf.slot_bytes); /* release sees zeroed slots */
             free_record(st, idx);
             return NULL;
         }

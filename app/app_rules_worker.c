@@ -1,0 +1,712 @@
+/* app_rules_worker: rule findings and correlations on the worker that owns the identity.
+ *
+ * The parser's thread has marked on each event the detection rules it matched (and, for the
+ * correlations that read fields, the hashed values: app_rules_run.c). Here, in event time
+ * order per identity, a detection rule raises a finding (once per `suppress` period), and
+ * the correlations run:
+ *   event_count, value_count  lower bounds (gt, gte): a ring of the last N matching times, or
+ *                             the N most recently seen distinct values with their times
+ *   temporal                  the last time each named rule matched
+ *   temporal_ordered          per step, the start of the latest chain that reached it
+ *   baseline_then_trigger     a ring of the last min_events times and the last event outside
+ *                             the baseline classes (agent-read-to-destructive as a rule)
+ *   first_seen                the values seen since the group's first event (up to 64)
+ *   quiet_then_trigger        the identity's previous event time
+ * grouped by identity, or by identity and other fields (a group hash from the parser).
+ * Correlations may name correlations: they run first, and one that holds counts as matched
+ * for those that name it.
+ *
+ * State is sparse: an identity's record holds one pointer (and its last event time when a
+ * quiet_then_trigger is loaded); a rule's state is created in the block it points at on the
+ * first event that needs it, so identities that never match a rule pay nothing for it. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_pipeline.h"
+#include "detect_evidence.h"
+#include "state_sparse.h"
+
+#define CORR_MAX_RULES 32    /* named rules of a temporal correlation */
+#define CORR_MAX_RING 128    /* count thresholds: the ring holds that many times */
+#define CORR_MAX_KEPT 4      /* evidence events a correlation keeps */
+#define FIRST_SEEN_START 8   /* values a first_seen remembers at first, doubling up to... */
+#define FIRST_SEEN_MAX 64
+
+/* What every identity's record holds for the rules. */
+typedef struct rules_slot {
+    tw_sparse *sp;
+    int64_t last_event_ms;   /* track_last_event only */
+    uint32_t has_last;
+    uint32_t pad_;
+} rules_slot;
+
+/* A detection rule's suppression. */
+typedef struct suppress_slot {
+    int64_t last_ms;
+    int64_t fired;
+} suppress_slot;
+
+/* One correlation's state for one group: then t[] (ring, times per rule, or first_seen value
+ * hashes), then the kept evidence events at plan->kept_off. */
+typedef struct corr_state {
+    int64_t last_fired_ms;
+    int64_t started_ms;      /* first_seen: the group's first considered event */
+    uint32_t fired;
+    uint32_t ring_pos;
+    uint32_t ring_count;
+    uint32_t set;            /* temporal kinds: bit k = step/rule k has a time */
+    int64_t t[];
+} corr_state;
+
+static inline uint64_t sparse_key(uint32_t rule, uint32_t group)
+{
+    return ((uint64_t)rule << 32) | group;
+}
+
+static inline tw_kept_event *kept(const tw_corr_plan *plan, corr_state *st, uint32_t i)
+{
+    return (tw_kept_event *)((unsigned char *)st + plan->kept_off) + i;
+}
+
+/* ---- the plan: which correlations run, their state, their order ------------------------ */
+
+static bool grouped_with_identity(const tw_corr *corr, bool *extra)
+{
+    bool identity = corr->n_group_by == 0;
+    *extra = false;
+    for (uint32_t g = 0; g < corr->n_group_by; g++) {
+        if (corr->group_by[g]->kind == TW_FIELD_IDENTITY_KEY)
+            identity = true;
+        else
+            *extra = true;
+    }
+    return identity;
+}
+
+/* Fills the plan of correlation rule i: false when replay cannot evaluate it. */
+static bool plan_one(tw_rules_rt *rt, uint32_t i, uint8_t *visiting)
+{
+    tw_corr_plan *plan = &rt->plan[i];
+    if (plan->run || visiting[i] == 2)
+        return plan->run;
+    visiting[i] = 2; /* decided below (the loader rejected cycles) */
+    const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
+    const tw_corr *corr = rule->correlation;
+    if (!grouped_with_identity(corr, &plan->extra_group))
+        return false; /* groups across identities: state lives per identity */
+    for (uint32_t k = 0; k < corr->n_rules; k++) {
+        const tw_rule *named = corr->rules[k];
+        if (named->correlation) {
+            if (!plan_one(rt, named->index, visiting))
+                return false;
+            const tw_corr_plan *np = &rt->plan[named->index];
+            for (uint32_t w = 0; w < (rt->n_rules + 63) / 64; w++)
+                plan->deps[w] |= np->deps[w];
+            plan->deps_every |= np->every_event || np->deps_every;
+        } else {
+            plan->deps[named->index / 64] |= 1ull << (named->index % 64);
+        }
+    }
+    uint32_t t_slots = 0;
+    switch (corr->type) {
+    case TW_CORR_EVENT_COUNT:
+    case TW_CORR_VALUE_COUNT:
+        if (!corr->has_count || corr->count_max != UINT64_MAX || corr->count_min == 0 ||
+            corr->count_min > CORR_MAX_RING || corr->n_rules == 0 ||
+            (corr->type == TW_CORR_VALUE_COUNT && !corr->field))
+            return false;
+        plan->ring = (uint32_t)corr->count_min;
+        t_slots = corr->type == TW_CORR_EVENT_COUNT ? plan->ring : 2 * plan->ring;
+        plan->n_kept = 1; /* the previous matching event */
+        break;
+    case TW_CORR_TEMPORAL:
+    case TW_CORR_TEMPORAL_ORDERED:
+        if (corr->n_rules > CORR_MAX_RULES || corr->n_rules == 0)
+            return false;
+        t_slots = corr->n_rules;
+        plan->n_kept = corr->n_rules < CORR_MAX_KEPT ? corr->n_rules : CORR_MAX_KEPT;
+        break;
+    case TW_CORR_BASELINE_THEN_TRIGGER:
+        if (corr->baseline.min_events == 0 || corr->baseline.min_events > CORR_MAX_RING ||
+            (corr->trigger.rule && corr->trigger.rule->correlation))
+            return false;
+        if (corr->trigger.rule)
+            plan->deps[corr->trigger.rule->index / 64] |= 1ull << (corr->trigger.rule->index % 64);
+        plan->ring = corr->baseline.min_events;
+        t_slots = plan->ring + 1; /* + the last event outside the baseline classes */
+        plan->n_kept = 2;         /* the baseline's first and last events */
+        break;
+    case TW_CORR_FIRST_SEEN:
+        if (!corr->field)
+            return false;
+        plan->ring = FIRST_SEEN_START;
+        t_slots = FIRST_SEEN_START;
+        plan->n_kept = 0;
+        break;
+    case TW_CORR_QUIET_THEN_TRIGGER:
+        rt->track_last_event = true;
+        plan->n_kept = 0;
+        break;
+    }
+    plan->every_event = corr->n_rules == 0;
+    plan->needs_values = plan->extra_group || corr->field;
+    /* kept events go last, so a first_seen can grow its value set in place */
+    plan->kept_off = (uint32_t)(sizeof(corr_state) + t_slots * sizeof(int64_t));
+    plan->bytes = plan->kept_off + plan->n_kept * (uint32_t)sizeof(tw_kept_event);
+    plan->run = true;
+    return true;
+}
+
+static void plan_order(tw_rules_rt *rt, uint32_t i, uint8_t *placed)
+{
+    if (placed[i])
+        return;
+    placed[i] = 1;
+    const tw_corr *corr = tw_ruleset_rule(rt->rs, i)->correlation;
+    for (uint32_t k = 0; k < corr->n_rules; k++)
+        if (corr->rules[k]->correlation)
+            plan_order(rt, corr->rules[k]->index, placed);
+    rt->corr_order[rt->n_corr_run++] = i;
+    if (rt->plan[i].every_event)
+        rt->corr_every_event = true;
+    if (rt->plan[i].needs_values)
+        rt->field_corrs[rt->n_field_corrs++] = i;
+}
+
+tw_err tw_rules_plan(tw_rules_rt *rt)
+{
+    uint32_t n = rt->n_rules ? rt->n_rules : 1, words = (n + 63) / 64;
+    rt->plan = calloc(n, sizeof *rt->plan);
+    rt->corr_order = calloc(n, sizeof *rt->corr_order);
+    rt->field_corrs = calloc(n, sizeof *rt->field_corrs);
+    uint8_t *mark = calloc(n, 1);
+    if (!rt->plan || !rt->corr_order || !rt->field_corrs || !mark) {
+        free(mark);
+        return TW_ERR_NOMEM;
+    }
+    for (uint32_t i = 0; i < rt->n_rules; i++) {
+        if (!tw_ruleset_rule(rt->rs, i)->correlation)
+            continue;
+        rt->plan[i].deps = calloc(words, sizeof(uint64_t));
+        if (!rt->plan[i].deps) {
+            free(mark);
+            return TW_ERR_NOMEM;
+        }
+    }
+    for (uint32_t i = 0; i < rt->n_rules; i++)
+        if (tw_ruleset_rule(rt->rs, i)->correlation)
+            plan_one(rt, i, mark);
+    memset(mark, 0, n);
+    for (uint32_t i = 0; i < rt->n_rules; i++)
+        if (rt->plan[i].run)
+            plan_order(rt, i, mark);
+    free(mark);
+    return TW_OK;
+}
+
+void tw_rules_plan_free(tw_rules_rt *rt)
+{
+    for (uint32_t i = 0; rt->plan && i < rt->n_rules; i++)
+        free(rt->plan[i].deps);
+    free(rt->plan);
+    free(rt->corr_order);
+    free(rt->field_corrs);
+}
+
+bool tw_rules_raises(const tw_rules_rt *rt, uint32_t i)
+{
+    const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
+    return rule->level && (!rule->correlation || rt->plan[i].run);
+}
+
+/* ---- findings ------------------------------------------------------------------------- */
+
+/* Once per period of event time: false while the last firing is less than period before t
+ * (a late event, older than the last firing, is let through). */
+static bool once_per(int64_t t, int64_t period, bool fired_before, int64_t *last_ms)
+{
+    if (fired_before && t - *last_ms < period && t >= *last_ms)
+        return false;
+    *last_ms = t;
+    return true;
+}
+
+/* "90s", "15m", "24h", "7d": the largest unit that divides the duration. */
+static const char *duration_text(int64_t ms, char *buf, size_t size)
+{
+    static const struct { int64_t ms; char unit; } units[] = {
+        { 86400000, 'd' }, { 3600000, 'h' }, { 60000, 'm' }, { 1000, 's' },
+    };
+    if (ms == 0)
+        return "0s";
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (ms >= units[i].ms && ms % units[i].ms == 0) {
+            snprintf(buf, size, "%" PRId64 "%c", ms / units[i].ms, units[i].unit);
+            return buf;
+        }
+    snprintf(buf, size, "%" PRId64 "ms", ms);
+    return buf;
+}
+
+/* Evidence in time order, the triggering event last among equals. */
+static void sort_evidence(tw_finding *f)
+{
+    for (uint32_t i = 1; i < f->n_evidence; i++)
+        for (uint32_t j = i; j > 0 && f->evidence[j - 1].time_ms > f->evidence[j].time_ms; j--) {
+            tw_evidence e = f->evidence[j];
+            f->evidence[j] = f->evidence[j - 1];
+            f->evidence[j - 1] = e;
+        }
+}
+
+/* The finding of rule r, cited by the event ev, with the kept events as earlier evidence. */
+static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
+                          const tw_ident *ident, const tw_event *ev, const tw_emit *emit,
+                          const tw_kept_event *const *earlier, uint32_t n_earlier,
+                          const char *summary)
+{
+    const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
+    tw_rule_meta meta = rt->meta[r];
+    if ((ev->flags & TW_EV_DENIED) && rule->denied_level)
+        meta.severity = rule->denied_level;
+    tw_finding f = { 0 };
+    f.rule = &meta;
+    f.ev = ev;
+    f.kind = (tw_kind)ident->kind;
+    for (uint32_t i = 0; i < n_earlier && f.n_evidence < TW_FINDING_MAX_EVIDENCE - 1; i++) {
+        const tw_kept_event *k = earlier[i];
+        bool dup = !k->set || (k->id_len == ev->event_id.len &&
+                               !memcmp(k->id, ev->event_id.p, k->id_len) &&
+                               k->time_ms == ev->time_ms);
+        for (uint32_t j = 0; j < f.n_evidence && !dup; j++)
+            dup = f.evidence[j].time_ms == k->time_ms &&
+                  f.evidence[j].event_id.len == k->id_len &&
+                  !memcmp(f.evidence[j].event_id.p, k->id, k->id_len);
+        if (!dup)
+            f.evidence[f.n_evidence++] = tw_kept_event_evidence(k);
+    }
+    f.evidence[f.n_evidence++] = tw_event_evidence(ev);
+    sort_evidence(&f);
+    f.first_seen_ms = f.evidence[0].time_ms;
+    snprintf(f.summary, sizeof f.summary, "%s", summary);
+    emit->fn(emit->ud, &f, detector);
+}
+
+static void detection_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
+                              rules_slot *slot, const tw_ident *ident, const tw_event *ev,
+                              const tw_emit *emit)
+{
+    const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
+    if (rule->suppress_ms > 0) {
+        bool created;
+        suppress_slot *s = tw_sparse_get(&slot->sp, sparse_key(r, 0), sizeof *s, &created);
+        if (s) { /* without memory for it, the finding is raised unsuppressed */
+            if (!once_per(ev->time_ms, rule->suppress_ms, s->fired, &s->last_ms))
+                return;
+            s->fired = 1;
+        }
+    }
+    char summary[320];
+    snprintf(summary, sizeof summary, "%s %.*s: %s",
+             (ev->flags & TW_EV_FAILED) ? "attempted" : "called", (int)ev->action.len,
+             ev->action.p, rule->title);
+    raise_finding(rt, r, detector, ident, ev, emit, NULL, 0, summary);
+}
+
+/* ---- correlations --------------------------------------------------------------------- */
+
+/* What one event brings to the correlations: the detection rules it matched, and the
+ * correlations that held on it so far (those named run first). */
+typedef struct corr_event {
+    const tw_event *ev;
+    uint64_t *held;          /* bitset by rule index */
+    int64_t prev_event_ms;   /* the identity's event before this one (track_last_event) */
+    bool has_prev;
+} corr_event;
+
+static bool matched(const corr_event *ce, const tw_rule *rule)
+{
+    if (rule->correlation)
+        return (ce->held[rule->index / 64] >> (rule->index % 64)) & 1u;
+    for (uint32_t k = 0; k < ce->ev->n_rules; k++)
+        if (ce->ev->rules[k] == rule->index)
+            return true;
+    return false;
+}
+
+static bool any_matched(const corr_event *ce, const tw_corr *corr)
+{
+    for (uint32_t k = 0; k < corr->n_rules; k++)
+        if (matched(ce, corr->rules[k]))
+            return true;
+    return false;
+}
+
+static const tw_corr_value *corr_value_of(const tw_event *ev, uint32_t rule)
+{
+    for (uint32_t k = 0; k < ev->n_corr_values; k++)
+        if (ev->corr_values[k].rule == rule)
+            return &ev->corr_values[k];
+    return NULL;
+}
+
+/* The result of one step: whether the condition holds, and what to say. */
+typedef struct corr_result {
+    bool holds;
+    const tw_kept_event *earlier[CORR_MAX_KEPT];
+    uint32_t n_earlier;
+    char detail[200];
+} corr_result;
+
+static void step_event_count(const tw_corr_plan *plan, const tw_corr *corr, corr_state *st,
+                             const tw_event *ev, corr_result *res)
+{
+    uint32_t n = plan->ring;
+    int64_t t = ev->time_ms;
+    st->t[st->ring_pos] = t;
+    st->ring_pos = (st->ring_pos + 1) % n;
+    if (st->ring_count < n)
+        st->ring_count++;
+    /* the oldest of the last n matching events, the current one included */
+    res->holds = st->ring_count == n && st->t[st->ring_pos] >= t - corr->timespan_ms;
+    char span[24];
+    snprintf(res->detail, sizeof res->detail, "%u matching events within %s", n,
+             duration_text(corr->timespan_ms, span, sizeof span));
+}
+
+static void step_value_count(const tw_corr_plan *plan, const tw_corr *corr, corr_state *st,
+                             const tw_event *ev, const tw_corr_value *cv, corr_result *res)
+{
+    if (!cv || !cv->has_value)
+        return;
+    /* t[2i] the last time value i was seen, t[2i+1] its hash: the n most recently seen
+     * distinct values, so "n distinct within the timespan" is exact */
+    int64_t t = ev->time_ms;
+    uint32_t n = plan->ring, slot = st->ring_count, oldest = 0;
+    for (uint32_t i = 0; i < st->ring_count; i++) {
+        if ((uint64_t)st->t[2 * i + 1] == cv->hash) {
+            slot = i;
+            break;
+        }
+        if (st->t[2 * i] < st->t[2 * oldest])
+            oldest = i;
+    }
+    if (slot == st->ring_count) {
+        if (st->ring_count < n)
+            st->ring_count++;
+        else
+            slot = oldest;
+    }
+    st->t[2 * slot] = t;
+    st->t[2 * slot + 1] = (int64_t)cv->hash;
+    uint64_t distinct = 0;
+    for (uint32_t i = 0; i < st->ring_count; i++)
+        distinct += st->t[2 * i] >= t - corr->timespan_ms;
+    res->holds = distinct >= corr->count_min;
+    char span[24];
+    snprintf(res->detail, sizeof res->detail, "%" PRIu64 " distinct %s values within %s",
+             distinct, corr->field->name, duration_text(corr->timespan_ms, span, sizeof span));
+}
+
+static void step_baseline(const tw_corr_plan *plan, const tw_corr *corr, corr_state *st,
+                          const corr_event *ce, corr_result *res)
+{
+    /* at least n events in the window (t - w, t) before the trigger, every one of them of a
+     * baseline class; st->t[n] the last event outside the baseline classes (set bit 0) */
+    const tw_event *ev = ce->ev;
+    uint32_t n = plan->ring;
+    int64_t t = ev->time_ms, w = corr->baseline.window_ms;
+    bool trigger = (corr->trigger.classes || corr->trigger.rule) &&
+                   (!corr->trigger.classes || (ev->classes & corr->trigger.classes)) &&
+                   (!corr->trigger.rule || matched(ce, corr->trigger.rule));
+    res->holds = trigger && st->ring_count == n && st->t[st->ring_pos] > t - w &&
+                 (!(st->set & 1u) || st->t[n] <= t - w);
+    tw_kept_event *first = kept(plan, st, 0), *last = kept(plan, st, 1);
+    if (res->holds) {
+        if (first->set && first->time_ms > t - w && first->time_ms != last->time_ms)
+            res->earlier[res->n_earlier++] = first;
+        if (last->set)
+            res->earlier[res->n_earlier++] = last;
+        char win[24];
+        uint32_t inside = 0;
+        for (uint32_t i = 0; i < st->ring_count; i++)
+            inside += st->t[i] > t - w;
+        snprintf(res->detail, sizeof res->detail,
+                 "after at least %u events in the preceding %s, all of the baseline classes", inside,
+                 duration_text(w, win, sizeof win));
+    }
+    st->t[st->ring_pos] = t;
+    st->ring_pos = (st->ring_pos + 1) % n;
+    if (st->ring_count < n)
+        st->ring_count++;
+    if (ev->classes & corr->baseline.classes) {
+        /* the first baseline event after a break (or after the window emptied) opens one */
+        if (!last->set || last->time_ms <= t - w ||
+            ((st->set & 1u) && st->t[n] >= first->time_ms))
+            tw_kept_event_set(first, ev);
+        tw_kept_event_set(last, ev);
+    } else if (!(st->set & 1u) || t > st->t[n]) {
+        st->t[n] = t;
+        st->set |= 1u;
+    }
+}
+
+static void step_temporal(const tw_corr_plan *plan, const tw_corr *corr, corr_state *st,
+                          const corr_event *ce, corr_result *res)
+{
+    int64_t t = ce->ev->time_ms;
+    for (uint32_t k = 0; k < corr->n_rules; k++) {
+        if (!matched(ce, corr->rules[k]))
+            continue;
+        st->t[k] = t;
+        st->set |= 1u << k;
+        if (k < plan->n_kept)
+            tw_kept_event_set(kept(plan, st, k), ce->ev);
+    }
+    uint64_t distinct = 0;
+    for (uint32_t k = 0; k < corr->n_rules; k++) {
+        bool in = (st->set & (1u << k)) && st->t[k] >= t - corr->timespan_ms;
+        distinct += in;
+        if (in && k < plan->n_kept)
+            res->earlier[res->n_earlier++] = kept(plan, st, k);
+    }
+    res->holds = distinct >= corr->count_min && distinct <= corr->count_max;
+    char span[24];
+    snprintf(res->detail, sizeof res->detail, "%" PRIu64 " of %u rules within %s", distinct,
+             corr->n_rules, duration_text(corr->timespan_ms, span, sizeof span));
+}
+
+static void step_temporal_ordered(const tw_corr_plan *plan, const tw_corr *corr,
+                                  corr_state *st, const corr_event *ce, corr_result *res)
+{
+    /* t[k]: the start of the latest chain that reached step k. Later steps first, so one
+     * event does not climb two steps; except that a step after a named correlation that
+     * held on this very event chains from it (the correlation is "at" this event too). */
+    int64_t t = ce->ev->time_ms, span = corr->timespan_ms;
+    bool done = false;
+    for (uint32_t k = corr->n_rules; k-- > 0;) {
+        if (!matched(ce, corr->rules[k]))
+            continue;
+        if (k == 0) {
+            st->t[0] = t;
+            st->set |= 1u;
+        } else {
+            const tw_rule *prev = corr->rules[k - 1];
+            bool chained = (st->set & (1u << (k - 1))) && t - st->t[k - 1] <= span;
+            int64_t start = st->t[k - 1];
+            if (!chained && k == 1 && prev->correlation && matched(ce, prev)) {
+                chained = true; /* step 0 is a correlation that held on this event */
+                start = t;
+            }
+            if (!chained)
+                continue;
+            st->t[k] = start;
+            st->set |= 1u << k;
+            if (k == corr->n_rules - 1)
+                done = true;
+        }
+        if (k < plan->n_kept)
+            tw_kept_event_set(kept(plan, st, k), ce->ev);
+    }
+    res->holds = done;
+    if (done)
+        for (uint32_t k = 0; k + 1 < corr->n_rules && k < plan->n_kept; k++)
+            res->earlier[res->n_earlier++] = kept(plan, st, k);
+    char span_text[24];
+    snprintf(res->detail, sizeof res->detail, "%u steps in order within %s", corr->n_rules,
+             duration_text(span, span_text, sizeof span_text));
+}
+
+/* first_seen: true when the value is new for the group and the group has been known for at
+ * least the baseline. The value set may have to grow: the state is looked up again. */
+static corr_state *step_first_seen(const tw_corr *corr, corr_state *st, bool created,
+                                   rules_slot *slot, uint64_t key, const tw_event *ev,
+                                   const tw_corr_value *cv, corr_result *res)
+{
+    int64_t t = ev->time_ms;
+    if (created)
+        st->started_ms = t;
+    if (!cv || !cv->has_value)
+        return st;
+    if (t < st->started_ms)
+        st->started_ms = t; /* a late event: the group was known earlier */
+    for (uint32_t i = 0; i < st->ring_count; i++)
+        if ((uint64_t)st->t[i] == cv->hash)
+            return st;
+    /* with no learning period (baseline 0) the group's first value fires too */
+    res->holds = t - st->started_ms >= corr->first_seen_baseline_ms;
+    uint32_t bytes;
+    tw_sparse_find(slot->sp, key, &bytes);
+    uint32_t cap = (uint32_t)((bytes - sizeof(corr_state)) / sizeof(int64_t));
+    if (st->ring_count == cap && cap < FIRST_SEEN_MAX) {
+        uint32_t grown = cap * 2 > FIRST_SEEN_MAX ? FIRST_SEEN_MAX : cap * 2;
+        corr_state *g =
+            tw_sparse_resize(&slot->sp, key, (uint32_t)(sizeof(corr_state) + grown * sizeof(int64_t)));
+        if (g) {
+            st = g;
+            cap = grown;
+        }
+    }
+    if (st->ring_count < cap) {
+        st->t[st->ring_count++] = (int64_t)cv->hash;
+    } else {
+        st->t[st->ring_pos] = (int64_t)cv->hash; /* full: the oldest learnt value goes */
+        st->ring_pos = (st->ring_pos + 1) % cap;
+    }
+    char base[24];
+    snprintf(res->detail, sizeof res->detail, "first %s '%.*s' for this identity (baseline %s)",
+             corr->field->name, (int)(cv->text.len > 80 ? 80 : cv->text.len),
+             cv->text.p ? cv->text.p : "", duration_text(corr->first_seen_baseline_ms, base, sizeof base));
+    return st;
+}
+
+static void correlations_on_event(const tw_detector *det, rules_slot *slot,
+                                  const tw_ident *ident, const tw_event *ev, const tw_emit *emit)
+{
+    tw_rules_rt *rt = (tw_rules_rt *)det->params;
+    uint64_t held[(TW_MAX_DETECTORS + 63) / 64];
+    memset(held, 0, ((rt->n_rules + 63) / 64) * sizeof held[0]);
+    corr_event ce = { ev, held, slot->last_event_ms, slot->has_last != 0 };
+    for (uint32_t o = 0; o < rt->n_corr_run; o++) {
+        uint32_t r = rt->corr_order[o];
+        tw_corr_plan *plan = &rt->plan[r];
+        const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
+        const tw_corr *corr = rule->correlation;
+        bool considered = plan->every_event || any_matched(&ce, corr) ||
+                          (corr->type == TW_CORR_BASELINE_THEN_TRIGGER && corr->trigger.rule &&
+                           matched(&ce, corr->trigger.rule));
+        if (!considered)
+            continue;
+        corr_result res = { 0 };
+        tw_kept_event prev = { 0 };
+        const tw_corr_value *cv = plan->needs_values ? corr_value_of(ev, r) : NULL;
+        if (plan->needs_values && !cv)
+            continue; /* the parser gathered nothing (out of memory, or over 32 a record) */
+        if (corr->type == TW_CORR_QUIET_THEN_TRIGGER) {
+            /* no state of its own beyond the once-per period */
+            res.holds = ce.has_prev && ev->time_ms - ce.prev_event_ms >= corr->quiet_ms;
+            char quiet[24];
+            if (res.holds)
+                snprintf(res.detail, sizeof res.detail,
+                         "after %" PRId64 " days without any event (quiet period %s)",
+                         (ev->time_ms - ce.prev_event_ms) / 86400000,
+                         duration_text(corr->quiet_ms, quiet, sizeof quiet));
+        }
+        uint64_t key = sparse_key(r, cv ? cv->group : 0);
+        bool created;
+        corr_state *st = tw_sparse_get(&slot->sp, key, plan->bytes, &created);
+        if (!st)
+            continue; /* no memory, or the identity's block is full: the event is not counted */
+        switch (corr->type) {
+        case TW_CORR_EVENT_COUNT:
+        case TW_CORR_VALUE_COUNT:
+            /* evidence: the previous matching event, then this one */
+            prev = *kept(plan, st, 0);
+            if (corr->type == TW_CORR_EVENT_COUNT)
+                step_event_count(plan, corr, st, ev, &res);
+            else
+                step_value_count(plan, corr, st, ev, cv, &res);
+            tw_kept_event_set(kept(plan, st, 0), ev);
+            if (prev.set)
+                res.earlier[res.n_earlier++] = &prev;
+            break;
+        case TW_CORR_TEMPORAL: step_temporal(plan, corr, st, &ce, &res); break;
+        case TW_CORR_TEMPORAL_ORDERED: step_temporal_ordered(plan, corr, st, &ce, &res); break;
+        case TW_CORR_BASELINE_THEN_TRIGGER: step_baseline(plan, corr, st, &ce, &res); break;
+        case TW_CORR_FIRST_SEEN:
+            st = step_first_seen(corr, st, created, slot, key, ev, cv, &res);
+            break;
+        case TW_CORR_QUIET_THEN_TRIGGER: break;
+        }
+        if (!res.holds)
+            continue;
+        held[r / 64] |= 1ull << (r % 64);
+        if (!rule->level)
+            continue; /* a building block of other correlations */
+        int64_t period = rule->suppress_ms;
+        if (!period && corr->type != TW_CORR_FIRST_SEEN && corr->type != TW_CORR_QUIET_THEN_TRIGGER)
+            period = corr->type == TW_CORR_BASELINE_THEN_TRIGGER ? corr->baseline.window_ms
+                                                                  : corr->timespan_ms;
+        if (!once_per(ev->time_ms, period, st->fired, &st->last_fired_ms))
+            continue;
+        st->fired = 1;
+        char summary[320];
+        snprintf(summary, sizeof summary, "%s: %s (%s %.*s, %s)", rule->title, res.detail,
+                 (ev->flags & TW_EV_FAILED) ? "attempted" : "called", (int)ev->action.len,
+                 ev->action.p, tw_kind_name((tw_kind)ident->kind));
+        raise_finding(rt, r, det->index + r, ident, ev, emit, res.earlier, res.n_earlier,
+                      summary);
+    }
+}
+
+/* ---- the detector --------------------------------------------------------------------- */
+
+static void rules_on_event(const tw_detector *det, void *state, const tw_ident *ident,
+                           const tw_event *ev, const tw_emit *emit)
+{
+    const tw_rules_rt *rt = det->params;
+    rules_slot *slot = state;
+    for (uint32_t k = 0; k < ev->n_rules; k++) {
+        uint32_t r = ev->rules[k];
+        if (tw_ruleset_rule(rt->rs, r)->level) /* else a building block of correlations */
+            detection_finding(rt, r, det->index + r, slot, ident, ev, emit);
+    }
+    if ((ev->n_rules || rt->corr_every_event) && rt->n_corr_run)
+        correlations_on_event(det, slot, ident, ev, emit);
+    if (rt->track_last_event && (!slot->has_last || ev->time_ms > slot->last_event_ms)) {
+        slot->last_event_ms = ev->time_ms;
+        slot->has_last = 1;
+    }
+}
+
+static void rules_release(const tw_detector *det, void *state)
+{
+    (void)det;
+    rules_slot *slot = state;
+    tw_sparse_free(&slot->sp);
+}
+
+static uint32_t rules_state_size(const void *params)
+{
+    (void)params;
+    return sizeof(rules_slot);
+}
+
+/* State must outlive the longest period, timespan or baseline; a quiet period is only seen
+ * while the identity is remembered, so it keeps identities three quiet periods. */
+static int64_t rules_horizon(const void *params)
+{
+    const tw_rules_rt *rt = params;
+    int64_t h = 0;
+    for (uint32_t i = 0; i < rt->n_rules; i++) {
+        const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
+        int64_t span = rule->suppress_ms;
+        if (rule->correlation && rt->plan[i].run) {
+            const tw_corr *corr = rule->correlation;
+            int64_t c = corr->timespan_ms;
+            if (corr->type == TW_CORR_BASELINE_THEN_TRIGGER)
+                c = corr->baseline.window_ms;
+            else if (corr->type == TW_CORR_FIRST_SEEN)
+                c = corr->first_seen_baseline_ms > 86400000 ? corr->first_seen_baseline_ms
+                                                            : 86400000;
+            else if (corr->type == TW_CORR_QUIET_THEN_TRIGGER)
+                c = 3 * corr->quiet_ms;
+            if (c > span)
+                span = c;
+        }
+        if (span > h)
+            h = span;
+    }
+    return h;
+}
+
+const tw_detector_ops tw_detect_rules = {
+    .meta = NULL, /* each rule brings its own */
+    .state_size = rules_state_size,
+    .interest = 0,
+    .horizon = rules_horizon,
+    .on_event = rules_on_event,
+    .release = rules_release,
+};
