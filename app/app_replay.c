@@ -328,8 +328,8 @@ int tw_app_replay(const tw_app_conf *conf)
         if (pl.rules->n_correlations > pl.rules->n_corr_run)
             fprintf(stderr,
                     "trailwarden: %u correlation rules loaded and checked, but not evaluated "
-                    "yet (replay evaluates event_count and value_count with gt/gte, temporal, "
-                    "temporal_ordered and baseline_then_trigger, grouped by identity)\n",
+                    "(replay groups by identity.key, alone or with other fields, and counts "
+                    "with a lower bound, gt or gte, of at most 128)\n",
                     pl.rules->n_correlations - pl.rules->n_corr_run);
     }
     pl.engine = tw_engine_new();
