@@ -21,6 +21,7 @@ typedef struct tw_app_conf {
     size_t n_outputs;
     const char **rules;          /* -r: rule files or directories */
     size_t n_rules;
+    bool no_default_rules;       /* leave the shipped rules out */
     const char **agent_patterns; /* lower-cased */
     size_t n_agent_patterns;
     tw_format format;

@@ -17,8 +17,10 @@ void tw_app_usage(FILE *out)
           "                                              (trailwarden rules --help)\n"
           "\n"
           "replay options:\n"
-          "  -r, --rules PATH          repeatable: Sigma rule file or directory to evaluate too\n"
-          "                            (detection rules; a broken rule stops replay, exit 2)\n"
+          "  -r, --rules PATH          repeatable: a Sigma rule file or directory to load after\n"
+          "                            the shipped rules (a rule with a shipped rule's id or name\n"
+          "                            replaces it; a broken rule stops replay, exit 2)\n"
+          "      --no-default-rules    leave the shipped rules out (then -r is needed)\n"
           "  -o, --output SPEC         repeatable: 'stdout' (default), 'file:PATH'\n"
           "  -f, --format ocsf|compact one JSON object a line (default ocsf)\n"
           "      --lateness DUR        allowed event-time disorder (default 15m)\n"
@@ -58,7 +60,7 @@ static int usage_error(const char *fmt, const char *arg)
 
 int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
 {
-    enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT };
+    enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT, OPT_NO_DEFAULT_RULES };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "rules", required_argument, NULL, 'r' },
@@ -68,6 +70,7 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
         { "max-identities", required_argument, NULL, OPT_MAX_IDENT },
         { "agent-pattern", required_argument, NULL, OPT_AGENT },
         { "stats", no_argument, NULL, OPT_STATS },
+        { "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -136,6 +139,7 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
             break;
         }
         case OPT_STATS: conf->stats = true; break;
+        case OPT_NO_DEFAULT_RULES: conf->no_default_rules = true; break;
         case 'q': conf->verbosity = -1; break;
         case 'v': conf->verbosity = 1; break;
         case 'h': tw_app_usage(stdout); return -1;

@@ -26,57 +26,15 @@
 #include "rules.h"
 #include "rules_eval.h"
 #include "rules_index.h"
+#include "rules_run.h"
 #include "state.h"
 #include "tw_buf.h"
 #include "tw_ring.h"
 
 #define TW_WORK_BATCH 1024 /* events per router→worker batch */
-#define TW_MAX_DETECTORS 4096 /* built-in detections plus loaded rules */
+#define TW_MAX_DETECTORS TW_RULES_MAX /* the rules are the detectors */
 
-/* Sigma rules loaded with -r (app_rules_run.c). */
-/* How one correlation rule runs in the workers (app_rules_worker.c). */
-typedef struct tw_corr_plan {
-    bool run;                /* replay evaluates it */
-    bool every_event;        /* it considers every event of the group (no `rules`) */
-    bool deps_every;         /* ...or does through a correlation it names */
-    bool extra_group;        /* group-by names fields besides identity.key */
-    bool needs_values;       /* the parser gathers a tw_corr_value for it */
-    uint32_t ring;           /* count threshold, baseline min_events, first_seen capacity */
-    uint32_t n_kept;         /* evidence events kept in its state */
-    uint32_t kept_off;       /* their offset in the state */
-    uint32_t bytes;          /* state bytes, per identity (and group) that needs them */
-    uint64_t *deps;          /* detection rules feeding it, transitively (bitset by index) */
-} tw_corr_plan;
-
-typedef struct tw_rules_rt {
-    tw_ruleset *rs;
-    tw_rules_eval *eval;
-    tw_rules_index *index;
-    uint32_t n_rules;
-    uint32_t n_detections;   /* detection rules that raise findings */
-    uint32_t n_correlations; /* correlation rules loaded */
-    tw_rule_meta *meta;      /* per rule */
-    const char ***types;     /* per rule: OCSF finding types, NULL-terminated */
-    tw_corr_plan *plan;      /* per rule (correlations only) */
-    uint32_t *corr_order;    /* the correlations that run, those they name first */
-    uint32_t n_corr_run;
-    uint32_t *field_corrs;   /* the runs that read fields on the parser's thread */
-    uint32_t n_field_corrs;
-    bool corr_every_event;   /* some correlation reads every event, matched or not */
-    bool track_last_event;   /* a quiet_then_trigger needs each identity's last event time */
-} tw_rules_rt;
-
-/* Lays out the correlations (app_rules_worker.c); called by tw_rules_rt_new. */
-tw_err tw_rules_plan(tw_rules_rt *rt);
-void tw_rules_plan_free(tw_rules_rt *rt);
-/* Whether rule i raises findings in replay (a detection with a level, or a correlation that
- * runs and has one). */
-bool tw_rules_raises(const tw_rules_rt *rt, uint32_t i);
-
-/* TW_ERR_INVALID: a rule has a problem (*out is set: print its diagnostics, then destroy). */
-tw_err tw_rules_rt_new(const char *const *paths, size_t n_paths, tw_rules_rt **out);
-void tw_rules_rt_destroy(tw_rules_rt *rt);
-
+/* The rules' runtime (detect/rules_run.h) and the parser's side of it (app_rules_run.c). */
 /* A parser thread's evaluation context, and the hook that evaluates the candidate rules of
  * each event (tw_parser_set_hook). */
 typedef struct tw_rules_ctx tw_rules_ctx;
@@ -85,8 +43,6 @@ void tw_rules_ctx_destroy(tw_rules_ctx *cx);
 void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
                    tw_batch *batch);
 
-/* The detector that turns the matched rules of an event into findings (params: the rt). */
-extern const tw_detector_ops tw_detect_rules;
 
 /* A run of consecutive events of one work batch that live in the same parsed batch: the
  * worker releases them together once it is done. */

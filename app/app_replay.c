@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "app_pipeline.h"
-#include "detect_params.h"
+#include "app_shipped.h"
 
 typedef struct pending {
     uint64_t seq;
@@ -312,17 +312,24 @@ int tw_app_replay(const tw_app_conf *conf)
     pl.norm.catalog = pl.catalog;
     pl.norm.agent_patterns = conf->agent_patterns;
     pl.norm.n_agent_patterns = conf->n_agent_patterns;
-    if (conf->n_rules) {
-        tw_err err = tw_rules_rt_new(conf->rules, conf->n_rules, &pl.rules);
-        if (err != TW_OK) {
-            for (size_t i = 0; pl.rules && i < tw_ruleset_diag_count(pl.rules->rs); i++)
-                fprintf(stderr, "%s\n", tw_ruleset_diag(pl.rules->rs, i));
-            fprintf(stderr, "trailwarden: %s; nothing read\n",
-                    err == TW_ERR_NOMEM ? "out of memory loading rules" : "broken rules");
+    {
+        tw_ruleset *rs = NULL;
+        tw_err err = tw_app_load_rules(!conf->no_default_rules, conf->rules, conf->n_rules, &rs);
+        if (err == TW_OK && tw_ruleset_count(rs) > TW_RULES_MAX) {
+            fprintf(stderr, "trailwarden: more than %d rules\n", TW_RULES_MAX);
+            tw_ruleset_destroy(rs);
             goto out;
         }
-        if (pl.rules->n_rules + 2 > TW_MAX_DETECTORS) {
-            fprintf(stderr, "trailwarden: more than %d rules\n", TW_MAX_DETECTORS - 2);
+        if (err != TW_OK) {
+            for (size_t i = 0; rs && i < tw_ruleset_diag_count(rs); i++)
+                fprintf(stderr, "%s\n", tw_ruleset_diag(rs, i));
+            fprintf(stderr, "trailwarden: %s; nothing read\n",
+                    err == TW_ERR_NOMEM ? "out of memory loading rules" : "broken rules");
+            tw_ruleset_destroy(rs);
+            goto out;
+        }
+        if (tw_rules_rt_new(rs, &pl.rules) != TW_OK) {
+            fprintf(stderr, "trailwarden: out of memory loading rules; nothing read\n");
             goto out;
         }
         if (pl.rules->n_correlations > pl.rules->n_corr_run)
@@ -333,10 +340,7 @@ int tw_app_replay(const tw_app_conf *conf)
                     pl.rules->n_correlations - pl.rules->n_corr_run);
     }
     pl.engine = tw_engine_new();
-    if (!pl.engine ||
-        tw_engine_add(pl.engine, &tw_detect_read_to_destructive, &tw_read_destructive_defaults) ||
-        tw_engine_add(pl.engine, &tw_detect_training_telemetry, &tw_training_telemetry_defaults) ||
-        (pl.rules && tw_engine_add(pl.engine, &tw_detect_rules, pl.rules)) ||
+    if (!pl.engine || tw_engine_add(pl.engine, &tw_detect_rules, pl.rules) ||
         tw_engine_compile(pl.engine)) {
         fprintf(stderr, "trailwarden: cannot build the detection engine\n");
         goto out;

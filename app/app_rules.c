@@ -1,11 +1,14 @@
-/* app_rules: `trailwarden rules check|list` (DESIGN §6): loads rule files and directories
- * through detect/rules.h and reports every problem as "file:line: message". */
+/* app_rules: `trailwarden rules check|list` (DESIGN §6): loads the shipped rules and rule files
+ * and directories through detect/rules.h and reports every problem as "file:line: message".
+ * tw_app_load_rules is also how replay loads its rules. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "app.h"
+#include "app_shipped.h"
 #include "rules.h"
 
 void tw_app_rules_usage(FILE *out);
@@ -13,16 +16,21 @@ int tw_app_rules(int argc, char **argv);
 
 void tw_app_rules_usage(FILE *out)
 {
-    fputs("usage: trailwarden rules check PATH...   validate rules: every problem as 'file:line: message'\n"
-          "       trailwarden rules list PATH...    id, type, level and title of each rule\n"
+    fputs("usage: trailwarden rules check [--no-default-rules] [PATH...]\n"
+          "                                  validate rules: every problem as 'file:line: message'\n"
+          "       trailwarden rules list [--no-default-rules] [PATH...]\n"
+          "                                  id, type, level and title of each rule\n"
           "\n"
-          "PATH: a rule file, or a directory (recursed; *.yml and *.yaml files).\n"
-          "Rules are Sigma detection and correlation rules over CloudTrail and Bedrock events,\n"
-          "with trailwarden's extensions (README: Rules).\n"
+          "The shipped rules (rules/sigma in the source, embedded in the binary) load first, as\n"
+          "replay loads them; each PATH adds a rule file, or a directory (recursed; *.yml and\n"
+          "*.yaml files). A rule with the id or name of a shipped rule replaces it.\n"
+          "--no-default-rules leaves the shipped rules out. Rules are Sigma detection and\n"
+          "correlation rules over CloudTrail and Bedrock events, with trailwarden's extensions\n"
+          "(README: Rules).\n"
           "\n"
           "Exit status: 0 every rule is valid; 1 some rule has a problem (each one named on\n"
-          "stderr); 2 usage error (unknown command or option, no PATH, a PATH that does not\n"
-          "exist).\n",
+          "stderr); 2 usage error (unknown command or option, a PATH that does not exist, no\n"
+          "rule at all).\n",
           out);
 }
 
@@ -45,6 +53,26 @@ static const char *level_word(tw_severity sev)
     return "-";
 }
 
+tw_err tw_app_load_rules(bool shipped, const char *const *paths, size_t n_paths,
+                         tw_ruleset **out)
+{
+    tw_ruleset *rs = tw_ruleset_new();
+    *out = rs;
+    if (!rs)
+        return TW_ERR_NOMEM;
+    for (unsigned i = 0; shipped && i < tw_shipped_rules_count; i++) {
+        const tw_shipped_rule *sr = &tw_shipped_rules[i];
+        if (tw_ruleset_add_buffer(rs, sr->name, sr->start, (size_t)(sr->end - sr->start)) ==
+            TW_ERR_NOMEM)
+            return TW_ERR_NOMEM;
+    }
+    tw_ruleset_mark_defaults(rs);
+    for (size_t i = 0; i < n_paths; i++)
+        if (tw_ruleset_add_path(rs, paths[i]) == TW_ERR_NOMEM)
+            return TW_ERR_NOMEM;
+    return tw_ruleset_finish(rs);
+}
+
 int tw_app_rules(int argc, char **argv)
 {
     /* argv[0] is "rules" */
@@ -58,47 +86,51 @@ int tw_app_rules(int argc, char **argv)
     bool list = !strcmp(cmd, "list");
     if (!list && strcmp(cmd, "check"))
         return usage_error("unknown command", cmd);
-    const char *const *paths = (const char *const *)argv + 2;
-    size_t n_paths = (size_t)(argc - 2);
-    bool dashdash = false;
-    for (size_t i = 0; i < n_paths; i++) {
-        if (!dashdash && !strcmp(paths[i], "--")) {
+    const char **paths = calloc((size_t)argc, sizeof *paths);
+    if (!paths) {
+        fprintf(stderr, "trailwarden: out of memory\n");
+        return TW_EXIT_INPUT;
+    }
+    size_t n_paths = 0;
+    bool dashdash = false, shipped = true;
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!dashdash && !strcmp(arg, "--")) {
             dashdash = true;
             continue;
         }
-        if (!dashdash && (!strcmp(paths[i], "-h") || !strcmp(paths[i], "--help"))) {
+        if (!dashdash && (!strcmp(arg, "-h") || !strcmp(arg, "--help"))) {
+            free(paths);
             tw_app_rules_usage(stdout);
             return TW_EXIT_OK;
         }
-        if (!dashdash && paths[i][0] == '-')
-            return usage_error("unknown option", paths[i]);
+        if (!dashdash && !strcmp(arg, "--no-default-rules")) {
+            shipped = false;
+            continue;
+        }
+        if (!dashdash && arg[0] == '-') {
+            free(paths);
+            return usage_error("unknown option", arg);
+        }
         struct stat st;
-        if (stat(paths[i], &st) != 0) {
-            fprintf(stderr, "trailwarden: rules: %s: %s\n", paths[i], strerror(errno));
+        if (stat(arg, &st) != 0) {
+            fprintf(stderr, "trailwarden: rules: %s: %s\n", arg, strerror(errno));
+            free(paths);
             return TW_EXIT_USAGE;
         }
+        paths[n_paths++] = arg;
     }
-    /* Without PATH there is nothing to check until rules ship with the binary. */
-    if (n_paths == 0 || (dashdash && n_paths == 1))
-        return usage_error("needs at least one PATH (a rule file or a directory)", NULL);
-
-    tw_ruleset *rs = tw_ruleset_new();
+    if (!shipped && n_paths == 0) {
+        free(paths);
+        return usage_error("--no-default-rules needs at least one PATH", NULL);
+    }
+    tw_ruleset *rs = NULL;
+    tw_err err = tw_app_load_rules(shipped, paths, n_paths, &rs);
+    free(paths);
     if (!rs) {
         fprintf(stderr, "trailwarden: out of memory\n");
         return TW_EXIT_INPUT;
     }
-    tw_err err = TW_OK;
-    dashdash = false;
-    for (size_t i = 0; i < n_paths && err != TW_ERR_NOMEM; i++) {
-        if (!dashdash && !strcmp(paths[i], "--")) {
-            dashdash = true;
-            continue;
-        }
-        if (tw_ruleset_add_path(rs, paths[i]) == TW_ERR_NOMEM)
-            err = TW_ERR_NOMEM;
-    }
-    if (err == TW_OK)
-        err = tw_ruleset_finish(rs);
     size_t n_diags = tw_ruleset_diag_count(rs);
     for (size_t i = 0; i < n_diags; i++)
         fprintf(stderr, "%s\n", tw_ruleset_diag(rs, i));
@@ -119,8 +151,13 @@ int tw_app_rules(int argc, char **argv)
                    rule->title);
         }
     } else {
-        printf("%zu rule%s in %zu file%s: ok\n", n_rules, n_rules == 1 ? "" : "s", n_files,
+        size_t replaced = tw_ruleset_replaced_count(rs);
+        printf("%zu rule%s in %zu file%s: ok", n_rules, n_rules == 1 ? "" : "s", n_files,
                n_files == 1 ? "" : "s");
+        if (replaced)
+            printf(" (%zu shipped rule%s replaced by a rule of the same id or name)", replaced,
+                   replaced == 1 ? "" : "s");
+        printf("\n");
     }
     tw_ruleset_destroy(rs);
     return rc;

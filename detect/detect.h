@@ -2,9 +2,8 @@
  * per-identity state laid out in the identity record, candidate lists by action class); each
  * worker runs the shared engine over its own shard's identities.
  *
- * A detector is a struct of callbacks and a state size: the shipped detections here are
- * written this way so that the rule language (Sigma and its correlations) drives the same
- * interface. */
+ * A detector is a struct of callbacks and a state size. The shipped detections are rules
+ * (rules/sigma), all run by one detector, tw_detect_rules (rules_run.h). */
 #ifndef DETECT_H
 #define DETECT_H
 
@@ -45,10 +44,6 @@ struct tw_detector {
 };
 
 typedef struct tw_engine tw_engine;
-
-/* The shipped detections (DESIGN §5). */
-extern const tw_detector_ops tw_detect_read_to_destructive;
-extern const tw_detector_ops tw_detect_training_telemetry;
 
 tw_engine *tw_engine_new(void);
 /* Adds a detector; params must outlive the engine. */

@@ -272,6 +272,12 @@ tw_err tw_ruleset_add_path(tw_ruleset *rs, const char *path);
 /* Adds rules from a buffer that `name` stands for in messages (embedded rules, tests, fuzz). */
 tw_err tw_ruleset_add_buffer(tw_ruleset *rs, const char *name, const char *buf, size_t len);
 
+/* Marks the rules added so far as the defaults (the shipped rules): a rule added later with
+ * the id or name of a default replaces that default instead of clashing with it. */
+void tw_ruleset_mark_defaults(tw_ruleset *rs);
+/* Defaults replaced that way (known after finish). */
+size_t tw_ruleset_replaced_count(const tw_ruleset *rs);
+
 /* Checks what spans files: unique ids and names, the rules that correlations name, cycles.
  * Call once, after the last add; the model is complete after it. TW_OK when no problem was
  * found in any file, TW_ERR_INVALID otherwise. */

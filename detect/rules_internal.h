@@ -85,6 +85,8 @@ struct tw_ruleset {
     size_t n_files;        /* rule files read */
     void **regexes;        /* pcre2_code *, freed at destroy */
     size_t n_regexes, cap_regexes;
+    size_t n_defaults;     /* the first entries are the shipped rules (tw_ruleset_mark_defaults) */
+    size_t n_replaced;
     bool nomem;
     bool finished;
 };

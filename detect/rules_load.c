@@ -478,11 +478,53 @@ static int cmp_diag(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+void tw_ruleset_mark_defaults(tw_ruleset *rs)
+{
+    rs->n_defaults = rs->n_entries;
+}
+
+size_t tw_ruleset_replaced_count(const tw_ruleset *rs)
+{
+    return rs->n_replaced;
+}
+
+static bool same_key(const tw_rule *a, const tw_rule *b)
+{
+    const char *ka[2] = { a->id, a->name }, *kb[2] = { b->id, b->name };
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            if (ka[i] && kb[j] && !strcmp(ka[i], kb[j]))
+                return true;
+    return false;
+}
+
+/* A default (shipped) rule that a later rule names by id or name is dropped: the user's
+ * version replaces it. Entries are renumbered (rule->index is the entry until published). */
+static void replace_defaults(tw_ruleset *rs)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < rs->n_entries; i++) {
+        bool replaced = false;
+        for (size_t j = rs->n_defaults; i < rs->n_defaults && j < rs->n_entries && !replaced; j++)
+            replaced = same_key(rs->entries[i].rule, rs->entries[j].rule);
+        if (replaced) {
+            rs->n_replaced++;
+            continue;
+        }
+        rs->entries[out] = rs->entries[i];
+        rs->entries[out].rule->index = (uint32_t)out;
+        out++;
+    }
+    rs->n_entries = out;
+}
+
 tw_err tw_ruleset_finish(tw_ruleset *rs)
 {
     if (rs->finished)
         return rs->n_diags ? TW_ERR_INVALID : TW_OK;
     rs->finished = true;
+    if (rs->n_defaults)
+        replace_defaults(rs);
     check_unique(rs);
     rules_corr_link(rs);
     for (size_t i = 0; i < rs->n_entries; i++) {

@@ -1,4 +1,5 @@
-/* app_rules_worker: rule findings and correlations on the worker that owns the identity.
+/* rules_run: the rules' runtime; rule findings and correlations on the worker that owns the
+ * identity.
  *
  * The parser's thread has marked on each event the detection rules it matched (and, for the
  * correlations that read fields, the hashed values: app_rules_run.c). Here, in event time
@@ -24,8 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app_pipeline.h"
+#include "rules_run.h"
+
 #include "detect_evidence.h"
+#include "rules_internal.h"
 #include "state_sparse.h"
 
 #define CORR_MAX_RULES 32    /* named rules of a temporal correlation */
@@ -175,7 +178,7 @@ static void plan_order(tw_rules_rt *rt, uint32_t i, uint8_t *placed)
         rt->field_corrs[rt->n_field_corrs++] = i;
 }
 
-tw_err tw_rules_plan(tw_rules_rt *rt)
+static tw_err rules_plan(tw_rules_rt *rt)
 {
     uint32_t n = rt->n_rules ? rt->n_rules : 1, words = (n + 63) / 64;
     rt->plan = calloc(n, sizeof *rt->plan);
@@ -206,13 +209,77 @@ tw_err tw_rules_plan(tw_rules_rt *rt)
     return TW_OK;
 }
 
-void tw_rules_plan_free(tw_rules_rt *rt)
+static void rules_plan_free(tw_rules_rt *rt)
 {
     for (uint32_t i = 0; rt->plan && i < rt->n_rules; i++)
         free(rt->plan[i].deps);
     free(rt->plan);
     free(rt->corr_order);
     free(rt->field_corrs);
+}
+
+/* ---- the runtime ---------------------------------------------------------------------- */
+
+tw_err tw_rules_rt_new(tw_ruleset *rs, tw_rules_rt **out)
+{
+    *out = NULL;
+    tw_rules_rt *rt = calloc(1, sizeof *rt);
+    if (!rt) {
+        tw_ruleset_destroy(rs);
+        return TW_ERR_NOMEM;
+    }
+    rt->rs = rs;
+    rt->n_rules = (uint32_t)tw_ruleset_count(rs);
+    if (rt->n_rules > TW_RULES_MAX || tw_rules_eval_new(rs, &rt->eval) != TW_OK ||
+        tw_rules_index_new(rs, &rt->index) != TW_OK)
+        goto fail;
+    rt->meta = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->meta);
+    rt->types = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->types);
+    if (!rt->meta || !rt->types)
+        goto fail;
+    for (uint32_t i = 0; i < rt->n_rules; i++) {
+        const tw_rule *rule = tw_ruleset_rule(rs, i);
+        if (rule->correlation)
+            rt->n_correlations++;
+        else if (rule->level)
+            rt->n_detections++;
+        /* OCSF types: the rule's own, else none (NULL-terminated copy) */
+        rt->types[i] = calloc(rule->n_finding_types + 1, sizeof *rt->types[i]);
+        if (!rt->types[i])
+            goto fail;
+        for (uint32_t k = 0; k < rule->n_finding_types; k++)
+            rt->types[i][k] = rule->finding_types[k];
+        rt->meta[i] = (tw_rule_meta){
+            .id = rule->id,
+            .title = rule->title,
+            .description = rule->description ? rule->description : rule->title,
+            .type = tw_rule_type_name(rule),
+            .severity = rule->level,
+            .types = rt->types[i],
+        };
+    }
+    if (rules_plan(rt) != TW_OK)
+        goto fail;
+    *out = rt;
+    return TW_OK;
+fail:
+    tw_rules_rt_destroy(rt);
+    return TW_ERR_NOMEM;
+}
+
+void tw_rules_rt_destroy(tw_rules_rt *rt)
+{
+    if (!rt)
+        return;
+    for (uint32_t i = 0; rt->types && i < rt->n_rules; i++)
+        free(rt->types[i]);
+    free(rt->types);
+    free(rt->meta);
+    rules_plan_free(rt);
+    tw_rules_index_destroy(rt->index);
+    tw_rules_eval_destroy(rt->eval);
+    tw_ruleset_destroy(rt->rs);
+    free(rt);
 }
 
 bool tw_rules_raises(const tw_rules_rt *rt, uint32_t i)
@@ -242,7 +309,7 @@ static const char *duration_text(int64_t ms, char *buf, size_t size)
     if (ms == 0)
         return "0s";
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (ms >= units[i].ms && ms % units[i].ms == 0) {
+        if (ms >= units[i].ms && ms % units[i].ms == 0 && (i || ms >= 2 * units[0].ms)) {
             snprintf(buf, size, "%" PRId64 "%c", ms / units[i].ms, units[i].unit);
             return buf;
         }
@@ -410,6 +477,22 @@ static void step_value_count(const tw_corr_plan *plan, const tw_corr *corr, corr
              distinct, corr->field->name, duration_text(corr->timespan_ms, span, sizeof span));
 }
 
+/* "read", "read or write": the names of class bits. */
+static void class_names(uint32_t bits, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; rules_class_names[i]; i++) {
+        uint32_t bit;
+        if (!rules_class_lookup(rules_class_names[i], &bit) || (bits & bit) != bit)
+            continue;
+        int w = snprintf(buf + len, size - len, "%s%s", len ? " or " : "", rules_class_names[i]);
+        if (w < 0 || (size_t)w >= size - len)
+            break;
+        len += (size_t)w;
+    }
+}
+
 static void step_baseline(const tw_corr_plan *plan, const tw_corr *corr, corr_state *st,
                           const corr_event *ce, corr_result *res)
 {
@@ -433,9 +516,11 @@ static void step_baseline(const tw_corr_plan *plan, const tw_corr *corr, corr_st
         uint32_t inside = 0;
         for (uint32_t i = 0; i < st->ring_count; i++)
             inside += st->t[i] > t - w;
+        char classes[96];
+        class_names(corr->baseline.classes, classes, sizeof classes);
         snprintf(res->detail, sizeof res->detail,
-                 "after at least %u events in the preceding %s, all of the baseline classes", inside,
-                 duration_text(w, win, sizeof win));
+                 "after at least %u events in the preceding %s, all of class %s", inside,
+                 duration_text(w, win, sizeof win), classes);
     }
     st->t[st->ring_pos] = t;
     st->ring_pos = (st->ring_pos + 1) % n;
@@ -566,7 +651,7 @@ static void correlations_on_event(const tw_detector *det, rules_slot *slot,
                                   const tw_ident *ident, const tw_event *ev, const tw_emit *emit)
 {
     tw_rules_rt *rt = (tw_rules_rt *)det->params;
-    uint64_t held[(TW_MAX_DETECTORS + 63) / 64];
+    uint64_t held[(TW_RULES_MAX + 63) / 64];
     memset(held, 0, ((rt->n_rules + 63) / 64) * sizeof held[0]);
     corr_event ce = { ev, held, slot->last_event_ms, slot->has_last != 0 };
     for (uint32_t o = 0; o < rt->n_corr_run; o++) {

@@ -4,8 +4,8 @@
 # and in OCSF format.
 #
 # Input: data/trail.ndjson cloned 20 times at test time (every identity renamed per clone, event
-# ids made unique, clone k shifted by (k mod 5) minutes): 1,760 records, 140 identities, 100
-# findings, many of them at the same second, so the shards (-j) and the merge of files really
+# ids made unique, clone k shifted by (k mod 5) minutes): 1,760 records, 140 identities, 140
+# findings (with the shipped rules), many of them at the same second, so the shards (-j) and the merge of files really
 # interleave.
 source "$(dirname "$0")/lib.bash"
 
@@ -38,8 +38,8 @@ expect_eq "generated records" "$n" 1760
 tw ref replay -f compact --stats -j 1 "$big"
 expect_eq "-j1: exit status" "$(rc_of ref)" 0
 expect_eq "-j1: events" "$(stat_of ref ingest.events)" 1760
-expect_eq "-j1: findings" "$(wc -l < "$WORK/ref.out")" 100
-expect_eq "-j1: distinct finding uids" "$(jq -r .uid "$WORK/ref.out" | sort -u | wc -l)" 100
+expect_eq "-j1: findings" "$(wc -l < "$WORK/ref.out")" 140
+expect_eq "-j1: distinct finding uids" "$(jq -r .uid "$WORK/ref.out" | sort -u | wc -l)" 140
 tw ref_ocsf replay -f ocsf -j 1 "$big"
 
 for j in 2 3 8; do
@@ -133,7 +133,7 @@ tw s3tree replay -f compact --stats -j 1 "$WORK/s3"
 expect_eq "S3 tree: exit status" "$(rc_of s3tree)" 0
 expect_eq "S3 tree: files" "$(stat_of s3tree ingest.inputs)" "$(find "$WORK/s3" -type f | wc -l)"
 expect_eq "S3 tree: nothing late (files overlap by less than --lateness)" "$(stat_of s3tree ingest.late)" 0
-expect_eq "S3 tree: findings" "$(wc -l < "$WORK/s3tree.out")" 100
+expect_eq "S3 tree: findings" "$(wc -l < "$WORK/s3tree.out")" 140
 check "S3 tree: the same findings as one file (sorted)" \
     cmp -s <(sort "$WORK/ref.out") <(sort "$WORK/s3tree.out")
 mapfile -t gz < <(find "$WORK/s3" -name '*.json.gz' | sort -r)

@@ -2,7 +2,7 @@
 # input_forms.sh BINARY BUILD_DIR: the same CloudTrail records in every input form replay accepts
 # (DESIGN §6: recognised by content; envelopes unwrapped) give byte-identical findings.
 #
-# The records are data/trail.ndjson (88 records, 8 identities, 5 findings, four of them at the same
+# The records are data/trail.ndjson (88 records, 8 identities, 7 findings with the shipped rules, four of them at the same
 # second). The compressed and wrapped forms are made here, at test time, from that file: no binary
 # file is committed.
 source "$(dirname "$0")/lib.bash"
@@ -16,11 +16,13 @@ mkdir -p "$f"
 tw base replay -f compact --stats "$src"
 expect_eq "NDJSON: exit status" "$(rc_of base)" 0
 expect_eq "NDJSON: every record an event" "$(stat_of base ingest.events)" "$n_records"
-expect_eq "NDJSON: findings" "$(wc -l < "$WORK/base.out")" 5
-check "NDJSON: the five findings expected" test "$(jq -r '[.rule, .identity, .time] | @tsv' "$WORK/base.out" | sort | tr '\t' ' ')" == \
+expect_eq "NDJSON: findings" "$(wc -l < "$WORK/base.out")" 7
+check "NDJSON: the seven findings expected" test "$(jq -r '[.rule, .identity, .time] | @tsv' "$WORK/base.out" | sort | tr '\t' ' ')" == \
 "agent-read-to-destructive arn:aws:iam::111122223333:role/research-agent 2026-09-01T04:00:00Z
 agent-read-to-destructive arn:aws:iam::111122223333:role/triage-agent 2026-09-01T14:00:00Z
 agent-read-to-destructive arn:aws:iam::111122223333:user/ci-deployer 2026-09-01T04:00:00Z
+model-customization arn:aws:iam::111122223333:role/ml-ops-agent 2026-09-01T03:00:00Z
+model-customization arn:aws:iam::111122223333:role/support-tuner 2026-09-01T03:00:00Z
 training-telemetry-combined arn:aws:iam::111122223333:role/ml-ops-agent 2026-09-01T04:00:00Z
 training-telemetry-combined arn:aws:iam::111122223333:role/support-tuner 2026-09-01T04:00:00Z"
 tw base_ocsf replay -f ocsf "$src"

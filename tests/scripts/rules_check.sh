@@ -4,7 +4,9 @@
 #     on stderr; `rules list` prints one line a rule;
 #   - each broken fixture (tests/unit/rules/bad/NAME.yml): exit 1 and, on stderr, exactly the
 #     'file:line: message' lines of NAME.expect, then one summary line;
-#   - usage errors (no PATH, a PATH that does not exist, unknown option or command): exit 2;
+#   - the shipped rules (no PATH): valid, and every rule id of the issue is listed;
+#   - usage errors (--no-default-rules and no PATH, a PATH that does not exist, unknown option
+#     or command): exit 2;
 #   - files that are no rules at all (text, empty, binary, over 1 MiB, nested 100,000 deep,
 #     a CloudTrail file) and a 1 MB rule that is valid: a clear message, no crash, no
 #     sanitizer report, in well under a second each.
@@ -14,15 +16,15 @@ RULES=tests/unit/rules
 [ -d "$RULES/good" ] || { echo "run from the repository root" >&2; exit 2; }
 
 # --- the good rules
-tw good rules check "$RULES/good"
+tw good rules check --no-default-rules "$RULES/good"
 expect_eq "good: exit status" "$(rc_of good)" 0
 expect_eq "good: summary" "$(cat "$WORK/good.out")" "13 rules in 5 files: ok"
 expect_eq "good: nothing on stderr" "$(wc -c < "$WORK/good.err")" 0
 
-tw good_files rules check "$RULES/good/logging_tampered.yml" "$RULES/good/modifiers.yaml"
+tw good_files rules check --no-default-rules "$RULES/good/logging_tampered.yml" "$RULES/good/modifiers.yaml"
 expect_eq "two files: summary" "$(cat "$WORK/good_files.out")" "2 rules in 2 files: ok"
 
-tw list rules list "$RULES/good"
+tw list rules list --no-default-rules "$RULES/good"
 expect_eq "list: exit status" "$(rc_of list)" 0
 expect_eq "list: one line a rule" "$(wc -l < "$WORK/list.out")" 13
 expect_eq "list: id, type, level, title" \
@@ -34,7 +36,7 @@ expect_eq "list: a building block has no level" \
 # --- each broken fixture: exactly its expected diagnostics
 for fixture in "$RULES"/bad/*.yml; do
     name=$(basename "$fixture" .yml)
-    tw "bad_$name" rules check "$fixture"
+    tw "bad_$name" rules check --no-default-rules "$fixture"
     expect_eq "$name: exit status" "$(rc_of "bad_$name")" 1
     expect_eq "$name: nothing on stdout" "$(wc -c < "$WORK/bad_$name.out")" 0
     head -n -1 "$WORK/bad_$name.err" > "$WORK/bad_$name.diags"
@@ -44,16 +46,32 @@ for fixture in "$RULES"/bad/*.yml; do
 done
 
 # good and bad together: the problems of the bad ones, exit 1; the good ones still count
-tw mixed rules check "$RULES/good" "$RULES/bad/cycle.yml"
+tw mixed rules check --no-default-rules "$RULES/good" "$RULES/bad/cycle.yml"
 expect_eq "good and bad: exit status" "$(rc_of mixed)" 1
 expect_eq "good and bad: summary" "$(tail -n 1 "$WORK/mixed.err")" \
     "trailwarden: 3 problems; 13 valid rules in 6 files"
 
+# --- the shipped rules (embedded): checked and listed without a PATH
+tw shipped rules check
+expect_eq "shipped: exit status" "$(rc_of shipped)" 0
+check "shipped: a summary" grep -q -E '^[0-9]+ rules in [0-9]+ files: ok$' "$WORK/shipped.out"
+tw shipped_list rules list
+for id in agent-read-to-destructive training-telemetry-combined logging-tampered \
+    self-privilege-escalation guardrail-tampered model-customization llm-jacking \
+    access-denied-burst privileged-burst agent-new-service credential-minted-for-other \
+    role-trust-backdoor admin-policy-attached resource-shared-out dormant-privilege-used; do
+    check "shipped: $id is listed with a level" grep -q -P "^\\Q$id\\E\\t[a-z_]+\\t(low|medium|high|critical)\\t" "$WORK/shipped_list.out"
+done
+# a user's rule with a shipped id replaces the shipped one instead of clashing
+tw replaced rules check "$RULES/good/logging_tampered.yml"
+expect_eq "replaced: exit status" "$(rc_of replaced)" 0
+check "replaced: said" grep -q "shipped rule replaced by a rule of the same id or name" "$WORK/replaced.out"
+
 # --- usage errors
-tw no_path rules check
-expect_eq "no PATH: exit status" "$(rc_of no_path)" 2
-check "no PATH: says so" grep -q "needs at least one PATH" "$WORK/no_path.err"
-tw missing rules check "$RULES/good" "$RULES/no-such-file.yml"
+tw no_path rules check --no-default-rules
+expect_eq "no PATH with --no-default-rules: exit status" "$(rc_of no_path)" 2
+check "no PATH with --no-default-rules: says so" grep -q "needs at least one PATH" "$WORK/no_path.err"
+tw missing rules check --no-default-rules "$RULES/good" "$RULES/no-such-file.yml"
 expect_eq "missing PATH: exit status" "$(rc_of missing)" 2
 expect_eq "missing PATH: named" "$(head -n 1 "$WORK/missing.err")" \
     "trailwarden: rules: $RULES/no-such-file.yml: No such file or directory"
@@ -63,7 +81,7 @@ tw bad_command rules verify "$RULES/good"
 expect_eq "unknown command: exit status" "$(rc_of bad_command)" 2
 tw help rules --help
 expect_eq "--help: exit status" "$(rc_of help)" 0
-check "--help: names rules check" grep -q "trailwarden rules check PATH" "$WORK/help.out"
+check "--help: names rules check" grep -q "trailwarden rules check \[--no-default-rules\] \[PATH...\]" "$WORK/help.out"
 
 # --- files that are not rules; each gives one clear message and exit 1, never a crash
 mkdir -p "$WORK/odd"
@@ -87,7 +105,7 @@ EOF
 odd() { # NAME EXPECTED-STDERR-FIRST-LINE
     local name=$1 want=$2
     local start=$SECONDS
-    tw "odd_$name" rules check "$name.yml"
+    tw "odd_$name" rules check --no-default-rules "$name.yml"
     expect_eq "$name: exit status" "$(rc_of "odd_$name")" 1
     expect_eq "$name: message" "$(head -n 1 "$WORK/odd_$name.err")" "$want"
     expect_eq "$name: quick" "$((SECONDS - start < 10))" 1
@@ -102,7 +120,7 @@ odd huge "huge.yml:1: larger than 1024 KiB, the limit for a rule file"
 odd trail "trail.yml:1: unknown key 'Records'"
 odd tab "tab.yml:3: YAML: found a tab character that violates indentation (while scanning a plain scalar at line 2)"
 
-tw big rules check big.yml
+tw big rules check --no-default-rules big.yml
 expect_eq "1 MB rule: exit status" "$(rc_of big)" 0
 expect_eq "1 MB rule: summary" "$(cat "$WORK/big.out")" "1 rule in 1 file: ok"
 
@@ -112,10 +130,10 @@ printf 'not a rule file\n' > none/README.md
 cp "$OLDPWD/$RULES/good/logging_tampered.yml" tree/rules/
 ln -s .. tree/rules/up
 ln -s . tree/rules/self
-tw none rules check none
+tw none rules check --no-default-rules none
 expect_eq "no rule files: exit status" "$(rc_of none)" 1
 expect_eq "no rule files: message" "$(head -n 1 "$WORK/none.err")" "none: no rule file (*.yml, *.yaml) in this directory"
-tw loop rules check tree
+tw loop rules check --no-default-rules tree
 expect_eq "links in a tree: exit status" "$(rc_of loop)" 0
 expect_eq "links in a tree: each file once" "$(cat "$WORK/loop.out")" "1 rule in 1 file: ok"
 cd "$OLDPWD" || exit 2

@@ -1,11 +1,15 @@
-/* detect/: the two shipped detections, driven event by event with time injected. */
+/* detect/: the shipped rules agent-read-to-destructive and training-telemetry-combined
+ * (rules/sigma), run by the rules' detector over the engine and the state store, event by
+ * event with time injected. The harness plays the parser's part: it evaluates each detection
+ * rule on the event (virtual fields and errorCode) and marks the matches on it. */
 #include <stdio.h>
 #include <string.h>
 
 #include "tw_test.h"
 
 #include "detect.h"
-#include "detect_params.h"
+#include "rules_run.h"
+#include "state_sparse.h"
 #include "tw_hash.h"
 #include "tw_time.h"
 
@@ -14,17 +18,21 @@
 typedef struct harness {
     tw_engine *eng;
     tw_state *st;
-    int fired[8];
+    tw_rules_rt *rt;
+    int fired_r2d, fired_tt, n;
     char last_rule[64];
     uint32_t last_evidence;
-    int n;
 } harness;
 
 static void capture(void *ud, const tw_finding *f, uint32_t det)
 {
     harness *h = ud;
-    h->fired[det]++;
+    (void)det;
     h->n++;
+    if (!strcmp(f->rule->id, "agent-read-to-destructive"))
+        h->fired_r2d++;
+    if (!strcmp(f->rule->id, "training-telemetry-combined"))
+        h->fired_tt++;
     snprintf(h->last_rule, sizeof h->last_rule, "%s", f->rule->id);
     h->last_evidence = f->n_evidence;
 }
@@ -32,11 +40,17 @@ static void capture(void *ud, const tw_finding *f, uint32_t det)
 static void setup(harness *h)
 {
     memset(h, 0, sizeof *h);
+    tw_ruleset *rs = tw_ruleset_new();
+    assert_non_null(rs);
+    assert_int_equal(tw_ruleset_add_path(rs, TW_SOURCE_DIR "/rules/sigma/agent-read-to-destructive.yml"), TW_OK);
+    assert_int_equal(tw_ruleset_add_path(rs, TW_SOURCE_DIR "/rules/sigma/training-telemetry-combined.yml"), TW_OK);
+    assert_int_equal(tw_ruleset_finish(rs), TW_OK);
+    assert_int_equal(tw_rules_rt_new(rs, &h->rt), TW_OK);
     h->eng = tw_engine_new();
-    assert_int_equal(tw_engine_add(h->eng, &tw_detect_read_to_destructive, &tw_read_destructive_defaults), TW_OK);
-    assert_int_equal(tw_engine_add(h->eng, &tw_detect_training_telemetry, &tw_training_telemetry_defaults), TW_OK);
+    assert_int_equal(tw_engine_add(h->eng, &tw_detect_rules, h->rt), TW_OK);
     assert_int_equal(tw_engine_compile(h->eng), TW_OK);
-    tw_state_conf conf = { .idle_ms = tw_engine_horizon(h->eng), .slot_bytes = tw_engine_state_bytes(h->eng), .seed = 1 };
+    tw_state_conf conf = { .idle_ms = tw_engine_horizon(h->eng), .slot_bytes = tw_engine_state_bytes(h->eng),
+                           .seed = 1, .release = tw_engine_release, .release_ud = h->eng };
     char err[64];
     h->st = tw_state_new(&conf, err, sizeof err);
     assert_non_null(h->st);
@@ -46,6 +60,29 @@ static void teardown(harness *h)
 {
     tw_state_destroy(h->st);
     tw_engine_destroy(h->eng);
+    tw_rules_rt_destroy(h->rt);
+}
+
+/* The field values of the event being fed, for the rules' evaluator. */
+static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_value **values)
+{
+    const tw_event *ev = ctx;
+    static tw_field_value v;
+    memset(&v, 0, sizeof v);
+    switch (field->kind) {
+    case TW_FIELD_ACTION_CLASS: v.type = TW_FV_BITS; v.bits = ev->classes; break;
+    case TW_FIELD_IDENTITY_KIND: v.type = TW_FV_BITS; v.bits = 1u << ev->kind; break;
+    case TW_FIELD_RECORD:
+        if (field->n_path == 1 && tw_str_eq_c(field->path[0], "errorCode") && ev->error_code.len) {
+            v.type = TW_FV_STRING;
+            v.text = ev->error_code;
+            break;
+        }
+        return 0;
+    default: return 0;
+    }
+    *values = &v;
+    return 1;
 }
 
 static void feed(harness *h, const char *who, tw_kind kind, int64_t t, const char *action,
@@ -63,6 +100,16 @@ static void feed(harness *h, const char *who, tw_kind kind, int64_t t, const cha
     ev.classes = classes;
     ev.kind = (uint8_t)kind;
     ev.flags = failed ? (TW_EV_FAILED | TW_EV_DENIED) : 0;
+    ev.error_code = failed ? TW_STR_LIT("AccessDenied") : TW_STR_LIT("");
+    uint32_t matched[64], n = 0;
+    tw_field_source src = { source_get, &ev };
+    for (uint32_t r = 0; r < h->rt->n_rules; r++) {
+        const tw_rule *rule = tw_ruleset_rule(h->rt->rs, r);
+        if (!rule->correlation && tw_rules_eval_rule(h->rt->eval, rule, &src, NULL))
+            matched[n++] = r;
+    }
+    ev.rules = matched;
+    ev.n_rules = n;
     bool created;
     tw_ident *ident = tw_state_get(h->st, ev.identity_hash, ev.identity, t, &created);
     assert_non_null(ident);
@@ -91,13 +138,13 @@ static void ten_reads_then_delete_fires_once(void **state)
     setup(&h);
     reads(&h, "agent", TW_KIND_AGENT, 10, 0, H / 2);
     feed(&h, "agent", TW_KIND_AGENT, 6 * H, "s3:DeleteBucket", DEL, false);
-    assert_int_equal(h.fired[0], 1);
+    assert_int_equal(h.fired_r2d, 1);
     assert_string_equal(h.last_rule, "agent-read-to-destructive");
     assert_true(h.last_evidence >= 2);
     /* a second destructive call within 24 h: suppressed (and the baseline is broken anyway) */
     reads(&h, "agent", TW_KIND_AGENT, 10, 7 * H, H / 10);
     feed(&h, "agent", TW_KIND_AGENT, 9 * H, "s3:DeleteBucket", DEL, false);
-    assert_int_equal(h.fired[0], 1);
+    assert_int_equal(h.fired_r2d, 1);
     teardown(&h);
 }
 
@@ -108,7 +155,7 @@ static void attempted_delete_counts(void **state)
     setup(&h);
     reads(&h, "svc", TW_KIND_SERVICE, 12, 0, 60000);
     feed(&h, "svc", TW_KIND_SERVICE, H, "ec2:TerminateInstances", DEL, true);
-    assert_int_equal(h.fired[0], 1);
+    assert_int_equal(h.fired_r2d, 1);
     teardown(&h);
 }
 
@@ -177,12 +224,12 @@ static void training_and_telemetry_either_order(void **state)
     setup(&h);
     feed(&h, "ml", TW_KIND_SERVICE, 0, "bedrock:CreateModelCustomizationJob", TRAIN, false);
     feed(&h, "ml", TW_KIND_SERVICE, H, "logs:FilterLogEvents", TELE, false);
-    assert_int_equal(h.fired[1], 1);
+    assert_int_equal(h.fired_tt, 1);
     feed(&h, "ml", TW_KIND_SERVICE, 2 * H, "logs:GetLogEvents", TELE, false);
-    assert_int_equal(h.fired[1], 1); /* once per 24 h */
+    assert_int_equal(h.fired_tt, 1); /* once per 24 h */
     feed(&h, "ops", TW_KIND_SERVICE, 0, "cloudwatch:GetMetricData", TELE, false);
     feed(&h, "ops", TW_KIND_SERVICE, 24 * H, "bedrock-mantle:CreateFineTuningJob", TRAIN, false);
-    assert_int_equal(h.fired[1], 2); /* exactly 24 h apart: inside */
+    assert_int_equal(h.fired_tt, 2); /* exactly 24 h apart: inside */
     teardown(&h);
 }
 

@@ -1,0 +1,66 @@
+/* rules_run: the compiled rules at run time. One tw_rules_rt is built from a loaded ruleset
+ * and shared, read-only, by every thread: the parser threads evaluate detection rules through
+ * `eval` and `index` (app/app_rules_run.c holds that hook, next to the record's JSON), and
+ * each worker runs tw_detect_rules, the detector that turns matched rules into findings and
+ * runs the correlations in per-identity state (rules_run.c). */
+#ifndef RULES_RUN_H
+#define RULES_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "detect.h"
+#include "rules.h"
+#include "rules_eval.h"
+#include "rules_index.h"
+
+#define TW_RULES_MAX 4096 /* rules in one run */
+
+/* How one correlation rule runs (rules_run.c). */
+typedef struct tw_corr_plan {
+    bool run;                /* replay evaluates it */
+    bool every_event;        /* it considers every event of the group (no `rules`) */
+    bool deps_every;         /* ...or does through a correlation it names */
+    bool extra_group;        /* group-by names fields besides identity.key */
+    bool needs_values;       /* the parser gathers a tw_corr_value for it */
+    uint32_t ring;           /* count threshold, baseline min_events, first_seen capacity */
+    uint32_t n_kept;         /* evidence events kept in its state */
+    uint32_t kept_off;       /* their offset in the state */
+    uint32_t bytes;          /* state bytes, per identity (and group) that needs them */
+    uint64_t *deps;          /* detection rules feeding it, transitively (bitset by index) */
+} tw_corr_plan;
+
+typedef struct tw_rules_rt {
+    tw_ruleset *rs;
+    tw_rules_eval *eval;
+    tw_rules_index *index;
+    uint32_t n_rules;
+    uint32_t n_detections;   /* detection rules that raise findings */
+    uint32_t n_correlations; /* correlation rules loaded */
+    tw_rule_meta *meta;      /* per rule */
+    const char ***types;     /* per rule: OCSF finding types, NULL-terminated */
+    tw_corr_plan *plan;      /* per rule (correlations only) */
+    uint32_t *corr_order;    /* the correlations that run, those they name first */
+    uint32_t n_corr_run;
+    uint32_t *field_corrs;   /* the runs that read fields on the parser's thread */
+    uint32_t n_field_corrs;
+    bool corr_every_event;   /* some correlation reads every event, matched or not */
+    bool track_last_event;   /* a quiet_then_trigger needs each identity's last event time */
+} tw_rules_rt;
+
+/* Whether rule i raises findings in replay (a detection with a level, or a correlation that
+ * runs and has one). */
+bool tw_rules_raises(const tw_rules_rt *rt, uint32_t i);
+
+
+
+/* Takes a finished ruleset with no problem (it is destroyed with the runtime, also on
+ * failure). TW_ERR_NOMEM, or TW_OK. */
+tw_err tw_rules_rt_new(tw_ruleset *rs, tw_rules_rt **out);
+void tw_rules_rt_destroy(tw_rules_rt *rt); /* NULL-safe */
+
+/* The detector of every rule: findings and correlations (params: the runtime). Its
+ * findings carry detector index det->index + rule index. */
+extern const tw_detector_ops tw_detect_rules;
+
+#endif
