@@ -438,6 +438,8 @@ static void step_event_count(const tw_corr_plan *plan, const tw_corr *corr, corr
         st->ring_count++;
     /* the oldest of the last n matching events, the current one included */
     res->holds = st->ring_count == n && st->t[st->ring_pos] >= t - corr->timespan_ms;
+    if (!res->holds)
+        return;
     char span[24];
     snprintf(res->detail, sizeof res->detail, "%u matching events within %s", n,
              duration_text(corr->timespan_ms, span, sizeof span));
@@ -472,6 +474,8 @@ static void step_value_count(const tw_corr_plan *plan, const tw_corr *corr, corr
     for (uint32_t i = 0; i < st->ring_count; i++)
         distinct += st->t[2 * i] >= t - corr->timespan_ms;
     res->holds = distinct >= corr->count_min;
+    if (!res->holds)
+        return;
     char span[24];
     snprintf(res->detail, sizeof res->detail, "%" PRIu64 " distinct %s values within %s",
              distinct, corr->field->name, duration_text(corr->timespan_ms, span, sizeof span));
@@ -558,6 +562,8 @@ static void step_temporal(const tw_corr_plan *plan, const tw_corr *corr, corr_st
             res->earlier[res->n_earlier++] = kept(plan, st, k);
     }
     res->holds = distinct >= corr->count_min && distinct <= corr->count_max;
+    if (!res->holds)
+        return;
     char span[24];
     snprintf(res->detail, sizeof res->detail, "%" PRIu64 " of %u rules within %s", distinct,
              corr->n_rules, duration_text(corr->timespan_ms, span, sizeof span));
@@ -599,6 +605,8 @@ static void step_temporal_ordered(const tw_corr_plan *plan, const tw_corr *corr,
     if (done)
         for (uint32_t k = 0; k + 1 < corr->n_rules && k < plan->n_kept; k++)
             res->earlier[res->n_earlier++] = kept(plan, st, k);
+    if (!done)
+        return;
     char span_text[24];
     snprintf(res->detail, sizeof res->detail, "%u steps in order within %s", corr->n_rules,
              duration_text(span, span_text, sizeof span_text));
@@ -640,6 +648,8 @@ static corr_state *step_first_seen(const tw_corr *corr, corr_state *st, bool cre
         st->t[st->ring_pos] = (int64_t)cv->hash; /* full: the oldest learnt value goes */
         st->ring_pos = (st->ring_pos + 1) % cap;
     }
+    if (!res->holds)
+        return st;
     char base[24];
     snprintf(res->detail, sizeof res->detail, "first %s '%.*s' for this identity (baseline %s)",
              corr->field->name, (int)(cv->text.len > 80 ? 80 : cv->text.len),
