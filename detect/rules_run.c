@@ -770,11 +770,13 @@ static uint32_t rules_state_size(const void *params)
 }
 
 /* State must outlive the longest period, timespan or baseline; a quiet period is only seen
- * while the identity is remembered, so it keeps identities three quiet periods. */
+ * while the identity is remembered, so it keeps identities three quiet periods. An identity
+ * is remembered a day at least, whatever the rules: its sticky kind (an agent seen once stays
+ * an agent) must not depend on which rules are loaded. */
 static int64_t rules_horizon(const void *params)
 {
     const tw_rules_rt *rt = params;
-    int64_t h = 0;
+    int64_t h = 86400000;
     for (uint32_t i = 0; i < rt->n_rules; i++) {
         const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
         int64_t span = rule->suppress_ms;
