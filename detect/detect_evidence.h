@@ -16,7 +16,7 @@ typedef struct tw_kept_event {
     uint8_t action_len;
     uint8_t error_len;
     char id[37];           /* CloudTrail eventIDs are 36-byte UUIDs; longer ones are cut */
-    char action[40];       /* "service:Name"; the rare longer name is cut */
+    char action[64];       /* "service:Name"; the rare longer name is cut */
     char error[40];        /* errorCode, cut likewise; empty for a successful call */
 } tw_kept_event;
 
