@@ -33,6 +33,7 @@
 
 #define TW_WORK_BATCH 1024 /* events per router→worker batch */
 #define TW_MAX_DETECTORS TW_RULES_MAX /* the rules are the detectors */
+#define TW_WORK_IDENTITY UINT32_MAX  /* a work entry for the event's identity */
 
 /* The rules' runtime (detect/rules_run.h) and the parser's side of it (app_rules_run.c). */
 /* A parser thread's evaluation context, and the hook that evaluates the candidate rules of
@@ -55,6 +56,9 @@ typedef struct tw_work_run {
  * batches that own them. */
 typedef struct tw_work {
     tw_event **ev;
+    uint32_t *group;       /* per event: TW_WORK_IDENTITY, or which of its tw_corr_values
+                              is delivered to that group's record (a correlation grouped
+                              across identities) */
     uint32_t n, cap;
     tw_work_run *runs;
     uint32_t n_runs;
@@ -80,6 +84,7 @@ typedef struct tw_result {
 
 typedef struct tw_worker_stats {
     uint64_t events;
+    uint64_t group_events;   /* deliveries to groups across identities */
     uint64_t state_failures; /* identities that could not be stored (out of memory) */
     uint64_t findings[TW_MAX_DETECTORS]; /* by detector index (rules after the built-ins) */
     tw_state_stats state;
@@ -103,6 +108,7 @@ typedef struct tw_worker {
     tw_state *state;
     tw_result *res;          /* being filled */
     uint64_t cur_seq;
+    uint32_t group_entries;  /* of the work batch being run */
     tw_worker_stats stats;
 } tw_worker;
 
@@ -114,6 +120,7 @@ struct tw_pipeline {
     tw_normalize_conf norm;
     tw_engine *engine;
     tw_rules_rt *rules;      /* NULL without -r */
+    uint32_t rules_detector; /* its index in the engine */
     tw_encode_opts encode;
     tw_ring **chunk_rings;   /* reader → parser i */
     tw_ring **batch_rings;   /* parser i → router */

@@ -165,7 +165,7 @@ static void print_stats(tw_pipeline *pl, double wall)
     for (int i = 0; i < TW_REJ_COUNT_; i++)
         rejected += c->rejected[i];
     tw_state_stats st = { 0 };
-    uint64_t failures = 0;
+    uint64_t failures = 0, group_events = 0;
     size_t record_size = 0;
     for (int w = 0; w < pl->n_workers; w++) {
         const tw_worker_stats *ws = &pl->workers[w].stats;
@@ -177,6 +177,7 @@ static void print_stats(tw_pipeline *pl, double wall)
         st.reset_idle += ws->state.reset_idle;
         st.bytes += ws->state.bytes;
         failures += ws->state_failures;
+        group_events += ws->group_events;
         record_size = ws->record_size;
     }
     fprintf(o, "trailwarden stats\n");
@@ -206,6 +207,8 @@ static void print_stats(tw_pipeline *pl, double wall)
     fprintf(o, "  state.restarted_after_idle   %" PRIu64 "\n", st.reset_idle);
     if (failures)
         fprintf(o, "  state.store_failures         %" PRIu64 "\n", failures);
+    if (pl->rules && pl->rules->n_shared_run) /* their records count as identities above */
+        fprintf(o, "  state.group_events           %" PRIu64 "\n", group_events);
     fprintf(o, "  state.bytes                  %" PRIu64 "\n", st.bytes);
     fprintf(o, "  state.record_bytes           %zu\n", record_size);
     for (uint32_t d = 0; d < tw_engine_count(pl->engine); d++) {
@@ -332,14 +335,17 @@ int tw_app_replay(const tw_app_conf *conf)
             fprintf(stderr, "trailwarden: out of memory loading rules; nothing read\n");
             goto out;
         }
-        if (pl.rules->n_correlations > pl.rules->n_corr_run)
+        uint32_t runs = pl.rules->n_corr_run + pl.rules->n_shared_run;
+        if (pl.rules->n_correlations > runs)
             fprintf(stderr,
                     "trailwarden: %u correlation rules loaded and checked, but not evaluated "
-                    "(replay groups by identity.key, alone or with other fields, and counts "
-                    "with a lower bound, gt or gte, of at most 128)\n",
-                    pl.rules->n_correlations - pl.rules->n_corr_run);
+                    "(replay counts with a lower bound, gt or gte, of at most 128; across "
+                    "identities, a correlation names detection rules only, and is no "
+                    "baseline_then_trigger or quiet_then_trigger)\n",
+                    pl.rules->n_correlations - runs);
     }
     pl.engine = tw_engine_new();
+    pl.rules_detector = 0; /* the engine's only detector */
     if (!pl.engine || tw_engine_add(pl.engine, &tw_detect_rules, pl.rules) ||
         tw_engine_compile(pl.engine)) {
         fprintf(stderr, "trailwarden: cannot build the detection engine\n");

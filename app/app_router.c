@@ -124,21 +124,46 @@ static bool flush_all(router *rt, bool final)
     return true;
 }
 
-static bool route(router *rt, held h)
+/* Appends one entry for worker w; a full batch sends every worker its own. */
+static bool deliver(router *rt, int w, held h, uint32_t group)
 {
-    tw_pipeline *pl = rt->pl;
-    int w = (int)(h.ev->identity_hash % (uint64_t)pl->n_workers);
     tw_work *work = rt->cur[w];
-    h.ev->seq = rt->next_seq++;
-    work->ev[work->n++] = h.ev;
+    work->ev[work->n] = h.ev;
+    work->group[work->n++] = group;
     if (work->n_runs && work->runs[work->n_runs - 1].batch == h.batch)
         work->runs[work->n_runs - 1].count++;
     else
         work->runs[work->n_runs++] = (tw_work_run){ h.batch, 1 };
-    if (h.time_ms > rt->max_routed)
-        rt->max_routed = h.time_ms;
     if (work->n == work->cap)
         return flush_all(rt, false);
+    return true;
+}
+
+/* Numbers the event and deals it to its identity's worker, and to the worker of each of its
+ * groups across identities. next_seq moves past it last: a flush in between must not tell
+ * the output stage that this event is done everywhere. */
+static bool route(router *rt, held h)
+{
+    tw_pipeline *pl = rt->pl;
+    uint64_t n = (uint64_t)pl->n_workers;
+    h.ev->seq = rt->next_seq;
+    const tw_rules_rt *rules = pl->rules;
+    for (uint32_t k = 0; rules && rules->n_shared_run && k < h.ev->n_corr_values; k++) {
+        const tw_corr_value *cv = &h.ev->corr_values[k];
+        if (!rules->plan[cv->rule].shared)
+            continue;
+        char buf[TW_RULES_GROUP_KEY];
+        uint64_t hash;
+        tw_rules_group_key(cv->rule, cv->group, buf, &hash);
+        atomic_fetch_add(&h.batch->refs, 1); /* the event's own entry still holds one */
+        if (!deliver(rt, (int)(hash % n), h, k))
+            return false;
+    }
+    if (!deliver(rt, (int)(h.ev->identity_hash % n), h, TW_WORK_IDENTITY))
+        return false;
+    rt->next_seq++;
+    if (h.time_ms > rt->max_routed)
+        rt->max_routed = h.time_ms;
     return true;
 }
 

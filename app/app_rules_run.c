@@ -260,7 +260,7 @@ static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_s
             uint64_t h = src->get(src->ctx, f, &vals) ? value_hash(&vals[0]) : 0x9e37;
             group = tw_hash_mix(group ^ h ^ g);
         }
-        cv.group = (uint32_t)(group ^ (group >> 32));
+        cv.group = group;
         if (corr->field && src->get(src->ctx, corr->field, &vals)) {
             cv.has_value = true;
             cv.hash = value_hash(&vals[0]);

@@ -27,9 +27,11 @@ tw_work *tw_work_new(void)
         return NULL;
     work->cap = TW_WORK_BATCH;
     work->ev = malloc(work->cap * sizeof *work->ev);
+    work->group = malloc(work->cap * sizeof *work->group);
     work->runs = malloc(work->cap * sizeof *work->runs);
-    if (!work->ev || !work->runs) {
+    if (!work->ev || !work->group || !work->runs) {
         free(work->ev);
+        free(work->group);
         free(work->runs);
         free(work);
         return NULL;
@@ -51,6 +53,7 @@ void tw_work_destroy(tw_work *work)
         return;
     tw_work_release(work);
     free(work->ev);
+    free(work->group);
     free(work->runs);
     free(work);
 }
@@ -181,6 +184,27 @@ static void worker_emit(void *ud, const tw_finding *f, uint32_t detector)
         wk->stats.findings[detector]++;
 }
 
+/* An event delivered to the record of one of its groups across identities (arg: which of
+ * its tw_corr_values): the record is keyed by rule and group in this worker's store. */
+static void run_group(tw_worker *wk, const tw_event *ev, uint32_t arg, const tw_emit *emit)
+{
+    tw_pipeline *pl = wk->pl;
+    const tw_corr_value *cv = &ev->corr_values[arg];
+    char buf[TW_RULES_GROUP_KEY];
+    uint64_t hash;
+    tw_str key = tw_rules_group_key(cv->rule, cv->group, buf, &hash);
+    bool created;
+    tw_ident *group = tw_state_get(wk->state, hash, key, ev->time_ms, &created);
+    wk->group_entries++;
+    if (!group) {
+        wk->stats.state_failures++;
+        return;
+    }
+    wk->stats.group_events++;
+    wk->cur_seq = ev->seq;
+    tw_engine_run_group(pl->engine, pl->rules_detector, group, ev, arg, emit);
+}
+
 void *tw_worker_main(void *arg)
 {
     tw_worker *wk = arg;
@@ -197,6 +221,10 @@ void *tw_worker_main(void *arg)
         for (uint32_t i = 0; i < work->n; i++) {
             const tw_event *ev = work->ev[i];
             bool created;
+            if (work->group[i] != TW_WORK_IDENTITY) {
+                run_group(wk, ev, work->group[i], &emit);
+                continue;
+            }
             tw_ident *ident =
                 tw_state_get(wk->state, ev->identity_hash, ev->identity, ev->time_ms, &created);
             if (!ident) {
@@ -208,7 +236,8 @@ void *tw_worker_main(void *arg)
             wk->cur_seq = ev->seq;
             tw_engine_run(pl->engine, ident, ev, &emit);
         }
-        wk->stats.events += work->n;
+        wk->stats.events += work->n - wk->group_entries;
+        wk->group_entries = 0;
         /* incremental expiry, budgeted by the work just done */
         tw_state_expire(wk->state, work->watermark_ms, work->n * 2 + 64);
         tw_result *res = wk->res;

@@ -34,6 +34,11 @@ typedef struct tw_detector_ops {
                      const tw_event *ev, const tw_emit *emit);
     /* Optional: frees what the state owns (it is dropped or zeroed next). */
     void (*release)(const tw_detector *det, void *state);
+    /* Optional: an event delivered to the state of a group that spans identities (a record
+     * of the state store keyed by the group, not by an identity), in stream order for that
+     * group; arg is the detector's own (which of the event's groups). */
+    void (*on_group_event)(const tw_detector *det, void *state, const tw_event *ev,
+                           uint32_t arg, const tw_emit *emit);
 } tw_detector_ops;
 
 struct tw_detector {
@@ -63,5 +68,10 @@ void tw_engine_release(void *eng, tw_ident *ident);
 /* Runs every candidate detector on one event of an identity. */
 void tw_engine_run(const tw_engine *eng, tw_ident *ident, const tw_event *ev,
                    const tw_emit *emit);
+
+/* Delivers an event to the state of a group across identities (the record `group`), for
+ * detector `detector` (on_group_event). */
+void tw_engine_run_group(const tw_engine *eng, uint32_t detector, tw_ident *group,
+                         const tw_event *ev, uint32_t arg, const tw_emit *emit);
 
 #endif

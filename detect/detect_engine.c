@@ -119,3 +119,12 @@ void tw_engine_run(const tw_engine *eng, tw_ident *ident, const tw_event *ev,
         }
     }
 }
+
+void tw_engine_run_group(const tw_engine *eng, uint32_t detector, tw_ident *group,
+                         const tw_event *ev, uint32_t arg, const tw_emit *emit)
+{
+    if (detector >= eng->n || !eng->det[detector].ops->on_group_event)
+        return;
+    const tw_detector *det = &eng->det[detector];
+    det->ops->on_group_event(det, tw_ident_slot(group, det->offset), ev, arg, emit);
+}

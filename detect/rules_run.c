@@ -13,7 +13,10 @@
  *                             the baseline classes (agent-read-to-destructive as a rule)
  *   first_seen                the values seen since the group's first event (up to 64)
  *   quiet_then_trigger        the identity's previous event time
- * grouped by identity, or by identity and other fields (a group hash from the parser).
+ * grouped by identity, or by identity and other fields (a group hash from the parser), or by
+ * other fields alone: then the state spans identities, and lives in a record of the state
+ * store keyed by the rule and group, in the worker that owns that key; the router delivers
+ * the event there too (on_group_event). Such a correlation names detection rules only.
  * Correlations may name correlations: they run first, and one that holds counts as matched
  * for those that name it.
  *
@@ -30,6 +33,7 @@
 #include "detect_evidence.h"
 #include "rules_internal.h"
 #include "state_sparse.h"
+#include "tw_hash.h"
 
 #define CORR_MAX_RULES 32    /* named rules of a temporal correlation */
 #define CORR_MAX_RING 128    /* count thresholds: the ring holds that many times */
@@ -97,12 +101,17 @@ static bool plan_one(tw_rules_rt *rt, uint32_t i, uint8_t *visiting)
     visiting[i] = 2; /* decided below (the loader rejected cycles) */
     const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
     const tw_corr *corr = rule->correlation;
-    if (!grouped_with_identity(corr, &plan->extra_group))
-        return false; /* groups across identities: state lives per identity */
+    plan->shared = !grouped_with_identity(corr, &plan->extra_group);
+    /* across identities: no previous event of an identity, no baseline of one */
+    if (plan->shared && (corr->type == TW_CORR_BASELINE_THEN_TRIGGER ||
+                         corr->type == TW_CORR_QUIET_THEN_TRIGGER))
+        return false;
     for (uint32_t k = 0; k < corr->n_rules; k++) {
         const tw_rule *named = corr->rules[k];
         if (named->correlation) {
-            if (!plan_one(rt, named->index, visiting))
+            /* a correlation holds in one worker's state, its namer may run in another's */
+            if (plan->shared || !plan_one(rt, named->index, visiting) ||
+                rt->plan[named->index].shared)
                 return false;
             const tw_corr_plan *np = &rt->plan[named->index];
             for (uint32_t w = 0; w < (rt->n_rules + 63) / 64; w++)
@@ -154,7 +163,7 @@ static bool plan_one(tw_rules_rt *rt, uint32_t i, uint8_t *visiting)
         break;
     }
     plan->every_event = corr->n_rules == 0;
-    plan->needs_values = plan->extra_group || corr->field;
+    plan->needs_values = plan->extra_group || corr->field || plan->shared;
     /* kept events go last, so a first_seen can grow its value set in place */
     plan->kept_off = (uint32_t)(sizeof(corr_state) + t_slots * sizeof(int64_t));
     plan->bytes = plan->kept_off + plan->n_kept * (uint32_t)sizeof(tw_kept_event);
@@ -171,11 +180,15 @@ static void plan_order(tw_rules_rt *rt, uint32_t i, uint8_t *placed)
     for (uint32_t k = 0; k < corr->n_rules; k++)
         if (corr->rules[k]->correlation)
             plan_order(rt, corr->rules[k]->index, placed);
+    if (rt->plan[i].needs_values)
+        rt->field_corrs[rt->n_field_corrs++] = i;
+    if (rt->plan[i].shared) {
+        rt->n_shared_run++; /* runs on delivery to its group, not in the identity's order */
+        return;
+    }
     rt->corr_order[rt->n_corr_run++] = i;
     if (rt->plan[i].every_event)
         rt->corr_every_event = true;
-    if (rt->plan[i].needs_values)
-        rt->field_corrs[rt->n_field_corrs++] = i;
 }
 
 static tw_err rules_plan(tw_rules_rt *rt)
@@ -330,7 +343,7 @@ static void sort_evidence(tw_finding *f)
 
 /* The finding of rule r, cited by the event ev, with the kept events as earlier evidence. */
 static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
-                          const tw_ident *ident, const tw_event *ev, const tw_emit *emit,
+                          tw_kind kind, const tw_event *ev, const tw_emit *emit,
                           const tw_kept_event *const *earlier, uint32_t n_earlier,
                           const char *summary)
 {
@@ -341,7 +354,7 @@ static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
     tw_finding f = { 0 };
     f.rule = &meta;
     f.ev = ev;
-    f.kind = (tw_kind)ident->kind;
+    f.kind = kind;
     for (uint32_t i = 0; i < n_earlier && f.n_evidence < TW_FINDING_MAX_EVIDENCE - 1; i++) {
         const tw_kept_event *k = earlier[i];
         bool dup = !k->set || (k->id_len == ev->event_id.len &&
@@ -379,7 +392,7 @@ static void detection_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detect
     snprintf(summary, sizeof summary, "%s %.*s: %s",
              (ev->flags & TW_EV_FAILED) ? "attempted" : "called", (int)ev->action.len,
              ev->action.p, rule->title);
-    raise_finding(rt, r, detector, ident, ev, emit, NULL, 0, summary);
+    raise_finding(rt, r, detector, (tw_kind)ident->kind, ev, emit, NULL, 0, summary);
 }
 
 /* ---- correlations --------------------------------------------------------------------- */
@@ -616,7 +629,8 @@ static void step_temporal_ordered(const tw_corr_plan *plan, const tw_corr *corr,
  * least the baseline. The value set may have to grow: the state is looked up again. */
 static corr_state *step_first_seen(const tw_corr *corr, corr_state *st, bool created,
                                    rules_slot *slot, uint64_t key, const tw_event *ev,
-                                   const tw_corr_value *cv, corr_result *res)
+                                   const tw_corr_value *cv, const char *group_words,
+                                   corr_result *res)
 {
     int64_t t = ev->time_ms;
     if (created)
@@ -651,88 +665,118 @@ static corr_state *step_first_seen(const tw_corr *corr, corr_state *st, bool cre
     if (!res->holds)
         return st;
     char base[24];
-    snprintf(res->detail, sizeof res->detail, "first %s '%.*s' for this identity (baseline %s)",
+    snprintf(res->detail, sizeof res->detail, "first %s '%.*s' for %s (baseline %s)",
              corr->field->name, (int)(cv->text.len > 80 ? 80 : cv->text.len),
-             cv->text.p ? cv->text.p : "", duration_text(corr->first_seen_baseline_ms, base, sizeof base));
+             cv->text.p ? cv->text.p : "", group_words,
+             duration_text(corr->first_seen_baseline_ms, base, sizeof base));
     return st;
+}
+
+/* "this identity", "this identity and F", or "this F" (across identities). */
+static const char *group_words(const tw_corr *corr, bool shared, char *buf, size_t size)
+{
+    size_t len = (size_t)snprintf(buf, size, "this %s", shared ? "" : "identity");
+    bool first = true;
+    for (uint32_t g = 0; g < corr->n_group_by && len < size; g++) {
+        if (corr->group_by[g]->kind == TW_FIELD_IDENTITY_KEY)
+            continue;
+        len += (size_t)snprintf(buf + len, size - len, "%s%s",
+                                shared && first ? "" : " and ", corr->group_by[g]->name);
+        first = false;
+    }
+    return buf;
+}
+
+/* Steps correlation r on one event, in the state of one group of the slot; raises its
+ * finding when it holds (kind: the actor's, for the finding). True when it held. */
+static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r,
+                            const corr_event *ce, tw_kind kind, const tw_emit *emit)
+{
+    const tw_rules_rt *rt = det->params;
+    const tw_corr_plan *plan = &rt->plan[r];
+    const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
+    const tw_corr *corr = rule->correlation;
+    const tw_event *ev = ce->ev;
+    corr_result res = { 0 };
+    tw_kept_event prev = { 0 };
+    const tw_corr_value *cv = plan->needs_values ? corr_value_of(ev, r) : NULL;
+    if (plan->needs_values && !cv)
+        return false; /* the parser gathered nothing (out of memory, or over 32 a record) */
+    if (corr->type == TW_CORR_QUIET_THEN_TRIGGER) {
+        /* no state of its own beyond the once-per period */
+        res.holds = ce->has_prev && ev->time_ms - ce->prev_event_ms >= corr->quiet_ms;
+        char quiet[24];
+        if (res.holds)
+            snprintf(res.detail, sizeof res.detail,
+                     "after %" PRId64 " days without any event (quiet period %s)",
+                     (ev->time_ms - ce->prev_event_ms) / 86400000,
+                     duration_text(corr->quiet_ms, quiet, sizeof quiet));
+    }
+    /* a shared group has its record to itself: the group is in the record's key */
+    uint32_t group = cv && !plan->shared ? (uint32_t)(cv->group ^ (cv->group >> 32)) : 0;
+    uint64_t key = sparse_key(r, group);
+    bool created;
+    corr_state *st = tw_sparse_get(&slot->sp, key, plan->bytes, &created);
+    if (!st)
+        return false; /* no memory, or the block is full: the event is not counted */
+    switch (corr->type) {
+    case TW_CORR_EVENT_COUNT:
+    case TW_CORR_VALUE_COUNT:
+        /* evidence: the previous matching event, then this one */
+        prev = *kept(plan, st, 0);
+        if (corr->type == TW_CORR_EVENT_COUNT)
+            step_event_count(plan, corr, st, ev, &res);
+        else
+            step_value_count(plan, corr, st, ev, cv, &res);
+        tw_kept_event_set(kept(plan, st, 0), ev);
+        if (prev.set)
+            res.earlier[res.n_earlier++] = &prev;
+        break;
+    case TW_CORR_TEMPORAL: step_temporal(plan, corr, st, ce, &res); break;
+    case TW_CORR_TEMPORAL_ORDERED: step_temporal_ordered(plan, corr, st, ce, &res); break;
+    case TW_CORR_BASELINE_THEN_TRIGGER: step_baseline(plan, corr, st, ce, &res); break;
+    case TW_CORR_FIRST_SEEN: {
+        char words[96];
+        st = step_first_seen(corr, st, created, slot, key, ev, cv,
+                             group_words(corr, plan->shared, words, sizeof words), &res);
+        break;
+    }
+    case TW_CORR_QUIET_THEN_TRIGGER: break;
+    }
+    if (!res.holds)
+        return false;
+    if (!rule->level)
+        return true; /* a building block of other correlations */
+    int64_t period = rule->suppress_ms;
+    if (!period && corr->type != TW_CORR_FIRST_SEEN && corr->type != TW_CORR_QUIET_THEN_TRIGGER)
+        period = corr->type == TW_CORR_BASELINE_THEN_TRIGGER ? corr->baseline.window_ms
+                                                              : corr->timespan_ms;
+    if (!once_per(ev->time_ms, period, st->fired, &st->last_fired_ms))
+        return true;
+    st->fired = 1;
+    char summary[320];
+    snprintf(summary, sizeof summary, "%s: %s (%s %.*s, %s)", rule->title, res.detail,
+             (ev->flags & TW_EV_FAILED) ? "attempted" : "called", (int)ev->action.len,
+             ev->action.p, tw_kind_name(kind));
+    raise_finding(rt, r, det->index + r, kind, ev, emit, res.earlier, res.n_earlier, summary);
+    return true;
 }
 
 static void correlations_on_event(const tw_detector *det, rules_slot *slot,
                                   const tw_ident *ident, const tw_event *ev, const tw_emit *emit)
 {
-    tw_rules_rt *rt = (tw_rules_rt *)det->params;
+    const tw_rules_rt *rt = det->params;
     uint64_t held[(TW_RULES_MAX + 63) / 64];
     memset(held, 0, ((rt->n_rules + 63) / 64) * sizeof held[0]);
     corr_event ce = { ev, held, slot->last_event_ms, slot->has_last != 0 };
     for (uint32_t o = 0; o < rt->n_corr_run; o++) {
         uint32_t r = rt->corr_order[o];
-        tw_corr_plan *plan = &rt->plan[r];
-        const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
-        const tw_corr *corr = rule->correlation;
-        bool considered = plan->every_event || any_matched(&ce, corr) ||
+        const tw_corr *corr = tw_ruleset_rule(rt->rs, r)->correlation;
+        bool considered = rt->plan[r].every_event || any_matched(&ce, corr) ||
                           (corr->type == TW_CORR_BASELINE_THEN_TRIGGER && corr->trigger.rule &&
                            matched(&ce, corr->trigger.rule));
-        if (!considered)
-            continue;
-        corr_result res = { 0 };
-        tw_kept_event prev = { 0 };
-        const tw_corr_value *cv = plan->needs_values ? corr_value_of(ev, r) : NULL;
-        if (plan->needs_values && !cv)
-            continue; /* the parser gathered nothing (out of memory, or over 32 a record) */
-        if (corr->type == TW_CORR_QUIET_THEN_TRIGGER) {
-            /* no state of its own beyond the once-per period */
-            res.holds = ce.has_prev && ev->time_ms - ce.prev_event_ms >= corr->quiet_ms;
-            char quiet[24];
-            if (res.holds)
-                snprintf(res.detail, sizeof res.detail,
-                         "after %" PRId64 " days without any event (quiet period %s)",
-                         (ev->time_ms - ce.prev_event_ms) / 86400000,
-                         duration_text(corr->quiet_ms, quiet, sizeof quiet));
-        }
-        uint64_t key = sparse_key(r, cv ? cv->group : 0);
-        bool created;
-        corr_state *st = tw_sparse_get(&slot->sp, key, plan->bytes, &created);
-        if (!st)
-            continue; /* no memory, or the identity's block is full: the event is not counted */
-        switch (corr->type) {
-        case TW_CORR_EVENT_COUNT:
-        case TW_CORR_VALUE_COUNT:
-            /* evidence: the previous matching event, then this one */
-            prev = *kept(plan, st, 0);
-            if (corr->type == TW_CORR_EVENT_COUNT)
-                step_event_count(plan, corr, st, ev, &res);
-            else
-                step_value_count(plan, corr, st, ev, cv, &res);
-            tw_kept_event_set(kept(plan, st, 0), ev);
-            if (prev.set)
-                res.earlier[res.n_earlier++] = &prev;
-            break;
-        case TW_CORR_TEMPORAL: step_temporal(plan, corr, st, &ce, &res); break;
-        case TW_CORR_TEMPORAL_ORDERED: step_temporal_ordered(plan, corr, st, &ce, &res); break;
-        case TW_CORR_BASELINE_THEN_TRIGGER: step_baseline(plan, corr, st, &ce, &res); break;
-        case TW_CORR_FIRST_SEEN:
-            st = step_first_seen(corr, st, created, slot, key, ev, cv, &res);
-            break;
-        case TW_CORR_QUIET_THEN_TRIGGER: break;
-        }
-        if (!res.holds)
-            continue;
-        held[r / 64] |= 1ull << (r % 64);
-        if (!rule->level)
-            continue; /* a building block of other correlations */
-        int64_t period = rule->suppress_ms;
-        if (!period && corr->type != TW_CORR_FIRST_SEEN && corr->type != TW_CORR_QUIET_THEN_TRIGGER)
-            period = corr->type == TW_CORR_BASELINE_THEN_TRIGGER ? corr->baseline.window_ms
-                                                                  : corr->timespan_ms;
-        if (!once_per(ev->time_ms, period, st->fired, &st->last_fired_ms))
-            continue;
-        st->fired = 1;
-        char summary[320];
-        snprintf(summary, sizeof summary, "%s: %s (%s %.*s, %s)", rule->title, res.detail,
-                 (ev->flags & TW_EV_FAILED) ? "attempted" : "called", (int)ev->action.len,
-                 ev->action.p, tw_kind_name((tw_kind)ident->kind));
-        raise_finding(rt, r, det->index + r, ident, ev, emit, res.earlier, res.n_earlier,
-                      summary);
+        if (considered && run_correlation(det, slot, r, &ce, (tw_kind)ident->kind, emit))
+            held[r / 64] |= 1ull << (r % 64);
     }
 }
 
@@ -754,6 +798,28 @@ static void rules_on_event(const tw_detector *det, void *state, const tw_ident *
         slot->last_event_ms = ev->time_ms;
         slot->has_last = 1;
     }
+}
+
+/* An event delivered to the record of a group across identities (arg: which of its
+ * tw_corr_values). Only the one correlation runs; the actor is the event's identity. */
+static void rules_on_group_event(const tw_detector *det, void *state, const tw_event *ev,
+                                 uint32_t arg, const tw_emit *emit)
+{
+    const tw_rules_rt *rt = det->params;
+    if (arg >= ev->n_corr_values || !rt->plan[ev->corr_values[arg].rule].shared)
+        return;
+    uint64_t held[(TW_RULES_MAX + 63) / 64]; /* stays empty: it names detection rules only */
+    memset(held, 0, ((rt->n_rules + 63) / 64) * sizeof held[0]);
+    corr_event ce = { ev, held, 0, false };
+    run_correlation(det, state, ev->corr_values[arg].rule, &ce, (tw_kind)ev->kind, emit);
+}
+
+tw_str tw_rules_group_key(uint32_t rule, uint64_t group, char *buf, uint64_t *hash)
+{
+    /* \x01 starts no identity key (DESIGN §3: they are printable) */
+    int n = snprintf(buf, TW_RULES_GROUP_KEY, "\x01group:%" PRIu32 ":%016" PRIx64, rule, group);
+    *hash = tw_hash64(buf, (size_t)n, 0x6772);
+    return (tw_str){ buf, (size_t)n };
 }
 
 static void rules_release(const tw_detector *det, void *state)
@@ -806,4 +872,5 @@ const tw_detector_ops tw_detect_rules = {
     .horizon = rules_horizon,
     .on_event = rules_on_event,
     .release = rules_release,
+    .on_group_event = rules_on_group_event,
 };

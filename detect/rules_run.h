@@ -22,6 +22,8 @@ typedef struct tw_corr_plan {
     bool every_event;        /* it considers every event of the group (no `rules`) */
     bool deps_every;         /* ...or does through a correlation it names */
     bool extra_group;        /* group-by names fields besides identity.key */
+    bool shared;             /* ...and not identity.key: one state per group, across
+                                identities, in a record of its own (tw_rules_group_key) */
     bool needs_values;       /* the parser gathers a tw_corr_value for it */
     uint32_t ring;           /* count threshold, baseline min_events, first_seen capacity */
     uint32_t n_kept;         /* evidence events kept in its state */
@@ -41,7 +43,8 @@ typedef struct tw_rules_rt {
     const char ***types;     /* per rule: OCSF finding types, NULL-terminated */
     tw_corr_plan *plan;      /* per rule (correlations only) */
     uint32_t *corr_order;    /* the correlations that run, those they name first */
-    uint32_t n_corr_run;
+    uint32_t n_corr_run;     /* (those grouped by identity) */
+    uint32_t n_shared_run;   /* correlations grouped across identities that run */
     uint32_t *field_corrs;   /* the runs that read fields on the parser's thread */
     uint32_t n_field_corrs;
     bool corr_every_event;   /* some correlation reads every event, matched or not */
@@ -53,6 +56,12 @@ typedef struct tw_rules_rt {
 bool tw_rules_raises(const tw_rules_rt *rt, uint32_t i);
 
 
+
+/* The state store's key for the group `group` of correlation `rule` grouped across
+ * identities, written in buf (TW_RULES_GROUP_KEY bytes at least), and its hash. Such a
+ * group's state is a record of the store like an identity's; the key cannot be one. */
+#define TW_RULES_GROUP_KEY 48
+tw_str tw_rules_group_key(uint32_t rule, uint64_t group, char *buf, uint64_t *hash);
 
 /* Takes a finished ruleset with no problem (it is destroyed with the runtime, also on
  * failure). TW_ERR_NOMEM, or TW_OK. */
