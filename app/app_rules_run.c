@@ -102,7 +102,10 @@ static void gather_value(void *ud, const tw_json_value *v)
         fv->type = TW_FV_STRING;
         fv->text = tw_arena_dup(&cx->arena, v->text, &failed);
         break;
-    case TW_JV_OBJECT: fv->type = TW_FV_OBJECT; break;
+    case TW_JV_OBJECT:
+    case TW_JV_ARRAY: /* lookups yield an array's elements, never the array */
+        fv->type = TW_FV_OBJECT;
+        break;
     }
     if (failed)
         cx->failed = true;

@@ -13,6 +13,7 @@ const char *tw_err_str(tw_err err)
     case TW_ERR_EOF: return "end of input";
     case TW_ERR_TOO_LARGE: return "too large";
     case TW_ERR_CORRUPT: return "corrupt input";
+    case TW_ERR_STOPPED: return "stopped";
     }
     return "unknown error";
 }

@@ -14,6 +14,7 @@ typedef enum tw_err {
     TW_ERR_EOF = -7,
     TW_ERR_TOO_LARGE = -8,
     TW_ERR_CORRUPT = -9,
+    TW_ERR_STOPPED = -10, /* a callback asked to stop */
 } tw_err;
 
 const char *tw_err_str(tw_err err);

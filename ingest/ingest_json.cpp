@@ -655,9 +655,165 @@ error_code lookup_walk(lookup_ctx *lc, ondemand::value v, uint32_t i, int depth)
     });
 }
 
+/* tw_json_walk: a depth-first walk that hands out every value. */
+struct walk_ctx {
+    const char *base;
+    uint32_t max_depth;
+    tw_json_walk_cb cb;
+    void *ud;
+    bool stopped;
+    bool too_deep;
+    const char *where; /* of a problem found here */
+};
+
+error_code walk_value(walk_ctx *wc, ondemand::value v, const tw_str *key, uint32_t depth)
+{
+    tw_json_walk_item it{};
+    if (key) {
+        it.has_key = true;
+        it.key = *key;
+    }
+    it.depth = depth;
+    std::string_view tok = v.raw_json_token();
+    it.offset = tok.data() >= wc->base ? (uint64_t)(tok.data() - wc->base) : 0;
+    ondemand::json_type t;
+    error_code e = v.type().get(t);
+    if (e) {
+        wc->where = tok.data();
+        return e;
+    }
+    if (t == ondemand::json_type::object || t == ondemand::json_type::array) {
+        if (depth >= wc->max_depth) {
+            wc->too_deep = true;
+            wc->where = tok.data();
+            return DEPTH_ERROR;
+        }
+        it.value.type = t == ondemand::json_type::object ? TW_JV_OBJECT : TW_JV_ARRAY;
+        if (wc->cb(wc->ud, &it)) {
+            wc->stopped = true;
+            return SUCCESS;
+        }
+        if (t == ondemand::json_type::object) {
+            ondemand::object obj;
+            e = v.get_object().get(obj);
+            for (auto f : obj) {
+                if (e || wc->stopped)
+                    break;
+                ondemand::field field;
+                e = std::move(f).get(field);
+                std::string_view k;
+                if (!e)
+                    e = field.unescaped_key().get(k);
+                if (!e) {
+                    tw_str ks = view(k);
+                    e = walk_value(wc, field.value(), &ks, depth + 1);
+                }
+            }
+        } else {
+            ondemand::array arr;
+            e = v.get_array().get(arr);
+            for (auto elem : arr) {
+                if (e || wc->stopped)
+                    break;
+                ondemand::value ev;
+                e = std::move(elem).get(ev);
+                if (!e)
+                    e = walk_value(wc, ev, nullptr, depth + 1);
+            }
+        }
+        if (e || wc->stopped)
+            return e;
+        tw_json_walk_item end{};
+        end.end = true;
+        end.depth = depth;
+        end.value.type = it.value.type;
+        if (wc->cb(wc->ud, &end))
+            wc->stopped = true;
+        return SUCCESS;
+    }
+    switch (t) {
+    case ondemand::json_type::string: {
+        std::string_view sv;
+        e = v.get_string().get(sv);
+        it.value.type = TW_JV_STRING;
+        it.value.text = view(sv);
+        break;
+    }
+    case ondemand::json_type::number:
+        e = v.get_double().get(it.value.number);
+        while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' ||
+                                tok.back() == '\t' || tok.back() == ',' || tok.back() == ']' ||
+                                tok.back() == '}'))
+            tok.remove_suffix(1);
+        it.value.type = TW_JV_NUMBER;
+        it.value.text = view(tok);
+        break;
+    case ondemand::json_type::boolean:
+        e = v.get_bool().get(it.value.boolean);
+        it.value.type = TW_JV_BOOL;
+        it.value.text = it.value.boolean ? tw_str{ "true", 4 } : tw_str{ "false", 5 };
+        break;
+    default: {
+        bool is_null = false;
+        e = v.is_null().get(is_null);
+        if (!e && !is_null)
+            e = INCORRECT_TYPE;
+        it.value.type = TW_JV_NULL;
+        break;
+    }
+    }
+    if (e) {
+        wc->where = tok.data();
+        return e;
+    }
+    if (wc->cb(wc->ud, &it))
+        wc->stopped = true;
+    return SUCCESS;
+}
+
 } // namespace
 
 extern "C" {
+
+tw_err TW_JSON_FN(tw_json_walk)(void *vjs, const char *text, size_t len, size_t capacity,
+                                uint32_t max_depth, tw_json_walk_cb cb, void *ud,
+                                tw_json_error *err);
+
+tw_err TW_JSON_FN(tw_json_walk)(void *vjs, const char *text, size_t len, size_t capacity,
+                                uint32_t max_depth, tw_json_walk_cb cb, void *ud,
+                                tw_json_error *err)
+{
+    tw_json_state *js = static_cast<tw_json_state *>(vjs);
+    ondemand::document doc;
+    error_code e = js->lookup.iterate(text, len, capacity).get(doc);
+    if (e) {
+        fill_error(err, e, text, nullptr);
+        return TW_ERR_PARSE;
+    }
+    walk_ctx wc{ text, max_depth, cb, ud, false, false, nullptr };
+    ondemand::value root;
+    e = doc.get_value().get(root);
+    if (!e)
+        e = walk_value(&wc, root, nullptr, 0);
+    if (wc.stopped)
+        return TW_ERR_STOPPED;
+    const char *loc = nullptr;
+    if (!e && doc.current_location().get(loc) == SUCCESS) {
+        fill_error(err, TAPE_ERROR, text, loc);
+        if (err)
+            std::snprintf(err->message, sizeof err->message, "unexpected content after the JSON value");
+        return TW_ERR_PARSE;
+    }
+    if (e) {
+        if (!wc.where && doc.current_location().get(loc) == SUCCESS)
+            wc.where = loc;
+        fill_error(err, e, text, wc.where);
+        if (wc.too_deep && err)
+            std::snprintf(err->message, sizeof err->message, "nested deeper than %u levels", max_depth);
+        return TW_ERR_PARSE;
+    }
+    return TW_OK;
+}
 
 void *TW_JSON_FN(tw_json_new)(void);
 int TW_JSON_FN(tw_json_lookup)(void *vjs, const char *text, size_t len, size_t capacity,

@@ -103,6 +103,7 @@ typedef enum tw_json_vtype {
     TW_JV_NUMBER,
     TW_JV_STRING,
     TW_JV_OBJECT, /* an object at the end of the path: present, no text */
+    TW_JV_ARRAY,  /* tw_json_walk only */
 } tw_json_vtype;
 
 /* One value found by tw_json_lookup; text is valid during the callback only. */
@@ -123,6 +124,25 @@ typedef void (*tw_json_value_cb)(void *ud, const tw_json_value *value);
  * on the same tw_json (it has a parser of its own). */
 int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity,
                    const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud);
+
+/* tw_json_walk: every value of a document in order, for readers of whole documents (an IAM
+ * inventory, a policy document). An object or array is announced (value.type TW_JV_OBJECT or
+ * TW_JV_ARRAY), then come its members, then an item with `end` set. Members of an object
+ * carry their key (unescaped). Views are valid during the callback only. */
+typedef struct tw_json_walk_item {
+    tw_json_value value;
+    bool end;        /* the end of the innermost open object or array */
+    bool has_key;
+    tw_str key;
+    uint64_t offset; /* of the value in the text */
+    uint32_t depth;  /* 0 for the root */
+} tw_json_walk_item;
+typedef int (*tw_json_walk_cb)(void *ud, const tw_json_walk_item *item);
+/* Walks text[0..len) (padded as for tw_json_parse), nesting at most max_depth. Returns TW_OK;
+ * TW_ERR_PARSE with err filled (reason, message, offset) when the text is not one JSON value,
+ * is invalid UTF-8 or nests deeper; TW_ERR_STOPPED when cb returned non-zero. */
+tw_err tw_json_walk(tw_json *js, const char *text, size_t len, size_t capacity,
+                    uint32_t max_depth, tw_json_walk_cb cb, void *ud, tw_json_error *err);
 
 /* The bench floor (bench/floor_extract.c): the four fields the floor program pulls from a
  * line, and nothing else. Returns 0 on success. */

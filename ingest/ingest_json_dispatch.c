@@ -13,7 +13,10 @@
                                   tw_str *arn, tw_str *event_time, tw_str *event_source,       \
                                   tw_str *event_name);                                         \
     int tw_json_lookup_##v(void *js, const char *text, size_t len, size_t capacity,             \
-                           const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud);
+                           const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud); \
+    tw_err tw_json_walk_##v(void *js, const char *text, size_t len, size_t capacity,            \
+                            uint32_t max_depth, tw_json_walk_cb cb, void *ud,                  \
+                            tw_json_error *err);
 TW_JSON_DECLARE(haswell)
 TW_JSON_DECLARE(generic)
 
@@ -78,4 +81,11 @@ int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity,
 {
     return js->haswell ? tw_json_lookup_haswell(js->impl, text, len, capacity, path, n_path, cb, ud)
                        : tw_json_lookup_generic(js->impl, text, len, capacity, path, n_path, cb, ud);
+}
+
+tw_err tw_json_walk(tw_json *js, const char *text, size_t len, size_t capacity,
+                    uint32_t max_depth, tw_json_walk_cb cb, void *ud, tw_json_error *err)
+{
+    return js->haswell ? tw_json_walk_haswell(js->impl, text, len, capacity, max_depth, cb, ud, err)
+                       : tw_json_walk_generic(js->impl, text, len, capacity, max_depth, cb, ud, err);
 }
