@@ -30,6 +30,8 @@ typedef struct tw_app_conf {
     uint64_t max_identities;
     bool stats;
     int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
+    const char *grants_path;     /* --grants: an authorization-details inventory */
+    int64_t unused_after_ms;     /* --unused-after */
 } tw_app_conf;
 
 /* Parses replay's options; prints usage errors itself. Returns TW_EXIT_OK to run, or the exit

@@ -24,6 +24,11 @@ void tw_app_usage(FILE *out)
           "  -o, --output SPEC         repeatable: 'stdout' (default), 'file:PATH'\n"
           "  -f, --format ocsf|compact one JSON object a line (default ocsf)\n"
           "      --lateness DUR        allowed event-time disorder (default 15m)\n"
+          "      --grants FILE         IAM inventory: the JSON of `aws iam\n"
+          "                            get-account-authorization-details`; its grants count\n"
+          "                            from the first event\n"
+          "      --unused-after DUR    a privileged grant not used for this long is reported\n"
+          "                            (unused-privileged-grant; default 30d)\n"
           "  -j, --threads N           parser and worker threads (default: number of CPUs)\n"
           "      --max-identities N    cap on identities kept in memory (default 4000000);\n"
           "                            beyond it the least recently seen are evicted\n"
@@ -60,7 +65,8 @@ static int usage_error(const char *fmt, const char *arg)
 
 int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
 {
-    enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT, OPT_NO_DEFAULT_RULES };
+    enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT, OPT_NO_DEFAULT_RULES,
+           OPT_GRANTS, OPT_UNUSED_AFTER };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "rules", required_argument, NULL, 'r' },
@@ -71,6 +77,8 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
         { "agent-pattern", required_argument, NULL, OPT_AGENT },
         { "stats", no_argument, NULL, OPT_STATS },
         { "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
+        { "grants", required_argument, NULL, OPT_GRANTS },
+        { "unused-after", required_argument, NULL, OPT_UNUSED_AFTER },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -83,6 +91,7 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
     conf->threads = ncpu > 0 ? (int)ncpu : 1;
     conf->lateness_ms = 15 * TW_MS_MINUTE;
     conf->max_identities = 4000000;
+    conf->unused_after_ms = 30 * 24 * 60 * TW_MS_MINUTE;
     optind = 1;
     opterr = 0;
     int c;
@@ -115,6 +124,15 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
         case OPT_LATENESS:
             if (tw_time_parse_duration(optarg, &conf->lateness_ms) != TW_OK)
                 return usage_error("--lateness needs a duration like 90s, 15m, 24h, not '%s'",
+                                   optarg);
+            break;
+        case OPT_GRANTS:
+            conf->grants_path = optarg;
+            break;
+        case OPT_UNUSED_AFTER:
+            if (tw_time_parse_duration(optarg, &conf->unused_after_ms) != TW_OK ||
+                conf->unused_after_ms <= 0)
+                return usage_error("--unused-after needs a duration like 24h or 30d, not '%s'",
                                    optarg);
             break;
         case OPT_MAX_IDENT: {

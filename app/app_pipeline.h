@@ -19,6 +19,7 @@
 
 #include "app.h"
 #include "detect.h"
+#include "grants.h"
 #include "ingest_batch.h"
 #include "ingest_catalog.h"
 #include "ingest_normalize.h"
@@ -44,6 +45,14 @@ void tw_rules_ctx_destroy(tw_rules_ctx *cx);
 void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
                    tw_batch *batch);
 
+
+/* Grant tracking (detect/grants.h), the parser's side (app_grants_parse.c): IAM grant calls
+ * read into tw_grant_ops, calls that pass a role flagged. */
+typedef struct tw_grants_ctx tw_grants_ctx;
+tw_grants_ctx *tw_grants_ctx_new(const tw_privtab *pt);
+void tw_grants_ctx_destroy(tw_grants_ctx *cx);
+void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
+                    tw_batch *batch);
 
 /* A run of consecutive events of one work batch that live in the same parsed batch: the
  * worker releases them together once it is done. */
@@ -126,7 +135,11 @@ struct tw_pipeline {
     tw_ring **batch_rings;   /* parser i → router */
     tw_ring **work_rings;    /* router → worker i */
     tw_ring **spare_rings;   /* worker i → router: emptied work batches, for reuse */
-    tw_ring **result_rings;  /* worker i → output */
+    tw_ring **result_rings;  /* worker i → output; [n_workers]: the router's (grants) */
+    int n_producers;         /* result rings: n_workers, + 1 when grants are tracked */
+    tw_privtab *privtab;     /* grants: the privileged actions */
+    tw_managed *managed;     /* grants: AWS managed policies */
+    tw_grants *grants;       /* grants: the tracker, run on the router's thread (or NULL) */
     tw_notify out_notify;
     tw_worker *workers;
     tw_router_stats router;

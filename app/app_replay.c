@@ -11,6 +11,7 @@
 
 #include "app_pipeline.h"
 #include "app_shipped.h"
+#include "ingest_inventory.h"
 
 typedef struct pending {
     uint64_t seq;
@@ -75,7 +76,7 @@ static void release_findings(output_stage *os, bool all)
 {
     uint64_t limit = UINT64_MAX;
     if (!all)
-        for (int w = 0; w < os->pl->n_workers; w++)
+        for (int w = 0; w < os->pl->n_producers; w++)
             if (!os->done[w] && os->progress[w] < limit)
                 limit = os->progress[w];
     if (!os->n)
@@ -122,7 +123,7 @@ static bool run_output(output_stage *os, double started)
     for (;;) {
         uint64_t seen = tw_notify_count(&pl->out_notify);
         bool got = false, all_done = true;
-        for (int w = 0; w < pl->n_workers; w++) {
+        for (int w = 0; w < pl->n_producers; w++) {
             void *item;
             tw_err err;
             while ((err = tw_ring_try_pop(pl->result_rings[w], &item)) == TW_OK) {
@@ -154,6 +155,91 @@ static bool run_output(output_stage *os, double started)
     if (progress)
         show_progress(pl, started, true);
     return !atomic_load(&pl->failed);
+}
+
+/* unused-privileged-grant: the tracker's own finding (DESIGN §5). */
+static const tw_rule_meta unused_grant_meta = {
+    .id = "unused-privileged-grant",
+    .title = "Privileged grant not used",
+    .description = "A privileged grant to an identity (permissions management, model training, "
+                   "logging control, guardrails, credentials, iam:PassRole) was not used within "
+                   "--unused-after of event time: a standing privilege nobody needs, and what an "
+                   "attacker holding the identity would use first.",
+    .type = "grant",
+    .severity = TW_SEV_MEDIUM,
+    .types = (const char *const[]){ "Excessive Permissions", NULL },
+};
+
+/* Grants are tracked with the shipped detections (or with --grants): the privileged actions,
+ * the AWS managed policies, the tracker, and the inventory's grants. Exit 2 on a bad
+ * inventory, before any input is read. */
+static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)
+{
+    char errstr[512];
+    if (conf->no_default_rules && !conf->grants_path)
+        return TW_EXIT_OK;
+    if (tw_privtab_new(pl->catalog, &pl->privtab) != TW_OK ||
+        tw_managed_new(&pl->managed, errstr, sizeof errstr) != TW_OK) {
+        fprintf(stderr, "trailwarden: cannot load the privileged actions or AWS managed policies\n");
+        return TW_EXIT_USAGE;
+    }
+    tw_grants_conf gc = {
+        .privtab = pl->privtab,
+        .managed = pl->managed,
+        .unused_after_ms = conf->unused_after_ms,
+        .unused_meta = &unused_grant_meta,
+        .unused_detector = TW_RULES_MAX,
+        .dormant_detector = TW_RULES_MAX + 1,
+    };
+    for (uint32_t i = 0; pl->rules && i < pl->rules->n_rules; i++)
+        if (!strcmp(pl->rules->meta[i].id, "dormant-privilege-used"))
+            gc.dormant_meta = &pl->rules->meta[i];
+    if (!(pl->grants = tw_grants_new(&gc))) {
+        fprintf(stderr, "trailwarden: out of memory\n");
+        return TW_EXIT_USAGE;
+    }
+    if (!conf->grants_path)
+        return TW_EXIT_OK;
+    tw_inventory *inv = NULL;
+    if (tw_inventory_load(conf->grants_path, &inv, errstr, sizeof errstr) != TW_OK) {
+        fprintf(stderr, "trailwarden: --grants %s; nothing read\n", errstr);
+        return TW_EXIT_USAGE;
+    }
+    tw_json *js = tw_json_new();
+    uint32_t words = tw_privtab_words(pl->privtab) ? tw_privtab_words(pl->privtab) : 1;
+    uint64_t *sets = calloc(2 * (size_t)words, sizeof *sets);
+    int rc = js && sets ? TW_EXIT_OK : TW_EXIT_USAGE;
+    for (size_t i = 0; rc == TW_EXIT_OK && i < inv->n_grants; i++) {
+        const tw_inv_grant *ig = &inv->grants[i];
+        memset(sets, 0, 2 * (size_t)words * sizeof *sets);
+        tw_policy_grant pg = { sets, sets + words };
+        tw_err err = TW_ERR_PARSE;
+        tw_str doc;
+        if (ig->document)
+            err = tw_policy_expand_node(pl->privtab, js, ig->document, &pg, errstr, sizeof errstr);
+        else if (tw_managed_find(pl->managed, ig->policy_arn, &doc))
+            err = tw_policy_expand_text(pl->privtab, js, doc, &pg, errstr, sizeof errstr);
+        if (err == TW_ERR_NOMEM) {
+            rc = TW_EXIT_USAGE;
+            break;
+        }
+        if (err != TW_OK) {
+            tw_grants_note_unparseable(pl->grants);
+            if (conf->verbosity > 0)
+                fprintf(stderr, "trailwarden: --grants %s: %.*s: %s\n", conf->grants_path,
+                        (int)ig->source.len, ig->source.p,
+                        ig->document ? errstr : "a managed policy unknown to this build");
+            continue;
+        }
+        if (tw_grants_add_inventory(pl->grants, ig->identity, ig->source, &pg) != TW_OK)
+            rc = TW_EXIT_USAGE;
+    }
+    if (rc != TW_EXIT_OK)
+        fprintf(stderr, "trailwarden: out of memory reading --grants %s\n", conf->grants_path);
+    free(sets);
+    tw_json_destroy(js);
+    tw_inventory_destroy(inv);
+    return rc;
 }
 
 static void print_stats(tw_pipeline *pl, double wall)
@@ -230,6 +316,21 @@ static void print_stats(tw_pipeline *pl, double wall)
         for (int w = 0; w < pl->n_workers; w++)
             n += pl->workers[w].stats.findings[d];
         fprintf(o, "  findings.%-28s %" PRIu64 "\n", det->ops->meta->id, n);
+    }
+    if (pl->grants) {
+        tw_grants_stats gs;
+        tw_grants_get_stats(pl->grants, &gs);
+        fprintf(o, "  grants.from_stream           %" PRIu64 "\n", gs.grants_stream);
+        fprintf(o, "  grants.from_inventory        %" PRIu64 "\n", gs.grants_inventory);
+        fprintf(o, "  grants.revoked               %" PRIu64 "\n", gs.revoked);
+        fprintf(o, "  grants.unparseable           %" PRIu64 "\n", gs.unparseable);
+        fprintf(o, "  grants.identities            %" PRIu64 "\n", gs.principals);
+        fprintf(o, "  grants.privileged_uses       %" PRIu64 "\n", gs.uses);
+        fprintf(o, "  findings.%-28s %" PRIu64 "\n", "unused-privileged-grant", gs.findings_unused);
+        fprintf(o, "  findings.%-28s %" PRIu64 "\n", "dormant-privilege-used(grant)",
+                gs.findings_dormant);
+        fprintf(o, "  findings.%-28s %" PRIu64 "\n", "training-telemetry-granted",
+                gs.findings_training_telemetry);
     }
     fprintf(o, "  threads.parsers              %d\n", pl->n_parsers);
     fprintf(o, "  threads.workers              %d\n", pl->n_workers);
@@ -344,6 +445,9 @@ int tw_app_replay(const tw_app_conf *conf)
                     "baseline_then_trigger or quiet_then_trigger)\n",
                     pl.rules->n_correlations - runs);
     }
+    if ((rc = setup_grants(&pl, conf)) != TW_EXIT_OK)
+        goto out;
+    rc = TW_EXIT_USAGE;
     pl.engine = tw_engine_new();
     pl.rules_detector = 0; /* the engine's only detector */
     if (!pl.engine || tw_engine_add(pl.engine, &tw_detect_rules, pl.rules) ||
@@ -361,16 +465,17 @@ int tw_app_replay(const tw_app_conf *conf)
     pl.batch_rings = rings_new(pl.n_parsers, 4, NULL);
     pl.work_rings = rings_new(pl.n_workers, 8, NULL);
     pl.spare_rings = rings_new(pl.n_workers, 8 + 4, NULL);
-    pl.result_rings = rings_new(pl.n_workers, 64, &pl.out_notify);
+    pl.n_producers = pl.n_workers + (pl.grants ? 1 : 0);
+    pl.result_rings = rings_new(pl.n_producers, 64, &pl.out_notify);
     pl.workers = calloc((size_t)pl.n_workers, sizeof *pl.workers);
     parsers = calloc((size_t)pl.n_parsers, sizeof *parsers);
     workers = calloc((size_t)pl.n_workers, sizeof *workers);
     pargs = calloc((size_t)pl.n_parsers, sizeof *pargs);
-    os.progress = calloc((size_t)pl.n_workers, sizeof *os.progress);
-    os.done = calloc((size_t)pl.n_workers, sizeof *os.done);
+    os.progress = calloc((size_t)pl.n_producers, sizeof *os.progress);
+    os.done = calloc((size_t)pl.n_producers, sizeof *os.done);
     if (!rings_ok(pl.chunk_rings, pl.n_parsers) || !rings_ok(pl.batch_rings, pl.n_parsers) ||
         !rings_ok(pl.work_rings, pl.n_workers) || !rings_ok(pl.spare_rings, pl.n_workers) ||
-        !rings_ok(pl.result_rings, pl.n_workers) || !pl.workers || !parsers || !workers ||
+        !rings_ok(pl.result_rings, pl.n_producers) || !pl.workers || !parsers || !workers ||
         !pargs || !os.progress || !os.done) {
         fprintf(stderr, "trailwarden: out of memory\n");
         goto out;
@@ -442,7 +547,7 @@ out:
     rings_free(pl.batch_rings, pl.n_parsers, destroy_batch);
     rings_free(pl.work_rings, pl.n_workers, destroy_work);
     rings_free(pl.spare_rings, pl.n_workers, destroy_work);
-    rings_free(pl.result_rings, pl.n_workers, destroy_result);
+    rings_free(pl.result_rings, pl.n_producers, destroy_result);
     for (int w = 0; pl.workers && w < pl.n_workers; w++)
         tw_state_destroy(pl.workers[w].state);
     free(pl.workers);
@@ -459,6 +564,9 @@ out:
     free(os.sinks);
     tw_inputs_free(&pl.inputs);
     tw_engine_destroy(pl.engine);
+    tw_grants_destroy(pl.grants);
+    tw_managed_destroy(pl.managed);
+    tw_privtab_destroy(pl.privtab);
     tw_rules_rt_destroy(pl.rules);
     tw_catalog_destroy(pl.catalog);
     tw_notify_destroy(&pl.out_notify);

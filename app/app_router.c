@@ -29,6 +29,7 @@ typedef struct router {
     int64_t max_routed; /* newest event time routed */
     bool any_seen;
     tw_work **cur;      /* per worker, being filled */
+    tw_result *res;     /* the grant tracker's findings, being filled (grants only) */
     uint32_t cur_input; /* problems of the current input, for the per-input limit */
     uint64_t cur_input_problems;
     bool cur_input_had_problem;
@@ -97,11 +98,63 @@ static tw_work *take_work(router *rt, int w)
     return tw_work_new();
 }
 
+/* The grant tracker's findings: encoded here, sent with the next flush. */
+static void router_emit(void *ud, const tw_finding *f, uint32_t detector)
+{
+    router *rt = ud;
+    tw_result *res = rt->res;
+    if (!res)
+        return;
+    if (res->n == res->cap) {
+        uint32_t cap = res->cap ? res->cap * 2 : 8;
+        tw_found *found = realloc(res->found, cap * sizeof *found);
+        if (!found) {
+            fprintf(stderr, "trailwarden: out of memory keeping a finding\n");
+            tw_pipeline_abort(rt->pl);
+            return;
+        }
+        res->found = found;
+        res->cap = cap;
+    }
+    size_t off = res->text.len;
+    tw_finding_encode(&rt->pl->encode, f, &res->text);
+    if (res->text.failed) {
+        fprintf(stderr, "trailwarden: out of memory encoding a finding\n");
+        tw_pipeline_abort(rt->pl);
+        return;
+    }
+    res->found[res->n++] = (tw_found){ f->ev->seq, detector, (uint32_t)off,
+                                       (uint32_t)(res->text.len - off) };
+}
+
+/* Sends the tracker's findings with the progress mark upto (grants only). */
+static bool flush_grants(router *rt, bool final)
+{
+    tw_pipeline *pl = rt->pl;
+    if (!pl->grants)
+        return true;
+    tw_result *res = rt->res;
+    rt->res = NULL;
+    res->upto_seq = rt->next_seq;
+    res->final = final;
+    if (!tw_ring_push(pl->result_rings[pl->n_workers], res)) {
+        tw_result_destroy(res);
+        return false;
+    }
+    if (!final && !(rt->res = tw_result_new())) {
+        fprintf(stderr, "trailwarden: out of memory routing events\n");
+        return false;
+    }
+    return true;
+}
+
 /* Hands every worker its batch (empty ones carry the progress marks), so the output stage
  * can release findings up to upto_seq. */
 static bool flush_all(router *rt, bool final)
 {
     tw_pipeline *pl = rt->pl;
+    if (!flush_grants(rt, final))
+        return false;
     for (int w = 0; w < pl->n_workers; w++) {
         tw_work *work = rt->cur[w];
         work->upto_seq = rt->next_seq;
@@ -147,6 +200,10 @@ static bool route(router *rt, held h)
     tw_pipeline *pl = rt->pl;
     uint64_t n = (uint64_t)pl->n_workers;
     h.ev->seq = rt->next_seq;
+    if (pl->grants) {
+        const tw_emit emit = { router_emit, rt };
+        tw_grants_event(pl->grants, h.ev, &emit);
+    }
     const tw_rules_rt *rules = pl->rules;
     for (uint32_t k = 0; rules && rules->n_shared_run && k < h.ev->n_corr_values; k++) {
         const tw_corr_value *cv = &h.ev->corr_values[k];
@@ -234,6 +291,8 @@ void *tw_router_main(void *arg)
     for (int w = 0; ok && w < pl->n_workers; w++)
         if (!(rt.cur[w] = tw_work_new()))
             ok = false;
+    if (ok && pl->grants && !(rt.res = tw_result_new()))
+        ok = false;
     int64_t lateness = pl->conf->lateness_ms;
     for (uint64_t s = 0; ok; s++) {
         tw_batch *batch = tw_ring_pop(pl->batch_rings[s % (uint64_t)pl->n_parsers]);
@@ -286,6 +345,9 @@ void *tw_router_main(void *arg)
         for (int w = 0; rt.cur && w < pl->n_workers; w++)
             tw_work_destroy(rt.cur[w]);
     }
+    tw_result_destroy(rt.res);
+    if (pl->grants)
+        tw_ring_close(pl->result_rings[pl->n_workers]);
     free(rt.cur);
     free(rt.heap);
     return NULL;

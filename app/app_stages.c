@@ -16,8 +16,9 @@ void tw_pipeline_abort(tw_pipeline *pl)
     for (int i = 0; i < pl->n_workers; i++) {
         tw_ring_abort(pl->work_rings[i]);
         tw_ring_abort(pl->spare_rings[i]);
-        tw_ring_abort(pl->result_rings[i]);
     }
+    for (int i = 0; i < pl->n_producers; i++)
+        tw_ring_abort(pl->result_rings[i]);
 }
 
 tw_work *tw_work_new(void)
@@ -116,22 +117,41 @@ void *tw_reader_main(void *arg)
 
 /* ---- parsers: chunks into batches of normalized events ---- */
 
+/* What a parser thread runs on each event while its record is in memory. */
+typedef struct parser_hooks {
+    tw_rules_ctx *rules;
+    tw_grants_ctx *grants;
+} parser_hooks;
+
+static void parser_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
+                        tw_batch *batch)
+{
+    parser_hooks *h = ud;
+    if (h->rules)
+        tw_rules_hook(h->rules, ev, rec, js, batch);
+    if (h->grants)
+        tw_grants_hook(h->grants, ev, rec, js, batch);
+}
+
 void *tw_parser_main(void *arg)
 {
     tw_parser_arg *pa = arg;
     tw_pipeline *pl = pa->pl;
     tw_parser *ps = tw_parser_new(&pl->norm);
     tw_rules_ctx *rules = pl->rules ? tw_rules_ctx_new(pl->rules) : NULL;
-    if (!ps || (pl->rules && !rules)) {
+    tw_grants_ctx *grants = pl->grants ? tw_grants_ctx_new(pl->privtab) : NULL;
+    parser_hooks hooks = { rules, grants };
+    if (!ps || (pl->rules && !rules) || (pl->grants && !grants)) {
         fprintf(stderr, "trailwarden: out of memory starting a parser\n");
         tw_parser_destroy(ps);
         tw_rules_ctx_destroy(rules);
+        tw_grants_ctx_destroy(grants);
         tw_pipeline_abort(pl);
         tw_ring_close(pl->batch_rings[pa->index]);
         return NULL;
     }
-    if (rules)
-        tw_parser_set_hook(ps, tw_rules_hook, rules);
+    if (rules || grants)
+        tw_parser_set_hook(ps, parser_hook, &hooks);
     tw_chunk *chunk;
     while ((chunk = tw_ring_pop(pl->chunk_rings[pa->index])) != NULL) {
         tw_batch *batch = tw_batch_new(1024);
@@ -151,6 +171,7 @@ void *tw_parser_main(void *arg)
     tw_ring_close(pl->batch_rings[pa->index]);
     tw_parser_destroy(ps);
     tw_rules_ctx_destroy(rules);
+    tw_grants_ctx_destroy(grants);
     return NULL;
 }
 

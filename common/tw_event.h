@@ -55,7 +55,8 @@ enum {
     TW_EV_ACTION_KNOWN = 1u << 3,  /* action found in the catalog (else classed by verb) */
     TW_EV_LATE = 1u << 4,          /* arrived more than --lateness behind the stream */
     TW_EV_CONSOLE = 1u << 5,       /* session credentials from the console */
-    TW_EV_INVOCATION_LOG = 1u << 6 /* came from a Bedrock model invocation log record */
+    TW_EV_INVOCATION_LOG = 1u << 6,/* came from a Bedrock model invocation log record */
+    TW_EV_PASSES_ROLE = 1u << 7    /* the call hands a role to a service (uses iam:PassRole) */
 };
 
 /* Where a record came from: orders ties, names the place in errors, and (Kafka) commits. */
@@ -95,6 +96,7 @@ typedef struct tw_event {
     uint32_t n_rules;      /* set on the parser's thread by the rule evaluator */
     const struct tw_corr_value *corr_values; /* correlations with fields it feeds */
     uint32_t n_corr_values;
+    const struct tw_grant_op *grant_op; /* an IAM call that grants or revokes (detect/grants.h) */
 } tw_event;
 
 /* What an event gives a correlation that reads fields (by rule index): the hash of its

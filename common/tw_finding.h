@@ -46,6 +46,8 @@ typedef struct tw_finding {
     tw_evidence evidence[TW_FINDING_MAX_EVIDENCE];
     uint32_t n_evidence;
     char summary[320];       /* one sentence: what happened */
+    tw_str details;          /* optional: a JSON object of the detection's own facts (OCSF
+                                `unmapped`, compact `details`) */
 } tw_finding;
 
 #endif

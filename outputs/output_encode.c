@@ -180,6 +180,11 @@ static void encode_ocsf(const tw_encode_opts *opts, const tw_finding *f, tw_buf 
         tw_buf_puts(out, "}}");
     }
     tw_buf_putc(out, ']');
+    if (f->details.len) {
+        tw_buf_puts(out, ",\"unmapped\":{\"trailwarden\":");
+        tw_buf_put(out, f->details.p, f->details.len);
+        tw_buf_putc(out, '}');
+    }
 
     tw_buf_puts(out, ",\"metadata\":{\"version\":\"1.3.0\",\"product\":{\"name\":\"trailwarden\","
                      "\"vendor_name\":\"trailwarden\",\"version\":\"" TW_VERSION "\"}");
@@ -219,7 +224,12 @@ static void encode_compact(const tw_encode_opts *opts, const tw_finding *f, tw_b
             put_str_field(out, "error", e->error_code, true);
         tw_buf_putc(out, '}');
     }
-    tw_buf_puts(out, "],\"uid\":\"");
+    tw_buf_putc(out, ']');
+    if (f->details.len) {
+        tw_buf_puts(out, ",\"details\":");
+        tw_buf_put(out, f->details.p, f->details.len);
+    }
+    tw_buf_puts(out, ",\"uid\":\"");
     tw_buf_puts(out, uid);
     tw_buf_putc(out, '"');
     if (opts->processed_time) {

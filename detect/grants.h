@@ -1,0 +1,88 @@
+/* grants: granted versus used privileged actions, per identity, as the trail flows (DESIGN §5
+ * unused-privileged-grant, issue 4).
+ *
+ * Grants are account-wide state: a grant names its recipient in another identity's event
+ * (iam:AttachRolePolicy by an administrator), a group's policies reach every member, a
+ * customer managed policy changes with its default version. So they live in one place, the
+ * tracker, which sees every event in stream order (the router's thread, app_router.c): the
+ * parser threads have already read each IAM grant call into a tw_grant_op (its target, its
+ * policy and the policy's privileged actions: app_grants_parse.c), so the tracker only keeps
+ * books. An event by an identity holding grants marks its privileged action used (denied or
+ * failed attempts do not count). When event time passes a grant's time plus --unused-after and
+ * observable privileged actions of it are still unused, the tracker reports the grant once
+ * (unused-privileged-grant); a later use of one of them raises dormant-privilege-used. */
+#ifndef GRANTS_H
+#define GRANTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "detect.h"
+#include "grants_managed.h"
+#include "grants_policy.h"
+#include "tw_event.h"
+#include "tw_finding.h"
+
+typedef enum tw_grant_opcode {
+    TW_GOP_ATTACH = 1,        /* Attach{Role,User,Group}Policy: policy_arn to target */
+    TW_GOP_DETACH,            /* Detach*Policy */
+    TW_GOP_PUT_INLINE,        /* Put{Role,User,Group}Policy: policy_name + document */
+    TW_GOP_DELETE_INLINE,     /* Delete{Role,User,Group}Policy */
+    TW_GOP_ADD_MEMBER,        /* AddUserToGroup: user into target (a group) */
+    TW_GOP_REMOVE_MEMBER,     /* RemoveUserFromGroup */
+    TW_GOP_CREATE_POLICY,     /* CreatePolicy: policy_arn gets version v1 = document */
+    TW_GOP_CREATE_VERSION,    /* CreatePolicyVersion: a version, the default if set_default */
+    TW_GOP_SET_DEFAULT,       /* SetDefaultPolicyVersion */
+    TW_GOP_DELETE_PRINCIPAL,  /* DeleteRole, DeleteUser, DeleteGroup: every grant goes */
+} tw_grant_opcode;
+
+typedef enum tw_grant_target { TW_GT_ROLE = 1, TW_GT_USER, TW_GT_GROUP, TW_GT_POLICY } tw_grant_target;
+
+/* One IAM call that grants or revokes, as the parser read it (strings in the batch's arena). */
+typedef struct tw_grant_op {
+    tw_grant_opcode op;
+    tw_grant_target target_type;
+    tw_str target;           /* arn:aws:iam::ACCOUNT:role/NAME, .../user/NAME, .../group/NAME */
+    tw_str member;           /* ADD/REMOVE_MEMBER: the user's key */
+    tw_str policy_arn;
+    tw_str policy_name;      /* inline policies */
+    tw_str version_id;
+    bool set_default;
+    bool has_document;       /* a document came with the call... */
+    bool unparseable;        /* ...and it did not parse (counted; the grant holds nothing) */
+    tw_policy_grant set;     /* its privileged actions (tw_privtab_words words each) */
+} tw_grant_op;
+
+typedef struct tw_grants tw_grants;
+
+typedef struct tw_grants_conf {
+    const tw_privtab *privtab;
+    const tw_managed *managed;  /* AWS managed policies */
+    int64_t unused_after_ms;
+    const tw_rule_meta *unused_meta;   /* unused-privileged-grant */
+    const tw_rule_meta *dormant_meta;  /* dormant-privilege-used (NULL: not raised) */
+    uint32_t unused_detector, dormant_detector; /* their detector indices, for ordering */
+} tw_grants_conf;
+
+typedef struct tw_grants_stats {
+    uint64_t grants_stream, grants_inventory, revoked, unparseable, principals;
+    uint64_t uses, findings_unused, findings_dormant, findings_training_telemetry;
+} tw_grants_stats;
+
+tw_grants *tw_grants_new(const tw_grants_conf *conf); /* NULL when out of memory */
+void tw_grants_destroy(tw_grants *g);                  /* NULL-safe */
+
+/* A grant from an inventory (--grants): it counts from the first event the tracker sees.
+ * identity is a role's or user's key; source says where it comes from; set is copied. */
+tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
+                               const tw_policy_grant *set);
+
+/* Applies one event in stream order; findings go to emit (their detector index orders them
+ * among the workers' findings of the same event). */
+void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit);
+
+void tw_grants_get_stats(const tw_grants *g, tw_grants_stats *out);
+/* An inventory policy that could not be read (counted on --stats). */
+void tw_grants_note_unparseable(tw_grants *g);
+
+#endif

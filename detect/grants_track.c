@@ -1,0 +1,1124 @@
+/* grants_track: the tracker of grants.h: principals, groups and customer managed policies as
+ * the IAM calls in the stream define them, each principal's grants with the time each was
+ * received, the time it last used each privileged action, and a heap of the grants' deadlines.
+ * Every string is copied: events and their batches come and go. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grants.h"
+#include "detect_evidence.h"
+#include "tw_buf.h"
+#include "tw_hash.h"
+#include "tw_time.h"
+
+#define LIST_UNUSED 40   /* actions named in a finding's details (and 3 in its summary) */
+#define LIST_USED 40
+
+/* ---- a string-keyed map of pointers (open addressing, never shrinks) ------------------- */
+
+typedef struct strmap {
+    char **keys;
+    void **vals;
+    uint64_t *hashes;
+    size_t cap, n;
+} strmap;
+
+static size_t map_slot(const strmap *m, tw_str key, uint64_t h)
+{
+    size_t i = h & (m->cap - 1);
+    while (m->keys[i] && !(m->hashes[i] == h && strlen(m->keys[i]) == key.len &&
+                           !memcmp(m->keys[i], key.p, key.len)))
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+static void *map_get(const strmap *m, tw_str key)
+{
+    if (!m->cap)
+        return NULL;
+    size_t i = map_slot(m, key, tw_hash64(key.p, key.len, 0));
+    return m->keys[i] ? m->vals[i] : NULL;
+}
+
+static char *dup_str(tw_str s)
+{
+    char *p = malloc(s.len + 1);
+    if (p) {
+        memcpy(p, s.p, s.len);
+        p[s.len] = '\0';
+    }
+    return p;
+}
+
+/* Inserts key -> val (key copied); false when out of memory. */
+static bool map_put(strmap *m, tw_str key, void *val)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        strmap g = { calloc(cap, sizeof(char *)), calloc(cap, sizeof(void *)),
+                     calloc(cap, sizeof(uint64_t)), cap, m->n };
+        if (!g.keys || !g.vals || !g.hashes) {
+            free(g.keys);
+            free(g.vals);
+            free(g.hashes);
+            return false;
+        }
+        for (size_t i = 0; i < m->cap; i++) {
+            if (!m->keys[i])
+                continue;
+            size_t j = m->hashes[i] & (cap - 1);
+            while (g.keys[j])
+                j = (j + 1) & (cap - 1);
+            g.keys[j] = m->keys[i];
+            g.vals[j] = m->vals[i];
+            g.hashes[j] = m->hashes[i];
+        }
+        free(m->keys);
+        free(m->vals);
+        free(m->hashes);
+        *m = g;
+    }
+    uint64_t h = tw_hash64(key.p, key.len, 0);
+    size_t i = map_slot(m, key, h);
+    if (!m->keys[i]) {
+        if (!(m->keys[i] = dup_str(key)))
+            return false;
+        m->hashes[i] = h;
+        m->n++;
+    }
+    m->vals[i] = val;
+    return true;
+}
+
+static void map_free(strmap *m, void (*free_val)(void *))
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->keys[i] && free_val)
+            free_val(m->vals[i]);
+        free(m->keys[i]);
+    }
+    free(m->keys);
+    free(m->vals);
+    free(m->hashes);
+}
+
+/* ---- the books --------------------------------------------------------------------------- */
+
+typedef struct grant {
+    char *source;         /* what and how, for the finding */
+    char *uid;            /* the grant event's id, or "inventory:" + source: the finding's uid */
+    char *policy_arn;     /* managed: resolved when looked at (its default version may change) */
+    char *policy_name;    /* inline */
+    char *via_group;      /* the group it comes through */
+    uint64_t *own;        /* inline or inventory: allowed then conditional (2 x words) */
+    uint64_t *unused_at_report;
+    tw_kept_event event;  /* the granting call (unset for the inventory) */
+    int64_t granted_ms;   /* INT64_MIN: an inventory grant before the first event */
+    uint32_t gen;         /* bumped when the grant is replaced: older deadlines are void */
+    bool active, reported, dormant_raised, unresolved;
+} grant;
+
+typedef struct principal {
+    char *key;
+    tw_grant_target type;
+    grant *g;
+    uint32_t n, cap;
+    uint32_t *used_idx;   /* table index -> the last time it was used */
+    int64_t *used_ms;
+    uint32_t n_used, cap_used;
+    char **groups;        /* users: the groups they are in */
+    uint32_t n_groups;
+    uint8_t kind;
+    bool seen, training_telemetry_raised;
+} principal;
+
+typedef struct group_policy {
+    char *policy_arn, *policy_name, *source, *uid;
+    uint64_t *own;
+    tw_kept_event event;
+} group_policy;
+
+typedef struct group {
+    char *key;
+    group_policy *p;
+    uint32_t n, cap;
+    char **members;
+    uint32_t n_members;
+} group;
+
+typedef struct policy_version {
+    char *id;
+    uint64_t *sets;       /* allowed then conditional */
+} policy_version;
+
+typedef struct customer_policy {
+    policy_version *v;
+    uint32_t n, cap, def;
+    bool has_default;
+} customer_policy;
+
+typedef struct deadline {
+    int64_t at;
+    principal *p;
+    uint32_t grant, gen;
+} deadline;
+
+struct tw_grants {
+    tw_grants_conf conf;
+    uint32_t words;
+    uint64_t *mask_priv, *mask_observable, *mask_training, *mask_telemetry;
+    strmap principals, groups, policies, managed_sets;
+    tw_json *js;
+    deadline *heap;
+    size_t n_heap, cap_heap;
+    bool started;         /* the first event was seen: inventory grants count from it */
+    tw_grants_stats stats;
+    uint64_t *scratch;    /* 4 x words */
+    uint32_t *order;      /* table indices, the services a reader knows first (names listed) */
+    tw_buf text;          /* a finding's details */
+    char uid_buf[256];
+};
+
+static const tw_rule_meta training_telemetry_meta = {
+    .id = "training-telemetry-granted",
+    .title = "Model-training rights granted with telemetry access",
+    .description = "An identity holds grants for both a model-training action (fine-tuning, "
+                   "customization, import, training) and a deep telemetry read (logs, metrics, "
+                   "traces, model invocation logging), whether or not it used them: training "
+                   "rights should not travel with broad telemetry access.",
+    .type = "grant",
+    .severity = TW_SEV_MEDIUM,
+    .types = (const char *const[]){ "Excessive Permissions", "Privilege Escalation", NULL },
+};
+
+/* ---- heap of deadlines ------------------------------------------------------------------- */
+
+static bool heap_push(tw_grants *g, deadline d)
+{
+    if (g->n_heap == g->cap_heap) {
+        size_t cap = g->cap_heap ? g->cap_heap * 2 : 64;
+        deadline *v = realloc(g->heap, cap * sizeof *v);
+        if (!v)
+            return false;
+        g->heap = v;
+        g->cap_heap = cap;
+    }
+    size_t i = g->n_heap++;
+    while (i && g->heap[(i - 1) / 2].at > d.at) {
+        g->heap[i] = g->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    g->heap[i] = d;
+    return true;
+}
+
+static deadline heap_pop(tw_grants *g)
+{
+    deadline top = g->heap[0], last = g->heap[--g->n_heap];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        int64_t best = last.at;
+        if (l < g->n_heap && g->heap[l].at < best) {
+            m = l;
+            best = g->heap[l].at;
+        }
+        if (r < g->n_heap && g->heap[r].at < best)
+            m = r;
+        if (m == i)
+            break;
+        g->heap[i] = g->heap[m];
+        i = m;
+    }
+    if (g->n_heap)
+        g->heap[i] = last;
+    return top;
+}
+
+/* ---- life cycle -------------------------------------------------------------------------- */
+
+tw_grants *tw_grants_new(const tw_grants_conf *conf)
+{
+    tw_grants *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->conf = *conf;
+    const tw_privtab *pt = conf->privtab;
+    g->words = tw_privtab_words(pt) ? tw_privtab_words(pt) : 1;
+    g->mask_priv = calloc(g->words * 8, sizeof(uint64_t));
+    g->js = tw_json_new();
+    tw_buf_init(&g->text);
+    if (!g->mask_priv || !g->js) {
+        tw_grants_destroy(g);
+        return NULL;
+    }
+    g->mask_observable = g->mask_priv + g->words;
+    g->mask_training = g->mask_priv + 2 * g->words;
+    g->mask_telemetry = g->mask_priv + 3 * g->words;
+    g->scratch = g->mask_priv + 4 * g->words;
+    if (!(g->order = malloc((tw_privtab_count(pt) + 1) * sizeof *g->order))) {
+        tw_grants_destroy(g);
+        return NULL;
+    }
+    /* a finding lists a few of many actions: IAM's and the AI services' first */
+    static const char *const first[] = { "iam:", "sts:", "organizations:", "bedrock:",
+                                         "bedrock-mantle:", "bedrock-agentcore:", "sagemaker:",
+                                         "cloudtrail:", "logs:", "kms:", "secretsmanager:",
+                                         "guardduty:", "config:", "s3:", "ec2:", "lambda:", "" };
+    uint32_t k = 0;
+    for (size_t f = 0; f < sizeof first / sizeof first[0]; f++)
+        for (uint32_t i = 0; i < tw_privtab_count(pt); i++) {
+            tw_str name = tw_privtab_name(pt, i);
+            bool listed_before = false;
+            for (size_t e = 0; e < f && !listed_before; e++)
+                listed_before = tw_str_starts(name, first[e]);
+            if (!listed_before && tw_str_starts(name, first[f]))
+                g->order[k++] = i;
+        }
+    for (uint32_t i = 0; i < tw_privtab_count(pt); i++) {
+        uint32_t c = tw_privtab_classes(pt, i);
+        if (c & TW_CLASS_PRIVILEGED)
+            tw_bits_set(g->mask_priv, i);
+        if (!tw_privtab_unobservable(pt, i))
+            tw_bits_set(g->mask_observable, i);
+        if (c & TW_CLASS_MODEL_TRAINING)
+            tw_bits_set(g->mask_training, i);
+        if (c & TW_CLASS_TELEMETRY)
+            tw_bits_set(g->mask_telemetry, i);
+    }
+    return g;
+}
+
+static void free_grant(grant *gr)
+{
+    free(gr->source);
+    free(gr->uid);
+    free(gr->policy_arn);
+    free(gr->policy_name);
+    free(gr->via_group);
+    free(gr->own);
+    free(gr->unused_at_report);
+}
+
+static void free_principal(void *v)
+{
+    principal *p = v;
+    for (uint32_t i = 0; i < p->n; i++)
+        free_grant(&p->g[i]);
+    for (uint32_t i = 0; i < p->n_groups; i++)
+        free(p->groups[i]);
+    free(p->groups);
+    free(p->g);
+    free(p->used_idx);
+    free(p->used_ms);
+    free(p->key);
+    free(p);
+}
+
+static void free_group(void *v)
+{
+    group *gr = v;
+    for (uint32_t i = 0; i < gr->n; i++) {
+        free(gr->p[i].policy_arn);
+        free(gr->p[i].policy_name);
+        free(gr->p[i].source);
+        free(gr->p[i].uid);
+        free(gr->p[i].own);
+    }
+    for (uint32_t i = 0; i < gr->n_members; i++)
+        free(gr->members[i]);
+    free(gr->members);
+    free(gr->p);
+    free(gr->key);
+    free(gr);
+}
+
+static void free_policy(void *v)
+{
+    customer_policy *cp = v;
+    for (uint32_t i = 0; i < cp->n; i++) {
+        free(cp->v[i].id);
+        free(cp->v[i].sets);
+    }
+    free(cp->v);
+    free(cp);
+}
+
+void tw_grants_destroy(tw_grants *g)
+{
+    if (!g)
+        return;
+    map_free(&g->principals, free_principal);
+    map_free(&g->groups, free_group);
+    map_free(&g->policies, free_policy);
+    map_free(&g->managed_sets, free);
+    tw_json_destroy(g->js);
+    tw_buf_free(&g->text);
+    free(g->heap);
+    free(g->mask_priv);
+    free(g->order);
+    free(g);
+}
+
+void tw_grants_note_unparseable(tw_grants *g)
+{
+    g->stats.unparseable++;
+}
+
+void tw_grants_get_stats(const tw_grants *g, tw_grants_stats *out)
+{
+    *out = g->stats;
+    out->principals = g->principals.n;
+}
+
+/* ---- lookups ------------------------------------------------------------------------------ */
+
+static uint64_t *copy_sets(const tw_grants *g, const tw_policy_grant *set)
+{
+    uint64_t *s = malloc(2 * g->words * sizeof *s);
+    if (!s)
+        return NULL;
+    memcpy(s, set->allowed, g->words * sizeof *s);
+    memcpy(s + g->words, set->conditional, g->words * sizeof *s);
+    return s;
+}
+
+static principal *principal_of(tw_grants *g, tw_str key, tw_grant_target type, bool create)
+{
+    principal *p = map_get(&g->principals, key);
+    if (p || !create)
+        return p;
+    p = calloc(1, sizeof *p);
+    if (!p || !(p->key = dup_str(key)) || !map_put(&g->principals, key, p)) {
+        if (p)
+            free(p->key);
+        free(p);
+        return NULL;
+    }
+    p->type = type;
+    return p;
+}
+
+/* A managed policy's sets (allowed then conditional) as of now: a customer policy's default
+ * version from the stream, else AWS's (expanded once), else NULL (unknown). */
+static const uint64_t *managed_sets(tw_grants *g, const char *arn)
+{
+    tw_str key = tw_str_c(arn);
+    customer_policy *cp = map_get(&g->policies, key);
+    if (cp)
+        return cp->has_default ? cp->v[cp->def].sets : NULL;
+    uint64_t *s = map_get(&g->managed_sets, key);
+    if (s)
+        return s;
+    tw_str doc;
+    if (!g->conf.managed || !tw_managed_find(g->conf.managed, key, &doc))
+        return NULL;
+    s = calloc(2 * g->words, sizeof *s);
+    if (!s)
+        return NULL;
+    tw_policy_grant pg = { s, s + g->words };
+    char err[160];
+    if (tw_policy_expand_text(g->conf.privtab, g->js, doc, &pg, err, sizeof err) != TW_OK ||
+        !map_put(&g->managed_sets, key, s)) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static const uint64_t *grant_sets(tw_grants *g, const grant *gr)
+{
+    return gr->own ? gr->own : gr->policy_arn ? managed_sets(g, gr->policy_arn) : NULL;
+}
+
+/* ---- findings ---------------------------------------------------------------------------- */
+
+static void put_name_list(tw_grants *g, const uint64_t *bits, uint32_t limit)
+{
+    tw_buf_putc(&g->text, '[');
+    uint32_t n = 0;
+    for (uint32_t o = 0; o < tw_privtab_count(g->conf.privtab) && n < limit; o++) {
+        uint32_t i = g->order[o];
+        if (!tw_bits_test(bits, i))
+            continue;
+        if (n++)
+            tw_buf_putc(&g->text, ',');
+        tw_str name = tw_privtab_name(g->conf.privtab, i);
+        tw_buf_put_json_str(&g->text, name);
+    }
+    tw_buf_putc(&g->text, ']');
+}
+
+static size_t summary_names(const tw_grants *g, const uint64_t *bits, uint32_t total, char *buf,
+                            size_t size)
+{
+    size_t len = 0;
+    uint32_t n = 0;
+    for (uint32_t o = 0; o < tw_privtab_count(g->conf.privtab) && n < 3 && len < size; o++) {
+        uint32_t i = g->order[o];
+        if (!tw_bits_test(bits, i))
+            continue;
+        tw_str name = tw_privtab_name(g->conf.privtab, i);
+        len += (size_t)snprintf(buf + len, size - len, "%s%.*s", n++ ? ", " : "", (int)name.len,
+                                name.p);
+    }
+    if (total > n && len < size)
+        len += (size_t)snprintf(buf + len, size - len, " and %u more", total - n);
+    return len;
+}
+
+/* The finding's event: the principal as the identity, the grant as the event (its uid and
+ * evidence), at time t. */
+static void finding_event(tw_grants *g, const principal *p, const grant *gr, const tw_event *ev,
+                          int64_t t, tw_event *out)
+{
+    memset(out, 0, sizeof *out);
+    out->time_ms = t;
+    out->identity = tw_str_c(p->key);
+    out->identity_hash = tw_hash64(p->key, strlen(p->key), 0);
+    /* arn:aws:iam::ACCOUNT:... */
+    const char *acct = strstr(p->key, "::");
+    if (acct) {
+        acct += 2;
+        const char *end = strchr(acct, ':');
+        out->account = (tw_str){ acct, end ? (size_t)(end - acct) : strlen(acct) };
+    }
+    snprintf(g->uid_buf, sizeof g->uid_buf, "%s", gr->uid);
+    out->event_id = tw_str_c(g->uid_buf);
+    out->action = ev->action;
+    out->kind = p->kind;
+    out->seq = ev->seq;
+}
+
+static void report_unused(tw_grants *g, principal *p, grant *gr, const tw_event *ev, int64_t at,
+                          const tw_emit *emit)
+{
+    const uint64_t *sets = grant_sets(g, gr);
+    if (!sets) {
+        gr->unresolved = true; /* a policy the tracker never learnt: nothing to say */
+        return;
+    }
+    uint32_t w = g->words;
+    uint64_t *granted = g->scratch, *used = granted + w, *unused = used + w,
+             *unobs = unused + w;
+    memset(used, 0, w * sizeof *used);
+    for (uint32_t k = 0; k < w; k++)
+        granted[k] = sets[k] & g->mask_priv[k];
+    for (uint32_t i = 0; i < p->n_used; i++)
+        if (p->used_ms[i] >= gr->granted_ms && tw_bits_test(granted, p->used_idx[i]))
+            tw_bits_set(used, p->used_idx[i]);
+    for (uint32_t k = 0; k < w; k++) {
+        unused[k] = granted[k] & ~used[k] & g->mask_observable[k];
+        unobs[k] = granted[k] & ~used[k] & ~g->mask_observable[k];
+    }
+    uint32_t n_granted = tw_bits_count(granted, w), n_used = tw_bits_count(used, w),
+             n_unused = tw_bits_count(unused, w), n_unobs = tw_bits_count(unobs, w);
+    gr->reported = true;
+    if (!n_unused)
+        return; /* every observable privileged action of it was used */
+    gr->unused_at_report = malloc(w * sizeof *gr->unused_at_report);
+    if (gr->unused_at_report)
+        memcpy(gr->unused_at_report, unused, w * sizeof *unused);
+    uint32_t n_cond = 0;
+    for (uint32_t k = 0; k < w; k++)
+        n_cond += (uint32_t)__builtin_popcountll(unused[k] & sets[w + k]);
+
+    tw_finding f = { 0 };
+    tw_event fev;
+    finding_event(g, p, gr, ev, at, &fev);
+    f.rule = g->conf.unused_meta;
+    f.ev = &fev;
+    f.kind = (tw_kind)p->kind;
+    if (gr->event.set)
+        f.evidence[f.n_evidence++] = tw_kept_event_evidence(&gr->event);
+    f.first_seen_ms = gr->granted_ms;
+    char names[160];
+    summary_names(g, unused, n_unused, names, sizeof names);
+    int64_t days = (at - gr->granted_ms) / 86400000;
+    int len = snprintf(f.summary, sizeof f.summary,
+                       "%.120s: %u of %u privileged actions unused for %" PRId64 " days (%s); "
+                       "%u used", gr->source, n_unused, n_granted, days, names, n_used);
+    if (len > 0 && (size_t)len < sizeof f.summary)
+        snprintf(f.summary + len, sizeof f.summary - (size_t)len, "; %u unrecorded by CloudTrail%s",
+                 n_unobs, n_cond ? "; some granted only conditionally" : "");
+    tw_buf *t = &g->text;
+    t->len = 0;
+    char iso[40];
+    tw_buf_puts(t, "{\"grant\":{\"source\":");
+    tw_buf_put_json_cstr(t, gr->source);
+    if (gr->policy_arn) {
+        tw_buf_puts(t, ",\"policy_arn\":");
+        tw_buf_put_json_cstr(t, gr->policy_arn);
+    }
+    if (gr->policy_name) {
+        tw_buf_puts(t, ",\"policy_name\":");
+        tw_buf_put_json_cstr(t, gr->policy_name);
+    }
+    if (gr->via_group) {
+        tw_buf_puts(t, ",\"via_group\":");
+        tw_buf_put_json_cstr(t, gr->via_group);
+    }
+    tw_time_format_iso(gr->granted_ms, iso, sizeof iso);
+    tw_buf_puts(t, ",\"granted\":");
+    tw_buf_put_json_cstr(t, iso);
+    tw_buf_printf(t, "},\"privileged_granted\":%u,\"unused_count\":%u,\"unused\":", n_granted,
+                  n_unused);
+    put_name_list(g, unused, LIST_UNUSED);
+    tw_buf_printf(t, ",\"used_count\":%u,\"used\":", n_used);
+    put_name_list(g, used, LIST_USED);
+    tw_buf_printf(t, ",\"unobservable_count\":%u,\"conditional_unused_count\":%u", n_unobs,
+                  n_cond);
+    tw_buf_puts(t, ",\"observed_from\":");
+    tw_buf_put_json_cstr(t, iso);
+    tw_time_format_iso(at, iso, sizeof iso);
+    tw_buf_puts(t, ",\"observed_to\":");
+    tw_buf_put_json_cstr(t, iso);
+    tw_buf_printf(t, ",\"unused_after_days\":%" PRId64 "}", g->conf.unused_after_ms / 86400000);
+    if (t->failed)
+        return;
+    f.details = (tw_str){ t->p, t->len };
+    g->stats.findings_unused++;
+    emit->fn(emit->ud, &f, g->conf.unused_detector);
+}
+
+static void report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event *ev,
+                           uint32_t idx, const tw_emit *emit)
+{
+    gr->dormant_raised = true;
+    if (!g->conf.dormant_meta)
+        return;
+    tw_finding f = { 0 };
+    tw_event fev;
+    finding_event(g, p, gr, ev, ev->time_ms, &fev);
+    /* the use is the event (its actor fields stay); the uid names the grant and the use, so
+     * it differs from the rule's own dormant-privilege-used on the same event */
+    fev = *ev;
+    fev.identity = tw_str_c(p->key);
+    snprintf(g->uid_buf, sizeof g->uid_buf, "%s+%.*s", gr->uid, (int)ev->event_id.len,
+             ev->event_id.p);
+    fev.event_id = tw_str_c(g->uid_buf);
+    f.rule = g->conf.dormant_meta;
+    f.ev = &fev;
+    f.kind = (tw_kind)p->kind;
+    if (gr->event.set)
+        f.evidence[f.n_evidence++] = tw_kept_event_evidence(&gr->event);
+    f.evidence[f.n_evidence++] = tw_event_evidence(ev);
+    f.first_seen_ms = gr->granted_ms;
+    tw_str name = tw_privtab_name(g->conf.privtab, idx);
+    snprintf(f.summary, sizeof f.summary,
+             "%s: %.*s used after the grant was reported unused (%s)", g->conf.dormant_meta->title,
+             (int)name.len, name.p, gr->source);
+    g->stats.findings_dormant++;
+    emit->fn(emit->ud, &f, g->conf.dormant_detector);
+}
+
+/* Training and telemetry rights held together, across the principal's active grants. */
+static void check_training_telemetry(tw_grants *g, principal *p, const tw_event *ev,
+                                     const tw_emit *emit)
+{
+    if (p->training_telemetry_raised)
+        return;
+    bool training = false, telemetry = false, everything = false;
+    for (uint32_t i = 0; i < p->n; i++) {
+        if (!p->g[i].active)
+            continue;
+        const uint64_t *s = grant_sets(g, &p->g[i]);
+        if (s && tw_bits_count(s, g->words) == tw_privtab_count(g->conf.privtab))
+            everything = true;
+        for (uint32_t k = 0; s && k < g->words; k++) {
+            training |= (s[k] & g->mask_training[k]) != 0;
+            telemetry |= (s[k] & g->mask_telemetry[k]) != 0;
+        }
+    }
+    /* a grant of every action (AdministratorAccess, "*") is admin-policy-attached's: this is
+     * about narrower grants that still bring the two together */
+    if (!(training && telemetry) || everything)
+        return;
+    p->training_telemetry_raised = true;
+    tw_finding f = { 0 };
+    tw_event fev = *ev;
+    fev.identity = tw_str_c(p->key);
+    fev.identity_hash = tw_hash64(p->key, strlen(p->key), 0);
+    f.rule = &training_telemetry_meta;
+    f.ev = &fev;
+    f.kind = (tw_kind)p->kind;
+    f.evidence[f.n_evidence++] = tw_event_evidence(ev);
+    snprintf(f.summary, sizeof f.summary,
+             "%s: granted model-training and telemetry actions (latest grant: %.*s)",
+             training_telemetry_meta.title, (int)ev->action.len, ev->action.p);
+    g->stats.findings_training_telemetry++;
+    emit->fn(emit->ud, &f, g->conf.unused_detector + 2);
+}
+
+/* ---- applying grants --------------------------------------------------------------------- */
+
+static grant *add_grant(tw_grants *g, principal *p, int64_t t)
+{
+    if (p->n == p->cap) {
+        uint32_t cap = p->cap ? p->cap * 2 : 4;
+        grant *v = realloc(p->g, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        p->g = v;
+        p->cap = cap;
+    }
+    grant *gr = &p->g[p->n++];
+    memset(gr, 0, sizeof *gr);
+    gr->granted_ms = t;
+    gr->active = true;
+    (void)g;
+    return gr;
+}
+
+static void schedule(tw_grants *g, principal *p, uint32_t i)
+{
+    grant *gr = &p->g[i];
+    if (gr->granted_ms == INT64_MIN)
+        return; /* an inventory grant, before the first event */
+    heap_push(g, (deadline){ gr->granted_ms + g->conf.unused_after_ms, p, i, gr->gen });
+}
+
+static void revoke(tw_grants *g, grant *gr)
+{
+    if (gr->active)
+        g->stats.revoked++;
+    gr->active = false;
+    gr->gen++;
+}
+
+static char *source_text(const tw_event *ev, const char *what)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%.*s %s", (int)ev->action.len, ev->action.p, what);
+    return dup_str(tw_str_c(buf));
+}
+
+/* A grant to principal p by event ev (the recipient of a policy, directly or via a group). */
+static void grant_to(tw_grants *g, principal *p, const tw_event *ev, const char *policy_arn,
+                     const char *policy_name, const uint64_t *own, const char *via_group,
+                     const tw_emit *emit)
+{
+    /* the same policy granted again the same way: a fresh grant replaces the old */
+    for (uint32_t i = 0; i < p->n; i++) {
+        grant *o = &p->g[i];
+        bool same = o->active && !o->own == !own &&
+                    ((policy_arn && o->policy_arn && !strcmp(o->policy_arn, policy_arn)) ||
+                     (policy_name && o->policy_name && !strcmp(o->policy_name, policy_name))) &&
+                    !o->via_group == !via_group &&
+                    (!via_group || !strcmp(o->via_group, via_group));
+        if (same)
+            revoke(g, o);
+    }
+    grant *gr = add_grant(g, p, ev->time_ms);
+    if (!gr)
+        return;
+    char what[400];
+    snprintf(what, sizeof what, "%s%s%s%s", policy_arn ? policy_arn : "inline policy ",
+             policy_arn ? "" : (policy_name ? policy_name : "?"), via_group ? " via " : "",
+             via_group ? via_group : "");
+    gr->source = source_text(ev, what);
+    gr->uid = dup_str(ev->event_id);
+    gr->policy_arn = policy_arn ? dup_str(tw_str_c(policy_arn)) : NULL;
+    gr->policy_name = policy_name ? dup_str(tw_str_c(policy_name)) : NULL;
+    gr->via_group = via_group ? dup_str(tw_str_c(via_group)) : NULL;
+    if (own) {
+        gr->own = malloc(2 * g->words * sizeof *gr->own);
+        if (gr->own)
+            memcpy(gr->own, own, 2 * g->words * sizeof *gr->own);
+    }
+    tw_kept_event_set(&gr->event, ev);
+    if (!gr->source || !gr->uid || (policy_arn && !gr->policy_arn) ||
+        (policy_name && !gr->policy_name) || (via_group && !gr->via_group) || (own && !gr->own)) {
+        free_grant(gr);
+        p->n--;
+        return;
+    }
+    g->stats.grants_stream++;
+    schedule(g, p, p->n - 1);
+    check_training_telemetry(g, p, ev, emit);
+}
+
+static void revoke_matching(tw_grants *g, principal *p, const char *policy_arn,
+                            const char *policy_name, const char *via_group)
+{
+    for (uint32_t i = 0; i < p->n; i++) {
+        grant *o = &p->g[i];
+        if (!o->active)
+            continue;
+        if (via_group && (!o->via_group || strcmp(o->via_group, via_group)))
+            continue;
+        if (!via_group && o->via_group)
+            continue;
+        if (policy_arn && (!o->policy_arn || strcmp(o->policy_arn, policy_arn)))
+            continue;
+        if (policy_name && (!o->policy_name || strcmp(o->policy_name, policy_name)))
+            continue;
+        revoke(g, o);
+    }
+}
+
+static group *group_of(tw_grants *g, tw_str key)
+{
+    group *gr = map_get(&g->groups, key);
+    if (gr)
+        return gr;
+    gr = calloc(1, sizeof *gr);
+    if (!gr || !(gr->key = dup_str(key)) || !map_put(&g->groups, key, gr)) {
+        if (gr)
+            free(gr->key);
+        free(gr);
+        return NULL;
+    }
+    return gr;
+}
+
+static bool str_in(char **v, uint32_t n, const char *s)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (!strcmp(v[i], s))
+            return true;
+    return false;
+}
+
+static void str_remove(char **v, uint32_t *n, const char *s)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        if (!strcmp(v[i], s)) {
+            free(v[i]);
+            v[i] = v[--*n];
+            return;
+        }
+}
+
+static bool str_add(char ***v, uint32_t *n, const char *s)
+{
+    if (str_in(*v, *n, s))
+        return true;
+    char **g = realloc(*v, (*n + 1) * sizeof *g);
+    if (!g)
+        return false;
+    *v = g;
+    if (!(g[*n] = dup_str(tw_str_c(s))))
+        return false;
+    (*n)++;
+    return true;
+}
+
+static void group_policy_to_member(tw_grants *g, group *grp, const group_policy *gp,
+                                   principal *u, const tw_event *ev, const tw_emit *emit)
+{
+    grant_to(g, u, ev, gp->policy_arn, gp->policy_name, gp->own, grp->key, emit);
+}
+
+static customer_policy *policy_of(tw_grants *g, tw_str arn)
+{
+    customer_policy *cp = map_get(&g->policies, arn);
+    if (cp)
+        return cp;
+    cp = calloc(1, sizeof *cp);
+    if (!cp || !map_put(&g->policies, arn, cp)) {
+        free(cp);
+        return NULL;
+    }
+    return cp;
+}
+
+static void add_version(tw_grants *g, customer_policy *cp, tw_str id, const tw_grant_op *op,
+                        bool make_default)
+{
+    if (cp->n == cp->cap) {
+        uint32_t cap = cp->cap ? cp->cap * 2 : 2;
+        policy_version *v = realloc(cp->v, cap * sizeof *v);
+        if (!v)
+            return;
+        cp->v = v;
+        cp->cap = cap;
+    }
+    char synth[16];
+    if (!id.len) {
+        snprintf(synth, sizeof synth, "v%u", cp->n + 1);
+        id = tw_str_c(synth);
+    }
+    policy_version *v = &cp->v[cp->n];
+    v->id = dup_str(id);
+    v->sets = copy_sets(g, &op->set);
+    if (!v->id || !v->sets) {
+        free(v->id);
+        free(v->sets);
+        return;
+    }
+    if (make_default) {
+        cp->def = cp->n;
+        cp->has_default = true;
+    }
+    cp->n++;
+}
+
+static char *cstr(tw_str s, char *buf, size_t size)
+{
+    if (!s.len)
+        return NULL;
+    snprintf(buf, size, "%.*s", (int)s.len, s.p);
+    return buf;
+}
+
+static void apply_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op, const tw_emit *emit)
+{
+    char arn_buf[512], name_buf[256];
+    const char *arn = cstr(op->policy_arn, arn_buf, sizeof arn_buf);
+    const char *name = cstr(op->policy_name, name_buf, sizeof name_buf);
+    if (op->unparseable)
+        g->stats.unparseable++;
+    if (op->target_type == TW_GT_GROUP && op->op != TW_GOP_ADD_MEMBER &&
+        op->op != TW_GOP_REMOVE_MEMBER) {
+        group *grp = group_of(g, op->target);
+        if (!grp)
+            return;
+        switch (op->op) {
+        case TW_GOP_ATTACH:
+        case TW_GOP_PUT_INLINE: {
+            if (op->op == TW_GOP_PUT_INLINE && (!name || op->unparseable || !op->has_document))
+                return;
+            if (op->op == TW_GOP_ATTACH && !arn)
+                return;
+            if (grp->n == grp->cap) {
+                uint32_t cap = grp->cap ? grp->cap * 2 : 4;
+                group_policy *v = realloc(grp->p, cap * sizeof *v);
+                if (!v)
+                    return;
+                grp->p = v;
+                grp->cap = cap;
+            }
+            group_policy *gp = &grp->p[grp->n];
+            memset(gp, 0, sizeof *gp);
+            gp->policy_arn = arn ? dup_str(tw_str_c(arn)) : NULL;
+            gp->policy_name = op->op == TW_GOP_PUT_INLINE ? dup_str(tw_str_c(name)) : NULL;
+            gp->own = op->op == TW_GOP_PUT_INLINE ? copy_sets(g, &op->set) : NULL;
+            tw_kept_event_set(&gp->event, ev);
+            grp->n++;
+            for (uint32_t m = 0; m < grp->n_members; m++) {
+                principal *u = principal_of(g, tw_str_c(grp->members[m]), TW_GT_USER, true);
+                if (u)
+                    group_policy_to_member(g, grp, gp, u, ev, emit);
+            }
+            return;
+        }
+        case TW_GOP_DETACH:
+        case TW_GOP_DELETE_INLINE:
+            for (uint32_t i = 0; i < grp->n; i++) {
+                group_policy *gp = &grp->p[i];
+                bool match = op->op == TW_GOP_DETACH
+                                 ? (arn && gp->policy_arn && !strcmp(gp->policy_arn, arn))
+                                 : (name && gp->policy_name && !strcmp(gp->policy_name, name));
+                if (!match)
+                    continue;
+                for (uint32_t m = 0; m < grp->n_members; m++) {
+                    principal *u = principal_of(g, tw_str_c(grp->members[m]), TW_GT_USER, false);
+                    if (u)
+                        revoke_matching(g, u, gp->policy_arn, gp->policy_name, grp->key);
+                }
+                free(gp->policy_arn);
+                free(gp->policy_name);
+                free(gp->own);
+                grp->p[i--] = grp->p[--grp->n];
+            }
+            return;
+        case TW_GOP_DELETE_PRINCIPAL:
+            for (uint32_t m = 0; m < grp->n_members; m++) {
+                principal *u = principal_of(g, tw_str_c(grp->members[m]), TW_GT_USER, false);
+                if (u)
+                    revoke_matching(g, u, NULL, NULL, grp->key);
+            }
+            return;
+        default: return;
+        }
+    }
+    switch (op->op) {
+    case TW_GOP_ATTACH:
+    case TW_GOP_PUT_INLINE: {
+        if ((op->op == TW_GOP_ATTACH && !arn) ||
+            (op->op == TW_GOP_PUT_INLINE && (!name || op->unparseable || !op->has_document)))
+            return;
+        principal *p = principal_of(g, op->target, op->target_type, true);
+        if (!p)
+            return;
+        if (op->op == TW_GOP_ATTACH) {
+            grant_to(g, p, ev, arn, NULL, NULL, NULL, emit);
+        } else {
+            uint64_t *own = copy_sets(g, &op->set);
+            if (own)
+                grant_to(g, p, ev, NULL, name, own, NULL, emit);
+            free(own);
+        }
+        return;
+    }
+    case TW_GOP_DETACH:
+    case TW_GOP_DELETE_INLINE: {
+        principal *p = principal_of(g, op->target, op->target_type, false);
+        if (p)
+            revoke_matching(g, p, op->op == TW_GOP_DETACH ? arn : NULL,
+                            op->op == TW_GOP_DELETE_INLINE ? name : NULL, NULL);
+        return;
+    }
+    case TW_GOP_ADD_MEMBER:
+    case TW_GOP_REMOVE_MEMBER: {
+        group *grp = group_of(g, op->target);
+        principal *u = principal_of(g, op->member, TW_GT_USER, op->op == TW_GOP_ADD_MEMBER);
+        if (!grp || !u)
+            return;
+        char key[512];
+        snprintf(key, sizeof key, "%.*s", (int)op->member.len, op->member.p);
+        if (op->op == TW_GOP_REMOVE_MEMBER) {
+            str_remove(grp->members, &grp->n_members, key);
+            str_remove(u->groups, &u->n_groups, grp->key);
+            revoke_matching(g, u, NULL, NULL, grp->key);
+            return;
+        }
+        if (str_in(grp->members, grp->n_members, key))
+            return;
+        if (!str_add(&grp->members, &grp->n_members, key) ||
+            !str_add(&u->groups, &u->n_groups, grp->key))
+            return;
+        for (uint32_t i = 0; i < grp->n; i++)
+            group_policy_to_member(g, grp, &grp->p[i], u, ev, emit);
+        return;
+    }
+    case TW_GOP_CREATE_POLICY:
+    case TW_GOP_CREATE_VERSION:
+    case TW_GOP_SET_DEFAULT: {
+        if (!arn)
+            return;
+        customer_policy *cp = policy_of(g, op->policy_arn);
+        if (!cp)
+            return;
+        if (op->op == TW_GOP_SET_DEFAULT) {
+            for (uint32_t i = 0; i < cp->n; i++)
+                if (tw_str_eq_c(op->version_id, cp->v[i].id)) {
+                    cp->def = i;
+                    cp->has_default = true;
+                }
+            return;
+        }
+        if (op->unparseable || !op->has_document)
+            return;
+        add_version(g, cp, op->version_id, op,
+                    op->op == TW_GOP_CREATE_POLICY || op->set_default);
+        return;
+    }
+    case TW_GOP_DELETE_PRINCIPAL: {
+        principal *p = principal_of(g, op->target, op->target_type, false);
+        for (uint32_t i = 0; p && i < p->n; i++)
+            revoke(g, &p->g[i]);
+        return;
+    }
+    }
+}
+
+tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
+                               const tw_policy_grant *set)
+{
+    tw_grant_target type = strstr(identity.p, ":user/") ? TW_GT_USER : TW_GT_ROLE;
+    principal *p = principal_of(g, identity, type, true);
+    if (!p)
+        return TW_ERR_NOMEM;
+    grant *gr = add_grant(g, p, g->started ? INT64_MIN : INT64_MIN);
+    if (!gr)
+        return TW_ERR_NOMEM;
+    char uid[600];
+    snprintf(uid, sizeof uid, "inventory:%.*s", (int)source.len, source.p);
+    gr->source = dup_str(source);
+    gr->uid = dup_str(tw_str_c(uid));
+    gr->own = copy_sets(g, set);
+    if (!gr->source || !gr->uid || !gr->own) {
+        free_grant(gr);
+        p->n--;
+        return TW_ERR_NOMEM;
+    }
+    g->stats.grants_inventory++;
+    return TW_OK;
+}
+
+/* The first event: inventory grants start their period now. */
+static void start(tw_grants *g, const tw_event *ev, const tw_emit *emit)
+{
+    g->started = true;
+    for (size_t s = 0; s < g->principals.cap; s++) {
+        principal *p = g->principals.keys[s] ? g->principals.vals[s] : NULL;
+        for (uint32_t i = 0; p && i < p->n; i++) {
+            if (p->g[i].granted_ms != INT64_MIN)
+                continue;
+            p->g[i].granted_ms = ev->time_ms;
+            schedule(g, p, i);
+        }
+        if (p)
+            check_training_telemetry(g, p, ev, emit);
+    }
+}
+
+/* An event by a principal: its privileged action (and iam:PassRole when it passes a role) is
+ * used, and a use of an action reported unused raises dormant-privilege-used. */
+static void mark_use(tw_grants *g, principal *p, const tw_event *ev, uint32_t idx,
+                     const tw_emit *emit)
+{
+    g->stats.uses++;
+    uint32_t i = 0;
+    for (; i < p->n_used && p->used_idx[i] != idx; i++)
+        ;
+    if (i == p->n_used) {
+        if (p->n_used == p->cap_used) {
+            uint32_t cap = p->cap_used ? p->cap_used * 2 : 4;
+            uint32_t *vi = realloc(p->used_idx, cap * sizeof *vi);
+            if (!vi)
+                return;
+            p->used_idx = vi;
+            int64_t *vm = realloc(p->used_ms, cap * sizeof *vm);
+            if (!vm)
+                return;
+            p->used_ms = vm;
+            p->cap_used = cap;
+        }
+        p->used_idx[p->n_used] = idx;
+        p->used_ms[p->n_used++] = ev->time_ms;
+    } else if (ev->time_ms > p->used_ms[i]) {
+        p->used_ms[i] = ev->time_ms;
+    }
+    for (uint32_t k = 0; k < p->n; k++) {
+        grant *gr = &p->g[k];
+        if (gr->reported && !gr->dormant_raised && gr->unused_at_report &&
+            tw_bits_test(gr->unused_at_report, idx))
+            report_dormant(g, p, gr, ev, idx, emit);
+    }
+}
+
+void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit)
+{
+    if (!g->started)
+        start(g, ev, emit);
+    /* deadlines passed by this event's time: the grants' periods are over */
+    while (g->n_heap && g->heap[0].at <= ev->time_ms) {
+        deadline d = heap_pop(g);
+        grant *gr = &d.p->g[d.grant];
+        if (gr->gen != d.gen || !gr->active || gr->reported)
+            continue;
+        report_unused(g, d.p, gr, ev, d.at, emit);
+    }
+    if (ev->grant_op && !(ev->flags & TW_EV_FAILED))
+        apply_op(g, ev, ev->grant_op, emit);
+    if (!g->principals.n)
+        return;
+    principal *p = map_get(&g->principals, ev->identity);
+    if (!p)
+        return;
+    if (!p->seen || ev->kind > p->kind)
+        p->kind = ev->kind;
+    p->seen = true;
+    if (ev->flags & TW_EV_FAILED)
+        return; /* a denied or failed attempt is no use */
+    uint32_t idx = tw_privtab_index(g->conf.privtab, ev->action_id);
+    if (idx != TW_PRIV_NONE && tw_bits_test(g->mask_priv, idx))
+        mark_use(g, p, ev, idx, emit);
+    if ((ev->flags & TW_EV_PASSES_ROLE) && tw_privtab_passrole(g->conf.privtab) != TW_PRIV_NONE)
+        mark_use(g, p, ev, tw_privtab_passrole(g->conf.privtab), emit);
+}
