@@ -15,6 +15,7 @@
 
 #define LIST_UNUSED 40   /* actions named in a finding's details (and 3 in its summary) */
 #define LIST_USED 40
+#define FRESH_MS (3600 * 1000LL) /* a first use this soon after the grant is "right after" */
 
 /* ---- a string-keyed map of pointers (open addressing, never shrinks) ------------------- */
 
@@ -117,7 +118,7 @@ typedef struct grant {
     tw_kept_event event;  /* the granting call (unset for the inventory) */
     int64_t granted_ms;   /* INT64_MIN: an inventory grant before the first event */
     uint32_t gen;         /* bumped when the grant is replaced: older deadlines are void */
-    bool active, reported, dormant_raised, unresolved;
+    bool active, reported, dormant_raised, fresh_raised, unresolved;
 } grant;
 
 typedef struct principal {
@@ -584,9 +585,12 @@ static void report_unused(tw_grants *g, principal *p, grant *gr, const tw_event 
 }
 
 static void report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event *ev,
-                           uint32_t idx, const tw_emit *emit)
+                           uint32_t idx, bool fresh, const tw_emit *emit)
 {
-    gr->dormant_raised = true;
+    if (fresh)
+        gr->fresh_raised = true;
+    else
+        gr->dormant_raised = true;
     if (!g->conf.dormant_meta)
         return;
     tw_finding f = { 0 };
@@ -607,9 +611,14 @@ static void report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event
     f.evidence[f.n_evidence++] = tw_event_evidence(ev);
     f.first_seen_ms = gr->granted_ms;
     tw_str name = tw_privtab_name(g->conf.privtab, idx);
-    snprintf(f.summary, sizeof f.summary,
-             "%s: %.*s used after the grant was reported unused (%s)", g->conf.dormant_meta->title,
-             (int)name.len, name.p, gr->source);
+    if (fresh)
+        snprintf(f.summary, sizeof f.summary, "%s: %.*s used %" PRId64 " minutes after it was granted (%.120s)",
+                 g->conf.dormant_meta->title, (int)name.len, name.p,
+                 (ev->time_ms - gr->granted_ms) / 60000, gr->source);
+    else
+        snprintf(f.summary, sizeof f.summary,
+                 "%s: %.*s used after the grant was reported unused (%.120s)",
+                 g->conf.dormant_meta->title, (int)name.len, name.p, gr->source);
     g->stats.findings_dormant++;
     emit->fn(emit->ud, &f, g->conf.dormant_detector);
 }
@@ -1066,6 +1075,7 @@ static void mark_use(tw_grants *g, principal *p, const tw_event *ev, uint32_t id
     uint32_t i = 0;
     for (; i < p->n_used && p->used_idx[i] != idx; i++)
         ;
+    int64_t prev_use = i < p->n_used ? p->used_ms[i] : INT64_MIN;
     if (i == p->n_used) {
         if (p->n_used == p->cap_used) {
             uint32_t cap = p->cap_used ? p->cap_used * 2 : 4;
@@ -1087,8 +1097,18 @@ static void mark_use(tw_grants *g, principal *p, const tw_event *ev, uint32_t id
     for (uint32_t k = 0; k < p->n; k++) {
         grant *gr = &p->g[k];
         if (gr->reported && !gr->dormant_raised && gr->unused_at_report &&
-            tw_bits_test(gr->unused_at_report, idx))
-            report_dormant(g, p, gr, ev, idx, emit);
+            tw_bits_test(gr->unused_at_report, idx)) {
+            report_dormant(g, p, gr, ev, idx, false, emit);
+            continue;
+        }
+        /* right after receiving it: the first use of the action since a grant from the stream
+         * made it, within the hour (escalate, then use) */
+        if (!gr->active || gr->fresh_raised || !gr->event.set || prev_use >= gr->granted_ms ||
+            ev->time_ms < gr->granted_ms || ev->time_ms - gr->granted_ms > FRESH_MS)
+            continue;
+        const uint64_t *sets = grant_sets(g, gr);
+        if (sets && tw_bits_test(sets, idx))
+            report_dormant(g, p, gr, ev, idx, true, emit);
     }
 }
 
