@@ -324,6 +324,7 @@ static void print_stats(tw_pipeline *pl, double wall)
         fprintf(o, "  grants.from_inventory        %" PRIu64 "\n", gs.grants_inventory);
         fprintf(o, "  grants.revoked               %" PRIu64 "\n", gs.revoked);
         fprintf(o, "  grants.unparseable           %" PRIu64 "\n", gs.unparseable);
+        fprintf(o, "  grants.unknown_policy        %" PRIu64 "\n", gs.unresolved);
         fprintf(o, "  grants.identities            %" PRIu64 "\n", gs.principals);
         fprintf(o, "  grants.privileged_uses       %" PRIu64 "\n", gs.uses);
         fprintf(o, "  findings.%-28s %" PRIu64 "\n", "unused-privileged-grant", gs.findings_unused);

@@ -66,6 +66,7 @@ typedef struct tw_grants_conf {
 
 typedef struct tw_grants_stats {
     uint64_t grants_stream, grants_inventory, revoked, unparseable, principals;
+    uint64_t unresolved;     /* deadlines of grants of a customer policy never seen */
     uint64_t uses, findings_unused, findings_dormant, findings_training_telemetry;
 } tw_grants_stats;
 

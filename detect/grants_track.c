@@ -499,6 +499,7 @@ static void report_unused(tw_grants *g, principal *p, grant *gr, const tw_event 
     const uint64_t *sets = grant_sets(g, gr);
     if (!sets) {
         gr->unresolved = true; /* a policy the tracker never learnt: nothing to say */
+        g->stats.unresolved++;
         return;
     }
     uint32_t w = g->words;
@@ -1032,7 +1033,7 @@ tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
     principal *p = principal_of(g, identity, type, true);
     if (!p)
         return TW_ERR_NOMEM;
-    grant *gr = add_grant(g, p, g->started ? INT64_MIN : INT64_MIN);
+    grant *gr = add_grant(g, p, INT64_MIN); /* its period starts at the first event */
     if (!gr)
         return TW_ERR_NOMEM;
     char uid[600];

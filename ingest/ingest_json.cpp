@@ -764,8 +764,56 @@ error_code walk_value(walk_ctx *wc, ondemand::value v, const tw_str *key, uint32
     }
     if (e) {
         wc->where = tok.data();
-        return e;
+        /* the first byte said string, number, true, false or null, the rest did not ("nul",
+         * "-"): a broken literal, not a value of another type */
+        return e == INCORRECT_TYPE ? TAPE_ERROR : e;
     }
+    if (wc->cb(wc->ud, &it))
+        wc->stopped = true;
+    return SUCCESS;
+}
+
+/* A document that is one scalar ("42", "\"text\""): On Demand reads it from the document. */
+error_code walk_root_scalar(walk_ctx *wc, ondemand::document &doc, ondemand::json_type t)
+{
+    tw_json_walk_item it{};
+    error_code e = SUCCESS;
+    std::string_view raw;
+    if (doc.raw_json_token().get(raw) == SUCCESS) {
+        it.offset = raw.data() >= wc->base ? (uint64_t)(raw.data() - wc->base) : 0;
+        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
+                                raw.back() == '\t'))
+            raw.remove_suffix(1);
+    }
+    switch (t) {
+    case ondemand::json_type::string: {
+        std::string_view sv;
+        e = doc.get_string().get(sv);
+        it.value.type = TW_JV_STRING;
+        it.value.text = view(sv);
+        break;
+    }
+    case ondemand::json_type::number:
+        e = doc.get_double().get(it.value.number);
+        it.value.type = TW_JV_NUMBER;
+        it.value.text = view(raw);
+        break;
+    case ondemand::json_type::boolean:
+        e = doc.get_bool().get(it.value.boolean);
+        it.value.type = TW_JV_BOOL;
+        it.value.text = it.value.boolean ? tw_str{ "true", 4 } : tw_str{ "false", 5 };
+        break;
+    default: {
+        bool is_null = false;
+        e = doc.is_null().get(is_null);
+        if (!e && !is_null)
+            e = TAPE_ERROR;
+        it.value.type = TW_JV_NULL;
+        break;
+    }
+    }
+    if (e)
+        return e == INCORRECT_TYPE ? TAPE_ERROR : e;
     if (wc->cb(wc->ud, &it))
         wc->stopped = true;
     return SUCCESS;
@@ -791,10 +839,16 @@ tw_err TW_JSON_FN(tw_json_walk)(void *vjs, const char *text, size_t len, size_t 
         return TW_ERR_PARSE;
     }
     walk_ctx wc{ text, max_depth, cb, ud, false, false, nullptr };
-    ondemand::value root;
-    e = doc.get_value().get(root);
-    if (!e)
-        e = walk_value(&wc, root, nullptr, 0);
+    ondemand::json_type t{};
+    e = doc.type().get(t);
+    if (!e && t != ondemand::json_type::object && t != ondemand::json_type::array) {
+        e = walk_root_scalar(&wc, doc, t);
+    } else if (!e) {
+        ondemand::value root;
+        e = doc.get_value().get(root);
+        if (!e)
+            e = walk_value(&wc, root, nullptr, 0);
+    }
     if (wc.stopped)
         return TW_ERR_STOPPED;
     const char *loc = nullptr;
