@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan+UBSan) and runs each for a bounded time over a
-# small seed corpus (records from ../shared/data, the rule fixtures of tests/unit/rules). SECONDS_PER_TARGET (default 30) bounds each run.
+# small seed corpus (records from ../shared/data, the rule fixtures of tests/unit/rules, IAM
+# inventories and policies). SECONDS_PER_TARGET (default 30) bounds each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${SECONDS_PER_TARGET:-30}
 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DTW_FUZZ=ON \
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
-cmake --build build/fuzz --target fuzz_record fuzz_split fuzz_rules -j2
+cmake --build build/fuzz --target fuzz_record fuzz_split fuzz_rules fuzz_grants -j2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/record" "$work/split" "$work/rules"
+mkdir -p "$work/record" "$work/split" "$work/rules" "$work/grants"
 cp tests/unit/rules/good/*.yml "$work/rules/" 2>/dev/null || true
 data=../shared/data/derived-fixtures
 if [ -d "$data" ]; then
@@ -18,7 +19,13 @@ if [ -d "$data" ]; then
     head -n 20 "$data/all_cloudtrail_events.ndjson" | zstd -q -c > "$work/split/seed.zst"
 fi
 printf '{"Records":[{"eventName":"A"}]}\n' > "$work/split/records.json"
-for target in fuzz_record fuzz_split fuzz_rules; do
+for f in ../shared/data/cloudmapper-demo-iam/iam-get-account-authorization-details.json \
+         ../shared/data/cloudsplaining-authz-details/example_authz_v2.json; do
+    if [ -f "$f" ]; then cp "$f" "$work/grants/"; fi
+done
+printf '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}' > "$work/grants/policy.json"
+printf '%%7B%%22Statement%%22%%3A%%5B%%7B%%22Effect%%22%%3A%%22Deny%%22%%2C%%22Action%%22%%3A%%22*%%22%%7D%%5D%%7D' > "$work/grants/encoded.txt"
+for target in fuzz_record fuzz_split fuzz_rules fuzz_grants; do
     echo "== $target for ${seconds}s"
     if ! build/fuzz/tests/fuzz/$target -max_total_time="$seconds" -max_len=16384 \
         -print_final_stats=1 -artifact_prefix="$work/" "$work/${target#fuzz_}" > "$work/log" 2>&1; then
