@@ -135,6 +135,7 @@ const LOGGING_CONTROL = [
     's3:PutBucketLogging', // the same call turns S3 server access logging off
     'wafv2:DeleteLoggingConfiguration',
     'securityhub:DisableSecurityHub',
+    'rds:StopActivityStream', // a database's activity stream is its audit feed
 ];
 
 // Changes model safety controls: Bedrock guardrails, enforced guardrails, automated reasoning
