@@ -35,12 +35,18 @@ static size_t map_slot(const strmap *m, tw_str key, uint64_t h)
     return i;
 }
 
-static void *map_get(const strmap *m, tw_str key)
+/* hash: tw_hash64(key, len, 0), the identity hash the normalizer already computed */
+static void *map_get_hashed(const strmap *m, tw_str key, uint64_t hash)
 {
     if (!m->cap)
         return NULL;
-    size_t i = map_slot(m, key, tw_hash64(key.p, key.len, 0));
+    size_t i = map_slot(m, key, hash);
     return m->keys[i] ? m->vals[i] : NULL;
+}
+
+static void *map_get(const strmap *m, tw_str key)
+{
+    return map_get_hashed(m, key, tw_hash64(key.p, key.len, 0));
 }
 
 static char *dup_str(tw_str s)
@@ -1129,7 +1135,7 @@ void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit)
         apply_op(g, ev, ev->grant_op, emit);
     if (!g->principals.n)
         return;
-    principal *p = map_get(&g->principals, ev->identity);
+    principal *p = map_get_hashed(&g->principals, ev->identity, ev->identity_hash);
     if (!p)
         return;
     if (!p->seen || ev->kind > p->kind)

@@ -474,6 +474,23 @@ static void compile_value(tw_arena *arena, const tw_rule_value *v, cval *cv, boo
     }
 }
 
+/* Rough cost of fetching a field's values: the normalized event holds the virtual fields
+ * and a few top-level ones; the rest is a lookup in the record's JSON, requestParameters'
+ * span being smaller than the whole record's. */
+static unsigned field_cost(const tw_field *f)
+{
+    static const char *const held[] = { "eventName", "eventSource", "awsRegion", "errorCode",
+                                        "sourceIPAddress", "userAgent", "eventID" };
+    if (f->kind != TW_FIELD_RECORD)
+        return 0;
+    if (f->n_path == 1)
+        for (size_t i = 0; i < sizeof held / sizeof held[0]; i++)
+            if (tw_str_eq_c(f->path[0], held[i]))
+                return 0;
+    return f->n_path > 1 && tw_str_eq_c(f->path[0], "requestParameters") ? 10 : 20;
+}
+
+/* Cheap tests first in a group: those of fields the event holds, then by operator. */
 static unsigned match_cost(const cmatch *cm)
 {
     unsigned cost = 0;
@@ -481,7 +498,7 @@ static unsigned match_cost(const cmatch *cm)
         unsigned c = op_cost(cm->values[i].op);
         cost = c > cost ? c : cost;
     }
-    return cost;
+    return field_cost(cm->field) * 10 + cost;
 }
 
 static void compile_group(tw_arena *arena, const tw_rule_group *g, cgroup *cg, bool *nomem)
