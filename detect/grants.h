@@ -79,7 +79,9 @@ tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
                                const tw_policy_grant *set);
 
 /* Applies one event in stream order; findings go to emit (their detector index orders them
- * among the workers' findings of the same event). */
+ * among the workers' findings of the same event). The event is a normalized one: its
+ * identity_hash is tw_hash64(identity.p, identity.len, 0), as ingest_normalize sets it (the
+ * tracker looks identities up by it), action_id the catalog's. */
 void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit);
 
 void tw_grants_get_stats(const tw_grants *g, tw_grants_stats *out);
