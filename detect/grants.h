@@ -73,7 +73,8 @@ typedef struct tw_grants_stats {
 tw_grants *tw_grants_new(const tw_grants_conf *conf); /* NULL when out of memory */
 void tw_grants_destroy(tw_grants *g);                  /* NULL-safe */
 
-/* A grant from an inventory (--grants): it counts from the first event the tracker sees.
+/* A grant from an inventory (--grants), added before the first event: it counts from the
+ * first event the tracker sees.
  * identity is a role's or user's key; source says where it comes from; set is copied. */
 tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
                                const tw_policy_grant *set);

@@ -942,11 +942,23 @@ static void apply_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op, co
             }
             return;
         case TW_GOP_DELETE_PRINCIPAL:
+            /* the group goes: its members lose what it gave, a new group of the same name
+             * starts empty */
             for (uint32_t m = 0; m < grp->n_members; m++) {
                 principal *u = principal_of(g, tw_str_c(grp->members[m]), TW_GT_USER, false);
-                if (u)
+                if (u) {
                     revoke_matching(g, u, NULL, NULL, grp->key);
+                    str_remove(u->groups, &u->n_groups, grp->key);
+                }
+                free(grp->members[m]);
             }
+            grp->n_members = 0;
+            for (uint32_t i = 0; i < grp->n; i++) {
+                free(grp->p[i].policy_arn);
+                free(grp->p[i].policy_name);
+                free(grp->p[i].own);
+            }
+            grp->n = 0;
             return;
         default: return;
         }
@@ -1027,6 +1039,13 @@ static void apply_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op, co
         principal *p = principal_of(g, op->target, op->target_type, false);
         for (uint32_t i = 0; p && i < p->n; i++)
             revoke(g, &p->g[i]);
+        /* a deleted user leaves its groups: a policy attached to them later is not its */
+        while (p && p->n_groups) {
+            group *grp = map_get(&g->groups, tw_str_c(p->groups[0]));
+            if (grp)
+                str_remove(grp->members, &grp->n_members, p->key);
+            str_remove(p->groups, &p->n_groups, p->groups[0]);
+        }
         return;
     }
     }
@@ -1103,7 +1122,7 @@ static void mark_use(tw_grants *g, principal *p, const tw_event *ev, uint32_t id
     }
     for (uint32_t k = 0; k < p->n; k++) {
         grant *gr = &p->g[k];
-        if (gr->reported && !gr->dormant_raised && gr->unused_at_report &&
+        if (gr->active && gr->reported && !gr->dormant_raised && gr->unused_at_report &&
             tw_bits_test(gr->unused_at_report, idx)) {
             report_dormant(g, p, gr, ev, idx, false, emit);
             continue;
