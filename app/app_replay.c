@@ -2,6 +2,7 @@
  * thread (findings in stream order to every sink), prints --stats, and picks the exit
  * status. */
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,34 +212,47 @@ static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)
     int rc = js && sets ? TW_EXIT_OK : TW_EXIT_USAGE;
     for (size_t i = 0; rc == TW_EXIT_OK && i < inv->n_grants; i++) {
         const tw_inv_grant *ig = &inv->grants[i];
-        memset(sets, 0, 2 * (size_t)words * sizeof *sets);
-        tw_policy_grant pg = { sets, sets + words };
-        tw_err err = TW_ERR_PARSE;
-        tw_str doc;
-        if (ig->document)
+        tw_err err = TW_OK;
+        /* a managed policy is expanded once, however many identities hold it */
+        bool managed = ig->policy_arn.len > 0;
+        if (managed && ig->document && !tw_grants_knows_policy(pl->grants, ig->policy_arn)) {
+            memset(sets, 0, 2 * (size_t)words * sizeof *sets);
+            tw_policy_grant pg = { sets, sets + words };
             err = tw_policy_expand_node(pl->privtab, js, ig->document, &pg, errstr, sizeof errstr);
-        else if (tw_managed_find(pl->managed, ig->policy_arn, &doc))
-            err = tw_policy_expand_text(pl->privtab, js, doc, &pg, errstr, sizeof errstr);
+            if (err == TW_OK)
+                err = tw_grants_define_policy(pl->grants, ig->policy_arn, &pg);
+        } else if (managed && !tw_grants_knows_policy(pl->grants, ig->policy_arn)) {
+            err = TW_ERR_PARSE;
+            snprintf(errstr, sizeof errstr, "a managed policy unknown to this build");
+        }
+        if (err == TW_OK && managed) {
+            err = tw_grants_add_inventory(pl->grants, ig->identity, ig->source, NULL,
+                                          ig->policy_arn);
+        } else if (err == TW_OK) {
+            memset(sets, 0, 2 * (size_t)words * sizeof *sets);
+            tw_policy_grant pg = { sets, sets + words };
+            err = ig->document ? tw_policy_expand_node(pl->privtab, js, ig->document, &pg, errstr,
+                                                       sizeof errstr)
+                               : TW_ERR_PARSE;
+            if (err == TW_OK)
+                err = tw_grants_add_inventory(pl->grants, ig->identity, ig->source, &pg,
+                                              TW_STR_NULL);
+        }
         if (err == TW_ERR_NOMEM) {
             rc = TW_EXIT_USAGE;
-            break;
-        }
-        if (err != TW_OK) {
+        } else if (err != TW_OK) {
             tw_grants_note_unparseable(pl->grants);
             if (conf->verbosity > 0)
                 fprintf(stderr, "trailwarden: --grants %s: %.*s: %s\n", conf->grants_path,
-                        (int)ig->source.len, ig->source.p,
-                        ig->document ? errstr : "a managed policy unknown to this build");
-            continue;
+                        (int)ig->source.len, ig->source.p, errstr);
         }
-        if (tw_grants_add_inventory(pl->grants, ig->identity, ig->source, &pg) != TW_OK)
-            rc = TW_EXIT_USAGE;
     }
     if (rc != TW_EXIT_OK)
         fprintf(stderr, "trailwarden: out of memory reading --grants %s\n", conf->grants_path);
     free(sets);
     tw_json_destroy(js);
     tw_inventory_destroy(inv);
+    malloc_trim(0); /* the file's document tree is gone: give its pages back */
     return rc;
 }
 

@@ -74,10 +74,16 @@ tw_grants *tw_grants_new(const tw_grants_conf *conf); /* NULL when out of memory
 void tw_grants_destroy(tw_grants *g);                  /* NULL-safe */
 
 /* A grant from an inventory (--grants), added before the first event: it counts from the
- * first event the tracker sees.
- * identity is a role's or user's key; source says where it comes from; set is copied. */
+ * first event the tracker sees. identity is a role's or user's key; source says where it
+ * comes from; either set (an inline policy's, copied) or policy_arn (a managed policy the
+ * tracker expands once and shares: tw_grants_knows_policy). */
 tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
-                               const tw_policy_grant *set);
+                               const tw_policy_grant *set, tw_str policy_arn);
+/* A customer managed policy as an inventory defines it (its default version), unless the
+ * tracker knows it already. */
+tw_err tw_grants_define_policy(tw_grants *g, tw_str arn, const tw_policy_grant *set);
+/* Whether the tracker can expand this managed policy (defined, or AWS managed). */
+bool tw_grants_knows_policy(tw_grants *g, tw_str arn);
 
 /* Applies one event in stream order; findings go to emit (their detector index orders them
  * among the workers' findings of the same event). The event is a normalized one: its

@@ -197,6 +197,12 @@ static void match_pattern(const tw_privtab *pt, tw_str pattern, uint64_t *bits)
     for (size_t i = 0; i < n; i++)
         pat[i] = (char)tolower((unsigned char)pattern.p[i]);
     pat[n] = '\0';
+    if (!memchr(pat, '*', n) && !memchr(pat, '?', n)) {
+        uint32_t i = find_lower(pt, pat); /* an exact name: most policies list them */
+        if (i != TW_PRIV_NONE)
+            tw_bits_set(bits, i);
+        return;
+    }
     const char *colon = memchr(pat, ':', n);
     bool literal_service = colon && !memchr(pat, '*', (size_t)(colon - pat)) &&
                            !memchr(pat, '?', (size_t)(colon - pat));

@@ -115,13 +115,14 @@ static void map_free(strmap *m, void (*free_val)(void *))
 
 typedef struct grant {
     char *source;         /* what and how, for the finding */
-    char *uid;            /* the grant event's id, or "inventory:" + source: the finding's uid */
-    char *policy_arn;     /* managed: resolved when looked at (its default version may change) */
+    const char *policy_arn; /* managed (interned): resolved when looked at, its default
+                               version may change */
     char *policy_name;    /* inline */
     char *via_group;      /* the group it comes through */
-    uint64_t *own;        /* inline or inventory: allowed then conditional (2 x words) */
+    uint64_t *own;        /* an inline policy's sets: allowed then conditional (2 x words) */
     uint64_t *unused_at_report;
-    tw_kept_event event;  /* the granting call (unset for the inventory) */
+    tw_kept_event *event; /* the granting call (evidence); NULL for the inventory */
+    char *event_id;       /* its whole id: the finding's uid (inventory: "inventory:" + source) */
     int64_t granted_ms;   /* INT64_MIN: an inventory grant before the first event */
     uint32_t gen;         /* bumped when the grant is replaced: older deadlines are void */
     bool active, reported, dormant_raised, fresh_raised, unresolved;
@@ -176,7 +177,7 @@ struct tw_grants {
     tw_grants_conf conf;
     uint32_t words;
     uint64_t *mask_priv, *mask_observable, *mask_training, *mask_telemetry;
-    strmap principals, groups, policies, managed_sets;
+    strmap principals, groups, policies, managed_sets, arns;
     tw_json *js;
     deadline *heap;
     size_t n_heap, cap_heap;
@@ -185,7 +186,7 @@ struct tw_grants {
     uint64_t *scratch;    /* 4 x words */
     uint32_t *order;      /* table indices, the services a reader knows first (names listed) */
     tw_buf text;          /* a finding's details */
-    char uid_buf[256];
+    char uid_buf[640];
 };
 
 static const tw_rule_meta training_telemetry_meta = {
@@ -301,8 +302,8 @@ tw_grants *tw_grants_new(const tw_grants_conf *conf)
 static void free_grant(grant *gr)
 {
     free(gr->source);
-    free(gr->uid);
-    free(gr->policy_arn);
+    free(gr->event);
+    free(gr->event_id);
     free(gr->policy_name);
     free(gr->via_group);
     free(gr->own);
@@ -361,6 +362,7 @@ void tw_grants_destroy(tw_grants *g)
     map_free(&g->groups, free_group);
     map_free(&g->policies, free_policy);
     map_free(&g->managed_sets, free);
+    map_free(&g->arns, NULL);
     tw_json_destroy(g->js);
     tw_buf_free(&g->text);
     free(g->heap);
@@ -406,6 +408,26 @@ static principal *principal_of(tw_grants *g, tw_str key, tw_grant_target type, b
     }
     p->type = type;
     return p;
+}
+
+/* One copy of each policy ARN, shared by every grant of it (the map owns the key). */
+static const char *intern_arn(tw_grants *g, const char *arn)
+{
+    tw_str key = tw_str_c(arn);
+    if (!map_get(&g->arns, key) && !map_put(&g->arns, key, (void *)1))
+        return NULL;
+    size_t i = map_slot(&g->arns, key, tw_hash64(key.p, key.len, 0));
+    return g->arns.keys[i];
+}
+
+/* The finding's uid base: the granting call's event id, or "inventory:" + source. */
+static const char *grant_uid(const grant *gr, char *buf, size_t size)
+{
+    if (gr->event_id)
+        snprintf(buf, size, "%s", gr->event_id);
+    else
+        snprintf(buf, size, "inventory:%s", gr->source);
+    return buf;
 }
 
 /* A managed policy's sets (allowed then conditional) as of now: a customer policy's default
@@ -492,7 +514,7 @@ static void finding_event(tw_grants *g, const principal *p, const grant *gr, con
         const char *end = strchr(acct, ':');
         out->account = (tw_str){ acct, end ? (size_t)(end - acct) : strlen(acct) };
     }
-    snprintf(g->uid_buf, sizeof g->uid_buf, "%s", gr->uid);
+    grant_uid(gr, g->uid_buf, sizeof g->uid_buf);
     out->event_id = tw_str_c(g->uid_buf);
     out->action = ev->action;
     out->kind = p->kind;
@@ -539,8 +561,8 @@ static void report_unused(tw_grants *g, principal *p, grant *gr, const tw_event 
     f.rule = g->conf.unused_meta;
     f.ev = &fev;
     f.kind = (tw_kind)p->kind;
-    if (gr->event.set)
-        f.evidence[f.n_evidence++] = tw_kept_event_evidence(&gr->event);
+    if (gr->event)
+        f.evidence[f.n_evidence++] = tw_kept_event_evidence(gr->event);
     f.first_seen_ms = gr->granted_ms;
     char names[160];
     summary_names(g, unused, n_unused, names, sizeof names);
@@ -607,14 +629,15 @@ static void report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event
      * it differs from the rule's own dormant-privilege-used on the same event */
     fev = *ev;
     fev.identity = tw_str_c(p->key);
-    snprintf(g->uid_buf, sizeof g->uid_buf, "%s+%.*s", gr->uid, (int)ev->event_id.len,
-             ev->event_id.p);
+    char uid[300];
+    snprintf(g->uid_buf, sizeof g->uid_buf, "%s+%.*s", grant_uid(gr, uid, sizeof uid),
+             (int)ev->event_id.len, ev->event_id.p);
     fev.event_id = tw_str_c(g->uid_buf);
     f.rule = g->conf.dormant_meta;
     f.ev = &fev;
     f.kind = (tw_kind)p->kind;
-    if (gr->event.set)
-        f.evidence[f.n_evidence++] = tw_kept_event_evidence(&gr->event);
+    if (gr->event)
+        f.evidence[f.n_evidence++] = tw_kept_event_evidence(gr->event);
     f.evidence[f.n_evidence++] = tw_event_evidence(ev);
     f.first_seen_ms = gr->granted_ms;
     tw_str name = tw_privtab_name(g->conf.privtab, idx);
@@ -673,7 +696,7 @@ static void check_training_telemetry(tw_grants *g, principal *p, const tw_event 
 static grant *add_grant(tw_grants *g, principal *p, int64_t t)
 {
     if (p->n == p->cap) {
-        uint32_t cap = p->cap ? p->cap * 2 : 4;
+        uint32_t cap = p->cap ? p->cap * 2 : 2;
         grant *v = realloc(p->g, cap * sizeof *v);
         if (!v)
             return NULL;
@@ -735,8 +758,8 @@ static void grant_to(tw_grants *g, principal *p, const tw_event *ev, const char 
              policy_arn ? "" : (policy_name ? policy_name : "?"), via_group ? " via " : "",
              via_group ? via_group : "");
     gr->source = source_text(ev, what);
-    gr->uid = dup_str(ev->event_id);
-    gr->policy_arn = policy_arn ? dup_str(tw_str_c(policy_arn)) : NULL;
+    gr->event_id = dup_str(ev->event_id);
+    gr->policy_arn = policy_arn ? intern_arn(g, policy_arn) : NULL;
     gr->policy_name = policy_name ? dup_str(tw_str_c(policy_name)) : NULL;
     gr->via_group = via_group ? dup_str(tw_str_c(via_group)) : NULL;
     if (own) {
@@ -744,8 +767,9 @@ static void grant_to(tw_grants *g, principal *p, const tw_event *ev, const char 
         if (gr->own)
             memcpy(gr->own, own, 2 * g->words * sizeof *gr->own);
     }
-    tw_kept_event_set(&gr->event, ev);
-    if (!gr->source || !gr->uid || (policy_arn && !gr->policy_arn) ||
+    if ((gr->event = malloc(sizeof *gr->event)) != NULL)
+        tw_kept_event_set(gr->event, ev);
+    if (!gr->source || !gr->event || !gr->event_id || (policy_arn && !gr->policy_arn) ||
         (policy_name && !gr->policy_name) || (via_group && !gr->via_group) || (own && !gr->own)) {
         free_grant(gr);
         p->n--;
@@ -1052,7 +1076,7 @@ static void apply_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op, co
 }
 
 tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
-                               const tw_policy_grant *set)
+                               const tw_policy_grant *set, tw_str policy_arn)
 {
     tw_grant_target type = strstr(identity.p, ":user/") ? TW_GT_USER : TW_GT_ROLE;
     principal *p = principal_of(g, identity, type, true);
@@ -1061,18 +1085,39 @@ tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
     grant *gr = add_grant(g, p, INT64_MIN); /* its period starts at the first event */
     if (!gr)
         return TW_ERR_NOMEM;
-    char uid[600];
-    snprintf(uid, sizeof uid, "inventory:%.*s", (int)source.len, source.p);
+    char arn[512];
+    snprintf(arn, sizeof arn, "%.*s", (int)policy_arn.len, policy_arn.p);
     gr->source = dup_str(source);
-    gr->uid = dup_str(tw_str_c(uid));
-    gr->own = copy_sets(g, set);
-    if (!gr->source || !gr->uid || !gr->own) {
+    if (set)
+        gr->own = copy_sets(g, set);
+    else
+        gr->policy_arn = intern_arn(g, arn);
+    if (!gr->source || (set && !gr->own) || (!set && !gr->policy_arn)) {
         free_grant(gr);
         p->n--;
         return TW_ERR_NOMEM;
     }
     g->stats.grants_inventory++;
     return TW_OK;
+}
+
+tw_err tw_grants_define_policy(tw_grants *g, tw_str arn, const tw_policy_grant *set)
+{
+    customer_policy *cp = map_get(&g->policies, arn);
+    if (cp && cp->has_default)
+        return TW_OK;
+    if (!cp && !(cp = policy_of(g, arn)))
+        return TW_ERR_NOMEM;
+    tw_grant_op op = { .set = *set };
+    add_version(g, cp, tw_str_c("inventory"), &op, true);
+    return cp->has_default ? TW_OK : TW_ERR_NOMEM;
+}
+
+bool tw_grants_knows_policy(tw_grants *g, tw_str arn)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%.*s", (int)arn.len, arn.p);
+    return arn.len < sizeof buf && managed_sets(g, buf) != NULL;
 }
 
 /* The first event: inventory grants start their period now. */
@@ -1129,7 +1174,7 @@ static void mark_use(tw_grants *g, principal *p, const tw_event *ev, uint32_t id
         }
         /* right after receiving it: the first use of the action since a grant from the stream
          * made it, within the hour (escalate, then use) */
-        if (!gr->active || gr->fresh_raised || !gr->event.set || prev_use >= gr->granted_ms ||
+        if (!gr->active || gr->fresh_raised || !gr->event || prev_use >= gr->granted_ms ||
             ev->time_ms < gr->granted_ms || ev->time_ms - gr->granted_ms > FRESH_MS)
             continue;
         const uint64_t *sets = grant_sets(g, gr);

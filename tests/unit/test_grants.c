@@ -1476,7 +1476,7 @@ static void inventory_counts_from_first_event(void **state)
     tracker_init(&fx, true);
     pset s = expand_ok(&fx, DOC_TWO);
     assert_int_equal(tw_grants_add_inventory(fx.g, tw_str_c(ROLE_R), tw_str_c("role R policy two"),
-                                             &s.g),
+                                             &s.g, TW_STR_NULL),
                      TW_OK);
     free(s.mem); /* copied */
     int64_t first = T0 + 100 * DAY;
