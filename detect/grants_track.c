@@ -129,7 +129,7 @@ typedef struct grant {
 } grant;
 
 typedef struct principal {
-    char *key;
+    const char *key;      /* the principals map's copy */
     tw_grant_target type;
     grant *g;
     uint32_t n, cap;
@@ -321,7 +321,6 @@ static void free_principal(void *v)
     free(p->g);
     free(p->used_idx);
     free(p->used_ms);
-    free(p->key);
     free(p);
 }
 
@@ -400,12 +399,12 @@ static principal *principal_of(tw_grants *g, tw_str key, tw_grant_target type, b
     if (p || !create)
         return p;
     p = calloc(1, sizeof *p);
-    if (!p || !(p->key = dup_str(key)) || !map_put(&g->principals, key, p)) {
-        if (p)
-            free(p->key);
+    if (!p || !map_put(&g->principals, key, p)) {
         free(p);
         return NULL;
     }
+    /* the map's copy of the key is the principal's */
+    p->key = g->principals.keys[map_slot(&g->principals, key, tw_hash64(key.p, key.len, 0))];
     p->type = type;
     return p;
 }
@@ -1078,7 +1077,7 @@ static void apply_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op, co
 tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
                                const tw_policy_grant *set, tw_str policy_arn)
 {
-    tw_grant_target type = strstr(identity.p, ":user/") ? TW_GT_USER : TW_GT_ROLE;
+    tw_grant_target type = memmem(identity.p, identity.len, ":user/", 6) ? TW_GT_USER : TW_GT_ROLE;
     principal *p = principal_of(g, identity, type, true);
     if (!p)
         return TW_ERR_NOMEM;

@@ -536,6 +536,21 @@ static tw_err precheck(loader *ld, size_t *skip)
                           "get-account-authorization-details), found %s", found);
 }
 
+/* Members of an entity that grant nothing and can be large (a role's trust policy, its
+ * instance profiles, each holding the role again, tags): no tree is built for them. */
+static bool not_a_grant(void *ud, tw_str key, uint32_t depth)
+{
+    (void)ud;
+    static const char *const skipped[] = { "AssumeRolePolicyDocument", "InstanceProfileList",
+                                           "Tags", "RoleLastUsed", "PermissionsBoundary" };
+    if (depth != 3) /* root, list, entity: the entity's members */
+        return false;
+    for (size_t i = 0; i < sizeof skipped / sizeof skipped[0]; i++)
+        if (tw_str_eq_c(key, skipped[i]))
+            return true;
+    return false;
+}
+
 /* Parses buf[0..len) (with TW_JSON_PADDING bytes after it) into a new inventory. */
 static tw_err load_buffer(const char *name, const char *buf, size_t len, tw_inventory **out,
                           char *errstr, size_t errstr_size)
@@ -557,8 +572,11 @@ static tw_err load_buffer(const char *name, const char *buf, size_t len, tw_inve
         goto out;
     tw_arena_init(&ld.inv->arena, INV_ARENA_BLOCK);
     tw_json_error err = { 0 };
-    const tw_jnode *root = tw_jdom_parse(js, &ld.inv->arena, ld.text, ld.len,
-                                         ld.len + TW_JSON_PADDING, INV_MAX_DEPTH, &err);
+    const tw_jnode *root = tw_jdom_parse_filtered(js, &ld.inv->arena, ld.text, ld.len,
+                                                  ld.len + TW_JSON_PADDING, INV_MAX_DEPTH,
+                                                  not_a_grant, NULL, &err);
+    tw_json_destroy(js); /* the tree holds what is needed: simdjson's buffers go now */
+    js = NULL;
     if (!root) {
         if (err.reason && !strcmp(err.reason, "nomem"))
             goto out;

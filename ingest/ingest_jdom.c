@@ -5,6 +5,9 @@
 
 typedef struct build {
     tw_arena *arena;
+    tw_jdom_skip_fn skip;
+    void *skip_ud;
+    uint32_t skipping;      /* inside a skipped container: its nesting so far */
     tw_jnode *root;
     tw_jnode *stack[257];   /* open containers */
     tw_jnode *last[257];    /* their last child, to append in order */
@@ -15,6 +18,18 @@ typedef struct build {
 static int on_item(void *ud, const tw_json_walk_item *it)
 {
     build *b = ud;
+    if (b->skipping) {
+        if (it->end)
+            b->skipping--;
+        else if (it->value.type == TW_JV_OBJECT || it->value.type == TW_JV_ARRAY)
+            b->skipping++;
+        return 0;
+    }
+    if (!it->end && it->has_key && b->skip && b->skip(b->skip_ud, it->key, it->depth)) {
+        if (it->value.type == TW_JV_OBJECT || it->value.type == TW_JV_ARRAY)
+            b->skipping = 1;
+        return 0;
+    }
     if (it->end) {
         if (b->depth)
             b->depth--;
@@ -63,7 +78,14 @@ static int on_item(void *ud, const tw_json_walk_item *it)
 tw_jnode *tw_jdom_parse(tw_json *js, tw_arena *arena, const char *text, size_t len,
                         size_t capacity, uint32_t max_depth, tw_json_error *err)
 {
-    build b = { .arena = arena };
+    return tw_jdom_parse_filtered(js, arena, text, len, capacity, max_depth, NULL, NULL, err);
+}
+
+tw_jnode *tw_jdom_parse_filtered(tw_json *js, tw_arena *arena, const char *text, size_t len,
+                                 size_t capacity, uint32_t max_depth, tw_jdom_skip_fn skip,
+                                 void *skip_ud, tw_json_error *err)
+{
+    build b = { .arena = arena, .skip = skip, .skip_ud = skip_ud };
     if (max_depth > 256)
         max_depth = 256;
     tw_err rc = tw_json_walk(js, text, len, capacity, max_depth, on_item, &b, err);

@@ -31,6 +31,14 @@ struct tw_jnode {
 tw_jnode *tw_jdom_parse(tw_json *js, tw_arena *arena, const char *text, size_t len,
                         size_t capacity, uint32_t max_depth, tw_json_error *err);
 
+/* The same, leaving out the members for which skip(ud, key, depth) is true (with all they
+ * hold; depth 1 is the root's members): a reader that needs a few members of a large file
+ * builds no tree for the rest. The text is still checked whole. */
+typedef bool (*tw_jdom_skip_fn)(void *ud, tw_str key, uint32_t depth);
+tw_jnode *tw_jdom_parse_filtered(tw_json *js, tw_arena *arena, const char *text, size_t len,
+                                 size_t capacity, uint32_t max_depth, tw_jdom_skip_fn skip,
+                                 void *skip_ud, tw_json_error *err);
+
 /* The member `key` of an object (first match), or NULL (also when obj is not an object). */
 const tw_jnode *tw_jnode_get(const tw_jnode *obj, const char *key);
 
