@@ -26,11 +26,12 @@ typedef struct strmap {
     size_t cap, n;
 } strmap;
 
+/* strncmp stops at the stored key's end: no read past a shorter key */
 static size_t map_slot(const strmap *m, tw_str key, uint64_t h)
 {
     size_t i = h & (m->cap - 1);
-    while (m->keys[i] && !(m->hashes[i] == h && strlen(m->keys[i]) == key.len &&
-                           !memcmp(m->keys[i], key.p, key.len)))
+    while (m->keys[i] && !(m->hashes[i] == h && !strncmp(m->keys[i], key.p, key.len) &&
+                           m->keys[i][key.len] == '\0'))
         i = (i + 1) & (m->cap - 1);
     return i;
 }
