@@ -32,14 +32,26 @@ typedef struct tw_app_conf {
     int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
     const char *grants_path;     /* --grants: an authorization-details inventory */
     int64_t unused_after_ms;     /* --unused-after */
+    /* consume (Kafka) */
+    bool consume;
+    const char *brokers;         /* -b */
+    const char **topics;         /* -t, split at commas */
+    size_t n_topics;
+    const char *group;           /* -G (default "trailwarden") */
+    const char **kafka_props;    /* -X name=value, as given */
+    size_t n_kafka_props;
+    bool exit_at_end;            /* --exit-at-end: stop when every assigned partition is read */
 } tw_app_conf;
 
 /* Parses replay's options; prints usage errors itself. Returns TW_EXIT_OK to run, or the exit
  * status to leave with (0 after --help/--version). */
 int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf);
+/* The same for consume's options (app_cli.c). */
+int tw_app_parse_consume(int argc, char **argv, tw_app_conf *conf);
 void tw_app_conf_free(tw_app_conf *conf);
 
-/* Runs the replay pipeline; returns the process exit status. */
+/* Runs the pipeline over files (replay) or Kafka topics (conf->consume); returns the
+ * process exit status. */
 int tw_app_replay(const tw_app_conf *conf);
 
 /* `trailwarden rules check|list PATH...` (app_rules.c); returns the exit status. */

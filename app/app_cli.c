@@ -11,6 +11,8 @@
 void tw_app_usage(FILE *out)
 {
     fputs("usage: trailwarden replay [OPTIONS] PATH...   files or directories (recursed); '-' is stdin\n"
+          "       trailwarden consume [OPTIONS] -b BROKERS -t TOPIC[,TOPIC...] [-G GROUP] [-X prop=value]...\n"
+          "                                              a Kafka consumer group member\n"
           "       trailwarden gen [OPTIONS]              synthetic trails with injected scenarios\n"
           "                                              (trailwarden gen --help)\n"
           "       trailwarden rules check|list PATH...   validate or list Sigma rule files\n"
@@ -40,6 +42,15 @@ void tw_app_usage(FILE *out)
           "  -h, --help                this text\n"
           "  -V, --version             the version\n"
           "\n"
+          "consume options (and the replay options above but PATH; --lateness defaults to 2m):\n"
+          "  -b, --brokers LIST        bootstrap servers, host:port[,host:port...]\n"
+          "  -t, --topic LIST          topics to consume, comma-separated; repeatable\n"
+          "  -G, --group ID            consumer group (default trailwarden)\n"
+          "  -X name=value             repeatable: any librdkafka property (SASL, SSL, timeouts),\n"
+          "                            for the consumer and for kafka: outputs\n"
+          "      --exit-at-end         stop once every assigned partition has been read to its end\n"
+          "SIGTERM/SIGINT: stop fetching, drain, flush, commit, leave the group, exit 0.\n"
+          "\n"
           "DUR: 90s, 15m, 24h, 30d.  Exit status: 0 ran to the end; 1 some input was\n"
           "unreadable or corrupt (everything else processed); 2 usage error, nothing processed.\n",
           out);
@@ -63,10 +74,10 @@ static int usage_error(const char *fmt, const char *arg)
     return TW_EXIT_USAGE;
 }
 
-int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
+static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
 {
     enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT, OPT_NO_DEFAULT_RULES,
-           OPT_GRANTS, OPT_UNUSED_AFTER };
+           OPT_GRANTS, OPT_UNUSED_AFTER, OPT_EXIT_AT_END };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "rules", required_argument, NULL, 'r' },
@@ -79,6 +90,10 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
         { "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
         { "grants", required_argument, NULL, OPT_GRANTS },
         { "unused-after", required_argument, NULL, OPT_UNUSED_AFTER },
+        { "brokers", required_argument, NULL, 'b' },
+        { "topic", required_argument, NULL, 't' },
+        { "group", required_argument, NULL, 'G' },
+        { "exit-at-end", no_argument, NULL, OPT_EXIT_AT_END },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -89,14 +104,35 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
     conf->format = TW_FORMAT_OCSF;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     conf->threads = ncpu > 0 ? (int)ncpu : 1;
-    conf->lateness_ms = 15 * TW_MS_MINUTE;
+    conf->consume = consume;
+    conf->lateness_ms = (consume ? 2 : 15) * TW_MS_MINUTE;
+    conf->group = "trailwarden";
     conf->max_identities = 4000000;
     conf->unused_after_ms = 30 * 24 * 60 * TW_MS_MINUTE;
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":o:r:f:j:qvhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, consume ? ":o:r:f:j:b:t:G:X:qvhV" : ":o:r:f:j:qvhV",
+                            opts, NULL)) != -1) {
+        if (!consume && (c == 'b' || c == 't' || c == 'G' || c == OPT_EXIT_AT_END))
+            return usage_error("option '%s' belongs to consume", argv[optind - 1]);
         switch (c) {
+        case 'b': conf->brokers = optarg; break;
+        case 'G': conf->group = optarg; break;
+        case 'X':
+            if (!strchr(optarg, '=') || optarg[0] == '=')
+                return usage_error("-X needs name=value, not '%s'", optarg);
+            if (push(&conf->kafka_props, &conf->n_kafka_props, optarg))
+                return usage_error("%s", "out of memory");
+            break;
+        case 't': {
+            /* TOPIC[,TOPIC...]: split in place (optarg is argv's) */
+            for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ","))
+                if (push(&conf->topics, &conf->n_topics, tok))
+                    return usage_error("%s", "out of memory");
+            break;
+        }
+        case OPT_EXIT_AT_END: conf->exit_at_end = true; break;
         case 'o':
             if (push(&conf->outputs, &conf->n_outputs, optarg))
                 return usage_error("%s", "out of memory");
@@ -166,6 +202,15 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
         default: return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
+    if (consume) {
+        if (optind < argc)
+            return usage_error("consume reads Kafka topics, not '%s' (-t TOPIC)", argv[optind]);
+        if (!conf->brokers)
+            return usage_error("%s", "consume needs -b BROKERS (host:port[,host:port...])");
+        if (!conf->n_topics)
+            return usage_error("%s", "consume needs -t TOPIC[,TOPIC...]");
+        return TW_EXIT_OK;
+    }
     for (int i = optind; i < argc; i++)
         if (push(&conf->paths, &conf->n_paths, argv[i]))
             return usage_error("%s", "out of memory");
@@ -174,11 +219,23 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
     return TW_EXIT_OK;
 }
 
+int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf)
+{
+    return parse(argc, argv, conf, false);
+}
+
+int tw_app_parse_consume(int argc, char **argv, tw_app_conf *conf)
+{
+    return parse(argc, argv, conf, true);
+}
+
 void tw_app_conf_free(tw_app_conf *conf)
 {
     free(conf->paths);
     free(conf->outputs);
     free(conf->rules);
+    free(conf->topics);
+    free(conf->kafka_props);
     for (size_t i = 0; i < conf->n_agent_patterns; i++)
         free((char *)conf->agent_patterns[i]);
     free(conf->agent_patterns);

@@ -13,7 +13,9 @@
 #ifndef APP_PIPELINE_H
 #define APP_PIPELINE_H
 
+#include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -36,6 +38,8 @@
 #define TW_MAX_DETECTORS TW_RULES_MAX /* the rules are the detectors */
 #define TW_WORK_IDENTITY UINT32_MAX  /* a work entry for the event's identity */
 
+typedef struct tw_pipeline tw_pipeline;
+
 /* The rules' runtime (detect/rules_run.h) and the parser's side of it (app_rules_run.c). */
 /* A parser thread's evaluation context, and the hook that evaluates the candidate rules of
  * each event (tw_parser_set_hook). */
@@ -53,6 +57,22 @@ tw_grants_ctx *tw_grants_ctx_new(const tw_privtab *pt);
 void tw_grants_ctx_destroy(tw_grants_ctx *cx);
 void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
                     tw_batch *batch);
+
+/* consume's source (app_kafka.c): a Kafka consumer in place of the reader, and the commit
+ * bookkeeping the router and the output stage feed. */
+typedef struct tw_kafka tw_kafka;
+tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, char *errstr,
+                    size_t errstr_size);
+void *tw_kafka_main(void *arg);                     /* the source thread; arg: the pipeline */
+void tw_kafka_routed(tw_kafka *k, uint64_t chunk, uint64_t seq_end); /* router */
+bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size_t n_sinks,
+                       bool force);                 /* output stage */
+bool tw_kafka_failed(const tw_kafka *k);
+void tw_kafka_close(tw_kafka *k);                   /* final commit, leave the group */
+void tw_kafka_print_stats(tw_kafka *k, FILE *o);
+void tw_kafka_destroy(tw_kafka *k);
+extern volatile sig_atomic_t tw_stop_requested;     /* SIGTERM, SIGINT */
+extern volatile sig_atomic_t tw_stats_requested;    /* SIGUSR1 */
 
 /* A run of consecutive events of one work batch that live in the same parsed batch: the
  * worker releases them together once it is done. */
@@ -109,8 +129,6 @@ typedef struct tw_router_stats {
     uint64_t problems;
 } tw_router_stats;
 
-typedef struct tw_pipeline tw_pipeline;
-
 typedef struct tw_worker {
     tw_pipeline *pl;
     int index;
@@ -140,6 +158,7 @@ struct tw_pipeline {
     tw_privtab *privtab;     /* grants: the privileged actions */
     tw_managed *managed;     /* grants: AWS managed policies */
     tw_grants *grants;       /* grants: the tracker, run on the router's thread (or NULL) */
+    tw_kafka *kafka;         /* consume: the source (NULL in replay) */
     tw_notify out_notify;
     tw_worker *workers;
     tw_router_stats router;

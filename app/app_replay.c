@@ -31,6 +31,7 @@ typedef struct output_stage {
     bool *done;
     uint64_t written;
     bool sink_failed;
+    uint64_t released_upto; /* every finding below this seq is written */
 } output_stage;
 
 static double now_s(void)
@@ -39,6 +40,8 @@ static double now_s(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+static void print_stats(tw_pipeline *pl, double wall);
 
 static int cmp_pending(const void *a, const void *b)
 {
@@ -80,6 +83,7 @@ static void release_findings(output_stage *os, bool all)
         for (int w = 0; w < os->pl->n_producers; w++)
             if (!os->done[w] && os->progress[w] < limit)
                 limit = os->progress[w];
+    os->released_upto = limit;
     if (!os->n)
         return;
     qsort(os->v, os->n, sizeof *os->v, cmp_pending);
@@ -144,6 +148,16 @@ static bool run_output(output_stage *os, double started)
         release_findings(os, all_done);
         if (os->sink_failed)
             return false;
+        /* consume: offsets of what is wholly written may be committed (sinks flushed first) */
+        if (pl->kafka && !tw_kafka_progress(pl->kafka, os->released_upto, os->sinks, os->n_sinks,
+                                            all_done)) {
+            os->sink_failed = true;
+            return false;
+        }
+        if (tw_stats_requested) {
+            tw_stats_requested = 0;
+            print_stats(pl, now_s() - started);
+        }
         if (all_done || atomic_load(&pl->failed))
             break;
         if (progress && now_s() >= next_progress) {
@@ -256,6 +270,14 @@ static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)
     return rc;
 }
 
+static void on_signal(int sig)
+{
+    if (sig == SIGUSR1)
+        tw_stats_requested = 1;
+    else
+        tw_stop_requested = 1;
+}
+
 static void print_stats(tw_pipeline *pl, double wall)
 {
     const tw_router_stats *r = &pl->router;
@@ -347,6 +369,8 @@ static void print_stats(tw_pipeline *pl, double wall)
         fprintf(o, "  findings.%-28s %" PRIu64 "\n", "training-telemetry-granted",
                 gs.findings_training_telemetry);
     }
+    if (pl->kafka)
+        tw_kafka_print_stats(pl->kafka, o);
     fprintf(o, "  threads.parsers              %d\n", pl->n_parsers);
     fprintf(o, "  threads.workers              %d\n", pl->n_workers);
     fprintf(o, "  wall_seconds                 %.3f\n", wall);
@@ -470,7 +494,25 @@ int tw_app_replay(const tw_app_conf *conf)
         fprintf(stderr, "trailwarden: cannot build the detection engine\n");
         goto out;
     }
-    if (tw_inputs_collect(conf->paths, conf->n_paths, &pl.inputs, errstr, sizeof errstr)) {
+    if (conf->consume) {
+        /* one input, the topics: problems are named "kafka" and the message number */
+        static char kafka_name[] = "kafka";
+        static char *kafka_paths[] = { kafka_name };
+        pl.inputs.paths = kafka_paths;
+        pl.inputs.n = 1;
+        pl.encode.processed_time = true; /* each finding carries its detection time */
+        if (tw_kafka_new(&pl, conf, &pl.kafka, errstr, sizeof errstr) != TW_OK) {
+            fprintf(stderr, "trailwarden: %s\n", errstr);
+            goto out;
+        }
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGUSR1, &sa, NULL);
+    } else if (tw_inputs_collect(conf->paths, conf->n_paths, &pl.inputs, errstr, sizeof errstr)) {
         fprintf(stderr, "trailwarden: %s\n", errstr);
         goto out;
     }
@@ -525,7 +567,7 @@ int tw_app_replay(const tw_app_conf *conf)
         if (pthread_create(&parsers[started_parsers], NULL, tw_parser_main, &pargs[started_parsers]))
             break;
     }
-    if (!pthread_create(&reader, NULL, tw_reader_main, &pl))
+    if (!pthread_create(&reader, NULL, pl.kafka ? tw_kafka_main : tw_reader_main, &pl))
         reader_started = true;
     if (!reader_started || !router_started || started_parsers < pl.n_parsers ||
         started_workers < pl.n_workers) {
@@ -550,12 +592,16 @@ int tw_app_replay(const tw_app_conf *conf)
             fprintf(stderr, "trailwarden: output %s: flush failed\n", os.sinks[s].spec);
             os.sink_failed = true;
         }
+    if (pl.kafka && !atomic_load(&pl.failed) && !os.sink_failed)
+        tw_kafka_close(pl.kafka); /* commit what is stored, leave the group */
     if (conf->stats)
         print_stats(&pl, now_s() - started);
     if (atomic_load(&pl.failed) || os.sink_failed)
         rc = TW_EXIT_INPUT;
     else
-        rc = pl.router.problems ? TW_EXIT_INPUT : TW_EXIT_OK;
+        /* consume: a poison record is counted and skipped, not a failure of the run */
+        rc = pl.kafka ? (tw_kafka_failed(pl.kafka) ? TW_EXIT_INPUT : TW_EXIT_OK)
+                      : (pl.router.problems ? TW_EXIT_INPUT : TW_EXIT_OK);
 
 out:
     rings_free(pl.chunk_rings, pl.n_parsers, destroy_chunk);
@@ -577,6 +623,10 @@ out:
     for (size_t s = 0; s < os.n_sinks; s++)
         tw_sink_close(&os.sinks[s]);
     free(os.sinks);
+    if (pl.kafka) {
+        tw_kafka_destroy(pl.kafka);
+        memset(&pl.inputs, 0, sizeof pl.inputs); /* static: not ours to free */
+    }
     tw_inputs_free(&pl.inputs);
     tw_engine_destroy(pl.engine);
     tw_grants_destroy(pl.grants);

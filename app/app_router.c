@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app_pipeline.h"
 #include "tw_hash.h"
@@ -117,7 +118,13 @@ static void router_emit(void *ud, const tw_finding *f, uint32_t detector)
         res->cap = cap;
     }
     size_t off = res->text.len;
-    tw_finding_encode(&rt->pl->encode, f, &res->text);
+    tw_encode_opts opts = rt->pl->encode;
+    if (opts.processed_time) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        opts.processed_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    }
+    tw_finding_encode(&opts, f, &res->text);
     if (res->text.failed) {
         fprintf(stderr, "trailwarden: out of memory encoding a finding\n");
         tw_pipeline_abort(rt->pl);
@@ -294,8 +301,25 @@ void *tw_router_main(void *arg)
     if (ok && pl->grants && !(rt.res = tw_result_new()))
         ok = false;
     int64_t lateness = pl->conf->lateness_ms;
+    bool arrival = pl->kafka != NULL; /* consume: applied as they arrive, no reordering */
+    uint64_t flushed_at = 0;
     for (uint64_t s = 0; ok; s++) {
-        tw_batch *batch = tw_ring_pop(pl->batch_rings[s % (uint64_t)pl->n_parsers]);
+        tw_ring *in = pl->batch_rings[s % (uint64_t)pl->n_parsers];
+        void *item = NULL;
+        tw_batch *batch;
+        if (arrival && tw_ring_try_pop(in, &item) == TW_OK) {
+            batch = item;
+        } else {
+            /* consume, and nothing waiting: hand the workers what is routed (a tick that also
+             * carries the watermark to quiet ones), so a quiet stream still yields findings
+             * and commits */
+            if (arrival && rt.next_seq != flushed_at) {
+                if (!(ok = flush_all(&rt, false)))
+                    break;
+                flushed_at = rt.next_seq;
+            }
+            batch = tw_ring_pop(in);
+        }
         if (!batch)
             break;
         report_problems(&rt, batch);
@@ -305,9 +329,12 @@ void *tw_router_main(void *arg)
             atomic_store(&pl->progress_inputs, pl->router.inputs);
         }
         if (batch->n == 0) {
+            if (arrival)
+                tw_kafka_routed(pl->kafka, batch->seq, rt.next_seq);
             tw_batch_destroy(batch);
             continue;
         }
+        uint64_t chunk = batch->seq; /* the batch may be gone once its events are routed */
         atomic_store(&batch->refs, batch->n);
         for (uint32_t i = 0; i < batch->n && ok; i++) {
             tw_event *ev = &batch->ev[i];
@@ -328,7 +355,9 @@ void *tw_router_main(void *arg)
         if (rt.n > pl->router.max_held)
             pl->router.max_held = rt.n;
         if (ok)
-            ok = release(&rt, rt.max_seen - lateness);
+            ok = release(&rt, arrival ? INT64_MAX : rt.max_seen - lateness);
+        if (ok && arrival)
+            tw_kafka_routed(pl->kafka, chunk, rt.next_seq);
     }
     if (ok)
         ok = release(&rt, INT64_MAX);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app_pipeline.h"
 #include "ingest_split.h"
@@ -193,7 +194,13 @@ static void worker_emit(void *ud, const tw_finding *f, uint32_t detector)
         res->cap = cap;
     }
     size_t off = res->text.len;
-    tw_finding_encode(&wk->pl->encode, f, &res->text);
+    tw_encode_opts opts = wk->pl->encode;
+    if (opts.processed_time) { /* consume: when it was detected, beside the event's time */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        opts.processed_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    }
+    tw_finding_encode(&opts, f, &res->text);
     if (res->text.failed) {
         fprintf(stderr, "trailwarden: out of memory encoding a finding\n");
         tw_pipeline_abort(wk->pl);

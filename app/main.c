@@ -32,6 +32,16 @@ int main(int argc, char **argv)
         tw_app_conf_free(&conf);
         return rc;
     }
+    if (!strcmp(argv[1], "consume")) {
+        tw_app_conf conf;
+        int rc = tw_app_parse_consume(argc - 1, argv + 1, &conf);
+        if (rc == TW_EXIT_OK)
+            rc = tw_app_replay(&conf);
+        else if (rc < 0)
+            rc = TW_EXIT_OK;
+        tw_app_conf_free(&conf);
+        return rc;
+    }
     if (!strcmp(argv[1], "gen"))
         return tw_gen_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "rules"))

@@ -108,6 +108,23 @@ bool tw_ring_push(tw_ring *ring, void *item)
     return true;
 }
 
+tw_err tw_ring_try_push(tw_ring *ring, void *item)
+{
+    pthread_mutex_lock(&ring->mu);
+    if (ring->aborted || ring->count == ring->cap) {
+        tw_err err = ring->aborted ? TW_ERR_EOF : TW_ERR_AGAIN;
+        pthread_mutex_unlock(&ring->mu);
+        return err;
+    }
+    ring->items[(ring->head + ring->count) % ring->cap] = item;
+    ring->count++;
+    pthread_cond_signal(&ring->not_empty);
+    pthread_mutex_unlock(&ring->mu);
+    if (ring->notify)
+        tw_notify_bump(ring->notify);
+    return TW_OK;
+}
+
 static void *take_locked(tw_ring *ring)
 {
     void *item = ring->items[ring->head];
