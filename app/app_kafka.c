@@ -17,6 +17,7 @@
  * before the partitions are let go. */
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,8 @@
 #define STORE_EVERY_MS 200        /* sinks flushed and offsets stored at most this often */
 #define REVOKE_WAIT_MS 60000      /* how long a revocation waits for the chunks in flight */
 
-volatile sig_atomic_t tw_stop_requested;
-volatile sig_atomic_t tw_stats_requested;
+atomic_int tw_stop_requested; /* lock-free: safe from a signal handler and between threads */
+atomic_int tw_stats_requested;
 
 typedef struct kpart {
     char *topic;
@@ -81,8 +82,8 @@ struct tw_kafka {
     size_t n_stash, cap_stash, stash_head;
     double last_store;
     bool failed;          /* a fatal consumer error */
-    /* counters */
-    uint64_t bytes, commits, pauses, revocations, assignments, errors;
+    /* counters (read by --stats on SIGUSR1, from the output stage) */
+    atomic_uint_fast64_t bytes, commits, pauses, revocations, assignments, errors;
 };
 
 static double now_s(void)
@@ -208,7 +209,7 @@ bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size
         rd_kafka_resp_err_t err = rd_kafka_offsets_store(k->rk, list);
         if (err && err != RD_KAFKA_RESP_ERR__STATE)
             fprintf(stderr, "trailwarden: kafka: storing offsets: %s\n", rd_kafka_err2str(err));
-        k->commits++;
+        atomic_fetch_add(&k->commits, 1);
     }
     if (list)
         rd_kafka_topic_partition_list_destroy(list);
@@ -304,7 +305,7 @@ static bool push_chunk(tw_kafka *k, tw_chunk *chunk)
         tw_chunk_destroy(chunk);
         return false;
     }
-    k->pauses++;
+    atomic_fetch_add(&k->pauses, 1);
     k->pushing = chunk;
     k->pushing_ring = ring;
     set_paused(k, true);
@@ -382,12 +383,14 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
     if (m->err) {
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             if (m->rkt) {
+                pthread_mutex_lock(&k->mu);
                 uint32_t i = part_index(k, rd_kafka_topic_name(m->rkt), m->partition);
                 if (i != UINT32_MAX)
                     k->parts[i].eof = true;
+                pthread_mutex_unlock(&k->mu);
             }
         } else {
-            k->errors++;
+            atomic_fetch_add(&k->errors, 1);
             fprintf(stderr, "trailwarden: kafka: %s\n", rd_kafka_message_errstr(m));
             if (rd_kafka_fatal_error(k->rk, NULL, 0))
                 k->failed = true;
@@ -397,16 +400,18 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
     }
     pthread_mutex_lock(&k->mu);
     uint32_t pi = part_index(k, rd_kafka_topic_name(m->rkt), m->partition);
+    if (pi != UINT32_MAX) {
+        k->parts[pi].eof = false;
+        k->parts[pi].messages++;
+    }
     pthread_mutex_unlock(&k->mu);
     if (pi == UINT32_MAX) {
         k->failed = true;
         rd_kafka_message_destroy(m);
         return;
     }
-    k->parts[pi].eof = false;
-    k->parts[pi].messages++;
     k->messages_total++;
-    k->bytes += m->len;
+    atomic_fetch_add(&k->bytes, m->len);
     const char *v = m->payload;
     size_t len = v ? m->len : 0;
     if (len && single_line_json(v, len)) {
@@ -459,7 +464,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     tw_kafka *k = opaque;
     bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        k->assignments++;
+        atomic_fetch_add(&k->assignments, 1);
         pthread_mutex_lock(&k->mu);
         for (int i = 0; i < parts->cnt; i++) {
             uint32_t pi = part_index(k, parts->elems[i].topic, parts->elems[i].partition);
@@ -479,7 +484,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         return;
     }
     /* revoked (or lost): finish what is in flight, flush, commit, then let go */
-    k->revocations++;
+    atomic_fetch_add(&k->revocations, 1);
     if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
         drain(k);
         rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
@@ -645,12 +650,12 @@ void tw_kafka_print_stats(tw_kafka *k, FILE *o)
     for (uint32_t i = 0; i < k->n_parts; i++)
         messages += k->parts[i].messages;
     fprintf(o, "  kafka.messages               %" PRIu64 "\n", messages);
-    fprintf(o, "  kafka.bytes                  %" PRIu64 "\n", k->bytes);
-    fprintf(o, "  kafka.offset_stores          %" PRIu64 "\n", k->commits);
-    fprintf(o, "  kafka.pauses                 %" PRIu64 "\n", k->pauses);
-    fprintf(o, "  kafka.assignments            %" PRIu64 "\n", k->assignments);
-    fprintf(o, "  kafka.revocations            %" PRIu64 "\n", k->revocations);
-    fprintf(o, "  kafka.errors                 %" PRIu64 "\n", k->errors);
+    fprintf(o, "  kafka.bytes                  %" PRIu64 "\n", (uint64_t)atomic_load(&k->bytes));
+    fprintf(o, "  kafka.offset_stores          %" PRIu64 "\n", (uint64_t)atomic_load(&k->commits));
+    fprintf(o, "  kafka.pauses                 %" PRIu64 "\n", (uint64_t)atomic_load(&k->pauses));
+    fprintf(o, "  kafka.assignments            %" PRIu64 "\n", (uint64_t)atomic_load(&k->assignments));
+    fprintf(o, "  kafka.revocations            %" PRIu64 "\n", (uint64_t)atomic_load(&k->revocations));
+    fprintf(o, "  kafka.errors                 %" PRIu64 "\n", (uint64_t)atomic_load(&k->errors));
     for (uint32_t i = 0; i < k->n_parts; i++) {
         const kpart *p = &k->parts[i];
         int64_t lo = 0, hi = 0, lag = -1;

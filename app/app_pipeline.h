@@ -71,8 +71,8 @@ bool tw_kafka_failed(const tw_kafka *k);
 void tw_kafka_close(tw_kafka *k);                   /* final commit, leave the group */
 void tw_kafka_print_stats(tw_kafka *k, FILE *o);
 void tw_kafka_destroy(tw_kafka *k);
-extern volatile sig_atomic_t tw_stop_requested;     /* SIGTERM, SIGINT */
-extern volatile sig_atomic_t tw_stats_requested;    /* SIGUSR1 */
+extern atomic_int tw_stop_requested;                /* SIGTERM, SIGINT */
+extern atomic_int tw_stats_requested;               /* SIGUSR1 */
 
 /* A run of consecutive events of one work batch that live in the same parsed batch: the
  * worker releases them together once it is done. */
