@@ -1,7 +1,7 @@
-/* outputs: finding encoders (OCSF 1.3 Detection Finding, compact) and sinks (stdout, file).
- * Encoders run in the worker that raised the finding (it owns the event's bytes); sinks run
- * in the output stage, which writes findings in stream order. A sink answers OK, RETRY or
- * ERROR and never sleeps inside. */
+/* outputs: finding encoders (OCSF 1.3 Detection Finding, compact) and sinks (stdout, file,
+ * kafka). Encoders run in the worker that raised the finding (it owns the event's bytes); sinks
+ * run in the output stage, which writes findings in stream order. A sink answers OK, RETRY or
+ * ERROR and never sleeps inside write; flush may wait, since it promises durability. */
 #ifndef OUTPUT_H
 #define OUTPUT_H
 
@@ -35,10 +35,23 @@ typedef enum tw_sink_rc {
     TW_SINK_ERROR = 2,
 } tw_sink_rc;
 
+/* What a sink may need from the command that opens it: `consume` passes its brokers and its
+ * -X properties so that `-o kafka:TOPIC` writes to the cluster it reads from, with the same
+ * security settings. Borrowed for the duration of tw_sink_open_env only. */
+typedef struct tw_sink_env {
+    const char *brokers;       /* NULL: none (kafka:TOPIC then needs @BROKERS) */
+    const char *const *props;  /* "name=value" as given to -X */
+    size_t n_props;
+} tw_sink_env;
+
 typedef struct tw_sink_ops {
-    const char *name;        /* the SPEC prefix: "stdout", "file" */
-    tw_err (*open)(const char *arg, void **sink, char *errstr, size_t errstr_size);
-    tw_sink_rc (*write)(void *sink, const char *json, size_t len);
+    const char *name;        /* the SPEC prefix: "stdout", "file", "kafka" */
+    /* arg: the SPEC after "NAME:" (NULL if none); env may be NULL */
+    tw_err (*open)(const char *arg, const tw_sink_env *env, void **sink, char *errstr,
+                   size_t errstr_size);
+    /* key: the finding's identity key, or empty when the caller has none; json: one line with
+     * its newline. The sink copies what it keeps. */
+    tw_sink_rc (*write)(void *sink, tw_str key, const char *json, size_t len);
     tw_sink_rc (*flush)(void *sink); /* after flush, what was written is durable */
     void (*close)(void *sink);
 } tw_sink_ops;
@@ -49,10 +62,22 @@ typedef struct tw_sink {
     char spec[256];
 } tw_sink;
 
-/* Opens "stdout", "file:PATH"; errstr names the spec on failure. */
+/* Opens "stdout", "file:PATH", "kafka:TOPIC" or "kafka:TOPIC@BROKERS"; errstr names the spec
+ * on failure. kafka:TOPIC takes env->brokers; without them it is an error. env's -X properties
+ * apply to a kafka sink either way. */
+tw_err tw_sink_open_env(const char *spec, const tw_sink_env *env, tw_sink *sink, char *errstr,
+                        size_t errstr_size);
+/* tw_sink_open_env with no env. */
 tw_err tw_sink_open(const char *spec, tw_sink *sink, char *errstr, size_t errstr_size);
+/* Writes one finding keyed by its identity key (Kafka's message key; stdout and file ignore
+ * it). RETRY: nothing was taken, call again (after doing other work; the sink does not sleep). */
+tw_sink_rc tw_sink_write_keyed(tw_sink *sink, tw_str key, const char *json, size_t len);
+/* tw_sink_write_keyed with an empty key: the kafka sink then takes the key from the line
+ * (actor.user.uid in OCSF, identity in compact). */
 tw_sink_rc tw_sink_write(tw_sink *sink, const char *json, size_t len);
+/* Waits until everything written is durable (Kafka: acknowledged by all in-sync replicas).
+ * ERROR if anything written could not be made so; a kafka sink stays failed after that. */
 tw_sink_rc tw_sink_flush(tw_sink *sink);
-void tw_sink_close(tw_sink *sink); /* NULL-safe */
+void tw_sink_close(tw_sink *sink); /* NULL-safe; a kafka sink flushes (bounded) first */
 
 #endif

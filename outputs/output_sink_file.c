@@ -1,4 +1,5 @@
-/* output_sink_file: the stdout and file sinks (buffered; flush makes them durable). */
+/* output_sink_file: the stdout and file sinks (buffered; flush makes them durable), and the
+ * table of sinks that tw_sink_open_env picks from by the SPEC's prefix. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,14 +53,18 @@ static tw_err open_common(int fd, bool own, bool is_file, void **sink, char *err
     return TW_OK;
 }
 
-static tw_err stdout_open(const char *arg, void **sink, char *errstr, size_t errstr_size)
+static tw_err stdout_open(const char *arg, const tw_sink_env *env, void **sink, char *errstr,
+                          size_t errstr_size)
 {
     (void)arg;
+    (void)env;
     return open_common(STDOUT_FILENO, false, false, sink, errstr, errstr_size);
 }
 
-static tw_err file_open(const char *arg, void **sink, char *errstr, size_t errstr_size)
+static tw_err file_open(const char *arg, const tw_sink_env *env, void **sink, char *errstr,
+                        size_t errstr_size)
 {
+    (void)env;
     if (!arg || !*arg) {
         snprintf(errstr, errstr_size, "file: needs a path (file:PATH)");
         return TW_ERR_INVALID;
@@ -87,9 +92,10 @@ static tw_sink_rc fs_flush(void *sink)
     return TW_SINK_OK;
 }
 
-static tw_sink_rc fs_write(void *sink, const char *json, size_t len)
+static tw_sink_rc fs_write(void *sink, tw_str key, const char *json, size_t len)
 {
     file_sink *fs = sink;
+    (void)key;
     if (fs->len + len > fs->cap) {
         tw_sink_rc rc = write_all(fs, fs->buf, fs->len);
         if (rc != TW_SINK_OK)
@@ -117,9 +123,12 @@ static void fs_close(void *sink)
 const tw_sink_ops tw_sink_stdout = { "stdout", stdout_open, fs_write, fs_flush, fs_close };
 const tw_sink_ops tw_sink_file = { "file", file_open, fs_write, fs_flush, fs_close };
 
-static const tw_sink_ops *const k_sinks[] = { &tw_sink_stdout, &tw_sink_file };
+extern const tw_sink_ops tw_sink_kafka; /* output_sink_kafka.c */
 
-tw_err tw_sink_open(const char *spec, tw_sink *sink, char *errstr, size_t errstr_size)
+static const tw_sink_ops *const k_sinks[] = { &tw_sink_stdout, &tw_sink_file, &tw_sink_kafka };
+
+tw_err tw_sink_open_env(const char *spec, const tw_sink_env *env, tw_sink *sink, char *errstr,
+                        size_t errstr_size)
 {
     memset(sink, 0, sizeof *sink);
     snprintf(sink->spec, sizeof sink->spec, "%s", spec);
@@ -129,16 +138,30 @@ tw_err tw_sink_open(const char *spec, tw_sink *sink, char *errstr, size_t errstr
         const tw_sink_ops *ops = k_sinks[i];
         if (strlen(ops->name) == name_len && strncmp(ops->name, spec, name_len) == 0) {
             sink->ops = ops;
-            return ops->open(colon ? colon + 1 : NULL, &sink->ctx, errstr, errstr_size);
+            tw_err err = ops->open(colon ? colon + 1 : NULL, env, &sink->ctx, errstr, errstr_size);
+            if (err)
+                sink->ops = NULL; /* so that tw_sink_close of a failed open does nothing */
+            return err;
         }
     }
-    snprintf(errstr, errstr_size, "unknown output '%s' (expected stdout or file:PATH)", spec);
+    snprintf(errstr, errstr_size,
+             "unknown output '%s' (expected stdout, file:PATH or kafka:TOPIC[@BROKERS])", spec);
     return TW_ERR_INVALID;
+}
+
+tw_err tw_sink_open(const char *spec, tw_sink *sink, char *errstr, size_t errstr_size)
+{
+    return tw_sink_open_env(spec, NULL, sink, errstr, errstr_size);
+}
+
+tw_sink_rc tw_sink_write_keyed(tw_sink *sink, tw_str key, const char *json, size_t len)
+{
+    return sink->ops->write(sink->ctx, key, json, len);
 }
 
 tw_sink_rc tw_sink_write(tw_sink *sink, const char *json, size_t len)
 {
-    return sink->ops->write(sink->ctx, json, len);
+    return sink->ops->write(sink->ctx, TW_STR_NULL, json, len);
 }
 
 tw_sink_rc tw_sink_flush(tw_sink *sink)
