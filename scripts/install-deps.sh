@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   libsimdjson-dev libzstd-dev zlib1g-dev libdeflate-dev libcmocka-dev libyaml-dev libpcre2-dev
-  zstd gzip jq python3 time
+  librdkafka-dev
+  zstd gzip jq python3 time kcat
   clang libclang-rt-14-dev
 )
 
