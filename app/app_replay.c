@@ -442,7 +442,10 @@ int tw_app_replay(const tw_app_conf *conf)
         goto out;
     for (size_t i = 0; i < n_out; i++) {
         const char *spec = conf->n_outputs ? conf->outputs[i] : "stdout";
-        if (tw_sink_open(spec, &os.sinks[i], errstr, sizeof errstr) != TW_OK) {
+        /* consume's kafka: outputs write to the brokers it reads, with its -X */
+        const tw_sink_env env = { conf->brokers, conf->kafka_props, conf->n_kafka_props };
+        if (tw_sink_open_env(spec, conf->consume ? &env : NULL, &os.sinks[i], errstr,
+                             sizeof errstr) != TW_OK) {
             fprintf(stderr, "trailwarden: output %s: %s\n", spec, errstr);
             goto out;
         }

@@ -12,15 +12,15 @@
 #     waiting messages arrive and the whole topic reads back complete;
 #   - kafka_stop exits 0 and leaves no process; a test shell that exits without kafka_stop
 #     (EXIT trap) or is SIGKILLed (the helper's parent-death signal) leaves none either.
-# Exit 77 (skipped) without kcat or jq.
+# Without kcat or jq it fails: scripts/install-deps.sh installs both.
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
 KAFKA_MOCK_BIN=${3:-}
 KAFKA_KCAT=${4:-}
 if [ -z "$KAFKA_KCAT" ] || ! command -v jq >/dev/null; then
-    echo "skipped: needs kcat and jq"
-    exit 77
+    echo "kcat and jq are needed (scripts/install-deps.sh installs them)"
+    exit 1
 fi
 case $KAFKA_MOCK_BIN in /*) ;; *) KAFKA_MOCK_BIN=$PWD/$KAFKA_MOCK_BIN ;; esac
 [ -x "$KAFKA_MOCK_BIN" ] || { echo "tw_mock_kafka '$KAFKA_MOCK_BIN' is not executable"; exit 2; }

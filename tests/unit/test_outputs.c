@@ -133,7 +133,10 @@ static void file_sink_appends_and_flushes(void **state)
     fclose(fp);
     unlink(path);
     assert_string_equal(line, "{\"a\":1}\n");
+    /* kafka:TOPIC needs brokers: consume's, or @BROKERS */
     assert_int_equal(tw_sink_open("kafka:x", &sink, err, sizeof err), TW_ERR_INVALID);
+    assert_non_null(strstr(err, "no brokers"));
+    assert_int_equal(tw_sink_open("carrier-pigeon:x", &sink, err, sizeof err), TW_ERR_INVALID);
     assert_non_null(strstr(err, "unknown output"));
     assert_int_equal(tw_sink_open("file:/nonexistent-dir/x", &sink, err, sizeof err), TW_ERR_IO);
     tw_sink_close(NULL);

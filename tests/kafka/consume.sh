@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# consume.sh TRAILWARDEN BUILD_DIR TW_MOCK_KAFKA KCAT: `trailwarden consume` against
+# librdkafka's mock cluster in a process of its own (tw_mock_kafka), reached over TCP:
+#   - the findings from consuming a generated trail (keyed by identity, 4 partitions, 3
+#     brokers) are those from replaying it (metadata.processed_time aside), and each carries a
+#     processed_time; with -o kafka:findings they are also on that topic, keyed by identity;
+#   - SIGTERM: exit 0 within seconds, offsets committed; a restart reads only what came after;
+#   - a broker taken down and brought back during the run: every finding still comes;
+#   - two instances in one group: each finding exactly once across both;
+#   - poison records (not JSON, 2 MB of junk, wrong types) are counted and skipped, their
+#     offsets commit, the consumer goes on (the findings around them still come).
+source "$(dirname "$0")/../scripts/lib.bash"
+source "$(dirname "$0")/lib.sh"
+
+KAFKA_MOCK_BIN=${3:-}
+KAFKA_KCAT=${4:-}
+[ -n "$KAFKA_KCAT" ] || { echo "kcat is needed (scripts/install-deps.sh installs it)"; exit 1; }
+command -v jq >/dev/null || { echo "jq is needed (scripts/install-deps.sh installs it)"; exit 1; }
+[ -x "$KAFKA_MOCK_BIN" ] || { echo "tw_mock_kafka '$KAFKA_MOCK_BIN' is not executable"; exit 2; }
+cd "$WORK" || exit 2
+
+# The identity a record belongs to, as a partition key (any stable function of the identity
+# will do: its records must all go to one partition).
+KEY='.userIdentity.sessionContext.sessionIssuer.arn // .userIdentity.arn // .userIdentity.invokedBy // .userIdentity.principalId // "none"'
+
+# A trail small enough for the mock's ~5 MB a partition, in event-time order as a CloudTrail
+# to Kafka pipeline delivers it; and what replay finds in it.
+"$TW" gen -n 2500 --identities 50 --scenario all -q -o gen.ndjson || exit 2
+jq -c -s 'sort_by(.eventTime)[]' gen.ndjson > trail.ndjson
+head -n 1200 trail.ndjson > first.ndjson
+tail -n +1201 trail.ndjson > rest.ndjson
+tw replay replay -f compact trail.ndjson
+check "replay finds something to compare" test "$(wc -l < replay.out)" -gt 5
+strip() { jq -c 'del(.processed_time)' "$1" | sort; }
+strip replay.out > want.txt
+
+kafka_start --brokers 3 raw:4 raw2:4 raw3:4 raw4:4 raw5:4 || exit 2
+BS=$KAFKA_BOOTSTRAP
+CONSUME=(consume -b "$BS" -f compact -X session.timeout.ms=6000
+         -X heartbeat.interval.ms=500 -X auto.commit.interval.ms=200)
+
+# --- 1. the same findings as replay ---
+kafka_produce raw trail.ndjson --key-field "$KEY" || exit 2
+tw whole "${CONSUME[@]}" -t raw -G g1 --exit-at-end --stats -o stdout -o kafka:findings
+expect_eq "consume exits 0 at the end" "$(cat "$WORK/whole.rc")" 0
+expect_eq "every message read" "$(stat_of whole kafka.messages)" "$(wc -l < trail.ndjson)"
+strip whole.out > got.txt
+same_output "consume finds what replay finds" got.txt want.txt
+jq_true whole.out '.processed_time | type == "number" and . > 1700000000000'
+# the same findings on the findings topic (consume's brokers), keyed by identity
+KAFKA_FORMAT='%k\t%s\n' kafka_consume findings "$(wc -l < whole.out)" 30 > topic.txt
+expect_eq "findings topic: one message a finding" "$(wc -l < topic.txt)" "$(wc -l < whole.out)"
+cut -f2- topic.txt | sort > topic_bodies.txt
+sort whole.out > stdout_bodies.txt
+same_output "findings topic: the bodies written to stdout" topic_bodies.txt stdout_bodies.txt
+check "findings topic: each key is its finding's identity" \
+    awk -F'\t' '{ if (index($2, "\"identity\":\"" $1 "\"") == 0) exit 1 }' topic.txt
+
+# --- 2. SIGTERM, commit, restart ---
+kafka_produce raw2 first.ndjson --key-field "$KEY" || exit 2
+"$TW" "${CONSUME[@]}" -t raw2 -G g2 --stats > term1.out 2> term1.err &
+pid=$!
+# wait until it has read the first part (SIGUSR1 prints --stats)
+for _ in $(seq 1 100); do
+    sleep 0.2
+    kill -USR1 "$pid" 2>/dev/null
+    n=$(grep -a 'kafka.messages' term1.err | tail -n 1 | awk '{print $2}')
+    [ "${n:-0}" -ge 1200 ] && break
+done
+sleep 1 # its offsets are stored every 200 ms and committed every 200 ms
+t0=$(date +%s.%N)
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+t1=$(date +%s.%N)
+expect_eq "SIGTERM: exit 0" "$rc" 0
+check "SIGTERM: gone within 5 s" awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 5) }'
+expect_eq "first run read the first part" "$(grep -a 'kafka.messages' term1.err | tail -n 1 | awk '{print $2}')" 1200
+kafka_produce raw2 rest.ndjson --key-field "$KEY" || exit 2
+tw term2 "${CONSUME[@]}" -t raw2 -G g2 --exit-at-end --stats
+expect_eq "restart reads only what came after" "$(stat_of term2 kafka.messages)" "$(wc -l < rest.ndjson)"
+
+# --- 3. a broker down and back up during the run ---
+kafka_produce raw3 trail.ndjson --key-field "$KEY" || exit 2
+( sleep 0.3; kafka_cmd "down 1"; sleep 3; kafka_cmd "up 1" ) > /dev/null 2>&1 &
+bouncer=$!
+tw bounce "${CONSUME[@]}" -t raw3 -G g3 --exit-at-end --stats
+wait "$bouncer"
+expect_eq "broker bounce: exit 0" "$(cat "$WORK/bounce.rc")" 0
+expect_eq "broker bounce: every message read" "$(stat_of bounce kafka.messages)" "$(wc -l < trail.ndjson)"
+strip bounce.out > got3.txt
+same_output "broker bounce: nothing lost" got3.txt want.txt
+
+# --- 4. two instances in one group ---
+"$TW" "${CONSUME[@]}" -t raw4 -G g4 > twoA.out 2> twoA.err &
+pa=$!
+"$TW" "${CONSUME[@]}" -t raw4 -G g4 > twoB.out 2> twoB.err &
+pb=$!
+sleep 5 # both join, the partitions are shared out
+kafka_produce raw4 trail.ndjson --key-field "$KEY" || exit 2
+total=$(wc -l < want.txt)
+for _ in $(seq 1 150); do
+    [ "$(cat twoA.out twoB.out | wc -l)" -ge "$total" ] && break
+    sleep 0.2
+done
+sleep 1
+kill -TERM "$pa" "$pb"
+wait "$pa"; ra=$?
+wait "$pb"; rb=$?
+expect_eq "two instances: both exit 0" "$ra $rb" "0 0"
+cat twoA.out twoB.out > two.out
+strip two.out > got4.txt
+same_output "two instances: each finding exactly once across both" got4.txt want.txt
+check "two instances: both took part" test -s twoA.out -a -s twoB.out
+
+# --- 5. poison records ---
+head -n 600 trail.ndjson > p1.ndjson
+tail -n +601 trail.ndjson > p2.ndjson
+{
+    echo 'this is not JSON'
+    head -c 2000000 /dev/zero | tr '\0' 'x'; echo
+    echo '{"eventTime": 42, "eventName": ["x"], "userIdentity": "nobody"}'
+} > bad.txt
+kafka_produce raw5 p1.ndjson --key-field "$KEY" || exit 2
+kafka_produce raw5 bad.txt -X message.max.bytes=4000000 || exit 2
+kafka_produce raw5 p2.ndjson --key-field "$KEY" || exit 2
+tw poison "${CONSUME[@]}" -t raw5 -G g5 --exit-at-end --stats -X fetch.message.max.bytes=4000000
+expect_eq "poison: exit 0" "$(cat "$WORK/poison.rc")" 0
+expect_eq "poison: every message read" "$(stat_of poison kafka.messages)" "$(($(wc -l < trail.ndjson) + 3))"
+check "poison: the bad records are counted" test "$(stat_of poison ingest.rejected)" -ge 3
+check "poison: named on stderr" grep -q 'kafka' "$WORK/poison.err"
+strip poison.out > got5.txt
+same_output "poison: the findings around them still come" got5.txt want.txt
+# and their offsets committed: the group has nothing left to read
+tw poison2 "${CONSUME[@]}" -t raw5 -G g5 --exit-at-end --stats
+expect_eq "poison: offsets committed past them" "$(stat_of poison2 kafka.messages)" 0
+
+kafka_stop
+finish
