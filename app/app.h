@@ -54,6 +54,10 @@ void tw_app_conf_free(tw_app_conf *conf);
  * process exit status. */
 int tw_app_replay(const tw_app_conf *conf);
 
+/* `trailwarden route`: one message per record, keyed by identity (app_route.c); returns the
+ * exit status. */
+int tw_app_route(int argc, char **argv);
+
 /* `trailwarden rules check|list PATH...` (app_rules.c); returns the exit status. */
 int tw_app_rules(int argc, char **argv);
 

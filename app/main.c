@@ -42,6 +42,8 @@ int main(int argc, char **argv)
         tw_app_conf_free(&conf);
         return rc;
     }
+    if (!strcmp(argv[1], "route"))
+        return tw_app_route(argc - 1, argv + 1);
     if (!strcmp(argv[1], "gen"))
         return tw_gen_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "rules"))

@@ -1,0 +1,835 @@
+/* app_route: `trailwarden route`, stateless re-partitioning for scale-out (issue 5 item 8).
+ *
+ * A `consume` instance keeps each identity's state, so several instances in one group find
+ * each finding once only if every record of an identity reaches one partition. CloudTrail
+ * producers do not key their messages that way (and a {"Records":[...]} body or a CloudWatch
+ * Logs batch mixes identities), so route reads any format consume accepts and writes ONE
+ * message per CloudTrail record: the value is the record's own JSON text (the span the parser
+ * gives, made one line), the key its identity key, computed by the same parser and normalizer
+ * as the pipeline (tw_parser_run and tw_normalize, through the parser's event hook), so the
+ * producer's partitioner puts every record of an identity in one partition. Records the
+ * pipeline would reject are counted and named, not forwarded; Insights events (no API call)
+ * are counted as skipped.
+ *
+ * At-least-once, like consume: a consumer group member (cooperative-sticky unless -X says
+ * otherwise) with enable.auto.offset.store=false. A message's offset is stored only after every
+ * record it held was written and the sink flushed (at most every STORE_EVERY_MS, on revocation
+ * and at the end); librdkafka commits stored offsets. A crash re-routes, never loses.
+ *
+ * Why one thread: per record the work is one simdjson parse, the identity key, and a copy into
+ * librdkafka's queue; the network I/O of both the consumer and the producer runs on librdkafka's
+ * own threads. One loop keeps the bookkeeping exact for free: when poll returns (and when the
+ * rebalance callback runs inside poll) every earlier message is wholly handed to the sink, so
+ * "flush, then store what was polled" is correct with no log of chunks in flight. Scale-out is
+ * by running more route instances in the group (the RAW topic's partition count bounds it). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "app.h"
+#include "ingest_catalog.h"
+#include "ingest_normalize.h"
+#include "ingest_parse.h"
+#include "ingest_split.h"
+#include "tw_buf.h"
+
+#define STORE_EVERY_MS 200   /* the sink flushed and offsets stored at most this often */
+#define PROBLEMS_SHOWN 20    /* problems named on stderr without -v */
+#define RETRY_SLEEP_NS 1000000L
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stats_requested;
+
+typedef struct route_conf {
+    const char *brokers;
+    const char **topics;
+    size_t n_topics;
+    const char *group;
+    const char **props;          /* -X name=value, as given */
+    size_t n_props;
+    const char *output;
+    const char **paths;          /* files mode */
+    size_t n_paths;
+    bool exit_at_end;
+    bool stats;
+    int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
+} route_conf;
+
+typedef struct rpart {
+    char *topic;
+    int32_t partition;
+    int64_t written;             /* highest offset whose records are all handed to the sink */
+    int64_t stored;              /* highest offset stored for commit */
+    bool assigned, eof;
+    uint64_t messages;
+} rpart;
+
+typedef struct out_rec {
+    size_t key_off, val_off;
+    uint32_t key_len;
+    size_t val_len;              /* with its newline */
+} out_rec;
+
+typedef struct route_counts {
+    uint64_t messages, bytes, records, written, skipped, rejected, no_span, problems, shown;
+    uint64_t rejected_by[TW_REJ_COUNT_];
+    uint64_t input_problems, offset_stores, assignments, revocations, errors, retries;
+} route_counts;
+
+typedef struct route_ctx {
+    const route_conf *rc;
+    tw_catalog *cat;
+    tw_normalize_conf nconf;
+    tw_parser *ps;
+    tw_batch *batch;
+    tw_chunk *chunk;             /* reused for each message value */
+    tw_sink sink;
+    bool sink_open;
+    /* the records of the value being routed: keys and values in out */
+    tw_buf out;
+    out_rec *recs;
+    size_t n_recs, cap_recs;
+    bool oom;
+    /* Kafka mode */
+    rd_kafka_t *rk;
+    rpart *parts;
+    uint32_t n_parts, cap_parts, last_part;
+    double last_store;
+    bool failed;                 /* the sink or the consumer failed: exit 1 */
+    bool stopped_midway;         /* a signal while the sink's queue was full */
+    double started;
+    double first_at;             /* the first message (Kafka) or the start (files) */
+    route_counts n;
+} route_ctx;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_signal(int sig)
+{
+    if (sig == SIGUSR1)
+        stats_requested = 1;
+    else
+        stop_requested = 1;
+}
+
+/* ---- the command line ------------------------------------------------------------------- */
+
+static void route_usage(FILE *o)
+{
+    fputs("usage: trailwarden route -b BROKERS -t RAW[,RAW...] [-G GROUP] [-X prop=value]...\n"
+          "                         -o kafka:KEYED[@BROKERS] [--exit-at-end] [--stats] [-q|-v]\n"
+          "       trailwarden route [-b BROKERS] [-X prop=value]... -o kafka:KEYED[@BROKERS] PATH...\n"
+          "\n"
+          "Re-partitions CloudTrail for scale-out: reads anything replay and consume accept (one\n"
+          "record, an EventBridge envelope, a {\"Records\":[...]} body, a CloudWatch Logs batch,\n"
+          "gzip or zstd) and writes one message per record to KEYED: the record's JSON as its\n"
+          "value, its identity key as the key, so each identity's records share one partition\n"
+          "and `consume` instances in one group each see whole identities.\n"
+          "\n"
+          "  -b, --brokers LIST     bootstrap servers, host:port[,host:port...]\n"
+          "  -t, --topic LIST       topics to read, comma-separated (repeatable)\n"
+          "  -G, --group ID         consumer group (default trailwarden-route)\n"
+          "  -X name=value          repeatable: any librdkafka property, for the consumer and the\n"
+          "                         producer of -o kafka:\n"
+          "  -o, --output SPEC      kafka:TOPIC[@BROKERS] (or file:PATH, stdout: one record a line)\n"
+          "      --exit-at-end      stop once every assigned partition has been read to its end\n"
+          "      --stats            a summary on stderr at the end (and on SIGUSR1)\n"
+          "  -q, --quiet            no per-record problems (counts stay)\n"
+          "  -v, --verbose          every problem, not only the first 20\n"
+          "  PATH...                files or directories ('-' is stdin) instead of -t\n"
+          "\n"
+          "At-least-once: a message's offset is committed only after its records are written and\n"
+          "the output flushed. SIGTERM/SIGINT: stop, flush, commit, leave the group, exit 0.\n"
+          "Exit status: 0 ran to the end (records that do not parse are counted and skipped);\n"
+          "1 the output or the consumer failed, or (PATH mode) some input had problems; 2 usage.\n",
+          o);
+}
+
+static int push(const char ***v, size_t *n, const char *s)
+{
+    const char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+    if (!nv)
+        return -1;
+    nv[(*n)++] = s;
+    *v = nv;
+    return 0;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "trailwarden route: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\ntry 'trailwarden route --help'\n");
+    return TW_EXIT_USAGE;
+}
+
+/* Splits "a,b,c" (argv's own storage) into topics. */
+static int push_topics(route_conf *rc, char *list)
+{
+    char *p = list;
+    while (p) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (*p && push(&rc->topics, &rc->n_topics, p))
+            return -1;
+        p = comma ? comma + 1 : NULL;
+    }
+    return 0;
+}
+
+/* TW_EXIT_OK to run, -1 after --help, else the exit status. */
+static int parse_route(int argc, char **argv, route_conf *rc)
+{
+    enum { OPT_EXIT_AT_END = 256, OPT_STATS };
+    static const struct option opts[] = {
+        { "brokers", required_argument, NULL, 'b' },
+        { "topic", required_argument, NULL, 't' },
+        { "group", required_argument, NULL, 'G' },
+        { "output", required_argument, NULL, 'o' },
+        { "exit-at-end", no_argument, NULL, OPT_EXIT_AT_END },
+        { "stats", no_argument, NULL, OPT_STATS },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(rc, 0, sizeof *rc);
+    rc->group = "trailwarden-route";
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":b:t:G:X:o:qvh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': rc->brokers = optarg; break;
+        case 'G': rc->group = optarg; break;
+        case 't':
+            if (push_topics(rc, optarg))
+                return usage_error("%s", "out of memory");
+            break;
+        case 'X':
+            if (!strchr(optarg, '=') || optarg[0] == '=')
+                return usage_error("-X needs name=value, not '%s'", optarg);
+            if (push(&rc->props, &rc->n_props, optarg))
+                return usage_error("%s", "out of memory");
+            break;
+        case 'o':
+            if (rc->output)
+                return usage_error("route writes to one output; a second -o '%s'", optarg);
+            rc->output = optarg;
+            break;
+        case OPT_EXIT_AT_END: rc->exit_at_end = true; break;
+        case OPT_STATS: rc->stats = true; break;
+        case 'q': rc->verbosity = -1; break;
+        case 'v': rc->verbosity = 1; break;
+        case 'h': route_usage(stdout); return -1;
+        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    for (int i = optind; i < argc; i++)
+        if (push(&rc->paths, &rc->n_paths, argv[i]))
+            return usage_error("%s", "out of memory");
+    if (!rc->output)
+        return usage_error("%s", "route needs -o kafka:TOPIC[@BROKERS]");
+    if (rc->n_topics && rc->n_paths)
+        return usage_error("route reads either topics (-t) or files, not both ('%s')",
+                           rc->paths[0]);
+    if (!rc->n_topics && !rc->n_paths)
+        return usage_error("%s", "route needs -t TOPIC[,TOPIC...] or PATH...");
+    if (rc->n_topics && !rc->brokers)
+        return usage_error("%s", "route needs -b BROKERS (host:port[,host:port...]) to read -t");
+    if (rc->n_paths && rc->exit_at_end)
+        return usage_error("%s", "--exit-at-end is for topics (-t); files end by themselves");
+    return TW_EXIT_OK;
+}
+
+static void route_conf_free(route_conf *rc)
+{
+    free(rc->topics);
+    free(rc->props);
+    free(rc->paths);
+}
+
+/* ---- routing one value ------------------------------------------------------------------ */
+
+/* The parser's event hook: a record the pipeline accepts, with its identity key (ev) and its
+ * own JSON text (rec->raw). Both are copied: they live only during the callback. */
+static void on_event(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
+                     tw_batch *batch)
+{
+    (void)js;
+    (void)batch;
+    route_ctx *rt = ud;
+    if (!rec->raw.len) { /* the parser found no '{'...'}' span: cannot forward it */
+        rt->n.no_span++;
+        return;
+    }
+    if (rt->n_recs == rt->cap_recs) {
+        size_t cap = rt->cap_recs ? rt->cap_recs * 2 : 256;
+        out_rec *v = realloc(rt->recs, cap * sizeof *v);
+        if (!v) {
+            rt->oom = true;
+            return;
+        }
+        rt->recs = v;
+        rt->cap_recs = cap;
+    }
+    out_rec *r = &rt->recs[rt->n_recs++];
+    r->key_off = rt->out.len;
+    r->key_len = ev->identity.len;
+    tw_buf_put(&rt->out, ev->identity.p, ev->identity.len);
+    r->val_off = rt->out.len;
+    r->val_len = (size_t)rec->raw.len + 1;
+    if (!tw_buf_reserve(&rt->out, r->val_len)) {
+        rt->oom = true;
+        rt->n_recs--;
+        return;
+    }
+    /* one line: a raw CR or LF in valid JSON is whitespace between tokens (inside a string
+     * they must be escaped), so a pretty-printed record becomes one line unchanged */
+    char *dst = rt->out.p + rt->out.len;
+    memcpy(dst, rec->raw.p, rec->raw.len);
+    for (char *p = dst, *end = dst + rec->raw.len; p < end; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    dst[rec->raw.len] = '\n';
+    rt->out.len += r->val_len;
+}
+
+/* Names a problem on stderr (within the -q/-v limits). */
+static void show_problem(route_ctx *rt, const char *where, const char *text)
+{
+    rt->n.problems++;
+    if (rt->rc->verbosity < 0 || (rt->rc->verbosity == 0 && rt->n.shown >= PROBLEMS_SHOWN))
+        return;
+    rt->n.shown++;
+    fprintf(stderr, "trailwarden: route: %s: %s\n", where, text);
+}
+
+typedef enum write_rc { WRITE_OK, WRITE_FAILED, WRITE_STOPPED } write_rc;
+
+static write_rc write_record(route_ctx *rt, tw_str key, const char *val, size_t len)
+{
+    for (;;) {
+        tw_sink_rc src = tw_sink_write_keyed(&rt->sink, key, val, len);
+        if (src == TW_SINK_OK)
+            return WRITE_OK;
+        if (src == TW_SINK_ERROR)
+            return WRITE_FAILED;
+        /* RETRY: the producer's queue is full; its delivery reports (served by write) free it.
+         * A signal meanwhile gives up on this value: its offset is not stored, it is routed
+         * again by whoever reads the partition next. */
+        if (stop_requested)
+            return WRITE_STOPPED;
+        rt->n.retries++;
+        nanosleep(&(struct timespec){ 0, RETRY_SLEEP_NS }, NULL);
+    }
+}
+
+/* Parses one chunk (a message value, or a piece of a file) and writes its records. where
+ * names it in problems. */
+static write_rc route_chunk(route_ctx *rt, tw_chunk *chunk, const char *where)
+{
+    tw_batch *batch = rt->batch;
+    tw_batch_reset(batch);
+    rt->n_recs = 0;
+    tw_buf_reset(&rt->out);
+    rt->oom = false;
+    tw_parser_run(rt->ps, chunk, batch);
+    const tw_batch_counts *c = &batch->counts;
+    rt->n.records += c->records;
+    rt->n.skipped += c->skipped;
+    for (int i = 0; i < TW_REJ_COUNT_; i++) {
+        rt->n.rejected += c->rejected[i];
+        rt->n.rejected_by[i] += c->rejected[i];
+        rt->n.input_problems += c->input_problems[i];
+    }
+    for (uint32_t i = 0; i < batch->problems.n; i++)
+        show_problem(rt, where, batch->problems.v[i].text ? batch->problems.v[i].text : "");
+    if (rt->oom || rt->out.failed) {
+        fprintf(stderr, "trailwarden: route: %s: out of memory\n", where);
+        return WRITE_FAILED;
+    }
+    for (size_t i = 0; i < rt->n_recs; i++) {
+        const out_rec *r = &rt->recs[i];
+        tw_str key = { rt->out.p + r->key_off, r->key_len };
+        write_rc wr = write_record(rt, key, rt->out.p + r->val_off, r->val_len);
+        if (wr != WRITE_OK)
+            return wr;
+        rt->n.written++;
+    }
+    return WRITE_OK;
+}
+
+/* Whether a value is one line of JSON (the common case: one record a message). */
+static bool single_line_json(const char *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+        i++;
+    return i < len && p[i] == '{' && !memchr(p + i, '\n', len - i);
+}
+
+/* Routes a value held in memory: a line goes straight to the parser; anything else (several
+ * lines, a pretty-printed document, gzip, zstd) is decompressed and split by it first. */
+static write_rc route_value(route_ctx *rt, const char *v, size_t len, const char *where)
+{
+    tw_chunk *chunk = rt->chunk;
+    if (chunk->cap < len + TW_JSON_PADDING) {
+        char *buf = realloc(chunk->buf, len + TW_JSON_PADDING);
+        if (!buf) {
+            fprintf(stderr, "trailwarden: route: %s: out of memory\n", where);
+            return WRITE_FAILED;
+        }
+        chunk->buf = buf;
+        chunk->cap = len + TW_JSON_PADDING;
+    }
+    memcpy(chunk->buf, v, len);
+    memset(chunk->buf + len, ' ', TW_JSON_PADDING);
+    chunk->len = len;
+    chunk->input = 0;
+    chunk->seq = 0;
+    chunk->first_line = 1;
+    chunk->offset = 0;
+    chunk->document = false;
+    chunk->last = true;
+    chunk->whole_input = !single_line_json(v, len);
+    return route_chunk(rt, chunk, where);
+}
+
+/* ---- Kafka: partitions, offsets, the group ---------------------------------------------- */
+
+static uint32_t part_index(route_ctx *rt, const char *topic, int32_t partition)
+{
+    if (rt->last_part < rt->n_parts && rt->parts[rt->last_part].partition == partition &&
+        !strcmp(rt->parts[rt->last_part].topic, topic))
+        return rt->last_part;
+    for (uint32_t i = 0; i < rt->n_parts; i++)
+        if (rt->parts[i].partition == partition && !strcmp(rt->parts[i].topic, topic))
+            return rt->last_part = i;
+    if (rt->n_parts == rt->cap_parts) {
+        uint32_t cap = rt->cap_parts ? rt->cap_parts * 2 : 16;
+        rpart *v = realloc(rt->parts, cap * sizeof *v);
+        if (!v)
+            return UINT32_MAX;
+        rt->parts = v;
+        rt->cap_parts = cap;
+    }
+    char *t = strdup(topic);
+    if (!t)
+        return UINT32_MAX;
+    rt->parts[rt->n_parts] = (rpart){ t, partition, -1, -1, false, false, 0 };
+    return rt->last_part = rt->n_parts++;
+}
+
+/* Flushes the sink, then stores for commit the offsets of the messages wholly written.
+ * force: now; else at most every STORE_EVERY_MS. False if the sink failed. */
+static bool store_offsets(route_ctx *rt, bool force)
+{
+    double t = now_s();
+    if (!force && t - rt->last_store < STORE_EVERY_MS / 1000.0)
+        return true;
+    rt->last_store = t;
+    bool pending = false;
+    for (uint32_t i = 0; i < rt->n_parts; i++)
+        pending |= rt->parts[i].assigned && rt->parts[i].written > rt->parts[i].stored;
+    if (!pending)
+        return true;
+    /* the records must be durable on KEYED before their source offsets may be committed */
+    if (tw_sink_flush(&rt->sink) != TW_SINK_OK) {
+        fprintf(stderr, "trailwarden: route: output %s: flush failed; offsets not committed\n",
+                rt->sink.spec);
+        rt->failed = true;
+        return false;
+    }
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)rt->n_parts);
+    if (!list) {
+        rt->failed = true;
+        return false;
+    }
+    for (uint32_t i = 0; i < rt->n_parts; i++) {
+        rpart *p = &rt->parts[i];
+        if (p->assigned && p->written > p->stored) {
+            rd_kafka_topic_partition_list_add(list, p->topic, p->partition)->offset =
+                p->written + 1;
+            p->stored = p->written;
+        }
+    }
+    rd_kafka_resp_err_t err = rd_kafka_offsets_store(rt->rk, list);
+    if (err && err != RD_KAFKA_RESP_ERR__STATE)
+        fprintf(stderr, "trailwarden: route: kafka: storing offsets: %s\n", rd_kafka_err2str(err));
+    rt->n.offset_stores++;
+    rd_kafka_topic_partition_list_destroy(list);
+    return true;
+}
+
+static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    route_ctx *rt = opaque;
+    bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        rt->n.assignments++;
+        for (int i = 0; i < parts->cnt; i++) {
+            uint32_t pi = part_index(rt, parts->elems[i].topic, parts->elems[i].partition);
+            if (pi == UINT32_MAX) {
+                rt->failed = true;
+                continue;
+            }
+            /* it resumes from the group's committed offset: nothing of ours is pending */
+            rpart *p = &rt->parts[pi];
+            p->assigned = true;
+            p->eof = false;
+            p->written = p->stored = -1;
+        }
+        rd_kafka_error_t *e = NULL;
+        if (cooperative)
+            e = rd_kafka_incremental_assign(rk, parts);
+        else
+            rd_kafka_assign(rk, parts);
+        if (e) {
+            fprintf(stderr, "trailwarden: route: kafka: assign: %s\n", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+        return;
+    }
+    /* revoked: every message polled so far is wholly written (one thread), so flush, store
+     * and commit before letting go; lost: another member may already have them, store nothing */
+    rt->n.revocations++;
+    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
+        if (store_offsets(rt, true)) {
+            rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
+            if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                fprintf(stderr, "trailwarden: route: kafka: commit on revocation: %s\n",
+                        rd_kafka_err2str(ce));
+        }
+    }
+    for (int i = 0; i < parts->cnt; i++) {
+        uint32_t pi = part_index(rt, parts->elems[i].topic, parts->elems[i].partition);
+        if (pi != UINT32_MAX)
+            rt->parts[pi].assigned = false;
+    }
+    if (cooperative) {
+        rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+        if (e) {
+            fprintf(stderr, "trailwarden: route: kafka: unassign: %s\n", rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+        }
+    } else {
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+static bool set_prop(rd_kafka_conf_t *c, const char *name, const char *value)
+{
+    char err[256];
+    if (rd_kafka_conf_set(c, name, value, err, sizeof err) != RD_KAFKA_CONF_OK) {
+        fprintf(stderr, "trailwarden: route: -X %s: %s\n", name, err);
+        return false;
+    }
+    return true;
+}
+
+static bool consumer_open(route_ctx *rt)
+{
+    const route_conf *rc = rt->rc;
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    bool ok = set_prop(c, "bootstrap.servers", rc->brokers) &&
+              set_prop(c, "group.id", rc->group) &&
+              set_prop(c, "partition.assignment.strategy", "cooperative-sticky") &&
+              set_prop(c, "enable.auto.offset.store", "false") &&
+              set_prop(c, "enable.auto.commit", "true") &&
+              set_prop(c, "auto.offset.reset", "earliest") &&
+              set_prop(c, "enable.partition.eof", rc->exit_at_end ? "true" : "false");
+    /* the user's -X last: they may override any of the above */
+    for (size_t i = 0; ok && i < rc->n_props; i++) {
+        char name[256];
+        const char *eq = strchr(rc->props[i], '=');
+        snprintf(name, sizeof name, "%.*s", (int)(eq - rc->props[i]), rc->props[i]);
+        ok = set_prop(c, name, eq + 1);
+    }
+    if (!ok) {
+        rd_kafka_conf_destroy(c);
+        return false;
+    }
+    rd_kafka_conf_set_opaque(c, rt);
+    rd_kafka_conf_set_rebalance_cb(c, rebalance);
+    char err[512];
+    rt->rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
+    if (!rt->rk) {
+        fprintf(stderr, "trailwarden: route: kafka: %s\n", err);
+        rd_kafka_conf_destroy(c);
+        return false;
+    }
+    rd_kafka_poll_set_consumer(rt->rk);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new((int)rc->n_topics);
+    for (size_t i = 0; i < rc->n_topics; i++)
+        rd_kafka_topic_partition_list_add(topics, rc->topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t se = rd_kafka_subscribe(rt->rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (se) {
+        fprintf(stderr, "trailwarden: route: kafka: subscribe: %s\n", rd_kafka_err2str(se));
+        return false;
+    }
+    return true;
+}
+
+/* Every assigned partition read to its end (--exit-at-end). */
+static bool all_at_end(const route_ctx *rt)
+{
+    bool any = false;
+    for (uint32_t i = 0; i < rt->n_parts; i++) {
+        if (!rt->parts[i].assigned)
+            continue;
+        any = true;
+        if (!rt->parts[i].eof)
+            return false;
+    }
+    return any;
+}
+
+static void handle_message(route_ctx *rt, rd_kafka_message_t *m)
+{
+    if (m->err) {
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (m->rkt) {
+                uint32_t pi = part_index(rt, rd_kafka_topic_name(m->rkt), m->partition);
+                if (pi != UINT32_MAX)
+                    rt->parts[pi].eof = true;
+            }
+            return;
+        }
+        rt->n.errors++;
+        fprintf(stderr, "trailwarden: route: kafka: %s\n", rd_kafka_message_errstr(m));
+        if (rd_kafka_fatal_error(rt->rk, NULL, 0))
+            rt->failed = true;
+        return;
+    }
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    uint32_t pi = part_index(rt, topic, m->partition);
+    if (pi == UINT32_MAX) {
+        rt->failed = true;
+        return;
+    }
+    rpart *p = &rt->parts[pi];
+    p->eof = false;
+    p->messages++;
+    if (!rt->n.messages)
+        rt->first_at = now_s();
+    rt->n.messages++;
+    rt->n.bytes += m->len;
+    write_rc wr = WRITE_OK;
+    if (m->payload && m->len) { /* an empty value (a tombstone) holds nothing; it moves on */
+        char where[320];
+        snprintf(where, sizeof where, "%s[%" PRId32 "] offset %" PRId64, topic, m->partition,
+                 m->offset);
+        wr = route_value(rt, m->payload, m->len, where);
+    }
+    if (wr == WRITE_OK) {
+        if (m->offset > p->written)
+            p->written = m->offset;
+    } else if (wr == WRITE_FAILED) {
+        rt->failed = true;
+    } else {
+        rt->stopped_midway = true;
+    }
+}
+
+/* ---- stats ------------------------------------------------------------------------------ */
+
+static void print_stats(const route_ctx *rt)
+{
+    FILE *o = stderr;
+    const route_counts *n = &rt->n;
+    double t = now_s(), secs = t - rt->started;
+    /* the rate from the first message on: joining the group is not routing */
+    double active = rt->first_at > 0 ? t - rt->first_at : 0;
+    fprintf(o, "trailwarden route: summary\n");
+    if (rt->rc->n_topics) {
+        fprintf(o, "  route.messages               %" PRIu64 "\n", n->messages);
+        fprintf(o, "  route.bytes                  %" PRIu64 "\n", n->bytes);
+    }
+    fprintf(o, "  route.records                %" PRIu64 "\n", n->records);
+    fprintf(o, "  route.written                %" PRIu64 "\n", n->written);
+    fprintf(o, "  route.skipped                %" PRIu64 "\n", n->skipped);
+    fprintf(o, "  route.rejected               %" PRIu64 "\n", n->rejected + n->no_span);
+    for (int i = 0; i < TW_REJ_COUNT_; i++)
+        if (n->rejected_by[i])
+            fprintf(o, "  route.rejected.%-13s %" PRIu64 "\n", tw_reject_name((tw_reject)i),
+                    n->rejected_by[i]);
+    if (n->no_span)
+        fprintf(o, "  route.rejected.no_span       %" PRIu64 "\n", n->no_span);
+    fprintf(o, "  route.input_problems         %" PRIu64 "\n", n->input_problems);
+    fprintf(o, "  route.problems               %" PRIu64 "\n", n->problems);
+    fprintf(o, "  route.output_retries         %" PRIu64 "\n", n->retries);
+    if (rt->rc->n_topics) {
+        fprintf(o, "  route.offset_stores          %" PRIu64 "\n", n->offset_stores);
+        fprintf(o, "  route.assignments            %" PRIu64 "\n", n->assignments);
+        fprintf(o, "  route.revocations            %" PRIu64 "\n", n->revocations);
+        fprintf(o, "  route.errors                 %" PRIu64 "\n", n->errors);
+        for (uint32_t i = 0; i < rt->n_parts; i++) {
+            const rpart *p = &rt->parts[i];
+            fprintf(o, "  route.partition.%s[%" PRId32 "]  messages %" PRIu64 " stored %" PRId64
+                       "%s\n",
+                    p->topic, p->partition, p->messages, p->stored,
+                    p->assigned ? "" : " (not assigned)");
+        }
+    }
+    fprintf(o, "  route.seconds                %.3f\n", secs);
+    fprintf(o, "  route.records_per_s          %.0f\n", active > 0 ? (double)n->written / active : 0.0);
+}
+
+/* ---- the two modes ---------------------------------------------------------------------- */
+
+static int run_kafka(route_ctx *rt)
+{
+    if (!consumer_open(rt))
+        return TW_EXIT_USAGE;
+    rt->started = now_s();
+    rt->last_store = rt->started;
+    while (!stop_requested && !rt->failed) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rt->rk, 100);
+        if (m) {
+            handle_message(rt, m);
+            rd_kafka_message_destroy(m);
+        }
+        if (rt->failed || rt->stopped_midway)
+            break;
+        if (!store_offsets(rt, false))
+            break;
+        if (stats_requested) {
+            stats_requested = 0;
+            print_stats(rt);
+        }
+        if (rt->rc->exit_at_end && !m && all_at_end(rt))
+            break;
+    }
+    /* stop: flush, store, commit, leave the group (its revocation commits once more) */
+    bool ok = !rt->failed && store_offsets(rt, true);
+    if (ok) {
+        rd_kafka_resp_err_t ce = rd_kafka_commit(rt->rk, NULL, 0);
+        if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
+            fprintf(stderr, "trailwarden: route: kafka: commit: %s\n", rd_kafka_err2str(ce));
+    }
+    rd_kafka_consumer_close(rt->rk);
+    return rt->failed ? TW_EXIT_INPUT : TW_EXIT_OK;
+}
+
+typedef struct file_ctx {
+    route_ctx *rt;
+    const char *path;
+    write_rc wr;
+} file_ctx;
+
+static bool route_file_chunk(void *ud, tw_chunk *chunk)
+{
+    file_ctx *fc = ud;
+    fc->wr = route_chunk(fc->rt, chunk, fc->path);
+    tw_chunk_destroy(chunk);
+    return fc->wr == WRITE_OK && !stop_requested;
+}
+
+static int run_files(route_ctx *rt)
+{
+    tw_input_list inputs = { 0 };
+    char errstr[512];
+    if (tw_inputs_collect(rt->rc->paths, rt->rc->n_paths, &inputs, errstr, sizeof errstr)) {
+        fprintf(stderr, "trailwarden: route: %s\n", errstr);
+        return TW_EXIT_USAGE;
+    }
+    rt->started = rt->first_at = now_s();
+    uint64_t seq = 0;
+    for (size_t i = 0; i < inputs.n && !stop_requested && !rt->failed; i++) {
+        file_ctx fc = { rt, inputs.paths[i], WRITE_OK };
+        tw_err err = tw_split_input(inputs.paths[i], (uint32_t)i, NULL, &seq, route_file_chunk, &fc);
+        if (err == TW_ERR_NOMEM || fc.wr == WRITE_FAILED)
+            rt->failed = true;
+        if (stats_requested) {
+            stats_requested = 0;
+            print_stats(rt);
+        }
+    }
+    tw_inputs_free(&inputs);
+    if (!rt->failed && tw_sink_flush(&rt->sink) != TW_SINK_OK) {
+        fprintf(stderr, "trailwarden: route: output %s: flush failed\n", rt->sink.spec);
+        rt->failed = true;
+    }
+    if (rt->failed)
+        return TW_EXIT_INPUT;
+    return rt->n.problems && !stop_requested ? TW_EXIT_INPUT : TW_EXIT_OK;
+}
+
+int tw_app_route(int argc, char **argv)
+{
+    route_conf rc;
+    int status = parse_route(argc, argv, &rc);
+    if (status != TW_EXIT_OK) {
+        route_conf_free(&rc);
+        return status < 0 ? TW_EXIT_OK : status;
+    }
+    route_ctx rt = { .rc = &rc };
+    tw_buf_init(&rt.out);
+    char errstr[512];
+    status = TW_EXIT_USAGE;
+    if (tw_catalog_new(&rt.cat, errstr, sizeof errstr) != TW_OK) {
+        fprintf(stderr, "trailwarden: route: %s\n", errstr);
+        goto out;
+    }
+    rt.nconf = (tw_normalize_conf){ .catalog = rt.cat };
+    rt.ps = tw_parser_new(&rt.nconf);
+    rt.batch = tw_batch_new(1024);
+    rt.chunk = tw_chunk_new(64 << 10);
+    if (!rt.ps || !rt.batch || !rt.chunk) {
+        fprintf(stderr, "trailwarden: route: out of memory\n");
+        goto out;
+    }
+    tw_parser_set_hook(rt.ps, on_event, &rt);
+    tw_sink_env env = { rc.brokers, rc.props, rc.n_props };
+    if (tw_sink_open_env(rc.output, &env, &rt.sink, errstr, sizeof errstr) != TW_OK) {
+        fprintf(stderr, "trailwarden: route: %s\n", errstr);
+        goto out;
+    }
+    rt.sink_open = true;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+
+    status = rc.n_topics ? run_kafka(&rt) : run_files(&rt);
+    if (rt.n.problems > rt.n.shown && rc.verbosity == 0)
+        fprintf(stderr, "trailwarden: route: %" PRIu64 " more problems not shown (-v shows all)\n",
+                rt.n.problems - rt.n.shown);
+    if (rc.stats)
+        print_stats(&rt);
+out:
+    if (rt.sink_open)
+        tw_sink_close(&rt.sink);
+    if (rt.rk)
+        rd_kafka_destroy(rt.rk);
+    for (uint32_t i = 0; i < rt.n_parts; i++)
+        free(rt.parts[i].topic);
+    free(rt.parts);
+    free(rt.recs);
+    tw_buf_free(&rt.out);
+    tw_chunk_destroy(rt.chunk);
+    tw_batch_destroy(rt.batch);
+    tw_parser_destroy(rt.ps);
+    tw_catalog_destroy(rt.cat);
+    route_conf_free(&rc);
+    return status;
+}
