@@ -41,6 +41,8 @@ typedef struct tw_app_conf {
     const char **kafka_props;    /* -X name=value, as given */
     size_t n_kafka_props;
     bool exit_at_end;            /* --exit-at-end: stop when every assigned partition is read */
+    const char *state_dir;       /* --state-dir: checkpoints */
+    int64_t checkpoint_ms;       /* --checkpoint-every */
 } tw_app_conf;
 
 /* Parses replay's options; prints usage errors itself. Returns TW_EXIT_OK to run, or the exit

@@ -49,6 +49,9 @@ void tw_app_usage(FILE *out)
           "  -X name=value             repeatable: any librdkafka property (SASL, SSL, timeouts),\n"
           "                            for the consumer and for kafka: outputs\n"
           "      --exit-at-end         stop once every assigned partition has been read to its end\n"
+          "      --state-dir DIR       checkpoint identity state with the offsets it covers; a\n"
+          "                            restart resumes from it (nothing lost after kill -9)\n"
+          "      --checkpoint-every DUR  how often (default 1m; also at shutdown and rebalance)\n"
           "SIGTERM/SIGINT: stop fetching, drain, flush, commit, leave the group, exit 0.\n"
           "\n"
           "DUR: 90s, 15m, 24h, 30d.  Exit status: 0 ran to the end; 1 some input was\n"
@@ -77,7 +80,7 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
 {
     enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT, OPT_NO_DEFAULT_RULES,
-           OPT_GRANTS, OPT_UNUSED_AFTER, OPT_EXIT_AT_END };
+           OPT_GRANTS, OPT_UNUSED_AFTER, OPT_EXIT_AT_END, OPT_STATE_DIR, OPT_CHECKPOINT };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "rules", required_argument, NULL, 'r' },
@@ -94,6 +97,8 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         { "topic", required_argument, NULL, 't' },
         { "group", required_argument, NULL, 'G' },
         { "exit-at-end", no_argument, NULL, OPT_EXIT_AT_END },
+        { "state-dir", required_argument, NULL, OPT_STATE_DIR },
+        { "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -107,6 +112,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
     conf->consume = consume;
     conf->lateness_ms = (consume ? 2 : 15) * TW_MS_MINUTE;
     conf->group = "trailwarden";
+    conf->checkpoint_ms = 60 * 1000;
     conf->max_identities = 4000000;
     conf->unused_after_ms = 30 * 24 * 60 * TW_MS_MINUTE;
     optind = 1;
@@ -114,7 +120,8 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
     int c;
     while ((c = getopt_long(argc, argv, consume ? ":o:r:f:j:b:t:G:X:qvhV" : ":o:r:f:j:qvhV",
                             opts, NULL)) != -1) {
-        if (!consume && (c == 'b' || c == 't' || c == 'G' || c == OPT_EXIT_AT_END))
+        if (!consume && (c == 'b' || c == 't' || c == 'G' || c == OPT_EXIT_AT_END ||
+                         c == OPT_STATE_DIR || c == OPT_CHECKPOINT))
             return usage_error("option '%s' belongs to consume", argv[optind - 1]);
         switch (c) {
         case 'b': conf->brokers = optarg; break;
@@ -133,6 +140,13 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             break;
         }
         case OPT_EXIT_AT_END: conf->exit_at_end = true; break;
+        case OPT_STATE_DIR: conf->state_dir = optarg; break;
+        case OPT_CHECKPOINT:
+            if (tw_time_parse_duration(optarg, &conf->checkpoint_ms) != TW_OK ||
+                conf->checkpoint_ms <= 0)
+                return usage_error("--checkpoint-every needs a duration like 30s or 5m, not '%s'",
+                                   optarg);
+            break;
         case 'o':
             if (push(&conf->outputs, &conf->n_outputs, optarg))
                 return usage_error("%s", "out of memory");

@@ -25,6 +25,11 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "app_pipeline.h"
 
 #define CHUNK_BYTES (256u << 10)  /* a chunk of lines is handed over at this size... */
@@ -82,6 +87,16 @@ struct tw_kafka {
     size_t n_stash, cap_stash, stash_head;
     double last_store;
     bool failed;          /* a fatal consumer error */
+    /* --state-dir */
+    uint64_t fingerprint; /* of the rules: what saved state means */
+    uint64_t ckpt_written; /* checkpoints written (under mu; the source waits on it) */
+    double last_ckpt;
+    bool pipeline_done;   /* the stages have stopped: no barrier can pass any more */
+    bool ckpt_due;        /* a partition was assigned: checkpoint where its reading starts */
+    struct restore_off *snap; /* the offsets of the barrier in flight (under mu) */
+    uint32_t n_snap;
+    struct restore_off { char *topic; int32_t partition; int64_t offset; } *restore;
+    uint32_t n_restore;
     /* counters (read by --stats on SIGUSR1, from the output stage) */
     atomic_uint_fast64_t bytes, commits, pauses, revocations, assignments, errors;
 };
@@ -458,6 +473,292 @@ static void drain(tw_kafka *k)
     pthread_mutex_unlock(&k->mu);
 }
 
+/* ---- checkpoints (--state-dir) ----------------------------------------------------------- */
+
+#define CKPT_MAGIC "TWCKPT01"
+
+/* A barrier through the pipeline: once everything handed over so far is done (drain), an
+ * empty chunk marked checkpoint goes in; the router saves the grant book, every worker its
+ * shard, and the output stage writes them with the offsets done (tw_kafka_write_checkpoint).
+ * Nothing is handed over meanwhile, so the offsets are exactly those the state covers. */
+/* Where each partition's reading resumes from this barrier: past the last record done, or,
+ * for an assigned partition nothing was read from yet, where the group had it (committed, else
+ * the beginning): the state holds nothing of it. Under no lock: it asks the cluster. */
+static void snapshot_offsets(tw_kafka *k)
+{
+    rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_new(4);
+    pthread_mutex_lock(&k->mu);
+    struct restore_off *snap = calloc(k->n_parts ? k->n_parts : 1, sizeof *snap);
+    uint32_t n = 0;
+    for (uint32_t i = 0; snap && i < k->n_parts; i++) {
+        const kpart *p = &k->parts[i];
+        if (p->done < 0 && !p->assigned)
+            continue;
+        snap[n++] = (struct restore_off){ strdup(p->topic), p->partition,
+                                          p->done >= 0 ? p->done + 1 : RD_KAFKA_OFFSET_INVALID };
+        if (p->done < 0 && ask)
+            rd_kafka_topic_partition_list_add(ask, p->topic, p->partition);
+    }
+    pthread_mutex_unlock(&k->mu);
+    if (ask && ask->cnt && rd_kafka_committed(k->rk, ask, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int a = 0; a < ask->cnt; a++)
+            for (uint32_t i = 0; i < n; i++)
+                if (snap[i].offset == RD_KAFKA_OFFSET_INVALID && snap[i].topic &&
+                    snap[i].partition == ask->elems[a].partition &&
+                    !strcmp(snap[i].topic, ask->elems[a].topic))
+                    snap[i].offset = ask->elems[a].offset;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (snap[i].offset < 0)
+            snap[i].offset = RD_KAFKA_OFFSET_BEGINNING; /* never committed: from the start */
+    if (ask)
+        rd_kafka_topic_partition_list_destroy(ask);
+    pthread_mutex_lock(&k->mu);
+    for (uint32_t i = 0; i < k->n_snap; i++)
+        free(k->snap[i].topic);
+    free(k->snap);
+    k->snap = snap;
+    k->n_snap = snap ? n : 0;
+    pthread_mutex_unlock(&k->mu);
+}
+
+static void checkpoint(tw_kafka *k)
+{
+    if (!k->conf->state_dir || k->pipeline_done || atomic_load(&k->pl->failed))
+        return;
+    k->ckpt_due = false;
+    drain(k);
+    snapshot_offsets(k); /* nothing is handed over until the barrier is written */
+    tw_chunk *chunk = tw_chunk_new(TW_JSON_PADDING + 1);
+    if (!chunk)
+        return;
+    chunk->checkpoint = true;
+    chunk->seq = k->next_chunk++;
+    pthread_mutex_lock(&k->mu);
+    uint64_t before = k->ckpt_written;
+    pthread_mutex_unlock(&k->mu);
+    if (!log_append(k, chunk->seq, NULL, 0)) {
+        tw_chunk_destroy(chunk);
+        return;
+    }
+    if (!push_chunk(k, chunk))
+        return;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += REVOKE_WAIT_MS / 1000;
+    pthread_mutex_lock(&k->mu);
+    while (k->ckpt_written == before && !atomic_load(&k->pl->failed))
+        if (pthread_cond_timedwait(&k->cond, &k->mu, &until))
+            break;
+    pthread_mutex_unlock(&k->mu);
+    k->last_ckpt = now_s();
+}
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        c += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n)
+{
+    if (!k || !k->conf->state_dir)
+        return;
+    tw_buf head;
+    tw_buf_init(&head);
+    tw_buf_put(&head, CKPT_MAGIC, 8);
+    tw_wire_u64(&head, k->fingerprint);
+    pthread_mutex_lock(&k->mu);
+    tw_wire_u32(&head, k->n_snap);
+    for (uint32_t i = 0; i < k->n_snap; i++) {
+        tw_wire_str(&head, tw_str_c(k->snap[i].topic ? k->snap[i].topic : ""));
+        tw_wire_u32(&head, (uint32_t)k->snap[i].partition);
+        tw_wire_u64(&head, (uint64_t)k->snap[i].offset);
+    }
+    pthread_mutex_unlock(&k->mu);
+    /* the router's grant book, when grants are tracked, is the last producer */
+    bool grants = k->pl->grants != NULL;
+    tw_wire_u32(&head, grants);
+    tw_wire_u32(&head, (uint32_t)(grants ? n - 1 : n));
+    bool ok = !head.failed;
+    for (int i = 0; i < n; i++)
+        ok &= states[i] && !states[i]->failed;
+    char tmp[4096], final[4096];
+    snprintf(tmp, sizeof tmp, "%s/checkpoint.tmp", k->conf->state_dir);
+    snprintf(final, sizeof final, "%s/checkpoint", k->conf->state_dir);
+    int fd = ok ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    ok = fd >= 0 && write_all(fd, head.p, head.len);
+    if (ok && grants)
+        ok = write_all(fd, &(uint64_t){ states[n - 1]->len }, 8) &&
+             write_all(fd, states[n - 1]->p, states[n - 1]->len);
+    for (int i = 0; ok && i < (grants ? n - 1 : n); i++)
+        ok = write_all(fd, &(uint64_t){ states[i]->len }, 8) &&
+             write_all(fd, states[i]->p, states[i]->len);
+    /* temp file, fsync, rename, fsync the directory: the old checkpoint or the new, whole */
+    if (fd >= 0) {
+        ok = ok && fsync(fd) == 0;
+        ok = close(fd) == 0 && ok;
+    }
+    ok = ok && rename(tmp, final) == 0;
+    if (ok) {
+        int dfd = open(k->conf->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    } else {
+        fprintf(stderr, "trailwarden: --state-dir %s: cannot write the checkpoint: %s\n",
+                k->conf->state_dir, fd < 0 && !head.failed ? strerror(errno) : "write failed");
+    }
+    tw_buf_free(&head);
+    pthread_mutex_lock(&k->mu);
+    k->ckpt_written++;
+    pthread_cond_broadcast(&k->cond);
+    pthread_mutex_unlock(&k->mu);
+}
+
+static tw_err restore_states(tw_kafka *k, tw_wire_reader *in, bool grants, uint32_t shards)
+{
+    tw_pipeline *pl = k->pl;
+    if (grants) {
+        uint64_t len = tw_wire_get_u64(in);
+        if (in->failed || (uint64_t)(in->end - in->p) < len)
+            return TW_ERR_CORRUPT;
+        tw_wire_reader g = { in->p, in->p + len, false };
+        in->p += len;
+        if (pl->grants) {
+            tw_err err = tw_grants_load(pl->grants, &g);
+            if (err)
+                return err;
+        }
+    }
+    for (uint32_t s = 0; s < shards && !in->failed; s++) {
+        uint64_t len = tw_wire_get_u64(in);
+        if (in->failed || (uint64_t)(in->end - in->p) < len)
+            return TW_ERR_CORRUPT;
+        tw_wire_reader r = { in->p, in->p + len, false };
+        in->p += len;
+        uint64_t n = tw_wire_get_u64(&r);
+        for (uint64_t i = 0; i < n && !r.failed; i++) {
+            tw_str key = tw_wire_get_str(&r);
+            uint64_t hash = tw_wire_get_u64(&r);
+            int64_t first = (int64_t)tw_wire_get_u64(&r);
+            int64_t last = (int64_t)tw_wire_get_u64(&r);
+            uint32_t bits = tw_wire_get_u32(&r);
+            if (r.failed)
+                break;
+            /* the shard of this run (-j may differ from the run that wrote it) */
+            tw_state *st = pl->workers[hash % (uint64_t)pl->n_workers].state;
+            bool created;
+            tw_ident *ident = tw_state_get(st, hash, key, last, &created);
+            if (!ident)
+                return TW_ERR_NOMEM;
+            ident->first_seen = first;
+            ident->last_seen = last;
+            ident->kind = (uint8_t)bits;
+            ident->flags = (uint8_t)(bits >> 8);
+            if (!tw_engine_load(pl->engine, ident, &r))
+                return r.failed ? TW_ERR_CORRUPT : TW_ERR_NOMEM;
+        }
+        if (r.failed)
+            return TW_ERR_CORRUPT;
+    }
+    return in->failed ? TW_ERR_CORRUPT : TW_OK;
+}
+
+tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
+{
+    const char *dir = k->conf->state_dir;
+    if (!dir)
+        return TW_OK;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(errstr, errstr_size, "--state-dir %s: %s", dir, strerror(errno));
+        return TW_ERR_IO;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checkpoint", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (errno == ENOENT)
+            return TW_OK; /* a first start */
+        snprintf(errstr, errstr_size, "--state-dir %s: %s", path, strerror(errno));
+        return TW_ERR_IO;
+    }
+    tw_buf b;
+    tw_buf_init(&b);
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        tw_buf_put(&b, chunk, got);
+    bool rerr = ferror(f);
+    fclose(f);
+    tw_wire_reader in = { (const unsigned char *)b.p, (const unsigned char *)b.p + b.len, false };
+    char magic[8];
+    tw_err err = TW_OK;
+    if (rerr || b.failed || !tw_wire_take(&in, magic, 8) || memcmp(magic, CKPT_MAGIC, 8)) {
+        snprintf(errstr, errstr_size, "--state-dir %s: not a trailwarden checkpoint", path);
+        err = TW_ERR_CORRUPT;
+    }
+    uint64_t fp = tw_wire_get_u64(&in);
+    uint32_t n_offs = tw_wire_get_u32(&in);
+    for (uint32_t i = 0; !err && i < n_offs && !in.failed; i++) {
+        tw_str topic = tw_wire_get_str(&in);
+        int32_t partition = (int32_t)tw_wire_get_u32(&in);
+        int64_t offset = (int64_t)tw_wire_get_u64(&in);
+        struct restore_off *v = realloc(k->restore, (k->n_restore + 1) * sizeof *v);
+        char *t = in.failed ? NULL : strndup(topic.p, topic.len);
+        if (!v || !t) {
+            free(t);
+            if (v)
+                k->restore = v;
+            err = in.failed ? TW_ERR_CORRUPT : TW_ERR_NOMEM;
+            break;
+        }
+        k->restore = v;
+        k->restore[k->n_restore++] = (struct restore_off){ t, partition, offset };
+    }
+    bool grants = tw_wire_get_u32(&in) != 0;
+    uint32_t shards = tw_wire_get_u32(&in);
+    if (!err && !in.failed && fp != k->fingerprint) {
+        /* other rules, or another build: the state would mean something else. The records
+         * from the checkpoint's offsets on are read again into a fresh state. */
+        fprintf(stderr, "trailwarden: --state-dir %s: written with other rules or another "
+                        "build; its state is not restored, reading from its offsets\n", path);
+    } else if (!err) {
+        err = in.failed ? TW_ERR_CORRUPT : restore_states(k, &in, grants, shards);
+        if (err == TW_ERR_CORRUPT)
+            snprintf(errstr, errstr_size, "--state-dir %s: damaged checkpoint", path);
+        else if (err)
+            snprintf(errstr, errstr_size, "--state-dir %s: out of memory restoring", path);
+    }
+    tw_buf_free(&b);
+    return err;
+}
+
+/* The first assignment of a partition after a restore starts at the checkpoint's offset. */
+static void apply_restore(tw_kafka *k, rd_kafka_topic_partition_list_t *parts)
+{
+    for (int i = 0; i < parts->cnt; i++)
+        for (uint32_t r = 0; r < k->n_restore; r++) {
+            struct restore_off *ro = &k->restore[r];
+            if (ro->topic && ro->partition == parts->elems[i].partition &&
+                !strcmp(ro->topic, parts->elems[i].topic)) {
+                parts->elems[i].offset = ro->offset;
+                free(ro->topic);
+                ro->topic = NULL;
+            }
+        }
+}
+
 static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -474,6 +775,8 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             }
         }
         pthread_mutex_unlock(&k->mu);
+        apply_restore(k, parts);
+        k->ckpt_due = k->conf->state_dir != NULL; /* where these partitions start, saved */
         rd_kafka_error_t *e = cooperative ? rd_kafka_incremental_assign(rk, parts) : NULL;
         if (!cooperative)
             rd_kafka_assign(rk, parts);
@@ -485,8 +788,10 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
     /* revoked (or lost): finish what is in flight, flush, commit, then let go */
     atomic_fetch_add(&k->revocations, 1);
-    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
+    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk) &&
+        !k->pipeline_done) {
         drain(k);
+        checkpoint(k); /* the state of what is let go, with its offsets */
         rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
         if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
             fprintf(stderr, "trailwarden: kafka: commit on revocation: %s\n", rd_kafka_err2str(ce));
@@ -529,6 +834,8 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
         return TW_ERR_NOMEM;
     k->pl = pl;
     k->conf = conf;
+    k->fingerprint = pl->rules ? tw_rules_fingerprint(pl->rules) : 0;
+    k->last_ckpt = now_s();
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cond, NULL);
     rd_kafka_conf_t *c = rd_kafka_conf_new();
@@ -617,8 +924,12 @@ void *tw_kafka_main(void *arg)
             break;
         if (k->conf->exit_at_end && !m && !k->cur && all_at_end(k))
             break;
+        if (k->conf->state_dir &&
+            (k->ckpt_due || now_s() - k->last_ckpt >= k->conf->checkpoint_ms / 1000.0))
+            checkpoint(k);
     }
     emit_cur(k);
+    checkpoint(k); /* at shutdown */
     if (k->failed && !atomic_load(&pl->failed))
         tw_pipeline_abort(pl);
     for (int i = 0; i < pl->n_parsers; i++)
@@ -635,6 +946,7 @@ void tw_kafka_close(tw_kafka *k)
 {
     if (!k || !k->rk)
         return;
+    k->pipeline_done = true; /* the revocation that closing brings has nothing in flight */
     if (!k->failed) {
         rd_kafka_resp_err_t ce = rd_kafka_commit(k->rk, NULL, 0);
         if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
@@ -684,6 +996,12 @@ void tw_kafka_destroy(tw_kafka *k)
     free(k->parts);
     tw_chunk_destroy(k->cur);
     free(k->cur_offs);
+    for (uint32_t i = 0; i < k->n_restore; i++)
+        free(k->restore[i].topic);
+    free(k->restore);
+    for (uint32_t i = 0; i < k->n_snap; i++)
+        free(k->snap[i].topic);
+    free(k->snap);
     for (size_t i = k->stash_head; i < k->n_stash; i++)
         rd_kafka_message_destroy(k->stash[i]);
     free(k->stash);

@@ -68,6 +68,12 @@ void tw_kafka_routed(tw_kafka *k, uint64_t chunk, uint64_t seq_end); /* router *
 bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size_t n_sinks,
                        bool force);                 /* output stage */
 bool tw_kafka_failed(const tw_kafka *k);
+/* --state-dir: writes the checkpoint of a barrier (the producers' saved states, in producer
+ * order, and the offsets they cover), atomically; the source waits for it. */
+void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n);
+/* --state-dir at start: the last checkpoint's state into the workers' stores and the grant
+ * book, its offsets for the partitions' first assignment. Before any thread starts. */
+tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size);
 void tw_kafka_close(tw_kafka *k);                   /* final commit, leave the group */
 void tw_kafka_print_stats(tw_kafka *k, FILE *o);
 void tw_kafka_destroy(tw_kafka *k);
@@ -94,6 +100,7 @@ typedef struct tw_work {
     uint64_t upto_seq;     /* every event with seq < upto_seq has been routed */
     int64_t watermark_ms;  /* newest event time routed so far */
     bool final;
+    bool checkpoint;       /* save the shard's state into the result (consume --state-dir) */
 } tw_work;
 
 /* worker → output: the findings raised by one work batch, encoded. */
@@ -109,6 +116,7 @@ typedef struct tw_result {
     tw_buf text;
     uint64_t upto_seq;
     bool final;
+    tw_buf *checkpoint;    /* the producer's saved state, at a checkpoint barrier */
 } tw_result;
 
 typedef struct tw_worker_stats {

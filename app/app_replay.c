@@ -32,6 +32,8 @@ typedef struct output_stage {
     uint64_t written;
     bool sink_failed;
     uint64_t released_upto; /* every finding below this seq is written */
+    tw_buf **ckpt;          /* consume --state-dir: each producer's saved state, at a barrier */
+    int n_ckpt;
 } output_stage;
 
 static double now_s(void)
@@ -72,6 +74,21 @@ static bool keep_result(output_stage *os, int w, tw_result *res)
     os->progress[w] = res->upto_seq;
     if (res->final)
         os->done[w] = true;
+    if (res->checkpoint) {
+        /* a barrier: once every worker (and the router's grant book) has sent its state, the
+         * checkpoint is written with the offsets it covers */
+        os->ckpt[w] = res->checkpoint;
+        res->checkpoint = NULL;
+        if (++os->n_ckpt == os->pl->n_producers) {
+            tw_kafka_write_checkpoint(os->pl->kafka, os->ckpt, os->n_ckpt);
+            for (int i = 0; i < os->n_ckpt; i++) {
+                tw_buf_free(os->ckpt[i]);
+                free(os->ckpt[i]);
+                os->ckpt[i] = NULL;
+            }
+            os->n_ckpt = 0;
+        }
+    }
     return true;
 }
 
@@ -532,11 +549,12 @@ int tw_app_replay(const tw_app_conf *conf)
     workers = calloc((size_t)pl.n_workers, sizeof *workers);
     pargs = calloc((size_t)pl.n_parsers, sizeof *pargs);
     os.progress = calloc((size_t)pl.n_producers, sizeof *os.progress);
+    os.ckpt = calloc((size_t)pl.n_producers, sizeof *os.ckpt);
     os.done = calloc((size_t)pl.n_producers, sizeof *os.done);
     if (!rings_ok(pl.chunk_rings, pl.n_parsers) || !rings_ok(pl.batch_rings, pl.n_parsers) ||
         !rings_ok(pl.work_rings, pl.n_workers) || !rings_ok(pl.spare_rings, pl.n_workers) ||
         !rings_ok(pl.result_rings, pl.n_producers) || !pl.workers || !parsers || !workers ||
-        !pargs || !os.progress || !os.done) {
+        !pargs || !os.progress || !os.done || !os.ckpt) {
         fprintf(stderr, "trailwarden: out of memory\n");
         goto out;
     }
@@ -557,6 +575,12 @@ int tw_app_replay(const tw_app_conf *conf)
             fprintf(stderr, "trailwarden: %s\n", errstr);
             goto out;
         }
+    }
+
+    if (pl.kafka && tw_kafka_restore(pl.kafka, errstr, sizeof errstr) != TW_OK) {
+        fprintf(stderr, "trailwarden: %s; nothing read\n", errstr);
+        rc = TW_EXIT_USAGE;
+        goto out;
     }
 
     for (; started_workers < pl.n_workers; started_workers++)
@@ -623,6 +647,13 @@ out:
     free(os.v);
     free(os.progress);
     free(os.done);
+    for (int i = 0; os.ckpt && i < pl.n_producers; i++) {
+        if (os.ckpt[i]) {
+            tw_buf_free(os.ckpt[i]);
+            free(os.ckpt[i]);
+        }
+    }
+    free(os.ckpt);
     for (size_t s = 0; s < os.n_sinks; s++)
         tw_sink_close(&os.sinks[s]);
     free(os.sinks);

@@ -94,8 +94,10 @@ static held heap_pop(router *rt)
 static tw_work *take_work(router *rt, int w)
 {
     void *item;
-    if (tw_ring_try_pop(rt->pl->spare_rings[w], &item) == TW_OK)
+    if (tw_ring_try_pop(rt->pl->spare_rings[w], &item) == TW_OK) {
+        ((tw_work *)item)->checkpoint = false;
         return item;
+    }
     return tw_work_new();
 }
 
@@ -327,6 +329,25 @@ void *tw_router_main(void *arg)
         if (batch->last_of_input) {
             pl->router.inputs++;
             atomic_store(&pl->progress_inputs, pl->router.inputs);
+        }
+        if (batch->checkpoint) {
+            /* consume's barrier: every event before it is routed; the grant book and every
+             * worker's shard are saved right here, in their own threads */
+            if (pl->grants && rt.res) {
+                tw_buf *b = calloc(1, sizeof *b);
+                if (b) {
+                    tw_buf_init(b);
+                    tw_grants_save(pl->grants, b);
+                }
+                rt.res->checkpoint = b;
+            }
+            for (int w = 0; w < pl->n_workers; w++)
+                rt.cur[w]->checkpoint = true;
+            ok = flush_all(&rt, false);
+            flushed_at = rt.next_seq;
+            tw_kafka_routed(pl->kafka, batch->seq, rt.next_seq);
+            tw_batch_destroy(batch);
+            continue;
         }
         if (batch->n == 0) {
             if (arrival)

@@ -73,6 +73,10 @@ void tw_result_destroy(tw_result *res)
     if (!res)
         return;
     tw_buf_free(&res->text);
+    if (res->checkpoint) {
+        tw_buf_free(res->checkpoint);
+        free(res->checkpoint);
+    }
     free(res->found);
     free(res);
 }
@@ -162,7 +166,13 @@ void *tw_parser_main(void *arg)
             tw_pipeline_abort(pl);
             break;
         }
-        tw_parser_run(ps, chunk, batch);
+        if (chunk->checkpoint) { /* a barrier: an empty batch carries it on */
+            batch->seq = chunk->seq;
+            batch->input = chunk->input;
+            batch->checkpoint = true;
+        } else {
+            tw_parser_run(ps, chunk, batch);
+        }
         tw_chunk_destroy(chunk);
         if (!tw_ring_push(pl->batch_rings[pa->index], batch)) {
             tw_batch_destroy(batch);
@@ -233,6 +243,40 @@ static void run_group(tw_worker *wk, const tw_event *ev, uint32_t arg, const tw_
     tw_engine_run_group(pl->engine, pl->rules_detector, group, ev, arg, emit);
 }
 
+/* consume --state-dir: every identity (and group record) of the shard with its detectors'
+ * state; the count goes first, patched in at the end. */
+typedef struct save_ctx {
+    const tw_engine *engine;
+    tw_buf *out;
+    uint64_t n;
+} save_ctx;
+
+static void save_ident(void *ud, tw_ident *ident)
+{
+    save_ctx *sc = ud;
+    tw_wire_str(sc->out, (tw_str){ ident->key, ident->key_len });
+    tw_wire_u64(sc->out, ident->hash);
+    tw_wire_u64(sc->out, (uint64_t)ident->first_seen);
+    tw_wire_u64(sc->out, (uint64_t)ident->last_seen);
+    tw_wire_u32(sc->out, (uint32_t)ident->kind | (uint32_t)ident->flags << 8);
+    tw_engine_save(sc->engine, ident, sc->out);
+    sc->n++;
+}
+
+static tw_buf *save_shard(tw_worker *wk)
+{
+    tw_buf *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    tw_buf_init(b);
+    tw_wire_u64(b, 0);
+    save_ctx sc = { wk->pl->engine, b, 0 };
+    tw_state_foreach(wk->state, save_ident, &sc);
+    if (!b->failed)
+        memcpy(b->p, &sc.n, sizeof sc.n);
+    return b;
+}
+
 void *tw_worker_main(void *arg)
 {
     tw_worker *wk = arg;
@@ -270,6 +314,10 @@ void *tw_worker_main(void *arg)
         tw_state_expire(wk->state, work->watermark_ms, work->n * 2 + 64);
         tw_result *res = wk->res;
         wk->res = NULL;
+        if (work->checkpoint && !(res->checkpoint = save_shard(wk))) {
+            fprintf(stderr, "trailwarden: out of memory saving a checkpoint\n");
+            tw_pipeline_abort(pl);
+        }
         res->upto_seq = work->upto_seq;
         res->final = work->final;
         bool final = work->final;

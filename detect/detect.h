@@ -13,6 +13,7 @@
 #include "state.h"
 #include "tw_event.h"
 #include "tw_finding.h"
+#include "tw_wire.h"
 
 typedef struct tw_detector tw_detector;
 
@@ -39,6 +40,10 @@ typedef struct tw_detector_ops {
      * group; arg is the detector's own (which of the event's groups). */
     void (*on_group_event)(const tw_detector *det, void *state, const tw_event *ev,
                            uint32_t arg, const tw_emit *emit);
+    /* Optional (checkpoints, consume --state-dir): appends the state's bytes, and reads them
+     * back into a zeroed state (false: damaged or out of memory). */
+    void (*save)(const tw_detector *det, const void *state, tw_buf *out);
+    bool (*load)(const tw_detector *det, void *state, tw_wire_reader *in);
 } tw_detector_ops;
 
 struct tw_detector {
@@ -68,6 +73,10 @@ void tw_engine_release(void *eng, tw_ident *ident);
 /* Runs every candidate detector on one event of an identity. */
 void tw_engine_run(const tw_engine *eng, tw_ident *ident, const tw_event *ev,
                    const tw_emit *emit);
+
+/* Checkpoints: every detector's state of an identity (or group record), in engine order. */
+void tw_engine_save(const tw_engine *eng, const tw_ident *ident, tw_buf *out);
+bool tw_engine_load(const tw_engine *eng, tw_ident *ident, tw_wire_reader *in);
 
 /* Delivers an event to the state of a group across identities (the record `group`), for
  * detector `detector` (on_group_event). */

@@ -128,3 +128,22 @@ void tw_engine_run_group(const tw_engine *eng, uint32_t detector, tw_ident *grou
     const tw_detector *det = &eng->det[detector];
     det->ops->on_group_event(det, tw_ident_slot(group, det->offset), ev, arg, emit);
 }
+
+void tw_engine_save(const tw_engine *eng, const tw_ident *ident, tw_buf *out)
+{
+    for (uint32_t i = 0; i < eng->n; i++) {
+        const tw_detector *det = &eng->det[i];
+        if (det->ops->save)
+            det->ops->save(det, ident->slots + det->offset, out);
+    }
+}
+
+bool tw_engine_load(const tw_engine *eng, tw_ident *ident, tw_wire_reader *in)
+{
+    for (uint32_t i = 0; i < eng->n; i++) {
+        const tw_detector *det = &eng->det[i];
+        if (det->ops->load && !det->ops->load(det, ident->slots + det->offset, in))
+            return false;
+    }
+    return !in->failed;
+}

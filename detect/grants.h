@@ -22,6 +22,7 @@
 #include "grants_policy.h"
 #include "tw_event.h"
 #include "tw_finding.h"
+#include "tw_wire.h"
 
 typedef enum tw_grant_opcode {
     TW_GOP_ATTACH = 1,        /* Attach{Role,User,Group}Policy: policy_arn to target */
@@ -92,6 +93,11 @@ bool tw_grants_knows_policy(tw_grants *g, tw_str arn);
 void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit);
 
 void tw_grants_get_stats(const tw_grants *g, tw_grants_stats *out);
+
+/* Checkpoints (consume --state-dir): the whole book, and back into a new tracker (before any
+ * event). TW_ERR_CORRUPT for a damaged or foreign record. */
+void tw_grants_save(const tw_grants *g, tw_buf *out);
+tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in);
 /* An inventory policy that could not be read (counted on --stats). */
 void tw_grants_note_unparseable(tw_grants *g);
 

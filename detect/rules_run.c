@@ -829,6 +829,54 @@ static void rules_release(const tw_detector *det, void *state)
     tw_sparse_free(&slot->sp);
 }
 
+/* Checkpoints: the slot's times, then its sparse entries as they are (plain bytes: times,
+ * counts, hashes and kept events, no pointers). */
+static void save_entry(void *ud, uint64_t key, const void *data, uint32_t bytes)
+{
+    tw_buf *out = ud;
+    tw_wire_u64(out, key);
+    tw_wire_bytes(out, data, bytes);
+}
+
+static void count_entry(void *ud, uint64_t key, const void *data, uint32_t bytes)
+{
+    (void)key;
+    (void)data;
+    (void)bytes;
+    (*(uint32_t *)ud)++;
+}
+
+static void rules_save(const tw_detector *det, const void *state, tw_buf *out)
+{
+    (void)det;
+    const rules_slot *slot = state;
+    tw_wire_u64(out, (uint64_t)slot->last_event_ms);
+    tw_wire_u32(out, slot->has_last);
+    uint32_t n = 0;
+    tw_sparse_foreach(slot->sp, count_entry, &n);
+    tw_wire_u32(out, n);
+    tw_sparse_foreach(slot->sp, save_entry, out);
+}
+
+static bool rules_load(const tw_detector *det, void *state, tw_wire_reader *in)
+{
+    (void)det;
+    rules_slot *slot = state;
+    slot->last_event_ms = (int64_t)tw_wire_get_u64(in);
+    slot->has_last = tw_wire_get_u32(in);
+    uint32_t n = tw_wire_get_u32(in);
+    for (uint32_t i = 0; i < n && !in->failed; i++) {
+        uint64_t key = tw_wire_get_u64(in);
+        tw_str data = tw_wire_get_str(in);
+        bool created;
+        void *e = in->failed ? NULL : tw_sparse_get(&slot->sp, key, (uint32_t)data.len, &created);
+        if (!e)
+            return false;
+        memcpy(e, data.p, data.len);
+    }
+    return !in->failed;
+}
+
 static uint32_t rules_state_size(const void *params)
 {
     (void)params;
@@ -873,4 +921,22 @@ const tw_detector_ops tw_detect_rules = {
     .on_event = rules_on_event,
     .release = rules_release,
     .on_group_event = rules_on_group_event,
+    .save = rules_save,
+    .load = rules_load,
 };
+
+uint64_t tw_rules_fingerprint(const tw_rules_rt *rt)
+{
+    /* what a saved state means: each rule's id, kind and state layout, in load order */
+    uint64_t h = tw_hash64(TW_VERSION, sizeof TW_VERSION - 1, 0x636b);
+    for (uint32_t i = 0; i < rt->n_rules; i++) {
+        const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
+        h = tw_hash_mix(h ^ tw_hash64(rule->id, strlen(rule->id), i));
+        if (rule->correlation) {
+            const tw_corr_plan *plan = &rt->plan[i];
+            h = tw_hash_mix(h ^ ((uint64_t)rule->correlation->type << 40) ^
+                            ((uint64_t)plan->bytes << 8) ^ plan->run ^ ((uint64_t)plan->shared << 1));
+        }
+    }
+    return h;
+}

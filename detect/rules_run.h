@@ -63,6 +63,10 @@ bool tw_rules_raises(const tw_rules_rt *rt, uint32_t i);
 #define TW_RULES_GROUP_KEY 48
 tw_str tw_rules_group_key(uint32_t rule, uint64_t group, char *buf, uint64_t *hash);
 
+/* A hash of what saved rule state means (rule ids, kinds, state layouts, the build): a
+ * checkpoint written under another is not restored. */
+uint64_t tw_rules_fingerprint(const tw_rules_rt *rt);
+
 /* Takes a finished ruleset with no problem (it is destroyed with the runtime, also on
  * failure). TW_ERR_NOMEM, or TW_OK. */
 tw_err tw_rules_rt_new(tw_ruleset *rs, tw_rules_rt **out);

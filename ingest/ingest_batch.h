@@ -59,6 +59,7 @@ typedef struct tw_chunk {
     uint64_t offset;      /* decompressed byte offset of buf[0] */
     bool document;        /* whole document (pretty-printed JSON, arrays) rather than lines */
     bool last;            /* the last chunk of its input */
+    bool checkpoint;      /* consume: no data, a barrier: every stage saves its state here */
     bool whole_input;     /* buf holds a whole input as stored (maybe compressed): the parser
                            * decompresses and splits it, so small files decompress in parallel */
     tw_problems problems; /* found by the reader (decompression, limits) */
@@ -86,6 +87,7 @@ typedef struct tw_batch {
     uint32_t input;
     uint64_t seq;         /* the chunk's */
     bool last_of_input;
+    bool checkpoint;      /* from a checkpoint chunk (no events) */
     /* events not yet done with: the router hands each event to a worker by pointer, and the
      * worker that releases the last one destroys the batch */
     atomic_uint refs;

@@ -118,3 +118,16 @@ void tw_sparse_free(tw_sparse **sp)
     free(*sp);
     *sp = NULL;
 }
+
+void tw_sparse_foreach(const tw_sparse *sp, void (*fn)(void *ud, uint64_t key, const void *data,
+                                                       uint32_t bytes), void *ud)
+{
+    if (!sp)
+        return;
+    const unsigned char *b = (const unsigned char *)(sp + 1);
+    for (uint32_t off = 0; off < sp->used;) {
+        const entry *e = (const entry *)(b + off);
+        fn(ud, e->key, e + 1, e->bytes);
+        off += (uint32_t)sizeof *e + e->bytes;
+    }
+}
