@@ -77,6 +77,8 @@ struct tw_kafka {
     part_off *cur_offs;
     uint32_t n_cur_offs, cap_cur_offs;
     uint64_t cur_messages;
+    uint32_t cur_part;    /* a chunk holds one partition's messages (index + 1) */
+    uint32_t cur_part_next; /* the partition of the message being added */
     double cur_started;
     uint64_t next_chunk;
     uint64_t messages_total; /* numbering for problems: "message N" */
@@ -242,6 +244,8 @@ static bool cur_reserve(tw_kafka *k, size_t more)
             return false;
         k->cur->input = 0;
         k->cur->first_line = k->messages_total + 1;
+        k->cur->source = (uint16_t)(k->cur_part_next <= UINT16_MAX ? k->cur_part_next : 0);
+        k->cur_part = k->cur_part_next;
         k->cur_started = now_s();
         return true;
     }
@@ -378,6 +382,7 @@ static bool emit_whole(tw_kafka *k, const void *data, size_t len, uint32_t part,
     memcpy(chunk->buf, data, len);
     chunk->len = len;
     chunk->whole_input = true;
+    chunk->source = (uint16_t)(part + 1 <= UINT16_MAX ? part + 1 : 0);
     chunk->first_line = k->messages_total;
     k->cur = chunk;
     cur_note_offset(k, part, offset);
@@ -427,8 +432,12 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
     }
     k->messages_total++;
     atomic_fetch_add(&k->bytes, m->len);
+    k->cur_part_next = pi + 1;
     const char *v = m->payload;
     size_t len = v ? m->len : 0;
+    /* one partition a chunk: the workers can tell an identity that arrives in two */
+    if (k->cur && k->cur_part != pi + 1 && !emit_cur(k))
+        k->failed = true;
     if (len && single_line_json(v, len)) {
         if (!cur_reserve(k, len + 1)) {
             k->failed = true;

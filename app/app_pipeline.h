@@ -122,6 +122,7 @@ typedef struct tw_result {
 typedef struct tw_worker_stats {
     uint64_t events;
     uint64_t group_events;   /* deliveries to groups across identities */
+    uint64_t split_identities; /* consume: identities seen in two partitions */
     uint64_t state_failures; /* identities that could not be stored (out of memory) */
     uint64_t findings[TW_MAX_DETECTORS]; /* by detector index (rules after the built-ins) */
     tw_state_stats state;

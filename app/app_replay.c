@@ -304,7 +304,7 @@ static void print_stats(tw_pipeline *pl, double wall)
     for (int i = 0; i < TW_REJ_COUNT_; i++)
         rejected += c->rejected[i];
     tw_state_stats st = { 0 };
-    uint64_t failures = 0, group_events = 0;
+    uint64_t failures = 0, group_events = 0, split_identities = 0;
     size_t record_size = 0;
     for (int w = 0; w < pl->n_workers; w++) {
         const tw_worker_stats *ws = &pl->workers[w].stats;
@@ -317,6 +317,7 @@ static void print_stats(tw_pipeline *pl, double wall)
         st.bytes += ws->state.bytes;
         failures += ws->state_failures;
         group_events += ws->group_events;
+        split_identities += ws->split_identities;
         record_size = ws->record_size;
     }
     fprintf(o, "trailwarden stats\n");
@@ -386,8 +387,10 @@ static void print_stats(tw_pipeline *pl, double wall)
         fprintf(o, "  findings.%-28s %" PRIu64 "\n", "training-telemetry-granted",
                 gs.findings_training_telemetry);
     }
-    if (pl->kafka)
+    if (pl->kafka) {
+        fprintf(o, "  kafka.split_identities       %" PRIu64 "\n", split_identities);
         tw_kafka_print_stats(pl->kafka, o);
+    }
     fprintf(o, "  threads.parsers              %d\n", pl->n_parsers);
     fprintf(o, "  threads.workers              %d\n", pl->n_workers);
     fprintf(o, "  wall_seconds                 %.3f\n", wall);

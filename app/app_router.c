@@ -209,6 +209,7 @@ static bool route(router *rt, held h)
     tw_pipeline *pl = rt->pl;
     uint64_t n = (uint64_t)pl->n_workers;
     h.ev->seq = rt->next_seq;
+    h.ev->source = h.batch->source;
     if (pl->grants) {
         const tw_emit emit = { router_emit, rt };
         tw_grants_event(pl->grants, h.ev, &emit);

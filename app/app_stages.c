@@ -173,6 +173,7 @@ void *tw_parser_main(void *arg)
         } else {
             tw_parser_run(ps, chunk, batch);
         }
+        batch->source = chunk->source;
         tw_chunk_destroy(chunk);
         if (!tw_ring_push(pl->batch_rings[pa->index], batch)) {
             tw_batch_destroy(batch);
@@ -243,6 +244,25 @@ static void run_group(tw_worker *wk, const tw_event *ev, uint32_t arg, const tw_
     tw_engine_run_group(pl->engine, pl->rules_detector, group, ev, arg, emit);
 }
 
+/* consume: an identity's records must all come from one partition, or two instances of a
+ * group each see part of it (README: route, then consume). Said once an identity. */
+static void note_source(tw_worker *wk, tw_ident *ident, const tw_event *ev)
+{
+    if (!ident->source) {
+        ident->source = ev->source;
+        return;
+    }
+    ident->source = ev->source;
+    if (ident->flags & TW_IDENT_SPLIT)
+        return;
+    ident->flags |= TW_IDENT_SPLIT;
+    wk->stats.split_identities++;
+    if (wk->pl->conf->verbosity >= 0)
+        fprintf(stderr, "trailwarden: identity %.*s arrives in more than one partition: its "
+                        "state is split between consumers (key the topic by identity: "
+                        "trailwarden route)\n", (int)ident->key_len, ident->key);
+}
+
 /* consume --state-dir: every identity (and group record) of the shard with its detectors'
  * state; the count goes first, patched in at the end. */
 typedef struct save_ctx {
@@ -305,6 +325,8 @@ void *tw_worker_main(void *arg)
             }
             if (ev->kind > ident->kind)
                 ident->kind = ev->kind;
+            if (ev->source && ident->source != ev->source)
+                note_source(wk, ident, ev);
             wk->cur_seq = ev->seq;
             tw_engine_run(pl->engine, ident, ev, &emit);
         }

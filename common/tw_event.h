@@ -97,6 +97,7 @@ typedef struct tw_event {
     const struct tw_corr_value *corr_values; /* correlations with fields it feeds */
     uint32_t n_corr_values;
     const struct tw_grant_op *grant_op; /* an IAM call that grants or revokes (detect/grants.h) */
+    uint16_t source;       /* consume: the partition it came from (+1; 0 none), set by the router */
 } tw_event;
 
 /* What an event gives a correlation that reads fields (by rule index): the hash of its

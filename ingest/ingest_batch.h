@@ -60,6 +60,7 @@ typedef struct tw_chunk {
     bool document;        /* whole document (pretty-printed JSON, arrays) rather than lines */
     bool last;            /* the last chunk of its input */
     bool checkpoint;      /* consume: no data, a barrier: every stage saves its state here */
+    uint16_t source;      /* consume: the partition its messages came from (+1; 0 none) */
     bool whole_input;     /* buf holds a whole input as stored (maybe compressed): the parser
                            * decompresses and splits it, so small files decompress in parallel */
     tw_problems problems; /* found by the reader (decompression, limits) */
@@ -88,6 +89,7 @@ typedef struct tw_batch {
     uint64_t seq;         /* the chunk's */
     bool last_of_input;
     bool checkpoint;      /* from a checkpoint chunk (no events) */
+    uint16_t source;      /* the chunk's */
     /* events not yet done with: the router hands each event to a worker by pointer, and the
      * worker that releases the last one destroys the batch */
     atomic_uint refs;

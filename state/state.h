@@ -21,6 +21,8 @@
 
 typedef struct tw_ident tw_ident;
 
+enum { TW_IDENT_SPLIT = 1u << 0 }; /* consume: seen in two partitions (said once) */
+
 typedef struct tw_state_conf {
     uint64_t max_identities; /* cap on live identities in this store */
     int64_t idle_ms;         /* an identity unseen for longer has no state worth keeping */
@@ -41,8 +43,8 @@ struct tw_ident {
     char *key;               /* points at inline_key, or at a heap copy for long keys */
     uint32_t key_len;
     uint8_t kind;            /* strongest tw_kind seen */
-    uint8_t flags;
-    uint16_t pad_;
+    uint8_t flags;           /* TW_IDENT_* */
+    uint16_t source;         /* consume: the partition its records came from (+1; 0 none) */
     char inline_key[TW_IDENT_INLINE_KEY];
     unsigned char slots[];   /* slot_bytes, aligned to 8 */
 };

@@ -201,6 +201,7 @@ static void init_record(tw_state *st, tw_ident *ident, int64_t now_ms)
     ident->last_seen = now_ms;
     ident->kind = 0;
     ident->flags = 0;
+    ident->source = 0;
     memset(ident->slots, 0, st->conf.slot_bytes);
 }
 

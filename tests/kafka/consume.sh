@@ -9,6 +9,7 @@
 #   - two instances in one group: each finding exactly once across both;
 #   - poison records (not JSON, 2 MB of junk, wrong types) are counted and skipped, their
 #     offsets commit, the consumer goes on (the findings around them still come);
+#   - records of one identity in several partitions (an unkeyed topic) are counted and named;
 #   - kill -9 in the middle and a restart with the same --state-dir: no finding lost (and
 #     without --state-dir the same restart does lose some: the check can fail).
 source "$(dirname "$0")/../scripts/lib.bash"
@@ -36,7 +37,7 @@ check "replay finds something to compare" test "$(wc -l < replay.out)" -gt 5
 strip() { jq -c 'del(.processed_time)' "$1" | sort; }
 strip replay.out > want.txt
 
-kafka_start --brokers 3 raw:4 raw2:4 raw3:4 raw4:4 raw5:4 raw6:4 raw7:4 || exit 2
+kafka_start --brokers 3 raw:4 raw2:4 raw3:4 raw4:4 raw5:4 raw6:4 raw7:4 raw8:4 || exit 2
 BS=$KAFKA_BOOTSTRAP
 CONSUME=(consume -b "$BS" -f compact -X session.timeout.ms=6000
          -X heartbeat.interval.ms=500 -X auto.commit.interval.ms=200)
@@ -49,6 +50,7 @@ expect_eq "every message read" "$(stat_of whole kafka.messages)" "$(wc -l < trai
 strip whole.out > got.txt
 same_output "consume finds what replay finds" got.txt want.txt
 jq_true whole.out '.processed_time | type == "number" and . > 1700000000000'
+expect_eq "keyed by identity: no identity in two partitions" "$(stat_of whole kafka.split_identities)" 0
 # the same findings on the findings topic (consume's brokers), keyed by identity
 KAFKA_FORMAT='%k\t%s\n' kafka_consume findings "$(wc -l < whole.out)" 30 > topic.txt
 expect_eq "findings topic: one message a finding" "$(wc -l < topic.txt)" "$(wc -l < whole.out)"
@@ -136,6 +138,12 @@ same_output "poison: the findings around them still come" got5.txt want.txt
 # and their offsets committed: the group has nothing left to read
 tw poison2 "${CONSUME[@]}" -t raw5 -G g5 --exit-at-end --stats
 expect_eq "poison: offsets committed past them" "$(stat_of poison2 kafka.messages)" 0
+
+# --- unkeyed: identities spread over partitions are named (consume warns, once each) ---
+kafka_produce raw8 trail.ndjson || exit 2
+tw spread "${CONSUME[@]}" -t raw8 -G g8 --exit-at-end --stats
+check "unkeyed: identities in two partitions are counted" test "$(stat_of spread kafka.split_identities)" -gt 0
+check "unkeyed: and named, pointing at route" grep -q 'arrives in more than one partition.*trailwarden route' "$WORK/spread.err"
 
 # --- 6. kill -9 in the middle, restart with the same --state-dir: no finding lost ---
 # A cut of the trail where state matters: replaying the two parts apart (state lost between
