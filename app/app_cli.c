@@ -13,6 +13,8 @@ void tw_app_usage(FILE *out)
     fputs("usage: trailwarden replay [OPTIONS] PATH...   files or directories (recursed); '-' is stdin\n"
           "       trailwarden consume [OPTIONS] -b BROKERS -t TOPIC[,TOPIC...] [-G GROUP] [-X prop=value]...\n"
           "                                              a Kafka consumer group member\n"
+          "       trailwarden route -b BROKERS -t RAW -o kafka:KEYED    one message a record,\n"
+          "                                              keyed by identity (trailwarden route --help)\n"
           "       trailwarden gen [OPTIONS]              synthetic trails with injected scenarios\n"
           "                                              (trailwarden gen --help)\n"
           "       trailwarden rules check|list PATH...   validate or list Sigma rule files\n"
