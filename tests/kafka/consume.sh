@@ -65,7 +65,7 @@ kafka_produce raw2 first.ndjson --key-field "$KEY" || exit 2
 "$TW" "${CONSUME[@]}" -t raw2 -G g2 --stats > term1.out 2> term1.err &
 pid=$!
 # wait until it has read the first part (SIGUSR1 prints --stats)
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do
     sleep 0.2
     kill -USR1 "$pid" 2>/dev/null
     n=$(grep -a 'kafka.messages' term1.err | tail -n 1 | awk '{print $2}')
@@ -103,7 +103,7 @@ pb=$!
 sleep 5 # both join, the partitions are shared out
 kafka_produce raw4 trail.ndjson --key-field "$KEY" || exit 2
 total=$(wc -l < want.txt)
-for _ in $(seq 1 150); do
+for _ in $(seq 1 600); do
     [ "$(cat twoA.out twoB.out | wc -l)" -ge "$total" ] && break
     sleep 0.2
 done
@@ -165,7 +165,7 @@ kafka_produce raw6 killA.ndjson --key-field "$KEY" || exit 2
 "$TW" "${CONSUME[@]}" -t raw6 -G g6 --state-dir state6 --checkpoint-every 1s --stats \
     > kill1.out 2> kill1.err &
 pid=$!
-for _ in $(seq 1 150); do # until it has read part of what is there, and checkpointed
+for _ in $(seq 1 600); do # until it has read part of what is there, and checkpointed
     sleep 0.2
     kill -USR1 "$pid" 2>/dev/null
     n=$(grep -a 'kafka.messages' kill1.err | tail -n 1 | awk '{print $2}')
