@@ -14,7 +14,11 @@ ctest --preset asan -j2
 echo "== ThreadSanitizer"
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan
-ctest --preset tsan -j2
+# Not the Kafka tests (their names hold "kafka"): Debian's librdkafka starts its threads with
+# C11 thrd_create, which this ThreadSanitizer runtime does not intercept, so the first
+# allocation in a librdkafka thread crashes inside TSan itself (getaddrinfo -> realloc, a NULL
+# thread cache). They run under ASan+UBSan above and in Release below.
+ctest --preset tsan -j2 -E kafka
 
 echo "== libFuzzer (bounded)"
 SECONDS_PER_TARGET=${SECONDS_PER_TARGET:-30} scripts/fuzz.sh
