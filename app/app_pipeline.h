@@ -168,6 +168,9 @@ struct tw_pipeline {
     tw_managed *managed;     /* grants: AWS managed policies */
     tw_grants *grants;       /* grants: the tracker, run on the router's thread (or NULL) */
     tw_kafka *kafka;         /* consume: the source (NULL in replay) */
+    pthread_mutex_t grants_mu; /* --grants: the inventory is read while the pipeline starts */
+    pthread_cond_t grants_cv;
+    int grants_ready;        /* 0 loading, 1 ready, -1 failed (under grants_mu) */
     tw_notify out_notify;
     tw_worker *workers;
     tw_router_stats router;

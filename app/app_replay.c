@@ -203,8 +203,7 @@ static const tw_rule_meta unused_grant_meta = {
 };
 
 /* Grants are tracked with the shipped detections (or with --grants): the privileged actions,
- * the AWS managed policies, the tracker, and the inventory's grants. Exit 2 on a bad
- * inventory, before any input is read. */
+ * the AWS managed policies and the tracker; the inventory's grants come in load_inventory. */
 static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)
 {
     char errstr[512];
@@ -230,8 +229,17 @@ static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)
         fprintf(stderr, "trailwarden: out of memory\n");
         return TW_EXIT_USAGE;
     }
-    if (!conf->grants_path)
-        return TW_EXIT_OK;
+    return TW_EXIT_OK;
+}
+
+/* --grants: the inventory's grants into the tracker. It runs on the main thread while the
+ * reader and parsers start (the router waits for it before its first event, so the grants
+ * count from the first event all the same). Exit 2 on a bad inventory: nothing is routed. */
+static int load_inventory(tw_pipeline *pl, const tw_app_conf *conf)
+{
+    char errstr[512];
+    if (!conf->grants_path || !pl->grants || tw_grants_restored(pl->grants))
+        return TW_EXIT_OK; /* a checkpoint's book holds them already */
     tw_inventory *inv = NULL;
     if (tw_inventory_load(conf->grants_path, &inv, errstr, sizeof errstr) != TW_OK) {
         fprintf(stderr, "trailwarden: --grants %s; nothing read\n", errstr);
@@ -448,12 +456,15 @@ int tw_app_replay(const tw_app_conf *conf)
     pl.n_workers = conf->threads;
     pl.encode.format = conf->format;
     tw_notify_init(&pl.out_notify);
+    pthread_mutex_init(&pl.grants_mu, NULL);
+    pthread_cond_init(&pl.grants_cv, NULL);
+    pl.grants_ready = conf->grants_path ? 0 : 1;
     output_stage os = { 0 };
     os.pl = &pl;
     pthread_t reader, router, *parsers = NULL, *workers = NULL;
     tw_parser_arg *pargs = NULL;
     int started_parsers = 0, started_workers = 0;
-    bool reader_started = false, router_started = false;
+    bool reader_started = false, router_started = false, inventory_failed = false;
 
     /* configuration: everything that can fail before any input is read (exit 2) */
     size_t n_out = conf->n_outputs ? conf->n_outputs : 1;
@@ -599,11 +610,23 @@ int tw_app_replay(const tw_app_conf *conf)
     }
     if (!pthread_create(&reader, NULL, pl.kafka ? tw_kafka_main : tw_reader_main, &pl))
         reader_started = true;
+    if (!pl.grants_ready) {
+        /* the inventory, while the reader and parsers get going; the router waits */
+        int irc = load_inventory(&pl, conf);
+        pthread_mutex_lock(&pl.grants_mu);
+        pl.grants_ready = irc == TW_EXIT_OK ? 1 : -1;
+        pthread_cond_broadcast(&pl.grants_cv);
+        pthread_mutex_unlock(&pl.grants_mu);
+        if (irc != TW_EXIT_OK) {
+            tw_pipeline_abort(&pl);
+            inventory_failed = true;
+        }
+    }
     if (!reader_started || !router_started || started_parsers < pl.n_parsers ||
         started_workers < pl.n_workers) {
         fprintf(stderr, "trailwarden: cannot start threads\n");
         tw_pipeline_abort(&pl);
-    } else {
+    } else if (!inventory_failed) {
         if (!run_output(&os, started))
             tw_pipeline_abort(&pl);
     }
@@ -626,7 +649,9 @@ int tw_app_replay(const tw_app_conf *conf)
         tw_kafka_close(pl.kafka); /* commit what is stored, leave the group */
     if (conf->stats)
         print_stats(&pl, now_s() - started);
-    if (atomic_load(&pl.failed) || os.sink_failed)
+    if (inventory_failed)
+        rc = TW_EXIT_USAGE;
+    else if (atomic_load(&pl.failed) || os.sink_failed)
         rc = TW_EXIT_INPUT;
     else
         /* consume: a poison record is counted and skipped, not a failure of the run */
@@ -672,5 +697,7 @@ out:
     tw_rules_rt_destroy(pl.rules);
     tw_catalog_destroy(pl.catalog);
     tw_notify_destroy(&pl.out_notify);
+    pthread_mutex_destroy(&pl.grants_mu);
+    pthread_cond_destroy(&pl.grants_cv);
     return rc;
 }

@@ -303,6 +303,13 @@ void *tw_router_main(void *arg)
             ok = false;
     if (ok && pl->grants && !(rt.res = tw_result_new()))
         ok = false;
+    /* --grants: the inventory's grants count from the first event: wait for them */
+    pthread_mutex_lock(&pl->grants_mu);
+    while (pl->grants_ready == 0)
+        pthread_cond_wait(&pl->grants_cv, &pl->grants_mu);
+    if (pl->grants_ready < 0)
+        ok = false;
+    pthread_mutex_unlock(&pl->grants_mu);
     int64_t lateness = pl->conf->lateness_ms;
     bool arrival = pl->kafka != NULL; /* consume: applied as they arrive, no reordering */
     uint64_t flushed_at = 0;

@@ -83,6 +83,8 @@ tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
 /* A customer managed policy as an inventory defines it (its default version), unless the
  * tracker knows it already. */
 tw_err tw_grants_define_policy(tw_grants *g, tw_str arn, const tw_policy_grant *set);
+/* Whether the book came from a checkpoint (tw_grants_load): an inventory is in it already. */
+bool tw_grants_restored(const tw_grants *g);
 /* Whether the tracker can expand this managed policy (defined, or AWS managed). */
 bool tw_grants_knows_policy(tw_grants *g, tw_str arn);
 

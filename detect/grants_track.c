@@ -183,6 +183,7 @@ struct tw_grants {
     deadline *heap;
     size_t n_heap, cap_heap;
     bool started;         /* the first event was seen: inventory grants count from it */
+    bool restored;        /* loaded from a checkpoint */
     tw_grants_stats stats;
     uint64_t *scratch;    /* 4 x words */
     uint32_t *order;      /* table indices, the services a reader knows first (names listed) */
@@ -1346,10 +1347,16 @@ static bool get_kept(tw_wire_reader *in, tw_kept_event *out)
     return true;
 }
 
+bool tw_grants_restored(const tw_grants *g)
+{
+    return g->restored;
+}
+
 tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
 {
     if (tw_wire_get_u32(in) != g->words)
         return TW_ERR_CORRUPT; /* another catalog: the sets mean other actions */
+    g->restored = true;
     g->started = tw_wire_get_u32(in) != 0;
     bool bad = false;
     uint64_t n = tw_wire_get_u64(in);
