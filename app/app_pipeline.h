@@ -197,6 +197,10 @@ tw_work *tw_work_new(void);
 void tw_work_release(tw_work *work);
 void tw_work_destroy(tw_work *work); /* releases too */
 tw_result *tw_result_new(void);
+/* Encodes a finding into a result (the seq of its event, its detector for ordering); false
+ * (and the pipeline stopped) when out of memory. Workers and the router (grants) use it. */
+bool tw_result_add(tw_pipeline *pl, tw_result *res, const tw_finding *f, uint64_t seq,
+                   uint32_t detector);
 void tw_result_destroy(tw_result *res);
 
 #endif

@@ -105,35 +105,8 @@ static tw_work *take_work(router *rt, int w)
 static void router_emit(void *ud, const tw_finding *f, uint32_t detector)
 {
     router *rt = ud;
-    tw_result *res = rt->res;
-    if (!res)
-        return;
-    if (res->n == res->cap) {
-        uint32_t cap = res->cap ? res->cap * 2 : 8;
-        tw_found *found = realloc(res->found, cap * sizeof *found);
-        if (!found) {
-            fprintf(stderr, "trailwarden: out of memory keeping a finding\n");
-            tw_pipeline_abort(rt->pl);
-            return;
-        }
-        res->found = found;
-        res->cap = cap;
-    }
-    size_t off = res->text.len;
-    tw_encode_opts opts = rt->pl->encode;
-    if (opts.processed_time) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        opts.processed_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    }
-    tw_finding_encode(&opts, f, &res->text);
-    if (res->text.failed) {
-        fprintf(stderr, "trailwarden: out of memory encoding a finding\n");
-        tw_pipeline_abort(rt->pl);
-        return;
-    }
-    res->found[res->n++] = (tw_found){ f->ev->seq, detector, (uint32_t)off,
-                                       (uint32_t)(res->text.len - off) };
+    if (rt->res)
+        tw_result_add(rt->pl, rt->res, f, f->ev->seq, detector);
 }
 
 /* Sends the tracker's findings with the progress mark upto (grants only). */

@@ -189,23 +189,22 @@ void *tw_parser_main(void *arg)
 
 /* ---- workers: identity state, detectors, encoding ---- */
 
-static void worker_emit(void *ud, const tw_finding *f, uint32_t detector)
+bool tw_result_add(tw_pipeline *pl, tw_result *res, const tw_finding *f, uint64_t seq,
+                   uint32_t detector)
 {
-    tw_worker *wk = ud;
-    tw_result *res = wk->res;
     if (res->n == res->cap) {
         uint32_t cap = res->cap ? res->cap * 2 : 8;
         tw_found *found = realloc(res->found, cap * sizeof *found);
         if (!found) {
             fprintf(stderr, "trailwarden: out of memory keeping a finding\n");
-            tw_pipeline_abort(wk->pl);
-            return;
+            tw_pipeline_abort(pl);
+            return false;
         }
         res->found = found;
         res->cap = cap;
     }
     size_t off = res->text.len;
-    tw_encode_opts opts = wk->pl->encode;
+    tw_encode_opts opts = pl->encode;
     if (opts.processed_time) { /* consume: when it was detected, beside the event's time */
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -214,12 +213,18 @@ static void worker_emit(void *ud, const tw_finding *f, uint32_t detector)
     tw_finding_encode(&opts, f, &res->text);
     if (res->text.failed) {
         fprintf(stderr, "trailwarden: out of memory encoding a finding\n");
-        tw_pipeline_abort(wk->pl);
-        return;
+        tw_pipeline_abort(pl);
+        return false;
     }
-    res->found[res->n++] = (tw_found){ wk->cur_seq, detector, (uint32_t)off,
+    res->found[res->n++] = (tw_found){ seq, detector, (uint32_t)off,
                                        (uint32_t)(res->text.len - off) };
-    if (detector < TW_MAX_DETECTORS)
+    return true;
+}
+
+static void worker_emit(void *ud, const tw_finding *f, uint32_t detector)
+{
+    tw_worker *wk = ud;
+    if (tw_result_add(wk->pl, wk->res, f, wk->cur_seq, detector) && detector < TW_MAX_DETECTORS)
         wk->stats.findings[detector]++;
 }
 
