@@ -47,6 +47,10 @@ typedef struct kpart {
     int64_t stored;       /* highest offset stored for commit, or -1 */
     bool assigned, eof;
     uint64_t messages;
+    /* the chunk being filled with this partition's messages (source thread only) */
+    tw_chunk *open;
+    int64_t open_max;     /* its highest offset */
+    double open_started;
 } kpart;
 
 typedef struct part_off {
@@ -72,14 +76,7 @@ struct tw_kafka {
     size_t head, n, cap;  /* a ring of entries, in chunk order */
     kpart *parts;
     uint32_t n_parts, cap_parts;
-    /* the chunk being filled (source thread only) */
-    tw_chunk *cur;
-    part_off *cur_offs;
-    uint32_t n_cur_offs, cap_cur_offs;
-    uint64_t cur_messages;
-    uint32_t cur_part;    /* a chunk holds one partition's messages (index + 1) */
-    uint32_t cur_part_next; /* the partition of the message being added */
-    double cur_started;
+    uint32_t n_open;      /* partitions with a chunk being filled */
     uint64_t next_chunk;
     uint64_t messages_total; /* numbering for problems: "message N" */
     /* backpressure: the chunk waiting for room, and messages poll returned meanwhile */
@@ -128,7 +125,7 @@ static uint32_t part_index(tw_kafka *k, const char *topic, int32_t partition)
     char *t = strdup(topic);
     if (!t)
         return UINT32_MAX;
-    k->parts[k->n_parts] = (kpart){ t, partition, -1, -1, false, false, 0 };
+    k->parts[k->n_parts] = (kpart){ t, partition, -1, -1, false, false, 0, NULL, -1, 0 };
     return k->n_parts++;
 }
 
@@ -236,47 +233,32 @@ bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size
 
 /* ---- chunks ----------------------------------------------------------------------------- */
 
-static bool cur_reserve(tw_kafka *k, size_t more)
+/* Room for `more` bytes in partition pi's open chunk (a chunk holds one partition's
+ * messages, so the workers can tell an identity that arrives in two). */
+static bool part_reserve(tw_kafka *k, uint32_t pi, size_t more)
 {
-    if (!k->cur) {
-        size_t cap = CHUNK_BYTES + more + TW_JSON_PADDING;
-        if (!(k->cur = tw_chunk_new(cap)))
+    kpart *p = &k->parts[pi];
+    if (!p->open) {
+        if (!(p->open = tw_chunk_new(CHUNK_BYTES + more + TW_JSON_PADDING)))
             return false;
-        k->cur->input = 0;
-        k->cur->first_line = k->messages_total + 1;
-        k->cur->source = (uint16_t)(k->cur_part_next <= UINT16_MAX ? k->cur_part_next : 0);
-        k->cur_part = k->cur_part_next;
-        k->cur_started = now_s();
+        p->open->input = 0;
+        p->open->first_line = k->messages_total;
+        p->open->source = (uint16_t)(pi + 1 <= UINT16_MAX ? pi + 1 : 0);
+        p->open_started = now_s();
+        p->open_max = -1;
+        k->n_open++;
         return true;
     }
-    if (k->cur->len + more + TW_JSON_PADDING <= k->cur->cap)
+    tw_chunk *c = p->open;
+    if (c->len + more + TW_JSON_PADDING <= c->cap)
         return true;
-    size_t cap = (k->cur->len + more + TW_JSON_PADDING) * 2;
-    char *buf = realloc(k->cur->buf, cap);
+    size_t cap = (c->len + more + TW_JSON_PADDING) * 2;
+    char *buf = realloc(c->buf, cap);
     if (!buf)
         return false;
-    k->cur->buf = buf;
-    k->cur->cap = cap;
+    c->buf = buf;
+    c->cap = cap;
     return true;
-}
-
-static void cur_note_offset(tw_kafka *k, uint32_t part, int64_t offset)
-{
-    for (uint32_t i = 0; i < k->n_cur_offs; i++)
-        if (k->cur_offs[i].part == part) {
-            if (offset > k->cur_offs[i].offset)
-                k->cur_offs[i].offset = offset;
-            return;
-        }
-    if (k->n_cur_offs == k->cap_cur_offs) {
-        uint32_t cap = k->cap_cur_offs ? k->cap_cur_offs * 2 : 8;
-        part_off *v = realloc(k->cur_offs, cap * sizeof *v);
-        if (!v)
-            return; /* that offset is then committed with a later chunk of its partition */
-        k->cur_offs = v;
-        k->cap_cur_offs = cap;
-    }
-    k->cur_offs[k->n_cur_offs++] = (part_off){ part, offset };
 }
 
 /* Pauses or resumes every assigned partition. */
@@ -317,7 +299,8 @@ static bool push_chunk(tw_kafka *k, tw_chunk *chunk)
 {
     tw_pipeline *pl = k->pl;
     tw_ring *ring = pl->chunk_rings[chunk->seq % (uint64_t)pl->n_parsers];
-    tw_err err = tw_ring_try_push(ring, chunk);
+    /* a full ring is mostly a parser a moment behind: wait a little before pausing */
+    tw_err err = tw_ring_push_timed(ring, chunk, 100);
     if (err == TW_OK)
         return true;
     if (err != TW_ERR_AGAIN) {
@@ -329,14 +312,14 @@ static bool push_chunk(tw_kafka *k, tw_chunk *chunk)
     k->pushing_ring = ring;
     set_paused(k, true);
     while (k->pushing && !atomic_load(&pl->failed)) {
-        err = tw_ring_try_push(ring, chunk);
+        err = tw_ring_push_timed(ring, chunk, 50);
         if (err != TW_ERR_AGAIN) {
             if (err != TW_OK)
                 tw_chunk_destroy(chunk);
             k->pushing = NULL;
             break;
         }
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, 20);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, 0);
         if (m)
             stash(k, m);
     }
@@ -348,21 +331,18 @@ static bool push_chunk(tw_kafka *k, tw_chunk *chunk)
     return !atomic_load(&pl->failed);
 }
 
-/* Hands over the chunk being filled (with its offsets in the commit log). */
-static bool emit_cur(tw_kafka *k)
+/* Hands a chunk over with its partition's offset in the commit log. */
+static bool emit_chunk(tw_kafka *k, tw_chunk *chunk, uint32_t pi, int64_t max_offset)
 {
-    if (!k->cur)
-        return true;
-    tw_chunk *chunk = k->cur;
-    part_off *offs = k->cur_offs;
-    uint32_t n_offs = k->n_cur_offs;
-    k->cur = NULL;
-    k->cur_offs = NULL;
-    k->n_cur_offs = k->cap_cur_offs = 0;
-    k->cur_messages = 0;
     chunk->seq = k->next_chunk++;
     memset(chunk->buf + chunk->len, ' ', TW_JSON_PADDING);
-    if (!log_append(k, chunk->seq, offs, n_offs)) {
+    part_off *offs = malloc(sizeof *offs);
+    if (!offs) {
+        tw_chunk_destroy(chunk);
+        return false;
+    }
+    *offs = (part_off){ pi, max_offset };
+    if (!log_append(k, chunk->seq, offs, max_offset >= 0 ? 1 : 0)) {
         free(offs);
         tw_chunk_destroy(chunk);
         return false;
@@ -370,11 +350,34 @@ static bool emit_cur(tw_kafka *k)
     return push_chunk(k, chunk);
 }
 
-/* A whole value that is not one line of JSON: a chunk of its own for a parser to decompress
- * and split (the current chunk goes first, to keep the order). */
-static bool emit_whole(tw_kafka *k, const void *data, size_t len, uint32_t part, int64_t offset)
+/* Hands over partition pi's open chunk. */
+static bool emit_part(tw_kafka *k, uint32_t pi)
 {
-    if (!emit_cur(k))
+    kpart *p = &k->parts[pi];
+    if (!p->open)
+        return true;
+    tw_chunk *chunk = p->open;
+    p->open = NULL;
+    k->n_open--;
+    return emit_chunk(k, chunk, pi, p->open_max);
+}
+
+/* Hands over every open chunk (all: else only those older than CHUNK_AGE_MS). */
+static bool emit_open(tw_kafka *k, bool all)
+{
+    double t = now_s();
+    for (uint32_t i = 0; i < k->n_parts && k->n_open; i++)
+        if (k->parts[i].open &&
+            (all || t - k->parts[i].open_started >= CHUNK_AGE_MS / 1000.0) && !emit_part(k, i))
+            return false;
+    return true;
+}
+
+/* A whole value that is not one line of JSON: a chunk of its own for a parser to decompress
+ * and split (its partition's open chunk goes first, to keep the order). */
+static bool emit_whole(tw_kafka *k, const void *data, size_t len, uint32_t pi, int64_t offset)
+{
+    if (!emit_part(k, pi))
         return false;
     tw_chunk *chunk = tw_chunk_new(len + TW_JSON_PADDING);
     if (!chunk)
@@ -382,11 +385,9 @@ static bool emit_whole(tw_kafka *k, const void *data, size_t len, uint32_t part,
     memcpy(chunk->buf, data, len);
     chunk->len = len;
     chunk->whole_input = true;
-    chunk->source = (uint16_t)(part + 1 <= UINT16_MAX ? part + 1 : 0);
     chunk->first_line = k->messages_total;
-    k->cur = chunk;
-    cur_note_offset(k, part, offset);
-    return emit_cur(k);
+    chunk->source = (uint16_t)(pi + 1 <= UINT16_MAX ? pi + 1 : 0);
+    return emit_chunk(k, chunk, pi, offset);
 }
 
 /* Whether the value is one line of JSON (the common case: one record a message). */
@@ -432,31 +433,26 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
     }
     k->messages_total++;
     atomic_fetch_add(&k->bytes, m->len);
-    k->cur_part_next = pi + 1;
     const char *v = m->payload;
     size_t len = v ? m->len : 0;
-    /* one partition a chunk: the workers can tell an identity that arrives in two */
-    if (k->cur && k->cur_part != pi + 1 && !emit_cur(k))
-        k->failed = true;
-    if (len && single_line_json(v, len)) {
-        if (!cur_reserve(k, len + 1)) {
-            k->failed = true;
-        } else {
-            memcpy(k->cur->buf + k->cur->len, v, len);
-            k->cur->len += len;
-            k->cur->buf[k->cur->len++] = '\n';
-            k->cur_messages++;
-            cur_note_offset(k, pi, m->offset);
-        }
-    } else if (len) {
+    if (len && !single_line_json(v, len)) {
         if (!emit_whole(k, v, len, pi, m->offset))
             k->failed = true;
+    } else if (!part_reserve(k, pi, len + 1)) {
+        k->failed = true;
     } else {
-        /* an empty value (a tombstone): nothing to read, its offset still moves on */
-        if (!cur_reserve(k, 1))
+        /* one line of JSON; or an empty value (a tombstone): nothing to read, its offset
+         * still moves on */
+        kpart *p = &k->parts[pi];
+        if (len) {
+            memcpy(p->open->buf + p->open->len, v, len);
+            p->open->len += len;
+            p->open->buf[p->open->len++] = '\n';
+        }
+        if (m->offset > p->open_max)
+            p->open_max = m->offset;
+        if (p->open->len >= CHUNK_BYTES && !emit_part(k, pi))
             k->failed = true;
-        else
-            cur_note_offset(k, pi, m->offset);
     }
     rd_kafka_message_destroy(m);
 }
@@ -471,7 +467,7 @@ static void drain(tw_kafka *k)
             tw_chunk_destroy(k->pushing);
         k->pushing = NULL;
     }
-    emit_cur(k);
+    emit_open(k, true);
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += REVOKE_WAIT_MS / 1000;
@@ -923,21 +919,20 @@ void *tw_kafka_main(void *arg)
             if (k->stash_head == k->n_stash)
                 k->stash_head = k->n_stash = 0;
         } else {
-            m = rd_kafka_consumer_poll(k->rk, k->cur ? 5 : 100);
+            m = rd_kafka_consumer_poll(k->rk, k->n_open ? 5 : 100);
         }
         if (m)
             handle_message(k, m);
-        bool due = k->cur && (!m || k->cur->len >= CHUNK_BYTES ||
-                              now_s() - k->cur_started >= CHUNK_AGE_MS / 1000.0);
-        if (due && !emit_cur(k))
+        /* idle: everything goes; else what is older than CHUNK_AGE_MS */
+        if (k->n_open && !emit_open(k, !m))
             break;
-        if (k->conf->exit_at_end && !m && !k->cur && all_at_end(k))
+        if (k->conf->exit_at_end && !m && !k->n_open && all_at_end(k))
             break;
         if (k->conf->state_dir &&
             (k->ckpt_due || now_s() - k->last_ckpt >= k->conf->checkpoint_ms / 1000.0))
             checkpoint(k);
     }
-    emit_cur(k);
+    emit_open(k, true);
     checkpoint(k); /* at shutdown */
     if (k->failed && !atomic_load(&pl->failed))
         tw_pipeline_abort(pl);
@@ -1000,11 +995,11 @@ void tw_kafka_destroy(tw_kafka *k)
     for (size_t i = 0; i < k->n; i++)
         free(k->log[(k->head + i) % k->cap].offs);
     free(k->log);
-    for (uint32_t i = 0; i < k->n_parts; i++)
+    for (uint32_t i = 0; i < k->n_parts; i++) {
         free(k->parts[i].topic);
+        tw_chunk_destroy(k->parts[i].open);
+    }
     free(k->parts);
-    tw_chunk_destroy(k->cur);
-    free(k->cur_offs);
     for (uint32_t i = 0; i < k->n_restore; i++)
         free(k->restore[i].topic);
     free(k->restore);

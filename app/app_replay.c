@@ -30,6 +30,7 @@ typedef struct output_stage {
     uint64_t *progress;
     bool *done;
     uint64_t written;
+    uint64_t pushed;        /* consume: written when the sinks were last pushed */
     bool sink_failed;
     uint64_t released_upto; /* every finding below this seq is written */
     tw_buf **ckpt;          /* consume --state-dir: each producer's saved state, at a barrier */
@@ -181,8 +182,16 @@ static bool run_output(output_stage *os, double started)
             show_progress(pl, started, false);
             next_progress = now_s() + 0.5;
         }
-        if (!got)
+        if (!got) {
+            /* consume, and nothing more to write now: what is written goes out at once
+             * (durability waits for the next flush) */
+            if (pl->kafka && os->written != os->pushed) {
+                for (size_t sk = 0; sk < os->n_sinks; sk++)
+                    tw_sink_push(&os->sinks[sk]);
+                os->pushed = os->written;
+            }
             tw_notify_wait(&pl->out_notify, seen, 250);
+        }
     }
     if (progress)
         show_progress(pl, started, true);

@@ -108,6 +108,24 @@ bool tw_ring_push(tw_ring *ring, void *item)
     return true;
 }
 
+tw_err tw_ring_push_timed(tw_ring *ring, void *item, int timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&ring->mu);
+    while (ring->count == ring->cap && !ring->aborted)
+        if (pthread_cond_timedwait(&ring->not_full, &ring->mu, &until))
+            break;
+    pthread_mutex_unlock(&ring->mu);
+    return tw_ring_try_push(ring, item);
+}
+
 tw_err tw_ring_try_push(tw_ring *ring, void *item)
 {
     pthread_mutex_lock(&ring->mu);

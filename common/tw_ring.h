@@ -37,6 +37,8 @@ void tw_ring_destroy(tw_ring *ring); /* NULL-safe; items still inside are not fr
 bool tw_ring_push(tw_ring *ring, void *item);
 /* Non-blocking: TW_OK (taken), TW_ERR_AGAIN if full, TW_ERR_EOF if aborted. */
 tw_err tw_ring_try_push(tw_ring *ring, void *item);
+/* The same, waiting up to timeout_ms for room. */
+tw_err tw_ring_push_timed(tw_ring *ring, void *item, int timeout_ms);
 /* Blocks while empty; NULL once closed and drained, or aborted. */
 void *tw_ring_pop(tw_ring *ring);
 /* Non-blocking: TW_OK with *item, TW_ERR_AGAIN if empty, TW_ERR_EOF if closed and drained. */

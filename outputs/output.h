@@ -54,6 +54,9 @@ typedef struct tw_sink_ops {
     tw_sink_rc (*write)(void *sink, tw_str key, const char *json, size_t len);
     tw_sink_rc (*flush)(void *sink); /* after flush, what was written is durable */
     void (*close)(void *sink);
+    /* Optional: hands what is buffered on now (to the OS, to the broker) without waiting for
+     * durability: a quiet consume shows each finding at once rather than at the next flush. */
+    tw_sink_rc (*push)(void *sink);
 } tw_sink_ops;
 
 typedef struct tw_sink {
@@ -78,6 +81,7 @@ tw_sink_rc tw_sink_write(tw_sink *sink, const char *json, size_t len);
 /* Waits until everything written is durable (Kafka: acknowledged by all in-sync replicas).
  * ERROR if anything written could not be made so; a kafka sink stays failed after that. */
 tw_sink_rc tw_sink_flush(tw_sink *sink);
+tw_sink_rc tw_sink_push(tw_sink *sink); /* OK when the sink has nothing of the kind */
 void tw_sink_close(tw_sink *sink); /* NULL-safe; a kafka sink flushes (bounded) first */
 
 #endif

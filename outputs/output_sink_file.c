@@ -92,6 +92,15 @@ static tw_sink_rc fs_flush(void *sink)
     return TW_SINK_OK;
 }
 
+static tw_sink_rc fs_push(void *sink)
+{
+    file_sink *fs = sink;
+    tw_sink_rc rc = write_all(fs, fs->buf, fs->len);
+    if (rc == TW_SINK_OK)
+        fs->len = 0;
+    return rc;
+}
+
 static tw_sink_rc fs_write(void *sink, tw_str key, const char *json, size_t len)
 {
     file_sink *fs = sink;
@@ -120,8 +129,8 @@ static void fs_close(void *sink)
     free(fs);
 }
 
-const tw_sink_ops tw_sink_stdout = { "stdout", stdout_open, fs_write, fs_flush, fs_close };
-const tw_sink_ops tw_sink_file = { "file", file_open, fs_write, fs_flush, fs_close };
+const tw_sink_ops tw_sink_stdout = { "stdout", stdout_open, fs_write, fs_flush, fs_close, fs_push };
+const tw_sink_ops tw_sink_file = { "file", file_open, fs_write, fs_flush, fs_close, fs_push };
 
 extern const tw_sink_ops tw_sink_kafka; /* output_sink_kafka.c */
 
@@ -167,6 +176,11 @@ tw_sink_rc tw_sink_write(tw_sink *sink, const char *json, size_t len)
 tw_sink_rc tw_sink_flush(tw_sink *sink)
 {
     return sink->ops->flush(sink->ctx);
+}
+
+tw_sink_rc tw_sink_push(tw_sink *sink)
+{
+    return sink->ops->push ? sink->ops->push(sink->ctx) : TW_SINK_OK;
 }
 
 void tw_sink_close(tw_sink *sink)

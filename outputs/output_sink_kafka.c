@@ -323,6 +323,14 @@ static tw_sink_rc ks_write(void *sink, tw_str key, const char *json, size_t len)
     return check_broken(ks) ? TW_SINK_ERROR : TW_SINK_OK;
 }
 
+/* The producer sends on its own threads (linger.ms): serve delivery reports, no waiting. */
+static tw_sink_rc ks_push(void *sink)
+{
+    kafka_sink *ks = sink;
+    rd_kafka_poll(ks->rk, 0);
+    return TW_SINK_OK;
+}
+
 static tw_sink_rc ks_flush(void *sink)
 {
     kafka_sink *ks = sink;
@@ -356,4 +364,4 @@ static void ks_close(void *sink)
     free(ks);
 }
 
-const tw_sink_ops tw_sink_kafka = { "kafka", kafka_open, ks_write, ks_flush, ks_close };
+const tw_sink_ops tw_sink_kafka = { "kafka", kafka_open, ks_write, ks_flush, ks_close, ks_push };
