@@ -33,7 +33,7 @@
 #include "app_pipeline.h"
 
 #define CHUNK_BYTES (256u << 10)  /* a chunk of lines is handed over at this size... */
-#define CHUNK_AGE_MS 20           /* ...or this age, whichever comes first */
+#define CHUNK_AGE_MS 4            /* ...or this age, whichever comes first (latency) */
 #define STORE_EVERY_MS 200        /* sinks flushed and offsets stored at most this often */
 #define REVOKE_WAIT_MS 60000      /* how long a revocation waits for the chunks in flight */
 
