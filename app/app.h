@@ -51,6 +51,8 @@ int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf);
 /* The same for consume's options (app_cli.c). */
 int tw_app_parse_consume(int argc, char **argv, tw_app_conf *conf);
 void tw_app_conf_free(tw_app_conf *conf);
+/* Appends s to a growing argument list (app_cli.c); -1 when out of memory. */
+int tw_app_push(const char ***v, size_t *n, const char *s);
 
 /* Runs the pipeline over files (replay) or Kafka topics (conf->consume); returns the
  * process exit status. */

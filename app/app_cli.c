@@ -61,7 +61,7 @@ void tw_app_usage(FILE *out)
           out);
 }
 
-static int push(const char ***v, size_t *n, const char *s)
+int tw_app_push(const char ***v, size_t *n, const char *s)
 {
     const char **nv = realloc(*v, (*n + 1) * sizeof *nv);
     if (!nv)
@@ -131,13 +131,13 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         case 'X':
             if (!strchr(optarg, '=') || optarg[0] == '=')
                 return usage_error("-X needs name=value, not '%s'", optarg);
-            if (push(&conf->kafka_props, &conf->n_kafka_props, optarg))
+            if (tw_app_push(&conf->kafka_props, &conf->n_kafka_props, optarg))
                 return usage_error("%s", "out of memory");
             break;
         case 't': {
             /* TOPIC[,TOPIC...]: split in place (optarg is argv's) */
             for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ","))
-                if (push(&conf->topics, &conf->n_topics, tok))
+                if (tw_app_push(&conf->topics, &conf->n_topics, tok))
                     return usage_error("%s", "out of memory");
             break;
         }
@@ -150,11 +150,11 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
                                    optarg);
             break;
         case 'o':
-            if (push(&conf->outputs, &conf->n_outputs, optarg))
+            if (tw_app_push(&conf->outputs, &conf->n_outputs, optarg))
                 return usage_error("%s", "out of memory");
             break;
         case 'r':
-            if (push(&conf->rules, &conf->n_rules, optarg))
+            if (tw_app_push(&conf->rules, &conf->n_rules, optarg))
                 return usage_error("%s", "out of memory");
             break;
         case 'f':
@@ -202,7 +202,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             for (char *p = lower; *p; p++)
                 if (*p >= 'A' && *p <= 'Z')
                     *p = (char)(*p + 32);
-            if (push(&conf->agent_patterns, &conf->n_agent_patterns, lower)) {
+            if (tw_app_push(&conf->agent_patterns, &conf->n_agent_patterns, lower)) {
                 free(lower);
                 return usage_error("%s", "out of memory");
             }
@@ -228,7 +228,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         return TW_EXIT_OK;
     }
     for (int i = optind; i < argc; i++)
-        if (push(&conf->paths, &conf->n_paths, argv[i]))
+        if (tw_app_push(&conf->paths, &conf->n_paths, argv[i]))
             return usage_error("%s", "out of memory");
     if (conf->n_paths == 0)
         return usage_error("%s", "replay needs at least one PATH (a file, a directory, or - for stdin)");

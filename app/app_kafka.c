@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "app_pipeline.h"
+#include "output_kafka_conf.h"
 
 #define CHUNK_BYTES (256u << 10)  /* a chunk of lines is handed over at this size... */
 #define CHUNK_AGE_MS 4            /* ...or this age, whichever comes first (latency) */
@@ -819,17 +820,6 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
-static bool set_prop(rd_kafka_conf_t *c, const char *name, const char *value, char *errstr,
-                     size_t errstr_size)
-{
-    char err[256];
-    if (rd_kafka_conf_set(c, name, value, err, sizeof err) != RD_KAFKA_CONF_OK) {
-        snprintf(errstr, errstr_size, "-X %s=%s: %s", name, value, err);
-        return false;
-    }
-    return true;
-}
-
 tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, char *errstr,
                     size_t errstr_size)
 {
@@ -844,21 +834,18 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cond, NULL);
     rd_kafka_conf_t *c = rd_kafka_conf_new();
-    bool ok = set_prop(c, "bootstrap.servers", conf->brokers, errstr, errstr_size) &&
-              set_prop(c, "group.id", conf->group, errstr, errstr_size) &&
-              set_prop(c, "partition.assignment.strategy", "cooperative-sticky", errstr, errstr_size) &&
-              set_prop(c, "enable.auto.offset.store", "false", errstr, errstr_size) &&
-              set_prop(c, "enable.auto.commit", "true", errstr, errstr_size) &&
-              set_prop(c, "auto.offset.reset", "earliest", errstr, errstr_size) &&
-              set_prop(c, "enable.partition.eof", conf->exit_at_end ? "true" : "false", errstr,
-                       errstr_size);
+    const char *const defaults[] = {
+        "partition.assignment.strategy=cooperative-sticky", "enable.auto.offset.store=false",
+        "enable.auto.commit=true", "auto.offset.reset=earliest",
+        conf->exit_at_end ? "enable.partition.eof=true" : "enable.partition.eof=false",
+    };
     /* the user's -X last: they may override any of the above */
-    for (size_t i = 0; ok && i < conf->n_kafka_props; i++) {
-        char name[256];
-        const char *eq = strchr(conf->kafka_props[i], '=');
-        snprintf(name, sizeof name, "%.*s", (int)(eq - conf->kafka_props[i]), conf->kafka_props[i]);
-        ok = set_prop(c, name, eq + 1, errstr, errstr_size);
-    }
+    bool ok = !tw_kafka_conf_set(c, "bootstrap.servers", conf->brokers, errstr, errstr_size) &&
+              !tw_kafka_conf_set(c, "group.id", conf->group, errstr, errstr_size) &&
+              !tw_kafka_conf_apply(c, defaults, sizeof defaults / sizeof defaults[0], errstr,
+                                   errstr_size) &&
+              !tw_kafka_conf_apply(c, conf->kafka_props, conf->n_kafka_props, errstr,
+                                   errstr_size);
     if (!ok) {
         rd_kafka_conf_destroy(c);
         tw_kafka_destroy(k);

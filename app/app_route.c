@@ -32,6 +32,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "output_kafka_conf.h"
 #include "app.h"
 #include "ingest_catalog.h"
 #include "ingest_normalize.h"
@@ -156,16 +157,6 @@ static void route_usage(FILE *o)
           o);
 }
 
-static int push(const char ***v, size_t *n, const char *s)
-{
-    const char **nv = realloc(*v, (*n + 1) * sizeof *nv);
-    if (!nv)
-        return -1;
-    nv[(*n)++] = s;
-    *v = nv;
-    return 0;
-}
-
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "trailwarden route: ");
@@ -182,7 +173,7 @@ static int push_topics(route_conf *rc, char *list)
         char *comma = strchr(p, ',');
         if (comma)
             *comma = '\0';
-        if (*p && push(&rc->topics, &rc->n_topics, p))
+        if (*p && tw_app_push(&rc->topics, &rc->n_topics, p))
             return -1;
         p = comma ? comma + 1 : NULL;
     }
@@ -221,7 +212,7 @@ static int parse_route(int argc, char **argv, route_conf *rc)
         case 'X':
             if (!strchr(optarg, '=') || optarg[0] == '=')
                 return usage_error("-X needs name=value, not '%s'", optarg);
-            if (push(&rc->props, &rc->n_props, optarg))
+            if (tw_app_push(&rc->props, &rc->n_props, optarg))
                 return usage_error("%s", "out of memory");
             break;
         case 'o':
@@ -239,7 +230,7 @@ static int parse_route(int argc, char **argv, route_conf *rc)
         }
     }
     for (int i = optind; i < argc; i++)
-        if (push(&rc->paths, &rc->n_paths, argv[i]))
+        if (tw_app_push(&rc->paths, &rc->n_paths, argv[i]))
             return usage_error("%s", "out of memory");
     if (!rc->output)
         return usage_error("%s", "route needs -o kafka:TOPIC[@BROKERS]");
@@ -532,35 +523,24 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
-static bool set_prop(rd_kafka_conf_t *c, const char *name, const char *value)
-{
-    char err[256];
-    if (rd_kafka_conf_set(c, name, value, err, sizeof err) != RD_KAFKA_CONF_OK) {
-        fprintf(stderr, "trailwarden: route: -X %s: %s\n", name, err);
-        return false;
-    }
-    return true;
-}
-
 static bool consumer_open(route_ctx *rt)
 {
     const route_conf *rc = rt->rc;
     rd_kafka_conf_t *c = rd_kafka_conf_new();
-    bool ok = set_prop(c, "bootstrap.servers", rc->brokers) &&
-              set_prop(c, "group.id", rc->group) &&
-              set_prop(c, "partition.assignment.strategy", "cooperative-sticky") &&
-              set_prop(c, "enable.auto.offset.store", "false") &&
-              set_prop(c, "enable.auto.commit", "true") &&
-              set_prop(c, "auto.offset.reset", "earliest") &&
-              set_prop(c, "enable.partition.eof", rc->exit_at_end ? "true" : "false");
+    const char *const defaults[] = {
+        "partition.assignment.strategy=cooperative-sticky", "enable.auto.offset.store=false",
+        "enable.auto.commit=true", "auto.offset.reset=earliest",
+        rc->exit_at_end ? "enable.partition.eof=true" : "enable.partition.eof=false",
+    };
+    char errstr[512];
     /* the user's -X last: they may override any of the above */
-    for (size_t i = 0; ok && i < rc->n_props; i++) {
-        char name[256];
-        const char *eq = strchr(rc->props[i], '=');
-        snprintf(name, sizeof name, "%.*s", (int)(eq - rc->props[i]), rc->props[i]);
-        ok = set_prop(c, name, eq + 1);
-    }
+    bool ok = !tw_kafka_conf_set(c, "bootstrap.servers", rc->brokers, errstr, sizeof errstr) &&
+              !tw_kafka_conf_set(c, "group.id", rc->group, errstr, sizeof errstr) &&
+              !tw_kafka_conf_apply(c, defaults, sizeof defaults / sizeof defaults[0], errstr,
+                                   sizeof errstr) &&
+              !tw_kafka_conf_apply(c, rc->props, rc->n_props, errstr, sizeof errstr);
     if (!ok) {
+        fprintf(stderr, "trailwarden: route: -X %s\n", errstr);
         rd_kafka_conf_destroy(c);
         return false;
     }
