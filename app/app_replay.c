@@ -694,10 +694,9 @@ out:
     for (size_t s = 0; s < os.n_sinks; s++)
         tw_sink_close(&os.sinks[s]);
     free(os.sinks);
-    if (pl.kafka) {
-        tw_kafka_destroy(pl.kafka);
+    tw_kafka_destroy(pl.kafka);
+    if (conf->consume)
         memset(&pl.inputs, 0, sizeof pl.inputs); /* static: not ours to free */
-    }
     tw_inputs_free(&pl.inputs);
     tw_engine_destroy(pl.engine);
     tw_grants_destroy(pl.grants);

@@ -37,6 +37,12 @@ check "replay finds something to compare" test "$(wc -l < replay.out)" -gt 5
 strip() { jq -c 'del(.processed_time)' "$1" | sort; }
 strip replay.out > want.txt
 
+# a property librdkafka refuses: exit 2 before anything is read, its words on stderr
+tw badprop consume -b 127.0.0.1:1 -t raw -X no.such.property=secret-value
+expect_eq "a refused -X: exit 2" "$(cat "$WORK/badprop.rc")" 2
+check "a refused -X: librdkafka's words, the property named" grep -q 'no.such.property: No such configuration property' "$WORK/badprop.err"
+check "a refused -X: the value is not echoed" bash -c "! grep -q secret-value '$WORK/badprop.err'"
+
 kafka_start --brokers 3 raw:4 raw2:4 raw3:4 raw4:4 raw5:4 raw6:4 raw7:4 raw8:4 || exit 2
 BS=$KAFKA_BOOTSTRAP
 CONSUME=(consume -b "$BS" -f compact -X session.timeout.ms=6000
