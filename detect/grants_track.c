@@ -120,7 +120,8 @@ typedef struct grant {
                                version may change */
     char *policy_name;    /* inline */
     char *via_group;      /* the group it comes through */
-    uint64_t *own;        /* an inline policy's sets: allowed then conditional (2 x words) */
+    const uint64_t *own;  /* an inline policy's sets: allowed then conditional (2 x words),
+                           * interned in the tracker's set pool (shared, never freed here) */
     uint64_t *unused_at_report;
     tw_kept_event *event; /* the granting call (evidence); NULL for the inventory */
     char *event_id;       /* its whole id: the finding's uid (inventory: "inventory:" + source) */
@@ -174,9 +175,18 @@ typedef struct deadline {
     uint32_t grant, gen;
 } deadline;
 
+/* Inline policies' sets, each distinct pair stored once: identities often hold copies of the
+ * same inline policy, and a pair is 2 x words x 8 bytes (272 with today's catalog). */
+typedef struct setpool {
+    uint64_t **v;         /* open addressing; NULL: free */
+    uint64_t *hashes;
+    size_t cap, n;
+} setpool;
+
 struct tw_grants {
     tw_grants_conf conf;
     uint32_t words;
+    setpool sets;
     uint64_t *mask_priv, *mask_observable, *mask_training, *mask_telemetry;
     strmap principals, groups, policies, managed_sets, arns;
     tw_json *js;
@@ -308,8 +318,50 @@ static void free_grant(grant *gr)
     free(gr->event_id);
     free(gr->policy_name);
     free(gr->via_group);
-    free(gr->own);
     free(gr->unused_at_report);
+}
+
+/* The pool's copy of a pair of sets (2 x words), or NULL when out of memory. */
+static const uint64_t *intern_sets(tw_grants *g, const uint64_t *sets)
+{
+    setpool *sp = &g->sets;
+    size_t bytes = 2 * g->words * sizeof *sets;
+    if ((sp->n + 1) * 2 > sp->cap) {
+        size_t cap = sp->cap ? sp->cap * 2 : 64;
+        uint64_t **v = calloc(cap, sizeof *v);
+        uint64_t *hashes = calloc(cap, sizeof *hashes);
+        if (!v || !hashes) {
+            free(v);
+            free(hashes);
+            return NULL;
+        }
+        for (size_t i = 0; i < sp->cap; i++) {
+            if (!sp->v[i])
+                continue;
+            size_t j = sp->hashes[i] & (cap - 1);
+            while (v[j])
+                j = (j + 1) & (cap - 1);
+            v[j] = sp->v[i];
+            hashes[j] = sp->hashes[i];
+        }
+        free(sp->v);
+        free(sp->hashes);
+        sp->v = v;
+        sp->hashes = hashes;
+        sp->cap = cap;
+    }
+    uint64_t h = tw_hash64(sets, bytes, 0);
+    size_t i = h & (sp->cap - 1);
+    while (sp->v[i] && !(sp->hashes[i] == h && !memcmp(sp->v[i], sets, bytes)))
+        i = (i + 1) & (sp->cap - 1);
+    if (!sp->v[i]) {
+        if (!(sp->v[i] = malloc(bytes)))
+            return NULL;
+        memcpy(sp->v[i], sets, bytes);
+        sp->hashes[i] = h;
+        sp->n++;
+    }
+    return sp->v[i];
 }
 
 static void free_principal(void *v)
@@ -364,6 +416,10 @@ void tw_grants_destroy(tw_grants *g)
     map_free(&g->policies, free_policy);
     map_free(&g->managed_sets, free);
     map_free(&g->arns, NULL);
+    for (size_t i = 0; i < g->sets.cap; i++)
+        free(g->sets.v[i]);
+    free(g->sets.v);
+    free(g->sets.hashes);
     tw_json_destroy(g->js);
     tw_buf_free(&g->text);
     free(g->heap);
@@ -763,11 +819,8 @@ static void grant_to(tw_grants *g, principal *p, const tw_event *ev, const char 
     gr->policy_arn = policy_arn ? intern_arn(g, policy_arn) : NULL;
     gr->policy_name = policy_name ? dup_str(tw_str_c(policy_name)) : NULL;
     gr->via_group = via_group ? dup_str(tw_str_c(via_group)) : NULL;
-    if (own) {
-        gr->own = malloc(2 * g->words * sizeof *gr->own);
-        if (gr->own)
-            memcpy(gr->own, own, 2 * g->words * sizeof *gr->own);
-    }
+    if (own)
+        gr->own = intern_sets(g, own);
     if ((gr->event = malloc(sizeof *gr->event)) != NULL)
         tw_kept_event_set(gr->event, ev);
     if (!gr->source || !gr->event || !gr->event_id || (policy_arn && !gr->policy_arn) ||
@@ -1089,9 +1142,11 @@ tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
     char arn[512];
     snprintf(arn, sizeof arn, "%.*s", (int)policy_arn.len, policy_arn.p);
     gr->source = dup_str(source);
-    if (set)
-        gr->own = copy_sets(g, set);
-    else
+    if (set) {
+        memcpy(g->scratch, set->allowed, g->words * sizeof *g->scratch);
+        memcpy(g->scratch + g->words, set->conditional, g->words * sizeof *g->scratch);
+        gr->own = intern_sets(g, g->scratch);
+    } else
         gr->policy_arn = intern_arn(g, arn);
     if (!gr->source || (set && !gr->own) || (!set && !gr->policy_arn)) {
         free_grant(gr);
@@ -1408,7 +1463,10 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
             gr->policy_name = get_cstr(in, &bad);
             gr->via_group = get_cstr(in, &bad);
             gr->event_id = get_cstr(in, &bad);
-            gr->own = get_sets(in, 2 * g->words, &bad);
+            uint64_t *own = get_sets(in, 2 * g->words, &bad);
+            if (own && !(gr->own = intern_sets(g, own)))
+                bad = true;
+            free(own);
             gr->unused_at_report = get_sets(in, g->words, &bad);
             tw_kept_event kept;
             if (get_kept(in, &kept) && (gr->event = malloc(sizeof *gr->event)))
