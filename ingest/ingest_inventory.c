@@ -10,67 +10,104 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ingest_json.h"
+#include "ingest_jstream.h"
+#include "tw_arena.h"
+#include "tw_buf.h"
 
-/* An inventory nests about 10 levels (list, entity, policy list, policy, document, statement,
- * condition, operator, key, values); 64 leaves room for AWS's growth, none for a bomb. */
-#define INV_MAX_DEPTH 64
-#define INV_ARENA_BLOCK (256 * 1024)
+/* A document nests about 6 levels (document, statement, condition, operator, key, values);
+ * the file around it 4 more; the tokenizer stops the whole at 64. */
+#define INV_DOC_DEPTH 64
+#define INV_ARENA_BLOCK (16 * 1024)
 
-/* bit masks of the JSON types a member may have */
-#define WANT(t) (1u << (t))
-#define WANT_DOC (WANT(TW_JV_OBJECT) | WANT(TW_JV_STRING))
+#define EXPECTED_OBJECT "expected an object (the output of aws iam " \
+                        "get-account-authorization-details)"
 
-typedef struct named {
-    tw_str key;            /* a group's name, a policy's ARN */
-    const tw_jnode *node;  /* the group object; the policy's default document (may be NULL) */
-    size_t order;          /* index in its list: messages, and first-listed wins on duplicates */
-} named;
+enum { L_USERS, L_GROUPS, L_ROLES, L_POLICIES, L_COUNT };
+static const char *const list_keys[L_COUNT] = { "UserDetailList", "GroupDetailList",
+                                                "RoleDetailList", "Policies" };
+
+/* A policy of the entity being read, kept until the entity's end (its name and Arn may come
+ * after its policies), or of a group, kept to the end of the file. */
+typedef struct inv_pol {
+    bool attached;
+    tw_str name;          /* inline: PolicyName */
+    tw_str arn;           /* attached: PolicyArn */
+    tw_str doc;           /* inline: the PolicyDocument's JSON text; empty: none */
+    tw_jpos doc_at;
+    const tw_jnode *node; /* a group's document, parsed once */
+} inv_pol;
+
+typedef struct inv_group {
+    tw_str name;
+    inv_pol *pols;
+    size_t n_pols;
+    size_t order;         /* first-listed wins on duplicates */
+} inv_group;
+
+/* A user read before GroupDetailList: what its groups grant comes when the groups do. */
+typedef struct inv_user {
+    tw_str identity, who;
+    tw_str *groups;
+    size_t n_groups;
+} inv_user;
+
+/* A version of the policy being read (Policies[].PolicyVersionList[]). */
+typedef struct inv_version {
+    tw_str id, doc;
+    tw_jpos doc_at;
+    bool flagged;
+} inv_version;
+
+/* The entry (user, role, group or policy) being read; strings in ent_arena. */
+typedef struct entity {
+    const char *at;       /* "UserDetailList[3]", in messages */
+    tw_jpos start;
+    tw_str name, arn, default_id;
+    tw_jpos arn_at;
+    unsigned seen;        /* members read (a repeated key: the first counts) */
+    inv_pol *pols;
+    size_t n_pols, cap_pols;
+    tw_str *groups;
+    size_t n_groups, cap_groups;
+    inv_version *versions;
+    size_t n_versions, cap_versions;
+} entity;
 
 typedef struct loader {
-    tw_inventory *inv;
-    const char *name;      /* the path, in messages */
-    const char *text;
-    size_t len;
+    const char *name;     /* the path, in messages */
+    tw_jstream *js;
+    const tw_inv_sink *sink;
+    tw_inv_counts counts;
     char *errstr;
     size_t errstr_size;
-    size_t cap_grants;
-    named *groups;
-    size_t n_groups;
-    named *policies;
-    size_t n_policies;
+    bool err_set;         /* errstr holds the message already */
+    tw_json *json;        /* parses one document at a time */
+    tw_buf cap;           /* a captured document */
+    tw_buf pad;           /* the same, padded for the parser */
+    tw_buf source;        /* a grant's source */
+    tw_arena doc_arena;   /* one document's tree */
+    tw_arena ent_arena;   /* the entry's strings */
+    entity ent;
+    tw_arena grp_arena;   /* the groups, to the end */
+    inv_group *groups;
+    size_t n_groups, cap_groups;
+    bool groups_done;     /* GroupDetailList read (or known absent): users resolve at once */
+    tw_arena usr_arena;   /* users waiting for their groups */
+    inv_user *users;
+    size_t n_users, cap_users;
+    unsigned lists_seen;
 } loader;
 
-/* Who a policy list belongs to, and how it is held. */
-typedef struct holder {
-    bool emit;             /* false: validate only (a group, checked once when indexed) */
-    tw_str identity;
-    tw_str who;            /* "user/NAME", "role/NAME" */
-    tw_str via_group;
-} holder;
-
-static void set_err(loader *ld, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void set_err(loader *ld, const char *fmt, ...)
-{
-    if (!ld->errstr || !ld->errstr_size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ld->errstr, ld->errstr_size, fmt, ap);
-    va_end(ap);
-}
-
-/* "NAME:LINE:COL: message", at the node's place in the text. */
-static tw_err fail_at(loader *ld, uint64_t offset, const char *fmt, ...)
+/* "NAME:LINE:COL: message". */
+static tw_err fail_at(loader *ld, tw_jpos at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static tw_err fail_at(loader *ld, uint64_t offset, const char *fmt, ...)
+static tw_err fail_at(loader *ld, tw_jpos at, const char *fmt, ...)
 {
+    ld->err_set = true;
     if (!ld->errstr || !ld->errstr_size)
         return TW_ERR_PARSE;
-    uint64_t line, col;
-    tw_text_position(ld->text, ld->len, offset, &line, &col);
     int n = snprintf(ld->errstr, ld->errstr_size, "%s:%llu:%llu: ", ld->name,
-                     (unsigned long long)line, (unsigned long long)col);
+                     (unsigned long long)at.line, (unsigned long long)at.col);
     if (n >= 0 && (size_t)n < ld->errstr_size) {
         va_list ap;
         va_start(ap, fmt);
@@ -80,70 +117,50 @@ static tw_err fail_at(loader *ld, uint64_t offset, const char *fmt, ...)
     return TW_ERR_PARSE;
 }
 
-static const char *type_name(const tw_jnode *n)
+static const char *tok_name(tw_jtok t)
 {
-    switch (n->type) {
-    case TW_JV_NULL: return "null";
-    case TW_JV_BOOL: return "a boolean";
-    case TW_JV_NUMBER: return "a number";
-    case TW_JV_STRING: return "a string";
-    case TW_JV_OBJECT: return "an object";
-    case TW_JV_ARRAY: return "an array";
+    switch (t) {
+    case TW_JT_NULL: return "null";
+    case TW_JT_TRUE:
+    case TW_JT_FALSE: return "a boolean";
+    case TW_JT_NUMBER: return "a number";
+    case TW_JT_STRING: return "a string";
+    case TW_JT_OBJECT: return "an object";
+    case TW_JT_ARRAY: return "an array";
+    default: return "a value";
     }
-    return "a value";
 }
 
-static const char *want_name(unsigned want)
+/* Grows *v (of *cap elements of size) to hold one more. */
+static bool grow(void **v, size_t *cap, size_t n, size_t size)
 {
-    if (want == WANT_DOC)
-        return "an object or a string";
-    if (want == WANT(TW_JV_ARRAY))
-        return "an array";
-    if (want == WANT(TW_JV_OBJECT))
-        return "an object";
-    if (want == WANT(TW_JV_BOOL))
-        return "a boolean";
-    return "a non-empty string";
+    if (n < *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : 8;
+    void *nv = realloc(*v, ncap * size);
+    if (!nv)
+        return false;
+    *v = nv;
+    *cap = ncap;
+    return true;
 }
 
-/* The member `key` of obj (where names obj in messages), of a type in want. Absent, or null
- * when optional, gives *out NULL: AWS leaves out what is empty, and other tools write null.
- * A required string must not be empty. */
-static tw_err member(loader *ld, const tw_jnode *obj, const char *where, const char *key,
-                     unsigned want, bool required, const tw_jnode **out)
+static tw_err dup_str(tw_arena *arena, tw_str s, tw_str *out)
 {
-    const tw_jnode *n = tw_jnode_get(obj, key);
-    *out = NULL;
-    if (!n || (n->type == TW_JV_NULL && !required)) {
-        if (required)
-            return fail_at(ld, obj->offset, "%s%smissing \"%s\" (%s)", where,
-                           *where ? ": " : "", key, want_name(want));
-        return TW_OK;
-    }
-    if (!(want & WANT(n->type)) ||
-        (required && want == WANT(TW_JV_STRING) && n->text.len == 0))
-        return fail_at(ld, n->offset, "%s%s%s: expected %s, found %s", where,
-                       *where ? "." : "", key,
-                       want_name(want),
-                       (want & WANT(n->type)) ? "an empty string" : type_name(n));
-    *out = n;
-    return TW_OK;
-}
-
-static tw_str text_of(const tw_jnode *n)
-{
-    return n && n->text.len ? n->text : (tw_str){ "", 0 };
+    int failed = 0;
+    *out = tw_arena_dup(arena, s, &failed);
+    return failed ? TW_ERR_NOMEM : TW_OK;
 }
 
 /* Concatenates parts into the arena. */
-static tw_err join(loader *ld, const tw_str *parts, size_t n_parts, tw_str *out)
+static tw_err join(tw_arena *arena, const tw_str *parts, size_t n_parts, tw_str *out)
 {
     size_t total = 0;
     for (size_t i = 0; i < n_parts; i++)
         total += parts[i].len;
     if (total > UINT32_MAX)
         return TW_ERR_NOMEM;
-    char *p = tw_arena_alloc(&ld->inv->arena, total ? total : 1);
+    char *p = tw_arena_alloc(arena, total ? total : 1);
     if (!p)
         return TW_ERR_NOMEM;
     size_t at = 0;
@@ -153,44 +170,6 @@ static tw_err join(loader *ld, const tw_str *parts, size_t n_parts, tw_str *out)
         at += parts[i].len;
     }
     *out = (tw_str){ p, (uint32_t)total };
-    return TW_OK;
-}
-
-static int named_cmp(const void *a, const void *b)
-{
-    const named *x = a, *y = b;
-    int c = tw_str_cmp(x->key, y->key);
-    if (c)
-        return c;
-    return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* The first-listed entry named key, or NULL. */
-static const named *named_find(const named *v, size_t n, tw_str key)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (tw_str_cmp(v[mid].key, key) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && tw_str_eq(v[lo].key, key) ? &v[lo] : NULL;
-}
-
-static tw_err push_grant(loader *ld, const tw_inv_grant *g)
-{
-    tw_inventory *inv = ld->inv;
-    if (inv->n_grants == ld->cap_grants) {
-        size_t cap = ld->cap_grants ? ld->cap_grants * 2 : 64;
-        tw_inv_grant *grants = realloc(inv->grants, cap * sizeof *grants);
-        if (!grants)
-            return TW_ERR_NOMEM;
-        inv->grants = grants;
-        ld->cap_grants = cap;
-    }
-    inv->grants[inv->n_grants++] = *g;
     return TW_OK;
 }
 
@@ -213,493 +192,673 @@ static bool split_iam_arn(tw_str arn, tw_str *partition, tw_str *account)
     return true;
 }
 
-/* The inline policies (list_key) and attached managed policies of entity. */
-static tw_err add_policies(loader *ld, const tw_jnode *entity, const char *where,
-                           const char *list_key, const holder *h)
+/* ---- reading values ------------------------------------------------------------------- */
+
+/* The next value must be an array (*present) or null (absent: AWS leaves out what is empty,
+ * other tools write null). where.key names it in messages. */
+static tw_err want_list(loader *ld, const char *where, const char *key, bool *present)
 {
-    char at[160];
-    const tw_jnode *list, *n;
-    tw_err rc = member(ld, entity, where, list_key, WANT(TW_JV_ARRAY), false, &list);
-    if (rc)
+    tw_jtok t;
+    tw_err rc = tw_jstream_next(ld->js, &t);
+    *present = t == TW_JT_ARRAY;
+    if (rc || t == TW_JT_ARRAY || t == TW_JT_NULL)
         return rc;
-    size_t i = 0;
-    for (const tw_jnode *pol = list ? list->child : NULL; pol; pol = pol->next, i++) {
-        snprintf(at, sizeof at, "%s.%s[%zu]", where, list_key, i);
-        if (pol->type != TW_JV_OBJECT)
-            return fail_at(ld, pol->offset, "%s: expected an object, found %s", at,
-                           type_name(pol));
-        const tw_jnode *name, *doc;
-        if ((rc = member(ld, pol, at, "PolicyName", WANT(TW_JV_STRING), true, &name)) ||
-            (rc = member(ld, pol, at, "PolicyDocument", WANT_DOC, false, &doc)))
-            return rc;
-        if (!h->emit)
-            continue;
-        tw_inv_grant g = { .identity = h->identity, .document = doc, .via_group = h->via_group,
-                           .policy_arn = { "", 0 } };
-        tw_str parts[] = { TW_STR_LIT("inventory "), h->who,
-                           h->via_group.len ? TW_STR_LIT(" via group/") : TW_STR_NULL,
-                           h->via_group, TW_STR_LIT(" inline "), text_of(name) };
-        if ((rc = join(ld, parts, sizeof parts / sizeof *parts, &g.source)) ||
-            (rc = push_grant(ld, &g)))
-            return rc;
-    }
-    if ((rc = member(ld, entity, where, "AttachedManagedPolicies", WANT(TW_JV_ARRAY), false,
-                     &list)))
+    return fail_at(ld, tw_jstream_pos(ld->js), "%s%s%s: expected an array, found %s", where,
+                   *where ? "." : "", key, tok_name(t));
+}
+
+/* The next value must be a string (into arena), non-empty if required; null is absent
+ * (out->p NULL) when optional. */
+static tw_err want_string(loader *ld, const char *where, const char *key, bool required,
+                          tw_str *out)
+{
+    tw_jtok t;
+    tw_err rc = tw_jstream_next(ld->js, &t);
+    *out = TW_STR_NULL;
+    if (rc || (t == TW_JT_NULL && !required))
         return rc;
-    i = 0;
-    for (const tw_jnode *pol = list ? list->child : NULL; pol; pol = pol->next, i++) {
-        snprintf(at, sizeof at, "%s.AttachedManagedPolicies[%zu]", where, i);
-        if (pol->type != TW_JV_OBJECT)
-            return fail_at(ld, pol->offset, "%s: expected an object, found %s", at,
-                           type_name(pol));
-        if ((rc = member(ld, pol, at, "PolicyArn", WANT(TW_JV_STRING), true, &n)))
-            return rc;
-        if (!h->emit)
-            continue;
-        const named *found = named_find(ld->policies, ld->n_policies, n->text);
-        tw_inv_grant g = { .identity = h->identity, .policy_arn = n->text,
-                           .document = found ? found->node : NULL, .via_group = h->via_group };
-        tw_str parts[] = { TW_STR_LIT("inventory "), h->who,
-                           h->via_group.len ? TW_STR_LIT(" via group/") : TW_STR_NULL,
-                           h->via_group, TW_STR_LIT(" "), n->text };
-        if ((rc = join(ld, parts, sizeof parts / sizeof *parts, &g.source)) ||
-            (rc = push_grant(ld, &g)))
-            return rc;
-    }
+    tw_str text = tw_jstream_text(ld->js);
+    if (t != TW_JT_STRING || (required && !text.len))
+        return fail_at(ld, tw_jstream_pos(ld->js), "%s.%s: expected a non-empty string, found %s",
+                       where, key, t == TW_JT_STRING ? "an empty string" : tok_name(t));
+    if ((rc = dup_str(&ld->ent_arena, text, out)))
+        return rc;
+    if (!out->p)
+        *out = (tw_str){ "", 0 }; /* present, empty */
     return TW_OK;
 }
 
-/* Policies[]: each managed policy's ARN and default version's document. */
-static tw_err index_policies(loader *ld, const tw_jnode *list)
+/* The next value is a policy document: an object or a string, its JSON text into *out (empty
+ * when null); *at its place. */
+static tw_err want_document(loader *ld, const char *where, const char *key, tw_str *out,
+                            tw_jpos *at)
 {
-    if (!list || !list->n_children)
-        return TW_OK;
-    ld->policies = calloc(list->n_children, sizeof *ld->policies);
-    if (!ld->policies)
+    tw_jtok t;
+    tw_buf_reset(&ld->cap);
+    tw_err rc = tw_jstream_capture(ld->js, &ld->cap, &t);
+    *out = (tw_str){ "", 0 };
+    *at = tw_jstream_pos(ld->js);
+    if (rc || t == TW_JT_NULL)
+        return rc;
+    if (t != TW_JT_OBJECT && t != TW_JT_STRING)
+        return fail_at(ld, *at, "%s.%s: expected an object or a string, found %s", where, key,
+                       tok_name(t));
+    if (ld->cap.len > UINT32_MAX)
         return TW_ERR_NOMEM;
-    char at[96], vat[128];
-    tw_err rc;
-    size_t i = 0;
-    for (const tw_jnode *pol = list->child; pol; pol = pol->next, i++) {
-        snprintf(at, sizeof at, "Policies[%zu]", i);
-        if (pol->type != TW_JV_OBJECT)
-            return fail_at(ld, pol->offset, "%s: expected an object, found %s", at,
-                           type_name(pol));
-        const tw_jnode *arn, *def_id, *versions;
-        if ((rc = member(ld, pol, at, "Arn", WANT(TW_JV_STRING), true, &arn)) ||
-            (rc = member(ld, pol, at, "DefaultVersionId", WANT(TW_JV_STRING), false, &def_id)) ||
-            (rc = member(ld, pol, at, "PolicyVersionList", WANT(TW_JV_ARRAY), false, &versions)))
+    return dup_str(&ld->ent_arena, (tw_str){ ld->cap.p, (uint32_t)ld->cap.len }, out);
+}
+
+/* The next key of the object being read (*key NULL at its end). A key already read in this
+ * object (bit in *seen) is skipped with its value: the first one counts. keys[i] is bit i. */
+static tw_err next_member(loader *ld, const char *const *keys, size_t n_keys, unsigned *seen,
+                          int *which)
+{
+    for (;;) {
+        tw_jtok t;
+        tw_err rc = tw_jstream_next(ld->js, &t);
+        *which = -1;
+        if (rc || t == TW_JT_OBJECT_END)
             return rc;
-        const tw_jnode *flagged = NULL, *by_id = NULL;
-        size_t j = 0;
-        for (const tw_jnode *v = versions ? versions->child : NULL; v; v = v->next, j++) {
-            snprintf(vat, sizeof vat, "%s.PolicyVersionList[%zu]", at, j);
-            if (v->type != TW_JV_OBJECT)
-                return fail_at(ld, v->offset, "%s: expected an object, found %s", vat,
-                               type_name(v));
-            const tw_jnode *doc, *is_def, *vid;
-            if ((rc = member(ld, v, vat, "Document", WANT_DOC, false, &doc)) ||
-                (rc = member(ld, v, vat, "IsDefaultVersion", WANT(TW_JV_BOOL), false, &is_def)) ||
-                (rc = member(ld, v, vat, "VersionId", WANT(TW_JV_STRING), false, &vid)))
-                return rc;
-            if (is_def && is_def->boolean && !flagged)
-                flagged = doc;
-            if (def_id && vid && tw_str_eq(vid->text, def_id->text) && !by_id)
-                by_id = doc;
+        tw_str key = tw_jstream_text(ld->js);
+        for (size_t i = 0; i < n_keys; i++) {
+            if (keys[i] && tw_str_eq_c(key, keys[i]) && !(*seen & 1u << i)) {
+                *seen |= 1u << i;
+                *which = (int)i;
+                return TW_OK;
+            }
         }
-        ld->policies[ld->n_policies++] =
-            (named){ .key = arn->text, .node = flagged ? flagged : by_id, .order = i };
-    }
-    qsort(ld->policies, ld->n_policies, sizeof *ld->policies, named_cmp);
-    return TW_OK;
-}
-
-/* GroupDetailList[]: by name, each checked once here so a group no user is in still has to
- * be well-formed. */
-static tw_err index_groups(loader *ld, const tw_jnode *list)
-{
-    if (!list || !list->n_children)
-        return TW_OK;
-    ld->groups = calloc(list->n_children, sizeof *ld->groups);
-    if (!ld->groups)
-        return TW_ERR_NOMEM;
-    char at[64];
-    tw_err rc;
-    size_t i = 0;
-    for (const tw_jnode *grp = list->child; grp; grp = grp->next, i++) {
-        snprintf(at, sizeof at, "GroupDetailList[%zu]", i);
-        if (grp->type != TW_JV_OBJECT)
-            return fail_at(ld, grp->offset, "%s: expected an object, found %s", at,
-                           type_name(grp));
-        const tw_jnode *name;
-        holder check = { .emit = false };
-        if ((rc = member(ld, grp, at, "GroupName", WANT(TW_JV_STRING), true, &name)) ||
-            (rc = add_policies(ld, grp, at, "GroupPolicyList", &check)))
+        if ((rc = tw_jstream_skip(ld->js, NULL)))
             return rc;
-        ld->groups[ld->n_groups++] = (named){ .key = name->text, .node = grp, .order = i };
     }
-    qsort(ld->groups, ld->n_groups, sizeof *ld->groups, named_cmp);
-    return TW_OK;
 }
 
-/* One user or role: its identity key, then its grants. */
-static tw_err add_entity(loader *ld, const tw_jnode *ent, const char *where, bool is_user)
+/* The next element of the array being read must be an object (*more), or the array ends. */
+static tw_err next_object(loader *ld, const char *at, bool *more, tw_jpos *start)
 {
-    if (ent->type != TW_JV_OBJECT)
-        return fail_at(ld, ent->offset, "%s: expected an object, found %s", where,
-                       type_name(ent));
-    const tw_jnode *name, *arn;
-    tw_err rc;
-    if ((rc = member(ld, ent, where, is_user ? "UserName" : "RoleName", WANT(TW_JV_STRING), true,
-                     &name)) ||
-        (rc = member(ld, ent, where, "Arn", WANT(TW_JV_STRING), true, &arn)))
+    tw_jtok t;
+    tw_err rc = tw_jstream_next(ld->js, &t);
+    *more = t == TW_JT_OBJECT;
+    *start = tw_jstream_pos(ld->js);
+    if (rc || t == TW_JT_OBJECT || t == TW_JT_ARRAY_END)
         return rc;
-    tw_str partition, account;
-    if (!split_iam_arn(arn->text, &partition, &account))
-        return fail_at(ld, arn->offset,
-                       "%s.Arn: expected an IAM ARN (arn:PARTITION:iam::ACCOUNT:...)",
-                       where);
-    holder h = { .emit = true, .via_group = { "", 0 } };
-    tw_str type = is_user ? TW_STR_LIT("user/") : TW_STR_LIT("role/");
-    tw_str key[] = { TW_STR_LIT("arn:"), partition, TW_STR_LIT(":iam::"), account,
-                     TW_STR_LIT(":"), type, name->text };
-    tw_str who[] = { type, name->text };
-    if ((rc = join(ld, key, sizeof key / sizeof *key, &h.identity)) ||
-        (rc = join(ld, who, sizeof who / sizeof *who, &h.who)) ||
-        (rc = add_policies(ld, ent, where, is_user ? "UserPolicyList" : "RolePolicyList", &h)))
-        return rc;
-    if (!is_user)
+    return fail_at(ld, *start, "%s: expected an object, found %s", at, tok_name(t));
+}
+
+static tw_err missing(loader *ld, tw_jpos start, const char *at, const char *key)
+{
+    return fail_at(ld, start, "%s: missing \"%s\" (a non-empty string)", at, key);
+}
+
+/* ---- documents and grants ------------------------------------------------------------- */
+
+/* The tree of a document's JSON text (checked by the tokenizer already), in arena. */
+static tw_err parse_doc(loader *ld, tw_arena *arena, tw_str text, tw_jpos at,
+                        const tw_jnode **out)
+{
+    *out = NULL;
+    if (!text.len)
         return TW_OK;
-    const tw_jnode *groups;
-    if ((rc = member(ld, ent, where, "GroupList", WANT(TW_JV_ARRAY), false, &groups)))
-        return rc;
-    size_t i = 0;
-    for (const tw_jnode *gn = groups ? groups->child : NULL; gn; gn = gn->next, i++) {
-        if (gn->type != TW_JV_STRING || !gn->text.len)
-            return fail_at(ld, gn->offset, "%s.GroupList[%zu]: expected a group name, found %s",
-                           where, i, gn->type == TW_JV_STRING ? "an empty string" : type_name(gn));
-        const named *grp = named_find(ld->groups, ld->n_groups, gn->text);
-        if (!grp) {
-            ld->inv->n_unresolved_groups++;
+    tw_buf_reset(&ld->pad);
+    if (!tw_buf_reserve(&ld->pad, text.len + TW_JSON_PADDING))
+        return TW_ERR_NOMEM;
+    memcpy(ld->pad.p, text.p, text.len);
+    memset(ld->pad.p + text.len, ' ', TW_JSON_PADDING);
+    tw_json_error err = { 0 };
+    *out = tw_jdom_parse(ld->json, arena, ld->pad.p, text.len, text.len + TW_JSON_PADDING,
+                         INV_DOC_DEPTH, &err);
+    if (*out)
+        return TW_OK;
+    if (err.reason && !strcmp(err.reason, "nomem"))
+        return TW_ERR_NOMEM;
+    /* what the tokenizer lets through and simdjson does not (a number out of range) */
+    return fail_at(ld, at, "not JSON: %s", err.message[0] ? err.message : "a policy document");
+}
+
+static tw_err sink_failed(loader *ld, tw_err rc)
+{
+    if (rc != TW_ERR_NOMEM && ld->errstr && ld->errstr_size) {
+        snprintf(ld->errstr, ld->errstr_size, "%s: %s", ld->name, tw_err_str(rc));
+        ld->err_set = true;
+    }
+    return rc;
+}
+
+static tw_err emit(loader *ld, tw_str identity, tw_str who, tw_str via, const inv_pol *pol,
+                   const tw_jnode *doc)
+{
+    tw_buf *b = &ld->source;
+    tw_buf_reset(b);
+    tw_buf_puts(b, "inventory ");
+    tw_buf_put(b, who.p, who.len);
+    if (via.len) {
+        tw_buf_puts(b, " via group/");
+        tw_buf_put(b, via.p, via.len);
+    }
+    tw_buf_puts(b, pol->attached ? " " : " inline ");
+    tw_str what = pol->attached ? pol->arn : pol->name;
+    tw_buf_put(b, what.p, what.len);
+    if (b->failed)
+        return TW_ERR_NOMEM;
+    tw_inv_grant g = { .identity = identity,
+                       .source = { b->p, (uint32_t)b->len },
+                       .policy_arn = pol->attached ? pol->arn : (tw_str){ "", 0 },
+                       .document = doc,
+                       .via_group = via.len ? via : (tw_str){ "", 0 } };
+    ld->counts.n_grants++;
+    tw_err rc = ld->sink && ld->sink->grant ? ld->sink->grant(ld->sink->ud, &g) : TW_OK;
+    return rc ? sink_failed(ld, rc) : TW_OK;
+}
+
+/* pols[0..n): the inline ones first, then the attached ones, each in file order. A group's
+ * documents are parsed already; an entity's are parsed here, one at a time. */
+static tw_err emit_pols(loader *ld, tw_str identity, tw_str who, tw_str via, const inv_pol *pols,
+                        size_t n, bool parsed)
+{
+    tw_err rc = TW_OK;
+    for (int attached = 0; attached < 2; attached++) {
+        for (size_t i = 0; !rc && i < n; i++) {
+            if (pols[i].attached != (attached == 1))
+                continue;
+            const tw_jnode *doc = pols[i].node;
+            if (!parsed &&
+                (rc = parse_doc(ld, &ld->doc_arena, pols[i].doc, pols[i].doc_at, &doc)))
+                break;
+            rc = emit(ld, identity, who, via, &pols[i], doc);
+            if (!parsed)
+                tw_arena_reset(&ld->doc_arena);
+        }
+    }
+    return rc;
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+    const inv_group *x = a, *y = b;
+    int c = tw_str_cmp(x->name, y->name);
+    if (c)
+        return c;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The first-listed group named name, or NULL (groups sorted). */
+static const inv_group *group_find(const loader *ld, tw_str name)
+{
+    size_t lo = 0, hi = ld->n_groups;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tw_str_cmp(ld->groups[mid].name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ld->n_groups && tw_str_eq(ld->groups[lo].name, name) ? &ld->groups[lo] : NULL;
+}
+
+/* What a user's groups grant it (the groups are all read). */
+static tw_err emit_via_groups(loader *ld, tw_str identity, tw_str who, const tw_str *names,
+                              size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const inv_group *g = group_find(ld, names[i]);
+        if (!g) {
+            ld->counts.n_unresolved_groups++;
             continue;
         }
-        char at[64];
-        snprintf(at, sizeof at, "GroupDetailList[%zu]", grp->order);
-        h.via_group = grp->key;
-        if ((rc = add_policies(ld, grp->node, at, "GroupPolicyList", &h)))
-            return rc;
-    }
-    return TW_OK;
-}
-
-static tw_err add_entities(loader *ld, const tw_jnode *list, const char *list_key, bool is_user)
-{
-    char at[64];
-    size_t i = 0;
-    for (const tw_jnode *ent = list ? list->child : NULL; ent; ent = ent->next, i++) {
-        snprintf(at, sizeof at, "%s[%zu]", list_key, i);
-        tw_err rc = add_entity(ld, ent, at, is_user);
+        tw_err rc = emit_pols(ld, identity, who, g->name, g->pols, g->n_pols, true);
         if (rc)
             return rc;
     }
     return TW_OK;
 }
 
-static tw_err load_tree(loader *ld, const tw_jnode *root)
+/* GroupDetailList is read (or absent): the users waiting get their groups' grants. */
+static tw_err groups_complete(loader *ld)
 {
-    tw_inventory *inv = ld->inv;
-    if (root->type != TW_JV_OBJECT)
-        return fail_at(ld, root->offset,
-                       "expected an object (the output of aws iam "
-                       "get-account-authorization-details), found %s",
-                       type_name(root));
-    const tw_jnode *users, *groups, *roles, *policies;
-    tw_err rc;
-    if ((rc = member(ld, root, "", "UserDetailList", WANT(TW_JV_ARRAY), false, &users)) ||
-        (rc = member(ld, root, "", "GroupDetailList", WANT(TW_JV_ARRAY), false, &groups)) ||
-        (rc = member(ld, root, "", "RoleDetailList", WANT(TW_JV_ARRAY), false, &roles)) ||
-        (rc = member(ld, root, "", "Policies", WANT(TW_JV_ARRAY), false, &policies)))
-        return rc;
-    inv->n_users = users ? users->n_children : 0;
-    inv->n_groups = groups ? groups->n_children : 0;
-    inv->n_roles = roles ? roles->n_children : 0;
-    inv->n_policies = policies ? policies->n_children : 0;
-    if ((rc = index_policies(ld, policies)) || (rc = index_groups(ld, groups)) ||
-        (rc = add_entities(ld, users, "UserDetailList", true)) ||
-        (rc = add_entities(ld, roles, "RoleDetailList", false)))
-        return rc;
-    return TW_OK;
-}
-
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* The offset of the first byte that does not start a valid UTF-8 sequence (overlong forms,
- * surrogates and code points past U+10FFFF included), or len. The parser only says "invalid
- * UTF-8"; a reader wants the place. */
-static size_t utf8_bad_offset(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        uint32_t min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-            min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            min = 0x10000;
-        } else {
-            return i;
-        }
-        if (len - i <= n)
-            return i;
-        uint32_t cp = c & (0x3Fu >> n);
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = cp << 6 | (s[i + k] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += n + 1;
-    }
-    return len;
-}
-
-/* Errors the parser finds before it walks (in its first pass over the bytes) come without a
- * place. Two of them can be placed by following the strings: the first raw control character
- * inside one (*ctl), and a string still open at the end of the text (*open: its opening quote,
- * typically in a file cut short). Each is len when there is none. */
-static void scan_strings(const char *t, size_t len, size_t *ctl, size_t *open)
-{
-    bool in = false;
-    size_t start = 0;
-    *ctl = len;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)t[i];
-        if (!in) {
-            if (c == '"') {
-                in = true;
-                start = i;
-            }
-        } else if (c == '\\') {
-            i++;
-        } else if (c == '"') {
-            in = false;
-        } else if (c < 0x20 && *ctl == len) {
-            *ctl = i;
-        }
-    }
-    *open = in ? start : len;
-}
-
-/* Checks done before parsing, for messages that say what the file is rather than how the
- * parser failed: empty, UTF-16 (PowerShell 5 redirection writes it), not an object. A UTF-8
- * byte order mark is skipped (*skip). */
-static tw_err precheck(loader *ld, size_t *skip)
-{
-    const unsigned char *u = (const unsigned char *)ld->text;
-    *skip = 0;
-    if (ld->len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
-        set_err(ld, "%s: UTF-16 text (as PowerShell's > writes it): convert it to UTF-8", ld->name);
-        return TW_ERR_PARSE;
-    }
-    if (ld->len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
-        *skip = 3;
-    size_t i = *skip;
-    while (i < ld->len && is_space(ld->text[i]))
-        i++;
-    if (i == ld->len) {
-        set_err(ld, "%s: empty file (expected the JSON of aws iam "
-                    "get-account-authorization-details)",
-                ld->name);
-        return TW_ERR_PARSE;
-    }
-    char c = ld->text[i];
-    if (c == '{')
+    if (ld->groups_done)
         return TW_OK;
-    const char *found = c == '[' ? "an array" : c == '"' ? "a string"
-                      : c && strchr("-0123456789tfn", c) ? "a number, boolean or null"
-                      : "text that is not JSON";
-    return fail_at(ld, i, "expected an object (the output of aws iam "
-                          "get-account-authorization-details), found %s", found);
+    ld->groups_done = true;
+    if (ld->n_groups)
+        qsort(ld->groups, ld->n_groups, sizeof *ld->groups, group_cmp);
+    tw_err rc = TW_OK;
+    for (size_t i = 0; !rc && i < ld->n_users; i++) {
+        const inv_user *u = &ld->users[i];
+        rc = emit_via_groups(ld, u->identity, u->who, u->groups, u->n_groups);
+    }
+    free(ld->users);
+    ld->users = NULL;
+    ld->n_users = ld->cap_users = 0;
+    tw_arena_free(&ld->usr_arena);
+    return rc;
 }
 
-/* Members of an entity that grant nothing and can be large (a role's trust policy, its
- * instance profiles, each holding the role again, tags): no tree is built for them. */
-static bool not_a_grant(void *ud, tw_str key, uint32_t depth)
+/* Keeps a user read before GroupDetailList, with its group names. */
+static tw_err wait_for_groups(loader *ld, tw_str identity, tw_str who)
 {
-    (void)ud;
-    static const char *const skipped[] = { "AssumeRolePolicyDocument", "InstanceProfileList",
-                                           "Tags", "RoleLastUsed", "PermissionsBoundary" };
-    if (depth != 3) /* root, list, entity: the entity's members */
-        return false;
-    for (size_t i = 0; i < sizeof skipped / sizeof skipped[0]; i++)
-        if (tw_str_eq_c(key, skipped[i]))
-            return true;
-    return false;
+    entity *e = &ld->ent;
+    if (!grow((void **)&ld->users, &ld->cap_users, ld->n_users, sizeof *ld->users))
+        return TW_ERR_NOMEM;
+    inv_user u = { .n_groups = e->n_groups };
+    u.groups = tw_arena_alloc(&ld->usr_arena, e->n_groups * sizeof *u.groups);
+    tw_err rc = u.groups ? TW_OK : TW_ERR_NOMEM;
+    if (!rc && !(rc = dup_str(&ld->usr_arena, identity, &u.identity)))
+        rc = dup_str(&ld->usr_arena, who, &u.who);
+    for (size_t i = 0; !rc && i < e->n_groups; i++)
+        rc = dup_str(&ld->usr_arena, e->groups[i], &u.groups[i]);
+    if (!rc)
+        ld->users[ld->n_users++] = u;
+    return rc;
 }
 
-/* Parses buf[0..len) (with TW_JSON_PADDING bytes after it) into a new inventory. */
-static tw_err load_buffer(const char *name, const char *buf, size_t len, tw_inventory **out,
-                          char *errstr, size_t errstr_size)
+/* ---- the four lists' entries ---------------------------------------------------------- */
+
+/* One inline (attached false) or attached policy of a policy list, its '{' read. */
+static tw_err read_pol(loader *ld, const char *at, tw_jpos start, bool attached)
 {
-    *out = NULL;
-    loader ld = { .name = name, .text = buf, .len = len, .errstr = errstr,
-                  .errstr_size = errstr_size };
-    size_t skip;
-    tw_err rc = precheck(&ld, &skip);
+    static const char *const keys[] = { "PolicyName", "PolicyDocument", "PolicyArn" };
+    entity *e = &ld->ent;
+    inv_pol p = { .attached = attached };
+    unsigned seen = attached ? 3u : 4u; /* the other kind's keys are ignored */
+    int which;
+    tw_err rc;
+    while (!(rc = next_member(ld, keys, 3, &seen, &which)) && which >= 0) {
+        if (which == 0)
+            rc = want_string(ld, at, "PolicyName", true, &p.name);
+        else if (which == 1)
+            rc = want_document(ld, at, "PolicyDocument", &p.doc, &p.doc_at);
+        else
+            rc = want_string(ld, at, "PolicyArn", true, &p.arn);
+        if (rc)
+            return rc;
+    }
     if (rc)
         return rc;
-    /* offsets count from after a byte order mark, as an editor's columns do */
-    ld.text += skip;
-    ld.len -= skip;
-    rc = TW_ERR_NOMEM;
-    tw_json *js = tw_json_new();
-    ld.inv = calloc(1, sizeof *ld.inv);
-    if (!js || !ld.inv)
-        goto out;
-    tw_arena_init(&ld.inv->arena, INV_ARENA_BLOCK);
-    tw_json_error err = { 0 };
-    const tw_jnode *root = tw_jdom_parse_filtered(js, &ld.inv->arena, ld.text, ld.len,
-                                                  ld.len + TW_JSON_PADDING, INV_MAX_DEPTH,
-                                                  not_a_grant, NULL, &err);
-    tw_json_destroy(js); /* the tree holds what is needed: simdjson's buffers go now */
-    js = NULL;
-    if (!root) {
-        if (err.reason && !strcmp(err.reason, "nomem"))
-            goto out;
-        if (err.reason && !strcmp(err.reason, "utf8")) {
-            size_t at = utf8_bad_offset((const unsigned char *)ld.text, ld.len);
-            if (at < ld.len) {
-                rc = fail_at(&ld, at, "invalid UTF-8 (byte 0x%02X)",
-                             (unsigned)(unsigned char)ld.text[at]);
-                goto out;
-            }
-        }
-        /* precheck put a '{' first, so offset 0 means "no place given" */
-        size_t ctl, open;
-        if (err.offset == 0 && err.reason) {
-            scan_strings(ld.text, ld.len, &ctl, &open);
-            if (!strcmp(err.reason, "control_char") && ctl < ld.len) {
-                rc = fail_at(&ld, ctl, "not JSON: a raw control character (0x%02X) in a string",
-                             (unsigned)(unsigned char)ld.text[ctl]);
-                goto out;
-            }
-            if (!strcmp(err.reason, "not_json") && open < ld.len) {
-                rc = fail_at(&ld, open, "not JSON: the string that starts here is never closed "
-                                        "(is the file cut short?)");
-                goto out;
-            }
-        }
-        rc = fail_at(&ld, err.offset, "%s", err.message[0] ? err.message : "not JSON");
-        goto out;
-    }
-    rc = load_tree(&ld, root);
-out:
-    if (rc == TW_ERR_NOMEM)
-        set_err(&ld, "%s: out of memory", name);
-    free(ld.groups);
-    free(ld.policies);
-    tw_json_destroy(js);
-    if (rc) {
-        tw_inventory_destroy(ld.inv);
-        return rc;
-    }
-    *out = ld.inv;
+    if (!attached && !p.name.p)
+        return missing(ld, start, at, "PolicyName");
+    if (attached && !p.arn.p)
+        return missing(ld, start, at, "PolicyArn");
+    if (!grow((void **)&e->pols, &e->cap_pols, e->n_pols, sizeof *e->pols))
+        return TW_ERR_NOMEM;
+    e->pols[e->n_pols++] = p;
     return TW_OK;
 }
 
-tw_err tw_inventory_load_text(const char *name, const char *text, size_t len, tw_inventory **out,
-                              char *errstr, size_t errstr_size)
+/* UserPolicyList and the like (attached false), or AttachedManagedPolicies. */
+static tw_err read_pol_list(loader *ld, const char *key, bool attached)
 {
-    *out = NULL;
-    char *buf = malloc(len + TW_JSON_PADDING);
-    if (!buf) {
+    char at[192];
+    bool present, more;
+    tw_jpos start;
+    tw_err rc = want_list(ld, ld->ent.at, key, &present);
+    for (size_t i = 0; !rc && present; i++) {
+        snprintf(at, sizeof at, "%s.%s[%zu]", ld->ent.at, key, i);
+        if ((rc = next_object(ld, at, &more, &start)) || !more)
+            break;
+        rc = read_pol(ld, at, start, attached);
+    }
+    return rc;
+}
+
+/* A user's GroupList: names. */
+static tw_err read_group_names(loader *ld)
+{
+    entity *e = &ld->ent;
+    bool present;
+    tw_err rc = want_list(ld, e->at, "GroupList", &present);
+    for (size_t i = 0; !rc && present; i++) {
+        tw_jtok t;
+        if ((rc = tw_jstream_next(ld->js, &t)) || t == TW_JT_ARRAY_END)
+            break;
+        tw_str name = tw_jstream_text(ld->js);
+        if (t != TW_JT_STRING || !name.len)
+            return fail_at(ld, tw_jstream_pos(ld->js),
+                           "%s.GroupList[%zu]: expected a group name, found %s", e->at, i,
+                           t == TW_JT_STRING ? "an empty string" : tok_name(t));
+        if (!grow((void **)&e->groups, &e->cap_groups, e->n_groups, sizeof *e->groups))
+            return TW_ERR_NOMEM;
+        rc = dup_str(&ld->ent_arena, name, &e->groups[e->n_groups++]);
+    }
+    return rc;
+}
+
+static void entity_reset(loader *ld, const char *at, tw_jpos start)
+{
+    entity *e = &ld->ent;
+    tw_arena_reset(&ld->ent_arena);
+    e->at = at;
+    e->start = start;
+    e->name = e->arn = e->default_id = TW_STR_NULL;
+    e->seen = 0;
+    e->n_pols = e->n_groups = e->n_versions = 0;
+}
+
+/* A user's or role's grants, its members all read. */
+static tw_err finish_identity(loader *ld, bool is_user)
+{
+    entity *e = &ld->ent;
+    const char *name_key = is_user ? "UserName" : "RoleName";
+    if (!e->name.p)
+        return missing(ld, e->start, e->at, name_key);
+    if (!e->arn.p)
+        return missing(ld, e->start, e->at, "Arn");
+    tw_str partition, account;
+    if (!split_iam_arn(e->arn, &partition, &account))
+        return fail_at(ld, e->arn_at, "%s.Arn: expected an IAM ARN (arn:PARTITION:iam::ACCOUNT:...)",
+                       e->at);
+    tw_str type = is_user ? TW_STR_LIT("user/") : TW_STR_LIT("role/");
+    tw_str key[] = { TW_STR_LIT("arn:"), partition, TW_STR_LIT(":iam::"), account,
+                     TW_STR_LIT(":"), type, e->name };
+    tw_str who_parts[] = { type, e->name };
+    tw_str identity, who;
+    tw_err rc;
+    if ((rc = join(&ld->ent_arena, key, sizeof key / sizeof *key, &identity)) ||
+        (rc = join(&ld->ent_arena, who_parts, 2, &who)) ||
+        (rc = emit_pols(ld, identity, who, TW_STR_NULL, e->pols, e->n_pols, false)))
+        return rc;
+    if (!is_user || !e->n_groups)
+        return TW_OK;
+    if (ld->groups_done)
+        return emit_via_groups(ld, identity, who, e->groups, e->n_groups);
+    return wait_for_groups(ld, identity, who);
+}
+
+/* A user (UserDetailList) or role (RoleDetailList), its '{' read. */
+static tw_err read_identity(loader *ld, bool is_user)
+{
+    static const char *const user_keys[] = { "UserName", "Arn", "UserPolicyList",
+                                             "AttachedManagedPolicies", "GroupList" };
+    static const char *const role_keys[] = { "RoleName", "Arn", "RolePolicyList",
+                                             "AttachedManagedPolicies", NULL };
+    const char *const *keys = is_user ? user_keys : role_keys;
+    entity *e = &ld->ent;
+    int which;
+    tw_err rc;
+    while (!(rc = next_member(ld, keys, 5, &e->seen, &which)) && which >= 0) {
+        switch (which) {
+        case 0: rc = want_string(ld, e->at, keys[0], true, &e->name); break;
+        case 1:
+            rc = want_string(ld, e->at, "Arn", true, &e->arn);
+            e->arn_at = tw_jstream_pos(ld->js);
+            break;
+        case 2: rc = read_pol_list(ld, keys[2], false); break;
+        case 3: rc = read_pol_list(ld, keys[3], true); break;
+        default: rc = read_group_names(ld); break;
+        }
+        if (rc)
+            return rc;
+    }
+    return rc ? rc : finish_identity(ld, is_user);
+}
+
+/* A group (GroupDetailList), its '{' read: kept, documents parsed, to the end. */
+static tw_err read_group(loader *ld, size_t order)
+{
+    static const char *const keys[] = { "GroupName", "GroupPolicyList",
+                                        "AttachedManagedPolicies" };
+    entity *e = &ld->ent;
+    int which;
+    tw_err rc;
+    while (!(rc = next_member(ld, keys, 3, &e->seen, &which)) && which >= 0) {
+        if (which == 0)
+            rc = want_string(ld, e->at, keys[0], true, &e->name);
+        else
+            rc = read_pol_list(ld, keys[which], which == 2);
+        if (rc)
+            return rc;
+    }
+    if (rc)
+        return rc;
+    if (!e->name.p)
+        return missing(ld, e->start, e->at, "GroupName");
+    if (!grow((void **)&ld->groups, &ld->cap_groups, ld->n_groups, sizeof *ld->groups))
+        return TW_ERR_NOMEM;
+    inv_group g = { .n_pols = e->n_pols, .order = order };
+    g.pols = tw_arena_alloc(&ld->grp_arena, (e->n_pols ? e->n_pols : 1) * sizeof *g.pols);
+    if (!g.pols || (rc = dup_str(&ld->grp_arena, e->name, &g.name)))
+        return rc ? rc : TW_ERR_NOMEM;
+    for (size_t i = 0; i < e->n_pols; i++) {
+        inv_pol *p = &g.pols[i];
+        *p = e->pols[i];
+        if ((rc = dup_str(&ld->grp_arena, e->pols[i].name, &p->name)) ||
+            (rc = dup_str(&ld->grp_arena, e->pols[i].arn, &p->arn)) ||
+            (rc = parse_doc(ld, &ld->grp_arena, e->pols[i].doc, e->pols[i].doc_at, &p->node)))
+            return rc;
+        p->doc = TW_STR_NULL; /* its tree is what is kept */
+    }
+    ld->groups[ld->n_groups++] = g;
+    return TW_OK;
+}
+
+/* One version of a policy, its '{' read. */
+static tw_err read_version(loader *ld, const char *at)
+{
+    static const char *const keys[] = { "Document", "IsDefaultVersion", "VersionId" };
+    entity *e = &ld->ent;
+    inv_version v = { .doc = { "", 0 } };
+    unsigned seen = 0;
+    int which;
+    tw_err rc;
+    while (!(rc = next_member(ld, keys, 3, &seen, &which)) && which >= 0) {
+        if (which == 0) {
+            rc = want_document(ld, at, "Document", &v.doc, &v.doc_at);
+        } else if (which == 2) {
+            rc = want_string(ld, at, "VersionId", false, &v.id);
+        } else {
+            tw_jtok t;
+            if (!(rc = tw_jstream_next(ld->js, &t)) && t != TW_JT_TRUE && t != TW_JT_FALSE &&
+                t != TW_JT_NULL)
+                rc = fail_at(ld, tw_jstream_pos(ld->js),
+                             "%s.IsDefaultVersion: expected a boolean, found %s", at, tok_name(t));
+            v.flagged = t == TW_JT_TRUE;
+        }
+        if (rc)
+            return rc;
+    }
+    if (rc || !v.doc.len)
+        return rc; /* a version without a document cannot be the one read */
+    if (!grow((void **)&e->versions, &e->cap_versions, e->n_versions, sizeof *e->versions))
+        return TW_ERR_NOMEM;
+    e->versions[e->n_versions++] = v;
+    return TW_OK;
+}
+
+/* The default version's document: the first flagged, else the one DefaultVersionId names. */
+static const inv_version *default_version(const entity *e)
+{
+    for (size_t i = 0; i < e->n_versions; i++)
+        if (e->versions[i].flagged)
+            return &e->versions[i];
+    for (size_t i = 0; e->default_id.p && i < e->n_versions; i++)
+        if (e->versions[i].id.p && tw_str_eq(e->versions[i].id, e->default_id))
+            return &e->versions[i];
+    return NULL;
+}
+
+/* A managed policy (Policies), its '{' read: to the sink's policy callback. */
+static tw_err read_policy(loader *ld)
+{
+    static const char *const keys[] = { "Arn", "DefaultVersionId", "PolicyVersionList" };
+    entity *e = &ld->ent;
+    char at[192];
+    int which;
+    tw_err rc;
+    while (!(rc = next_member(ld, keys, 3, &e->seen, &which)) && which >= 0) {
+        if (which == 0) {
+            rc = want_string(ld, e->at, "Arn", true, &e->arn);
+        } else if (which == 1) {
+            rc = want_string(ld, e->at, "DefaultVersionId", false, &e->default_id);
+        } else {
+            bool present, more;
+            tw_jpos start;
+            rc = want_list(ld, e->at, "PolicyVersionList", &present);
+            for (size_t i = 0; !rc && present; i++) {
+                snprintf(at, sizeof at, "%s.PolicyVersionList[%zu]", e->at, i);
+                if ((rc = next_object(ld, at, &more, &start)) || !more)
+                    break;
+                rc = read_version(ld, at);
+            }
+        }
+        if (rc)
+            return rc;
+    }
+    if (rc)
+        return rc;
+    if (!e->arn.p)
+        return missing(ld, e->start, e->at, "Arn");
+    const inv_version *v = default_version(e);
+    const tw_jnode *doc = NULL;
+    if (v && (rc = parse_doc(ld, &ld->doc_arena, v->doc, v->doc_at, &doc)))
+        return rc;
+    if (ld->sink && ld->sink->policy)
+        rc = ld->sink->policy(ld->sink->ud, e->arn, doc);
+    tw_arena_reset(&ld->doc_arena);
+    return rc ? sink_failed(ld, rc) : TW_OK;
+}
+
+/* One of the four lists, its key read. */
+static tw_err read_list(loader *ld, int list)
+{
+    const char *key = list_keys[list];
+    char at[64];
+    bool present, more;
+    tw_jpos start;
+    size_t *count[L_COUNT] = { &ld->counts.n_users, &ld->counts.n_groups, &ld->counts.n_roles,
+                               &ld->counts.n_policies };
+    tw_err rc = want_list(ld, "", key, &present);
+    for (size_t i = 0; !rc && present; i++) {
+        snprintf(at, sizeof at, "%s[%zu]", key, i);
+        if ((rc = next_object(ld, at, &more, &start)) || !more)
+            break;
+        entity_reset(ld, at, start);
+        if (list == L_USERS || list == L_ROLES)
+            rc = read_identity(ld, list == L_USERS);
+        else if (list == L_GROUPS)
+            rc = read_group(ld, i);
+        else
+            rc = read_policy(ld);
+        (*count[list])++;
+    }
+    if (!rc && list == L_GROUPS)
+        rc = groups_complete(ld);
+    return rc;
+}
+
+/* The whole text: an object, its four lists in any order, nothing after it. */
+static tw_err read_root(loader *ld)
+{
+    int c;
+    tw_err rc = tw_jstream_peek(ld->js, &c);
+    if (rc)
+        return rc;
+    if (c < 0) {
+        ld->err_set = true;
+        if (ld->errstr && ld->errstr_size)
+            snprintf(ld->errstr, ld->errstr_size,
+                     "%s: empty file (expected the JSON of aws iam "
+                     "get-account-authorization-details)", ld->name);
+        return TW_ERR_PARSE;
+    }
+    if (c != '{') {
+        const char *found = c == '[' ? "an array" : c == '"' ? "a string"
+                          : strchr("-0123456789tfn", c) ? "a number, boolean or null"
+                          : "text that is not JSON";
+        return fail_at(ld, tw_jstream_pos(ld->js), EXPECTED_OBJECT ", found %s", found);
+    }
+    tw_jtok t;
+    int which;
+    if ((rc = tw_jstream_next(ld->js, &t)))
+        return rc;
+    while (!(rc = next_member(ld, list_keys, L_COUNT, &ld->lists_seen, &which)) && which >= 0)
+        if ((rc = read_list(ld, which)))
+            return rc;
+    if (rc || (rc = tw_jstream_next(ld->js, &t))) /* TW_JT_EOF, or trailing content */
+        return rc;
+    return groups_complete(ld); /* no GroupDetailList: the users' groups are unknown */
+}
+
+static tw_err stream(const char *name, tw_jstream *js, const tw_inv_sink *sink,
+                     tw_inv_counts *counts, char *errstr, size_t errstr_size)
+{
+    loader ld = { .name = name, .js = js, .sink = sink, .errstr = errstr,
+                  .errstr_size = errstr_size };
+    tw_buf_init(&ld.cap);
+    tw_buf_init(&ld.pad);
+    tw_buf_init(&ld.source);
+    tw_arena_init(&ld.doc_arena, INV_ARENA_BLOCK);
+    tw_arena_init(&ld.ent_arena, INV_ARENA_BLOCK);
+    tw_arena_init(&ld.grp_arena, INV_ARENA_BLOCK);
+    tw_arena_init(&ld.usr_arena, INV_ARENA_BLOCK);
+    tw_err rc = (ld.json = tw_json_new()) ? read_root(&ld) : TW_ERR_NOMEM;
+    if (rc && !ld.err_set && errstr && errstr_size) {
+        tw_jpos at;
+        bool placed;
+        const char *msg = tw_jstream_error(js, &at, &placed);
+        if (rc == TW_ERR_NOMEM)
+            snprintf(errstr, errstr_size, "%s: out of memory", name);
+        else if (placed)
+            snprintf(errstr, errstr_size, "%s:%llu:%llu: %s", name, (unsigned long long)at.line,
+                     (unsigned long long)at.col, msg);
+        else
+            snprintf(errstr, errstr_size, "%s: %s", name, msg);
+    }
+    if (counts)
+        *counts = ld.counts;
+    tw_json_destroy(ld.json);
+    tw_buf_free(&ld.cap);
+    tw_buf_free(&ld.pad);
+    tw_buf_free(&ld.source);
+    tw_arena_free(&ld.doc_arena);
+    tw_arena_free(&ld.ent_arena);
+    tw_arena_free(&ld.grp_arena);
+    tw_arena_free(&ld.usr_arena);
+    free(ld.ent.pols);
+    free(ld.ent.groups);
+    free(ld.ent.versions);
+    free(ld.groups);
+    free(ld.users);
+    return rc;
+}
+
+tw_err tw_inventory_stream_text(const char *name, const char *text, size_t len,
+                                const tw_inv_sink *sink, tw_inv_counts *counts, char *errstr,
+                                size_t errstr_size)
+{
+    tw_jstream *js;
+    if (counts)
+        memset(counts, 0, sizeof *counts);
+    if (tw_jstream_open_mem(text, len, 0, &js) != TW_OK) {
         if (errstr && errstr_size)
             snprintf(errstr, errstr_size, "%s: out of memory", name);
         return TW_ERR_NOMEM;
     }
-    if (len)
-        memcpy(buf, text, len);
-    memset(buf + len, ' ', TW_JSON_PADDING);
-    tw_err rc = load_buffer(name, buf, len, out, errstr, errstr_size);
-    free(buf);
+    tw_err rc = stream(name, js, sink, counts, errstr, errstr_size);
+    tw_jstream_destroy(js);
     return rc;
 }
 
-tw_err tw_inventory_load(const char *path, tw_inventory **out, char *errstr, size_t errstr_size)
+tw_err tw_inventory_stream(const char *path, const tw_inv_sink *sink, tw_inv_counts *counts,
+                           char *errstr, size_t errstr_size)
 {
-    *out = NULL;
     tw_err rc = TW_ERR_IO;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    tw_jstream *js = NULL;
     struct stat st;
+    if (counts)
+        memset(counts, 0, sizeof *counts);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0) {
         if (errstr && errstr_size)
             snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (S_ISDIR(st.st_mode)) {
+    } else if (S_ISDIR(st.st_mode)) {
         if (errstr && errstr_size)
             snprintf(errstr, errstr_size, "%s: is a directory (expected the JSON file of aws iam "
                      "get-account-authorization-details)", path);
-        goto out;
+    } else if ((rc = tw_jstream_open_fd(fd, 0, &js)) != TW_OK) {
+        if (errstr && errstr_size)
+            snprintf(errstr, errstr_size, "%s: out of memory", path);
+    } else {
+        rc = stream(path, js, sink, counts, errstr, errstr_size);
     }
-    /* st_size is a hint (0 for a pipe); the loop reads whatever is there */
-    cap = (S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536) +
-          TW_JSON_PADDING;
-    for (;;) {
-        if (!buf || cap - len == TW_JSON_PADDING) {
-            size_t ncap = buf ? cap * 2 : cap;
-            char *nbuf = ncap > len ? realloc(buf, ncap) : NULL;
-            if (!nbuf) {
-                rc = TW_ERR_NOMEM;
-                if (errstr && errstr_size)
-                    snprintf(errstr, errstr_size, "%s: out of memory", path);
-                goto out;
-            }
-            buf = nbuf;
-            cap = ncap;
-        }
-        ssize_t n = read(fd, buf + len, cap - len - TW_JSON_PADDING);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            if (errstr && errstr_size)
-                snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    memset(buf + len, ' ', TW_JSON_PADDING);
-    rc = load_buffer(path, buf, len, out, errstr, errstr_size);
-out:
+    tw_jstream_destroy(js);
     if (fd >= 0)
         close(fd);
-    free(buf);
     return rc;
-}
-
-void tw_inventory_destroy(tw_inventory *inv)
-{
-    if (!inv)
-        return;
-    tw_arena_free(&inv->arena);
-    free(inv->grants);
-    free(inv);
 }

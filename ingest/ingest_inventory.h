@@ -1,10 +1,11 @@
 /* ingest_inventory: the grants side of "granted vs used" (--grants FILE). Reads the JSON of
- * `aws iam get-account-authorization-details` whole (through ingest_jdom) and lists every
- * grant: for each user its inline policies (UserPolicyList), its attached managed policies,
- * and both of each group in its GroupList; for each role its RolePolicyList and attached
- * managed policies. Attached policy ARNs are resolved against the file's "Policies" list, so
- * a grant carries its policy document when the file holds one. The caller (app/, when it
- * loads --grants) owns the inventory; it is read-only after load, so threads may share it.
+ * `aws iam get-account-authorization-details` as a stream (ingest_jstream), in one pass, and
+ * hands every grant to a sink: for each user its inline policies (UserPolicyList), its
+ * attached managed policies, and both of each group in its GroupList; for each role its
+ * RolePolicyList and attached managed policies; and each managed policy the file's "Policies"
+ * list defines, with its default version's document. Only policy documents are read into a
+ * tree (ingest_jdom), one at a time. The order of the four lists does not matter: a group
+ * named before GroupDetailList is resolved when it comes, an ARN is the caller's to resolve.
  *
  * Lenient where AWS is lenient (unknown keys are ignored, a missing or null list is empty),
  * strict on shape: a value of the wrong type is an error naming the file, line and column. */
@@ -14,11 +15,10 @@
 #include <stddef.h>
 
 #include "ingest_jdom.h"
-#include "tw_arena.h"
 #include "tw_err.h"
 #include "tw_str.h"
 
-/* Every view below (strings and document nodes) lives as long as the inventory. */
+/* Every view below (strings and the document) is valid only during the callback that gets it. */
 typedef struct tw_inv_grant {
     tw_str identity;   /* identity key per DESIGN §3: arn:PARTITION:iam::ACCOUNT:role/NAME or
                         * .../user/NAME, path dropped; partition and account from the entity's
@@ -27,37 +27,54 @@ typedef struct tw_inv_grant {
                         * "inventory user/U ARN", "inventory user/U via group/G inline P",
                         * "inventory user/U via group/G ARN" */
     tw_str policy_arn; /* the managed policy's ARN when attached, else empty */
-    const tw_jnode *document; /* an inline policy's PolicyDocument, or the default version's
-                        * Document (IsDefaultVersion true, else VersionId == DefaultVersionId)
-                        * of a managed policy listed in "Policies"; an object, or a string
+    const tw_jnode *document; /* an inline policy's PolicyDocument: an object, or a string
                         * (older CLIs URL-encode documents: decoding is the caller's); NULL when
-                        * the file does not hold it (e.g. an AWS managed policy not listed) */
+                        * the file does not hold it, and always for an attached policy (the
+                        * file's "Policies" go to the sink's policy callback, wherever they are
+                        * in the file: resolving an ARN is the caller's) */
     tw_str via_group;  /* the group a user holds it through, else empty */
 } tw_inv_grant;
 
-typedef struct tw_inventory {
-    tw_inv_grant *grants;                          /* users' first, in file order, then roles' */
-    size_t n_grants;
+/* Where the inventory goes, as it is read. Either callback may be NULL. A callback that
+ * returns other than TW_OK stops the read, which returns that error. */
+typedef struct tw_inv_sink {
+    void *ud;
+    /* Each grant: a user's inline policies (UserPolicyList), then its attached managed
+     * policies, then those of each group in its GroupList (as soon as GroupDetailList has
+     * been read: users listed before it get theirs then, in file order); a role's
+     * RolePolicyList, then its attached managed policies. */
+    tw_err (*grant)(void *ud, const tw_inv_grant *grant);
+    /* Each entry of "Policies" (customer managed policies, and AWS managed ones when the file
+     * lists them), in file order: its Arn and the Document of its default version
+     * (IsDefaultVersion true, else VersionId == DefaultVersionId): an object or a string;
+     * NULL when the file does not hold one. */
+    tw_err (*policy)(void *ud, tw_str arn, const tw_jnode *document);
+} tw_inv_sink;
+
+typedef struct tw_inv_counts {
     size_t n_users, n_roles, n_groups, n_policies; /* entries of the four lists */
     size_t n_unresolved_groups; /* GroupList names with no GroupDetailList entry (a filtered
                                  * export): what those groups grant is unknown */
-    tw_arena arena; /* private: the document tree and the strings built here */
-} tw_inventory;
+    size_t n_grants;            /* handed to the sink */
+} tw_inv_counts;
 
-/* Reads PATH whole. On failure *out is NULL and errstr gets "PATH:LINE:COL: message" (where
- * in the text the problem is) or "PATH: message" (unreadable, a directory, empty); returns
- * TW_ERR_IO (cannot read, a directory), TW_ERR_PARSE (empty, not JSON, invalid UTF-8 or
- * UTF-16, not an object, nested deeper than 64, a value of the wrong type, a required member
- * missing: UserName/RoleName/GroupName, a user's or role's Arn, PolicyName, PolicyArn, a
- * policy's Arn) or TW_ERR_NOMEM. A UTF-8 byte order mark is skipped. On success the caller
- * owns *out and frees it with tw_inventory_destroy. */
-tw_err tw_inventory_load(const char *path, tw_inventory **out, char *errstr, size_t errstr_size);
+/* Reads PATH once, from start to end, through a fixed buffer: memory is that buffer, the
+ * largest policy document, each group's policies and the group names of the users listed
+ * before GroupDetailList, never a tree of the whole file. Grants and policies go to sink as
+ * they are read; *counts (may be NULL) gets the counts. On failure errstr gets
+ * "PATH:LINE:COL: message" (where in the text the problem is) or "PATH: message"
+ * (unreadable, a directory, empty); returns TW_ERR_IO (cannot read, a directory),
+ * TW_ERR_PARSE (empty, not JSON, invalid UTF-8 or UTF-16, not an object, nested deeper than
+ * 64, trailing content, a value of the wrong type, a required member missing:
+ * UserName/RoleName/GroupName, a user's or role's Arn, PolicyName, PolicyArn, a policy's Arn),
+ * TW_ERR_NOMEM, or the error a callback returned. What the sink got before an error stays
+ * given: a caller that fails on the error must drop it. A UTF-8 byte order mark is skipped. */
+tw_err tw_inventory_stream(const char *path, const tw_inv_sink *sink, tw_inv_counts *counts,
+                           char *errstr, size_t errstr_size);
 
-/* The same from memory (tests); name stands for PATH in messages. text needs no padding
- * (it is copied). */
-tw_err tw_inventory_load_text(const char *name, const char *text, size_t len, tw_inventory **out,
-                              char *errstr, size_t errstr_size);
-
-void tw_inventory_destroy(tw_inventory *inv); /* NULL-safe */
+/* The same from memory (tests); name stands for PATH in messages. */
+tw_err tw_inventory_stream_text(const char *name, const char *text, size_t len,
+                                const tw_inv_sink *sink, tw_inv_counts *counts, char *errstr,
+                                size_t errstr_size);
 
 #endif

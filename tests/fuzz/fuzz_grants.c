@@ -12,6 +12,39 @@
 static tw_catalog *catalog;
 static tw_privtab *privtab;
 static tw_json *js;
+static uint64_t *scratch;
+
+/* Each document the inventory hands over is expanded at once (it lives for the call only). */
+static void expand(const tw_jnode *doc)
+{
+    char err[512];
+    uint32_t words = tw_privtab_words(privtab);
+    if (!doc)
+        return;
+    memset(scratch, 0, 2 * (size_t)words * sizeof *scratch);
+    tw_policy_grant pg = { scratch, scratch + words };
+    tw_policy_expand_node(privtab, js, doc, &pg, err, sizeof err);
+}
+
+static tw_err on_grant(void *ud, const tw_inv_grant *g)
+{
+    (void)ud;
+    if (g->policy_arn.len && g->document)
+        abort(); /* an attached policy's document comes from "Policies" */
+    if (!g->identity.len || !g->source.len)
+        abort();
+    expand(g->document);
+    return TW_OK;
+}
+
+static tw_err on_policy(void *ud, tw_str arn, const tw_jnode *doc)
+{
+    (void)ud;
+    if (!arn.len)
+        abort();
+    expand(doc);
+    return TW_OK;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,28 +53,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!catalog) {
         char err[128];
         if (tw_catalog_new(&catalog, err, sizeof err) != TW_OK ||
-            tw_privtab_new(catalog, &privtab) != TW_OK || !(js = tw_json_new()))
+            tw_privtab_new(catalog, &privtab) != TW_OK || !(js = tw_json_new()) ||
+            !(scratch = calloc(2 * (size_t)tw_privtab_words(privtab) + 2, sizeof *scratch)))
             abort();
     }
     char err[512];
     err[0] = '\0';
-    tw_inventory *inv = NULL;
-    if (tw_inventory_load_text("fuzz.json", (const char *)data, size, &inv, err, sizeof err) ==
-        TW_OK) {
-        uint32_t words = tw_privtab_words(privtab);
-        uint64_t *sets = calloc(2 * (size_t)words, sizeof *sets);
-        for (size_t i = 0; sets && i < inv->n_grants; i++) {
-            if (!inv->grants[i].document)
-                continue;
-            memset(sets, 0, 2 * (size_t)words * sizeof *sets);
-            tw_policy_grant pg = { sets, sets + words };
-            tw_policy_expand_node(privtab, js, inv->grants[i].document, &pg, err, sizeof err);
-        }
-        free(sets);
-        tw_inventory_destroy(inv);
-    } else if (!err[0]) {
+    tw_inv_sink sink = { .grant = on_grant, .policy = on_policy };
+    tw_inv_counts counts;
+    if (tw_inventory_stream_text("fuzz.json", (const char *)data, size, &sink, &counts, err,
+                                 sizeof err) != TW_OK && !err[0])
         abort(); /* a refusal says why */
-    }
     uint32_t words = tw_privtab_words(privtab);
     uint64_t *sets = calloc(2 * (size_t)words, sizeof *sets);
     if (sets) {

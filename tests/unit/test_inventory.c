@@ -1,7 +1,8 @@
-/* ingest_inventory: grants from `aws iam get-account-authorization-details` (--grants), on the
- * real samples in ../shared/data (CloudMapper's demo account, Cloudsplaining's fixtures) and
- * on small texts for the shapes the samples lack; every kind of bad input gives TW_ERR_PARSE
- * with the file, line and column. The counts below were taken from the files with jq. */
+/* ingest_inventory: grants from `aws iam get-account-authorization-details` (--grants), read
+ * as a stream into a sink, on the real samples in ../shared/data (CloudMapper's demo account,
+ * Cloudsplaining's fixtures) and on small texts for the shapes the samples lack (lists in any
+ * order, members in any order); every kind of bad input gives TW_ERR_PARSE with the file, line
+ * and column. The counts below were taken from the files with jq. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,27 +11,140 @@
 #include "tw_test.h"
 
 #include "ingest_inventory.h"
+#include "tw_arena.h"
 
 #define DATA TW_SOURCE_DIR "/../shared/data/"
 #define CLOUDMAPPER DATA "cloudmapper-demo-iam/iam-get-account-authorization-details.json"
 #define CSPL DATA "cloudsplaining-authz-details/"
 
-static tw_inventory *load_ok(const char *path)
+/* What the sink got, kept past the callbacks (documents copied), with each attached grant's
+ * document resolved against the file's "Policies" (first listed wins) as a caller would. */
+typedef struct collected {
+    tw_inv_grant *grants;
+    size_t n_grants, cap_grants;
+    size_t n_users, n_roles, n_groups, n_policies, n_unresolved_groups;
+    tw_str *pol_arns;
+    const tw_jnode **pol_docs;
+    size_t n_pols, cap_pols;
+    tw_arena arena;
+} collected;
+
+static tw_str keep(collected *c, tw_str s)
 {
-    tw_inventory *inv = NULL;
+    int failed = 0;
+    tw_str k = tw_arena_dup(&c->arena, s, &failed);
+    assert_false(failed);
+    return k;
+}
+
+static tw_jnode *copy_node(collected *c, const tw_jnode *n)
+{
+    if (!n)
+        return NULL;
+    tw_jnode *k = tw_arena_alloc(&c->arena, sizeof *k);
+    assert_non_null(k);
+    *k = *n;
+    k->key = keep(c, n->key);
+    k->text = keep(c, n->text);
+    k->child = copy_node(c, n->child);
+    k->next = copy_node(c, n->next);
+    return k;
+}
+
+static tw_err on_grant(void *ud, const tw_inv_grant *g)
+{
+    collected *c = ud;
+    if (c->n_grants == c->cap_grants) {
+        c->cap_grants = c->cap_grants ? 2 * c->cap_grants : 16;
+        c->grants = realloc(c->grants, c->cap_grants * sizeof *c->grants);
+        assert_non_null(c->grants);
+    }
+    /* an attached policy's document is the caller's to find */
+    if (g->policy_arn.len)
+        assert_null(g->document);
+    c->grants[c->n_grants++] = (tw_inv_grant){ .identity = keep(c, g->identity),
+                                               .source = keep(c, g->source),
+                                               .policy_arn = keep(c, g->policy_arn),
+                                               .document = copy_node(c, g->document),
+                                               .via_group = keep(c, g->via_group) };
+    return TW_OK;
+}
+
+static tw_err on_policy(void *ud, tw_str arn, const tw_jnode *doc)
+{
+    collected *c = ud;
+    if (c->n_pols == c->cap_pols) {
+        c->cap_pols = c->cap_pols ? 2 * c->cap_pols : 16;
+        c->pol_arns = realloc(c->pol_arns, c->cap_pols * sizeof *c->pol_arns);
+        c->pol_docs = realloc(c->pol_docs, c->cap_pols * sizeof *c->pol_docs);
+        assert_true(c->pol_arns && c->pol_docs);
+    }
+    c->pol_arns[c->n_pols] = keep(c, arn);
+    c->pol_docs[c->n_pols++] = copy_node(c, doc);
+    return TW_OK;
+}
+
+static void collected_destroy(collected *c)
+{
+    if (!c)
+        return;
+    tw_arena_free(&c->arena);
+    free(c->grants);
+    free(c->pol_arns);
+    free(c->pol_docs);
+    free(c);
+}
+
+/* Streams path (text NULL) or text into a new collection; NULL with errstr on failure. */
+static collected *collect(const char *path, const char *text, size_t len, tw_err *rc,
+                          char *errstr, size_t size)
+{
+    collected *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    tw_arena_init(&c->arena, 64 * 1024);
+    tw_inv_sink sink = { .ud = c, .grant = on_grant, .policy = on_policy };
+    tw_inv_counts n = { 99, 99, 99, 99, 99, 99 };
+    *rc = text ? tw_inventory_stream_text(path, text, len, &sink, &n, errstr, size)
+               : tw_inventory_stream(path, &sink, &n, errstr, size);
+    if (*rc != TW_OK) {
+        collected_destroy(c);
+        return NULL;
+    }
+    assert_int_equal(n.n_grants, c->n_grants);
+    c->n_users = n.n_users;
+    c->n_roles = n.n_roles;
+    c->n_groups = n.n_groups;
+    c->n_policies = n.n_policies;
+    c->n_unresolved_groups = n.n_unresolved_groups;
+    assert_int_equal(c->n_pols, c->n_policies);
+    for (size_t i = 0; i < c->n_grants; i++) {
+        tw_inv_grant *g = &c->grants[i];
+        for (size_t k = 0; g->policy_arn.len && k < c->n_pols; k++) {
+            if (tw_str_eq(c->pol_arns[k], g->policy_arn)) {
+                g->document = c->pol_docs[k];
+                break;
+            }
+        }
+    }
+    return c;
+}
+
+static collected *load_ok(const char *path)
+{
     char errstr[256] = "";
-    tw_err rc = tw_inventory_load(path, &inv, errstr, sizeof errstr);
+    tw_err rc;
+    collected *inv = collect(path, NULL, 0, &rc, errstr, sizeof errstr);
     if (rc != TW_OK)
         fail_msg("%s", errstr);
     assert_non_null(inv);
     return inv;
 }
 
-static tw_inventory *text_ok(const char *text)
+static collected *text_ok(const char *text)
 {
-    tw_inventory *inv = NULL;
     char errstr[256] = "";
-    tw_err rc = tw_inventory_load_text("t.json", text, strlen(text), &inv, errstr, sizeof errstr);
+    tw_err rc;
+    collected *inv = collect("t.json", text, strlen(text), &rc, errstr, sizeof errstr);
     if (rc != TW_OK)
         fail_msg("%s", errstr);
     return inv;
@@ -39,13 +153,14 @@ static tw_inventory *text_ok(const char *text)
 /* The error text of a text that must fail with TW_ERR_PARSE. */
 static void text_fails(const char *text, size_t len, char *errstr, size_t size)
 {
-    tw_inventory *inv = (tw_inventory *)1;
-    assert_int_equal(tw_inventory_load_text("t.json", text, len, &inv, errstr, size), TW_ERR_PARSE);
+    tw_err rc;
+    collected *inv = collect("t.json", text, len, &rc, errstr, size);
+    assert_int_equal(rc, TW_ERR_PARSE);
     assert_null(inv);
 }
 
 /* The grant with this source, or NULL. */
-static const tw_inv_grant *by_source(const tw_inventory *inv, const char *source)
+static const tw_inv_grant *by_source(const collected *inv, const char *source)
 {
     for (size_t i = 0; i < inv->n_grants; i++)
         if (tw_str_eq_c(inv->grants[i].source, source))
@@ -53,7 +168,7 @@ static const tw_inv_grant *by_source(const tw_inventory *inv, const char *source
     return NULL;
 }
 
-static size_t count_with_doc(const tw_inventory *inv)
+static size_t count_with_doc(const collected *inv)
 {
     size_t n = 0;
     for (size_t i = 0; i < inv->n_grants; i++)
@@ -61,7 +176,7 @@ static size_t count_with_doc(const tw_inventory *inv)
     return n;
 }
 
-static size_t count_via_group(const tw_inventory *inv)
+static size_t count_via_group(const collected *inv)
 {
     size_t n = 0;
     for (size_t i = 0; i < inv->n_grants; i++)
@@ -82,7 +197,7 @@ static const tw_jnode *nth(const tw_jnode *arr, size_t i)
 static void cloudmapper_demo(void **state)
 {
     (void)state;
-    tw_inventory *inv = load_ok(CLOUDMAPPER);
+    collected *inv = load_ok(CLOUDMAPPER);
     /* jq: 2 users, 4 roles, 1 group, 2 policies; 5 inline + 2 attached to entities + 1 through
      * the group = 7 grants (4 role inline, 1 role attached, 1 user attached, 1 via group) */
     assert_int_equal(inv->n_users, 2);
@@ -125,14 +240,14 @@ static void cloudmapper_demo(void **state)
     assert_true(tw_str_eq_c(g->identity, "arn:aws:iam::aws:user/USER"));
     assert_true(tw_str_eq_c(g->via_group, "GROUP_WITH_BAD_INLINE_POLICY"));
     assert_non_null(g->document);
-    tw_inventory_destroy(inv);
+    collected_destroy(inv);
 }
 
 static void cloudsplaining_examples(void **state)
 {
     (void)state;
     /* jq, per file: users, groups, roles, policies; grants, of them via a group */
-    tw_inventory *inv = load_ok(CSPL "example.json");
+    collected *inv = load_ok(CSPL "example.json");
     assert_int_equal(inv->n_users, 44);
     assert_int_equal(inv->n_groups, 5);
     assert_int_equal(inv->n_roles, 78);
@@ -141,7 +256,7 @@ static void cloudsplaining_examples(void **state)
     assert_int_equal(count_via_group(inv), 5);
     assert_int_equal(count_with_doc(inv), 146);
     assert_int_equal(inv->n_unresolved_groups, 0);
-    tw_inventory_destroy(inv);
+    collected_destroy(inv);
 
     inv = load_ok(CSPL "example-authz-details.json");
     assert_int_equal(inv->n_users, 3);
@@ -169,7 +284,7 @@ static void cloudsplaining_examples(void **state)
     g = by_source(inv, "inventory user/obama arn:aws:iam::aws:policy/AdministratorAccess");
     assert_non_null(g); /* attached directly too: a second grant, not via the group */
     assert_int_equal(g->via_group.len, 0);
-    tw_inventory_destroy(inv);
+    collected_destroy(inv);
 }
 
 static void aws_managed_not_listed(void **state)
@@ -177,7 +292,7 @@ static void aws_managed_not_listed(void **state)
     (void)state;
     /* example_authz_v2.json: BlakeBortles is in GOAT, which has AdministratorAccess, and the
      * file's Policies list only two customer managed policies */
-    tw_inventory *inv = load_ok(CSPL "example_authz_v2.json");
+    collected *inv = load_ok(CSPL "example_authz_v2.json");
     assert_int_equal(inv->n_users, 1);
     assert_int_equal(inv->n_groups, 1);
     assert_int_equal(inv->n_roles, 2);
@@ -190,7 +305,7 @@ static void aws_managed_not_listed(void **state)
     assert_true(tw_str_eq_c(g->identity, "arn:aws:iam::012345678901:user/BlakeBortles"));
     assert_true(tw_str_eq_c(g->policy_arn, "arn:aws:iam::aws:policy/AdministratorAccess"));
     assert_null(g->document);
-    tw_inventory_destroy(inv);
+    collected_destroy(inv);
 
     /* a role, in another partition, with a path */
     inv = text_ok("{\"RoleDetailList\":[{\"RoleName\":\"r\",\"Arn\":\"arn:aws-cn:iam::111122223333:role/p/q/r\","
@@ -203,7 +318,7 @@ static void aws_managed_not_listed(void **state)
     assert_true(tw_str_eq_c(g->policy_arn, "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"));
     assert_null(g->document);
     assert_int_equal(g->via_group.len, 0);
-    tw_inventory_destroy(inv);
+    collected_destroy(inv);
 }
 
 static void default_version(void **state)
@@ -211,7 +326,7 @@ static void default_version(void **state)
     (void)state;
     /* p1: the flagged default is the second version; p2: no flags, DefaultVersionId decides;
      * p3: an older CLI's URL-encoded string document is handed over as it is */
-    tw_inventory *inv = text_ok(
+    collected *inv = text_ok(
         "{\"UserDetailList\":[{\"UserName\":\"u\",\"Arn\":\"arn:aws:iam::111122223333:user/u\","
         "\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::111122223333:policy/p1\"},"
         "{\"PolicyArn\":\"arn:aws:iam::111122223333:policy/p2\"},"
@@ -235,16 +350,16 @@ static void default_version(void **state)
     assert_true(tw_str_eq_c(tw_jnode_get(inv->grants[2].document, "Id")->text, "seven"));
     assert_int_equal(inv->grants[3].document->type, TW_JV_STRING);
     assert_true(tw_str_eq_c(inv->grants[3].document->text, "%7B%7D"));
-    tw_inventory_destroy(inv);
+    collected_destroy(inv);
 }
 
 static void lenient_shapes(void **state)
 {
     (void)state;
-    tw_inventory *inv = text_ok("{}");
+    collected *inv = text_ok("{}");
     assert_int_equal(inv->n_grants, 0);
     assert_int_equal(inv->n_users + inv->n_roles + inv->n_groups + inv->n_policies, 0);
-    tw_inventory_destroy(inv);
+    collected_destroy(inv);
     /* unknown keys anywhere, null lists, a user in a group the file does not hold (a
      * filtered export), an inline policy without its document */
     inv = text_ok("{\"Marker\":\"x\",\"IsTruncated\":false,\"Policies\":null,"
@@ -255,8 +370,8 @@ static void lenient_shapes(void **state)
     assert_int_equal(inv->n_grants, 1);
     assert_int_equal(inv->n_unresolved_groups, 1);
     assert_null(inv->grants[0].document);
-    tw_inventory_destroy(inv);
-    tw_inventory_destroy(NULL);
+    collected_destroy(inv);
+    collected_destroy(NULL);
 }
 
 /* Loads the first cut bytes of text from a temporary file; the error text must start with
@@ -268,8 +383,8 @@ static const char *load_cut(const char *text, size_t cut, char *errstr, size_t s
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, cut), (ssize_t)cut);
     close(fd);
-    tw_inventory *inv = (tw_inventory *)1;
-    tw_err rc = tw_inventory_load(path, &inv, errstr, size);
+    tw_err rc;
+    collected *inv = collect(path, NULL, 0, &rc, errstr, size);
     unlink(path);
     assert_int_equal(rc, TW_ERR_PARSE);
     assert_null(inv);
@@ -386,9 +501,9 @@ static void error_utf8(void **state)
     const char t3[] = "\xff\xfe{\0}\0";
     text_fails(t3, sizeof t3 - 1, errstr, sizeof errstr);
     assert_string_equal(errstr, "t.json: UTF-16 text (as PowerShell's > writes it): convert it to UTF-8");
-    tw_inventory *inv = text_ok("\xef\xbb\xbf{\"RoleDetailList\":[]}");
+    collected *inv = text_ok("\xef\xbb\xbf{\"RoleDetailList\":[]}");
     assert_int_equal(inv->n_roles, 0);
-    tw_inventory_destroy(inv);
+    collected_destroy(inv);
     text_fails("\xef\xbb\xbf{\"RoleDetailList\":1}", 23, errstr, sizeof errstr);
     assert_string_equal(errstr, "t.json:1:19: RoleDetailList: expected an array, found a number");
 }
@@ -397,46 +512,215 @@ static void error_deep(void **state)
 {
     (void)state;
     char errstr[256];
-    char t[2 * 100 + 32];
-    size_t n = 0;
-    n += (size_t)snprintf(t, sizeof t, "{\"Policies\":");
-    for (int i = 0; i < 100; i++)
-        t[n++] = '[';
-    for (int i = 0; i < 100; i++)
-        t[n++] = ']';
-    t[n++] = '}';
-    text_fails(t, n, errstr, sizeof errstr);
-    assert_true(strncmp(errstr, "t.json:1:", 9) == 0);
-    assert_non_null(strstr(errstr, "deeper"));
+    char t[2 * 100 + 160];
+    /* read in one pass, the first problem is the one told: the nesting is put where nothing
+     * else is wrong, in a member that is skipped and in a policy document */
+    const char *prefix[] = { "{\"Marker\":",
+                             "{\"RoleDetailList\":[{\"RoleName\":\"r\",\"RolePolicyList\":[{"
+                             "\"PolicyName\":\"p\",\"PolicyDocument\":{\"Statement\":" };
+    const char *suffix[] = { "}", "}}]}]}" };
+    for (int k = 0; k < 2; k++) {
+        size_t n = 0;
+        n += (size_t)snprintf(t, sizeof t, "%s", prefix[k]);
+        for (int i = 0; i < 100; i++)
+            t[n++] = '[';
+        for (int i = 0; i < 100; i++)
+            t[n++] = ']';
+        n += (size_t)snprintf(t + n, sizeof t - n, "%s", suffix[k]);
+        text_fails(t, n, errstr, sizeof errstr);
+        assert_true(strncmp(errstr, "t.json:1:", 9) == 0);
+        assert_non_null(strstr(errstr, "deeper"));
+    }
 }
 
 static void error_files(void **state)
 {
     (void)state;
-    tw_inventory *inv = (tw_inventory *)1;
+    collected *inv;
+    tw_err rc;
     char errstr[256] = "";
     /* a directory */
-    assert_int_equal(tw_inventory_load(DATA "cloudmapper-demo-iam", &inv, errstr, sizeof errstr),
-                     TW_ERR_IO);
+    inv = collect(DATA "cloudmapper-demo-iam", NULL, 0, &rc, errstr, sizeof errstr);
+    assert_int_equal(rc, TW_ERR_IO);
     assert_null(inv);
     assert_non_null(strstr(errstr, "cloudmapper-demo-iam: is a directory"));
     /* missing */
-    assert_int_equal(tw_inventory_load("/nonexistent/grants.json", &inv, errstr, sizeof errstr),
-                     TW_ERR_IO);
+    inv = collect("/nonexistent/grants.json", NULL, 0, &rc, errstr, sizeof errstr);
+    assert_int_equal(rc, TW_ERR_IO);
+    assert_null(inv);
     assert_string_equal(errstr, "/nonexistent/grants.json: No such file or directory");
     /* empty, and only blanks */
     char path[] = "/tmp/tw_inventory_emptyXXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    assert_int_equal(tw_inventory_load(path, &inv, errstr, sizeof errstr), TW_ERR_PARSE);
+    inv = collect(path, NULL, 0, &rc, errstr, sizeof errstr);
+    assert_int_equal(rc, TW_ERR_PARSE);
     assert_null(inv);
     assert_memory_equal(errstr, path, strlen(path));
     assert_non_null(strstr(errstr, ": empty file"));
     assert_int_equal(write(fd, " \n", 2), 2);
     close(fd);
-    assert_int_equal(tw_inventory_load(path, &inv, errstr, sizeof errstr), TW_ERR_PARSE);
+    inv = collect(path, NULL, 0, &rc, errstr, sizeof errstr);
+    assert_int_equal(rc, TW_ERR_PARSE);
     assert_non_null(strstr(errstr, ": empty file"));
     unlink(path);
+}
+
+/* Users before the groups they are in (the real files' order), a user after them, a group
+ * nobody names, a group named twice (the first counts): each user gets its groups' grants. */
+static void groups_after_users(void **state)
+{
+    (void)state;
+    collected *inv = text_ok(
+        "{\"UserDetailList\":[{\"UserName\":\"early\",\"Arn\":\"arn:aws:iam::111122223333:user/early\","
+        "\"GroupList\":[\"g\",\"missing\"],\"UserPolicyList\":[{\"PolicyName\":\"own\","
+        "\"PolicyDocument\":{\"Id\":\"own\"}}]}],"
+        "\"GroupDetailList\":[{\"GroupName\":\"g\",\"AttachedManagedPolicies\":[{\"PolicyArn\":"
+        "\"arn:aws:iam::111122223333:policy/gp\"}],\"GroupPolicyList\":[{\"PolicyName\":\"gi\","
+        "\"PolicyDocument\":{\"Id\":\"group inline\"}}]},{\"GroupName\":\"lonely\"},"
+        "{\"GroupName\":\"g\",\"GroupPolicyList\":[{\"PolicyName\":\"second\"}]}],"
+        "\"RoleDetailList\":[],"
+        "\"Policies\":[{\"Arn\":\"arn:aws:iam::111122223333:policy/gp\",\"PolicyVersionList\":"
+        "[{\"IsDefaultVersion\":true,\"Document\":{\"Id\":\"gp\"}}]}]}");
+    assert_int_equal(inv->n_users, 1);
+    assert_int_equal(inv->n_groups, 3);
+    assert_int_equal(inv->n_unresolved_groups, 1);
+    assert_int_equal(inv->n_grants, 3);
+    assert_true(tw_str_eq_c(inv->grants[0].source, "inventory user/early inline own"));
+    /* the group's grants come when the group does: its inline one first, then attached */
+    const tw_inv_grant *g = &inv->grants[1];
+    assert_true(tw_str_eq_c(g->source, "inventory user/early via group/g inline gi"));
+    assert_true(tw_str_eq_c(g->identity, "arn:aws:iam::111122223333:user/early"));
+    assert_true(tw_str_eq_c(g->via_group, "g"));
+    assert_true(tw_str_eq_c(tw_jnode_get(g->document, "Id")->text, "group inline"));
+    g = &inv->grants[2];
+    assert_true(tw_str_eq_c(g->source, "inventory user/early via group/g "
+                                       "arn:aws:iam::111122223333:policy/gp"));
+    assert_true(tw_str_eq_c(tw_jnode_get(g->document, "Id")->text, "gp"));
+    collected_destroy(inv);
+
+    /* groups first, then a user: resolved at once; the lists' keys in any order */
+    inv = text_ok("{\"Policies\":[],\"GroupDetailList\":[{\"GroupPolicyList\":[{\"PolicyDocument\":"
+                  "{\"Id\":\"d\"},\"PolicyName\":\"p\"}],\"GroupName\":\"g\"}],"
+                  "\"UserDetailList\":[{\"GroupList\":[\"g\",\"g\"],\"Arn\":\"arn:aws:iam::1:user/u\","
+                  "\"UserName\":\"u\"}]}");
+    assert_int_equal(inv->n_grants, 2);
+    assert_int_equal(inv->n_unresolved_groups, 0);
+    assert_true(tw_str_eq_c(inv->grants[1].source, "inventory user/u via group/g inline p"));
+    assert_true(tw_str_eq_c(tw_jnode_get(inv->grants[1].document, "Id")->text, "d"));
+    collected_destroy(inv);
+
+    /* no GroupDetailList at all: every group named is unresolved, at the end */
+    inv = text_ok("{\"UserDetailList\":[{\"UserName\":\"u\",\"Arn\":\"arn:aws:iam::1:user/u\","
+                  "\"GroupList\":[\"a\",\"b\"]}],\"GroupDetailList\":null}");
+    assert_int_equal(inv->n_unresolved_groups, 2);
+    assert_int_equal(inv->n_grants, 0);
+    collected_destroy(inv);
+}
+
+/* A policy listed before the user who attaches it, and one after; members of an entity in
+ * any order (its policies before its name and Arn); a repeated key: the first counts. */
+static void order_of_members(void **state)
+{
+    (void)state;
+    collected *inv = text_ok(
+        "{\"Policies\":[{\"PolicyVersionList\":[{\"Document\":{\"Id\":\"before\"},"
+        "\"VersionId\":\"v1\"}],\"DefaultVersionId\":\"v1\",\"Arn\":\"arn:aws:iam::1:policy/before\"}],"
+        "\"RoleDetailList\":[{\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::1:policy/before\"},"
+        "{\"PolicyArn\":\"arn:aws:iam::1:policy/after\"}],"
+        "\"RolePolicyList\":[{\"PolicyDocument\":{\"Id\":\"in\"},\"PolicyName\":\"in\"}],"
+        "\"RoleName\":\"r\",\"RoleName\":7,\"Arn\":\"arn:aws:iam::1:role/x/r\"}],"
+        "\"Policies\":\"a repeated key: skipped\"}");
+    assert_int_equal(inv->n_policies, 1);
+    assert_int_equal(inv->n_grants, 3);
+    assert_true(tw_str_eq_c(inv->grants[0].source, "inventory role/r inline in"));
+    assert_true(tw_str_eq_c(inv->grants[0].identity, "arn:aws:iam::1:role/r"));
+    assert_true(tw_str_eq_c(inv->grants[1].source, "inventory role/r arn:aws:iam::1:policy/before"));
+    assert_true(tw_str_eq_c(tw_jnode_get(inv->grants[1].document, "Id")->text, "before"));
+    /* not defined by the file: no document */
+    assert_null(inv->grants[2].document);
+    collected_destroy(inv);
+
+    inv = text_ok("{\"UserDetailList\":[{\"UserName\":\"u\",\"Arn\":\"arn:aws:iam::1:user/u\","
+                  "\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::1:policy/later\"}]}],"
+                  "\"Policies\":[{\"Arn\":\"arn:aws:iam::1:policy/later\",\"PolicyVersionList\":"
+                  "[{\"VersionId\":\"v2\",\"Document\":{\"Id\":\"v2\"}}],\"DefaultVersionId\":\"v2\"}]}");
+    assert_int_equal(inv->n_grants, 1);
+    assert_true(tw_str_eq_c(tw_jnode_get(inv->grants[0].document, "Id")->text, "v2"));
+    collected_destroy(inv);
+}
+
+/* Wrong types and bad JSON deep inside: the place is the value's own. A document's content
+ * is the caller's to judge (a Statement of the wrong type loads), its JSON is not. */
+static void error_deep_inside(void **state)
+{
+    (void)state;
+    char errstr[256];
+    const char *t =
+        "{\"Policies\":[{\"Arn\":\"arn:aws:iam::1:policy/a\"},\n"
+        " {\"Arn\":\"arn:aws:iam::1:policy/b\",\"PolicyVersionList\":[{},{},\n"
+        "   {\"VersionId\":\"v3\",\"Document\":42}]}]}";
+    text_fails(t, strlen(t), errstr, sizeof errstr);
+    assert_string_equal(errstr, "t.json:3:33: Policies[1].PolicyVersionList[2].Document: expected "
+                                "an object or a string, found a number");
+
+    t = "{\"RoleDetailList\":[{\"RoleName\":\"r\",\"Arn\":\"arn:aws:iam::1:role/r\",\n"
+        "\"RolePolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":{\"Statement\":[{\n"
+        "  \"Action\":[\"s3:GetObject\" \"s3:PutObject\"]}]}}]}]}";
+    text_fails(t, strlen(t), errstr, sizeof errstr);
+    assert_true(strncmp(errstr, "t.json:3:28: not JSON: ", 23) == 0);
+
+    t = "{\"RoleDetailList\":[{\"RoleName\":\"r\",\"Arn\":\"arn:aws:iam::1:role/r\","
+        "\"RolePolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":{\"Statement\":17}}]}]}";
+    collected *inv = text_ok(t);
+    assert_int_equal(inv->n_grants, 1);
+    assert_int_equal(tw_jnode_get(inv->grants[0].document, "Statement")->type, TW_JV_NUMBER);
+    collected_destroy(inv);
+
+    /* required members, missing: the place is the object's */
+    t = "{\"GroupDetailList\":[{\"GroupPolicyList\":[]}]}";
+    text_fails(t, strlen(t), errstr, sizeof errstr);
+    assert_string_equal(errstr, "t.json:1:21: GroupDetailList[0]: missing \"GroupName\" (a non-empty "
+                                "string)");
+    t = "{\"UserDetailList\":[{\"UserName\":\"u\"}]}";
+    text_fails(t, strlen(t), errstr, sizeof errstr);
+    assert_string_equal(errstr, "t.json:1:20: UserDetailList[0]: missing \"Arn\" (a non-empty string)");
+    t = "{\"Policies\":[{\"Arn\":\"\"}]}";
+    text_fails(t, strlen(t), errstr, sizeof errstr);
+    assert_string_equal(errstr, "t.json:1:21: Policies[0].Arn: expected a non-empty string, found an "
+                                "empty string");
+    /* an element of a list that is no object, and the stream cut after a member's colon */
+    t = "{\"UserDetailList\":[[]]}";
+    text_fails(t, strlen(t), errstr, sizeof errstr);
+    assert_string_equal(errstr, "t.json:1:20: UserDetailList[0]: expected an object, found an array");
+    t = "{\"UserDetailList\":";
+    text_fails(t, strlen(t), errstr, sizeof errstr);
+    assert_true(strncmp(errstr, "t.json:1:19: not JSON: ", 23) == 0);
+}
+
+/* A sink that stops: the read stops with its error. */
+static tw_err stop_at_first(void *ud, const tw_inv_grant *g)
+{
+    (void)g;
+    (*(int *)ud)++;
+    return TW_ERR_STOPPED;
+}
+
+static void sink_stops(void **state)
+{
+    (void)state;
+    int calls = 0;
+    char errstr[128];
+    tw_inv_sink sink = { .ud = &calls, .grant = stop_at_first };
+    tw_err rc = tw_inventory_stream(CLOUDMAPPER, &sink, NULL, errstr, sizeof errstr);
+    assert_int_equal(rc, TW_ERR_STOPPED);
+    assert_int_equal(calls, 1);
+    assert_non_null(strstr(errstr, "iam-get-account-authorization-details.json: "));
+    /* no sink at all: counted, nothing handed over */
+    tw_inv_counts n;
+    assert_int_equal(tw_inventory_stream(CLOUDMAPPER, NULL, &n, errstr, sizeof errstr), TW_OK);
+    assert_int_equal(n.n_grants, 7);
+    assert_int_equal(n.n_users, 2);
 }
 
 int main(int argc, char **argv)
@@ -453,6 +737,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(error_utf8),
         cmocka_unit_test(error_deep),
         cmocka_unit_test(error_files),
+        cmocka_unit_test(groups_after_users),
+        cmocka_unit_test(order_of_members),
+        cmocka_unit_test(error_deep_inside),
+        cmocka_unit_test(sink_stops),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
