@@ -34,7 +34,8 @@
 #include "output_kafka_conf.h"
 
 #define CHUNK_BYTES (256u << 10)  /* a chunk of lines is handed over at this size... */
-#define CHUNK_AGE_MS 4            /* ...or this age, whichever comes first (latency) */
+#define CHUNK_AGE_MS 4            /* ...or this age, or when poll has nothing more at hand,
+                                   * whichever comes first (latency) */
 #define STORE_EVERY_MS 200        /* sinks flushed and offsets stored at most this often */
 #define REVOKE_WAIT_MS 60000      /* how long a revocation waits for the chunks in flight */
 
@@ -906,11 +907,13 @@ void *tw_kafka_main(void *arg)
             if (k->stash_head == k->n_stash)
                 k->stash_head = k->n_stash = 0;
         } else {
-            m = rd_kafka_consumer_poll(k->rk, k->n_open ? 5 : 100);
+            /* with chunks open, only what librdkafka holds already: a record waits in an
+             * open chunk while more are at hand, never for more to come */
+            m = rd_kafka_consumer_poll(k->rk, k->n_open ? 0 : 100);
         }
         if (m)
             handle_message(k, m);
-        /* idle: everything goes; else what is older than CHUNK_AGE_MS */
+        /* nothing at hand: everything goes; else what is older than CHUNK_AGE_MS */
         if (k->n_open && !emit_open(k, !m))
             break;
         if (k->conf->exit_at_end && !m && !k->n_open && all_at_end(k))

@@ -28,7 +28,8 @@
 # TW_BENCH_PARTITIONS (latency topics, default 64), TW_BENCH_TPUT_PARTITIONS (throughput topic,
 # default 16), TW_BENCH_FETCH_WAIT_MS (fetch.wait.max.ms of both consumers, default 10;
 # "default" leaves librdkafka's 500), TW_BENCH_TPUT_MB (MB a partition preloaded, default
-# 3.5), TW_BENCH_TIMER=date (skip hyperfine), TW_BENCH_KEEP=1 (keep the work directory).
+# 3.5), TW_BENCH_TPUT=0 (latency only), TW_BENCH_TIMER=date (skip hyperfine), TW_BENCH_KEEP=1
+# (keep the work directory).
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -42,6 +43,7 @@ RATES=${TW_BENCH_RATES:-2500 5000 7500 10000 15000 20000 30000 40000}
 PARTS=${TW_BENCH_PARTITIONS:-64}
 TPARTS=${TW_BENCH_TPUT_PARTITIONS:-16}
 TMB=${TW_BENCH_TPUT_MB:-3.5}
+DO_TPUT=${TW_BENCH_TPUT:-1}
 SEED=1
 CACHE=${TW_BENCH_DIR:-${TMPDIR:-/tmp}/trailwarden-bench}
 RUNS=3
@@ -263,51 +265,53 @@ if [ "$best" -gt 0 ]; then
 fi
 
 # ---- (2) throughput: kcat -C against consume --exit-at-end -------------------------------
-TN=$(awk -v p="$TPARTS" -v mb="$TMB" 'BEGIN { printf "%d", p * mb * 1e6 / 1530 }')
-kafka_cmd "topic tput $TPARTS" || die "cannot create topic tput"
-kafka_cmd "topic tput0 $TPARTS" || die "cannot create topic tput0"
-prefix "$TN" >"$WORK/tput.trail"
-tbytes=$(wc -c <"$WORK/tput.trail")
-"$PROD" -b "$BS" -t tput -r 0 -k -i "$WORK/tput.trail" 2>"$WORK/tput.produce.err" ||
-    die "preloading failed: $(cat "$WORK/tput.produce.err")"
-rm -f "$WORK/tput.trail"
-KAFKA_FORMAT='%p %o\n' kafka_consume_all tput 120 >"$WORK/tput.offsets" || die "cannot read tput back"
-have=$(wc -l <"$WORK/tput.offsets")
-dropped=$(awk '$2 == 0 { z[$1] = 1 } { p[$1] = 1 } END { n = 0; for (k in p) if (!(k in z)) n++; print n }' "$WORK/tput.offsets")
-[ "$have" -eq "$TN" ] || die "tput holds $have of $TN records ($dropped partitions lost their start to the mock's retention): lower TW_BENCH_TPUT_MB"
-maxpart=$(awk '{ n[$1]++ } END { m = 0; for (k in n) if (n[k] > m) m = n[k]; print m }' "$WORK/tput.offsets")
+if [ "$DO_TPUT" = 1 ]; then
+    TN=$(awk -v p="$TPARTS" -v mb="$TMB" 'BEGIN { printf "%d", p * mb * 1e6 / 1530 }')
+    kafka_cmd "topic tput $TPARTS" || die "cannot create topic tput"
+    kafka_cmd "topic tput0 $TPARTS" || die "cannot create topic tput0"
+    prefix "$TN" >"$WORK/tput.trail"
+    tbytes=$(wc -c <"$WORK/tput.trail")
+    "$PROD" -b "$BS" -t tput -r 0 -k -i "$WORK/tput.trail" 2>"$WORK/tput.produce.err" ||
+        die "preloading failed: $(cat "$WORK/tput.produce.err")"
+    rm -f "$WORK/tput.trail"
+    KAFKA_FORMAT='%p %o\n' kafka_consume_all tput 120 >"$WORK/tput.offsets" || die "cannot read tput back"
+    have=$(wc -l <"$WORK/tput.offsets")
+    dropped=$(awk '$2 == 0 { z[$1] = 1 } { p[$1] = 1 } END { n = 0; for (k in p) if (!(k in z)) n++; print n }' "$WORK/tput.offsets")
+    [ "$have" -eq "$TN" ] || die "tput holds $have of $TN records ($dropped partitions lost their start to the mock's retention): lower TW_BENCH_TPUT_MB"
+    maxpart=$(awk '{ n[$1]++ } END { m = 0; for (k in n) if (n[k] > m) m = n[k]; print m }' "$WORK/tput.offsets")
 
-best_of() {
-    local cmd=$1
-    if [ "$TIMER" = hyperfine ]; then
-        hyperfine --runs "$RUNS" --shell=bash --style basic --export-csv "$WORK/t.csv" \
-            "set -o pipefail; $cmd" >&2 || return 1
-        awk -F, 'NR == 2 { print $(NF - 1) }' "$WORK/t.csv"
-        return 0
-    fi
-    local best="" t0 t1 i
-    for ((i = 0; i < RUNS; i++)); do
-        t0=$(date +%s.%N)
-        bash -o pipefail -c "$cmd" || return 1
-        t1=$(date +%s.%N)
-        best=$(awk -v a="$t0" -v b="$t1" -v best="$best" \
-            'BEGIN { d = b - a; if (best == "" || d < best) best = d; printf "%.4f", best }')
-    done
-    echo "$best"
-}
-q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
-KCAT_CMD="kcat -C -b $(q "$BS") -t tput ${FOPTS[*]} -e -q -o beginning >/dev/null"
-TW_CMD="timeout 600 $(q "$TW") consume -b $(q "$BS") -t tput -G tput-\$(date +%s%N) ${KOPTS[*]} ${FOPTS[*]} --exit-at-end -q -f compact -o stdout >/dev/null"
-# consume reads what kcat reads (and finds what replay finds), once untimed
-n_read=$("$TW" consume -b "$BS" -t tput -G tput-check "${KOPTS[@]}" "${FOPTS[@]}" --exit-at-end --stats -q -f compact \
-    -o stdout 2>&1 >/dev/null | awk '$1 == "kafka.messages" { print $2 }')
-[ "$n_read" = "$TN" ] || die "consume read $n_read of $TN records"
-t_kcat=$(best_of "$KCAT_CMD") || die "kcat failed"
-t_tw=$(best_of "$TW_CMD") || die "consume failed"
-# the fixed costs: the same commands on an empty topic of as many partitions (connect, group
-# join and leave for consume)
-t_kcat0=$(best_of "${KCAT_CMD//-t tput /-t tput0 }") || die "kcat failed"
-t_tw0=$(best_of "${TW_CMD//-t tput /-t tput0 }") || die "consume failed"
+    best_of() {
+        local cmd=$1
+        if [ "$TIMER" = hyperfine ]; then
+            hyperfine --runs "$RUNS" --shell=bash --style basic --export-csv "$WORK/t.csv" \
+                "set -o pipefail; $cmd" >&2 || return 1
+            awk -F, 'NR == 2 { print $(NF - 1) }' "$WORK/t.csv"
+            return 0
+        fi
+        local best="" t0 t1 i
+        for ((i = 0; i < RUNS; i++)); do
+            t0=$(date +%s.%N)
+            bash -o pipefail -c "$cmd" || return 1
+            t1=$(date +%s.%N)
+            best=$(awk -v a="$t0" -v b="$t1" -v best="$best" \
+                'BEGIN { d = b - a; if (best == "" || d < best) best = d; printf "%.4f", best }')
+        done
+        echo "$best"
+    }
+    q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+    KCAT_CMD="kcat -C -b $(q "$BS") -t tput ${FOPTS[*]} -e -q -o beginning >/dev/null"
+    TW_CMD="timeout 600 $(q "$TW") consume -b $(q "$BS") -t tput -G tput-\$(date +%s%N) ${KOPTS[*]} ${FOPTS[*]} --exit-at-end -q -f compact -o stdout >/dev/null"
+    # consume reads what kcat reads (and finds what replay finds), once untimed
+    n_read=$("$TW" consume -b "$BS" -t tput -G tput-check "${KOPTS[@]}" "${FOPTS[@]}" --exit-at-end --stats -q -f compact \
+        -o stdout 2>&1 >/dev/null | awk '$1 == "kafka.messages" { print $2 }')
+    [ "$n_read" = "$TN" ] || die "consume read $n_read of $TN records"
+    t_kcat=$(best_of "$KCAT_CMD") || die "kcat failed"
+    t_tw=$(best_of "$TW_CMD") || die "consume failed"
+    # the fixed costs: the same commands on an empty topic of as many partitions (connect, group
+    # join and leave for consume)
+    t_kcat0=$(best_of "${KCAT_CMD//-t tput /-t tput0 }") || die "kcat failed"
+    t_tw0=$(best_of "${TW_CMD//-t tput /-t tput0 }") || die "consume failed"
+fi
 kafka_stop || true
 
 # ---- report ------------------------------------------------------------------------------
@@ -338,13 +342,15 @@ if [ "$half" -gt 0 ]; then
     printf '  p99 detected latency there: %s ms\n' "$(field "$last" det_p99)"
 fi
 echo
-echo "throughput: topic tput, $TPARTS partitions, $TN records, $(awk -v b="$tbytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB (largest partition $maxpart records); timer $TIMER, best of $RUNS"
-row() { awk -v l="$1" -v t="$2" -v r="$3" -v b="$4" \
-    'BEGIN { printf "  %-44s %8.3f s %10.0f rec/s %8.1f MB/s\n", l, t, r / t, b / 1e6 / t }'; }
-row "(a) floor: kcat -C -e -q -o beginning" "$t_kcat" "$TN" "$tbytes"
-row "(b) trailwarden consume --exit-at-end" "$t_tw" "$TN" "$tbytes"
-printf '  fixed costs (empty topic): kcat %.3f s, consume %.3f s\n' "$t_kcat0" "$t_tw0"
-r=$(awk -v a="$t_kcat" -v b="$t_tw" 'BEGIN { printf "%.3f", a / b }')
-r2=$(awk -v a="$t_kcat" -v a0="$t_kcat0" -v b="$t_tw" -v b0="$t_tw0" 'BEGIN { printf "%.3f", (a - a0) / (b - b0) }')
-printf '  consume/kcat  %8s   (wall; target >= 0.80)  %s\n' "$r" "$(awk -v v="$r" 'BEGIN { print (v >= 0.8) ? "ok" : "MISSED" }')"
-printf '  consume/kcat  %8s   (fixed costs taken out of both)\n' "$r2"
+if [ "$DO_TPUT" = 1 ]; then
+    echo "throughput: topic tput, $TPARTS partitions, $TN records, $(awk -v b="$tbytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB (largest partition $maxpart records); timer $TIMER, best of $RUNS"
+    row() { awk -v l="$1" -v t="$2" -v r="$3" -v b="$4" \
+        'BEGIN { printf "  %-44s %8.3f s %10.0f rec/s %8.1f MB/s\n", l, t, r / t, b / 1e6 / t }'; }
+    row "(a) floor: kcat -C -e -q -o beginning" "$t_kcat" "$TN" "$tbytes"
+    row "(b) trailwarden consume --exit-at-end" "$t_tw" "$TN" "$tbytes"
+    printf '  fixed costs (empty topic): kcat %.3f s, consume %.3f s\n' "$t_kcat0" "$t_tw0"
+    r=$(awk -v a="$t_kcat" -v b="$t_tw" 'BEGIN { printf "%.3f", a / b }')
+    r2=$(awk -v a="$t_kcat" -v a0="$t_kcat0" -v b="$t_tw" -v b0="$t_tw0" 'BEGIN { printf "%.3f", (a - a0) / (b - b0) }')
+    printf '  consume/kcat  %8s   (wall; target >= 0.80)  %s\n' "$r" "$(awk -v v="$r" 'BEGIN { print (v >= 0.8) ? "ok" : "MISSED" }')"
+    printf '  consume/kcat  %8s   (fixed costs taken out of both)\n' "$r2"
+fi
