@@ -19,19 +19,25 @@
 
 /* ---- a string-keyed map of pointers (open addressing, never shrinks) ------------------- */
 
+/* One slot holds what a probe compares (hash, length) beside the key and value pointers: a
+ * look-up touches one slot, then the key once (the router does one a routed event). */
+typedef struct strslot {
+    uint64_t hash;
+    char *key;            /* NULL: free */
+    void *val;
+    size_t len;
+} strslot;
+
 typedef struct strmap {
-    char **keys;
-    void **vals;
-    uint64_t *hashes;
+    strslot *slots;
     size_t cap, n;
 } strmap;
 
-/* strncmp stops at the stored key's end: no read past a shorter key */
 static size_t map_slot(const strmap *m, tw_str key, uint64_t h)
 {
     size_t i = h & (m->cap - 1);
-    while (m->keys[i] && !(m->hashes[i] == h && !strncmp(m->keys[i], key.p, key.len) &&
-                           m->keys[i][key.len] == '\0'))
+    while (m->slots[i].key && !(m->slots[i].hash == h && m->slots[i].len == key.len &&
+                                !memcmp(m->slots[i].key, key.p, key.len)))
         i = (i + 1) & (m->cap - 1);
     return i;
 }
@@ -42,12 +48,21 @@ static void *map_get_hashed(const strmap *m, tw_str key, uint64_t hash)
     if (!m->cap)
         return NULL;
     size_t i = map_slot(m, key, hash);
-    return m->keys[i] ? m->vals[i] : NULL;
+    return m->slots[i].key ? m->slots[i].val : NULL;
 }
 
 static void *map_get(const strmap *m, tw_str key)
 {
     return map_get_hashed(m, key, tw_hash64(key.p, key.len, 0));
+}
+
+/* The map's own copy of a key it holds (NULL if it holds none). */
+static const char *map_key(const strmap *m, tw_str key)
+{
+    if (!m->cap)
+        return NULL;
+    size_t i = map_slot(m, key, tw_hash64(key.p, key.len, 0));
+    return m->slots[i].key;
 }
 
 static char *dup_str(tw_str s)
@@ -65,51 +80,42 @@ static bool map_put(strmap *m, tw_str key, void *val)
 {
     if ((m->n + 1) * 2 > m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 64;
-        strmap g = { calloc(cap, sizeof(char *)), calloc(cap, sizeof(void *)),
-                     calloc(cap, sizeof(uint64_t)), cap, m->n };
-        if (!g.keys || !g.vals || !g.hashes) {
-            free(g.keys);
-            free(g.vals);
-            free(g.hashes);
+        strslot *v = calloc(cap, sizeof *v);
+        if (!v)
             return false;
-        }
         for (size_t i = 0; i < m->cap; i++) {
-            if (!m->keys[i])
+            if (!m->slots[i].key)
                 continue;
-            size_t j = m->hashes[i] & (cap - 1);
-            while (g.keys[j])
+            size_t j = m->slots[i].hash & (cap - 1);
+            while (v[j].key)
                 j = (j + 1) & (cap - 1);
-            g.keys[j] = m->keys[i];
-            g.vals[j] = m->vals[i];
-            g.hashes[j] = m->hashes[i];
+            v[j] = m->slots[i];
         }
-        free(m->keys);
-        free(m->vals);
-        free(m->hashes);
-        *m = g;
+        free(m->slots);
+        m->slots = v;
+        m->cap = cap;
     }
     uint64_t h = tw_hash64(key.p, key.len, 0);
     size_t i = map_slot(m, key, h);
-    if (!m->keys[i]) {
-        if (!(m->keys[i] = dup_str(key)))
+    if (!m->slots[i].key) {
+        if (!(m->slots[i].key = dup_str(key)))
             return false;
-        m->hashes[i] = h;
+        m->slots[i].hash = h;
+        m->slots[i].len = key.len;
         m->n++;
     }
-    m->vals[i] = val;
+    m->slots[i].val = val;
     return true;
 }
 
 static void map_free(strmap *m, void (*free_val)(void *))
 {
     for (size_t i = 0; i < m->cap; i++) {
-        if (m->keys[i] && free_val)
-            free_val(m->vals[i]);
-        free(m->keys[i]);
+        if (m->slots[i].key && free_val)
+            free_val(m->slots[i].val);
+        free(m->slots[i].key);
     }
-    free(m->keys);
-    free(m->vals);
-    free(m->hashes);
+    free(m->slots);
 }
 
 /* ---- the books --------------------------------------------------------------------------- */
@@ -462,7 +468,7 @@ static principal *principal_of(tw_grants *g, tw_str key, tw_grant_target type, b
         return NULL;
     }
     /* the map's copy of the key is the principal's */
-    p->key = g->principals.keys[map_slot(&g->principals, key, tw_hash64(key.p, key.len, 0))];
+    p->key = map_key(&g->principals, key);
     p->type = type;
     return p;
 }
@@ -473,8 +479,7 @@ static const char *intern_arn(tw_grants *g, const char *arn)
     tw_str key = tw_str_c(arn);
     if (!map_get(&g->arns, key) && !map_put(&g->arns, key, (void *)1))
         return NULL;
-    size_t i = map_slot(&g->arns, key, tw_hash64(key.p, key.len, 0));
-    return g->arns.keys[i];
+    return map_key(&g->arns, key);
 }
 
 /* The finding's uid base: the granting call's event id, or "inventory:" + source. */
@@ -1181,7 +1186,7 @@ static void start(tw_grants *g, const tw_event *ev, const tw_emit *emit)
 {
     g->started = true;
     for (size_t s = 0; s < g->principals.cap; s++) {
-        principal *p = g->principals.keys[s] ? g->principals.vals[s] : NULL;
+        principal *p = g->principals.slots[s].key ? g->principals.slots[s].val : NULL;
         for (uint32_t i = 0; p && i < p->n; i++) {
             if (p->g[i].granted_ms != INT64_MIN)
                 continue;
@@ -1299,7 +1304,7 @@ void tw_grants_save(const tw_grants *g, tw_buf *out)
     tw_wire_u32(out, g->started);
     tw_wire_u64(out, g->principals.n);
     for (size_t s = 0; s < g->principals.cap; s++) {
-        const principal *p = g->principals.keys[s] ? g->principals.vals[s] : NULL;
+        const principal *p = g->principals.slots[s].key ? g->principals.slots[s].val : NULL;
         if (!p)
             continue;
         tw_wire_str(out, tw_str_c(p->key));
@@ -1333,7 +1338,7 @@ void tw_grants_save(const tw_grants *g, tw_buf *out)
     }
     tw_wire_u64(out, g->groups.n);
     for (size_t s = 0; s < g->groups.cap; s++) {
-        const group *grp = g->groups.keys[s] ? g->groups.vals[s] : NULL;
+        const group *grp = g->groups.slots[s].key ? g->groups.slots[s].val : NULL;
         if (!grp)
             continue;
         tw_wire_str(out, tw_str_c(grp->key));
@@ -1351,10 +1356,10 @@ void tw_grants_save(const tw_grants *g, tw_buf *out)
     }
     tw_wire_u64(out, g->policies.n);
     for (size_t s = 0; s < g->policies.cap; s++) {
-        const customer_policy *cp = g->policies.keys[s] ? g->policies.vals[s] : NULL;
+        const customer_policy *cp = g->policies.slots[s].key ? g->policies.slots[s].val : NULL;
         if (!cp)
             continue;
-        tw_wire_str(out, tw_str_c(g->policies.keys[s]));
+        tw_wire_str(out, tw_str_c(g->policies.slots[s].key));
         tw_wire_u32(out, cp->def | (uint32_t)cp->has_default << 31);
         tw_wire_u32(out, cp->n);
         for (uint32_t i = 0; i < cp->n; i++) {
