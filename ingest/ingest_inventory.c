@@ -233,10 +233,18 @@ static tw_err want_string(loader *ld, const char *where, const char *key, bool r
 static tw_err want_document(loader *ld, const char *where, const char *key, tw_str *out,
                             tw_jpos *at)
 {
-    tw_jtok t;
-    tw_buf_reset(&ld->cap);
-    tw_err rc = tw_jstream_capture(ld->js, &ld->cap, &t);
+    tw_jtok t = TW_JT_EOF;
+    int c;
     *out = (tw_str){ "", 0 };
+    tw_err rc = tw_jstream_peek(ld->js, &c);
+    /* only an object or a string is kept: anything else is read as a token (and refused,
+     * but for null) rather than captured whole */
+    if (!rc && c != '{' && c != '"') {
+        rc = tw_jstream_next(ld->js, &t);
+    } else if (!rc) {
+        tw_buf_reset(&ld->cap);
+        rc = tw_jstream_capture(ld->js, &ld->cap, &t);
+    }
     *at = tw_jstream_pos(ld->js);
     if (rc || t == TW_JT_NULL)
         return rc;
@@ -759,7 +767,7 @@ static tw_err read_root(loader *ld)
     }
     if (c != '{') {
         const char *found = c == '[' ? "an array" : c == '"' ? "a string"
-                          : strchr("-0123456789tfn", c) ? "a number, boolean or null"
+                          : c && strchr("-0123456789tfn", c) ? "a number, boolean or null"
                           : "text that is not JSON";
         return fail_at(ld, tw_jstream_pos(ld->js), EXPECTED_OBJECT ", found %s", found);
     }

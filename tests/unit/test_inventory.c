@@ -677,6 +677,12 @@ static void error_deep_inside(void **state)
     assert_int_equal(tw_jnode_get(inv->grants[0].document, "Statement")->type, TW_JV_NUMBER);
     collected_destroy(inv);
 
+    /* a document that is a list is refused where it starts, not read whole first */
+    t = "{\"UserDetailList\":[{\"UserPolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":[1,[2]]}]}]}";
+    text_fails(t, strlen(t), errstr, sizeof errstr);
+    assert_string_equal(errstr, "t.json:1:74: UserDetailList[0].UserPolicyList[0].PolicyDocument: "
+                                "expected an object or a string, found an array");
+
     /* required members, missing: the place is the object's */
     t = "{\"GroupDetailList\":[{\"GroupPolicyList\":[]}]}";
     text_fails(t, strlen(t), errstr, sizeof errstr);
