@@ -27,8 +27,10 @@ typedef struct router {
     uint64_t arrival;
     uint64_t next_seq;
     int64_t max_seen;   /* newest event time arrived */
+    int64_t *src_max;   /* consume: the newest a partition's records brought (by source),
+                         * INT64_MIN none yet: partitions run apart, lateness is within one */
+    uint32_t n_src;
     int64_t max_routed; /* newest event time routed */
-    bool any_seen;
     tw_work **cur;      /* per worker, being filled */
     tw_result *res;     /* the grant tracker's findings, being filled (grants only) */
     uint32_t cur_input; /* problems of the current input, for the per-input limit */
@@ -216,6 +218,31 @@ static bool release(router *rt, int64_t limit)
     return true;
 }
 
+/* Whether ev is more than lateness behind what came before it: in replay behind the whole
+ * stream, in consume behind its own partition (the partitions of a topic are read side by side
+ * but need not be at the same time). */
+static bool is_late(router *rt, const tw_event *ev, uint16_t source, int64_t lateness)
+{
+    int64_t *max = &rt->max_seen;
+    if (rt->pl->kafka && source) {
+        if (source >= rt->n_src) {
+            uint32_t n = source + 64u;
+            int64_t *v = realloc(rt->src_max, n * sizeof *v);
+            if (!v)
+                return false; /* only a count: not worth failing for */
+            for (uint32_t i = rt->n_src; i < n; i++)
+                v[i] = INT64_MIN;
+            rt->src_max = v;
+            rt->n_src = n;
+        }
+        max = &rt->src_max[source];
+    }
+    bool late = *max != INT64_MIN && ev->time_ms < *max - lateness;
+    if (ev->time_ms > *max)
+        *max = ev->time_ms;
+    return late;
+}
+
 static void report_problems(router *rt, const tw_batch *batch)
 {
     tw_pipeline *pl = rt->pl;
@@ -267,6 +294,7 @@ void *tw_router_main(void *arg)
     rt.pl = pl;
     rt.cur_input = UINT32_MAX;
     rt.max_routed = INT64_MIN;
+    rt.max_seen = INT64_MIN;
     bool ok = true;
     rt.cur = calloc((size_t)pl->n_workers, sizeof *rt.cur);
     if (!rt.cur)
@@ -340,13 +368,10 @@ void *tw_router_main(void *arg)
         atomic_store(&batch->refs, batch->n);
         for (uint32_t i = 0; i < batch->n && ok; i++) {
             tw_event *ev = &batch->ev[i];
-            if (rt.any_seen && ev->time_ms < rt.max_seen - lateness) {
+            if (is_late(&rt, ev, batch->source, lateness)) {
                 ev->flags |= TW_EV_LATE;
                 pl->router.late++;
             }
-            if (!rt.any_seen || ev->time_ms > rt.max_seen)
-                rt.max_seen = ev->time_ms;
-            rt.any_seen = true;
             held h = { ev->time_ms, tw_hash64(ev->event_id.p, ev->event_id.len, 0), rt.arrival++,
                        ev, batch };
             if (!heap_push(&rt, h)) {
@@ -381,5 +406,6 @@ void *tw_router_main(void *arg)
         tw_ring_close(pl->result_rings[pl->n_workers]);
     free(rt.cur);
     free(rt.heap);
+    free(rt.src_max);
     return NULL;
 }

@@ -10,6 +10,7 @@
 #   - poison records (not JSON, 2 MB of junk, wrong types) are counted and skipped, their
 #     offsets commit, the consumer goes on (the findings around them still come);
 #   - records of one identity in several partitions (an unkeyed topic) are counted and named;
+#   - --lateness counts disorder within a partition, not between partitions;
 #   - kill -9 in the middle and a restart with the same --state-dir: no finding lost (and
 #     without --state-dir the same restart does lose some: the check can fail).
 source "$(dirname "$0")/../scripts/lib.bash"
@@ -70,6 +71,7 @@ check "findings topic: each key is its finding's identity" \
 kafka_produce raw2 first.ndjson --key-field "$KEY" || exit 2
 "$TW" "${CONSUME[@]}" -t raw2 -G g2 --stats > term1.out 2> term1.err &
 pid=$!
+kafka_signals_ready "$pid" # SIGUSR1 asks for --stats below
 # wait until it has read the first part (SIGUSR1 prints --stats)
 for _ in $(seq 1 600); do
     sleep 0.2
@@ -151,6 +153,25 @@ tw spread "${CONSUME[@]}" -t raw8 -G g8 --exit-at-end --stats
 check "unkeyed: identities in two partitions are counted" test "$(stat_of spread kafka.split_identities)" -gt 0
 check "unkeyed: and named, pointing at route" grep -q 'arrives in more than one partition.*trailwarden route' "$WORK/spread.err"
 
+# --- lateness is within a partition: partitions read side by side may be hours apart ---
+# partition 0 holds 20 records a minute apart from 10:00, partition 1 20 from 08:00 then 20 from
+# 12:00 (in order within itself; whichever partition is read first, the other's records are
+# hours away from it, far more than the 15 min of --lateness), and one record in partition 0 an
+# hour behind its neighbours: the only late one
+late_rec() { # MINUTE_OF_DAY ID
+    printf '{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/late/s","accountId":"111122223333"},"eventTime":"2026-03-01T%02d:%02d:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"10.0.0.1","eventID":"late-%s","recipientAccountId":"111122223333"}\n' $(($1 / 60)) $(($1 % 60)) "$2"
+}
+: > late0.ndjson; : > late1.ndjson
+for i in $(seq 0 19); do late_rec $((600 + i)) "a$i" >> late0.ndjson; late_rec $((480 + i)) "b$i" >> late1.ndjson; done
+for i in $(seq 0 19); do late_rec $((720 + i)) "c$i" >> late1.ndjson; done
+late_rec 560 behind >> late0.ndjson
+kafka_cmd "topic late 2" || exit 2
+kafka_produce late late0.ndjson -p 0 || exit 2
+kafka_produce late late1.ndjson -p 1 || exit 2
+tw late "${CONSUME[@]}" -t late -G glate --exit-at-end --stats
+expect_eq "lateness: every record read" "$(stat_of late kafka.messages)" 61
+expect_eq "lateness: only the record behind its own partition is late" "$(stat_of late ingest.late)" 1
+
 # --- 6. kill -9 in the middle, restart with the same --state-dir: no finding lost ---
 # A cut of the trail where state matters: replaying the two parts apart (state lost between
 # them) misses findings that replaying the whole finds.
@@ -171,6 +192,7 @@ kafka_produce raw6 killA.ndjson --key-field "$KEY" || exit 2
 "$TW" "${CONSUME[@]}" -t raw6 -G g6 --state-dir state6 --checkpoint-every 1s --stats \
     > kill1.out 2> kill1.err &
 pid=$!
+kafka_signals_ready "$pid" # SIGUSR1 asks for --stats below
 for _ in $(seq 1 600); do # until it has read part of what is there, and checkpointed
     sleep 0.2
     kill -USR1 "$pid" 2>/dev/null
