@@ -93,6 +93,20 @@ _kafka_trap_install() {
 
 kafka_pid() { printf '%s\n' "$KAFKA_PID"; }
 
+# kafka_signals_ready PID: waits (up to 60 s) until the process catches SIGUSR1, i.e. has
+# installed its signal handlers; a SIGUSR1 sent before that kills it (a slow start, as under
+# ThreadSanitizer, takes longer than a test's first poll). Status 1 if it never did.
+kafka_signals_ready() {
+    local i cgt
+    for i in $(seq 1 600); do
+        cgt=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
+        [ -n "$cgt" ] || return 1
+        (( (16#$cgt >> 9) & 1 )) && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 kafka_start() {
     local brokers=3 line
     local -a args=()

@@ -178,6 +178,7 @@ expect_eq "compressed bodies: the poison counted" "$(stat_of route3 route.reject
 kafka_cmd "topic keyedterm 4" || exit 2
 "$TW" "${ROUTE[@]}" -t rawseq -G r4 -o kafka:keyedterm --stats > term.out 2> term.err &
 pt=$!
+kafka_signals_ready "$pt" # SIGUSR1 asks for --stats below
 for _ in $(seq 1 150); do
     sleep 0.2
     kill -USR1 "$pt" 2>/dev/null
