@@ -17,6 +17,9 @@
 
 typedef struct pending {
     uint64_t seq;
+    uint64_t arrival;     /* ties of seq and detector (one producer's findings of one event,
+                           * e.g. many grants passing their deadline at once) keep their order:
+                           * qsort is not stable */
     uint32_t detector;
     char *text;
     uint32_t len;
@@ -28,6 +31,7 @@ typedef struct output_stage {
     size_t n_sinks;
     pending *v;
     size_t n, cap;
+    uint64_t arrivals;      /* findings kept so far: their arrival order */
     uint64_t *progress;
     bool *done;
     uint64_t written;
@@ -52,7 +56,9 @@ static int cmp_pending(const void *a, const void *b)
     const pending *x = a, *y = b;
     if (x->seq != y->seq)
         return x->seq < y->seq ? -1 : 1;
-    return x->detector < y->detector ? -1 : x->detector > y->detector;
+    if (x->detector != y->detector)
+        return x->detector < y->detector ? -1 : 1;
+    return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
 }
 
 static bool keep_result(output_stage *os, int w, tw_result *res)
@@ -71,7 +77,7 @@ static bool keep_result(output_stage *os, int w, tw_result *res)
         if (!text)
             return false;
         memcpy(text, res->text.p + f->off, f->len);
-        os->v[os->n++] = (pending){ f->seq, f->detector, text, f->len };
+        os->v[os->n++] = (pending){ f->seq, os->arrivals++, f->detector, text, f->len };
     }
     os->progress[w] = res->upto_seq;
     if (res->final)
