@@ -1,12 +1,15 @@
 /* app_replay: `trailwarden replay`: builds the pipeline, runs the output stage on the main
  * thread (findings in stream order to every sink), prints --stats, and picks the exit
  * status. */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -521,6 +524,39 @@ static void print_stats(tw_pipeline *pl, double wall)
             wall > 0 ? (double)c->bytes / wall / 1e6 : 0.0);
 }
 
+/* consume --state-dir: made if missing, and it must be a directory this process can create
+ * files in (checkpoint.tmp, then renamed), checked before the consumer exists: an unusable
+ * directory is a usage error at start, not a warning at every checkpoint after joining the
+ * group. The probe is the checkpoint's own temp file, which is never read (a leftover of a
+ * crash mid-write is garbage anyway). */
+static bool state_dir_usable(const char *dir, char *errstr, size_t errstr_size)
+{
+    struct stat st;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(errstr, errstr_size, "--state-dir %s: %s", dir, strerror(errno));
+        return false;
+    }
+    if (stat(dir, &st) != 0) {
+        snprintf(errstr, errstr_size, "--state-dir %s: %s", dir, strerror(errno));
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(errstr, errstr_size, "--state-dir %s: not a directory", dir);
+        return false;
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/checkpoint.tmp", dir);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(errstr, errstr_size, "--state-dir %s: cannot write in it: %s", dir,
+                 strerror(errno));
+        return false;
+    }
+    close(fd);
+    unlink(tmp);
+    return true;
+}
+
 static void destroy_chunk(void *p) { tw_chunk_destroy(p); }
 static void destroy_batch(void *p) { tw_batch_destroy(p); }
 static void destroy_work(void *p) { tw_work_destroy(p); }
@@ -649,6 +685,10 @@ int tw_app_replay(const tw_app_conf *conf)
         pl.inputs.paths = kafka_paths;
         pl.inputs.n = 1;
         pl.encode.processed_time = true; /* each finding carries its detection time */
+        if (conf->state_dir && !state_dir_usable(conf->state_dir, errstr, sizeof errstr)) {
+            fprintf(stderr, "trailwarden: %s; nothing read\n", errstr);
+            goto out;
+        }
         if (tw_kafka_new(&pl, conf, &pl.kafka, errstr, sizeof errstr) != TW_OK) {
             fprintf(stderr, "trailwarden: %s\n", errstr);
             goto out;

@@ -126,8 +126,8 @@ typedef struct grant {
                                version may change */
     char *policy_name;    /* inline */
     char *via_group;      /* the group it comes through */
-    const uint64_t *own;  /* an inline policy's sets: allowed then conditional (2 x words),
-                           * interned in the tracker's set pool (shared, never freed here) */
+    const uint64_t *own;  /* an inline policy's sets, interned in the tracker's set pool
+                           * (shared, never freed here) in its compact form: own_sets */
     uint64_t *unused_at_report;
     tw_kept_event *event; /* the granting call (evidence); NULL for the inventory */
     char *event_id;       /* its whole id: the finding's uid (inventory: "inventory:" + source) */
@@ -181,12 +181,20 @@ typedef struct deadline {
     uint32_t grant, gen;
 } deadline;
 
-/* Inline policies' sets, each distinct pair stored once: identities often hold copies of the
- * same inline policy, and a pair is 2 x words x 8 bytes (272 with today's catalog). */
+/* Inline policies' sets (allowed, conditional), each distinct pair stored once: identities
+ * often hold copies of the same inline policy. A pair is stored as a header word and either
+ * the sorted list of its privileged-table indices, 16 bits each (the conditional ones with
+ * SET_COND), or, when that is not smaller, the two bitsets (2 x words x 8 bytes, 272 with
+ * today's catalog): an inline policy names a few privileged actions, not hundreds. */
+#define SET_LIST 0u
+#define SET_BITS 1u
+#define SET_COND 0x8000u
 typedef struct setpool {
     uint64_t **v;         /* open addressing; NULL: free */
     uint64_t *hashes;
     size_t cap, n;
+    uint64_t *block;      /* a candidate in compact form (1 + 2 x words words at most) */
+    uint64_t *expanded;   /* own_sets' answer (2 x words) */
 } setpool;
 
 struct tw_grants {
@@ -327,11 +335,54 @@ static void free_grant(grant *gr)
     free(gr->unused_at_report);
 }
 
-/* The pool's copy of a pair of sets (2 x words), or NULL when out of memory. */
+/* The compact form of a pair of sets (allowed then conditional, 2 x words) into out: its
+ * length in words. */
+static size_t compact_sets(const tw_grants *g, const uint64_t *sets, uint64_t *out)
+{
+    uint32_t w = g->words;
+    size_t n = tw_bits_count(sets, 2 * w);
+    size_t list_words = (n * 2 + 7) / 8;
+    if (n >= SET_COND || list_words >= 2 * (size_t)w) {
+        out[0] = (uint64_t)SET_BITS << 32 | n;
+        memcpy(out + 1, sets, 2 * w * sizeof *sets);
+        return 1 + 2 * (size_t)w;
+    }
+    memset(out + 1, 0, list_words * sizeof *out);
+    uint16_t *list = (uint16_t *)(out + 1);
+    size_t k = 0;
+    for (uint32_t half = 0; half < 2; half++)
+        for (uint32_t i = 0; i < w * 64; i++)
+            if (tw_bits_test(sets + half * w, i))
+                list[k++] = (uint16_t)(i | (half ? SET_COND : 0));
+    out[0] = (uint64_t)SET_LIST << 32 | n;
+    return 1 + list_words;
+}
+
+/* The pair of sets (2 x words) of a pooled block: the block itself, or expanded into the
+ * pool's buffer (valid until the next call). */
+static const uint64_t *own_sets(const tw_grants *g, const uint64_t *block)
+{
+    if (block[0] >> 32 == SET_BITS)
+        return block + 1;
+    uint32_t w = g->words;
+    uint64_t *x = g->sets.expanded;
+    memset(x, 0, 2 * w * sizeof *x);
+    const uint16_t *list = (const uint16_t *)(block + 1);
+    for (uint32_t k = 0; k < (uint32_t)block[0]; k++)
+        tw_bits_set(x + (list[k] & SET_COND ? w : 0), list[k] & (SET_COND - 1));
+    return x;
+}
+
+/* The pool's block for a pair of sets (2 x words), or NULL when out of memory. */
 static const uint64_t *intern_sets(tw_grants *g, const uint64_t *sets)
 {
     setpool *sp = &g->sets;
-    size_t bytes = 2 * g->words * sizeof *sets;
+    if (!sp->block) {
+        sp->block = malloc((1 + 2 * (size_t)g->words) * sizeof *sp->block);
+        sp->expanded = malloc(2 * (size_t)g->words * sizeof *sp->expanded);
+        if (!sp->block || !sp->expanded)
+            return NULL;
+    }
     if ((sp->n + 1) * 2 > sp->cap) {
         size_t cap = sp->cap ? sp->cap * 2 : 64;
         uint64_t **v = calloc(cap, sizeof *v);
@@ -356,14 +407,15 @@ static const uint64_t *intern_sets(tw_grants *g, const uint64_t *sets)
         sp->hashes = hashes;
         sp->cap = cap;
     }
-    uint64_t h = tw_hash64(sets, bytes, 0);
+    size_t bytes = compact_sets(g, sets, sp->block) * sizeof *sp->block;
+    uint64_t h = tw_hash64(sp->block, bytes, 0);
     size_t i = h & (sp->cap - 1);
-    while (sp->v[i] && !(sp->hashes[i] == h && !memcmp(sp->v[i], sets, bytes)))
+    while (sp->v[i] && !(sp->hashes[i] == h && !memcmp(sp->v[i], sp->block, bytes)))
         i = (i + 1) & (sp->cap - 1);
     if (!sp->v[i]) {
         if (!(sp->v[i] = malloc(bytes)))
             return NULL;
-        memcpy(sp->v[i], sets, bytes);
+        memcpy(sp->v[i], sp->block, bytes);
         sp->hashes[i] = h;
         sp->n++;
     }
@@ -426,6 +478,8 @@ void tw_grants_destroy(tw_grants *g)
         free(g->sets.v[i]);
     free(g->sets.v);
     free(g->sets.hashes);
+    free(g->sets.block);
+    free(g->sets.expanded);
     tw_json_destroy(g->js);
     tw_buf_free(&g->text);
     free(g->heap);
@@ -521,7 +575,7 @@ static const uint64_t *managed_sets(tw_grants *g, const char *arn)
 
 static const uint64_t *grant_sets(tw_grants *g, const grant *gr)
 {
-    return gr->own ? gr->own : gr->policy_arn ? managed_sets(g, gr->policy_arn) : NULL;
+    return gr->own ? own_sets(g, gr->own) : gr->policy_arn ? managed_sets(g, gr->policy_arn) : NULL;
 }
 
 /* ---- findings ---------------------------------------------------------------------------- */
@@ -1331,7 +1385,7 @@ void tw_grants_save(const tw_grants *g, tw_buf *out)
             put_cstr(out, gr->policy_name);
             put_cstr(out, gr->via_group);
             put_cstr(out, gr->event_id);
-            put_sets(out, gr->own, 2 * g->words);
+            put_sets(out, gr->own ? own_sets(g, gr->own) : NULL, 2 * g->words);
             put_sets(out, gr->unused_at_report, g->words);
             put_kept(out, gr->event);
         }
