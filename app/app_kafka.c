@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "app_pipeline.h"
 #include "output_kafka_conf.h"
@@ -482,7 +483,8 @@ static void drain(tw_kafka *k)
 
 /* ---- checkpoints (--state-dir) ----------------------------------------------------------- */
 
-#define CKPT_MAGIC "TWCKPT01"
+#define CKPT_MAGIC "TWCKPT02"     /* ...then the body, then the CRC-32 of all before it */
+#define CKPT_MAGIC_V1 "TWCKPT01"  /* the same without the CRC: read as a foreign checkpoint */
 
 /* A barrier through the pipeline: once everything handed over so far is done (drain), an
  * empty chunk marked checkpoint goes in; the router saves the grant book, every worker its
@@ -576,6 +578,24 @@ static bool write_all(int fd, const void *p, size_t n)
     return true;
 }
 
+/* zlib's CRC-32 of n bytes folded into crc (zlib takes at most 4 GiB a call). */
+static uLong crc_add(uLong crc, const void *p, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        uInt part = (uInt)(n - off < (1u << 30) ? n - off : (1u << 30));
+        crc = crc32(crc, (const Bytef *)p + off, part);
+        off += part;
+    }
+    return crc;
+}
+
+/* Writes all of p and folds it into *crc. */
+static bool write_crc(int fd, const void *p, size_t n, uLong *crc)
+{
+    *crc = crc_add(*crc, p, n);
+    return write_all(fd, p, n);
+}
+
 void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n)
 {
     if (!k || !k->conf->state_dir)
@@ -603,13 +623,16 @@ void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n)
     snprintf(tmp, sizeof tmp, "%s/checkpoint.tmp", k->conf->state_dir);
     snprintf(final, sizeof final, "%s/checkpoint", k->conf->state_dir);
     int fd = ok ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-    ok = fd >= 0 && write_all(fd, head.p, head.len);
+    uLong crc = crc32(0, Z_NULL, 0);
+    ok = fd >= 0 && write_crc(fd, head.p, head.len, &crc);
     if (ok && grants)
-        ok = write_all(fd, &(uint64_t){ states[n - 1]->len }, 8) &&
-             write_all(fd, states[n - 1]->p, states[n - 1]->len);
+        ok = write_crc(fd, &(uint64_t){ states[n - 1]->len }, 8, &crc) &&
+             write_crc(fd, states[n - 1]->p, states[n - 1]->len, &crc);
     for (int i = 0; ok && i < (grants ? n - 1 : n); i++)
-        ok = write_all(fd, &(uint64_t){ states[i]->len }, 8) &&
-             write_all(fd, states[i]->p, states[i]->len);
+        ok = write_crc(fd, &(uint64_t){ states[i]->len }, 8, &crc) &&
+             write_crc(fd, states[i]->p, states[i]->len, &crc);
+    /* a checksum last: a byte changed anywhere (a disk, a copy) is found before restoring */
+    ok = ok && write_all(fd, &(uint32_t){ (uint32_t)crc }, 4);
     /* temp file, fsync, rename, fsync the directory: the old checkpoint or the new, whole */
     if (fd >= 0) {
         ok = ok && fsync(fd) == 0;
@@ -711,9 +734,25 @@ tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
     tw_wire_reader in = { (const unsigned char *)b.p, (const unsigned char *)b.p + b.len, false };
     char magic[8];
     tw_err err = TW_OK;
-    if (rerr || b.failed || !tw_wire_take(&in, magic, 8) || memcmp(magic, CKPT_MAGIC, 8)) {
+    bool v1 = false;
+    if (rerr || b.failed || !tw_wire_take(&in, magic, 8) ||
+        (memcmp(magic, CKPT_MAGIC, 8) && !(v1 = !memcmp(magic, CKPT_MAGIC_V1, 8)))) {
         snprintf(errstr, errstr_size, "--state-dir %s: not a trailwarden checkpoint", path);
         err = TW_ERR_CORRUPT;
+    } else if (!v1) {
+        /* the CRC-32 of all before it, in its last 4 bytes */
+        uint32_t want = 0;
+        bool whole = b.len >= 12;
+        if (whole) {
+            memcpy(&want, b.p + b.len - 4, 4);
+            in.end -= 4;
+        }
+        if (!whole || (uint32_t)crc_add(crc32(0, Z_NULL, 0), b.p, b.len - 4) != want) {
+            snprintf(errstr, errstr_size,
+                     "--state-dir %s: damaged checkpoint (its checksum does not match: cut short "
+                     "or changed since it was written)", path);
+            err = TW_ERR_CORRUPT;
+        }
     }
     uint64_t fp = tw_wire_get_u64(&in);
     uint32_t n_offs = tw_wire_get_u32(&in);
@@ -728,6 +767,8 @@ tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
             if (v)
                 k->restore = v;
             err = in.failed ? TW_ERR_CORRUPT : TW_ERR_NOMEM;
+            snprintf(errstr, errstr_size, "--state-dir %s: %s", path,
+                     in.failed ? "damaged checkpoint" : "out of memory restoring");
             break;
         }
         k->restore = v;
@@ -735,13 +776,15 @@ tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
     }
     bool grants = tw_wire_get_u32(&in) != 0;
     uint32_t shards = tw_wire_get_u32(&in);
-    if (!err && !in.failed && fp != k->fingerprint) {
+    if (!err && !in.failed && (v1 || fp != k->fingerprint)) {
         /* other rules, or another build: the state would mean something else. The records
          * from the checkpoint's offsets on are read again into a fresh state. */
         fprintf(stderr, "trailwarden: --state-dir %s: written with other rules or another "
                         "build; its state is not restored, reading from its offsets\n", path);
     } else if (!err) {
         err = in.failed ? TW_ERR_CORRUPT : restore_states(k, &in, grants, shards);
+        if (!err && in.p != in.end)
+            err = TW_ERR_CORRUPT; /* bytes behind the last state */
         if (err == TW_ERR_CORRUPT)
             snprintf(errstr, errstr_size, "--state-dir %s: damaged checkpoint", path);
         else if (err)
@@ -980,6 +1023,9 @@ void tw_kafka_destroy(tw_kafka *k)
 {
     if (!k)
         return;
+    /* the pipeline is gone (or never ran): the revocation that closing brings must not push a
+     * checkpoint barrier into its freed rings */
+    k->pipeline_done = true;
     if (k->rk)
         rd_kafka_destroy(k->rk);
     for (size_t i = 0; i < k->n; i++)

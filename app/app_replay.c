@@ -616,6 +616,18 @@ int tw_app_replay(const tw_app_conf *conf)
     int started_parsers = 0, started_workers = 0;
     bool reader_started = false, router_started = false, inventory_failed = false;
 
+    if (conf->consume) {
+        /* first: a SIGTERM while the rules load or the group is joined stops the run cleanly,
+         * and a SIGUSR1 then (a supervisor asking for --stats) must not kill it */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGUSR1, &sa, NULL);
+    }
+
     /* configuration: everything that can fail before any input is read (exit 2) */
     size_t n_out = conf->n_outputs ? conf->n_outputs : 1;
     os.sinks = calloc(n_out, sizeof *os.sinks);
@@ -693,13 +705,6 @@ int tw_app_replay(const tw_app_conf *conf)
             fprintf(stderr, "trailwarden: %s\n", errstr);
             goto out;
         }
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGUSR1, &sa, NULL);
     } else if (tw_inputs_collect(conf->paths, conf->n_paths, &pl.inputs, errstr, sizeof errstr)) {
         fprintf(stderr, "trailwarden: %s\n", errstr);
         goto out;

@@ -11,6 +11,7 @@
 #include "tw_hash.h"
 
 #define PROBLEMS_PER_INPUT 20
+#define GRANTS_RESULT_BYTES (256u << 10) /* the tracker's findings handed on at this size */
 
 typedef struct held {
     int64_t time_ms;
@@ -104,11 +105,18 @@ static tw_work *take_work(router *rt, int w)
 }
 
 /* The grant tracker's findings: encoded here, sent with the next flush. */
+static bool flush_grants(router *rt, bool final);
+
 static void router_emit(void *ud, const tw_finding *f, uint32_t detector)
 {
     router *rt = ud;
-    if (rt->res)
-        tw_result_add(rt->pl, rt->res, f, f->ev->seq, detector);
+    if (!rt->res)
+        return;
+    tw_result_add(rt->pl, rt->res, f, f->ev->seq, detector);
+    /* one event can raise thousands (an inventory's grants at the first event): they go in
+     * parts, so the router never holds them all at once */
+    if (rt->res->text.len >= GRANTS_RESULT_BYTES && !flush_grants(rt, false))
+        rt->res = NULL; /* the pipeline is failing: later findings are dropped with it */
 }
 
 /* Sends the tracker's findings with the progress mark upto (grants only). */
@@ -117,6 +125,8 @@ static bool flush_grants(router *rt, bool final)
     tw_pipeline *pl = rt->pl;
     if (!pl->grants)
         return true;
+    if (!rt->res)
+        return false; /* an earlier hand-over failed: the pipeline is failing */
     tw_result *res = rt->res;
     rt->res = NULL;
     res->upto_seq = rt->next_seq;

@@ -22,8 +22,6 @@
 #   4. --state-dir a file, under a missing directory, or /sys (no one may create files in
 #      it): exit 2 with the path and the reason, within seconds, before a consumer exists
 #      (no librdkafka debug log line); a mode-500 directory: the same (skipped as root).
-# Checks of the cases in KNOWN_BUGS (below) that fail are reported, not counted: see
-# tests/kafka/README.md (checkpoint.sh, Known bugs) for the bugs and their fix.
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
@@ -47,24 +45,6 @@ tw_limited() { # NAME SECONDS ARGS...
     TW=$bin
 }
 rc_is() { expect_eq "$1: exit status" "$(cat "$WORK/$2.rc")" "$3"; }
-
-# Known bugs, whose fix (to app/app_kafka.c) is described in tests/kafka/README.md and not
-# applied yet: a failing check of a case listed here is reported as KNOWN BUG and not counted.
-# Once the fix is in, empty this list (TW_CHECKPOINT_KNOWN_BUGS= runs strictly meanwhile).
-KNOWN_BUGS=" ${TW_CHECKPOINT_KNOWN_BUGS-d3 d4 d6 d7} "
-_known=0
-kcheck() { # CASE DESCRIPTION CMD...
-    local c=$1 what=$2
-    shift 2
-    if "$@"; then
-        pass "$what"
-    elif [[ $KNOWN_BUGS == *" $c "* ]]; then
-        printf 'KNOWN BUG (not counted): %s\n' "$what"
-        _known=$((_known + 1))
-    else
-        fail "$what"
-    fi
-}
 
 # A trail in event-time order, and a cut of it where state matters: replaying the two parts
 # apart gives other findings than replaying the whole (so a restored state shows).
@@ -150,12 +130,12 @@ damaged() { # CASE DESCRIPTION EXPECTED_WORDS (the damaged file is $CASE.ckpt)
     t0=$(date +%s.%N)
     tw_limited "$c" 30 "${CONSUME[@]}" -t "$c" -G "$c" --state-dir "s$c" --exit-at-end --stats
     t1=$(date +%s.%N)
-    kcheck "$c" "$what: exit status 2 (got $(cat "$WORK/$c.rc"))" test "$(cat "$WORK/$c.rc")" = 2
+    check "$what: exit status 2 (got $(cat "$WORK/$c.rc"))" test "$(cat "$WORK/$c.rc")" = 2
     check "$what: gone within 10 s" awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 10) }'
-    kcheck "$c" "$what: stderr names s$c/checkpoint and says '$words'" \
+    check "$what: stderr names s$c/checkpoint and says '$words'" \
         grep -q -E "^trailwarden: --state-dir s$c/checkpoint: $words( \\(.*\\))?; nothing read\$" "$WORK/$c.err"
-    kcheck "$c" "$what: no findings written" test ! -s "$WORK/$c.out"
-    kcheck "$c" "$what: the checkpoint is left as it was" cmp -s "$c.ckpt" "s$c/checkpoint"
+    check "$what: no findings written" test ! -s "$WORK/$c.out"
+    check "$what: the checkpoint is left as it was" cmp -s "$c.ckpt" "s$c/checkpoint"
     check "$what: no checkpoint.tmp written" test ! -e "s$c/checkpoint.tmp"
     if ! grep -q -F "s$c/checkpoint: $words" "$WORK/$c.err"; then
         sed 's/^/    stderr: /' "$WORK/$c.err" | head -5
@@ -196,13 +176,13 @@ timeout 20 bash -c '{ head -c 8 good.ckpt; head -c 100 /dev/urandom; } > sd7/che
 wait "$d7pid"
 d7rc=$?
 t1=$(date +%s.%N)
-kcheck d7 "late damage: exit status 2 (got $d7rc)" test "$d7rc" = 2
-kcheck d7 "late damage: gone within 10 s of the damage" awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 10) }'
-kcheck d7 "late damage: no crash, no sanitizer report" \
+check "late damage: exit status 2 (got $d7rc)" test "$d7rc" = 2
+check "late damage: gone within 10 s of the damage" awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 10) }'
+check "late damage: no crash, no sanitizer report" \
     bash -c "[ $d7rc -lt 128 ] && ! grep -q -E 'Sanitizer|runtime error:' '$WORK/d7.err'"
-kcheck d7 "late damage: stderr names sd7/checkpoint and says 'damaged checkpoint'" \
+check "late damage: stderr names sd7/checkpoint and says 'damaged checkpoint'" \
     grep -q -E "^trailwarden: --state-dir sd7/checkpoint: damaged checkpoint( \\(.*\\))?; nothing read\$" "$WORK/d7.err"
-kcheck d7 "late damage: no findings written" test ! -s "$WORK/d7.out"
+check "late damage: no findings written" test ! -s "$WORK/d7.out"
 if grep -q -E 'ERROR: AddressSanitizer' "$WORK/d7.err"; then
     grep -E -A6 'ERROR: AddressSanitizer' "$WORK/d7.err" | sed 's/^/    /'
 fi
@@ -287,6 +267,4 @@ else
 fi
 
 kafka_stop
-[ "$_known" -eq 0 ] ||
-    echo "$_known checks failed as known bugs (not counted): see tests/kafka/README.md, checkpoint.sh"
 finish
