@@ -385,7 +385,9 @@ static bool emit_whole(tw_kafka *k, const void *data, size_t len, uint32_t pi, i
     tw_chunk *chunk = tw_chunk_new(len + TW_JSON_PADDING);
     if (!chunk)
         return false;
+    PAYLOAD_READS_BEGIN();
     memcpy(chunk->buf, data, len);
+    PAYLOAD_READS_END();
     chunk->len = len;
     chunk->whole_input = true;
     chunk->first_line = k->messages_total;
@@ -438,7 +440,10 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
     atomic_fetch_add(&k->bytes, m->len);
     const char *v = m->payload;
     size_t len = v ? m->len : 0;
-    if (len && !single_line_json(v, len)) {
+    PAYLOAD_READS_BEGIN();
+    bool one_line = !len || single_line_json(v, len);
+    PAYLOAD_READS_END();
+    if (!one_line) {
         if (!emit_whole(k, v, len, pi, m->offset))
             k->failed = true;
     } else if (!part_reserve(k, pi, len + 1)) {
@@ -448,7 +453,9 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
          * still moves on */
         kpart *p = &k->parts[pi];
         if (len) {
+            PAYLOAD_READS_BEGIN();
             memcpy(p->open->buf + p->open->len, v, len);
+            PAYLOAD_READS_END();
             p->open->len += len;
             p->open->buf[p->open->len++] = '\n';
         }

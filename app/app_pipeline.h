@@ -146,6 +146,7 @@ typedef struct tw_worker {
     uint64_t cur_seq;
     uint32_t group_entries;  /* of the work batch being run */
     tw_worker_stats stats;
+    tw_worker_stats pub;     /* consume: stats as of its last work batch (under stats_mu) */
 } tw_worker;
 
 struct tw_pipeline {
@@ -174,6 +175,12 @@ struct tw_pipeline {
     tw_notify out_notify;
     tw_worker *workers;
     tw_router_stats router;
+    /* consume: --stats on SIGUSR1 while the stages run. Each publishes a copy of its counters
+     * after each batch (and the router when idle); the output stage prints the copies. */
+    pthread_mutex_t stats_mu;
+    tw_router_stats router_pub;
+    tw_grants_stats grants_pub;
+    uint32_t stats_slots;    /* findings[] entries in use (the detectors) */
     atomic_uint_fast64_t progress_inputs;
     atomic_uint_fast64_t progress_events;
     atomic_bool failed;      /* a fatal error: stages stop */

@@ -52,7 +52,7 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void print_stats(tw_pipeline *pl, double wall);
+static void print_stats(tw_pipeline *pl, double wall, bool live);
 
 static int cmp_pending(const void *a, const void *b)
 {
@@ -184,7 +184,7 @@ static bool run_output(output_stage *os, double started)
         }
         if (tw_stats_requested) {
             tw_stats_requested = 0;
-            print_stats(pl, now_s() - started);
+            print_stats(pl, now_s() - started, true);
         }
         if (all_done || atomic_load(&pl->failed))
             break;
@@ -420,9 +420,29 @@ static void on_signal(int sig)
         tw_stop_requested = 1;
 }
 
-static void print_stats(tw_pipeline *pl, double wall)
+/* live: the stages are running (consume's SIGUSR1): the copies they publish, not their
+ * counters; else the run is over and its threads joined. */
+static void print_stats(tw_pipeline *pl, double wall, bool live)
 {
     const tw_router_stats *r = &pl->router;
+    tw_router_stats r_copy;
+    tw_grants_stats g_copy = { 0 };
+    tw_worker_stats *w_copy = NULL;
+    if (live) {
+        w_copy = malloc((size_t)pl->n_workers * sizeof *w_copy);
+        if (!w_copy) {
+            fprintf(stderr, "trailwarden: out of memory for --stats\n");
+            return;
+        }
+        pthread_mutex_lock(&pl->stats_mu);
+        r_copy = pl->router_pub;
+        g_copy = pl->grants_pub;
+        for (int w = 0; w < pl->n_workers; w++)
+            w_copy[w] = pl->workers[w].pub;
+        pthread_mutex_unlock(&pl->stats_mu);
+        r = &r_copy;
+    }
+#define WSTATS(w) (live ? &w_copy[w] : &pl->workers[w].stats)
     const tw_batch_counts *c = &r->ingest;
     FILE *o = stderr;
     uint64_t rejected = 0;
@@ -432,7 +452,7 @@ static void print_stats(tw_pipeline *pl, double wall)
     uint64_t failures = 0, group_events = 0, split_identities = 0;
     size_t record_size = 0;
     for (int w = 0; w < pl->n_workers; w++) {
-        const tw_worker_stats *ws = &pl->workers[w].stats;
+        const tw_worker_stats *ws = WSTATS(w);
         st.live += ws->state.live;
         st.peak_live += ws->state.peak_live;
         st.created += ws->state.created;
@@ -486,19 +506,20 @@ static void print_stats(tw_pipeline *pl, double wall)
                     continue;
                 uint64_t n = 0;
                 for (int w = 0; w < pl->n_workers; w++)
-                    n += pl->workers[w].stats.findings[d + ri];
+                    n += WSTATS(w)->findings[d + ri];
                 fprintf(o, "  findings.%-28s %" PRIu64 "\n", rule->id, n);
             }
             continue;
         }
         uint64_t n = 0;
         for (int w = 0; w < pl->n_workers; w++)
-            n += pl->workers[w].stats.findings[d];
+            n += WSTATS(w)->findings[d];
         fprintf(o, "  findings.%-28s %" PRIu64 "\n", det->ops->meta->id, n);
     }
     if (pl->grants) {
-        tw_grants_stats gs;
-        tw_grants_get_stats(pl->grants, &gs);
+        tw_grants_stats gs = g_copy;
+        if (!live)
+            tw_grants_get_stats(pl->grants, &gs);
         fprintf(o, "  grants.from_stream           %" PRIu64 "\n", gs.grants_stream);
         fprintf(o, "  grants.from_inventory        %" PRIu64 "\n", gs.grants_inventory);
         fprintf(o, "  grants.revoked               %" PRIu64 "\n", gs.revoked);
@@ -522,6 +543,8 @@ static void print_stats(tw_pipeline *pl, double wall)
     fprintf(o, "  events_per_second            %.0f\n", wall > 0 ? (double)c->events / wall : 0.0);
     fprintf(o, "  mb_per_second                %.1f\n",
             wall > 0 ? (double)c->bytes / wall / 1e6 : 0.0);
+#undef WSTATS
+    free(w_copy);
 }
 
 /* consume --state-dir: made if missing, and it must be a directory this process can create
@@ -607,6 +630,7 @@ int tw_app_replay(const tw_app_conf *conf)
     pl.encode.format = conf->format;
     tw_notify_init(&pl.out_notify);
     pthread_mutex_init(&pl.grants_mu, NULL);
+    pthread_mutex_init(&pl.stats_mu, NULL);
     pthread_cond_init(&pl.grants_cv, NULL);
     pl.grants_ready = conf->grants_path ? 0 : 1;
     output_stage os = { 0 };
@@ -690,6 +714,10 @@ int tw_app_replay(const tw_app_conf *conf)
         fprintf(stderr, "trailwarden: cannot build the detection engine\n");
         goto out;
     }
+    /* the engine's detectors, the rules' findings counted from rules_detector on */
+    pl.stats_slots = tw_engine_count(pl.engine) + (pl.rules ? pl.rules->n_rules : 0);
+    if (pl.stats_slots > TW_MAX_DETECTORS)
+        pl.stats_slots = TW_MAX_DETECTORS;
     if (conf->consume) {
         /* one input, the topics: problems are named "kafka" and the message number */
         static char kafka_name[] = "kafka";
@@ -807,7 +835,7 @@ int tw_app_replay(const tw_app_conf *conf)
     if (pl.kafka && !atomic_load(&pl.failed) && !os.sink_failed)
         tw_kafka_close(pl.kafka); /* commit what is stored, leave the group */
     if (conf->stats)
-        print_stats(&pl, now_s() - started);
+        print_stats(&pl, now_s() - started, false);
     if (inventory_failed)
         rc = TW_EXIT_USAGE;
     else if (atomic_load(&pl.failed) || os.sink_failed)
@@ -856,6 +884,7 @@ out:
     tw_catalog_destroy(pl.catalog);
     tw_notify_destroy(&pl.out_notify);
     pthread_mutex_destroy(&pl.grants_mu);
+    pthread_mutex_destroy(&pl.stats_mu);
     pthread_cond_destroy(&pl.grants_cv);
     return rc;
 }

@@ -387,7 +387,9 @@ static write_rc route_value(route_ctx *rt, const char *v, size_t len, const char
         chunk->buf = buf;
         chunk->cap = len + TW_JSON_PADDING;
     }
+    PAYLOAD_READS_BEGIN();
     memcpy(chunk->buf, v, len);
+    PAYLOAD_READS_END();
     memset(chunk->buf + len, ' ', TW_JSON_PADDING);
     chunk->len = len;
     chunk->input = 0;
@@ -396,7 +398,7 @@ static write_rc route_value(route_ctx *rt, const char *v, size_t len, const char
     chunk->offset = 0;
     chunk->document = false;
     chunk->last = true;
-    chunk->whole_input = !single_line_json(v, len);
+    chunk->whole_input = !single_line_json(chunk->buf, len); /* the copy: ours */
     return route_chunk(rt, chunk, where);
 }
 

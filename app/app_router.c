@@ -284,6 +284,20 @@ static void report_problems(router *rt, const tw_batch *batch)
                 (unsigned long long)(rt->cur_input_problems - PROBLEMS_PER_INPUT));
 }
 
+/* consume: a copy of the router's counters (and the grant book's) for --stats on SIGUSR1. */
+static void router_publish(tw_pipeline *pl)
+{
+    if (!pl->kafka)
+        return;
+    tw_grants_stats gs = { 0 };
+    if (pl->grants)
+        tw_grants_get_stats(pl->grants, &gs);
+    pthread_mutex_lock(&pl->stats_mu);
+    pl->router_pub = pl->router;
+    pl->grants_pub = gs;
+    pthread_mutex_unlock(&pl->stats_mu);
+}
+
 static void add_counts(tw_batch_counts *to, const tw_batch_counts *from)
 {
     to->records += from->records;
@@ -339,6 +353,7 @@ void *tw_router_main(void *arg)
                     break;
                 flushed_at = rt.next_seq;
             }
+            router_publish(pl);
             batch = tw_ring_pop(in);
         }
         if (!batch)
@@ -393,8 +408,10 @@ void *tw_router_main(void *arg)
             pl->router.max_held = rt.n;
         if (ok)
             ok = release(&rt, arrival ? INT64_MAX : rt.max_seen - lateness);
-        if (ok && arrival)
+        if (ok && arrival) {
             tw_kafka_routed(pl->kafka, chunk, rt.next_seq);
+            router_publish(pl);
+        }
     }
     if (ok)
         ok = release(&rt, INT64_MAX);

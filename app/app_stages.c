@@ -302,6 +302,24 @@ static tw_buf *save_shard(tw_worker *wk)
     return b;
 }
 
+/* consume: a copy of this worker's counters for --stats on SIGUSR1 (the output stage must not
+ * read counters another thread is writing). */
+static void worker_publish(tw_worker *wk)
+{
+    tw_pipeline *pl = wk->pl;
+    tw_state_get_stats(wk->state, &wk->stats.state);
+    wk->stats.record_size = tw_state_record_size(wk->state);
+    pthread_mutex_lock(&pl->stats_mu);
+    wk->pub.events = wk->stats.events;
+    wk->pub.group_events = wk->stats.group_events;
+    wk->pub.split_identities = wk->stats.split_identities;
+    wk->pub.state_failures = wk->stats.state_failures;
+    memcpy(wk->pub.findings, wk->stats.findings, pl->stats_slots * sizeof *wk->pub.findings);
+    wk->pub.state = wk->stats.state;
+    wk->pub.record_size = wk->stats.record_size;
+    pthread_mutex_unlock(&pl->stats_mu);
+}
+
 void *tw_worker_main(void *arg)
 {
     tw_worker *wk = arg;
@@ -339,6 +357,8 @@ void *tw_worker_main(void *arg)
         wk->group_entries = 0;
         /* incremental expiry, budgeted by the work just done */
         tw_state_expire(wk->state, work->watermark_ms, work->n * 2 + 64);
+        if (pl->kafka)
+            worker_publish(wk);
         tw_result *res = wk->res;
         wk->res = NULL;
         if (work->checkpoint && !(res->checkpoint = save_shard(wk))) {
