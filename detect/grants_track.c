@@ -351,9 +351,10 @@ static size_t compact_sets(const tw_grants *g, const uint64_t *sets, uint64_t *o
     uint16_t *list = (uint16_t *)(out + 1);
     size_t k = 0;
     for (uint32_t half = 0; half < 2; half++)
-        for (uint32_t i = 0; i < w * 64; i++)
-            if (tw_bits_test(sets + half * w, i))
-                list[k++] = (uint16_t)(i | (half ? SET_COND : 0));
+        for (uint32_t word = 0; word < w; word++)
+            for (uint64_t x = sets[half * w + word]; x; x &= x - 1) /* each set bit, in order */
+                list[k++] = (uint16_t)((word * 64 + (uint32_t)__builtin_ctzll(x)) |
+                                       (half ? SET_COND : 0));
     out[0] = (uint64_t)SET_LIST << 32 | n;
     return 1 + list_words;
 }
