@@ -94,6 +94,7 @@ struct tw_kafka {
     uint64_t ckpt_written; /* checkpoints written (under mu; the source waits on it) */
     double last_ckpt;
     bool pipeline_done;   /* the stages have stopped: no barrier can pass any more */
+    bool closed;          /* rd_kafka_consumer_close done */
     bool ckpt_due;        /* a partition was assigned: checkpoint where its reading starts */
     struct restore_off *snap; /* the offsets of the barrier in flight (under mu) */
     uint32_t n_snap;
@@ -820,7 +821,8 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     tw_kafka *k = opaque;
-    bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    const char *protocol = rd_kafka_rebalance_protocol(rk); /* NULL while terminating */
+    bool cooperative = protocol && !strcmp(protocol, "COOPERATIVE");
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         atomic_fetch_add(&k->assignments, 1);
         pthread_mutex_lock(&k->mu);
@@ -913,6 +915,13 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
         return TW_ERR_INVALID;
     }
     rd_kafka_poll_set_consumer(k->rk);
+    *out = k;
+    return TW_OK;
+}
+
+tw_err tw_kafka_subscribe(tw_kafka *k, char *errstr, size_t errstr_size)
+{
+    const tw_app_conf *conf = k->conf;
     rd_kafka_topic_partition_list_t *topics =
         rd_kafka_topic_partition_list_new((int)conf->n_topics);
     for (size_t i = 0; i < conf->n_topics; i++)
@@ -921,10 +930,8 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
     rd_kafka_topic_partition_list_destroy(topics);
     if (se) {
         snprintf(errstr, errstr_size, "kafka: subscribe: %s", rd_kafka_err2str(se));
-        tw_kafka_destroy(k);
         return TW_ERR_INVALID;
     }
-    *out = k;
     return TW_OK;
 }
 
@@ -997,6 +1004,7 @@ void tw_kafka_close(tw_kafka *k)
             fprintf(stderr, "trailwarden: kafka: commit: %s\n", rd_kafka_err2str(ce));
     }
     rd_kafka_consumer_close(k->rk); /* leaves the group */
+    k->closed = true;
 }
 
 void tw_kafka_print_stats(tw_kafka *k, FILE *o)
@@ -1033,7 +1041,12 @@ void tw_kafka_destroy(tw_kafka *k)
     /* the pipeline is gone (or never ran): the revocation that closing brings must not push a
      * checkpoint barrier into its freed rings */
     k->pipeline_done = true;
-    if (k->rk)
+    /* not closed (a failure): no close on the way out either. Closing runs the revocation,
+     * whose unassign was seen to wait forever in a consumer that never polled; and nothing
+     * failed may be committed. The group drops the member after session.timeout.ms. */
+    if (k->rk && !k->closed)
+        rd_kafka_destroy_flags(k->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    else if (k->rk)
         rd_kafka_destroy(k->rk);
     for (size_t i = 0; i < k->n; i++)
         free(k->log[(k->head + i) % k->cap].offs);

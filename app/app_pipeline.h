@@ -63,6 +63,9 @@ void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *j
 typedef struct tw_kafka tw_kafka;
 tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, char *errstr,
                     size_t errstr_size);
+/* Joins the group (subscribes to the topics): after tw_kafka_restore, so a checkpoint that
+ * cannot be restored stops the start before any partition is assigned. */
+tw_err tw_kafka_subscribe(tw_kafka *k, char *errstr, size_t errstr_size);
 void *tw_kafka_main(void *arg);                     /* the source thread; arg: the pipeline */
 void tw_kafka_routed(tw_kafka *k, uint64_t chunk, uint64_t seq_end); /* router */
 bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size_t n_sinks,

@@ -783,6 +783,11 @@ int tw_app_replay(const tw_app_conf *conf)
         rc = TW_EXIT_USAGE;
         goto out;
     }
+    if (pl.kafka && tw_kafka_subscribe(pl.kafka, errstr, sizeof errstr) != TW_OK) {
+        fprintf(stderr, "trailwarden: %s\n", errstr);
+        rc = TW_EXIT_USAGE;
+        goto out;
+    }
 
     for (; started_workers < pl.n_workers; started_workers++)
         if (pthread_create(&workers[started_workers], NULL, tw_worker_main,
