@@ -16,6 +16,18 @@ typedef struct tw_str {
 #define TW_STR_LIT(s) ((tw_str){ (s), (uint32_t)(sizeof(s) - 1) })
 #define TW_STR_NULL ((tw_str){ NULL, 0 })
 
+/* The value of a hexadecimal digit (either case), or -1 for any other byte (and for EOF). */
+static inline int tw_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 static inline tw_str tw_str_c(const char *s)
 {
     return (tw_str){ s, s ? (uint32_t)strlen(s) : 0 };

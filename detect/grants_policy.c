@@ -369,14 +369,6 @@ tw_err tw_policy_expand_node(const tw_privtab *pt, tw_json *js, const tw_jnode *
     return err;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)tolower((unsigned char)c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 tw_err tw_policy_expand_text(const tw_privtab *pt, tw_json *js, tw_str text,
                              tw_policy_grant *out, char *errstr, size_t errstr_size)
 {
@@ -391,9 +383,11 @@ tw_err tw_policy_expand_text(const tw_privtab *pt, tw_json *js, tw_str text,
     size_t n = 0;
     for (size_t k = 0; k < text.len; k++) {
         char c = text.p[k];
-        if (encoded && c == '%' && k + 2 < text.len + 0 && hexval(text.p[k + 1]) >= 0 &&
-            hexval(text.p[k + 2]) >= 0) {
-            buf[n++] = (char)(hexval(text.p[k + 1]) * 16 + hexval(text.p[k + 2]));
+        int hi = encoded && c == '%' && k + 2 < text.len ? tw_hex_digit((unsigned char)text.p[k + 1])
+                                                         : -1;
+        int lo = hi >= 0 ? tw_hex_digit((unsigned char)text.p[k + 2]) : -1;
+        if (lo >= 0) {
+            buf[n++] = (char)(hi * 16 + lo);
             k += 2;
         } else if (encoded && c == '+') {
             buf[n++] = ' ';

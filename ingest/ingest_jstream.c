@@ -175,17 +175,6 @@ static tw_err unexpected(tw_jstream *s, int c, const char *what)
     return fail(s, here(s), "%s", what);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static tw_err read_hex4(tw_jstream *s, tw_jpos start, tw_jpos esc, uint32_t *cp)
 {
     *cp = 0;
@@ -193,9 +182,9 @@ static tw_err read_hex4(tw_jstream *s, tw_jpos start, tw_jpos esc, uint32_t *cp)
         int c = peekc(s);
         if (c < 0)
             return s->rc ? s->rc : fail(s, start, NOT_CLOSED);
-        if (hexval(c) < 0)
+        if (tw_hex_digit(c) < 0)
             return fail(s, esc, "not JSON: an invalid \\u escape in a string");
-        *cp = *cp << 4 | (uint32_t)hexval(c);
+        *cp = *cp << 4 | (uint32_t)tw_hex_digit(c);
         advance(s);
     }
     return TW_OK;

@@ -65,24 +65,13 @@ static bool check_broken(kafka_sink *ks)
     return ks->fatal || ks->failed;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int read_u4(const char *p, const char *end)
 {
     if (end - p < 4)
         return -1;
     int v = 0;
     for (int i = 0; i < 4; i++) {
-        int d = hex_digit(p[i]);
+        int d = tw_hex_digit((unsigned char)p[i]);
         if (d < 0)
             return -1;
         v = v * 16 + d;
