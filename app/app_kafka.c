@@ -479,9 +479,7 @@ static void drain(tw_kafka *k)
         k->pushing = NULL;
     }
     emit_open(k, true);
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += REVOKE_WAIT_MS / 1000;
+    struct timespec until = tw_deadline_after_ms(REVOKE_WAIT_MS);
     pthread_mutex_lock(&k->mu);
     while (k->n && !atomic_load(&k->pl->failed))
         if (pthread_cond_timedwait(&k->cond, &k->mu, &until))
@@ -560,9 +558,7 @@ static void checkpoint(tw_kafka *k)
     }
     if (!push_chunk(k, chunk))
         return;
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += REVOKE_WAIT_MS / 1000;
+    struct timespec until = tw_deadline_after_ms(REVOKE_WAIT_MS);
     pthread_mutex_lock(&k->mu);
     while (k->ckpt_written == before && !atomic_load(&k->pl->failed))
         if (pthread_cond_timedwait(&k->cond, &k->mu, &until))

@@ -43,6 +43,19 @@ uint64_t tw_notify_count(tw_notify *nt)
     return c;
 }
 
+struct timespec tw_deadline_after_ms(int timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
 void tw_notify_wait(tw_notify *nt, uint64_t seen, int timeout_ms)
 {
     pthread_mutex_lock(&nt->mu);
@@ -50,14 +63,7 @@ void tw_notify_wait(tw_notify *nt, uint64_t seen, int timeout_ms)
         while (nt->count == seen)
             pthread_cond_wait(&nt->cond, &nt->mu);
     } else {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += timeout_ms / 1000;
-        ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = tw_deadline_after_ms(timeout_ms);
         while (nt->count == seen)
             if (pthread_cond_timedwait(&nt->cond, &nt->mu, &ts) == ETIMEDOUT)
                 break;
@@ -90,6 +96,18 @@ void tw_ring_destroy(tw_ring *ring)
     free(ring);
 }
 
+/* Takes the item (the ring's lock held, and room in it), then lets the lock go and wakes the
+ * consumer. */
+static void put_and_unlock(tw_ring *ring, void *item)
+{
+    ring->items[(ring->head + ring->count) % ring->cap] = item;
+    ring->count++;
+    pthread_cond_signal(&ring->not_empty);
+    pthread_mutex_unlock(&ring->mu);
+    if (ring->notify)
+        tw_notify_bump(ring->notify);
+}
+
 bool tw_ring_push(tw_ring *ring, void *item)
 {
     pthread_mutex_lock(&ring->mu);
@@ -99,48 +117,37 @@ bool tw_ring_push(tw_ring *ring, void *item)
         pthread_mutex_unlock(&ring->mu);
         return false;
     }
-    ring->items[(ring->head + ring->count) % ring->cap] = item;
-    ring->count++;
-    pthread_cond_signal(&ring->not_empty);
-    pthread_mutex_unlock(&ring->mu);
-    if (ring->notify)
-        tw_notify_bump(ring->notify);
+    put_and_unlock(ring, item);
     return true;
 }
 
-tw_err tw_ring_push_timed(tw_ring *ring, void *item, int timeout_ms)
+/* Waits up to timeout_ms for room (0: not at all), then takes the item or says why not. */
+static tw_err push_within(tw_ring *ring, void *item, int timeout_ms)
 {
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    if (timeout_ms > 0)
+        until = tw_deadline_after_ms(timeout_ms);
     pthread_mutex_lock(&ring->mu);
-    while (ring->count == ring->cap && !ring->aborted)
+    while (timeout_ms > 0 && ring->count == ring->cap && !ring->aborted)
         if (pthread_cond_timedwait(&ring->not_full, &ring->mu, &until))
             break;
-    pthread_mutex_unlock(&ring->mu);
-    return tw_ring_try_push(ring, item);
-}
-
-tw_err tw_ring_try_push(tw_ring *ring, void *item)
-{
-    pthread_mutex_lock(&ring->mu);
     if (ring->aborted || ring->count == ring->cap) {
         tw_err err = ring->aborted ? TW_ERR_EOF : TW_ERR_AGAIN;
         pthread_mutex_unlock(&ring->mu);
         return err;
     }
-    ring->items[(ring->head + ring->count) % ring->cap] = item;
-    ring->count++;
-    pthread_cond_signal(&ring->not_empty);
-    pthread_mutex_unlock(&ring->mu);
-    if (ring->notify)
-        tw_notify_bump(ring->notify);
+    put_and_unlock(ring, item);
     return TW_OK;
+}
+
+tw_err tw_ring_push_timed(tw_ring *ring, void *item, int timeout_ms)
+{
+    return push_within(ring, item, timeout_ms);
+}
+
+tw_err tw_ring_try_push(tw_ring *ring, void *item)
+{
+    return push_within(ring, item, 0);
 }
 
 static void *take_locked(tw_ring *ring)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "tw_err.h"
 
@@ -25,6 +26,8 @@ void tw_notify_init(tw_notify *nt);
 void tw_notify_destroy(tw_notify *nt);
 void tw_notify_bump(tw_notify *nt);
 uint64_t tw_notify_count(tw_notify *nt);
+/* The CLOCK_REALTIME time timeout_ms from now, for pthread_cond_timedwait. */
+struct timespec tw_deadline_after_ms(int timeout_ms);
 /* Waits until the count differs from seen, or timeout_ms passes (< 0: no timeout). */
 void tw_notify_wait(tw_notify *nt, uint64_t seen, int timeout_ms);
 

@@ -1,6 +1,7 @@
 /* common/tw_ring: bounded SPSC queue between threads (run under TSan in CI). */
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "tw_test.h"
 
@@ -66,11 +67,58 @@ static void abort_releases_a_blocked_producer(void **state)
     tw_ring_destroy(ring);
 }
 
+/* try_push and push_timed: taken when there is room, TW_ERR_AGAIN when full (push_timed only
+ * after its wait), TW_ERR_EOF once aborted; push_timed takes the room a pop makes meanwhile. */
+static void *pop_later(void *arg)
+{
+    tw_ring *ring = arg;
+    struct timespec ts = { 0, 20 * 1000000L };
+    nanosleep(&ts, NULL);
+    return tw_ring_pop(ring);
+}
+
+static void timed_and_non_blocking_pushes(void **state)
+{
+    (void)state;
+    tw_notify nt;
+    tw_notify_init(&nt);
+    tw_ring *ring = tw_ring_new(2, &nt);
+    assert_int_equal(tw_ring_try_push(ring, (void *)1), TW_OK);
+    assert_int_equal(tw_ring_push_timed(ring, (void *)2, 0), TW_OK);
+    assert_int_equal(tw_notify_count(&nt), 2);
+    assert_int_equal(tw_ring_try_push(ring, (void *)3), TW_ERR_AGAIN);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(tw_ring_push_timed(ring, (void *)3, 30), TW_ERR_AGAIN);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int64_t waited_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(waited_ms >= 25);
+    assert_int_equal(tw_ring_size(ring), 2);
+    /* a pop 20 ms later makes room within a 10 s wait */
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, pop_later, ring), 0);
+    assert_int_equal(tw_ring_push_timed(ring, (void *)3, 10000), TW_OK);
+    void *popped;
+    pthread_join(th, &popped);
+    assert_true((uintptr_t)popped == 1);
+    void *item;
+    assert_int_equal(tw_ring_try_pop(ring, &item), TW_OK);
+    assert_true((uintptr_t)item == 2);
+    assert_int_equal(tw_ring_try_pop(ring, &item), TW_OK);
+    assert_true((uintptr_t)item == 3);
+    tw_ring_abort(ring);
+    assert_int_equal(tw_ring_try_push(ring, (void *)4), TW_ERR_EOF);
+    assert_int_equal(tw_ring_push_timed(ring, (void *)4, 10), TW_ERR_EOF);
+    tw_ring_destroy(ring);
+    tw_notify_destroy(&nt);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(items_arrive_in_order_and_close_ends),
         cmocka_unit_test(abort_releases_a_blocked_producer),
+        cmocka_unit_test(timed_and_non_blocking_pushes),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
