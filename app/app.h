@@ -53,6 +53,8 @@ int tw_app_parse_consume(int argc, char **argv, tw_app_conf *conf);
 void tw_app_conf_free(tw_app_conf *conf);
 /* Appends s to a growing argument list (app_cli.c); -1 when out of memory. */
 int tw_app_push(const char ***v, size_t *n, const char *s);
+/* SIGTERM, SIGINT and SIGUSR1 to handler, which only sets flags (consume, route; app_cli.c). */
+void tw_app_catch_signals(void (*handler)(int));
 
 /* Runs the pipeline over files (replay) or Kafka topics (conf->consume); returns the
  * process exit status. */

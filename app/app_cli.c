@@ -1,5 +1,6 @@
 /* app_cli: replay's command line (DESIGN §6). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,17 @@ void tw_app_usage(FILE *out)
           "DUR: 90s, 15m, 24h, 30d.  Exit status: 0 ran to the end; 1 some input was\n"
           "unreadable or corrupt (everything else processed); 2 usage error, nothing processed.\n",
           out);
+}
+
+void tw_app_catch_signals(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
 int tw_app_push(const char ***v, size_t *n, const char *s)

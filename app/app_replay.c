@@ -640,17 +640,10 @@ int tw_app_replay(const tw_app_conf *conf)
     int started_parsers = 0, started_workers = 0;
     bool reader_started = false, router_started = false, inventory_failed = false;
 
-    if (conf->consume) {
-        /* first: a SIGTERM while the rules load or the group is joined stops the run cleanly,
-         * and a SIGUSR1 then (a supervisor asking for --stats) must not kill it */
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGUSR1, &sa, NULL);
-    }
+    /* first: a SIGTERM while the rules load or the group is joined stops the run cleanly,
+     * and a SIGUSR1 then (a supervisor asking for --stats) must not kill it */
+    if (conf->consume)
+        tw_app_catch_signals(on_signal);
 
     /* configuration: everything that can fail before any input is read (exit 2) */
     size_t n_out = conf->n_outputs ? conf->n_outputs : 1;

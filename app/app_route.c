@@ -784,13 +784,7 @@ int tw_app_route(int argc, char **argv)
         goto out;
     }
     rt.sink_open = true;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
+    tw_app_catch_signals(on_signal);
 
     status = rc.n_topics ? run_kafka(&rt) : run_files(&rt);
     if (rt.n.problems > rt.n.shown && rc.verbosity == 0)
