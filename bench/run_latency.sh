@@ -56,10 +56,8 @@ done
 for cmd in kcat jq zstd; do
     command -v "$cmd" >/dev/null || die "$cmd is needed (scripts/install-deps.sh installs it)"
 done
-TIMER="date"
-if [ "${TW_BENCH_TIMER:-}" != date ] && command -v hyperfine >/dev/null; then
-    TIMER=hyperfine
-fi
+# shellcheck source=timing.sh
+source "$HERE/timing.sh" # TIMER, best_of
 
 mkdir -p "$CACHE"
 WORK=$(mktemp -d "$CACHE/latency.XXXXXX")
@@ -280,24 +278,6 @@ if [ "$DO_TPUT" = 1 ]; then
     [ "$have" -eq "$TN" ] || die "tput holds $have of $TN records ($dropped partitions lost their start to the mock's retention): lower TW_BENCH_TPUT_MB"
     maxpart=$(awk '{ n[$1]++ } END { m = 0; for (k in n) if (n[k] > m) m = n[k]; print m }' "$WORK/tput.offsets")
 
-    best_of() {
-        local cmd=$1
-        if [ "$TIMER" = hyperfine ]; then
-            hyperfine --runs "$RUNS" --shell=bash --style basic --export-csv "$WORK/t.csv" \
-                "set -o pipefail; $cmd" >&2 || return 1
-            awk -F, 'NR == 2 { print $(NF - 1) }' "$WORK/t.csv"
-            return 0
-        fi
-        local best="" t0 t1 i
-        for ((i = 0; i < RUNS; i++)); do
-            t0=$(date +%s.%N)
-            bash -o pipefail -c "$cmd" || return 1
-            t1=$(date +%s.%N)
-            best=$(awk -v a="$t0" -v b="$t1" -v best="$best" \
-                'BEGIN { d = b - a; if (best == "" || d < best) best = d; printf "%.4f", best }')
-        done
-        echo "$best"
-    }
     q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
     KCAT_CMD="kcat -C -b $(q "$BS") -t tput ${FOPTS[*]} -e -q -o beginning >/dev/null"
     TW_CMD="timeout 600 $(q "$TW") consume -b $(q "$BS") -t tput -G tput-\$(date +%s%N) ${KOPTS[*]} ${FOPTS[*]} --exit-at-end -q -f compact -o stdout >/dev/null"

@@ -35,10 +35,8 @@ done
 command -v zstd >/dev/null || die "zstd (the command) is needed: apt-get install zstd"
 HAVE_JQ=1
 command -v jq >/dev/null || HAVE_JQ=0
-TIMER=date
-if [ "${TW_BENCH_TIMER:-}" != date ] && command -v hyperfine >/dev/null; then
-    TIMER=hyperfine
-fi
+# shellcheck source=timing.sh
+source "$(dirname "$0")/timing.sh" # TIMER, best_of
 
 mkdir -p "$CACHE"
 WORK=$(mktemp -d "$CACHE/run.XXXXXX")
@@ -72,26 +70,6 @@ if [ ! -d "$S3DIR" ]; then
 fi
 
 # ---- timing ------------------------------------------------------------------------------
-# best_of CMD: prints the best wall time in seconds of RUNS runs of CMD (bash, pipefail).
-best_of() {
-    local cmd=$1
-    if [ "$TIMER" = hyperfine ]; then
-        hyperfine --runs "$RUNS" --shell=bash --style basic --export-csv "$WORK/t.csv" \
-            "set -o pipefail; $cmd" >&2 || return 1
-        # CSV: command,mean,stddev,median,user,system,min,max; count from the end
-        awk -F, 'NR == 2 { print $(NF - 1) }' "$WORK/t.csv"
-        return 0
-    fi
-    local best="" t0 t1 i
-    for ((i = 0; i < RUNS; i++)); do
-        t0=$(date +%s.%N)
-        bash -o pipefail -c "$cmd" || return 1
-        t1=$(date +%s.%N)
-        best=$(awk -v a="$t0" -v b="$t1" -v best="$best" \
-            'BEGIN { d = b - a; if (best == "" || d < best) best = d; printf "%.4f", best }')
-    done
-    echo "$best"
-}
 
 # The floor, once untimed: it counts the records and bytes, and warms the page cache.
 floor_out=$(zstd -dc "$DATA" | "$FLOOR") || die "floor failed"
