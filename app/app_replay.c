@@ -235,6 +235,7 @@ static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)
     }
     tw_grants_conf gc = {
         .privtab = pl->privtab,
+        .catalog = pl->catalog,
         .managed = pl->managed,
         .unused_after_ms = conf->unused_after_ms,
         .unused_meta = &unused_grant_meta,
@@ -684,7 +685,7 @@ int tw_app_replay(const tw_app_conf *conf)
             tw_ruleset_destroy(rs);
             goto out;
         }
-        if (tw_rules_rt_new(rs, &pl.rules) != TW_OK) {
+        if (tw_rules_rt_new(rs, pl.catalog, &pl.rules) != TW_OK) {
             fprintf(stderr, "trailwarden: out of memory loading rules; nothing read\n");
             goto out;
         }

@@ -1,45 +1,52 @@
 /* detect_evidence: a compact copy of one event kept in identity state, so a later finding can
- * cite it (eventID, time, action). Fixed size: it lives in the per-identity budget. */
+ * cite it (eventID, time, action, errorCode). Fixed size, 64 bytes: correlations keep up to
+ * a few per identity and rule, the grant tracker one per grant, all inside the per-identity
+ * memory budget. It holds no pointer (checkpoints save it as bytes), so:
+ *   - a canonical UUID eventID (CloudTrail's form) is kept as its 16 bytes;
+ *   - an action the catalog knows is kept as its catalog index;
+ *   - a common errorCode (denials, not-found, throttling, ...) as its index in a table;
+ * and whatever is not (another eventID, an unknown action, a rare errorCode) as text, in that
+ * order, in the bytes left (46, or 30 beside a UUID); text that does not fit is cut. */
 #ifndef DETECT_EVIDENCE_H
 #define DETECT_EVIDENCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 
+#include "ingest_catalog.h"
 #include "tw_event.h"
 #include "tw_finding.h"
 
+#define TW_KEPT_TEXT 46
+
 typedef struct tw_kept_event {
     int64_t time_ms;
+    uint32_t action_id;    /* the catalog's; TW_ACTION_UNKNOWN: the action is kept as text */
     uint8_t set;           /* 0: nothing kept yet */
-    uint8_t id_len;
+    uint8_t id_form;       /* TW_KEPT_ID_* */
+    uint8_t error;         /* 0 none, else 1 + its index among the common codes, or
+                              TW_KEPT_ERROR_TEXT */
+    uint8_t id_len;        /* the lengths of the texts in text[], in this order */
     uint8_t action_len;
     uint8_t error_len;
-    char id[37];           /* CloudTrail eventIDs are 36-byte UUIDs; longer ones are cut */
-    char action[64];       /* "service:Name"; the rare longer name is cut */
-    char error[40];        /* errorCode, cut likewise; empty for a successful call */
+    char text[TW_KEPT_TEXT]; /* a UUID's 16 bytes first when id_form says so */
 } tw_kept_event;
 
-static inline void tw_kept_event_set(tw_kept_event *k, const tw_event *ev)
-{
-    k->time_ms = ev->time_ms;
-    k->set = 1;
-    k->id_len = (uint8_t)(ev->event_id.len < sizeof k->id ? ev->event_id.len : sizeof k->id);
-    memcpy(k->id, ev->event_id.p, k->id_len);
-    k->action_len =
-        (uint8_t)(ev->action.len < sizeof k->action ? ev->action.len : sizeof k->action);
-    memcpy(k->action, ev->action.p, k->action_len);
-    k->error_len = (uint8_t)(ev->error_code.len < sizeof k->error ? ev->error_code.len
-                                                                  : sizeof k->error);
-    memcpy(k->error, ev->error_code.p, k->error_len);
-}
+enum { TW_KEPT_ID_TEXT = 0, TW_KEPT_ID_UUID_LOWER = 1, TW_KEPT_ID_UUID_UPPER = 2 };
+#define TW_KEPT_ERROR_TEXT 255
+#define TW_KEPT_ID_CHARS 37 /* a UUID's 36 characters and a NUL: the caller's id buffer */
 
-static inline tw_evidence tw_kept_event_evidence(const tw_kept_event *k)
-{
-    tw_evidence e = { k->time_ms, { k->id, k->id_len }, { k->action, k->action_len },
-                      { k->error_len ? k->error : NULL, k->error_len } };
-    return e;
-}
+/* Keeps ev in k. cat: the catalog the event was resolved with (NULL: keep the action as text). */
+void tw_kept_event_set(tw_kept_event *k, const tw_event *ev, const tw_catalog *cat);
+
+/* The evidence a kept event gives; views into k, the catalog, static text, or id_buf (the
+ * caller's, TW_KEPT_ID_CHARS bytes) for a UUID; valid while all of those are. */
+tw_evidence tw_kept_event_evidence(const tw_kept_event *k, const tw_catalog *cat,
+                                   char id_buf[TW_KEPT_ID_CHARS]);
+
+/* Whether a kept event's view could only have come from this catalog's build: the catalog
+ * index of an action is what saved state means (checkpoints fold it into their fingerprint). */
+uint64_t tw_kept_event_fingerprint(const tw_catalog *cat);
 
 static inline tw_evidence tw_event_evidence(const tw_event *ev)
 {

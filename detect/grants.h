@@ -58,6 +58,7 @@ typedef struct tw_grants tw_grants;
 
 typedef struct tw_grants_conf {
     const tw_privtab *privtab;
+    const tw_catalog *catalog;  /* events' actions (kept evidence names them by index) */
     const tw_managed *managed;  /* AWS managed policies */
     int64_t unused_after_ms;
     const tw_rule_meta *unused_meta;   /* unused-privileged-grant */

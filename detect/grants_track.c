@@ -678,8 +678,9 @@ static void report_unused(tw_grants *g, principal *p, grant *gr, const tw_event 
     f.rule = g->conf.unused_meta;
     f.ev = &fev;
     f.kind = (tw_kind)p->kind;
+    char id[TW_KEPT_ID_CHARS];
     if (gr->event)
-        f.evidence[f.n_evidence++] = tw_kept_event_evidence(gr->event);
+        f.evidence[f.n_evidence++] = tw_kept_event_evidence(gr->event, g->conf.catalog, id);
     f.first_seen_ms = gr->granted_ms;
     char names[160];
     summary_names(g, unused, n_unused, names, sizeof names);
@@ -753,8 +754,9 @@ static void report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event
     f.rule = g->conf.dormant_meta;
     f.ev = &fev;
     f.kind = (tw_kind)p->kind;
+    char id[TW_KEPT_ID_CHARS];
     if (gr->event)
-        f.evidence[f.n_evidence++] = tw_kept_event_evidence(gr->event);
+        f.evidence[f.n_evidence++] = tw_kept_event_evidence(gr->event, g->conf.catalog, id);
     f.evidence[f.n_evidence++] = tw_event_evidence(ev);
     f.first_seen_ms = gr->granted_ms;
     tw_str name = tw_privtab_name(g->conf.privtab, idx);
@@ -882,7 +884,7 @@ static void grant_to(tw_grants *g, principal *p, const tw_event *ev, const char 
     if (own)
         gr->own = intern_sets(g, own);
     if ((gr->event = malloc(sizeof *gr->event)) != NULL)
-        tw_kept_event_set(gr->event, ev);
+        tw_kept_event_set(gr->event, ev, g->conf.catalog);
     if (!gr->source || !gr->event || !gr->event_id || (policy_arn && !gr->policy_arn) ||
         (policy_name && !gr->policy_name) || (via_group && !gr->via_group) || (own && !gr->own)) {
         free_grant(gr);
@@ -1050,7 +1052,7 @@ static void apply_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op, co
             gp->policy_arn = arn ? dup_str(tw_str_c(arn)) : NULL;
             gp->policy_name = op->op == TW_GOP_PUT_INLINE ? dup_str(tw_str_c(name)) : NULL;
             gp->own = op->op == TW_GOP_PUT_INLINE ? copy_sets(g, &op->set) : NULL;
-            tw_kept_event_set(&gp->event, ev);
+            tw_kept_event_set(&gp->event, ev, g->conf.catalog);
             grp->n++;
             for (uint32_t m = 0; m < grp->n_members; m++) {
                 principal *u = principal_of(g, tw_str_c(grp->members[m]), TW_GT_USER, true);

@@ -38,7 +38,7 @@
 #define CORR_MAX_RULES 32    /* named rules of a temporal correlation */
 #define CORR_MAX_RING 128    /* count thresholds: the ring holds that many times */
 #define CORR_MAX_KEPT 4      /* evidence events a correlation keeps */
-#define FIRST_SEEN_START 8   /* values a first_seen remembers at first, doubling up to... */
+#define FIRST_SEEN_START 4   /* values a first_seen remembers at first, and grows by, up to */
 #define FIRST_SEEN_MAX 64
 
 /* What every identity's record holds for the rules. */
@@ -55,17 +55,20 @@ typedef struct suppress_slot {
     int64_t fired;
 } suppress_slot;
 
-/* One correlation's state for one group: then t[] (ring, times per rule, or first_seen value
- * hashes), then the kept evidence events at plan->kept_off. */
+/* One correlation's state for one group: then t[] (ring, times per rule, or first_seen's
+ * start then its value hashes), then the kept evidence events at plan->kept_off. Small: an
+ * identity holds one per correlation it has met. */
 typedef struct corr_state {
     int64_t last_fired_ms;
-    int64_t started_ms;      /* first_seen: the group's first considered event */
-    uint32_t fired;
-    uint32_t ring_pos;
-    uint32_t ring_count;
     uint32_t set;            /* temporal kinds: bit k = step/rule k has a time */
+    uint8_t ring_pos;        /* rings hold at most CORR_MAX_RING, value sets FIRST_SEEN_MAX */
+    uint8_t ring_count;
+    uint8_t fired;
+    uint8_t pad_;
     int64_t t[];
 } corr_state;
+_Static_assert(sizeof(corr_state) == 16, "the state header stays small");
+_Static_assert(CORR_MAX_RING <= 255 && FIRST_SEEN_MAX <= 255, "ring positions fit a byte");
 
 static inline uint64_t sparse_key(uint32_t rule, uint32_t group)
 {
@@ -134,12 +137,15 @@ static bool plan_one(tw_rules_rt *rt, uint32_t i, uint8_t *visiting)
         plan->n_kept = 1; /* the previous matching event */
         break;
     case TW_CORR_TEMPORAL:
-    case TW_CORR_TEMPORAL_ORDERED:
+    case TW_CORR_TEMPORAL_ORDERED: {
         if (corr->n_rules > CORR_MAX_RULES || corr->n_rules == 0)
             return false;
         t_slots = corr->n_rules;
-        plan->n_kept = corr->n_rules < CORR_MAX_KEPT ? corr->n_rules : CORR_MAX_KEPT;
+        /* ordered: the last step is the event that completes the chain, never kept */
+        uint32_t keep = corr->type == TW_CORR_TEMPORAL ? corr->n_rules : corr->n_rules - 1;
+        plan->n_kept = keep < CORR_MAX_KEPT ? keep : CORR_MAX_KEPT;
         break;
+    }
     case TW_CORR_BASELINE_THEN_TRIGGER:
         if (corr->baseline.min_events == 0 || corr->baseline.min_events > CORR_MAX_RING ||
             (corr->trigger.rule && corr->trigger.rule->correlation))
@@ -154,7 +160,7 @@ static bool plan_one(tw_rules_rt *rt, uint32_t i, uint8_t *visiting)
         if (!corr->field)
             return false;
         plan->ring = FIRST_SEEN_START;
-        t_slots = FIRST_SEEN_START;
+        t_slots = 1 + FIRST_SEEN_START; /* the group's start, then the values */
         plan->n_kept = 0;
         break;
     case TW_CORR_QUIET_THEN_TRIGGER:
@@ -164,7 +170,7 @@ static bool plan_one(tw_rules_rt *rt, uint32_t i, uint8_t *visiting)
     }
     plan->every_event = corr->n_rules == 0;
     plan->needs_values = plan->extra_group || corr->field || plan->shared;
-    /* kept events go last, so a first_seen can grow its value set in place */
+    /* kept events go last (a first_seen, which keeps none, grows its value set in place) */
     plan->kept_off = (uint32_t)(sizeof(corr_state) + t_slots * sizeof(int64_t));
     plan->bytes = plan->kept_off + plan->n_kept * (uint32_t)sizeof(tw_kept_event);
     plan->run = true;
@@ -233,7 +239,7 @@ static void rules_plan_free(tw_rules_rt *rt)
 
 /* ---- the runtime ---------------------------------------------------------------------- */
 
-tw_err tw_rules_rt_new(tw_ruleset *rs, tw_rules_rt **out)
+tw_err tw_rules_rt_new(tw_ruleset *rs, const tw_catalog *cat, tw_rules_rt **out)
 {
     *out = NULL;
     tw_rules_rt *rt = calloc(1, sizeof *rt);
@@ -242,6 +248,7 @@ tw_err tw_rules_rt_new(tw_ruleset *rs, tw_rules_rt **out)
         return TW_ERR_NOMEM;
     }
     rt->rs = rs;
+    rt->catalog = cat;
     rt->n_rules = (uint32_t)tw_ruleset_count(rs);
     if (rt->n_rules > TW_RULES_MAX || tw_rules_eval_new(rs, &rt->eval) != TW_OK ||
         tw_rules_index_new(rs, &rt->index) != TW_OK)
@@ -355,17 +362,18 @@ static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
     f.rule = &meta;
     f.ev = ev;
     f.kind = kind;
+    char ids[TW_FINDING_MAX_EVIDENCE][TW_KEPT_ID_CHARS];
     for (uint32_t i = 0; i < n_earlier && f.n_evidence < TW_FINDING_MAX_EVIDENCE - 1; i++) {
         const tw_kept_event *k = earlier[i];
-        bool dup = !k->set || (k->id_len == ev->event_id.len &&
-                               !memcmp(k->id, ev->event_id.p, k->id_len) &&
-                               k->time_ms == ev->time_ms);
+        if (!k->set)
+            continue;
+        tw_evidence e = tw_kept_event_evidence(k, rt->catalog, ids[f.n_evidence]);
+        bool dup = e.time_ms == ev->time_ms && tw_str_eq(e.event_id, ev->event_id);
         for (uint32_t j = 0; j < f.n_evidence && !dup; j++)
-            dup = f.evidence[j].time_ms == k->time_ms &&
-                  f.evidence[j].event_id.len == k->id_len &&
-                  !memcmp(f.evidence[j].event_id.p, k->id, k->id_len);
+            dup = f.evidence[j].time_ms == e.time_ms &&
+                  tw_str_eq(f.evidence[j].event_id, e.event_id);
         if (!dup)
-            f.evidence[f.n_evidence++] = tw_kept_event_evidence(k);
+            f.evidence[f.n_evidence++] = e;
     }
     f.evidence[f.n_evidence++] = tw_event_evidence(ev);
     sort_evidence(&f);
@@ -404,6 +412,7 @@ typedef struct corr_event {
     uint64_t *held;          /* bitset by rule index */
     int64_t prev_event_ms;   /* the identity's event before this one (track_last_event) */
     bool has_prev;
+    const tw_catalog *cat;   /* for kept events */
 } corr_event;
 
 static bool matched(const corr_event *ce, const tw_rule *rule)
@@ -446,7 +455,7 @@ static void step_event_count(const tw_corr_plan *plan, const tw_corr *corr, corr
     uint32_t n = plan->ring;
     int64_t t = ev->time_ms;
     st->t[st->ring_pos] = t;
-    st->ring_pos = (st->ring_pos + 1) % n;
+    st->ring_pos = (uint8_t)((st->ring_pos + 1) % n);
     if (st->ring_count < n)
         st->ring_count++;
     /* the oldest of the last n matching events, the current one included */
@@ -540,15 +549,15 @@ static void step_baseline(const tw_corr_plan *plan, const tw_corr *corr, corr_st
                  duration_text(w, win, sizeof win), classes);
     }
     st->t[st->ring_pos] = t;
-    st->ring_pos = (st->ring_pos + 1) % n;
+    st->ring_pos = (uint8_t)((st->ring_pos + 1) % n);
     if (st->ring_count < n)
         st->ring_count++;
     if (ev->classes & corr->baseline.classes) {
         /* the first baseline event after a break (or after the window emptied) opens one */
         if (!last->set || last->time_ms <= t - w ||
             ((st->set & 1u) && st->t[n] >= first->time_ms))
-            tw_kept_event_set(first, ev);
-        tw_kept_event_set(last, ev);
+            tw_kept_event_set(first, ev, ce->cat);
+        tw_kept_event_set(last, ev, ce->cat);
     } else if (!(st->set & 1u) || t > st->t[n]) {
         st->t[n] = t;
         st->set |= 1u;
@@ -565,7 +574,7 @@ static void step_temporal(const tw_corr_plan *plan, const tw_corr *corr, corr_st
         st->t[k] = t;
         st->set |= 1u << k;
         if (k < plan->n_kept)
-            tw_kept_event_set(kept(plan, st, k), ce->ev);
+            tw_kept_event_set(kept(plan, st, k), ce->ev, ce->cat);
     }
     uint64_t distinct = 0;
     for (uint32_t k = 0; k < corr->n_rules; k++) {
@@ -612,7 +621,7 @@ static void step_temporal_ordered(const tw_corr_plan *plan, const tw_corr *corr,
                 done = true;
         }
         if (k < plan->n_kept)
-            tw_kept_event_set(kept(plan, st, k), ce->ev);
+            tw_kept_event_set(kept(plan, st, k), ce->ev, ce->cat);
     }
     res->holds = done;
     if (done)
@@ -626,7 +635,8 @@ static void step_temporal_ordered(const tw_corr_plan *plan, const tw_corr *corr,
 }
 
 /* first_seen: true when the value is new for the group and the group has been known for at
- * least the baseline. The value set may have to grow: the state is looked up again. */
+ * least the baseline. t[0] is the group's first considered event, then the values' hashes.
+ * The value set grows a few at a time (the state is looked up again). */
 static corr_state *step_first_seen(const tw_corr *corr, corr_state *st, bool created,
                                    rules_slot *slot, uint64_t key, const tw_event *ev,
                                    const tw_corr_value *cv, const char *group_words,
@@ -634,33 +644,36 @@ static corr_state *step_first_seen(const tw_corr *corr, corr_state *st, bool cre
 {
     int64_t t = ev->time_ms;
     if (created)
-        st->started_ms = t;
+        st->t[0] = t;
     if (!cv || !cv->has_value)
         return st;
-    if (t < st->started_ms)
-        st->started_ms = t; /* a late event: the group was known earlier */
+    if (t < st->t[0])
+        st->t[0] = t; /* a late event: the group was known earlier */
+    int64_t *vals = st->t + 1;
     for (uint32_t i = 0; i < st->ring_count; i++)
-        if ((uint64_t)st->t[i] == cv->hash)
+        if ((uint64_t)vals[i] == cv->hash)
             return st;
     /* with no learning period (baseline 0) the group's first value fires too */
-    res->holds = t - st->started_ms >= corr->first_seen_baseline_ms;
+    res->holds = t - st->t[0] >= corr->first_seen_baseline_ms;
     uint32_t bytes;
     tw_sparse_find(slot->sp, key, &bytes);
-    uint32_t cap = (uint32_t)((bytes - sizeof(corr_state)) / sizeof(int64_t));
+    uint32_t cap = (uint32_t)((bytes - sizeof(corr_state)) / sizeof(int64_t)) - 1;
     if (st->ring_count == cap && cap < FIRST_SEEN_MAX) {
-        uint32_t grown = cap * 2 > FIRST_SEEN_MAX ? FIRST_SEEN_MAX : cap * 2;
-        corr_state *g =
-            tw_sparse_resize(&slot->sp, key, (uint32_t)(sizeof(corr_state) + grown * sizeof(int64_t)));
+        uint32_t grown = cap + FIRST_SEEN_START > FIRST_SEEN_MAX ? FIRST_SEEN_MAX
+                                                                 : cap + FIRST_SEEN_START;
+        corr_state *g = tw_sparse_resize(
+            &slot->sp, key, (uint32_t)(sizeof(corr_state) + (1 + grown) * sizeof(int64_t)));
         if (g) {
             st = g;
+            vals = st->t + 1;
             cap = grown;
         }
     }
     if (st->ring_count < cap) {
-        st->t[st->ring_count++] = (int64_t)cv->hash;
+        vals[st->ring_count++] = (int64_t)cv->hash;
     } else {
-        st->t[st->ring_pos] = (int64_t)cv->hash; /* full: the oldest learnt value goes */
-        st->ring_pos = (st->ring_pos + 1) % cap;
+        vals[st->ring_pos] = (int64_t)cv->hash; /* full: the oldest learnt value goes */
+        st->ring_pos = (uint8_t)((st->ring_pos + 1) % cap);
     }
     if (!res->holds)
         return st;
@@ -728,7 +741,7 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
             step_event_count(plan, corr, st, ev, &res);
         else
             step_value_count(plan, corr, st, ev, cv, &res);
-        tw_kept_event_set(kept(plan, st, 0), ev);
+        tw_kept_event_set(kept(plan, st, 0), ev, ce->cat);
         if (prev.set)
             res.earlier[res.n_earlier++] = &prev;
         break;
@@ -768,7 +781,7 @@ static void correlations_on_event(const tw_detector *det, rules_slot *slot,
     const tw_rules_rt *rt = det->params;
     uint64_t held[(TW_RULES_MAX + 63) / 64];
     memset(held, 0, ((rt->n_rules + 63) / 64) * sizeof held[0]);
-    corr_event ce = { ev, held, slot->last_event_ms, slot->has_last != 0 };
+    corr_event ce = { ev, held, slot->last_event_ms, slot->has_last != 0, rt->catalog };
     for (uint32_t o = 0; o < rt->n_corr_run; o++) {
         uint32_t r = rt->corr_order[o];
         const tw_corr *corr = tw_ruleset_rule(rt->rs, r)->correlation;
@@ -810,7 +823,7 @@ static void rules_on_group_event(const tw_detector *det, void *state, const tw_e
         return;
     uint64_t held[(TW_RULES_MAX + 63) / 64]; /* stays empty: it names detection rules only */
     memset(held, 0, ((rt->n_rules + 63) / 64) * sizeof held[0]);
-    corr_event ce = { ev, held, 0, false };
+    corr_event ce = { ev, held, 0, false, rt->catalog };
     run_correlation(det, state, ev->corr_values[arg].rule, &ce, (tw_kind)ev->kind, emit);
 }
 
@@ -927,8 +940,10 @@ const tw_detector_ops tw_detect_rules = {
 
 uint64_t tw_rules_fingerprint(const tw_rules_rt *rt)
 {
-    /* what a saved state means: each rule's id, kind and state layout, in load order */
+    /* what a saved state means: the catalog, each rule's id, kind and state layout, in load
+     * order */
     uint64_t h = tw_hash64(TW_VERSION, sizeof TW_VERSION - 1, 0x636b);
+    h = tw_hash_mix(h ^ tw_kept_event_fingerprint(rt->catalog)); /* kept events' indices */
     for (uint32_t i = 0; i < rt->n_rules; i++) {
         const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
         h = tw_hash_mix(h ^ tw_hash64(rule->id, strlen(rule->id), i));

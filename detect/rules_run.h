@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "detect.h"
+#include "ingest_catalog.h"
 #include "rules.h"
 #include "rules_eval.h"
 #include "rules_index.h"
@@ -34,6 +35,7 @@ typedef struct tw_corr_plan {
 
 typedef struct tw_rules_rt {
     tw_ruleset *rs;
+    const tw_catalog *catalog; /* what kept evidence events name actions by (may be NULL) */
     tw_rules_eval *eval;
     tw_rules_index *index;
     uint32_t n_rules;
@@ -68,8 +70,9 @@ tw_str tw_rules_group_key(uint32_t rule, uint64_t group, char *buf, uint64_t *ha
 uint64_t tw_rules_fingerprint(const tw_rules_rt *rt);
 
 /* Takes a finished ruleset with no problem (it is destroyed with the runtime, also on
- * failure). TW_ERR_NOMEM, or TW_OK. */
-tw_err tw_rules_rt_new(tw_ruleset *rs, tw_rules_rt **out);
+ * failure). cat: the catalog events are resolved with, which must outlive the runtime (kept
+ * evidence names actions by its index; NULL keeps them as text). TW_ERR_NOMEM, or TW_OK. */
+tw_err tw_rules_rt_new(tw_ruleset *rs, const tw_catalog *cat, tw_rules_rt **out);
 void tw_rules_rt_destroy(tw_rules_rt *rt); /* NULL-safe */
 
 /* The detector of every rule: findings and correlations (params: the runtime). Its

@@ -1,8 +1,11 @@
 /* state_sparse: per-identity state that only some identities need, kept out of the fixed
  * record. Most identities never match most rules, so a rule's state lives in a small block
  * the identity record points at (one pointer in its slots, NULL while empty), created on the
- * first event that needs it. Entries are found by a 64-bit key (a rule, a group) and hold
- * zeroed bytes when created; a block is capped at TW_SPARSE_MAX_BYTES.
+ * first event that needs it. Entries are found by a key below 2^48 (a rule, a group) and hold
+ * zeroed bytes when created; a block is capped at TW_SPARSE_MAX_BYTES. A block is exactly as
+ * large as its entries (each an 8-byte header and its bytes rounded to 8): it grows by one
+ * entry at a time, which is rare (an identity meets a rule for the first time), and memory is
+ * what the identities' budget counts.
  *
  * Pointers into a block stay valid until the next get or resize on the same block. */
 #ifndef STATE_SPARSE_H
@@ -13,6 +16,7 @@
 #include <stdint.h>
 
 #define TW_SPARSE_MAX_BYTES (64u * 1024u)
+#define TW_SPARSE_KEY_BITS 48
 
 typedef struct tw_sparse tw_sparse;
 

@@ -75,7 +75,7 @@ static void setup(harness *h, const char *yaml)
         fprintf(stderr, "%s\n", tw_ruleset_diag(rs, i));
     assert_int_equal(add, TW_OK);
     assert_int_equal(fin, TW_OK);
-    assert_int_equal(tw_rules_rt_new(rs, &h->rt), TW_OK);
+    assert_int_equal(tw_rules_rt_new(rs, NULL, &h->rt), TW_OK);
     /* every correlation of the test must run (none left out as unsupported) */
     for (uint32_t i = 0; i < h->rt->n_rules; i++)
         if (tw_ruleset_rule(h->rt->rs, i)->correlation)

@@ -45,7 +45,7 @@ static void setup(harness *h)
     assert_int_equal(tw_ruleset_add_path(rs, TW_SOURCE_DIR "/rules/sigma/agent-read-to-destructive.yml"), TW_OK);
     assert_int_equal(tw_ruleset_add_path(rs, TW_SOURCE_DIR "/rules/sigma/training-telemetry-combined.yml"), TW_OK);
     assert_int_equal(tw_ruleset_finish(rs), TW_OK);
-    assert_int_equal(tw_rules_rt_new(rs, &h->rt), TW_OK);
+    assert_int_equal(tw_rules_rt_new(rs, NULL, &h->rt), TW_OK);
     h->eng = tw_engine_new();
     assert_int_equal(tw_engine_add(h->eng, &tw_detect_rules, h->rt), TW_OK);
     assert_int_equal(tw_engine_compile(h->eng), TW_OK);

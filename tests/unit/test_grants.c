@@ -751,7 +751,7 @@ static void tracker_init(fixture *fx, bool dormant)
                                       .severity = TW_SEV_LOW };
     fx->dormant_meta = (tw_rule_meta){ .id = "dormant-privilege-used",
                                        .title = "Dormant privilege used", .severity = TW_SEV_HIGH };
-    tw_grants_conf conf = { .privtab = fx->pt, .managed = fx->managed,
+    tw_grants_conf conf = { .privtab = fx->pt, .catalog = fx->cat, .managed = fx->managed,
                             .unused_after_ms = UNUSED_AFTER, .unused_meta = &fx->unused_meta,
                             .dormant_meta = dormant ? &fx->dormant_meta : NULL,
                             .unused_detector = UNUSED_DET, .dormant_detector = DORMANT_DET };

@@ -1,0 +1,181 @@
+/* detect_evidence: keeping an event in 64 bytes, and giving it back as evidence. */
+#include "detect_evidence.h"
+
+#include <string.h>
+
+#include "tw_hash.h"
+#include "tw_str.h"
+
+_Static_assert(sizeof(tw_kept_event) == 64, "a kept event is 64 bytes");
+
+/* errorCodes common enough to keep as an index: the denials (DESIGN §4) first, then what
+ * failed calls of the public trails and the services' API references say most. Append only:
+ * the index is saved in checkpoints (the catalog fingerprint below covers this table too). */
+static const char *const common_errors[] = {
+    "AccessDenied", "AccessDeniedException", "Client.UnauthorizedOperation",
+    "UnauthorizedOperation", "UnauthorizedAccess", "UnauthorizedException",
+    "AuthorizationError", "AuthorizationErrorException", "Forbidden", "ForbiddenException",
+    "VpceAccessDenied", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException",
+    "RequestExpired", "SignatureDoesNotMatch", "UnrecognizedClientException", "OptInRequired",
+    "NoSuchEntity", "NoSuchEntityException", "EntityAlreadyExists",
+    "EntityAlreadyExistsException", "EntityNotFoundException", "ResourceNotFoundException",
+    "ResourceInUseException", "NotFoundException", "NotFound", "ConflictException",
+    "ValidationException", "ValidationError", "InvalidInput", "InvalidInputException",
+    "InvalidParameterValue", "InvalidParameterValueException", "InvalidParameterException",
+    "InvalidParameterCombination", "InvalidRequest", "InvalidRequestException",
+    "MissingParameter", "UnknownParameter", "MalformedPolicyDocument",
+    "MalformedPolicyDocumentException", "DeleteConflict", "DeleteConflictException",
+    "LimitExceeded", "LimitExceededException", "ServiceQuotaExceededException",
+    "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
+    "InternalError", "InternalFailure", "InternalServerException", "InternalServerError",
+    "ServiceUnavailable", "ServiceUnavailableException", "ServiceFailure", "ClientException",
+    "NoSuchBucket", "NoSuchKey", "NoSuchBucketPolicy", "NoSuchLifecycleConfiguration",
+    "NoSuchCORSConfiguration", "NoSuchWebsiteConfiguration", "NoSuchTagSet",
+    "NoSuchTagSetError", "NoSuchPublicAccessBlockConfiguration",
+    "ServerSideEncryptionConfigurationNotFoundError", "ReplicationConfigurationNotFoundError",
+    "ObjectLockConfigurationNotFoundError", "BucketAlreadyExists", "BucketAlreadyOwnedByYou",
+    "BucketNotEmpty", "TrailNotFoundException", "InvalidTrailNameException",
+    "NoSuchDeliveryChannelException", "Client.DryRunOperation", "Client.InvalidParameterValue",
+    "Client.InvalidParameterCombination", "Client.InvalidRequest", "Client.MissingParameter",
+    "Client.InvalidInstanceID.NotFound", "Client.InvalidInstanceID.Malformed",
+    "Client.InvalidPermission.Duplicate", "Client.InvalidPermission.NotFound",
+    "Client.InvalidGroup.NotFound", "Client.RequestLimitExceeded", "Client.IncorrectState",
+    "Client.InvalidSnapshot.NotFound", "Client.InvalidVolume.NotFound",
+    "Client.InvalidKeyPair.NotFound", "Client.InvalidAMIID.NotFound", "Server.InternalError",
+    "Server.Unavailable", "DBInstanceNotFoundFault", "DBSnapshotNotFoundFault",
+    "InvalidDBInstanceState", "InvalidDBSnapshotState", "KMSInvalidStateException",
+    "AccountNotFoundException", "PasswordPolicyViolation",
+};
+#define N_COMMON_ERRORS (sizeof common_errors / sizeof common_errors[0])
+_Static_assert(N_COMMON_ERRORS < TW_KEPT_ERROR_TEXT, "error indices fit a byte");
+
+static uint8_t error_index(tw_str code)
+{
+    if (!code.len)
+        return 0;
+    for (uint32_t i = 0; i < N_COMMON_ERRORS; i++)
+        if (strlen(common_errors[i]) == code.len && !memcmp(common_errors[i], code.p, code.len))
+            return (uint8_t)(i + 1);
+    return TW_KEPT_ERROR_TEXT;
+}
+
+/* 8-4-4-4-12 hex digits, all of one case: its 16 bytes and TW_KEPT_ID_UUID_*, else 0. */
+static uint8_t uuid_pack(tw_str id, unsigned char out[16])
+{
+    if (id.len != 36)
+        return TW_KEPT_ID_TEXT;
+    int upper = -1;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < 36; i++) {
+        char c = id.p[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return TW_KEPT_ID_TEXT;
+            continue;
+        }
+        int d = tw_hex_digit(c);
+        if (d < 0)
+            return TW_KEPT_ID_TEXT;
+        if (d > 9) {
+            int up = c <= 'F';
+            if (upper >= 0 && upper != up)
+                return TW_KEPT_ID_TEXT; /* mixed case would not come back as it was */
+            upper = up;
+        }
+        if (n % 2 == 0)
+            out[n / 2] = (unsigned char)(d << 4);
+        else
+            out[n / 2] |= (unsigned char)d;
+        n++;
+    }
+    return upper == 1 ? TW_KEPT_ID_UUID_UPPER : TW_KEPT_ID_UUID_LOWER;
+}
+
+static void uuid_unpack(const unsigned char in[16], bool upper, char out[TW_KEPT_ID_CHARS])
+{
+    const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    uint32_t o = 0;
+    for (uint32_t i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = digits[in[i] >> 4];
+        out[o++] = digits[in[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+/* Appends s to the text at *used, cut to the room left; its kept length. */
+static uint8_t put_text(tw_kept_event *k, uint32_t *used, tw_str s)
+{
+    uint32_t room = TW_KEPT_TEXT - *used, n = s.len < room ? (uint32_t)s.len : room;
+    if (n)
+        memcpy(k->text + *used, s.p, n);
+    *used += n;
+    return (uint8_t)n;
+}
+
+void tw_kept_event_set(tw_kept_event *k, const tw_event *ev, const tw_catalog *cat)
+{
+    k->time_ms = ev->time_ms;
+    k->set = 1;
+    uint32_t used = 0;
+    k->id_form = uuid_pack(ev->event_id, (unsigned char *)k->text);
+    if (k->id_form != TW_KEPT_ID_TEXT) {
+        used = 16;
+        k->id_len = 0;
+    } else {
+        k->id_len = put_text(k, &used, ev->event_id);
+    }
+    /* known actions point into the catalog; a hand-made event may carry any action_id */
+    tw_str name = cat && (ev->flags & TW_EV_ACTION_KNOWN) ? tw_catalog_name(cat, ev->action_id)
+                                                         : TW_STR_NULL;
+    if (name.p && name.len == ev->action.len &&
+        (name.p == ev->action.p || !memcmp(name.p, ev->action.p, name.len))) {
+        k->action_id = ev->action_id;
+        k->action_len = 0;
+    } else {
+        k->action_id = TW_ACTION_UNKNOWN;
+        k->action_len = put_text(k, &used, ev->action);
+    }
+    k->error = error_index(ev->error_code);
+    k->error_len = k->error == TW_KEPT_ERROR_TEXT ? put_text(k, &used, ev->error_code) : 0;
+}
+
+tw_evidence tw_kept_event_evidence(const tw_kept_event *k, const tw_catalog *cat,
+                                   char id_buf[TW_KEPT_ID_CHARS])
+{
+    tw_evidence e = { .time_ms = k->time_ms };
+    uint32_t at = 0;
+    if (k->id_form != TW_KEPT_ID_TEXT) {
+        uuid_unpack((const unsigned char *)k->text, k->id_form == TW_KEPT_ID_UUID_UPPER, id_buf);
+        e.event_id = (tw_str){ id_buf, 36 };
+        at = 16;
+    } else {
+        e.event_id = (tw_str){ k->text, k->id_len };
+        at = k->id_len;
+    }
+    if (k->action_id != TW_ACTION_UNKNOWN && cat) {
+        e.action = tw_catalog_name(cat, k->action_id);
+    } else {
+        e.action = (tw_str){ k->text + at, k->action_len };
+        at += k->action_len;
+    }
+    if (k->error == TW_KEPT_ERROR_TEXT)
+        e.error_code = (tw_str){ k->text + at, k->error_len };
+    else if (k->error && k->error <= N_COMMON_ERRORS)
+        e.error_code = tw_str_c(common_errors[k->error - 1]);
+    return e;
+}
+
+uint64_t tw_kept_event_fingerprint(const tw_catalog *cat)
+{
+    uint64_t h = tw_hash64("kept", 4, N_COMMON_ERRORS);
+    for (uint32_t i = 0; i < N_COMMON_ERRORS; i++)
+        h = tw_hash_mix(h ^ tw_hash64(common_errors[i], strlen(common_errors[i]), i));
+    uint32_t n = cat ? tw_catalog_size(cat) : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        tw_str name = tw_catalog_name(cat, i);
+        h = tw_hash_mix(h ^ tw_hash64(name.p, name.len, i));
+    }
+    return h;
+}
