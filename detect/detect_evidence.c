@@ -104,41 +104,51 @@ static void uuid_unpack(const unsigned char in[16], bool upper, char out[TW_KEPT
     out[o] = '\0';
 }
 
-/* Appends s to the text at *used, cut to the room left; its kept length. */
-static uint8_t put_text(tw_kept_event *k, uint32_t *used, tw_str s)
+/* Appends s to the text at *used, cut to `room` bytes; its kept length. */
+static uint8_t put_text(tw_kept_event *k, uint32_t *used, tw_str s, uint32_t room)
 {
-    uint32_t room = TW_KEPT_TEXT - *used, n = s.len < room ? (uint32_t)s.len : room;
+    uint32_t n = s.len < room ? (uint32_t)s.len : room;
     if (n)
         memcpy(k->text + *used, s.p, n);
     *used += n;
     return (uint8_t)n;
 }
 
+#define KEPT_TEXT_FLOOR 12 /* bytes each kept text keeps at least, when it is that long */
+
+static uint32_t floor_of(uint32_t len)
+{
+    return len < KEPT_TEXT_FLOOR ? len : KEPT_TEXT_FLOOR;
+}
+
 void tw_kept_event_set(tw_kept_event *k, const tw_event *ev, const tw_catalog *cat)
 {
     k->time_ms = ev->time_ms;
     k->set = 1;
+    /* known actions point into the catalog; a hand-made event may carry any action_id */
+    tw_str name = cat && (ev->flags & TW_EV_ACTION_KNOWN) ? tw_catalog_name(cat, ev->action_id)
+                                                         : TW_STR_NULL;
+    bool known = name.p && name.len == ev->action.len &&
+                 (name.p == ev->action.p || !memcmp(name.p, ev->action.p, name.len));
+    k->action_id = known ? ev->action_id : TW_ACTION_UNKNOWN;
+    k->error = error_index(ev->error_code);
+    /* what is kept as text, in order; when it does not all fit, each keeps its first
+     * KEPT_TEXT_FLOOR bytes at least and the id the most of the rest, then the action */
+    uint32_t action_len = known ? 0 : ev->action.len;
+    uint32_t error_len = k->error == TW_KEPT_ERROR_TEXT ? ev->error_code.len : 0;
     uint32_t used = 0;
     k->id_form = uuid_pack(ev->event_id, (unsigned char *)k->text);
     if (k->id_form != TW_KEPT_ID_TEXT) {
         used = 16;
         k->id_len = 0;
     } else {
-        k->id_len = put_text(k, &used, ev->event_id);
+        k->id_len = put_text(k, &used, ev->event_id,
+                             TW_KEPT_TEXT - floor_of(action_len) - floor_of(error_len));
     }
-    /* known actions point into the catalog; a hand-made event may carry any action_id */
-    tw_str name = cat && (ev->flags & TW_EV_ACTION_KNOWN) ? tw_catalog_name(cat, ev->action_id)
-                                                         : TW_STR_NULL;
-    if (name.p && name.len == ev->action.len &&
-        (name.p == ev->action.p || !memcmp(name.p, ev->action.p, name.len))) {
-        k->action_id = ev->action_id;
-        k->action_len = 0;
-    } else {
-        k->action_id = TW_ACTION_UNKNOWN;
-        k->action_len = put_text(k, &used, ev->action);
-    }
-    k->error = error_index(ev->error_code);
-    k->error_len = k->error == TW_KEPT_ERROR_TEXT ? put_text(k, &used, ev->error_code) : 0;
+    k->action_len = action_len ? put_text(k, &used, ev->action,
+                                          TW_KEPT_TEXT - used - floor_of(error_len))
+                               : 0;
+    k->error_len = error_len ? put_text(k, &used, ev->error_code, TW_KEPT_TEXT - used) : 0;
 }
 
 tw_evidence tw_kept_event_evidence(const tw_kept_event *k, const tw_catalog *cat,

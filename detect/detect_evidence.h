@@ -6,7 +6,9 @@
  *   - an action the catalog knows is kept as its catalog index;
  *   - a common errorCode (denials, not-found, throttling, ...) as its index in a table;
  * and whatever is not (another eventID, an unknown action, a rare errorCode) as text, in that
- * order, in the bytes left (46, or 30 beside a UUID); text that does not fit is cut. */
+ * order, in the bytes left (46, or 30 beside a UUID). Text that does not fit is cut: each
+ * keeps its first 12 bytes at least (all of it when shorter), the id the most of the rest,
+ * then the action. */
 #ifndef DETECT_EVIDENCE_H
 #define DETECT_EVIDENCE_H
 

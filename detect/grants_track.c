@@ -19,13 +19,14 @@
 
 /* ---- a string-keyed map of pointers (open addressing, never shrinks) ------------------- */
 
-/* One slot holds what a probe compares (hash, length) beside the key and value pointers: a
- * look-up touches one slot, then the key once (the router does one a routed event). */
+/* One slot holds what a probe compares (32 bits of the hash, the length) beside the key and
+ * value pointers: a look-up touches one slot, then the key once (the router does one a routed
+ * event). 24 bytes, filled up to 3/4: the principals map costs ~40 bytes an identity. */
 typedef struct strslot {
-    uint64_t hash;
+    uint32_t hash;        /* the low 32 bits of tw_hash64(key, len, 0) */
+    uint32_t len;
     char *key;            /* NULL: free */
     void *val;
-    size_t len;
 } strslot;
 
 typedef struct strmap {
@@ -35,8 +36,9 @@ typedef struct strmap {
 
 static size_t map_slot(const strmap *m, tw_str key, uint64_t h)
 {
-    size_t i = h & (m->cap - 1);
-    while (m->slots[i].key && !(m->slots[i].hash == h && m->slots[i].len == key.len &&
+    uint32_t h32 = (uint32_t)h;
+    size_t i = h32 & (m->cap - 1);
+    while (m->slots[i].key && !(m->slots[i].hash == h32 && m->slots[i].len == key.len &&
                                 !memcmp(m->slots[i].key, key.p, key.len)))
         i = (i + 1) & (m->cap - 1);
     return i;
@@ -78,7 +80,7 @@ static char *dup_str(tw_str s)
 /* Inserts key -> val (key copied); false when out of memory. */
 static bool map_put(strmap *m, tw_str key, void *val)
 {
-    if ((m->n + 1) * 2 > m->cap) {
+    if ((m->n + 1) * 4 > m->cap * 3) {
         size_t cap = m->cap ? m->cap * 2 : 64;
         strslot *v = calloc(cap, sizeof *v);
         if (!v)
@@ -100,7 +102,7 @@ static bool map_put(strmap *m, tw_str key, void *val)
     if (!m->slots[i].key) {
         if (!(m->slots[i].key = dup_str(key)))
             return false;
-        m->slots[i].hash = h;
+        m->slots[i].hash = (uint32_t)h;
         m->slots[i].len = key.len;
         m->n++;
     }
@@ -120,21 +122,42 @@ static void map_free(strmap *m, void (*free_val)(void *))
 
 /* ---- the books --------------------------------------------------------------------------- */
 
-typedef struct grant {
-    char *source;         /* what and how, for the finding */
-    const char *policy_arn; /* managed (interned): resolved when looked at, its default
-                               version may change */
+/* What a grant made by a call in the stream has besides (an inventory's have none of it). */
+typedef struct grant_call {
+    tw_kept_event event;  /* the granting call (evidence) */
+    char *event_id;       /* its whole id: the finding's uid */
     char *policy_name;    /* inline */
     char *via_group;      /* the group it comes through */
+} grant_call;
+
+/* One grant: small, as an inventory gives thousands of identities a few each. */
+typedef struct grant {
+    char *source;         /* what and how, for the finding (grant_source); for most inventory
+                           * grants only its tail (inv_tail) */
+    const char *policy_arn; /* managed (interned): resolved when looked at, its default
+                               version may change */
     const uint64_t *own;  /* an inline policy's sets, interned in the tracker's set pool
                            * (shared, never freed here) in its compact form: own_sets */
     uint64_t *unused_at_report;
-    tw_kept_event *event; /* the granting call (evidence); NULL for the inventory */
-    char *event_id;       /* its whole id: the finding's uid (inventory: "inventory:" + source) */
+    grant_call *call;     /* NULL for the inventory's (its uid: "inventory:" + source) */
     int64_t granted_ms;   /* INT64_MIN: an inventory grant before the first event */
     uint32_t gen;         /* bumped when the grant is replaced: older deadlines are void */
-    bool active, reported, dormant_raised, fresh_raised, unresolved;
+    bool active : 1, reported : 1, dormant_raised : 1, fresh_raised : 1, unresolved : 1;
+    bool inv_tail : 1;    /* source is what follows "inventory <type>/<name>" (the principal's
+                           * key says that part), NULL for " " + policy_arn: an inventory
+                           * names thousands of identities, their sources need not be stored */
 } grant;
+_Static_assert(sizeof(grant) <= 56, "a grant stays small");
+
+static inline const char *grant_policy_name(const grant *gr)
+{
+    return gr->call ? gr->call->policy_name : NULL;
+}
+
+static inline const char *grant_via_group(const grant *gr)
+{
+    return gr->call ? gr->call->via_group : NULL;
+}
 
 typedef struct principal {
     const char *key;      /* the principals map's copy */
@@ -328,10 +351,12 @@ tw_grants *tw_grants_new(const tw_grants_conf *conf)
 static void free_grant(grant *gr)
 {
     free(gr->source);
-    free(gr->event);
-    free(gr->event_id);
-    free(gr->policy_name);
-    free(gr->via_group);
+    if (gr->call) {
+        free(gr->call->event_id);
+        free(gr->call->policy_name);
+        free(gr->call->via_group);
+        free(gr->call);
+    }
     free(gr->unused_at_report);
 }
 
@@ -537,13 +562,36 @@ static const char *intern_arn(tw_grants *g, const char *arn)
     return map_key(&g->arns, key);
 }
 
-/* The finding's uid base: the granting call's event id, or "inventory:" + source. */
-static const char *grant_uid(const grant *gr, char *buf, size_t size)
+/* "role/NAME" or "user/NAME" of a principal's key (an ARN, whose last part is the name). */
+static void principal_who(const principal *p, char *buf, size_t size)
 {
-    if (gr->event_id)
-        snprintf(buf, size, "%s", gr->event_id);
+    const char *name = strrchr(p->key, '/');
+    snprintf(buf, size, "%s/%s", p->type == TW_GT_USER ? "user" : "role",
+             name ? name + 1 : p->key);
+}
+
+/* The grant's source text, whole (in buf when it has to be put together). */
+static const char *grant_source(const principal *p, const grant *gr, char *buf, size_t size)
+{
+    if (!gr->inv_tail)
+        return gr->source;
+    char who[400];
+    principal_who(p, who, sizeof who);
+    if (gr->source)
+        snprintf(buf, size, "inventory %s%s", who, gr->source);
     else
-        snprintf(buf, size, "inventory:%s", gr->source);
+        snprintf(buf, size, "inventory %s %s", who, gr->policy_arn);
+    return buf;
+}
+
+/* The finding's uid base: the granting call's event id, or "inventory:" + source. */
+static const char *grant_uid(const principal *p, const grant *gr, char *buf, size_t size)
+{
+    char src[1024];
+    if (gr->call)
+        snprintf(buf, size, "%s", gr->call->event_id);
+    else
+        snprintf(buf, size, "inventory:%s", grant_source(p, gr, src, sizeof src));
     return buf;
 }
 
@@ -631,7 +679,7 @@ static void finding_event(tw_grants *g, const principal *p, const grant *gr, con
         const char *end = strchr(acct, ':');
         out->account = (tw_str){ acct, end ? (size_t)(end - acct) : strlen(acct) };
     }
-    grant_uid(gr, g->uid_buf, sizeof g->uid_buf);
+    grant_uid(p, gr, g->uid_buf, sizeof g->uid_buf);
     out->event_id = tw_str_c(g->uid_buf);
     out->action = ev->action;
     out->kind = p->kind;
@@ -679,15 +727,17 @@ static void report_unused(tw_grants *g, principal *p, grant *gr, const tw_event 
     f.ev = &fev;
     f.kind = (tw_kind)p->kind;
     char id[TW_KEPT_ID_CHARS];
-    if (gr->event)
-        f.evidence[f.n_evidence++] = tw_kept_event_evidence(gr->event, g->conf.catalog, id);
+    if (gr->call)
+        f.evidence[f.n_evidence++] =
+            tw_kept_event_evidence(&gr->call->event, g->conf.catalog, id);
     f.first_seen_ms = gr->granted_ms;
-    char names[160];
+    char names[160], srcbuf[1024];
+    const char *source = grant_source(p, gr, srcbuf, sizeof srcbuf);
     summary_names(g, unused, n_unused, names, sizeof names);
     int64_t days = (at - gr->granted_ms) / 86400000;
     int len = snprintf(f.summary, sizeof f.summary,
                        "%.120s: %u of %u privileged actions unused for %" PRId64 " days (%s); "
-                       "%u used", gr->source, n_unused, n_granted, days, names, n_used);
+                       "%u used", source, n_unused, n_granted, days, names, n_used);
     if (len > 0 && (size_t)len < sizeof f.summary)
         snprintf(f.summary + len, sizeof f.summary - (size_t)len, "; %u unrecorded by CloudTrail%s",
                  n_unobs, n_cond ? "; some granted only conditionally" : "");
@@ -695,18 +745,18 @@ static void report_unused(tw_grants *g, principal *p, grant *gr, const tw_event 
     t->len = 0;
     char iso[40];
     tw_buf_puts(t, "{\"grant\":{\"source\":");
-    tw_buf_put_json_cstr(t, gr->source);
+    tw_buf_put_json_cstr(t, source);
     if (gr->policy_arn) {
         tw_buf_puts(t, ",\"policy_arn\":");
         tw_buf_put_json_cstr(t, gr->policy_arn);
     }
-    if (gr->policy_name) {
+    if (grant_policy_name(gr)) {
         tw_buf_puts(t, ",\"policy_name\":");
-        tw_buf_put_json_cstr(t, gr->policy_name);
+        tw_buf_put_json_cstr(t, grant_policy_name(gr));
     }
-    if (gr->via_group) {
+    if (grant_via_group(gr)) {
         tw_buf_puts(t, ",\"via_group\":");
-        tw_buf_put_json_cstr(t, gr->via_group);
+        tw_buf_put_json_cstr(t, grant_via_group(gr));
     }
     tw_time_format_iso(gr->granted_ms, iso, sizeof iso);
     tw_buf_puts(t, ",\"granted\":");
@@ -748,26 +798,29 @@ static void report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event
     fev = *ev;
     fev.identity = tw_str_c(p->key);
     char uid[300];
-    snprintf(g->uid_buf, sizeof g->uid_buf, "%s+%.*s", grant_uid(gr, uid, sizeof uid),
+    snprintf(g->uid_buf, sizeof g->uid_buf, "%s+%.*s", grant_uid(p, gr, uid, sizeof uid),
              (int)ev->event_id.len, ev->event_id.p);
     fev.event_id = tw_str_c(g->uid_buf);
     f.rule = g->conf.dormant_meta;
     f.ev = &fev;
     f.kind = (tw_kind)p->kind;
     char id[TW_KEPT_ID_CHARS];
-    if (gr->event)
-        f.evidence[f.n_evidence++] = tw_kept_event_evidence(gr->event, g->conf.catalog, id);
+    if (gr->call)
+        f.evidence[f.n_evidence++] =
+            tw_kept_event_evidence(&gr->call->event, g->conf.catalog, id);
     f.evidence[f.n_evidence++] = tw_event_evidence(ev);
     f.first_seen_ms = gr->granted_ms;
     tw_str name = tw_privtab_name(g->conf.privtab, idx);
+    char srcbuf[1024];
+    const char *source = grant_source(p, gr, srcbuf, sizeof srcbuf);
     if (fresh)
         snprintf(f.summary, sizeof f.summary, "%s: %.*s used %" PRId64 " minutes after it was granted (%.120s)",
                  g->conf.dormant_meta->title, (int)name.len, name.p,
-                 (ev->time_ms - gr->granted_ms) / 60000, gr->source);
+                 (ev->time_ms - gr->granted_ms) / 60000, source);
     else
         snprintf(f.summary, sizeof f.summary,
                  "%s: %.*s used after the grant was reported unused (%.120s)",
-                 g->conf.dormant_meta->title, (int)name.len, name.p, gr->source);
+                 g->conf.dormant_meta->title, (int)name.len, name.p, source);
     g->stats.findings_dormant++;
     emit->fn(emit->ud, &f, g->conf.dormant_detector);
 }
@@ -861,11 +914,11 @@ static void grant_to(tw_grants *g, principal *p, const tw_event *ev, const char 
     /* the same policy granted again the same way: a fresh grant replaces the old */
     for (uint32_t i = 0; i < p->n; i++) {
         grant *o = &p->g[i];
+        const char *o_name = grant_policy_name(o), *o_via = grant_via_group(o);
         bool same = o->active && !o->own == !own &&
                     ((policy_arn && o->policy_arn && !strcmp(o->policy_arn, policy_arn)) ||
-                     (policy_name && o->policy_name && !strcmp(o->policy_name, policy_name))) &&
-                    !o->via_group == !via_group &&
-                    (!via_group || !strcmp(o->via_group, via_group));
+                     (policy_name && o_name && !strcmp(o_name, policy_name))) &&
+                    !o_via == !via_group && (!via_group || !strcmp(o_via, via_group));
         if (same)
             revoke(g, o);
     }
@@ -877,16 +930,18 @@ static void grant_to(tw_grants *g, principal *p, const tw_event *ev, const char 
              policy_arn ? "" : (policy_name ? policy_name : "?"), via_group ? " via " : "",
              via_group ? via_group : "");
     gr->source = source_text(ev, what);
-    gr->event_id = dup_str(ev->event_id);
     gr->policy_arn = policy_arn ? intern_arn(g, policy_arn) : NULL;
-    gr->policy_name = policy_name ? dup_str(tw_str_c(policy_name)) : NULL;
-    gr->via_group = via_group ? dup_str(tw_str_c(via_group)) : NULL;
     if (own)
         gr->own = intern_sets(g, own);
-    if ((gr->event = malloc(sizeof *gr->event)) != NULL)
-        tw_kept_event_set(gr->event, ev, g->conf.catalog);
-    if (!gr->source || !gr->event || !gr->event_id || (policy_arn && !gr->policy_arn) ||
-        (policy_name && !gr->policy_name) || (via_group && !gr->via_group) || (own && !gr->own)) {
+    grant_call *c = gr->call = calloc(1, sizeof *gr->call);
+    if (c) {
+        tw_kept_event_set(&c->event, ev, g->conf.catalog);
+        c->event_id = dup_str(ev->event_id);
+        c->policy_name = policy_name ? dup_str(tw_str_c(policy_name)) : NULL;
+        c->via_group = via_group ? dup_str(tw_str_c(via_group)) : NULL;
+    }
+    if (!gr->source || !c || !c->event_id || (policy_arn && !gr->policy_arn) ||
+        (policy_name && !c->policy_name) || (via_group && !c->via_group) || (own && !gr->own)) {
         free_grant(gr);
         p->n--;
         return;
@@ -903,13 +958,14 @@ static void revoke_matching(tw_grants *g, principal *p, const char *policy_arn,
         grant *o = &p->g[i];
         if (!o->active)
             continue;
-        if (via_group && (!o->via_group || strcmp(o->via_group, via_group)))
+        const char *o_name = grant_policy_name(o), *o_via = grant_via_group(o);
+        if (via_group && (!o_via || strcmp(o_via, via_group)))
             continue;
-        if (!via_group && o->via_group)
+        if (!via_group && o_via)
             continue;
         if (policy_arn && (!o->policy_arn || strcmp(o->policy_arn, policy_arn)))
             continue;
-        if (policy_name && (!o->policy_name || strcmp(o->policy_name, policy_name)))
+        if (policy_name && (!o_name || strcmp(o_name, policy_name)))
             continue;
         revoke(g, o);
     }
@@ -1203,14 +1259,28 @@ tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
         return TW_ERR_NOMEM;
     char arn[512];
     snprintf(arn, sizeof arn, "%.*s", (int)policy_arn.len, policy_arn.p);
-    gr->source = dup_str(source);
     if (set) {
         memcpy(g->scratch, set->allowed, g->words * sizeof *g->scratch);
         memcpy(g->scratch + g->words, set->conditional, g->words * sizeof *g->scratch);
         gr->own = intern_sets(g, g->scratch);
     } else
         gr->policy_arn = intern_arn(g, arn);
-    if (!gr->source || (set && !gr->own) || (!set && !gr->policy_arn)) {
+    /* the source is kept whole only when the principal and policy cannot say it again */
+    char who[400], head[512];
+    principal_who(p, who, sizeof who);
+    int n = snprintf(head, sizeof head, "inventory %s", who);
+    tw_str tail = { source.p + n, source.len - (uint32_t)n };
+    if (n > 0 && (size_t)n < sizeof head && source.len >= (uint32_t)n &&
+        !memcmp(source.p, head, (size_t)n)) {
+        gr->inv_tail = true;
+        bool arn_only = gr->policy_arn && tail.len == policy_arn.len + 1 && tail.p[0] == ' ' &&
+                        !memcmp(tail.p + 1, policy_arn.p, policy_arn.len);
+        if (!arn_only && !(gr->source = dup_str(tail)))
+            gr->inv_tail = false;
+    } else {
+        gr->source = dup_str(source);
+    }
+    if ((!gr->source && !gr->inv_tail) || (set && !gr->own) || (!set && !gr->policy_arn)) {
         free_grant(gr);
         p->n--;
         return TW_ERR_NOMEM;
@@ -1292,7 +1362,7 @@ static void mark_use(tw_grants *g, principal *p, const tw_event *ev, uint32_t id
         }
         /* right after receiving it: the first use of the action since a grant from the stream
          * made it, within the hour (escalate, then use) */
-        if (!gr->active || gr->fresh_raised || !gr->event || prev_use >= gr->granted_ms ||
+        if (!gr->active || gr->fresh_raised || !gr->call || prev_use >= gr->granted_ms ||
             ev->time_ms < gr->granted_ms || ev->time_ms - gr->granted_ms > FRESH_MS)
             continue;
         const uint64_t *sets = grant_sets(g, gr);
@@ -1383,14 +1453,15 @@ void tw_grants_save(const tw_grants *g, tw_buf *out)
                                  (uint32_t)gr->fresh_raised << 3 | (uint32_t)gr->unresolved << 4);
             tw_wire_u64(out, (uint64_t)gr->granted_ms);
             tw_wire_u32(out, gr->gen);
-            put_cstr(out, gr->source);
+            char srcbuf[1024];
+            put_cstr(out, grant_source(p, gr, srcbuf, sizeof srcbuf));
             put_cstr(out, gr->policy_arn);
-            put_cstr(out, gr->policy_name);
-            put_cstr(out, gr->via_group);
-            put_cstr(out, gr->event_id);
+            put_cstr(out, grant_policy_name(gr));
+            put_cstr(out, grant_via_group(gr));
+            put_cstr(out, gr->call ? gr->call->event_id : NULL);
             put_sets(out, gr->own ? own_sets(g, gr->own) : NULL, 2 * g->words);
             put_sets(out, gr->unused_at_report, g->words);
-            put_kept(out, gr->event);
+            put_kept(out, gr->call ? &gr->call->event : NULL);
         }
     }
     tw_wire_u64(out, g->groups.n);
@@ -1522,17 +1593,27 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
             char *arn = get_cstr(in, &bad);
             gr->policy_arn = arn ? intern_arn(g, arn) : NULL;
             free(arn);
-            gr->policy_name = get_cstr(in, &bad);
-            gr->via_group = get_cstr(in, &bad);
-            gr->event_id = get_cstr(in, &bad);
+            grant_call call = { .policy_name = get_cstr(in, &bad) };
+            call.via_group = get_cstr(in, &bad);
+            call.event_id = get_cstr(in, &bad);
             uint64_t *own = get_sets(in, 2 * g->words, &bad);
             if (own && !(gr->own = intern_sets(g, own)))
                 bad = true;
             free(own);
             gr->unused_at_report = get_sets(in, g->words, &bad);
-            tw_kept_event kept;
-            if (get_kept(in, &kept) && (gr->event = malloc(sizeof *gr->event)))
-                *gr->event = kept;
+            bool has_event = get_kept(in, &call.event);
+            /* a grant from the stream has its call's id and event; the inventory's neither */
+            if (has_event != (call.event_id != NULL) || (!has_event && (call.policy_name ||
+                                                                      call.via_group)))
+                bad = true;
+            if (has_event && !bad && (gr->call = malloc(sizeof *gr->call)))
+                *gr->call = call;
+            else {
+                free(call.event_id);
+                free(call.policy_name);
+                free(call.via_group);
+                bad = bad || has_event; /* out of memory */
+            }
             if (gr->active && !gr->reported)
                 schedule(g, p, p->n - 1);
         }

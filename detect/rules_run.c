@@ -883,8 +883,8 @@ static bool rules_load(const tw_detector *det, void *state, tw_wire_reader *in)
         tw_str data = tw_wire_get_str(in);
         bool created;
         void *e = in->failed ? NULL : tw_sparse_get(&slot->sp, key, (uint32_t)data.len, &created);
-        if (!e)
-            return false;
+        if (!e || !created)
+            return false; /* no memory, or a key twice: a damaged checkpoint */
         memcpy(e, data.p, data.len);
     }
     return !in->failed;

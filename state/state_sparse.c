@@ -73,8 +73,10 @@ void *tw_sparse_get(tw_sparse **sp, uint64_t key, uint32_t bytes, bool *created)
     entry *e = lookup(*sp, key);
     if (e)
         return e + 1;
+    if (bytes > WORDS_MASK * 8u)
+        return NULL; /* (and rounding up would wrap) */
     bytes = (bytes + 7) & ~7u;
-    if (bytes / 8 > WORDS_MASK || !grow(sp, (uint32_t)sizeof *e + bytes))
+    if (!grow(sp, (uint32_t)sizeof *e + bytes))
         return NULL;
     e = (entry *)(base(*sp) + (*sp)->used);
     *e = key << 16 | bytes / 8;
@@ -87,14 +89,12 @@ void *tw_sparse_get(tw_sparse **sp, uint64_t key, uint32_t bytes, bool *created)
 void *tw_sparse_resize(tw_sparse **sp, uint64_t key, uint32_t bytes)
 {
     entry *e = lookup(*sp, key);
-    if (!e)
+    if (!e || bytes > WORDS_MASK * 8u)
         return NULL;
     bytes = (bytes + 7) & ~7u;
     uint32_t had = entry_bytes(e);
     if (bytes <= had)
         return e + 1;
-    if (bytes / 8 > WORDS_MASK)
-        return NULL;
     uint32_t more = bytes - had;
     size_t at = (size_t)((unsigned char *)e - base(*sp));
     if (!grow(sp, more))

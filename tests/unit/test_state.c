@@ -5,6 +5,7 @@
 #include "tw_test.h"
 
 #include "state.h"
+#include "state_sparse.h"
 #include "tw_hash.h"
 
 static tw_state *make(uint64_t cap, int64_t idle)
@@ -147,6 +148,332 @@ static void cap_evicts_least_recently_seen(void **state)
     tw_state_destroy(st);
 }
 
+/* ---- state_sparse: entries keyed below 2^48 in one block ------------------------------- */
+
+static bool all_bytes(const void *p, unsigned char v, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != v)
+            return false;
+    return true;
+}
+
+static void sparse_get_creates_zeroed_then_finds(void **state)
+{
+    (void)state;
+    tw_sparse *sp = NULL;
+    bool created = false;
+    unsigned char *a = tw_sparse_get(&sp, 7, 24, &created);
+    assert_non_null(a);
+    assert_true(created);
+    assert_true(all_bytes(a, 0, 24));
+    memset(a, 0x5a, 24);
+    unsigned char *b = tw_sparse_get(&sp, 8, 16, &created);
+    assert_non_null(b);
+    assert_true(created);
+    assert_true(all_bytes(b, 0, 16));
+    memset(b, 0x3c, 16);
+
+    created = true;
+    a = tw_sparse_get(&sp, 7, 24, &created);
+    assert_false(created);
+    assert_true(all_bytes(a, 0x5a, 24));
+    /* another size asked for an existing key: the entry as it is */
+    unsigned char *a2 = tw_sparse_get(&sp, 7, 200, &created);
+    assert_false(created);
+    assert_ptr_equal(a2, a);
+    uint32_t bytes = 0;
+    assert_ptr_equal(tw_sparse_find(sp, 7, &bytes), a);
+    assert_int_equal(bytes, 24);
+    assert_true(all_bytes(tw_sparse_find(sp, 8, NULL), 0x3c, 16));
+    tw_sparse_free(&sp);
+}
+
+static void sparse_find_missing_and_rounded_bytes(void **state)
+{
+    (void)state;
+    tw_sparse *sp = NULL;
+    uint32_t bytes = 1234;
+    assert_null(tw_sparse_find(NULL, 1, &bytes)); /* no block yet */
+    assert_int_equal(bytes, 1234);
+    bool created;
+    const uint32_t asked[] = { 0, 1, 7, 8, 9, 17 };
+    const uint32_t kept[] = { 0, 8, 8, 8, 16, 24 };
+    for (uint32_t i = 0; i < 6; i++) {
+        assert_non_null(tw_sparse_get(&sp, 100 + i, asked[i], &created));
+        assert_true(created);
+    }
+    for (uint32_t i = 0; i < 6; i++) {
+        assert_non_null(tw_sparse_find(sp, 100 + i, &bytes));
+        assert_int_equal(bytes, kept[i]);
+    }
+    assert_true(all_bytes(tw_sparse_find(sp, 105, NULL), 0, 24)); /* rounded bytes zeroed too */
+    assert_null(tw_sparse_find(sp, 99, &bytes));
+    assert_null(tw_sparse_find(sp, 106, &bytes));
+    assert_null(tw_sparse_find(sp, 0, &bytes));
+    tw_sparse_free(&sp);
+}
+
+static void sparse_refuses_keys_of_48_bits_or_more(void **state)
+{
+    (void)state;
+    tw_sparse *sp = NULL;
+    bool created = true;
+    const uint64_t top = (1ull << TW_SPARSE_KEY_BITS) - 1;
+    assert_null(tw_sparse_get(&sp, 1ull << TW_SPARSE_KEY_BITS, 8, &created));
+    assert_false(created);
+    assert_null(sp); /* nothing allocated for a refused key */
+    assert_null(tw_sparse_get(&sp, UINT64_MAX, 8, &created));
+    assert_false(created);
+
+    uint64_t *v = tw_sparse_get(&sp, top, 8, &created);
+    assert_non_null(v);
+    assert_true(created);
+    *v = 0x1122334455667788ull;
+    uint64_t *low = tw_sparse_get(&sp, 5, 8, &created);
+    assert_non_null(low);
+    *low = 5;
+    assert_ptr_equal(tw_sparse_find(sp, top, NULL), tw_sparse_find(sp, top, NULL));
+    assert_true(*(uint64_t *)tw_sparse_find(sp, top, NULL) == 0x1122334455667788ull);
+    /* keys that would alias an entry's once cut to 48 bits are not found */
+    assert_null(tw_sparse_find(sp, (1ull << TW_SPARSE_KEY_BITS) | 5, NULL));
+    assert_null(tw_sparse_find(sp, UINT64_MAX, NULL));
+    assert_null(tw_sparse_get(&sp, (1ull << TW_SPARSE_KEY_BITS) | 5, 8, &created));
+    assert_false(created);
+    assert_null(tw_sparse_resize(&sp, (1ull << TW_SPARSE_KEY_BITS) | 5, 64));
+    assert_int_equal(tw_sparse_bytes(sp), 8 + 2 * 16);
+    tw_sparse_free(&sp);
+}
+
+static void sparse_resize_grows_in_the_middle(void **state)
+{
+    (void)state;
+    tw_sparse *sp = NULL;
+    bool created;
+    memset(tw_sparse_get(&sp, 1, 16, &created), 0x11, 16);
+    memset(tw_sparse_get(&sp, 2, 8, &created), 0x22, 8);
+    memset(tw_sparse_get(&sp, 3, 24, &created), 0x33, 24);
+    memset(tw_sparse_get(&sp, 4, 8, &created), 0x44, 8);
+    size_t before = tw_sparse_bytes(sp);
+
+    unsigned char *m = tw_sparse_resize(&sp, 2, 37); /* rounds to 40 */
+    assert_non_null(m);
+    uint32_t bytes = 0;
+    assert_ptr_equal(tw_sparse_find(sp, 2, &bytes), m);
+    assert_int_equal(bytes, 40);
+    assert_true(all_bytes(m, 0x22, 8));
+    assert_true(all_bytes(m + 8, 0, 32));
+    assert_int_equal(tw_sparse_bytes(sp), before + 32);
+
+    assert_true(all_bytes(tw_sparse_find(sp, 1, &bytes), 0x11, 16));
+    assert_int_equal(bytes, 16);
+    assert_true(all_bytes(tw_sparse_find(sp, 3, &bytes), 0x33, 24));
+    assert_int_equal(bytes, 24);
+    assert_true(all_bytes(tw_sparse_find(sp, 4, &bytes), 0x44, 8));
+    assert_int_equal(bytes, 8);
+
+    /* the last entry grows too, and a later get appends after it */
+    unsigned char *last = tw_sparse_resize(&sp, 4, 16);
+    assert_non_null(last);
+    assert_true(all_bytes(last, 0x44, 8));
+    assert_true(all_bytes(last + 8, 0, 8));
+    unsigned char *five = tw_sparse_get(&sp, 5, 8, &created);
+    assert_true(created);
+    assert_true(all_bytes(five, 0, 8));
+    assert_true(all_bytes(tw_sparse_find(sp, 4, NULL), 0x44, 8));
+    assert_null(tw_sparse_resize(&sp, 6, 64)); /* no such entry */
+    assert_null(tw_sparse_find(sp, 6, NULL));
+    tw_sparse_free(&sp);
+}
+
+static void sparse_resize_smaller_is_a_no_op(void **state)
+{
+    (void)state;
+    tw_sparse *sp = NULL;
+    bool created;
+    memset(tw_sparse_get(&sp, 1, 32, &created), 0x77, 32);
+    memset(tw_sparse_get(&sp, 2, 8, &created), 0x88, 8);
+    size_t before = tw_sparse_bytes(sp);
+    void *p = tw_sparse_find(sp, 1, NULL);
+    const uint32_t sizes[] = { 32, 31, 25, 8, 0 };
+    for (uint32_t i = 0; i < 5; i++) {
+        assert_ptr_equal(tw_sparse_resize(&sp, 1, sizes[i]), p);
+        uint32_t bytes = 0;
+        assert_non_null(tw_sparse_find(sp, 1, &bytes));
+        assert_int_equal(bytes, 32);
+        assert_true(all_bytes(p, 0x77, 32));
+        assert_int_equal(tw_sparse_bytes(sp), before);
+    }
+    assert_true(all_bytes(tw_sparse_find(sp, 2, NULL), 0x88, 8));
+    tw_sparse_free(&sp);
+}
+
+/* Sizes near 4 GiB must not round up to a small entry (they would wrap at 2^32). */
+static void sparse_refuses_sizes_that_would_wrap(void **state)
+{
+    (void)state;
+    tw_sparse *sp = NULL;
+    bool created = true;
+    assert_null(tw_sparse_get(&sp, 1, UINT32_MAX, &created));
+    assert_false(created);
+    assert_null(tw_sparse_get(&sp, 1, UINT32_MAX - 6, &created));
+    assert_null(sp);
+    assert_non_null(tw_sparse_get(&sp, 2, 8, &created));
+    assert_null(tw_sparse_resize(&sp, 2, UINT32_MAX - 3));
+    uint32_t bytes = 0;
+    assert_non_null(tw_sparse_find(sp, 2, &bytes));
+    assert_int_equal(bytes, 8);
+    tw_sparse_free(&sp);
+}
+
+typedef struct visit {
+    uint64_t key[8];
+    uint32_t bytes[8];
+    unsigned char first[8];
+    uint32_t n;
+} visit;
+
+static void record_visit(void *ud, uint64_t key, const void *data, uint32_t bytes)
+{
+    visit *v = ud;
+    assert_true(v->n < 8);
+    v->key[v->n] = key;
+    v->bytes[v->n] = bytes;
+    v->first[v->n] = bytes ? *(const unsigned char *)data : 0;
+    assert_true(all_bytes(data, v->first[v->n], bytes));
+    v->n++;
+}
+
+static void sparse_foreach_visits_in_insertion_order(void **state)
+{
+    (void)state;
+    visit v;
+    memset(&v, 0, sizeof v);
+    tw_sparse_foreach(NULL, record_visit, &v);
+    assert_int_equal(v.n, 0);
+
+    tw_sparse *sp = NULL;
+    bool created;
+    const uint64_t keys[] = { 900, 3, (1ull << TW_SPARSE_KEY_BITS) - 1, 0, 42 };
+    const uint32_t sizes[] = { 8, 24, 16, 0, 13 };
+    for (uint32_t i = 0; i < 5; i++) {
+        unsigned char *p = tw_sparse_get(&sp, keys[i], sizes[i], &created);
+        assert_non_null(p);
+        assert_true(created);
+        uint32_t bytes = 0;
+        tw_sparse_find(sp, keys[i], &bytes);
+        memset(p, 0xa0 + (int)i, bytes);
+    }
+    assert_non_null(tw_sparse_resize(&sp, 3, 40)); /* grown: still visited in its place */
+    memset(tw_sparse_find(sp, 3, NULL), 0xa1, 40);
+
+    tw_sparse_foreach(sp, record_visit, &v);
+    assert_int_equal(v.n, 5);
+    const uint32_t kept[] = { 8, 40, 16, 0, 16 /* 13 rounded up */ };
+    for (uint32_t i = 0; i < 5; i++) {
+        assert_true(v.key[i] == keys[i]);
+        assert_int_equal(v.bytes[i], kept[i]);
+        if (kept[i])
+            assert_int_equal(v.first[i], 0xa0 + i);
+    }
+    tw_sparse_free(&sp);
+}
+
+static void sparse_block_is_exactly_its_entries(void **state)
+{
+    (void)state;
+    tw_sparse *sp = NULL;
+    assert_int_equal(tw_sparse_bytes(NULL), 0);
+    bool created;
+    size_t want = 8;
+    for (uint32_t i = 0; i < 40; i++) {
+        uint32_t bytes = (i * 7) % 61;
+        assert_non_null(tw_sparse_get(&sp, i * 1000003ull, bytes, &created));
+        want += 8 + ((bytes + 7) / 8) * 8;
+        assert_int_equal(tw_sparse_bytes(sp), want);
+    }
+    /* finding and getting existing keys does not grow it; resizing grows it by the rounded
+     * difference */
+    for (uint32_t i = 0; i < 40; i++)
+        assert_non_null(tw_sparse_get(&sp, i * 1000003ull, 500, &created));
+    assert_int_equal(tw_sparse_bytes(sp), want);
+    assert_non_null(tw_sparse_resize(&sp, 1000003ull, 7 + 17)); /* 8 -> 24 */
+    assert_int_equal(tw_sparse_bytes(sp), want + 16);
+    tw_sparse_free(&sp);
+}
+
+static void sparse_cap_refuses_the_entry_that_would_pass_it(void **state)
+{
+    (void)state;
+    tw_sparse *sp = NULL;
+    bool created;
+    /* entries of 8 + 56 bytes: (64 KiB - 8) / 64 of them fit, 1023 */
+    uint32_t n = 0;
+    for (;; n++) {
+        unsigned char *p = tw_sparse_get(&sp, n, 56, &created);
+        if (!p)
+            break;
+        assert_true(created);
+        memset(p, (int)(n & 0xff), 56);
+    }
+    assert_int_equal(n, (TW_SPARSE_MAX_BYTES - 8) / 64);
+    assert_false(created);
+    assert_int_equal(tw_sparse_bytes(sp), 8 + (size_t)n * 64);
+    assert_true(tw_sparse_bytes(sp) + 64 > TW_SPARSE_MAX_BYTES);
+    /* what still fits is given: 8 + 48 bytes = 56 left, then exactly the cap */
+    size_t left = TW_SPARSE_MAX_BYTES - tw_sparse_bytes(sp);
+    assert_int_equal(left, 56);
+    assert_null(tw_sparse_get(&sp, n, 49, &created)); /* 8 + 56 > 56 */
+    assert_null(tw_sparse_resize(&sp, 0, 56 + 64));   /* a resize past it fails too */
+    assert_non_null(tw_sparse_get(&sp, n, 48, &created));
+    assert_true(created);
+    assert_int_equal(tw_sparse_bytes(sp), TW_SPARSE_MAX_BYTES);
+    assert_null(tw_sparse_get(&sp, n + 1, 0, &created));
+    assert_false(created);
+    assert_null(tw_sparse_resize(&sp, n, 56));
+    assert_int_equal(tw_sparse_bytes(sp), TW_SPARSE_MAX_BYTES);
+    /* the entries there stay whole and readable */
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t bytes = 0;
+        const void *p = tw_sparse_find(sp, i, &bytes);
+        assert_non_null(p);
+        assert_int_equal(bytes, 56);
+        assert_true(all_bytes(p, (unsigned char)(i & 0xff), 56));
+    }
+    uint32_t bytes = 0;
+    assert_true(all_bytes(tw_sparse_find(sp, n, &bytes), 0, 48));
+    assert_int_equal(bytes, 48);
+    tw_sparse_free(&sp);
+
+    /* one entry as large as the cap allows, and one byte more */
+    assert_non_null(tw_sparse_get(&sp, 1, TW_SPARSE_MAX_BYTES - 16, &created));
+    assert_int_equal(tw_sparse_bytes(sp), TW_SPARSE_MAX_BYTES);
+    tw_sparse_free(&sp);
+    assert_null(tw_sparse_get(&sp, 1, TW_SPARSE_MAX_BYTES - 15, &created));
+    assert_false(created);
+    assert_null(sp);
+}
+
+static void sparse_free_sets_the_pointer_to_null(void **state)
+{
+    (void)state;
+    tw_sparse *sp = NULL;
+    bool created;
+    assert_non_null(tw_sparse_get(&sp, 1, 8, &created));
+    assert_non_null(sp);
+    tw_sparse_free(&sp);
+    assert_null(sp);
+    tw_sparse_free(&sp); /* an empty one: nothing to free */
+    assert_null(sp);
+    assert_int_equal(tw_sparse_bytes(sp), 0);
+    assert_null(tw_sparse_find(sp, 1, NULL));
+    /* and it can be used afresh */
+    assert_non_null(tw_sparse_get(&sp, 1, 8, &created));
+    assert_true(created);
+    tw_sparse_free(&sp);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +482,16 @@ int main(int argc, char **argv)
         cmocka_unit_test(idle_identity_starts_afresh),
         cmocka_unit_test(expiry_removes_only_idle),
         cmocka_unit_test(cap_evicts_least_recently_seen),
+        cmocka_unit_test(sparse_get_creates_zeroed_then_finds),
+        cmocka_unit_test(sparse_find_missing_and_rounded_bytes),
+        cmocka_unit_test(sparse_refuses_keys_of_48_bits_or_more),
+        cmocka_unit_test(sparse_resize_grows_in_the_middle),
+        cmocka_unit_test(sparse_resize_smaller_is_a_no_op),
+        cmocka_unit_test(sparse_refuses_sizes_that_would_wrap),
+        cmocka_unit_test(sparse_foreach_visits_in_insertion_order),
+        cmocka_unit_test(sparse_block_is_exactly_its_entries),
+        cmocka_unit_test(sparse_cap_refuses_the_entry_that_would_pass_it),
+        cmocka_unit_test(sparse_free_sets_the_pointer_to_null),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
