@@ -1550,6 +1550,67 @@ static void checkpoint_round_trip(void **state)
     fx_free(&fx);
 }
 
+/* Inventory grants keep only what their principal's key and policy cannot say (the loader's
+ * sources: "inventory role/R ARN", "inventory user/U inline NAME", "... via group/G ARN"); the
+ * findings, their uids and a checkpoint's restore give the sources as they were given, and a
+ * source of another form is kept whole. */
+static void inventory_sources_said_again(void **state)
+{
+    (void)state;
+    static const char *const sources[] = {
+        "inventory role/R " IAM_FULL,
+        "inventory user/U inline ops-inline",
+        "inventory user/U via group/G " ADMIN_ACCESS,
+        "hand-written source for S",
+    };
+    fixture fx;
+    tracker_init(&fx, true);
+    pset s = expand_ok(&fx, DOC_TWO);
+    assert_int_equal(tw_grants_add_inventory(fx.g, tw_str_c(ROLE_R), tw_str_c(sources[0]), NULL,
+                                             tw_str_c(IAM_FULL)), TW_OK);
+    assert_int_equal(tw_grants_add_inventory(fx.g, tw_str_c(USER_U), tw_str_c(sources[1]), &s.g,
+                                             TW_STR_NULL), TW_OK);
+    assert_int_equal(tw_grants_add_inventory(fx.g, tw_str_c(USER_U), tw_str_c(sources[2]), NULL,
+                                             tw_str_c(ADMIN_ACCESS)), TW_OK);
+    assert_int_equal(tw_grants_add_inventory(fx.g, tw_str_c(ROLE_S), tw_str_c(sources[3]), NULL,
+                                             tw_str_c(IAM_FULL)), TW_OK);
+    free(s.mem);
+    tick(&fx, T0);
+    tw_buf saved;
+    tw_buf_init(&saved);
+    tw_grants_save(fx.g, &saved);
+    fixture fy;
+    tracker_init(&fy, true);
+    tw_wire_reader in = { (const unsigned char *)saved.p,
+                          (const unsigned char *)saved.p + saved.len, false };
+    assert_int_equal(tw_grants_load(fy.g, &in), TW_OK);
+    tick(&fx, T0 + UNUSED_AFTER);
+    tick(&fy, T0 + UNUSED_AFTER);
+    fixture *both[] = { &fx, &fy };
+    for (int b = 0; b < 2; b++) {
+        fixture *f = both[b];
+        assert_int_equal(count_rule(f, "unused-privileged-grant"), 4);
+        for (int i = 0; i < 4; i++) {
+            char want[256], uid[256];
+            snprintf(want, sizeof want, "\"source\":\"%s\"", sources[i]);
+            snprintf(uid, sizeof uid, "inventory:%s", sources[i]);
+            int found = 0;
+            for (uint32_t k = 0; k < f->n_f; k++)
+                if (f->f[k].details && strstr(f->f[k].details, want)) {
+                    found++;
+                    assert_string_equal(f->f[k].event_id, uid);
+                    assert_non_null(strstr(f->f[k].summary, sources[i]));
+                }
+            if (found != 1)
+                fail_msg("%s: %d findings with source %s", b ? "restored" : "first", found,
+                         sources[i]);
+        }
+    }
+    tw_buf_free(&saved);
+    fx_free(&fy);
+    fx_free(&fx);
+}
+
 static void inventory_counts_from_first_event(void **state)
 {
     (void)state;
@@ -1672,6 +1733,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(dormant_after_report),
     cmocka_unit_test(dormant_only_reported_actions),
     cmocka_unit_test(dormant_fresh_use),
+    cmocka_unit_test(inventory_sources_said_again),
     cmocka_unit_test(inventory_counts_from_first_event),
     cmocka_unit_test(training_telemetry_granted),
     cmocka_unit_test(unparseable_counted),
