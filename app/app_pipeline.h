@@ -119,6 +119,9 @@ typedef struct tw_result {
     tw_buf text;
     uint64_t upto_seq;
     bool final;
+    bool leading;          /* its findings come before every other not yet written (the grant
+                            * tracker's start, at a sequence number of its own before the first
+                            * event's): written as they arrive, never held */
     tw_buf *checkpoint;    /* the producer's saved state, at a checkpoint barrier */
 } tw_result;
 

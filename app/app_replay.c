@@ -64,9 +64,27 @@ static int cmp_pending(const void *a, const void *b)
     return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
 }
 
+/* One finding to every sink. */
+static void write_finding(output_stage *os, const char *text, uint32_t len)
+{
+    for (size_t s = 0; s < os->n_sinks && !os->sink_failed; s++) {
+        tw_sink_rc rc;
+        do
+            rc = tw_sink_write(&os->sinks[s], text, len);
+        while (rc == TW_SINK_RETRY);
+        if (rc != TW_SINK_OK) {
+            fprintf(stderr, "trailwarden: output %s failed; stopping\n", os->sinks[s].spec);
+            os->sink_failed = true;
+        }
+    }
+    os->written++;
+}
+
 static bool keep_result(output_stage *os, int w, tw_result *res)
 {
-    for (uint32_t i = 0; i < res->n; i++) {
+    for (uint32_t i = 0; i < res->n && res->leading; i++)
+        write_finding(os, res->text.p + res->found[i].off, res->found[i].len);
+    for (uint32_t i = 0; i < res->n && !res->leading; i++) {
         if (os->n == os->cap) {
             size_t cap = os->cap ? os->cap * 2 : 64;
             pending *v = realloc(os->v, cap * sizeof *v);
@@ -117,18 +135,8 @@ static void release_findings(output_stage *os, bool all)
     qsort(os->v, os->n, sizeof *os->v, cmp_pending);
     size_t k = 0;
     for (; k < os->n && os->v[k].seq < limit; k++) {
-        for (size_t s = 0; s < os->n_sinks && !os->sink_failed; s++) {
-            tw_sink_rc rc;
-            do
-                rc = tw_sink_write(&os->sinks[s], os->v[k].text, os->v[k].len);
-            while (rc == TW_SINK_RETRY);
-            if (rc != TW_SINK_OK) {
-                fprintf(stderr, "trailwarden: output %s failed; stopping\n", os->sinks[s].spec);
-                os->sink_failed = true;
-            }
-        }
+        write_finding(os, os->v[k].text, os->v[k].len);
         free(os->v[k].text);
-        os->written++;
     }
     memmove(os->v, os->v + k, (os->n - k) * sizeof *os->v);
     os->n -= k;

@@ -34,6 +34,8 @@ typedef struct router {
     int64_t max_routed; /* newest event time routed */
     tw_work **cur;      /* per worker, being filled */
     tw_result *res;     /* the grant tracker's findings, being filled (grants only) */
+    bool leading;       /* ...at its start: they precede everything (tw_result.leading) */
+    uint64_t pseudo;    /* sequence numbers that are no event (the tracker's start) */
     uint32_t cur_input; /* problems of the current input, for the per-input limit */
     uint64_t cur_input_problems;
     bool cur_input_had_problem;
@@ -131,6 +133,7 @@ static bool flush_grants(router *rt, bool final)
     rt->res = NULL;
     res->upto_seq = rt->next_seq;
     res->final = final;
+    res->leading = rt->leading;
     if (!tw_ring_push(pl->result_rings[pl->n_workers], res)) {
         tw_result_destroy(res);
         return false;
@@ -167,7 +170,7 @@ static bool flush_all(router *rt, bool final)
             }
         }
     }
-    atomic_store(&pl->progress_events, rt->next_seq);
+    atomic_store(&pl->progress_events, rt->next_seq - rt->pseudo);
     return true;
 }
 
@@ -186,6 +189,25 @@ static bool deliver(router *rt, int w, held h, uint32_t group)
     return true;
 }
 
+/* The inventory's grants start at the first event, under a sequence number of their own
+ * before it: nothing is routed yet, so their findings (thousands with a large inventory) are
+ * first of all, and the output stage writes them part by part as they come instead of holding
+ * them until every worker has passed the first event. */
+static bool start_grants(router *rt, const tw_event *first)
+{
+    tw_event start = *first;
+    start.seq = rt->next_seq++;
+    rt->pseudo++;
+    if (!flush_grants(rt, false)) /* what the tracker raised before: not leading */
+        return false;
+    rt->leading = true;
+    const tw_emit emit = { router_emit, rt };
+    tw_grants_start(rt->pl->grants, &start, &emit);
+    bool ok = flush_grants(rt, false);
+    rt->leading = false;
+    return ok;
+}
+
 /* Numbers the event and deals it to its identity's worker, and to the worker of each of its
  * groups across identities. next_seq moves past it last: a flush in between must not tell
  * the output stage that this event is done everywhere. */
@@ -193,6 +215,8 @@ static bool route(router *rt, held h)
 {
     tw_pipeline *pl = rt->pl;
     uint64_t n = (uint64_t)pl->n_workers;
+    if (pl->grants && !tw_grants_started(pl->grants) && !start_grants(rt, h.ev))
+        return false;
     h.ev->seq = rt->next_seq;
     h.ev->source = h.batch->source;
     if (pl->grants) {

@@ -89,6 +89,14 @@ bool tw_grants_restored(const tw_grants *g);
 /* Whether the tracker can expand this managed policy (defined, or AWS managed). */
 bool tw_grants_knows_policy(tw_grants *g, tw_str arn);
 
+/* The inventory's grants start their period at ev, the first event (tw_grants_event does it
+ * when it has not been done): its time, and its seq for the findings it raises (training rights
+ * held with telemetry rights, one per such principal: thousands with a large inventory). A
+ * caller may give it a seq of its own, before the first event's, so that those findings come
+ * first. No-op once started (also when a checkpoint's book was restored). */
+void tw_grants_start(tw_grants *g, const tw_event *ev, const tw_emit *emit);
+bool tw_grants_started(const tw_grants *g);
+
 /* Applies one event in stream order; findings go to emit (their detector index orders them
  * among the workers' findings of the same event). The event is a normalized one: its
  * identity_hash is tw_hash64(identity.p, identity.len, 0), as ingest_normalize sets it (the

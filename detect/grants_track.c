@@ -1309,8 +1309,10 @@ bool tw_grants_knows_policy(tw_grants *g, tw_str arn)
 }
 
 /* The first event: inventory grants start their period now. */
-static void start(tw_grants *g, const tw_event *ev, const tw_emit *emit)
+void tw_grants_start(tw_grants *g, const tw_event *ev, const tw_emit *emit)
 {
+    if (g->started)
+        return;
     g->started = true;
     for (size_t s = 0; s < g->principals.cap; s++) {
         principal *p = g->principals.slots[s].key ? g->principals.slots[s].val : NULL;
@@ -1373,8 +1375,7 @@ static void mark_use(tw_grants *g, principal *p, const tw_event *ev, uint32_t id
 
 void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit)
 {
-    if (!g->started)
-        start(g, ev, emit);
+    tw_grants_start(g, ev, emit);
     /* deadlines passed by this event's time: the grants' periods are over */
     while (g->n_heap && g->heap[0].at <= ev->time_ms) {
         deadline d = heap_pop(g);
@@ -1533,6 +1534,11 @@ static bool get_kept(tw_wire_reader *in, tw_kept_event *out)
     }
     memcpy(out, s.p, sizeof *out);
     return true;
+}
+
+bool tw_grants_started(const tw_grants *g)
+{
+    return g->started;
 }
 
 bool tw_grants_restored(const tw_grants *g)
