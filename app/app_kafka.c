@@ -102,6 +102,7 @@ struct tw_kafka {
     uint32_t n_restore;
     /* counters (read by --stats on SIGUSR1, from the output stage) */
     atomic_uint_fast64_t bytes, commits, pauses, revocations, assignments, errors;
+    atomic_uint_fast64_t chunks; /* handed to the parsers (bytes / chunks: their mean size) */
 };
 
 static double now_s(void)
@@ -339,6 +340,7 @@ static bool push_chunk(tw_kafka *k, tw_chunk *chunk)
 static bool emit_chunk(tw_kafka *k, tw_chunk *chunk, uint32_t pi, int64_t max_offset)
 {
     chunk->seq = k->next_chunk++;
+    atomic_fetch_add(&k->chunks, 1);
     memset(chunk->buf + chunk->len, ' ', TW_JSON_PADDING);
     part_off *offs = malloc(sizeof *offs);
     if (!offs) {
@@ -1012,6 +1014,7 @@ void tw_kafka_print_stats(tw_kafka *k, FILE *o)
     fprintf(o, "  kafka.messages               %" PRIu64 "\n", messages);
     fprintf(o, "  kafka.bytes                  %" PRIu64 "\n", (uint64_t)atomic_load(&k->bytes));
     fprintf(o, "  kafka.offset_stores          %" PRIu64 "\n", (uint64_t)atomic_load(&k->commits));
+    fprintf(o, "  kafka.chunks                 %" PRIu64 "\n", (uint64_t)atomic_load(&k->chunks));
     fprintf(o, "  kafka.pauses                 %" PRIu64 "\n", (uint64_t)atomic_load(&k->pauses));
     fprintf(o, "  kafka.assignments            %" PRIu64 "\n", (uint64_t)atomic_load(&k->assignments));
     fprintf(o, "  kafka.revocations            %" PRIu64 "\n", (uint64_t)atomic_load(&k->revocations));

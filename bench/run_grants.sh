@@ -23,7 +23,7 @@
 # TW_BENCH_RECORDS (default 500000), TW_BENCH_IDENTITIES (trail identities, default 10000),
 # TW_BENCH_GRANTED (identities given grants, default 10000), TW_BENCH_THREADS (replay -j,
 # default 2), TW_BENCH_RUNS (default 3), TW_BENCH_GNU_TIME (default /usr/bin/time),
-# TW_BENCH_BASE_BYTES (the per-identity state without grants, default 982: bench/README.md's
+# TW_BENCH_BASE_BYTES (the per-identity state without grants, default 486: bench/README.md's
 # memory section, shipped rules, worst case).
 set -euo pipefail
 
@@ -36,7 +36,7 @@ GRANTED=${TW_BENCH_GRANTED:-10000}
 THREADS=${TW_BENCH_THREADS:-2}
 RUNS=${TW_BENCH_RUNS:-3}
 GNU_TIME=${TW_BENCH_GNU_TIME:-/usr/bin/time}
-BASE_BYTES=${TW_BENCH_BASE_BYTES:-982}
+BASE_BYTES=${TW_BENCH_BASE_BYTES:-486}
 SEED=1
 LEVEL=3
 CACHE=${TW_BENCH_DIR:-${TMPDIR:-/tmp}/trailwarden-bench}

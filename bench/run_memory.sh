@@ -7,9 +7,15 @@
 # a bench: without it the peak RSS is not measured, the rest is reported, and the exit status
 # is 1.
 #
+# With TW_BENCH_GRANTS=1, every role and IAM user of the trail (all of its identities but a
+# handful) also holds two grants from an IAM inventory (bench/gen_inventory.py: an AWS managed
+# policy and an inline policy each, 780 MB of JSON for a million identities, generated once in
+# about 2.5 minutes and cached), replay runs with --grants, and the same budget holds for
+# everything together: issue 4's "grants inside the per-identity budget, 1 KiB in all".
+#
 # Environment: TW_BENCH_DIR (cache, default ${TMPDIR:-/tmp}/trailwarden-bench),
 # TW_BENCH_IDENTITIES (default 1000000; records = identities), TW_BENCH_THREADS (default 2),
-# TW_BENCH_GNU_TIME (default /usr/bin/time).
+# TW_BENCH_GNU_TIME (default /usr/bin/time), TW_BENCH_GRANTS (default 0).
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -19,6 +25,8 @@ THREADS=${TW_BENCH_THREADS:-2}
 SEED=1
 CACHE=${TW_BENCH_DIR:-${TMPDIR:-/tmp}/trailwarden-bench}
 GNU_TIME=${TW_BENCH_GNU_TIME:-/usr/bin/time}
+GRANTS=${TW_BENCH_GRANTS:-0}
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 die() { echo "run_memory: $*" >&2; exit 1; }
 
@@ -36,11 +44,25 @@ if [ ! -s "$DATA" ]; then
     mv "$WORK/data.zst" "$DATA"
 fi
 
+grants_args=()
+if [ "$GRANTS" = 1 ]; then
+    command -v python3 >/dev/null || die "python3 is needed (bench/gen_inventory.py)"
+    invprint=$(sha256sum "$HERE/gen_inventory.py" | cut -c1-8)
+    INV=${DATA%.ndjson.zst}.inventory-all-$invprint.json
+    if [ ! -s "$INV" ]; then
+        echo "generating the inventory (every role and user of the trail) into $INV" >&2
+        python3 "$HERE/gen_inventory.py" -n "$IDENTITIES" --seed "$SEED" -o "$WORK/inv.json" \
+            "$DATA" || die "gen_inventory.py failed"
+        mv "$WORK/inv.json" "$INV"
+    fi
+    grants_args=(--grants "$INV")
+fi
+
 have_time=0
 if [ -x "$GNU_TIME" ] && "$GNU_TIME" -v true >/dev/null 2>&1; then
     have_time=1
 fi
-cmd=("$TW" replay -j"$THREADS" -q --stats "$DATA")
+cmd=("$TW" replay -j"$THREADS" -q --stats "${grants_args[@]}" "$DATA")
 if [ "$have_time" = 1 ]; then
     "$GNU_TIME" -v -o "$WORK/time.txt" "${cmd[@]}" >/dev/null 2>"$WORK/stats.txt" ||
         { cat "$WORK/stats.txt" >&2; die "trailwarden replay failed"; }
@@ -59,6 +81,10 @@ wall=$(stat_of wall_seconds)
 echo
 echo "trailwarden memory bench: $IDENTITIES records over $IDENTITIES identities, replay -j$THREADS"
 echo "data: $DATA"
+if [ "$GRANTS" = 1 ]; then
+    echo "grants: $INV"
+    echo "  identities holding grants   $(stat_of grants.identities) ($(stat_of grants.from_inventory) grants from the inventory)"
+fi
 echo "  live identities at the end  ${live:-?}"
 echo "  peak live identities        ${peak:-?}"
 echo "  evicted                     ${evicted:-?}"
