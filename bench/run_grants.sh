@@ -203,3 +203,6 @@ mem() { # label base with
 mem "(b) - (a), with rules" a b
 mem "(c1) - (c0), without rules" c0 c1
 echo "  (base: per-identity state without grants, TW_BENCH_BASE_BYTES, from bench/README.md's memory section)"
+echo "  (over 10,000 identities the difference also holds what does not grow with them: the"
+echo "  managed policies' expansions, the reading's leftovers, findings on their way out; the"
+echo "  budget itself is measured over a million: TW_BENCH_GRANTS=1 bench/run_memory.sh)"
