@@ -50,10 +50,7 @@ typedef struct kpart {
     int64_t stored;       /* highest offset stored for commit, or -1 */
     bool assigned, eof;
     uint64_t messages;
-    /* the chunk being filled with this partition's messages (source thread only) */
-    tw_chunk *open;
-    int64_t open_max;     /* its highest offset */
-    double open_started;
+    int64_t open_max;     /* its highest offset in the open chunk, -1 none (source thread) */
 } kpart;
 
 typedef struct part_off {
@@ -79,7 +76,14 @@ struct tw_kafka {
     size_t head, n, cap;  /* a ring of entries, in chunk order */
     kpart *parts;
     uint32_t n_parts, cap_parts;
-    uint32_t n_open;      /* partitions with a chunk being filled */
+    /* the chunk being filled with the messages of every partition, in arrival order, each
+     * line's partition beside it (source thread only): one chunk for all, so it fills to
+     * CHUNK_BYTES as fast as records come, however many partitions they are spread over */
+    tw_chunk *open;
+    double open_started;
+    uint32_t *open_parts; /* the partitions it holds messages of */
+    uint32_t n_open_parts, cap_open_parts;
+    size_t cap_line_source;
     uint64_t next_chunk;
     uint64_t messages_total; /* numbering for problems: "message N" */
     /* backpressure: the chunk waiting for room, and messages poll returned meanwhile */
@@ -130,7 +134,8 @@ static uint32_t part_index(tw_kafka *k, const char *topic, int32_t partition)
     char *t = strdup(topic);
     if (!t)
         return UINT32_MAX;
-    k->parts[k->n_parts] = (kpart){ t, partition, -1, -1, false, false, 0, NULL, -1, 0 };
+    k->parts[k->n_parts] = (kpart){ .topic = t, .partition = partition, .done = -1,
+                                    .stored = -1, .open_max = -1 };
     return k->n_parts++;
 }
 
@@ -238,23 +243,33 @@ bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size
 
 /* ---- chunks ----------------------------------------------------------------------------- */
 
-/* Room for `more` bytes in partition pi's open chunk (a chunk holds one partition's
- * messages, so the workers can tell an identity that arrives in two). */
-static bool part_reserve(tw_kafka *k, uint32_t pi, size_t more)
+/* Room for a line of `more` bytes from partition pi in the open chunk. */
+static bool open_reserve(tw_kafka *k, uint32_t pi, size_t more)
 {
-    kpart *p = &k->parts[pi];
-    if (!p->open) {
-        if (!(p->open = tw_chunk_new(CHUNK_BYTES + more + TW_JSON_PADDING)))
+    if (!k->open) {
+        if (!(k->open = tw_chunk_new(CHUNK_BYTES + more + TW_JSON_PADDING)))
             return false;
-        p->open->input = 0;
-        p->open->first_line = k->messages_total;
-        p->open->source = (uint16_t)(pi + 1 <= UINT16_MAX ? pi + 1 : 0);
-        p->open_started = now_s();
-        p->open_max = -1;
-        k->n_open++;
-        return true;
+        k->open->input = 0;
+        k->open->first_line = k->messages_total;
+        k->open_started = now_s();
     }
-    tw_chunk *c = p->open;
+    tw_chunk *c = k->open;
+    if (c->n_line_source == k->cap_line_source) {
+        size_t cap = k->cap_line_source ? k->cap_line_source * 2 : 256;
+        uint16_t *v = realloc(c->line_source, cap * sizeof *v);
+        if (!v)
+            return false;
+        c->line_source = v;
+        k->cap_line_source = cap;
+    }
+    if (k->parts[pi].open_max < 0 && k->n_open_parts == k->cap_open_parts) {
+        uint32_t cap = k->cap_open_parts ? k->cap_open_parts * 2 : 16;
+        uint32_t *v = realloc(k->open_parts, cap * sizeof *v);
+        if (!v)
+            return false;
+        k->open_parts = v;
+        k->cap_open_parts = cap;
+    }
     if (c->len + more + TW_JSON_PADDING <= c->cap)
         return true;
     size_t cap = (c->len + more + TW_JSON_PADDING) * 2;
@@ -336,19 +351,13 @@ static bool push_chunk(tw_kafka *k, tw_chunk *chunk)
     return !atomic_load(&pl->failed);
 }
 
-/* Hands a chunk over with its partition's offset in the commit log. */
-static bool emit_chunk(tw_kafka *k, tw_chunk *chunk, uint32_t pi, int64_t max_offset)
+/* Hands a chunk over with the offsets it covers (offs: owned by the commit log after). */
+static bool emit_chunk(tw_kafka *k, tw_chunk *chunk, part_off *offs, uint32_t n_offs)
 {
     chunk->seq = k->next_chunk++;
     atomic_fetch_add(&k->chunks, 1);
     memset(chunk->buf + chunk->len, ' ', TW_JSON_PADDING);
-    part_off *offs = malloc(sizeof *offs);
-    if (!offs) {
-        tw_chunk_destroy(chunk);
-        return false;
-    }
-    *offs = (part_off){ pi, max_offset };
-    if (!log_append(k, chunk->seq, offs, max_offset >= 0 ? 1 : 0)) {
+    if (!log_append(k, chunk->seq, offs, n_offs)) {
         free(offs);
         tw_chunk_destroy(chunk);
         return false;
@@ -356,46 +365,73 @@ static bool emit_chunk(tw_kafka *k, tw_chunk *chunk, uint32_t pi, int64_t max_of
     return push_chunk(k, chunk);
 }
 
-/* Hands over partition pi's open chunk. */
-static bool emit_part(tw_kafka *k, uint32_t pi)
+static inline uint16_t source_of(uint32_t pi)
 {
-    kpart *p = &k->parts[pi];
-    if (!p->open)
-        return true;
-    tw_chunk *chunk = p->open;
-    p->open = NULL;
-    k->n_open--;
-    return emit_chunk(k, chunk, pi, p->open_max);
+    return (uint16_t)(pi + 1 <= UINT16_MAX ? pi + 1 : 0);
 }
 
-/* Hands over every open chunk (all: else only those older than CHUNK_AGE_MS). */
+/* Hands over the open chunk, with the highest offset of each partition it holds. */
+static bool emit_open_chunk(tw_kafka *k)
+{
+    if (!k->open)
+        return true;
+    tw_chunk *chunk = k->open;
+    k->open = NULL;
+    k->cap_line_source = 0;
+    part_off *offs = malloc((k->n_open_parts ? k->n_open_parts : 1) * sizeof *offs);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < k->n_open_parts; i++) {
+        kpart *p = &k->parts[k->open_parts[i]];
+        if (offs)
+            offs[n++] = (part_off){ k->open_parts[i], p->open_max };
+        p->open_max = -1;
+    }
+    k->n_open_parts = 0;
+    if (!offs) {
+        tw_chunk_destroy(chunk);
+        return false;
+    }
+    /* one partition's lines only (the common case with few partitions): no list needed */
+    if (n == 1) {
+        chunk->source = source_of(offs[0].part);
+        free(chunk->line_source);
+        chunk->line_source = NULL;
+        chunk->n_line_source = 0;
+    }
+    return emit_chunk(k, chunk, offs, n);
+}
+
+/* Hands over the open chunk (all: else only when older than CHUNK_AGE_MS). */
 static bool emit_open(tw_kafka *k, bool all)
 {
-    double t = now_s();
-    for (uint32_t i = 0; i < k->n_parts && k->n_open; i++)
-        if (k->parts[i].open &&
-            (all || t - k->parts[i].open_started >= CHUNK_AGE_MS / 1000.0) && !emit_part(k, i))
-            return false;
-    return true;
+    if (!k->open || (!all && now_s() - k->open_started < CHUNK_AGE_MS / 1000.0))
+        return true;
+    return emit_open_chunk(k);
 }
 
 /* A whole value that is not one line of JSON: a chunk of its own for a parser to decompress
- * and split (its partition's open chunk goes first, to keep the order). */
+ * and split (the open chunk goes first, to keep the order). */
 static bool emit_whole(tw_kafka *k, const void *data, size_t len, uint32_t pi, int64_t offset)
 {
-    if (!emit_part(k, pi))
+    if (!emit_open_chunk(k))
         return false;
+    part_off *offs = malloc(sizeof *offs);
+    if (!offs)
+        return false;
+    *offs = (part_off){ pi, offset };
     tw_chunk *chunk = tw_chunk_new(len + TW_JSON_PADDING);
-    if (!chunk)
+    if (!chunk) {
+        free(offs);
         return false;
+    }
     PAYLOAD_READS_BEGIN();
     memcpy(chunk->buf, data, len);
     PAYLOAD_READS_END();
     chunk->len = len;
     chunk->whole_input = true;
     chunk->first_line = k->messages_total;
-    chunk->source = (uint16_t)(pi + 1 <= UINT16_MAX ? pi + 1 : 0);
-    return emit_chunk(k, chunk, pi, offset);
+    chunk->source = source_of(pi);
+    return emit_chunk(k, chunk, offs, 1);
 }
 
 /* Whether the value is one line of JSON (the common case: one record a message). */
@@ -449,22 +485,26 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
     if (!one_line) {
         if (!emit_whole(k, v, len, pi, m->offset))
             k->failed = true;
-    } else if (!part_reserve(k, pi, len + 1)) {
+    } else if (!open_reserve(k, pi, len + 1)) {
         k->failed = true;
     } else {
-        /* one line of JSON; or an empty value (a tombstone): nothing to read, its offset
-         * still moves on */
+        /* one line of JSON; or an empty value (a tombstone): an empty line, nothing to read,
+         * its offset still moves on (a line a message: problems name lines as messages) */
+        tw_chunk *c = k->open;
         kpart *p = &k->parts[pi];
         if (len) {
             PAYLOAD_READS_BEGIN();
-            memcpy(p->open->buf + p->open->len, v, len);
+            memcpy(c->buf + c->len, v, len);
             PAYLOAD_READS_END();
-            p->open->len += len;
-            p->open->buf[p->open->len++] = '\n';
+            c->len += len;
         }
+        c->buf[c->len++] = '\n';
+        c->line_source[c->n_line_source++] = source_of(pi);
+        if (p->open_max < 0)
+            k->open_parts[k->n_open_parts++] = pi;
         if (m->offset > p->open_max)
             p->open_max = m->offset;
-        if (p->open->len >= CHUNK_BYTES && !emit_part(k, pi))
+        if (c->len >= CHUNK_BYTES && !emit_open_chunk(k))
             k->failed = true;
     }
     rd_kafka_message_destroy(m);
@@ -964,14 +1004,14 @@ void *tw_kafka_main(void *arg)
         } else {
             /* with chunks open, only what librdkafka holds already: a record waits in an
              * open chunk while more are at hand, never for more to come */
-            m = rd_kafka_consumer_poll(k->rk, k->n_open ? 0 : 100);
+            m = rd_kafka_consumer_poll(k->rk, k->open ? 0 : 100);
         }
         if (m)
             handle_message(k, m);
         /* nothing at hand: everything goes; else what is older than CHUNK_AGE_MS */
-        if (k->n_open && !emit_open(k, !m))
+        if (k->open && !emit_open(k, !m))
             break;
-        if (k->conf->exit_at_end && !m && !k->n_open && all_at_end(k))
+        if (k->conf->exit_at_end && !m && !k->open && all_at_end(k))
             break;
         if (k->conf->state_dir &&
             (k->ckpt_due || now_s() - k->last_ckpt >= k->conf->checkpoint_ms / 1000.0))
@@ -1050,11 +1090,11 @@ void tw_kafka_destroy(tw_kafka *k)
     for (size_t i = 0; i < k->n; i++)
         free(k->log[(k->head + i) % k->cap].offs);
     free(k->log);
-    for (uint32_t i = 0; i < k->n_parts; i++) {
+    for (uint32_t i = 0; i < k->n_parts; i++)
         free(k->parts[i].topic);
-        tw_chunk_destroy(k->parts[i].open);
-    }
     free(k->parts);
+    tw_chunk_destroy(k->open);
+    free(k->open_parts);
     for (uint32_t i = 0; i < k->n_restore; i++)
         free(k->restore[i].topic);
     free(k->restore);

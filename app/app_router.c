@@ -217,8 +217,7 @@ static bool route(router *rt, held h)
     uint64_t n = (uint64_t)pl->n_workers;
     if (pl->grants && !tw_grants_started(pl->grants) && !start_grants(rt, h.ev))
         return false;
-    h.ev->seq = rt->next_seq;
-    h.ev->source = h.batch->source;
+    h.ev->seq = rt->next_seq; /* (its source, the partition, the parser set) */
     if (pl->grants) {
         const tw_emit emit = { router_emit, rt };
         tw_grants_event(pl->grants, h.ev, &emit);
@@ -417,7 +416,7 @@ void *tw_router_main(void *arg)
         atomic_store(&batch->refs, batch->n);
         for (uint32_t i = 0; i < batch->n && ok; i++) {
             tw_event *ev = &batch->ev[i];
-            if (is_late(&rt, ev, batch->source, lateness)) {
+            if (is_late(&rt, ev, ev->source, lateness)) {
                 ev->flags |= TW_EV_LATE;
                 pl->router.late++;
             }

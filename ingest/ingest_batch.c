@@ -89,6 +89,7 @@ void tw_chunk_destroy(tw_chunk *chunk)
         return;
     tw_problems_clear(&chunk->problems);
     free(chunk->buf);
+    free(chunk->line_source);
     free(chunk);
 }
 

@@ -61,6 +61,9 @@ typedef struct tw_chunk {
     bool last;            /* the last chunk of its input */
     bool checkpoint;      /* consume: no data, a barrier: every stage saves its state here */
     uint16_t source;      /* consume: the partition its messages came from (+1; 0 none) */
+    uint16_t *line_source;/* consume: ...or, when it holds several partitions' messages, each
+                           * line's (one a line, in order); owned, NULL otherwise */
+    size_t n_line_source;
     bool whole_input;     /* buf holds a whole input as stored (maybe compressed): the parser
                            * decompresses and splits it, so small files decompress in parallel */
     tw_problems problems; /* found by the reader (decompression, limits) */

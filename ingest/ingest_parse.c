@@ -62,6 +62,14 @@ static uint64_t line_of(const parse_ctx *ctx, uint64_t offset)
     return line;
 }
 
+/* The partition of the line being read (consume), 0 in replay. */
+static uint16_t line_source(const parse_ctx *ctx)
+{
+    const tw_chunk *c = ctx->chunk;
+    uint64_t i = ctx->line - c->first_line;
+    return c->line_source ? (i < c->n_line_source ? c->line_source[i] : 0) : c->source;
+}
+
 static void first_string(void *ud, const tw_json_value *v)
 {
     tw_str *out = ud;
@@ -90,6 +98,7 @@ static int on_record(void *ud, const tw_raw_record *raw)
     switch (tw_normalize(ctx->ps->conf, &r, batch, &reason, why, sizeof why)) {
     case TW_NORM_EVENT:
         batch->counts.events++;
+        batch->ev[batch->n - 1].source = line_source(ctx);
         if (!(batch->ev[batch->n - 1].flags & TW_EV_ACTION_KNOWN))
             batch->counts.unknown_actions++;
         if (ctx->ps->hook)
@@ -138,11 +147,13 @@ static void parse_chunk(tw_parser *ps, tw_chunk *chunk, tw_batch *batch);
 typedef struct whole_ctx {
     tw_parser *ps;
     tw_batch *batch;
+    uint16_t source;
 } whole_ctx;
 
 static bool parse_part(void *ud, tw_chunk *part)
 {
     whole_ctx *wc = ud;
+    part->source = wc->source;
     parse_chunk(wc->ps, part, wc->batch);
     tw_chunk_destroy(part);
     return true;
@@ -156,7 +167,7 @@ void tw_parser_run(tw_parser *ps, tw_chunk *chunk, tw_batch *batch)
     if (chunk->whole_input) {
         /* the parts' own sequence numbers stay local: the batch keeps the chunk's place */
         uint64_t part_seq = 0;
-        whole_ctx wc = { ps, batch };
+        whole_ctx wc = { ps, batch, chunk->source };
         if (tw_split_mem(chunk->buf, chunk->len, chunk->input, NULL, &part_seq, parse_part,
                          &wc) == TW_ERR_NOMEM) {
             tw_problems_add(&batch->problems, TW_REJ_TRUNCATED,
