@@ -491,6 +491,61 @@ static void parse_chunk_counts_and_names_lines(void **state)
     tw_catalog_destroy(cat);
 }
 
+/* consume's chunks hold several partitions' messages, a line each, with each line's partition
+ * beside them: every event carries its own, an empty line (a tombstone) keeps the count, and
+ * a chunk of one partition gives its own to all. */
+static void parse_chunk_gives_each_line_its_partition(void **state)
+{
+    (void)state;
+    tw_catalog *cat;
+    char err[128];
+    assert_int_equal(tw_catalog_new(&cat, err, sizeof err), TW_OK);
+    tw_normalize_conf conf = { cat, NULL, 0 };
+    tw_parser *ps = tw_parser_new(&conf);
+#define REC(T, U)                                                                               \
+    "{\"eventTime\":\"2026-09-01T00:00:0" T "Z\",\"eventSource\":\"s3.amazonaws.com\","       \
+    "\"eventName\":\"GetObject\",\"userIdentity\":{\"type\":\"IAMUser\","                  \
+    "\"arn\":\"arn:aws:iam::1:user/" U "\"}}\n"
+    const char *text = REC("0", "a") REC("1", "b") "\n" "not json\n" REC("2", "c") REC("3", "d");
+#undef REC
+    const uint16_t sources[] = { 3, 7, 7, 5, 3, 9 };
+    tw_chunk *chunk = tw_chunk_new(strlen(text));
+    memcpy(chunk->buf, text, strlen(text));
+    chunk->len = strlen(text);
+    memset(chunk->buf + chunk->len, ' ', TW_JSON_PADDING);
+    chunk->first_line = 41; /* message 41 of the run */
+    chunk->line_source = malloc(sizeof sources);
+    assert_non_null(chunk->line_source);
+    memcpy(chunk->line_source, sources, sizeof sources);
+    chunk->n_line_source = 6;
+    tw_batch *batch = tw_batch_new(4);
+    tw_parser_run(ps, chunk, batch);
+    assert_int_equal(batch->counts.events, 4);
+    assert_int_equal(batch->ev[0].source, 3);
+    assert_int_equal(batch->ev[1].source, 7);
+    assert_int_equal(batch->ev[2].source, 3);
+    assert_int_equal(batch->ev[3].source, 9);
+    assert_true(tw_str_eq_c(batch->ev[3].identity, "arn:aws:iam::1:user/d"));
+    assert_int_equal(batch->problems.n, 1);
+    assert_non_null(strstr(batch->problems.v[0].text, "line 44")); /* the fourth message */
+    tw_batch_destroy(batch);
+
+    /* one partition's chunk: no list, its source for every event */
+    free(chunk->line_source);
+    chunk->line_source = NULL;
+    chunk->n_line_source = 0;
+    chunk->source = 12;
+    batch = tw_batch_new(4);
+    tw_parser_run(ps, chunk, batch);
+    assert_int_equal(batch->counts.events, 4);
+    for (uint32_t i = 0; i < batch->n; i++)
+        assert_int_equal(batch->ev[i].source, 12);
+    tw_batch_destroy(batch);
+    tw_chunk_destroy(chunk);
+    tw_parser_destroy(ps);
+    tw_catalog_destroy(cat);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +558,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(split_plain_gzip_zstd),
         cmocka_unit_test(split_detects_documents_and_empties),
         cmocka_unit_test(parse_chunk_counts_and_names_lines),
+        cmocka_unit_test(parse_chunk_gives_each_line_its_partition),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
