@@ -37,6 +37,7 @@
 #define CHUNK_BYTES (256u << 10)  /* a chunk of lines is handed over at this size... */
 #define CHUNK_AGE_MS 4            /* ...or this age, or when poll has nothing more at hand,
                                    * whichever comes first (latency) */
+#define AGE_CHECK_EVERY 32
 #define STORE_EVERY_MS 200        /* sinks flushed and offsets stored at most this often */
 #define REVOKE_WAIT_MS 60000      /* how long a revocation waits for the chunks in flight */
 
@@ -84,6 +85,10 @@ struct tw_kafka {
     uint32_t *open_parts; /* the partitions it holds messages of */
     uint32_t n_open_parts, cap_open_parts;
     size_t cap_line_source;
+    uint32_t age_check;
+    const rd_kafka_topic_t *last_rkt; /* the partition of the last message, and its index */
+    int32_t last_partition;
+    uint32_t last_pi;
     uint64_t next_chunk;
     uint64_t messages_total; /* numbering for problems: "message N" */
     /* backpressure: the chunk waiting for room, and messages poll returned meanwhile */
@@ -464,10 +469,16 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
         return;
     }
     pthread_mutex_lock(&k->mu);
-    uint32_t pi = part_index(k, rd_kafka_topic_name(m->rkt), m->partition);
+    /* messages come in runs of one partition: the last one's index, else a look-up */
+    uint32_t pi = m->rkt == k->last_rkt && m->partition == k->last_partition
+                      ? k->last_pi
+                      : part_index(k, rd_kafka_topic_name(m->rkt), m->partition);
     if (pi != UINT32_MAX) {
         k->parts[pi].eof = false;
         k->parts[pi].messages++;
+        k->last_rkt = m->rkt;
+        k->last_partition = m->partition;
+        k->last_pi = pi;
     }
     pthread_mutex_unlock(&k->mu);
     if (pi == UINT32_MAX) {
@@ -1008,8 +1019,9 @@ void *tw_kafka_main(void *arg)
         }
         if (m)
             handle_message(k, m);
-        /* nothing at hand: everything goes; else what is older than CHUNK_AGE_MS */
-        if (k->open && !emit_open(k, !m))
+        /* nothing at hand: everything goes; else what is older than CHUNK_AGE_MS (looked at
+         * every AGE_CHECK_EVERY messages: the clock costs more than a message's copy) */
+        if (k->open && (!m || ++k->age_check % AGE_CHECK_EVERY == 0) && !emit_open(k, !m))
             break;
         if (k->conf->exit_at_end && !m && !k->open && all_at_end(k))
             break;

@@ -24,7 +24,7 @@
 #
 # Environment: TW_BENCH_DIR (cache, default ${TMPDIR:-/tmp}/trailwarden-bench),
 # TW_BENCH_RECORDS (cached trail, default 1000000), TW_BENCH_SECONDS (per rate, default 15),
-# TW_BENCH_RATES (default "2500 5000 7500 10000 15000 20000 30000 40000"),
+# TW_BENCH_RATES (default "2500 5000 7500 10000 15000 20000 30000 40000"; none: throughput only),
 # TW_BENCH_PARTITIONS (latency topics, default 64), TW_BENCH_TPUT_PARTITIONS (throughput topic,
 # default 16), TW_BENCH_FETCH_WAIT_MS (fetch.wait.max.ms of both consumers, default 10;
 # "default" leaves librdkafka's 500), TW_BENCH_TPUT_MB (MB a partition preloaded, default
@@ -40,6 +40,7 @@ MOCK=$BUILD/tests/kafka/tw_mock_kafka
 RECORDS=${TW_BENCH_RECORDS:-1000000}
 SECS=${TW_BENCH_SECONDS:-15}
 RATES=${TW_BENCH_RATES:-2500 5000 7500 10000 15000 20000 30000 40000}
+[ "$RATES" != none ] || RATES= # throughput only
 PARTS=${TW_BENCH_PARTITIONS:-64}
 TPARTS=${TW_BENCH_TPUT_PARTITIONS:-16}
 TMB=${TW_BENCH_TPUT_MB:-3.5}
@@ -301,7 +302,7 @@ echo "trailwarden consume latency bench: $(nproc) CPUs${cpu:+, $cpu}; mock clust
 echo "data: $DATA (prefixes of it); latency topics: $PARTS partitions, ${SECS} s a rate"
 echo "fetch.wait.max.ms: $FETCH_WAIT (consume and kcat)"
 echo
-echo "latency, ms from the send of a finding's last-sent evidence event (nearest rank):"
+[ ${#RESULTS[@]} -gt 0 ] && echo "latency, ms from the send of a finding's last-sent evidence event (nearest rank):" &&
 printf '  %8s %9s %9s %5s | %-28s | %-28s | %7s %8s %4s\n' rate achieved records finds \
     "detected p50/p99/p999/max" "written p50/p99/p999/max" drain_s max_lag ok
 for line in "${RESULTS[@]}"; do
@@ -312,8 +313,7 @@ for line in "${RESULTS[@]}"; do
         "$(field "$line" wr_p50)/$(field "$line" wr_p99)/$(field "$line" wr_p999)/$(field "$line" wr_max)" \
         "$(field "$line" drain_s)" "$(field "$line" max_lag)" "$(field "$line" sustainable)"
 done
-echo
-echo "  highest sustainable rate tried: $best records/s"
+[ ${#RESULTS[@]} -gt 0 ] && echo && echo "  highest sustainable rate tried: $best records/s"
 if [ "$half" -gt 0 ]; then
     last=${RESULTS[${#RESULTS[@]}-1]}
     p99=$(field "$last" wr_p99)

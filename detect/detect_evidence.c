@@ -1,6 +1,7 @@
 /* detect_evidence: keeping an event in 64 bytes, and giving it back as evidence. */
 #include "detect_evidence.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "tw_hash.h"
@@ -59,36 +60,43 @@ static uint8_t error_index(tw_str code)
     return TW_KEPT_ERROR_TEXT;
 }
 
+/* A byte's hex value (0-15), or 16 for a byte that is no hex digit; and whether it is a
+ * lower-case (1) or upper-case (2) letter digit. Built once; set runs on most events. */
+static uint8_t hex_value[256], hex_case[256];
+
+static void hex_tables(void)
+{
+    for (int c = 0; c < 256; c++) {
+        int d = tw_hex_digit(c);
+        hex_value[c] = (uint8_t)(d < 0 ? 16 : d);
+        hex_case[c] = (uint8_t)(c >= 'a' && c <= 'f' ? 1 : c >= 'A' && c <= 'F' ? 2 : 0);
+    }
+}
+
 /* 8-4-4-4-12 hex digits, all of one case: its 16 bytes and TW_KEPT_ID_UUID_*, else 0. */
 static uint8_t uuid_pack(tw_str id, unsigned char out[16])
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     if (id.len != 36)
         return TW_KEPT_ID_TEXT;
-    int upper = -1;
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < 36; i++) {
-        char c = id.p[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-')
-                return TW_KEPT_ID_TEXT;
-            continue;
-        }
-        int d = tw_hex_digit(c);
-        if (d < 0)
-            return TW_KEPT_ID_TEXT;
-        if (d > 9) {
-            int up = c <= 'F';
-            if (upper >= 0 && upper != up)
-                return TW_KEPT_ID_TEXT; /* mixed case would not come back as it was */
-            upper = up;
-        }
-        if (n % 2 == 0)
-            out[n / 2] = (unsigned char)(d << 4);
-        else
-            out[n / 2] |= (unsigned char)d;
-        n++;
+    const unsigned char *p = (const unsigned char *)id.p;
+    if (p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-')
+        return TW_KEPT_ID_TEXT;
+    pthread_once(&once, hex_tables);
+    static const uint8_t at[32] = { 0,  1,  2,  3,  4,  5,  6,  7,  9,  10, 11,
+                                    12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25,
+                                    26, 27, 28, 29, 30, 31, 32, 33, 34, 35 };
+    unsigned bad = 0, cases = 0;
+    for (uint32_t i = 0; i < 16; i++) {
+        unsigned char hi = p[at[2 * i]], lo = p[at[2 * i + 1]];
+        bad |= hex_value[hi] | hex_value[lo];
+        cases |= hex_case[hi] | hex_case[lo];
+        out[i] = (unsigned char)(hex_value[hi] << 4 | (hex_value[lo] & 15));
     }
-    return upper == 1 ? TW_KEPT_ID_UUID_UPPER : TW_KEPT_ID_UUID_LOWER;
+    /* a non-digit sets bit 4; both cases at once would not come back as they were */
+    if ((bad & 16) || cases == 3)
+        return TW_KEPT_ID_TEXT;
+    return cases == 2 ? TW_KEPT_ID_UUID_UPPER : TW_KEPT_ID_UUID_LOWER;
 }
 
 static void uuid_unpack(const unsigned char in[16], bool upper, char out[TW_KEPT_ID_CHARS])
@@ -137,7 +145,11 @@ void tw_kept_event_set(tw_kept_event *k, const tw_event *ev, const tw_catalog *c
     uint32_t action_len = known ? 0 : ev->action.len;
     uint32_t error_len = k->error == TW_KEPT_ERROR_TEXT ? ev->error_code.len : 0;
     uint32_t used = 0;
-    k->id_form = uuid_pack(ev->event_id, (unsigned char *)k->text);
+    /* the id as text when everything fits (a copy is cheaper than packing, and set runs on
+     * most events); a UUID packed into 16 bytes when that makes room */
+    k->id_form = ev->event_id.len + action_len + error_len <= TW_KEPT_TEXT
+                     ? TW_KEPT_ID_TEXT
+                     : uuid_pack(ev->event_id, (unsigned char *)k->text);
     if (k->id_form != TW_KEPT_ID_TEXT) {
         used = 16;
         k->id_len = 0;

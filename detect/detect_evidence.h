@@ -2,11 +2,11 @@
  * cite it (eventID, time, action, errorCode). Fixed size, 64 bytes: correlations keep up to
  * a few per identity and rule, the grant tracker one per grant, all inside the per-identity
  * memory budget. It holds no pointer (checkpoints save it as bytes), so:
- *   - a canonical UUID eventID (CloudTrail's form) is kept as its 16 bytes;
  *   - an action the catalog knows is kept as its catalog index;
  *   - a common errorCode (denials, not-found, throttling, ...) as its index in a table;
- * and whatever is not (another eventID, an unknown action, a rare errorCode) as text, in that
- * order, in the bytes left (46, or 30 beside a UUID). Text that does not fit is cut: each
+ * and the eventID and whatever is not (an unknown action, a rare errorCode) as text, in that
+ * order, in 46 bytes; when they do not fit, a canonical UUID eventID (CloudTrail's form) is
+ * packed into 16 bytes, leaving 30 for the rest. Text that still does not fit is cut: each
  * keeps its first 12 bytes at least (all of it when shorter), the id the most of the rest,
  * then the action. */
 #ifndef DETECT_EVIDENCE_H

@@ -59,20 +59,30 @@ static void assert_text(tw_str s, const char *want)
     assert_string_equal(got, want);
 }
 
-/* Keeps an event with id and gives its eventID back. */
+/* Keeps an event with id beside an unknown action long enough that a UUID must be packed to
+ * keep both whole (36 + 10 fit as text, 36 + 11 do not), and gives both back. */
 static void assert_id_round_trips(const char *id, uint8_t form)
 {
-    tw_kept_event k;
-    memset(&k, 0, sizeof k);
-    tw_event ev = event(id, "svc:Act", NULL);
-    tw_kept_event_set(&k, &ev, NULL);
-    assert_int_equal(k.id_form, form);
-    if (form == TW_KEPT_ID_TEXT)
-        assert_int_equal(k.id_len, strlen(id));
-    char id_buf[TW_KEPT_ID_CHARS];
-    tw_evidence e = tw_kept_event_evidence(&k, NULL, id_buf);
-    assert_text(e.event_id, id);
-    assert_text(e.action, "svc:Act");
+    static const char *const action = "svc:Act_10";     /* 10: everything fits as text */
+    static const char *const longer = "svc:Act_11c";    /* 11: a UUID is packed */
+    for (int i = 0; i < 2; i++) {
+        tw_kept_event k;
+        memset(&k, 0, sizeof k);
+        tw_event ev = event(id, i ? longer : action, NULL);
+        tw_kept_event_set(&k, &ev, NULL);
+        if (i == 0 && strlen(id) <= 36)
+            assert_int_equal(k.id_form, TW_KEPT_ID_TEXT);
+        if (i == 1)
+            assert_int_equal(k.id_form, form);
+        if (k.id_form == TW_KEPT_ID_TEXT && strlen(id) + strlen(ev.action.p) <= TW_KEPT_TEXT)
+            assert_int_equal(k.id_len, strlen(id));
+        char id_buf[TW_KEPT_ID_CHARS];
+        tw_evidence e = tw_kept_event_evidence(&k, NULL, id_buf);
+        if (strlen(id) + strlen(ev.action.p) <= TW_KEPT_TEXT || form != TW_KEPT_ID_TEXT) {
+            assert_text(e.event_id, id);
+            assert_text(e.action, ev.action.p);
+        }
+    }
 }
 
 static void lower_case_uuid_is_kept_as_16_bytes(void **state)
@@ -379,8 +389,8 @@ static void second_set_replaces_the_first(void **state)
                                sizeof name_buf);
     second.time_ms = T0 + 5;
     tw_kept_event_set(&k, &second, cat);
-    assert_int_equal(k.id_form, TW_KEPT_ID_UUID_UPPER);
-    assert_int_equal(k.id_len, 0);
+    assert_int_equal(k.id_form, TW_KEPT_ID_TEXT); /* it fits as text: nothing packed */
+    assert_int_equal(k.id_len, 36);
     assert_int_equal(k.action_len, 0);
     assert_int_equal(k.error, 0);
     assert_int_equal(k.error_len, 0);
