@@ -52,6 +52,12 @@ typedef struct kpart {
     bool assigned, eof;
     uint64_t messages;
     int64_t open_max;     /* its highest offset in the open chunk, -1 none (source thread) */
+    /* after an assignment: where reading must start for this instance to hold the history of
+     * the partition's identities (past what it did, or its restored checkpoint; -1: the
+     * partition's start), looked at on the first message (source thread) */
+    int64_t history_from;
+    bool await_first;
+    bool offsets_only;    /* it starts at a checkpoint's offset whose state was not restored */
 } kpart;
 
 typedef struct part_off {
@@ -86,8 +92,7 @@ struct tw_kafka {
     uint32_t n_open_parts, cap_open_parts;
     size_t cap_line_source;
     uint32_t age_check;
-    const rd_kafka_topic_t *last_rkt; /* the partition of the last message, and its index */
-    int32_t last_partition;
+    int32_t last_partition; /* the partition of the last message, and its index */
     uint32_t last_pi;
     uint64_t next_chunk;
     uint64_t messages_total; /* numbering for problems: "message N" */
@@ -112,6 +117,8 @@ struct tw_kafka {
     /* counters (read by --stats on SIGUSR1, from the output stage) */
     atomic_uint_fast64_t bytes, commits, pauses, revocations, assignments, errors;
     atomic_uint_fast64_t chunks; /* handed to the parsers (bytes / chunks: their mean size) */
+    atomic_uint_fast64_t history_gaps; /* partitions read from past where our state ends */
+    bool state_restored;  /* the checkpoint's state was restored (not only its offsets) */
 };
 
 static double now_s(void)
@@ -140,7 +147,7 @@ static uint32_t part_index(tw_kafka *k, const char *topic, int32_t partition)
     if (!t)
         return UINT32_MAX;
     k->parts[k->n_parts] = (kpart){ .topic = t, .partition = partition, .done = -1,
-                                    .stored = -1, .open_max = -1 };
+                                    .stored = -1, .open_max = -1, .history_from = -1 };
     return k->n_parts++;
 }
 
@@ -448,6 +455,47 @@ static bool single_line_json(const char *p, size_t len)
     return i < len && p[i] == '{' && !memchr(p + i, '\n', len - i);
 }
 
+/* The first message after an assignment: when reading starts past where this instance's
+ * state of the partition ends (another member read what came before, or an earlier run
+ * without --state-dir), its identities start here without their history. Said once a
+ * partition and counted: state does not move between members. */
+static void check_history(tw_kafka *k, kpart *p, int64_t offset)
+{
+    p->await_first = false;
+    int64_t from = p->history_from;
+    if (from < 0) {
+        int64_t lo = 0, hi = 0;
+        if (rd_kafka_get_watermark_offsets(k->rk, p->topic, p->partition, &lo, &hi) ||
+            lo < 0)
+            lo = 0;
+        from = lo;
+    }
+    if (offset <= from)
+        return;
+    if (p->history_from < 0 && !p->offsets_only) {
+        /* nothing read here before: a gap only if the group read it (a committed offset),
+         * not when a new group starts at the end (auto.offset.reset=latest) */
+        rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_new(1);
+        bool committed = false;
+        if (ask) {
+            rd_kafka_topic_partition_list_add(ask, p->topic, p->partition);
+            committed = rd_kafka_committed(k->rk, ask, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                        ask->elems[0].offset >= 0;
+            rd_kafka_topic_partition_list_destroy(ask);
+        }
+        if (!committed)
+            return;
+    }
+    atomic_fetch_add(&k->history_gaps, 1);
+    fprintf(stderr,
+            "trailwarden: kafka: %s[%" PRId32 "]: reading starts at offset %" PRId64
+            "; the records from offset %" PRId64 " on were read by another member of the "
+            "group or by an earlier run, and their state is not here: this partition's "
+            "identities start without their history (windows, baselines, values seen); "
+            "state moves between runs with --state-dir, not between members\n",
+            p->topic, p->partition, offset, from);
+}
+
 static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
 {
     if (m->err) {
@@ -470,13 +518,14 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
     }
     pthread_mutex_lock(&k->mu);
     /* messages come in runs of one partition: the last one's index, else a look-up */
-    uint32_t pi = m->rkt == k->last_rkt && m->partition == k->last_partition
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    uint32_t pi = k->n_parts && m->partition == k->last_partition &&
+                          !strcmp(k->parts[k->last_pi].topic, topic)
                       ? k->last_pi
-                      : part_index(k, rd_kafka_topic_name(m->rkt), m->partition);
+                      : part_index(k, topic, m->partition);
     if (pi != UINT32_MAX) {
         k->parts[pi].eof = false;
         k->parts[pi].messages++;
-        k->last_rkt = m->rkt;
         k->last_partition = m->partition;
         k->last_pi = pi;
     }
@@ -488,6 +537,8 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
     }
     k->messages_total++;
     atomic_fetch_add(&k->bytes, m->len);
+    if (k->parts[pi].await_first)
+        check_history(k, &k->parts[pi], m->offset);
     const char *v = m->payload;
     size_t len = v ? m->len : 0;
     PAYLOAD_READS_BEGIN();
@@ -840,6 +891,7 @@ tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
                         "build; its state is not restored, reading from its offsets\n", path);
     } else if (!err) {
         err = in.failed ? TW_ERR_CORRUPT : restore_states(k, &in, grants, shards);
+        k->state_restored = err == TW_OK;
         if (!err && in.p != in.end)
             err = TW_ERR_CORRUPT; /* bytes behind the last state */
         if (err == TW_ERR_CORRUPT)
@@ -851,7 +903,8 @@ tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
     return err;
 }
 
-/* The first assignment of a partition after a restore starts at the checkpoint's offset. */
+/* The first assignment of a partition after a restore starts at the checkpoint's offset
+ * (where its restored state ends: the history is here). Under mu. */
 static void apply_restore(tw_kafka *k, rd_kafka_topic_partition_list_t *parts)
 {
     for (int i = 0; i < parts->cnt; i++)
@@ -860,11 +913,17 @@ static void apply_restore(tw_kafka *k, rd_kafka_topic_partition_list_t *parts)
             if (ro->topic && ro->partition == parts->elems[i].partition &&
                 !strcmp(ro->topic, parts->elems[i].topic)) {
                 parts->elems[i].offset = ro->offset;
+                uint32_t pi = part_index(k, ro->topic, ro->partition);
+                if (pi != UINT32_MAX && k->state_restored)
+                    k->parts[pi].history_from = ro->offset;
+                else if (pi != UINT32_MAX)
+                    k->parts[pi].offsets_only = true;
                 free(ro->topic);
                 ro->topic = NULL;
             }
         }
 }
+
 
 static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *parts, void *opaque)
@@ -878,12 +937,16 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         for (int i = 0; i < parts->cnt; i++) {
             uint32_t pi = part_index(k, parts->elems[i].topic, parts->elems[i].partition);
             if (pi != UINT32_MAX) {
-                k->parts[pi].assigned = true;
-                k->parts[pi].eof = false;
+                kpart *p = &k->parts[pi];
+                p->assigned = true;
+                p->eof = false;
+                p->await_first = true;
+                p->history_from = p->done >= 0 ? p->done + 1 : -1;
+                p->offsets_only = false;
             }
         }
-        pthread_mutex_unlock(&k->mu);
         apply_restore(k, parts);
+        pthread_mutex_unlock(&k->mu);
         k->ckpt_due = k->conf->state_dir != NULL; /* where these partitions start, saved */
         rd_kafka_error_t *e = cooperative ? rd_kafka_incremental_assign(rk, parts) : NULL;
         if (!cooperative)
@@ -931,6 +994,7 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
         return TW_ERR_NOMEM;
     k->pl = pl;
     k->conf = conf;
+    k->last_partition = -1; /* no message yet (partitions are numbered from 0) */
     k->fingerprint = pl->rules ? tw_rules_fingerprint(pl->rules) : 0;
     k->last_ckpt = now_s();
     pthread_mutex_init(&k->mu, NULL);
@@ -1067,6 +1131,8 @@ void tw_kafka_print_stats(tw_kafka *k, FILE *o)
     fprintf(o, "  kafka.bytes                  %" PRIu64 "\n", (uint64_t)atomic_load(&k->bytes));
     fprintf(o, "  kafka.offset_stores          %" PRIu64 "\n", (uint64_t)atomic_load(&k->commits));
     fprintf(o, "  kafka.chunks                 %" PRIu64 "\n", (uint64_t)atomic_load(&k->chunks));
+    fprintf(o, "  kafka.partitions_without_history %" PRIu64 "\n",
+            (uint64_t)atomic_load(&k->history_gaps));
     fprintf(o, "  kafka.pauses                 %" PRIu64 "\n", (uint64_t)atomic_load(&k->pauses));
     fprintf(o, "  kafka.assignments            %" PRIu64 "\n", (uint64_t)atomic_load(&k->assignments));
     fprintf(o, "  kafka.revocations            %" PRIu64 "\n", (uint64_t)atomic_load(&k->revocations));

@@ -16,6 +16,11 @@
 #      state not restored but its offsets used: the findings are exactly replay's (with the
 #      new rules) of the records after the checkpoint; the next start, with the same rules,
 #      has no warning (the checkpoint was rewritten with them);
+#      and each partition read past where the (unrestored) state ends is said on stderr and
+#      counted (kafka.partitions_without_history), which a restored restart (0.) never is;
+#   2b. the same group started again without --state-dir: the partitions it read before go
+#      on from their committed offsets, each said once and counted: their identities' history
+#      is gone;
 #   3. a leftover DIR/checkpoint.tmp (a crash mid-write): not read, the restart restores the
 #      checkpoint beside it, and the temp file is gone after the next checkpoint; with no
 #      checkpoint beside it, a first start (reads everything);
@@ -112,6 +117,8 @@ tw_limited ok-2 120 "${CONSUME[@]}" -t ok -G ok-2 --state-dir sok --exit-at-end 
 rc_is "restored" ok-2 0
 expect_eq "restored: a new group reads from the checkpoint's offsets" "$(stat_of ok-2 kafka.messages)" "$nB"
 check "restored: no warning" bash -c "! grep -q 'state-dir' '$WORK/ok-2.err'"
+expect_eq "restored: every partition read with its history" \
+    "$(stat_of ok-2 kafka.partitions_without_history)" 0
 cat ok-1.out ok-2.out > ok.out
 strip ok.out > got_ok.txt
 same_output "restored: the findings of both runs are replay's of the whole trail" got_ok.txt want_whole.txt
@@ -196,6 +203,11 @@ check "other rules: a warning naming the checkpoint" grep -q -F \
     "trailwarden: --state-dir sforeign/checkpoint: written with other rules or another build; its state is not restored, reading from its offsets" \
     "$WORK/foreign-2.err"
 expect_eq "other rules: the checkpoint's offsets used (a new group)" "$(stat_of foreign-2 kafka.messages)" "$nB"
+check "other rules: partitions read without their history are said" \
+    test "$(stat_of foreign-2 kafka.partitions_without_history)" -gt 0
+check "other rules: ... naming where reading starts" \
+    grep -q -E "^trailwarden: kafka: foreign\[[0-9]+\]: reading starts at offset [1-9][0-9]*; .* their state is not here" \
+    "$WORK/foreign-2.err"
 strip foreign-2.out > got_foreign.txt
 same_output "other rules: the findings are replay's (same rules) of the records after the checkpoint" \
     got_foreign.txt want_extraB.txt
@@ -205,6 +217,21 @@ rc_is "other rules, started again" foreign-3 0
 check "other rules, started again: no warning (rewritten with the new rules)" \
     bash -c "! grep -q 'other rules' '$WORK/foreign-3.err'"
 expect_eq "other rules, started again: nothing left to read" "$(stat_of foreign-3 kafka.messages)" 0
+
+# --- 2b. the same group again without --state-dir: its partitions go on without history ---
+kafka_produce nost A.ndjson --key-field "$KEY" || exit 2
+tw_limited nost-1 120 "${CONSUME[@]}" -t nost -G nost --exit-at-end --stats
+rc_is "no state-dir, first run" nost-1 0
+expect_eq "no state-dir, first run: from the partitions' start, with history" \
+    "$(stat_of nost-1 kafka.partitions_without_history)" 0
+kafka_produce nost B.ndjson --key-field "$KEY" || exit 2
+tw_limited nost-2 120 "${CONSUME[@]}" -t nost -G nost --exit-at-end --stats
+rc_is "no state-dir, again" nost-2 0
+expect_eq "no state-dir, again: only the rest read" "$(stat_of nost-2 kafka.messages)" "$nB"
+parts_a=$(grep -c -E "^trailwarden: kafka: nost\[[0-9]+\]: reading starts at offset [1-9]" \
+    "$WORK/nost-2.err")
+check "no state-dir, again: each partition read before is said once ($parts_a)" \
+    test "$parts_a" -gt 0 -a "$parts_a" = "$(stat_of nost-2 kafka.partitions_without_history)"
 
 # --- 3. a leftover checkpoint.tmp ---
 first_run tmp stmp
