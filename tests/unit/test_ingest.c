@@ -445,14 +445,24 @@ static void split_detects_documents_and_empties(void **state)
     assert_true(c.last_seen);
 }
 
+/* A parser over the real catalog (*cat: for the caller to destroy after the parser). The
+ * parser keeps a pointer to its configuration: one lives here, for one parser at a time. */
+static tw_parser *parser_new(tw_catalog **cat)
+{
+    static tw_normalize_conf conf;
+    char err[128];
+    assert_int_equal(tw_catalog_new(cat, err, sizeof err), TW_OK);
+    conf = (tw_normalize_conf){ *cat, NULL, 0 };
+    tw_parser *ps = tw_parser_new(&conf);
+    assert_non_null(ps);
+    return ps;
+}
+
 static void parse_chunk_counts_and_names_lines(void **state)
 {
     (void)state;
     tw_catalog *cat;
-    char err[128];
-    assert_int_equal(tw_catalog_new(&cat, err, sizeof err), TW_OK);
-    tw_normalize_conf conf = { cat, NULL, 0 };
-    tw_parser *ps = tw_parser_new(&conf);
+    tw_parser *ps = parser_new(&cat);
     const char *text =
         "{\"eventTime\":\"2026-09-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\","
         "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/u\"},\"eventID\":\"e1\"}\n"
@@ -498,10 +508,7 @@ static void parse_chunk_gives_each_line_its_partition(void **state)
 {
     (void)state;
     tw_catalog *cat;
-    char err[128];
-    assert_int_equal(tw_catalog_new(&cat, err, sizeof err), TW_OK);
-    tw_normalize_conf conf = { cat, NULL, 0 };
-    tw_parser *ps = tw_parser_new(&conf);
+    tw_parser *ps = parser_new(&cat);
 #define REC(T, U)                                                                               \
     "{\"eventTime\":\"2026-09-01T00:00:0" T "Z\",\"eventSource\":\"s3.amazonaws.com\","       \
     "\"eventName\":\"GetObject\",\"userIdentity\":{\"type\":\"IAMUser\","                  \
