@@ -1083,9 +1083,13 @@ void *tw_kafka_main(void *arg)
         }
         if (m)
             handle_message(k, m);
-        /* nothing at hand: everything goes; else what is older than CHUNK_AGE_MS (looked at
-         * every AGE_CHECK_EVERY messages: the clock costs more than a message's copy) */
-        if (k->open && (!m || ++k->age_check % AGE_CHECK_EVERY == 0) && !emit_open(k, !m))
+        /* nothing at hand, or the parser next in turn idle: everything goes (a record never
+         * waits while a parser could read it; a busy pipeline gathers full chunks); else what
+         * is older than CHUNK_AGE_MS (looked at every AGE_CHECK_EVERY messages: the clock
+         * costs more than a message's copy) */
+        bool now = !m || (k->open && tw_ring_consumer_idle(
+                                         pl->chunk_rings[k->next_chunk % (uint64_t)pl->n_parsers]));
+        if (k->open && (now || ++k->age_check % AGE_CHECK_EVERY == 0) && !emit_open(k, now))
             break;
         if (k->conf->exit_at_end && !m && !k->open && all_at_end(k))
             break;

@@ -1,6 +1,7 @@
 #include "tw_ring.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -11,6 +12,7 @@ struct tw_ring {
     tw_notify *notify;
     size_t cap, head, count;
     bool closed, aborted;
+    atomic_bool waiting;  /* the consumer is blocked in tw_ring_pop on an empty ring */
     void *items[];
 };
 
@@ -162,13 +164,21 @@ static void *take_locked(tw_ring *ring)
 void *tw_ring_pop(tw_ring *ring)
 {
     pthread_mutex_lock(&ring->mu);
-    while (ring->count == 0 && !ring->closed && !ring->aborted)
+    while (ring->count == 0 && !ring->closed && !ring->aborted) {
+        atomic_store_explicit(&ring->waiting, true, memory_order_relaxed);
         pthread_cond_wait(&ring->not_empty, &ring->mu);
+    }
+    atomic_store_explicit(&ring->waiting, false, memory_order_relaxed);
     void *item = NULL;
     if (ring->count > 0 && !ring->aborted)
         item = take_locked(ring);
     pthread_mutex_unlock(&ring->mu);
     return item;
+}
+
+bool tw_ring_consumer_idle(tw_ring *ring)
+{
+    return atomic_load_explicit(&ring->waiting, memory_order_relaxed);
 }
 
 tw_err tw_ring_try_pop(tw_ring *ring, void **item)

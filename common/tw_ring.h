@@ -51,6 +51,9 @@ void tw_ring_close(tw_ring *ring);
 /* Either side: stop now; blocked pushes and pops return. */
 void tw_ring_abort(tw_ring *ring);
 size_t tw_ring_size(tw_ring *ring);
+/* Whether the consumer is waiting in tw_ring_pop for an item (a hint, read without the lock:
+ * a producer may hand over what it has rather than gather more). */
+bool tw_ring_consumer_idle(tw_ring *ring);
 /* Teardown, after every thread using the ring has stopped: destroys what is left inside. */
 void tw_ring_drain(tw_ring *ring, void (*destroy)(void *item));
 

@@ -1,5 +1,6 @@
 /* common/tw_ring: bounded SPSC queue between threads (run under TSan in CI). */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -113,12 +114,48 @@ static void timed_and_non_blocking_pushes(void **state)
     tw_notify_destroy(&nt);
 }
 
+static void *popper(void *arg)
+{
+    return tw_ring_pop(arg);
+}
+
+/* tw_ring_consumer_idle: true while the consumer waits in pop on an empty ring, false once it
+ * has an item, and false with no consumer waiting at all. */
+static void consumer_idle_while_waiting_in_pop(void **state)
+{
+    (void)state;
+    tw_ring *ring = tw_ring_new(2, NULL);
+    assert_non_null(ring);
+    assert_false(tw_ring_consumer_idle(ring));
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, popper, ring), 0);
+    bool idle = false;
+    for (int i = 0; i < 2000 && !idle; i++) { /* up to 2 s for the thread to block */
+        idle = tw_ring_consumer_idle(ring);
+        if (!idle)
+            nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+    }
+    assert_true(idle);
+    int item = 7;
+    assert_true(tw_ring_push(ring, &item));
+    void *got = NULL;
+    assert_int_equal(pthread_join(t, &got), 0);
+    assert_ptr_equal(got, &item);
+    assert_false(tw_ring_consumer_idle(ring));
+    /* an item already there: pop takes it without waiting, never idle */
+    assert_true(tw_ring_push(ring, &item));
+    assert_ptr_equal(tw_ring_pop(ring), &item);
+    assert_false(tw_ring_consumer_idle(ring));
+    tw_ring_destroy(ring);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(items_arrive_in_order_and_close_ends),
         cmocka_unit_test(abort_releases_a_blocked_producer),
         cmocka_unit_test(timed_and_non_blocking_pushes),
+        cmocka_unit_test(consumer_idle_while_waiting_in_pop),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
