@@ -324,13 +324,19 @@ static void stash(tw_kafka *k, rd_kafka_message_t *m)
     k->stash[k->n_stash++] = m;
 }
 
+/* The ring of the parser that reads chunk number seq (dealt round-robin, as in replay). */
+static tw_ring *parser_ring(tw_kafka *k, uint64_t seq)
+{
+    return k->pl->chunk_rings[seq % (uint64_t)k->pl->n_parsers];
+}
+
 /* Hands a chunk to its parser. While the parsers are full the partitions are paused and poll
  * keeps serving the group (a member that stops polling is evicted); what poll still returns is
  * stashed. A revocation meanwhile pushes the chunk itself (drain). */
 static bool push_chunk(tw_kafka *k, tw_chunk *chunk)
 {
     tw_pipeline *pl = k->pl;
-    tw_ring *ring = pl->chunk_rings[chunk->seq % (uint64_t)pl->n_parsers];
+    tw_ring *ring = parser_ring(k, chunk->seq);
     /* a full ring is mostly a parser a moment behind: wait a little before pausing */
     tw_err err = tw_ring_push_timed(ring, chunk, 100);
     if (err == TW_OK)
@@ -1087,8 +1093,7 @@ void *tw_kafka_main(void *arg)
          * waits while a parser could read it; a busy pipeline gathers full chunks); else what
          * is older than CHUNK_AGE_MS (looked at every AGE_CHECK_EVERY messages: the clock
          * costs more than a message's copy) */
-        bool now = !m || (k->open && tw_ring_consumer_idle(
-                                         pl->chunk_rings[k->next_chunk % (uint64_t)pl->n_parsers]));
+        bool now = !m || (k->open && tw_ring_consumer_idle(parser_ring(k, k->next_chunk)));
         if (k->open && (now || ++k->age_check % AGE_CHECK_EVERY == 0) && !emit_open(k, now))
             break;
         if (k->conf->exit_at_end && !m && !k->open && all_at_end(k))

@@ -254,8 +254,9 @@ static bool release(router *rt, int64_t limit)
 /* Whether ev is more than lateness behind what came before it: in replay behind the whole
  * stream, in consume behind its own partition (the partitions of a topic are read side by side
  * but need not be at the same time). */
-static bool is_late(router *rt, const tw_event *ev, uint16_t source, int64_t lateness)
+static bool is_late(router *rt, const tw_event *ev, int64_t lateness)
 {
+    uint16_t source = ev->source;
     int64_t *max = &rt->max_seen;
     if (rt->pl->kafka && source) {
         if (source >= rt->n_src) {
@@ -416,7 +417,7 @@ void *tw_router_main(void *arg)
         atomic_store(&batch->refs, batch->n);
         for (uint32_t i = 0; i < batch->n && ok; i++) {
             tw_event *ev = &batch->ev[i];
-            if (is_late(&rt, ev, ev->source, lateness)) {
+            if (is_late(&rt, ev, lateness)) {
                 ev->flags |= TW_EV_LATE;
                 pl->router.late++;
             }

@@ -46,8 +46,9 @@ void tw_kept_event_set(tw_kept_event *k, const tw_event *ev, const tw_catalog *c
 tw_evidence tw_kept_event_evidence(const tw_kept_event *k, const tw_catalog *cat,
                                    char id_buf[TW_KEPT_ID_CHARS]);
 
-/* Whether a kept event's view could only have come from this catalog's build: the catalog
- * index of an action is what saved state means (checkpoints fold it into their fingerprint). */
+/* A hash of what kept events' indices mean: the catalog's action names and the table of
+ * common errorCodes (checkpoints fold it into their fingerprint, so state saved under another
+ * catalog is not restored). */
 uint64_t tw_kept_event_fingerprint(const tw_catalog *cat);
 
 static inline tw_evidence tw_event_evidence(const tw_event *ev)
