@@ -348,13 +348,19 @@ tw_grants *tw_grants_new(const tw_grants_conf *conf)
     return g;
 }
 
+/* The strings a call's record owns (not the record). */
+static void free_call_strings(grant_call *c)
+{
+    free(c->event_id);
+    free(c->policy_name);
+    free(c->via_group);
+}
+
 static void free_grant(grant *gr)
 {
     free(gr->source);
     if (gr->call) {
-        free(gr->call->event_id);
-        free(gr->call->policy_name);
-        free(gr->call->via_group);
+        free_call_strings(gr->call);
         free(gr->call);
     }
     free(gr->unused_at_report);
@@ -1269,9 +1275,9 @@ tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
     char who[400], head[512];
     principal_who(p, who, sizeof who);
     int n = snprintf(head, sizeof head, "inventory %s", who);
-    tw_str tail = { source.p + n, source.len - (uint32_t)n };
     if (n > 0 && (size_t)n < sizeof head && source.len >= (uint32_t)n &&
         !memcmp(source.p, head, (size_t)n)) {
+        tw_str tail = { source.p + n, source.len - (uint32_t)n };
         gr->inv_tail = true;
         bool arn_only = gr->policy_arn && tail.len == policy_arn.len + 1 && tail.p[0] == ' ' &&
                         !memcmp(tail.p + 1, policy_arn.p, policy_arn.len);
@@ -1615,9 +1621,7 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
             if (has_event && !bad && (gr->call = malloc(sizeof *gr->call)))
                 *gr->call = call;
             else {
-                free(call.event_id);
-                free(call.policy_name);
-                free(call.via_group);
+                free_call_strings(&call);
                 bad = bad || has_event; /* out of memory */
             }
             if (gr->active && !gr->reported)
