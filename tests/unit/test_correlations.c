@@ -21,6 +21,7 @@
 #include "state_sparse.h"
 #include "tw_hash.h"
 #include "tw_time.h"
+#include "tw_wire.h"
 
 #define SEC 1000LL
 #define MIN (60 * SEC)
@@ -1085,6 +1086,46 @@ static void identities_never_share_state(void **state)
     teardown(&h);
 }
 
+/* A rules state read back from a checkpoint: distinct entries load; an entry named twice (a
+ * damaged or forged checkpoint) is refused rather than copied over the first one's smaller
+ * block. */
+static void saved_state_with_an_entry_twice_is_refused(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h, THREE_DETECTIONS
+              "title: Three of A, B, C within 10 min\n"
+              "id: ec-abc\n"
+              "level: medium\n"
+              "correlation:\n"
+              "  type: event_count\n"
+              "  rules: [a, b, c]\n"
+              "  timespan: 10m\n"
+              "  condition: {gte: 3}\n");
+    const tw_detector *det = tw_engine_detector(h.eng, 0);
+    unsigned char small[16] = { 1 }, large[64] = { 2 };
+    for (int twice = 0; twice < 2; twice++) {
+        tw_buf b;
+        tw_buf_init(&b);
+        tw_wire_u64(&b, 0); /* last event time, has_last */
+        tw_wire_u32(&b, 0);
+        tw_wire_u32(&b, 2); /* entries */
+        tw_wire_u64(&b, 7);
+        tw_wire_bytes(&b, small, sizeof small);
+        tw_wire_u64(&b, twice ? 7 : 8);
+        tw_wire_bytes(&b, large, sizeof large);
+        assert_false(b.failed);
+        unsigned char slot[64] = { 0 };
+        assert_true(det->ops->state_size(det->params) <= sizeof slot);
+        tw_wire_reader in = { (const unsigned char *)b.p, (const unsigned char *)b.p + b.len,
+                              false };
+        assert_int_equal(det->ops->load(det, slot, &in), !twice);
+        det->ops->release(det, slot);
+        tw_buf_free(&b);
+    }
+    teardown(&h);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -1114,6 +1155,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(ordered_over_first_seen),
         cmocka_unit_test(group_by_identity_and_field),
         cmocka_unit_test(identities_never_share_state),
+        cmocka_unit_test(saved_state_with_an_entry_twice_is_refused),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
