@@ -100,6 +100,9 @@ tw bounce "${CONSUME[@]}" -t raw3 -G g3 --exit-at-end --stats
 wait "$bouncer"
 expect_eq "broker bounce: exit 0" "$(cat "$WORK/bounce.rc")" 0
 expect_eq "broker bounce: every message read" "$(stat_of bounce kafka.messages)" "$(wc -l < trail.ndjson)"
+chunks=$(stat_of bounce kafka.chunks)
+check "broker bounce: the chunks handed to the parsers are counted ($chunks)" \
+    test "${chunks:-0}" -ge 1 -a "${chunks:-0}" -le "$(wc -l < trail.ndjson)"
 strip bounce.out > got3.txt
 same_output "broker bounce: nothing lost" got3.txt want.txt
 
