@@ -177,8 +177,10 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
         cx->gather[cx->n_gather++] = one;
         break;
     case TW_FIELD_ERROR_DENIED:
+    case TW_FIELD_CALL_ON_BEHALF:
         one.type = TW_FV_BOOL;
-        one.boolean = (ev->flags & TW_EV_DENIED) != 0;
+        one.boolean = (ev->flags & (field->kind == TW_FIELD_ERROR_DENIED ? TW_EV_DENIED
+                                                                        : TW_EV_ON_BEHALF)) != 0;
         one.text = one.boolean ? TW_STR_LIT("true") : TW_STR_LIT("false");
         cx->gather[cx->n_gather++] = one;
         break;

@@ -4,9 +4,11 @@ const char *tw_kind_name(tw_kind kind)
 {
     switch (kind) {
     case TW_KIND_SERVICE: return "service";
+    case TW_KIND_AWS_SERVICE: return "aws-service";
     case TW_KIND_AGENT: return "agent";
     case TW_KIND_HUMAN: return "human";
     case TW_KIND_ROOT: return "root";
+    case TW_KIND_COUNT_: break;
     }
     return "service";
 }
@@ -24,6 +26,11 @@ const char *tw_class_name(uint32_t class_bit)
     case TW_CLASS_GUARDRAIL: return "guardrail";
     case TW_CLASS_CREDENTIAL: return "credential";
     case TW_CLASS_PASSROLE: return "passrole";
+    case TW_CLASS_IDENTITY: return "identity";
+    case TW_CLASS_CODE_EXECUTION: return "code-execution";
+    case TW_CLASS_ACCOUNT: return "account";
+    case TW_CLASS_KEY_DESTRUCTION: return "key-destruction";
+    case TW_CLASS_ESCALATION: return "escalation";
     default: return "?";
     }
 }

@@ -21,11 +21,20 @@ enum {
     TW_CLASS_GUARDRAIL = 1u << 7,
     TW_CLASS_CREDENTIAL = 1u << 8,
     TW_CLASS_PASSROLE = 1u << 9, /* iam:PassRole: privileged, but no other class */
-    TW_CLASS_COUNT_ = 10,
+    TW_CLASS_IDENTITY = 1u << 10,       /* principals, groups, trust, instance profiles */
+    TW_CLASS_CODE_EXECUTION = 1u << 11, /* runs code with a role, or changes what runs */
+    TW_CLASS_ACCOUNT = 1u << 12,        /* organization and account control */
+    TW_CLASS_KEY_DESTRUCTION = 1u << 13,/* disables or deletes encryption keys */
+    TW_CLASS_ESCALATION = 1u << 14,     /* on a published privilege-escalation list */
+    TW_CLASS_COUNT_ = 15,
 };
+/* DESIGN §4. A call the record says changed nothing (readOnly) holds none of these, whatever
+ * its action (ingest_normalize: sts:AssumeRole is on the escalation lists, but a session it
+ * opens changes no permission). */
 #define TW_CLASS_PRIVILEGED                                                                     \
     (TW_CLASS_PERMISSIONS | TW_CLASS_MODEL_TRAINING | TW_CLASS_LOGGING_CONTROL |                \
-     TW_CLASS_GUARDRAIL | TW_CLASS_CREDENTIAL | TW_CLASS_PASSROLE)
+     TW_CLASS_GUARDRAIL | TW_CLASS_CREDENTIAL | TW_CLASS_PASSROLE | TW_CLASS_IDENTITY |        \
+     TW_CLASS_CODE_EXECUTION | TW_CLASS_ACCOUNT | TW_CLASS_KEY_DESTRUCTION | TW_CLASS_ESCALATION)
 
 /* IAM access levels, from AWS's service authorization data. */
 enum {
@@ -36,12 +45,15 @@ enum {
     TW_LEVEL_TAGGING = 1u << 4,
 };
 
-/* Identity kinds (DESIGN §3). Order matters: a stronger marker seen once sticks. */
+/* Identity kinds (DESIGN §3), weakest first: an identity's kind is the strongest its events
+ * show, and a stronger marker seen once sticks. */
 typedef enum tw_kind {
-    TW_KIND_SERVICE = 0,
-    TW_KIND_AGENT = 1,
+    TW_KIND_SERVICE = 0,     /* any other non-human identity */
+    TW_KIND_AWS_SERVICE = 1, /* AWS itself: an AWSService principal, a service-linked role */
     TW_KIND_HUMAN = 2,
-    TW_KIND_ROOT = 3,
+    TW_KIND_AGENT = 3,
+    TW_KIND_ROOT = 4,
+    TW_KIND_COUNT_ = 5,
 } tw_kind;
 
 const char *tw_kind_name(tw_kind kind);
@@ -56,7 +68,9 @@ enum {
     TW_EV_LATE = 1u << 4,          /* arrived more than --lateness behind the stream */
     TW_EV_CONSOLE = 1u << 5,       /* session credentials from the console */
     TW_EV_INVOCATION_LOG = 1u << 6,/* came from a Bedrock model invocation log record */
-    TW_EV_PASSES_ROLE = 1u << 7    /* the call hands a role to a service (uses iam:PassRole) */
+    TW_EV_PASSES_ROLE = 1u << 7,   /* the call hands a role to a service (uses iam:PassRole) */
+    TW_EV_ON_BEHALF = 1u << 8,     /* made by an AWS service for the identity (DESIGN §3):
+                                      invokedBy, or a source of AWS Internal or a service host */
 };
 
 /* Where a record came from: orders ties, names the place in errors, and (Kafka) commits. */
@@ -75,7 +89,7 @@ typedef struct tw_event {
     uint32_t classes;      /* TW_CLASS_* */
     uint16_t level;        /* TW_LEVEL_* */
     uint8_t kind;          /* tw_kind */
-    uint8_t flags;         /* TW_EV_* */
+    uint16_t flags;        /* TW_EV_* */
     tw_str identity;       /* the identity key (DESIGN §3) */
     tw_str action;         /* "service:Name" */
     tw_str event_id;

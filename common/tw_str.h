@@ -55,6 +55,19 @@ static inline bool tw_str_ends(tw_str a, const char *suffix)
     return a.len >= n && memcmp(a.p + a.len - n, suffix, n) == 0;
 }
 
+/* The most bytes of p[0..len) that fit in max without cutting a UTF-8 sequence in two: a cut
+ * falls before a lead byte (or a byte that is no continuation), never before a continuation
+ * byte (10xxxxxx). */
+static inline uint32_t tw_utf8_fit(const char *p, uint32_t len, uint32_t max)
+{
+    if (len <= max)
+        return len;
+    uint32_t n = max;
+    while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80)
+        n--;
+    return n;
+}
+
 /* Case-insensitive (ASCII) substring search; needle must be lower case. */
 bool tw_str_contains_ci(tw_str hay, const char *needle_lower);
 

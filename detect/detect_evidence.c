@@ -112,12 +112,25 @@ static void uuid_unpack(const unsigned char in[16], bool upper, char out[TW_KEPT
     out[o] = '\0';
 }
 
-/* Appends s to the text at *used, cut to `room` bytes; its kept length. */
-static uint8_t put_text(tw_kept_event *k, uint32_t *used, tw_str s, uint32_t room)
+/* Appends s to the text at *used, cut on a character boundary to `room` bytes (its end when
+ * tail: a resource's name ends an ARN); its kept length. */
+static uint8_t put_text(tw_kept_event *k, uint32_t *used, tw_str s, uint32_t room, bool tail)
 {
-    uint32_t n = s.len < room ? (uint32_t)s.len : room;
+    uint32_t n = s.len;
+    const char *from = s.p;
+    if (n > room) {
+        if (tail) {
+            uint32_t skip = n - room;
+            while (skip < n && ((unsigned char)from[skip] & 0xc0) == 0x80)
+                skip++; /* start on a character */
+            from += skip;
+            n -= skip;
+        } else {
+            n = tw_utf8_fit(s.p, s.len, room);
+        }
+    }
     if (n)
-        memcpy(k->text + *used, s.p, n);
+        memcpy(k->text + *used, from, n);
     *used += n;
     return (uint8_t)n;
 }
@@ -140,14 +153,17 @@ void tw_kept_event_set(tw_kept_event *k, const tw_event *ev, const tw_catalog *c
                  (name.p == ev->action.p || !memcmp(name.p, ev->action.p, name.len));
     k->action_id = known ? ev->action_id : TW_ACTION_UNKNOWN;
     k->error = error_index(ev->error_code);
+    char res_buf[TW_RESOURCE_MAX];
+    tw_str resource = tw_resource_of(ev->event_source, ev->request_params, res_buf);
     /* what is kept as text, in order; when it does not all fit, each keeps its first
-     * KEPT_TEXT_FLOOR bytes at least and the id the most of the rest, then the action */
+     * KEPT_TEXT_FLOOR bytes at least and the id the most of the rest, then the others */
     uint32_t action_len = known ? 0 : ev->action.len;
     uint32_t error_len = k->error == TW_KEPT_ERROR_TEXT ? ev->error_code.len : 0;
+    uint32_t res_len = resource.len;
     uint32_t used = 0;
     /* the id as text when everything fits (a copy is cheaper than packing, and set runs on
      * most events); a UUID packed into 16 bytes when that makes room */
-    k->id_form = ev->event_id.len + action_len + error_len <= TW_KEPT_TEXT
+    k->id_form = ev->event_id.len + action_len + error_len + res_len <= TW_KEPT_TEXT
                      ? TW_KEPT_ID_TEXT
                      : uuid_pack(ev->event_id, (unsigned char *)k->text);
     if (k->id_form != TW_KEPT_ID_TEXT) {
@@ -155,19 +171,30 @@ void tw_kept_event_set(tw_kept_event *k, const tw_event *ev, const tw_catalog *c
         k->id_len = 0;
     } else {
         k->id_len = put_text(k, &used, ev->event_id,
-                             TW_KEPT_TEXT - floor_of(action_len) - floor_of(error_len));
+                             TW_KEPT_TEXT - floor_of(action_len) - floor_of(error_len) -
+                                 floor_of(res_len),
+                             false);
     }
     k->action_len = action_len ? put_text(k, &used, ev->action,
-                                          TW_KEPT_TEXT - used - floor_of(error_len))
+                                          TW_KEPT_TEXT - used - floor_of(error_len) -
+                                              floor_of(res_len),
+                                          false)
                                : 0;
-    k->error_len = error_len ? put_text(k, &used, ev->error_code, TW_KEPT_TEXT - used) : 0;
+    k->error_len = error_len ? put_text(k, &used, ev->error_code,
+                                        TW_KEPT_TEXT - used - floor_of(res_len), false)
+                             : 0;
+    k->resource_len = res_len ? put_text(k, &used, resource, TW_KEPT_TEXT - used, true) : 0;
 }
 
 tw_evidence tw_kept_event_evidence(const tw_kept_event *k, const tw_catalog *cat,
                                    char id_buf[TW_KEPT_ID_CHARS])
 {
     tw_evidence e = { .time_ms = k->time_ms };
-    uint32_t at = 0;
+    /* restored state is bytes: lengths that overrun the text give nothing past it */
+    uint32_t at = 0, sum = (k->id_form != TW_KEPT_ID_TEXT ? 16u : k->id_len) + k->action_len +
+                          k->error_len + k->resource_len;
+    if (sum > TW_KEPT_TEXT)
+        return (tw_evidence){ .time_ms = k->time_ms, .event_id = TW_STR_LIT("(damaged)") };
     if (k->id_form != TW_KEPT_ID_TEXT) {
         uuid_unpack((const unsigned char *)k->text, k->id_form == TW_KEPT_ID_UUID_UPPER, id_buf);
         e.event_id = (tw_str){ id_buf, 36 };
@@ -182,10 +209,20 @@ tw_evidence tw_kept_event_evidence(const tw_kept_event *k, const tw_catalog *cat
         e.action = (tw_str){ k->text + at, k->action_len };
         at += k->action_len;
     }
-    if (k->error == TW_KEPT_ERROR_TEXT)
+    if (k->error == TW_KEPT_ERROR_TEXT) {
         e.error_code = (tw_str){ k->text + at, k->error_len };
-    else if (k->error && k->error <= N_COMMON_ERRORS)
+        at += k->error_len;
+    } else if (k->error && k->error <= N_COMMON_ERRORS) {
         e.error_code = tw_str_c(common_errors[k->error - 1]);
+    }
+    e.resource = (tw_str){ k->text + at, k->resource_len };
+    return e;
+}
+
+tw_evidence tw_event_evidence(const tw_event *ev, char res_buf[TW_RESOURCE_MAX])
+{
+    tw_evidence e = { ev->time_ms, ev->event_id, ev->action, ev->error_code,
+                      tw_resource_of(ev->event_source, ev->request_params, res_buf) };
     return e;
 }
 

@@ -1,14 +1,16 @@
 /* detect_evidence: a compact copy of one event kept in identity state, so a later finding can
- * cite it (eventID, time, action, errorCode). Fixed size, 64 bytes: correlations keep up to
- * a few per identity and rule, the grant tracker one per grant, all inside the per-identity
- * memory budget. It holds no pointer (checkpoints save it as bytes), so:
+ * cite it (eventID, time, action, errorCode, the resource acted on). Fixed size, 64 bytes:
+ * correlations keep up to a few per identity and rule, the grant tracker one per grant, all
+ * inside the per-identity memory budget. It holds no pointer (checkpoints save it as bytes),
+ * so:
  *   - an action the catalog knows is kept as its catalog index;
  *   - a common errorCode (denials, not-found, throttling, ...) as its index in a table;
- * and the eventID and whatever is not (an unknown action, a rare errorCode) as text, in that
- * order, in 46 bytes; when they do not fit, a canonical UUID eventID (CloudTrail's form) is
- * packed into 16 bytes, leaving 30 for the rest. Text that still does not fit is cut: each
- * keeps its first 12 bytes at least (all of it when shorter), the id the most of the rest,
- * then the action. */
+ * and the eventID and whatever is not (an unknown action, a rare errorCode), then the resource
+ * (ingest_resource.h), as text, in that order, in 45 bytes; when they do not fit, a canonical
+ * UUID eventID (CloudTrail's form) is packed into 16 bytes, leaving 29 for the rest. Text that
+ * still does not fit is cut on a UTF-8 boundary: each keeps 12 bytes at least (all of it when
+ * shorter), the id the most of the rest, then the action, the errorCode and the resource; a
+ * resource keeps its end (the name in an ARN), the others their start. */
 #ifndef DETECT_EVIDENCE_H
 #define DETECT_EVIDENCE_H
 
@@ -16,10 +18,11 @@
 #include <stdint.h>
 
 #include "ingest_catalog.h"
+#include "ingest_resource.h"
 #include "tw_event.h"
 #include "tw_finding.h"
 
-#define TW_KEPT_TEXT 46
+#define TW_KEPT_TEXT 45
 
 typedef struct tw_kept_event {
     int64_t time_ms;
@@ -31,6 +34,7 @@ typedef struct tw_kept_event {
     uint8_t id_len;        /* the lengths of the texts in text[], in this order */
     uint8_t action_len;
     uint8_t error_len;
+    uint8_t resource_len;
     char text[TW_KEPT_TEXT]; /* a UUID's 16 bytes first when id_form says so */
 } tw_kept_event;
 
@@ -51,10 +55,8 @@ tw_evidence tw_kept_event_evidence(const tw_kept_event *k, const tw_catalog *cat
  * catalog is not restored). */
 uint64_t tw_kept_event_fingerprint(const tw_catalog *cat);
 
-static inline tw_evidence tw_event_evidence(const tw_event *ev)
-{
-    tw_evidence e = { ev->time_ms, ev->event_id, ev->action, ev->error_code };
-    return e;
-}
+/* The evidence an event gives, whole; its resource is written in res_buf (TW_RESOURCE_MAX
+ * bytes). */
+tw_evidence tw_event_evidence(const tw_event *ev, char res_buf[TW_RESOURCE_MAX]);
 
 #endif

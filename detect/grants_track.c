@@ -814,7 +814,8 @@ static void report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event
     if (gr->call)
         f.evidence[f.n_evidence++] =
             tw_kept_event_evidence(&gr->call->event, g->conf.catalog, id);
-    f.evidence[f.n_evidence++] = tw_event_evidence(ev);
+    char res_buf[TW_RESOURCE_MAX];
+    f.evidence[f.n_evidence++] = tw_event_evidence(ev, res_buf);
     f.first_seen_ms = gr->granted_ms;
     tw_str name = tw_privtab_name(g->conf.privtab, idx);
     char srcbuf[1024];
@@ -861,7 +862,8 @@ static void check_training_telemetry(tw_grants *g, principal *p, const tw_event 
     f.rule = &training_telemetry_meta;
     f.ev = &fev;
     f.kind = (tw_kind)p->kind;
-    f.evidence[f.n_evidence++] = tw_event_evidence(ev);
+    char res_buf[TW_RESOURCE_MAX];
+    f.evidence[f.n_evidence++] = tw_event_evidence(ev, res_buf);
     snprintf(f.summary, sizeof f.summary,
              "%s: granted model-training and telemetry actions (latest grant: %.*s)",
              training_telemetry_meta.title, (int)ev->action.len, ev->action.p);

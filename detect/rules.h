@@ -39,7 +39,14 @@ typedef enum tw_field_kind {
     TW_FIELD_IDENTITY_KEY,   /* the identity key */
     TW_FIELD_IDENTITY_KIND,  /* tw_kind */
     TW_FIELD_ERROR_DENIED,   /* the call was denied (boolean) */
+    TW_FIELD_CALL_ON_BEHALF, /* an AWS service made the call for the identity (boolean) */
 } tw_field_kind;
+
+/* Virtual fields that are true or false. */
+static inline bool tw_field_is_bool(tw_field_kind kind)
+{
+    return kind == TW_FIELD_ERROR_DENIED || kind == TW_FIELD_CALL_ON_BEHALF;
+}
 
 /* Interned: one tw_field per distinct name in a ruleset, so pointers compare equal and
  * `index` numbers the parser's projection (0 .. tw_ruleset_field_count - 1). */
@@ -252,6 +259,11 @@ struct tw_rule {
     /* trailwarden extensions (the `trailwarden:` block) */
     int64_t suppress_ms;      /* one finding per group (identity) per period; 0: none */
     tw_severity denied_level; /* the level when the triggering call was denied; 0: `level` */
+    tw_severity failed_level; /* the level when it failed for another reason (it changed
+                               * nothing); 0: `level`, at most low (DESIGN §5) */
+    uint32_t kinds;           /* 1u << tw_kind of the identities the rule raises findings for,
+                               * by the identity's kind (the strongest its events showed);
+                               * 0: every kind */
     uint32_t n_finding_types; /* OCSF finding_info.types */
     const char *const *finding_types;
 };

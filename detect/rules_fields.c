@@ -26,6 +26,7 @@ static const known_field known_fields[] = {
     { "identity.key", ALL, false, TW_FIELD_IDENTITY_KEY },
     { "identity.kind", ALL, false, TW_FIELD_IDENTITY_KIND },
     { "error.denied", ALL, false, TW_FIELD_ERROR_DENIED },
+    { "call.on_behalf", ALL, false, TW_FIELD_CALL_ON_BEHALF },
     /* CloudTrail record contents */
     { "eventVersion", CT, false, TW_FIELD_RECORD },
     { "userIdentity", CT, false, TW_FIELD_RECORD },
@@ -293,12 +294,14 @@ const tw_field *rules_field(rules_ctx *ctx, const char *name, uint32_t line, uns
 
 const char *const rules_class_names[] = {
     "read", "write", "destructive", "permissions", "model-training", "telemetry",
-    "logging-control", "guardrail", "credential", "passrole", "privileged", NULL,
+    "logging-control", "guardrail", "credential", "passrole", "identity", "code-execution",
+    "account", "key-destruction", "escalation", "privileged", NULL,
 };
 static const uint32_t class_bits[] = {
     TW_CLASS_READ, TW_CLASS_WRITE, TW_CLASS_DESTRUCTIVE, TW_CLASS_PERMISSIONS,
     TW_CLASS_MODEL_TRAINING, TW_CLASS_TELEMETRY, TW_CLASS_LOGGING_CONTROL, TW_CLASS_GUARDRAIL,
-    TW_CLASS_CREDENTIAL, TW_CLASS_PASSROLE, TW_CLASS_PRIVILEGED,
+    TW_CLASS_CREDENTIAL, TW_CLASS_PASSROLE, TW_CLASS_IDENTITY, TW_CLASS_CODE_EXECUTION,
+    TW_CLASS_ACCOUNT, TW_CLASS_KEY_DESTRUCTION, TW_CLASS_ESCALATION, TW_CLASS_PRIVILEGED,
 };
 
 const char *const rules_level_names[] = {
@@ -308,9 +311,11 @@ static const uint32_t level_bits[] = {
     TW_LEVEL_READ, TW_LEVEL_LIST, TW_LEVEL_WRITE, TW_LEVEL_PERMISSIONS, TW_LEVEL_TAGGING,
 };
 
-const char *const rules_kind_names[] = { "service", "agent", "human", "root", NULL };
+const char *const rules_kind_names[] = { "service", "aws-service", "human", "agent", "root",
+                                         NULL };
 static const uint32_t kind_bits[] = {
-    1u << TW_KIND_SERVICE, 1u << TW_KIND_AGENT, 1u << TW_KIND_HUMAN, 1u << TW_KIND_ROOT,
+    1u << TW_KIND_SERVICE, 1u << TW_KIND_AWS_SERVICE, 1u << TW_KIND_HUMAN, 1u << TW_KIND_AGENT,
+    1u << TW_KIND_ROOT,
 };
 
 static bool name_lookup(const char *name, const char *const *names, const uint32_t *bits,

@@ -72,11 +72,13 @@ bool rules_get_uint(rules_ctx *ctx, const yn *node, const char *what, uint64_t *
     return false;
 }
 
-uint32_t rules_class_bits(rules_ctx *ctx, const yn *list, const char *what)
+/* A non-empty list of names into bits, through lookup; 0 after a diagnostic per bad item. */
+static uint32_t name_bits(rules_ctx *ctx, const yn *list, const char *what, const char *noun,
+                          const char *nouns, const char *examples, const char *const *names,
+                          bool (*lookup)(const char *, uint32_t *))
 {
     if (list->type != YN_SEQ || list->n == 0) {
-        rules_diag(ctx, list->line, "'%s' must be a list of action classes (read, destructive, ...)",
-                   what);
+        rules_diag(ctx, list->line, "'%s' must be a list of %s (%s)", what, nouns, examples);
         return 0;
     }
     uint32_t bits = 0;
@@ -84,22 +86,28 @@ uint32_t rules_class_bits(rules_ctx *ctx, const yn *list, const char *what)
     for (uint32_t i = 0; i < list->n; i++) {
         const yn *item = list->kids[i];
         uint32_t b;
-        if (item->type == YN_SCALAR && rules_class_lookup(item->text, &b)) {
+        if (item->type == YN_SCALAR && lookup(item->text, &b)) {
             bits |= b;
             continue;
         }
-        const char *hint = item->type == YN_SCALAR ? rules_suggest(item->text, rules_class_names) : NULL;
+        const char *hint = item->type == YN_SCALAR ? rules_suggest(item->text, names) : NULL;
         if (hint)
-            rules_diag(ctx, item->line, "'%s': unknown action class '%s' (did you mean '%s'?)", what,
+            rules_diag(ctx, item->line, "'%s': unknown %s '%s' (did you mean '%s'?)", what, noun,
                        item->text, hint);
         else
-            rules_diag(ctx, item->line, "'%s': unknown action class %s%s%s", what,
+            rules_diag(ctx, item->line, "'%s': unknown %s %s%s%s", what, noun,
                        item->type == YN_SCALAR ? "'" : "",
                        item->type == YN_SCALAR ? item->text : yn_describe(item),
                        item->type == YN_SCALAR ? "'" : "");
         ok = false;
     }
     return ok ? bits : 0;
+}
+
+uint32_t rules_class_bits(rules_ctx *ctx, const yn *list, const char *what)
+{
+    return name_bits(ctx, list, what, "action class", "action classes", "read, destructive, ...",
+                     rules_class_names, rules_class_lookup);
 }
 
 static bool one_of(const char *s, const char *const *names, int *index)
@@ -284,11 +292,12 @@ static bool load_logsource(rules_ctx *ctx, const yn *node, tw_rule *rule)
 static bool load_extensions(rules_ctx *ctx, const yn *node, tw_rule *rule)
 {
     if (node->type != YN_MAP) {
-        rules_diag(ctx, node->line, "'trailwarden' must be a map (suppress, denied_level, finding_types), not %s",
+        rules_diag(ctx, node->line, "'trailwarden' must be a map (suppress, denied_level, failed_level, finding_types, kinds), not %s",
                    yn_describe(node));
         return false;
     }
-    static const char *const keys[] = { "suppress", "denied_level", "finding_types", NULL };
+    static const char *const keys[] = { "suppress", "denied_level", "finding_types",
+                                        "failed_level", "kinds", NULL };
     bool ok = true;
     for (uint32_t i = 0; i < node->n; i++) {
         const yn *key = node->kids[2 * i], *value = node->kids[2 * i + 1];
@@ -297,19 +306,26 @@ static bool load_extensions(rules_ctx *ctx, const yn *node, tw_rule *rule)
         int k = -1;
         if (!one_of(key->text, keys, &k)) {
             rules_diag_unknown(ctx, key->line, "unknown key", "trailwarden.", key->text, keys,
-                               "suppress, denied_level, finding_types");
+                               "suppress, denied_level, failed_level, finding_types, kinds");
             ok = false;
             continue;
         }
         if (k == 0) {
             ok &= rules_get_duration(ctx, value, "trailwarden.suppress", &rule->suppress_ms);
-        } else if (k == 1) {
+        } else if (k == 1 || k == 3) {
             int lv = get_enum(ctx, value, "level", level_names,
                               "informational, low, medium, high, critical");
             if (lv < 0)
                 ok = false;
-            else
+            else if (k == 1)
                 rule->denied_level = level_sev[lv];
+            else
+                rule->failed_level = level_sev[lv];
+        } else if (k == 4) {
+            rule->kinds = name_bits(ctx, value, "trailwarden.kinds", "identity kind",
+                                    "identity kinds", "service, aws-service, human, agent, root",
+                                    rules_kind_names, rules_kind_lookup);
+            ok &= rule->kinds != 0;
         } else {
             uint32_t n = 0;
             const char *const *types = get_strings(ctx, value, "trailwarden.finding_types", false, &n);

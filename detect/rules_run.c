@@ -35,6 +35,9 @@
 #include "state_sparse.h"
 #include "tw_hash.h"
 
+/* Bumped when what saved state means changes without a rule changing (2: identity kinds
+ * renumbered, aws-service added; kept events hold the resource) */
+#define TW_RULES_STATE_FORMAT 2
 #define CORR_MAX_RULES 32    /* named rules of a temporal correlation */
 #define CORR_MAX_RING 128    /* count thresholds: the ring holds that many times */
 #define CORR_MAX_KEPT 4      /* evidence events a correlation keeps */
@@ -348,6 +351,42 @@ static void sort_evidence(tw_finding *f)
         }
 }
 
+tw_severity tw_rules_severity(const tw_rule *rule, const tw_event *ev)
+{
+    /* severity follows what happened (DESIGN §5): a denial at denied_level; a call that failed
+     * otherwise changed nothing: failed_level, else at most low */
+    if (ev->flags & TW_EV_DENIED)
+        return rule->denied_level ? rule->denied_level : rule->level;
+    if (ev->flags & TW_EV_FAILED) {
+        if (rule->failed_level)
+            return rule->failed_level;
+        return rule->level < TW_SEV_LOW ? rule->level : TW_SEV_LOW;
+    }
+    return rule->level;
+}
+
+/* "called s3:DeleteBucket", "attempted s3:DeleteBucket (denied: AccessDenied)", "attempted
+ * cloudtrail:UpdateTrail (failed: TrailNotFoundException; it changed nothing)". */
+static const char *call_words(const tw_event *ev, char *buf, size_t size)
+{
+    int n = (int)ev->action.len, e = (int)(ev->error_code.len > 64 ? 64 : ev->error_code.len);
+    if (!(ev->flags & TW_EV_FAILED))
+        snprintf(buf, size, "called %.*s", n, ev->action.p);
+    else if (ev->flags & TW_EV_DENIED)
+        snprintf(buf, size, "attempted %.*s (denied: %.*s)", n, ev->action.p, e,
+                 ev->error_code.p);
+    else
+        snprintf(buf, size, "attempted %.*s (failed: %.*s; it changed nothing)", n,
+                 ev->action.p, e, ev->error_code.p);
+    return buf;
+}
+
+/* Whether rule r raises findings for an identity of this kind (trailwarden.kinds). */
+static bool kind_applies(const tw_rule *rule, tw_kind kind)
+{
+    return !rule->kinds || (rule->kinds & (1u << kind));
+}
+
 /* The finding of rule r, cited by the event ev, with the kept events as earlier evidence. */
 static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
                           tw_kind kind, const tw_event *ev, const tw_emit *emit,
@@ -356,8 +395,7 @@ static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
 {
     const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
     tw_rule_meta meta = rt->meta[r];
-    if ((ev->flags & TW_EV_DENIED) && rule->denied_level)
-        meta.severity = rule->denied_level;
+    meta.severity = tw_rules_severity(rule, ev);
     tw_finding f = { 0 };
     f.rule = &meta;
     f.ev = ev;
@@ -375,7 +413,8 @@ static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
         if (!dup)
             f.evidence[f.n_evidence++] = e;
     }
-    f.evidence[f.n_evidence++] = tw_event_evidence(ev);
+    char res_buf[TW_RESOURCE_MAX];
+    f.evidence[f.n_evidence++] = tw_event_evidence(ev, res_buf);
     sort_evidence(&f);
     f.first_seen_ms = f.evidence[0].time_ms;
     snprintf(f.summary, sizeof f.summary, "%s", summary);
@@ -387,6 +426,8 @@ static void detection_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detect
                               const tw_emit *emit)
 {
     const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
+    if (!kind_applies(rule, (tw_kind)ident->kind))
+        return;
     if (rule->suppress_ms > 0) {
         bool created;
         suppress_slot *s = tw_sparse_get(&slot->sp, sparse_key(r, 0), sizeof *s, &created);
@@ -396,10 +437,8 @@ static void detection_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detect
             s->fired = 1;
         }
     }
-    char summary[320];
-    snprintf(summary, sizeof summary, "%s %.*s: %s",
-             (ev->flags & TW_EV_FAILED) ? "attempted" : "called", (int)ev->action.len,
-             ev->action.p, rule->title);
+    char summary[320], call[200];
+    snprintf(summary, sizeof summary, "%s: %s", call_words(ev, call, sizeof call), rule->title);
     raise_finding(rt, r, detector, (tw_kind)ident->kind, ev, emit, NULL, 0, summary);
 }
 
@@ -760,6 +799,8 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
         return false;
     if (!rule->level)
         return true; /* a building block of other correlations */
+    if (!kind_applies(rule, kind))
+        return false; /* not meant for this identity: it holds for nothing */
     int64_t period = rule->suppress_ms;
     if (!period && corr->type != TW_CORR_FIRST_SEEN && corr->type != TW_CORR_QUIET_THEN_TRIGGER)
         period = corr->type == TW_CORR_BASELINE_THEN_TRIGGER ? corr->baseline.window_ms
@@ -767,10 +808,9 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
     if (!once_per(ev->time_ms, period, st->fired, &st->last_fired_ms))
         return true;
     st->fired = 1;
-    char summary[320];
-    snprintf(summary, sizeof summary, "%s: %s (%s %.*s, %s)", rule->title, res.detail,
-             (ev->flags & TW_EV_FAILED) ? "attempted" : "called", (int)ev->action.len,
-             ev->action.p, tw_kind_name(kind));
+    char summary[320], call[200];
+    snprintf(summary, sizeof summary, "%s: %s (%s, %s)", rule->title, res.detail,
+             call_words(ev, call, sizeof call), tw_kind_name(kind));
     raise_finding(rt, r, det->index + r, kind, ev, emit, res.earlier, res.n_earlier, summary);
     return true;
 }
@@ -943,6 +983,7 @@ uint64_t tw_rules_fingerprint(const tw_rules_rt *rt)
     /* what a saved state means: the catalog, each rule's id, kind and state layout, in load
      * order */
     uint64_t h = tw_hash64(TW_VERSION, sizeof TW_VERSION - 1, 0x636b);
+    h = tw_hash_mix(h ^ TW_RULES_STATE_FORMAT);
     h = tw_hash_mix(h ^ tw_kept_event_fingerprint(rt->catalog)); /* kept events' indices */
     for (uint32_t i = 0; i < rt->n_rules; i++) {
         const tw_rule *rule = tw_ruleset_rule(rt->rs, i);

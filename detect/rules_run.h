@@ -57,6 +57,9 @@ typedef struct tw_rules_rt {
  * runs and has one). */
 bool tw_rules_raises(const tw_rules_rt *rt, uint32_t i);
 
+/* The severity of rule's finding triggered by ev: level, denied_level for a denial,
+ * failed_level (default: at most low) for a call that failed otherwise (DESIGN §5). */
+tw_severity tw_rules_severity(const tw_rule *rule, const tw_event *ev);
 
 
 /* The state store's key for the group `group` of correlation `rule` grouped across

@@ -440,14 +440,13 @@ static bool compile_value(rules_ctx *ctx, const tw_field *field, unsigned mods, 
     case TW_FIELD_ACTION_CLASS:
     case TW_FIELD_ACTION_LEVEL:
     case TW_FIELD_IDENTITY_KIND: return compile_bits(ctx, field, node, v);
-    case TW_FIELD_ERROR_DENIED:
-        if (kind != YS_BOOL) {
-            rules_diag(ctx, node->line, "error.denied takes true or false, not %s",
+    default:
+        if (tw_field_is_bool(field->kind) && kind != YS_BOOL) {
+            rules_diag(ctx, node->line, "%s takes true or false, not %s", field->name,
                        kind_word(kind));
             return false;
         }
         break;
-    default: break;
     }
     switch (kmod) {
     case MOD_RE: return compile_regex(ctx, node, mods, v);
@@ -533,14 +532,14 @@ bool rules_match_compile(rules_ctx *ctx, const yn *key, const yn *value, unsigne
             return false;
         }
         break;
-    case TW_FIELD_ERROR_DENIED:
-        if ((kmod && kmod != MOD_EXISTS) || (mods & (MOD_CASED | MOD_ALL))) {
-            rules_diag(ctx, key->line, "'%s' cannot be used on error.denied: it is true or false",
-                       mod_name(lowest_bit(mods)));
+    default:
+        if (tw_field_is_bool(field->kind) &&
+            ((kmod && kmod != MOD_EXISTS) || (mods & (MOD_CASED | MOD_ALL)))) {
+            rules_diag(ctx, key->line, "'%s' cannot be used on %s: it is true or false",
+                       mod_name(lowest_bit(mods)), field->name);
             return false;
         }
         break;
-    default: break;
     }
 
     const yn *const *items = (const yn *const *)&value;

@@ -41,7 +41,7 @@ enum key_id {
     K_OTHER,
     K_EVENT_TIME, K_TIMESTAMP_AT, K_EVENT_SOURCE, K_EVENT_NAME, K_EVENT_TYPE, K_EVENT_ID,
     K_AWS_REGION, K_RECIPIENT, K_SOURCE_IP, K_USER_AGENT, K_ERROR_CODE, K_FROM_CONSOLE,
-    K_USER_IDENTITY, K_REQUEST_PARAMS, K_ADDITIONAL,
+    K_READ_ONLY, K_USER_IDENTITY, K_REQUEST_PARAMS, K_ADDITIONAL,
     K_RECORDS, K_DETAIL, K_DETAIL_TYPE, K_LOG_EVENTS,
     K_SCHEMA_TYPE, K_TIMESTAMP, K_ACCOUNT_ID, K_IDENTITY, K_REGION, K_REQUEST_ID,
     K_OPERATION, K_MODEL_ID,
@@ -69,6 +69,7 @@ const key_entry k_record_keys[] = {
     KEY("userAgent", K_USER_AGENT),
     KEY("errorCode", K_ERROR_CODE),
     KEY("sessionCredentialFromConsole", K_FROM_CONSOLE),
+    KEY("readOnly", K_READ_ONLY),
     KEY("userIdentity", K_USER_IDENTITY),
     KEY("requestParameters", K_REQUEST_PARAMS),
     KEY("additionalEventData", K_ADDITIONAL),
@@ -206,6 +207,19 @@ inline error_code with_object(ondemand::value v, uint32_t *bad, uint32_t bad_bit
     return e ? e : fn(obj);
 }
 
+/* A boolean as JSON true/false or as the string "true"/"false" (CloudTrail writes
+ * mfaAuthenticated as a string); anything else leaves it unset. */
+inline uint8_t take_flag(ondemand::value v)
+{
+    bool b = false;
+    std::string_view sv;
+    if (v.get_bool().get(b) == SUCCESS)
+        return b ? TW_RAW_TRUE : TW_RAW_FALSE;
+    if (v.get_string().get(sv) == SUCCESS)
+        return sv == "true" ? TW_RAW_TRUE : sv == "false" ? TW_RAW_FALSE : TW_RAW_UNSET;
+    return TW_RAW_UNSET;
+}
+
 error_code scan_session_context(ondemand::object obj, tw_raw_record *r)
 {
     uint32_t *bad = &r->bad_types;
@@ -225,6 +239,14 @@ error_code scan_session_context(ondemand::object obj, tw_raw_record *r)
             });
         if (key_is(k, "sourceIdentity"))
             return take_string(v, &r->source_identity, bad, TW_RAW_BAD_OTHER);
+        if (key_is(k, "attributes"))
+            return with_object(v, bad, 0, [&](ondemand::object attrs) {
+                return each_field(attrs, [&](const char *ak, ondemand::value av) -> error_code {
+                    if (key_is(ak, "mfaAuthenticated"))
+                        r->mfa = take_flag(av);
+                    return SUCCESS;
+                });
+            });
         return SUCCESS;
     });
 }
@@ -454,6 +476,7 @@ error_code scan_object(scan_ctx *ctx, ondemand::object obj, tw_raw_record *r, in
                 e = take_string(v, &r->session_from_console, bad, TW_RAW_BAD_OTHER);
             break;
         }
+        case K_READ_ONLY: r->read_only = take_flag(v); break;
         case K_USER_IDENTITY: e = scan_user_identity(v, r); break;
         case K_REQUEST_PARAMS: {
             ondemand::object sub;

@@ -74,7 +74,12 @@ typedef struct tw_raw_record {
     tw_str model_id;        /* the invocation log's modelId (the parser looks up
                              * requestParameters.modelId of Bedrock calls) */
     uint8_t bearer_token;   /* additionalEventData.callWithBearerToken is true */
+    uint8_t read_only;      /* readOnly: TW_RAW_UNSET, TW_RAW_FALSE or TW_RAW_TRUE */
+    uint8_t mfa;            /* userIdentity.sessionContext.attributes.mfaAuthenticated, the same */
 } tw_raw_record;
+
+/* A boolean that a record may leave out, as JSON true/false or the strings "true"/"false". */
+enum { TW_RAW_UNSET = 0, TW_RAW_FALSE = 1, TW_RAW_TRUE = 2 };
 
 /* A problem with a document: what, and where (byte offset within the document). */
 typedef struct tw_json_error {

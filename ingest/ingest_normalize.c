@@ -80,6 +80,19 @@ size_t tw_identity_key(const tw_raw_record *raw, char *out, size_t size)
         if (tw_str_eq_c(a.resource, "root"))
             return write_key(out, size, a.partition, a.account, "root", TW_STR_LIT(""));
     }
+    if (tw_str_eq_c(raw->ui_type, "AWSService") && raw->ui_invoked_by.len) {
+        /* AWS itself, per account: SERVICE@ACCOUNT (one service's calls in two accounts are two
+         * identities; DESIGN §3) */
+        tw_str account = raw->recipient_account.len ? raw->recipient_account : raw->ui_account_id;
+        size_t n = copy_key(out, size, raw->ui_invoked_by);
+        if (account.len && n + 1 + account.len < size) {
+            out[n++] = '@';
+            memcpy(out + n, account.p, account.len);
+            n += account.len;
+            out[n] = '\0';
+        }
+        return n;
+    }
     if (tw_str_eq_c(raw->ui_type, "Root")) {
         tw_str account = raw->ui_account_id;
         tw_str partition = TW_STR_LIT("aws");
@@ -168,6 +181,17 @@ static tw_str role_name_of(const tw_raw_record *raw)
     return slash ? (tw_str){ rest.p, (uint32_t)(slash - rest.p) } : rest;
 }
 
+/* A person's client: a browser, the console's own front ends, CloudShell. */
+static bool ua_names_person_uncached(tw_str ua)
+{
+    tw_str u = ua;
+    if (u.len && u.p[0] == '[') /* "[Mozilla/5.0 ...]", "[S3Console/0.4, ...]" */
+        u = (tw_str){ u.p + 1, u.len - 1 };
+    return tw_str_starts(u, "Mozilla/") || tw_str_starts(u, "console.") ||
+           tw_str_eq_c(u, "signin.amazonaws.com") || tw_str_contains_ci(u, "console/") ||
+           tw_str_contains_ci(u, "consolefrontend") || tw_str_contains_ci(u, "exec-env/cloudshell");
+}
+
 static bool ua_names_agent_uncached(tw_str ua)
 {
     char low[512];
@@ -185,24 +209,39 @@ static bool ua_names_agent_uncached(tw_str ua)
 /* User agents repeat endlessly in a trail: each parser thread remembers its recent verdicts
  * in a small direct-mapped cache (hash and length must both match). */
 #define UA_CACHE 1024
+enum { UA_AGENT = 1, UA_PERSON = 2 };
 typedef struct ua_entry {
     uint64_t hash;
     uint32_t len;
-    uint8_t valid, agent;
+    uint8_t valid, verdict;
 } ua_entry;
 static _Thread_local ua_entry ua_cache[UA_CACHE];
 
-static bool ua_names_agent(tw_str ua)
+/* UA_AGENT, UA_PERSON (a user agent naming an agent framework is an agent's, whatever else
+ * it says), or 0. */
+static unsigned ua_verdict(tw_str ua)
 {
     if (!ua.len)
-        return false;
+        return 0;
     uint64_t h = tw_hash64(ua.p, ua.len, 0x75a);
     ua_entry *e = &ua_cache[h % UA_CACHE];
     if (e->valid && e->hash == h && e->len == ua.len)
-        return e->agent;
-    bool agent = ua_names_agent_uncached(ua);
-    *e = (ua_entry){ h, ua.len, 1, agent };
-    return agent;
+        return e->verdict;
+    unsigned verdict = ua_names_agent_uncached(ua) ? UA_AGENT
+                       : ua_names_person_uncached(ua) ? UA_PERSON
+                                                      : 0;
+    *e = (ua_entry){ h, ua.len, 1, (uint8_t)verdict };
+    return verdict;
+}
+
+/* AWS itself: an AWSService principal, or a service-linked role (path /aws-service-role/,
+ * named AWSServiceRoleFor...), which only its service can assume. */
+static bool is_aws_service(const tw_raw_record *raw, tw_str role)
+{
+    static const char slr_path[] = ":role/aws-service-role/";
+    return tw_str_eq_c(raw->ui_type, "AWSService") || tw_str_starts(role, "AWSServiceRoleFor") ||
+           (raw->issuer_arn.len &&
+            memmem(raw->issuer_arn.p, raw->issuer_arn.len, slr_path, sizeof slr_path - 1));
 }
 
 tw_kind tw_identity_kind(const tw_normalize_conf *conf, const tw_raw_record *raw)
@@ -210,14 +249,11 @@ tw_kind tw_identity_kind(const tw_normalize_conf *conf, const tw_raw_record *raw
     if (tw_str_eq_c(raw->ui_type, "Root"))
         return TW_KIND_ROOT;
     tw_str role = role_name_of(raw);
-    if (tw_str_eq_c(raw->session_from_console, "true") || tw_str_starts(role, "AWSReservedSSO_") ||
-        tw_str_eq_c(raw->ui_type, "IdentityCenterUser") || tw_str_eq_c(raw->ui_type, "SAMLUser") ||
-        (tw_str_eq_c(raw->event_source, "signin.amazonaws.com")))
-        return TW_KIND_HUMAN;
+    if (is_aws_service(raw, role))
+        return TW_KIND_AWS_SERVICE; /* its user agent is the service's: no marker can apply */
     tw_str ua = raw->user_agent;
-    if (ua_names_agent(ua))
-        return TW_KIND_AGENT;
-    if (tw_str_contains_ci(raw->ui_invoked_by, "agentcore") ||
+    unsigned verdict = ua_verdict(ua);
+    if (verdict == UA_AGENT || tw_str_contains_ci(raw->ui_invoked_by, "agentcore") ||
         tw_str_starts(role, "AmazonBedrockExecutionRoleForAgents_") ||
         tw_str_contains_ci(raw->source_identity, "agentcore"))
         return TW_KIND_AGENT;
@@ -226,7 +262,37 @@ tw_kind tw_identity_kind(const tw_normalize_conf *conf, const tw_raw_record *raw
             tw_str_contains_ci(raw->ui_arn, conf->agent_patterns[i]) ||
             tw_str_contains_ci(raw->issuer_arn, conf->agent_patterns[i]))
             return TW_KIND_AGENT;
+    /* machines rarely present MFA or a browser */
+    if (verdict == UA_PERSON || raw->mfa == TW_RAW_TRUE ||
+        tw_str_eq_c(raw->session_from_console, "true") || tw_str_starts(role, "AWSReservedSSO_") ||
+        tw_str_eq_c(raw->ui_type, "IdentityCenterUser") || tw_str_eq_c(raw->ui_type, "SAMLUser") ||
+        tw_str_eq_c(raw->ui_invoked_by, "signin.amazonaws.com") ||
+        tw_str_eq_c(raw->event_source, "signin.amazonaws.com"))
+        return TW_KIND_HUMAN;
     return TW_KIND_SERVICE;
+}
+
+bool tw_on_behalf(const tw_raw_record *raw)
+{
+    /* the console's sign-in service relays a person's own clicks: that is no service acting */
+    if (raw->ui_invoked_by.len && !tw_str_eq_c(raw->ui_invoked_by, "signin.amazonaws.com"))
+        return true;
+    tw_str ip = raw->source_ip;
+    return tw_str_eq_c(ip, "AWS Internal") ||
+           (ip.len > 14 && !memcmp(ip.p + ip.len - 14, ".amazonaws.com", 14) &&
+            !tw_str_eq_c(ip, "signin.amazonaws.com"));
+}
+
+uint32_t tw_classes_of_record(uint32_t classes, uint8_t read_only)
+{
+    /* AWS's own word on whether the call changed state (DESIGN §4): a call that changed
+     * nothing is read, and no privileged call whatever its action (sts:AssumeRole, a
+     * kms:Decrypt); one that changed something is no read. Destructive stays the catalog's. */
+    if (read_only == TW_RAW_TRUE)
+        return (classes & ~(TW_CLASS_WRITE | TW_CLASS_PRIVILEGED)) | TW_CLASS_READ;
+    if (read_only == TW_RAW_FALSE && (classes & TW_CLASS_READ))
+        return (classes & ~TW_CLASS_READ) | TW_CLASS_WRITE;
+    return classes;
 }
 
 bool tw_error_is_denial(tw_str code)
@@ -307,11 +373,11 @@ tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *
     ev->identity = tw_arena_dup(ar, (tw_str){ key, (uint32_t)key_len }, &failed);
     ev->identity_hash = tw_hash64(key, key_len, 0);
     ev->action_id = act.id;
-    ev->classes = act.classes;
+    ev->classes = tw_classes_of_record(act.classes, raw->read_only);
     ev->level = act.level;
     ev->action = act.known ? act.name : tw_arena_dup(ar, act.name, &failed);
     ev->kind = (uint8_t)tw_identity_kind(conf, raw);
-    uint8_t flags = act.known ? TW_EV_ACTION_KNOWN : 0;
+    uint16_t flags = act.known ? TW_EV_ACTION_KNOWN : 0;
     if (raw->error_code.len)
         flags |= TW_EV_FAILED;
     if (tw_error_is_denial(raw->error_code))
@@ -322,6 +388,8 @@ tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *
         flags |= TW_EV_CONSOLE;
     if (raw->shape == TW_RAW_INVOCATION_LOG)
         flags |= TW_EV_INVOCATION_LOG;
+    if (tw_on_behalf(raw))
+        flags |= TW_EV_ON_BEHALF;
     ev->flags = flags;
     ev->event_id = tw_arena_dup(ar, raw->event_id, &failed);
     ev->event_name = tw_arena_dup(ar, raw->event_name, &failed);

@@ -37,6 +37,14 @@ size_t tw_identity_key(const tw_raw_record *raw, char *out, size_t size);
 /* The kind of identity the record shows (DESIGN §3). */
 tw_kind tw_identity_kind(const tw_normalize_conf *conf, const tw_raw_record *raw);
 
+/* Whether the record was made by an AWS service for the identity (DESIGN §3, on-behalf
+ * events): userIdentity.invokedBy (but the console's signin.amazonaws.com, which relays a
+ * person's own calls), or a sourceIPAddress of "AWS Internal" or a service host. */
+bool tw_on_behalf(const tw_raw_record *raw);
+
+/* The classes of an event: its action's, corrected by the record's readOnly (TW_RAW_*). */
+uint32_t tw_classes_of_record(uint32_t action_classes, uint8_t read_only);
+
 /* Whether an errorCode is an authorization denial. */
 bool tw_error_is_denial(tw_str code);
 

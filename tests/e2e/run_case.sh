@@ -24,6 +24,13 @@
 # The run always fails on a signal, a sanitizer report, or an input problem printed on stderr by
 # a run that was expected to exit 0. The runner runs from the case folder, so file names in
 # messages are the bare names.
+#
+# Regenerating: with TW_E2E_REGEN=1 in the environment, a case that has expected.ndjson gets
+# this run's stdout written into it (the other checks still run), e.g. after a deliberate change
+# of the finding format:
+#   TW_E2E_REGEN=1 ctest --preset release -L e2e
+# then read `git diff tests/e2e` finding by finding before committing: a regenerated file pins
+# whatever the binary did, right or wrong.
 set -u
 
 die() { printf 'run_case: %s\n' "$*" >&2; exit 2; }
@@ -108,6 +115,9 @@ if [ "$want_exit" -eq 0 ] && grep -q -E '^trailwarden: .*(line|offset) [0-9]+' "
     fail "an input problem was reported, but the case expects a clean run"
 fi
 
+if [ -f expected.ndjson ] && [ "${TW_E2E_REGEN:-}" = 1 ]; then
+    cp "$out" expected.ndjson
+fi
 if [ -f expected.ndjson ]; then
     if ! cmp -s expected.ndjson "$out"; then
         fail "stdout differs from expected.ndjson (- expected, + actual):"

@@ -21,7 +21,7 @@ cd "$WORK" || exit 2
 first=$(jq -r '.eventTime' gen.ndjson | sort | head -1)
 head -1 gen.ndjson | jq -c --arg t "$first" '.eventTime = ($t | sub("Z$"; "") + "Z" |
     fromdateiso8601 - 60 | todateiso8601) | .eventSource = "cloudtrail.amazonaws.com" |
-    .eventName = "StopLogging" | .eventID = "00000000-0000-4000-8000-00000000f1a5" |
+    .eventName = "StopLogging" | .readOnly = false | .eventID = "00000000-0000-4000-8000-00000000f1a5" |
     del(.errorCode, .errorMessage) | .requestParameters = {"name": "org-trail"}' > trail.ndjson
 cat gen.ndjson >> trail.ndjson
 python3 "$ROOT/bench/gen_inventory.py" -n 600 --seed 1 -o inv.json trail.ndjson 2> inv.log || {

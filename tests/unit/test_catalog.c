@@ -122,10 +122,24 @@ static void permissions_actions(void **state)
     tw_catalog *cat = cat_embedded();
     tw_action act = resolve_expect(cat, "iam.amazonaws.com", "AttachRolePolicy",
                                    "iam:AttachRolePolicy", true);
-    assert_int_equal(act.classes, TW_CLASS_PERMISSIONS | TW_CLASS_WRITE);
+    /* on both published privilege-escalation lists too */
+    assert_int_equal(act.classes, TW_CLASS_PERMISSIONS | TW_CLASS_WRITE | TW_CLASS_ESCALATION);
     assert_int_equal(act.level, TW_LEVEL_PERMISSIONS | TW_LEVEL_WRITE);
     act = find_expect(cat, "iam:PutRolePolicy");
     assert_true(act.classes & TW_CLASS_PERMISSIONS);
+    act = find_expect(cat, "iam:DeleteRolePolicy"); /* not on a list */
+    assert_int_equal(act.classes,
+                     TW_CLASS_PERMISSIONS | TW_CLASS_WRITE | TW_CLASS_DESTRUCTIVE);
+    /* a policy read is no privilege, even where AWS files it under Permissions management */
+    const char *reads[] = { "billing:GetResourcePolicy", "ssm-sap:GetResourcePermission",
+                            "backup:ListIndexedRecoveryPointsForSearch",
+                            "quicksight:DescribeTopicPermissions" };
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+        act = find_expect(cat, reads[i]);
+        assert_true(act.level & TW_LEVEL_PERMISSIONS);
+        if (act.classes & TW_CLASS_PRIVILEGED)
+            fail_msg("%s is privileged", reads[i]);
+    }
     tw_catalog_destroy(cat);
 }
 
@@ -222,7 +236,7 @@ static void credential_actions(void **state)
     tw_catalog *cat = cat_embedded();
     tw_action act = resolve_expect(cat, "iam.amazonaws.com", "CreateAccessKey",
                                    "iam:CreateAccessKey", true);
-    assert_int_equal(act.classes, TW_CLASS_CREDENTIAL | TW_CLASS_WRITE);
+    assert_int_equal(act.classes, TW_CLASS_CREDENTIAL | TW_CLASS_WRITE | TW_CLASS_ESCALATION);
     const char *more[] = { "iam:CreateLoginProfile", "iam:UpdateLoginProfile",
                            "iam:CreateServiceSpecificCredential", "iam:UploadSSHPublicKey",
                            "sts:GetFederationToken" };
@@ -237,8 +251,81 @@ static void passrole_action(void **state)
     (void)state;
     tw_catalog *cat = cat_embedded();
     tw_action act = resolve_expect(cat, "iam.amazonaws.com", "PassRole", "iam:PassRole", true);
-    assert_int_equal(act.classes, TW_CLASS_PASSROLE | TW_CLASS_WRITE);
+    assert_int_equal(act.classes, TW_CLASS_PASSROLE | TW_CLASS_WRITE | TW_CLASS_ESCALATION);
     assert_true(act.classes & TW_CLASS_PRIVILEGED);
+    tw_catalog_destroy(cat);
+}
+
+/* DESIGN §4's new classes, with the examples the design names. */
+static void identity_code_account_key_actions(void **state)
+{
+    (void)state;
+    tw_catalog *cat = cat_embedded();
+    static const struct {
+        const char *action;
+        uint32_t cls;
+    } want[] = {
+        { "iam:CreateUser", TW_CLASS_IDENTITY },
+        { "iam:CreateRole", TW_CLASS_IDENTITY },
+        { "iam:AddUserToGroup", TW_CLASS_IDENTITY },
+        { "iam:UpdateAssumeRolePolicy", TW_CLASS_IDENTITY },
+        { "iam:AddRoleToInstanceProfile", TW_CLASS_IDENTITY },
+        { "iam:CreateOpenIDConnectProvider", TW_CLASS_IDENTITY },
+        { "lambda:CreateFunction", TW_CLASS_CODE_EXECUTION },
+        { "lambda:UpdateFunctionCode", TW_CLASS_CODE_EXECUTION },
+        { "ssm:SendCommand", TW_CLASS_CODE_EXECUTION },
+        { "ssm:StartSession", TW_CLASS_CODE_EXECUTION },
+        { "ec2:ModifyInstanceAttribute", TW_CLASS_CODE_EXECUTION },
+        { "glue:CreateDevEndpoint", TW_CLASS_CODE_EXECUTION },
+        { "cloudformation:CreateStack", TW_CLASS_CODE_EXECUTION },
+        { "sagemaker:CreatePresignedNotebookInstanceUrl", TW_CLASS_CODE_EXECUTION },
+        { "organizations:LeaveOrganization", TW_CLASS_ACCOUNT },
+        { "organizations:CreateAccount", TW_CLASS_ACCOUNT },
+        { "account:PutAlternateContact", TW_CLASS_ACCOUNT },
+        { "kms:ScheduleKeyDeletion", TW_CLASS_KEY_DESTRUCTION | TW_CLASS_DESTRUCTIVE },
+        { "kms:DisableKey", TW_CLASS_KEY_DESTRUCTION | TW_CLASS_DESTRUCTIVE },
+        /* the escalation lists: privileged whatever else they are */
+        { "cloudformation:UpdateStack", TW_CLASS_ESCALATION },
+        { "lambda:InvokeFunction", TW_CLASS_ESCALATION },
+        { "ec2:RunInstances", TW_CLASS_ESCALATION },
+        { "sts:AssumeRole", TW_CLASS_ESCALATION },
+        { "codebuild:StartBuild", TW_CLASS_ESCALATION },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        tw_action act = find_expect(cat, want[i].action);
+        if ((act.classes & want[i].cls) != want[i].cls || !(act.classes & TW_CLASS_PRIVILEGED))
+            fail_msg("%s: classes 0x%x, want 0x%x and privileged", want[i].action, act.classes,
+                     want[i].cls);
+    }
+    /* reads of the escalation lists grant nothing: not privileged */
+    assert_false(find_expect(cat, "ec2:DescribeInstances").classes & TW_CLASS_PRIVILEGED);
+    assert_false(find_expect(cat, "glue:GetDevEndpoint").classes & TW_CLASS_PRIVILEGED);
+    /* routine runs of what is defined: privileged through the lists only */
+    assert_false(find_expect(cat, "lambda:InvokeFunction").classes & TW_CLASS_CODE_EXECUTION);
+    tw_catalog_destroy(cat);
+}
+
+/* Audit logging only (DESIGN §4): deleting a log stream is housekeeping; deleting a log group
+ * or a bucket is logging-control only for an audit destination, which the stream decides. */
+static void logging_control_is_audit_logging(void **state)
+{
+    (void)state;
+    tw_catalog *cat = cat_embedded();
+    const char *in[] = { "cloudtrail:StopLogging", "cloudtrail:DeleteTrail",
+                         "cloudtrail:PutEventSelectors", "cloudtrail:DeleteEventDataStore",
+                         "bedrock:DeleteModelInvocationLoggingConfiguration",
+                         "ec2:DeleteFlowLogs", "route53resolver:DeleteResolverQueryLogConfig",
+                         "guardduty:DeleteDetector", "config:StopConfigurationRecorder",
+                         "securityhub:DisableSecurityHub" };
+    for (size_t i = 0; i < sizeof in / sizeof in[0]; i++)
+        if (!(find_expect(cat, in[i]).classes & TW_CLASS_LOGGING_CONTROL))
+            fail_msg("%s is not logging-control", in[i]);
+    const char *out[] = { "logs:DeleteLogStream", "logs:DeleteLogGroup",
+                          "logs:DeleteSubscriptionFilter", "logs:PutRetentionPolicy",
+                          "s3:DeleteBucket", "s3:PutBucketLogging" };
+    for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
+        if (find_expect(cat, out[i]).classes & TW_CLASS_LOGGING_CONTROL)
+            fail_msg("%s is logging-control", out[i]);
     tw_catalog_destroy(cat);
 }
 
@@ -717,6 +804,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(guardrail_actions),
     cmocka_unit_test(credential_actions),
     cmocka_unit_test(passrole_action),
+    cmocka_unit_test(identity_code_account_key_actions),
+    cmocka_unit_test(logging_control_is_audit_logging),
     cmocka_unit_test(version_suffixes),
     cmocka_unit_test(s3_name_exceptions),
     cmocka_unit_test(bedrock_runtime_names),

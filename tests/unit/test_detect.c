@@ -21,7 +21,9 @@ typedef struct harness {
     tw_rules_rt *rt;
     int fired_r2d, fired_tt, n;
     char last_rule[64];
+    char last_summary[320];
     uint32_t last_evidence;
+    tw_severity last_severity;
 } harness;
 
 static void capture(void *ud, const tw_finding *f, uint32_t det)
@@ -34,7 +36,9 @@ static void capture(void *ud, const tw_finding *f, uint32_t det)
     if (!strcmp(f->rule->id, "training-telemetry-combined"))
         h->fired_tt++;
     snprintf(h->last_rule, sizeof h->last_rule, "%s", f->rule->id);
+    snprintf(h->last_summary, sizeof h->last_summary, "%s", f->summary);
     h->last_evidence = f->n_evidence;
+    h->last_severity = f->rule->severity;
 }
 
 static void setup(harness *h)
@@ -72,6 +76,10 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
     switch (field->kind) {
     case TW_FIELD_ACTION_CLASS: v.type = TW_FV_BITS; v.bits = ev->classes; break;
     case TW_FIELD_IDENTITY_KIND: v.type = TW_FV_BITS; v.bits = 1u << ev->kind; break;
+    case TW_FIELD_CALL_ON_BEHALF:
+        v.type = TW_FV_BOOL;
+        v.boolean = (ev->flags & TW_EV_ON_BEHALF) != 0;
+        break;
     case TW_FIELD_RECORD:
         if (field->n_path == 1 && tw_str_eq_c(field->path[0], "errorCode") && ev->error_code.len) {
             v.type = TW_FV_STRING;
@@ -85,8 +93,9 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
     return 1;
 }
 
-static void feed(harness *h, const char *who, tw_kind kind, int64_t t, const char *action,
-                 uint32_t classes, bool failed)
+/* One event: flags TW_EV_*, error its errorCode (or NULL). */
+static void feed_ex(harness *h, const char *who, tw_kind kind, int64_t t, const char *action,
+                    uint32_t classes, uint16_t flags, const char *error)
 {
     static int id;
     char eid[40];
@@ -99,8 +108,8 @@ static void feed(harness *h, const char *who, tw_kind kind, int64_t t, const cha
     ev.event_id = tw_str_c(eid);
     ev.classes = classes;
     ev.kind = (uint8_t)kind;
-    ev.flags = failed ? (TW_EV_FAILED | TW_EV_DENIED) : 0;
-    ev.error_code = failed ? TW_STR_LIT("AccessDenied") : TW_STR_LIT("");
+    ev.flags = flags;
+    ev.error_code = error ? tw_str_c(error) : TW_STR_LIT("");
     uint32_t matched[64], n = 0;
     tw_field_source src = { source_get, &ev };
     for (uint32_t r = 0; r < h->rt->n_rules; r++) {
@@ -117,6 +126,14 @@ static void feed(harness *h, const char *who, tw_kind kind, int64_t t, const cha
         ident->kind = ev.kind;
     tw_emit emit = { capture, h };
     tw_engine_run(h->eng, ident, &ev, &emit);
+}
+
+/* A call, or one denied (AccessDenied). */
+static void feed(harness *h, const char *who, tw_kind kind, int64_t t, const char *action,
+                 uint32_t classes, bool failed)
+{
+    feed_ex(h, who, kind, t, action, classes, failed ? TW_EV_FAILED | TW_EV_DENIED : 0,
+            failed ? "AccessDenied" : NULL);
 }
 
 #define READ TW_CLASS_READ
@@ -156,6 +173,78 @@ static void attempted_delete_counts(void **state)
     reads(&h, "svc", TW_KIND_SERVICE, 12, 0, 60000);
     feed(&h, "svc", TW_KIND_SERVICE, H, "ec2:TerminateInstances", DEL, true);
     assert_int_equal(h.fired_r2d, 1);
+    teardown(&h);
+}
+
+/* Calls AWS services make on the identity's behalf (CloudFormation acting for it, S3's
+ * kms:Decrypt) neither fill nor break the read-only window. */
+static void on_behalf_calls_neither_fill_nor_break(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h);
+    /* nine own reads and five reads made on its behalf: not ten of its own */
+    reads(&h, "agent", TW_KIND_AGENT, 9, 0, 60000);
+    for (int i = 0; i < 5; i++)
+        feed_ex(&h, "agent", TW_KIND_SERVICE, 20 * 60000 + i, "kms:Decrypt", READ,
+                TW_EV_ON_BEHALF, NULL);
+    feed(&h, "agent", TW_KIND_AGENT, H, "s3:DeleteBucket", DEL, false);
+    assert_int_equal(h.n, 0);
+    teardown(&h);
+    /* ten own reads with writes made on its behalf among them: still all of class read */
+    setup(&h);
+    reads(&h, "agent", TW_KIND_AGENT, 10, 0, 60000);
+    feed_ex(&h, "agent", TW_KIND_SERVICE, 15 * 60000, "iam:CreateRole", WRITE, TW_EV_ON_BEHALF,
+            NULL);
+    feed(&h, "agent", TW_KIND_AGENT, H, "s3:DeleteObject", DEL, false);
+    assert_int_equal(h.fired_r2d, 1);
+    /* and a deletion made on its behalf is no trigger */
+    teardown(&h);
+    setup(&h);
+    reads(&h, "agent", TW_KIND_AGENT, 10, 0, 60000);
+    feed_ex(&h, "agent", TW_KIND_SERVICE, H, "s3:DeleteObject", DEL, TW_EV_ON_BEHALF, NULL);
+    assert_int_equal(h.n, 0);
+    teardown(&h);
+}
+
+/* An identity whose events showed a person (an IAM user at the console, then at the CLI
+ * without MFA) is human: the rule for non-human identities never fires on it, though its CLI
+ * events are the kind service one by one. */
+static void never_on_an_identity_seen_as_a_person(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h);
+    feed(&h, "user/maria", TW_KIND_HUMAN, 0, "signin:ConsoleLogin", 0, false);
+    reads(&h, "user/maria", TW_KIND_SERVICE, 12, 60000, 60000);
+    feed(&h, "user/maria", TW_KIND_SERVICE, H, "ec2:StopInstances", DEL, false);
+    assert_int_equal(h.n, 0);
+    /* AWS itself neither */
+    reads(&h, "lambda.amazonaws.com@1", TW_KIND_AWS_SERVICE, 12, 0, 60000);
+    feed(&h, "lambda.amazonaws.com@1", TW_KIND_AWS_SERVICE, H, "ec2:DeleteNetworkInterface",
+         DEL, false);
+    assert_int_equal(h.n, 0);
+    teardown(&h);
+}
+
+/* A destructive call that failed for a reason other than a denial changed nothing: the
+ * finding is Low and says so; a denied one is the rule's level (no denied_level). */
+static void failed_delete_is_low(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h);
+    reads(&h, "svc", TW_KIND_SERVICE, 12, 0, 60000);
+    feed_ex(&h, "svc", TW_KIND_SERVICE, H, "s3:DeleteBucket", DEL, TW_EV_FAILED, "NoSuchBucket");
+    assert_int_equal(h.fired_r2d, 1);
+    assert_int_equal(h.last_severity, TW_SEV_LOW);
+    assert_non_null(strstr(h.last_summary, "failed: NoSuchBucket"));
+    teardown(&h);
+    setup(&h);
+    reads(&h, "svc", TW_KIND_SERVICE, 12, 0, 60000);
+    feed(&h, "svc", TW_KIND_SERVICE, H, "s3:DeleteBucket", DEL, true);
+    assert_int_equal(h.last_severity, TW_SEV_HIGH);
+    assert_non_null(strstr(h.last_summary, "denied: AccessDenied"));
     teardown(&h);
 }
 
@@ -254,6 +343,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(ten_reads_then_delete_fires_once),
         cmocka_unit_test(attempted_delete_counts),
         cmocka_unit_test(nine_reads_is_not_enough),
+        cmocka_unit_test(on_behalf_calls_neither_fill_nor_break),
+        cmocka_unit_test(never_on_an_identity_seen_as_a_person),
+        cmocka_unit_test(failed_delete_is_low),
         cmocka_unit_test(window_boundary_is_exclusive),
         cmocka_unit_test(a_write_breaks_the_baseline),
         cmocka_unit_test(humans_and_root_are_not_flagged),

@@ -1,7 +1,7 @@
 /* detect/detect_evidence: an event kept in 64 bytes (tw_kept_event) and given back as evidence:
  * UUID eventIDs as 16 bytes in either case, catalog actions as their index, common errorCodes
  * as an index, everything else as text cut at TW_KEPT_TEXT bytes in the order id, action,
- * error; over the real catalog. */
+ * error, resource (its end kept), on UTF-8 boundaries; over the real catalog. */
 #include <stdio.h>
 #include <string.h>
 
@@ -60,11 +60,11 @@ static void assert_text(tw_str s, const char *want)
 }
 
 /* Keeps an event with id beside an unknown action long enough that a UUID must be packed to
- * keep both whole (36 + 10 fit as text, 36 + 11 do not), and gives both back. */
+ * keep both whole (36 + 9 fit as text, 36 + 10 do not), and gives both back. */
 static void assert_id_round_trips(const char *id, uint8_t form)
 {
-    static const char *const action = "svc:Act_10";     /* 10: everything fits as text */
-    static const char *const longer = "svc:Act_11c";    /* 11: a UUID is packed */
+    static const char *const action = "svc:Act_9";     /* 9: everything fits as text */
+    static const char *const longer = "svc:Act_10";    /* 10: a UUID is packed */
     for (int i = 0; i < 2; i++) {
         tw_kept_event k;
         memset(&k, 0, sizeof k);
@@ -279,7 +279,7 @@ static void error_codes_by_index_or_as_text(void **state)
     }
 }
 
-static void text_is_cut_at_46_in_order_id_action_error(void **state)
+static void text_is_cut_at_45_in_order_id_action_error(void **state)
 {
     (void)state;
     const char *id = "ID-0123456789-0123456789-0123456789-abcd"; /* 40 */
@@ -291,13 +291,13 @@ static void text_is_cut_at_46_in_order_id_action_error(void **state)
     memset(&k, 0, sizeof k);
     tw_kept_event_set(&k, &ev, NULL);
     /* the action and the error keep 12 bytes each, the id the rest */
-    assert_int_equal(k.id_len, 22);
+    assert_int_equal(k.id_len, 21);
     assert_int_equal(k.action_len, 12);
     assert_int_equal(k.error_len, 12);
     assert_int_equal(k.error, TW_KEPT_ERROR_TEXT);
     char id_buf[TW_KEPT_ID_CHARS];
     tw_evidence e = tw_kept_event_evidence(&k, NULL, id_buf);
-    assert_text(e.event_id, "ID-0123456789-01234567");
+    assert_text(e.event_id, "ID-0123456789-0123456");
     assert_text(e.action, "svc:UnknownA");
     assert_text(e.error_code, "SomeVeryRare");
 
@@ -307,7 +307,7 @@ static void text_is_cut_at_46_in_order_id_action_error(void **state)
     tw_kept_event_set(&k, &ev, NULL);
     e = tw_kept_event_evidence(&k, NULL, id_buf);
     assert_text(e.event_id, "ID-0123456789");
-    assert_text(e.action, "svc:UnknownActionFor3");
+    assert_text(e.action, "svc:UnknownActionFor"); /* 45 - 13 - 12 */
     assert_text(e.error_code, "SomeVeryRare");
 
     /* short texts are never cut for the others' sake */
@@ -315,12 +315,12 @@ static void text_is_cut_at_46_in_order_id_action_error(void **state)
     memset(&k, 0, sizeof k);
     tw_kept_event_set(&k, &ev, NULL);
     e = tw_kept_event_evidence(&k, NULL, id_buf);
-    assert_text(e.event_id, "ID-0123456789-0123456789-01234567"); /* 46 - 9 - 4 */
+    assert_text(e.event_id, "ID-0123456789-0123456789-0123456"); /* 45 - 9 - 4 */
     assert_text(e.action, "svc:Short");
     assert_text(e.error_code, "Rare");
 }
 
-static void long_id_alone_is_cut_to_46(void **state)
+static void long_id_alone_is_cut_to_45(void **state)
 {
     (void)state;
     const char *id = "0123456789abcdefghij0123456789ABCDEFGHIJ0123456789abcdefghij"; /* 60 */
@@ -332,12 +332,12 @@ static void long_id_alone_is_cut_to_46(void **state)
     assert_int_equal(k.id_len, TW_KEPT_TEXT);
     char id_buf[TW_KEPT_ID_CHARS];
     tw_evidence e = tw_kept_event_evidence(&k, NULL, id_buf);
-    assert_text(e.event_id, "0123456789abcdefghij0123456789ABCDEFGHIJ012345");
+    assert_text(e.event_id, "0123456789abcdefghij0123456789ABCDEFGHIJ01234");
     assert_text(e.action, "");
     assert_null(e.error_code.p);
 }
 
-static void uuid_leaves_30_bytes_of_text(void **state)
+static void uuid_leaves_29_bytes_of_text(void **state)
 {
     (void)state;
     const char *uuid = "0123abcd-4567-89ef-abcd-ef0123456789";
@@ -347,28 +347,111 @@ static void uuid_leaves_30_bytes_of_text(void **state)
     memset(&k, 0, sizeof k);
     tw_kept_event_set(&k, &ev, NULL);
     assert_int_equal(k.id_form, TW_KEPT_ID_UUID_LOWER);
-    assert_int_equal(k.action_len, 18); /* 30 - the error's 12 */
+    assert_int_equal(k.action_len, 17); /* 29 - the error's 12 */
     assert_int_equal(k.error_len, 12);
     char id_buf[TW_KEPT_ID_CHARS];
     tw_evidence e = tw_kept_event_evidence(&k, NULL, id_buf);
     assert_text(e.event_id, uuid);
-    assert_text(e.action, "svc:AnUnknownActio");
+    assert_text(e.action, "svc:AnUnknownActi");
     assert_text(e.error_code, "SomeVeryRare");
 
-    ev = event(uuid, action, NULL); /* no error: the action has all 30 */
+    ev = event(uuid, action, NULL); /* no error: the action has all 29 */
     memset(&k, 0, sizeof k);
     tw_kept_event_set(&k, &ev, NULL);
     e = tw_kept_event_evidence(&k, NULL, id_buf);
-    assert_text(e.action, "svc:AnUnknownActionOf31Chars_x");
+    assert_text(e.action, "svc:AnUnknownActionOf31Chars_");
     assert_null(e.error_code.p);
 
-    ev = event(uuid, "svc:Act", "SomeVeryRareErrorCodeXYZ"); /* 7 + 24: one byte cut */
+    ev = event(uuid, "svc:Act", "SomeVeryRareErrorCodeXYZ"); /* 7 + 24: two bytes cut */
     memset(&k, 0, sizeof k);
     tw_kept_event_set(&k, &ev, NULL);
     e = tw_kept_event_evidence(&k, NULL, id_buf);
     assert_text(e.event_id, uuid);
     assert_text(e.action, "svc:Act");
-    assert_text(e.error_code, "SomeVeryRareErrorCodeXY");
+    assert_text(e.error_code, "SomeVeryRareErrorCodeX");
+}
+
+/* The resource acted on (ingest_resource.h) is kept after the rest, with its end when it must
+ * be cut: the name that ends an ARN is what an analyst acts on. */
+static void resource_is_kept_with_its_end(void **state)
+{
+    (void)state;
+    tw_catalog *cat = catalog();
+    char name_buf[256], id_buf[TW_KEPT_ID_CHARS];
+    const char *uuid = "0123abcd-4567-89ef-abcd-ef0123456789";
+    tw_event ev = resolved(cat, "s3.amazonaws.com", "DeleteBucket", uuid, NULL, name_buf,
+                           sizeof name_buf);
+    ev.event_source = tw_str_c("s3.amazonaws.com");
+    ev.request_params = tw_str_c("{\"bucketName\":\"logs\",\"Host\":\"logs.s3.amazonaws.com\"}");
+    tw_kept_event k;
+    memset(&k, 0, sizeof k);
+    tw_kept_event_set(&k, &ev, cat);
+    assert_int_equal(k.id_form, TW_KEPT_ID_TEXT); /* 36 + 4 fit as text */
+    tw_evidence e = tw_kept_event_evidence(&k, cat, id_buf);
+    assert_text(e.event_id, uuid);
+    assert_text(e.action, "s3:DeleteBucket");
+    assert_text(e.resource, "logs");
+
+    /* a trail's ARN: the UUID is packed, the ARN keeps its last 29 bytes */
+    ev = resolved(cat, "cloudtrail.amazonaws.com", "StopLogging", uuid, "AccessDenied",
+                  name_buf, sizeof name_buf);
+    ev.event_source = tw_str_c("cloudtrail.amazonaws.com");
+    ev.request_params =
+        tw_str_c("{\"name\":\"arn:aws:cloudtrail:us-east-1:111122223333:trail/org-management\"}");
+    memset(&k, 0, sizeof k);
+    tw_kept_event_set(&k, &ev, cat);
+    assert_int_equal(k.id_form, TW_KEPT_ID_UUID_LOWER);
+    e = tw_kept_event_evidence(&k, cat, id_buf);
+    assert_text(e.event_id, uuid);
+    assert_text(e.error_code, "AccessDenied");
+    assert_text(e.resource, "22223333:trail/org-management"); /* its last 29 bytes */
+
+    /* no resource: nothing kept, an empty view */
+    ev = event("evt-9", "svc:Act", NULL);
+    memset(&k, 0, sizeof k);
+    tw_kept_event_set(&k, &ev, NULL);
+    assert_int_equal(k.resource_len, 0);
+    assert_int_equal(tw_kept_event_evidence(&k, NULL, id_buf).resource.len, 0);
+
+    /* the whole event gives the whole resource */
+    char res_buf[TW_RESOURCE_MAX];
+    ev.event_source = tw_str_c("kms.amazonaws.com");
+    ev.request_params = tw_str_c("{\"keyId\": \"alias/payments\", \"pendingWindowInDays\": 7}");
+    assert_text(tw_event_evidence(&ev, res_buf).resource, "alias/payments");
+    tw_catalog_destroy(cat);
+}
+
+/* Texts cut to fit are cut between characters, never inside one (a cut that left half a
+ * character ended in U+FFFD once encoded). */
+static void cuts_fall_on_character_boundaries(void **state)
+{
+    (void)state;
+    char id_buf[TW_KEPT_ID_CHARS];
+    /* 20 two-byte characters (40 bytes) as an id, beside a 12-byte floor for the action: the
+     * id's room (33) falls inside a character */
+    char id[64] = "";
+    for (int i = 0; i < 20; i++)
+        strcat(id, "\xc3\xa9");
+    tw_event ev = event(id, "svc:UnknownActionFor30Chars_ab", NULL);
+    tw_kept_event k;
+    memset(&k, 0, sizeof k);
+    tw_kept_event_set(&k, &ev, NULL);
+    tw_evidence e = tw_kept_event_evidence(&k, NULL, id_buf);
+    assert_int_equal(e.event_id.len, 32); /* 33 rounded down to a whole character */
+    assert_int_equal((unsigned char)e.event_id.p[31], 0xa9);
+    /* a resource whose kept end starts inside a character starts at the next one */
+    ev = event("0123abcd-4567-89ef-abcd-ef0123456789", NULL, NULL);
+    ev.event_source = tw_str_c("s3.amazonaws.com");
+    char params[128] = "{\"bucketName\":\"";
+    for (int i = 0; i < 20; i++)
+        strcat(params, "\xc3\xa9");
+    strcat(params, "\"}");
+    ev.request_params = tw_str_c(params);
+    memset(&k, 0, sizeof k);
+    tw_kept_event_set(&k, &ev, NULL);
+    e = tw_kept_event_evidence(&k, NULL, id_buf);
+    assert_int_equal(e.resource.len, 28); /* 29 bytes of room, a whole character first */
+    assert_int_equal((unsigned char)e.resource.p[0], 0xc3);
 }
 
 static void second_set_replaces_the_first(void **state)
@@ -458,9 +541,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(unknown_action_is_kept_as_text),
         cmocka_unit_test(known_flag_with_other_text_is_kept_as_text),
         cmocka_unit_test(error_codes_by_index_or_as_text),
-        cmocka_unit_test(text_is_cut_at_46_in_order_id_action_error),
-        cmocka_unit_test(long_id_alone_is_cut_to_46),
-        cmocka_unit_test(uuid_leaves_30_bytes_of_text),
+        cmocka_unit_test(text_is_cut_at_45_in_order_id_action_error),
+        cmocka_unit_test(long_id_alone_is_cut_to_45),
+        cmocka_unit_test(uuid_leaves_29_bytes_of_text),
+        cmocka_unit_test(resource_is_kept_with_its_end),
+        cmocka_unit_test(cuts_fall_on_character_boundaries),
         cmocka_unit_test(second_set_replaces_the_first),
         cmocka_unit_test(time_and_set_flag),
         cmocka_unit_test(fingerprint_is_stable_and_names_the_catalog),

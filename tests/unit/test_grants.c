@@ -57,8 +57,10 @@ static bool class_in(const char *classes, const char *want)
 /* rules/actions.catalog: service:Name TAB LEVELS TAB CLASSES. */
 static void catfile_read(catfile *cf)
 {
-    static const char *const privileged[] = { "permissions", "model-training", "logging-control",
-                                               "guardrail", "credential", "passrole" };
+    static const char *const privileged[] = { "permissions",     "model-training", "logging-control",
+                                               "guardrail",       "credential",     "passrole",
+                                               "identity",        "code-execution", "account",
+                                               "key-destruction", "escalation" };
     memset(cf, 0, sizeof *cf);
     FILE *fp = fopen(TW_SOURCE_DIR "/rules/actions.catalog", "r");
     assert_non_null(fp);

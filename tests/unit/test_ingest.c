@@ -271,7 +271,10 @@ static void identity_keys(void **state)
     r.ui_type = tw_str_c("AWSService");
     r.ui_invoked_by = tw_str_c("cloudtrail.amazonaws.com");
     tw_identity_key(&r, key, sizeof key);
-    assert_string_equal(key, "cloudtrail.amazonaws.com");
+    assert_string_equal(key, "cloudtrail.amazonaws.com"); /* no account in the record */
+    r.recipient_account = tw_str_c("123");
+    tw_identity_key(&r, key, sizeof key);
+    assert_string_equal(key, "cloudtrail.amazonaws.com@123");
 }
 
 static void identity_kinds(void **state)

@@ -39,9 +39,10 @@ static tw_finding sample_finding(const tw_event *ev)
     f.kind = TW_KIND_AGENT;
     f.first_seen_ms = ev->time_ms - 1000;
     f.evidence[f.n_evidence++] = (tw_evidence){ ev->time_ms - 1000, tw_str_c("e-0"),
-                                                tw_str_c("s3:GetObject"), TW_STR_NULL };
+                                                tw_str_c("s3:GetObject"), TW_STR_NULL,
+                                                tw_str_c("reports-bucket") };
     f.evidence[f.n_evidence++] = (tw_evidence){ ev->time_ms, ev->event_id, ev->action,
-                                                tw_str_c("AccessDenied") };
+                                                tw_str_c("AccessDenied"), TW_STR_NULL };
     snprintf(f.summary, sizeof f.summary, "summary");
     return f;
 }
@@ -89,7 +90,7 @@ static void compact_line(void **state)
     tw_encode_opts opts = { TW_FORMAT_COMPACT, false, 0 };
     tw_finding_encode(&opts, &f, &b);
     assert_non_null(strstr(b.p, "{\"time\":\"2026-09-01T08:15:02Z\",\"rule\":\"agent-read-to-destructive\""));
-    assert_non_null(strstr(b.p, "\"evidence\":[{\"time\":\"2026-09-01T08:15:01Z\",\"action\":\"s3:GetObject\",\"event_id\":\"e-0\"}"));
+    assert_non_null(strstr(b.p, "\"evidence\":[{\"time\":\"2026-09-01T08:15:01Z\",\"action\":\"s3:GetObject\",\"event_id\":\"e-0\",\"resource\":\"reports-bucket\"}"));
     char uid[33];
     tw_finding_uid(k_rule.id, ev.identity, ev.event_id, uid);
     assert_non_null(strstr(b.p, uid));

@@ -409,7 +409,7 @@ static void virtual_fields(void **state)
 
     expect_one(SEL("action.class: destrucive"), "t.yml:7: unknown action class 'destrucive' (did you mean 'destructive'?)");
     expect_one(SEL("action.class: destroy"),
-               "t.yml:7: unknown action class 'destroy' (one of: read, write, destructive, permissions, model-training, telemetry, logging-control, guardrail, credential, passrole, privileged)");
+               "t.yml:7: unknown action class 'destroy' (one of: read, write, destructive, permissions, model-training, telemetry, logging-control, guardrail, credential, passrole, identity, code-execution, account, key-destruction, escalation, privileged)");
     expect_one(SEL("action.class|startswith: de"),
                "t.yml:7: 'startswith' cannot be used on action.class: it takes names (modifiers: all, exists)");
     expect_one(SEL("identity.kind: 3"), "t.yml:7: identity.kind takes identity kind names, not a number");
@@ -954,7 +954,7 @@ static void ext_errors(void **state)
     expect_one(SEL("eventName: A") "trailwarden:\n  finding_types: Tampering\n",
                "t.yml:10: 'trailwarden.finding_types' must be a list of strings, not a string");
     expect_one(SEL("eventName: A") "trailwarden: [suppress]\n",
-               "t.yml:9: 'trailwarden' must be a map (suppress, denied_level, finding_types), not a list");
+               "t.yml:9: 'trailwarden' must be a map (suppress, denied_level, failed_level, finding_types, kinds), not a list");
 }
 
 /* ---- paths ---- */
