@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "ingest_audit.h"
 #include "output.h"
 
 #define TW_EXIT_OK 0
@@ -24,6 +25,7 @@ typedef struct tw_app_conf {
     bool no_default_rules;       /* leave the shipped rules out */
     const char **agent_patterns; /* lower-cased */
     size_t n_agent_patterns;
+    tw_audit_patterns audit;     /* --audit-log-group, --audit-bucket */
     tw_format format;
     int threads;
     int64_t lateness_ms;

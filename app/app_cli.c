@@ -39,6 +39,9 @@ void tw_app_usage(FILE *out)
           "                            beyond it the least recently seen are evicted\n"
           "      --agent-pattern TEXT  repeatable: a user-agent or ARN substring that marks an\n"
           "                            identity as an AI agent (case-insensitive)\n"
+          "      --audit-log-group PATTERN  repeatable: log groups that are audit destinations\n"
+          "                            (deleting one is logging-control); '*' matches any run\n"
+          "      --audit-bucket PATTERN     repeatable: the same for S3 buckets\n"
           "      --stats               a summary on stderr at the end\n"
           "  -q, --quiet               no progress line, no per-record problems (counts stay)\n"
           "  -v, --verbose             every problem, not only the first 20 of each input\n"
@@ -94,7 +97,8 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
 {
     enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT, OPT_NO_DEFAULT_RULES,
-           OPT_GRANTS, OPT_UNUSED_AFTER, OPT_EXIT_AT_END, OPT_STATE_DIR, OPT_CHECKPOINT };
+           OPT_GRANTS, OPT_UNUSED_AFTER, OPT_EXIT_AT_END, OPT_STATE_DIR, OPT_CHECKPOINT,
+           OPT_AUDIT_LOG_GROUP, OPT_AUDIT_BUCKET };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "rules", required_argument, NULL, 'r' },
@@ -103,6 +107,8 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         { "lateness", required_argument, NULL, OPT_LATENESS },
         { "max-identities", required_argument, NULL, OPT_MAX_IDENT },
         { "agent-pattern", required_argument, NULL, OPT_AGENT },
+        { "audit-log-group", required_argument, NULL, OPT_AUDIT_LOG_GROUP },
+        { "audit-bucket", required_argument, NULL, OPT_AUDIT_BUCKET },
         { "stats", no_argument, NULL, OPT_STATS },
         { "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
         { "grants", required_argument, NULL, OPT_GRANTS },
@@ -220,6 +226,23 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             }
             break;
         }
+        case OPT_AUDIT_LOG_GROUP:
+        case OPT_AUDIT_BUCKET: {
+            bool group = c == OPT_AUDIT_LOG_GROUP;
+            const char *what = group ? "--audit-log-group" : "--audit-bucket";
+            size_t len = strlen(optarg);
+            if (!len || len > 512)
+                return usage_error("%s needs a name or pattern of 1 to 512 characters",
+                                   what);
+            for (const char *p = optarg; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                    return usage_error("%s: a control character in the pattern", what);
+            if (tw_app_push(group ? (const char ***)&conf->audit.log_groups
+                                  : (const char ***)&conf->audit.buckets,
+                            group ? &conf->audit.n_log_groups : &conf->audit.n_buckets, optarg))
+                return usage_error("%s", "out of memory");
+            break;
+        }
         case OPT_STATS: conf->stats = true; break;
         case OPT_NO_DEFAULT_RULES: conf->no_default_rules = true; break;
         case 'q': conf->verbosity = -1; break;
@@ -267,5 +290,7 @@ void tw_app_conf_free(tw_app_conf *conf)
     for (size_t i = 0; i < conf->n_agent_patterns; i++)
         free((char *)conf->agent_patterns[i]);
     free(conf->agent_patterns);
+    free((void *)conf->audit.log_groups);
+    free((void *)conf->audit.buckets);
     memset(conf, 0, sizeof *conf);
 }

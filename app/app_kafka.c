@@ -726,7 +726,8 @@ void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n)
         tw_wire_u64(&head, (uint64_t)k->snap[i].offset);
     }
     pthread_mutex_unlock(&k->mu);
-    /* the router's grant book, when grants are tracked, is the last producer */
+    /* the router's state (grant book and audit destinations), when grants are tracked, is the
+     * last producer's */
     bool grants = k->pl->grants != NULL;
     tw_wire_u32(&head, grants);
     tw_wire_u32(&head, (uint32_t)(grants ? n - 1 : n));
@@ -777,12 +778,25 @@ static tw_err restore_states(tw_kafka *k, tw_wire_reader *in, bool grants, uint3
         uint64_t len = tw_wire_get_u64(in);
         if (in->failed || (uint64_t)(in->end - in->p) < len)
             return TW_ERR_CORRUPT;
-        tw_wire_reader g = { in->p, in->p + len, false };
+        tw_wire_reader rs = { in->p, in->p + len, false };
         in->p += len;
+        /* the grant book, its length first, then the audit destinations */
+        uint64_t glen = tw_wire_get_u64(&rs);
+        if (rs.failed || (uint64_t)(rs.end - rs.p) < glen)
+            return TW_ERR_CORRUPT;
+        tw_wire_reader g = { rs.p, rs.p + glen, false };
+        rs.p += glen;
         if (pl->grants) {
             tw_err err = tw_grants_load(pl->grants, &g);
             if (err)
                 return err;
+        }
+        if (pl->audit) {
+            tw_err err = tw_audit_book_load(pl->audit, &rs);
+            if (err)
+                return err;
+            if (rs.p != rs.end)
+                return TW_ERR_CORRUPT;
         }
     }
     for (uint32_t s = 0; s < shards && !in->failed; s++) {

@@ -21,6 +21,7 @@
 
 #include "app.h"
 #include "detect.h"
+#include "audit_book.h"
 #include "grants.h"
 #include "ingest_batch.h"
 #include "ingest_catalog.h"
@@ -174,6 +175,7 @@ struct tw_pipeline {
     tw_privtab *privtab;     /* grants: the privileged actions */
     tw_managed *managed;     /* grants: AWS managed policies */
     tw_grants *grants;       /* grants: the tracker, run on the router's thread (or NULL) */
+    tw_audit_book *audit;    /* audit destinations the stream names (router's thread) */
     tw_kafka *kafka;         /* consume: the source (NULL in replay) */
     pthread_mutex_t grants_mu; /* --grants: the inventory is read while the pipeline starts */
     pthread_cond_t grants_cv;
@@ -186,6 +188,7 @@ struct tw_pipeline {
     pthread_mutex_t stats_mu;
     tw_router_stats router_pub;
     tw_grants_stats grants_pub;
+    tw_audit_stats audit_pub;
     uint32_t stats_slots;    /* findings[] entries in use (the detectors) */
     atomic_uint_fast64_t progress_inputs;
     atomic_uint_fast64_t progress_events;

@@ -436,6 +436,7 @@ static void print_stats(tw_pipeline *pl, double wall, bool live)
     const tw_router_stats *r = &pl->router;
     tw_router_stats r_copy;
     tw_grants_stats g_copy = { 0 };
+    tw_audit_stats a_copy = { 0 };
     tw_worker_stats *w_copy = NULL;
     if (live) {
         w_copy = malloc((size_t)pl->n_workers * sizeof *w_copy);
@@ -446,6 +447,7 @@ static void print_stats(tw_pipeline *pl, double wall, bool live)
         pthread_mutex_lock(&pl->stats_mu);
         r_copy = pl->router_pub;
         g_copy = pl->grants_pub;
+        a_copy = pl->audit_pub;
         for (int w = 0; w < pl->n_workers; w++)
             w_copy[w] = pl->workers[w].pub;
         pthread_mutex_unlock(&pl->stats_mu);
@@ -541,6 +543,13 @@ static void print_stats(tw_pipeline *pl, double wall, bool live)
                 gs.findings_dormant);
         fprintf(o, "  findings.%-28s %" PRIu64 "\n", "training-telemetry-granted",
                 gs.findings_training_telemetry);
+    }
+    if (pl->audit) {
+        tw_audit_stats as = a_copy;
+        if (!live)
+            tw_audit_book_get_stats(pl->audit, &as);
+        fprintf(o, "  audit.destinations           %" PRIu64 "\n", as.destinations);
+        fprintf(o, "  audit.deletions              %" PRIu64 "\n", as.deletions);
     }
     if (pl->kafka) {
         fprintf(o, "  kafka.split_identities       %" PRIu64 "\n", split_identities);
@@ -677,6 +686,11 @@ int tw_app_replay(const tw_app_conf *conf)
     pl.norm.catalog = pl.catalog;
     pl.norm.agent_patterns = conf->agent_patterns;
     pl.norm.n_agent_patterns = conf->n_agent_patterns;
+    pl.norm.audit = &conf->audit;
+    if (!(pl.audit = tw_audit_book_new())) {
+        fprintf(stderr, "trailwarden: out of memory\n");
+        goto out;
+    }
     {
         tw_ruleset *rs = NULL;
         tw_err err = tw_app_load_rules(!conf->no_default_rules, conf->rules, conf->n_rules, &rs);
@@ -885,6 +899,7 @@ out:
     tw_inputs_free(&pl.inputs);
     tw_engine_destroy(pl.engine);
     tw_grants_destroy(pl.grants);
+    tw_audit_book_destroy(pl.audit);
     tw_managed_destroy(pl.managed);
     tw_privtab_destroy(pl.privtab);
     tw_rules_rt_destroy(pl.rules);

@@ -218,6 +218,8 @@ static bool route(router *rt, held h)
     if (pl->grants && !tw_grants_started(pl->grants) && !start_grants(rt, h.ev))
         return false;
     h.ev->seq = rt->next_seq; /* (its source, the partition, the parser set) */
+    if (pl->audit) /* first: a deletion it decides is logging-control for everything after */
+        tw_audit_book_event(pl->audit, h.ev);
     if (pl->grants) {
         const tw_emit emit = { router_emit, rt };
         tw_grants_event(pl->grants, h.ev, &emit);
@@ -240,6 +242,24 @@ static bool route(router *rt, held h)
     if (h.time_ms > rt->max_routed)
         rt->max_routed = h.time_ms;
     return true;
+}
+
+/* The router's state for a checkpoint: the grant book (its length first), then the audit
+ * destinations. NULL when out of memory (the checkpoint then fails, nothing is lost). */
+static tw_buf *router_state(tw_pipeline *pl)
+{
+    tw_buf *b = calloc(1, sizeof *b), grants;
+    if (!b)
+        return NULL;
+    tw_buf_init(b);
+    tw_buf_init(&grants);
+    tw_grants_save(pl->grants, &grants);
+    tw_wire_u64(b, grants.len);
+    tw_buf_put(b, grants.p, grants.len);
+    b->failed |= grants.failed;
+    tw_buf_free(&grants);
+    tw_audit_book_save(pl->audit, b);
+    return b;
 }
 
 /* Routes every held event at or before limit. */
@@ -314,11 +334,15 @@ static void router_publish(tw_pipeline *pl)
     if (!pl->kafka)
         return;
     tw_grants_stats gs = { 0 };
+    tw_audit_stats as = { 0 };
     if (pl->grants)
         tw_grants_get_stats(pl->grants, &gs);
+    if (pl->audit)
+        tw_audit_book_get_stats(pl->audit, &as);
     pthread_mutex_lock(&pl->stats_mu);
     pl->router_pub = pl->router;
     pl->grants_pub = gs;
+    pl->audit_pub = as;
     pthread_mutex_unlock(&pl->stats_mu);
 }
 
@@ -391,14 +415,8 @@ void *tw_router_main(void *arg)
         if (batch->checkpoint) {
             /* consume's barrier: every event before it is routed; the grant book and every
              * worker's shard are saved right here, in their own threads */
-            if (pl->grants && rt.res) {
-                tw_buf *b = calloc(1, sizeof *b);
-                if (b) {
-                    tw_buf_init(b);
-                    tw_grants_save(pl->grants, b);
-                }
-                rt.res->checkpoint = b;
-            }
+            if (pl->grants && rt.res)
+                rt.res->checkpoint = router_state(pl);
             for (int w = 0; w < pl->n_workers; w++)
                 rt.cur[w]->checkpoint = true;
             ok = flush_all(&rt, false);

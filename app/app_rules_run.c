@@ -28,6 +28,7 @@ struct tw_rules_ctx {
     const tw_field_value **vals;
     tw_field_value *single;  /* per field: the value, when there is exactly one (no arena) */
     uint32_t *candidates;
+    uint32_t *if_audit;      /* an audit-destination candidate's matches with logging-control */
     /* the event being evaluated */
     const tw_event *ev;
     tw_str raw;              /* the record's JSON text */
@@ -52,11 +53,12 @@ tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt)
     cx->vals = calloc(n_fields + 1, sizeof *cx->vals);
     cx->single = calloc(n_fields + 1, sizeof *cx->single);
     cx->candidates = calloc(tw_rules_index_capacity(rt->index) + 1, sizeof *cx->candidates);
+    cx->if_audit = calloc(2 * (tw_rules_index_capacity(rt->index) + 1), sizeof *cx->if_audit);
     cx->cap_gather = 64;
     cx->gather = calloc(cx->cap_gather, sizeof *cx->gather);
     tw_arena_init(&cx->arena, 16384);
     if (!cx->scratch || !cx->seen || !cx->n_vals || !cx->vals || !cx->single || !cx->candidates ||
-        !cx->gather) {
+        !cx->if_audit || !cx->gather) {
         tw_rules_ctx_destroy(cx);
         return NULL;
     }
@@ -74,6 +76,7 @@ void tw_rules_ctx_destroy(tw_rules_ctx *cx)
     free(cx->vals);
     free(cx->single);
     free(cx->candidates);
+    free(cx->if_audit);
     free(cx->gather);
     free(cx);
 }
@@ -289,6 +292,41 @@ static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_s
     ev->n_corr_values = n;
 }
 
+/* A new epoch: every field's cached values are fetched again. */
+static void next_epoch(tw_rules_ctx *cx)
+{
+    if (++cx->epoch == 0) {
+        memset(cx->seen, 0, (tw_ruleset_field_count(cx->rt->rs) + 1) * sizeof *cx->seen);
+        cx->epoch = 1;
+    }
+}
+
+/* Copies n rule indices into the batch's arena (NULL when out of memory: the matches are lost
+ * for this event, nothing else). */
+static const uint32_t *keep_rules(tw_batch *batch, const uint32_t *rules, uint32_t n)
+{
+    uint32_t *keep = tw_arena_alloc(&batch->arena, n * sizeof *keep);
+    if (keep)
+        memcpy(keep, rules, n * sizeof *keep);
+    return keep;
+}
+
+/* The sorted union of two ascending lists into out; its length. */
+static uint32_t rules_union(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb,
+                            uint32_t *out)
+{
+    uint32_t i = 0, j = 0, n = 0;
+    while (i < na || j < nb) {
+        if (j == nb || (i < na && a[i] < b[j]))
+            out[n++] = a[i++];
+        else if (i == na || b[j] < a[i])
+            out[n++] = b[j++];
+        else
+            out[n++] = a[i++], j++;
+    }
+    return n;
+}
+
 void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
                    tw_batch *batch)
 {
@@ -300,16 +338,29 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
                                        ev->action, cx->candidates);
     if (!n && !rt->n_field_corrs)
         return;
-    if (++cx->epoch == 0) {
-        memset(cx->seen, 0, (tw_ruleset_field_count(rt->rs) + 1) * sizeof *cx->seen);
-        cx->epoch = 1;
-    }
+    next_epoch(cx);
     tw_arena_reset(&cx->arena);
     cx->ev = ev;
     cx->raw = rec->raw;
     cx->params = rec->request_params;
     cx->js = js;
     const tw_field_source src = { source_get, cx };
+    /* a deletion of a log group or bucket that the stream may have named an audit
+     * destination: what it matches as logging-control too, for the router to choose */
+    uint32_t n_audit = 0;
+    if (ev->flags & TW_EV_AUDIT_CANDIDATE) {
+        uint32_t classes = ev->classes;
+        ev->classes |= TW_CLASS_LOGGING_CONTROL;
+        for (uint32_t k = 0; k < n; k++)
+            if (tw_rules_eval_rule(rt->eval, tw_ruleset_rule(rt->rs, cx->candidates[k]), &src,
+                                   cx->scratch))
+                cx->if_audit[n_audit++] = cx->candidates[k];
+        ev->classes = classes;
+        next_epoch(cx); /* action.class was read with the class added */
+        if (n_audit && !(ev->rules_if_audit = keep_rules(batch, cx->if_audit, n_audit)))
+            n_audit = 0;
+        ev->n_rules_if_audit = n_audit;
+    }
     uint32_t matched = 0;
     for (uint32_t k = 0; k < n; k++) {
         const tw_rule *rule = tw_ruleset_rule(rt->rs, cx->candidates[k]);
@@ -317,13 +368,24 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
             cx->candidates[matched++] = cx->candidates[k];
     }
     if (matched) {
-        uint32_t *keep = tw_arena_alloc(&batch->arena, matched * sizeof *keep);
-        if (!keep)
-            return; /* out of memory: the matches are lost for this event, nothing else */
-        memcpy(keep, cx->candidates, matched * sizeof *keep);
-        ev->rules = keep;
+        if (!(ev->rules = keep_rules(batch, cx->candidates, matched)))
+            return;
         ev->n_rules = matched;
     }
-    if (rt->n_field_corrs)
+    if (!rt->n_field_corrs)
+        return;
+    if (n_audit) {
+        /* the values of the correlations either choice feeds (a value for one it ends up
+         * not feeding is never looked at) */
+        const uint32_t *rules = ev->rules;
+        uint32_t n_rules = ev->n_rules;
+        uint32_t *both = cx->if_audit + n_audit;
+        ev->rules = both;
+        ev->n_rules = rules_union(rules, n_rules, cx->if_audit, n_audit, both);
         collect_corr_values(cx, ev, &src, batch);
+        ev->rules = rules;
+        ev->n_rules = n_rules;
+    } else {
+        collect_corr_values(cx, ev, &src, batch);
+    }
 }

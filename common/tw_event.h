@@ -71,6 +71,9 @@ enum {
     TW_EV_PASSES_ROLE = 1u << 7,   /* the call hands a role to a service (uses iam:PassRole) */
     TW_EV_ON_BEHALF = 1u << 8,     /* made by an AWS service for the identity (DESIGN §3):
                                       invokedBy, or a source of AWS Internal or a service host */
+    TW_EV_AUDIT_CANDIDATE = 1u << 9, /* deletes `target`, a log group or bucket that is an audit
+                                        destination if the stream named it one (the router
+                                        decides: detect/audit_book.h) */
 };
 
 /* Where a record came from: orders ties, names the place in errors, and (Kafka) commits. */
@@ -111,6 +114,9 @@ typedef struct tw_event {
     const struct tw_corr_value *corr_values; /* correlations with fields it feeds */
     uint32_t n_corr_values;
     const struct tw_grant_op *grant_op; /* an IAM call that grants or revokes (detect/grants.h) */
+    tw_str target;         /* TW_EV_AUDIT_CANDIDATE: the log group or bucket deleted */
+    const uint32_t *rules_if_audit; /* TW_EV_AUDIT_CANDIDATE: the rules the event matches if */
+    uint32_t n_rules_if_audit;      /* its target is an audit destination (logging-control) */
     uint16_t source;       /* consume: the partition it came from (+1; 0 none), set by the router */
 } tw_event;
 

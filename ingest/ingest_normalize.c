@@ -374,6 +374,17 @@ tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *
     ev->identity_hash = tw_hash64(key, key_len, 0);
     ev->action_id = act.id;
     ev->classes = tw_classes_of_record(act.classes, raw->read_only);
+    /* deleting an audit destination is logging-control (DESIGN §4): by its name now, or by
+     * what the stream named before, which the router knows */
+    char target_buf[TW_RESOURCE_MAX];
+    tw_str target;
+    tw_audit_kind audit = tw_audit_deletion(raw->event_source, raw->event_name,
+                                            raw->request_params, target_buf, &target);
+    bool audit_candidate = false;
+    if (audit && tw_audit_named(conf->audit, audit, target))
+        ev->classes |= TW_CLASS_LOGGING_CONTROL;
+    else if (audit)
+        audit_candidate = true;
     ev->level = act.level;
     ev->action = act.known ? act.name : tw_arena_dup(ar, act.name, &failed);
     ev->kind = (uint8_t)tw_identity_kind(conf, raw);
@@ -390,6 +401,8 @@ tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *
         flags |= TW_EV_INVOCATION_LOG;
     if (tw_on_behalf(raw))
         flags |= TW_EV_ON_BEHALF;
+    if (audit_candidate)
+        flags |= TW_EV_AUDIT_CANDIDATE;
     ev->flags = flags;
     ev->event_id = tw_arena_dup(ar, raw->event_id, &failed);
     ev->event_name = tw_arena_dup(ar, raw->event_name, &failed);
@@ -411,6 +424,7 @@ tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *
     ev->error_code = tw_arena_dup(ar, raw->error_code, &failed);
     ev->request_params = tw_arena_dup(ar, raw->request_params, &failed);
     ev->model_id = tw_arena_dup(ar, raw->model_id, &failed);
+    ev->target = audit_candidate ? tw_arena_dup(ar, target, &failed) : TW_STR_NULL;
     if (failed) {
         batch->n--;
         *reason = TW_REJ_TOO_LARGE;

@@ -95,8 +95,14 @@ static tw_str decode_string(const char *p, const char *end, char *buf)
 
 tw_str tw_resource_key(tw_str json, const char *key, char *buf)
 {
+    uint32_t at = 0;
+    return tw_resource_key_next(json, key, buf, &at);
+}
+
+tw_str tw_resource_key_next(tw_str json, const char *key, char *buf, uint32_t *at)
+{
     size_t klen = strlen(key);
-    const char *p = json.p, *end = json.p + json.len;
+    const char *p = json.p + (*at < json.len ? *at : json.len), *end = json.p + json.len;
     while (p && p + klen + 2 < end) {
         const char *hit = memchr(p, '"', (size_t)(end - p));
         if (!hit || hit + klen + 2 > end)
@@ -112,10 +118,18 @@ tw_str tw_resource_key(tw_str json, const char *key, char *buf)
         q++;
         while (q < end && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
             q++;
-        if (q < end && *q == '"')
-            return decode_string(q + 1, end, buf);
+        if (q < end && *q == '"') {
+            tw_str v = decode_string(q + 1, end, buf);
+            /* past the closing quote (the decoded length can be shorter than the text) */
+            const char *r = q + 1;
+            while (r < end && *r != '"')
+                r += *r == '\\' && r + 1 < end ? 2 : 1;
+            *at = (uint32_t)(r - json.p) + (r < end);
+            return v;
+        }
         p = q; /* not a string (an object, a list): look further */
     }
+    *at = json.len;
     buf[0] = '\0';
     return (tw_str){ buf, 0 };
 }

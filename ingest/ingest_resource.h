@@ -12,6 +12,7 @@
 #define INGEST_RESOURCE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tw_str.h"
 
@@ -25,5 +26,9 @@ tw_str tw_resource_of(tw_str event_source, tw_str request_params, char *buf);
 /* The value of the first `"key": "..."` in json, unescaped into buf (TW_RESOURCE_MAX bytes at
  * least), or empty. */
 tw_str tw_resource_key(tw_str json, const char *key, char *buf);
+
+/* The same from byte *at on; *at moves past the value found (or to the end): call again for
+ * the next one. */
+tw_str tw_resource_key_next(tw_str json, const char *key, char *buf, uint32_t *at);
 
 #endif

@@ -299,7 +299,7 @@ static void identity_kinds(void **state)
     r.ui_type = tw_str_c("Root");
     assert_int_equal(tw_identity_kind(&conf, &r), TW_KIND_ROOT);
     const char *patterns[] = { "my-agent" };
-    tw_normalize_conf custom = { NULL, patterns, 1 };
+    tw_normalize_conf custom = { NULL, patterns, 1, NULL };
     r = raw_role("arn:aws:sts::1:assumed-role/My-Agent-Role/s", "");
     assert_int_equal(tw_identity_kind(&custom, &r), TW_KIND_AGENT);
 }
@@ -455,7 +455,7 @@ static tw_parser *parser_new(tw_catalog **cat)
     static tw_normalize_conf conf;
     char err[128];
     assert_int_equal(tw_catalog_new(cat, err, sizeof err), TW_OK);
-    conf = (tw_normalize_conf){ *cat, NULL, 0 };
+    conf = (tw_normalize_conf){ *cat, NULL, 0, NULL };
     tw_parser *ps = tw_parser_new(&conf);
     assert_non_null(ps);
     return ps;

@@ -1,0 +1,42 @@
+/* audit_book: the audit destinations the stream names (DESIGN §4), kept in stream order on the
+ * router's thread, and the deletions of them.
+ *
+ * A successful CreateTrail, UpdateTrail, CreateFlowLogs, PutModelInvocationLoggingConfiguration,
+ * CreateResolverQueryLogConfig (... ingest_audit.h) makes the log groups and buckets it names
+ * audit destinations, from then on. A logs:DeleteLogGroup or s3:DeleteBucket whose target is
+ * not one by name arrives marked TW_EV_AUDIT_CANDIDATE, with the rules it matches if it is one
+ * (the parser evaluated both); when the book holds its target, the event becomes
+ * logging-control and takes those rules, before any worker sees it. Destinations are never
+ * forgotten (a trail's bucket outlives the trail) and stay few: a set of 64-bit hashes, of the
+ * bucket's name, or of the account and name of a log group. */
+#ifndef AUDIT_BOOK_H
+#define AUDIT_BOOK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tw_err.h"
+#include "tw_event.h"
+#include "tw_wire.h"
+
+typedef struct tw_audit_book tw_audit_book;
+
+typedef struct tw_audit_stats {
+    uint64_t destinations;   /* named by the stream */
+    uint64_t deletions;      /* candidate deletions that hit one */
+} tw_audit_stats;
+
+tw_audit_book *tw_audit_book_new(void);        /* NULL when out of memory */
+void tw_audit_book_destroy(tw_audit_book *ab); /* NULL-safe */
+
+/* One event in stream order: learns what a successful naming call names, and decides a
+ * candidate deletion (ev's classes and rules change when its target is a destination). */
+void tw_audit_book_event(tw_audit_book *ab, tw_event *ev);
+
+void tw_audit_book_get_stats(const tw_audit_book *ab, tw_audit_stats *out);
+
+/* Checkpoints: the destinations, and back into an empty book (TW_ERR_CORRUPT when damaged). */
+void tw_audit_book_save(const tw_audit_book *ab, tw_buf *out);
+tw_err tw_audit_book_load(tw_audit_book *ab, tw_wire_reader *in);
+
+#endif
