@@ -135,6 +135,9 @@ static void aws_value(facts *f, tw_str v, principal *p)
                 if (tw_str_eq_c(service, "iam") && tw_str_eq_c(resource, "root"))
                     p->whole = true;
             }
+        } else if (has_wildcard(v)) {
+            p->star = true; /* "arn:aws:iam::*": no account to read, meant every one */
+            return;
         }
     } else if (has_wildcard(v)) {
         p->star = true; /* "1111*": meant to be every account */
@@ -211,10 +214,11 @@ typedef enum key_kind {
     KEY_IP,      /* an address or a CIDR no wider than /8 (IPv4), /32 (IPv6) */
 } key_kind;
 
+/* The keys this reader judges: those of S3's and Access Analyzer's list, then the carve-out. */
 static const struct {
     const char *name; /* lower case */
     key_kind kind;
-} restricting_keys[] = {
+} judged_keys[] = {
     { "aws:principalorgid", KEY_PLAIN },       { "aws:principalorgpaths", KEY_PATH },
     { "aws:principalaccount", KEY_PLAIN },     { "aws:principalarn", KEY_ARN },
     { "aws:sourceorgid", KEY_PLAIN },          { "aws:sourceorgpaths", KEY_PATH },
@@ -224,15 +228,19 @@ static const struct {
     { "aws:userid", KEY_USERID },              { "aws:resourceorgid", KEY_PLAIN },
     { "aws:resourceaccount", KEY_PLAIN },      { "s3:dataaccesspointaccount", KEY_PLAIN },
     { "s3:dataaccesspointarn", KEY_ARN },      { "kms:calleraccount", KEY_PLAIN },
-    { "kms:viaservice", KEY_PLAIN },
+    { "kms:viaservice", KEY_PLAIN },           { "aws:principalisawsservice", KEY_NONE },
 };
+#define N_JUDGED_KEYS (sizeof judged_keys / sizeof judged_keys[0])
+#define CARVE_OUT_KEY (N_JUDGED_KEYS - 1)
+_Static_assert(N_JUDGED_KEYS <= 32, "cond_read marks the keys seen in a uint32_t");
 
-static key_kind key_kind_of(tw_str key)
+/* The index of a judged key, or -1 (keys compare case-insensitively). */
+static int judged_key(tw_str key)
 {
-    for (size_t i = 0; i < sizeof restricting_keys / sizeof restricting_keys[0]; i++)
-        if (str_ieq_c(key, restricting_keys[i].name))
-            return restricting_keys[i].kind;
-    return KEY_NONE;
+    for (size_t i = 0; i < N_JUDGED_KEYS; i++)
+        if (str_ieq_c(key, judged_keys[i].name))
+            return (int)i;
+    return -1;
 }
 
 typedef enum op_kind { OP_OTHER = 0, OP_POSITIVE, OP_NEGATED, OP_BOOL } op_kind;
@@ -242,7 +250,11 @@ typedef struct op_info {
     bool ip;          /* IpAddress / NotIpAddress */
     bool any, all;    /* ForAnyValue: / ForAllValues: */
     bool if_exists;
+    int id;           /* a known operator as written, 0 .. N_OP_IDS - 1; -1 for others */
 } op_info;
+
+#define N_BASE_OPS 13
+#define N_OP_IDS (N_BASE_OPS * 3 * 2) /* base x (bare, ForAnyValue:, ForAllValues:) x IfExists */
 
 static op_info op_parse(tw_str name)
 {
@@ -250,7 +262,7 @@ static op_info op_parse(tw_str name)
         const char *base;
         op_kind kind;
         bool ip;
-    } ops[] = {
+    } ops[N_BASE_OPS] = {
         { "StringEquals", OP_POSITIVE, false },     { "StringEqualsIgnoreCase", OP_POSITIVE, false },
         { "StringLike", OP_POSITIVE, false },       { "ArnEquals", OP_POSITIVE, false },
         { "ArnLike", OP_POSITIVE, false },          { "IpAddress", OP_POSITIVE, true },
@@ -259,7 +271,7 @@ static op_info op_parse(tw_str name)
         { "ArnNotLike", OP_NEGATED, false },        { "NotIpAddress", OP_NEGATED, true },
         { "Bool", OP_BOOL, false },
     };
-    op_info op = { 0 };
+    op_info op = { .id = -1 };
     if (tw_str_starts(name, "ForAnyValue:")) {
         op.any = true;
         name.p += 12;
@@ -273,10 +285,11 @@ static op_info op_parse(tw_str name)
         op.if_exists = true;
         name.len -= 8;
     }
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+    for (int i = 0; i < N_BASE_OPS; i++)
         if (tw_str_eq_c(name, ops[i].base)) {
             op.kind = ops[i].kind;
             op.ip = ops[i].ip;
+            op.id = (i * 3 + (op.any ? 1 : op.all ? 2 : 0)) * 2 + (op.if_exists ? 1 : 0);
         }
     return op;
 }
@@ -332,12 +345,12 @@ static bool scalar(const tw_jnode *v)
 }
 
 /* One (operator, key): its values checked, then judged. */
-static tw_err cond_entry(facts *f, const op_info *op, const tw_jnode *k, bool *allow_hold,
-                         bool *deny_hold, bool *carve_out)
+static tw_err cond_entry(facts *f, const op_info *op, const tw_jnode *k, int key,
+                         bool *allow_hold, bool *deny_hold, bool *carve_out)
 {
     if (!scalar(k) && k->type != TW_JV_ARRAY)
         return fail(f, k, "a condition value is neither a string, number, boolean nor a list");
-    key_kind kind = key_kind_of(k->key);
+    key_kind kind = key >= 0 ? judged_keys[key].kind : KEY_NONE;
     bool fixed = true, all_false = true;
     uint32_t n = 0;
     const tw_jnode *one = k->type == TW_JV_ARRAY ? k->child : k;
@@ -353,7 +366,7 @@ static tw_err cond_entry(facts *f, const op_info *op, const tw_jnode *k, bool *a
     *allow_hold = kind_fits && fixed && op->kind == OP_POSITIVE && !op->if_exists && !op->all;
     *deny_hold = kind_fits && fixed && op->kind == OP_NEGATED && !op->any;
     *carve_out = op->kind == OP_BOOL && !op->any && !op->all && n > 0 && all_false &&
-                 str_ieq_c(k->key, "aws:PrincipalIsAWSService");
+                 key == (int)CARVE_OUT_KEY;
     return TW_OK;
 }
 
@@ -362,19 +375,28 @@ static tw_err cond_read(facts *f, const tw_jnode *c, cond *out)
     if (c->type != TW_JV_OBJECT)
         return fail(f, c, "a Condition is not an object");
     bool every_deny_holds = true, one_deny_holds = false;
+    /* duplicates are looked for among what is judged only, so a large document stays linear;
+     * a duplicate of anything else changes nothing read here */
+    bool op_seen[N_OP_IDS] = { false };
     for (const tw_jnode *o = c->child; o; o = o->next) {
-        for (const tw_jnode *p = c->child; p != o; p = p->next)
-            if (tw_str_eq(p->key, o->key))
-                return fail(f, o, "a Condition names the same operator twice");
         if (o->type != TW_JV_OBJECT)
             return fail(f, o, "a condition operator's value is not an object");
         op_info op = op_parse(o->key);
+        if (op.id >= 0) {
+            if (op_seen[op.id])
+                return fail(f, o, "a Condition names the same operator twice");
+            op_seen[op.id] = true;
+        }
+        uint32_t key_seen = 0;
         for (const tw_jnode *k = o->child; k; k = k->next) {
-            for (const tw_jnode *p = o->child; p != k; p = p->next)
-                if (key_ieq(p->key, k->key))
+            int key = judged_key(k->key);
+            if (key >= 0) {
+                if (key_seen & (1u << key))
                     return fail(f, k, "a condition operator names the same key twice");
+                key_seen |= 1u << key;
+            }
             bool allow_hold, deny_hold, carve_out;
-            tw_err err = cond_entry(f, &op, k, &allow_hold, &deny_hold, &carve_out);
+            tw_err err = cond_entry(f, &op, k, key, &allow_hold, &deny_hold, &carve_out);
             if (err)
                 return err;
             out->present = true;

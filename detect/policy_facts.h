@@ -11,17 +11,21 @@
  *   of strings; at most one of Resource/NotResource (none: the resource the policy is attached
  *   to, as in trust policies); at most one of Principal/NotPrincipal. Other members (Sid,
  *   Version, Id, misspellings) are ignored. A member the reader uses given twice in one object
- *   (two Principal, two "AWS", two "StringEquals", one condition key twice in an operator) is
- *   TW_ERR_PARSE: which copy IAM keeps is not documented, and a guess could be used to hide a
- *   principal. Rules should treat a refused document on a successful call as worth a look.
+ *   (two Statement, two Principal, two "AWS", one operator it knows twice in a Condition, one
+ *   key of the list below twice in an operator, in any case) is TW_ERR_PARSE: which copy IAM
+ *   keeps is not documented, and a guess could be used to hide a principal or fake a
+ *   restriction (duplicates of other operators and keys change nothing read here and pass, so
+ *   that a large document is read in linear time). Rules should treat a refused document on a
+ *   successful call as worth a look.
  * - Principal: "*" (a string other than "*" is TW_ERR_PARSE), or an object with keys AWS,
  *   Service, Federated, CanonicalUser (another key is TW_ERR_PARSE), each a string or a list of
  *   strings. No Principal in any statement (an identity policy): only allows / denies_all.
  * - AWS principals: "*" (anyone); a 12-digit account (whole_account);
  *   arn:PARTITION:iam::ACCOUNT:root (whole_account); other ARNs (role/, user/, assumed-role/,
- *   federated-user/...) name ACCOUNT when it is 12 digits. A value holding a wildcard '*' or '?'
- *   in its account (arn:aws:iam::*:root, "1111*") counts as "*": IAM refuses partial wildcards,
- *   so such a document meant everyone. Anything else (a unique id AROA.../AIDA..., a CloudFront
+ *   federated-user/...) name ACCOUNT when it is 12 digits. A value with a wildcard '*' or '?'
+ *   in its account (arn:aws:iam::*:root, "1111*", a wildcard ARN too short to have an account)
+ *   counts as "*": IAM refuses partial wildcards, so such a document meant everyone; a
+ *   wildcard after a 12-digit account (role/team-*) names that account. Anything else (a unique id AROA.../AIDA..., a CloudFront
  *   origin access identity ARN, an unreadable string) is an AWS principal of unknown account:
  *   aws_principal only, never other_account.
  * - Principal facts (aws_principal, whole_account, other_account, service_principal,

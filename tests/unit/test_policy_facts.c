@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tw_test.h"
 
@@ -194,6 +195,11 @@ static void aws_star_principal(void **state)
                "allows,anyone,aws_principal");
     expect_doc(POLICY("[" TRUST("{'AWS':'arn:aws:iam::*:role/Admin'}") "]"),
                "allows,anyone,aws_principal");
+    expect_doc(POLICY("[" TRUST("{'AWS':'arn:aws:iam::*'}") "]"), "allows,anyone,aws_principal");
+    expect_doc(POLICY("[" TRUST("{'AWS':'4444*'}") "]"), "allows,anyone,aws_principal");
+    /* a wildcard behind a fixed account names that account */
+    expect_doc(POLICY("[" TRUST("{'AWS':'arn:aws:iam::" OTHER ":role/team-*'}") "]"),
+               "allows,aws_principal,other_account");
     /* {'Service':'*'} is no AWS principal */
     expect_doc(POLICY("[" TRUST("{'Service':'*'}") "]"), "allows,service_principal");
 }
@@ -777,6 +783,50 @@ static void oversized_document(void **state)
     free(big);
 }
 
+/* Duplicates are looked for among the operators and keys that are judged only, so a document
+ * of many keys reads in linear time (comparing every key with every other took minutes on a
+ * 1 MiB document). The bound is generous: linear reading takes milliseconds even under ASan. */
+static void large_documents_linear(void **state)
+{
+    (void)state;
+    static const char *const shapes[] = {
+        /* many keys under one operator, the restricting one last */
+        "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:*\","
+        "\"Condition\":{\"StringEquals\":{",
+        /* many operators */
+        "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:*\","
+        "\"Condition\":{",
+    };
+    static const char *const item[] = { "\"k%06u\":\"v\",", "\"Op%06u\":{},", };
+    static const char *const tail[] = {
+        "\"aws:SourceVpc\":\"vpc-1\"}}}]}",
+        "\"StringEquals\":{\"aws:SourceVpc\":\"vpc-1\"}}}]}",
+    };
+    size_t cap = TW_POLICY_FACTS_MAX_BYTES;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (size_t s = 0; s < 2; s++) {
+        size_t n = (size_t)snprintf(text, cap, "%s", shapes[s]);
+        unsigned i = 0;
+        while (n + 64 < cap)
+            n += (size_t)snprintf(text + n, cap - n, item[s], i++);
+        n += (size_t)snprintf(text + n, cap - n, "%s", tail[s]);
+        assert_true(n < cap && i > 50000);
+        clock_t t0 = clock();
+        char errstr[256] = "";
+        tw_policy_facts f;
+        tw_err err = tw_policy_facts_text(js, (tw_str){ text, (uint32_t)n }, tw_str_c(OWN), &f,
+                                          errstr, sizeof errstr);
+        double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        if (err)
+            fail_msg("shape %zu refused: %s", s, errstr);
+        expect(&f, "allows,anyone_restricted,aws_principal", "large");
+        if (secs > 5.0)
+            fail_msg("shape %zu: %u entries read in %.1f s", s, i, secs);
+    }
+    free(text);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(bucket_org_restricted, setup, teardown),
     cmocka_unit_test_setup_teardown(bucket_public_no_condition, setup, teardown),
@@ -805,6 +855,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(document_in_json_string, setup, teardown),
     cmocka_unit_test_setup_teardown(malformed_inputs, setup, teardown),
     cmocka_unit_test_setup_teardown(oversized_document, setup, teardown),
+    cmocka_unit_test_setup_teardown(large_documents_linear, setup, teardown),
 };
 
 TW_TEST_MAIN(tests)
