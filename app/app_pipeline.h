@@ -22,6 +22,7 @@
 #include "app.h"
 #include "detect.h"
 #include "audit_book.h"
+#include "policy_call.h"
 #include "grants.h"
 #include "ingest_batch.h"
 #include "ingest_catalog.h"
@@ -45,7 +46,8 @@ typedef struct tw_pipeline tw_pipeline;
 /* A parser thread's evaluation context, and the hook that evaluates the candidate rules of
  * each event (tw_parser_set_hook). */
 typedef struct tw_rules_ctx tw_rules_ctx;
-tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt);
+/* pr: the reader of the policy.* fields (NULL when no rule reads one). */
+tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt, const tw_policy_reader *pr);
 void tw_rules_ctx_destroy(tw_rules_ctx *cx);
 void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
                    tw_batch *batch);
@@ -173,7 +175,8 @@ struct tw_pipeline {
     tw_ring **result_rings;  /* worker i → output; [n_workers]: the router's (grants) */
     int n_producers;         /* result rings: n_workers, + 1 when grants are tracked */
     tw_privtab *privtab;     /* grants: the privileged actions */
-    tw_managed *managed;     /* grants: AWS managed policies */
+    tw_managed *managed;     /* grants, policy.* fields: AWS managed policies */
+    tw_policy_reader *policy_reader; /* the rules' policy.* fields (NULL: no rule reads one) */
     tw_grants *grants;       /* grants: the tracker, run on the router's thread (or NULL) */
     tw_audit_book *audit;    /* audit destinations the stream names (router's thread) */
     tw_kafka *kafka;         /* consume: the source (NULL in replay) */

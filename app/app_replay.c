@@ -260,6 +260,25 @@ static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)
     return TW_EXIT_OK;
 }
 
+/* The reader of the rules' policy.* fields, when a rule reads one: the privileged actions and
+ * the AWS managed policies (grant tracking's, or loaded for it). */
+static int setup_policy_reader(tw_pipeline *pl)
+{
+    bool reads = false;
+    for (size_t i = 0; pl->rules && i < tw_ruleset_field_count(pl->rules->rs); i++)
+        reads |= tw_field_is_policy(tw_ruleset_field(pl->rules->rs, i)->kind);
+    if (!reads)
+        return TW_EXIT_OK;
+    char errstr[512];
+    if ((!pl->privtab && tw_privtab_new(pl->catalog, &pl->privtab) != TW_OK) ||
+        (!pl->managed && tw_managed_new(&pl->managed, errstr, sizeof errstr) != TW_OK) ||
+        !(pl->policy_reader = tw_policy_reader_new(pl->privtab, pl->managed))) {
+        fprintf(stderr, "trailwarden: cannot load the privileged actions or AWS managed policies\n");
+        return TW_EXIT_USAGE;
+    }
+    return TW_EXIT_OK;
+}
+
 /* A grant of a managed policy the tracker cannot expand yet: "Policies" may define it further
  * on in the file (kept to the end: a few strings). */
 typedef struct inv_held {
@@ -722,6 +741,8 @@ int tw_app_replay(const tw_app_conf *conf)
     }
     if ((rc = setup_grants(&pl, conf)) != TW_EXIT_OK)
         goto out;
+    if ((rc = setup_policy_reader(&pl)) != TW_EXIT_OK)
+        goto out;
     rc = TW_EXIT_USAGE;
     pl.engine = tw_engine_new();
     pl.rules_detector = 0; /* the engine's only detector */
@@ -900,6 +921,7 @@ out:
     tw_engine_destroy(pl.engine);
     tw_grants_destroy(pl.grants);
     tw_audit_book_destroy(pl.audit);
+    tw_policy_reader_destroy(pl.policy_reader);
     tw_managed_destroy(pl.managed);
     tw_privtab_destroy(pl.privtab);
     tw_rules_rt_destroy(pl.rules);

@@ -20,6 +20,9 @@
 
 struct tw_rules_ctx {
     const tw_rules_rt *rt;
+    const tw_policy_reader *pr;
+    uint32_t policy_epoch;   /* the epoch `policy` was read in */
+    tw_call_policy policy;   /* the policy the event's call writes (policy.* fields) */
     tw_regex_scratch *scratch;
     tw_arena arena;          /* this event's field values and copied strings */
     uint32_t epoch;          /* bumped per event: a field's cache entry is valid for one */
@@ -40,11 +43,12 @@ struct tw_rules_ctx {
     bool failed;
 };
 
-tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt)
+tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt, const tw_policy_reader *pr)
 {
     tw_rules_ctx *cx = calloc(1, sizeof *cx);
     if (!cx)
         return NULL;
+    cx->pr = pr;
     size_t n_fields = tw_ruleset_field_count(rt->rs);
     cx->rt = rt;
     cx->scratch = tw_regex_scratch_new();
@@ -140,6 +144,47 @@ static bool event_field(const tw_event *ev, const tw_field *field, tw_str *out)
     return false;
 }
 
+/* A policy.* field's value for the event (false: absent), the call's policy read once. */
+static bool policy_value(tw_rules_ctx *cx, tw_field_kind kind, tw_field_value *out)
+{
+    if (!cx->pr)
+        return false;
+    if (cx->policy_epoch != cx->epoch) {
+        tw_policy_reader_read(cx->pr, cx->js, &cx->arena, cx->ev, cx->params, &cx->policy);
+        cx->policy_epoch = cx->epoch;
+    }
+    const tw_call_policy *cp = &cx->policy;
+    bool v;
+    if (cp->state == TW_CALL_POLICY_NONE)
+        return false;
+    if (cp->state == TW_CALL_POLICY_REFUSED) {
+        if (kind != TW_FIELD_POLICY_UNREADABLE)
+            return false;
+        v = true;
+    } else {
+        const tw_policy_facts *f = &cp->facts;
+        switch (kind) {
+        case TW_FIELD_POLICY_ALLOWS: v = f->allows; break;
+        case TW_FIELD_POLICY_DENIES_ALL: v = f->denies_all; break;
+        case TW_FIELD_POLICY_PUBLIC: v = f->anyone; break;
+        case TW_FIELD_POLICY_PUBLIC_RESTRICTED: v = f->anyone_restricted; break;
+        case TW_FIELD_POLICY_AWS_PRINCIPAL: v = f->aws_principal; break;
+        case TW_FIELD_POLICY_WHOLE_ACCOUNT: v = f->whole_account; break;
+        case TW_FIELD_POLICY_OTHER_ACCOUNT: v = f->other_account; break;
+        case TW_FIELD_POLICY_SERVICE: v = f->service_principal; break;
+        case TW_FIELD_POLICY_FEDERATED: v = f->federated; break;
+        case TW_FIELD_POLICY_PRIVILEGED: v = cp->privileged; break;
+        case TW_FIELD_POLICY_ADMIN: v = cp->admin; break;
+        default: v = false; break; /* unreadable: it was read */
+        }
+    }
+    memset(out, 0, sizeof *out);
+    out->type = TW_FV_BOOL;
+    out->boolean = v;
+    out->text = v ? TW_STR_LIT("true") : TW_STR_LIT("false");
+    return true;
+}
+
 static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_value **values)
 {
     tw_rules_ctx *cx = ctx;
@@ -186,6 +231,10 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
                                                                         : TW_EV_ON_BEHALF)) != 0;
         one.text = one.boolean ? TW_STR_LIT("true") : TW_STR_LIT("false");
         cx->gather[cx->n_gather++] = one;
+        break;
+    default:
+        if (tw_field_is_policy(field->kind) && policy_value(cx, field->kind, &one))
+            cx->gather[cx->n_gather++] = one;
         break;
     case TW_FIELD_RECORD:
         if (event_field(ev, field, &s)) {

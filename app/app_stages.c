@@ -143,7 +143,7 @@ void *tw_parser_main(void *arg)
     tw_parser_arg *pa = arg;
     tw_pipeline *pl = pa->pl;
     tw_parser *ps = tw_parser_new(&pl->norm);
-    tw_rules_ctx *rules = pl->rules ? tw_rules_ctx_new(pl->rules) : NULL;
+    tw_rules_ctx *rules = pl->rules ? tw_rules_ctx_new(pl->rules, pl->policy_reader) : NULL;
     tw_grants_ctx *grants = pl->grants ? tw_grants_ctx_new(pl->privtab) : NULL;
     parser_hooks hooks = { rules, grants };
     if (!ps || (pl->rules && !rules) || (pl->grants && !grants)) {

@@ -40,12 +40,32 @@ typedef enum tw_field_kind {
     TW_FIELD_IDENTITY_KIND,  /* tw_kind */
     TW_FIELD_ERROR_DENIED,   /* the call was denied (boolean) */
     TW_FIELD_CALL_ON_BEHALF, /* an AWS service made the call for the identity (boolean) */
+    /* The policy document the call writes or attaches, read (detect/policy_call.h); absent
+     * when the call carries none the reader knows. Booleans, in this order: */
+    TW_FIELD_POLICY_ALLOWS,            /* an Allow statement */
+    TW_FIELD_POLICY_DENIES_ALL,        /* a Deny of everything (a quarantine) */
+    TW_FIELD_POLICY_PUBLIC,            /* an Allow to anyone, held in by nothing */
+    TW_FIELD_POLICY_PUBLIC_RESTRICTED, /* an Allow to anyone held in by a condition */
+    TW_FIELD_POLICY_AWS_PRINCIPAL,     /* an Allow naming an AWS principal */
+    TW_FIELD_POLICY_WHOLE_ACCOUNT,     /* ... a whole account */
+    TW_FIELD_POLICY_OTHER_ACCOUNT,     /* ... a principal of another account */
+    TW_FIELD_POLICY_SERVICE,           /* ... a service principal */
+    TW_FIELD_POLICY_FEDERATED,         /* ... a federated (SAML/OIDC) principal */
+    TW_FIELD_POLICY_PRIVILEGED,        /* grants a privileged action after its Denies */
+    TW_FIELD_POLICY_ADMIN,             /* grants every privileged IAM action, everywhere */
+    TW_FIELD_POLICY_UNREADABLE,        /* there, but no readable policy (then the only one) */
 } tw_field_kind;
+
+static inline bool tw_field_is_policy(tw_field_kind kind)
+{
+    return kind >= TW_FIELD_POLICY_ALLOWS && kind <= TW_FIELD_POLICY_UNREADABLE;
+}
 
 /* Virtual fields that are true or false. */
 static inline bool tw_field_is_bool(tw_field_kind kind)
 {
-    return kind == TW_FIELD_ERROR_DENIED || kind == TW_FIELD_CALL_ON_BEHALF;
+    return kind == TW_FIELD_ERROR_DENIED || kind == TW_FIELD_CALL_ON_BEHALF ||
+           tw_field_is_policy(kind);
 }
 
 /* Interned: one tw_field per distinct name in a ruleset, so pointers compare equal and

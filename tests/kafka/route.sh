@@ -39,6 +39,9 @@ def iam($p; $a; $t; $n): "arn:\($p):iam::\($a):\($t)\($n)";
       | iam(.p; .a; .t + "/"; .n | seg)
   elif ($iss | test("^arn:[^:]*:iam::[^:]*:root$")) then
       ($iss | capture("^arn:(?<p>[^:]*):iam::(?<a>[^:]*):root$")) | iam(.p; .a; "root"; "")
+  elif $u.type == "AWSService" and ($u.invokedBy // "") != "" then
+      ((.recipientAccountId // $u.accountId // "") as $acct
+       | $u.invokedBy + (if $acct != "" then "@" + $acct else "" end))
   elif $u.type == "Root" then
       iam(($arn | capture("^arn:(?<p>[^:]*):").p? // "aws");
           ($u.accountId // ($arn | capture("^arn:[^:]*:[^:]*:[^:]*:(?<a>[^:]*):").a?)
