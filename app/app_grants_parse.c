@@ -171,11 +171,11 @@ static void read_grant_op(tw_grants_ctx *cx, tw_event *ev, const tw_raw_record *
     const tw_jnode *doc = tw_jnode_get(params, "policyDocument");
     if (doc) {
         uint32_t words = tw_privtab_words(cx->pt) ? tw_privtab_words(cx->pt) : 1;
-        uint64_t *sets = tw_arena_alloc(&batch->arena, 2 * words * sizeof *sets);
+        uint64_t *sets = tw_arena_alloc(&batch->arena, 3 * words * sizeof *sets);
         if (!sets)
             return;
-        memset(sets, 0, 2 * words * sizeof *sets);
-        op->set = (tw_policy_grant){ sets, sets + words };
+        memset(sets, 0, 3 * words * sizeof *sets);
+        op->set = (tw_policy_grant){ sets, sets + words, sets + 2 * words };
         op->has_document = true;
         char err[160];
         if (tw_policy_expand_node(cx->pt, js, doc, &op->set, err, sizeof err) != TW_OK)

@@ -290,7 +290,7 @@ typedef struct inv_load {
     tw_pipeline *pl;
     const tw_app_conf *conf;
     tw_json *js;
-    uint64_t *sets;     /* allowed, then conditional: words each */
+    uint64_t *sets;     /* allowed, conditional, denied: words each */
     uint32_t words;
     tw_arena strings;   /* held grants' strings, failed policies' ARNs and messages */
     inv_held *held;
@@ -331,12 +331,12 @@ static const inv_held *inv_failed(const inv_load *il, tw_str arn)
 /* A document's privileged actions into il->sets; errstr says why not. */
 static tw_err inv_expand(inv_load *il, const tw_jnode *doc)
 {
-    memset(il->sets, 0, 2 * (size_t)il->words * sizeof *il->sets);
+    memset(il->sets, 0, 3 * (size_t)il->words * sizeof *il->sets);
     if (!doc) {
         snprintf(il->errstr, sizeof il->errstr, "no policy document");
         return TW_ERR_PARSE;
     }
-    tw_policy_grant pg = { il->sets, il->sets + il->words };
+    tw_policy_grant pg = { il->sets, il->sets + il->words, il->sets + 2 * il->words };
     return tw_policy_expand_node(il->pl->privtab, il->js, doc, &pg, il->errstr, sizeof il->errstr);
 }
 
@@ -358,7 +358,8 @@ static tw_err inv_on_policy(void *ud, tw_str arn, const tw_jnode *doc)
     tw_err err = doc ? inv_expand(il, doc) : TW_ERR_PARSE;
     if (err == TW_OK)
         return tw_grants_define_policy(il->pl->grants, arn,
-                                       &(tw_policy_grant){ il->sets, il->sets + il->words });
+                                       &(tw_policy_grant){ il->sets, il->sets + il->words,
+                                                           il->sets + 2 * il->words });
     if (err == TW_ERR_NOMEM)
         return err;
     /* said for each grant of it, at the end */
@@ -378,7 +379,8 @@ static tw_err inv_on_grant(void *ud, const tw_inv_grant *g)
     tw_err err = inv_expand(il, g->document);
     if (err == TW_OK)
         return tw_grants_add_inventory(il->pl->grants, g->identity, g->source,
-                                       &(tw_policy_grant){ il->sets, il->sets + il->words },
+                                       &(tw_policy_grant){ il->sets, il->sets + il->words,
+                                                           il->sets + 2 * il->words },
                                        TW_STR_NULL);
     if (err != TW_ERR_NOMEM) {
         inv_unparseable(il, g->source, il->errstr);
@@ -419,7 +421,7 @@ static int load_inventory(tw_pipeline *pl, const tw_app_conf *conf)
         return TW_EXIT_OK; /* a checkpoint's book holds them already */
     inv_load il = { .pl = pl, .conf = conf, .js = tw_json_new() };
     il.words = tw_privtab_words(pl->privtab) ? tw_privtab_words(pl->privtab) : 1;
-    il.sets = calloc(2 * (size_t)il.words, sizeof *il.sets);
+    il.sets = calloc(3 * (size_t)il.words, sizeof *il.sets);
     tw_arena_init(&il.strings, 64 * 1024);
     tw_inv_sink sink = { .ud = &il, .grant = inv_on_grant, .policy = inv_on_policy };
     tw_err err = il.js && il.sets ? tw_inventory_stream(conf->grants_path, &sink, NULL, errstr,

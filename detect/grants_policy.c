@@ -363,6 +363,8 @@ tw_err tw_policy_expand_node(const tw_privtab *pt, tw_json *js, const tw_jnode *
                             (plain & x.deny_cond[w]);
             out->allowed[w] |= plain | cond;
             out->conditional[w] |= cond;
+            if (out->denied)
+                out->denied[w] |= x.deny_plain[w];
         }
     }
     free(mem);

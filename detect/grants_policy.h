@@ -44,10 +44,13 @@ bool tw_privtab_unobservable(const tw_privtab *pt, uint32_t i);
 uint32_t tw_privtab_classes(const tw_privtab *pt, uint32_t i); /* TW_CLASS_* */
 uint32_t tw_privtab_passrole(const tw_privtab *pt); /* iam:PassRole's index */
 
-/* What a policy grants, as two sets of tw_privtab_words words each. */
+/* What a policy grants, as sets of tw_privtab_words words each. */
 typedef struct tw_policy_grant {
     uint64_t *allowed;       /* granted */
     uint64_t *conditional;   /* of those, granted only under a condition or on some resources */
+    uint64_t *denied;        /* denied on every resource without condition: removed from what
+                              * the identity's other policies grant (DESIGN §5); NULL: not
+                              * wanted */
 } tw_policy_grant;
 
 /* Expands a policy document: an object, or a string holding one (JSON, or URL-encoded JSON as

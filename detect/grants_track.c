@@ -189,7 +189,7 @@ typedef struct group {
 
 typedef struct policy_version {
     char *id;
-    uint64_t *sets;       /* allowed then conditional */
+    uint64_t *sets;       /* HALVES x words: allowed, conditional, denied */
 } policy_version;
 
 typedef struct customer_policy {
@@ -204,20 +204,26 @@ typedef struct deadline {
     uint32_t grant, gen;
 } deadline;
 
-/* Inline policies' sets (allowed, conditional), each distinct pair stored once: identities
- * often hold copies of the same inline policy. A pair is stored as a header word and either
- * the sorted list of its privileged-table indices, 16 bits each (the conditional ones with
- * SET_COND), or, when that is not smaller, the two bitsets (2 x words x 8 bytes, 272 with
- * today's catalog): an inline policy names a few privileged actions, not hundreds. */
+/* A policy's sets: allowed, conditional (of those, granted only under a condition or on some
+ * resources) and denied (on every resource without condition: removed from what the
+ * identity's other policies grant), HALVES x words. Inline policies' sets are stored once for
+ * each distinct triple: identities often hold copies of the same inline policy. A triple is
+ * stored as a header word and either the sorted list of its privileged-table indices, 16 bits
+ * each (the conditional ones with SET_COND, the denied ones with SET_DENY), or, when that is
+ * not smaller, the bitsets (HALVES x words x 8 bytes): an inline policy names a few privileged
+ * actions, not hundreds, and rarely denies. */
+#define HALVES 3u
 #define SET_LIST 0u
 #define SET_BITS 1u
 #define SET_COND 0x8000u
+#define SET_DENY 0x4000u
+#define SET_INDEX (SET_DENY - 1u)
 typedef struct setpool {
     uint64_t **v;         /* open addressing; NULL: free */
     uint64_t *hashes;
     size_t cap, n;
-    uint64_t *block;      /* a candidate in compact form (1 + 2 x words words at most) */
-    uint64_t *expanded;   /* own_sets' answer (2 x words) */
+    uint64_t *block;      /* a candidate in compact form (1 + HALVES x words words at most) */
+    uint64_t *expanded;   /* own_sets' answer (HALVES x words) */
 } setpool;
 
 struct tw_grants {
@@ -232,7 +238,7 @@ struct tw_grants {
     bool started;         /* the first event was seen: inventory grants count from it */
     bool restored;        /* loaded from a checkpoint */
     tw_grants_stats stats;
-    uint64_t *scratch;    /* 4 x words */
+    uint64_t *scratch;    /* 5 x words */
     uint32_t *order;      /* table indices, the services a reader knows first (names listed) */
     tw_buf text;          /* a finding's details */
     char uid_buf[640];
@@ -304,7 +310,7 @@ tw_grants *tw_grants_new(const tw_grants_conf *conf)
     g->conf = *conf;
     const tw_privtab *pt = conf->privtab;
     g->words = tw_privtab_words(pt) ? tw_privtab_words(pt) : 1;
-    g->mask_priv = calloc(g->words * 8, sizeof(uint64_t));
+    g->mask_priv = calloc(g->words * 9, sizeof(uint64_t));
     g->js = tw_json_new();
     tw_buf_init(&g->text);
     if (!g->mask_priv || !g->js) {
@@ -366,52 +372,53 @@ static void free_grant(grant *gr)
     free(gr->unused_at_report);
 }
 
-/* The compact form of a pair of sets (allowed then conditional, 2 x words) into out: its
- * length in words. */
+/* The compact form of a policy's sets (HALVES x words) into out: its length in words. */
 static size_t compact_sets(const tw_grants *g, const uint64_t *sets, uint64_t *out)
 {
     uint32_t w = g->words;
-    size_t n = tw_bits_count(sets, 2 * w);
+    size_t n = tw_bits_count(sets, HALVES * w);
     size_t list_words = (n * 2 + 7) / 8;
-    if (n >= SET_COND || list_words >= 2 * (size_t)w) {
+    if (w * 64 > SET_INDEX || list_words >= HALVES * (size_t)w) {
         out[0] = (uint64_t)SET_BITS << 32 | n;
-        memcpy(out + 1, sets, 2 * w * sizeof *sets);
-        return 1 + 2 * (size_t)w;
+        memcpy(out + 1, sets, HALVES * w * sizeof *sets);
+        return 1 + HALVES * (size_t)w;
     }
+    static const uint16_t flag[HALVES] = { 0, SET_COND, SET_DENY };
     memset(out + 1, 0, list_words * sizeof *out);
     uint16_t *list = (uint16_t *)(out + 1);
     size_t k = 0;
-    for (uint32_t half = 0; half < 2; half++)
+    for (uint32_t half = 0; half < HALVES; half++)
         for (uint32_t word = 0; word < w; word++)
             for (uint64_t x = sets[half * w + word]; x; x &= x - 1) /* each set bit, in order */
-                list[k++] = (uint16_t)((word * 64 + (uint32_t)__builtin_ctzll(x)) |
-                                       (half ? SET_COND : 0));
+                list[k++] = (uint16_t)((word * 64 + (uint32_t)__builtin_ctzll(x)) | flag[half]);
     out[0] = (uint64_t)SET_LIST << 32 | n;
     return 1 + list_words;
 }
 
-/* The pair of sets (2 x words) of a pooled block: the block itself, or expanded into the
- * pool's buffer (valid until the next call). */
+/* The sets (HALVES x words) of a pooled block: the block itself, or expanded into the pool's
+ * buffer (valid until the next call). */
 static const uint64_t *own_sets(const tw_grants *g, const uint64_t *block)
 {
     if (block[0] >> 32 == SET_BITS)
         return block + 1;
     uint32_t w = g->words;
     uint64_t *x = g->sets.expanded;
-    memset(x, 0, 2 * w * sizeof *x);
+    memset(x, 0, HALVES * w * sizeof *x);
     const uint16_t *list = (const uint16_t *)(block + 1);
-    for (uint32_t k = 0; k < (uint32_t)block[0]; k++)
-        tw_bits_set(x + (list[k] & SET_COND ? w : 0), list[k] & (SET_COND - 1));
+    for (uint32_t k = 0; k < (uint32_t)block[0]; k++) {
+        uint32_t half = list[k] & SET_COND ? 1 : list[k] & SET_DENY ? 2 : 0;
+        tw_bits_set(x + half * w, list[k] & SET_INDEX);
+    }
     return x;
 }
 
-/* The pool's block for a pair of sets (2 x words), or NULL when out of memory. */
+/* The pool's block for a policy's sets (HALVES x words), or NULL when out of memory. */
 static const uint64_t *intern_sets(tw_grants *g, const uint64_t *sets)
 {
     setpool *sp = &g->sets;
     if (!sp->block) {
-        sp->block = malloc((1 + 2 * (size_t)g->words) * sizeof *sp->block);
-        sp->expanded = malloc(2 * (size_t)g->words * sizeof *sp->expanded);
+        sp->block = malloc((1 + HALVES * (size_t)g->words) * sizeof *sp->block);
+        sp->expanded = malloc(HALVES * (size_t)g->words * sizeof *sp->expanded);
         if (!sp->block || !sp->expanded)
             return NULL;
     }
@@ -535,11 +542,13 @@ void tw_grants_get_stats(const tw_grants *g, tw_grants_stats *out)
 
 static uint64_t *copy_sets(const tw_grants *g, const tw_policy_grant *set)
 {
-    uint64_t *s = malloc(2 * g->words * sizeof *s);
+    uint64_t *s = calloc(HALVES * g->words, sizeof *s);
     if (!s)
         return NULL;
     memcpy(s, set->allowed, g->words * sizeof *s);
     memcpy(s + g->words, set->conditional, g->words * sizeof *s);
+    if (set->denied)
+        memcpy(s + 2 * g->words, set->denied, g->words * sizeof *s);
     return s;
 }
 
@@ -601,8 +610,8 @@ static const char *grant_uid(const principal *p, const grant *gr, char *buf, siz
     return buf;
 }
 
-/* A managed policy's sets (allowed then conditional) as of now: a customer policy's default
- * version from the stream, else AWS's (expanded once), else NULL (unknown). */
+/* A managed policy's sets (HALVES x words) as of now: a customer policy's default version from
+ * the stream, else AWS's (expanded once), else NULL (unknown). */
 static const uint64_t *managed_sets(tw_grants *g, const char *arn)
 {
     tw_str key = tw_str_c(arn);
@@ -615,10 +624,10 @@ static const uint64_t *managed_sets(tw_grants *g, const char *arn)
     tw_str doc;
     if (!g->conf.managed || !tw_managed_find(g->conf.managed, key, &doc))
         return NULL;
-    s = calloc(2 * g->words, sizeof *s);
+    s = calloc(HALVES * g->words, sizeof *s);
     if (!s)
         return NULL;
-    tw_policy_grant pg = { s, s + g->words };
+    tw_policy_grant pg = { s, s + g->words, s + 2 * g->words };
     char err[160];
     if (tw_policy_expand_text(g->conf.privtab, g->js, doc, &pg, err, sizeof err) != TW_OK ||
         !map_put(&g->managed_sets, key, s)) {
@@ -631,6 +640,23 @@ static const uint64_t *managed_sets(tw_grants *g, const char *arn)
 static const uint64_t *grant_sets(tw_grants *g, const grant *gr)
 {
     return gr->own ? own_sets(g, gr->own) : gr->policy_arn ? managed_sets(g, gr->policy_arn) : NULL;
+}
+
+/* What the principal's active policies deny on every resource without condition, into out
+ * (words): a Deny in any of an identity's policies takes the action from all of them (DESIGN
+ * §5). A Deny under a condition or on some resources is not carried over (the grant it would
+ * narrow stays as its own policy says). */
+static void principal_denied(tw_grants *g, const principal *p, uint64_t *out)
+{
+    uint32_t w = g->words;
+    memset(out, 0, w * sizeof *out);
+    for (uint32_t i = 0; i < p->n; i++) {
+        if (!p->g[i].active)
+            continue;
+        const uint64_t *s = grant_sets(g, &p->g[i]);
+        for (uint32_t k = 0; s && k < w; k++)
+            out[k] |= s[2 * w + k];
+    }
 }
 
 /* ---- findings ---------------------------------------------------------------------------- */
@@ -695,18 +721,19 @@ static void finding_event(tw_grants *g, const principal *p, const grant *gr, con
 static void report_unused(tw_grants *g, principal *p, grant *gr, const tw_event *ev, int64_t at,
                           const tw_emit *emit)
 {
+    uint32_t w = g->words;
+    uint64_t *granted = g->scratch, *used = granted + w, *unused = used + w,
+             *unobs = unused + w, *denied = unobs + w;
+    principal_denied(g, p, denied); /* first: the sets below may live in a shared buffer */
     const uint64_t *sets = grant_sets(g, gr);
     if (!sets) {
         gr->unresolved = true; /* a policy the tracker never learnt: nothing to say */
         g->stats.unresolved++;
         return;
     }
-    uint32_t w = g->words;
-    uint64_t *granted = g->scratch, *used = granted + w, *unused = used + w,
-             *unobs = unused + w;
     memset(used, 0, w * sizeof *used);
     for (uint32_t k = 0; k < w; k++)
-        granted[k] = sets[k] & g->mask_priv[k];
+        granted[k] = sets[k] & g->mask_priv[k] & ~denied[k];
     for (uint32_t i = 0; i < p->n_used; i++)
         if (p->used_ms[i] >= gr->granted_ms && tw_bits_test(granted, p->used_idx[i]))
             tw_bits_set(used, p->used_idx[i]);
@@ -839,6 +866,8 @@ static void check_training_telemetry(tw_grants *g, principal *p, const tw_event 
     if (p->training_telemetry_raised)
         return;
     bool training = false, telemetry = false, everything = false;
+    uint64_t *denied = g->scratch + 4 * g->words;
+    principal_denied(g, p, denied);
     for (uint32_t i = 0; i < p->n; i++) {
         if (!p->g[i].active)
             continue;
@@ -846,8 +875,8 @@ static void check_training_telemetry(tw_grants *g, principal *p, const tw_event 
         if (s && tw_bits_count(s, g->words) == tw_privtab_count(g->conf.privtab))
             everything = true;
         for (uint32_t k = 0; s && k < g->words; k++) {
-            training |= (s[k] & g->mask_training[k]) != 0;
-            telemetry |= (s[k] & g->mask_telemetry[k]) != 0;
+            training |= (s[k] & ~denied[k] & g->mask_training[k]) != 0;
+            telemetry |= (s[k] & ~denied[k] & g->mask_telemetry[k]) != 0;
         }
     }
     /* a grant of every action (AdministratorAccess, "*") is admin-policy-attached's: this is
@@ -1270,6 +1299,10 @@ tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
     if (set) {
         memcpy(g->scratch, set->allowed, g->words * sizeof *g->scratch);
         memcpy(g->scratch + g->words, set->conditional, g->words * sizeof *g->scratch);
+        if (set->denied)
+            memcpy(g->scratch + 2 * g->words, set->denied, g->words * sizeof *g->scratch);
+        else
+            memset(g->scratch + 2 * g->words, 0, g->words * sizeof *g->scratch);
         gr->own = intern_sets(g, g->scratch);
     } else
         gr->policy_arn = intern_arn(g, arn);
@@ -1468,7 +1501,7 @@ void tw_grants_save(const tw_grants *g, tw_buf *out)
             put_cstr(out, grant_policy_name(gr));
             put_cstr(out, grant_via_group(gr));
             put_cstr(out, gr->call ? gr->call->event_id : NULL);
-            put_sets(out, gr->own ? own_sets(g, gr->own) : NULL, 2 * g->words);
+            put_sets(out, gr->own ? own_sets(g, gr->own) : NULL, HALVES * g->words);
             put_sets(out, gr->unused_at_report, g->words);
             put_kept(out, gr->call ? &gr->call->event : NULL);
         }
@@ -1484,7 +1517,7 @@ void tw_grants_save(const tw_grants *g, tw_buf *out)
             const group_policy *gp = &grp->p[i];
             put_cstr(out, gp->policy_arn);
             put_cstr(out, gp->policy_name);
-            put_sets(out, gp->own, 2 * g->words);
+            put_sets(out, gp->own, HALVES * g->words);
             put_kept(out, &gp->event);
         }
         tw_wire_u32(out, grp->n_members);
@@ -1501,7 +1534,7 @@ void tw_grants_save(const tw_grants *g, tw_buf *out)
         tw_wire_u32(out, cp->n);
         for (uint32_t i = 0; i < cp->n; i++) {
             tw_wire_str(out, tw_str_c(cp->v[i].id));
-            put_sets(out, cp->v[i].sets, 2 * g->words);
+            put_sets(out, cp->v[i].sets, HALVES * g->words);
         }
     }
 }
@@ -1610,7 +1643,7 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
             grant_call call = { .policy_name = get_cstr(in, &bad) };
             call.via_group = get_cstr(in, &bad);
             call.event_id = get_cstr(in, &bad);
-            uint64_t *own = get_sets(in, 2 * g->words, &bad);
+            uint64_t *own = get_sets(in, HALVES * g->words, &bad);
             if (own && !(gr->own = intern_sets(g, own)))
                 bad = true;
             free(own);
@@ -1649,7 +1682,7 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
             memset(gp, 0, sizeof *gp);
             gp->policy_arn = get_cstr(in, &bad);
             gp->policy_name = get_cstr(in, &bad);
-            gp->own = get_sets(in, 2 * g->words, &bad);
+            gp->own = get_sets(in, HALVES * g->words, &bad);
             get_kept(in, &gp->event);
         }
         uint32_t nm = tw_wire_get_u32(in);
@@ -1670,7 +1703,7 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
         uint32_t nv = tw_wire_get_u32(in);
         for (uint32_t i = 0; i < nv && !in->failed && !bad; i++) {
             tw_str id = tw_wire_get_str(in);
-            uint64_t *sets = get_sets(in, 2 * g->words, &bad);
+            uint64_t *sets = get_sets(in, HALVES * g->words, &bad);
             tw_grant_op op = { .set = { sets, sets ? sets + g->words : NULL } };
             if (sets && !in->failed)
                 add_version(g, cp, id, &op, false);

@@ -115,7 +115,7 @@ static void judge_actions(const tw_policy_reader *pr, tw_json *js, tw_arena *are
     if (!mem)
         return;
     memset(mem, 0, 2 * pr->words * sizeof *mem);
-    tw_policy_grant g = { mem, mem + pr->words };
+    tw_policy_grant g = { mem, mem + pr->words, NULL };
     char errstr[160];
     tw_err err = node ? tw_policy_expand_node(pr->pt, js, node, &g, errstr, sizeof errstr)
                       : tw_policy_expand_text(pr->pt, js, text, &g, errstr, sizeof errstr);

@@ -176,10 +176,11 @@ static void fx_free(fixture *fx)
 static pset pset_new(const fixture *fx)
 {
     pset s;
-    s.mem = calloc(2 * (size_t)fx->words, sizeof *s.mem);
+    s.mem = calloc(3 * (size_t)fx->words, sizeof *s.mem);
     assert_non_null(s.mem);
     s.g.allowed = s.mem;
     s.g.conditional = s.mem + fx->words;
+    s.g.denied = s.mem + 2 * fx->words;
     return s;
 }
 
@@ -970,6 +971,36 @@ static void unused_at_deadline(void **state)
     fx_free(&fx);
 }
 
+/* A Deny in any of the identity's policies takes the action from all of them (DESIGN §5): an
+ * inline guard denying two IAM actions on every resource leaves IAMFullAccess granting the
+ * rest; a Deny under a condition narrows nothing it can be sure of; a policy that only
+ * denies grants nothing (no finding of its own). */
+static void deny_from_another_policy_applies(void **state)
+{
+    (void)state;
+    fixture fx;
+    tracker_init(&fx, true);
+    uint32_t n_priv, n_obs = iam_full_observable(&fx, &n_priv);
+    attach(&fx, T0, TW_GT_ROLE, ROLE_R, IAM_FULL, "grant-1");
+    put_inline(&fx, T0 + 1, TW_GT_ROLE, ROLE_R, "guard",
+               POLICY("[{\"Effect\":\"Deny\",\"Action\":[\"iam:CreateAccessKey\","
+                      "\"iam:CreateUser\"],\"Resource\":\"*\"},{\"Effect\":\"Deny\","
+                      "\"Action\":\"iam:CreateRole\",\"Resource\":\"*\",\"Condition\":{"
+                      "\"Bool\":{\"aws:MultiFactorAuthPresent\":\"false\"}}}]"),
+               "guard-1");
+    tick(&fx, T0 + UNUSED_AFTER + 1);
+    assert_int_equal(fx.n_f, 1);
+    const caught *c = only(&fx, "unused-privileged-grant");
+    assert_string_equal(c->event_id, "grant-1");
+    char want[160];
+    snprintf(want, sizeof want, "%u of %u privileged actions unused", n_obs - 2, n_priv - 2);
+    has(c->summary, want);
+    lacks(c->details, "\"iam:CreateAccessKey\"");
+    lacks(c->details, "\"iam:CreateUser\"");
+    has(c->details, "\"iam:CreateRole\""); /* the conditional Deny takes nothing away */
+    fx_free(&fx);
+}
+
 /* Actions CloudTrail never records are counted apart, never listed unused (nobody could see
  * them used); conditional grants are counted. */
 static void unobservable_and_conditional(void **state)
@@ -1719,6 +1750,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(managed_expanded),
     cmocka_unit_test(unused_at_deadline),
     cmocka_unit_test(unobservable_and_conditional),
+    cmocka_unit_test(deny_from_another_policy_applies),
     cmocka_unit_test(all_used_no_finding),
     cmocka_unit_test(use_before_grant_not_counted),
     cmocka_unit_test(denied_use_not_counted),
