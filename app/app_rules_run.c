@@ -393,7 +393,7 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
     cx->raw = rec->raw;
     cx->params = rec->request_params;
     cx->js = js;
-    const tw_field_source src = { source_get, cx };
+    const tw_field_source src = { source_get, cx, ev };
     /* a deletion of a log group or bucket that the stream may have named an audit
      * destination: what it matches as logging-control too, for the router to choose */
     uint32_t n_audit = 0;

@@ -71,9 +71,12 @@ enum {
     TW_EV_PASSES_ROLE = 1u << 7,   /* the call hands a role to a service (uses iam:PassRole) */
     TW_EV_ON_BEHALF = 1u << 8,     /* made by an AWS service for the identity (DESIGN §3):
                                       invokedBy, or a source of AWS Internal or a service host */
-    TW_EV_AUDIT_CANDIDATE = 1u << 9, /* deletes `target`, a log group or bucket that is an audit
-                                        destination if the stream named it one (the router
-                                        decides: detect/audit_book.h) */
+    TW_EV_AUDIT_CANDIDATE = 1u << 9, /* deletes a log group or bucket (audit_target) that is an
+                                        audit destination if the stream named it one (the
+                                        router decides: detect/audit_book.h) */
+    TW_EV_AUDIT_NAMES = 1u << 10,  /* names audit destinations (audit_names): the router reads
+                                      the hashes only then (they lie lines away from the
+                                      fields it touches anyway) */
 };
 
 /* Where a record came from: orders ties, names the place in errors, and (Kafka) commits. */
@@ -114,9 +117,14 @@ typedef struct tw_event {
     const struct tw_corr_value *corr_values; /* correlations with fields it feeds */
     uint32_t n_corr_values;
     const struct tw_grant_op *grant_op; /* an IAM call that grants or revokes (detect/grants.h) */
-    tw_str target;         /* TW_EV_AUDIT_CANDIDATE: the log group or bucket deleted */
-    const uint32_t *rules_if_audit; /* TW_EV_AUDIT_CANDIDATE: the rules the event matches if */
-    uint32_t n_rules_if_audit;      /* its target is an audit destination (logging-control) */
+    /* Audit destinations (DESIGN §4), as ingest_audit.h's hashes, so the router touches no
+     * string: what a successful naming call names, and what a candidate deletion deletes
+     * with the rules it matches if that is a destination (logging-control). */
+    const uint64_t *audit_names;
+    uint64_t audit_target;
+    const uint32_t *rules_if_audit;
+    uint32_t n_rules_if_audit;
+    uint32_t n_audit_names;
     uint16_t source;       /* consume: the partition it came from (+1; 0 none), set by the router */
 } tw_event;
 

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest_audit.h"
 #include "tw_hash.h"
 
 #define BOOK_MAX (1u << 20) /* destinations kept at most: a large organization has hundreds */
@@ -14,15 +13,6 @@ struct tw_audit_book {
     uint32_t cap, n;   /* cap a power of two, filled to half at most */
     tw_audit_stats stats;
 };
-
-static uint64_t dest_hash(tw_audit_kind kind, tw_str account, tw_str name)
-{
-    /* a bucket's name is global; a log group's is per account */
-    uint64_t h = tw_hash64(name.p, name.len, kind == TW_AUDIT_BUCKET ? 0x62 : 0x67);
-    if (kind == TW_AUDIT_LOG_GROUP)
-        h = tw_hash_mix(h ^ tw_hash64(account.p, account.len, 0x61));
-    return h ? h : 1;
-}
 
 static bool contains(const tw_audit_book *ab, uint64_t h)
 {
@@ -80,36 +70,19 @@ void tw_audit_book_destroy(tw_audit_book *ab)
     free(ab);
 }
 
-typedef struct naming {
-    tw_audit_book *ab;
-    tw_str account; /* the event's, for log groups named without an ARN */
-} naming;
-
-static void learn(void *ud, tw_audit_kind kind, tw_str name, tw_str account)
-{
-    naming *nm = ud;
-    if (insert(nm->ab, dest_hash(kind, account.len ? account : nm->account, name)))
-        nm->ab->stats.destinations = nm->ab->n;
-}
-
 void tw_audit_book_event(tw_audit_book *ab, tw_event *ev)
 {
-    if (ev->flags & TW_EV_AUDIT_CANDIDATE) {
-        tw_audit_kind kind = tw_str_starts(ev->event_source, "s3.") ? TW_AUDIT_BUCKET
-                                                                   : TW_AUDIT_LOG_GROUP;
-        if (contains(ab, dest_hash(kind, ev->account, ev->target))) {
-            ev->classes |= TW_CLASS_LOGGING_CONTROL;
-            ev->rules = ev->rules_if_audit;
-            ev->n_rules = ev->n_rules_if_audit;
-            ab->stats.deletions++;
-        }
-        return;
+    if ((ev->flags & TW_EV_AUDIT_CANDIDATE) && contains(ab, ev->audit_target)) {
+        ev->classes |= TW_CLASS_LOGGING_CONTROL;
+        ev->rules = ev->rules_if_audit;
+        ev->n_rules = ev->n_rules_if_audit;
+        ab->stats.deletions++;
     }
-    /* only a call that succeeded names anything; the event's name is checked first there */
-    if (ev->flags & TW_EV_FAILED)
+    if (!(ev->flags & TW_EV_AUDIT_NAMES))
         return;
-    naming nm = { ab, ev->account };
-    tw_audit_destinations(ev->event_source, ev->event_name, ev->request_params, learn, &nm);
+    for (uint32_t i = 0; i < ev->n_audit_names; i++)
+        if (insert(ab, ev->audit_names[i]))
+            ab->stats.destinations = ab->n;
 }
 
 void tw_audit_book_get_stats(const tw_audit_book *ab, tw_audit_stats *out)

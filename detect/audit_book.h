@@ -1,5 +1,7 @@
 /* audit_book: the audit destinations the stream names (DESIGN §4), kept in stream order on the
- * router's thread, and the deletions of them.
+ * router's thread, and the deletions of them. The parser has read each event's names and
+ * target into hashes (tw_event.audit_names, audit_target; ingest_audit.h): the book touches no
+ * string.
  *
  * A successful CreateTrail, UpdateTrail, CreateFlowLogs, PutModelInvocationLoggingConfiguration,
  * CreateResolverQueryLogConfig (... ingest_audit.h) makes the log groups and buckets it names
@@ -29,8 +31,8 @@ typedef struct tw_audit_stats {
 tw_audit_book *tw_audit_book_new(void);        /* NULL when out of memory */
 void tw_audit_book_destroy(tw_audit_book *ab); /* NULL-safe */
 
-/* One event in stream order: learns what a successful naming call names, and decides a
- * candidate deletion (ev's classes and rules change when its target is a destination). */
+/* One event in stream order: decides a candidate deletion (ev's classes and rules change when
+ * its target is a destination), then learns what a successful naming call names. */
 void tw_audit_book_event(tw_audit_book *ab, tw_event *ev);
 
 void tw_audit_book_get_stats(const tw_audit_book *ab, tw_audit_stats *out);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tw_arena.h"
+#include "tw_event.h"
 
 typedef struct cval {
     tw_match_op op;
@@ -323,10 +324,36 @@ static bool value_holds(const cval *cv, const tw_field_value *vals, uint32_t n,
     return false;
 }
 
+/* A virtual field the event holds itself (tw_field_source.ev), into *one; false for any other
+ * field. */
+static bool event_value(const tw_event *ev, const tw_field *field, tw_field_value *one)
+{
+    switch (field->kind) {
+    case TW_FIELD_ACTION_CLASS: one->type = TW_FV_BITS; one->bits = ev->classes; return true;
+    case TW_FIELD_ACTION_LEVEL: one->type = TW_FV_BITS; one->bits = ev->level; return true;
+    case TW_FIELD_IDENTITY_KIND: one->type = TW_FV_BITS; one->bits = 1u << ev->kind; return true;
+    case TW_FIELD_ERROR_DENIED:
+    case TW_FIELD_CALL_ON_BEHALF:
+        one->type = TW_FV_BOOL;
+        one->boolean = (ev->flags & (field->kind == TW_FIELD_ERROR_DENIED ? TW_EV_DENIED
+                                                                         : TW_EV_ON_BEHALF)) != 0;
+        one->text = one->boolean ? TW_STR_LIT("true") : TW_STR_LIT("false");
+        return true;
+    default: return false;
+    }
+}
+
 static bool match_holds(const cmatch *cm, const tw_field_source *src, tw_regex_scratch *scratch)
 {
     const tw_field_value *vals = NULL;
-    uint32_t n = src->get(src->ctx, cm->field, &vals);
+    tw_field_value one;
+    uint32_t n;
+    if (src->ev && event_value(src->ev, cm->field, &one)) {
+        vals = &one;
+        n = 1;
+    } else {
+        n = src->get(src->ctx, cm->field, &vals);
+    }
     for (uint32_t i = 0; i < cm->n_values; i++) {
         bool hold = value_holds(&cm->values[i], vals, n, src, scratch);
         if (hold != cm->all)
@@ -476,11 +503,13 @@ static void compile_value(tw_arena *arena, const tw_rule_value *v, cval *cv, boo
 
 /* Rough cost of fetching a field's values: the normalized event holds the virtual fields
  * and a few top-level ones; the rest is a lookup in the record's JSON, requestParameters'
- * span being smaller than the whole record's. */
+ * span being smaller than the whole record's; a policy.* field parses the call's policy. */
 static unsigned field_cost(const tw_field *f)
 {
     static const char *const held[] = { "eventName", "eventSource", "awsRegion", "errorCode",
                                         "sourceIPAddress", "userAgent", "eventID" };
+    if (tw_field_is_policy(f->kind))
+        return 30; /* the call's policy document parsed and read: after everything else */
     if (f->kind != TW_FIELD_RECORD)
         return 0;
     if (f->n_path == 1)

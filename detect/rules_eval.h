@@ -68,6 +68,10 @@ typedef struct tw_field_value {
 typedef struct tw_field_source {
     uint32_t (*get)(void *ctx, const tw_field *field, const tw_field_value **values);
     void *ctx;
+    /* Optional: the normalized event, whose own virtual fields (action.class, action.level,
+     * identity.kind, error.denied, call.on_behalf) are then read from it directly, without get:
+     * every event meets rules over them. NULL: everything through get. */
+    const struct tw_event *ev;
 } tw_field_source;
 
 /* The compiled evaluator of a ruleset's detection rules. Read-only once built: share it. */

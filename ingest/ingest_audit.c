@@ -3,6 +3,16 @@
 
 #include <string.h>
 
+#include "tw_hash.h"
+
+uint64_t tw_audit_dest_hash(tw_audit_kind kind, tw_str account, tw_str name)
+{
+    uint64_t h = tw_hash64(name.p, name.len, kind == TW_AUDIT_BUCKET ? 0x62 : 0x67);
+    if (kind == TW_AUDIT_LOG_GROUP)
+        h = tw_hash_mix(h ^ tw_hash64(account.p, account.len, 0x61));
+    return h ? h : 1;
+}
+
 /* AWS's own names for audit destinations: the consoles' defaults and required prefixes. */
 static const char *const k_default_log_groups[] = {
     "aws-cloudtrail-logs-*",           /* CloudTrail console, trail to CloudWatch Logs */
@@ -73,6 +83,8 @@ tw_audit_kind tw_audit_deletion(tw_str event_source, tw_str event_name, tw_str r
     buf[0] = '\0';
     tw_audit_kind kind = TW_AUDIT_NONE;
     const char *key = NULL;
+    if (event_name.len < 12 || event_name.p[0] != 'D') /* DeleteBucket, DeleteLogGroup */
+        return TW_AUDIT_NONE;
     if (tw_str_eq_c(event_name, "DeleteLogGroup") &&
         tw_str_eq_c(event_source, "logs.amazonaws.com")) {
         kind = TW_AUDIT_LOG_GROUP;
@@ -95,6 +107,7 @@ enum { AS_LOG_GROUP = 1, AS_BUCKET, AS_ARN };
 
 typedef struct naming_call {
     const char *source, *name;
+    uint32_t name_len;
     struct {
         const char *key;
         int as;
@@ -102,21 +115,21 @@ typedef struct naming_call {
 } naming_call;
 
 static const naming_call k_naming[] = {
-    { "cloudtrail.amazonaws.com", "CreateTrail",
+    { "cloudtrail.amazonaws.com", "CreateTrail", 11,
       { { "s3BucketName", AS_BUCKET }, { "cloudWatchLogsLogGroupArn", AS_ARN } } },
-    { "cloudtrail.amazonaws.com", "UpdateTrail",
+    { "cloudtrail.amazonaws.com", "UpdateTrail", 11,
       { { "s3BucketName", AS_BUCKET }, { "cloudWatchLogsLogGroupArn", AS_ARN } } },
-    { "ec2.amazonaws.com", "CreateFlowLogs",
+    { "ec2.amazonaws.com", "CreateFlowLogs", 14,
       { { "LogGroupName", AS_LOG_GROUP }, { "logGroupName", AS_LOG_GROUP },
         { "LogDestination", AS_ARN }, { "logDestination", AS_ARN } } },
-    { "bedrock.amazonaws.com", "PutModelInvocationLoggingConfiguration",
+    { "bedrock.amazonaws.com", "PutModelInvocationLoggingConfiguration", 38,
       { { "logGroupName", AS_LOG_GROUP }, { "bucketName", AS_BUCKET } } },
-    { "route53resolver.amazonaws.com", "CreateResolverQueryLogConfig",
+    { "route53resolver.amazonaws.com", "CreateResolverQueryLogConfig", 28,
       { { "DestinationArn", AS_ARN }, { "destinationArn", AS_ARN } } },
-    { "route53.amazonaws.com", "CreateQueryLoggingConfig",
+    { "route53.amazonaws.com", "CreateQueryLoggingConfig", 24,
       { { "CloudWatchLogsLogGroupArn", AS_ARN }, { "cloudWatchLogsLogGroupArn", AS_ARN } } },
-    { "config.amazonaws.com", "PutDeliveryChannel", { { "s3BucketName", AS_BUCKET } } },
-    { "guardduty.amazonaws.com", "CreatePublishingDestination",
+    { "config.amazonaws.com", "PutDeliveryChannel", 18, { { "s3BucketName", AS_BUCKET } } },
+    { "guardduty.amazonaws.com", "CreatePublishingDestination", 27,
       { { "destinationArn", AS_ARN }, { "DestinationArn", AS_ARN } } },
 };
 
@@ -158,9 +171,11 @@ static void name_arn(tw_str arn, tw_audit_dest_fn fn, void *ud)
 bool tw_audit_destinations(tw_str event_source, tw_str event_name, tw_str request_params,
                            tw_audit_dest_fn fn, void *ud)
 {
+    /* every event comes here (the router's thread): the name's length and first byte first */
     const naming_call *call = NULL;
     for (size_t i = 0; i < sizeof k_naming / sizeof k_naming[0] && !call; i++)
-        if (tw_str_eq_c(event_name, k_naming[i].name) &&
+        if (event_name.len == k_naming[i].name_len && event_name.p[0] == k_naming[i].name[0] &&
+            !memcmp(event_name.p, k_naming[i].name, event_name.len) &&
             tw_str_eq_c(event_source, k_naming[i].source))
             call = &k_naming[i];
     if (!call)

@@ -51,6 +51,10 @@ typedef void (*tw_audit_dest_fn)(void *ud, tw_audit_kind kind, tw_str name, tw_s
 bool tw_audit_destinations(tw_str event_source, tw_str event_name, tw_str request_params,
                            tw_audit_dest_fn fn, void *ud);
 
+/* The hash a destination is known by: a bucket by its name (names are global), a log group by
+ * its account and name. Never 0. */
+uint64_t tw_audit_dest_hash(tw_audit_kind kind, tw_str account, tw_str name);
+
 /* `*` globs: whether s matches pattern (exact bytes otherwise). */
 bool tw_audit_glob(const char *pattern, tw_str s);
 

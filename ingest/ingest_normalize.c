@@ -234,14 +234,11 @@ static unsigned ua_verdict(tw_str ua)
     return verdict;
 }
 
-/* AWS itself: an AWSService principal, or a service-linked role (path /aws-service-role/,
- * named AWSServiceRoleFor...), which only its service can assume. */
+/* AWS itself: an AWSService principal, or a service-linked role, which only its service can
+ * assume (AWS names every one AWSServiceRoleFor..., under the path /aws-service-role/). */
 static bool is_aws_service(const tw_raw_record *raw, tw_str role)
 {
-    static const char slr_path[] = ":role/aws-service-role/";
-    return tw_str_eq_c(raw->ui_type, "AWSService") || tw_str_starts(role, "AWSServiceRoleFor") ||
-           (raw->issuer_arn.len &&
-            memmem(raw->issuer_arn.p, raw->issuer_arn.len, slr_path, sizeof slr_path - 1));
+    return tw_str_eq_c(raw->ui_type, "AWSService") || tw_str_starts(role, "AWSServiceRoleFor");
 }
 
 tw_kind tw_identity_kind(const tw_normalize_conf *conf, const tw_raw_record *raw)
@@ -303,6 +300,20 @@ bool tw_error_is_denial(tw_str code)
            tw_str_contains_ci(code, "notauthorized") || tw_str_contains_ci(code, "forbidden") ||
            tw_str_contains_ci(code, "authorizationerror") ||
            tw_str_contains_ci(code, "authorizationfailure");
+}
+
+/* The destinations a naming call names, as hashes (a handful at most). */
+typedef struct audit_names {
+    uint64_t h[8];
+    uint32_t n;
+    tw_str account; /* the record's, for a log group named without an ARN */
+} audit_names;
+
+static void name_destination(void *ud, tw_audit_kind kind, tw_str name, tw_str account)
+{
+    audit_names *an = ud;
+    if (an->n < sizeof an->h / sizeof an->h[0])
+        an->h[an->n++] = tw_audit_dest_hash(kind, account.len ? account : an->account, name);
 }
 
 tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *raw,
@@ -424,7 +435,25 @@ tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *
     ev->error_code = tw_arena_dup(ar, raw->error_code, &failed);
     ev->request_params = tw_arena_dup(ar, raw->request_params, &failed);
     ev->model_id = tw_arena_dup(ar, raw->model_id, &failed);
-    ev->target = audit_candidate ? tw_arena_dup(ar, target, &failed) : TW_STR_NULL;
+    ev->audit_target = audit_candidate ? tw_audit_dest_hash(audit, ev->account, target) : 0;
+    if (!(flags & TW_EV_FAILED)) {
+        /* the destinations a successful CreateTrail, CreateFlowLogs, ... names: their hashes,
+         * for the router's book (ingest_audit.h) */
+        audit_names names = { { 0 }, 0, ev->account };
+        if (tw_audit_destinations(raw->event_source, raw->event_name, raw->request_params,
+                                  name_destination, &names) &&
+            names.n) {
+            uint64_t *keep = tw_arena_alloc(ar, names.n * sizeof *keep);
+            if (keep) {
+                memcpy(keep, names.h, names.n * sizeof *keep);
+                ev->audit_names = keep;
+                ev->n_audit_names = names.n;
+                ev->flags |= TW_EV_AUDIT_NAMES;
+            } else {
+                failed = 1;
+            }
+        }
+    }
     if (failed) {
         batch->n--;
         *reason = TW_REJ_TOO_LARGE;

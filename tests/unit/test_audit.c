@@ -141,29 +141,40 @@ static void calls_that_name_destinations(void **state)
                                        tw_str_c("{\"bucketName\":\"b\"}"), collect, &nm));
 }
 
-static tw_event event(const char *source, const char *name, const char *params,
-                      const char *account, uint16_t flags, const char *target)
-{
+/* An event as the parser leaves it: the hashes of what it names, or of what it deletes. */
+typedef struct named_ev {
     tw_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.event_source = tw_str_c(source);
-    ev.event_name = tw_str_c(name);
-    ev.request_params = tw_str_c(params);
-    ev.account = tw_str_c(account);
-    ev.flags = flags;
-    ev.classes = TW_CLASS_WRITE | TW_CLASS_DESTRUCTIVE;
-    ev.target = target ? tw_str_c(target) : TW_STR_NULL;
-    return ev;
+    uint64_t names[8];
+} named_ev;
+
+static void add_name(void *ud, tw_audit_kind kind, tw_str name, tw_str account)
+{
+    named_ev *ne = ud;
+    ne->names[ne->ev.n_audit_names++] =
+        tw_audit_dest_hash(kind, account.len ? account : ne->ev.account, name);
+}
+
+static void naming(named_ev *ne, const char *source, const char *name, const char *params,
+                   const char *account)
+{
+    memset(ne, 0, sizeof *ne);
+    ne->ev.account = tw_str_c(account);
+    assert_true(tw_audit_destinations(tw_str_c(source), tw_str_c(name), tw_str_c(params),
+                                      add_name, ne));
+    ne->ev.audit_names = ne->names;
+    ne->ev.flags = TW_EV_AUDIT_NAMES;
 }
 
 static const uint32_t k_if_audit[] = { 3, 7 };
 
-static bool decide(tw_audit_book *ab, const char *source, const char *target, const char *account)
+static bool decide(tw_audit_book *ab, tw_audit_kind kind, const char *target, const char *account)
 {
     const uint32_t normal[] = { 1 };
-    tw_event ev = event(source, tw_str_starts(tw_str_c(source), "s3") ? "DeleteBucket"
-                                                                       : "DeleteLogGroup",
-                        "{}", account, TW_EV_AUDIT_CANDIDATE, target);
+    tw_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.flags = TW_EV_AUDIT_CANDIDATE;
+    ev.classes = TW_CLASS_WRITE | TW_CLASS_DESTRUCTIVE;
+    ev.audit_target = tw_audit_dest_hash(kind, tw_str_c(account), tw_str_c(target));
     ev.rules = normal;
     ev.n_rules = 1;
     ev.rules_if_audit = k_if_audit;
@@ -181,30 +192,34 @@ static void book_learns_in_stream_order(void **state)
     tw_audit_book *ab = tw_audit_book_new();
     assert_non_null(ab);
     /* before the trail names them: not destinations */
-    assert_false(decide(ab, "s3.amazonaws.com", "trail-bucket", "1"));
-    tw_event trail = event("cloudtrail.amazonaws.com", "CreateTrail",
-                           "{\"s3BucketName\":\"trail-bucket\",\"cloudWatchLogsLogGroupArn\":"
-                           "\"arn:aws:logs:us-east-1:1:log-group:trail-events:*\"}",
-                           "1", 0, NULL);
-    /* a failed call names nothing */
-    trail.flags = TW_EV_FAILED;
-    tw_audit_book_event(ab, &trail);
-    assert_false(decide(ab, "s3.amazonaws.com", "trail-bucket", "1"));
-    trail.flags = 0;
-    tw_audit_book_event(ab, &trail);
-    assert_true(decide(ab, "s3.amazonaws.com", "trail-bucket", "1"));
-    assert_true(decide(ab, "s3.amazonaws.com", "trail-bucket", "2")); /* buckets are global */
-    assert_true(decide(ab, "logs.amazonaws.com", "trail-events", "1"));
-    assert_false(decide(ab, "logs.amazonaws.com", "trail-events", "2")); /* groups per account */
-    assert_false(decide(ab, "logs.amazonaws.com", "trail-bucket", "1")); /* kinds apart */
+    assert_false(decide(ab, TW_AUDIT_BUCKET, "trail-bucket", "1"));
+    named_ev trail;
+    naming(&trail, "cloudtrail.amazonaws.com", "CreateTrail",
+           "{\"s3BucketName\":\"trail-bucket\",\"cloudWatchLogsLogGroupArn\":"
+           "\"arn:aws:logs:us-east-1:1:log-group:trail-events:*\"}",
+           "1");
+    assert_int_equal(trail.ev.n_audit_names, 2);
+    tw_audit_book_event(ab, &trail.ev);
+    assert_true(decide(ab, TW_AUDIT_BUCKET, "trail-bucket", "1"));
+    assert_true(decide(ab, TW_AUDIT_BUCKET, "trail-bucket", "2")); /* buckets are global */
+    assert_true(decide(ab, TW_AUDIT_LOG_GROUP, "trail-events", "1"));
+    assert_false(decide(ab, TW_AUDIT_LOG_GROUP, "trail-events", "2")); /* groups per account */
+    assert_false(decide(ab, TW_AUDIT_LOG_GROUP, "trail-bucket", "1")); /* kinds apart */
     tw_audit_stats st;
     tw_audit_book_get_stats(ab, &st);
     assert_int_equal(st.destinations, 2);
     assert_int_equal(st.deletions, 3);
     /* naming the same again adds nothing */
-    tw_audit_book_event(ab, &trail);
+    tw_audit_book_event(ab, &trail.ev);
     tw_audit_book_get_stats(ab, &st);
     assert_int_equal(st.destinations, 2);
+    /* a log group named by name takes the record's account */
+    named_ev flow;
+    naming(&flow, "ec2.amazonaws.com", "CreateFlowLogs",
+           "{\"CreateFlowLogsRequest\":{\"LogGroupName\":\"vpc-flows\"}}", "7");
+    tw_audit_book_event(ab, &flow.ev);
+    assert_true(decide(ab, TW_AUDIT_LOG_GROUP, "vpc-flows", "7"));
+    assert_false(decide(ab, TW_AUDIT_LOG_GROUP, "vpc-flows", "1"));
     tw_audit_book_destroy(ab);
     tw_audit_book_destroy(NULL);
 }
@@ -216,10 +231,11 @@ static void book_checkpoint_round_trip(void **state)
     char params[128];
     for (int i = 0; i < 200; i++) { /* enough to grow the table a few times */
         snprintf(params, sizeof params, "{\"s3BucketName\":\"bucket-%d\"}", i);
-        tw_event ev = event("cloudtrail.amazonaws.com", "UpdateTrail", params, "1", 0, NULL);
-        tw_audit_book_event(ab, &ev);
+        named_ev ne;
+        naming(&ne, "cloudtrail.amazonaws.com", "UpdateTrail", params, "1");
+        tw_audit_book_event(ab, &ne.ev);
     }
-    assert_true(decide(ab, "s3.amazonaws.com", "bucket-42", "1"));
+    assert_true(decide(ab, TW_AUDIT_BUCKET, "bucket-42", "1"));
     tw_buf b;
     tw_buf_init(&b);
     tw_audit_book_save(ab, &b);
@@ -232,8 +248,8 @@ static void book_checkpoint_round_trip(void **state)
     tw_audit_book_get_stats(back, &st);
     assert_int_equal(st.destinations, 200);
     assert_int_equal(st.deletions, 1);
-    assert_true(decide(back, "s3.amazonaws.com", "bucket-199", "1"));
-    assert_false(decide(back, "s3.amazonaws.com", "bucket-200", "1"));
+    assert_true(decide(back, TW_AUDIT_BUCKET, "bucket-199", "1"));
+    assert_false(decide(back, TW_AUDIT_BUCKET, "bucket-200", "1"));
     /* damaged: cut short, a zero hash, a hash twice */
     tw_audit_book *bad = tw_audit_book_new();
     in = (tw_wire_reader){ (const unsigned char *)b.p, (const unsigned char *)b.p + b.len - 3,

@@ -12,6 +12,7 @@
 #include "ingest_catalog.h"
 #include "ingest_json.h"
 #include "ingest_normalize.h"
+#include "ingest_audit.h"
 #include "ingest_resource.h"
 
 typedef struct one {
@@ -298,6 +299,53 @@ static void aws_service_principals(void **state)
     fx_free(&fx);
 }
 
+/* Audit destinations are read on the parser's thread into hashes (ingest_audit.h): what a
+ * successful naming call names, what a deletion deletes; a default name is logging-control at
+ * once. */
+static void audit_destinations_read_by_the_parser(void **state)
+{
+    (void)state;
+    fixture fx;
+    fx_init(&fx);
+    static const char trail[] =
+        "{\"userIdentity\":{\"type\":\"AssumedRole\",\"arn\":\"arn:aws:sts::111122223333:"
+        "assumed-role/admin/a\"},\"eventTime\":\"2026-09-01T08:00:00Z\",\"eventSource\":"
+        "\"cloudtrail.amazonaws.com\",\"eventName\":\"CreateTrail\",\"requestParameters\":{"
+        "\"name\":\"t\",\"s3BucketName\":\"org-audit\",\"cloudWatchLogsLogGroupArn\":"
+        "\"arn:aws:logs:us-east-1:111122223333:log-group:org-events:*\"},\"eventID\":\"e\","
+        "\"recipientAccountId\":\"111122223333\"%s}";
+    char rec[sizeof trail + 64];
+    snprintf(rec, sizeof rec, trail, "");
+    const tw_event *ev = event_of(&fx, rec);
+    assert_int_equal(ev->n_audit_names, 2);
+    assert_true(ev->audit_names[0] ==
+                tw_audit_dest_hash(TW_AUDIT_BUCKET, TW_STR_NULL, tw_str_c("org-audit")));
+    assert_true(ev->audit_names[1] == tw_audit_dest_hash(TW_AUDIT_LOG_GROUP,
+                                                          tw_str_c("111122223333"),
+                                                          tw_str_c("org-events")));
+    snprintf(rec, sizeof rec, trail, ",\"errorCode\":\"InsufficientS3BucketPolicyException\"");
+    ev = event_of(&fx, rec);
+    assert_int_equal(ev->n_audit_names, 0); /* a failed call names nothing */
+    static const char del[] =
+        "{\"userIdentity\":{\"type\":\"AssumedRole\",\"arn\":\"arn:aws:sts::111122223333:"
+        "assumed-role/cleanup/j\"},\"eventTime\":\"2026-09-01T09:00:00Z\",\"eventSource\":"
+        "\"logs.amazonaws.com\",\"eventName\":\"DeleteLogGroup\",\"requestParameters\":{"
+        "\"logGroupName\":\"%s\"},\"eventID\":\"e\",\"readOnly\":false,"
+        "\"recipientAccountId\":\"111122223333\"}";
+    snprintf(rec, sizeof rec, del, "org-events");
+    ev = event_of(&fx, rec);
+    assert_true(ev->flags & TW_EV_AUDIT_CANDIDATE);
+    assert_false(ev->classes & TW_CLASS_LOGGING_CONTROL); /* the router decides */
+    assert_true(ev->audit_target == tw_audit_dest_hash(TW_AUDIT_LOG_GROUP,
+                                                        tw_str_c("111122223333"),
+                                                        tw_str_c("org-events")));
+    snprintf(rec, sizeof rec, del, "aws-cloudtrail-logs-111122223333-ab12");
+    ev = event_of(&fx, rec);
+    assert_false(ev->flags & TW_EV_AUDIT_CANDIDATE);
+    assert_true(ev->classes & TW_CLASS_LOGGING_CONTROL); /* AWS's default name */
+    fx_free(&fx);
+}
+
 /* The resource a call acted on, by the service's keys, unescaped, first key that is there. */
 static void resources_from_request_parameters(void **state)
 {
@@ -321,7 +369,9 @@ static void resources_from_request_parameters(void **state)
         /* a value that equals a key's name is no key; a non-string value is skipped */
         { "s3.amazonaws.com", "{\"x\":\"bucketName\",\"bucketName\":{\"a\":1},\"Bucket\":\"y\"}", "y" },
         { "s3.amazonaws.com", "{\"x\":1}", "" },
-        { "unknown.amazonaws.com", "{\"name\":\"thing\"}", "thing" },
+        { "unknown.amazonaws.com", "{\"name\":\"thing\"}", "" }, /* no row: no guess */
+        { "route53resolver.amazonaws.com", "{\"resolverQueryLogConfigId\":\"rqlc-1\"}", "rqlc-1" },
+        { "route53.amazonaws.com", "{\"id\":\"Z123\"}", "Z123" }, /* a prefix of another row */
         { "s3.amazonaws.com", "", "" },
         { "s3.amazonaws.com", "{\"bucketName\":\"cut", "cut" }, /* truncated text */
     };
@@ -349,6 +399,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(aws_internal_and_signin_relay),
         cmocka_unit_test(people_by_browser_and_mfa),
         cmocka_unit_test(aws_service_principals),
+        cmocka_unit_test(audit_destinations_read_by_the_parser),
         cmocka_unit_test(resources_from_request_parameters),
     };
     if (argc > 1)

@@ -162,7 +162,7 @@ static uint64_t value_hash(const tw_field_value *v)
 
 static uint32_t collect_corr_values(const tw_rules_rt *rt, fed_event *fe, tw_corr_value *out)
 {
-    const tw_field_source src = { source_get, fe };
+    const tw_field_source src = { source_get, fe, NULL };
     uint32_t n = 0;
     for (uint32_t v = 0; v < rt->n_field_corrs && n < 32; v++) {
         uint32_t c = rt->field_corrs[v];
@@ -209,7 +209,7 @@ static void feed_full(harness *h, const char *who, tw_kind kind, int64_t t, cons
     ev->classes = classes;
     ev->kind = (uint8_t)kind;
     uint32_t matched[64], n = 0;
-    tw_field_source src = { source_get, &fe };
+    tw_field_source src = { source_get, &fe, NULL };
     for (uint32_t r = 0; r < h->rt->n_rules; r++) {
         const tw_rule *rule = tw_ruleset_rule(h->rt->rs, r);
         if (!rule->correlation && tw_rules_eval_rule(h->rt->eval, rule, &src, NULL))

@@ -111,7 +111,7 @@ static void feed_ex(harness *h, const char *who, tw_kind kind, int64_t t, const 
     ev.flags = flags;
     ev.error_code = error ? tw_str_c(error) : TW_STR_LIT("");
     uint32_t matched[64], n = 0;
-    tw_field_source src = { source_get, &ev };
+    tw_field_source src = { source_get, &ev, NULL };
     for (uint32_t r = 0; r < h->rt->n_rules; r++) {
         const tw_rule *rule = tw_ruleset_rule(h->rt->rs, r);
         if (!rule->correlation && tw_rules_eval_rule(h->rt->eval, rule, &src, NULL))

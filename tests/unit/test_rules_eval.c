@@ -92,7 +92,7 @@ static void fx_free(fx *f)
 
 static bool eval_rule(const fx *f, size_t rule, const fake_field *ev)
 {
-    tw_field_source src = { fake_get, (void *)ev };
+    tw_field_source src = { fake_get, (void *)ev, NULL };
     return tw_rules_eval_rule(f->rev, tw_ruleset_rule(f->rs, rule), &src, f->scratch);
 }
 
