@@ -541,7 +541,7 @@ enum {
     GEN_VAR_DENY_INSECURE,  /* PutBucketPolicy: Deny of requests without TLS */
     GEN_VAR_ORG_SHARE,      /* PutBucketPolicy: Principal "*" held to the organization */
     GEN_VAR_ADMIN,          /* AttachRolePolicy: AdministratorAccess */
-    GEN_VAR_READONLY,       /* AttachRolePolicy: AmazonS3ReadOnlyAccess */
+    GEN_VAR_READONLY,       /* AttachRolePolicy: ReadOnlyAccess */
     GEN_VAR_DENY_ALL,       /* Put{Role,User}Policy: the quarantine, Deny "*" on "*" */
     GEN_VAR_SELF_LOCK,      /* PutUserPolicy: a person denies themselves destructive calls */
 };

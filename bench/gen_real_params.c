@@ -324,13 +324,13 @@ static const char *managed_policy(const gen_call *c, const gen_event *ev)
         "arn:aws:iam::aws:policy/CloudWatchLogsReadOnlyAccess",
         "arn:aws:iam::aws:policy/AmazonDynamoDBReadOnlyAccess",
         "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-        "arn:aws:iam::aws:policy/AmazonSQSFullAccess",
-        "arn:aws:iam::aws:policy/AmazonBedrockLimitedAccess",
+        "arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess",
+        "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
     };
     if (ev->variant == GEN_VAR_ADMIN)
         return "arn:aws:iam::aws:policy/AdministratorAccess";
     if (ev->variant == GEN_VAR_READONLY)
-        return readonly[0];
+        return "arn:aws:iam::aws:policy/ReadOnlyAccess";
     if ((c->r >> 33) % 4 == 0)
         return NULL; /* a customer managed policy: the caller writes it */
     return readonly[(c->r >> 36) % N_OF(readonly)];

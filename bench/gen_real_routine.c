@@ -134,13 +134,14 @@ static const gen_rtemplate tpl_bedrock_key[] = {
               ACT(BR_CONVERSE_STREAM), ACT(BR_INVOKE_MODEL_STREAM))),
 };
 
+/* An agent's tools: a model, its S3 data (SSE-KMS), a table, and who it is; every agent uses
+ * them all from its first days, so its services are known before its past is. */
 #define AGENT_READS                                                                          \
     PH(1, 2, 100, 2, 8, ACT(BR_CONVERSE), ACT(BR_CONVERSE_STREAM), ACT(BR_INVOKE_MODEL)),    \
         PH(1, 1, 50, 1, 4, ACT(S3_LIST_OBJECTS)),                                            \
         PH(1, 4, 100, 1, 6, ACT(S3_GET_OBJECT), ACT(S3_GET_OBJECT), ACT(S3_HEAD_OBJECT)),    \
         PH(1, 2, 40, 1, 4, ACT(DDB_QUERY), ACT(DDB_GET_ITEM)),                               \
-        PH(1, 1, 20, 1, 4, ACT(EC2_DESCRIBE_INSTANCES), ACT(STS_GET_CALLER_IDENTITY),        \
-           ACT(LAMBDA_LIST_FUNCTIONS), ACT(RDS_DESCRIBE_DB_INSTANCES))
+        PH(1, 1, 60, 1, 4, ACT(STS_GET_CALLER_IDENTITY))
 
 static const gen_rtemplate tpl_agent_ro[] = {
     TPL(1, AGENT_READS, PH(1, 1, 100, 2, 8, ACT(BR_CONVERSE))),

@@ -531,6 +531,43 @@ static tw_err like_console_user_deletes(plan *p)
     return TW_OK;
 }
 
+/* The same with the CLI after MFA, on a Monday morning (nothing of theirs in the 24h before
+ * but the session's reads). */
+static tw_err like_cli_user_deletes(plan *p)
+{
+    gen_real_script *sc = p->sc;
+    double d = day_of(p, 0.45, 4, 2);
+    int64_t t0 = at(p, d, 9, 40);
+    int64_t day = t0 / TW_MS_DAY, back = (day + 3) % 7; /* days since Monday (1970-01-01: Thu) */
+    int64_t t = t0 - back * TW_MS_DAY;
+    if (t < p->opt->start_ms + 2 * TW_MS_DAY)
+        t += 7 * TW_MS_DAY;
+    uint32_t a = add_ident(sc, p->re, GEN_RC_IAM_CLI, -1, next_account(p), p->opt->start_ms,
+                           INT64_MAX);
+    /* listings and describes (no GetObject: S3's Decrypts would hide what this tests) */
+    static const gen_act reads[] = { GEN_ACT_S3_LIST_BUCKETS, GEN_ACT_S3_LIST_OBJECTS,
+                                     GEN_ACT_EC2_DESCRIBE_VOLUMES, GEN_ACT_EC2_DESCRIBE_INSTANCES,
+                                     GEN_ACT_S3_LIST_OBJECTS, GEN_ACT_LOGS_FILTER_LOG_EVENTS };
+    uint32_t s = add_session(sc, t - 21 * TW_MS_MINUTE, false);
+    TRY(add_event(sc, a, t - 20 * TW_MS_MINUTE, GEN_ACT_STS_GET_SESSION_TOKEN, EV(.session = s)));
+    for (int j = 0; j < 12; j++)
+        TRY(add_event(sc, a, t - 18 * TW_MS_MINUTE + j * 80 * TW_MS_SECOND, reads[j % 6],
+                      EV(.session = s)));
+    TRY(add_event(sc, a, t, GEN_ACT_S3_DELETE_OBJECT, EV(.session = s)));
+    TRY(add_event(sc, a, t + 20 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT, EV(.session = s)));
+    TRY(add_event(sc, a, t + 3 * TW_MS_MINUTE, GEN_ACT_EC2_TERMINATE_INSTANCES, EV(.session = s)));
+    gen_real_truth *tr = add_truth(sc, "iam-cli-user-reads-then-deletes", false, a, "silent",
+                                   t - TW_MS_MINUTE, t + TW_MS_HOUR);
+    set_rules(tr, "agent-read-to-destructive", NULL, NULL);
+    double dd = (double)((t - p->day0) / TW_MS_DAY);
+    snprintf(tr->note, sizeof tr->note,
+             "a person as an IAM user with the CLI after MFA (GetSessionToken, mfaAuthenticated "
+             "true): 12 reads, then s3:DeleteObject x2 and ec2:TerminateInstances on Monday, day "
+             "%.0f",
+             dd);
+    return TW_OK;
+}
+
 static tw_err like_ci_readonly_grant(plan *p)
 {
     gen_real_script *sc = p->sc;
@@ -551,14 +588,13 @@ static tw_err like_ci_readonly_grant(plan *p)
                                    t - TW_MS_MINUTE, t + TW_MS_HOUR);
     set_rules(tr, "admin-policy-attached", "self-privilege-escalation", NULL);
     snprintf(tr->note, sizeof tr->note,
-             "CI role attaches arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess to an application "
-             "role on day %.0f",
+             "CI role attaches arn:aws:iam::aws:policy/ReadOnlyAccess to an application role on "
+             "day %.0f",
              d);
     tr = add_truth(sc, "ci-attaches-read-only-policy", false, app, "silent", t, p->end_ms);
     set_rules(tr, "unused-privileged-grant", NULL, NULL);
     snprintf(tr->note, sizeof tr->note,
-             "the application role granted AmazonS3ReadOnlyAccess: a read-only grant is no "
-             "privilege");
+             "the application role granted ReadOnlyAccess: reading policies is no privilege");
     return TW_OK;
 }
 
@@ -620,7 +656,8 @@ tw_err gen_real_script_build(gen_real_script *sc, gen_real_estate *re, const gen
     tw_err (*const likes[])(plan *) = {
         like_agent_write,      like_log_retention,        like_failed_trail_calls,
         like_org_bucket_policy, like_quarantine,          like_self_lock,
-        like_admin_stops_instance, like_console_user_deletes, like_ci_readonly_grant,
+        like_admin_stops_instance, like_console_user_deletes, like_cli_user_deletes,
+        like_ci_readonly_grant,
         like_training_pipeline, like_aws_service,
     };
     for (size_t i = 0; i < sizeof likes / sizeof likes[0] && !err; i++)
