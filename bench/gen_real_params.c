@@ -109,6 +109,11 @@ static void log_group(const gen_ident *id, uint64_t r, char *out, size_t size)
     const char *ds = dataset_of(id);
     if (id->rclass == GEN_RC_LOG_RETENTION) {
         const char *d2 = datasets[(r >> 12) % N_OF(datasets)];
+        if ((r >> 20) % 8 == 7) { /* CloudTrail's own log group: its old streams go too */
+            snprintf(out, size, "aws-cloudtrail-logs-%s-%08x", id->account,
+                     (unsigned)(tw_hash_mix(id->account_ix + 0xC7u) >> 32));
+            return;
+        }
         snprintf(out, size, retention_groups[(r >> 20) % N_OF(retention_groups)], d2);
         return;
     }
@@ -163,7 +168,13 @@ void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *
             id->rclass != GEN_RC_LOG_RETENTION)
             break;
         log_group(id, c->r, c->res, sizeof c->res);
-        if (c->act_id == GEN_ACT_LOGS_DELETE_LOG_STREAM) {
+        if (c->act_id == GEN_ACT_LOGS_DELETE_LOG_STREAM &&
+            strncmp(c->res, "aws-cloudtrail-logs-", 20) == 0) {
+            /* CloudTrail names a stream by account and region: that of a region no longer
+             * logged */
+            snprintf(c->sub, sizeof c->sub, "%s_CloudTrail_%s_%u", id->account,
+                     gen_regions[(c->r >> 8) % 6], (unsigned)(1 + (c->r >> 16) % 3));
+        } else if (c->act_id == GEN_ACT_LOGS_DELETE_LOG_STREAM) {
             /* a stream of 35 to 120 days ago: what retention leaves behind */
             char day[32];
             int64_t age = (int64_t)(35 + (c->r >> 8) % 86) * TW_MS_DAY;
