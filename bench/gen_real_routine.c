@@ -436,7 +436,8 @@ int64_t gen_real_next_episode(const gen_ident *id, double busy, uint32_t ep, int
     switch (cd->rhythm) {
     case RHY_NIGHTLY: {
         /* Its hour, its minute, a few minutes of jitter; some ETL batches run twice a day. */
-        int64_t hour = cd->hour_lo + (int64_t)((id->h >> 12) % (uint64_t)(cd->hour_hi - cd->hour_lo + 1));
+        uint64_t hours = (uint64_t)(cd->hour_hi - cd->hour_lo + 1);
+        int64_t hour = cd->hour_lo + (int64_t)((id->h >> 12) % hours);
         int64_t minute = (int64_t)((id->h >> 20) % 60);
         bool twice = id->rclass == GEN_RC_ETL && (id->h >> 28) % 3 == 0;
         int64_t day = floor_div(after_ms, TW_MS_DAY);

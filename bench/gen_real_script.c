@@ -478,9 +478,11 @@ static tw_err like_admin_stops_instance(plan *p)
     static const gen_act reads[] = { GEN_ACT_EC2_DESCRIBE_INSTANCES, GEN_ACT_CW_GET_METRIC_DATA,
                                      GEN_ACT_EC2_DESCRIBE_VOLUMES, GEN_ACT_CW_DESCRIBE_ALARMS,
                                      GEN_ACT_LOGS_FILTER_LOG_EVENTS,
-                                     GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS, GEN_ACT_S3_LIST_BUCKETS };
+                                     GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS,
+                                     GEN_ACT_S3_LIST_BUCKETS };
     uint32_t s = add_session(sc, t - 11 * TW_MS_MINUTE, true);
-    TRY(add_event(sc, admin, t - 10 * TW_MS_MINUTE, GEN_ACT_SIGNIN_CONSOLE_LOGIN, EV(.session = s)));
+    TRY(add_event(sc, admin, t - 10 * TW_MS_MINUTE, GEN_ACT_SIGNIN_CONSOLE_LOGIN,
+                  EV(.session = s)));
     for (int j = 0; j < 14; j++)
         TRY(add_event(sc, admin, t - 9 * TW_MS_MINUTE + j * 35 * TW_MS_SECOND, reads[j % 7],
                       EV(.session = s)));
@@ -705,7 +707,8 @@ static void identity_key(const gen_real_estate *re, const gen_real_truth *t, cha
 
 static const char *kind_of(const gen_ident *id)
 {
-    if (id->rclass == GEN_RC_SSO || id->rclass == GEN_RC_IAM_CONSOLE || id->rclass == GEN_RC_IAM_CLI)
+    if (id->rclass == GEN_RC_SSO || id->rclass == GEN_RC_IAM_CONSOLE ||
+        id->rclass == GEN_RC_IAM_CLI)
         return "human";
     if (id->rclass == GEN_RC_SLR)
         return "aws-service";
