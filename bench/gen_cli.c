@@ -13,7 +13,7 @@
 
 enum {
     OPT_RECORDS, OPT_IDENTITIES, OPT_SEED, OPT_START, OPT_SPAN, OPT_SCENARIO, OPT_FORMAT,
-    OPT_OUTPUT, OPT_ZSTD_LEVEL, OPT_ACCOUNTS, OPT_QUIET, OPT_HELP,
+    OPT_OUTPUT, OPT_ZSTD_LEVEL, OPT_ACCOUNTS, OPT_QUIET, OPT_HELP, OPT_PROFILE, OPT_TRUTH,
 };
 
 static const struct gen_option {
@@ -28,6 +28,7 @@ static const struct gen_option {
     { "format", 0, true, OPT_FORMAT },           { "output", 'o', true, OPT_OUTPUT },
     { "zstd-level", 0, true, OPT_ZSTD_LEVEL },   { "accounts", 0, true, OPT_ACCOUNTS },
     { "quiet", 'q', false, OPT_QUIET },          { "help", 'h', false, OPT_HELP },
+    { "profile", 0, true, OPT_PROFILE },         { "truth", 0, true, OPT_TRUTH },
 };
 
 static const struct {
@@ -36,7 +37,14 @@ static const struct {
 } scenarios[] = {
     { "read-to-destructive", GEN_SCN_READ_TO_DESTRUCTIVE },
     { "training-telemetry", GEN_SCN_TRAINING_TELEMETRY },
-    { "all", GEN_SCN_ALL },
+    { "all", GEN_SCN_ALL_ASKED },
+    { "none", 0 },
+    /* the realistic profile's (the first two above are its agent-kms-read-then-delete and
+     * first-training-with-telemetry) */
+    { "retention-stops-trail", GEN_SCN_RETENTION_TRAIL },
+    { "dormant-admin-grant", GEN_SCN_DORMANT_ADMIN },
+    { "observability-training", GEN_SCN_OBSERVABILITY_TRAINING },
+    { "llm-jacking", GEN_SCN_LLM_JACKING },
 };
 
 static void print_help(FILE *to)
@@ -71,8 +79,22 @@ static void print_help(FILE *to)
         "                       s3: the directory (required)\n"
         "      --zstd-level N   1..22 (default 3)\n"
         "      --accounts N     AWS accounts the estate spreads over (default 1, at most 1000)\n"
+        "      --profile P      default, or realistic: the routine of a real estate\n"
+        "                       (below); its volume follows from --identities and --span,\n"
+        "                       so -n does not apply\n"
+        "      --truth FILE     realistic: write the injected drift and look-alikes there\n"
+        "                       (NDJSON; the first line describes the estate)\n"
         "  -q, --quiet          no summary on stderr\n"
         "  -h, --help           this help\n"
+        "\n"
+        "With --profile realistic, --scenario names the drift to inject (default: all):\n"
+        "  read-to-destructive     an AI agent reads SSE-KMS data for days, then deletes\n"
+        "  retention-stops-trail   a log-retention job stops the CloudTrail trail\n"
+        "  dormant-admin-grant     AdministratorAccess granted on day 1, used a week later\n"
+        "  observability-training  a telemetry reader's first fine-tuning job\n"
+        "  llm-jacking             a new identity enables Bedrock models, invokes days later\n"
+        "  training-telemetry      first training and telemetry reads within hours\n"
+        "  all, none               every scenario, or only the estate and its look-alikes\n"
         "\n"
         "From 1000 records on, the estate also holds near-misses that must not fire: an agent\n"
         "that reads then writes, a pipeline that writes and deletes every hour, a console user\n"
@@ -138,6 +160,7 @@ static int apply_option(gen_opts *opt, int id, const char *name, const char *val
     case OPT_RECORDS:
         if (!parse_count(val, 0, UINT64_C(1) << 40, &opt->records))
             return usage_error("--records wants a count, not '%s'", val);
+        opt->records_given = true;
         break;
     case OPT_IDENTITIES:
         if (!parse_count(val, 1, GEN_MAX_IDENTITIES, &v))
@@ -161,8 +184,21 @@ static int apply_option(gen_opts *opt, int id, const char *name, const char *val
     case OPT_SCENARIO:
         if (!parse_scenarios(val, &opt->scenarios))
             return usage_error("unknown scenario '%s' (read-to-destructive, training-telemetry, "
-                               "all)",
+                               "all; with --profile realistic also retention-stops-trail, "
+                               "dormant-admin-grant, observability-training, llm-jacking, none)",
                                val);
+        opt->scenarios_given = true;
+        break;
+    case OPT_PROFILE:
+        if (strcmp(val, "default") == 0)
+            opt->profile = GEN_PROFILE_DEFAULT;
+        else if (strcmp(val, "realistic") == 0)
+            opt->profile = GEN_PROFILE_REALISTIC;
+        else
+            return usage_error("--profile is default or realistic, not '%s'", val);
+        break;
+    case OPT_TRUTH:
+        opt->truth = val;
         break;
     case OPT_FORMAT:
         if (strcmp(val, "ndjson") == 0)
@@ -251,6 +287,20 @@ static int parse_args(int argc, char **argv, gen_opts *opt)
         if (rc >= 0)
             return rc;
     }
+    if (opt->profile == GEN_PROFILE_REALISTIC) {
+        if (opt->records_given)
+            return usage_error("%s", "-n/--records does not apply to --profile realistic: its "
+                                     "volume follows from --identities and --span");
+        if (!opt->scenarios_given || (opt->scenarios & GEN_SCN_ALL_ASKED))
+            opt->scenarios = GEN_SCN_REAL_ALL;
+    } else {
+        if (opt->truth)
+            return usage_error("%s", "--truth needs --profile realistic");
+        if (opt->scenarios & ~(GEN_SCN_ALL | GEN_SCN_ALL_ASKED))
+            return usage_error("%s", "that scenario needs --profile realistic");
+        if (opt->scenarios & GEN_SCN_ALL_ASKED)
+            opt->scenarios = GEN_SCN_ALL;
+    }
     bool to_stdout = !opt->out || strcmp(opt->out, "-") == 0;
     if (opt->format == GEN_FMT_S3 && to_stdout)
         return usage_error("%s", "--format s3 writes a directory tree: give it with -o DIR");
@@ -274,5 +324,5 @@ int tw_gen_main(int argc, char **argv)
     int rc = parse_args(argc, argv, &opt);
     if (rc >= 0)
         return rc;
-    return gen_run(&opt);
+    return opt.profile == GEN_PROFILE_REALISTIC ? gen_real_run(&opt) : gen_run(&opt);
 }

@@ -18,11 +18,22 @@
 
 enum { GEN_FMT_NDJSON = 0, GEN_FMT_ZSTD = 1, GEN_FMT_S3 = 2 };
 
-/* Scenarios (--scenario), one bit each. */
+/* --profile: the default estate (fixed by its output: benches and tests depend on its bytes)
+ * or the realistic one (gen_real_*.c: the routine of real estates, for precision). */
+enum { GEN_PROFILE_DEFAULT = 0, GEN_PROFILE_REALISTIC = 1 };
+
+/* Scenarios (--scenario), one bit each. The first two exist in both profiles (the realistic
+ * profile injects its own story for each); the others only in the realistic one. */
 enum {
     GEN_SCN_READ_TO_DESTRUCTIVE = 1u << 0,
     GEN_SCN_TRAINING_TELEMETRY = 1u << 1,
     GEN_SCN_ALL = (1u << 2) - 1,
+    GEN_SCN_RETENTION_TRAIL = 1u << 2,
+    GEN_SCN_DORMANT_ADMIN = 1u << 3,
+    GEN_SCN_OBSERVABILITY_TRAINING = 1u << 4,
+    GEN_SCN_LLM_JACKING = 1u << 5,
+    GEN_SCN_REAL_ALL = (1u << 6) - 1,
+    GEN_SCN_ALL_ASKED = 1u << 30, /* "all": resolved once the profile is known */
 };
 
 /* Near-misses join the estate only from this many records on: below it they would crowd a
@@ -32,6 +43,10 @@ enum {
 /* Largest estate: identity name suffixes are a bijection on 24 bits, so they never collide. */
 #define GEN_MAX_IDENTITIES (1u << 24)
 #define GEN_MAX_ACCOUNTS 1000u
+
+/* The permission sets of the realistic profile's SSO roles (gen_real_estate.c). */
+enum { GEN_PERMSET_ADMIN = 0, GEN_PERMSET_POWER = 1, GEN_PERMSET_READONLY = 2,
+       GEN_PERMSET_DATA = 3, GEN_PERMSET_DEVELOPER = 4, GEN_PERMSET_SECURITY = 5 };
 
 typedef struct gen_opts {
     uint64_t records;    /* estate records; scripted ones come on top */
@@ -45,6 +60,10 @@ typedef struct gen_opts {
     int zstd_level;
     uint32_t accounts;
     bool quiet;
+    int profile;          /* GEN_PROFILE_* */
+    bool records_given;   /* -n was on the command line */
+    bool scenarios_given; /* --scenario was (realistic: none given means all) */
+    const char *truth;    /* --truth FILE, or NULL */
 } gen_opts;
 
 static inline uint64_t gen_mix(uint64_t a, uint64_t b)
@@ -61,6 +80,8 @@ enum {
     GEN_AF_GLOBAL = 1u << 1, /* served from us-east-1 whatever the caller's region (IAM) */
     GEN_AF_LOGIN = 1u << 2,  /* signin:ConsoleLogin, an AwsConsoleSignIn event */
     GEN_AF_SERVICE = 1u << 3, /* made by the AWS service that assumes the role (AWSService) */
+    GEN_AF_RO = 1u << 4,      /* CloudTrail says readOnly: true though the call is no read
+                               * (kms:Decrypt, GenerateDataKey); the realistic profile writes it */
 };
 
 /* The shape of requestParameters (and responseElements) an action gets. */
@@ -106,6 +127,27 @@ typedef enum gen_par {
     GEN_PAR_TRAIL_LOOKUP,
     GEN_PAR_LOGIN,
     GEN_PAR_STS_ASSUME,
+    /* realistic profile (gen_real_params.c) */
+    GEN_PAR_S3_POLICY,
+    GEN_PAR_SECRET,
+    GEN_PAR_LOGS_STREAM,
+    GEN_PAR_LOGS_RETENTION,
+    GEN_PAR_LOGS_GROUP_ONLY,
+    GEN_PAR_XRAY,
+    GEN_PAR_BEDROCK_AVAILABILITY,
+    GEN_PAR_BEDROCK_USE_CASE,
+    GEN_PAR_CFN_DEPLOY,
+    GEN_PAR_LAMBDA_CREATE,
+    GEN_PAR_ECS_TASKDEF,
+    GEN_PAR_ECS_SERVICE,
+    GEN_PAR_IAM_CREATE_ROLE,
+    GEN_PAR_IAM_INLINE,
+    GEN_PAR_IAM_USER,
+    GEN_PAR_STS_SESSION,
+    GEN_PAR_TRAIL_UPDATE,
+    GEN_PAR_EC2_FLOW_LOGS,
+    GEN_PAR_ELB_TARGETS,
+    GEN_PAR_GLUE_TABLE,
 } gen_par;
 
 typedef struct gen_action {
@@ -121,7 +163,8 @@ typedef struct gen_action {
 typedef enum gen_act {
     GEN_ACT_S3_GET_OBJECT, GEN_ACT_S3_HEAD_OBJECT, GEN_ACT_S3_LIST_OBJECTS, GEN_ACT_S3_PUT_OBJECT,
     GEN_ACT_S3_DELETE_OBJECT, GEN_ACT_S3_LIST_BUCKETS, GEN_ACT_S3_GET_BUCKET_POLICY,
-    GEN_ACT_S3_GET_BUCKET_LOCATION, GEN_ACT_S3_CREATE_BUCKET, GEN_ACT_S3_DELETE_BUCKET,
+    GEN_ACT_S3_GET_BUCKET_LOCATION, GEN_ACT_S3_CREATE_BUCKET, GEN_ACT_S3_PUT_BUCKET_POLICY,
+    GEN_ACT_S3_DELETE_BUCKET,
     GEN_ACT_EC2_DESCRIBE_INSTANCES, GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS,
     GEN_ACT_EC2_DESCRIBE_VOLUMES, GEN_ACT_EC2_RUN_INSTANCES, GEN_ACT_EC2_START_INSTANCES,
     GEN_ACT_EC2_STOP_INSTANCES, GEN_ACT_EC2_TERMINATE_INSTANCES, GEN_ACT_EC2_CREATE_TAGS,
@@ -151,6 +194,23 @@ typedef enum gen_act {
     GEN_ACT_RDS_DESCRIBE_DB_INSTANCES, GEN_ACT_RDS_DELETE_DB_INSTANCE,
     GEN_ACT_CT_LOOKUP_EVENTS, GEN_ACT_CT_DESCRIBE_TRAILS, GEN_ACT_CT_GET_TRAIL_STATUS,
     GEN_ACT_SIGNIN_CONSOLE_LOGIN, GEN_ACT_STS_ASSUME_ROLE_BY_SERVICE,
+    /* the realistic profile's (the default profile never calls them) */
+    GEN_ACT_SECRETS_GET_SECRET_VALUE, GEN_ACT_SECRETS_DESCRIBE_SECRET,
+    GEN_ACT_LOGS_DELETE_LOG_STREAM, GEN_ACT_LOGS_PUT_RETENTION_POLICY,
+    GEN_ACT_LOGS_CREATE_LOG_GROUP, GEN_ACT_LOGS_DELETE_LOG_GROUP,
+    GEN_ACT_XRAY_BATCH_GET_TRACES, GEN_ACT_XRAY_GET_TRACE_SUMMARIES,
+    GEN_ACT_BR_GET_MODEL_AVAILABILITY, GEN_ACT_BR_PUT_USE_CASE, GEN_ACT_BR_LIST_CUSTOMIZATION_JOBS,
+    GEN_ACT_CFN_CREATE_STACK, GEN_ACT_CFN_UPDATE_STACK, GEN_ACT_CFN_DESCRIBE_STACK_EVENTS,
+    GEN_ACT_LAMBDA_CREATE_FUNCTION,
+    GEN_ACT_ECS_REGISTER_TASK_DEFINITION, GEN_ACT_ECS_UPDATE_SERVICE, GEN_ACT_ECS_DESCRIBE_SERVICES,
+    GEN_ACT_IAM_CREATE_ROLE, GEN_ACT_IAM_PUT_ROLE_POLICY, GEN_ACT_IAM_PUT_USER_POLICY,
+    GEN_ACT_IAM_CREATE_USER, GEN_ACT_IAM_LIST_USERS,
+    GEN_ACT_STS_GET_SESSION_TOKEN,
+    GEN_ACT_CT_STOP_LOGGING, GEN_ACT_CT_UPDATE_TRAIL,
+    GEN_ACT_EC2_DELETE_FLOW_LOGS, GEN_ACT_EC2_DESCRIBE_NETWORK_INTERFACES,
+    GEN_ACT_ELB_REGISTER_TARGETS, GEN_ACT_ELB_DEREGISTER_TARGETS,
+    GEN_ACT_ELB_DESCRIBE_TARGET_HEALTH,
+    GEN_ACT_GLUE_GET_TABLE, GEN_ACT_GLUE_BATCH_CREATE_PARTITION,
     GEN_ACT_COUNT
 } gen_act;
 
@@ -200,6 +260,13 @@ typedef struct gen_ident {
     const char *assumed_by; /* the AWS service that assumes the role ("lambda.amazonaws.com"),
                              * or NULL */
     int64_t session_ms;   /* how long its sessions last */
+    /* the realistic profile's (gen_real_estate.c); zero in the default profile */
+    uint8_t rclass;         /* gen_rclass */
+    uint8_t flavour;        /* within the class: permission set, service, ... */
+    bool mfa;               /* its sessions are MFA-authenticated */
+    bool user_session;      /* an IAM user on session credentials (console, GetSessionToken) */
+    const char *invoked_by; /* a service-linked role: the service that acts with it */
+    int8_t tz;              /* people: hours from UTC of their working day */
 } gen_ident;
 
 /* A script identity (scenarios, near-misses): fixed name and profile, picked user agent. */
@@ -238,6 +305,9 @@ typedef struct gen_session {
     int64_t start_ms;
     char name[72];
     char access_key[24];
+    /* the realistic profile's: people of a permission set come by console or by CLI */
+    const char *user_agent; /* NULL: the identity's */
+    bool console;
 } gen_session;
 
 void gen_session_at(const gen_ident *id, int64_t t_ms, gen_session *ss);
@@ -251,6 +321,27 @@ size_t gen_ident_arn(const gen_ident *id, char *buf, size_t size);
 
 enum {
     GEN_EV_NO_ERROR = 1u << 0, /* scripted calls must succeed: the rules key on success */
+    GEN_EV_INTERNAL = 1u << 1, /* realistic: the service gives "AWS Internal" as the source */
+    GEN_EV_BROWSER = 1u << 2,  /* realistic console call: from the browser itself */
+    GEN_EV_NO_CONSOLE_FLAG = 1u << 3, /* realistic console call without
+                                       * sessionCredentialFromConsole */
+};
+
+/* A record's randomness: its eventID and every per-record choice derive from it. */
+static inline uint64_t gen_record_rand(uint64_t seed, uint64_t serial)
+{
+    return gen_mix(seed ^ 0xEC0Du, serial);
+}
+
+/* Who acts for an identity in the realistic profile (an on-behalf record: userIdentity's
+ * invokedBy, the service as source and user agent; DESIGN §3). */
+enum { GEN_VIA_NONE = 0, GEN_VIA_S3, GEN_VIA_SECRETS, GEN_VIA_CFN };
+
+/* A forced outcome (realistic profile); 0 leaves it to the usual ~2% draw. */
+enum {
+    GEN_ERR_DRAW = 0,
+    GEN_ERR_TRAIL_NOT_FOUND, /* cloudtrail: TrailNotFoundException */
+    GEN_ERR_INVALID_PARAMETER, /* ec2: Client.InvalidParameterValue */
 };
 
 typedef struct gen_event {
@@ -258,6 +349,15 @@ typedef struct gen_event {
     uint32_t ident;
     uint16_t action; /* gen_act */
     uint16_t flags;  /* GEN_EV_* */
+    /* the realistic profile's; zero in the default profile */
+    uint32_t target; /* 1 + the identity acted on (AttachRolePolicy's role, ...); 0: none */
+    uint8_t via;     /* GEN_VIA_* */
+    uint8_t variant; /* which shape of parameters (policy documents, ...) */
+    uint8_t err;     /* GEN_ERR_* */
+    uint64_t link;   /* the per-record randomness of the call this one serves (so a Decrypt
+                      * names the object its GetObject read), or 0 */
+    uint32_t session; /* realistic scripted calls of people and CI runs: their session
+                       * (1-based, gen_real_script.sessions), or 0 */
 } gen_event;
 
 /* An identity in its current session: all a record's userIdentity needs. gen_run caches
@@ -305,6 +405,9 @@ typedef struct gen_call {
     char time_iso[32];   /* eventTime */
     uint64_t r;          /* per-record randomness */
     bool error;
+    uint64_t r_own;      /* realistic: the record's own randomness (ids, errors) when r is its
+                          * cause's */
+    const char *org_id;  /* realistic: the organization */
     char res[96];        /* the action's main resource: bucket, table, function, ... */
     char sub[128];       /* its part: object key, log stream, ... */
 } gen_call;
@@ -319,7 +422,8 @@ void gen_params_additional(const gen_call *c, tw_buf *b);
 /* Writes ,"resources":[...] when the action names any. */
 void gen_params_resources(const gen_call *c, tw_buf *b);
 
-#define GEN_PUT(b, lit) tw_buf_put((b), (lit), sizeof(lit) - 1)
+/* lit must be a string literal (the "" makes anything else a compile error). */
+#define GEN_PUT(b, lit) tw_buf_put((b), "" lit, sizeof("" lit) - 1)
 /* "arn:aws:iam::ACCOUNT:role/" + role, in the caller's account. */
 void gen_put_role_arn(const gen_call *c, tw_buf *b, const char *role);
 /* The caller's own role ARN, path included. */
@@ -358,6 +462,201 @@ tw_err gen_script_build(gen_script *sc, const gen_opts *opt);
 void gen_script_free(gen_script *sc);
 /* Prints what was injected (identity ARNs need the estate's accounts). */
 void gen_script_report(const gen_script *sc, const gen_estate *es, FILE *to);
+
+/* ---- the realistic profile (gen_real_*.c) -------------------------------------------- */
+
+/* Identity classes: each the routine of one kind of identity of a real estate. */
+typedef enum gen_rclass {
+    GEN_RC_APP_KMS = 0,  /* applications reading (and writing) SSE-KMS buckets */
+    GEN_RC_APP_SECRETS,  /* applications reading Secrets Manager secrets, then DynamoDB */
+    GEN_RC_ETL,          /* nightly batches that also clean their log streams */
+    GEN_RC_LOG_RETENTION, /* a Lambda role deleting old log streams every night */
+    GEN_RC_TRAINING,     /* pipelines fine-tuning a model every night */
+    GEN_RC_OBSERVABILITY, /* telemetry readers, all day */
+    GEN_RC_BEDROCK_APP,  /* applications invoking models from their first hour */
+    GEN_RC_BEDROCK_KEY,  /* Bedrock API keys (IAM users BedrockAPIKey-xxxx) */
+    GEN_RC_AGENT_RO,     /* AI agents that only read */
+    GEN_RC_AGENT_RW,     /* AI agents that read and write */
+    GEN_RC_CI,           /* CI/CD deploy roles */
+    GEN_RC_DATA_SHARING, /* a data-sharing team's publisher: org-wide bucket policies */
+    GEN_RC_IAM_CONSOLE,  /* people as IAM users at the console (MFA) */
+    GEN_RC_IAM_CLI,      /* people as IAM users with the CLI after MFA */
+    GEN_RC_IAM_SERVICE,  /* IAM users with long-term keys: backups, file transfers */
+    GEN_RC_SSO,          /* AWS SSO permission-set roles, one per set and account */
+    GEN_RC_SLR,          /* service-linked roles: AWS acting for itself */
+    GEN_RC_COUNT
+} gen_rclass;
+
+/* A scenario identity of the realistic profile: a member of an estate class (so it looks
+ * like its peers), with what its story fixes. */
+typedef struct gen_real_scenario_ident {
+    uint8_t flavour;    /* SSO permission set, service-linked role (classes that have one) */
+    int8_t ua_family;   /* -1: drawn like its peers' */
+    uint32_t account_ix; /* UINT32_MAX: drawn like its peers' */
+    uint32_t ordinal;   /* among the scenario identities of its class */
+    int64_t from_ms;    /* its routine starts then (its first event may be scripted earlier) */
+    int64_t until_ms;   /* and ends then (INT64_MAX: never) */
+    double busy;        /* 0: drawn like its peers' */
+} gen_real_scenario_ident;
+
+/* Realistic estates keep two more things per identity: its class (1 byte) and its ordinal in
+ * the class (people's names come from it), so the run never has to ask a hash twice. */
+typedef struct gen_real_estate {
+    gen_estate es;
+    uint8_t *rclass;         /* per identity, scenario ones included */
+    uint32_t *ordinal;       /* per identity: its rank in its class */
+    uint32_t class_count[GEN_RC_COUNT]; /* estate identities per class */
+    uint32_t *by_account;    /* application roles (targets of CI grants), grouped by account */
+    uint32_t *account_first; /* accounts + 1 offsets into by_account */
+    uint32_t fixed_accounts; /* accounts that have SSO and service-linked roles */
+    char org_id[16];         /* "o-" and 10 characters: the organization of every account */
+    gen_real_scenario_ident *scenario; /* identities after the estate's (gen_real_script.c) */
+    uint32_t scenario_count;
+} gen_real_estate;
+
+extern const char *const gen_real_firsts[];
+extern const char *const gen_real_lasts[];
+
+/* extra: room for that many scenario identities after the estate's. */
+tw_err gen_real_estate_init(gen_real_estate *re, const gen_opts *opt, uint32_t extra);
+/* The estate's SSO role of a permission set (slr false) or its service-linked role (slr true)
+ * in an account; UINT32_MAX when the account has none. */
+uint32_t gen_real_fixed_index(const gen_real_estate *re, uint32_t account_ix, bool slr,
+                              uint32_t which);
+const char *gen_real_permset(uint8_t flavour);
+const char *gen_real_slr_session(uint8_t flavour);
+/* Whether a person's session epoch of identity id is at the console (else the CLI). */
+bool gen_real_console_session(const gen_ident *id, uint64_t epoch);
+void gen_real_estate_free(gen_real_estate *re);
+/* Describes identity index (estate or scenario); a scenario identity's class comes from
+ * re->rclass too (gen_real_estate_init leaves room for extra of them). */
+void gen_real_describe(const gen_real_estate *re, uint32_t index, gen_ident *id);
+/* A session of a realistic identity: number epoch, started at start_ms. */
+void gen_real_session(const gen_ident *id, uint64_t epoch, int64_t start_ms, gen_session *ss);
+/* An application role of the account (for CI's grants), chosen by h; UINT32_MAX if none. */
+uint32_t gen_real_app_role(const gen_real_estate *re, uint32_t account_ix, uint64_t h);
+
+/* Parameter variants of the realistic profile (gen_event.variant). */
+enum {
+    GEN_VAR_APP = 0,        /* the usual: an application's grants, deploys, ... */
+    GEN_VAR_DENY_INSECURE,  /* PutBucketPolicy: Deny of requests without TLS */
+    GEN_VAR_ORG_SHARE,      /* PutBucketPolicy: Principal "*" held to the organization */
+    GEN_VAR_ADMIN,          /* AttachRolePolicy: AdministratorAccess */
+    GEN_VAR_READONLY,       /* AttachRolePolicy: ReadOnlyAccess */
+    GEN_VAR_DENY_ALL,       /* Put{Role,User}Policy: the quarantine, Deny "*" on "*" */
+    GEN_VAR_SELF_LOCK,      /* PutUserPolicy: a person denies themselves destructive calls */
+};
+
+/* How an identity's sessions come (gen_real_routine.c). */
+enum {
+    GEN_SESS_NONE = 0, /* long-term keys */
+    GEN_SESS_CLOCK,    /* a new session every hour, whatever it does (workloads) */
+    GEN_SESS_EPISODE,  /* a session an episode (people, CI runs) */
+};
+
+/* Where an identity is in its episode. */
+typedef struct gen_rstate {
+    uint8_t tpl;   /* template */
+    uint8_t ph;    /* phase */
+    uint16_t left; /* steps left in the phase */
+    bool console;  /* SSO: the session is the console's (else the CLI's) */
+} gen_rstate;
+
+/* One step of a routine. */
+typedef struct gen_real_step {
+    gen_act action;
+    uint8_t via;     /* GEN_VIA_* */
+    uint8_t variant; /* GEN_VAR_* */
+    bool target;     /* acts on an application role of the account */
+    int64_t gap_ms;  /* until the identity's next step */
+} gen_real_step;
+
+int gen_real_session_kind(const gen_ident *id);
+double gen_real_busy(const gen_ident *id);
+/* When episode ep (1-based) starts, after after_ms. */
+int64_t gen_real_next_episode(const gen_ident *id, double busy, uint32_t ep, int64_t after_ms);
+/* Begins episode ep; false when it has no step at all. */
+bool gen_real_episode_begin(const gen_ident *id, uint32_t ep, bool console, gen_rstate *st);
+/* The current step; k counts the identity's steps (the candidate draw). */
+void gen_real_episode_step(const gen_ident *id, const gen_rstate *st, uint64_t k,
+                           gen_real_step *out);
+/* Moves to the next step; false at the end of the episode. */
+bool gen_real_episode_advance(const gen_ident *id, uint32_t ep, gen_rstate *st);
+
+/* gen_real_record.c: one record of the realistic profile. Returns true when the call failed
+ * (so the records it would have caused, the on-behalf ones, are not written). target is the
+ * identity acted on, or NULL. */
+bool gen_real_record_write(const gen_real_estate *re, const gen_actor *ac, const gen_ident *target,
+                           const gen_event *ev, uint64_t serial, gen_clock *clk, tw_buf *out);
+
+/* gen_real_params.c: the realistic parts of a record; false when the shared ones apply. */
+void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *target);
+void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_ident *target,
+                             tw_buf *b);
+void gen_real_params_response(const gen_call *c, const gen_event *ev, const gen_ident *target,
+                              tw_buf *b);
+void gen_real_params_additional(const gen_call *c, const gen_event *ev, tw_buf *b);
+void gen_real_params_resources(const gen_call *c, const gen_event *ev, const gen_ident *target,
+                               tw_buf *b);
+/* The S3 bucket and object key a call with randomness r names (shared with gen_params.c, so
+ * an on-behalf Decrypt names the object of its GetObject). */
+void gen_params_s3_names(const gen_ident *id, uint64_t r, const char *time_iso, bool object,
+                         char *bucket, size_t bucket_size, char *key, size_t key_size);
+
+/* gen_real_script.c: drift and look-alikes, and the truth file. */
+#define GEN_REAL_MAX_SCENARIO_IDENTS 32
+#define GEN_REAL_MAX_SESSIONS 32
+#define GEN_REAL_MAX_TRUTH 32
+/* Scripted sessions' numbers start here, far from any routine session's. */
+#define GEN_REAL_SCRIPT_EPOCH (UINT64_C(1) << 40)
+
+typedef struct gen_real_session_def {
+    int64_t start_ms;
+    bool console;
+} gen_real_session_def;
+
+/* One line of the truth file. */
+typedef struct gen_real_truth {
+    const char *scenario;
+    bool drift;              /* else a look-alike */
+    uint32_t ident;          /* the identity; UINT32_MAX: an AWSService principal */
+    const char *service;     /* that principal's service (filled at the end of the run) */
+    uint32_t account_ix;     /* and its account */
+    const char *rules[3];    /* the rules that must fire (drift) or stay quiet (look-alike) */
+    const char *expect;      /* "fire", "info" or "silent" */
+    const char *severity;    /* a severity the finding must have, or NULL */
+    int64_t from_ms, to_ms;  /* when the findings are due (or must not come) */
+    char note[320];          /* JSON-ready text */
+} gen_real_truth;
+
+typedef struct gen_real_script {
+    gen_event *ev;           /* sorted by time */
+    size_t count, cap;
+    gen_real_scenario_ident idents[GEN_REAL_MAX_SCENARIO_IDENTS];
+    uint32_t ident_count;
+    gen_real_session_def sessions[GEN_REAL_MAX_SESSIONS];
+    uint32_t session_count;
+    gen_real_truth truth[GEN_REAL_MAX_TRUTH];
+    uint32_t truth_count;
+} gen_real_script;
+
+/* What the run counted, for the truth file. */
+typedef struct gen_real_totals {
+    uint64_t records;
+    uint32_t service_principals; /* AWSService principals (service and account) seen */
+} gen_real_totals;
+
+/* Builds the scenarios of opt->scenarios and the look-alikes into sc; their identities join
+ * re (which must have room for GEN_REAL_MAX_SCENARIO_IDENTS). */
+tw_err gen_real_script_build(gen_real_script *sc, gen_real_estate *re, const gen_opts *opt);
+void gen_real_script_free(gen_real_script *sc);
+void gen_real_script_report(const gen_real_script *sc, const gen_real_estate *re, FILE *to);
+tw_err gen_real_truth_write(const gen_real_script *sc, const gen_real_estate *re,
+                            const gen_opts *opt, const gen_real_totals *tot, FILE *f);
+const char *gen_real_class_name(gen_rclass rc);
+
+/* gen_real_run.c: the realistic profile's whole run; returns the exit status. */
+int gen_real_run(const gen_opts *opt);
 
 /* ---- the run (gen_run.c) -------------------------------------------------------------- */
 

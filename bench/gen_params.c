@@ -48,6 +48,21 @@ static const char *choose_model(const gen_call *c)
     return models[(h + ((c->r >> 40) & 1) * 3) % N_OF(models)];
 }
 
+void gen_params_s3_names(const gen_ident *id, uint64_t r, const char *time_iso, bool object,
+                         char *bucket, size_t bucket_size, char *key, size_t key_size)
+{
+    uint32_t variant = (uint32_t)((r >> 24) % 3);
+    uint64_t ds = variant == 2 ? id->h >> 28 : id->h >> 20;
+    char org[24];
+    put_org(org, sizeof org, id->account_ix);
+    snprintf(bucket, bucket_size, "%s-%s-%s", org, pick_dataset(ds), bucket_kinds[variant]);
+    if (object)
+        snprintf(key, key_size, "%s/dt=%.10s/part-%05u.parquet", pick_dataset(ds), time_iso,
+                 (unsigned)((r >> 32) % 4096));
+    else
+        snprintf(key, key_size, "%s/dt=%.10s/", pick_dataset(ds), time_iso);
+}
+
 void gen_params_prepare(gen_call *c)
 {
     const gen_ident *id = c->id;
@@ -59,13 +74,8 @@ void gen_params_prepare(gen_call *c)
     case GEN_PAR_S3_OBJECT:
     case GEN_PAR_S3_LIST:
     case GEN_PAR_S3_BUCKET:
-        put_org(org, sizeof org, id->account_ix);
-        snprintf(c->res, sizeof c->res, "%s-%s-%s", org, pick_dataset(ds), bucket_kinds[variant]);
-        if (c->act->par == GEN_PAR_S3_OBJECT)
-            snprintf(c->sub, sizeof c->sub, "%s/dt=%.10s/part-%05u.parquet", pick_dataset(ds),
-                     c->time_iso, (unsigned)((c->r >> 32) % 4096));
-        else
-            snprintf(c->sub, sizeof c->sub, "%s/dt=%.10s/", pick_dataset(ds), c->time_iso);
+        gen_params_s3_names(id, c->r, c->time_iso, c->act->par == GEN_PAR_S3_OBJECT, c->res,
+                            sizeof c->res, c->sub, sizeof c->sub);
         break;
     case GEN_PAR_EC2_DESCRIBE:
     case GEN_PAR_EC2_INSTANCES:
@@ -148,6 +158,8 @@ void gen_params_prepare(gen_call *c)
     case GEN_PAR_LAMBDA_LIST:
     case GEN_PAR_LOGIN:
     case GEN_PAR_STS_ASSUME:
+        break;
+    default: /* the realistic profile's shapes: gen_real_params.c */
         break;
     }
 }
@@ -564,6 +576,8 @@ void gen_params_request(const gen_call *c, tw_buf *b)
     case GEN_PAR_LOGIN:
         GEN_PUT(b, "null");
         return;
+    default: /* the realistic profile's shapes: gen_real_params.c */
+        break;
     }
     GEN_PUT(b, "null");
 }

@@ -1,0 +1,663 @@
+/* gen_real_estate: the identities of the realistic profile (`gen --profile realistic`),
+ * described on demand from (seed, index) like the default estate's (gen_estate.c).
+ *
+ * An estate is a mix of identity classes (gen_rclass), each the routine of one kind of real
+ * identity: applications, pipelines, agents, CI, people, AWS itself. Per account it also holds
+ * what real accounts hold once: one role per AWS SSO permission set, shared by the people of
+ * that set, and one service-linked role per AWS service in use. The rest of the estate comes in
+ * blocks of 100 slots with the class mix below. What the run keeps per identity is its class
+ * (1 byte) and its ordinal within the class (4 bytes): people's names are drawn from the
+ * ordinal so that they read like names and never collide. */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_internal.h"
+#include "tw_time.h"
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Per 100 slots of the estate outside the per-account roles. */
+static const uint8_t class_mix[GEN_RC_COUNT] = {
+    [GEN_RC_APP_KMS] = 16,      [GEN_RC_APP_SECRETS] = 11, [GEN_RC_ETL] = 11,
+    [GEN_RC_LOG_RETENTION] = 3, [GEN_RC_TRAINING] = 3,     [GEN_RC_OBSERVABILITY] = 4,
+    [GEN_RC_BEDROCK_APP] = 9,   [GEN_RC_BEDROCK_KEY] = 3,  [GEN_RC_AGENT_RO] = 9,
+    [GEN_RC_AGENT_RW] = 6,      [GEN_RC_CI] = 9,           [GEN_RC_DATA_SHARING] = 1,
+    [GEN_RC_IAM_CONSOLE] = 5,   [GEN_RC_IAM_CLI] = 6,      [GEN_RC_IAM_SERVICE] = 4,
+};
+
+/* Per account: the permission sets of AWS SSO, then the service-linked roles. */
+static const char *const permsets[] = { "AdministratorAccess", "PowerUserAccess",
+                                        "ReadOnlyAccess",      "DataEngineer",
+                                        "Developer",           "SecurityAdmin" };
+#define GEN_REAL_PERMSETS 6
+#define SLR(role, svc, session) { role, svc ".amazonaws.com", "/aws-service-role/" svc ".amazonaws.com/", session }
+static const struct {
+    const char *role;  /* AWSServiceRoleFor... */
+    const char *host;  /* the service: invokedBy, source and user agent */
+    const char *path;
+    const char *session;
+} slrs[] = {
+    SLR("AWSServiceRoleForAutoScaling", "autoscaling", "AutoScaling"),
+    SLR("AWSServiceRoleForECS", "ecs", "ecs-service-scheduler"),
+    SLR("AWSServiceRoleForElasticLoadBalancing", "elasticloadbalancing", "ElasticLoadBalancing"),
+    SLR("AWSServiceRoleForConfig", "config", "AWSConfig-Describe"),
+    SLR("AWSServiceRoleForAmazonGuardDuty", "guardduty", "GuardDutyMalwareScan"),
+};
+#undef SLR
+#define GEN_REAL_SLRS 5
+#define PER_ACCOUNT (GEN_REAL_PERMSETS + GEN_REAL_SLRS)
+
+static const uint8_t region_pct[] = { 40, 20, 15, 10, 8, 7 }; /* as gen_regions[] */
+
+/* ---- user agents --------------------------------------------------------------------- */
+
+/* Applications: the family also says where they run (the service that assumes the role). */
+static const struct {
+    const char *ua;
+    const char *host;
+} ua_app[] = {
+    { "Boto3/1.38.36 md/Botocore#1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_ECS_FARGATE cfg/retry-mode#standard Botocore/1.38.36",
+      "ecs-tasks.amazonaws.com" },
+    { "aws-sdk-java/2.31.78 md/io#sync md/http#Apache ua/2.1 os/Linux#5.10.238 lang/java#17.0.15 exec-env/AWS_ECS_EC2 m/D,N",
+      "ecs-tasks.amazonaws.com" },
+    { "aws-sdk-js/3.840.0 ua/2.1 os/linux#5.10.238 lang/js md/nodejs#20.19.2 api/s3#3.840.0 exec-env/AWS_Lambda_nodejs20.x m/E,N",
+      "lambda.amazonaws.com" },
+    { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
+      "lambda.amazonaws.com" },
+    { "aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 md/GOOS#linux md/GOARCH#amd64 api/s3#1.83.0 m/E,Z,g",
+      "ec2.amazonaws.com" },
+};
+
+static const struct {
+    const char *ua;
+    const char *host;
+} ua_etl[] = {
+    { "aws-sdk-java/1.12.773 Linux/5.10.237 OpenJDK_64-Bit_Server_VM/17.0.15+6-LTS java/17.0.15 scala/2.12.18 AWS-Glue/4.0",
+      "glue.amazonaws.com" },
+    { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
+      "lambda.amazonaws.com" },
+    { "aws-sdk-java/2.31.78 md/io#sync md/http#Apache ua/2.1 os/Linux#5.10.238 lang/java#17.0.15 exec-env/AWS_ECS_EC2 m/D,N",
+      "ecs-tasks.amazonaws.com" },
+    { "aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 md/GOOS#linux md/GOARCH#amd64 api/s3#1.83.0 m/E,Z,g",
+      "ec2.amazonaws.com" },
+};
+
+static const char *const ua_lambda_py =
+    "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36";
+
+static const struct {
+    const char *ua;
+    const char *host;
+} ua_training[] = {
+    { "Boto3/1.40.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.13 exec-env/AWS_SageMaker_Pipelines Botocore/1.40.4 sagemaker-python-sdk/2.249.0",
+      "sagemaker.amazonaws.com" },
+    { "Boto3/1.40.6 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.40.6",
+      "lambda.amazonaws.com" },
+};
+
+/* AI agents; 0 and 1 are the ones scenarios pick (strands-agents, langchain). */
+static const struct {
+    const char *ua;
+    const char *host; /* NULL: runs outside AWS */
+} ua_agent[] = {
+    { "strands-agents/1.2.0 Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_ECS_FARGATE Botocore/1.40.11",
+      "ecs-tasks.amazonaws.com" },
+    { "Boto3/1.39.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.9 exec-env/AWS_Lambda_python3.11 Botocore/1.39.4 langchain-aws/0.2.18",
+      "lambda.amazonaws.com" },
+    { "bedrock-agentcore/0.1.2 Boto3/1.40.6 ua/2.1 os/linux#5.10.238 md/arch#aarch64 lang/python#3.13.5 Botocore/1.40.6",
+      "bedrock-agentcore.amazonaws.com" },
+    { "openai-agents/0.2.9 Boto3/1.40.11 ua/2.1 os/linux#6.1.0 md/arch#x86_64 lang/python#3.12.4 Botocore/1.40.11",
+      NULL },
+    { "crewai/0.152.0 Boto3/1.38.46 ua/2.1 os/linux#6.8.0 md/arch#x86_64 lang/python#3.12.10 Botocore/1.38.46",
+      NULL },
+    { "Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 lang/python#3.12.11 Botocore/1.40.11 md/awslabs.aws-api-mcp-server#1.0.6 mcp-client/1.12.4",
+      NULL },
+};
+
+static const char *const ua_ci[] = {
+    "aws-cli/2.27.50 md/awscrt#0.26.1 ua/2.1 os/linux#6.11.0-1018-azure md/arch#x86_64 lang/python#3.13.4 exec-env/GitHubActions md/installer#exe md/distrib#ubuntu.24 md/command#cloudformation.deploy",
+    "APN/1.0 HashiCorp/1.0 Terraform/1.12.2 (+https://www.terraform.io) terraform-provider-aws/6.4.0 aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 m/C,g",
+    "aws-cdk/2.1020.2 aws-sdk-js/3.840.0 ua/2.1 os/linux#6.8.0-1029-aws lang/js md/nodejs#20.19.2 api/cloudformation#3.840.0 m/E,N exec-env/GitLabCI",
+};
+enum { CI_GITHUB = 0, CI_TERRAFORM = 1, CI_GITLAB = 2 };
+
+static const char *const ua_monitor[] = {
+    "aws-sdk-go/1.55.7 (go1.23.10; linux; amd64) Datadog/7.68.2",
+    "aws-sdk-go-v2/1.36.3 ua/2.1 os/linux lang/go#1.24.2 api/cloudwatch#1.45.0 m/E grafana/12.0.2",
+    "Boto3/1.38.0 ua/2.1 os/linux#5.15.0-1084-aws lang/python#3.9.21 Botocore/1.38.0 splunk-add-on-for-aws/7.11.0",
+    "aws-sdk-java/2.31.50 md/io#sync md/http#Apache ua/2.1 os/Linux#6.1.141 lang/java#21.0.7 m/D newrelic-infra/1.64.0",
+};
+static const char *const monitor_names[] = { "datadog-integration", "grafana-cloudwatch",
+                                             "splunk-aws-addon", "newrelic-metric-stream" };
+
+static const char *const ua_bedrock_key[] = {
+    "python-requests/2.32.4",
+    "Boto3/1.40.11 ua/2.1 os/macos#24.6.0 md/arch#arm64 lang/python#3.13.5 cfg/retry-mode#legacy Botocore/1.40.11",
+    "curl/8.7.1",
+    "axios/1.11.0",
+};
+
+static const char *const ua_browser[] = {
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36 Edg/139.0.0.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.6; rv:142.0) Gecko/20100101 Firefox/142.0",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36",
+};
+
+static const char *const ua_cli[] = {
+    "aws-cli/2.27.41 md/awscrt#0.26.1 ua/2.1 os/linux#6.1.0-37-amd64 md/arch#x86_64 lang/python#3.13.4 md/installer#exe md/distrib#debian.12 md/prompt#off md/command#s3.ls",
+    "aws-cli/2.27.60 md/awscrt#0.26.1 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.13.4 md/installer#source md/prompt#off md/command#ec2.describe-instances",
+    "aws-cli/2.26.3 md/awscrt#0.25.4 ua/2.1 os/windows#11 md/arch#amd64 lang/python#3.13.2 md/installer#exe md/prompt#off md/command#logs.tail",
+    "Boto3/1.39.14 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.12.11 Botocore/1.39.14",
+};
+
+static const char *const ua_iam_service[] = {
+    "aws-cli/2.27.41 md/awscrt#0.26.1 ua/2.1 os/linux#6.1.0-37-amd64 md/arch#x86_64 lang/python#3.13.4 md/installer#exe md/distrib#debian.12 md/command#s3.cp",
+    "Boto3/1.34.162 ua/2.0 os/linux#5.15.0-1071-aws md/arch#x86_64 lang/python#3.10.12 cfg/retry-mode#legacy Botocore/1.34.162",
+    "rclone/v1.70.3",
+    "Veeam/12.3 aws-sdk-cpp/1.11.400 Windows/10.0.20348 AMD64 MSVC/1938",
+};
+
+/* ---- names --------------------------------------------------------------------------- */
+
+static const char *const datasets[] = { "orders", "clickstream", "billing", "inventory",
+                                        "customers", "payments", "shipments", "ledger",
+                                        "sessions", "catalog" };
+static const char *const app_kinds[] = { "api", "reader", "reporting", "search-indexer",
+                                         "exporter", "dashboard" };
+static const char *const svc_kinds[] = { "service", "worker", "backend", "sync", "scheduler" };
+static const char *const stages[] = { "etl", "ingest", "compaction", "loader", "transform",
+                                      "export" };
+static const char *const teams[] = { "support", "finops", "secops", "platform", "sales",
+                                     "data", "infra", "legal", "growth", "payments" };
+static const char *const genai_apps[] = { "chatbot", "summarizer", "rag-api", "copilot-backend",
+                                          "classifier", "support-assistant" };
+static const char *const ro_tasks[] = { "triage", "research", "inventory", "compliance",
+                                        "copilot", "summarizer", "retrieval", "analyst" };
+static const char *const rw_tasks[] = { "ticketing", "writer", "workflow", "orchestrator",
+                                        "scheduler", "enrichment" };
+static const char *const repos[] = { "api", "web", "infra", "payments", "search", "mobile-bff",
+                                     "data-platform", "auth" };
+static const char *const svc_users[] = { "svc-backup", "svc-sftp-sync", "veeam-backup",
+                                         "rclone-sync", "svc-reporting", "legacy-app" };
+static const char *const retention_names[] = { "log-retention", "cw-logs-janitor",
+                                               "logs-retention-enforcer", "log-cleanup" };
+const char *const gen_real_firsts[] = { "priya", "jonas", "maria", "wei", "oluwaseun", "sofia",
+                                        "dmitri", "aiko", "carlos", "fatima", "liam", "noor",
+                                        "ana", "kenji", "lucia", "omar", "hannah", "rahul",
+                                        "elif", "mateo" };
+const char *const gen_real_lasts[] = { "raman", "berg", "garcia", "zhang", "adeyemi", "rossi",
+                                       "volkov", "tanaka", "mendes", "haddad", "obrien", "khan",
+                                       "novak", "silva", "larsen", "okafor", "dubois", "kim",
+                                       "yilmaz", "costa" };
+#define N_FIRSTS 20
+#define N_LASTS 20
+/* Working-day time zones of people and teams (hours from UTC). */
+static const int8_t tzs[] = { -8, -5, -5, 0, 1, 1, 2, 5, 9, 10 };
+
+static const char *pick(const char *const *list, size_t n, uint64_t h)
+{
+    return list[h % n];
+}
+#define PICK(list, h) pick(list, N_OF(list), (h))
+
+/* The same bijection as the default estate's: unique 6-hex tags, not sequential. */
+static uint32_t scramble_index(uint64_t seed, uint32_t index)
+{
+    const uint32_t mask = 0xFFFFFFu;
+    uint32_t x = (index ^ (uint32_t)(seed * 0x9E3779B1u)) & mask;
+    x = (x * 0x2C1B3Du) & mask;
+    x ^= x >> 12;
+    x = (x * 0x9E3779u) & mask;
+    x ^= x >> 11;
+    return x;
+}
+
+static void make_key(char *out, const char *prefix, size_t n, uint64_t h)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    uint64_t h1 = h, h2 = tw_hash_mix(h + 1);
+    memcpy(out, prefix, 4);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *p = i < 12 ? &h1 : &h2;
+        out[4 + i] = alphabet[*p & 31];
+        *p >>= 5;
+    }
+    out[4 + n] = '\0';
+}
+
+/* A person's name, different for every ordinal (20 x 20 names, then a number). */
+static void person_name(uint32_t ordinal, char sep, char *out, size_t size)
+{
+    uint32_t f = ordinal % N_FIRSTS, l = (ordinal / N_FIRSTS + ordinal) % N_LASTS;
+    uint32_t round = ordinal / (N_FIRSTS * N_LASTS);
+    if (round)
+        snprintf(out, size, "%s%c%s%u", gen_real_firsts[f], sep, gen_real_lasts[l], round + 1);
+    else
+        snprintf(out, size, "%s%c%s", gen_real_firsts[f], sep, gen_real_lasts[l]);
+}
+
+/* ---- the estate ---------------------------------------------------------------------- */
+
+tw_err gen_real_estate_init(gen_real_estate *re, const gen_opts *opt, uint32_t extra)
+{
+    memset(re, 0, sizeof *re);
+    tw_err err = gen_estate_init(&re->es, opt);
+    if (err)
+        return err;
+    uint32_t n = opt->identities, total = n + extra;
+    re->es.identities = n;
+    re->rclass = calloc((size_t)total, 1);
+    re->ordinal = calloc((size_t)total, sizeof *re->ordinal);
+    re->account_first = calloc((size_t)opt->accounts + 1, sizeof *re->account_first);
+    re->by_account = calloc((size_t)n + 1, sizeof *re->by_account);
+    if (!re->rclass || !re->ordinal || !re->account_first || !re->by_account)
+        return TW_ERR_NOMEM;
+    /* Per-account roles for as many accounts as the estate can afford (a quarter of it). */
+    uint32_t fixed = n / 4 / PER_ACCOUNT;
+    re->fixed_accounts = fixed < opt->accounts ? fixed : opt->accounts;
+    uint32_t first_block = re->fixed_accounts * PER_ACCOUNT;
+    /* A block of 100: one of each class first (so small estates show every class), then the
+     * rest round-robin, so classes are spread and not grouped. */
+    uint8_t block[100], left[GEN_RC_COUNT];
+    uint32_t bn = 0;
+    memcpy(left, class_mix, sizeof left);
+    while (bn < 100) {
+        for (int c = 0; c < GEN_RC_COUNT && bn < 100; c++)
+            if (left[c]) {
+                block[bn++] = (uint8_t)c;
+                left[c]--;
+            }
+    }
+    uint32_t count[GEN_RC_COUNT] = { 0 };
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t c;
+        if (i < first_block)
+            c = (i % PER_ACCOUNT) < GEN_REAL_PERMSETS ? GEN_RC_SSO : GEN_RC_SLR;
+        else
+            c = block[(i - first_block) % 100];
+        re->rclass[i] = c;
+        re->ordinal[i] = count[c]++;
+    }
+    memcpy(re->class_count, count, sizeof count);
+    /* Application roles by account: what CI grants policies to and deploys. */
+    for (uint32_t pass = 0; pass < 2; pass++) {
+        uint32_t *fill = pass ? calloc((size_t)opt->accounts, sizeof *fill) : NULL;
+        if (pass && !fill)
+            return TW_ERR_NOMEM;
+        for (uint32_t i = first_block; i < n; i++) {
+            uint8_t c = re->rclass[i];
+            if (c != GEN_RC_APP_KMS && c != GEN_RC_APP_SECRETS && c != GEN_RC_BEDROCK_APP)
+                continue;
+            uint32_t a = (uint32_t)((gen_mix(opt->seed ^ 0x1DE47u, i) >> 32) % opt->accounts);
+            if (!pass)
+                re->account_first[a + 1]++;
+            else
+                re->by_account[re->account_first[a] + fill[a]++] = i;
+        }
+        if (!pass)
+            for (uint32_t a = 0; a < opt->accounts; a++)
+                re->account_first[a + 1] += re->account_first[a];
+        free(fill);
+    }
+    static const char org_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    uint64_t h = gen_mix(opt->seed, 0x0C6u);
+    memcpy(re->org_id, "o-", 2);
+    for (int i = 0; i < 10; i++, h /= 36)
+        re->org_id[2 + i] = org_chars[h % 36];
+    re->org_id[12] = '\0';
+    return TW_OK;
+}
+
+void gen_real_estate_free(gen_real_estate *re)
+{
+    if (!re)
+        return;
+    gen_estate_free(&re->es);
+    free(re->rclass);
+    free(re->ordinal);
+    free(re->by_account);
+    free(re->account_first);
+    re->rclass = NULL;
+    re->ordinal = re->by_account = re->account_first = NULL;
+}
+
+uint32_t gen_real_app_role(const gen_real_estate *re, uint32_t account_ix, uint64_t h)
+{
+    uint32_t lo = re->account_first[account_ix], hi = re->account_first[account_ix + 1];
+    if (lo == hi)
+        return UINT32_MAX;
+    return re->by_account[lo + h % (hi - lo)];
+}
+
+uint32_t gen_real_fixed_index(const gen_real_estate *re, uint32_t account_ix, bool slr,
+                              uint32_t which)
+{
+    if (account_ix >= re->fixed_accounts)
+        return UINT32_MAX;
+    return account_ix * PER_ACCOUNT + (slr ? GEN_REAL_PERMSETS : 0) + which;
+}
+
+static void name_identity(const gen_real_estate *re, gen_ident *id, uint32_t ordinal)
+{
+    uint64_t h = tw_hash_mix(id->h ^ 0x4E414D45u);
+    uint32_t tag = scramble_index(re->es.seed, id->index);
+    char *n = id->name;
+    const size_t sz = sizeof id->name;
+    id->path = "/";
+    switch ((gen_rclass)id->rclass) {
+    case GEN_RC_APP_KMS:
+        snprintf(n, sz, "%s-%s-%06x", PICK(datasets, h), PICK(app_kinds, h >> 8), tag);
+        if ((h >> 16) % 3 == 0)
+            id->path = "/service-role/";
+        break;
+    case GEN_RC_APP_SECRETS:
+        snprintf(n, sz, "%s-%s-%06x", PICK(datasets, h), PICK(svc_kinds, h >> 8), tag);
+        break;
+    case GEN_RC_ETL:
+        snprintf(n, sz, "%s-%s-%06x", PICK(datasets, h), PICK(stages, h >> 8), tag);
+        if ((h >> 16) % 3 == 0)
+            id->path = "/service-role/";
+        break;
+    case GEN_RC_LOG_RETENTION:
+        if ((h >> 8) % 4 == 3)
+            snprintf(n, sz, "%s-%s-%06x", PICK(teams, h), retention_names[3], tag);
+        else
+            snprintf(n, sz, "%s-%06x", retention_names[(h >> 8) % 3], tag);
+        id->path = "/service-role/";
+        break;
+    case GEN_RC_TRAINING:
+        if (id->ua_family == 0)
+            snprintf(n, sz, "%s-finetune-pipeline-%06x", PICK(datasets, h), tag);
+        else
+            snprintf(n, sz, "%s-nightly-training-%06x", PICK(teams, h), tag);
+        break;
+    case GEN_RC_OBSERVABILITY:
+        snprintf(n, sz, "%s-%06x", monitor_names[id->ua_family % N_OF(monitor_names)], tag);
+        break;
+    case GEN_RC_BEDROCK_APP:
+        snprintf(n, sz, "%s-%s-%06x", PICK(teams, h), PICK(genai_apps, h >> 8), tag);
+        break;
+    case GEN_RC_BEDROCK_KEY:
+        snprintf(n, sz, "BedrockAPIKey-%06x", tag);
+        break;
+    case GEN_RC_AGENT_RO:
+        snprintf(n, sz, "%s-agent-%06x", PICK(ro_tasks, h >> 8), tag);
+        break;
+    case GEN_RC_AGENT_RW:
+        snprintf(n, sz, "%s-agent-%06x", PICK(rw_tasks, h >> 8), tag);
+        break;
+    case GEN_RC_CI:
+        if (id->ua_family == CI_TERRAFORM)
+            snprintf(n, sz, "terraform-apply-%s-%06x", PICK(repos, h), tag);
+        else
+            snprintf(n, sz, "%s-deploy-%s-%06x",
+                     id->ua_family == CI_GITHUB ? "github-actions" : "gitlab-ci", PICK(repos, h),
+                     tag);
+        break;
+    case GEN_RC_DATA_SHARING:
+        snprintf(n, sz, "%s-data-sharing-%06x", PICK(teams, h), tag);
+        break;
+    case GEN_RC_IAM_CONSOLE: /* people: even ordinals at the console, odd ones with the CLI */
+        person_name(2 * ordinal, '.', n, sz);
+        break;
+    case GEN_RC_IAM_CLI:
+        person_name(2 * ordinal + 1, '.', n, sz);
+        break;
+    case GEN_RC_IAM_SERVICE:
+        snprintf(n, sz, "%s-%06x", PICK(svc_users, h), tag);
+        break;
+    case GEN_RC_SSO: {
+        /* AWS SSO names the role of a permission set with 16 hex digits, one per account */
+        uint64_t hx = gen_mix(re->es.seed ^ 0x550u, id->account_ix * 16u + id->flavour);
+        snprintf(n, sz, "AWSReservedSSO_%s_%016llx", permsets[id->flavour],
+                 (unsigned long long)hx);
+        id->path = (re->es.seed & 3) == 0 ? "/aws-reserved/sso.amazonaws.com/eu-west-1/"
+                                          : "/aws-reserved/sso.amazonaws.com/";
+        break;
+    }
+    case GEN_RC_SLR:
+        snprintf(n, sz, "%s", slrs[id->flavour].role);
+        id->path = slrs[id->flavour].path;
+        break;
+    case GEN_RC_COUNT:
+        assert(0);
+    }
+}
+
+const char *gen_real_permset(uint8_t flavour)
+{
+    return permsets[flavour % GEN_REAL_PERMSETS];
+}
+
+void gen_real_describe(const gen_real_estate *re, uint32_t index, gen_ident *id)
+{
+    const gen_estate *es = &re->es;
+    uint64_t h = gen_mix(es->seed ^ 0x1DE47u, index);
+    const gen_real_scenario_ident *sid =
+        index >= es->identities ? &re->scenario[index - es->identities] : NULL;
+    memset(id, 0, sizeof *id);
+    id->index = index;
+    id->h = h;
+    id->rclass = re->rclass[index];
+    uint32_t ordinal = re->ordinal[index];
+    uint32_t fixed_n = re->fixed_accounts * PER_ACCOUNT;
+    bool fixed = index < fixed_n;
+    id->account_ix = fixed ? index / PER_ACCOUNT : (uint32_t)((h >> 32) % es->accounts);
+    if (sid && sid->account_ix != UINT32_MAX)
+        id->account_ix = sid->account_ix;
+    id->account = es->account_ids[id->account_ix];
+    uint32_t pct = (uint32_t)((h >> 8) % 100), acc = 0, r;
+    for (r = 0; r + 1 < N_OF(region_pct); r++) {
+        acc += region_pct[r];
+        if (pct < acc)
+            break;
+    }
+    id->region = (uint8_t)r;
+    uint32_t fam = (uint32_t)(h >> 24);
+    if (sid && sid->ua_family >= 0)
+        fam = (uint32_t)sid->ua_family;
+    id->session_ms = TW_MS_HOUR;
+    id->tz = tzs[(h >> 44) % N_OF(tzs)];
+    switch ((gen_rclass)id->rclass) {
+    case GEN_RC_APP_KMS:
+    case GEN_RC_APP_SECRETS:
+    case GEN_RC_BEDROCK_APP:
+        id->ua_family = fam % N_OF(ua_app);
+        id->user_agent = ua_app[id->ua_family].ua;
+        id->assumed_by = ua_app[id->ua_family].host;
+        break;
+    case GEN_RC_ETL:
+        id->ua_family = fam % N_OF(ua_etl);
+        id->user_agent = ua_etl[id->ua_family].ua;
+        id->assumed_by = ua_etl[id->ua_family].host;
+        break;
+    case GEN_RC_LOG_RETENTION:
+        id->user_agent = ua_lambda_py;
+        id->assumed_by = "lambda.amazonaws.com";
+        break;
+    case GEN_RC_TRAINING:
+        id->ua_family = fam % N_OF(ua_training);
+        id->user_agent = ua_training[id->ua_family].ua;
+        id->assumed_by = ua_training[id->ua_family].host;
+        break;
+    case GEN_RC_OBSERVABILITY:
+        id->ua_family = fam % N_OF(ua_monitor);
+        id->user_agent = ua_monitor[id->ua_family];
+        break;
+    case GEN_RC_BEDROCK_KEY:
+        id->ua_family = fam % N_OF(ua_bedrock_key);
+        id->user_agent = ua_bedrock_key[id->ua_family];
+        id->iam_user = id->bearer = true;
+        id->session_ms = 0;
+        break;
+    case GEN_RC_AGENT_RO:
+    case GEN_RC_AGENT_RW:
+        id->ua_family = fam % N_OF(ua_agent);
+        id->user_agent = ua_agent[id->ua_family].ua;
+        id->assumed_by = ua_agent[id->ua_family].host;
+        break;
+    case GEN_RC_CI:
+    case GEN_RC_DATA_SHARING:
+        id->ua_family = id->rclass == GEN_RC_DATA_SHARING ? CI_TERRAFORM : fam % N_OF(ua_ci);
+        id->user_agent = ua_ci[id->ua_family];
+        break;
+    case GEN_RC_IAM_CONSOLE:
+        id->ua_family = fam % N_OF(ua_browser);
+        id->user_agent = ua_browser[id->ua_family];
+        id->iam_user = id->console = id->mfa = id->user_session = true;
+        break;
+    case GEN_RC_IAM_CLI:
+        id->ua_family = fam % N_OF(ua_cli);
+        id->user_agent = ua_cli[id->ua_family];
+        id->iam_user = id->mfa = id->user_session = true;
+        break;
+    case GEN_RC_IAM_SERVICE:
+        id->ua_family = fam % N_OF(ua_iam_service);
+        id->user_agent = ua_iam_service[id->ua_family];
+        id->iam_user = true;
+        id->session_ms = 0;
+        break;
+    case GEN_RC_SSO:
+        id->flavour = (uint8_t)(fixed ? index % PER_ACCOUNT : (sid ? sid->flavour : 0));
+        id->user_agent = ua_browser[0]; /* each session picks its own */
+        break;
+    case GEN_RC_SLR:
+        id->flavour = (uint8_t)(fixed ? index % PER_ACCOUNT - GEN_REAL_PERMSETS
+                                      : (sid ? sid->flavour : 0));
+        id->invoked_by = slrs[id->flavour].host;
+        id->user_agent = id->invoked_by;
+        id->region = 0;
+        break;
+    case GEN_RC_COUNT:
+        assert(0);
+    }
+    if (sid)
+        ordinal = re->class_count[id->rclass] + sid->ordinal;
+    name_identity(re, id, ordinal);
+    make_key(id->unique_id, id->iam_user ? "AIDA" : "AROA", 17, tw_hash_mix(h ^ 0x1D));
+    make_key(id->access_key, id->bearer ? "ACCA" : "AKIA", 16, tw_hash_mix(h ^ 0x4B));
+    id->tls12 = strstr(id->user_agent, "aws-sdk-java/1.") || strstr(id->user_agent, "aws-sdk-cpp");
+    /* Workloads call from AWS address space; people and long-term keys from offices; SaaS
+     * monitors from their own ranges. */
+    uint64_t hi = tw_hash_mix(h ^ 0x1F);
+    static const uint8_t aws_first[] = { 3, 18, 34, 35, 44, 52, 54 };
+    static const char *const office[] = { "198.51.100", "203.0.113", "192.0.2" };
+    if (id->invoked_by)
+        snprintf(id->ip, sizeof id->ip, "AWS Internal");
+    else if (id->iam_user || id->rclass == GEN_RC_SSO || id->rclass == GEN_RC_CI ||
+             id->rclass == GEN_RC_DATA_SHARING)
+        snprintf(id->ip, sizeof id->ip, "%s.%u", office[hi % 3], (unsigned)(1 + (hi >> 8) % 254));
+    else
+        snprintf(id->ip, sizeof id->ip, "%u.%u.%u.%u", aws_first[hi % N_OF(aws_first)],
+                 (unsigned)((hi >> 8) & 255), (unsigned)((hi >> 16) & 255),
+                 (unsigned)(1 + (hi >> 24) % 254));
+}
+
+const char *gen_real_slr_session(uint8_t flavour)
+{
+    return slrs[flavour % GEN_REAL_SLRS].session;
+}
+
+bool gen_real_console_session(const gen_ident *id, uint64_t epoch)
+{
+    if (id->rclass == GEN_RC_IAM_CONSOLE)
+        return true;
+    if (id->rclass != GEN_RC_SSO)
+        return false;
+    if (epoch >= GEN_REAL_SCRIPT_EPOCH) /* a scripted session says (gen_real_run.c) */
+        return epoch & 1;
+    return gen_mix(id->h ^ 0xC0u, epoch) % 10 < 6;
+}
+
+const char *gen_real_class_name(gen_rclass rc)
+{
+    static const char *const names[GEN_RC_COUNT] = {
+        [GEN_RC_APP_KMS] = "app-kms-reader",       [GEN_RC_APP_SECRETS] = "app-secrets-reader",
+        [GEN_RC_ETL] = "etl",                       [GEN_RC_LOG_RETENTION] = "log-retention",
+        [GEN_RC_TRAINING] = "training-pipeline",    [GEN_RC_OBSERVABILITY] = "observability",
+        [GEN_RC_BEDROCK_APP] = "bedrock-app",       [GEN_RC_BEDROCK_KEY] = "bedrock-api-key",
+        [GEN_RC_AGENT_RO] = "agent-read-only",      [GEN_RC_AGENT_RW] = "agent-read-write",
+        [GEN_RC_CI] = "ci-deploy",                  [GEN_RC_DATA_SHARING] = "data-sharing",
+        [GEN_RC_IAM_CONSOLE] = "person-iam-console", [GEN_RC_IAM_CLI] = "person-iam-cli",
+        [GEN_RC_IAM_SERVICE] = "iam-user-service",  [GEN_RC_SSO] = "person-sso",
+        [GEN_RC_SLR] = "service-linked-role",
+    };
+    return rc < GEN_RC_COUNT ? names[rc] : "?";
+}
+
+void gen_real_session(const gen_ident *id, uint64_t epoch, int64_t start_ms, gen_session *ss)
+{
+    uint64_t h = gen_mix(id->h, epoch);
+    long long unix_s = (long long)(start_ms / TW_MS_SECOND);
+    char *n = ss->name;
+    const size_t sz = sizeof ss->name;
+    ss->epoch = epoch;
+    ss->start_ms = start_ms - start_ms % TW_MS_SECOND;
+    ss->user_agent = NULL;
+    ss->console = id->console;
+    n[0] = '\0';
+    if (id->iam_user) {
+        if (id->user_session)
+            make_key(ss->access_key, "ASIA", 16, h);
+        else
+            snprintf(ss->access_key, sizeof ss->access_key, "%s", id->access_key);
+        return;
+    }
+    const char *host = id->assumed_by;
+    switch ((gen_rclass)id->rclass) {
+    case GEN_RC_CI:
+        if (id->ua_family == CI_GITHUB)
+            snprintf(n, sz, "GitHubActions-%llu", 16000000000ULL + h % 1000000000ULL);
+        else if (id->ua_family == CI_TERRAFORM)
+            snprintf(n, sz, "terraform-%lld", unix_s);
+        else
+            snprintf(n, sz, "gitlab-pipeline-%llu", 1900000000ULL + h % 100000000ULL);
+        break;
+    case GEN_RC_DATA_SHARING:
+        snprintf(n, sz, "terraform-%lld", unix_s);
+        break;
+    case GEN_RC_OBSERVABILITY:
+        if (id->ua_family == 0)
+            snprintf(n, sz, "DatadogAWSIntegration");
+        else
+            snprintf(n, sz, "%.24s-%lld", monitor_names[id->ua_family % N_OF(monitor_names)],
+                     unix_s);
+        break;
+    case GEN_RC_SSO: {
+        /* The people of a permission set (2 to 9) take turns; who signs in changes by session. */
+        uint32_t people = 2 + (uint32_t)(id->h % 8);
+        uint32_t who = (uint32_t)(id->account_ix * 61u + id->flavour * 17u + h % people);
+        char person[48];
+        person_name(who, '.', person, sizeof person);
+        snprintf(n, sz, "%s@example.com", person);
+        ss->console = gen_real_console_session(id, epoch);
+        ss->user_agent = ss->console ? ua_browser[h % N_OF(ua_browser)]
+                                     : ua_cli[(h >> 8) % N_OF(ua_cli)];
+        break;
+    }
+    case GEN_RC_SLR:
+        snprintf(n, sz, "%s", slrs[id->flavour].session);
+        break;
+    default:
+        if (!host)
+            snprintf(n, sz, "botocore-session-%lld", unix_s);
+        else if (strcmp(host, "lambda.amazonaws.com") == 0)
+            snprintf(n, sz, "%.56s", id->name); /* Lambda names the session after the function */
+        else if (strcmp(host, "ecs-tasks.amazonaws.com") == 0)
+            snprintf(n, sz, "%016llx%016llx", (unsigned long long)h,
+                     (unsigned long long)tw_hash_mix(h));
+        else if (strcmp(host, "ec2.amazonaws.com") == 0)
+            snprintf(n, sz, "i-0%016llx", (unsigned long long)(tw_hash_mix(id->h ^ (epoch / 24)) >> 4));
+        else if (strcmp(host, "glue.amazonaws.com") == 0)
+            snprintf(n, sz, "GlueJobRunnerSession");
+        else if (strcmp(host, "sagemaker.amazonaws.com") == 0)
+            snprintf(n, sz, "SageMaker");
+        else
+            snprintf(n, sz, "BedrockAgentCore-%08llx-%04llx", (unsigned long long)(h & 0xFFFFFFFFu),
+                     (unsigned long long)(h >> 48));
+    }
+    make_key(ss->access_key, "ASIA", 16, h);
+}
