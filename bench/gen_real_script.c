@@ -696,7 +696,9 @@ static void identity_key(const gen_real_estate *re, const gen_real_truth *t, cha
                          size_t size)
 {
     if (t->ident == UINT32_MAX) {
-        snprintf(out, size, "%s", t->service ? t->service : "");
+        /* an AWSService principal: its service within the account (DESIGN §3) */
+        snprintf(out, size, "%s@%s", t->service ? t->service : "",
+                 re->es.account_ids[t->account_ix]);
         return;
     }
     gen_ident id;

@@ -103,6 +103,8 @@ class Matcher:
     def __init__(self, entry):
         self.key = entry["identity"]
         self.account = entry.get("account")
+        # an AWSService principal is SERVICE@ACCOUNT (DESIGN section 3); older truth files
+        # named the service alone, with the account beside it
         self.service = entry.get("identity_kind") == "aws-service" and self.key.endswith(".amazonaws.com")
         self.t0 = parse_time(entry["from"])
         self.t1 = parse_time(entry["to"])
