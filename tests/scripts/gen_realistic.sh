@@ -163,9 +163,11 @@ for i, t in enumerate(lines[1:], 2):
         fail(f"truth line {i}: from after to")
     kinds[t["kind"]] += 1
     ident = t["identity"]
-    if ident.endswith(".amazonaws.com"):
-        if (ident, t.get("account")) not in services:
-            fail(f"truth line {i}: AWSService {ident} in {t.get('account')} is not in the trail")
+    if t.get("identity_kind") == "aws-service" and "@" in ident:
+        # an AWSService principal's key: SERVICE@ACCOUNT (DESIGN section 3)
+        host, acct = ident.split("@", 1)
+        if acct != t.get("account") or (host, acct) not in services:
+            fail(f"truth line {i}: AWSService {ident} is not in the trail")
     elif ident not in keys:
         fail(f"truth line {i}: {ident} is not in the trail")
 if kinds["drift"] < 6 or kinds["lookalike"] < 10:
