@@ -65,14 +65,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                  sizeof err) != TW_OK && !err[0])
         abort(); /* a refusal says why */
     uint32_t words = tw_privtab_words(privtab);
-    uint64_t *sets = calloc(2 * (size_t)words, sizeof *sets);
+    uint64_t *sets = calloc(3 * (size_t)words, sizeof *sets);
     if (sets) {
-        tw_policy_grant pg = { sets, sets + words };
+        tw_policy_grant pg = { sets, sets + words, sets + 2 * words };
         tw_policy_expand_text(privtab, js, (tw_str){ (const char *)data, size }, &pg, err,
                               sizeof err);
-        /* conditional actions are granted ones */
+        /* conditional actions are granted ones; what a policy denies everywhere it does not
+         * grant */
         for (uint32_t w = 0; w < words; w++)
-            if (sets[words + w] & ~sets[w])
+            if ((sets[words + w] & ~sets[w]) || (sets[2 * words + w] & sets[w]))
                 abort();
         free(sets);
     }
