@@ -647,7 +647,8 @@ static void rule_metadata(void **state)
                              "license: MIT\n"
                              "logsource: {product: aws, service: cloudtrail, category: audit}\n"
                              "detection:\n  sel:\n    action.class: logging-control\n  condition: sel\n"
-                             "trailwarden:\n  suppress: 1h\n  denied_level: low\n  finding_types: [Defense Evasion]\n");
+                             "trailwarden:\n  suppress: 1h\n  denied_level: low\n  failed_level: informational\n"
+                             "  kinds: [service, agent, aws-service]\n  finding_types: [Defense Evasion]\n");
     const tw_rule *rule = tw_ruleset_rule(rs, 0);
     assert_string_equal(rule->title, "Logging tampered");
     assert_string_equal(rule->name, "logging_tampered");
@@ -664,6 +665,9 @@ static void rule_metadata(void **state)
     assert_null(rule->correlation);
     assert_int_equal(rule->suppress_ms, TW_MS_HOUR);
     assert_int_equal(rule->denied_level, TW_SEV_LOW);
+    assert_int_equal(rule->failed_level, TW_SEV_INFO);
+    assert_int_equal(rule->kinds, (1u << TW_KIND_SERVICE) | (1u << TW_KIND_AGENT) |
+                                      (1u << TW_KIND_AWS_SERVICE));
     assert_int_equal(rule->n_finding_types, 1);
     assert_string_equal(rule->finding_types[0], "Defense Evasion");
     assert_ptr_equal(tw_ruleset_find(rs, "logging_tampered"), rule);
@@ -953,6 +957,17 @@ static void ext_errors(void **state)
     expect_one(SEL("eventName: A") "trailwarden:\n  suppress: 0s\n", "t.yml:10: 'trailwarden.suppress' must be longer than 0");
     expect_one(SEL("eventName: A") "trailwarden:\n  finding_types: Tampering\n",
                "t.yml:10: 'trailwarden.finding_types' must be a list of strings, not a string");
+    expect_one(SEL("eventName: A") "trailwarden:\n  kinds: [bot]\n",
+               "t.yml:10: 'trailwarden.kinds': unknown identity kind 'bot'");
+    expect_one(SEL("eventName: A") "trailwarden:\n  kinds: [agnet]\n",
+               "t.yml:10: 'trailwarden.kinds': unknown identity kind 'agnet' (did you mean 'agent'?)");
+    expect_one(SEL("eventName: A") "trailwarden:\n  kinds: []\n",
+               "t.yml:10: 'trailwarden.kinds' must be a list of identity kinds (service, aws-service, human, agent, root)");
+    expect_one(SEL("eventName: A") "trailwarden:\n  failed_level: severe\n",
+               "t.yml:10: unknown level 'severe' (informational, low, medium, high, critical)");
+    expect_one(SEL("call.on_behalf: maybe"), "t.yml:7: call.on_behalf takes true or false, not a string");
+    expect_one(SEL("policy.public|contains: x"),
+               "t.yml:7: 'contains' cannot be used on policy.public: it is true or false");
     expect_one(SEL("eventName: A") "trailwarden: [suppress]\n",
                "t.yml:9: 'trailwarden' must be a map (suppress, denied_level, failed_level, finding_types, kinds), not a list");
 }
