@@ -1704,7 +1704,8 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
         for (uint32_t i = 0; i < nv && !in->failed && !bad; i++) {
             tw_str id = tw_wire_get_str(in);
             uint64_t *sets = get_sets(in, HALVES * g->words, &bad);
-            tw_grant_op op = { .set = { sets, sets ? sets + g->words : NULL } };
+            tw_grant_op op = { .set = { sets, sets ? sets + g->words : NULL,
+                                        sets ? sets + 2 * g->words : NULL } };
             if (sets && !in->failed)
                 add_version(g, cp, id, &op, false);
             free(sets);

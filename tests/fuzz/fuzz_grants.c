@@ -21,8 +21,8 @@ static void expand(const tw_jnode *doc)
     uint32_t words = tw_privtab_words(privtab);
     if (!doc)
         return;
-    memset(scratch, 0, 2 * (size_t)words * sizeof *scratch);
-    tw_policy_grant pg = { scratch, scratch + words };
+    memset(scratch, 0, 3 * (size_t)words * sizeof *scratch);
+    tw_policy_grant pg = { scratch, scratch + words, scratch + 2 * words };
     tw_policy_expand_node(privtab, js, doc, &pg, err, sizeof err);
 }
 
@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char err[128];
         if (tw_catalog_new(&catalog, err, sizeof err) != TW_OK ||
             tw_privtab_new(catalog, &privtab) != TW_OK || !(js = tw_json_new()) ||
-            !(scratch = calloc(2 * (size_t)tw_privtab_words(privtab) + 2, sizeof *scratch)))
+            !(scratch = calloc(3 * (size_t)tw_privtab_words(privtab) + 2, sizeof *scratch)))
             abort();
     }
     char err[512];
