@@ -348,13 +348,27 @@ static void inv_unparseable(inv_load *il, tw_str source, const char *why)
                 (int)source.len, source.p, why);
 }
 
+/* Why a document over the bound is not read, into il->errstr. */
+static void inv_too_large(inv_load *il, uint64_t size)
+{
+    snprintf(il->errstr, sizeof il->errstr,
+             "a policy document of %" PRIu64 " bytes, over the %zu-byte bound (AWS allows "
+             "10,240 characters at most): not read",
+             size, TW_INV_DOC_MAX);
+}
+
 /* A managed policy the file defines: expanded once, however many identities hold it. The
  * first listed wins, and AWS's own over the file's copy. */
-static tw_err inv_on_policy(void *ud, tw_str arn, const tw_jnode *doc)
+static tw_err inv_on_policy(void *ud, tw_str arn, const tw_jnode *doc, uint64_t refused)
 {
     inv_load *il = ud;
     if (tw_grants_knows_policy(il->pl->grants, arn) || inv_failed(il, arn))
         return TW_OK;
+    if (refused) {
+        inv_too_large(il, refused);
+        return inv_keep(il, &il->failed, &il->n_failed, &il->cap_failed, TW_STR_NULL,
+                        tw_str_c(il->errstr), arn);
+    }
     tw_err err = doc ? inv_expand(il, doc) : TW_ERR_PARSE;
     if (err == TW_OK)
         return tw_grants_define_policy(il->pl->grants, arn,
@@ -376,6 +390,11 @@ static tw_err inv_on_grant(void *ud, const tw_inv_grant *g)
     if (g->policy_arn.len)
         return inv_keep(il, &il->held, &il->n_held, &il->cap_held, g->identity, g->source,
                         g->policy_arn);
+    if (g->document_refused) {
+        inv_too_large(il, g->document_refused);
+        inv_unparseable(il, g->source, il->errstr);
+        return TW_OK;
+    }
     tw_err err = inv_expand(il, g->document);
     if (err == TW_OK)
         return tw_grants_add_inventory(il->pl->grants, g->identity, g->source,

@@ -34,6 +34,7 @@ typedef struct inv_pol {
     tw_str arn;           /* attached: PolicyArn */
     tw_str doc;           /* inline: the PolicyDocument's JSON text; empty: none */
     tw_jpos doc_at;
+    uint64_t refused;     /* its size when over TW_INV_DOC_MAX (doc then empty), else 0 */
     const tw_jnode *node; /* a group's document, parsed once */
 } inv_pol;
 
@@ -55,6 +56,7 @@ typedef struct inv_user {
 typedef struct inv_version {
     tw_str id, doc;
     tw_jpos doc_at;
+    uint64_t refused;     /* as inv_pol's */
     bool flagged;
 } inv_version;
 
@@ -229,13 +231,15 @@ static tw_err want_string(loader *ld, const char *where, const char *key, bool r
 }
 
 /* The next value is a policy document: an object or a string, its JSON text into *out (empty
- * when null); *at its place. */
+ * when null); *at its place. One over TW_INV_DOC_MAX is not kept: *refused gets its size. */
 static tw_err want_document(loader *ld, const char *where, const char *key, tw_str *out,
-                            tw_jpos *at)
+                            tw_jpos *at, uint64_t *refused)
 {
     tw_jtok t = TW_JT_EOF;
     int c;
+    uint64_t size = 0;
     *out = (tw_str){ "", 0 };
+    *refused = 0;
     tw_err rc = tw_jstream_peek(ld->js, &c);
     /* only an object or a string is kept: anything else is read as a token (and refused,
      * but for null) rather than captured whole */
@@ -243,7 +247,7 @@ static tw_err want_document(loader *ld, const char *where, const char *key, tw_s
         rc = tw_jstream_next(ld->js, &t);
     } else if (!rc) {
         tw_buf_reset(&ld->cap);
-        rc = tw_jstream_capture(ld->js, &ld->cap, &t);
+        rc = tw_jstream_capture(ld->js, &ld->cap, TW_INV_DOC_MAX, &t, &size);
     }
     *at = tw_jstream_pos(ld->js);
     if (rc || t == TW_JT_NULL)
@@ -251,8 +255,10 @@ static tw_err want_document(loader *ld, const char *where, const char *key, tw_s
     if (t != TW_JT_OBJECT && t != TW_JT_STRING)
         return fail_at(ld, *at, "%s.%s: expected an object or a string, found %s", where, key,
                        tok_name(t));
-    if (ld->cap.len > UINT32_MAX)
-        return TW_ERR_NOMEM;
+    if (size > TW_INV_DOC_MAX) {
+        *refused = size;
+        return TW_OK;
+    }
     return dup_str(&ld->ent_arena, (tw_str){ ld->cap.p, (uint32_t)ld->cap.len }, out);
 }
 
@@ -351,6 +357,7 @@ static tw_err emit(loader *ld, tw_str identity, tw_str who, tw_str via, const in
                        .source = { b->p, (uint32_t)b->len },
                        .policy_arn = pol->attached ? pol->arn : (tw_str){ "", 0 },
                        .document = doc,
+                       .document_refused = pol->refused,
                        .via_group = via.len ? via : (tw_str){ "", 0 } };
     ld->counts.n_grants++;
     tw_err rc = ld->sink && ld->sink->grant ? ld->sink->grant(ld->sink->ud, &g) : TW_OK;
@@ -472,7 +479,7 @@ static tw_err read_pol(loader *ld, const char *at, tw_jpos start, bool attached)
         if (which == 0)
             rc = want_string(ld, at, "PolicyName", true, &p.name);
         else if (which == 1)
-            rc = want_document(ld, at, "PolicyDocument", &p.doc, &p.doc_at);
+            rc = want_document(ld, at, "PolicyDocument", &p.doc, &p.doc_at, &p.refused);
         else
             rc = want_string(ld, at, "PolicyArn", true, &p.arn);
         if (rc)
@@ -647,7 +654,7 @@ static tw_err read_version(loader *ld, const char *at)
     tw_err rc;
     while (!(rc = next_member(ld, keys, 3, &seen, &which)) && which >= 0) {
         if (which == 0) {
-            rc = want_document(ld, at, "Document", &v.doc, &v.doc_at);
+            rc = want_document(ld, at, "Document", &v.doc, &v.doc_at, &v.refused);
         } else if (which == 2) {
             rc = want_string(ld, at, "VersionId", false, &v.id);
         } else {
@@ -661,7 +668,7 @@ static tw_err read_version(loader *ld, const char *at)
         if (rc)
             return rc;
     }
-    if (rc || !v.doc.len)
+    if (rc || (!v.doc.len && !v.refused))
         return rc; /* a version without a document cannot be the one read */
     if (!grow((void **)&e->versions, &e->cap_versions, e->n_versions, sizeof *e->versions))
         return TW_ERR_NOMEM;
@@ -717,7 +724,7 @@ static tw_err read_policy(loader *ld)
     if (v && (rc = parse_doc(ld, &ld->doc_arena, v->doc, v->doc_at, &doc)))
         return rc;
     if (ld->sink && ld->sink->policy)
-        rc = ld->sink->policy(ld->sink->ud, e->arn, doc);
+        rc = ld->sink->policy(ld->sink->ud, e->arn, doc, v ? v->refused : 0);
     tw_arena_reset(&ld->doc_arena);
     return rc ? sink_failed(ld, rc) : TW_OK;
 }

@@ -13,10 +13,18 @@
 #define INGEST_INVENTORY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ingest_jdom.h"
 #include "tw_err.h"
 #include "tw_str.h"
+
+/* The largest policy document read, in bytes of its JSON text. AWS caps a managed policy at
+ * 6,144 characters and a principal's inline policies at 2,048 (user) to 10,240 (role)
+ * together, so no real document comes near it; a larger one is checked as JSON but not kept
+ * or read (the grant holds nothing and is counted as unparseable), which bounds the memory a
+ * hostile file can take to about this much. */
+#define TW_INV_DOC_MAX ((size_t)1 << 20)
 
 /* Every view below (strings and the document) is valid only during the callback that gets it. */
 typedef struct tw_inv_grant {
@@ -32,6 +40,8 @@ typedef struct tw_inv_grant {
                         * the file does not hold it, and always for an attached policy (the
                         * file's "Policies" go to the sink's policy callback, wherever they are
                         * in the file: resolving an ARN is the caller's) */
+    uint64_t document_refused; /* the inline document's size in bytes when it is over
+                        * TW_INV_DOC_MAX (document then NULL), else 0 */
     tw_str via_group;  /* the group a user holds it through, else empty */
 } tw_inv_grant;
 
@@ -47,8 +57,9 @@ typedef struct tw_inv_sink {
     /* Each entry of "Policies" (customer managed policies, and AWS managed ones when the file
      * lists them), in file order: its Arn and the Document of its default version
      * (IsDefaultVersion true, else VersionId == DefaultVersionId): an object or a string;
-     * NULL when the file does not hold one. */
-    tw_err (*policy)(void *ud, tw_str arn, const tw_jnode *document);
+     * NULL when the file does not hold one, or when it is over TW_INV_DOC_MAX (refused then
+     * its size in bytes, else 0). */
+    tw_err (*policy)(void *ud, tw_str arn, const tw_jnode *document, uint64_t refused);
 } tw_inv_sink;
 
 typedef struct tw_inv_counts {

@@ -29,6 +29,8 @@ struct tw_jstream {
     bool discard;           /* skipping: strings are checked, not kept */
     tw_buf *cap_out;        /* capturing: buf[cap_from..) goes there before a refill */
     size_t cap_from;
+    size_t cap_base, cap_max; /* out's length before the capture; the most it may add */
+    uint64_t cap_start;     /* offset of the value captured */
     uint8_t stack[TW_JSTREAM_MAX_DEPTH];
     uint32_t depth;
     int state;
@@ -103,11 +105,17 @@ static bool fill(tw_jstream *s)
     if (s->rc)
         return false;
     if (s->cap_out) {
-        tw_buf_put(s->cap_out, s->buf + s->cap_from, s->end - s->cap_from);
-        s->cap_from = 0;
-        if (s->cap_out->failed) {
-            fail_whole(s, TW_ERR_NOMEM, "out of memory");
-            return false;
+        if (s->cap_out->len - s->cap_base + (s->end - s->cap_from) > s->cap_max) {
+            /* over the bound: the rest is checked, not kept */
+            s->cap_out->len = s->cap_base;
+            s->cap_out = NULL;
+        } else {
+            tw_buf_put(s->cap_out, s->buf + s->cap_from, s->end - s->cap_from);
+            s->cap_from = 0;
+            if (s->cap_out->failed) {
+                fail_whole(s, TW_ERR_NOMEM, "out of memory");
+                return false;
+            }
         }
     }
     s->pos = s->end = 0;
@@ -565,17 +573,27 @@ tw_err tw_jstream_skip(tw_jstream *s, tw_jtok *first)
     return rc;
 }
 
-tw_err tw_jstream_capture(tw_jstream *s, tw_buf *out, tw_jtok *first)
+tw_err tw_jstream_capture(tw_jstream *s, tw_buf *out, size_t max, tw_jtok *first,
+                          uint64_t *size)
 {
     int c;
+    *size = 0;
     tw_err rc = tw_jstream_peek(s, &c);
     if (rc)
         return rc;
     s->cap_out = out;
     s->cap_from = s->pos;
+    s->cap_base = out->len;
+    s->cap_max = max;
+    s->cap_start = s->offset;
     rc = tw_jstream_skip(s, first);
-    if (!rc)
-        tw_buf_put(out, s->buf + s->cap_from, s->pos - s->cap_from);
+    if (!rc) {
+        *size = s->offset - s->cap_start;
+        if (s->cap_out && *size <= max)
+            tw_buf_put(out, s->buf + s->cap_from, s->pos - s->cap_from);
+        else if (s->cap_out)
+            out->len = s->cap_base;
+    }
     s->cap_out = NULL;
     if (!rc && out->failed)
         rc = fail_whole(s, TW_ERR_NOMEM, "out of memory");

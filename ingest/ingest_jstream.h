@@ -68,8 +68,12 @@ uint32_t tw_jstream_depth(const tw_jstream *s);
  * (may be NULL) gets its first token. */
 tw_err tw_jstream_skip(tw_jstream *s, tw_jtok *first);
 /* The same, appending the value's raw text (from its first byte to its last, escapes as
- * written) to out; *first gets its first token, and tw_jstream_pos its place. */
-tw_err tw_jstream_capture(tw_jstream *s, tw_buf *out, tw_jtok *first);
+ * written) to out: a member's value, its key read (an array's later elements would carry
+ * their comma). *first gets its first token, tw_jstream_pos its place and *size its length in
+ * bytes. A value longer than max bytes is checked all the same but nothing of it is kept (out
+ * as it was: the caller sees *size > max), so memory stays bounded by max. */
+tw_err tw_jstream_capture(tw_jstream *s, tw_buf *out, size_t max, tw_jtok *first,
+                          uint64_t *size);
 
 /* After an error: its message, and whether it has a place (*pos; else it is about the whole
  * input: unreadable, UTF-16, out of memory). */

@@ -37,9 +37,11 @@ static tw_err on_grant(void *ud, const tw_inv_grant *g)
     return TW_OK;
 }
 
-static tw_err on_policy(void *ud, tw_str arn, const tw_jnode *doc)
+static tw_err on_policy(void *ud, tw_str arn, const tw_jnode *doc, uint64_t refused)
 {
     (void)ud;
+    if (refused && doc)
+        abort(); /* a document over the bound is not read */
     if (!arn.len)
         abort();
     expand(doc);

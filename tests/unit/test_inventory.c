@@ -12,6 +12,7 @@
 
 #include "ingest_inventory.h"
 #include "tw_arena.h"
+#include "tw_buf.h"
 
 #define DATA TW_SOURCE_DIR "/../shared/data/"
 #define CLOUDMAPPER DATA "cloudmapper-demo-iam/iam-get-account-authorization-details.json"
@@ -25,6 +26,7 @@ typedef struct collected {
     size_t n_users, n_roles, n_groups, n_policies, n_unresolved_groups;
     tw_str *pol_arns;
     const tw_jnode **pol_docs;
+    uint64_t *pol_refused;
     size_t n_pols, cap_pols;
     tw_arena arena;
 } collected;
@@ -66,19 +68,24 @@ static tw_err on_grant(void *ud, const tw_inv_grant *g)
                                                .source = keep(c, g->source),
                                                .policy_arn = keep(c, g->policy_arn),
                                                .document = copy_node(c, g->document),
+                                               .document_refused = g->document_refused,
                                                .via_group = keep(c, g->via_group) };
     return TW_OK;
 }
 
-static tw_err on_policy(void *ud, tw_str arn, const tw_jnode *doc)
+static tw_err on_policy(void *ud, tw_str arn, const tw_jnode *doc, uint64_t refused)
 {
     collected *c = ud;
     if (c->n_pols == c->cap_pols) {
         c->cap_pols = c->cap_pols ? 2 * c->cap_pols : 16;
         c->pol_arns = realloc(c->pol_arns, c->cap_pols * sizeof *c->pol_arns);
         c->pol_docs = realloc(c->pol_docs, c->cap_pols * sizeof *c->pol_docs);
-        assert_true(c->pol_arns && c->pol_docs);
+        c->pol_refused = realloc(c->pol_refused, c->cap_pols * sizeof *c->pol_refused);
+        assert_true(c->pol_arns && c->pol_docs && c->pol_refused);
     }
+    if (refused)
+        assert_null(doc);
+    c->pol_refused[c->n_pols] = refused;
     c->pol_arns[c->n_pols] = keep(c, arn);
     c->pol_docs[c->n_pols++] = copy_node(c, doc);
     return TW_OK;
@@ -92,6 +99,7 @@ static void collected_destroy(collected *c)
     free(c->grants);
     free(c->pol_arns);
     free(c->pol_docs);
+    free(c->pol_refused);
     free(c);
 }
 
@@ -351,6 +359,81 @@ static void default_version(void **state)
     assert_int_equal(inv->grants[3].document->type, TW_JV_STRING);
     assert_true(tw_str_eq_c(inv->grants[3].document->text, "%7B%7D"));
     collected_destroy(inv);
+}
+
+/* A document over TW_INV_DOC_MAX (AWS's own cap is 10,240 characters) is not read: the grant
+ * comes with no document and its size, the documents around it read as usual, wherever it
+ * is (a user's or a group's inline policy, a managed policy's default version). */
+static char *huge_document(size_t statements)
+{
+    tw_buf b;
+    tw_buf_init(&b);
+    tw_buf_puts(&b, "{\"Version\":\"2012-10-17\",\"Statement\":[");
+    for (size_t i = 0; i < statements; i++)
+        tw_buf_printf(&b, "%s{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\","
+                          "\"Resource\":\"arn:aws:s3:::bucket-%zu/*\"}",
+                      i ? "," : "", i);
+    tw_buf_puts(&b, "]}");
+    assert_false(b.failed);
+    return b.p;
+}
+
+static void documents_over_the_bound(void **state)
+{
+    (void)state;
+    char *big = huge_document(20000); /* about 1.7 MB */
+    size_t big_len = strlen(big);
+    assert_true(big_len > TW_INV_DOC_MAX);
+    char *small = huge_document(3);
+    tw_buf t;
+    tw_buf_init(&t);
+    tw_buf_printf(&t,
+        "{\"UserDetailList\":[{\"UserName\":\"u\",\"Arn\":\"arn:aws:iam::111122223333:user/u\","
+        "\"GroupList\":[\"g\"],"
+        "\"UserPolicyList\":[{\"PolicyName\":\"huge\",\"PolicyDocument\":%s},"
+        "{\"PolicyName\":\"fine\",\"PolicyDocument\":%s}]}],"
+        "\"GroupDetailList\":[{\"GroupName\":\"g\",\"GroupPolicyList\":["
+        "{\"PolicyName\":\"ghuge\",\"PolicyDocument\":%s}]}],"
+        "\"Policies\":[{\"Arn\":\"arn:aws:iam::111122223333:policy/p\",\"PolicyVersionList\":["
+        "{\"VersionId\":\"v1\",\"IsDefaultVersion\":true,\"Document\":%s}]},"
+        "{\"Arn\":\"arn:aws:iam::111122223333:policy/q\",\"PolicyVersionList\":["
+        "{\"VersionId\":\"v1\",\"IsDefaultVersion\":true,\"Document\":%s}]}]}",
+        big, small, big, big, small);
+    assert_false(t.failed);
+    collected *inv = text_ok(t.p);
+    assert_int_equal(inv->n_grants, 3);
+    assert_true(tw_str_eq_c(inv->grants[0].source, "inventory user/u inline huge"));
+    assert_null(inv->grants[0].document);
+    assert_int_equal(inv->grants[0].document_refused, big_len);
+    assert_true(tw_str_eq_c(inv->grants[1].source, "inventory user/u inline fine"));
+    assert_non_null(inv->grants[1].document);
+    assert_int_equal(inv->grants[1].document_refused, 0);
+    assert_true(tw_str_eq_c(inv->grants[2].source, "inventory user/u via group/g inline ghuge"));
+    assert_null(inv->grants[2].document);
+    assert_int_equal(inv->grants[2].document_refused, big_len);
+    assert_int_equal(inv->n_pols, 2);
+    assert_null(inv->pol_docs[0]);
+    assert_int_equal(inv->pol_refused[0], big_len);
+    assert_non_null(inv->pol_docs[1]);
+    assert_int_equal(inv->pol_refused[1], 0);
+    collected_destroy(inv);
+
+    /* one byte under the bound is read (a string document, padded with blanks inside) */
+    tw_buf_reset(&t);
+    tw_buf_puts(&t, "{\"RoleDetailList\":[{\"RoleName\":\"r\",\"Arn\":\"arn:aws:iam::1:role/r\","
+                    "\"RolePolicyList\":[{\"PolicyName\":\"edge\",\"PolicyDocument\":\"");
+    for (size_t i = 0; i < TW_INV_DOC_MAX - 2; i++)
+        tw_buf_puts(&t, "x");
+    tw_buf_puts(&t, "\"}]}]}");
+    assert_false(t.failed);
+    inv = text_ok(t.p);
+    assert_int_equal(inv->n_grants, 1);
+    assert_non_null(inv->grants[0].document);
+    assert_int_equal(inv->grants[0].document->text.len, TW_INV_DOC_MAX - 2);
+    collected_destroy(inv);
+    tw_buf_free(&t);
+    free(big);
+    free(small);
 }
 
 static void lenient_shapes(void **state)
@@ -736,6 +819,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(cloudsplaining_examples),
         cmocka_unit_test(aws_managed_not_listed),
         cmocka_unit_test(default_version),
+        cmocka_unit_test(documents_over_the_bound),
         cmocka_unit_test(lenient_shapes),
         cmocka_unit_test(error_truncated),
         cmocka_unit_test(error_not_json),

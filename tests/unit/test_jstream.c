@@ -263,6 +263,7 @@ static void skip_and_capture(void **state)
         assert_int_equal(tw_jstream_open_mem(t, strlen(t), sizes[i], &s), TW_OK);
         tw_jtok tok;
         tw_buf cap;
+        uint64_t size;
         tw_buf_init(&cap);
         assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
         assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
@@ -272,7 +273,7 @@ static void skip_and_capture(void **state)
         assert_int_equal(tw_jstream_depth(s), 1);
         assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
         assert_true(tw_str_eq_c(tw_jstream_text(s), "doc"));
-        assert_int_equal(tw_jstream_capture(s, &cap, &tok), TW_OK);
+        assert_int_equal(tw_jstream_capture(s, &cap, 1024, &tok, &size), TW_OK);
         assert_int_equal(tok, TW_JT_OBJECT);
         assert_int_equal(tw_jstream_pos(s).col, 59);
         assert_string_equal(cap.p, "{\"Statement\": [ {\"Action\" : \"s3:*\"} ], "
@@ -280,12 +281,12 @@ static void skip_and_capture(void **state)
         /* a string, captured as written; a number */
         assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
         tw_buf_reset(&cap);
-        assert_int_equal(tw_jstream_capture(s, &cap, &tok), TW_OK);
+        assert_int_equal(tw_jstream_capture(s, &cap, 1024, &tok, &size), TW_OK);
         assert_int_equal(tok, TW_JT_STRING);
         assert_string_equal(cap.p, "\"%7B%7D\"");
         assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
         tw_buf_reset(&cap);
-        assert_int_equal(tw_jstream_capture(s, &cap, &tok), TW_OK);
+        assert_int_equal(tw_jstream_capture(s, &cap, 1024, &tok, &size), TW_OK);
         assert_int_equal(tok, TW_JT_NUMBER);
         assert_string_equal(cap.p, "-1.5");
         assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
@@ -311,6 +312,53 @@ static void skip_and_capture(void **state)
     assert_string_equal(tw_jstream_error(s, &at, NULL), "invalid UTF-8 (byte 0xFF)");
     assert_int_equal(at.col, 21);
     tw_jstream_destroy(s);
+}
+
+/* A value over the capture's bound is checked to its end but nothing of it is kept: the
+ * buffer holds what it held before, the size says how long the value was, and the next value
+ * reads as usual (the bound falls before, at and after a refill). */
+static void capture_bounded(void **state)
+{
+    (void)state;
+    const char *t = "{\"k\": \"kept\", \"o\": {\"a\": [1, 2, \"\\u00e9t\u00e9\"]}, "
+                    "\"s\": \"abcdefghij\", \"n\": 7}";
+    for (size_t i = 0; i < N_SIZES; i++) {
+        for (size_t max = 0; max < 30; max++) {
+            tw_jstream *s;
+            assert_int_equal(tw_jstream_open_mem(t, strlen(t), sizes[i], &s), TW_OK);
+            tw_jtok tok;
+            uint64_t size;
+            tw_buf cap;
+            tw_buf_init(&cap);
+            tw_buf_puts(&cap, "before|");
+            for (int k = 0; k < 4; k++) /* {, "k", "kept", "o" */
+                assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
+            /* {"a": [1, 2, "\u00e9t\u00e9"]} is 26 bytes as written (the é of été is 2) */
+            assert_int_equal(tw_jstream_capture(s, &cap, max, &tok, &size), TW_OK);
+            assert_int_equal(tok, TW_JT_OBJECT);
+            assert_int_equal(size, 26);
+            if (max >= 26)
+                assert_string_equal(cap.p, "before|{\"a\": [1, 2, \"\\u00e9t\u00e9\"]}");
+            else
+                assert_int_equal(cap.len, strlen("before|"));
+            tw_buf_reset(&cap);
+            assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
+            assert_int_equal(tw_jstream_capture(s, &cap, max, &tok, &size), TW_OK);
+            assert_int_equal(tok, TW_JT_STRING);
+            assert_int_equal(size, 12);
+            assert_int_equal(cap.len, max >= 12 ? 12 : 0);
+            assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
+            assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
+            assert_int_equal(tok, TW_JT_NUMBER);
+            assert_true(tw_str_eq_c(tw_jstream_text(s), "7"));
+            assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
+            assert_int_equal(tok, TW_JT_OBJECT_END);
+            assert_int_equal(tw_jstream_next(s, &tok), TW_OK);
+            assert_int_equal(tok, TW_JT_EOF);
+            tw_buf_free(&cap);
+            tw_jstream_destroy(s);
+        }
+    }
 }
 
 static void from_fd(void **state)
@@ -350,6 +398,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(structure_errors),
         cmocka_unit_test(positions),
         cmocka_unit_test(skip_and_capture),
+        cmocka_unit_test(capture_bounded),
         cmocka_unit_test(from_fd),
     };
     if (argc > 1)
