@@ -15,6 +15,9 @@
 #define TW_EXIT_INPUT 1  /* some input unreadable or corrupt; everything else processed */
 #define TW_EXIT_USAGE 2  /* usage or configuration error; nothing processed */
 
+/* --max-identities' largest value: each worker's store indexes its records with 32 bits */
+#define TW_MAX_IDENTITIES_LIMIT 4000000000ULL
+
 typedef struct tw_app_conf {
     const char **paths;
     size_t n_paths;
@@ -29,7 +32,7 @@ typedef struct tw_app_conf {
     tw_format format;
     int threads;
     int64_t lateness_ms;
-    uint64_t max_identities;
+    uint64_t max_identities;     /* 1..TW_MAX_IDENTITIES_LIMIT */
     bool stats;
     int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
     const char *grants_path;     /* --grants: an authorization-details inventory */

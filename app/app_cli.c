@@ -1,4 +1,5 @@
 /* app_cli: replay's command line (DESIGN §6). */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,7 +36,8 @@ void tw_app_usage(FILE *out)
           "      --unused-after DUR    a privileged grant not used for this long is reported\n"
           "                            (unused-privileged-grant; default 30d)\n"
           "  -j, --threads N           parser and worker threads (default: number of CPUs)\n"
-          "      --max-identities N    cap on identities kept in memory (default 4000000);\n"
+          "      --max-identities N    cap on identities kept in memory, 1 to 4000000000\n"
+          "                            (default 4000000);\n"
           "                            beyond it the least recently seen are evicted\n"
           "      --agent-pattern TEXT  repeatable: a user-agent or ARN substring that marks an\n"
           "                            identity as an AI agent (case-insensitive)\n"
@@ -185,8 +187,9 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             break;
         case 'j': {
             char *end;
+            errno = 0;
             long n = strtol(optarg, &end, 10);
-            if (*end || n < 1 || n > 256)
+            if (*end || end == optarg || errno || n < 1 || n > 256)
                 return usage_error("-j needs a number of threads from 1 to 256, not '%s'", optarg);
             conf->threads = (int)n;
             break;
@@ -207,9 +210,13 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             break;
         case OPT_MAX_IDENT: {
             char *end;
+            errno = 0;
             unsigned long long n = strtoull(optarg, &end, 10);
-            if (*end || n < 1 || optarg[0] == '-')
-                return usage_error("--max-identities needs a positive number, not '%s'", optarg);
+            /* strtoull takes "-1" as ULLONG_MAX and saturates silently but for errno */
+            if (*end || end == optarg || errno || n < 1 || n > TW_MAX_IDENTITIES_LIMIT ||
+                optarg[0] == '-' || optarg[0] == '+' || optarg[0] == ' ')
+                return usage_error("--max-identities needs a number from 1 to 4000000000, not '%s'",
+                                   optarg);
             conf->max_identities = n;
             break;
         }

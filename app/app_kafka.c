@@ -228,8 +228,8 @@ bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size
     /* the findings of those records must be durable before their offsets may be committed */
     for (size_t s = 0; s < n_sinks; s++)
         if (tw_sink_flush(&sinks[s]) != TW_SINK_OK) {
-            fprintf(stderr, "trailwarden: output %s: flush failed; offsets not committed\n",
-                    sinks[s].spec);
+            fprintf(stderr, "trailwarden: output %s: flush failed: %s; offsets not committed\n",
+                    sinks[s].spec, tw_sink_error(&sinks[s]));
             return false;
         }
     pthread_mutex_lock(&k->mu);

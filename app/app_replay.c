@@ -31,6 +31,7 @@ typedef struct pending {
 typedef struct output_stage {
     tw_pipeline *pl;
     tw_sink *sinks;
+    bool *broken;           /* the sink failed: nothing more goes to it */
     size_t n_sinks;
     pending *v;
     size_t n, cap;
@@ -64,18 +65,32 @@ static int cmp_pending(const void *a, const void *b)
     return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
 }
 
-/* One finding to every sink. */
+/* A sink failed: named with the reason; the run stops after the finding being written, which
+ * the healthy sinks still get (they hold every finding up to the failure, flushed at the end). */
+static void sink_broke(output_stage *os, size_t s, const char *doing)
+{
+    const char *why = tw_sink_error(&os->sinks[s]);
+    fprintf(stderr, "trailwarden: output %s: %s failed%s%s; stopping%s\n", os->sinks[s].spec,
+            doing, *why ? ": " : "", why,
+            os->n_sinks > 1 ? " (the other outputs hold every finding up to this one)" : "");
+    os->broken[s] = true;
+    os->sink_failed = true;
+}
+
+/* One finding to every healthy sink. */
 static void write_finding(output_stage *os, const char *text, uint32_t len)
 {
-    for (size_t s = 0; s < os->n_sinks && !os->sink_failed; s++) {
+    if (os->sink_failed)
+        return; /* the run is stopping: a later finding would reach only some outputs */
+    for (size_t s = 0; s < os->n_sinks; s++) {
+        if (os->broken[s])
+            continue;
         tw_sink_rc rc;
         do
             rc = tw_sink_write(&os->sinks[s], text, len);
         while (rc == TW_SINK_RETRY);
-        if (rc != TW_SINK_OK) {
-            fprintf(stderr, "trailwarden: output %s failed; stopping\n", os->sinks[s].spec);
-            os->sink_failed = true;
-        }
+        if (rc != TW_SINK_OK)
+            sink_broke(os, s, "write");
     }
     os->written++;
 }
@@ -706,7 +721,8 @@ int tw_app_replay(const tw_app_conf *conf)
     /* configuration: everything that can fail before any input is read (exit 2) */
     size_t n_out = conf->n_outputs ? conf->n_outputs : 1;
     os.sinks = calloc(n_out, sizeof *os.sinks);
-    if (!os.sinks)
+    os.broken = calloc(n_out, sizeof *os.broken);
+    if (!os.sinks || !os.broken)
         goto out;
     for (size_t i = 0; i < n_out; i++) {
         const char *spec = conf->n_outputs ? conf->outputs[i] : "stdout";
@@ -890,14 +906,13 @@ int tw_app_replay(const tw_app_conf *conf)
     for (int i = 0; i < started_workers; i++)
         pthread_join(workers[i], NULL);
 
-    for (size_t s = 0; s < os.n_sinks && !os.sink_failed; s++)
-        if (tw_sink_flush(&os.sinks[s]) != TW_SINK_OK) {
-            fprintf(stderr, "trailwarden: output %s: flush failed\n", os.sinks[s].spec);
-            os.sink_failed = true;
-        }
+    /* every healthy sink, also when another failed: what it was given is made durable */
+    for (size_t s = 0; s < os.n_sinks; s++)
+        if (!os.broken[s] && tw_sink_flush(&os.sinks[s]) != TW_SINK_OK)
+            sink_broke(&os, s, "flush");
     if (pl.kafka && !atomic_load(&pl.failed) && !os.sink_failed)
         tw_kafka_close(pl.kafka); /* commit what is stored, leave the group */
-    if (conf->stats)
+    if (conf->stats && !inventory_failed) /* exit 2: a configuration error, nothing counted */
         print_stats(&pl, now_s() - started, false);
     if (inventory_failed)
         rc = TW_EXIT_USAGE;
@@ -935,6 +950,7 @@ out:
     for (size_t s = 0; s < os.n_sinks; s++)
         tw_sink_close(&os.sinks[s]);
     free(os.sinks);
+    free(os.broken);
     tw_kafka_destroy(pl.kafka);
     if (conf->consume)
         memset(&pl.inputs, 0, sizeof pl.inputs); /* static: not ours to free */

@@ -442,8 +442,8 @@ static bool store_offsets(route_ctx *rt, bool force)
         return true;
     /* the records must be durable on KEYED before their source offsets may be committed */
     if (tw_sink_flush(&rt->sink) != TW_SINK_OK) {
-        fprintf(stderr, "trailwarden: route: output %s: flush failed; offsets not committed\n",
-                rt->sink.spec);
+        fprintf(stderr, "trailwarden: route: output %s: flush failed: %s; offsets not committed\n",
+                rt->sink.spec, tw_sink_error(&rt->sink));
         rt->failed = true;
         return false;
     }
@@ -745,7 +745,8 @@ static int run_files(route_ctx *rt)
     }
     tw_inputs_free(&inputs);
     if (!rt->failed && tw_sink_flush(&rt->sink) != TW_SINK_OK) {
-        fprintf(stderr, "trailwarden: route: output %s: flush failed\n", rt->sink.spec);
+        fprintf(stderr, "trailwarden: route: output %s: flush failed: %s\n", rt->sink.spec,
+                tw_sink_error(&rt->sink));
         rt->failed = true;
     }
     if (rt->failed)
@@ -790,7 +791,7 @@ int tw_app_route(int argc, char **argv)
     if (rt.n.problems > rt.n.shown && rc.verbosity == 0)
         fprintf(stderr, "trailwarden: route: %" PRIu64 " more problems not shown (-v shows all)\n",
                 rt.n.problems - rt.n.shown);
-    if (rc.stats)
+    if (rc.stats && status != TW_EXIT_USAGE) /* a configuration error: nothing counted */
         print_stats(&rt);
 out:
     if (rt.sink_open)

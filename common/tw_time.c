@@ -111,7 +111,7 @@ tw_err tw_time_parse_duration(const char *s, int64_t *ms)
         return TW_ERR_INVALID;
     char *end;
     double v = strtod(s, &end);
-    if (end == s || v < 0)
+    if (end == s || !(v >= 0)) /* NaN too */
         return TW_ERR_INVALID;
     int64_t unit;
     if (*end == '\0' || (end[0] == 's' && end[1] == '\0'))
@@ -126,7 +126,7 @@ tw_err tw_time_parse_duration(const char *s, int64_t *ms)
         unit = TW_MS_DAY;
     else
         return TW_ERR_INVALID;
-    if (v * (double)unit > 9.0e15)
+    if (!(v * (double)unit <= 9.0e15)) /* infinity too */
         return TW_ERR_INVALID;
     *ms = (int64_t)(v * (double)unit);
     return TW_OK;

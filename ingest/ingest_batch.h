@@ -67,6 +67,8 @@ typedef struct tw_chunk {
     bool whole_input;     /* buf holds a whole input as stored (maybe compressed): the parser
                            * decompresses and splits it, so small files decompress in parallel */
     tw_problems problems; /* found by the reader (decompression, limits) */
+    uint64_t dropped;     /* bytes read before buf and not kept (an over-long line): they
+                           * count in ingest.bytes all the same */
 } tw_chunk;
 
 tw_chunk *tw_chunk_new(size_t cap);

@@ -546,6 +546,69 @@ static void entity_reset(loader *ld, const char *at, tw_jpos start)
     e->n_pols = e->n_groups = e->n_versions = 0;
 }
 
+/* ---- repeats -------------------------------------------------------------------------- */
+
+typedef struct keyed {
+    tw_str key;
+    size_t at;
+} keyed;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    int c = tw_str_cmp(x->key, y->key);
+    return c ? c : x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* keep[i]: keys[i] is the first of its value (a name listed twice grants once: AWS's own
+ * lists never repeat one). n log n, for a hostile file that repeats a name a million times. */
+static tw_err mark_firsts(const tw_str *keys, size_t n, bool *keep)
+{
+    keyed *k = malloc((n ? n : 1) * sizeof *k);
+    if (!k)
+        return TW_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        k[i] = (keyed){ keys[i], i };
+    qsort(k, n, sizeof *k, keyed_cmp);
+    for (size_t i = 0; i < n; i++)
+        keep[k[i].at] = i == 0 || !tw_str_eq(k[i].key, k[i - 1].key);
+    free(k);
+    return TW_OK;
+}
+
+/* The entity's group names and policies, each once, in file order: an inline policy by its
+ * name, an attached one by its ARN (an inline name holds no ':', an ARN always does). */
+static tw_err drop_repeats(entity *e)
+{
+    size_t n = e->n_groups > e->n_pols ? e->n_groups : e->n_pols;
+    if (n < 2)
+        return TW_OK;
+    tw_str *keys = malloc(n * sizeof *keys);
+    bool *keep = malloc(n * sizeof *keep);
+    tw_err rc = keys && keep ? TW_OK : TW_ERR_NOMEM;
+    if (!rc && e->n_groups > 1 && !(rc = mark_firsts(e->groups, e->n_groups, keep))) {
+        size_t k = 0;
+        for (size_t i = 0; i < e->n_groups; i++)
+            if (keep[i])
+                e->groups[k++] = e->groups[i];
+        e->n_groups = k;
+    }
+    if (!rc && e->n_pols > 1) {
+        for (size_t i = 0; i < e->n_pols; i++)
+            keys[i] = e->pols[i].attached ? e->pols[i].arn : e->pols[i].name;
+        if (!(rc = mark_firsts(keys, e->n_pols, keep))) {
+            size_t k = 0;
+            for (size_t i = 0; i < e->n_pols; i++)
+                if (keep[i])
+                    e->pols[k++] = e->pols[i];
+            e->n_pols = k;
+        }
+    }
+    free(keys);
+    free(keep);
+    return rc;
+}
+
 /* A user's or role's grants, its members all read. */
 static tw_err finish_identity(loader *ld, bool is_user)
 {
@@ -565,7 +628,8 @@ static tw_err finish_identity(loader *ld, bool is_user)
     tw_str who_parts[] = { type, e->name };
     tw_str identity, who;
     tw_err rc;
-    if ((rc = join(&ld->ent_arena, key, sizeof key / sizeof *key, &identity)) ||
+    if ((rc = drop_repeats(e)) ||
+        (rc = join(&ld->ent_arena, key, sizeof key / sizeof *key, &identity)) ||
         (rc = join(&ld->ent_arena, who_parts, 2, &who)) ||
         (rc = emit_pols(ld, identity, who, TW_STR_NULL, e->pols, e->n_pols, false)))
         return rc;
@@ -624,6 +688,8 @@ static tw_err read_group(loader *ld, size_t order)
         return rc;
     if (!e->name.p)
         return missing(ld, e->start, e->at, "GroupName");
+    if ((rc = drop_repeats(e)))
+        return rc;
     if (!grow((void **)&ld->groups, &ld->cap_groups, ld->n_groups, sizeof *ld->groups))
         return TW_ERR_NOMEM;
     inv_group g = { .n_pols = e->n_pols, .order = order };

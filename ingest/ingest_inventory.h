@@ -7,6 +7,9 @@
  * tree (ingest_jdom), one at a time. The order of the four lists does not matter: a group
  * named before GroupDetailList is resolved when it comes, an ARN is the caller's to resolve.
  *
+ * A group name, an inline policy's name or an attached policy's ARN listed more than once for
+ * one user, role or group grants once, where it is first listed (AWS never repeats one).
+ *
  * Lenient where AWS is lenient (unknown keys are ignored, a missing or null list is empty),
  * strict on shape: a value of the wrong type is an error naming the file, line and column. */
 #ifndef INGEST_INVENTORY_H

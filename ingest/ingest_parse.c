@@ -181,7 +181,7 @@ void tw_parser_run(tw_parser *ps, tw_chunk *chunk, tw_batch *batch)
 
 static void parse_chunk(tw_parser *ps, tw_chunk *chunk, tw_batch *batch)
 {
-    batch->counts.bytes += chunk->len;
+    batch->counts.bytes += chunk->len + chunk->dropped;
     for (uint32_t i = 0; i < chunk->problems.n; i++) {
         tw_problems_add(&batch->problems, chunk->problems.v[i].reason, "%s",
                         chunk->problems.v[i].text ? chunk->problems.v[i].text : "");

@@ -25,6 +25,7 @@ typedef struct splitter {
     bool skipping;       /* discarding the rest of an over-long line */
     size_t no_newline;   /* leading bytes of cur known to hold no newline */
     tw_problems pending; /* problems to attach to the next chunk emitted */
+    uint64_t dropped;    /* bytes read and not kept (an over-long line), for the next chunk */
 } splitter;
 
 static bool grow(tw_chunk *chunk, size_t need)
@@ -83,6 +84,8 @@ static tw_err emit_upto(splitter *sp, size_t len, bool document, bool last)
     chunk->document = document;
     chunk->last = last;
     move_problems(&chunk->problems, &sp->pending);
+    chunk->dropped = sp->dropped;
+    sp->dropped = 0;
     sp->line += count_lines(chunk->buf, len);
     sp->offset += len;
     sp->cur = next;
@@ -157,6 +160,7 @@ static tw_err run(splitter *sp, tw_input *in)
                 tw_problems_add(&sp->pending, TW_REJ_TOO_LARGE,
                                 "offset 0: a JSON document larger than %llu MiB; skipped",
                                 (unsigned long long)(sp->conf->max_document >> 20));
+                sp->dropped += chunk->len; /* the rest is not read */
                 chunk->len = 0;
                 return emit_upto(sp, 0, false, true);
             }
@@ -166,12 +170,14 @@ static tw_err run(splitter *sp, tw_input *in)
             char *nl = memchr(chunk->buf, '\n', chunk->len);
             if (!nl) {
                 sp->offset += chunk->len;
+                sp->dropped += chunk->len;
                 chunk->len = 0;
                 sp->no_newline = 0;
                 continue;
             }
             size_t drop = (size_t)(nl - chunk->buf) + 1;
             sp->offset += drop;
+            sp->dropped += drop;
             sp->line++;
             memmove(chunk->buf, nl + 1, chunk->len - drop);
             chunk->len -= drop;
@@ -194,6 +200,7 @@ static tw_err run(splitter *sp, tw_input *in)
                             (unsigned long long)sp->line,
                             (unsigned long long)(sp->conf->max_document >> 20));
             sp->offset += chunk->len;
+            sp->dropped += chunk->len;
             chunk->len = 0;
             sp->no_newline = 0;
             sp->skipping = true;
@@ -211,14 +218,18 @@ static tw_err run(splitter *sp, tw_input *in)
                 break;
             }
         }
+        sp->dropped += chunk->len - keep;
         chunk->len = keep;
     }
     if (failed && document) {
         /* a document cut short cannot be parsed; the problem is already named */
+        sp->dropped += chunk->len;
         chunk->len = 0;
     }
-    if (sp->skipping)
+    if (sp->skipping) {
+        sp->dropped += chunk->len;
         chunk->len = 0;
+    }
     if (!sp->any_content && !failed && sp->total == 0)
         tw_problems_add(&sp->pending, TW_REJ_EMPTY, "offset 0: empty input, no records");
     else if (!sp->any_content && !failed)

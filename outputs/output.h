@@ -57,6 +57,8 @@ typedef struct tw_sink_ops {
     /* Optional: hands what is buffered on now (to the OS, to the broker) without waiting for
      * durability: a quiet consume shows each finding at once rather than at the next flush. */
     tw_sink_rc (*push)(void *sink);
+    /* Optional: why the last ERROR ("No space left on device"), for the message naming it. */
+    const char *(*error)(void *sink);
 } tw_sink_ops;
 
 typedef struct tw_sink {
@@ -83,5 +85,7 @@ tw_sink_rc tw_sink_write(tw_sink *sink, const char *json, size_t len);
 tw_sink_rc tw_sink_flush(tw_sink *sink);
 tw_sink_rc tw_sink_push(tw_sink *sink); /* OK when the sink has nothing of the kind */
 void tw_sink_close(tw_sink *sink); /* NULL-safe; a kafka sink flushes (bounded) first */
+/* Why the sink's last write or flush answered ERROR: "" when it cannot say. */
+const char *tw_sink_error(const tw_sink *sink);
 
 #endif

@@ -15,6 +15,7 @@ typedef struct file_sink {
     bool is_file;
     char *buf;
     size_t len, cap;
+    int err;            /* errno of the last ERROR */
 } file_sink;
 
 static tw_sink_rc write_all(file_sink *fs, const char *p, size_t n)
@@ -25,8 +26,10 @@ static tw_sink_rc write_all(file_sink *fs, const char *p, size_t n)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return TW_SINK_RETRY;
-        if (w <= 0)
+        if (w <= 0) {
+            fs->err = w < 0 ? errno : ENOSPC; /* write(2) takes nothing only when full */
             return TW_SINK_ERROR;
+        }
         p += w;
         n -= (size_t)w;
     }
@@ -87,8 +90,10 @@ static tw_sink_rc fs_flush(void *sink)
     if (rc != TW_SINK_OK)
         return rc;
     fs->len = 0;
-    if (fs->is_file && fsync(fs->fd) != 0 && errno != EINVAL)
+    if (fs->is_file && fsync(fs->fd) != 0 && errno != EINVAL) {
+        fs->err = errno;
         return TW_SINK_ERROR;
+    }
     return TW_SINK_OK;
 }
 
@@ -129,8 +134,15 @@ static void fs_close(void *sink)
     free(fs);
 }
 
-const tw_sink_ops tw_sink_stdout = { "stdout", stdout_open, fs_write, fs_flush, fs_close, fs_push };
-const tw_sink_ops tw_sink_file = { "file", file_open, fs_write, fs_flush, fs_close, fs_push };
+static const char *fs_error(void *sink)
+{
+    file_sink *fs = sink;
+    return fs->err ? strerror(fs->err) : "";
+}
+
+const tw_sink_ops tw_sink_stdout = { "stdout", stdout_open, fs_write, fs_flush,
+                                     fs_close, fs_push,    fs_error };
+const tw_sink_ops tw_sink_file = { "file", file_open, fs_write, fs_flush, fs_close, fs_push, fs_error };
 
 extern const tw_sink_ops tw_sink_kafka; /* output_sink_kafka.c */
 
@@ -181,6 +193,11 @@ tw_sink_rc tw_sink_flush(tw_sink *sink)
 tw_sink_rc tw_sink_push(tw_sink *sink)
 {
     return sink->ops->push ? sink->ops->push(sink->ctx) : TW_SINK_OK;
+}
+
+const char *tw_sink_error(const tw_sink *sink)
+{
+    return sink->ops && sink->ops->error ? sink->ops->error(sink->ctx) : "";
 }
 
 void tw_sink_close(tw_sink *sink)

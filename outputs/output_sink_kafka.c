@@ -361,4 +361,11 @@ static void ks_close(void *sink)
     free(ks);
 }
 
-const tw_sink_ops tw_sink_kafka = { "kafka", kafka_open, ks_write, ks_flush, ks_close, ks_push };
+static const char *ks_error(void *sink)
+{
+    const kafka_sink *ks = sink;
+    return ks->failed ? ks->failed_err : ks->fatal ? "fatal producer error" : "";
+}
+
+const tw_sink_ops tw_sink_kafka = { "kafka", kafka_open, ks_write, ks_flush,
+                                    ks_close, ks_push,  ks_error };

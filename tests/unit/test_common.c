@@ -69,6 +69,12 @@ static void durations(void **state)
     assert_int_equal(tw_time_parse_duration("5x", &ms), TW_ERR_INVALID);
     assert_int_equal(tw_time_parse_duration("-5m", &ms), TW_ERR_INVALID);
     assert_int_equal(tw_time_parse_duration("", &ms), TW_ERR_INVALID);
+    /* out of range, and what strtod takes that is no duration: refused, never cast */
+    assert_int_equal(tw_time_parse_duration("nan", &ms), TW_ERR_INVALID);
+    assert_int_equal(tw_time_parse_duration("nanm", &ms), TW_ERR_INVALID);
+    assert_int_equal(tw_time_parse_duration("inf", &ms), TW_ERR_INVALID);
+    assert_int_equal(tw_time_parse_duration("1e300d", &ms), TW_ERR_INVALID);
+    assert_int_equal(tw_time_parse_duration("1e400", &ms), TW_ERR_INVALID);
 }
 
 static void hash_is_stable(void **state)

@@ -321,6 +321,7 @@ static void denials(void **state)
 typedef struct chunks {
     int n;
     size_t bytes;
+    uint64_t dropped;
     uint32_t problems;
     tw_reject reasons[8];
     bool last_seen;
@@ -332,6 +333,7 @@ static bool count_chunk(void *ud, tw_chunk *chunk)
     chunks *c = ud;
     c->n++;
     c->bytes += chunk->len;
+    c->dropped += chunk->dropped;
     for (uint32_t i = 0; i < chunk->problems.n; i++)
         if (c->problems < 8)
             c->reasons[c->problems++] = chunk->problems.v[i].reason;
@@ -423,6 +425,65 @@ static void split_plain_gzip_zstd(void **state)
     free(zst);
     free(gz);
     free(text);
+}
+
+/* A line over the limit is skipped, and its bytes still count as read (ingest.bytes): kept and
+ * dropped bytes add up to the input's, plain, gzip and zstd; the lines around it are kept. */
+static void split_counts_dropped_bytes(void **state)
+{
+    (void)state;
+    size_t head_len, tail_len;
+    char *head = ndjson_lines(50, &head_len);
+    char *tail = ndjson_lines(30, &tail_len);
+    size_t long_len = 100000;
+    size_t len = head_len + long_len + 1 + tail_len;
+    char *text = malloc(len);
+    memcpy(text, head, head_len);
+    memset(text + head_len, 'x', long_len);
+    text[head_len + long_len] = '\n';
+    memcpy(text + head_len + long_len + 1, tail, tail_len);
+    tw_split_conf conf = { 4096, 16384 };
+
+    size_t zcap = ZSTD_compressBound(len);
+    unsigned char *zst = malloc(zcap);
+    size_t z_len = ZSTD_compress(zst, zcap, text, len, 3);
+    assert_false(ZSTD_isError(z_len));
+    uLongf glen = compressBound(len) + 64;
+    unsigned char *gz = malloc(glen);
+    z_stream zs = { 0 };
+    deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    zs.next_in = (unsigned char *)text;
+    zs.avail_in = (uInt)len;
+    zs.next_out = gz;
+    zs.avail_out = (uInt)glen;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    size_t gz_len = zs.total_out;
+    deflateEnd(&zs);
+
+    const void *forms[] = { text, gz, zst };
+    size_t form_len[] = { len, gz_len, z_len };
+    for (int f = 0; f < 3; f++) {
+        uint64_t seq = 0;
+        chunks c = { 0 };
+        assert_int_equal(tw_split_mem(forms[f], form_len[f], 0, &conf, &seq, count_chunk, &c),
+                         TW_OK);
+        assert_int_equal(c.problems, 1);
+        assert_int_equal(c.reasons[0], TW_REJ_TOO_LARGE);
+        assert_int_equal(c.bytes, head_len + tail_len);
+        assert_int_equal(c.bytes + c.dropped, len);
+    }
+    /* the long line last, with no newline after it */
+    uint64_t seq = 0;
+    chunks c = { 0 };
+    assert_int_equal(tw_split_mem(text, head_len + long_len, 0, &conf, &seq, count_chunk, &c),
+                     TW_OK);
+    assert_int_equal(c.bytes, head_len);
+    assert_int_equal(c.bytes + c.dropped, head_len + long_len);
+    free(gz);
+    free(zst);
+    free(text);
+    free(head);
+    free(tail);
 }
 
 static void split_detects_documents_and_empties(void **state)
@@ -566,6 +627,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(identity_kinds),
         cmocka_unit_test(denials),
         cmocka_unit_test(split_plain_gzip_zstd),
+        cmocka_unit_test(split_counts_dropped_bytes),
         cmocka_unit_test(split_detects_documents_and_empties),
         cmocka_unit_test(parse_chunk_counts_and_names_lines),
         cmocka_unit_test(parse_chunk_gives_each_line_its_partition),

@@ -436,6 +436,52 @@ static void documents_over_the_bound(void **state)
     free(small);
 }
 
+/* A name listed again for one entity grants once, where it is first listed: a user in the same
+ * group 1,000 times (the groups read before and after it), an ARN attached twice, an inline
+ * name twice (the first document counts). */
+static void repeats_grant_once(void **state)
+{
+    (void)state;
+    for (int groups_first = 0; groups_first < 2; groups_first++) {
+        tw_buf t;
+        tw_buf_init(&t);
+        const char *groups = "\"GroupDetailList\":[{\"GroupName\":\"g\","
+                             "\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::aws:policy/A\"},"
+                             "{\"PolicyArn\":\"arn:aws:iam::aws:policy/A\"}]},"
+                             "{\"GroupName\":\"h\",\"GroupPolicyList\":[{\"PolicyName\":\"hp\","
+                             "\"PolicyDocument\":{\"Id\":\"h\"}}]}]";
+        tw_buf_puts(&t, "{");
+        if (groups_first)
+            tw_buf_printf(&t, "%s,", groups);
+        tw_buf_puts(&t, "\"UserDetailList\":[{\"UserName\":\"u\",\"Arn\":\"arn:aws:iam::1:user/u\","
+                        "\"GroupList\":[");
+        for (int i = 0; i < 1000; i++)
+            tw_buf_printf(&t, "%s\"%s\"", i ? "," : "", i == 500 ? "h" : "g");
+        tw_buf_puts(&t, "],\"UserPolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":{\"Id\":\"first\"}},"
+                        "{\"PolicyName\":\"p\",\"PolicyDocument\":{\"Id\":\"second\"}}],"
+                        "\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::aws:policy/B\"},"
+                        "{\"PolicyArn\":\"arn:aws:iam::aws:policy/C\"},"
+                        "{\"PolicyArn\":\"arn:aws:iam::aws:policy/B\"}]}]");
+        if (!groups_first)
+            tw_buf_printf(&t, ",%s", groups);
+        tw_buf_puts(&t, "}");
+        assert_false(t.failed);
+        collected *inv = text_ok(t.p);
+        const char *want[] = { "inventory user/u inline p", "inventory user/u arn:aws:iam::aws:policy/B",
+                               "inventory user/u arn:aws:iam::aws:policy/C",
+                               "inventory user/u via group/g arn:aws:iam::aws:policy/A",
+                               "inventory user/u via group/h inline hp" };
+        assert_int_equal(inv->n_grants, 5);
+        for (size_t i = 0; i < 5; i++)
+            if (!tw_str_eq_c(inv->grants[i].source, want[i]))
+                fail_msg("grant %zu: %.*s, expected %s", i, (int)inv->grants[i].source.len,
+                         inv->grants[i].source.p, want[i]);
+        assert_true(tw_str_eq_c(tw_jnode_get(inv->grants[0].document, "Id")->text, "first"));
+        collected_destroy(inv);
+        tw_buf_free(&t);
+    }
+}
+
 static void lenient_shapes(void **state)
 {
     (void)state;
@@ -687,10 +733,10 @@ static void groups_after_users(void **state)
                   "{\"Id\":\"d\"},\"PolicyName\":\"p\"}],\"GroupName\":\"g\"}],"
                   "\"UserDetailList\":[{\"GroupList\":[\"g\",\"g\"],\"Arn\":\"arn:aws:iam::1:user/u\","
                   "\"UserName\":\"u\"}]}");
-    assert_int_equal(inv->n_grants, 2);
+    assert_int_equal(inv->n_grants, 1); /* g listed twice grants once */
     assert_int_equal(inv->n_unresolved_groups, 0);
-    assert_true(tw_str_eq_c(inv->grants[1].source, "inventory user/u via group/g inline p"));
-    assert_true(tw_str_eq_c(tw_jnode_get(inv->grants[1].document, "Id")->text, "d"));
+    assert_true(tw_str_eq_c(inv->grants[0].source, "inventory user/u via group/g inline p"));
+    assert_true(tw_str_eq_c(tw_jnode_get(inv->grants[0].document, "Id")->text, "d"));
     collected_destroy(inv);
 
     /* no GroupDetailList at all: every group named is unresolved, at the end */
@@ -820,6 +866,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(aws_managed_not_listed),
         cmocka_unit_test(default_version),
         cmocka_unit_test(documents_over_the_bound),
+        cmocka_unit_test(repeats_grant_once),
         cmocka_unit_test(lenient_shapes),
         cmocka_unit_test(error_truncated),
         cmocka_unit_test(error_not_json),
