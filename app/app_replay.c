@@ -582,6 +582,19 @@ static void print_stats(tw_pipeline *pl, double wall, bool live)
             n += WSTATS(w)->findings[d];
         fprintf(o, "  findings.%-28s %" PRIu64 "\n", det->ops->meta->id, n);
     }
+    if (pl->rules) {
+        /* regular expressions cut by PCRE2's limits: the total, and each rule that had any */
+        uint64_t total = 0;
+        for (uint32_t ri = 0; ri < pl->rules->n_rules; ri++)
+            total += atomic_load_explicit(&pl->rules->match_limit[ri], memory_order_relaxed);
+        fprintf(o, "  rules.match_limit            %" PRIu64 "\n", total);
+        for (uint32_t ri = 0; total && ri < pl->rules->n_rules; ri++) {
+            uint64_t n = atomic_load_explicit(&pl->rules->match_limit[ri], memory_order_relaxed);
+            if (n)
+                fprintf(o, "  rules.match_limit.%-19s %" PRIu64 "\n",
+                        tw_ruleset_rule(pl->rules->rs, ri)->id, n);
+        }
+    }
     if (pl->grants) {
         tw_grants_stats gs = g_copy;
         if (!live)

@@ -342,6 +342,24 @@ static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_s
 }
 
 /* A new epoch: every field's cached values are fetched again. */
+/* Whether rule i holds for the event; an evaluation cut by PCRE2's limits is counted for
+ * the rule and named once a rule on stderr (it counts as no match). */
+static bool rule_holds(tw_rules_ctx *cx, uint32_t i, const tw_field_source *src)
+{
+    const tw_rules_rt *rt = cx->rt;
+    uint64_t before = tw_regex_scratch_limits(cx->scratch);
+    bool hold = tw_rules_eval_rule(rt->eval, tw_ruleset_rule(rt->rs, i), src, cx->scratch);
+    if (tw_regex_scratch_limits(cx->scratch) != before &&
+        atomic_fetch_add_explicit(&rt->match_limit[i], 1, memory_order_relaxed) == 0) {
+        const char *id = tw_ruleset_rule(rt->rs, i)->id;
+        fprintf(stderr,
+                "trailwarden: rule %s: a regular expression hit PCRE2's match limit; such an "
+                "event counts as not matching (rules.match_limit.%s in --stats counts them)\n",
+                id, id);
+    }
+    return hold;
+}
+
 static void next_epoch(tw_rules_ctx *cx)
 {
     if (++cx->epoch == 0) {
@@ -401,8 +419,7 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
         uint32_t classes = ev->classes;
         ev->classes |= TW_CLASS_LOGGING_CONTROL;
         for (uint32_t k = 0; k < n; k++)
-            if (tw_rules_eval_rule(rt->eval, tw_ruleset_rule(rt->rs, cx->candidates[k]), &src,
-                                   cx->scratch))
+            if (rule_holds(cx, cx->candidates[k], &src))
                 cx->if_audit[n_audit++] = cx->candidates[k];
         ev->classes = classes;
         next_epoch(cx); /* action.class was read with the class added */
@@ -411,11 +428,9 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
         ev->n_rules_if_audit = n_audit;
     }
     uint32_t matched = 0;
-    for (uint32_t k = 0; k < n; k++) {
-        const tw_rule *rule = tw_ruleset_rule(rt->rs, cx->candidates[k]);
-        if (tw_rules_eval_rule(rt->eval, rule, &src, cx->scratch))
+    for (uint32_t k = 0; k < n; k++)
+        if (rule_holds(cx, cx->candidates[k], &src))
             cx->candidates[matched++] = cx->candidates[k];
-    }
     if (matched) {
         if (!(ev->rules = keep_rules(batch, cx->candidates, matched)))
             return;

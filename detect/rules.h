@@ -341,8 +341,11 @@ typedef struct tw_regex_scratch tw_regex_scratch;
 tw_regex_scratch *tw_regex_scratch_new(void);
 void tw_regex_scratch_destroy(tw_regex_scratch *scratch); /* NULL-safe */
 
-/* Unanchored search; subjects may hold invalid UTF-8. A match that hits PCRE2's limits counts
- * as no match. */
+/* Unanchored search; subjects may hold invalid UTF-8. A match that hits PCRE2's limits (a
+ * million backtracking steps, depth 10,000: a pattern such as (a+)+$ on a long subject)
+ * counts as no match and adds one to the scratch's count of them. */
 bool tw_regex_match(const tw_regex *re, tw_str subject, tw_regex_scratch *scratch);
+/* Matches cut by PCRE2's limits on this scratch so far. */
+uint64_t tw_regex_scratch_limits(const tw_regex_scratch *scratch);
 
 #endif

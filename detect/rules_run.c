@@ -258,7 +258,8 @@ tw_err tw_rules_rt_new(tw_ruleset *rs, const tw_catalog *cat, tw_rules_rt **out)
         goto fail;
     rt->meta = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->meta);
     rt->types = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->types);
-    if (!rt->meta || !rt->types)
+    rt->match_limit = calloc(rt->n_rules ? rt->n_rules : 1, sizeof *rt->match_limit);
+    if (!rt->meta || !rt->types || !rt->match_limit)
         goto fail;
     for (uint32_t i = 0; i < rt->n_rules; i++) {
         const tw_rule *rule = tw_ruleset_rule(rs, i);
@@ -298,6 +299,7 @@ void tw_rules_rt_destroy(tw_rules_rt *rt)
         free(rt->types[i]);
     free(rt->types);
     free(rt->meta);
+    free((void *)rt->match_limit);
     rules_plan_free(rt);
     tw_rules_index_destroy(rt->index);
     tw_rules_eval_destroy(rt->eval);

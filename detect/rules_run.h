@@ -6,6 +6,7 @@
 #ifndef RULES_RUN_H
 #define RULES_RUN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -51,6 +52,9 @@ typedef struct tw_rules_rt {
     uint32_t n_field_corrs;
     bool corr_every_event;   /* some correlation reads every event, matched or not */
     bool track_last_event;   /* a quiet_then_trigger needs each identity's last event time */
+    /* per rule: evaluations in which a regular expression hit PCRE2's limits (counted as no
+     * match; --stats rules.match_limit.ID), from every parser thread */
+    _Atomic uint64_t *match_limit;
 } tw_rules_rt;
 
 /* Whether rule i raises findings in replay (a detection with a level, or a correlation that

@@ -262,6 +262,7 @@ static bool compile_regex(rules_ctx *ctx, const yn *node, unsigned mods, tw_rule
 struct tw_regex_scratch {
     pcre2_match_data *md;
     pcre2_match_context *mc;
+    uint64_t limits;         /* matches cut by the limits */
 };
 
 tw_regex_scratch *tw_regex_scratch_new(void)
@@ -294,7 +295,15 @@ bool tw_regex_match(const tw_regex *re, tw_str subject, tw_regex_scratch *sc)
 {
     const char *p = subject.p ? subject.p : "";
     int rc = pcre2_match(re->code, (PCRE2_SPTR)p, subject.len, 0, 0, sc->md, sc->mc);
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+        sc->limits++;
     return rc >= 0;
+}
+
+uint64_t tw_regex_scratch_limits(const tw_regex_scratch *sc)
+{
+    return sc->limits;
 }
 
 /* ---- networks ---- */
