@@ -426,8 +426,31 @@ void gen_params_resources(const gen_call *c, tw_buf *b);
 #define GEN_PUT(b, lit) tw_buf_put((b), "" lit, sizeof("" lit) - 1)
 /* "arn:aws:iam::ACCOUNT:role/" + role, in the caller's account. */
 void gen_put_role_arn(const gen_call *c, tw_buf *b, const char *role);
+/* "arn:aws:iam::ACCOUNT:role/PATH/NAME" of a role identity. */
+void gen_put_ident_role_arn(tw_buf *b, const gen_ident *role);
 /* The caller's own role ARN, path included. */
 void gen_put_issuer_arn(const gen_call *c, tw_buf *b);
+/* The role a deployed resource runs as: that of run_as (a CI run deploying an application),
+ * or, when NULL, the caller's account's role named fallback. */
+void gen_put_run_role(const gen_call *c, const gen_ident *run_as, const char *fallback,
+                      tw_buf *b);
+/* "arn:aws:SERVICE:REGION:ACCOUNT", the head of the regional ARNs a call names. */
+void gen_put_arn_head(tw_buf *b, const char *service, const gen_call *c);
+/* A time as STS and IAM write it, the console's way: "Sep 1, 2026, 9:15:02 AM". */
+void gen_put_console_time(tw_buf *b, int64_t ms);
+/* Lambda's FunctionConfiguration answer: after an update ($LATEST, update in progress) or a
+ * create (version 1, pending). run_as as for gen_put_run_role. */
+void gen_put_lambda_config(const gen_call *c, const gen_ident *run_as, bool created, tw_buf *b);
+/* The additionalEventData of a console sign-in; mfa: whether AWS asked for the MFA code. */
+void gen_put_login_details(const gen_call *c, bool mfa, tw_buf *b);
+/* "BUCKET.s3.REGION.amazonaws.com": the virtual host of c->res, the call's bucket. */
+void gen_put_s3_host(const gen_call *c, tw_buf *b);
+/* "s3Bucket":"...","s3Key":"builds/...zip": where a deploy put a function's code. */
+void gen_put_code_location(const gen_call *c, tw_buf *b);
+/* The ARN of c->res's CloudFormation stack (its id: one per deploying identity). */
+void gen_put_stack_arn(const gen_call *c, tw_buf *b);
+/* The organisation prefix of an account's resource names: "acme", ..., "acme1", ... */
+void gen_org_name(char *buf, size_t size, uint32_t account_ix);
 void gen_put_uuid(tw_buf *b, uint64_t h);
 void gen_put_hex(tw_buf *b, uint64_t v, int digits, bool upper);
 
@@ -589,15 +612,13 @@ bool gen_real_episode_advance(const gen_ident *id, uint32_t ep, gen_rstate *st);
 bool gen_real_record_write(const gen_real_estate *re, const gen_actor *ac, const gen_ident *target,
                            const gen_event *ev, uint64_t serial, gen_clock *clk, tw_buf *out);
 
-/* gen_real_params.c: the realistic parts of a record; false when the shared ones apply. */
+/* gen_real_params.c: the realistic parts of a record (each falls back to the shared shapes). */
 void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *target);
 void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_ident *target,
                              tw_buf *b);
 void gen_real_params_response(const gen_call *c, const gen_event *ev, const gen_ident *target,
                               tw_buf *b);
 void gen_real_params_additional(const gen_call *c, const gen_event *ev, tw_buf *b);
-void gen_real_params_resources(const gen_call *c, const gen_event *ev, const gen_ident *target,
-                               tw_buf *b);
 /* The S3 bucket and object key a call with randomness r names (shared with gen_params.c, so
  * an on-behalf Decrypt names the object of its GetObject). */
 void gen_params_s3_names(const gen_ident *id, uint64_t r, const char *time_iso, bool object,

@@ -268,10 +268,7 @@ static void put_host(const gen_call *c, tw_buf *b)
         return;
     }
     if (gen_act_is_s3(c->act_id) && c->res[0]) {
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, ".s3.");
-        tw_buf_puts(b, c->region);
-        GEN_PUT(b, ".amazonaws.com");
+        gen_put_s3_host(c, b);
         return;
     }
     const char *dot = strchr(act->source, '.');
@@ -391,7 +388,7 @@ bool gen_real_record_write(const gen_real_estate *re, const gen_actor *ac, const
     gen_put_uuid(b, c->r_own);
     GEN_PUT(b, "\",\"readOnly\":");
     tw_buf_puts(b, act->kind == GEN_K_READ || (act->flags & GEN_AF_RO) ? "true" : "false");
-    gen_real_params_resources(c, ev, target, b);
+    gen_params_resources(c, b); /* the same in both profiles */
     if (login)
         GEN_PUT(b, ",\"eventType\":\"AwsConsoleSignIn\"");
     else

@@ -141,10 +141,7 @@ static void put_host(const gen_call *c, tw_buf *b)
         return;
     }
     if (gen_act_is_s3(c->act_id) && c->res[0]) {
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, ".s3.");
-        tw_buf_puts(b, c->region);
-        GEN_PUT(b, ".amazonaws.com");
+        gen_put_s3_host(c, b);
         return;
     }
     const char *dot = strchr(act->source, '.');
