@@ -412,6 +412,43 @@ typedef struct gen_call {
     char sub[128];       /* its part: object key, log stream, ... */
 } gen_call;
 
+/* About 2% of an identity's own calls fail, as in a real estate. */
+#define GEN_ERROR_PER_MILLE 20
+
+/* The frame's parts that both profiles write alike (gen_record.c), in the record's order. */
+/* Fills everything of c but time_iso, res and sub; r and r_own are the record's randomness. */
+void gen_call_init(gen_call *c, const gen_estate *es, const gen_actor *ac, const gen_event *ev,
+                   uint64_t serial);
+
+/* What a record's userIdentity says beyond the identity itself. */
+typedef struct gen_principal {
+    const char *created;    /* the session's creationDate */
+    const char *key;        /* accessKeyId, or NULL (a console sign-in is made with a password) */
+    bool mfa;               /* the session's mfaAuthenticated */
+    bool user_session;      /* an IAM user on session credentials: a sessionContext too */
+    bool web_id;            /* webIdFederationData:{}, as CloudTrail writes it (realistic) */
+    const char *invoked_by; /* the AWS service that made the call for the identity, or NULL */
+} gen_principal;
+
+void gen_put_user_identity(const gen_call *c, const gen_principal *pr, tw_buf *b);
+/* ,"eventTime" to ,"userAgent" */
+void gen_put_call_head(const gen_call *c, const char *ip, const char *ua, tw_buf *b);
+/* ,"errorCode":code,"errorMessage":message */
+void gen_put_error(tw_buf *b, const char *code, const char *message);
+/* A denial in the spelling of the service that answers: S3's AccessDenied, EC2's
+ * Client.UnauthorizedOperation, AccessDenied of IAM, STS and plain_too (a service prefix, or
+ * NULL), AccessDeniedException of the others. */
+void gen_put_denial(const gen_call *c, const char *plain_too, tw_buf *b);
+/* Whether IAM action iam ("ec2:RunInstances") is of service svc ("ec2"). */
+bool gen_iam_service_is(const char *iam, const char *svc);
+/* ,"requestID", ,"eventID" (from c->r_own) and ,"readOnly" */
+void gen_put_ids(const gen_call *c, bool read_only, tw_buf *b);
+/* ,"eventType", ,"managementEvent" and ,"recipientAccountId" */
+void gen_put_event_type(const gen_call *c, tw_buf *b);
+void gen_put_category(const gen_call *c, tw_buf *b);
+/* ,"tlsDetails" with the host name the client asked for */
+void gen_put_tls(const gen_call *c, tw_buf *b);
+
 /* gen_params.c: fills c->res and c->sub for the action; writes requestParameters' value. */
 void gen_params_prepare(gen_call *c);
 void gen_params_request(const gen_call *c, tw_buf *b);
