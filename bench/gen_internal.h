@@ -66,6 +66,10 @@ typedef struct gen_opts {
     const char *truth;    /* --truth FILE, or NULL */
 } gen_opts;
 
+#define GEN_N_OF(a) (sizeof(a) / sizeof((a)[0]))
+/* The element of array list that h picks. */
+#define GEN_PICK(list, h) ((list)[(h) % GEN_N_OF(list)])
+
 static inline uint64_t gen_mix(uint64_t a, uint64_t b)
 {
     return tw_hash_mix(a ^ tw_hash_mix(b + 0x9e3779b97f4a7c15ULL));
@@ -288,6 +292,41 @@ typedef struct gen_estate {
 
 extern const char *const gen_regions[];
 #define GEN_REGION_US_EAST_1 0
+
+/* Name parts and user agents that both estates draw from (gen_estate.c). */
+extern const char *const gen_teams[10];
+extern const char *const gen_datasets[10];
+extern const char *const gen_stages[6];
+extern const char *const gen_repos[8];
+extern const char *const gen_ro_tasks[8];
+extern const char *const gen_rw_tasks[6];
+extern const char *const gen_monitor_names[4];
+/* People's names: the realistic estate takes all 20, the default one the first 12. */
+extern const char *const gen_firsts[20];
+extern const char *const gen_lasts[20];
+extern const char *const gen_ua_ci[3]; /* GEN_UA_CI_* */
+extern const char *const gen_ua_monitor[4];
+extern const char *const gen_ua_browser[4];
+extern const char *const gen_ua_key_user[4]; /* IAM users with long-term keys */
+extern const char *const gen_ua_bedrock_key[4];
+enum { GEN_UA_CI_GITHUB = 0, GEN_UA_CI_TERRAFORM = 1, GEN_UA_CI_GITLAB = 2 };
+
+/* The 6-hex tag that ends estate names: a bijection of the index on 24 bits, keyed by the
+ * seed, so tags are unique but not sequential. */
+uint32_t gen_name_tag(uint64_t seed, uint32_t index);
+/* A home region drawn from h (most estates live in us-east-1). */
+uint8_t gen_home_region(uint64_t h);
+/* The parts of an identity that derive from its hash alike in both estates: unique id and
+ * access key, the TLS version of its user agent, its address (an office's, or AWS's). */
+void gen_ident_finish(gen_ident *id, bool office);
+/* The role names both estates give AI agents and data pipelines (a pipeline's path too). */
+void gen_agent_role_name(char *n, size_t size, bool read_only, uint64_t h, uint32_t tag);
+void gen_pipeline_role_name(gen_ident *id, uint64_t h, uint32_t tag);
+/* A CI deploy role's name and a CI run's session name, by user agent (GEN_UA_CI_*). */
+void gen_ci_role_name(char *n, size_t size, uint32_t ua_family, uint64_t h, uint32_t tag);
+void gen_ci_session_name(char *n, size_t size, uint32_t ua_family, uint64_t h, long long unix_s);
+/* prefix (4 characters) and n characters of AWS's key alphabet, drawn from h. */
+void gen_make_key(char *out, const char *prefix, size_t n, uint64_t h);
 
 tw_err gen_estate_init(gen_estate *es, const gen_opts *opt);
 void gen_estate_free(gen_estate *es);
@@ -573,9 +612,6 @@ typedef struct gen_real_estate {
     gen_real_scenario_ident *scenario; /* identities after the estate's (gen_real_script.c) */
     uint32_t scenario_count;
 } gen_real_estate;
-
-extern const char *const gen_real_firsts[];
-extern const char *const gen_real_lasts[];
 
 /* extra: room for that many scenario identities after the estate's. */
 tw_err gen_real_estate_init(gen_real_estate *re, const gen_opts *opt, uint32_t extra);

@@ -10,8 +10,6 @@
 #include "gen_internal.h"
 #include "tw_time.h"
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
 static const char *const orgs[] = { "acme", "globex", "initech", "umbrella", "hooli",
                                     "vandelay", "wonka", "stark", "tyrell", "cyberdyne" };
 static const char *const data_names[] = { "orders", "clickstream", "billing", "inventory",
@@ -28,23 +26,23 @@ static const char *const models[] = {
 
 static const char *pick_dataset(uint64_t h)
 {
-    return data_names[h % N_OF(data_names)];
+    return data_names[h % GEN_N_OF(data_names)];
 }
 
 void gen_org_name(char *buf, size_t size, uint32_t account_ix)
 {
-    if (account_ix < N_OF(orgs))
+    if (account_ix < GEN_N_OF(orgs))
         snprintf(buf, size, "%s", orgs[account_ix]);
     else
-        snprintf(buf, size, "%s%u", orgs[account_ix % N_OF(orgs)],
-                 (unsigned)(account_ix / N_OF(orgs)));
+        snprintf(buf, size, "%s%u", orgs[account_ix % GEN_N_OF(orgs)],
+                 (unsigned)(account_ix / GEN_N_OF(orgs)));
 }
 
 static const char *choose_model(const gen_call *c)
 {
     /* Each identity favours two models. */
     uint64_t h = c->id->h >> 17;
-    return models[(h + ((c->r >> 40) & 1) * 3) % N_OF(models)];
+    return models[(h + ((c->r >> 40) & 1) * 3) % GEN_N_OF(models)];
 }
 
 void gen_params_s3_names(const gen_ident *id, uint64_t r, const char *time_iso, bool object,
@@ -481,7 +479,7 @@ void gen_params_request(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "{\"roleName\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"policyArn\":\"");
-        tw_buf_puts(b, policies[(c->r >> 33) % N_OF(policies)]);
+        tw_buf_puts(b, policies[(c->r >> 33) % GEN_N_OF(policies)]);
         GEN_PUT(b, "\"}");
         return;
     }

@@ -13,11 +13,6 @@
 #include "gen_internal.h"
 #include "tw_time.h"
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *const datasets[] = { "orders", "clickstream", "billing", "inventory",
-                                        "customers", "payments", "shipments", "ledger",
-                                        "sessions", "catalog" };
 static const char *const secret_kinds[] = { "db-credentials", "api-key", "oauth-client",
                                             "stripe-webhook" };
 static const char *const models[] = {
@@ -33,7 +28,7 @@ static const char *const retention_groups[] = { "/aws/lambda/%s-api-handler", "/
 
 static const char *dataset_of(const gen_ident *id)
 {
-    return datasets[(id->h >> 20) % N_OF(datasets)];
+    return GEN_PICK(gen_datasets, id->h >> 20);
 }
 
 /* A key id shaped like KMS's (a UUID), from a name. */
@@ -58,13 +53,13 @@ static void log_group(const gen_ident *id, uint64_t r, char *out, size_t size)
 {
     const char *ds = dataset_of(id);
     if (id->rclass == GEN_RC_LOG_RETENTION) {
-        const char *d2 = datasets[(r >> 12) % N_OF(datasets)];
+        const char *d2 = GEN_PICK(gen_datasets, r >> 12);
         if ((r >> 20) % 8 == 7) { /* CloudTrail's own log group: its old streams go too */
             snprintf(out, size, "aws-cloudtrail-logs-%s-%08x", id->account,
                      (unsigned)(tw_hash_mix(id->account_ix + 0xC7u) >> 32));
             return;
         }
-        snprintf(out, size, retention_groups[(r >> 20) % N_OF(retention_groups)], d2);
+        snprintf(out, size, retention_groups[(r >> 20) % GEN_N_OF(retention_groups)], d2);
         return;
     }
     switch (id->ua_family % 4) { /* where the pipeline runs: Glue, Lambda, ECS, EC2 */
@@ -146,7 +141,7 @@ void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *
                  (c->r >> 24) & 1 ? "api" : "worker");
         return;
     case GEN_ACT_BR_GET_MODEL_AVAILABILITY:
-        snprintf(c->res, sizeof c->res, "%s", models[(c->r >> 24) % N_OF(models)]);
+        snprintf(c->res, sizeof c->res, "%s", models[(c->r >> 24) % GEN_N_OF(models)]);
         return;
     case GEN_ACT_CFN_CREATE_STACK:
     case GEN_ACT_CFN_UPDATE_STACK:
@@ -205,8 +200,8 @@ void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *
     case GEN_ACT_ELB_DEREGISTER_TARGETS:
     case GEN_ACT_ELB_DESCRIBE_TARGET_HEALTH:
         snprintf(c->res, sizeof c->res, "targetgroup/%s-api-tg/%016llx",
-                 datasets[(c->r >> 24) % N_OF(datasets)],
-                 (unsigned long long)tw_hash_mix((c->r >> 24) % N_OF(datasets) + id->account_ix));
+                 GEN_PICK(gen_datasets, c->r >> 24),
+                 (unsigned long long)tw_hash_mix((c->r >> 24) % GEN_N_OF(gen_datasets) + id->account_ix));
         snprintf(c->sub, sizeof c->sub, "10.%u.%u.%u", (unsigned)(c->r >> 8) & 255,
                  (unsigned)(c->r >> 16) & 255, 1 + (unsigned)(c->r >> 32) % 254);
         return;
@@ -300,7 +295,7 @@ static const char *managed_policy(const gen_call *c, const gen_event *ev)
         return "arn:aws:iam::aws:policy/ReadOnlyAccess";
     if ((c->r >> 33) % 4 == 0)
         return NULL; /* a customer managed policy: the caller writes it */
-    return readonly[(c->r >> 36) % N_OF(readonly)];
+    return readonly[(c->r >> 36) % GEN_N_OF(readonly)];
 }
 
 void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_ident *target,
@@ -356,7 +351,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"retentionInDays\":");
         static const int days[] = { 7, 14, 30, 90, 365 };
-        tw_buf_put_i64(b, days[(c->r >> 18) % N_OF(days)]);
+        tw_buf_put_i64(b, days[(c->r >> 18) % GEN_N_OF(days)]);
         tw_buf_putc(b, '}');
         return;
     case GEN_ACT_LOGS_DESCRIBE_LOG_STREAMS:
