@@ -490,6 +490,11 @@ void gen_actor_at(gen_actor *ac, int64_t t_ms)
         return;
     ac->epoch_key = key;
     gen_session_at(&ac->id, t_ms, &ac->ss);
+    gen_actor_set_caller(ac);
+}
+
+void gen_actor_set_caller(gen_actor *ac)
+{
     if (ac->id.iam_user)
         gen_ident_arn(&ac->id, ac->caller_arn, sizeof ac->caller_arn);
     else

@@ -756,6 +756,10 @@ int gen_real_run(const gen_opts *opt);
 
 /* Generates everything; returns the exit status (0, or 1 on an I/O error). */
 int gen_run(const gen_opts *opt);
+/* Monotonic seconds, for the summary's speed. */
+double gen_wall_seconds(void);
+/* Sets the actor's caller ARN: the IAM user, or its role's assumed-role session. */
+void gen_actor_set_caller(gen_actor *ac);
 
 /* ---- output (gen_sink.c) -------------------------------------------------------------- */
 
@@ -774,5 +778,17 @@ tw_err gen_sink_finish(gen_sink *sk);
 tw_err gen_sink_close(gen_sink *sk, char *errstr, size_t errstr_size);
 uint64_t gen_sink_bytes(const gen_sink *sk);
 uint64_t gen_sink_files(const gen_sink *sk);
+/* What both profiles' runs do with a sink, saying on stderr what failed: */
+/* opens it; */
+tw_err gen_sink_start(gen_sink **sk, const gen_opts *opt);
+/* begins the record of a call of identity id (in its region, or us-east-1 for global
+ * services); */
+tw_buf *gen_sink_begin_call(gen_sink *sk, const gen_ident *id, const gen_event *ev);
+/* finishes and closes *sk (NULL afterwards) after the run ended with err, and gives what it
+ * wrote; */
+tw_err gen_sink_done(gen_sink **sk, tw_err err, uint64_t *bytes, uint64_t *files);
+/* and, unless --quiet, sums up the run (extra: more to say after the speed, or ""). */
+void gen_sink_report(const gen_opts *opt, uint64_t records, uint64_t bytes, uint64_t files,
+                     double seconds, const char *extra);
 
 #endif

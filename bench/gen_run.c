@@ -40,7 +40,7 @@ typedef struct gen_loop {
     uint64_t serial;
 } gen_loop;
 
-static double read_clock(void)
+double gen_wall_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -76,9 +76,7 @@ static gen_actor *get_actor(gen_loop *lp, uint32_t index, int64_t t_ms)
 
 static tw_err emit(gen_loop *lp, const gen_actor *ac, const gen_event *ev)
 {
-    const gen_action *act = &gen_actions[ev->action];
-    uint8_t region = (act->flags & GEN_AF_GLOBAL) ? GEN_REGION_US_EAST_1 : ac->id.region;
-    tw_buf *b = gen_sink_begin(lp->sk, ac->id.account_ix, ac->id.account, region, ev->time_ms);
+    tw_buf *b = gen_sink_begin_call(lp->sk, &ac->id, ev);
     gen_record_write(&lp->es, ac, ev, lp->serial++, &lp->clk, b);
     return gen_sink_end(lp->sk);
 }
@@ -209,45 +207,22 @@ int gen_run(const gen_opts *opt)
 {
     gen_loop loop = { .opt = opt };
     gen_loop *lp = &loop;
-    char errstr[1280] = "";
     int status = 1;
-    double t0 = read_clock();
+    uint64_t bytes, files;
+    double t0 = gen_wall_seconds();
     tw_err err = prepare(lp);
     if (err) {
         fprintf(stderr, "trailwarden gen: %s\n", tw_err_str(err));
         goto out;
     }
-    err = gen_sink_open(&lp->sk, opt, errstr, sizeof errstr);
-    if (err) {
-        fprintf(stderr, "trailwarden gen: %s\n", errstr);
+    if (gen_sink_start(&lp->sk, opt))
         goto out;
-    }
     if (!opt->quiet)
         print_header(lp);
-    err = generate(lp);
-    if (!err)
-        err = gen_sink_finish(lp->sk);
-    uint64_t bytes = gen_sink_bytes(lp->sk), files = gen_sink_files(lp->sk);
-    tw_err cerr = gen_sink_close(lp->sk, errstr, sizeof errstr);
-    lp->sk = NULL;
-    if (err || cerr) {
-        fprintf(stderr, "trailwarden gen: %s\n", errstr[0] ? errstr : tw_err_str(err ? err : cerr));
+    if (gen_sink_done(&lp->sk, generate(lp), &bytes, &files))
         goto out;
-    }
     status = 0;
-    if (!opt->quiet) {
-        double dt = read_clock() - t0;
-        uint64_t recs = lp->serial;
-        fprintf(stderr,
-                "trailwarden gen: wrote %llu records, %.1f MB of JSON (%.0f B a record) in "
-                "%.2f s: %.0f records/s\n",
-                (unsigned long long)recs, (double)bytes / 1e6,
-                recs ? (double)bytes / (double)recs : 0.0, dt,
-                dt > 0 ? (double)recs / dt : 0.0);
-        if (opt->format == GEN_FMT_S3)
-            fprintf(stderr, "trailwarden gen: %llu files under %s/AWSLogs/\n",
-                    (unsigned long long)files, opt->out);
-    }
+    gen_sink_report(opt, lp->serial, bytes, files, gen_wall_seconds() - t0, "");
 out:
     gen_sink_close(lp->sk, NULL, 0);
     free(lp->track);
