@@ -544,11 +544,27 @@ typedef struct gen_script_note {
 
 #define GEN_SCRIPT_MAX_NOTES 16
 
-/* Scenario and near-miss events, sorted by time, and their identities. */
-typedef struct gen_script {
+/* Scripted calls, of either profile's script. */
+typedef struct gen_events {
     gen_event *ev;
     size_t count;
     size_t cap;
+} gen_events;
+
+/* Adds a call of identity ident at t_ms (whole seconds): a copy of proto (or of nothing),
+ * which must succeed (the rules key on success). */
+tw_err gen_events_add(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
+                      gen_act act);
+/* Sorts by time, then identity, then action: each identity's calls are at distinct seconds,
+ * so this order is their story's. */
+void gen_events_sort(gen_events *evs);
+/* The event at *next if it is due by until_ms (and moves *next past it), else NULL. */
+const gen_event *gen_events_next(const gen_events *evs, size_t *next, int64_t until_ms);
+void gen_events_free(gen_events *evs);
+
+/* Scenario and near-miss events, sorted by time, and their identities. */
+typedef struct gen_script {
+    gen_events events;
     gen_script_ident idents[GEN_SCRIPT_MAX_NOTES * 2];
     uint32_t ident_count;
     gen_script_note notes[GEN_SCRIPT_MAX_NOTES];
@@ -724,8 +740,7 @@ typedef struct gen_real_truth {
 } gen_real_truth;
 
 typedef struct gen_real_script {
-    gen_event *ev;           /* sorted by time */
-    size_t count, cap;
+    gen_events events;       /* sorted by time */
     gen_real_scenario_ident idents[GEN_REAL_MAX_SCENARIO_IDENTS];
     uint32_t ident_count;
     gen_real_session_def sessions[GEN_REAL_MAX_SESSIONS];

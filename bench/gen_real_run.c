@@ -232,8 +232,8 @@ static tw_err emit_call(gen_real_loop *lp, gen_real_track *tr, const gen_event *
 
 static tw_err emit_scripted_until(gen_real_loop *lp, size_t *next, int64_t until_ms)
 {
-    while (*next < lp->sc.count && lp->sc.ev[*next].time_ms <= until_ms) {
-        const gen_event *ev = &lp->sc.ev[(*next)++];
+    const gen_event *ev;
+    while ((ev = gen_events_next(&lp->sc.events, next, until_ms))) {
         tw_err err = emit_call(lp, &lp->track[ev->ident], ev);
         if (err)
             return err;

@@ -22,21 +22,7 @@
 static tw_err add_event(gen_real_script *sc, uint32_t ident, int64_t t_ms, gen_act act,
                         const gen_event *proto)
 {
-    if (sc->count == sc->cap) {
-        size_t cap = sc->cap ? sc->cap * 2 : 256;
-        gen_event *ev = realloc(sc->ev, cap * sizeof *ev);
-        if (!ev)
-            return TW_ERR_NOMEM;
-        sc->ev = ev;
-        sc->cap = cap;
-    }
-    gen_event ev = proto ? *proto : (gen_event){ 0 };
-    ev.time_ms = t_ms - t_ms % TW_MS_SECOND;
-    ev.ident = ident;
-    ev.action = (uint16_t)act;
-    ev.flags |= GEN_EV_NO_ERROR;
-    sc->ev[sc->count++] = ev;
-    return TW_OK;
+    return gen_events_add(&sc->events, proto, ident, t_ms, act);
 }
 
 /* A scenario identity of class rc; returns its index. */
@@ -623,16 +609,6 @@ static tw_err like_aws_service(plan *p)
     return TW_OK;
 }
 
-static int compare_events(const void *pa, const void *pb)
-{
-    const gen_event *a = pa, *b = pb;
-    if (a->time_ms != b->time_ms)
-        return a->time_ms < b->time_ms ? -1 : 1;
-    if (a->ident != b->ident)
-        return a->ident < b->ident ? -1 : 1;
-    return (int)a->action - (int)b->action;
-}
-
 tw_err gen_real_script_build(gen_real_script *sc, gen_real_estate *re, const gen_opts *opt)
 {
     memset(sc, 0, sizeof *sc);
@@ -668,18 +644,14 @@ tw_err gen_real_script_build(gen_real_script *sc, gen_real_estate *re, const gen
         gen_real_script_free(sc);
         return err;
     }
-    if (sc->count)
-        qsort(sc->ev, sc->count, sizeof *sc->ev, compare_events);
+    gen_events_sort(&sc->events);
     return TW_OK;
 }
 
 void gen_real_script_free(gen_real_script *sc)
 {
-    if (!sc)
-        return;
-    free(sc->ev);
-    sc->ev = NULL;
-    sc->count = sc->cap = 0;
+    if (sc)
+        gen_events_free(&sc->events);
 }
 
 /* ---- the truth file ------------------------------------------------------------------ */

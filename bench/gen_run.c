@@ -116,8 +116,8 @@ static tw_err emit_estate(gen_loop *lp, uint32_t index, int64_t due_ms)
 
 static tw_err emit_scripted_until(gen_loop *lp, size_t *next, int64_t until_ms)
 {
-    while (*next < lp->sc.count && lp->sc.ev[*next].time_ms <= until_ms) {
-        const gen_event *ev = &lp->sc.ev[(*next)++];
+    const gen_event *ev;
+    while ((ev = gen_events_next(&lp->sc.events, next, until_ms))) {
         tw_err err = emit(lp, get_actor(lp, ev->ident, ev->time_ms), ev);
         if (err)
             return err;
@@ -196,8 +196,8 @@ static void print_header(const gen_loop *lp)
     fprintf(stderr,
             "trailwarden gen: %llu records (%llu estate + %zu scripted), %u identities "
             "(+%u scripted), %u account%s, from %s over %.1f h, seed %llu\n",
-            (unsigned long long)(opt->records + lp->sc.count), (unsigned long long)opt->records,
-            lp->sc.count, opt->identities, lp->sc.ident_count, opt->accounts,
+            (unsigned long long)(opt->records + lp->sc.events.count),
+            (unsigned long long)opt->records, lp->sc.events.count, opt->identities, lp->sc.ident_count, opt->accounts,
             opt->accounts == 1 ? "" : "s", start, (double)opt->span_ms / TW_MS_HOUR,
             (unsigned long long)opt->seed);
     gen_script_report(&lp->sc, &lp->es, stderr);

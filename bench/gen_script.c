@@ -14,21 +14,59 @@
 
 enum { NO_IDENT = UINT32_MAX };
 
-static tw_err add_event(gen_script *sc, uint32_t k, int64_t t_ms, gen_act act)
+tw_err gen_events_add(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
+                      gen_act act)
 {
-    if (sc->count == sc->cap) {
-        size_t cap = sc->cap ? sc->cap * 2 : 256;
-        gen_event *ev = realloc(sc->ev, cap * sizeof *ev);
+    if (evs->count == evs->cap) {
+        size_t cap = evs->cap ? evs->cap * 2 : 256;
+        gen_event *ev = realloc(evs->ev, cap * sizeof *ev);
         if (!ev)
             return TW_ERR_NOMEM;
-        sc->ev = ev;
-        sc->cap = cap;
+        evs->ev = ev;
+        evs->cap = cap;
     }
-    sc->ev[sc->count++] = (gen_event){ .time_ms = t_ms - t_ms % TW_MS_SECOND,
-                                       .ident = sc->first_ident + k,
-                                       .action = (uint16_t)act,
-                                       .flags = GEN_EV_NO_ERROR };
+    gen_event ev = proto ? *proto : (gen_event){ 0 };
+    ev.time_ms = t_ms - t_ms % TW_MS_SECOND;
+    ev.ident = ident;
+    ev.action = (uint16_t)act;
+    ev.flags |= GEN_EV_NO_ERROR;
+    evs->ev[evs->count++] = ev;
     return TW_OK;
+}
+
+static int compare_events(const void *pa, const void *pb)
+{
+    const gen_event *a = pa, *b = pb;
+    if (a->time_ms != b->time_ms)
+        return a->time_ms < b->time_ms ? -1 : 1;
+    if (a->ident != b->ident)
+        return a->ident < b->ident ? -1 : 1;
+    return (int)a->action - (int)b->action;
+}
+
+void gen_events_sort(gen_events *evs)
+{
+    if (evs->count)
+        qsort(evs->ev, evs->count, sizeof *evs->ev, compare_events);
+}
+
+const gen_event *gen_events_next(const gen_events *evs, size_t *next, int64_t until_ms)
+{
+    if (*next >= evs->count || evs->ev[*next].time_ms > until_ms)
+        return NULL;
+    return &evs->ev[(*next)++];
+}
+
+void gen_events_free(gen_events *evs)
+{
+    free(evs->ev);
+    *evs = (gen_events){ 0 };
+}
+
+/* Script identity k's call at t_ms. */
+static tw_err add_event(gen_script *sc, uint32_t k, int64_t t_ms, gen_act act)
+{
+    return gen_events_add(&sc->events, NULL, sc->first_ident + k, t_ms, act);
 }
 
 static uint32_t add_ident(gen_script *sc, gen_profile profile, uint8_t ua_family,
@@ -287,16 +325,6 @@ static tw_err near_far_apart(gen_script *sc, const gen_opts *opt)
     return TW_OK;
 }
 
-static int compare_events(const void *pa, const void *pb)
-{
-    const gen_event *a = pa, *b = pb;
-    if (a->time_ms != b->time_ms)
-        return a->time_ms < b->time_ms ? -1 : 1;
-    if (a->ident != b->ident)
-        return a->ident < b->ident ? -1 : 1;
-    return (int)a->action - (int)b->action;
-}
-
 tw_err gen_script_build(gen_script *sc, const gen_opts *opt)
 {
     memset(sc, 0, sizeof *sc);
@@ -321,19 +349,14 @@ tw_err gen_script_build(gen_script *sc, const gen_opts *opt)
         gen_script_free(sc);
         return err;
     }
-    /* Events of one identity are at distinct seconds, so this order is their story's. */
-    if (sc->count)
-        qsort(sc->ev, sc->count, sizeof *sc->ev, compare_events);
+    gen_events_sort(&sc->events);
     return TW_OK;
 }
 
 void gen_script_free(gen_script *sc)
 {
-    if (!sc)
-        return;
-    free(sc->ev);
-    sc->ev = NULL;
-    sc->count = sc->cap = 0;
+    if (sc)
+        gen_events_free(&sc->events);
 }
 
 static void print_arn(const gen_script *sc, const gen_estate *es, uint32_t k, FILE *to)
