@@ -555,6 +555,14 @@ typedef struct gen_events {
  * which must succeed (the rules key on success). */
 tw_err gen_events_add(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
                       gen_act act);
+/* A call of a scripted story: its action, dt from the story's moment. */
+typedef struct gen_script_call {
+    int64_t dt;
+    gen_act act;
+} gen_script_call;
+/* Adds identity ident's calls[0..n) around t_ms, in that order (as gen_events_add). */
+tw_err gen_events_add_calls(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
+                            const gen_script_call *calls, size_t n);
 /* Sorts by time, then identity, then action: each identity's calls are at distinct seconds,
  * so this order is their story's. */
 void gen_events_sort(gen_events *evs);

@@ -34,6 +34,15 @@ tw_err gen_events_add(gen_events *evs, const gen_event *proto, uint32_t ident, i
     return TW_OK;
 }
 
+tw_err gen_events_add_calls(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
+                            const gen_script_call *calls, size_t n)
+{
+    tw_err err = TW_OK;
+    for (size_t j = 0; j < n && !err; j++)
+        err = gen_events_add(evs, proto, ident, t_ms + calls[j].dt, calls[j].act);
+    return err;
+}
+
 static int compare_events(const void *pa, const void *pb)
 {
     const gen_event *a = pa, *b = pb;
@@ -67,6 +76,13 @@ void gen_events_free(gen_events *evs)
 static tw_err add_event(gen_script *sc, uint32_t k, int64_t t_ms, gen_act act)
 {
     return gen_events_add(&sc->events, NULL, sc->first_ident + k, t_ms, act);
+}
+
+/* Script identity k's calls around t_ms. */
+static tw_err add_calls(gen_script *sc, uint32_t k, int64_t t_ms, const gen_script_call *calls,
+                        size_t n)
+{
+    return gen_events_add_calls(&sc->events, NULL, sc->first_ident + k, t_ms, calls, n);
 }
 
 static uint32_t add_ident(gen_script *sc, gen_profile profile, uint8_t ua_family,
@@ -165,11 +181,7 @@ static tw_err script_training_telemetry(gen_script *sc, const gen_opts *opt)
     int64_t t = time_at(opt, 0.40), gap = opt->span_ms / 5;
     if (gap > 2 * TW_MS_HOUR)
         gap = 2 * TW_MS_HOUR;
-    tw_err err = TW_OK;
-    const struct {
-        int64_t dt;
-        gen_act act;
-    } steps[] = {
+    const gen_script_call calls[] = {
         { -20 * TW_MS_MINUTE, GEN_ACT_BR_LIST_FOUNDATION_MODELS },
         { -12 * TW_MS_MINUTE, GEN_ACT_S3_LIST_OBJECTS },
         { -10 * TW_MS_MINUTE, GEN_ACT_S3_GET_OBJECT },
@@ -181,8 +193,7 @@ static tw_err script_training_telemetry(gen_script *sc, const gen_opts *opt)
         { gap + 3 * TW_MS_MINUTE, GEN_ACT_LOGS_GET_LOG_EVENTS },
         { gap + 6 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA },
     };
-    for (size_t j = 0; j < sizeof steps / sizeof steps[0] && !err; j++)
-        err = add_event(sc, k, t + steps[j].dt, steps[j].act);
+    tw_err err = add_calls(sc, k, t, calls, GEN_N_OF(calls));
     if (err)
         return err;
     gen_script_note *n = add_note(sc, "scenario training-telemetry", k, NO_IDENT, t,
@@ -203,13 +214,12 @@ static tw_err near_agent_write(gen_script *sc, const gen_opts *opt)
     int64_t t = time_at(opt, 0.30), window = opt->span_ms / 4;
     if (window > 3 * TW_MS_HOUR)
         window = 3 * TW_MS_HOUR;
+    static const gen_script_call writes[] = { { 0, GEN_ACT_DDB_PUT_ITEM },
+                                              { 2 * TW_MS_MINUTE, GEN_ACT_S3_GET_OBJECT },
+                                              { 4 * TW_MS_MINUTE, GEN_ACT_S3_PUT_OBJECT } };
     tw_err err = add_reads(sc, k, t - window, t - TW_MS_SECOND, 30, pool, 5);
     if (!err)
-        err = add_event(sc, k, t, GEN_ACT_DDB_PUT_ITEM);
-    if (!err)
-        err = add_event(sc, k, t + 2 * TW_MS_MINUTE, GEN_ACT_S3_GET_OBJECT);
-    if (!err)
-        err = add_event(sc, k, t + 4 * TW_MS_MINUTE, GEN_ACT_S3_PUT_OBJECT);
+        err = add_calls(sc, k, t, writes, GEN_N_OF(writes));
     if (err)
         return err;
     gen_script_note *n = add_note(sc, "near-miss agent-read-then-write", k, NO_IDENT, t, NULL);
@@ -257,16 +267,15 @@ static tw_err near_human_delete(gen_script *sc, const gen_opts *opt)
                                     GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS };
     uint32_t k = add_ident(sc, GEN_PROF_HUMAN, 0, "AWSReservedSSO_AdministratorAccess_5f1c0d2e9a7b3c41",
                            "/aws-reserved/sso.amazonaws.com/");
+    static const gen_script_call deletes[] = { { 0, GEN_ACT_EC2_TERMINATE_INSTANCES },
+                                               { TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET },
+                                               { 2 * TW_MS_MINUTE, GEN_ACT_EC2_DESCRIBE_INSTANCES } };
     int64_t t = time_at(opt, 0.50);
     tw_err err = add_event(sc, k, t - 8 * TW_MS_MINUTE, GEN_ACT_SIGNIN_CONSOLE_LOGIN);
     if (!err)
         err = add_reads(sc, k, t - 7 * TW_MS_MINUTE, t - TW_MS_SECOND, 14, pool, 7);
     if (!err)
-        err = add_event(sc, k, t, GEN_ACT_EC2_TERMINATE_INSTANCES);
-    if (!err)
-        err = add_event(sc, k, t + TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET);
-    if (!err)
-        err = add_event(sc, k, t + 2 * TW_MS_MINUTE, GEN_ACT_EC2_DESCRIBE_INSTANCES);
+        err = add_calls(sc, k, t, deletes, GEN_N_OF(deletes));
     if (err)
         return err;
     gen_script_note *n = add_note(sc, "near-miss human-console-delete", k, NO_IDENT, t, NULL);
@@ -280,16 +289,19 @@ static tw_err near_two_roles(gen_script *sc, const gen_opts *opt)
 {
     uint32_t a = add_ident(sc, GEN_PROF_ML, 2, "recsys-model-trainer", "/");
     uint32_t b = add_ident(sc, GEN_PROF_MONITOR, 1, "recsys-dashboards-reader", "/");
+    static const gen_script_call trains[] = {
+        { -10 * TW_MS_MINUTE, GEN_ACT_BR_LIST_FOUNDATION_MODELS },
+        { 0, GEN_ACT_BR_CREATE_CUSTOMIZATION_JOB },
+    };
+    static const gen_script_call reads[] = {
+        { 30 * TW_MS_MINUTE, GEN_ACT_LOGS_FILTER_LOG_EVENTS },
+        { 35 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA },
+        { 40 * TW_MS_MINUTE, GEN_ACT_LOGS_GET_LOG_EVENTS },
+    };
     int64_t t = time_at(opt, 0.65);
-    tw_err err = add_event(sc, a, t - 10 * TW_MS_MINUTE, GEN_ACT_BR_LIST_FOUNDATION_MODELS);
+    tw_err err = add_calls(sc, a, t, trains, GEN_N_OF(trains));
     if (!err)
-        err = add_event(sc, a, t, GEN_ACT_BR_CREATE_CUSTOMIZATION_JOB);
-    if (!err)
-        err = add_event(sc, b, t + 30 * TW_MS_MINUTE, GEN_ACT_LOGS_FILTER_LOG_EVENTS);
-    if (!err)
-        err = add_event(sc, b, t + 35 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA);
-    if (!err)
-        err = add_event(sc, b, t + 40 * TW_MS_MINUTE, GEN_ACT_LOGS_GET_LOG_EVENTS);
+        err = add_calls(sc, b, t, reads, GEN_N_OF(reads));
     if (err)
         return err;
     gen_script_note *n = add_note(sc, "near-miss training-telemetry-two-roles", a, b, t, NULL);
@@ -310,13 +322,13 @@ static tw_err near_far_apart(gen_script *sc, const gen_opts *opt)
     }
     uint32_t k = add_ident(sc, GEN_PROF_ML, 1, "weekly-retrain-pipeline", "/");
     int64_t t = opt->start_ms + 10 * TW_MS_MINUTE;
-    tw_err err = add_event(sc, k, t, GEN_ACT_SM_CREATE_TRAINING_JOB);
-    if (!err)
-        err = add_event(sc, k, t + 20 * TW_MS_MINUTE, GEN_ACT_SM_DESCRIBE_TRAINING_JOB);
-    if (!err)
-        err = add_event(sc, k, t + gap, GEN_ACT_LOGS_FILTER_LOG_EVENTS);
-    if (!err)
-        err = add_event(sc, k, t + gap + 5 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA);
+    const gen_script_call calls[] = {
+        { 0, GEN_ACT_SM_CREATE_TRAINING_JOB },
+        { 20 * TW_MS_MINUTE, GEN_ACT_SM_DESCRIBE_TRAINING_JOB },
+        { gap, GEN_ACT_LOGS_FILTER_LOG_EVENTS },
+        { gap + 5 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA },
+    };
+    tw_err err = add_calls(sc, k, t, calls, GEN_N_OF(calls));
     if (err)
         return err;
     gen_script_note *n = add_note(sc, "near-miss training-telemetry-apart", k, NO_IDENT, t, NULL);
