@@ -49,11 +49,15 @@ static const struct {
 
 /* ---- user agents --------------------------------------------------------------------- */
 
-/* Applications: the family also says where they run (the service that assumes the role). */
-static const struct {
+/* A workload's user agent and the service it runs on (that assumes its role), or NULL: it
+ * runs outside AWS. */
+typedef struct hosted_ua {
     const char *ua;
     const char *host;
-} ua_app[] = {
+} hosted_ua;
+
+/* Applications: the family also says where they run. */
+static const hosted_ua ua_app[] = {
     { "Boto3/1.38.36 md/Botocore#1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_ECS_FARGATE cfg/retry-mode#standard Botocore/1.38.36",
       "ecs-tasks.amazonaws.com" },
     { "aws-sdk-java/2.31.78 md/io#sync md/http#Apache ua/2.1 os/Linux#5.10.238 lang/java#17.0.15 exec-env/AWS_ECS_EC2 m/D,N",
@@ -66,10 +70,7 @@ static const struct {
       "ec2.amazonaws.com" },
 };
 
-static const struct {
-    const char *ua;
-    const char *host;
-} ua_etl[] = {
+static const hosted_ua ua_etl[] = {
     { "aws-sdk-java/1.12.773 Linux/5.10.237 OpenJDK_64-Bit_Server_VM/17.0.15+6-LTS java/17.0.15 scala/2.12.18 AWS-Glue/4.0",
       "glue.amazonaws.com" },
     { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
@@ -80,13 +81,12 @@ static const struct {
       "ec2.amazonaws.com" },
 };
 
-static const char *const ua_lambda_py =
-    "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36";
+static const hosted_ua ua_retention[] = {
+    { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
+      "lambda.amazonaws.com" },
+};
 
-static const struct {
-    const char *ua;
-    const char *host;
-} ua_training[] = {
+static const hosted_ua ua_training[] = {
     { "Boto3/1.40.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.13 exec-env/AWS_SageMaker_Pipelines Botocore/1.40.4 sagemaker-python-sdk/2.249.0",
       "sagemaker.amazonaws.com" },
     { "Boto3/1.40.6 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.40.6",
@@ -94,10 +94,7 @@ static const struct {
 };
 
 /* AI agents; 0 and 1 are the ones scenarios pick (strands-agents, langchain). */
-static const struct {
-    const char *ua;
-    const char *host; /* NULL: runs outside AWS */
-} ua_agent[] = {
+static const hosted_ua ua_agent[] = {
     { "strands-agents/1.2.0 Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_ECS_FARGATE Botocore/1.40.11",
       "ecs-tasks.amazonaws.com" },
     { "Boto3/1.39.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.9 exec-env/AWS_Lambda_python3.11 Botocore/1.39.4 langchain-aws/0.2.18",
@@ -120,6 +117,44 @@ static const char *const ua_cli[] = {
     "aws-cli/2.26.3 md/awscrt#0.25.4 ua/2.1 os/windows#11 md/arch#amd64 lang/python#3.13.2 md/installer#exe md/prompt#off md/command#logs.tail",
     "Boto3/1.39.14 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.12.11 Botocore/1.39.14",
 };
+
+/* What the identities of a class are: their user agents (workloads' with their hosts) and
+ * their credentials. SSO and service-linked roles are described on their own. */
+enum {
+    CK_IAM_USER = 1u << 0,    /* an IAM user, else a role */
+    CK_KEYS = 1u << 1,        /* long-term keys only: no sessions */
+    CK_BEARER = 1u << 2,      /* a Bedrock API key */
+    CK_CONSOLE = 1u << 3,     /* signs in at the console */
+    CK_MFA_SESSION = 1u << 4, /* on session credentials after MFA */
+};
+typedef struct class_kind {
+    const hosted_ua *hosted; /* or, for the others, */
+    const char *const *uas;
+    uint32_t n_uas;
+    uint8_t flags; /* CK_* */
+} class_kind;
+
+#define HOSTED(list) { .hosted = list, .n_uas = GEN_N_OF(list) }
+#define UAS(list, fl) { .uas = list, .n_uas = GEN_N_OF(list), .flags = fl }
+static const class_kind class_kinds[GEN_RC_COUNT] = {
+    [GEN_RC_APP_KMS] = HOSTED(ua_app),
+    [GEN_RC_APP_SECRETS] = HOSTED(ua_app),
+    [GEN_RC_ETL] = HOSTED(ua_etl),
+    [GEN_RC_LOG_RETENTION] = HOSTED(ua_retention),
+    [GEN_RC_TRAINING] = HOSTED(ua_training),
+    [GEN_RC_OBSERVABILITY] = UAS(gen_ua_monitor, 0),
+    [GEN_RC_BEDROCK_APP] = HOSTED(ua_app),
+    [GEN_RC_BEDROCK_KEY] = UAS(gen_ua_bedrock_key, CK_IAM_USER | CK_KEYS | CK_BEARER),
+    [GEN_RC_AGENT_RO] = HOSTED(ua_agent),
+    [GEN_RC_AGENT_RW] = HOSTED(ua_agent),
+    [GEN_RC_CI] = UAS(gen_ua_ci, 0),
+    [GEN_RC_DATA_SHARING] = UAS(gen_ua_ci, 0), /* Terraform's (below) */
+    [GEN_RC_IAM_CONSOLE] = UAS(gen_ua_browser, CK_IAM_USER | CK_CONSOLE | CK_MFA_SESSION),
+    [GEN_RC_IAM_CLI] = UAS(ua_cli, CK_IAM_USER | CK_MFA_SESSION),
+    [GEN_RC_IAM_SERVICE] = UAS(gen_ua_key_user, CK_IAM_USER | CK_KEYS),
+};
+#undef HOSTED
+#undef UAS
 
 /* ---- names --------------------------------------------------------------------------- */
 
@@ -331,6 +366,21 @@ const char *gen_real_permset(uint8_t flavour)
     return permsets[flavour % GEN_REAL_PERMSETS];
 }
 
+/* An identity's user agent (drawn by fam) and credentials, as its class's kind says. */
+static void set_kind(gen_ident *id, const class_kind *k, uint32_t fam)
+{
+    if (k->n_uas) {
+        id->ua_family = fam % k->n_uas;
+        id->user_agent = k->hosted ? k->hosted[id->ua_family].ua : k->uas[id->ua_family];
+        id->assumed_by = k->hosted ? k->hosted[id->ua_family].host : NULL;
+    }
+    id->iam_user = k->flags & CK_IAM_USER;
+    id->bearer = k->flags & CK_BEARER;
+    id->console = k->flags & CK_CONSOLE;
+    id->mfa = id->user_session = k->flags & CK_MFA_SESSION;
+    id->session_ms = (k->flags & CK_KEYS) ? 0 : TW_MS_HOUR;
+}
+
 void gen_real_describe(const gen_real_estate *re, uint32_t index, gen_ident *id)
 {
     const gen_estate *es = &re->es;
@@ -352,67 +402,12 @@ void gen_real_describe(const gen_real_estate *re, uint32_t index, gen_ident *id)
     uint32_t fam = (uint32_t)(h >> 24);
     if (sid && sid->ua_family >= 0)
         fam = (uint32_t)sid->ua_family;
-    id->session_ms = TW_MS_HOUR;
     id->tz = tzs[(h >> 44) % GEN_N_OF(tzs)];
+    set_kind(id, &class_kinds[id->rclass], fam);
     switch ((gen_rclass)id->rclass) {
-    case GEN_RC_APP_KMS:
-    case GEN_RC_APP_SECRETS:
-    case GEN_RC_BEDROCK_APP:
-        id->ua_family = fam % GEN_N_OF(ua_app);
-        id->user_agent = ua_app[id->ua_family].ua;
-        id->assumed_by = ua_app[id->ua_family].host;
-        break;
-    case GEN_RC_ETL:
-        id->ua_family = fam % GEN_N_OF(ua_etl);
-        id->user_agent = ua_etl[id->ua_family].ua;
-        id->assumed_by = ua_etl[id->ua_family].host;
-        break;
-    case GEN_RC_LOG_RETENTION:
-        id->user_agent = ua_lambda_py;
-        id->assumed_by = "lambda.amazonaws.com";
-        break;
-    case GEN_RC_TRAINING:
-        id->ua_family = fam % GEN_N_OF(ua_training);
-        id->user_agent = ua_training[id->ua_family].ua;
-        id->assumed_by = ua_training[id->ua_family].host;
-        break;
-    case GEN_RC_OBSERVABILITY:
-        id->ua_family = fam % GEN_N_OF(gen_ua_monitor);
-        id->user_agent = gen_ua_monitor[id->ua_family];
-        break;
-    case GEN_RC_BEDROCK_KEY:
-        id->ua_family = fam % GEN_N_OF(gen_ua_bedrock_key);
-        id->user_agent = gen_ua_bedrock_key[id->ua_family];
-        id->iam_user = id->bearer = true;
-        id->session_ms = 0;
-        break;
-    case GEN_RC_AGENT_RO:
-    case GEN_RC_AGENT_RW:
-        id->ua_family = fam % GEN_N_OF(ua_agent);
-        id->user_agent = ua_agent[id->ua_family].ua;
-        id->assumed_by = ua_agent[id->ua_family].host;
-        break;
-    case GEN_RC_CI:
-    case GEN_RC_DATA_SHARING:
-        id->ua_family = id->rclass == GEN_RC_DATA_SHARING ? (uint32_t)GEN_UA_CI_TERRAFORM
-                                                          : fam % GEN_N_OF(gen_ua_ci);
+    case GEN_RC_DATA_SHARING: /* a team's Terraform pipeline */
+        id->ua_family = GEN_UA_CI_TERRAFORM;
         id->user_agent = gen_ua_ci[id->ua_family];
-        break;
-    case GEN_RC_IAM_CONSOLE:
-        id->ua_family = fam % GEN_N_OF(gen_ua_browser);
-        id->user_agent = gen_ua_browser[id->ua_family];
-        id->iam_user = id->console = id->mfa = id->user_session = true;
-        break;
-    case GEN_RC_IAM_CLI:
-        id->ua_family = fam % GEN_N_OF(ua_cli);
-        id->user_agent = ua_cli[id->ua_family];
-        id->iam_user = id->mfa = id->user_session = true;
-        break;
-    case GEN_RC_IAM_SERVICE:
-        id->ua_family = fam % GEN_N_OF(gen_ua_key_user);
-        id->user_agent = gen_ua_key_user[id->ua_family];
-        id->iam_user = true;
-        id->session_ms = 0;
         break;
     case GEN_RC_SSO:
         id->flavour = (uint8_t)(fixed ? index % PER_ACCOUNT : (sid ? sid->flavour : 0));
@@ -425,8 +420,8 @@ void gen_real_describe(const gen_real_estate *re, uint32_t index, gen_ident *id)
         id->user_agent = id->invoked_by;
         id->region = 0;
         break;
-    case GEN_RC_COUNT:
-        assert(0);
+    default:
+        break;
     }
     if (sid)
         ordinal = re->class_count[id->rclass] + sid->ordinal;
