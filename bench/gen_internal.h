@@ -519,6 +519,8 @@ void gen_put_console_time(tw_buf *b, int64_t ms);
 void gen_put_lambda_config(const gen_call *c, const gen_ident *run_as, bool created, tw_buf *b);
 /* The additionalEventData of a console sign-in; mfa: whether AWS asked for the MFA code. */
 void gen_put_login_details(const gen_call *c, bool mfa, tw_buf *b);
+/* {"key":"value"}: the requestParameters of a call that only names its resource. */
+void gen_put_name_only(tw_buf *b, const char *key, const char *value);
 /* "BUCKET.s3.REGION.amazonaws.com": the virtual host of c->res, the call's bucket. */
 void gen_put_s3_host(const gen_call *c, tw_buf *b);
 /* "s3Bucket":"...","s3Key":"builds/...zip": where a deploy put a function's code. */

@@ -199,6 +199,15 @@ void gen_put_run_role(const gen_call *c, const gen_ident *run_as, const char *fa
         gen_put_role_arn(c, b, fallback);
 }
 
+void gen_put_name_only(tw_buf *b, const char *key, const char *value)
+{
+    GEN_PUT(b, "{\"");
+    tw_buf_puts(b, key);
+    GEN_PUT(b, "\":\"");
+    tw_buf_puts(b, value);
+    GEN_PUT(b, "\"}");
+}
+
 void gen_put_s3_host(const gen_call *c, tw_buf *b)
 {
     tw_buf_puts(b, c->res);
@@ -429,9 +438,7 @@ static void put_training(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "/models/\"},\"resourceConfig\":{\"instanceType\":\"ml.g5.2xlarge\",\"instanceCount\":1,\"volumeSizeInGB\":100},\"stoppingCondition\":{\"maxRuntimeInSeconds\":86400}}");
         return;
     case GEN_ACT_BR_GET_CUSTOMIZATION_JOB:
-        GEN_PUT(b, "{\"jobIdentifier\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "jobIdentifier", c->res);
         return;
     case GEN_ACT_SM_DESCRIBE_ENDPOINT:
         GEN_PUT(b, "{\"endpointName\":\"");
@@ -439,9 +446,7 @@ static void put_training(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "-endpoint\"}");
         return;
     default: /* DescribeTrainingJob */
-        GEN_PUT(b, "{\"trainingJobName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "trainingJobName", c->res);
     }
 }
 
@@ -465,9 +470,7 @@ void gen_params_request(const gen_call *c, tw_buf *b)
         put_ec2(c, b);
         return;
     case GEN_PAR_IAM_ROLE:
-        GEN_PUT(b, "{\"roleName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "roleName", c->res);
         return;
     case GEN_PAR_IAM_ROLE_POLICY: {
         /* Read-only managed policies: CI grants that are not privileged (DESIGN §4). */
@@ -495,15 +498,11 @@ void gen_params_request(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "{\"stateValue\":\"ALARM\",\"maxRecords\":100}");
         return;
     case GEN_PAR_BEDROCK_MODEL:
-        GEN_PUT(b, "{\"modelIdentifier\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "modelIdentifier", c->res);
         return;
     case GEN_PAR_BEDROCK_INVOKE:
     case GEN_PAR_BEDROCK_CONVERSE:
-        GEN_PUT(b, "{\"modelId\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "modelId", c->res);
         return;
     case GEN_PAR_BEDROCK_CUSTOMIZE:
     case GEN_PAR_BEDROCK_JOB:
@@ -549,9 +548,7 @@ void gen_params_request(const gen_call *c, tw_buf *b)
         tw_buf_putc(b, '}');
         return;
     case GEN_PAR_CFN_STACK:
-        GEN_PUT(b, "{\"stackName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "stackName", c->res);
         return;
     case GEN_PAR_CFN_CHANGESET:
         GEN_PUT(b, "{\"stackName\":\"");

@@ -258,25 +258,31 @@ static void put_policy_doc(tw_buf *b, const gen_call *c, const gen_event *ev,
     tw_buf_put_json_cstr(b, doc);
 }
 
+/* A statement's Resource list: the ARNs of the bucket and of every object in it. */
+static void put_bucket_resources(tw_buf *b, const gen_call *c)
+{
+    GEN_PUT(b, "\"arn:aws:s3:::");
+    tw_buf_puts(b, c->res);
+    GEN_PUT(b, "\",\"arn:aws:s3:::");
+    tw_buf_puts(b, c->res);
+    GEN_PUT(b, "/*\"");
+}
+
 static void put_bucket_policy(tw_buf *b, const gen_call *c, bool org_share)
 {
     GEN_PUT(b, "{\"Version\":\"2012-10-17\",\"Statement\":[");
     if (org_share) {
         GEN_PUT(b, "{\"Sid\":\"AllowOrganizationRead\",\"Effect\":\"Allow\",\"Principal\":\"*\","
-                   "\"Action\":[\"s3:GetObject\",\"s3:ListBucket\"],\"Resource\":[\"arn:aws:s3:::");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\",\"arn:aws:s3:::");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "/*\"],\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"");
+                   "\"Action\":[\"s3:GetObject\",\"s3:ListBucket\"],\"Resource\":[");
+        put_bucket_resources(b, c);
+        GEN_PUT(b, "],\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"");
         tw_buf_puts(b, c->org_id);
         GEN_PUT(b, "\"}}},");
     }
     GEN_PUT(b, "{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\","
-               "\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::");
-    tw_buf_puts(b, c->res);
-    GEN_PUT(b, "\",\"arn:aws:s3:::");
-    tw_buf_puts(b, c->res);
-    GEN_PUT(b, "/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}");
+               "\"Action\":\"s3:*\",\"Resource\":[");
+    put_bucket_resources(b, c);
+    GEN_PUT(b, "],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}");
 }
 
 static const char *managed_policy(const gen_call *c, const gen_event *ev)
@@ -335,9 +341,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
     switch (c->act_id) {
     case GEN_ACT_SECRETS_GET_SECRET_VALUE:
     case GEN_ACT_SECRETS_DESCRIBE_SECRET:
-        GEN_PUT(b, "{\"secretId\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "secretId", c->res);
         return;
     case GEN_ACT_LOGS_DELETE_LOG_STREAM:
         GEN_PUT(b, "{\"logGroupName\":\"");
@@ -363,9 +367,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         return;
     case GEN_ACT_LOGS_CREATE_LOG_GROUP:
     case GEN_ACT_LOGS_DELETE_LOG_GROUP:
-        GEN_PUT(b, "{\"logGroupName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "logGroupName", c->res);
         return;
     case GEN_ACT_XRAY_BATCH_GET_TRACES:
         GEN_PUT(b, "{\"traceIds\":[\"1-");
@@ -383,9 +385,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         GEN_PUT(b, ",\"timeRangeType\":\"Event\",\"sampling\":false,\"filterExpression\":\"fault = true OR error = true\"}");
         return;
     case GEN_ACT_BR_GET_MODEL_AVAILABILITY:
-        GEN_PUT(b, "{\"modelId\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "modelId", c->res);
         return;
     case GEN_ACT_BR_PUT_USE_CASE:
         GEN_PUT(b, "{\"formData\":\"HIDDEN_DUE_TO_SECURITY_REASONS\"}");
@@ -483,17 +483,8 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         put_policy_doc(b, c, ev, target);
         tw_buf_putc(b, '}');
         return;
-    case GEN_ACT_IAM_GET_ROLE:
-        if (!target)
-            break;
-        GEN_PUT(b, "{\"roleName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
-        return;
     case GEN_ACT_IAM_CREATE_USER:
-        GEN_PUT(b, "{\"userName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "userName", c->res);
         return;
     case GEN_ACT_STS_GET_SESSION_TOKEN:
         GEN_PUT(b, "{\"durationSeconds\":43200,\"serialNumber\":\"arn:aws:iam::");
@@ -503,9 +494,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         GEN_PUT(b, "\"}");
         return;
     case GEN_ACT_CT_STOP_LOGGING:
-        GEN_PUT(b, "{\"name\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "name", c->res);
         return;
     case GEN_ACT_CT_UPDATE_TRAIL:
         GEN_PUT(b, "{\"name\":\"legacy-audit-trail\",\"s3BucketName\":\"");
