@@ -4,7 +4,8 @@
  * its own, so a finding names it unambiguously); near-misses are the look-alikes that must
  * stay quiet, so the same run shows precision as well as recall. Every scripted call
  * succeeds (the rules key on success) and comes at a fixed time, so the summary printed on
- * stderr says exactly what to expect. */
+ * stderr says exactly what to expect. The list of scripted calls (gen_events) serves the
+ * realistic profile's script too. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,64 +14,6 @@
 #include "tw_time.h"
 
 enum { NO_IDENT = UINT32_MAX };
-
-tw_err gen_events_add(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
-                      gen_act act)
-{
-    if (evs->count == evs->cap) {
-        size_t cap = evs->cap ? evs->cap * 2 : 256;
-        gen_event *ev = realloc(evs->ev, cap * sizeof *ev);
-        if (!ev)
-            return TW_ERR_NOMEM;
-        evs->ev = ev;
-        evs->cap = cap;
-    }
-    gen_event ev = proto ? *proto : (gen_event){ 0 };
-    ev.time_ms = t_ms - t_ms % TW_MS_SECOND;
-    ev.ident = ident;
-    ev.action = (uint16_t)act;
-    ev.flags |= GEN_EV_NO_ERROR;
-    evs->ev[evs->count++] = ev;
-    return TW_OK;
-}
-
-tw_err gen_events_add_calls(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
-                            const gen_script_call *calls, size_t n)
-{
-    tw_err err = TW_OK;
-    for (size_t j = 0; j < n && !err; j++)
-        err = gen_events_add(evs, proto, ident, t_ms + calls[j].dt, calls[j].act);
-    return err;
-}
-
-static int compare_events(const void *pa, const void *pb)
-{
-    const gen_event *a = pa, *b = pb;
-    if (a->time_ms != b->time_ms)
-        return a->time_ms < b->time_ms ? -1 : 1;
-    if (a->ident != b->ident)
-        return a->ident < b->ident ? -1 : 1;
-    return (int)a->action - (int)b->action;
-}
-
-void gen_events_sort(gen_events *evs)
-{
-    if (evs->count)
-        qsort(evs->ev, evs->count, sizeof *evs->ev, compare_events);
-}
-
-const gen_event *gen_events_next(const gen_events *evs, size_t *next, int64_t until_ms)
-{
-    if (*next >= evs->count || evs->ev[*next].time_ms > until_ms)
-        return NULL;
-    return &evs->ev[(*next)++];
-}
-
-void gen_events_free(gen_events *evs)
-{
-    free(evs->ev);
-    *evs = (gen_events){ 0 };
-}
 
 /* Script identity k's call at t_ms. */
 static tw_err add_event(gen_script *sc, uint32_t k, int64_t t_ms, gen_act act)
@@ -335,6 +278,66 @@ static tw_err near_far_apart(gen_script *sc, const gen_opts *opt)
     snprintf(n->detail, sizeof n->detail,
              "sagemaker:CreateTrainingJob, then telemetry 24 h 45 min later");
     return TW_OK;
+}
+
+/* ---- scripted calls, of both profiles' scripts (gen_real_script.c too) --------------- */
+
+tw_err gen_events_add(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
+                      gen_act act)
+{
+    if (evs->count == evs->cap) {
+        size_t cap = evs->cap ? evs->cap * 2 : 256;
+        gen_event *ev = realloc(evs->ev, cap * sizeof *ev);
+        if (!ev)
+            return TW_ERR_NOMEM;
+        evs->ev = ev;
+        evs->cap = cap;
+    }
+    gen_event ev = proto ? *proto : (gen_event){ 0 };
+    ev.time_ms = t_ms - t_ms % TW_MS_SECOND;
+    ev.ident = ident;
+    ev.action = (uint16_t)act;
+    ev.flags |= GEN_EV_NO_ERROR;
+    evs->ev[evs->count++] = ev;
+    return TW_OK;
+}
+
+tw_err gen_events_add_calls(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
+                            const gen_script_call *calls, size_t n)
+{
+    tw_err err = TW_OK;
+    for (size_t j = 0; j < n && !err; j++)
+        err = gen_events_add(evs, proto, ident, t_ms + calls[j].dt, calls[j].act);
+    return err;
+}
+
+static int compare_events(const void *pa, const void *pb)
+{
+    const gen_event *a = pa, *b = pb;
+    if (a->time_ms != b->time_ms)
+        return a->time_ms < b->time_ms ? -1 : 1;
+    if (a->ident != b->ident)
+        return a->ident < b->ident ? -1 : 1;
+    return (int)a->action - (int)b->action;
+}
+
+void gen_events_sort(gen_events *evs)
+{
+    if (evs->count)
+        qsort(evs->ev, evs->count, sizeof *evs->ev, compare_events);
+}
+
+const gen_event *gen_events_next(const gen_events *evs, size_t *next, int64_t until_ms)
+{
+    if (*next >= evs->count || evs->ev[*next].time_ms > until_ms)
+        return NULL;
+    return &evs->ev[(*next)++];
+}
+
+void gen_events_free(gen_events *evs)
+{
+    free(evs->ev);
+    *evs = (gen_events){ 0 };
 }
 
 tw_err gen_script_build(gen_script *sc, const gen_opts *opt)
