@@ -786,6 +786,18 @@ double gen_wall_seconds(void);
 /* Sets the actor's caller ARN: the IAM user, or its role's assumed-role session. */
 void gen_actor_set_caller(gen_actor *ac);
 
+/* Both runs' actors, direct-mapped by identity: busy identities stay in the cache, so their
+ * names and keys are formatted once a session, not once a record. */
+typedef struct gen_actor_cache {
+    gen_actor *slot;
+    uint32_t *held; /* 1 + the identity in each slot; 0: empty */
+} gen_actor_cache;
+
+tw_err gen_actor_cache_init(gen_actor_cache *cache);
+/* Identity index's slot; *fresh when it held another identity (or none): describe it. */
+gen_actor *gen_actor_cache_get(gen_actor_cache *cache, uint32_t index, bool *fresh);
+void gen_actor_cache_free(gen_actor_cache *cache);
+
 /* ---- output (gen_sink.c) -------------------------------------------------------------- */
 
 typedef struct gen_sink gen_sink;

@@ -19,7 +19,6 @@
 #include "tw_time.h"
 
 #define ADVANCE_EVERY 1024u
-#define ACTOR_CACHE 4096u
 
 typedef struct gen_real_track {
     int64_t next_ms;     /* its next step */
@@ -49,8 +48,7 @@ typedef struct gen_real_loop {
     uint32_t *heap;
     uint32_t heap_n;
     uint32_t total; /* estate and scenario identities */
-    gen_actor *actors;
-    uint32_t *actor_of;
+    gen_actor_cache actors;
     gen_clock clk;
     uint64_t serial;
     uint64_t *assumes; /* N_HOSTS x accounts */
@@ -102,12 +100,11 @@ static uint32_t heap_pop(gen_real_loop *lp)
 
 static gen_actor *get_actor(gen_real_loop *lp, uint32_t ix)
 {
-    uint32_t slot = ix % ACTOR_CACHE;
-    gen_actor *ac = &lp->actors[slot];
-    if (lp->actor_of[slot] != ix + 1) {
+    bool fresh;
+    gen_actor *ac = gen_actor_cache_get(&lp->actors, ix, &fresh);
+    if (fresh) {
         gen_real_describe(&lp->re, ix, &ac->id);
         ac->epoch_key = 0;
-        lp->actor_of[slot] = ix + 1;
     }
     return ac;
 }
@@ -287,11 +284,9 @@ static tw_err prepare(gen_real_loop *lp)
     lp->end_ms = opt->start_ms + opt->span_ms;
     lp->track = calloc(lp->total, sizeof *lp->track);
     lp->heap = malloc((size_t)lp->total * sizeof *lp->heap);
-    lp->actors = malloc(ACTOR_CACHE * sizeof *lp->actors);
-    lp->actor_of = calloc(ACTOR_CACHE, sizeof *lp->actor_of);
     lp->assumes = calloc(N_HOSTS * (size_t)opt->accounts, sizeof *lp->assumes);
     lp->clk = (gen_clock)GEN_CLOCK_INIT;
-    if (!lp->track || !lp->heap || !lp->actors || !lp->actor_of || !lp->assumes)
+    if (!lp->track || !lp->heap || gen_actor_cache_init(&lp->actors) || !lp->assumes)
         return TW_ERR_NOMEM;
     for (uint32_t ix = 0; ix < lp->total; ix++) {
         gen_real_track *tr = &lp->track[ix];
@@ -420,8 +415,7 @@ out:
     gen_sink_close(lp->sk, NULL, 0);
     free(lp->track);
     free(lp->heap);
-    free(lp->actors);
-    free(lp->actor_of);
+    gen_actor_cache_free(&lp->actors);
     free(lp->assumes);
     gen_real_script_free(&lp->sc);
     gen_real_estate_free(&lp->re);

@@ -16,7 +16,7 @@
 
 #define JITTER_MS (150 * TW_MS_SECOND)
 #define ADVANCE_EVERY 1024u
-#define ACTOR_CACHE 4096u /* direct-mapped; busy identities stay in it */
+#define ACTOR_CACHE 4096u
 
 /* What the run remembers of an identity: 12 bytes, whatever the estate's size. */
 typedef struct gen_track {
@@ -33,8 +33,7 @@ typedef struct gen_loop {
     gen_track *track;
     double *cum;     /* cumulative weights of the estate identities */
     uint32_t *roll;  /* the shuffled roll-call */
-    gen_actor *actors;  /* ACTOR_CACHE slots */
-    uint32_t *actor_of; /* 1 + the identity in each slot; 0: empty */
+    gen_actor_cache actors;
     gen_clock clk;
     tw_rng rng;
     uint64_t serial;
@@ -62,14 +61,34 @@ static uint32_t draw_weighted(gen_loop *lp)
     return lo;
 }
 
+tw_err gen_actor_cache_init(gen_actor_cache *cache)
+{
+    cache->slot = malloc(ACTOR_CACHE * sizeof *cache->slot);
+    cache->held = calloc(ACTOR_CACHE, sizeof *cache->held);
+    return cache->slot && cache->held ? TW_OK : TW_ERR_NOMEM;
+}
+
+gen_actor *gen_actor_cache_get(gen_actor_cache *cache, uint32_t index, bool *fresh)
+{
+    uint32_t i = index % ACTOR_CACHE;
+    *fresh = cache->held[i] != index + 1;
+    cache->held[i] = index + 1;
+    return &cache->slot[i];
+}
+
+void gen_actor_cache_free(gen_actor_cache *cache)
+{
+    free(cache->slot);
+    free(cache->held);
+    *cache = (gen_actor_cache){ 0 };
+}
+
 static gen_actor *get_actor(gen_loop *lp, uint32_t index, int64_t t_ms)
 {
-    uint32_t slot = index % ACTOR_CACHE;
-    gen_actor *ac = &lp->actors[slot];
-    if (lp->actor_of[slot] != index + 1) {
+    bool fresh;
+    gen_actor *ac = gen_actor_cache_get(&lp->actors, index, &fresh);
+    if (fresh)
         gen_actor_init(ac, &lp->es, index);
-        lp->actor_of[slot] = index + 1;
-    }
     gen_actor_at(ac, t_ms);
     return ac;
 }
@@ -140,10 +159,8 @@ static tw_err prepare(gen_loop *lp)
     lp->track = calloc((size_t)n + lp->sc.ident_count, sizeof *lp->track);
     lp->cum = malloc((size_t)n * sizeof *lp->cum);
     lp->roll = malloc((size_t)n * sizeof *lp->roll);
-    lp->actors = malloc(ACTOR_CACHE * sizeof *lp->actors);
-    lp->actor_of = calloc(ACTOR_CACHE, sizeof *lp->actor_of);
     lp->clk = (gen_clock)GEN_CLOCK_INIT;
-    if (!lp->track || !lp->cum || !lp->roll || !lp->actors || !lp->actor_of)
+    if (!lp->track || !lp->cum || !lp->roll || gen_actor_cache_init(&lp->actors))
         return TW_ERR_NOMEM;
     double total = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -228,8 +245,7 @@ out:
     free(lp->track);
     free(lp->cum);
     free(lp->roll);
-    free(lp->actors);
-    free(lp->actor_of);
+    gen_actor_cache_free(&lp->actors);
     gen_estate_free(&lp->es);
     gen_script_free(&lp->sc);
     return status;
