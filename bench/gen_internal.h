@@ -454,7 +454,8 @@ typedef struct gen_call {
 /* About 2% of an identity's own calls fail, as in a real estate. */
 #define GEN_ERROR_PER_MILLE 20
 
-/* The frame's parts that both profiles write alike (gen_record.c), in the record's order. */
+/* The frame's parts, which both profiles write alike (gen_record.c), in the record's order. */
+
 /* Fills everything of c but time_iso, res and sub; r and r_own are the record's randomness. */
 void gen_call_init(gen_call *c, const gen_estate *es, const gen_actor *ac, const gen_event *ev,
                    uint64_t serial);
@@ -815,16 +816,16 @@ tw_err gen_sink_finish(gen_sink *sk);
 tw_err gen_sink_close(gen_sink *sk, char *errstr, size_t errstr_size);
 uint64_t gen_sink_bytes(const gen_sink *sk);
 uint64_t gen_sink_files(const gen_sink *sk);
-/* What both profiles' runs do with a sink, saying on stderr what failed: */
-/* opens it; */
+
+/* What both profiles' runs do with a sink; each says on stderr what failed. */
+/* Opens the sink of opt. */
 tw_err gen_sink_start(gen_sink **sk, const gen_opts *opt);
-/* begins the record of a call of identity id (in its region, or us-east-1 for global
- * services); */
+/* Begins the record of a call of identity id: in its region, or us-east-1 for global
+ * services. */
 tw_buf *gen_sink_begin_call(gen_sink *sk, const gen_ident *id, const gen_event *ev);
-/* finishes and closes *sk (NULL afterwards) after the run ended with err, and gives what it
- * wrote; */
+/* Finishes and closes *sk (NULL afterwards) once the run ended with err; gives what it wrote. */
 tw_err gen_sink_done(gen_sink **sk, tw_err err, uint64_t *bytes, uint64_t *files);
-/* and, unless --quiet, sums up the run (extra: more to say after the speed, or ""). */
+/* Unless --quiet, sums the run up (extra: more to say after the speed, or ""). */
 void gen_sink_report(const gen_opts *opt, uint64_t records, uint64_t bytes, uint64_t files,
                      double seconds, const char *extra);
 

@@ -316,7 +316,8 @@ static void name_identity(const gen_real_estate *re, gen_ident *id, uint32_t ord
             snprintf(n, sz, "%s-nightly-training-%06x", GEN_PICK(gen_teams, h), tag);
         break;
     case GEN_RC_OBSERVABILITY:
-        snprintf(n, sz, "%s-%06x", gen_monitor_names[id->ua_family % GEN_N_OF(gen_monitor_names)], tag);
+        snprintf(n, sz, "%s-%06x",
+                 gen_monitor_names[id->ua_family % GEN_N_OF(gen_monitor_names)], tag);
         break;
     case GEN_RC_BEDROCK_APP:
         snprintf(n, sz, "%s-%s-%06x", GEN_PICK(gen_teams, h), GEN_PICK(genai_apps, h >> 8), tag);

@@ -201,7 +201,8 @@ void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *
     case GEN_ACT_ELB_DESCRIBE_TARGET_HEALTH:
         snprintf(c->res, sizeof c->res, "targetgroup/%s-api-tg/%016llx",
                  GEN_PICK(gen_datasets, c->r >> 24),
-                 (unsigned long long)tw_hash_mix((c->r >> 24) % GEN_N_OF(gen_datasets) + id->account_ix));
+                 (unsigned long long)tw_hash_mix((c->r >> 24) % GEN_N_OF(gen_datasets) +
+                                                 id->account_ix));
         snprintf(c->sub, sizeof c->sub, "10.%u.%u.%u", (unsigned)(c->r >> 8) & 255,
                  (unsigned)(c->r >> 16) & 255, 1 + (unsigned)(c->r >> 32) % 254);
         return;

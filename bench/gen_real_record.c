@@ -1,7 +1,7 @@
 /* gen_real_record: one CloudTrail record of the realistic profile.
  *
- * The frame is the default profile's (gen_record.c), with what the realistic estate needs on
- * top, written as CloudTrail writes it:
+ * The frame is the default profile's (its parts are gen_record.c's), with what the realistic
+ * estate needs on top, written as CloudTrail writes it:
  * - readOnly as AWS sets it: true for reads and also for kms:Decrypt and GenerateDataKey
  *   (whose IAM access level is Write), false for writes;
  * - on-behalf records: the caller's userIdentity with "invokedBy" (S3, Secrets Manager,
@@ -11,7 +11,8 @@
  *   and sessionContext.attributes.mfaAuthenticated;
  * - errors of several kinds: denials in each service's spelling, and failures that are not
  *   denials (NoSuchKey, ValidationError, ...NotFoundException, ConditionalCheckFailed...).
- * It is a file of its own so that the default profile's bytes never move. */
+ * What only the realistic profile writes is here, so that the default profile's bytes never
+ * move. */
 #include <stdio.h>
 #include <string.h>
 
@@ -142,7 +143,8 @@ static void put_failure(const gen_call *c, tw_buf *b)
                          c->res[0] ? c->res : "unknown", " cannot be found.");
     } else if (gen_iam_service_is(iam, "bedrock") || gen_iam_service_is(iam, "bedrock-mantle")) {
         if (which && act->kind == GEN_K_READ)
-            gen_put_error(b, "ThrottlingException", "Too many requests, please wait before trying again.");
+            gen_put_error(b, "ThrottlingException",
+                          "Too many requests, please wait before trying again.");
         else
             gen_put_error(b, "ValidationException", "The provided request is not valid");
     } else {

@@ -571,9 +571,11 @@ static tw_err like_cli_user_deletes(plan *p)
                                      GEN_ACT_S3_LIST_OBJECTS, GEN_ACT_LOGS_FILTER_LOG_EVENTS };
     uint32_t s = add_session(sc, t - 21 * TW_MS_MINUTE, false);
     TRY(add_event(sc, a, t - 20 * TW_MS_MINUTE, GEN_ACT_STS_GET_SESSION_TOKEN, EV(.session = s)));
-    static const gen_script_call deletes[] = { { 0, GEN_ACT_S3_DELETE_OBJECT },
-                                               { 20 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT },
-                                               { 3 * TW_MS_MINUTE, GEN_ACT_EC2_TERMINATE_INSTANCES } };
+    static const gen_script_call deletes[] = {
+        { 0, GEN_ACT_S3_DELETE_OBJECT },
+        { 20 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT },
+        { 3 * TW_MS_MINUTE, GEN_ACT_EC2_TERMINATE_INSTANCES },
+    };
     TRY(add_round(sc, a, EV(.session = s), t - 18 * TW_MS_MINUTE, 80 * TW_MS_SECOND, 12, reads,
                   GEN_N_OF(reads)));
     TRY(add_calls(sc, a, EV(.session = s), t, deletes, GEN_N_OF(deletes)));

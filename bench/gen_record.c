@@ -2,7 +2,8 @@
  *
  * The frame and field order follow what CloudTrail delivers (eventVersion 1.11): userIdentity,
  * time, source, name, region, caller, errors, parameters, ids, flags, category, TLS. The
- * action-specific parts (parameters, responses, resources) are in gen_params.c. */
+ * action-specific parts (parameters, responses, resources) are in gen_params.c. The frame's
+ * parts serve the realistic profile's records too (gen_real_record.c). */
 #include <stdio.h>
 #include <string.h>
 

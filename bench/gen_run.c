@@ -214,9 +214,9 @@ static void print_header(const gen_loop *lp)
             "trailwarden gen: %llu records (%llu estate + %zu scripted), %u identities "
             "(+%u scripted), %u account%s, from %s over %.1f h, seed %llu\n",
             (unsigned long long)(opt->records + lp->sc.events.count),
-            (unsigned long long)opt->records, lp->sc.events.count, opt->identities, lp->sc.ident_count, opt->accounts,
-            opt->accounts == 1 ? "" : "s", start, (double)opt->span_ms / TW_MS_HOUR,
-            (unsigned long long)opt->seed);
+            (unsigned long long)opt->records, lp->sc.events.count, opt->identities,
+            lp->sc.ident_count, opt->accounts, opt->accounts == 1 ? "" : "s", start,
+            (double)opt->span_ms / TW_MS_HOUR, (unsigned long long)opt->seed);
     gen_script_report(&lp->sc, &lp->es, stderr);
 }
 

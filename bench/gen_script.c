@@ -210,9 +210,11 @@ static tw_err near_human_delete(gen_script *sc, const gen_opts *opt)
                                     GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS };
     uint32_t k = add_ident(sc, GEN_PROF_HUMAN, 0, "AWSReservedSSO_AdministratorAccess_5f1c0d2e9a7b3c41",
                            "/aws-reserved/sso.amazonaws.com/");
-    static const gen_script_call deletes[] = { { 0, GEN_ACT_EC2_TERMINATE_INSTANCES },
-                                               { TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET },
-                                               { 2 * TW_MS_MINUTE, GEN_ACT_EC2_DESCRIBE_INSTANCES } };
+    static const gen_script_call deletes[] = {
+        { 0, GEN_ACT_EC2_TERMINATE_INSTANCES },
+        { TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET },
+        { 2 * TW_MS_MINUTE, GEN_ACT_EC2_DESCRIBE_INSTANCES },
+    };
     int64_t t = time_at(opt, 0.50);
     tw_err err = add_event(sc, k, t - 8 * TW_MS_MINUTE, GEN_ACT_SIGNIN_CONSOLE_LOGIN);
     if (!err)
