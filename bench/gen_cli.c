@@ -47,6 +47,18 @@ static const struct {
     { "llm-jacking", GEN_SCN_LLM_JACKING },
 };
 
+/* The words an option takes, and what each means. */
+typedef struct gen_choice {
+    const char *name;
+    int value;
+} gen_choice;
+
+static const gen_choice profiles[] = { { "default", GEN_PROFILE_DEFAULT },
+                                       { "realistic", GEN_PROFILE_REALISTIC } };
+static const gen_choice formats[] = { { "ndjson", GEN_FMT_NDJSON },
+                                      { "zstd", GEN_FMT_ZSTD },
+                                      { "s3", GEN_FMT_S3 } };
+
 static void print_help(FILE *to)
 {
     fputs(
@@ -135,6 +147,16 @@ static bool parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out
     return true;
 }
 
+static bool parse_choice(const char *s, const gen_choice *choices, size_t n, int *out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, choices[i].name) == 0) {
+            *out = choices[i].value;
+            return true;
+        }
+    return false;
+}
+
 static bool parse_scenarios(const char *s, uint32_t *bits)
 {
     while (*s) {
@@ -190,24 +212,14 @@ static int apply_option(gen_opts *opt, int id, const char *name, const char *val
         opt->scenarios_given = true;
         break;
     case OPT_PROFILE:
-        if (strcmp(val, "default") == 0)
-            opt->profile = GEN_PROFILE_DEFAULT;
-        else if (strcmp(val, "realistic") == 0)
-            opt->profile = GEN_PROFILE_REALISTIC;
-        else
+        if (!parse_choice(val, profiles, GEN_N_OF(profiles), &opt->profile))
             return usage_error("--profile is default or realistic, not '%s'", val);
         break;
     case OPT_TRUTH:
         opt->truth = val;
         break;
     case OPT_FORMAT:
-        if (strcmp(val, "ndjson") == 0)
-            opt->format = GEN_FMT_NDJSON;
-        else if (strcmp(val, "zstd") == 0)
-            opt->format = GEN_FMT_ZSTD;
-        else if (strcmp(val, "s3") == 0)
-            opt->format = GEN_FMT_S3;
-        else
+        if (!parse_choice(val, formats, GEN_N_OF(formats), &opt->format))
             return usage_error("--format is ndjson, zstd or s3, not '%s'", val);
         break;
     case OPT_OUTPUT:

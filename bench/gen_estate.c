@@ -3,7 +3,9 @@
  * Nothing per identity is stored: a role's name, account, user agent, keys and address all
  * derive from a hash of its index, so an estate of a million identities costs no memory and
  * two runs with the same seed name everyone the same. Names end in a tag that is a bijection
- * of the index, so no two identities ever share a key (DESIGN §3). */
+ * of the index, so no two identities ever share a key (DESIGN §3). The realistic estate
+ * (gen_real_estate.c) draws from what is here too: name parts, user agents, name tags, keys,
+ * home regions and addresses. */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +13,6 @@
 
 #include "gen_internal.h"
 #include "tw_time.h"
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *const gen_regions[] = { "us-east-1", "us-west-2", "eu-west-1",
                                     "eu-central-1", "ap-southeast-2", "ap-northeast-1" };
@@ -65,27 +65,27 @@ static const char *const ua_etl[] = {
 };
 enum { UA_ETL_GO = 0, UA_ETL_LAMBDA = 1 };
 
-static const char *const ua_ci[] = {
+const char *const gen_ua_ci[] = {
     "aws-cli/2.27.50 md/awscrt#0.26.1 ua/2.1 os/linux#6.11.0-1018-azure md/arch#x86_64 lang/python#3.13.4 exec-env/GitHubActions md/installer#exe md/distrib#ubuntu.24 md/command#cloudformation.deploy",
     "APN/1.0 HashiCorp/1.0 Terraform/1.12.2 (+https://www.terraform.io) terraform-provider-aws/6.4.0 aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 m/C,g",
     "aws-cdk/2.1020.2 aws-sdk-js/3.840.0 ua/2.1 os/linux#6.8.0-1029-aws lang/js md/nodejs#20.19.2 api/cloudformation#3.840.0 m/E,N exec-env/GitLabCI",
 };
 
-static const char *const ua_browser[] = {
+const char *const gen_ua_browser[] = {
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36",
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36 Edg/139.0.0.0",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.6; rv:142.0) Gecko/20100101 Firefox/142.0",
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36",
 };
 
-static const char *const ua_iam_user[] = {
+const char *const gen_ua_key_user[] = {
     "aws-cli/2.27.41 md/awscrt#0.26.1 ua/2.1 os/linux#6.1.0-37-amd64 md/arch#x86_64 lang/python#3.13.4 md/installer#exe md/distrib#debian.12 md/command#s3.cp",
     "Boto3/1.34.162 ua/2.0 os/linux#5.15.0-1071-aws md/arch#x86_64 lang/python#3.10.12 cfg/retry-mode#legacy Botocore/1.34.162",
     "rclone/v1.70.3",
     "Veeam/12.3 aws-sdk-cpp/1.11.400 Windows/10.0.20348 AMD64 MSVC/1938",
 };
 
-static const char *const ua_bedrock_key[] = {
+const char *const gen_ua_bedrock_key[] = {
     "python-requests/2.32.4",
     "Boto3/1.40.11 ua/2.1 os/macos#24.6.0 md/arch#arm64 lang/python#3.13.5 cfg/retry-mode#legacy Botocore/1.40.11",
     "curl/8.7.1",
@@ -99,7 +99,7 @@ static const char *const ua_ml[] = {
 };
 enum { UA_ML_STUDIO = 0 };
 
-static const char *const ua_monitor[] = {
+const char *const gen_ua_monitor[] = {
     "aws-sdk-go/1.55.7 (go1.23.10; linux; amd64) Datadog/7.68.2",
     "aws-sdk-go-v2/1.36.3 ua/2.1 os/linux lang/go#1.24.2 api/cloudwatch#1.45.0 m/E grafana/12.0.2",
     "Boto3/1.38.0 ua/2.1 os/linux#5.15.0-1084-aws lang/python#3.9.21 Botocore/1.38.0 splunk-add-on-for-aws/7.11.0",
@@ -112,31 +112,44 @@ typedef struct ua_list {
     uint32_t count;
 } ua_list;
 
-#define UAS(a) { a, (uint32_t)N_OF(a) }
+#define UAS(a) { a, (uint32_t)GEN_N_OF(a) }
 static const ua_list profile_uas[GEN_PROF_COUNT] = {
     [GEN_PROF_AGENT_RO] = UAS(ua_agent),      [GEN_PROF_AGENT_RW] = UAS(ua_agent),
-    [GEN_PROF_ETL] = UAS(ua_etl),             [GEN_PROF_CI] = UAS(ua_ci),
-    [GEN_PROF_HUMAN] = UAS(ua_browser),       [GEN_PROF_IAM_USER] = UAS(ua_iam_user),
-    [GEN_PROF_BEDROCK_KEY] = UAS(ua_bedrock_key), [GEN_PROF_ML] = UAS(ua_ml),
-    [GEN_PROF_MONITOR] = UAS(ua_monitor),
+    [GEN_PROF_ETL] = UAS(ua_etl),             [GEN_PROF_CI] = UAS(gen_ua_ci),
+    [GEN_PROF_HUMAN] = UAS(gen_ua_browser),   [GEN_PROF_IAM_USER] = UAS(gen_ua_key_user),
+    [GEN_PROF_BEDROCK_KEY] = UAS(gen_ua_bedrock_key), [GEN_PROF_ML] = UAS(ua_ml),
+    [GEN_PROF_MONITOR] = UAS(gen_ua_monitor),
 };
 #undef UAS
 
 /* ---- name parts ---------------------------------------------------------------------- */
 
-static const char *const teams[] = { "support", "finops", "secops", "platform", "sales",
-                                     "data", "infra", "legal", "growth", "payments" };
-static const char *const ro_tasks[] = { "triage", "research", "inventory", "compliance",
-                                        "copilot", "summarizer", "retrieval", "analyst" };
-static const char *const rw_tasks[] = { "ticketing", "writer", "workflow", "orchestrator",
-                                        "scheduler", "enrichment" };
-static const char *const datasets[] = { "orders", "clickstream", "billing", "inventory",
-                                        "customers", "payments", "shipments", "ledger",
-                                        "sessions", "catalog" };
-static const char *const stages[] = { "etl", "ingest", "compaction", "loader", "transform",
-                                      "export" };
-static const char *const repos[] = { "api", "web", "infra", "payments", "search", "mobile-bff",
-                                     "data-platform", "auth" };
+const char *const gen_teams[] = { "support", "finops", "secops", "platform", "sales",
+                                 "data", "infra", "legal", "growth", "payments" };
+const char *const gen_ro_tasks[] = { "triage", "research", "inventory", "compliance",
+                                    "copilot", "summarizer", "retrieval", "analyst" };
+const char *const gen_rw_tasks[] = { "ticketing", "writer", "workflow", "orchestrator",
+                                    "scheduler", "enrichment" };
+const char *const gen_datasets[] = { "orders", "clickstream", "billing", "inventory",
+                                    "customers", "payments", "shipments", "ledger",
+                                    "sessions", "catalog" };
+const char *const gen_stages[] = { "etl", "ingest", "compaction", "loader", "transform",
+                                  "export" };
+const char *const gen_repos[] = { "api", "web", "infra", "payments", "search", "mobile-bff",
+                                 "data-platform", "auth" };
+const char *const gen_monitor_names[] = { "datadog-integration", "grafana-cloudwatch",
+                                         "splunk-aws-addon", "newrelic-metric-stream" };
+const char *const gen_firsts[] = { "priya", "jonas", "maria", "wei", "oluwaseun", "sofia",
+                                  "dmitri", "aiko", "carlos", "fatima", "liam", "noor",
+                                  "ana", "kenji", "lucia", "omar", "hannah", "rahul",
+                                  "elif", "mateo" };
+const char *const gen_lasts[] = { "raman", "berg", "garcia", "zhang", "adeyemi", "rossi",
+                                 "volkov", "tanaka", "mendes", "haddad", "obrien", "khan",
+                                 "novak", "silva", "larsen", "okafor", "dubois", "kim",
+                                 "yilmaz", "costa" };
+/* The default estate's people take the first 12 names of each list (its output predates the
+ * others). */
+#define DEFAULT_NAMES 12u
 static const char *const permsets[] = { "AdministratorAccess", "PowerUserAccess",
                                         "ReadOnlyAccess", "DataEngineer", "Developer",
                                         "SecurityAudit" };
@@ -144,21 +157,8 @@ static const char *const svc_users[] = { "svc-backup", "jenkins", "svc-reporting
                                          "svc-sftp-sync", "legacy-app" };
 static const char *const ml_names[] = { "ml-engineer", "ml-research-bedrock",
                                         "genai-experiments", "recsys-training" };
-static const char *const monitors[] = { "datadog-integration", "grafana-cloudwatch",
-                                        "splunk-aws-addon", "newrelic-metric-stream" };
-static const char *const firsts[] = { "priya", "jonas", "maria", "wei", "oluwaseun", "sofia",
-                                      "dmitri", "aiko", "carlos", "fatima", "liam", "noor" };
-static const char *const lasts[] = { "raman", "berg", "garcia", "zhang", "adeyemi", "rossi",
-                                     "volkov", "tanaka", "mendes", "haddad", "obrien", "khan" };
 
-static const char *pick(const char *const *list, size_t n, uint64_t h)
-{
-    return list[h % n];
-}
-#define PICK(list, h) pick(list, N_OF(list), (h))
-
-/* A bijection of the index on 24 bits, keyed by the seed: unique, but not sequential. */
-static uint32_t scramble_index(uint64_t seed, uint32_t index)
+uint32_t gen_name_tag(uint64_t seed, uint32_t index)
 {
     const uint32_t mask = 0xFFFFFFu;
     uint32_t x = (index ^ (uint32_t)(seed * 0x9E3779B1u)) & mask;
@@ -169,22 +169,78 @@ static uint32_t scramble_index(uint64_t seed, uint32_t index)
     return x;
 }
 
-/* Characters of AWS unique ids and keys. */
-static void put_key_chars(char *out, size_t n, uint64_t h1, uint64_t h2)
+void gen_make_key(char *out, const char *prefix, size_t n, uint64_t h)
 {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    uint64_t h1 = h, h2 = tw_hash_mix(h + 1);
+    memcpy(out, prefix, 4);
     for (size_t i = 0; i < n; i++) {
-        uint64_t *h = i < 12 ? &h1 : &h2;
-        out[i] = alphabet[*h & 31];
-        *h >>= 5;
+        uint64_t *p = i < 12 ? &h1 : &h2;
+        out[4 + i] = alphabet[*p & 31];
+        *p >>= 5;
     }
-    out[n] = '\0';
+    out[4 + n] = '\0';
 }
 
-static void make_key(char *out, const char *prefix, size_t n, uint64_t h)
+uint8_t gen_home_region(uint64_t h)
 {
-    memcpy(out, prefix, 4);
-    put_key_chars(out + 4, n, h, tw_hash_mix(h + 1));
+    uint32_t pct = (uint32_t)((h >> 8) % 100), acc = 0, r;
+    for (r = 0; r + 1 < GEN_N_OF(region_pct); r++) {
+        acc += region_pct[r];
+        if (pct < acc)
+            break;
+    }
+    return (uint8_t)r;
+}
+
+void gen_ident_finish(gen_ident *id, bool office)
+{
+    gen_make_key(id->unique_id, id->iam_user ? "AIDA" : "AROA", 17, tw_hash_mix(id->h ^ 0x1D));
+    gen_make_key(id->access_key, id->bearer ? "ACCA" : "AKIA", 16, tw_hash_mix(id->h ^ 0x4B));
+    id->tls12 = strstr(id->user_agent, "aws-sdk-java/1.") || strstr(id->user_agent, "aws-sdk-cpp");
+    uint64_t hi = tw_hash_mix(id->h ^ 0x1F);
+    static const uint8_t aws_first[] = { 3, 18, 34, 35, 44, 52, 54 };
+    static const char *const offices[] = { "198.51.100", "203.0.113", "192.0.2" };
+    if (office)
+        snprintf(id->ip, sizeof id->ip, "%s.%u", offices[hi % 3], (unsigned)(1 + (hi >> 8) % 254));
+    else
+        snprintf(id->ip, sizeof id->ip, "%u.%u.%u.%u", aws_first[hi % GEN_N_OF(aws_first)],
+                 (unsigned)((hi >> 8) & 255), (unsigned)((hi >> 16) & 255),
+                 (unsigned)(1 + (hi >> 24) % 254));
+}
+
+void gen_agent_role_name(char *n, size_t size, bool read_only, uint64_t h, uint32_t tag)
+{
+    snprintf(n, size, "%s-agent-%06x",
+             read_only ? GEN_PICK(gen_ro_tasks, h >> 8) : GEN_PICK(gen_rw_tasks, h >> 8), tag);
+}
+
+void gen_pipeline_role_name(gen_ident *id, uint64_t h, uint32_t tag)
+{
+    snprintf(id->name, sizeof id->name, "%s-%s-%06x", GEN_PICK(gen_datasets, h),
+             GEN_PICK(gen_stages, h >> 8), tag);
+    if ((h >> 16) % 3 == 0)
+        id->path = "/service-role/";
+}
+
+void gen_ci_role_name(char *n, size_t size, uint32_t ua_family, uint64_t h, uint32_t tag)
+{
+    if (ua_family == GEN_UA_CI_TERRAFORM)
+        snprintf(n, size, "terraform-apply-%s-%06x", GEN_PICK(gen_repos, h), tag);
+    else
+        snprintf(n, size, "%s-deploy-%s-%06x",
+                 ua_family == GEN_UA_CI_GITHUB ? "github-actions" : "gitlab-ci",
+                 GEN_PICK(gen_repos, h), tag);
+}
+
+void gen_ci_session_name(char *n, size_t size, uint32_t ua_family, uint64_t h, long long unix_s)
+{
+    if (ua_family == GEN_UA_CI_GITHUB)
+        snprintf(n, size, "GitHubActions-%llu", 16000000000ULL + h % 1000000000ULL);
+    else if (ua_family == GEN_UA_CI_TERRAFORM)
+        snprintf(n, size, "terraform-%lld", unix_s);
+    else
+        snprintf(n, size, "gitlab-pipeline-%llu", 1900000000ULL + h % 100000000ULL);
 }
 
 /* Workloads get their role from the service they run on; CloudTrail shows that service's
@@ -195,7 +251,7 @@ static const char *find_assumer(const gen_ident *id)
     case GEN_PROF_ETL: {
         static const char *const by[] = { "ec2.amazonaws.com", "lambda.amazonaws.com",
                                           "ecs-tasks.amazonaws.com", "glue.amazonaws.com" };
-        return by[id->ua_family % N_OF(by)];
+        return by[id->ua_family % GEN_N_OF(by)];
     }
     case GEN_PROF_AGENT_RO:
     case GEN_PROF_AGENT_RW:
@@ -249,7 +305,7 @@ gen_profile gen_estate_profile(const gen_estate *es, uint32_t index)
 {
     if (index >= es->identities)
         return (gen_profile)es->script[index - es->identities].profile;
-    return (gen_profile)profile_slots[index % N_OF(profile_slots)];
+    return (gen_profile)profile_slots[index % GEN_N_OF(profile_slots)];
 }
 
 double gen_estate_weight(const gen_estate *es, uint32_t index)
@@ -263,38 +319,30 @@ double gen_estate_weight(const gen_estate *es, uint32_t index)
 static void name_estate(const gen_estate *es, gen_ident *id)
 {
     uint64_t h = tw_hash_mix(id->h ^ 0x4E414D45u);
-    uint32_t tag = scramble_index(es->seed, id->index);
+    uint32_t tag = gen_name_tag(es->seed, id->index);
     char *n = id->name;
     const size_t sz = sizeof id->name;
     id->path = "/";
     switch (id->profile) {
     case GEN_PROF_AGENT_RO:
-        snprintf(n, sz, "%s-agent-%06x", PICK(ro_tasks, h >> 8), tag);
-        break;
     case GEN_PROF_AGENT_RW:
-        snprintf(n, sz, "%s-agent-%06x", PICK(rw_tasks, h >> 8), tag);
+        gen_agent_role_name(n, sz, id->profile == GEN_PROF_AGENT_RO, h, tag);
         break;
     case GEN_PROF_ETL:
-        snprintf(n, sz, "%s-%s-%06x", PICK(datasets, h), PICK(stages, h >> 8), tag);
-        if ((h >> 16) % 3 == 0)
-            id->path = "/service-role/";
+        gen_pipeline_role_name(id, h, tag);
         break;
     case GEN_PROF_CI:
-        if (id->ua_family == 1)
-            snprintf(n, sz, "terraform-apply-%s-%06x", PICK(repos, h), tag);
-        else
-            snprintf(n, sz, "%s-deploy-%s-%06x", id->ua_family == 0 ? "github-actions" : "gitlab-ci",
-                     PICK(repos, h), tag);
+        gen_ci_role_name(n, sz, id->ua_family, h, tag);
         break;
     case GEN_PROF_HUMAN:
         /* AWS SSO names its roles with 16 hex digits; ours end with the unique tag. */
-        snprintf(n, sz, "AWSReservedSSO_%s_%010llx%06x", PICK(permsets, h),
+        snprintf(n, sz, "AWSReservedSSO_%s_%010llx%06x", GEN_PICK(permsets, h),
                  (unsigned long long)((h >> 8) & 0xFFFFFFFFFFULL), tag);
         id->path = (h >> 60) % 4 == 0 ? "/aws-reserved/sso.amazonaws.com/eu-west-1/"
                                       : "/aws-reserved/sso.amazonaws.com/";
         break;
     case GEN_PROF_IAM_USER:
-        snprintf(n, sz, "%s-%06x", PICK(svc_users, h), tag);
+        snprintf(n, sz, "%s-%06x", GEN_PICK(svc_users, h), tag);
         break;
     case GEN_PROF_BEDROCK_KEY:
         snprintf(n, sz, "BedrockAPIKey-%06x", tag);
@@ -305,11 +353,12 @@ static void name_estate(const gen_estate *es, gen_ident *id)
                      (unsigned)(101 + (h >> 8) % 28 + 100 * ((h >> 16) % 8)), tag);
             id->path = "/service-role/";
         } else {
-            snprintf(n, sz, "%s-%s-%06x", PICK(teams, h), PICK(ml_names, h >> 8), tag);
+            snprintf(n, sz, "%s-%s-%06x", GEN_PICK(gen_teams, h), GEN_PICK(ml_names, h >> 8), tag);
         }
         break;
     case GEN_PROF_MONITOR:
-        snprintf(n, sz, "%s-%06x", monitors[id->ua_family % N_OF(monitors)], tag);
+        snprintf(n, sz, "%s-%06x", gen_monitor_names[id->ua_family % GEN_N_OF(gen_monitor_names)],
+                 tag);
         break;
     default:
         assert(0);
@@ -327,7 +376,6 @@ void gen_estate_describe(const gen_estate *es, uint32_t index, gen_ident *id)
     const ua_list *uas = &profile_uas[id->profile];
     id->ua_family = sid ? sid->ua_family % uas->count : (uint32_t)((h >> 24) % uas->count);
     id->user_agent = uas->ua[id->ua_family];
-    id->tls12 = strstr(id->user_agent, "aws-sdk-java/1.") || strstr(id->user_agent, "aws-sdk-cpp");
     id->assumed_by = find_assumer(id);
     id->iam_user = id->profile == GEN_PROF_IAM_USER || id->profile == GEN_PROF_BEDROCK_KEY;
     id->console = id->profile == GEN_PROF_HUMAN;
@@ -336,34 +384,15 @@ void gen_estate_describe(const gen_estate *es, uint32_t index, gen_ident *id)
     /* Script identities live in the first account and region, where a reader looks first. */
     id->account_ix = sid ? 0 : (uint32_t)((h >> 32) % es->accounts);
     id->account = es->account_ids[id->account_ix];
-    uint32_t r = 0;
-    if (!sid) {
-        uint32_t pct = (uint32_t)((h >> 8) % 100), acc = 0;
-        for (r = 0; r + 1 < N_OF(region_pct); r++) {
-            acc += region_pct[r];
-            if (pct < acc)
-                break;
-        }
-    }
-    id->region = (uint8_t)r;
+    id->region = sid ? GEN_REGION_US_EAST_1 : gen_home_region(h);
     if (sid) {
         snprintf(id->name, sizeof id->name, "%s", sid->name);
         id->path = sid->path ? sid->path : "/";
     } else {
         name_estate(es, id);
     }
-    make_key(id->unique_id, id->iam_user ? "AIDA" : "AROA", 17, tw_hash_mix(h ^ 0x1D));
-    make_key(id->access_key, id->bearer ? "ACCA" : "AKIA", 16, tw_hash_mix(h ^ 0x4B));
     /* Workloads call from AWS address space; people and long-term keys from offices. */
-    uint64_t hi = tw_hash_mix(h ^ 0x1F);
-    static const uint8_t aws_first[] = { 3, 18, 34, 35, 44, 52, 54 };
-    static const char *const office[] = { "198.51.100", "203.0.113", "192.0.2" };
-    if (id->console || id->iam_user)
-        snprintf(id->ip, sizeof id->ip, "%s.%u", office[hi % 3], (unsigned)(1 + (hi >> 8) % 254));
-    else
-        snprintf(id->ip, sizeof id->ip, "%u.%u.%u.%u", aws_first[hi % N_OF(aws_first)],
-                 (unsigned)((hi >> 8) & 255), (unsigned)((hi >> 16) & 255),
-                 (unsigned)(1 + (hi >> 24) % 254));
+    gen_ident_finish(id, id->console || id->iam_user);
 }
 
 size_t gen_ident_arn(const gen_ident *id, char *buf, size_t size)
@@ -420,33 +449,31 @@ void gen_session_at(const gen_ident *id, int64_t t_ms, gen_session *ss)
             snprintf(n, sz, "aws-sdk-java-%lld%03llu", unix_s, (unsigned long long)(h % 1000u));
         break;
     case GEN_PROF_CI:
-        if (id->ua_family == 0)
-            snprintf(n, sz, "GitHubActions-%llu", 16000000000ULL + h % 1000000000ULL);
-        else if (id->ua_family == 1)
-            snprintf(n, sz, "terraform-%lld", unix_s);
-        else
-            snprintf(n, sz, "gitlab-pipeline-%llu", 1900000000ULL + h % 100000000ULL);
+        gen_ci_session_name(n, sz, id->ua_family, h, unix_s);
         break;
     case GEN_PROF_HUMAN:
         /* Several people share one permission set: who signs in changes session by session. */
-        snprintf(n, sz, "%s.%s@example.com", PICK(firsts, h), PICK(lasts, h >> 8));
+        snprintf(n, sz, "%s.%s@example.com", gen_firsts[h % DEFAULT_NAMES],
+                 gen_lasts[(h >> 8) % DEFAULT_NAMES]);
         break;
     case GEN_PROF_ML:
         if (id->ua_family == UA_ML_STUDIO)
             snprintf(n, sz, "SageMaker");
         else
-            snprintf(n, sz, "%s.%s", PICK(firsts, id->h), PICK(lasts, id->h >> 8));
+            snprintf(n, sz, "%s.%s", gen_firsts[id->h % DEFAULT_NAMES],
+                     gen_lasts[(id->h >> 8) % DEFAULT_NAMES]);
         break;
     case GEN_PROF_MONITOR:
         if (id->ua_family == UA_MONITOR_DATADOG)
             snprintf(n, sz, "DatadogAWSIntegration");
         else
-            snprintf(n, sz, "%.20s-%lld", monitors[id->ua_family % N_OF(monitors)], unix_s);
+            snprintf(n, sz, "%.20s-%lld",
+                     gen_monitor_names[id->ua_family % GEN_N_OF(gen_monitor_names)], unix_s);
         break;
     default:
         snprintf(n, sz, "session-%lld", unix_s);
     }
-    make_key(ss->access_key, "ASIA", 16, h);
+    gen_make_key(ss->access_key, "ASIA", 16, h);
 }
 
 void gen_actor_init(gen_actor *ac, const gen_estate *es, uint32_t index)
@@ -463,6 +490,11 @@ void gen_actor_at(gen_actor *ac, int64_t t_ms)
         return;
     ac->epoch_key = key;
     gen_session_at(&ac->id, t_ms, &ac->ss);
+    gen_actor_set_caller(ac);
+}
+
+void gen_actor_set_caller(gen_actor *ac)
+{
     if (ac->id.iam_user)
         gen_ident_arn(&ac->id, ac->caller_arn, sizeof ac->caller_arn);
     else

@@ -66,6 +66,10 @@ typedef struct gen_opts {
     const char *truth;    /* --truth FILE, or NULL */
 } gen_opts;
 
+#define GEN_N_OF(a) (sizeof(a) / sizeof((a)[0]))
+/* The element of array list that h picks. */
+#define GEN_PICK(list, h) ((list)[(h) % GEN_N_OF(list)])
+
 static inline uint64_t gen_mix(uint64_t a, uint64_t b)
 {
     return tw_hash_mix(a ^ tw_hash_mix(b + 0x9e3779b97f4a7c15ULL));
@@ -289,6 +293,41 @@ typedef struct gen_estate {
 extern const char *const gen_regions[];
 #define GEN_REGION_US_EAST_1 0
 
+/* Name parts and user agents that both estates draw from (gen_estate.c). */
+extern const char *const gen_teams[10];
+extern const char *const gen_datasets[10];
+extern const char *const gen_stages[6];
+extern const char *const gen_repos[8];
+extern const char *const gen_ro_tasks[8];
+extern const char *const gen_rw_tasks[6];
+extern const char *const gen_monitor_names[4];
+/* People's names: the realistic estate takes all 20, the default one the first 12. */
+extern const char *const gen_firsts[20];
+extern const char *const gen_lasts[20];
+extern const char *const gen_ua_ci[3]; /* GEN_UA_CI_* */
+extern const char *const gen_ua_monitor[4];
+extern const char *const gen_ua_browser[4];
+extern const char *const gen_ua_key_user[4]; /* IAM users with long-term keys */
+extern const char *const gen_ua_bedrock_key[4];
+enum { GEN_UA_CI_GITHUB = 0, GEN_UA_CI_TERRAFORM = 1, GEN_UA_CI_GITLAB = 2 };
+
+/* The 6-hex tag that ends estate names: a bijection of the index on 24 bits, keyed by the
+ * seed, so tags are unique but not sequential. */
+uint32_t gen_name_tag(uint64_t seed, uint32_t index);
+/* A home region drawn from h (most estates live in us-east-1). */
+uint8_t gen_home_region(uint64_t h);
+/* The parts of an identity that derive from its hash alike in both estates: unique id and
+ * access key, the TLS version of its user agent, its address (an office's, or AWS's). */
+void gen_ident_finish(gen_ident *id, bool office);
+/* The role names both estates give AI agents and data pipelines (a pipeline's path too). */
+void gen_agent_role_name(char *n, size_t size, bool read_only, uint64_t h, uint32_t tag);
+void gen_pipeline_role_name(gen_ident *id, uint64_t h, uint32_t tag);
+/* A CI deploy role's name and a CI run's session name, by user agent (GEN_UA_CI_*). */
+void gen_ci_role_name(char *n, size_t size, uint32_t ua_family, uint64_t h, uint32_t tag);
+void gen_ci_session_name(char *n, size_t size, uint32_t ua_family, uint64_t h, long long unix_s);
+/* prefix (4 characters) and n characters of AWS's key alphabet, drawn from h. */
+void gen_make_key(char *out, const char *prefix, size_t n, uint64_t h);
+
 tw_err gen_estate_init(gen_estate *es, const gen_opts *opt);
 void gen_estate_free(gen_estate *es);
 void gen_estate_describe(const gen_estate *es, uint32_t index, gen_ident *id);
@@ -412,6 +451,44 @@ typedef struct gen_call {
     char sub[128];       /* its part: object key, log stream, ... */
 } gen_call;
 
+/* About 2% of an identity's own calls fail, as in a real estate. */
+#define GEN_ERROR_PER_MILLE 20
+
+/* The frame's parts, which both profiles write alike (gen_record.c), in the record's order. */
+
+/* Fills everything of c but time_iso, res and sub; r and r_own are the record's randomness. */
+void gen_call_init(gen_call *c, const gen_estate *es, const gen_actor *ac, const gen_event *ev,
+                   uint64_t serial);
+
+/* What a record's userIdentity says beyond the identity itself. */
+typedef struct gen_principal {
+    const char *created;    /* the session's creationDate */
+    const char *key;        /* accessKeyId, or NULL (a console sign-in is made with a password) */
+    bool mfa;               /* the session's mfaAuthenticated */
+    bool user_session;      /* an IAM user on session credentials: a sessionContext too */
+    bool web_id;            /* webIdFederationData:{}, as CloudTrail writes it (realistic) */
+    const char *invoked_by; /* the AWS service that made the call for the identity, or NULL */
+} gen_principal;
+
+void gen_put_user_identity(const gen_call *c, const gen_principal *pr, tw_buf *b);
+/* ,"eventTime" to ,"userAgent" */
+void gen_put_call_head(const gen_call *c, const char *ip, const char *ua, tw_buf *b);
+/* ,"errorCode":code,"errorMessage":message */
+void gen_put_error(tw_buf *b, const char *code, const char *message);
+/* A denial in the spelling of the service that answers: S3's AccessDenied, EC2's
+ * Client.UnauthorizedOperation, AccessDenied of IAM, STS and plain_too (a service prefix, or
+ * NULL), AccessDeniedException of the others. */
+void gen_put_denial(const gen_call *c, const char *plain_too, tw_buf *b);
+/* Whether IAM action iam ("ec2:RunInstances") is of service svc ("ec2"). */
+bool gen_iam_service_is(const char *iam, const char *svc);
+/* ,"requestID", ,"eventID" (from c->r_own) and ,"readOnly" */
+void gen_put_ids(const gen_call *c, bool read_only, tw_buf *b);
+/* ,"eventType", ,"managementEvent" and ,"recipientAccountId" */
+void gen_put_event_type(const gen_call *c, tw_buf *b);
+void gen_put_category(const gen_call *c, tw_buf *b);
+/* ,"tlsDetails" with the host name the client asked for */
+void gen_put_tls(const gen_call *c, tw_buf *b);
+
 /* gen_params.c: fills c->res and c->sub for the action; writes requestParameters' value. */
 void gen_params_prepare(gen_call *c);
 void gen_params_request(const gen_call *c, tw_buf *b);
@@ -426,8 +503,33 @@ void gen_params_resources(const gen_call *c, tw_buf *b);
 #define GEN_PUT(b, lit) tw_buf_put((b), "" lit, sizeof("" lit) - 1)
 /* "arn:aws:iam::ACCOUNT:role/" + role, in the caller's account. */
 void gen_put_role_arn(const gen_call *c, tw_buf *b, const char *role);
+/* "arn:aws:iam::ACCOUNT:role/PATH/NAME" of a role identity. */
+void gen_put_ident_role_arn(tw_buf *b, const gen_ident *role);
 /* The caller's own role ARN, path included. */
 void gen_put_issuer_arn(const gen_call *c, tw_buf *b);
+/* The role a deployed resource runs as: that of run_as (a CI run deploying an application),
+ * or, when NULL, the caller's account's role named fallback. */
+void gen_put_run_role(const gen_call *c, const gen_ident *run_as, const char *fallback,
+                      tw_buf *b);
+/* "arn:aws:SERVICE:REGION:ACCOUNT", the head of the regional ARNs a call names. */
+void gen_put_arn_head(tw_buf *b, const char *service, const gen_call *c);
+/* A time as STS and IAM write it, the console's way: "Sep 1, 2026, 9:15:02 AM". */
+void gen_put_console_time(tw_buf *b, int64_t ms);
+/* Lambda's FunctionConfiguration answer: after an update ($LATEST, update in progress) or a
+ * create (version 1, pending). run_as as for gen_put_run_role. */
+void gen_put_lambda_config(const gen_call *c, const gen_ident *run_as, bool created, tw_buf *b);
+/* The additionalEventData of a console sign-in; mfa: whether AWS asked for the MFA code. */
+void gen_put_login_details(const gen_call *c, bool mfa, tw_buf *b);
+/* {"key":"value"}: the requestParameters of a call that only names its resource. */
+void gen_put_name_only(tw_buf *b, const char *key, const char *value);
+/* "BUCKET.s3.REGION.amazonaws.com": the virtual host of c->res, the call's bucket. */
+void gen_put_s3_host(const gen_call *c, tw_buf *b);
+/* "s3Bucket":"...","s3Key":"builds/...zip": where a deploy put a function's code. */
+void gen_put_code_location(const gen_call *c, tw_buf *b);
+/* The ARN of c->res's CloudFormation stack (its id: one per deploying identity). */
+void gen_put_stack_arn(const gen_call *c, tw_buf *b);
+/* The organisation prefix of an account's resource names: "acme", ..., "acme1", ... */
+void gen_org_name(char *buf, size_t size, uint32_t account_ix);
 void gen_put_uuid(tw_buf *b, uint64_t h);
 void gen_put_hex(tw_buf *b, uint64_t v, int digits, bool upper);
 
@@ -445,11 +547,35 @@ typedef struct gen_script_note {
 
 #define GEN_SCRIPT_MAX_NOTES 16
 
-/* Scenario and near-miss events, sorted by time, and their identities. */
-typedef struct gen_script {
+/* Scripted calls, of either profile's script. */
+typedef struct gen_events {
     gen_event *ev;
     size_t count;
     size_t cap;
+} gen_events;
+
+/* Adds a call of identity ident at t_ms (whole seconds): a copy of proto (or of nothing),
+ * which must succeed (the rules key on success). */
+tw_err gen_events_add(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
+                      gen_act act);
+/* A call of a scripted story: its action, dt from the story's moment. */
+typedef struct gen_script_call {
+    int64_t dt;
+    gen_act act;
+} gen_script_call;
+/* Adds identity ident's calls[0..n) around t_ms, in that order (as gen_events_add). */
+tw_err gen_events_add_calls(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
+                            const gen_script_call *calls, size_t n);
+/* Sorts by time, then identity, then action: each identity's calls are at distinct seconds,
+ * so this order is their story's. */
+void gen_events_sort(gen_events *evs);
+/* The event at *next if it is due by until_ms (and moves *next past it), else NULL. */
+const gen_event *gen_events_next(const gen_events *evs, size_t *next, int64_t until_ms);
+void gen_events_free(gen_events *evs);
+
+/* Scenario and near-miss events, sorted by time, and their identities. */
+typedef struct gen_script {
+    gen_events events;
     gen_script_ident idents[GEN_SCRIPT_MAX_NOTES * 2];
     uint32_t ident_count;
     gen_script_note notes[GEN_SCRIPT_MAX_NOTES];
@@ -513,9 +639,6 @@ typedef struct gen_real_estate {
     gen_real_scenario_ident *scenario; /* identities after the estate's (gen_real_script.c) */
     uint32_t scenario_count;
 } gen_real_estate;
-
-extern const char *const gen_real_firsts[];
-extern const char *const gen_real_lasts[];
 
 /* extra: room for that many scenario identities after the estate's. */
 tw_err gen_real_estate_init(gen_real_estate *re, const gen_opts *opt, uint32_t extra);
@@ -589,15 +712,13 @@ bool gen_real_episode_advance(const gen_ident *id, uint32_t ep, gen_rstate *st);
 bool gen_real_record_write(const gen_real_estate *re, const gen_actor *ac, const gen_ident *target,
                            const gen_event *ev, uint64_t serial, gen_clock *clk, tw_buf *out);
 
-/* gen_real_params.c: the realistic parts of a record; false when the shared ones apply. */
+/* gen_real_params.c: the realistic parts of a record (each falls back to the shared shapes). */
 void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *target);
 void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_ident *target,
                              tw_buf *b);
 void gen_real_params_response(const gen_call *c, const gen_event *ev, const gen_ident *target,
                               tw_buf *b);
 void gen_real_params_additional(const gen_call *c, const gen_event *ev, tw_buf *b);
-void gen_real_params_resources(const gen_call *c, const gen_event *ev, const gen_ident *target,
-                               tw_buf *b);
 /* The S3 bucket and object key a call with randomness r names (shared with gen_params.c, so
  * an on-behalf Decrypt names the object of its GetObject). */
 void gen_params_s3_names(const gen_ident *id, uint64_t r, const char *time_iso, bool object,
@@ -630,8 +751,7 @@ typedef struct gen_real_truth {
 } gen_real_truth;
 
 typedef struct gen_real_script {
-    gen_event *ev;           /* sorted by time */
-    size_t count, cap;
+    gen_events events;       /* sorted by time */
     gen_real_scenario_ident idents[GEN_REAL_MAX_SCENARIO_IDENTS];
     uint32_t ident_count;
     gen_real_session_def sessions[GEN_REAL_MAX_SESSIONS];
@@ -662,6 +782,22 @@ int gen_real_run(const gen_opts *opt);
 
 /* Generates everything; returns the exit status (0, or 1 on an I/O error). */
 int gen_run(const gen_opts *opt);
+/* Monotonic seconds, for the summary's speed. */
+double gen_wall_seconds(void);
+/* Sets the actor's caller ARN: the IAM user, or its role's assumed-role session. */
+void gen_actor_set_caller(gen_actor *ac);
+
+/* Both runs' actors, direct-mapped by identity: busy identities stay in the cache, so their
+ * names and keys are formatted once a session, not once a record. */
+typedef struct gen_actor_cache {
+    gen_actor *slot;
+    uint32_t *held; /* 1 + the identity in each slot; 0: empty */
+} gen_actor_cache;
+
+tw_err gen_actor_cache_init(gen_actor_cache *cache);
+/* Identity index's slot; *fresh when it held another identity (or none): describe it. */
+gen_actor *gen_actor_cache_get(gen_actor_cache *cache, uint32_t index, bool *fresh);
+void gen_actor_cache_free(gen_actor_cache *cache);
 
 /* ---- output (gen_sink.c) -------------------------------------------------------------- */
 
@@ -680,5 +816,17 @@ tw_err gen_sink_finish(gen_sink *sk);
 tw_err gen_sink_close(gen_sink *sk, char *errstr, size_t errstr_size);
 uint64_t gen_sink_bytes(const gen_sink *sk);
 uint64_t gen_sink_files(const gen_sink *sk);
+
+/* What both profiles' runs do with a sink; each says on stderr what failed. */
+/* Opens the sink of opt. */
+tw_err gen_sink_start(gen_sink **sk, const gen_opts *opt);
+/* Begins the record of a call of identity id: in its region, or us-east-1 for global
+ * services. */
+tw_buf *gen_sink_begin_call(gen_sink *sk, const gen_ident *id, const gen_event *ev);
+/* Finishes and closes *sk (NULL afterwards) once the run ended with err; gives what it wrote. */
+tw_err gen_sink_done(gen_sink **sk, tw_err err, uint64_t *bytes, uint64_t *files);
+/* Unless --quiet, sums the run up (extra: more to say after the speed, or ""). */
+void gen_sink_report(const gen_opts *opt, uint64_t records, uint64_t bytes, uint64_t files,
+                     double seconds, const char *extra);
 
 #endif

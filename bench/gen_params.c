@@ -10,8 +10,6 @@
 #include "gen_internal.h"
 #include "tw_time.h"
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
 static const char *const orgs[] = { "acme", "globex", "initech", "umbrella", "hooli",
                                     "vandelay", "wonka", "stark", "tyrell", "cyberdyne" };
 static const char *const data_names[] = { "orders", "clickstream", "billing", "inventory",
@@ -28,24 +26,23 @@ static const char *const models[] = {
 
 static const char *pick_dataset(uint64_t h)
 {
-    return data_names[h % N_OF(data_names)];
+    return data_names[h % GEN_N_OF(data_names)];
 }
 
-/* Organisation prefix of an account's resource names. */
-static void put_org(char *buf, size_t size, uint32_t account_ix)
+void gen_org_name(char *buf, size_t size, uint32_t account_ix)
 {
-    if (account_ix < N_OF(orgs))
+    if (account_ix < GEN_N_OF(orgs))
         snprintf(buf, size, "%s", orgs[account_ix]);
     else
-        snprintf(buf, size, "%s%u", orgs[account_ix % N_OF(orgs)],
-                 (unsigned)(account_ix / N_OF(orgs)));
+        snprintf(buf, size, "%s%u", orgs[account_ix % GEN_N_OF(orgs)],
+                 (unsigned)(account_ix / GEN_N_OF(orgs)));
 }
 
 static const char *choose_model(const gen_call *c)
 {
     /* Each identity favours two models. */
     uint64_t h = c->id->h >> 17;
-    return models[(h + ((c->r >> 40) & 1) * 3) % N_OF(models)];
+    return models[(h + ((c->r >> 40) & 1) * 3) % GEN_N_OF(models)];
 }
 
 void gen_params_s3_names(const gen_ident *id, uint64_t r, const char *time_iso, bool object,
@@ -54,7 +51,7 @@ void gen_params_s3_names(const gen_ident *id, uint64_t r, const char *time_iso, 
     uint32_t variant = (uint32_t)((r >> 24) % 3);
     uint64_t ds = variant == 2 ? id->h >> 28 : id->h >> 20;
     char org[24];
-    put_org(org, sizeof org, id->account_ix);
+    gen_org_name(org, sizeof org, id->account_ix);
     snprintf(bucket, bucket_size, "%s-%s-%s", org, pick_dataset(ds), bucket_kinds[variant]);
     if (object)
         snprintf(key, key_size, "%s/dt=%.10s/part-%05u.parquet", pick_dataset(ds), time_iso,
@@ -114,7 +111,7 @@ void gen_params_prepare(gen_call *c)
         snprintf(c->res, sizeof c->res, "%s-finetune-%.4s%.2s%.2s-%04x", pick_dataset(ds),
                  c->time_iso, c->time_iso + 5, c->time_iso + 8,
                  (unsigned)(tw_hash_mix(id->h) & 0xFFFF));
-        put_org(org, sizeof org, id->account_ix);
+        gen_org_name(org, sizeof org, id->account_ix);
         snprintf(c->sub, sizeof c->sub, "%s-ml-training-data", org);
         break;
     case GEN_PAR_DDB_TABLE:
@@ -127,7 +124,7 @@ void gen_params_prepare(gen_call *c)
     case GEN_PAR_LAMBDA_CODE:
         snprintf(c->res, sizeof c->res, "%s-%s-handler", pick_dataset(ds),
                  variant ? "api" : "worker");
-        put_org(org, sizeof org, id->account_ix);
+        gen_org_name(org, sizeof org, id->account_ix);
         snprintf(c->sub, sizeof c->sub, "%s-build-artifacts", org);
         break;
     case GEN_PAR_KMS:
@@ -135,7 +132,7 @@ void gen_params_prepare(gen_call *c)
                  (unsigned)(tw_hash_mix(id->account_ix + 7u) >> 32), (unsigned)(ds & 0xFFFF),
                  (unsigned)((ds >> 16) & 0xFFF), (unsigned)((ds >> 28) & 0xFFF),
                  (unsigned long long)(tw_hash_mix(ds) & 0xFFFFFFFFFFFFULL));
-        put_org(org, sizeof org, id->account_ix);
+        gen_org_name(org, sizeof org, id->account_ix);
         snprintf(c->sub, sizeof c->sub, "%s-%s-raw", org, pick_dataset(ds));
         break;
     case GEN_PAR_CFN_STACK:
@@ -179,13 +176,55 @@ void gen_put_role_arn(const gen_call *c, tw_buf *b, const char *role)
     tw_buf_puts(b, role);
 }
 
-void gen_put_issuer_arn(const gen_call *c, tw_buf *b)
+void gen_put_ident_role_arn(tw_buf *b, const gen_ident *role)
 {
     GEN_PUT(b, "arn:aws:iam::");
-    tw_buf_puts(b, c->id->account);
+    tw_buf_puts(b, role->account);
     GEN_PUT(b, ":role");
-    tw_buf_puts(b, c->id->path);
-    tw_buf_puts(b, c->id->name);
+    tw_buf_puts(b, role->path);
+    tw_buf_puts(b, role->name);
+}
+
+void gen_put_issuer_arn(const gen_call *c, tw_buf *b)
+{
+    gen_put_ident_role_arn(b, c->id);
+}
+
+void gen_put_run_role(const gen_call *c, const gen_ident *run_as, const char *fallback,
+                      tw_buf *b)
+{
+    if (run_as)
+        gen_put_ident_role_arn(b, run_as);
+    else
+        gen_put_role_arn(c, b, fallback);
+}
+
+void gen_put_name_only(tw_buf *b, const char *key, const char *value)
+{
+    GEN_PUT(b, "{\"");
+    tw_buf_puts(b, key);
+    GEN_PUT(b, "\":\"");
+    tw_buf_puts(b, value);
+    GEN_PUT(b, "\"}");
+}
+
+void gen_put_s3_host(const gen_call *c, tw_buf *b)
+{
+    tw_buf_puts(b, c->res);
+    GEN_PUT(b, ".s3.");
+    tw_buf_puts(b, c->region);
+    GEN_PUT(b, ".amazonaws.com");
+}
+
+void gen_put_code_location(const gen_call *c, tw_buf *b)
+{
+    GEN_PUT(b, "\"s3Bucket\":\"");
+    tw_buf_puts(b, c->sub);
+    GEN_PUT(b, "\",\"s3Key\":\"builds/");
+    tw_buf_puts(b, c->res);
+    tw_buf_putc(b, '/');
+    gen_put_hex(b, c->r, 12, false);
+    GEN_PUT(b, ".zip\"");
 }
 
 static void put_s3(const gen_call *c, tw_buf *b)
@@ -220,10 +259,8 @@ static void put_s3(const gen_call *c, tw_buf *b)
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"Host\":\"");
     }
-    tw_buf_puts(b, c->res);
-    GEN_PUT(b, ".s3.");
-    tw_buf_puts(b, c->region);
-    GEN_PUT(b, ".amazonaws.com\"");
+    gen_put_s3_host(c, b);
+    tw_buf_putc(b, '"');
     if (c->act->par == GEN_PAR_S3_OBJECT) {
         GEN_PUT(b, ",\"key\":\"");
         tw_buf_puts(b, c->sub);
@@ -401,9 +438,7 @@ static void put_training(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "/models/\"},\"resourceConfig\":{\"instanceType\":\"ml.g5.2xlarge\",\"instanceCount\":1,\"volumeSizeInGB\":100},\"stoppingCondition\":{\"maxRuntimeInSeconds\":86400}}");
         return;
     case GEN_ACT_BR_GET_CUSTOMIZATION_JOB:
-        GEN_PUT(b, "{\"jobIdentifier\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "jobIdentifier", c->res);
         return;
     case GEN_ACT_SM_DESCRIBE_ENDPOINT:
         GEN_PUT(b, "{\"endpointName\":\"");
@@ -411,9 +446,7 @@ static void put_training(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "-endpoint\"}");
         return;
     default: /* DescribeTrainingJob */
-        GEN_PUT(b, "{\"trainingJobName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "trainingJobName", c->res);
     }
 }
 
@@ -437,9 +470,7 @@ void gen_params_request(const gen_call *c, tw_buf *b)
         put_ec2(c, b);
         return;
     case GEN_PAR_IAM_ROLE:
-        GEN_PUT(b, "{\"roleName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "roleName", c->res);
         return;
     case GEN_PAR_IAM_ROLE_POLICY: {
         /* Read-only managed policies: CI grants that are not privileged (DESIGN §4). */
@@ -451,7 +482,7 @@ void gen_params_request(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "{\"roleName\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"policyArn\":\"");
-        tw_buf_puts(b, policies[(c->r >> 33) % N_OF(policies)]);
+        tw_buf_puts(b, policies[(c->r >> 33) % GEN_N_OF(policies)]);
         GEN_PUT(b, "\"}");
         return;
     }
@@ -467,15 +498,11 @@ void gen_params_request(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "{\"stateValue\":\"ALARM\",\"maxRecords\":100}");
         return;
     case GEN_PAR_BEDROCK_MODEL:
-        GEN_PUT(b, "{\"modelIdentifier\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "modelIdentifier", c->res);
         return;
     case GEN_PAR_BEDROCK_INVOKE:
     case GEN_PAR_BEDROCK_CONVERSE:
-        GEN_PUT(b, "{\"modelId\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "modelId", c->res);
         return;
     case GEN_PAR_BEDROCK_CUSTOMIZE:
     case GEN_PAR_BEDROCK_JOB:
@@ -504,19 +531,13 @@ void gen_params_request(const gen_call *c, tw_buf *b)
     case GEN_PAR_LAMBDA_CODE:
         GEN_PUT(b, "{\"functionName\":\"");
         tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\",\"publish\":true,\"dryRun\":false,\"s3Bucket\":\"");
-        tw_buf_puts(b, c->sub);
-        GEN_PUT(b, "\",\"s3Key\":\"builds/");
-        tw_buf_puts(b, c->res);
-        tw_buf_putc(b, '/');
-        gen_put_hex(b, c->r, 12, false);
-        GEN_PUT(b, ".zip\"}");
+        GEN_PUT(b, "\",\"publish\":true,\"dryRun\":false,");
+        gen_put_code_location(c, b);
+        tw_buf_putc(b, '}');
         return;
     case GEN_PAR_KMS:
-        GEN_PUT(b, "{\"encryptionAlgorithm\":\"SYMMETRIC_DEFAULT\",\"keyId\":\"arn:aws:kms:");
-        tw_buf_puts(b, c->region);
-        tw_buf_putc(b, ':');
-        tw_buf_puts(b, c->id->account);
+        GEN_PUT(b, "{\"encryptionAlgorithm\":\"SYMMETRIC_DEFAULT\",\"keyId\":\"");
+        gen_put_arn_head(b, "kms", c);
         GEN_PUT(b, ":key/");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"encryptionContext\":{\"aws:s3:arn\":\"arn:aws:s3:::");
@@ -527,9 +548,7 @@ void gen_params_request(const gen_call *c, tw_buf *b)
         tw_buf_putc(b, '}');
         return;
     case GEN_PAR_CFN_STACK:
-        GEN_PUT(b, "{\"stackName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "stackName", c->res);
         return;
     case GEN_PAR_CFN_CHANGESET:
         GEN_PUT(b, "{\"stackName\":\"");

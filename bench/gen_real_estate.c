@@ -16,8 +16,6 @@
 #include "gen_internal.h"
 #include "tw_time.h"
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Per 100 slots of the estate outside the per-account roles. */
 static const uint8_t class_mix[GEN_RC_COUNT] = {
     [GEN_RC_APP_KMS] = 16,      [GEN_RC_APP_SECRETS] = 11, [GEN_RC_ETL] = 11,
@@ -49,15 +47,17 @@ static const struct {
 #define GEN_REAL_SLRS 5
 #define PER_ACCOUNT (GEN_REAL_PERMSETS + GEN_REAL_SLRS)
 
-static const uint8_t region_pct[] = { 40, 20, 15, 10, 8, 7 }; /* as gen_regions[] */
-
 /* ---- user agents --------------------------------------------------------------------- */
 
-/* Applications: the family also says where they run (the service that assumes the role). */
-static const struct {
+/* A workload's user agent and the service it runs on (that assumes its role), or NULL: it
+ * runs outside AWS. */
+typedef struct hosted_ua {
     const char *ua;
     const char *host;
-} ua_app[] = {
+} hosted_ua;
+
+/* Applications: the family also says where they run. */
+static const hosted_ua ua_app[] = {
     { "Boto3/1.38.36 md/Botocore#1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_ECS_FARGATE cfg/retry-mode#standard Botocore/1.38.36",
       "ecs-tasks.amazonaws.com" },
     { "aws-sdk-java/2.31.78 md/io#sync md/http#Apache ua/2.1 os/Linux#5.10.238 lang/java#17.0.15 exec-env/AWS_ECS_EC2 m/D,N",
@@ -70,10 +70,7 @@ static const struct {
       "ec2.amazonaws.com" },
 };
 
-static const struct {
-    const char *ua;
-    const char *host;
-} ua_etl[] = {
+static const hosted_ua ua_etl[] = {
     { "aws-sdk-java/1.12.773 Linux/5.10.237 OpenJDK_64-Bit_Server_VM/17.0.15+6-LTS java/17.0.15 scala/2.12.18 AWS-Glue/4.0",
       "glue.amazonaws.com" },
     { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
@@ -84,13 +81,12 @@ static const struct {
       "ec2.amazonaws.com" },
 };
 
-static const char *const ua_lambda_py =
-    "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36";
+static const hosted_ua ua_retention[] = {
+    { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
+      "lambda.amazonaws.com" },
+};
 
-static const struct {
-    const char *ua;
-    const char *host;
-} ua_training[] = {
+static const hosted_ua ua_training[] = {
     { "Boto3/1.40.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.13 exec-env/AWS_SageMaker_Pipelines Botocore/1.40.4 sagemaker-python-sdk/2.249.0",
       "sagemaker.amazonaws.com" },
     { "Boto3/1.40.6 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.40.6",
@@ -98,10 +94,7 @@ static const struct {
 };
 
 /* AI agents; 0 and 1 are the ones scenarios pick (strands-agents, langchain). */
-static const struct {
-    const char *ua;
-    const char *host; /* NULL: runs outside AWS */
-} ua_agent[] = {
+static const hosted_ua ua_agent[] = {
     { "strands-agents/1.2.0 Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_ECS_FARGATE Botocore/1.40.11",
       "ecs-tasks.amazonaws.com" },
     { "Boto3/1.39.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.9 exec-env/AWS_Lambda_python3.11 Botocore/1.39.4 langchain-aws/0.2.18",
@@ -116,36 +109,8 @@ static const struct {
       NULL },
 };
 
-static const char *const ua_ci[] = {
-    "aws-cli/2.27.50 md/awscrt#0.26.1 ua/2.1 os/linux#6.11.0-1018-azure md/arch#x86_64 lang/python#3.13.4 exec-env/GitHubActions md/installer#exe md/distrib#ubuntu.24 md/command#cloudformation.deploy",
-    "APN/1.0 HashiCorp/1.0 Terraform/1.12.2 (+https://www.terraform.io) terraform-provider-aws/6.4.0 aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 m/C,g",
-    "aws-cdk/2.1020.2 aws-sdk-js/3.840.0 ua/2.1 os/linux#6.8.0-1029-aws lang/js md/nodejs#20.19.2 api/cloudformation#3.840.0 m/E,N exec-env/GitLabCI",
-};
-enum { CI_GITHUB = 0, CI_TERRAFORM = 1, CI_GITLAB = 2 };
-
-static const char *const ua_monitor[] = {
-    "aws-sdk-go/1.55.7 (go1.23.10; linux; amd64) Datadog/7.68.2",
-    "aws-sdk-go-v2/1.36.3 ua/2.1 os/linux lang/go#1.24.2 api/cloudwatch#1.45.0 m/E grafana/12.0.2",
-    "Boto3/1.38.0 ua/2.1 os/linux#5.15.0-1084-aws lang/python#3.9.21 Botocore/1.38.0 splunk-add-on-for-aws/7.11.0",
-    "aws-sdk-java/2.31.50 md/io#sync md/http#Apache ua/2.1 os/Linux#6.1.141 lang/java#21.0.7 m/D newrelic-infra/1.64.0",
-};
-static const char *const monitor_names[] = { "datadog-integration", "grafana-cloudwatch",
-                                             "splunk-aws-addon", "newrelic-metric-stream" };
-
-static const char *const ua_bedrock_key[] = {
-    "python-requests/2.32.4",
-    "Boto3/1.40.11 ua/2.1 os/macos#24.6.0 md/arch#arm64 lang/python#3.13.5 cfg/retry-mode#legacy Botocore/1.40.11",
-    "curl/8.7.1",
-    "axios/1.11.0",
-};
-
-static const char *const ua_browser[] = {
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36 Edg/139.0.0.0",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.6; rv:142.0) Gecko/20100101 Firefox/142.0",
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36",
-};
-
+/* People at a terminal (the others' user agents are gen_estate.c's: CI, monitors, browsers,
+ * long-term keys, Bedrock API keys). */
 static const char *const ua_cli[] = {
     "aws-cli/2.27.41 md/awscrt#0.26.1 ua/2.1 os/linux#6.1.0-37-amd64 md/arch#x86_64 lang/python#3.13.4 md/installer#exe md/distrib#debian.12 md/prompt#off md/command#s3.ls",
     "aws-cli/2.27.60 md/awscrt#0.26.1 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.13.4 md/installer#source md/prompt#off md/command#ec2.describe-instances",
@@ -153,90 +118,68 @@ static const char *const ua_cli[] = {
     "Boto3/1.39.14 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.12.11 Botocore/1.39.14",
 };
 
-static const char *const ua_iam_service[] = {
-    "aws-cli/2.27.41 md/awscrt#0.26.1 ua/2.1 os/linux#6.1.0-37-amd64 md/arch#x86_64 lang/python#3.13.4 md/installer#exe md/distrib#debian.12 md/command#s3.cp",
-    "Boto3/1.34.162 ua/2.0 os/linux#5.15.0-1071-aws md/arch#x86_64 lang/python#3.10.12 cfg/retry-mode#legacy Botocore/1.34.162",
-    "rclone/v1.70.3",
-    "Veeam/12.3 aws-sdk-cpp/1.11.400 Windows/10.0.20348 AMD64 MSVC/1938",
+/* What the identities of a class are: their user agents (workloads' with their hosts) and
+ * their credentials. SSO and service-linked roles are described on their own. */
+enum {
+    CK_IAM_USER = 1u << 0,    /* an IAM user, else a role */
+    CK_KEYS = 1u << 1,        /* long-term keys only: no sessions */
+    CK_BEARER = 1u << 2,      /* a Bedrock API key */
+    CK_CONSOLE = 1u << 3,     /* signs in at the console */
+    CK_MFA_SESSION = 1u << 4, /* on session credentials after MFA */
 };
+typedef struct class_kind {
+    const hosted_ua *hosted; /* or, for the others, */
+    const char *const *uas;
+    uint32_t n_uas;
+    uint8_t flags; /* CK_* */
+} class_kind;
+
+#define HOSTED(list) { .hosted = list, .n_uas = GEN_N_OF(list) }
+#define UAS(list, fl) { .uas = list, .n_uas = GEN_N_OF(list), .flags = fl }
+static const class_kind class_kinds[GEN_RC_COUNT] = {
+    [GEN_RC_APP_KMS] = HOSTED(ua_app),
+    [GEN_RC_APP_SECRETS] = HOSTED(ua_app),
+    [GEN_RC_ETL] = HOSTED(ua_etl),
+    [GEN_RC_LOG_RETENTION] = HOSTED(ua_retention),
+    [GEN_RC_TRAINING] = HOSTED(ua_training),
+    [GEN_RC_OBSERVABILITY] = UAS(gen_ua_monitor, 0),
+    [GEN_RC_BEDROCK_APP] = HOSTED(ua_app),
+    [GEN_RC_BEDROCK_KEY] = UAS(gen_ua_bedrock_key, CK_IAM_USER | CK_KEYS | CK_BEARER),
+    [GEN_RC_AGENT_RO] = HOSTED(ua_agent),
+    [GEN_RC_AGENT_RW] = HOSTED(ua_agent),
+    [GEN_RC_CI] = UAS(gen_ua_ci, 0),
+    [GEN_RC_DATA_SHARING] = UAS(gen_ua_ci, 0), /* Terraform's (below) */
+    [GEN_RC_IAM_CONSOLE] = UAS(gen_ua_browser, CK_IAM_USER | CK_CONSOLE | CK_MFA_SESSION),
+    [GEN_RC_IAM_CLI] = UAS(ua_cli, CK_IAM_USER | CK_MFA_SESSION),
+    [GEN_RC_IAM_SERVICE] = UAS(gen_ua_key_user, CK_IAM_USER | CK_KEYS),
+};
+#undef HOSTED
+#undef UAS
 
 /* ---- names --------------------------------------------------------------------------- */
 
-static const char *const datasets[] = { "orders", "clickstream", "billing", "inventory",
-                                        "customers", "payments", "shipments", "ledger",
-                                        "sessions", "catalog" };
 static const char *const app_kinds[] = { "api", "reader", "reporting", "search-indexer",
                                          "exporter", "dashboard" };
 static const char *const svc_kinds[] = { "service", "worker", "backend", "sync", "scheduler" };
-static const char *const stages[] = { "etl", "ingest", "compaction", "loader", "transform",
-                                      "export" };
-static const char *const teams[] = { "support", "finops", "secops", "platform", "sales",
-                                     "data", "infra", "legal", "growth", "payments" };
 static const char *const genai_apps[] = { "chatbot", "summarizer", "rag-api", "copilot-backend",
                                           "classifier", "support-assistant" };
-static const char *const ro_tasks[] = { "triage", "research", "inventory", "compliance",
-                                        "copilot", "summarizer", "retrieval", "analyst" };
-static const char *const rw_tasks[] = { "ticketing", "writer", "workflow", "orchestrator",
-                                        "scheduler", "enrichment" };
-static const char *const repos[] = { "api", "web", "infra", "payments", "search", "mobile-bff",
-                                     "data-platform", "auth" };
 static const char *const svc_users[] = { "svc-backup", "svc-sftp-sync", "veeam-backup",
                                          "rclone-sync", "svc-reporting", "legacy-app" };
 static const char *const retention_names[] = { "log-retention", "cw-logs-janitor",
                                                "logs-retention-enforcer", "log-cleanup" };
-const char *const gen_real_firsts[] = { "priya", "jonas", "maria", "wei", "oluwaseun", "sofia",
-                                        "dmitri", "aiko", "carlos", "fatima", "liam", "noor",
-                                        "ana", "kenji", "lucia", "omar", "hannah", "rahul",
-                                        "elif", "mateo" };
-const char *const gen_real_lasts[] = { "raman", "berg", "garcia", "zhang", "adeyemi", "rossi",
-                                       "volkov", "tanaka", "mendes", "haddad", "obrien", "khan",
-                                       "novak", "silva", "larsen", "okafor", "dubois", "kim",
-                                       "yilmaz", "costa" };
-#define N_FIRSTS 20
-#define N_LASTS 20
 /* Working-day time zones of people and teams (hours from UTC). */
 static const int8_t tzs[] = { -8, -5, -5, 0, 1, 1, 2, 5, 9, 10 };
-
-static const char *pick(const char *const *list, size_t n, uint64_t h)
-{
-    return list[h % n];
-}
-#define PICK(list, h) pick(list, N_OF(list), (h))
-
-/* The same bijection as the default estate's: unique 6-hex tags, not sequential. */
-static uint32_t scramble_index(uint64_t seed, uint32_t index)
-{
-    const uint32_t mask = 0xFFFFFFu;
-    uint32_t x = (index ^ (uint32_t)(seed * 0x9E3779B1u)) & mask;
-    x = (x * 0x2C1B3Du) & mask;
-    x ^= x >> 12;
-    x = (x * 0x9E3779u) & mask;
-    x ^= x >> 11;
-    return x;
-}
-
-static void make_key(char *out, const char *prefix, size_t n, uint64_t h)
-{
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    uint64_t h1 = h, h2 = tw_hash_mix(h + 1);
-    memcpy(out, prefix, 4);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t *p = i < 12 ? &h1 : &h2;
-        out[4 + i] = alphabet[*p & 31];
-        *p >>= 5;
-    }
-    out[4 + n] = '\0';
-}
 
 /* A person's name, different for every ordinal (20 x 20 names, then a number). */
 static void person_name(uint32_t ordinal, char sep, char *out, size_t size)
 {
-    uint32_t f = ordinal % N_FIRSTS, l = (ordinal / N_FIRSTS + ordinal) % N_LASTS;
-    uint32_t round = ordinal / (N_FIRSTS * N_LASTS);
+    const uint32_t nf = GEN_N_OF(gen_firsts), nl = GEN_N_OF(gen_lasts);
+    uint32_t f = ordinal % nf, l = (ordinal / nf + ordinal) % nl;
+    uint32_t round = ordinal / (nf * nl);
     if (round)
-        snprintf(out, size, "%s%c%s%u", gen_real_firsts[f], sep, gen_real_lasts[l], round + 1);
+        snprintf(out, size, "%s%c%s%u", gen_firsts[f], sep, gen_lasts[l], round + 1);
     else
-        snprintf(out, size, "%s%c%s", gen_real_firsts[f], sep, gen_real_lasts[l]);
+        snprintf(out, size, "%s%c%s", gen_firsts[f], sep, gen_lasts[l]);
 }
 
 /* ---- the estate ---------------------------------------------------------------------- */
@@ -343,62 +286,54 @@ uint32_t gen_real_fixed_index(const gen_real_estate *re, uint32_t account_ix, bo
 static void name_identity(const gen_real_estate *re, gen_ident *id, uint32_t ordinal)
 {
     uint64_t h = tw_hash_mix(id->h ^ 0x4E414D45u);
-    uint32_t tag = scramble_index(re->es.seed, id->index);
+    uint32_t tag = gen_name_tag(re->es.seed, id->index);
     char *n = id->name;
     const size_t sz = sizeof id->name;
     id->path = "/";
     switch ((gen_rclass)id->rclass) {
     case GEN_RC_APP_KMS:
-        snprintf(n, sz, "%s-%s-%06x", PICK(datasets, h), PICK(app_kinds, h >> 8), tag);
+        snprintf(n, sz, "%s-%s-%06x", GEN_PICK(gen_datasets, h), GEN_PICK(app_kinds, h >> 8), tag);
         if ((h >> 16) % 3 == 0)
             id->path = "/service-role/";
         break;
     case GEN_RC_APP_SECRETS:
-        snprintf(n, sz, "%s-%s-%06x", PICK(datasets, h), PICK(svc_kinds, h >> 8), tag);
+        snprintf(n, sz, "%s-%s-%06x", GEN_PICK(gen_datasets, h), GEN_PICK(svc_kinds, h >> 8), tag);
         break;
     case GEN_RC_ETL:
-        snprintf(n, sz, "%s-%s-%06x", PICK(datasets, h), PICK(stages, h >> 8), tag);
-        if ((h >> 16) % 3 == 0)
-            id->path = "/service-role/";
+        gen_pipeline_role_name(id, h, tag);
         break;
     case GEN_RC_LOG_RETENTION:
         if ((h >> 8) % 4 == 3)
-            snprintf(n, sz, "%s-%s-%06x", PICK(teams, h), retention_names[3], tag);
+            snprintf(n, sz, "%s-%s-%06x", GEN_PICK(gen_teams, h), retention_names[3], tag);
         else
             snprintf(n, sz, "%s-%06x", retention_names[(h >> 8) % 3], tag);
         id->path = "/service-role/";
         break;
     case GEN_RC_TRAINING:
         if (id->ua_family == 0)
-            snprintf(n, sz, "%s-finetune-pipeline-%06x", PICK(datasets, h), tag);
+            snprintf(n, sz, "%s-finetune-pipeline-%06x", GEN_PICK(gen_datasets, h), tag);
         else
-            snprintf(n, sz, "%s-nightly-training-%06x", PICK(teams, h), tag);
+            snprintf(n, sz, "%s-nightly-training-%06x", GEN_PICK(gen_teams, h), tag);
         break;
     case GEN_RC_OBSERVABILITY:
-        snprintf(n, sz, "%s-%06x", monitor_names[id->ua_family % N_OF(monitor_names)], tag);
+        snprintf(n, sz, "%s-%06x",
+                 gen_monitor_names[id->ua_family % GEN_N_OF(gen_monitor_names)], tag);
         break;
     case GEN_RC_BEDROCK_APP:
-        snprintf(n, sz, "%s-%s-%06x", PICK(teams, h), PICK(genai_apps, h >> 8), tag);
+        snprintf(n, sz, "%s-%s-%06x", GEN_PICK(gen_teams, h), GEN_PICK(genai_apps, h >> 8), tag);
         break;
     case GEN_RC_BEDROCK_KEY:
         snprintf(n, sz, "BedrockAPIKey-%06x", tag);
         break;
     case GEN_RC_AGENT_RO:
-        snprintf(n, sz, "%s-agent-%06x", PICK(ro_tasks, h >> 8), tag);
-        break;
     case GEN_RC_AGENT_RW:
-        snprintf(n, sz, "%s-agent-%06x", PICK(rw_tasks, h >> 8), tag);
+        gen_agent_role_name(n, sz, id->rclass == GEN_RC_AGENT_RO, h, tag);
         break;
     case GEN_RC_CI:
-        if (id->ua_family == CI_TERRAFORM)
-            snprintf(n, sz, "terraform-apply-%s-%06x", PICK(repos, h), tag);
-        else
-            snprintf(n, sz, "%s-deploy-%s-%06x",
-                     id->ua_family == CI_GITHUB ? "github-actions" : "gitlab-ci", PICK(repos, h),
-                     tag);
+        gen_ci_role_name(n, sz, id->ua_family, h, tag);
         break;
     case GEN_RC_DATA_SHARING:
-        snprintf(n, sz, "%s-data-sharing-%06x", PICK(teams, h), tag);
+        snprintf(n, sz, "%s-data-sharing-%06x", GEN_PICK(gen_teams, h), tag);
         break;
     case GEN_RC_IAM_CONSOLE: /* people: even ordinals at the console, odd ones with the CLI */
         person_name(2 * ordinal, '.', n, sz);
@@ -407,7 +342,7 @@ static void name_identity(const gen_real_estate *re, gen_ident *id, uint32_t ord
         person_name(2 * ordinal + 1, '.', n, sz);
         break;
     case GEN_RC_IAM_SERVICE:
-        snprintf(n, sz, "%s-%06x", PICK(svc_users, h), tag);
+        snprintf(n, sz, "%s-%06x", GEN_PICK(svc_users, h), tag);
         break;
     case GEN_RC_SSO: {
         /* AWS SSO names the role of a permission set with 16 hex digits, one per account */
@@ -432,6 +367,21 @@ const char *gen_real_permset(uint8_t flavour)
     return permsets[flavour % GEN_REAL_PERMSETS];
 }
 
+/* An identity's user agent (drawn by fam) and credentials, as its class's kind says. */
+static void set_kind(gen_ident *id, const class_kind *k, uint32_t fam)
+{
+    if (k->n_uas) {
+        id->ua_family = fam % k->n_uas;
+        id->user_agent = k->hosted ? k->hosted[id->ua_family].ua : k->uas[id->ua_family];
+        id->assumed_by = k->hosted ? k->hosted[id->ua_family].host : NULL;
+    }
+    id->iam_user = k->flags & CK_IAM_USER;
+    id->bearer = k->flags & CK_BEARER;
+    id->console = k->flags & CK_CONSOLE;
+    id->mfa = id->user_session = k->flags & CK_MFA_SESSION;
+    id->session_ms = (k->flags & CK_KEYS) ? 0 : TW_MS_HOUR;
+}
+
 void gen_real_describe(const gen_real_estate *re, uint32_t index, gen_ident *id)
 {
     const gen_estate *es = &re->es;
@@ -449,80 +399,20 @@ void gen_real_describe(const gen_real_estate *re, uint32_t index, gen_ident *id)
     if (sid && sid->account_ix != UINT32_MAX)
         id->account_ix = sid->account_ix;
     id->account = es->account_ids[id->account_ix];
-    uint32_t pct = (uint32_t)((h >> 8) % 100), acc = 0, r;
-    for (r = 0; r + 1 < N_OF(region_pct); r++) {
-        acc += region_pct[r];
-        if (pct < acc)
-            break;
-    }
-    id->region = (uint8_t)r;
+    id->region = gen_home_region(h);
     uint32_t fam = (uint32_t)(h >> 24);
     if (sid && sid->ua_family >= 0)
         fam = (uint32_t)sid->ua_family;
-    id->session_ms = TW_MS_HOUR;
-    id->tz = tzs[(h >> 44) % N_OF(tzs)];
+    id->tz = tzs[(h >> 44) % GEN_N_OF(tzs)];
+    set_kind(id, &class_kinds[id->rclass], fam);
     switch ((gen_rclass)id->rclass) {
-    case GEN_RC_APP_KMS:
-    case GEN_RC_APP_SECRETS:
-    case GEN_RC_BEDROCK_APP:
-        id->ua_family = fam % N_OF(ua_app);
-        id->user_agent = ua_app[id->ua_family].ua;
-        id->assumed_by = ua_app[id->ua_family].host;
-        break;
-    case GEN_RC_ETL:
-        id->ua_family = fam % N_OF(ua_etl);
-        id->user_agent = ua_etl[id->ua_family].ua;
-        id->assumed_by = ua_etl[id->ua_family].host;
-        break;
-    case GEN_RC_LOG_RETENTION:
-        id->user_agent = ua_lambda_py;
-        id->assumed_by = "lambda.amazonaws.com";
-        break;
-    case GEN_RC_TRAINING:
-        id->ua_family = fam % N_OF(ua_training);
-        id->user_agent = ua_training[id->ua_family].ua;
-        id->assumed_by = ua_training[id->ua_family].host;
-        break;
-    case GEN_RC_OBSERVABILITY:
-        id->ua_family = fam % N_OF(ua_monitor);
-        id->user_agent = ua_monitor[id->ua_family];
-        break;
-    case GEN_RC_BEDROCK_KEY:
-        id->ua_family = fam % N_OF(ua_bedrock_key);
-        id->user_agent = ua_bedrock_key[id->ua_family];
-        id->iam_user = id->bearer = true;
-        id->session_ms = 0;
-        break;
-    case GEN_RC_AGENT_RO:
-    case GEN_RC_AGENT_RW:
-        id->ua_family = fam % N_OF(ua_agent);
-        id->user_agent = ua_agent[id->ua_family].ua;
-        id->assumed_by = ua_agent[id->ua_family].host;
-        break;
-    case GEN_RC_CI:
-    case GEN_RC_DATA_SHARING:
-        id->ua_family = id->rclass == GEN_RC_DATA_SHARING ? CI_TERRAFORM : fam % N_OF(ua_ci);
-        id->user_agent = ua_ci[id->ua_family];
-        break;
-    case GEN_RC_IAM_CONSOLE:
-        id->ua_family = fam % N_OF(ua_browser);
-        id->user_agent = ua_browser[id->ua_family];
-        id->iam_user = id->console = id->mfa = id->user_session = true;
-        break;
-    case GEN_RC_IAM_CLI:
-        id->ua_family = fam % N_OF(ua_cli);
-        id->user_agent = ua_cli[id->ua_family];
-        id->iam_user = id->mfa = id->user_session = true;
-        break;
-    case GEN_RC_IAM_SERVICE:
-        id->ua_family = fam % N_OF(ua_iam_service);
-        id->user_agent = ua_iam_service[id->ua_family];
-        id->iam_user = true;
-        id->session_ms = 0;
+    case GEN_RC_DATA_SHARING: /* a team's Terraform pipeline */
+        id->ua_family = GEN_UA_CI_TERRAFORM;
+        id->user_agent = gen_ua_ci[id->ua_family];
         break;
     case GEN_RC_SSO:
         id->flavour = (uint8_t)(fixed ? index % PER_ACCOUNT : (sid ? sid->flavour : 0));
-        id->user_agent = ua_browser[0]; /* each session picks its own */
+        id->user_agent = gen_ua_browser[0]; /* each session picks its own */
         break;
     case GEN_RC_SLR:
         id->flavour = (uint8_t)(fixed ? index % PER_ACCOUNT - GEN_REAL_PERMSETS
@@ -531,29 +421,18 @@ void gen_real_describe(const gen_real_estate *re, uint32_t index, gen_ident *id)
         id->user_agent = id->invoked_by;
         id->region = 0;
         break;
-    case GEN_RC_COUNT:
-        assert(0);
+    default:
+        break;
     }
     if (sid)
         ordinal = re->class_count[id->rclass] + sid->ordinal;
     name_identity(re, id, ordinal);
-    make_key(id->unique_id, id->iam_user ? "AIDA" : "AROA", 17, tw_hash_mix(h ^ 0x1D));
-    make_key(id->access_key, id->bearer ? "ACCA" : "AKIA", 16, tw_hash_mix(h ^ 0x4B));
-    id->tls12 = strstr(id->user_agent, "aws-sdk-java/1.") || strstr(id->user_agent, "aws-sdk-cpp");
-    /* Workloads call from AWS address space; people and long-term keys from offices; SaaS
-     * monitors from their own ranges. */
-    uint64_t hi = tw_hash_mix(h ^ 0x1F);
-    static const uint8_t aws_first[] = { 3, 18, 34, 35, 44, 52, 54 };
-    static const char *const office[] = { "198.51.100", "203.0.113", "192.0.2" };
+    /* Workloads call from AWS address space; people, CI runners and long-term keys from
+     * offices; AWS acting for itself from inside. */
+    gen_ident_finish(id, id->iam_user || id->rclass == GEN_RC_SSO || id->rclass == GEN_RC_CI ||
+                             id->rclass == GEN_RC_DATA_SHARING);
     if (id->invoked_by)
         snprintf(id->ip, sizeof id->ip, "AWS Internal");
-    else if (id->iam_user || id->rclass == GEN_RC_SSO || id->rclass == GEN_RC_CI ||
-             id->rclass == GEN_RC_DATA_SHARING)
-        snprintf(id->ip, sizeof id->ip, "%s.%u", office[hi % 3], (unsigned)(1 + (hi >> 8) % 254));
-    else
-        snprintf(id->ip, sizeof id->ip, "%u.%u.%u.%u", aws_first[hi % N_OF(aws_first)],
-                 (unsigned)((hi >> 8) & 255), (unsigned)((hi >> 16) & 255),
-                 (unsigned)(1 + (hi >> 24) % 254));
 }
 
 const char *gen_real_slr_session(uint8_t flavour)
@@ -601,7 +480,7 @@ void gen_real_session(const gen_ident *id, uint64_t epoch, int64_t start_ms, gen
     n[0] = '\0';
     if (id->iam_user) {
         if (id->user_session)
-            make_key(ss->access_key, "ASIA", 16, h);
+            gen_make_key(ss->access_key, "ASIA", 16, h);
         else
             snprintf(ss->access_key, sizeof ss->access_key, "%s", id->access_key);
         return;
@@ -609,12 +488,7 @@ void gen_real_session(const gen_ident *id, uint64_t epoch, int64_t start_ms, gen
     const char *host = id->assumed_by;
     switch ((gen_rclass)id->rclass) {
     case GEN_RC_CI:
-        if (id->ua_family == CI_GITHUB)
-            snprintf(n, sz, "GitHubActions-%llu", 16000000000ULL + h % 1000000000ULL);
-        else if (id->ua_family == CI_TERRAFORM)
-            snprintf(n, sz, "terraform-%lld", unix_s);
-        else
-            snprintf(n, sz, "gitlab-pipeline-%llu", 1900000000ULL + h % 100000000ULL);
+        gen_ci_session_name(n, sz, id->ua_family, h, unix_s);
         break;
     case GEN_RC_DATA_SHARING:
         snprintf(n, sz, "terraform-%lld", unix_s);
@@ -623,8 +497,8 @@ void gen_real_session(const gen_ident *id, uint64_t epoch, int64_t start_ms, gen
         if (id->ua_family == 0)
             snprintf(n, sz, "DatadogAWSIntegration");
         else
-            snprintf(n, sz, "%.24s-%lld", monitor_names[id->ua_family % N_OF(monitor_names)],
-                     unix_s);
+            snprintf(n, sz, "%.24s-%lld",
+                     gen_monitor_names[id->ua_family % GEN_N_OF(gen_monitor_names)], unix_s);
         break;
     case GEN_RC_SSO: {
         /* The people of a permission set (2 to 9) take turns; who signs in changes by session. */
@@ -634,8 +508,7 @@ void gen_real_session(const gen_ident *id, uint64_t epoch, int64_t start_ms, gen
         person_name(who, '.', person, sizeof person);
         snprintf(n, sz, "%s@example.com", person);
         ss->console = gen_real_console_session(id, epoch);
-        ss->user_agent = ss->console ? ua_browser[h % N_OF(ua_browser)]
-                                     : ua_cli[(h >> 8) % N_OF(ua_cli)];
+        ss->user_agent = ss->console ? GEN_PICK(gen_ua_browser, h) : GEN_PICK(ua_cli, h >> 8);
         break;
     }
     case GEN_RC_SLR:
@@ -659,5 +532,5 @@ void gen_real_session(const gen_ident *id, uint64_t epoch, int64_t start_ms, gen
             snprintf(n, sz, "BedrockAgentCore-%08llx-%04llx", (unsigned long long)(h & 0xFFFFFFFFu),
                      (unsigned long long)(h >> 48));
     }
-    make_key(ss->access_key, "ASIA", 16, h);
+    gen_make_key(ss->access_key, "ASIA", 16, h);
 }

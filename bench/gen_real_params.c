@@ -1,7 +1,7 @@
-/* gen_real_params: requestParameters, responseElements, additionalEventData and resources of
- * the calls only the realistic profile makes, and of the realistic variants of shared calls
- * (an on-behalf Decrypt, a policy attached to a named role). Every other call goes to the
- * shared shapes of gen_params.c and gen_replies.c.
+/* gen_real_params: requestParameters, responseElements and additionalEventData of the calls
+ * only the realistic profile makes, and of the realistic variants of shared calls (an
+ * on-behalf Decrypt, a policy attached to a named role). Every other call, and every call's
+ * resources, goes to the shared shapes of gen_params.c and gen_replies.c.
  *
  * The shapes are CloudTrail's: policy documents of IAM calls are JSON strings, S3's
  * bucketPolicy is an object, Lambda's event names carry their API version, an on-behalf
@@ -13,13 +13,6 @@
 #include "gen_internal.h"
 #include "tw_time.h"
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *const orgs[] = { "acme", "globex", "initech", "umbrella", "hooli",
-                                    "vandelay", "wonka", "stark", "tyrell", "cyberdyne" };
-static const char *const datasets[] = { "orders", "clickstream", "billing", "inventory",
-                                        "customers", "payments", "shipments", "ledger",
-                                        "sessions", "catalog" };
 static const char *const secret_kinds[] = { "db-credentials", "api-key", "oauth-client",
                                             "stripe-webhook" };
 static const char *const models[] = {
@@ -33,18 +26,9 @@ static const char *const retention_groups[] = { "/aws/lambda/%s-api-handler", "/
                                                 "/aws/rds/instance/%s-db/postgresql",
                                                 "/aws/lambda/%s-worker-handler" };
 
-static void put_org(char *buf, size_t size, uint32_t account_ix)
-{
-    if (account_ix < N_OF(orgs))
-        snprintf(buf, size, "%s", orgs[account_ix]);
-    else
-        snprintf(buf, size, "%s%u", orgs[account_ix % N_OF(orgs)],
-                 (unsigned)(account_ix / N_OF(orgs)));
-}
-
 static const char *dataset_of(const gen_ident *id)
 {
-    return datasets[(id->h >> 20) % N_OF(datasets)];
+    return GEN_PICK(gen_datasets, id->h >> 20);
 }
 
 /* A key id shaped like KMS's (a UUID), from a name. */
@@ -55,45 +39,6 @@ static void key_id(char *out, size_t size, const char *name)
              (unsigned)(h >> 16) & 0xFFFF, (unsigned)h & 0xFFF,
              (unsigned)(0x8000 | ((h2 >> 48) & 0x3FFF)),
              (unsigned long long)(h2 & 0xFFFFFFFFFFFFULL));
-}
-
-/* "arn:aws:iam::ACCOUNT:role/PATH/NAME" of an identity (a role). */
-static void put_role_arn_of(tw_buf *b, const gen_ident *t)
-{
-    GEN_PUT(b, "arn:aws:iam::");
-    tw_buf_puts(b, t->account);
-    GEN_PUT(b, ":role");
-    tw_buf_puts(b, t->path);
-    tw_buf_puts(b, t->name);
-}
-
-static void put_arn_head(tw_buf *b, const char *service, const gen_call *c)
-{
-    GEN_PUT(b, "arn:aws:");
-    tw_buf_puts(b, service);
-    tw_buf_putc(b, ':');
-    tw_buf_puts(b, c->region);
-    tw_buf_putc(b, ':');
-    tw_buf_puts(b, c->id->account);
-}
-
-/* STS and IAM write times the way the console shows them: "Sep 1, 2026, 9:15:02 AM". */
-static void put_console_time(tw_buf *b, int64_t ms)
-{
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    char iso[32];
-    tw_time_format_iso(ms - ms % TW_MS_SECOND, iso, sizeof iso);
-    int month = (iso[5] - '0') * 10 + (iso[6] - '0'), day = (iso[8] - '0') * 10 + (iso[9] - '0');
-    int hour = (iso[11] - '0') * 10 + (iso[12] - '0');
-    tw_buf_put(b, months + 3 * (month - 1), 3);
-    tw_buf_putc(b, ' ');
-    tw_buf_put_i64(b, day);
-    GEN_PUT(b, ", ");
-    tw_buf_put(b, iso, 4);
-    GEN_PUT(b, ", ");
-    tw_buf_put_i64(b, hour % 12 ? hour % 12 : 12);
-    tw_buf_put(b, iso + 13, 6);
-    tw_buf_puts(b, hour < 12 ? " AM" : " PM");
 }
 
 /* The secret an application reads (one of a few of its own), for the link r. */
@@ -108,13 +53,13 @@ static void log_group(const gen_ident *id, uint64_t r, char *out, size_t size)
 {
     const char *ds = dataset_of(id);
     if (id->rclass == GEN_RC_LOG_RETENTION) {
-        const char *d2 = datasets[(r >> 12) % N_OF(datasets)];
+        const char *d2 = GEN_PICK(gen_datasets, r >> 12);
         if ((r >> 20) % 8 == 7) { /* CloudTrail's own log group: its old streams go too */
             snprintf(out, size, "aws-cloudtrail-logs-%s-%08x", id->account,
                      (unsigned)(tw_hash_mix(id->account_ix + 0xC7u) >> 32));
             return;
         }
-        snprintf(out, size, retention_groups[(r >> 20) % N_OF(retention_groups)], d2);
+        snprintf(out, size, retention_groups[(r >> 20) % GEN_N_OF(retention_groups)], d2);
         return;
     }
     switch (id->ua_family % 4) { /* where the pipeline runs: Glue, Lambda, ECS, EC2 */
@@ -130,6 +75,12 @@ static void log_group(const gen_ident *id, uint64_t r, char *out, size_t size)
     default:
         snprintf(out, size, "/%s/pipeline/app", ds);
     }
+}
+
+/* The revision of an ECS task definition: it grows with the hour, as deploys add them. */
+static int64_t task_revision(const gen_call *c)
+{
+    return 100 + (int64_t)((c->t_ms / TW_MS_HOUR) % 900);
 }
 
 static bool is_kms(int act)
@@ -190,18 +141,18 @@ void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *
                  (c->r >> 24) & 1 ? "api" : "worker");
         return;
     case GEN_ACT_BR_GET_MODEL_AVAILABILITY:
-        snprintf(c->res, sizeof c->res, "%s", models[(c->r >> 24) % N_OF(models)]);
+        snprintf(c->res, sizeof c->res, "%s", models[(c->r >> 24) % GEN_N_OF(models)]);
         return;
     case GEN_ACT_CFN_CREATE_STACK:
     case GEN_ACT_CFN_UPDATE_STACK:
         snprintf(c->res, sizeof c->res, "%s-service-prod", dataset_of(id));
-        put_org(org, sizeof org, id->account_ix);
+        gen_org_name(org, sizeof org, id->account_ix);
         snprintf(c->sub, sizeof c->sub, "%s-cfn-templates", org);
         return;
     case GEN_ACT_LAMBDA_CREATE_FUNCTION:
         snprintf(c->res, sizeof c->res, "%s-%s-handler", dataset_of(target ? target : id),
                  (c->r >> 24) & 1 ? "api" : "events");
-        put_org(org, sizeof org, id->account_ix);
+        gen_org_name(org, sizeof org, id->account_ix);
         snprintf(c->sub, sizeof c->sub, "%s-build-artifacts", org);
         return;
     case GEN_ACT_ECS_REGISTER_TASK_DEFINITION:
@@ -249,8 +200,9 @@ void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *
     case GEN_ACT_ELB_DEREGISTER_TARGETS:
     case GEN_ACT_ELB_DESCRIBE_TARGET_HEALTH:
         snprintf(c->res, sizeof c->res, "targetgroup/%s-api-tg/%016llx",
-                 datasets[(c->r >> 24) % N_OF(datasets)],
-                 (unsigned long long)tw_hash_mix((c->r >> 24) % N_OF(datasets) + id->account_ix));
+                 GEN_PICK(gen_datasets, c->r >> 24),
+                 (unsigned long long)tw_hash_mix((c->r >> 24) % GEN_N_OF(gen_datasets) +
+                                                 id->account_ix));
         snprintf(c->sub, sizeof c->sub, "10.%u.%u.%u", (unsigned)(c->r >> 8) & 255,
                  (unsigned)(c->r >> 16) & 255, 1 + (unsigned)(c->r >> 32) % 254);
         return;
@@ -291,7 +243,7 @@ static void put_policy_doc(tw_buf *b, const gen_call *c, const gen_event *ev,
     default: {
         /* what the application (the target) then uses: its buckets and their key */
         const gen_ident *t = target ? target : c->id;
-        put_org(org, sizeof org, t->account_ix);
+        gen_org_name(org, sizeof org, t->account_ix);
         snprintf(doc, sizeof doc,
                  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"
                  "[\"s3:GetObject\",\"s3:ListBucket\",\"s3:PutObject\"],\"Resource\":["
@@ -307,25 +259,31 @@ static void put_policy_doc(tw_buf *b, const gen_call *c, const gen_event *ev,
     tw_buf_put_json_cstr(b, doc);
 }
 
+/* A statement's Resource list: the ARNs of the bucket and of every object in it. */
+static void put_bucket_resources(tw_buf *b, const gen_call *c)
+{
+    GEN_PUT(b, "\"arn:aws:s3:::");
+    tw_buf_puts(b, c->res);
+    GEN_PUT(b, "\",\"arn:aws:s3:::");
+    tw_buf_puts(b, c->res);
+    GEN_PUT(b, "/*\"");
+}
+
 static void put_bucket_policy(tw_buf *b, const gen_call *c, bool org_share)
 {
     GEN_PUT(b, "{\"Version\":\"2012-10-17\",\"Statement\":[");
     if (org_share) {
         GEN_PUT(b, "{\"Sid\":\"AllowOrganizationRead\",\"Effect\":\"Allow\",\"Principal\":\"*\","
-                   "\"Action\":[\"s3:GetObject\",\"s3:ListBucket\"],\"Resource\":[\"arn:aws:s3:::");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\",\"arn:aws:s3:::");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "/*\"],\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"");
+                   "\"Action\":[\"s3:GetObject\",\"s3:ListBucket\"],\"Resource\":[");
+        put_bucket_resources(b, c);
+        GEN_PUT(b, "],\"Condition\":{\"StringEquals\":{\"aws:PrincipalOrgID\":\"");
         tw_buf_puts(b, c->org_id);
         GEN_PUT(b, "\"}}},");
     }
     GEN_PUT(b, "{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\","
-               "\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::");
-    tw_buf_puts(b, c->res);
-    GEN_PUT(b, "\",\"arn:aws:s3:::");
-    tw_buf_puts(b, c->res);
-    GEN_PUT(b, "/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}");
+               "\"Action\":\"s3:*\",\"Resource\":[");
+    put_bucket_resources(b, c);
+    GEN_PUT(b, "],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}");
 }
 
 static const char *managed_policy(const gen_call *c, const gen_event *ev)
@@ -344,7 +302,7 @@ static const char *managed_policy(const gen_call *c, const gen_event *ev)
         return "arn:aws:iam::aws:policy/ReadOnlyAccess";
     if ((c->r >> 33) % 4 == 0)
         return NULL; /* a customer managed policy: the caller writes it */
-    return readonly[(c->r >> 36) % N_OF(readonly)];
+    return readonly[(c->r >> 36) % GEN_N_OF(readonly)];
 }
 
 void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_ident *target,
@@ -354,7 +312,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
     if (is_kms(c->act_id) && ev->via == GEN_VIA_S3) {
         if (c->act_id == GEN_ACT_KMS_GENERATE_DATA_KEY) {
             GEN_PUT(b, "{\"keyId\":\"");
-            put_arn_head(b, "kms", c);
+            gen_put_arn_head(b, "kms", c);
             GEN_PUT(b, ":key/");
             tw_buf_puts(b, c->res);
             GEN_PUT(b, "\",\"encryptionContext\":{\"aws:s3:arn\":\"arn:aws:s3:::");
@@ -371,7 +329,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
     if (is_kms(c->act_id) && ev->via == GEN_VIA_SECRETS) {
         GEN_PUT(b, "{\"encryptionAlgorithm\":\"SYMMETRIC_DEFAULT\",\"encryptionContext\":{"
                    "\"SecretARN\":\"");
-        put_arn_head(b, "secretsmanager", c);
+        gen_put_arn_head(b, "secretsmanager", c);
         GEN_PUT(b, ":secret:");
         tw_buf_puts(b, c->sub);
         tw_buf_putc(b, '-');
@@ -384,9 +342,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
     switch (c->act_id) {
     case GEN_ACT_SECRETS_GET_SECRET_VALUE:
     case GEN_ACT_SECRETS_DESCRIBE_SECRET:
-        GEN_PUT(b, "{\"secretId\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "secretId", c->res);
         return;
     case GEN_ACT_LOGS_DELETE_LOG_STREAM:
         GEN_PUT(b, "{\"logGroupName\":\"");
@@ -400,7 +356,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"retentionInDays\":");
         static const int days[] = { 7, 14, 30, 90, 365 };
-        tw_buf_put_i64(b, days[(c->r >> 18) % N_OF(days)]);
+        tw_buf_put_i64(b, days[(c->r >> 18) % GEN_N_OF(days)]);
         tw_buf_putc(b, '}');
         return;
     case GEN_ACT_LOGS_DESCRIBE_LOG_STREAMS:
@@ -412,9 +368,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         return;
     case GEN_ACT_LOGS_CREATE_LOG_GROUP:
     case GEN_ACT_LOGS_DELETE_LOG_GROUP:
-        GEN_PUT(b, "{\"logGroupName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "logGroupName", c->res);
         return;
     case GEN_ACT_XRAY_BATCH_GET_TRACES:
         GEN_PUT(b, "{\"traceIds\":[\"1-");
@@ -432,9 +386,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         GEN_PUT(b, ",\"timeRangeType\":\"Event\",\"sampling\":false,\"filterExpression\":\"fault = true OR error = true\"}");
         return;
     case GEN_ACT_BR_GET_MODEL_AVAILABILITY:
-        GEN_PUT(b, "{\"modelId\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "modelId", c->res);
         return;
     case GEN_ACT_BR_PUT_USE_CASE:
         GEN_PUT(b, "{\"formData\":\"HIDDEN_DUE_TO_SECURITY_REASONS\"}");
@@ -458,26 +410,16 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         GEN_PUT(b, "{\"functionName\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"runtime\":\"python3.12\",\"role\":\"");
-        if (target)
-            put_role_arn_of(b, target);
-        else
-            gen_put_role_arn(c, b, "service-role/lambda-exec");
-        GEN_PUT(b, "\",\"handler\":\"app.handler\",\"code\":{\"s3Bucket\":\"");
-        tw_buf_puts(b, c->sub);
-        GEN_PUT(b, "\",\"s3Key\":\"builds/");
-        tw_buf_puts(b, c->res);
-        tw_buf_putc(b, '/');
-        gen_put_hex(b, c->r, 12, false);
-        GEN_PUT(b, ".zip\"},\"timeout\":30,\"memorySize\":512,\"publish\":true,\"architectures\":[\"arm64\"]}");
+        gen_put_run_role(c, target, "service-role/lambda-exec", b);
+        GEN_PUT(b, "\",\"handler\":\"app.handler\",\"code\":{");
+        gen_put_code_location(c, b);
+        GEN_PUT(b, "},\"timeout\":30,\"memorySize\":512,\"publish\":true,\"architectures\":[\"arm64\"]}");
         return;
     case GEN_ACT_ECS_REGISTER_TASK_DEFINITION:
         GEN_PUT(b, "{\"family\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"taskRoleArn\":\"");
-        if (target)
-            put_role_arn_of(b, target);
-        else
-            gen_put_role_arn(c, b, "ecsTaskRole");
+        gen_put_run_role(c, target, "ecsTaskRole", b);
         GEN_PUT(b, "\",\"executionRoleArn\":\"");
         gen_put_role_arn(c, b, "ecsTaskExecutionRole");
         GEN_PUT(b, "\",\"networkMode\":\"awsvpc\",\"containerDefinitions\":[{\"name\":\"app\",\"image\":\"");
@@ -496,7 +438,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         GEN_PUT(b, "\",\"taskDefinition\":\"");
         tw_buf_puts(b, c->res);
         tw_buf_putc(b, ':');
-        tw_buf_put_i64(b, 100 + (int64_t)((c->t_ms / TW_MS_HOUR) % 900));
+        tw_buf_put_i64(b, task_revision(c));
         GEN_PUT(b, "\",\"forceNewDeployment\":false}");
         return;
     case GEN_ACT_ECS_DESCRIBE_SERVICES:
@@ -542,17 +484,8 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         put_policy_doc(b, c, ev, target);
         tw_buf_putc(b, '}');
         return;
-    case GEN_ACT_IAM_GET_ROLE:
-        if (!target)
-            break;
-        GEN_PUT(b, "{\"roleName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
-        return;
     case GEN_ACT_IAM_CREATE_USER:
-        GEN_PUT(b, "{\"userName\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "userName", c->res);
         return;
     case GEN_ACT_STS_GET_SESSION_TOKEN:
         GEN_PUT(b, "{\"durationSeconds\":43200,\"serialNumber\":\"arn:aws:iam::");
@@ -562,15 +495,13 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         GEN_PUT(b, "\"}");
         return;
     case GEN_ACT_CT_STOP_LOGGING:
-        GEN_PUT(b, "{\"name\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}");
+        gen_put_name_only(b, "name", c->res);
         return;
     case GEN_ACT_CT_UPDATE_TRAIL:
         GEN_PUT(b, "{\"name\":\"legacy-audit-trail\",\"s3BucketName\":\"");
         {
             char org[24];
-            put_org(org, sizeof org, id->account_ix);
+            gen_org_name(org, sizeof org, id->account_ix);
             tw_buf_puts(b, org);
         }
         GEN_PUT(b, "-cloudtrail-logs\",\"isMultiRegionTrail\":true,\"includeGlobalServiceEvents\":true}");
@@ -589,7 +520,7 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
     case GEN_ACT_ELB_DEREGISTER_TARGETS:
     case GEN_ACT_ELB_DESCRIBE_TARGET_HEALTH:
         GEN_PUT(b, "{\"targetGroupArn\":\"");
-        put_arn_head(b, "elasticloadbalancing", c);
+        gen_put_arn_head(b, "elasticloadbalancing", c);
         tw_buf_putc(b, ':');
         tw_buf_puts(b, c->res);
         tw_buf_putc(b, '"');
@@ -622,35 +553,13 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         GEN_PUT(b, ",\"bucketName\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"Host\":\"");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, ".s3.");
-        tw_buf_puts(b, c->region);
-        GEN_PUT(b, ".amazonaws.com\",\"policy\":\"\"}");
+        gen_put_s3_host(c, b);
+        GEN_PUT(b, "\",\"policy\":\"\"}");
         return;
     default:
         break;
     }
     gen_params_request(c, b);
-}
-
-static void put_lambda_config(const gen_call *c, const gen_ident *target, tw_buf *b)
-{
-    GEN_PUT(b, "{\"functionName\":\"");
-    tw_buf_puts(b, c->res);
-    GEN_PUT(b, "\",\"functionArn\":\"");
-    put_arn_head(b, "lambda", c);
-    GEN_PUT(b, ":function:");
-    tw_buf_puts(b, c->res);
-    GEN_PUT(b, "\",\"runtime\":\"python3.12\",\"role\":\"");
-    if (target)
-        put_role_arn_of(b, target);
-    else
-        gen_put_role_arn(c, b, "service-role/lambda-exec");
-    GEN_PUT(b, "\",\"handler\":\"app.handler\",\"codeSize\":");
-    tw_buf_put_i64(b, 1048576 + (int64_t)((c->r >> 10) % 4000000));
-    GEN_PUT(b, ",\"timeout\":30,\"memorySize\":512,\"lastModified\":\"");
-    tw_buf_puts(b, c->time_iso);
-    GEN_PUT(b, "\",\"version\":\"1\",\"state\":\"Pending\",\"architectures\":[\"arm64\"]}");
 }
 
 void gen_real_params_response(const gen_call *c, const gen_event *ev, const gen_ident *target,
@@ -663,7 +572,7 @@ void gen_real_params_response(const gen_call *c, const gen_event *ev, const gen_
         GEN_PUT(b, "{\"credentials\":{\"accessKeyId\":\"");
         tw_buf_puts(b, c->ss->access_key);
         GEN_PUT(b, "\",\"expiration\":\"");
-        put_console_time(b, c->t_ms + 12 * TW_MS_HOUR);
+        gen_put_console_time(b, c->t_ms + 12 * TW_MS_HOUR);
         GEN_PUT(b, "\"}}");
         return;
     case GEN_ACT_IAM_CREATE_ROLE:
@@ -678,29 +587,29 @@ void gen_real_params_response(const gen_call *c, const gen_event *ev, const gen_
         tw_buf_puts(b, role ? ":role/" : ":user/");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"createDate\":\"");
-        put_console_time(b, c->t_ms);
+        gen_put_console_time(b, c->t_ms);
         GEN_PUT(b, "\"}}");
         return;
     }
     case GEN_ACT_LAMBDA_CREATE_FUNCTION:
-        put_lambda_config(c, target, b);
+        gen_put_lambda_config(c, target, true, b);
         return;
     case GEN_ACT_ECS_REGISTER_TASK_DEFINITION:
         GEN_PUT(b, "{\"taskDefinition\":{\"taskDefinitionArn\":\"");
-        put_arn_head(b, "ecs", c);
+        gen_put_arn_head(b, "ecs", c);
         GEN_PUT(b, ":task-definition/");
         tw_buf_puts(b, c->res);
         tw_buf_putc(b, ':');
-        tw_buf_put_i64(b, 100 + (int64_t)((c->t_ms / TW_MS_HOUR) % 900));
+        tw_buf_put_i64(b, task_revision(c));
         GEN_PUT(b, "\",\"family\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"revision\":");
-        tw_buf_put_i64(b, 100 + (int64_t)((c->t_ms / TW_MS_HOUR) % 900));
+        tw_buf_put_i64(b, task_revision(c));
         GEN_PUT(b, ",\"status\":\"ACTIVE\"}}");
         return;
     case GEN_ACT_ECS_UPDATE_SERVICE:
         GEN_PUT(b, "{\"service\":{\"serviceArn\":\"");
-        put_arn_head(b, "ecs", c);
+        gen_put_arn_head(b, "ecs", c);
         GEN_PUT(b, ":service/prod/");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"serviceName\":\"");
@@ -710,11 +619,7 @@ void gen_real_params_response(const gen_call *c, const gen_event *ev, const gen_
     case GEN_ACT_CFN_CREATE_STACK:
     case GEN_ACT_CFN_UPDATE_STACK:
         GEN_PUT(b, "{\"stackId\":\"");
-        put_arn_head(b, "cloudformation", c);
-        GEN_PUT(b, ":stack/");
-        tw_buf_puts(b, c->res);
-        tw_buf_putc(b, '/');
-        gen_put_uuid(b, tw_hash_mix(id->h ^ 0x57));
+        gen_put_stack_arn(c, b);
         GEN_PUT(b, "\"}");
         return;
     case GEN_ACT_EC2_DELETE_FLOW_LOGS:
@@ -752,12 +657,8 @@ void gen_real_params_response(const gen_call *c, const gen_event *ev, const gen_
 void gen_real_params_additional(const gen_call *c, const gen_event *ev, tw_buf *b)
 {
     if (c->act->flags & GEN_AF_LOGIN) {
-        GEN_PUT(b, ",\"additionalEventData\":{\"LoginTo\":\"https://console.aws.amazon.com/console/home?region=");
-        tw_buf_puts(b, gen_regions[c->id->region]);
-        GEN_PUT(b, "&state=hashArgs%23&isauthcode=true\",\"MobileVersion\":\"No\",\"MFAUsed\":\"");
         /* IAM users answer the MFA challenge at sign-in; SSO users at their identity provider */
-        tw_buf_puts(b, c->id->iam_user && c->id->mfa ? "Yes" : "No");
-        GEN_PUT(b, "\"}");
+        gen_put_login_details(c, c->id->iam_user && c->id->mfa, b);
         return;
     }
     if (ev->via || c->act->par >= GEN_PAR_S3_POLICY) {
@@ -766,29 +667,4 @@ void gen_real_params_additional(const gen_call *c, const gen_event *ev, tw_buf *
         return;
     }
     gen_params_additional(c, b);
-}
-
-void gen_real_params_resources(const gen_call *c, const gen_event *ev, const gen_ident *target,
-                               tw_buf *b)
-{
-    (void)target;
-    if (is_kms(c->act_id) && ev->via) {
-        GEN_PUT(b, ",\"resources\":[{\"accountId\":\"");
-        tw_buf_puts(b, c->id->account);
-        GEN_PUT(b, "\",\"type\":\"AWS::KMS::Key\",\"ARN\":\"");
-        put_arn_head(b, "kms", c);
-        GEN_PUT(b, ":key/");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}]");
-        return;
-    }
-    if (c->act_id == GEN_ACT_S3_PUT_BUCKET_POLICY) {
-        GEN_PUT(b, ",\"resources\":[{\"accountId\":\"");
-        tw_buf_puts(b, c->id->account);
-        GEN_PUT(b, "\",\"type\":\"AWS::S3::Bucket\",\"ARN\":\"arn:aws:s3:::");
-        tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}]");
-        return;
-    }
-    gen_params_resources(c, b);
 }

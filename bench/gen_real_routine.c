@@ -20,7 +20,6 @@
 #include "gen_internal.h"
 #include "tw_time.h"
 
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define ACT(x) GEN_ACT_##x
 
 enum { PH_RARE = 1u << 0 }; /* a person's rare change: people of read-only sets never make it */
@@ -271,7 +270,7 @@ typedef struct tpl_set {
     const gen_rtemplate *tpl;
     uint8_t n;
 } tpl_set;
-#define SET(a) { a, (uint8_t)N_OF(a) }
+#define SET(a) { a, (uint8_t)GEN_N_OF(a) }
 
 static const tpl_set slr_sets[] = { SET(tpl_slr_autoscaling), SET(tpl_slr_ecs), SET(tpl_slr_elb),
                                     SET(tpl_slr_config), SET(tpl_slr_guardduty) };
@@ -379,7 +378,7 @@ static const tpl_set *templates_of(const gen_ident *id)
     static const tpl_set mantle = SET(tpl_training_mantle), cli = SET(tpl_cli);
     switch ((gen_rclass)id->rclass) {
     case GEN_RC_SLR:
-        return &slr_sets[id->flavour % N_OF(slr_sets)];
+        return &slr_sets[id->flavour % GEN_N_OF(slr_sets)];
     case GEN_RC_TRAINING: /* three pipelines in ten fine-tune through bedrock-mantle */
         return (id->h >> 30) % 10 < 3 ? &mantle : &classes[id->rclass].set;
     case GEN_RC_SSO:
@@ -392,7 +391,7 @@ static const tpl_set *templates_of(const gen_ident *id)
 static double per_day_of(const gen_ident *id)
 {
     if (id->rclass == GEN_RC_SLR)
-        return slr_per_day[id->flavour % N_OF(slr_per_day)];
+        return slr_per_day[id->flavour % GEN_N_OF(slr_per_day)];
     if (id->rclass == GEN_RC_SSO) /* the people of the set: 2 to 9, one session a day or so */
         return 0.8 * (double)(2 + id->h % 8);
     return classes[id->rclass].per_day;

@@ -14,13 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gen_internal.h"
 #include "tw_time.h"
 
 #define ADVANCE_EVERY 1024u
-#define ACTOR_CACHE 4096u
 
 typedef struct gen_real_track {
     int64_t next_ms;     /* its next step */
@@ -50,20 +48,12 @@ typedef struct gen_real_loop {
     uint32_t *heap;
     uint32_t heap_n;
     uint32_t total; /* estate and scenario identities */
-    gen_actor *actors;
-    uint32_t *actor_of;
+    gen_actor_cache actors;
     gen_clock clk;
     uint64_t serial;
     uint64_t *assumes; /* N_HOSTS x accounts */
     int64_t end_ms;
 } gen_real_loop;
-
-static double read_clock(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ---- the heap: by (next_ms, index), so ties break the same way every run ------------- */
 
@@ -110,12 +100,11 @@ static uint32_t heap_pop(gen_real_loop *lp)
 
 static gen_actor *get_actor(gen_real_loop *lp, uint32_t ix)
 {
-    uint32_t slot = ix % ACTOR_CACHE;
-    gen_actor *ac = &lp->actors[slot];
-    if (lp->actor_of[slot] != ix + 1) {
+    bool fresh;
+    gen_actor *ac = gen_actor_cache_get(&lp->actors, ix, &fresh);
+    if (fresh) {
         gen_real_describe(&lp->re, ix, &ac->id);
         ac->epoch_key = 0;
-        lp->actor_of[slot] = ix + 1;
     }
     return ac;
 }
@@ -127,12 +116,7 @@ static void actor_session(gen_actor *ac, uint64_t epoch, int64_t start_ms)
         return;
     ac->epoch_key = epoch + 1;
     gen_real_session(&ac->id, epoch, start_ms, &ac->ss);
-    if (ac->id.iam_user)
-        snprintf(ac->caller_arn, sizeof ac->caller_arn, "arn:aws:iam::%s:user/%s", ac->id.account,
-                 ac->id.name);
-    else
-        snprintf(ac->caller_arn, sizeof ac->caller_arn, "arn:aws:sts::%s:assumed-role/%s/%s",
-                 ac->id.account, ac->id.name, ac->ss.name);
+    gen_actor_set_caller(ac);
 }
 
 /* The session a call of identity ix at t belongs to. */
@@ -173,14 +157,12 @@ static void session_of(const gen_real_loop *lp, const gen_ident *id, const gen_r
 static tw_err write_one(gen_real_loop *lp, const gen_actor *ac, const gen_event *ev, bool *failed,
                         uint64_t *r)
 {
-    const gen_action *act = &gen_actions[ev->action];
-    uint8_t region = (act->flags & GEN_AF_GLOBAL) ? GEN_REGION_US_EAST_1 : ac->id.region;
     gen_ident target, *tp = NULL;
     if (ev->target) {
         gen_real_describe(&lp->re, ev->target - 1, &target);
         tp = &target;
     }
-    tw_buf *b = gen_sink_begin(lp->sk, ac->id.account_ix, ac->id.account, region, ev->time_ms);
+    tw_buf *b = gen_sink_begin_call(lp->sk, &ac->id, ev);
     *r = gen_record_rand(lp->re.es.seed, lp->serial);
     *failed = gen_real_record_write(&lp->re, ac, tp, ev, lp->serial++, &lp->clk, b);
     tw_err err = gen_sink_end(lp->sk);
@@ -247,8 +229,8 @@ static tw_err emit_call(gen_real_loop *lp, gen_real_track *tr, const gen_event *
 
 static tw_err emit_scripted_until(gen_real_loop *lp, size_t *next, int64_t until_ms)
 {
-    while (*next < lp->sc.count && lp->sc.ev[*next].time_ms <= until_ms) {
-        const gen_event *ev = &lp->sc.ev[(*next)++];
+    const gen_event *ev;
+    while ((ev = gen_events_next(&lp->sc.events, next, until_ms))) {
         tw_err err = emit_call(lp, &lp->track[ev->ident], ev);
         if (err)
             return err;
@@ -302,11 +284,9 @@ static tw_err prepare(gen_real_loop *lp)
     lp->end_ms = opt->start_ms + opt->span_ms;
     lp->track = calloc(lp->total, sizeof *lp->track);
     lp->heap = malloc((size_t)lp->total * sizeof *lp->heap);
-    lp->actors = malloc(ACTOR_CACHE * sizeof *lp->actors);
-    lp->actor_of = calloc(ACTOR_CACHE, sizeof *lp->actor_of);
     lp->assumes = calloc(N_HOSTS * (size_t)opt->accounts, sizeof *lp->assumes);
     lp->clk = (gen_clock)GEN_CLOCK_INIT;
-    if (!lp->track || !lp->heap || !lp->actors || !lp->actor_of || !lp->assumes)
+    if (!lp->track || !lp->heap || gen_actor_cache_init(&lp->actors) || !lp->assumes)
         return TW_ERR_NOMEM;
     for (uint32_t ix = 0; ix < lp->total; ix++) {
         gen_real_track *tr = &lp->track[ix];
@@ -392,10 +372,10 @@ int gen_real_run(const gen_opts *opt)
 {
     gen_real_loop loop = { .opt = opt };
     gen_real_loop *lp = &loop;
-    char errstr[1280] = "";
     int status = 1;
     FILE *truth = NULL;
-    double t0 = read_clock();
+    uint64_t bytes, files;
+    double t0 = gen_wall_seconds();
     tw_err err = prepare(lp);
     if (err) {
         fprintf(stderr, "trailwarden gen: %s\n", tw_err_str(err));
@@ -408,23 +388,12 @@ int gen_real_run(const gen_opts *opt)
             goto out;
         }
     }
-    err = gen_sink_open(&lp->sk, opt, errstr, sizeof errstr);
-    if (err) {
-        fprintf(stderr, "trailwarden gen: %s\n", errstr);
+    if (gen_sink_start(&lp->sk, opt))
         goto out;
-    }
     if (!opt->quiet)
         print_header(lp);
-    err = generate(lp);
-    if (!err)
-        err = gen_sink_finish(lp->sk);
-    uint64_t bytes = gen_sink_bytes(lp->sk), files = gen_sink_files(lp->sk);
-    tw_err cerr = gen_sink_close(lp->sk, errstr, sizeof errstr);
-    lp->sk = NULL;
-    if (err || cerr) {
-        fprintf(stderr, "trailwarden gen: %s\n", errstr[0] ? errstr : tw_err_str(err ? err : cerr));
+    if (gen_sink_done(&lp->sk, generate(lp), &bytes, &files))
         goto out;
-    }
     gen_real_totals tot = { 0 };
     finish_truth(lp, &tot);
     if (truth) {
@@ -437,26 +406,16 @@ int gen_real_run(const gen_opts *opt)
         }
     }
     status = 0;
-    if (!opt->quiet) {
-        double dt = read_clock() - t0;
-        fprintf(stderr,
-                "trailwarden gen: wrote %llu records, %.1f MB of JSON (%.0f B a record) in %.2f s: "
-                "%.0f records/s; %u AWSService principals\n",
-                (unsigned long long)tot.records, (double)bytes / 1e6,
-                tot.records ? (double)bytes / (double)tot.records : 0.0, dt,
-                dt > 0 ? (double)tot.records / dt : 0.0, tot.service_principals);
-        if (opt->format == GEN_FMT_S3)
-            fprintf(stderr, "trailwarden gen: %llu files under %s/AWSLogs/\n",
-                    (unsigned long long)files, opt->out);
-    }
+    char principals[48];
+    snprintf(principals, sizeof principals, "; %u AWSService principals", tot.service_principals);
+    gen_sink_report(opt, tot.records, bytes, files, gen_wall_seconds() - t0, principals);
 out:
     if (truth)
         fclose(truth);
     gen_sink_close(lp->sk, NULL, 0);
     free(lp->track);
     free(lp->heap);
-    free(lp->actors);
-    free(lp->actor_of);
+    gen_actor_cache_free(&lp->actors);
     free(lp->assumes);
     gen_real_script_free(&lp->sc);
     gen_real_estate_free(&lp->re);

@@ -22,21 +22,7 @@
 static tw_err add_event(gen_real_script *sc, uint32_t ident, int64_t t_ms, gen_act act,
                         const gen_event *proto)
 {
-    if (sc->count == sc->cap) {
-        size_t cap = sc->cap ? sc->cap * 2 : 256;
-        gen_event *ev = realloc(sc->ev, cap * sizeof *ev);
-        if (!ev)
-            return TW_ERR_NOMEM;
-        sc->ev = ev;
-        sc->cap = cap;
-    }
-    gen_event ev = proto ? *proto : (gen_event){ 0 };
-    ev.time_ms = t_ms - t_ms % TW_MS_SECOND;
-    ev.ident = ident;
-    ev.action = (uint16_t)act;
-    ev.flags |= GEN_EV_NO_ERROR;
-    sc->ev[sc->count++] = ev;
-    return TW_OK;
+    return gen_events_add(&sc->events, proto, ident, t_ms, act);
 }
 
 /* A scenario identity of class rc; returns its index. */
@@ -154,6 +140,35 @@ static uint32_t sso_account(plan *p)
             return err_;                                                                    \
     } while (0)
 
+/* A member of class rc in account acct, part of the estate from the start. */
+static uint32_t add_member_in(plan *p, gen_rclass rc, int ua_family, uint32_t acct)
+{
+    return add_ident(p->sc, p->re, rc, ua_family, acct, p->opt->start_ms, INT64_MAX);
+}
+
+/* The same in the next scenario account. */
+static uint32_t add_member(plan *p, gen_rclass rc, int ua_family)
+{
+    return add_member_in(p, rc, ua_family, next_account(p));
+}
+
+/* ident's calls around t_ms, each a copy of proto. */
+static tw_err add_calls(gen_real_script *sc, uint32_t ident, const gen_event *proto,
+                        int64_t t_ms, const gen_script_call *calls, size_t n)
+{
+    return gen_events_add_calls(&sc->events, proto, ident, t_ms, calls, n);
+}
+
+/* n calls of ident from t_ms, one every every_ms, going round pool[0..pool_n). */
+static tw_err add_round(gen_real_script *sc, uint32_t ident, const gen_event *proto,
+                        int64_t t_ms, int64_t every_ms, int n, const gen_act *pool,
+                        size_t pool_n)
+{
+    for (int j = 0; j < n; j++)
+        TRY(add_event(sc, ident, t_ms + j * every_ms, pool[j % pool_n], proto));
+    return TW_OK;
+}
+
 /* ---- drift --------------------------------------------------------------------------- */
 
 /* An AI agent reads SSE-KMS data for days (S3 decrypts for it), then deletes. */
@@ -162,17 +177,18 @@ static tw_err drift_agent_delete(plan *p)
     gen_real_script *sc = p->sc;
     double d = day_of(p, 0.7, 8, 2);
     int64_t t = at(p, d, 14, 20);
-    uint32_t a = add_ident(sc, p->re, GEN_RC_AGENT_RO, (int)(p->opt->seed % 2), next_account(p),
-                           p->opt->start_ms, INT64_MAX);
+    uint32_t a = add_member(p, GEN_RC_AGENT_RO, (int)(p->opt->seed % 2));
     sc->idents[a - p->re->es.identities].busy = 1.5;
     static const gen_act reads[] = { GEN_ACT_S3_GET_OBJECT, GEN_ACT_S3_LIST_OBJECTS,
                                      GEN_ACT_S3_GET_OBJECT, GEN_ACT_BR_CONVERSE,
                                      GEN_ACT_S3_GET_OBJECT, GEN_ACT_S3_HEAD_OBJECT };
-    for (int j = 0; j < 12; j++)
-        TRY(add_event(sc, a, t - 3 * TW_MS_HOUR + j * 14 * TW_MS_MINUTE, reads[j % 6], NULL));
-    for (int j = 0; j < 3; j++)
-        TRY(add_event(sc, a, t + j * 40 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT, NULL));
-    TRY(add_event(sc, a, t + 3 * TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET, NULL));
+    static const gen_script_call deletes[] = { { 0, GEN_ACT_S3_DELETE_OBJECT },
+                                               { 40 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT },
+                                               { 80 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT },
+                                               { 3 * TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET } };
+    TRY(add_round(sc, a, NULL, t - 3 * TW_MS_HOUR, 14 * TW_MS_MINUTE, 12, reads,
+                  GEN_N_OF(reads)));
+    TRY(add_calls(sc, a, NULL, t, deletes, GEN_N_OF(deletes)));
     gen_real_truth *tr = add_truth(sc, "agent-kms-read-then-delete", true, a, "fire",
                                    t - TW_MS_MINUTE, t + TW_MS_HOUR);
     set_rules(tr, "agent-read-to-destructive", NULL, NULL);
@@ -189,11 +205,11 @@ static tw_err drift_retention_trail(plan *p)
     gen_real_script *sc = p->sc;
     double d = day_of(p, 0.55, 8, 2);
     int64_t t = at(p, d, 5, 40);
-    uint32_t a = add_ident(sc, p->re, GEN_RC_LOG_RETENTION, -1, next_account(p), p->opt->start_ms,
-                           INT64_MAX);
-    TRY(add_event(sc, a, t - 4 * TW_MS_MINUTE, GEN_ACT_CT_DESCRIBE_TRAILS, NULL));
-    TRY(add_event(sc, a, t - 2 * TW_MS_MINUTE, GEN_ACT_CT_GET_TRAIL_STATUS, NULL));
-    TRY(add_event(sc, a, t, GEN_ACT_CT_STOP_LOGGING, NULL));
+    uint32_t a = add_member(p, GEN_RC_LOG_RETENTION, -1);
+    static const gen_script_call calls[] = { { -4 * TW_MS_MINUTE, GEN_ACT_CT_DESCRIBE_TRAILS },
+                                             { -2 * TW_MS_MINUTE, GEN_ACT_CT_GET_TRAIL_STATUS },
+                                             { 0, GEN_ACT_CT_STOP_LOGGING } };
+    TRY(add_calls(sc, a, NULL, t, calls, GEN_N_OF(calls)));
     gen_real_truth *tr = add_truth(sc, "log-retention-stops-trail", true, a, "fire",
                                    t - TW_MS_MINUTE, t + TW_MS_HOUR);
     set_rules(tr, "logging-tampered", NULL, NULL);
@@ -211,14 +227,14 @@ static tw_err drift_dormant_admin(plan *p)
     gen_real_script *sc = p->sc;
     uint32_t acct = sso_account(p);
     int64_t t = at(p, 1, 10, 20);
-    uint32_t role = add_ident(sc, p->re, GEN_RC_APP_KMS, -1, acct, p->opt->start_ms, INT64_MAX);
+    uint32_t role = add_member_in(p, GEN_RC_APP_KMS, -1, acct);
     uint32_t admin = sso_role(sc, p->re, acct, GEN_PERMSET_ADMIN, p->opt->start_ms);
     uint32_t s = add_session(sc, t - 9 * TW_MS_MINUTE, true);
     TRY(add_event(sc, admin, t - 8 * TW_MS_MINUTE, GEN_ACT_SIGNIN_CONSOLE_LOGIN, EV(.session = s)));
     static const gen_act reads[] = { GEN_ACT_IAM_LIST_ROLES, GEN_ACT_EC2_DESCRIBE_INSTANCES,
                                      GEN_ACT_IAM_LIST_ROLES, GEN_ACT_S3_LIST_BUCKETS };
-    for (int j = 0; j < 4; j++)
-        TRY(add_event(sc, admin, t - (7 - j) * TW_MS_MINUTE, reads[j], EV(.session = s)));
+    TRY(add_round(sc, admin, EV(.session = s), t - 7 * TW_MS_MINUTE, TW_MS_MINUTE, 4, reads,
+                  GEN_N_OF(reads)));
     TRY(add_event(sc, admin, t - 2 * TW_MS_MINUTE, GEN_ACT_IAM_GET_ROLE,
                   EV(.session = s, .target = role + 1)));
     TRY(add_event(sc, admin, t, GEN_ACT_IAM_ATTACH_ROLE_POLICY,
@@ -229,8 +245,9 @@ static tw_err drift_dormant_admin(plan *p)
     if (dc > p->days - 1)
         dc = p->days - 1;
     int64_t tc = at(p, dc, 15, 40);
-    TRY(add_event(sc, role, tc - 2 * TW_MS_MINUTE, GEN_ACT_STS_GET_CALLER_IDENTITY, NULL));
-    TRY(add_event(sc, role, tc, GEN_ACT_IAM_CREATE_USER, NULL));
+    static const gen_script_call uses[] = { { -2 * TW_MS_MINUTE, GEN_ACT_STS_GET_CALLER_IDENTITY },
+                                            { 0, GEN_ACT_IAM_CREATE_USER } };
+    TRY(add_calls(sc, role, NULL, tc, uses, GEN_N_OF(uses)));
     gen_real_truth *tr = add_truth(sc, "dormant-admin-grant-used", true, role, "fire", t,
                                    tc + TW_MS_HOUR);
     set_rules(tr, "unused-privileged-grant", "dormant-privilege-used", NULL);
@@ -253,14 +270,16 @@ static tw_err drift_observability_training(plan *p)
     gen_real_script *sc = p->sc;
     double d = day_of(p, 0.6, 11, 1);
     int64_t t = at(p, d, 13, 5);
-    uint32_t a = add_ident(sc, p->re, GEN_RC_OBSERVABILITY, -1, next_account(p),
-                           p->opt->start_ms, INT64_MAX);
-    TRY(add_event(sc, a, t - 7 * TW_MS_MINUTE, GEN_ACT_BR_LIST_FOUNDATION_MODELS, NULL));
-    TRY(add_event(sc, a, t - 5 * TW_MS_MINUTE, GEN_ACT_S3_LIST_OBJECTS, NULL));
-    TRY(add_event(sc, a, t - 4 * TW_MS_MINUTE, GEN_ACT_S3_GET_OBJECT, NULL));
-    TRY(add_event(sc, a, t, GEN_ACT_BR_CREATE_CUSTOMIZATION_JOB, NULL));
-    TRY(add_event(sc, a, t + 20 * TW_MS_MINUTE, GEN_ACT_BR_GET_CUSTOMIZATION_JOB, NULL));
-    TRY(add_event(sc, a, t + 50 * TW_MS_MINUTE, GEN_ACT_BR_GET_CUSTOMIZATION_JOB, NULL));
+    uint32_t a = add_member(p, GEN_RC_OBSERVABILITY, -1);
+    static const gen_script_call calls[] = {
+        { -7 * TW_MS_MINUTE, GEN_ACT_BR_LIST_FOUNDATION_MODELS },
+        { -5 * TW_MS_MINUTE, GEN_ACT_S3_LIST_OBJECTS },
+        { -4 * TW_MS_MINUTE, GEN_ACT_S3_GET_OBJECT },
+        { 0, GEN_ACT_BR_CREATE_CUSTOMIZATION_JOB },
+        { 20 * TW_MS_MINUTE, GEN_ACT_BR_GET_CUSTOMIZATION_JOB },
+        { 50 * TW_MS_MINUTE, GEN_ACT_BR_GET_CUSTOMIZATION_JOB },
+    };
+    TRY(add_calls(sc, a, NULL, t, calls, GEN_N_OF(calls)));
     gen_real_truth *tr = add_truth(sc, "observability-role-first-fine-tuning", true, a, "fire",
                                    t - TW_MS_MINUTE, t + 3 * TW_MS_HOUR);
     set_rules(tr, "model-customization", "training-telemetry-combined", NULL);
@@ -284,14 +303,17 @@ static tw_err drift_llm_jacking(plan *p)
     int64_t t = at(p, d, 9, 12), ti = at(p, d + later, 10, 30);
     uint32_t a = add_ident(sc, p->re, GEN_RC_IAM_SERVICE, 1, next_account(p), t + 2 * TW_MS_HOUR,
                            INT64_MAX);
-    TRY(add_event(sc, a, t, GEN_ACT_BR_LIST_FOUNDATION_MODELS, NULL));
-    TRY(add_event(sc, a, t + 1 * TW_MS_MINUTE, GEN_ACT_BR_GET_MODEL_AVAILABILITY, NULL));
-    TRY(add_event(sc, a, t + 2 * TW_MS_MINUTE, GEN_ACT_BR_GET_MODEL_AVAILABILITY, NULL));
-    TRY(add_event(sc, a, t + 4 * TW_MS_MINUTE, GEN_ACT_BR_PUT_USE_CASE, NULL));
-    TRY(add_event(sc, a, t + 6 * TW_MS_MINUTE, GEN_ACT_BR_LIST_FOUNDATION_MODELS, NULL));
-    for (int j = 0; j < 12; j++)
-        TRY(add_event(sc, a, ti + j * 3 * TW_MS_MINUTE,
-                      j % 3 == 2 ? GEN_ACT_BR_CONVERSE : GEN_ACT_BR_INVOKE_MODEL, NULL));
+    static const gen_script_call probes[] = {
+        { 0, GEN_ACT_BR_LIST_FOUNDATION_MODELS },
+        { 1 * TW_MS_MINUTE, GEN_ACT_BR_GET_MODEL_AVAILABILITY },
+        { 2 * TW_MS_MINUTE, GEN_ACT_BR_GET_MODEL_AVAILABILITY },
+        { 4 * TW_MS_MINUTE, GEN_ACT_BR_PUT_USE_CASE },
+        { 6 * TW_MS_MINUTE, GEN_ACT_BR_LIST_FOUNDATION_MODELS },
+    };
+    static const gen_act invokes[] = { GEN_ACT_BR_INVOKE_MODEL, GEN_ACT_BR_INVOKE_MODEL,
+                                       GEN_ACT_BR_CONVERSE };
+    TRY(add_calls(sc, a, NULL, t, probes, GEN_N_OF(probes)));
+    TRY(add_round(sc, a, NULL, ti, 3 * TW_MS_MINUTE, 12, invokes, GEN_N_OF(invokes)));
     gen_real_truth *tr = add_truth(sc, "new-identity-llm-jacking", true, a, "fire", t,
                                    ti + 36 * TW_MS_MINUTE + TW_MS_HOUR);
     set_rules(tr, "llm-jacking", NULL, NULL);
@@ -309,15 +331,17 @@ static tw_err drift_training_telemetry(plan *p)
     gen_real_script *sc = p->sc;
     double d = day_of(p, 0.45, 9, 1);
     int64_t t = at(p, d, 11, 0);
-    uint32_t a = add_ident(sc, p->re, GEN_RC_APP_KMS, -1, next_account(p), p->opt->start_ms,
-                           INT64_MAX);
+    uint32_t a = add_member(p, GEN_RC_APP_KMS, -1);
     gen_act train = p->opt->seed % 3 == 2 ? GEN_ACT_MANTLE_CREATE_FINE_TUNING_JOB
                                           : GEN_ACT_BR_CREATE_CUSTOMIZATION_JOB;
-    TRY(add_event(sc, a, t, train, NULL));
-    TRY(add_event(sc, a, t + 20 * TW_MS_MINUTE, GEN_ACT_BR_LIST_CUSTOMIZATION_JOBS, NULL));
-    TRY(add_event(sc, a, t + 2 * TW_MS_HOUR, GEN_ACT_LOGS_FILTER_LOG_EVENTS, NULL));
-    TRY(add_event(sc, a, t + 2 * TW_MS_HOUR + 3 * TW_MS_MINUTE, GEN_ACT_LOGS_GET_LOG_EVENTS, NULL));
-    TRY(add_event(sc, a, t + 2 * TW_MS_HOUR + 6 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA, NULL));
+    const gen_script_call calls[] = {
+        { 0, train },
+        { 20 * TW_MS_MINUTE, GEN_ACT_BR_LIST_CUSTOMIZATION_JOBS },
+        { 2 * TW_MS_HOUR, GEN_ACT_LOGS_FILTER_LOG_EVENTS },
+        { 2 * TW_MS_HOUR + 3 * TW_MS_MINUTE, GEN_ACT_LOGS_GET_LOG_EVENTS },
+        { 2 * TW_MS_HOUR + 6 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA },
+    };
+    TRY(add_calls(sc, a, NULL, t, calls, GEN_N_OF(calls)));
     gen_real_truth *tr = add_truth(sc, "first-training-with-telemetry", true, a, "fire",
                                    t - TW_MS_MINUTE, t + 3 * TW_MS_HOUR);
     set_rules(tr, "training-telemetry-combined", "model-customization", NULL);
@@ -335,15 +359,16 @@ static tw_err like_agent_write(plan *p)
     gen_real_script *sc = p->sc;
     double d = day_of(p, 0.5, 7, 2);
     int64_t t = at(p, d, 15, 10);
-    uint32_t a = add_ident(sc, p->re, GEN_RC_AGENT_RO, 1 - (int)(p->opt->seed % 2),
-                           next_account(p), p->opt->start_ms, INT64_MAX);
+    uint32_t a = add_member(p, GEN_RC_AGENT_RO, 1 - (int)(p->opt->seed % 2));
     sc->idents[a - p->re->es.identities].busy = 1.5;
-    for (int j = 0; j < 10; j++)
-        TRY(add_event(sc, a, t - 2 * TW_MS_HOUR + j * 11 * TW_MS_MINUTE,
-                      j % 4 == 3 ? GEN_ACT_S3_LIST_OBJECTS : GEN_ACT_S3_GET_OBJECT, NULL));
-    TRY(add_event(sc, a, t, GEN_ACT_S3_PUT_OBJECT, NULL));
-    TRY(add_event(sc, a, t + TW_MS_MINUTE, GEN_ACT_S3_PUT_OBJECT, NULL));
-    TRY(add_event(sc, a, t + 2 * TW_MS_MINUTE, GEN_ACT_DDB_PUT_ITEM, NULL));
+    static const gen_act reads[] = { GEN_ACT_S3_GET_OBJECT, GEN_ACT_S3_GET_OBJECT,
+                                     GEN_ACT_S3_GET_OBJECT, GEN_ACT_S3_LIST_OBJECTS };
+    static const gen_script_call writes[] = { { 0, GEN_ACT_S3_PUT_OBJECT },
+                                              { TW_MS_MINUTE, GEN_ACT_S3_PUT_OBJECT },
+                                              { 2 * TW_MS_MINUTE, GEN_ACT_DDB_PUT_ITEM } };
+    TRY(add_round(sc, a, NULL, t - 2 * TW_MS_HOUR, 11 * TW_MS_MINUTE, 10, reads,
+                  GEN_N_OF(reads)));
+    TRY(add_calls(sc, a, NULL, t, writes, GEN_N_OF(writes)));
     gen_real_truth *tr = add_truth(sc, "agent-kms-read-then-write", false, a, "silent",
                                    t - TW_MS_MINUTE, t + TW_MS_HOUR);
     set_rules(tr, "agent-read-to-destructive", NULL, NULL);
@@ -356,8 +381,7 @@ static tw_err like_agent_write(plan *p)
 
 static tw_err like_log_retention(plan *p)
 {
-    uint32_t a = add_ident(p->sc, p->re, GEN_RC_LOG_RETENTION, -1, next_account(p),
-                           p->opt->start_ms, INT64_MAX);
+    uint32_t a = add_member(p, GEN_RC_LOG_RETENTION, -1);
     gen_real_truth *tr = add_truth(p->sc, "log-retention-job", false, a, "silent",
                                    p->opt->start_ms, p->end_ms);
     set_rules(tr, "logging-tampered", "agent-read-to-destructive", NULL);
@@ -372,7 +396,7 @@ static tw_err like_failed_trail_calls(plan *p)
     gen_real_script *sc = p->sc;
     double d = day_of(p, 0.35, 3, 2);
     int64_t t = at(p, d, 11, 0);
-    uint32_t a = add_ident(sc, p->re, GEN_RC_CI, 1, next_account(p), p->opt->start_ms, INT64_MAX);
+    uint32_t a = add_member(p, GEN_RC_CI, 1);
     uint32_t s = add_session(sc, t - 3 * TW_MS_MINUTE, false);
     TRY(add_event(sc, a, t - 2 * TW_MS_MINUTE, GEN_ACT_CT_DESCRIBE_TRAILS, EV(.session = s)));
     TRY(add_event(sc, a, t, GEN_ACT_CT_UPDATE_TRAIL,
@@ -395,8 +419,7 @@ static tw_err like_org_bucket_policy(plan *p)
     gen_real_script *sc = p->sc;
     double d = day_of(p, 0.25, 2, 2);
     int64_t t = at(p, d, 10, 0);
-    uint32_t a = add_ident(sc, p->re, GEN_RC_DATA_SHARING, -1, next_account(p), p->opt->start_ms,
-                           INT64_MAX);
+    uint32_t a = add_member(p, GEN_RC_DATA_SHARING, -1);
     uint32_t s = add_session(sc, t - 2 * TW_MS_MINUTE, false);
     TRY(add_event(sc, a, t - TW_MS_MINUTE, GEN_ACT_S3_GET_BUCKET_POLICY, EV(.session = s)));
     TRY(add_event(sc, a, t, GEN_ACT_S3_PUT_BUCKET_POLICY,
@@ -420,9 +443,10 @@ static tw_err like_quarantine(plan *p)
     uint32_t bad_role = add_ident(sc, p->re, GEN_RC_APP_KMS, -1, acct, p->opt->start_ms, t);
     uint32_t bad_user = add_ident(sc, p->re, GEN_RC_IAM_SERVICE, -1, acct, p->opt->start_ms, t);
     uint32_t s = add_session(sc, t - 8 * TW_MS_MINUTE, true);
-    TRY(add_event(sc, sec, t - 7 * TW_MS_MINUTE, GEN_ACT_SIGNIN_CONSOLE_LOGIN, EV(.session = s)));
-    TRY(add_event(sc, sec, t - 5 * TW_MS_MINUTE, GEN_ACT_CT_LOOKUP_EVENTS, EV(.session = s)));
-    TRY(add_event(sc, sec, t - 4 * TW_MS_MINUTE, GEN_ACT_IAM_LIST_USERS, EV(.session = s)));
+    static const gen_script_call looks[] = { { -7 * TW_MS_MINUTE, GEN_ACT_SIGNIN_CONSOLE_LOGIN },
+                                             { -5 * TW_MS_MINUTE, GEN_ACT_CT_LOOKUP_EVENTS },
+                                             { -4 * TW_MS_MINUTE, GEN_ACT_IAM_LIST_USERS } };
+    TRY(add_calls(sc, sec, EV(.session = s), t, looks, GEN_N_OF(looks)));
     TRY(add_event(sc, sec, t - 2 * TW_MS_MINUTE, GEN_ACT_IAM_GET_ROLE,
                   EV(.session = s, .target = bad_role + 1)));
     TRY(add_event(sc, sec, t, GEN_ACT_IAM_PUT_ROLE_POLICY,
@@ -450,8 +474,7 @@ static tw_err like_self_lock(plan *p)
     gen_real_script *sc = p->sc;
     double d = day_of(p, 0.3, 3, 2);
     int64_t t = at(p, d, 10, 30);
-    uint32_t a = add_ident(sc, p->re, GEN_RC_IAM_CLI, -1, next_account(p), p->opt->start_ms,
-                           INT64_MAX);
+    uint32_t a = add_member(p, GEN_RC_IAM_CLI, -1);
     uint32_t s = add_session(sc, t - 3 * TW_MS_MINUTE, false);
     TRY(add_event(sc, a, t - 2 * TW_MS_MINUTE, GEN_ACT_STS_GET_SESSION_TOKEN, EV(.session = s)));
     TRY(add_event(sc, a, t - TW_MS_MINUTE, GEN_ACT_STS_GET_CALLER_IDENTITY, EV(.session = s)));
@@ -483,11 +506,11 @@ static tw_err like_admin_stops_instance(plan *p)
     uint32_t s = add_session(sc, t - 11 * TW_MS_MINUTE, true);
     TRY(add_event(sc, admin, t - 10 * TW_MS_MINUTE, GEN_ACT_SIGNIN_CONSOLE_LOGIN,
                   EV(.session = s)));
-    for (int j = 0; j < 14; j++)
-        TRY(add_event(sc, admin, t - 9 * TW_MS_MINUTE + j * 35 * TW_MS_SECOND, reads[j % 7],
-                      EV(.session = s)));
-    TRY(add_event(sc, admin, t, GEN_ACT_EC2_STOP_INSTANCES, EV(.session = s)));
-    TRY(add_event(sc, admin, t + TW_MS_MINUTE, GEN_ACT_EC2_DESCRIBE_INSTANCES, EV(.session = s)));
+    static const gen_script_call stops[] = { { 0, GEN_ACT_EC2_STOP_INSTANCES },
+                                             { TW_MS_MINUTE, GEN_ACT_EC2_DESCRIBE_INSTANCES } };
+    TRY(add_round(sc, admin, EV(.session = s), t - 9 * TW_MS_MINUTE, 35 * TW_MS_SECOND, 14, reads,
+                  GEN_N_OF(reads)));
+    TRY(add_calls(sc, admin, EV(.session = s), t, stops, GEN_N_OF(stops)));
     gen_real_truth *tr = add_truth(sc, "human-sso-admin-reads-then-stops", false, admin, "silent",
                                    t - TW_MS_MINUTE, t + TW_MS_HOUR);
     set_rules(tr, "agent-read-to-destructive", NULL, NULL);
@@ -503,8 +526,7 @@ static tw_err like_console_user_deletes(plan *p)
     gen_real_script *sc = p->sc;
     double d = day_of(p, 0.5, 4, 2);
     int64_t t = at(p, d, 15, 30);
-    uint32_t a = add_ident(sc, p->re, GEN_RC_IAM_CONSOLE, -1, next_account(p), p->opt->start_ms,
-                           INT64_MAX);
+    uint32_t a = add_member(p, GEN_RC_IAM_CONSOLE, -1);
     static const gen_act reads[] = { GEN_ACT_S3_LIST_BUCKETS, GEN_ACT_S3_LIST_OBJECTS,
                                      GEN_ACT_S3_GET_BUCKET_POLICY, GEN_ACT_S3_GET_OBJECT,
                                      GEN_ACT_EC2_DESCRIBE_INSTANCES, GEN_ACT_CW_DESCRIBE_ALARMS,
@@ -514,14 +536,12 @@ static tw_err like_console_user_deletes(plan *p)
     const uint16_t fl = GEN_EV_BROWSER | GEN_EV_NO_CONSOLE_FLAG;
     uint32_t s = add_session(sc, t - 11 * TW_MS_MINUTE, true);
     TRY(add_event(sc, a, t - 10 * TW_MS_MINUTE, GEN_ACT_SIGNIN_CONSOLE_LOGIN, EV(.session = s)));
-    for (int j = 0; j < 14; j++)
-        TRY(add_event(sc, a, t - 9 * TW_MS_MINUTE + j * 35 * TW_MS_SECOND, reads[j % 7],
-                      EV(.session = s, .flags = fl)));
-    TRY(add_event(sc, a, t, GEN_ACT_S3_DELETE_OBJECT, EV(.session = s, .flags = fl)));
-    TRY(add_event(sc, a, t + 30 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT,
-                  EV(.session = s, .flags = fl)));
-    TRY(add_event(sc, a, t + 2 * TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET,
-                  EV(.session = s, .flags = fl)));
+    static const gen_script_call deletes[] = { { 0, GEN_ACT_S3_DELETE_OBJECT },
+                                               { 30 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT },
+                                               { 2 * TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET } };
+    TRY(add_round(sc, a, EV(.session = s, .flags = fl), t - 9 * TW_MS_MINUTE, 35 * TW_MS_SECOND, 14,
+                  reads, GEN_N_OF(reads)));
+    TRY(add_calls(sc, a, EV(.session = s, .flags = fl), t, deletes, GEN_N_OF(deletes)));
     gen_real_truth *tr = add_truth(sc, "iam-console-user-reads-then-deletes", false, a, "silent",
                                    t - TW_MS_MINUTE, t + TW_MS_HOUR);
     set_rules(tr, "agent-read-to-destructive", NULL, NULL);
@@ -544,20 +564,21 @@ static tw_err like_cli_user_deletes(plan *p)
     int64_t t = t0 - back * TW_MS_DAY;
     if (t < p->opt->start_ms + 2 * TW_MS_DAY)
         t += 7 * TW_MS_DAY;
-    uint32_t a = add_ident(sc, p->re, GEN_RC_IAM_CLI, -1, next_account(p), p->opt->start_ms,
-                           INT64_MAX);
+    uint32_t a = add_member(p, GEN_RC_IAM_CLI, -1);
     /* listings and describes (no GetObject: S3's Decrypts would hide what this tests) */
     static const gen_act reads[] = { GEN_ACT_S3_LIST_BUCKETS, GEN_ACT_S3_LIST_OBJECTS,
                                      GEN_ACT_EC2_DESCRIBE_VOLUMES, GEN_ACT_EC2_DESCRIBE_INSTANCES,
                                      GEN_ACT_S3_LIST_OBJECTS, GEN_ACT_LOGS_FILTER_LOG_EVENTS };
     uint32_t s = add_session(sc, t - 21 * TW_MS_MINUTE, false);
     TRY(add_event(sc, a, t - 20 * TW_MS_MINUTE, GEN_ACT_STS_GET_SESSION_TOKEN, EV(.session = s)));
-    for (int j = 0; j < 12; j++)
-        TRY(add_event(sc, a, t - 18 * TW_MS_MINUTE + j * 80 * TW_MS_SECOND, reads[j % 6],
-                      EV(.session = s)));
-    TRY(add_event(sc, a, t, GEN_ACT_S3_DELETE_OBJECT, EV(.session = s)));
-    TRY(add_event(sc, a, t + 20 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT, EV(.session = s)));
-    TRY(add_event(sc, a, t + 3 * TW_MS_MINUTE, GEN_ACT_EC2_TERMINATE_INSTANCES, EV(.session = s)));
+    static const gen_script_call deletes[] = {
+        { 0, GEN_ACT_S3_DELETE_OBJECT },
+        { 20 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT },
+        { 3 * TW_MS_MINUTE, GEN_ACT_EC2_TERMINATE_INSTANCES },
+    };
+    TRY(add_round(sc, a, EV(.session = s), t - 18 * TW_MS_MINUTE, 80 * TW_MS_SECOND, 12, reads,
+                  GEN_N_OF(reads)));
+    TRY(add_calls(sc, a, EV(.session = s), t, deletes, GEN_N_OF(deletes)));
     gen_real_truth *tr = add_truth(sc, "iam-cli-user-reads-then-deletes", false, a, "silent",
                                    t - TW_MS_MINUTE, t + TW_MS_HOUR);
     set_rules(tr, "agent-read-to-destructive", NULL, NULL);
@@ -576,10 +597,10 @@ static tw_err like_ci_readonly_grant(plan *p)
     double d = day_of(p, 0.2, 2, 2);
     int64_t t = at(p, d, 11, 20);
     uint32_t acct = next_account(p);
-    uint32_t a = add_ident(sc, p->re, GEN_RC_CI, 0, acct, p->opt->start_ms, INT64_MAX);
+    uint32_t a = add_member_in(p, GEN_RC_CI, 0, acct);
     uint32_t app = gen_real_app_role(p->re, acct, gen_mix(p->opt->seed, 0xC1));
     if (app == UINT32_MAX)
-        app = add_ident(sc, p->re, GEN_RC_APP_KMS, -1, acct, p->opt->start_ms, INT64_MAX);
+        app = add_member_in(p, GEN_RC_APP_KMS, -1, acct);
     uint32_t s = add_session(sc, t - 3 * TW_MS_MINUTE, false);
     TRY(add_event(sc, a, t - 2 * TW_MS_MINUTE, GEN_ACT_STS_GET_CALLER_IDENTITY, EV(.session = s)));
     TRY(add_event(sc, a, t - TW_MS_MINUTE, GEN_ACT_IAM_GET_ROLE,
@@ -602,8 +623,7 @@ static tw_err like_ci_readonly_grant(plan *p)
 
 static tw_err like_training_pipeline(plan *p)
 {
-    uint32_t a = add_ident(p->sc, p->re, GEN_RC_TRAINING, 0, next_account(p), p->opt->start_ms,
-                           INT64_MAX);
+    uint32_t a = add_member(p, GEN_RC_TRAINING, 0);
     gen_real_truth *tr = add_truth(p->sc, "nightly-fine-tuning-pipeline", false, a, "info",
                                    p->opt->start_ms, p->end_ms);
     set_rules(tr, "model-customization", "training-telemetry-combined", NULL);
@@ -621,16 +641,6 @@ static tw_err like_aws_service(plan *p)
                                    "silent", p->opt->start_ms, p->end_ms);
     tr->account_ix = 0;
     return TW_OK;
-}
-
-static int compare_events(const void *pa, const void *pb)
-{
-    const gen_event *a = pa, *b = pb;
-    if (a->time_ms != b->time_ms)
-        return a->time_ms < b->time_ms ? -1 : 1;
-    if (a->ident != b->ident)
-        return a->ident < b->ident ? -1 : 1;
-    return (int)a->action - (int)b->action;
 }
 
 tw_err gen_real_script_build(gen_real_script *sc, gen_real_estate *re, const gen_opts *opt)
@@ -668,18 +678,14 @@ tw_err gen_real_script_build(gen_real_script *sc, gen_real_estate *re, const gen
         gen_real_script_free(sc);
         return err;
     }
-    if (sc->count)
-        qsort(sc->ev, sc->count, sizeof *sc->ev, compare_events);
+    gen_events_sort(&sc->events);
     return TW_OK;
 }
 
 void gen_real_script_free(gen_real_script *sc)
 {
-    if (!sc)
-        return;
-    free(sc->ev);
-    sc->ev = NULL;
-    sc->count = sc->cap = 0;
+    if (sc)
+        gen_events_free(&sc->events);
 }
 
 /* ---- the truth file ------------------------------------------------------------------ */

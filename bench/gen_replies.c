@@ -7,9 +7,7 @@
 #include "gen_internal.h"
 #include "tw_time.h"
 
-/* STS writes credential expiry the way the console shows it: "Sep 1, 2026, 9:15:02 AM". */
-/* "arn:aws:SERVICE:REGION:ACCOUNT", the head every regional ARN of a reply shares */
-static void put_arn_head(tw_buf *b, const char *service, const gen_call *c)
+void gen_put_arn_head(tw_buf *b, const char *service, const gen_call *c)
 {
     GEN_PUT(b, "arn:aws:");
     tw_buf_puts(b, service);
@@ -19,7 +17,7 @@ static void put_arn_head(tw_buf *b, const char *service, const gen_call *c)
     tw_buf_puts(b, c->id->account);
 }
 
-static void put_expiration(tw_buf *b, int64_t ms)
+void gen_put_console_time(tw_buf *b, int64_t ms)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
     char iso[32];
@@ -37,21 +35,36 @@ static void put_expiration(tw_buf *b, int64_t ms)
     tw_buf_puts(b, hour < 12 ? " AM" : " PM");
 }
 
-static void put_lambda_config(const gen_call *c, tw_buf *b)
+void gen_put_stack_arn(const gen_call *c, tw_buf *b)
+{
+    gen_put_arn_head(b, "cloudformation", c);
+    GEN_PUT(b, ":stack/");
+    tw_buf_puts(b, c->res);
+    tw_buf_putc(b, '/');
+    gen_put_uuid(b, tw_hash_mix(c->id->h ^ 0x57));
+}
+
+void gen_put_lambda_config(const gen_call *c, const gen_ident *run_as, bool created, tw_buf *b)
 {
     GEN_PUT(b, "{\"functionName\":\"");
     tw_buf_puts(b, c->res);
     GEN_PUT(b, "\",\"functionArn\":\"");
-    put_arn_head(b, "lambda", c);
+    gen_put_arn_head(b, "lambda", c);
     GEN_PUT(b, ":function:");
     tw_buf_puts(b, c->res);
     GEN_PUT(b, "\",\"runtime\":\"python3.12\",\"role\":\"");
-    gen_put_role_arn(c, b, "service-role/lambda-exec");
+    gen_put_run_role(c, run_as, "service-role/lambda-exec", b);
     GEN_PUT(b, "\",\"handler\":\"app.handler\",\"codeSize\":");
     tw_buf_put_i64(b, 1048576 + (int64_t)((c->r >> 10) % 4000000));
-    GEN_PUT(b, ",\"timeout\":30,\"memorySize\":1024,\"lastModified\":\"");
+    GEN_PUT(b, ",\"timeout\":30,\"memorySize\":");
+    tw_buf_puts(b, created ? "512" : "1024"); /* what CreateFunction or the update asked for */
+    GEN_PUT(b, ",\"lastModified\":\"");
     tw_buf_puts(b, c->time_iso);
-    GEN_PUT(b, "\",\"version\":\"$LATEST\",\"state\":\"Active\",\"lastUpdateStatus\":\"InProgress\",\"architectures\":[\"arm64\"]}");
+    if (created)
+        GEN_PUT(b, "\",\"version\":\"1\",\"state\":\"Pending\"");
+    else
+        GEN_PUT(b, "\",\"version\":\"$LATEST\",\"state\":\"Active\",\"lastUpdateStatus\":\"InProgress\"");
+    GEN_PUT(b, ",\"architectures\":[\"arm64\"]}");
 }
 
 void gen_params_response(const gen_call *c, tw_buf *b)
@@ -61,7 +74,7 @@ void gen_params_response(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "{\"credentials\":{\"accessKeyId\":\"");
         tw_buf_puts(b, c->ss->access_key);
         GEN_PUT(b, "\",\"expiration\":\"");
-        put_expiration(b, c->t_ms + TW_MS_HOUR);
+        gen_put_console_time(b, c->t_ms + TW_MS_HOUR);
         GEN_PUT(b, "\"},\"assumedRoleUser\":{\"assumedRoleId\":\"");
         tw_buf_puts(b, c->id->unique_id);
         tw_buf_putc(b, ':');
@@ -81,7 +94,7 @@ void gen_params_response(const gen_call *c, tw_buf *b)
         return;
     case GEN_ACT_S3_PUT_OBJECT:
         GEN_PUT(b, "{\"x-amz-server-side-encryption-aws-kms-key-id\":\"");
-        put_arn_head(b, "kms", c);
+        gen_put_arn_head(b, "kms", c);
         GEN_PUT(b, ":key/");
         gen_put_uuid(b, tw_hash_mix(c->id->account_ix + 7u));
         GEN_PUT(b, "\",\"x-amz-server-side-encryption\":\"aws:kms\",\"x-amz-version-id\":\"");
@@ -128,7 +141,7 @@ void gen_params_response(const gen_call *c, tw_buf *b)
         return;
     case GEN_ACT_BR_CREATE_CUSTOMIZATION_JOB:
         GEN_PUT(b, "{\"jobArn\":\"");
-        put_arn_head(b, "bedrock", c);
+        gen_put_arn_head(b, "bedrock", c);
         GEN_PUT(b, ":model-customization-job/amazon.nova-micro-v1:0:128k/");
         gen_put_hex(b, c->r, 12, false);
         GEN_PUT(b, "\"}");
@@ -140,7 +153,7 @@ void gen_params_response(const gen_call *c, tw_buf *b)
         return;
     case GEN_ACT_SM_CREATE_TRAINING_JOB:
         GEN_PUT(b, "{\"trainingJobArn\":\"");
-        put_arn_head(b, "sagemaker", c);
+        gen_put_arn_head(b, "sagemaker", c);
         GEN_PUT(b, ":training-job/");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\"}");
@@ -149,7 +162,7 @@ void gen_params_response(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "{\"tableDescription\":{\"tableName\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"tableStatus\":\"DELETING\",\"tableArn\":\"");
-        put_arn_head(b, "dynamodb", c);
+        gen_put_arn_head(b, "dynamodb", c);
         GEN_PUT(b, ":table/");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"billingModeSummary\":{\"billingMode\":\"PAY_PER_REQUEST\"}}}");
@@ -158,28 +171,24 @@ void gen_params_response(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "{\"dBInstanceIdentifier\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"dBInstanceClass\":\"db.r6g.large\",\"engine\":\"postgres\",\"dBInstanceStatus\":\"deleting\",\"engineVersion\":\"16.4\",\"multiAZ\":true,\"dBInstanceArn\":\"");
-        put_arn_head(b, "rds", c);
+        gen_put_arn_head(b, "rds", c);
         GEN_PUT(b, ":db:");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\"}");
         return;
     case GEN_ACT_LAMBDA_UPDATE_CODE:
     case GEN_ACT_LAMBDA_UPDATE_CONFIG:
-        put_lambda_config(c, b);
+        gen_put_lambda_config(c, NULL, false, b);
         return;
     case GEN_ACT_CFN_CREATE_CHANGE_SET:
         GEN_PUT(b, "{\"id\":\"");
-        put_arn_head(b, "cloudformation", c);
+        gen_put_arn_head(b, "cloudformation", c);
         GEN_PUT(b, ":changeSet/");
         tw_buf_puts(b, c->sub);
         tw_buf_putc(b, '/');
         gen_put_uuid(b, c->r ^ 0xC5);
         GEN_PUT(b, "\",\"stackId\":\"");
-        put_arn_head(b, "cloudformation", c);
-        GEN_PUT(b, ":stack/");
-        tw_buf_puts(b, c->res);
-        tw_buf_putc(b, '/');
-        gen_put_uuid(b, tw_hash_mix(c->id->h ^ 0x57));
+        gen_put_stack_arn(c, b);
         GEN_PUT(b, "\"}");
         return;
     case GEN_ACT_S3_CREATE_BUCKET:
@@ -207,13 +216,20 @@ void gen_params_response(const gen_call *c, tw_buf *b)
     GEN_PUT(b, "\"}");
 }
 
+void gen_put_login_details(const gen_call *c, bool mfa, tw_buf *b)
+{
+    GEN_PUT(b, ",\"additionalEventData\":{\"LoginTo\":\"https://console.aws.amazon.com/console/home?region=");
+    tw_buf_puts(b, gen_regions[c->id->region]);
+    GEN_PUT(b, "&state=hashArgs%23&isauthcode=true\",\"MobileVersion\":\"No\",\"MFAUsed\":\"");
+    tw_buf_puts(b, mfa ? "Yes" : "No");
+    GEN_PUT(b, "\"}");
+}
+
 void gen_params_additional(const gen_call *c, tw_buf *b)
 {
     const gen_action *act = c->act;
     if (act->flags & GEN_AF_LOGIN) {
-        GEN_PUT(b, ",\"additionalEventData\":{\"LoginTo\":\"https://console.aws.amazon.com/console/home?region=");
-        tw_buf_puts(b, gen_regions[c->id->region]);
-        GEN_PUT(b, "&state=hashArgs%23&isauthcode=true\",\"MobileVersion\":\"No\",\"MFAUsed\":\"Yes\"}");
+        gen_put_login_details(c, true, b);
         return;
     }
     if (gen_act_is_s3(c->act_id)) { /* every S3 call, data or management */
@@ -286,6 +302,7 @@ void gen_params_resources(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "\"}]");
         return;
     case GEN_PAR_S3_BUCKET:
+    case GEN_PAR_S3_POLICY:
         GEN_PUT(b, ",\"resources\":[{\"accountId\":\"");
         tw_buf_puts(b, c->id->account);
         GEN_PUT(b, "\",\"type\":\"AWS::S3::Bucket\",\"ARN\":\"arn:aws:s3:::");
@@ -299,7 +316,7 @@ void gen_params_resources(const gen_call *c, tw_buf *b)
         GEN_PUT(b, ",\"resources\":[{\"accountId\":\"");
         tw_buf_puts(b, c->id->account);
         GEN_PUT(b, "\",\"type\":\"AWS::DynamoDB::Table\",\"ARN\":\"");
-        put_arn_head(b, "dynamodb", c);
+        gen_put_arn_head(b, "dynamodb", c);
         GEN_PUT(b, ":table/");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\"}]");
@@ -308,7 +325,7 @@ void gen_params_resources(const gen_call *c, tw_buf *b)
         GEN_PUT(b, ",\"resources\":[{\"accountId\":\"");
         tw_buf_puts(b, c->id->account);
         GEN_PUT(b, "\",\"type\":\"AWS::KMS::Key\",\"ARN\":\"");
-        put_arn_head(b, "kms", c);
+        gen_put_arn_head(b, "kms", c);
         GEN_PUT(b, ":key/");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\"}]");
@@ -319,7 +336,7 @@ void gen_params_resources(const gen_call *c, tw_buf *b)
         tw_buf_puts(b, c->id->account);
         if (c->res[2] == '.') { /* "us.": a cross-region inference profile */
             GEN_PUT(b, "\",\"type\":\"AWS::Bedrock::InferenceProfile\",\"ARN\":\"");
-            put_arn_head(b, "bedrock", c);
+            gen_put_arn_head(b, "bedrock", c);
             GEN_PUT(b, ":inference-profile/");
         } else {
             GEN_PUT(b, "\",\"type\":\"AWS::Bedrock::Model\",\"ARN\":\"arn:aws:bedrock:");

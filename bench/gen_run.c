@@ -16,7 +16,7 @@
 
 #define JITTER_MS (150 * TW_MS_SECOND)
 #define ADVANCE_EVERY 1024u
-#define ACTOR_CACHE 4096u /* direct-mapped; busy identities stay in it */
+#define ACTOR_CACHE 4096u
 
 /* What the run remembers of an identity: 12 bytes, whatever the estate's size. */
 typedef struct gen_track {
@@ -33,14 +33,13 @@ typedef struct gen_loop {
     gen_track *track;
     double *cum;     /* cumulative weights of the estate identities */
     uint32_t *roll;  /* the shuffled roll-call */
-    gen_actor *actors;  /* ACTOR_CACHE slots */
-    uint32_t *actor_of; /* 1 + the identity in each slot; 0: empty */
+    gen_actor_cache actors;
     gen_clock clk;
     tw_rng rng;
     uint64_t serial;
 } gen_loop;
 
-static double read_clock(void)
+double gen_wall_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -62,23 +61,41 @@ static uint32_t draw_weighted(gen_loop *lp)
     return lo;
 }
 
+tw_err gen_actor_cache_init(gen_actor_cache *cache)
+{
+    cache->slot = malloc(ACTOR_CACHE * sizeof *cache->slot);
+    cache->held = calloc(ACTOR_CACHE, sizeof *cache->held);
+    return cache->slot && cache->held ? TW_OK : TW_ERR_NOMEM;
+}
+
+gen_actor *gen_actor_cache_get(gen_actor_cache *cache, uint32_t index, bool *fresh)
+{
+    uint32_t i = index % ACTOR_CACHE;
+    *fresh = cache->held[i] != index + 1;
+    cache->held[i] = index + 1;
+    return &cache->slot[i];
+}
+
+void gen_actor_cache_free(gen_actor_cache *cache)
+{
+    free(cache->slot);
+    free(cache->held);
+    *cache = (gen_actor_cache){ 0 };
+}
+
 static gen_actor *get_actor(gen_loop *lp, uint32_t index, int64_t t_ms)
 {
-    uint32_t slot = index % ACTOR_CACHE;
-    gen_actor *ac = &lp->actors[slot];
-    if (lp->actor_of[slot] != index + 1) {
+    bool fresh;
+    gen_actor *ac = gen_actor_cache_get(&lp->actors, index, &fresh);
+    if (fresh)
         gen_actor_init(ac, &lp->es, index);
-        lp->actor_of[slot] = index + 1;
-    }
     gen_actor_at(ac, t_ms);
     return ac;
 }
 
 static tw_err emit(gen_loop *lp, const gen_actor *ac, const gen_event *ev)
 {
-    const gen_action *act = &gen_actions[ev->action];
-    uint8_t region = (act->flags & GEN_AF_GLOBAL) ? GEN_REGION_US_EAST_1 : ac->id.region;
-    tw_buf *b = gen_sink_begin(lp->sk, ac->id.account_ix, ac->id.account, region, ev->time_ms);
+    tw_buf *b = gen_sink_begin_call(lp->sk, &ac->id, ev);
     gen_record_write(&lp->es, ac, ev, lp->serial++, &lp->clk, b);
     return gen_sink_end(lp->sk);
 }
@@ -118,8 +135,8 @@ static tw_err emit_estate(gen_loop *lp, uint32_t index, int64_t due_ms)
 
 static tw_err emit_scripted_until(gen_loop *lp, size_t *next, int64_t until_ms)
 {
-    while (*next < lp->sc.count && lp->sc.ev[*next].time_ms <= until_ms) {
-        const gen_event *ev = &lp->sc.ev[(*next)++];
+    const gen_event *ev;
+    while ((ev = gen_events_next(&lp->sc.events, next, until_ms))) {
         tw_err err = emit(lp, get_actor(lp, ev->ident, ev->time_ms), ev);
         if (err)
             return err;
@@ -142,10 +159,8 @@ static tw_err prepare(gen_loop *lp)
     lp->track = calloc((size_t)n + lp->sc.ident_count, sizeof *lp->track);
     lp->cum = malloc((size_t)n * sizeof *lp->cum);
     lp->roll = malloc((size_t)n * sizeof *lp->roll);
-    lp->actors = malloc(ACTOR_CACHE * sizeof *lp->actors);
-    lp->actor_of = calloc(ACTOR_CACHE, sizeof *lp->actor_of);
     lp->clk = (gen_clock)GEN_CLOCK_INIT;
-    if (!lp->track || !lp->cum || !lp->roll || !lp->actors || !lp->actor_of)
+    if (!lp->track || !lp->cum || !lp->roll || gen_actor_cache_init(&lp->actors))
         return TW_ERR_NOMEM;
     double total = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -198,10 +213,10 @@ static void print_header(const gen_loop *lp)
     fprintf(stderr,
             "trailwarden gen: %llu records (%llu estate + %zu scripted), %u identities "
             "(+%u scripted), %u account%s, from %s over %.1f h, seed %llu\n",
-            (unsigned long long)(opt->records + lp->sc.count), (unsigned long long)opt->records,
-            lp->sc.count, opt->identities, lp->sc.ident_count, opt->accounts,
-            opt->accounts == 1 ? "" : "s", start, (double)opt->span_ms / TW_MS_HOUR,
-            (unsigned long long)opt->seed);
+            (unsigned long long)(opt->records + lp->sc.events.count),
+            (unsigned long long)opt->records, lp->sc.events.count, opt->identities,
+            lp->sc.ident_count, opt->accounts, opt->accounts == 1 ? "" : "s", start,
+            (double)opt->span_ms / TW_MS_HOUR, (unsigned long long)opt->seed);
     gen_script_report(&lp->sc, &lp->es, stderr);
 }
 
@@ -209,52 +224,28 @@ int gen_run(const gen_opts *opt)
 {
     gen_loop loop = { .opt = opt };
     gen_loop *lp = &loop;
-    char errstr[1280] = "";
     int status = 1;
-    double t0 = read_clock();
+    uint64_t bytes, files;
+    double t0 = gen_wall_seconds();
     tw_err err = prepare(lp);
     if (err) {
         fprintf(stderr, "trailwarden gen: %s\n", tw_err_str(err));
         goto out;
     }
-    err = gen_sink_open(&lp->sk, opt, errstr, sizeof errstr);
-    if (err) {
-        fprintf(stderr, "trailwarden gen: %s\n", errstr);
+    if (gen_sink_start(&lp->sk, opt))
         goto out;
-    }
     if (!opt->quiet)
         print_header(lp);
-    err = generate(lp);
-    if (!err)
-        err = gen_sink_finish(lp->sk);
-    uint64_t bytes = gen_sink_bytes(lp->sk), files = gen_sink_files(lp->sk);
-    tw_err cerr = gen_sink_close(lp->sk, errstr, sizeof errstr);
-    lp->sk = NULL;
-    if (err || cerr) {
-        fprintf(stderr, "trailwarden gen: %s\n", errstr[0] ? errstr : tw_err_str(err ? err : cerr));
+    if (gen_sink_done(&lp->sk, generate(lp), &bytes, &files))
         goto out;
-    }
     status = 0;
-    if (!opt->quiet) {
-        double dt = read_clock() - t0;
-        uint64_t recs = lp->serial;
-        fprintf(stderr,
-                "trailwarden gen: wrote %llu records, %.1f MB of JSON (%.0f B a record) in "
-                "%.2f s: %.0f records/s\n",
-                (unsigned long long)recs, (double)bytes / 1e6,
-                recs ? (double)bytes / (double)recs : 0.0, dt,
-                dt > 0 ? (double)recs / dt : 0.0);
-        if (opt->format == GEN_FMT_S3)
-            fprintf(stderr, "trailwarden gen: %llu files under %s/AWSLogs/\n",
-                    (unsigned long long)files, opt->out);
-    }
+    gen_sink_report(opt, lp->serial, bytes, files, gen_wall_seconds() - t0, "");
 out:
     gen_sink_close(lp->sk, NULL, 0);
     free(lp->track);
     free(lp->cum);
     free(lp->roll);
-    free(lp->actors);
-    free(lp->actor_of);
+    gen_actor_cache_free(&lp->actors);
     gen_estate_free(&lp->es);
     gen_script_free(&lp->sc);
     return status;

@@ -4,7 +4,8 @@
  * its own, so a finding names it unambiguously); near-misses are the look-alikes that must
  * stay quiet, so the same run shows precision as well as recall. Every scripted call
  * succeeds (the rules key on success) and comes at a fixed time, so the summary printed on
- * stderr says exactly what to expect. */
+ * stderr says exactly what to expect. The list of scripted calls (gen_events) serves the
+ * realistic profile's script too. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +15,17 @@
 
 enum { NO_IDENT = UINT32_MAX };
 
+/* Script identity k's call at t_ms. */
 static tw_err add_event(gen_script *sc, uint32_t k, int64_t t_ms, gen_act act)
 {
-    if (sc->count == sc->cap) {
-        size_t cap = sc->cap ? sc->cap * 2 : 256;
-        gen_event *ev = realloc(sc->ev, cap * sizeof *ev);
-        if (!ev)
-            return TW_ERR_NOMEM;
-        sc->ev = ev;
-        sc->cap = cap;
-    }
-    sc->ev[sc->count++] = (gen_event){ .time_ms = t_ms - t_ms % TW_MS_SECOND,
-                                       .ident = sc->first_ident + k,
-                                       .action = (uint16_t)act,
-                                       .flags = GEN_EV_NO_ERROR };
-    return TW_OK;
+    return gen_events_add(&sc->events, NULL, sc->first_ident + k, t_ms, act);
+}
+
+/* Script identity k's calls around t_ms. */
+static tw_err add_calls(gen_script *sc, uint32_t k, int64_t t_ms, const gen_script_call *calls,
+                        size_t n)
+{
+    return gen_events_add_calls(&sc->events, NULL, sc->first_ident + k, t_ms, calls, n);
 }
 
 static uint32_t add_ident(gen_script *sc, gen_profile profile, uint8_t ua_family,
@@ -127,11 +124,7 @@ static tw_err script_training_telemetry(gen_script *sc, const gen_opts *opt)
     int64_t t = time_at(opt, 0.40), gap = opt->span_ms / 5;
     if (gap > 2 * TW_MS_HOUR)
         gap = 2 * TW_MS_HOUR;
-    tw_err err = TW_OK;
-    const struct {
-        int64_t dt;
-        gen_act act;
-    } steps[] = {
+    const gen_script_call calls[] = {
         { -20 * TW_MS_MINUTE, GEN_ACT_BR_LIST_FOUNDATION_MODELS },
         { -12 * TW_MS_MINUTE, GEN_ACT_S3_LIST_OBJECTS },
         { -10 * TW_MS_MINUTE, GEN_ACT_S3_GET_OBJECT },
@@ -143,8 +136,7 @@ static tw_err script_training_telemetry(gen_script *sc, const gen_opts *opt)
         { gap + 3 * TW_MS_MINUTE, GEN_ACT_LOGS_GET_LOG_EVENTS },
         { gap + 6 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA },
     };
-    for (size_t j = 0; j < sizeof steps / sizeof steps[0] && !err; j++)
-        err = add_event(sc, k, t + steps[j].dt, steps[j].act);
+    tw_err err = add_calls(sc, k, t, calls, GEN_N_OF(calls));
     if (err)
         return err;
     gen_script_note *n = add_note(sc, "scenario training-telemetry", k, NO_IDENT, t,
@@ -165,13 +157,12 @@ static tw_err near_agent_write(gen_script *sc, const gen_opts *opt)
     int64_t t = time_at(opt, 0.30), window = opt->span_ms / 4;
     if (window > 3 * TW_MS_HOUR)
         window = 3 * TW_MS_HOUR;
+    static const gen_script_call writes[] = { { 0, GEN_ACT_DDB_PUT_ITEM },
+                                              { 2 * TW_MS_MINUTE, GEN_ACT_S3_GET_OBJECT },
+                                              { 4 * TW_MS_MINUTE, GEN_ACT_S3_PUT_OBJECT } };
     tw_err err = add_reads(sc, k, t - window, t - TW_MS_SECOND, 30, pool, 5);
     if (!err)
-        err = add_event(sc, k, t, GEN_ACT_DDB_PUT_ITEM);
-    if (!err)
-        err = add_event(sc, k, t + 2 * TW_MS_MINUTE, GEN_ACT_S3_GET_OBJECT);
-    if (!err)
-        err = add_event(sc, k, t + 4 * TW_MS_MINUTE, GEN_ACT_S3_PUT_OBJECT);
+        err = add_calls(sc, k, t, writes, GEN_N_OF(writes));
     if (err)
         return err;
     gen_script_note *n = add_note(sc, "near-miss agent-read-then-write", k, NO_IDENT, t, NULL);
@@ -219,16 +210,17 @@ static tw_err near_human_delete(gen_script *sc, const gen_opts *opt)
                                     GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS };
     uint32_t k = add_ident(sc, GEN_PROF_HUMAN, 0, "AWSReservedSSO_AdministratorAccess_5f1c0d2e9a7b3c41",
                            "/aws-reserved/sso.amazonaws.com/");
+    static const gen_script_call deletes[] = {
+        { 0, GEN_ACT_EC2_TERMINATE_INSTANCES },
+        { TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET },
+        { 2 * TW_MS_MINUTE, GEN_ACT_EC2_DESCRIBE_INSTANCES },
+    };
     int64_t t = time_at(opt, 0.50);
     tw_err err = add_event(sc, k, t - 8 * TW_MS_MINUTE, GEN_ACT_SIGNIN_CONSOLE_LOGIN);
     if (!err)
         err = add_reads(sc, k, t - 7 * TW_MS_MINUTE, t - TW_MS_SECOND, 14, pool, 7);
     if (!err)
-        err = add_event(sc, k, t, GEN_ACT_EC2_TERMINATE_INSTANCES);
-    if (!err)
-        err = add_event(sc, k, t + TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET);
-    if (!err)
-        err = add_event(sc, k, t + 2 * TW_MS_MINUTE, GEN_ACT_EC2_DESCRIBE_INSTANCES);
+        err = add_calls(sc, k, t, deletes, GEN_N_OF(deletes));
     if (err)
         return err;
     gen_script_note *n = add_note(sc, "near-miss human-console-delete", k, NO_IDENT, t, NULL);
@@ -242,16 +234,19 @@ static tw_err near_two_roles(gen_script *sc, const gen_opts *opt)
 {
     uint32_t a = add_ident(sc, GEN_PROF_ML, 2, "recsys-model-trainer", "/");
     uint32_t b = add_ident(sc, GEN_PROF_MONITOR, 1, "recsys-dashboards-reader", "/");
+    static const gen_script_call trains[] = {
+        { -10 * TW_MS_MINUTE, GEN_ACT_BR_LIST_FOUNDATION_MODELS },
+        { 0, GEN_ACT_BR_CREATE_CUSTOMIZATION_JOB },
+    };
+    static const gen_script_call reads[] = {
+        { 30 * TW_MS_MINUTE, GEN_ACT_LOGS_FILTER_LOG_EVENTS },
+        { 35 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA },
+        { 40 * TW_MS_MINUTE, GEN_ACT_LOGS_GET_LOG_EVENTS },
+    };
     int64_t t = time_at(opt, 0.65);
-    tw_err err = add_event(sc, a, t - 10 * TW_MS_MINUTE, GEN_ACT_BR_LIST_FOUNDATION_MODELS);
+    tw_err err = add_calls(sc, a, t, trains, GEN_N_OF(trains));
     if (!err)
-        err = add_event(sc, a, t, GEN_ACT_BR_CREATE_CUSTOMIZATION_JOB);
-    if (!err)
-        err = add_event(sc, b, t + 30 * TW_MS_MINUTE, GEN_ACT_LOGS_FILTER_LOG_EVENTS);
-    if (!err)
-        err = add_event(sc, b, t + 35 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA);
-    if (!err)
-        err = add_event(sc, b, t + 40 * TW_MS_MINUTE, GEN_ACT_LOGS_GET_LOG_EVENTS);
+        err = add_calls(sc, b, t, reads, GEN_N_OF(reads));
     if (err)
         return err;
     gen_script_note *n = add_note(sc, "near-miss training-telemetry-two-roles", a, b, t, NULL);
@@ -272,19 +267,50 @@ static tw_err near_far_apart(gen_script *sc, const gen_opts *opt)
     }
     uint32_t k = add_ident(sc, GEN_PROF_ML, 1, "weekly-retrain-pipeline", "/");
     int64_t t = opt->start_ms + 10 * TW_MS_MINUTE;
-    tw_err err = add_event(sc, k, t, GEN_ACT_SM_CREATE_TRAINING_JOB);
-    if (!err)
-        err = add_event(sc, k, t + 20 * TW_MS_MINUTE, GEN_ACT_SM_DESCRIBE_TRAINING_JOB);
-    if (!err)
-        err = add_event(sc, k, t + gap, GEN_ACT_LOGS_FILTER_LOG_EVENTS);
-    if (!err)
-        err = add_event(sc, k, t + gap + 5 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA);
+    const gen_script_call calls[] = {
+        { 0, GEN_ACT_SM_CREATE_TRAINING_JOB },
+        { 20 * TW_MS_MINUTE, GEN_ACT_SM_DESCRIBE_TRAINING_JOB },
+        { gap, GEN_ACT_LOGS_FILTER_LOG_EVENTS },
+        { gap + 5 * TW_MS_MINUTE, GEN_ACT_CW_GET_METRIC_DATA },
+    };
+    tw_err err = add_calls(sc, k, t, calls, GEN_N_OF(calls));
     if (err)
         return err;
     gen_script_note *n = add_note(sc, "near-miss training-telemetry-apart", k, NO_IDENT, t, NULL);
     snprintf(n->detail, sizeof n->detail,
              "sagemaker:CreateTrainingJob, then telemetry 24 h 45 min later");
     return TW_OK;
+}
+
+/* ---- scripted calls, of both profiles' scripts (gen_real_script.c too) --------------- */
+
+tw_err gen_events_add(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
+                      gen_act act)
+{
+    if (evs->count == evs->cap) {
+        size_t cap = evs->cap ? evs->cap * 2 : 256;
+        gen_event *ev = realloc(evs->ev, cap * sizeof *ev);
+        if (!ev)
+            return TW_ERR_NOMEM;
+        evs->ev = ev;
+        evs->cap = cap;
+    }
+    gen_event ev = proto ? *proto : (gen_event){ 0 };
+    ev.time_ms = t_ms - t_ms % TW_MS_SECOND;
+    ev.ident = ident;
+    ev.action = (uint16_t)act;
+    ev.flags |= GEN_EV_NO_ERROR;
+    evs->ev[evs->count++] = ev;
+    return TW_OK;
+}
+
+tw_err gen_events_add_calls(gen_events *evs, const gen_event *proto, uint32_t ident, int64_t t_ms,
+                            const gen_script_call *calls, size_t n)
+{
+    tw_err err = TW_OK;
+    for (size_t j = 0; j < n && !err; j++)
+        err = gen_events_add(evs, proto, ident, t_ms + calls[j].dt, calls[j].act);
+    return err;
 }
 
 static int compare_events(const void *pa, const void *pb)
@@ -295,6 +321,25 @@ static int compare_events(const void *pa, const void *pb)
     if (a->ident != b->ident)
         return a->ident < b->ident ? -1 : 1;
     return (int)a->action - (int)b->action;
+}
+
+void gen_events_sort(gen_events *evs)
+{
+    if (evs->count)
+        qsort(evs->ev, evs->count, sizeof *evs->ev, compare_events);
+}
+
+const gen_event *gen_events_next(const gen_events *evs, size_t *next, int64_t until_ms)
+{
+    if (*next >= evs->count || evs->ev[*next].time_ms > until_ms)
+        return NULL;
+    return &evs->ev[(*next)++];
+}
+
+void gen_events_free(gen_events *evs)
+{
+    free(evs->ev);
+    *evs = (gen_events){ 0 };
 }
 
 tw_err gen_script_build(gen_script *sc, const gen_opts *opt)
@@ -321,19 +366,14 @@ tw_err gen_script_build(gen_script *sc, const gen_opts *opt)
         gen_script_free(sc);
         return err;
     }
-    /* Events of one identity are at distinct seconds, so this order is their story's. */
-    if (sc->count)
-        qsort(sc->ev, sc->count, sizeof *sc->ev, compare_events);
+    gen_events_sort(&sc->events);
     return TW_OK;
 }
 
 void gen_script_free(gen_script *sc)
 {
-    if (!sc)
-        return;
-    free(sc->ev);
-    sc->ev = NULL;
-    sc->count = sc->cap = 0;
+    if (sc)
+        gen_events_free(&sc->events);
 }
 
 static void print_arn(const gen_script *sc, const gen_estate *es, uint32_t k, FILE *to)

@@ -462,3 +462,51 @@ uint64_t gen_sink_files(const gen_sink *sk)
 {
     return sk->files;
 }
+
+tw_err gen_sink_start(gen_sink **skp, const gen_opts *opt)
+{
+    char errstr[1280] = "";
+    tw_err err = gen_sink_open(skp, opt, errstr, sizeof errstr);
+    if (err)
+        fprintf(stderr, "trailwarden gen: %s\n", errstr);
+    return err;
+}
+
+tw_buf *gen_sink_begin_call(gen_sink *sk, const gen_ident *id, const gen_event *ev)
+{
+    const gen_action *act = &gen_actions[ev->action];
+    uint8_t region = (act->flags & GEN_AF_GLOBAL) ? GEN_REGION_US_EAST_1 : id->region;
+    return gen_sink_begin(sk, id->account_ix, id->account, region, ev->time_ms);
+}
+
+tw_err gen_sink_done(gen_sink **skp, tw_err err, uint64_t *bytes, uint64_t *files)
+{
+    char errstr[1280] = "";
+    if (!err)
+        err = gen_sink_finish(*skp);
+    *bytes = gen_sink_bytes(*skp);
+    *files = gen_sink_files(*skp);
+    tw_err cerr = gen_sink_close(*skp, errstr, sizeof errstr);
+    *skp = NULL;
+    if (err || cerr) {
+        fprintf(stderr, "trailwarden gen: %s\n", errstr[0] ? errstr : tw_err_str(err ? err : cerr));
+        return err ? err : cerr;
+    }
+    return TW_OK;
+}
+
+void gen_sink_report(const gen_opts *opt, uint64_t records, uint64_t bytes, uint64_t files,
+                     double seconds, const char *extra)
+{
+    if (opt->quiet)
+        return;
+    fprintf(stderr,
+            "trailwarden gen: wrote %llu records, %.1f MB of JSON (%.0f B a record) in %.2f s: "
+            "%.0f records/s%s\n",
+            (unsigned long long)records, (double)bytes / 1e6,
+            records ? (double)bytes / (double)records : 0.0, seconds,
+            seconds > 0 ? (double)records / seconds : 0.0, extra);
+    if (opt->format == GEN_FMT_S3)
+        fprintf(stderr, "trailwarden gen: %llu files under %s/AWSLogs/\n",
+                (unsigned long long)files, opt->out);
+}
