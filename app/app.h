@@ -37,6 +37,9 @@ typedef struct tw_app_conf {
     int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
     const char *grants_path;     /* --grants: an authorization-details inventory */
     int64_t unused_after_ms;     /* --unused-after */
+    int64_t learn_ms;            /* --learn: when an identity's past is known (DESIGN §5) */
+    int64_t report_from_ms;      /* --report-from: findings before it are not written
+                                  * (INT64_MIN: all are) */
     /* consume (Kafka) */
     bool consume;
     const char *brokers;         /* -b */

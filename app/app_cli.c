@@ -35,6 +35,11 @@ void tw_app_usage(FILE *out)
           "                            from the first event\n"
           "      --unused-after DUR    a privileged grant not used for this long is reported\n"
           "                            (unused-privileged-grant; default 30d)\n"
+          "      --learn DUR           how long an identity seen from the stream's start is\n"
+          "                            observed before drift rules judge it (default 7d; 0:\n"
+          "                            every identity's past is known at once)\n"
+          "      --report-from TIME    learn from the events before TIME, write findings from\n"
+          "                            TIME on (2026-02-01 or 2026-02-01T00:00:00Z)\n"
           "  -j, --threads N           parser and worker threads (default: number of CPUs)\n"
           "      --max-identities N    cap on identities kept in memory, 1 to 4000000000\n"
           "                            (default 4000000);\n"
@@ -100,6 +105,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
 {
     enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT, OPT_NO_DEFAULT_RULES,
            OPT_GRANTS, OPT_UNUSED_AFTER, OPT_EXIT_AT_END, OPT_STATE_DIR, OPT_CHECKPOINT,
+           OPT_LEARN, OPT_REPORT_FROM,
            OPT_AUDIT_LOG_GROUP, OPT_AUDIT_BUCKET };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
@@ -115,6 +121,8 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         { "no-default-rules", no_argument, NULL, OPT_NO_DEFAULT_RULES },
         { "grants", required_argument, NULL, OPT_GRANTS },
         { "unused-after", required_argument, NULL, OPT_UNUSED_AFTER },
+        { "learn", required_argument, NULL, OPT_LEARN },
+        { "report-from", required_argument, NULL, OPT_REPORT_FROM },
         { "brokers", required_argument, NULL, 'b' },
         { "topic", required_argument, NULL, 't' },
         { "group", required_argument, NULL, 'G' },
@@ -137,6 +145,8 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
     conf->checkpoint_ms = 60 * 1000;
     conf->max_identities = 4000000;
     conf->unused_after_ms = 30 * 24 * 60 * TW_MS_MINUTE;
+    conf->learn_ms = 7 * 24 * 60 * TW_MS_MINUTE;
+    conf->report_from_ms = INT64_MIN;
     optind = 1;
     opterr = 0;
     int c;
@@ -145,6 +155,9 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         if (!consume && (c == 'b' || c == 't' || c == 'G' || c == OPT_EXIT_AT_END ||
                          c == OPT_STATE_DIR || c == OPT_CHECKPOINT))
             return usage_error("option '%s' belongs to consume", argv[optind - 1]);
+        if (consume && c == OPT_REPORT_FROM)
+            return usage_error("option '%s' belongs to replay (consume reports as it reads)",
+                               argv[optind - 1]);
         switch (c) {
         case 'b': conf->brokers = optarg; break;
         case 'G': conf->group = optarg; break;
@@ -202,6 +215,20 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         case OPT_GRANTS:
             conf->grants_path = optarg;
             break;
+        case OPT_LEARN:
+            if (tw_time_parse_duration(optarg, &conf->learn_ms) != TW_OK)
+                return usage_error("--learn needs a duration like 7d, 24h or 0, not '%s'", optarg);
+            break;
+        case OPT_REPORT_FROM: {
+            char when[40];
+            /* a date alone is its midnight, UTC */
+            snprintf(when, sizeof when, "%s%s", optarg, strlen(optarg) == 10 ? "T00:00:00Z" : "");
+            if (strlen(optarg) >= sizeof when - 12 ||
+                tw_time_parse_iso(when, strlen(when), &conf->report_from_ms) != TW_OK)
+                return usage_error("--report-from needs a time like 2026-02-01T00:00:00Z or "
+                                   "2026-02-01, not '%s'", optarg);
+            break;
+        }
         case OPT_UNUSED_AFTER:
             if (tw_time_parse_duration(optarg, &conf->unused_after_ms) != TW_OK ||
                 conf->unused_after_ms <= 0)

@@ -105,6 +105,7 @@ typedef struct tw_work {
     uint32_t n_runs;
     uint64_t upto_seq;     /* every event with seq < upto_seq has been routed */
     int64_t watermark_ms;  /* newest event time routed so far */
+    int64_t stream_start_ms; /* the event time the stream covers from (INT64_MIN: none yet) */
     bool final;
     bool checkpoint;       /* save the shard's state into the result (consume --state-dir) */
 } tw_work;
@@ -134,6 +135,7 @@ typedef struct tw_worker_stats {
     uint64_t split_identities; /* consume: identities seen in two partitions */
     uint64_t state_failures; /* identities that could not be stored (out of memory) */
     uint64_t findings[TW_MAX_DETECTORS]; /* by detector index (rules after the built-ins) */
+    uint64_t held_learning[TW_MAX_DETECTORS]; /* drift held back: past unknown, history short */
     tw_state_stats state;
     size_t record_size;
 } tw_worker_stats;
@@ -179,6 +181,9 @@ struct tw_pipeline {
     tw_policy_reader *policy_reader; /* the rules' policy.* fields (NULL: no rule reads one) */
     tw_grants *grants;       /* grants: the tracker, run on the router's thread (or NULL) */
     tw_audit_book *audit;    /* audit destinations the stream names (router's thread) */
+    int64_t stream_start_ms; /* the event time the stream covers from: restored from a
+                              * checkpoint before the threads start, else set by the router
+                              * at its first event (INT64_MIN until then) */
     tw_kafka *kafka;         /* consume: the source (NULL in replay) */
     pthread_mutex_t grants_mu; /* --grants: the inventory is read while the pipeline starts */
     pthread_cond_t grants_cv;
@@ -196,6 +201,7 @@ struct tw_pipeline {
     atomic_uint_fast64_t progress_inputs;
     atomic_uint_fast64_t progress_events;
     atomic_bool failed;      /* a fatal error: stages stop */
+    atomic_uint_fast64_t before_report; /* --report-from: findings before it, not written */
 };
 
 void *tw_reader_main(void *arg);

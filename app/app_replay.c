@@ -583,6 +583,23 @@ static void print_stats(tw_pipeline *pl, double wall, bool live)
         fprintf(o, "  findings.%-28s %" PRIu64 "\n", det->ops->meta->id, n);
     }
     if (pl->rules) {
+        /* drift held back while an identity's past was unknown (or its history short) */
+        uint64_t held = 0;
+        for (uint32_t ri = 0; ri < pl->rules->n_rules; ri++)
+            for (int w = 0; w < pl->n_workers; w++)
+                held += WSTATS(w)->held_learning[pl->rules_detector + ri];
+        fprintf(o, "  suppressed.learning          %" PRIu64 "\n", held);
+        for (uint32_t ri = 0; held && ri < pl->rules->n_rules; ri++) {
+            uint64_t n = 0;
+            for (int w = 0; w < pl->n_workers; w++)
+                n += WSTATS(w)->held_learning[pl->rules_detector + ri];
+            if (n)
+                fprintf(o, "  suppressed.learning.%-17s %" PRIu64 "\n",
+                        tw_ruleset_rule(pl->rules->rs, ri)->id, n);
+        }
+        if (pl->conf->report_from_ms != INT64_MIN)
+            fprintf(o, "  suppressed.report_from       %" PRIu64 "\n",
+                    (uint64_t)atomic_load(&pl->before_report));
         /* regular expressions cut by PCRE2's limits: the total, and each rule that had any */
         uint64_t total = 0;
         for (uint32_t ri = 0; ri < pl->rules->n_rules; ri++)
@@ -719,6 +736,7 @@ int tw_app_replay(const tw_app_conf *conf)
     pthread_mutex_init(&pl.stats_mu, NULL);
     pthread_cond_init(&pl.grants_cv, NULL);
     pl.grants_ready = conf->grants_path ? 0 : 1;
+    pl.stream_start_ms = INT64_MIN;
     output_stage os = { 0 };
     os.pl = &pl;
     pthread_t reader, router, *parsers = NULL, *workers = NULL;

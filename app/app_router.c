@@ -32,6 +32,8 @@ typedef struct router {
                          * INT64_MIN none yet: partitions run apart, lateness is within one */
     uint32_t n_src;
     int64_t max_routed; /* newest event time routed */
+    int64_t stream_start; /* the event time the stream covers from (its first routed event,
+                           * or the restored state's): learning (DESIGN §5) */
     tw_work **cur;      /* per worker, being filled */
     tw_result *res;     /* the grant tracker's findings, being filled (grants only) */
     bool leading;       /* ...at its start: they precede everything (tw_result.leading) */
@@ -114,6 +116,10 @@ static void router_emit(void *ud, const tw_finding *f, uint32_t detector)
     router *rt = ud;
     if (!rt->res)
         return;
+    if (f->ev && f->ev->time_ms < rt->pl->conf->report_from_ms) {
+        atomic_fetch_add(&rt->pl->before_report, 1); /* learnt from, not reported */
+        return;
+    }
     tw_result_add(rt->pl, rt->res, f, f->ev->seq, detector);
     /* one event can raise thousands (an inventory's grants at the first event): they go in
      * parts, so the router never holds them all at once */
@@ -156,6 +162,7 @@ static bool flush_all(router *rt, bool final)
         tw_work *work = rt->cur[w];
         work->upto_seq = rt->next_seq;
         work->watermark_ms = rt->max_routed;
+        work->stream_start_ms = rt->stream_start;
         work->final = final;
         rt->cur[w] = NULL;
         if (!tw_ring_push(pl->work_rings[w], work)) {
@@ -201,7 +208,7 @@ static bool start_grants(router *rt, const tw_event *first)
     if (!flush_grants(rt, false)) /* what the tracker raised before: not leading */
         return false;
     rt->leading = true;
-    const tw_emit emit = { router_emit, rt };
+    const tw_emit emit = { .fn = router_emit, .ud = rt };
     tw_grants_start(rt->pl->grants, &start, &emit);
     bool ok = flush_grants(rt, false);
     rt->leading = false;
@@ -221,7 +228,7 @@ static bool route(router *rt, held h)
     if (pl->audit) /* first: a deletion it decides is logging-control for everything after */
         tw_audit_book_event(pl->audit, h.ev);
     if (pl->grants) {
-        const tw_emit emit = { router_emit, rt };
+        const tw_emit emit = { .fn = router_emit, .ud = rt };
         tw_grants_event(pl->grants, h.ev, &emit);
     }
     const tw_rules_rt *rules = pl->rules;
@@ -241,6 +248,10 @@ static bool route(router *rt, held h)
     rt->next_seq++;
     if (h.time_ms > rt->max_routed)
         rt->max_routed = h.time_ms;
+    if (rt->stream_start == INT64_MIN) {
+        rt->stream_start = h.time_ms;
+        pl->stream_start_ms = h.time_ms; /* the router's own: read by checkpoints and stats */
+    }
     return true;
 }
 
@@ -366,6 +377,7 @@ void *tw_router_main(void *arg)
     rt.pl = pl;
     rt.cur_input = UINT32_MAX;
     rt.max_routed = INT64_MIN;
+    rt.stream_start = pl->stream_start_ms; /* INT64_MIN, or restored */
     rt.max_seen = INT64_MIN;
     bool ok = true;
     rt.cur = calloc((size_t)pl->n_workers, sizeof *rt.cur);

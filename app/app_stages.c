@@ -224,6 +224,10 @@ bool tw_result_add(tw_pipeline *pl, tw_result *res, const tw_finding *f, uint64_
 static void worker_emit(void *ud, const tw_finding *f, uint32_t detector)
 {
     tw_worker *wk = ud;
+    if (f->ev && f->ev->time_ms < wk->pl->conf->report_from_ms) {
+        atomic_fetch_add(&wk->pl->before_report, 1); /* learnt from, not reported */
+        return;
+    }
     if (tw_result_add(wk->pl, wk->res, f, wk->cur_seq, detector) && detector < TW_MAX_DETECTORS)
         wk->stats.findings[detector]++;
 }
@@ -315,6 +319,8 @@ static void worker_publish(tw_worker *wk)
     wk->pub.split_identities = wk->stats.split_identities;
     wk->pub.state_failures = wk->stats.state_failures;
     memcpy(wk->pub.findings, wk->stats.findings, pl->stats_slots * sizeof *wk->pub.findings);
+    memcpy(wk->pub.held_learning, wk->stats.held_learning,
+           pl->stats_slots * sizeof *wk->pub.held_learning);
     wk->pub.state = wk->stats.state;
     wk->pub.record_size = wk->stats.record_size;
     pthread_mutex_unlock(&pl->stats_mu);
@@ -324,9 +330,11 @@ void *tw_worker_main(void *arg)
 {
     tw_worker *wk = arg;
     tw_pipeline *pl = wk->pl;
-    const tw_emit emit = { worker_emit, wk };
+    tw_stream_info stream = { INT64_MIN, pl->conf->learn_ms };
+    const tw_emit emit = { worker_emit, wk, &stream, wk->stats.held_learning };
     tw_work *work;
     while ((work = tw_ring_pop(pl->work_rings[wk->index])) != NULL) {
+        stream.start_ms = work->stream_start_ms;
         wk->res = tw_result_new();
         if (!wk->res) {
             tw_work_destroy(work);

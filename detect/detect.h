@@ -17,10 +17,22 @@
 
 typedef struct tw_detector tw_detector;
 
-/* Where a detector sends findings: the worker's encoder. */
+/* What a detector knows of the stream it runs on (DESIGN §5, learning). */
+typedef struct tw_stream_info {
+    int64_t start_ms;  /* the event time the stream covers from: its first event, or the
+                        * restored state's; INT64_MIN before the first */
+    int64_t learn_ms;  /* --learn: how long an identity must be observed for its past to be
+                        * known, when the stream's start may have cut it */
+} tw_stream_info;
+
+/* Where a detector sends findings (the worker's encoder), and what it knows of the stream. */
 typedef struct tw_emit {
     void (*fn)(void *ud, const tw_finding *finding, uint32_t detector_index);
     void *ud;
+    const tw_stream_info *stream; /* NULL: every identity's past is known */
+    uint64_t *held_learning;      /* by detector index: findings a drift rule held back while
+                                   * an identity's past was unknown or its history short;
+                                   * NULL: not counted */
 } tw_emit;
 
 typedef struct tw_detector_ops {

@@ -1612,7 +1612,7 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
                 return TW_ERR_CORRUPT;
             tw_event ev = { .time_ms = ms };
             uint64_t before = g->stats.uses;
-            mark_use(g, p, &ev, idx, &(tw_emit){ NULL, NULL }); /* no grant is reported yet */
+            mark_use(g, p, &ev, idx, &(tw_emit){ .fn = NULL }); /* no grant is reported yet */
             g->stats.uses = before;
         }
         uint32_t n_groups = tw_wire_get_u32(in);

@@ -236,6 +236,22 @@ typedef struct tw_corr {
 
 /* ---- rules ---------------------------------------------------------------------------- */
 
+/* trailwarden.learning: whether a rule waits for an identity's past to be known. */
+typedef enum tw_rule_learning {
+    TW_LEARNING_DEFAULT = 0, /* yes for first_seen and quiet_then_trigger, which compare with
+                              * the identity's past; no otherwise */
+    TW_LEARNING_ON,
+    TW_LEARNING_OFF,
+} tw_rule_learning;
+
+/* trailwarden.level_if: an entry. */
+typedef struct tw_level_if {
+    const char *rule_ref;     /* as written */
+    uint32_t line;
+    const tw_rule *rule;      /* resolved once every file is loaded: a detection rule */
+    tw_severity level;
+} tw_level_if;
+
 typedef enum tw_rule_status {
     TW_RULE_STATUS_NONE = 0,
     TW_RULE_STATUS_STABLE,
@@ -286,6 +302,17 @@ struct tw_rule {
                                * 0: every kind */
     uint32_t n_finding_types; /* OCSF finding_info.types */
     const char *const *finding_types;
+    /* drift (DESIGN §5): the rule holds only for an identity whose past is known (--learn)
+     * and whose own history is at least history_ms; what it holds back is counted */
+    tw_rule_learning learning;
+    int64_t history_ms;
+    /* first_seen: the level of a value the baseline already holds (routine work recorded,
+     * not alerted; also while the past is unknown); 0: such a value raises nothing */
+    tw_severity routine_level;
+    /* the level when the triggering event also matched a named detection rule (the first
+     * that did), instead of `level` (before denied_level and failed_level apply) */
+    uint32_t n_level_if;
+    const tw_level_if *level_if;
 };
 
 const char *tw_rule_status_name(tw_rule_status status);

@@ -62,8 +62,7 @@ static const struct {
                                    K_RULES | K_TIMESPAN },
     [TW_CORR_BASELINE_THEN_TRIGGER] = { K_TYPE | K_RULES | K_GROUP_BY | K_BASELINE | K_TRIGGER,
                                         K_BASELINE | K_TRIGGER },
-    [TW_CORR_FIRST_SEEN] = { K_TYPE | K_RULES | K_GROUP_BY | K_FIELD | K_BASELINE,
-                             K_FIELD | K_BASELINE },
+    [TW_CORR_FIRST_SEEN] = { K_TYPE | K_RULES | K_GROUP_BY | K_FIELD | K_BASELINE, K_FIELD },
     [TW_CORR_QUIET_THEN_TRIGGER] = { K_TYPE | K_RULES | K_GROUP_BY | K_QUIET, K_QUIET },
 };
 
@@ -512,5 +511,42 @@ void rules_corr_link(tw_ruleset *rs)
                        e->rule->id ? e->rule->id : e->rule->title);
             e->bad = true;
         }
+    }
+}
+
+/* The `trailwarden:` keys that need the whole set: level_if's rules (detection rules, so an
+ * event's matches say at once), routine_level on first_seen only. */
+void rules_ext_link(tw_ruleset *rs)
+{
+    for (size_t i = 0; i < rs->n_entries; i++) {
+        rules_entry *e = &rs->entries[i];
+        tw_rule *rule = e->rule;
+        rules_ctx ctx = { .rs = rs, .file = rule->file, .file_index = e->file_index };
+        if (rule->routine_level && (!e->corr || e->corr->type != TW_CORR_FIRST_SEEN))
+            rules_diag(&ctx, rule->line,
+                       "trailwarden.routine_level applies to first_seen correlations only (a "
+                       "value the identity's baseline already holds)");
+        for (uint32_t k = 0; k < rule->n_level_if; k++) {
+            tw_level_if *li = (tw_level_if *)&rule->level_if[k];
+            rules_entry *target = rules_lookup(rs, li->rule_ref);
+            if (!target) {
+                char hint[160];
+                suggest_rule(rs, li->rule_ref, hint, sizeof hint);
+                rules_diag(&ctx, li->line, "trailwarden.level_if: unknown rule '%s'%s%s%s",
+                           li->rule_ref, hint[0] ? " (did you mean '" : "", hint,
+                           hint[0] ? "'?)" : "");
+            } else if (target->corr) {
+                rules_diag(&ctx, li->line,
+                           "trailwarden.level_if: '%s' is a correlation; name a detection rule",
+                           li->rule_ref);
+            } else if (target == e) {
+                rules_diag(&ctx, li->line, "trailwarden.level_if: a rule cannot name itself");
+            } else {
+                target->referenced = true;
+                li->rule = target->rule;
+            }
+        }
+        if (ctx.bad)
+            e->bad = true;
     }
 }

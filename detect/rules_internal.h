@@ -170,5 +170,7 @@ const tw_cond *rules_cond_parse(rules_ctx *ctx, const char *text, uint32_t line,
 const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node);
 /* Cross-file: resolves referenced rules, checks fields against their sources, cycles. */
 void rules_corr_link(tw_ruleset *rs);
+/* Cross-file: the `trailwarden:` keys that name rules or depend on the correlation type. */
+void rules_ext_link(tw_ruleset *rs);
 
 #endif

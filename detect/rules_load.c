@@ -527,6 +527,7 @@ tw_err tw_ruleset_finish(tw_ruleset *rs)
         replace_defaults(rs);
     check_unique(rs);
     rules_corr_link(rs);
+    rules_ext_link(rs);
     for (size_t i = 0; i < rs->n_entries; i++) {
         rules_entry *e = &rs->entries[i];
         if (e->no_level && !e->referenced)

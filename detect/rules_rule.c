@@ -289,15 +289,56 @@ static bool load_logsource(rules_ctx *ctx, const yn *node, tw_rule *rule)
     return ok;
 }
 
+/* trailwarden.level_if: a list of {rule: ID, level: LEVEL}; the rules are resolved once every
+ * file is in (rules_ext_link). */
+static bool load_level_if(rules_ctx *ctx, const yn *node, tw_rule *rule)
+{
+    if (node->type != YN_SEQ || !node->n) {
+        rules_diag(ctx, node->line,
+                   "trailwarden.level_if must be a list of {rule: ID, level: LEVEL}, not %s",
+                   yn_describe(node));
+        return false;
+    }
+    tw_level_if *v = rules_alloc(ctx, node->n * sizeof *v);
+    if (!v)
+        return false;
+    bool ok = true;
+    for (uint32_t i = 0; i < node->n; i++) {
+        const yn *item = node->kids[i];
+        const yn *r = item->type == YN_MAP ? yn_get(item, "rule") : NULL;
+        const yn *l = item->type == YN_MAP ? yn_get(item, "level") : NULL;
+        if (!r || !l || item->n != 2) {
+            rules_diag(ctx, item->line,
+                       "trailwarden.level_if: each entry is {rule: ID, level: LEVEL}, no more");
+            ok = false;
+            continue;
+        }
+        int lv = get_enum(ctx, l, "level", level_names,
+                          "informational, low, medium, high, critical");
+        v[i].rule_ref = rules_get_string(ctx, r, "trailwarden.level_if rule");
+        v[i].line = r->line;
+        if (lv < 0 || !v[i].rule_ref)
+            ok = false;
+        else
+            v[i].level = level_sev[lv];
+    }
+    rule->level_if = v;
+    rule->n_level_if = ok ? node->n : 0;
+    return ok;
+}
+
 static bool load_extensions(rules_ctx *ctx, const yn *node, tw_rule *rule)
 {
+#define EXT_KEYS "suppress, denied_level, failed_level, finding_types, kinds, learning, " \
+                 "history, routine_level, level_if"
     if (node->type != YN_MAP) {
-        rules_diag(ctx, node->line, "'trailwarden' must be a map (suppress, denied_level, failed_level, finding_types, kinds), not %s",
+        rules_diag(ctx, node->line, "'trailwarden' must be a map (" EXT_KEYS "), not %s",
                    yn_describe(node));
         return false;
     }
     static const char *const keys[] = { "suppress", "denied_level", "finding_types",
-                                        "failed_level", "kinds", NULL };
+                                        "failed_level", "kinds", "learning", "history",
+                                        "routine_level", "level_if", NULL };
     bool ok = true;
     for (uint32_t i = 0; i < node->n; i++) {
         const yn *key = node->kids[2 * i], *value = node->kids[2 * i + 1];
@@ -306,21 +347,36 @@ static bool load_extensions(rules_ctx *ctx, const yn *node, tw_rule *rule)
         int k = -1;
         if (!one_of(key->text, keys, &k)) {
             rules_diag_unknown(ctx, key->line, "unknown key", "trailwarden.", key->text, keys,
-                               "suppress, denied_level, failed_level, finding_types, kinds");
+                               EXT_KEYS);
             ok = false;
             continue;
         }
         if (k == 0) {
             ok &= rules_get_duration(ctx, value, "trailwarden.suppress", &rule->suppress_ms);
-        } else if (k == 1 || k == 3) {
+        } else if (k == 1 || k == 3 || k == 7) {
             int lv = get_enum(ctx, value, "level", level_names,
                               "informational, low, medium, high, critical");
             if (lv < 0)
                 ok = false;
             else if (k == 1)
                 rule->denied_level = level_sev[lv];
-            else
+            else if (k == 3)
                 rule->failed_level = level_sev[lv];
+            else
+                rule->routine_level = level_sev[lv];
+        } else if (k == 5) {
+            bool b;
+            if (yn_resolve(value, NULL, &b) != YS_BOOL) {
+                rules_diag(ctx, value->line, "trailwarden.learning must be true or false, not %s",
+                           yn_describe(value));
+                ok = false;
+            } else {
+                rule->learning = b ? TW_LEARNING_ON : TW_LEARNING_OFF;
+            }
+        } else if (k == 6) {
+            ok &= rules_get_duration(ctx, value, "trailwarden.history", &rule->history_ms);
+        } else if (k == 8) {
+            ok &= load_level_if(ctx, value, rule);
         } else if (k == 4) {
             rule->kinds = name_bits(ctx, value, "trailwarden.kinds", "identity kind",
                                     "identity kinds", "service, aws-service, human, agent, root",

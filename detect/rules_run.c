@@ -11,8 +11,11 @@
  *   temporal_ordered          per step, the start of the latest chain that reached it
  *   baseline_then_trigger     a ring of the last min_events times and the last event outside
  *                             the baseline classes (agent-read-to-destructive as a rule)
- *   first_seen                the values seen since the group's first event (up to 64)
- *   quiet_then_trigger        the identity's previous event time
+ *   first_seen                the identity's baseline (state/baseline.h) when its field is one
+ *                             the baseline holds (eventSource, awsRegion, sourceIPAddress's
+ *                             network, the model id, action.class); else the values seen
+ *                             since the group's first event (up to 64)
+ *   quiet_then_trigger        the last time its rules matched
  * grouped by identity, or by identity and other fields (a group hash from the parser), or by
  * other fields alone: then the state spans identities, and lives in a record of the state
  * store keyed by the rule and group, in the worker that owns that key; the router delivers
@@ -20,9 +23,13 @@
  * Correlations may name correlations: they run first, and one that holds counts as matched
  * for those that name it.
  *
- * State is sparse: an identity's record holds one pointer (and its last event time when a
- * quiet_then_trigger is loaded); a rule's state is created in the block it points at on the
- * first event that needs it, so identities that never match a rule pay nothing for it. */
+ * Drift rules (first_seen and quiet_then_trigger by default, trailwarden.learning) hold only
+ * once the identity's past is known (DESIGN §5: --learn, tw_baseline_known_from) and its own
+ * history is long enough (trailwarden.history); what they hold back is counted.
+ *
+ * State is sparse: an identity's record holds one pointer (and the baseline, when a rule
+ * reads it); a rule's state is created in the block it points at on the first event that
+ * needs it, so identities that never match a rule pay nothing for it. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,27 +37,32 @@
 
 #include "rules_run.h"
 
+#include "baseline.h"
 #include "detect_evidence.h"
+#include "model_change.h"
 #include "rules_internal.h"
 #include "state_sparse.h"
 #include "tw_hash.h"
 
 /* Bumped when what saved state means changes without a rule changing (2: identity kinds
- * renumbered, aws-service added; kept events hold the resource) */
-#define TW_RULES_STATE_FORMAT 2
+ * renumbered, aws-service added; kept events hold the resource; 3: the baseline, quiet
+ * periods of the rules' own events) */
+#define TW_RULES_STATE_FORMAT 3
 #define CORR_MAX_RULES 32    /* named rules of a temporal correlation */
 #define CORR_MAX_RING 128    /* count thresholds: the ring holds that many times */
 #define CORR_MAX_KEPT 4      /* evidence events a correlation keeps */
 #define FIRST_SEEN_START 4   /* values a first_seen remembers at first, and grows by, up to */
 #define FIRST_SEEN_MAX 64
 
-/* What every identity's record holds for the rules. */
+/* What every identity's record holds for the rules: then its baseline (uses_baseline). */
 typedef struct rules_slot {
     tw_sparse *sp;
-    int64_t last_event_ms;   /* track_last_event only */
-    uint32_t has_last;
-    uint32_t pad_;
 } rules_slot;
+
+static inline tw_baseline *slot_baseline(const tw_rules_rt *rt, rules_slot *slot)
+{
+    return rt->uses_baseline ? (tw_baseline *)(slot + 1) : NULL;
+}
 
 /* A detection rule's suppression. */
 typedef struct suppress_slot {
@@ -96,6 +108,49 @@ static bool grouped_with_identity(const tw_corr *corr, bool *extra)
             *extra = true;
     }
     return identity;
+}
+
+/* The baseline's part a first_seen on field reads, or 0 when the baseline holds no such
+ * values (the correlation keeps its own). */
+static uint8_t baseline_of(const tw_field *field)
+{
+    static const struct { const char *name; tw_baseline_kind kind; } map[] = {
+        { "eventSource", TW_BASELINE_SERVICE },   { "awsRegion", TW_BASELINE_REGION },
+        { "sourceIPAddress", TW_BASELINE_NETWORK }, { "modelId", TW_BASELINE_MODEL },
+        { "requestParameters.modelId", TW_BASELINE_MODEL },
+    };
+    if (field->kind == TW_FIELD_ACTION_CLASS)
+        return PLAN_BASELINE_CLASSES;
+    if (field->kind != TW_FIELD_RECORD)
+        return 0;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(field->name, map[i].name))
+            return (uint8_t)(PLAN_BASELINE_KIND + map[i].kind);
+    return 0;
+}
+
+/* The classes the detection rules a correlation names select on (action.class matches),
+ * or every class when none does: what "first call of a class" compares (model-customization
+ * asks about model-training, not about the first write that comes with it). */
+static uint32_t selected_classes(const tw_corr *corr)
+{
+    uint32_t mask = 0;
+    for (uint32_t k = 0; k < corr->n_rules; k++) {
+        const tw_rule *rule = corr->rules[k];
+        for (uint32_t s = 0; !rule->correlation && s < rule->n_selections; s++)
+            for (uint32_t g = 0; g < rule->selections[s].n_groups; g++) {
+                const tw_rule_group *grp = &rule->selections[s].groups[g];
+                for (uint32_t m = 0; m < grp->n_matches; m++) {
+                    const tw_rule_match *mt = &grp->matches[m];
+                    if (mt->field->kind != TW_FIELD_ACTION_CLASS)
+                        continue;
+                    for (uint32_t v = 0; v < mt->n_values; v++)
+                        if (mt->values[v].op == TW_MATCH_BITS)
+                            mask |= mt->values[v].bits;
+                }
+            }
+    }
+    return mask ? mask : (1u << TW_CLASS_COUNT_) - 1;
 }
 
 /* Fills the plan of correlation rule i: false when replay cannot evaluate it. */
@@ -162,17 +217,24 @@ static bool plan_one(tw_rules_rt *rt, uint32_t i, uint8_t *visiting)
     case TW_CORR_FIRST_SEEN:
         if (!corr->field)
             return false;
-        plan->ring = FIRST_SEEN_START;
-        t_slots = 1 + FIRST_SEEN_START; /* the group's start, then the values */
+        plan->baseline = plan->shared || plan->extra_group ? 0 : baseline_of(corr->field);
+        plan->class_mask = selected_classes(corr);
+        if (plan->baseline) {
+            rt->uses_baseline = true;
+            t_slots = 0; /* the values are the baseline's */
+        } else {
+            plan->ring = FIRST_SEEN_START;
+            t_slots = 1 + FIRST_SEEN_START; /* the group's start, then the values */
+        }
         plan->n_kept = 0;
         break;
     case TW_CORR_QUIET_THEN_TRIGGER:
-        rt->track_last_event = true;
+        t_slots = 1; /* the last time its rules matched (set bit 0) */
         plan->n_kept = 0;
         break;
     }
     plan->every_event = corr->n_rules == 0;
-    plan->needs_values = plan->extra_group || corr->field || plan->shared;
+    plan->needs_values = plan->extra_group || (corr->field && !plan->baseline) || plan->shared;
     /* kept events go last (a first_seen, which keeps none, grows its value set in place) */
     plan->kept_off = (uint32_t)(sizeof(corr_state) + t_slots * sizeof(int64_t));
     plan->bytes = plan->kept_off + plan->n_kept * (uint32_t)sizeof(tw_kept_event);
@@ -353,18 +415,58 @@ static void sort_evidence(tw_finding *f)
         }
 }
 
+static bool event_matched(const tw_event *ev, const tw_rule *rule)
+{
+    for (uint32_t k = 0; k < ev->n_rules; k++)
+        if (ev->rules[k] == rule->index)
+            return true;
+    return false;
+}
+
 tw_severity tw_rules_severity(const tw_rule *rule, const tw_event *ev)
 {
+    tw_severity level = rule->level;
+    for (uint32_t i = 0; i < rule->n_level_if; i++)
+        if (rule->level_if[i].rule && event_matched(ev, rule->level_if[i].rule)) {
+            level = rule->level_if[i].level;
+            break;
+        }
     /* severity follows what happened (DESIGN §5): a denial at denied_level; a call that failed
      * otherwise changed nothing: failed_level, else at most low */
     if (ev->flags & TW_EV_DENIED)
-        return rule->denied_level ? rule->denied_level : rule->level;
+        return rule->denied_level ? rule->denied_level : level;
     if (ev->flags & TW_EV_FAILED) {
         if (rule->failed_level)
             return rule->failed_level;
-        return rule->level < TW_SEV_LOW ? rule->level : TW_SEV_LOW;
+        return level < TW_SEV_LOW ? level : TW_SEV_LOW;
     }
-    return rule->level;
+    return level;
+}
+
+bool tw_rules_learns(const tw_rule *rule)
+{
+    if (rule->learning != TW_LEARNING_DEFAULT)
+        return rule->learning == TW_LEARNING_ON;
+    return rule->correlation && (rule->correlation->type == TW_CORR_FIRST_SEEN ||
+                                 rule->correlation->type == TW_CORR_QUIET_THEN_TRIGGER);
+}
+
+/* Whether a drift rule may hold for this identity at ev (DESIGN §5): its past known, its own
+ * history long enough. Counts what it holds back. */
+static bool drift_allowed(const tw_rule *rule, uint32_t detector, const tw_ident *ident,
+                          const tw_event *ev, const tw_emit *emit)
+{
+    if (!ident || !tw_rules_learns(rule))
+        return true;
+    const tw_stream_info *si = emit->stream;
+    bool known = !si || si->start_ms == INT64_MIN ||
+                 ev->time_ms >= tw_baseline_known_from(ident->first_seen, si->start_ms,
+                                                       si->learn_ms);
+    if (known && ev->time_ms - ident->first_seen >= rule->history_ms)
+        return true;
+    if (emit->held_learning)
+        emit->held_learning[detector]++;
+    return false;
 }
 
 /* "called s3:DeleteBucket", "attempted s3:DeleteBucket (denied: AccessDenied)", "attempted
@@ -389,15 +491,15 @@ static bool kind_applies(const tw_rule *rule, tw_kind kind)
     return !rule->kinds || (rule->kinds & (1u << kind));
 }
 
-/* The finding of rule r, cited by the event ev, with the kept events as earlier evidence. */
-static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
+/* The finding of rule r at severity sev, cited by the event ev, with the kept events as
+ * earlier evidence. */
+static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector, tw_severity sev,
                           tw_kind kind, const tw_event *ev, const tw_emit *emit,
                           const tw_kept_event *const *earlier, uint32_t n_earlier,
                           const char *summary)
 {
-    const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
     tw_rule_meta meta = rt->meta[r];
-    meta.severity = tw_rules_severity(rule, ev);
+    meta.severity = sev;
     tw_finding f = { 0 };
     f.rule = &meta;
     f.ev = ev;
@@ -420,7 +522,14 @@ static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
     sort_evidence(&f);
     f.first_seen_ms = f.evidence[0].time_ms;
     snprintf(f.summary, sizeof f.summary, "%s", summary);
+    /* a model-training call: its provenance, the model-change record (DESIGN §5) */
+    tw_buf details;
+    tw_buf_init(&details);
+    tw_model_change_details(ev, &details);
+    if (details.len && !details.failed)
+        f.details = (tw_str){ details.p, details.len };
     emit->fn(emit->ud, &f, detector);
+    tw_buf_free(&details);
 }
 
 static void detection_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector,
@@ -428,7 +537,7 @@ static void detection_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detect
                               const tw_emit *emit)
 {
     const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
-    if (!kind_applies(rule, (tw_kind)ident->kind))
+    if (!kind_applies(rule, (tw_kind)ident->kind) || !drift_allowed(rule, detector, ident, ev, emit))
         return;
     if (rule->suppress_ms > 0) {
         bool created;
@@ -441,7 +550,8 @@ static void detection_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detect
     }
     char summary[320], call[200];
     snprintf(summary, sizeof summary, "%s: %s", call_words(ev, call, sizeof call), rule->title);
-    raise_finding(rt, r, detector, (tw_kind)ident->kind, ev, emit, NULL, 0, summary);
+    raise_finding(rt, r, detector, tw_rules_severity(rule, ev), (tw_kind)ident->kind, ev, emit,
+                  NULL, 0, summary);
 }
 
 /* ---- correlations --------------------------------------------------------------------- */
@@ -451,8 +561,8 @@ static void detection_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detect
 typedef struct corr_event {
     const tw_event *ev;
     uint64_t *held;          /* bitset by rule index */
-    int64_t prev_event_ms;   /* the identity's event before this one (track_last_event) */
-    bool has_prev;
+    const tw_ident *ident;   /* the identity (NULL for a group across identities) */
+    const tw_baseline *baseline; /* its baseline before this event, or NULL */
     const tw_catalog *cat;   /* for kept events */
 } corr_event;
 
@@ -460,10 +570,7 @@ static bool matched(const corr_event *ce, const tw_rule *rule)
 {
     if (rule->correlation)
         return (ce->held[rule->index / 64] >> (rule->index % 64)) & 1u;
-    for (uint32_t k = 0; k < ce->ev->n_rules; k++)
-        if (ce->ev->rules[k] == rule->index)
-            return true;
-    return false;
+    return event_matched(ce->ev, rule);
 }
 
 static bool any_matched(const corr_event *ce, const tw_corr *corr)
@@ -485,6 +592,7 @@ static const tw_corr_value *corr_value_of(const tw_event *ev, uint32_t rule)
 /* The result of one step: whether the condition holds, and what to say. */
 typedef struct corr_result {
     bool holds;
+    bool routine;            /* first_seen: the value was there already (routine_level) */
     const tw_kept_event *earlier[CORR_MAX_KEPT];
     uint32_t n_earlier;
     char detail[200];
@@ -692,8 +800,10 @@ static corr_state *step_first_seen(const tw_corr *corr, corr_state *st, bool cre
         st->t[0] = t; /* a late event: the group was known earlier */
     int64_t *vals = st->t + 1;
     for (uint32_t i = 0; i < st->ring_count; i++)
-        if ((uint64_t)vals[i] == cv->hash)
+        if ((uint64_t)vals[i] == cv->hash) {
+            res->routine = true;
             return st;
+        }
     /* with no learning period (baseline 0) the group's first value fires too */
     res->holds = t - st->t[0] >= corr->first_seen_baseline_ms;
     uint32_t bytes;
@@ -726,6 +836,89 @@ static corr_state *step_first_seen(const tw_corr *corr, corr_state *st, bool cre
     return st;
 }
 
+/* The class names of bits, "model-training" or "read, write". */
+static void class_list(uint32_t bits, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < TW_CLASS_COUNT_ && len < size; i++)
+        if (bits & (1u << i)) {
+            int w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
+                             tw_class_name(1u << i));
+            if (w < 0)
+                break;
+            len += (size_t)w;
+        }
+}
+
+/* first_seen on a field the identity's baseline holds: new when the baseline (as it was
+ * before this event) does not hold the event's value, routine when it does. */
+static void step_first_seen_baseline(const tw_corr_plan *plan, const tw_corr *corr,
+                                     const corr_event *ce, corr_result *res)
+{
+    const tw_event *ev = ce->ev;
+    const tw_baseline *b = ce->baseline;
+    if (!b)
+        return;
+    if (plan->baseline == PLAN_BASELINE_CLASSES) {
+        uint32_t classes = ev->classes & plan->class_mask;
+        uint32_t fresh = classes & ~b->classes;
+        if (!classes)
+            return;
+        res->holds = fresh != 0;
+        res->routine = !fresh;
+        if (res->holds) {
+            char names[160];
+            class_list(fresh, names, sizeof names);
+            snprintf(res->detail, sizeof res->detail,
+                     "the first %s call of this identity (its baseline has none)", names);
+        }
+        return;
+    }
+    tw_baseline_kind kind = (tw_baseline_kind)(plan->baseline - PLAN_BASELINE_KIND);
+    uint32_t v;
+    if (!tw_baseline_value(kind, ev, &v))
+        return;
+    res->holds = !tw_baseline_has(b, kind, v);
+    res->routine = !res->holds;
+    if (!res->holds)
+        return;
+    tw_str text = kind == TW_BASELINE_SERVICE  ? ev->event_source
+                  : kind == TW_BASELINE_REGION ? ev->region
+                  : kind == TW_BASELINE_MODEL  ? ev->model_id
+                                               : ev->source_ip;
+    snprintf(res->detail, sizeof res->detail, "first %s '%.*s' for this identity%s",
+             corr->field->name, (int)(text.len > 80 ? 80 : text.len), text.p ? text.p : "",
+             kind == TW_BASELINE_NETWORK ? " (a network it never called from)" : "");
+}
+
+/* quiet_then_trigger: holds when its rules last matched at least quiet before (or never, in
+ * at least quiet of the identity's own history). t[0] the last time (set bit 0). */
+static void step_quiet(const tw_corr *corr, corr_state *st, const corr_event *ce,
+                       corr_result *res)
+{
+    int64_t t = ce->ev->time_ms;
+    bool before = st->set & 1u;
+    int64_t since = before ? st->t[0] : ce->ident ? ce->ident->first_seen : t;
+    res->holds = t - since >= corr->quiet_ms;
+    if (!before || t > st->t[0]) {
+        st->t[0] = t;
+        st->set |= 1u;
+    }
+    if (!res->holds)
+        return;
+    char quiet[24];
+    duration_text(corr->quiet_ms, quiet, sizeof quiet);
+    if (before)
+        snprintf(res->detail, sizeof res->detail,
+                 "after %" PRId64 " days without one (quiet period %s)", (t - since) / 86400000,
+                 quiet);
+    else
+        snprintf(res->detail, sizeof res->detail,
+                 "the first in %" PRId64 " days of this identity's own history (quiet period %s)",
+                 (t - since) / 86400000, quiet);
+}
+
 /* "this identity", "this identity and F", or "this F" (across identities). */
 static const char *group_words(const tw_corr *corr, bool shared, char *buf, size_t size)
 {
@@ -756,16 +949,6 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
     const tw_corr_value *cv = plan->needs_values ? corr_value_of(ev, r) : NULL;
     if (plan->needs_values && !cv)
         return false; /* the parser gathered nothing (out of memory, or over 32 a record) */
-    if (corr->type == TW_CORR_QUIET_THEN_TRIGGER) {
-        /* no state of its own beyond the once-per period */
-        res.holds = ce->has_prev && ev->time_ms - ce->prev_event_ms >= corr->quiet_ms;
-        char quiet[24];
-        if (res.holds)
-            snprintf(res.detail, sizeof res.detail,
-                     "after %" PRId64 " days without any event (quiet period %s)",
-                     (ev->time_ms - ce->prev_event_ms) / 86400000,
-                     duration_text(corr->quiet_ms, quiet, sizeof quiet));
-    }
     /* a shared group has its record to itself: the group is in the record's key */
     uint32_t group = cv && !plan->shared ? (uint32_t)(cv->group ^ (cv->group >> 32)) : 0;
     uint64_t key = sparse_key(r, group);
@@ -789,16 +972,38 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
     case TW_CORR_TEMPORAL: step_temporal(plan, corr, st, ce, &res); break;
     case TW_CORR_TEMPORAL_ORDERED: step_temporal_ordered(plan, corr, st, ce, &res); break;
     case TW_CORR_BASELINE_THEN_TRIGGER: step_baseline(plan, corr, st, ce, &res); break;
-    case TW_CORR_FIRST_SEEN: {
-        char words[96];
-        st = step_first_seen(corr, st, created, slot, key, ev, cv,
-                             group_words(corr, plan->shared, words, sizeof words), &res);
+    case TW_CORR_FIRST_SEEN:
+        if (plan->baseline) {
+            step_first_seen_baseline(plan, corr, ce, &res);
+        } else {
+            char words[96];
+            st = step_first_seen(corr, st, created, slot, key, ev, cv,
+                                 group_words(corr, plan->shared, words, sizeof words), &res);
+        }
         break;
+    case TW_CORR_QUIET_THEN_TRIGGER: step_quiet(corr, st, ce, &res); break;
     }
-    case TW_CORR_QUIET_THEN_TRIGGER: break;
+    uint32_t detector = det->index + r;
+    const char *held_why = NULL;
+    if (res.holds && !drift_allowed(rule, detector, ce->ident, ev, emit)) {
+        /* drift, but the past it drifts from is not known yet: held back, and recorded at
+         * the routine level when the rule has one */
+        res.holds = false;
+        res.routine = true;
+        held_why = "its past is not known yet (learning)";
     }
-    if (!res.holds)
+    if (!res.holds) {
+        if (res.routine && rule->routine_level && kind_applies(rule, kind)) {
+            char summary[320], call[200];
+            snprintf(summary, sizeof summary, "%s: recorded, not alerted: %s (%s, %s)",
+                     rule->title, held_why ? held_why : "routine for this identity (its "
+                                                        "baseline holds it)",
+                     call_words(ev, call, sizeof call), tw_kind_name(kind));
+            raise_finding(rt, r, detector, rule->routine_level, kind, ev, emit, NULL, 0,
+                          summary);
+        }
         return false;
+    }
     if (!rule->level)
         return true; /* a building block of other correlations */
     if (!kind_applies(rule, kind))
@@ -813,7 +1018,8 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
     char summary[320], call[200];
     snprintf(summary, sizeof summary, "%s: %s (%s, %s)", rule->title, res.detail,
              call_words(ev, call, sizeof call), tw_kind_name(kind));
-    raise_finding(rt, r, det->index + r, kind, ev, emit, res.earlier, res.n_earlier, summary);
+    raise_finding(rt, r, detector, tw_rules_severity(rule, ev), kind, ev, emit, res.earlier,
+                  res.n_earlier, summary);
     return true;
 }
 
@@ -823,7 +1029,7 @@ static void correlations_on_event(const tw_detector *det, rules_slot *slot,
     const tw_rules_rt *rt = det->params;
     uint64_t held[(TW_RULES_MAX + 63) / 64];
     memset(held, 0, ((rt->n_rules + 63) / 64) * sizeof held[0]);
-    corr_event ce = { ev, held, slot->last_event_ms, slot->has_last != 0, rt->catalog };
+    corr_event ce = { ev, held, ident, slot_baseline(rt, slot), rt->catalog };
     for (uint32_t o = 0; o < rt->n_corr_run; o++) {
         uint32_t r = rt->corr_order[o];
         const tw_corr *corr = tw_ruleset_rule(rt->rs, r)->correlation;
@@ -849,10 +1055,9 @@ static void rules_on_event(const tw_detector *det, void *state, const tw_ident *
     }
     if ((ev->n_rules || rt->corr_every_event) && rt->n_corr_run)
         correlations_on_event(det, slot, ident, ev, emit);
-    if (rt->track_last_event && (!slot->has_last || ev->time_ms > slot->last_event_ms)) {
-        slot->last_event_ms = ev->time_ms;
-        slot->has_last = 1;
-    }
+    tw_baseline *b = slot_baseline(rt, slot);
+    if (b) /* after the rules: they compare with the past, this event not in it */
+        tw_baseline_learn(b, ev);
 }
 
 /* An event delivered to the record of a group across identities (arg: which of its
@@ -865,7 +1070,7 @@ static void rules_on_group_event(const tw_detector *det, void *state, const tw_e
         return;
     uint64_t held[(TW_RULES_MAX + 63) / 64]; /* stays empty: it names detection rules only */
     memset(held, 0, ((rt->n_rules + 63) / 64) * sizeof held[0]);
-    corr_event ce = { ev, held, 0, false, rt->catalog };
+    corr_event ce = { ev, held, NULL, NULL, rt->catalog };
     run_correlation(det, state, ev->corr_values[arg].rule, &ce, (tw_kind)ev->kind, emit);
 }
 
@@ -903,10 +1108,10 @@ static void count_entry(void *ud, uint64_t key, const void *data, uint32_t bytes
 
 static void rules_save(const tw_detector *det, const void *state, tw_buf *out)
 {
-    (void)det;
+    const tw_rules_rt *rt = det->params;
     const rules_slot *slot = state;
-    tw_wire_u64(out, (uint64_t)slot->last_event_ms);
-    tw_wire_u32(out, slot->has_last);
+    if (rt->uses_baseline) /* plain bytes: counts, hashes, indices, bits */
+        tw_wire_bytes(out, slot + 1, sizeof(tw_baseline));
     uint32_t n = 0;
     tw_sparse_foreach(slot->sp, count_entry, &n);
     tw_wire_u32(out, n);
@@ -915,10 +1120,16 @@ static void rules_save(const tw_detector *det, const void *state, tw_buf *out)
 
 static bool rules_load(const tw_detector *det, void *state, tw_wire_reader *in)
 {
-    (void)det;
+    const tw_rules_rt *rt = det->params;
     rules_slot *slot = state;
-    slot->last_event_ms = (int64_t)tw_wire_get_u64(in);
-    slot->has_last = tw_wire_get_u32(in);
+    if (rt->uses_baseline) {
+        tw_str b = tw_wire_get_str(in);
+        if (in->failed || b.len != sizeof(tw_baseline))
+            return false;
+        memcpy(slot + 1, b.p, sizeof(tw_baseline));
+        if (!tw_baseline_valid((const tw_baseline *)(slot + 1)))
+            return false; /* a damaged checkpoint */
+    }
     uint32_t n = tw_wire_get_u32(in);
     for (uint32_t i = 0; i < n && !in->failed; i++) {
         uint64_t key = tw_wire_get_u64(in);
@@ -934,8 +1145,8 @@ static bool rules_load(const tw_detector *det, void *state, tw_wire_reader *in)
 
 static uint32_t rules_state_size(const void *params)
 {
-    (void)params;
-    return sizeof(rules_slot);
+    const tw_rules_rt *rt = params;
+    return (uint32_t)(sizeof(rules_slot) + (rt->uses_baseline ? sizeof(tw_baseline) : 0));
 }
 
 /* State must outlive the longest period, timespan or baseline; a quiet period is only seen
@@ -948,7 +1159,7 @@ static int64_t rules_horizon(const void *params)
     int64_t h = 86400000;
     for (uint32_t i = 0; i < rt->n_rules; i++) {
         const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
-        int64_t span = rule->suppress_ms;
+        int64_t span = rule->suppress_ms > rule->history_ms ? rule->suppress_ms : rule->history_ms;
         if (rule->correlation && rt->plan[i].run) {
             const tw_corr *corr = rule->correlation;
             int64_t c = corr->timespan_ms;

@@ -31,8 +31,15 @@ typedef struct tw_corr_plan {
     uint32_t n_kept;         /* evidence events kept in its state */
     uint32_t kept_off;       /* their offset in the state */
     uint32_t bytes;          /* state bytes, per identity (and group) that needs them */
+    uint8_t baseline;        /* first_seen read from the identity's baseline (no value set
+                                of its own): 0 no, PLAN_BASELINE_CLASSES, or
+                                PLAN_BASELINE_KIND + tw_baseline_kind */
+    uint32_t class_mask;     /* first_seen on action.class: the classes it compares (those
+                                its rules select on; every class when they select none) */
     uint64_t *deps;          /* detection rules feeding it, transitively (bitset by index) */
 } tw_corr_plan;
+
+enum { PLAN_BASELINE_CLASSES = 1, PLAN_BASELINE_KIND = 2 };
 
 typedef struct tw_rules_rt {
     tw_ruleset *rs;
@@ -51,7 +58,8 @@ typedef struct tw_rules_rt {
     uint32_t *field_corrs;   /* the runs that read fields on the parser's thread */
     uint32_t n_field_corrs;
     bool corr_every_event;   /* some correlation reads every event, matched or not */
-    bool track_last_event;   /* a quiet_then_trigger needs each identity's last event time */
+    bool uses_baseline;      /* a first_seen reads the identity's baseline: every identity's
+                                record holds one (state/baseline.h), learnt from each event */
     /* per rule: evaluations in which a regular expression hit PCRE2's limits (counted as no
      * match; --stats rules.match_limit.ID), from every parser thread */
     _Atomic uint64_t *match_limit;
@@ -61,9 +69,13 @@ typedef struct tw_rules_rt {
  * runs and has one). */
 bool tw_rules_raises(const tw_rules_rt *rt, uint32_t i);
 
-/* The severity of rule's finding triggered by ev: level, denied_level for a denial,
- * failed_level (default: at most low) for a call that failed otherwise (DESIGN §5). */
+/* The severity of rule's finding triggered by ev: level (or that of the first level_if rule
+ * the event matched), denied_level for a denial, failed_level (default: at most low) for a
+ * call that failed otherwise (DESIGN §5). */
 tw_severity tw_rules_severity(const tw_rule *rule, const tw_event *ev);
+
+/* Whether rule waits for an identity's past to be known (trailwarden.learning, DESIGN §5). */
+bool tw_rules_learns(const tw_rule *rule);
 
 
 /* The state store's key for the group `group` of correlation `rule` grouped across

@@ -124,7 +124,7 @@ static void feed_ex(harness *h, const char *who, tw_kind kind, int64_t t, const 
     assert_non_null(ident);
     if (ev.kind > ident->kind)
         ident->kind = ev.kind;
-    tw_emit emit = { capture, h };
+    tw_emit emit = { .fn = capture, .ud = h };
     tw_engine_run(h->eng, ident, &ev, &emit);
 }
 

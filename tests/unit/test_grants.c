@@ -791,7 +791,7 @@ static void feed_op(fixture *fx, int64_t t, const char *identity, const char *ac
     /* as the parser gives it: never a NULL pointer */
     ev.error_code = flags & TW_EV_FAILED ? TW_STR_LIT("AccessDenied") : TW_STR_LIT("");
     ev.grant_op = op;
-    tw_emit emit = { capture, fx };
+    tw_emit emit = { .fn = capture, .ud = fx };
     tw_grants_event(fx->g, &ev, &emit);
 }
 

@@ -969,7 +969,7 @@ static void ext_errors(void **state)
     expect_one(SEL("policy.public|contains: x"),
                "t.yml:7: 'contains' cannot be used on policy.public: it is true or false");
     expect_one(SEL("eventName: A") "trailwarden: [suppress]\n",
-               "t.yml:9: 'trailwarden' must be a map (suppress, denied_level, failed_level, finding_types, kinds), not a list");
+               "t.yml:9: 'trailwarden' must be a map (suppress, denied_level, failed_level, finding_types, kinds, learning, history, routine_level, level_if), not a list");
 }
 
 /* ---- paths ---- */
