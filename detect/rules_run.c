@@ -1149,14 +1149,18 @@ static uint32_t rules_state_size(const void *params)
     return (uint32_t)(sizeof(rules_slot) + (rt->uses_baseline ? sizeof(tw_baseline) : 0));
 }
 
-/* State must outlive the longest period, timespan or baseline; a quiet period is only seen
- * while the identity is remembered, so it keeps identities three quiet periods. An identity
- * is remembered a day at least, whatever the rules: its sticky kind (an agent seen once stays
- * an agent) must not depend on which rules are loaded. */
+/* State must outlive the longest period, timespan, baseline or history; a quiet period is
+ * only seen while the identity is remembered, so it keeps identities three quiet periods. An
+ * identity is remembered a day at least, whatever the rules: its sticky kind (an agent seen
+ * once stays an agent) must not depend on which rules are loaded; 30 days when a rule reads
+ * the baseline. */
 static int64_t rules_horizon(const void *params)
 {
     const tw_rules_rt *rt = params;
     int64_t h = 86400000;
+    /* a baseline is worth keeping through a monthly job's quiet weeks */
+    if (rt->uses_baseline)
+        h = 30 * h;
     for (uint32_t i = 0; i < rt->n_rules; i++) {
         const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
         int64_t span = rule->suppress_ms > rule->history_ms ? rule->suppress_ms : rule->history_ms;

@@ -12,6 +12,7 @@
  * on the event (virtual fields and the record fields the test gives) and marks the matches on
  * it, and for the correlations that read fields it hashes their group-by and field values. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tw_test.h"
@@ -34,6 +35,8 @@ typedef struct finding_rec {
     char rule[64];
     char identity[32];
     int64_t time_ms;
+    tw_severity severity;
+    bool details;
 } finding_rec;
 
 typedef struct harness {
@@ -42,6 +45,9 @@ typedef struct harness {
     tw_rules_rt *rt;
     int n;
     finding_rec f[MAX_FINDINGS];
+    tw_stream_info stream;   /* learning: used when learn is set */
+    bool learn;
+    uint64_t held[64];       /* held back while learning, by detector index (= rule index) */
 } harness;
 
 static void capture(void *ud, const tw_finding *f, uint32_t det)
@@ -53,6 +59,8 @@ static void capture(void *ud, const tw_finding *f, uint32_t det)
     snprintf(r->rule, sizeof r->rule, "%s", f->rule->id);
     snprintf(r->identity, sizeof r->identity, "%.*s", (int)f->ev->identity.len, f->ev->identity.p);
     r->time_ms = f->ev->time_ms;
+    r->severity = f->rule->severity;
+    r->details = f->details.len > 0;
 }
 
 /* Findings of one rule (NULL: any), of one identity (NULL: any). */
@@ -237,7 +245,7 @@ static void feed_full(harness *h, const char *who, tw_kind kind, int64_t t, cons
     assert_non_null(ident);
     if (ev->kind > ident->kind)
         ident->kind = ev->kind;
-    tw_emit emit = { .fn = capture, .ud = h };
+    tw_emit emit = { capture, h, h->learn ? &h->stream : NULL, h->held };
     tw_engine_run(h->eng, ident, ev, &emit);
 }
 
@@ -1105,6 +1113,218 @@ static void identities_never_share_state(void **state)
     teardown(&h);
 }
 
+/* ---- drift: the baseline, learning, history, routine and level_if (DESIGN §5) ----------- */
+
+#define SERVICE "eventSource"
+
+static const char *const drift_rules =
+    "title: call\n"
+    "id: call\n"
+    "logsource: {product: aws, service: cloudtrail}\n"
+    "detection:\n"
+    "  sel:\n"
+    "    action|startswith: 'test:'\n"
+    "  condition: sel\n"
+    "---\n"
+    "title: New service\n"
+    "id: new-service\n"
+    "level: medium\n"
+    "correlation:\n"
+    "  type: first_seen\n"
+    "  rules: [call]\n"
+    "  field: eventSource\n";
+
+/* An identity first seen in the stream's first --learn has an unknown past until observed
+ * that long: its first uses are learnt, held back and counted; one first seen after the
+ * stream's first --learn is new, its past known at once. */
+static void learning_holds_back_until_the_past_is_known(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h, drift_rules);
+    h.learn = true;
+    h.stream = (tw_stream_info){ 0, 7 * DAY };
+    feed_field(&h, "early", 0, "test:A", SERVICE, "s3.amazonaws.com");
+    feed_field(&h, "early", 6 * DAY, "test:A", SERVICE, "sqs.amazonaws.com");
+    feed_field(&h, "late-start", 6 * DAY, "test:A", SERVICE, "s3.amazonaws.com");
+    assert_int_equal(h.n, 0);
+    assert_int_equal(h.held[1], 3); /* new-service is rule 1 */
+    /* known at 7 days: a new service fires, a learnt one does not */
+    feed_field(&h, "early", 7 * DAY, "test:A", SERVICE, "sqs.amazonaws.com");
+    feed_field(&h, "early", 7 * DAY, "test:A", SERVICE, "iam.amazonaws.com");
+    assert_int_equal(fired(&h, "new-service", "early"), 1);
+    /* first seen at day 6: observed 7 days only at day 13 */
+    feed_field(&h, "late-start", 12 * DAY, "test:A", SERVICE, "kms.amazonaws.com");
+    assert_int_equal(fired(&h, "new-service", "late-start"), 0);
+    feed_field(&h, "late-start", 13 * DAY, "test:A", SERVICE, "lambda.amazonaws.com");
+    assert_int_equal(fired(&h, "new-service", "late-start"), 1);
+    /* first seen after the stream's first 7 days: new, its first call is already drift */
+    feed_field(&h, "newcomer", 8 * DAY, "test:A", SERVICE, "s3.amazonaws.com");
+    assert_int_equal(fired(&h, "new-service", "newcomer"), 1);
+    assert_int_equal(h.held[1], 4);
+    teardown(&h);
+}
+
+/* trailwarden.history: the identity's own history, whatever the stream (--learn 0 here). */
+static void history_of_its_own(void **state)
+{
+    (void)state;
+    harness h;
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "%strailwarden:\n  history: 7d\n", drift_rules);
+    setup(&h, yaml);
+    h.learn = true;
+    h.stream = (tw_stream_info){ 0, 0 };
+    feed_field(&h, "a", 10 * DAY, "test:A", SERVICE, "s3.amazonaws.com");
+    feed_field(&h, "a", 17 * DAY - 1, "test:A", SERVICE, "sqs.amazonaws.com");
+    assert_int_equal(h.n, 0);
+    assert_int_equal(h.held[1], 2);
+    feed_field(&h, "a", 17 * DAY, "test:A", SERVICE, "iam.amazonaws.com");
+    assert_int_equal(fired(&h, "new-service", "a"), 1);
+    teardown(&h);
+}
+
+/* The baseline is the identity's own calls, whatever rule they match: a service it called
+ * outside the rule's events is known; failed calls are learnt too (reported once). */
+static void baseline_is_every_own_call(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h, drift_rules);
+    feed_field(&h, "a", 0, "other:X", SERVICE, "s3.amazonaws.com"); /* matches no rule */
+    feed_field(&h, "a", 1, "test:A", SERVICE, "s3.amazonaws.com");
+    assert_int_equal(h.n, 0);
+    feed_field(&h, "a", 2, "test:A", SERVICE, "iam.amazonaws.com");
+    feed_field(&h, "a", 3, "test:A", SERVICE, "iam.amazonaws.com");
+    assert_int_equal(fired(&h, "new-service", "a"), 1);
+    teardown(&h);
+}
+
+/* first_seen of action.class: the classes its rules select (model-training), not the write
+ * that comes with it; a value the baseline holds is routine: recorded at routine_level, also
+ * while the past is not known; the finding carries the model-change provenance. */
+static void routine_work_is_recorded_not_alerted(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h, "title: train\n"
+              "id: train\n"
+              "logsource: {product: aws, service: cloudtrail}\n"
+              "detection:\n"
+              "  sel:\n"
+              "    action.class: model-training\n"
+              "  condition: sel\n"
+              "---\n"
+              "title: First training\n"
+              "id: first-training\n"
+              "level: high\n"
+              "correlation:\n"
+              "  type: first_seen\n"
+              "  rules: [train]\n"
+              "  field: action.class\n"
+              "trailwarden:\n"
+              "  routine_level: informational\n");
+    h.learn = true;
+    h.stream = (tw_stream_info){ 0, 7 * DAY };
+    const uint32_t training = TW_CLASS_MODEL_TRAINING | TW_CLASS_WRITE;
+    /* the nightly pipeline, from the stream's start: recorded while learning, then routine */
+    feed_class(&h, "pipeline", 0, "bedrock:CreateModelCustomizationJob", training);
+    feed_class(&h, "pipeline", 8 * DAY, "bedrock:CreateModelCustomizationJob", training);
+    assert_int_equal(fired(&h, "first-training", "pipeline"), 2);
+    assert_int_equal(h.f[0].severity, TW_SEV_INFO);
+    assert_int_equal(h.f[1].severity, TW_SEV_INFO);
+    assert_int_equal(h.held[1], 1);
+    /* an identity that wrote before, its first training at day 9: drift, High */
+    feed_class(&h, "observer", 0, "s3:PutObject", TW_CLASS_WRITE);
+    feed_class(&h, "observer", 9 * DAY, "bedrock:CreateModelCustomizationJob", training);
+    assert_int_equal(fired(&h, "first-training", "observer"), 1);
+    assert_int_equal(h.f[2].severity, TW_SEV_HIGH);
+    assert_true(h.f[2].details); /* the model-change record */
+    /* its second: routine */
+    feed_class(&h, "observer", 10 * DAY, "sagemaker:CreateTrainingJob", training);
+    assert_int_equal(h.f[3].severity, TW_SEV_INFO);
+    teardown(&h);
+}
+
+/* trailwarden.level_if: the level of the first named detection rule the event matched. */
+static void level_if_raises_for_sensitive_values(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h, "title: call\n"
+              "id: call\n"
+              "logsource: {product: aws, service: cloudtrail}\n"
+              "detection:\n"
+              "  sel:\n"
+              "    action|startswith: 'test:'\n"
+              "  condition: sel\n"
+              "---\n"
+              "title: sensitive\n"
+              "id: sensitive\n"
+              "logsource: {product: aws, service: cloudtrail}\n"
+              "detection:\n"
+              "  sel:\n"
+              "    eventSource: iam.amazonaws.com\n"
+              "  condition: sel\n"
+              "---\n"
+              "title: New service\n"
+              "id: new-service\n"
+              "level: low\n"
+              "correlation:\n"
+              "  type: first_seen\n"
+              "  rules: [call]\n"
+              "  field: eventSource\n"
+              "trailwarden:\n"
+              "  level_if:\n"
+              "    - rule: sensitive\n"
+              "      level: medium\n");
+    feed_field(&h, "a", 0, "test:A", SERVICE, "s3.amazonaws.com");
+    feed_field(&h, "a", 1, "test:A", SERVICE, "iam.amazonaws.com");
+    assert_int_equal(h.n, 2);
+    assert_int_equal(h.f[0].severity, TW_SEV_LOW);
+    assert_int_equal(h.f[1].severity, TW_SEV_MEDIUM);
+    teardown(&h);
+}
+
+/* The baseline travels with the rules' state through a checkpoint: a restored identity knows
+ * what it learnt. */
+static void baseline_survives_a_checkpoint(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h, drift_rules);
+    feed_field(&h, "a", 0, "test:A", SERVICE, "s3.amazonaws.com");
+    assert_int_equal(h.n, 1);
+    bool created;
+    tw_ident *ident = tw_state_get(h.st, tw_hash64("a", 1, 0), tw_str_c("a"), 1, &created);
+    assert_false(created);
+    tw_buf b;
+    tw_buf_init(&b);
+    tw_engine_save(h.eng, ident, &b);
+    assert_false(b.failed);
+    harness h2;
+    setup(&h2, drift_rules);
+    tw_ident *fresh = tw_state_get(h2.st, tw_hash64("a", 1, 0), tw_str_c("a"), 0, &created);
+    assert_true(created);
+    tw_wire_reader in = { (const unsigned char *)b.p, (const unsigned char *)b.p + b.len, false };
+    assert_true(tw_engine_load(h2.eng, fresh, &in));
+    feed_field(&h2, "a", 2, "test:A", SERVICE, "s3.amazonaws.com");
+    assert_int_equal(h2.n, 0); /* known from before the checkpoint */
+    feed_field(&h2, "a", 3, "test:A", SERVICE, "sqs.amazonaws.com");
+    assert_int_equal(h2.n, 1);
+    /* a baseline whose counts exceed its sets is a damaged checkpoint */
+    tw_ident *other = tw_state_get(h2.st, tw_hash64("b", 1, 0), tw_str_c("b"), 0, &created);
+    char *bad = malloc(b.len);
+    memcpy(bad, b.p, b.len);
+    bad[4 + 4] = (char)200; /* the service count, after the length prefix and the classes */
+    tw_wire_reader in2 = { (const unsigned char *)bad, (const unsigned char *)bad + b.len, false };
+    assert_false(tw_engine_load(h2.eng, other, &in2));
+    free(bad);
+    tw_buf_free(&b);
+    teardown(&h2);
+    teardown(&h);
+}
+
 /* A rules state read back from a checkpoint: distinct entries load; an entry named twice (a
  * damaged or forged checkpoint) is refused rather than copied over the first one's smaller
  * block. */
@@ -1173,6 +1393,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(group_by_identity_and_field),
         cmocka_unit_test(identities_never_share_state),
         cmocka_unit_test(saved_state_with_an_entry_twice_is_refused),
+        cmocka_unit_test(learning_holds_back_until_the_past_is_known),
+        cmocka_unit_test(history_of_its_own),
+        cmocka_unit_test(baseline_is_every_own_call),
+        cmocka_unit_test(routine_work_is_recorded_not_alerted),
+        cmocka_unit_test(level_if_raises_for_sensitive_values),
+        cmocka_unit_test(baseline_survives_a_checkpoint),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
