@@ -136,6 +136,8 @@ typedef struct tw_worker_stats {
     uint64_t state_failures; /* identities that could not be stored (out of memory) */
     uint64_t findings[TW_MAX_DETECTORS]; /* by detector index (rules after the built-ins) */
     uint64_t held_learning[TW_MAX_DETECTORS]; /* drift held back: past unknown, history short */
+    uint64_t held_repeats[TW_MAX_DETECTORS];  /* matching events a suppression period held */
+    uint64_t updates;        /* updates written (the repeats of a finding) */
     tw_state_stats state;
     size_t record_size;
 } tw_worker_stats;
@@ -158,6 +160,8 @@ typedef struct tw_worker {
     uint32_t group_entries;  /* of the work batch being run */
     tw_worker_stats stats;
     tw_worker_stats pub;     /* consume: stats as of its last work batch (under stats_mu) */
+    const tw_emit *emit;     /* while its thread runs: what an identity dropped still owes
+                              * goes there (tw_worker_release) */
 } tw_worker;
 
 struct tw_pipeline {
@@ -208,6 +212,10 @@ void *tw_reader_main(void *arg);
 void *tw_parser_main(void *arg);   /* arg: tw_parser_arg */
 void *tw_router_main(void *arg);
 void *tw_worker_main(void *arg);   /* arg: tw_worker */
+/* The state store's release hook (ud: the worker): an identity expired, evicted or started
+ * afresh first gives what it owes (the updates of its suppressed findings), then its state
+ * goes. */
+void tw_worker_release(void *ud, tw_ident *ident);
 
 typedef struct tw_parser_arg {
     tw_pipeline *pl;

@@ -597,6 +597,23 @@ static void print_stats(tw_pipeline *pl, double wall, bool live)
                 fprintf(o, "  suppressed.learning.%-17s %" PRIu64 "\n",
                         tw_ruleset_rule(pl->rules->rs, ri)->id, n);
         }
+        /* matching events suppression periods held back: they update their findings */
+        uint64_t rep = 0, upd = 0;
+        for (int w = 0; w < pl->n_workers; w++)
+            upd += WSTATS(w)->updates;
+        for (uint32_t ri = 0; ri < pl->rules->n_rules; ri++)
+            for (int w = 0; w < pl->n_workers; w++)
+                rep += WSTATS(w)->held_repeats[pl->rules_detector + ri];
+        fprintf(o, "  suppressed.repeats           %" PRIu64 "\n", rep);
+        for (uint32_t ri = 0; rep && ri < pl->rules->n_rules; ri++) {
+            uint64_t n = 0;
+            for (int w = 0; w < pl->n_workers; w++)
+                n += WSTATS(w)->held_repeats[pl->rules_detector + ri];
+            if (n)
+                fprintf(o, "  suppressed.repeats.%-18s %" PRIu64 "\n",
+                        tw_ruleset_rule(pl->rules->rs, ri)->id, n);
+        }
+        fprintf(o, "  findings.updates             %" PRIu64 "\n", upd);
         if (pl->conf->report_from_ms != INT64_MIN)
             fprintf(o, "  suppressed.report_from       %" PRIu64 "\n",
                     (uint64_t)atomic_load(&pl->before_report));
@@ -869,13 +886,13 @@ int tw_app_replay(const tw_app_conf *conf)
         .idle_ms = tw_engine_horizon(pl.engine),
         .expire_margin_ms = conf->lateness_ms,
         .slot_bytes = tw_engine_state_bytes(pl.engine),
-        .release = tw_engine_release,
-        .release_ud = pl.engine,
+        .release = tw_worker_release,
     };
     for (int w = 0; w < pl.n_workers; w++) {
         pl.workers[w].pl = &pl;
         pl.workers[w].index = w;
         sc.seed = (uint64_t)w + 1;
+        sc.release_ud = &pl.workers[w];
         pl.workers[w].state = tw_state_new(&sc, errstr, sizeof errstr);
         if (!pl.workers[w].state) {
             fprintf(stderr, "trailwarden: %s\n", errstr);

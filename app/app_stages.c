@@ -224,12 +224,21 @@ bool tw_result_add(tw_pipeline *pl, tw_result *res, const tw_finding *f, uint64_
 static void worker_emit(void *ud, const tw_finding *f, uint32_t detector)
 {
     tw_worker *wk = ud;
-    if (f->ev && f->ev->time_ms < wk->pl->conf->report_from_ms) {
-        atomic_fetch_add(&wk->pl->before_report, 1); /* learnt from, not reported */
+    if (!wk->res)
+        return; /* between work batches (the store's teardown): nothing can be written */
+    int64_t t = f->ev ? f->ev->time_ms : f->first_seen_ms; /* an update: its finding's */
+    if (t < wk->pl->conf->report_from_ms) {
+        if (!f->update)
+            atomic_fetch_add(&wk->pl->before_report, 1); /* learnt from, not reported */
         return;
     }
-    if (tw_result_add(wk->pl, wk->res, f, wk->cur_seq, detector) && detector < TW_MAX_DETECTORS)
-        wk->stats.findings[detector]++;
+    uint64_t seq = f->has_order ? f->order_seq : wk->cur_seq;
+    if (tw_result_add(wk->pl, wk->res, f, seq, detector) && detector < TW_MAX_DETECTORS) {
+        if (f->update)
+            wk->stats.updates++;
+        else
+            wk->stats.findings[detector]++;
+    }
 }
 
 /* An event delivered to the record of one of its groups across identities (arg: which of
@@ -321,9 +330,26 @@ static void worker_publish(tw_worker *wk)
     memcpy(wk->pub.findings, wk->stats.findings, pl->stats_slots * sizeof *wk->pub.findings);
     memcpy(wk->pub.held_learning, wk->stats.held_learning,
            pl->stats_slots * sizeof *wk->pub.held_learning);
+    memcpy(wk->pub.held_repeats, wk->stats.held_repeats,
+           pl->stats_slots * sizeof *wk->pub.held_repeats);
+    wk->pub.updates = wk->stats.updates;
     wk->pub.state = wk->stats.state;
     wk->pub.record_size = wk->stats.record_size;
     pthread_mutex_unlock(&pl->stats_mu);
+}
+
+static void flush_ident(void *ud, tw_ident *ident)
+{
+    tw_worker *wk = ud;
+    tw_engine_flush(wk->pl->engine, ident, wk->emit);
+}
+
+void tw_worker_release(void *ud, tw_ident *ident)
+{
+    tw_worker *wk = ud;
+    if (wk->emit)
+        tw_engine_flush(wk->pl->engine, ident, wk->emit);
+    tw_engine_release(wk->pl->engine, ident);
 }
 
 void *tw_worker_main(void *arg)
@@ -331,7 +357,9 @@ void *tw_worker_main(void *arg)
     tw_worker *wk = arg;
     tw_pipeline *pl = wk->pl;
     tw_stream_info stream = { INT64_MIN, pl->conf->learn_ms };
-    const tw_emit emit = { worker_emit, wk, &stream, wk->stats.held_learning };
+    const tw_emit emit = { worker_emit, wk, &stream, wk->stats.held_learning,
+                           wk->stats.held_repeats };
+    wk->emit = &emit;
     tw_work *work;
     while ((work = tw_ring_pop(pl->work_rings[wk->index])) != NULL) {
         stream.start_ms = work->stream_start_ms;
@@ -365,6 +393,8 @@ void *tw_worker_main(void *arg)
         wk->group_entries = 0;
         /* incremental expiry, budgeted by the work just done */
         tw_state_expire(wk->state, work->watermark_ms, work->n * 2 + 64);
+        if (work->final && !pl->kafka) /* replay's end: the updates still owed */
+            tw_state_foreach(wk->state, flush_ident, wk);
         if (pl->kafka)
             worker_publish(wk);
         tw_result *res = wk->res;
@@ -391,6 +421,7 @@ void *tw_worker_main(void *arg)
             break;
         }
     }
+    wk->emit = NULL; /* the store outlives this thread: its teardown writes nothing */
     tw_state_get_stats(wk->state, &wk->stats.state);
     wk->stats.record_size = tw_state_record_size(wk->state);
     tw_ring_close(pl->result_rings[wk->index]);

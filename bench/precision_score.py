@@ -53,12 +53,15 @@ def parse_time(s):
 
 
 def read_ndjson(path):
+    """The findings of a run (updates of earlier findings, `"update": true`, are no new ones)."""
     out = []
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             line = line.strip()
             if line:
-                out.append(json.loads(line))
+                f = json.loads(line)
+                if not f.get("update"):
+                    out.append(f)
     return out
 
 

@@ -49,6 +49,19 @@ typedef struct tw_finding {
     char summary[320];       /* one sentence: what happened */
     tw_str details;          /* optional: a JSON object of the detection's own facts (OCSF
                                 `unmapped`, compact `details`) */
+    /* An update of an earlier finding (OCSF activity Update): how many matching events there
+     * were in all, the earlier finding's and those its suppression period held back. ev is
+     * then NULL; these say what the record needs. */
+    bool update;
+    uint32_t count;
+    int64_t last_seen_ms;    /* the last event held back (first_seen_ms: the finding's) */
+    const char *uid;         /* the earlier finding's uid */
+    tw_str identity;         /* its identity key */
+    bool has_order;          /* order_seq places it in the output instead of the current event */
+    uint64_t order_seq;
 } tw_finding;
+
+/* finding_info.uid: hash of (rule id, identity key, triggering eventID), 32 hex digits. */
+void tw_finding_uid(const char *rule_id, tw_str identity, tw_str event_id, char out[33]);
 
 #endif

@@ -33,6 +33,9 @@ typedef struct tw_emit {
     uint64_t *held_learning;      /* by detector index: findings a drift rule held back while
                                    * an identity's past was unknown or its history short;
                                    * NULL: not counted */
+    uint64_t *held_repeats;       /* by detector index: matching events a suppression period
+                                   * held back (their count updates the finding); NULL: not
+                                   * counted */
 } tw_emit;
 
 typedef struct tw_detector_ops {
@@ -56,6 +59,10 @@ typedef struct tw_detector_ops {
      * back into a zeroed state (false: damaged or out of memory). */
     void (*save)(const tw_detector *det, const void *state, tw_buf *out);
     bool (*load)(const tw_detector *det, void *state, tw_wire_reader *in);
+    /* Optional: at the end of a replay, what the state still owes (the updates of findings
+     * whose suppression periods held repeats back). */
+    void (*flush)(const tw_detector *det, void *state, const tw_ident *ident,
+                  const tw_emit *emit);
 } tw_detector_ops;
 
 struct tw_detector {
@@ -85,6 +92,9 @@ void tw_engine_release(void *eng, tw_ident *ident);
 /* Runs every candidate detector on one event of an identity. */
 void tw_engine_run(const tw_engine *eng, tw_ident *ident, const tw_event *ev,
                    const tw_emit *emit);
+
+/* The end of a replay: every detector's flush, for one identity. */
+void tw_engine_flush(const tw_engine *eng, tw_ident *ident, const tw_emit *emit);
 
 /* Checkpoints: every detector's state of an identity (or group record), in engine order. */
 void tw_engine_save(const tw_engine *eng, const tw_ident *ident, tw_buf *out);

@@ -129,6 +129,15 @@ void tw_engine_run_group(const tw_engine *eng, uint32_t detector, tw_ident *grou
     det->ops->on_group_event(det, tw_ident_slot(group, det->offset), ev, arg, emit);
 }
 
+void tw_engine_flush(const tw_engine *eng, tw_ident *ident, const tw_emit *emit)
+{
+    for (uint32_t i = 0; i < eng->n; i++) {
+        const tw_detector *det = &eng->det[i];
+        if (det->ops->flush)
+            det->ops->flush(det, tw_ident_slot(ident, det->offset), ident, emit);
+    }
+}
+
 void tw_engine_save(const tw_engine *eng, const tw_ident *ident, tw_buf *out)
 {
     for (uint32_t i = 0; i < eng->n; i++) {

@@ -90,6 +90,28 @@ static inline uint64_t sparse_key(uint32_t rule, uint32_t group)
     return ((uint64_t)rule << 32) | group;
 }
 
+/* A finding raised under a suppression period, and the matching events the period has held
+ * back since: they update the finding (tw_finding.update) when the next finding of the rule
+ * and group is raised, or at the end of a replay. Its own sparse entry, beside the rule's. */
+#define REPEAT_KEY_BIT 0x8000u /* in the rule half of the key (rules < TW_RULES_MAX) */
+_Static_assert(TW_RULES_MAX <= REPEAT_KEY_BIT, "repeat keys stay apart from rule keys");
+
+typedef struct repeat_slot {
+    uint64_t seq;            /* the finding's event (where its update goes at the end) */
+    int64_t fired_ms;
+    int64_t last_ms;         /* the last repeat */
+    uint32_t repeats;
+    uint8_t severity;
+    uint8_t kind;
+    uint8_t pad_[2];
+    char uid[32];
+} repeat_slot;
+
+static inline uint64_t repeat_key(uint32_t rule, uint32_t group)
+{
+    return sparse_key(rule | REPEAT_KEY_BIT, group);
+}
+
 static inline tw_kept_event *kept(const tw_corr_plan *plan, corr_state *st, uint32_t i)
 {
     return (tw_kept_event *)((unsigned char *)st + plan->kept_off) + i;
@@ -491,6 +513,75 @@ static bool kind_applies(const tw_rule *rule, tw_kind kind)
     return !rule->kinds || (rule->kinds & (1u << kind));
 }
 
+/* The update of the finding a repeat slot holds, when repeats were held back. */
+static void emit_update(const tw_rules_rt *rt, uint32_t r, uint32_t detector, tw_str identity,
+                        const repeat_slot *rs, bool at_end, const tw_emit *emit)
+{
+    if (!rs->repeats)
+        return;
+    tw_rule_meta meta = rt->meta[r];
+    meta.severity = (tw_severity)rs->severity;
+    char uid[33];
+    memcpy(uid, rs->uid, 32);
+    uid[32] = '\0';
+    tw_finding f = { 0 };
+    f.rule = &meta;
+    f.kind = (tw_kind)rs->kind;
+    f.update = true;
+    f.count = rs->repeats + 1;
+    f.first_seen_ms = rs->fired_ms;
+    f.last_seen_ms = rs->last_ms;
+    f.uid = uid;
+    f.identity = identity;
+    /* at the end: after every event's findings, in the order of the findings they update */
+    f.has_order = at_end;
+    f.order_seq = (1ull << 63) | rs->seq;
+    emit->fn(emit->ud, &f, detector);
+}
+
+/* A finding of rule r (and group) is being raised at ev: the previous one's repeats go out
+ * first (found, not created: a pointer into the block must not move before the finding is
+ * raised from it). */
+static void repeats_flush_previous(const tw_rules_rt *rt, rules_slot *slot, uint32_t r,
+                                   uint32_t group, uint32_t detector, tw_str identity,
+                                   const tw_emit *emit)
+{
+    uint32_t bytes;
+    repeat_slot *rs = tw_sparse_find(slot->sp, repeat_key(r, group), &bytes);
+    if (rs && bytes >= sizeof *rs)
+        emit_update(rt, r, detector, identity, rs, false, emit);
+}
+
+/* ...and, raised, it is the one later repeats count for. */
+static void repeats_start(rules_slot *slot, uint32_t r, uint32_t group, const char *rule_id,
+                          tw_str identity, const tw_event *ev, tw_severity sev, tw_kind kind)
+{
+    bool created;
+    repeat_slot *rs = tw_sparse_get(&slot->sp, repeat_key(r, group), sizeof *rs, &created);
+    if (!rs)
+        return; /* no memory: its repeats go uncounted */
+    char uid[33];
+    tw_finding_uid(rule_id, identity, ev->event_id, uid);
+    *rs = (repeat_slot){ .seq = ev->seq, .fired_ms = ev->time_ms, .last_ms = ev->time_ms,
+                         .severity = (uint8_t)sev, .kind = (uint8_t)kind };
+    memcpy(rs->uid, uid, 32);
+}
+
+/* A matching event the suppression period held back. */
+static void repeats_held(rules_slot *slot, uint32_t r, uint32_t group, uint32_t detector,
+                         const tw_event *ev, const tw_emit *emit)
+{
+    uint32_t bytes;
+    repeat_slot *rs = tw_sparse_find(slot->sp, repeat_key(r, group), &bytes);
+    if (emit->held_repeats)
+        emit->held_repeats[detector]++;
+    if (!rs || bytes < sizeof *rs)
+        return;
+    rs->repeats++;
+    if (ev->time_ms > rs->last_ms)
+        rs->last_ms = ev->time_ms;
+}
+
 /* The finding of rule r at severity sev, cited by the event ev, with the kept events as
  * earlier evidence. */
 static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector, tw_severity sev,
@@ -539,19 +630,25 @@ static void detection_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detect
     const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
     if (!kind_applies(rule, (tw_kind)ident->kind) || !drift_allowed(rule, detector, ident, ev, emit))
         return;
+    tw_str who = { ident->key, ident->key_len };
     if (rule->suppress_ms > 0) {
         bool created;
         suppress_slot *s = tw_sparse_get(&slot->sp, sparse_key(r, 0), sizeof *s, &created);
         if (s) { /* without memory for it, the finding is raised unsuppressed */
-            if (!once_per(ev->time_ms, rule->suppress_ms, s->fired, &s->last_ms))
+            if (!once_per(ev->time_ms, rule->suppress_ms, s->fired, &s->last_ms)) {
+                repeats_held(slot, r, 0, detector, ev, emit);
                 return;
+            }
             s->fired = 1;
         }
+        repeats_flush_previous(rt, slot, r, 0, detector, who, emit);
     }
     char summary[320], call[200];
     snprintf(summary, sizeof summary, "%s: %s", call_words(ev, call, sizeof call), rule->title);
-    raise_finding(rt, r, detector, tw_rules_severity(rule, ev), (tw_kind)ident->kind, ev, emit,
-                  NULL, 0, summary);
+    tw_severity sev = tw_rules_severity(rule, ev);
+    raise_finding(rt, r, detector, sev, (tw_kind)ident->kind, ev, emit, NULL, 0, summary);
+    if (rule->suppress_ms > 0)
+        repeats_start(slot, r, 0, rule->id, who, ev, sev, (tw_kind)ident->kind);
 }
 
 /* ---- correlations --------------------------------------------------------------------- */
@@ -1012,14 +1109,24 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
     if (!period && corr->type != TW_CORR_FIRST_SEEN && corr->type != TW_CORR_QUIET_THEN_TRIGGER)
         period = corr->type == TW_CORR_BASELINE_THEN_TRIGGER ? corr->baseline.window_ms
                                                               : corr->timespan_ms;
-    if (!once_per(ev->time_ms, period, st->fired, &st->last_fired_ms))
+    /* repeats are counted per identity (a group across identities has no one to update) */
+    bool counted = period > 0 && ce->ident;
+    tw_str who = ce->ident ? (tw_str){ ce->ident->key, ce->ident->key_len } : TW_STR_NULL;
+    if (!once_per(ev->time_ms, period, st->fired, &st->last_fired_ms)) {
+        if (counted)
+            repeats_held(slot, r, group, detector, ev, emit);
         return true;
+    }
     st->fired = 1;
+    if (counted)
+        repeats_flush_previous(rt, slot, r, group, detector, who, emit);
     char summary[320], call[200];
     snprintf(summary, sizeof summary, "%s: %s (%s, %s)", rule->title, res.detail,
              call_words(ev, call, sizeof call), tw_kind_name(kind));
-    raise_finding(rt, r, detector, tw_rules_severity(rule, ev), kind, ev, emit, res.earlier,
-                  res.n_earlier, summary);
+    tw_severity sev = tw_rules_severity(rule, ev);
+    raise_finding(rt, r, detector, sev, kind, ev, emit, res.earlier, res.n_earlier, summary);
+    if (counted) /* after: the evidence pointed into the block, which this may move */
+        repeats_start(slot, r, group, rule->id, who, ev, sev, kind);
     return true;
 }
 
@@ -1080,6 +1187,35 @@ tw_str tw_rules_group_key(uint32_t rule, uint64_t group, char *buf, uint64_t *ha
     int n = snprintf(buf, TW_RULES_GROUP_KEY, "\x01group:%" PRIu32 ":%016" PRIx64, rule, group);
     *hash = tw_hash64(buf, (size_t)n, 0x6772);
     return (tw_str){ buf, (size_t)n };
+}
+
+/* The end of a replay: the updates still owed, in the order of the findings they update. */
+typedef struct flush_ctx {
+    const tw_detector *det;
+    tw_str identity;
+    const tw_emit *emit;
+} flush_ctx;
+
+static void flush_entry(void *ud, uint64_t key, const void *data, uint32_t bytes)
+{
+    flush_ctx *fc = ud;
+    uint32_t rule = (uint32_t)(key >> 32);
+    if (!(rule & REPEAT_KEY_BIT) || bytes < sizeof(repeat_slot))
+        return;
+    rule &= ~REPEAT_KEY_BIT;
+    const tw_rules_rt *rt = fc->det->params;
+    repeat_slot *rs = (repeat_slot *)data; /* the block is this identity's own */
+    if (rule < rt->n_rules)
+        emit_update(rt, rule, fc->det->index + rule, fc->identity, rs, true, fc->emit);
+    rs->repeats = 0; /* owed no more (a flush at the end, then the teardown's, write it once) */
+}
+
+static void rules_flush(const tw_detector *det, void *state, const tw_ident *ident,
+                        const tw_emit *emit)
+{
+    rules_slot *slot = state;
+    flush_ctx fc = { det, { ident->key, ident->key_len }, emit };
+    tw_sparse_foreach(slot->sp, flush_entry, &fc);
 }
 
 static void rules_release(const tw_detector *det, void *state)
@@ -1193,6 +1329,7 @@ const tw_detector_ops tw_detect_rules = {
     .on_group_event = rules_on_group_event,
     .save = rules_save,
     .load = rules_load,
+    .flush = rules_flush,
 };
 
 uint64_t tw_rules_fingerprint(const tw_rules_rt *rt)

@@ -26,8 +26,6 @@ typedef struct tw_encode_opts {
 /* Appends one finding as a JSON line (with the newline). */
 void tw_finding_encode(const tw_encode_opts *opts, const tw_finding *f, tw_buf *out);
 
-/* finding_info.uid: hash of (rule id, identity key, triggering eventID), 32 hex digits. */
-void tw_finding_uid(const char *rule_id, tw_str identity, tw_str event_id, char out[33]);
 
 typedef enum tw_sink_rc {
     TW_SINK_OK = 0,

@@ -6,25 +6,6 @@
 #include "tw_hash.h"
 #include "tw_time.h"
 
-void tw_finding_uid(const char *rule_id, tw_str identity, tw_str event_id, char out[33])
-{
-    /* length-prefixed parts, so ("ab","c") and ("a","bc") differ */
-    unsigned char buf[1024];
-    size_t n = 0;
-    tw_str parts[3] = { tw_str_c(rule_id), identity, event_id };
-    for (int i = 0; i < 3; i++) {
-        uint32_t len = parts[i].len;
-        if (n + 4 + len > sizeof buf)
-            len = (uint32_t)(sizeof buf - n - 4);
-        memcpy(buf + n, &len, 4);
-        memcpy(buf + n + 4, parts[i].p, len);
-        n += 4 + len;
-    }
-    uint64_t a = tw_hash64(buf, n, 0x7472616977617264ULL); /* "traiward" */
-    uint64_t b = tw_hash64(buf, n, a ^ 0x656e00000000ULL);
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
-}
-
 /* The name shown for an identity: the role or user name, else the key. */
 static tw_str identity_name(tw_str key)
 {
@@ -143,12 +124,6 @@ static void encode_ocsf(const tw_encode_opts *opts, const tw_finding *f, tw_buf 
         put_str_field(out, "ip", ev->source_ip, false);
         tw_buf_putc(out, '}');
     }
-    if (ev->user_agent.len) {
-        /* OCSF has no user-agent field on this class: "unmapped" is its place for such data */
-        tw_buf_puts(out, ",\"unmapped\":{");
-        put_str_field(out, "user_agent", ev->user_agent, false);
-        tw_buf_putc(out, '}');
-    }
 
     tw_buf_puts(out, ",\"evidences\":[");
     for (uint32_t i = 0; i < f->n_evidence; i++) {
@@ -182,9 +157,16 @@ static void encode_ocsf(const tw_encode_opts *opts, const tw_finding *f, tw_buf 
         tw_buf_puts(out, "}}");
     }
     tw_buf_putc(out, ']');
-    if (f->details.len) {
-        tw_buf_puts(out, ",\"unmapped\":{\"trailwarden\":");
-        tw_buf_put(out, f->details.p, f->details.len);
+    /* OCSF has no user-agent field on this class, nor a place for a detection's own facts:
+     * "unmapped" holds both (one object: a key twice would lose one of them) */
+    if (ev->user_agent.len || f->details.len) {
+        tw_buf_puts(out, ",\"unmapped\":{");
+        if (ev->user_agent.len)
+            put_str_field(out, "user_agent", ev->user_agent, false);
+        if (f->details.len) {
+            tw_buf_puts(out, ev->user_agent.len ? ",\"trailwarden\":" : "\"trailwarden\":");
+            tw_buf_put(out, f->details.p, f->details.len);
+        }
         tw_buf_putc(out, '}');
     }
 
@@ -243,8 +225,69 @@ static void encode_compact(const tw_encode_opts *opts, const tw_finding *f, tw_b
     tw_buf_puts(out, "}\n");
 }
 
+/* An update of an earlier finding: its uid, how many matching events, the last one's time. */
+static void encode_update(const tw_encode_opts *opts, const tw_finding *f, tw_buf *out)
+{
+    const tw_rule_meta *rule = f->rule;
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "%u matching events: the finding and %u more its suppression period held back",
+             f->count, f->count ? f->count - 1 : 0);
+    if (opts->format == TW_FORMAT_COMPACT) {
+        tw_buf_puts(out, "{\"time\":");
+        put_iso(out, f->last_seen_ms);
+        tw_buf_puts(out, ",\"rule\":");
+        tw_buf_put_json_cstr(out, rule->id);
+        tw_buf_puts(out, ",\"severity\":");
+        tw_buf_put_json_cstr(out, tw_severity_name(rule->severity));
+        put_str_field(out, "identity", f->identity, true);
+        tw_buf_printf(out, ",\"update\":true,\"count\":%u,\"first_time\":", f->count);
+        put_iso(out, f->first_seen_ms);
+        put_str_field(out, "summary", tw_str_c(msg), true);
+        tw_buf_puts(out, ",\"uid\":");
+        tw_buf_put_json_cstr(out, f->uid);
+    } else {
+        tw_buf_puts(out, "{\"class_uid\":2004,\"class_name\":\"Detection Finding\","
+                         "\"category_uid\":2,\"category_name\":\"Findings\","
+                         "\"activity_id\":2,\"activity_name\":\"Update\",\"type_uid\":200402,"
+                         "\"type_name\":\"Detection Finding: Update\",");
+        tw_buf_printf(out, "\"severity_id\":%d,\"severity\":\"%s\",", (int)rule->severity,
+                      tw_severity_name(rule->severity));
+        tw_buf_puts(out, "\"status_id\":1,\"status\":\"New\",\"time\":");
+        tw_buf_put_i64(out, f->last_seen_ms);
+        tw_buf_printf(out, ",\"count\":%u", f->count);
+        put_str_field(out, "message", tw_str_c(msg), true);
+        tw_buf_puts(out, ",\"finding_info\":{\"uid\":");
+        tw_buf_put_json_cstr(out, f->uid);
+        put_str_field(out, "title", tw_str_c(rule->title), true);
+        tw_buf_puts(out, ",\"analytic\":{\"uid\":");
+        tw_buf_put_json_cstr(out, rule->id);
+        put_str_field(out, "name", tw_str_c(rule->title), true);
+        tw_buf_puts(out, ",\"type_id\":1,\"type\":\"Rule\"},\"first_seen_time\":");
+        tw_buf_put_i64(out, f->first_seen_ms);
+        tw_buf_puts(out, ",\"last_seen_time\":");
+        tw_buf_put_i64(out, f->last_seen_ms);
+        tw_buf_puts(out, "},\"actor\":{\"user\":{");
+        put_str_field(out, "uid", f->identity, false);
+        put_str_field(out, "name", identity_name(f->identity), true);
+        put_str_field(out, "type", tw_str_c(tw_kind_name(f->kind)), true);
+        tw_buf_puts(out, ",\"type_id\":99}}");
+        tw_buf_puts(out, ",\"metadata\":{\"version\":\"1.3.0\",\"product\":{\"name\":\"trailwarden\","
+                         "\"vendor_name\":\"trailwarden\",\"version\":\"" TW_VERSION "\"}");
+    }
+    if (opts->processed_time) {
+        tw_buf_puts(out, ",\"processed_time\":");
+        tw_buf_put_i64(out, opts->processed_ms);
+    }
+    tw_buf_puts(out, opts->format == TW_FORMAT_COMPACT ? "}\n" : "}}\n");
+}
+
 void tw_finding_encode(const tw_encode_opts *opts, const tw_finding *f, tw_buf *out)
 {
+    if (f->update) {
+        encode_update(opts, f, out);
+        return;
+    }
     if (opts->format == TW_FORMAT_COMPACT)
         encode_compact(opts, f, out);
     else

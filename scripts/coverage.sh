@@ -100,7 +100,7 @@ while IFS='|' read -r tech ids cat expected note; do
     fi
     events=$(jq 'if type == "array" then length else 1 end' "$file")
     # rule ids in order of first appearance, with count and severities
-    found=$(jq -r 'select(.rule) | "\(.rule)\t\(.severity)"' "$work/out" | awk -F'\t' '
+    found=$(jq -r 'select(.rule and (.update | not)) | "\(.rule)\t\(.severity)"' "$work/out" | awk -F'\t' '
         !($1 in n) { order[++k] = $1 }
         { n[$1]++; s[$1 SUBSEP $2]++; if (!(($1, $2) in seen)) { seen[$1, $2] = 1; sev[$1] = sev[$1] (sev[$1] == "" ? "" : ",") $2 } }
         END {
@@ -112,7 +112,7 @@ while IFS='|' read -r tech ids cat expected note; do
             }
         }')
     n=$((n + 1))
-    rules_found=$(jq -r 'select(.rule) | .rule' "$work/out" | sort -u)
+    rules_found=$(jq -r 'select(.rule and (.update | not)) | .rule' "$work/out" | sort -u)
     is_relevant=0
     for r in $rules_found; do
         if [[ ",$ids," == *",$r,"* ]]; then is_relevant=1; else unexpected=$((unexpected + 1)); fi

@@ -39,6 +39,12 @@ typedef struct finding_rec {
     bool details;
 } finding_rec;
 
+typedef struct update_rec {
+    uint32_t count;
+    int64_t first_ms, last_ms;
+    bool at_end;
+} update_rec;
+
 typedef struct harness {
     tw_engine *eng;
     tw_state *st;
@@ -48,12 +54,21 @@ typedef struct harness {
     tw_stream_info stream;   /* learning: used when learn is set */
     bool learn;
     uint64_t held[64];       /* held back while learning, by detector index (= rule index) */
+    uint64_t repeats[64];    /* held back by suppression periods */
+    int n_updates;
+    update_rec u[MAX_FINDINGS];
 } harness;
 
 static void capture(void *ud, const tw_finding *f, uint32_t det)
 {
     harness *h = ud;
     (void)det;
+    if (f->update) { /* the repeats of an earlier finding: kept apart */
+        assert_true(h->n_updates < MAX_FINDINGS);
+        h->u[h->n_updates++] = (update_rec){ f->count, f->first_seen_ms, f->last_seen_ms,
+                                             f->has_order };
+        return;
+    }
     assert_true(h->n < MAX_FINDINGS);
     finding_rec *r = &h->f[h->n++];
     snprintf(r->rule, sizeof r->rule, "%s", f->rule->id);
@@ -245,7 +260,7 @@ static void feed_full(harness *h, const char *who, tw_kind kind, int64_t t, cons
     assert_non_null(ident);
     if (ev->kind > ident->kind)
         ident->kind = ev->kind;
-    tw_emit emit = { capture, h, h->learn ? &h->stream : NULL, h->held };
+    tw_emit emit = { capture, h, h->learn ? &h->stream : NULL, h->held, h->repeats };
     tw_engine_run(h->eng, ident, ev, &emit);
 }
 
@@ -446,6 +461,52 @@ static void detection_suppress_period(void **state)
     feed(&h, "alice", HOUR, "ssm:SendCommand");
     assert_int_equal(fired(&h, "det-suppressed", "alice"), 2);
     assert_int_equal(h.n, 3);
+    teardown(&h);
+}
+
+/* A finding says how many matching events its suppression period held back (DESIGN §5): an
+ * update of it (same uid, count), written when the next finding of the rule and identity is
+ * raised, before that finding, or at the end of the replay (after every event's findings). A
+ * finding with no repeat gets no update. */
+static void repeats_update_the_finding(void **state)
+{
+    (void)state;
+    harness h;
+    setup(&h, "title: Shell command\n"
+              "id: det-suppressed\n"
+              "level: low\n"
+              "logsource: {product: aws, service: cloudtrail}\n"
+              "detection:\n"
+              "  sel:\n"
+              "    action: 'ssm:SendCommand'\n"
+              "  condition: sel\n"
+              "trailwarden:\n"
+              "  suppress: 1h\n");
+    feed(&h, "alice", 0, "ssm:SendCommand");
+    feed(&h, "alice", 10 * MIN, "ssm:SendCommand");
+    feed(&h, "alice", 20 * MIN, "ssm:SendCommand");
+    feed(&h, "bob", 5 * MIN, "ssm:SendCommand");
+    assert_int_equal(h.n, 2);
+    assert_int_equal(h.n_updates, 0);
+    assert_int_equal(h.repeats[0], 2);
+    /* the next finding: the update first (3 events: the finding and 2 held back) */
+    feed(&h, "alice", 2 * HOUR, "ssm:SendCommand");
+    assert_int_equal(h.n, 3);
+    assert_int_equal(h.n_updates, 1);
+    assert_int_equal(h.u[0].count, 3);
+    assert_true(h.u[0].first_ms == 0 && h.u[0].last_ms == 20 * MIN && !h.u[0].at_end);
+    feed(&h, "alice", 2 * HOUR + MIN, "ssm:SendCommand");
+    /* the end: what is still owed, once (bob's finding had no repeat: no update) */
+    tw_emit emit = { capture, &h, NULL, h.held, h.repeats };
+    bool created;
+    tw_ident *alice = tw_state_get(h.st, tw_hash64("alice", 5, 0), tw_str_c("alice"), 0, &created);
+    tw_ident *bob = tw_state_get(h.st, tw_hash64("bob", 3, 0), tw_str_c("bob"), 0, &created);
+    tw_engine_flush(h.eng, bob, &emit);
+    tw_engine_flush(h.eng, alice, &emit);
+    tw_engine_flush(h.eng, alice, &emit);
+    assert_int_equal(h.n_updates, 2);
+    assert_int_equal(h.u[1].count, 2);
+    assert_true(h.u[1].first_ms == 2 * HOUR && h.u[1].last_ms == 2 * HOUR + MIN && h.u[1].at_end);
     teardown(&h);
 }
 
@@ -1373,6 +1434,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(event_count_once_per_timespan),
         cmocka_unit_test(event_count_suppress_period),
         cmocka_unit_test(detection_suppress_period),
+        cmocka_unit_test(repeats_update_the_finding),
         cmocka_unit_test(value_count_distinct_values),
         cmocka_unit_test(value_count_window_edge_inclusive),
         cmocka_unit_test(value_count_window_slides),
