@@ -97,6 +97,62 @@ static void compact_line(void **state)
     tw_buf_free(&b);
 }
 
+/* A user agent and a detection's own facts share OCSF's "unmapped": one object, both keys
+ * (two "unmapped" keys would leave a parser one of them). */
+static void ocsf_unmapped_once(void **state)
+{
+    (void)state;
+    tw_event ev = sample_event();
+    tw_finding f = sample_finding(&ev);
+    f.details = TW_STR_LIT("{\"model_change\":{\"job\":\"j\"}}");
+    tw_buf b;
+    tw_buf_init(&b);
+    tw_encode_opts opts = { TW_FORMAT_OCSF, false, 0 };
+    tw_finding_encode(&opts, &f, &b);
+    const char *first = strstr(b.p, "\"unmapped\"");
+    assert_non_null(first);
+    assert_null(strstr(first + 1, "\"unmapped\""));
+    assert_non_null(strstr(b.p, "\"unmapped\":{\"user_agent\":"));
+    assert_non_null(strstr(b.p, ",\"trailwarden\":{\"model_change\":{\"job\":\"j\"}}}"));
+    tw_buf_free(&b);
+}
+
+/* An update of an earlier finding: the same uid, activity Update, the count, both times. */
+static void update_records(void **state)
+{
+    (void)state;
+    tw_rule_meta meta = k_rule;
+    tw_finding f = { 0 };
+    f.rule = &meta;
+    f.kind = TW_KIND_AGENT;
+    f.update = true;
+    f.count = 4;
+    f.first_seen_ms = 1788250502000;
+    f.last_seen_ms = 1788250562000;
+    f.uid = "0123456789abcdef0123456789abcdef";
+    f.identity = TW_STR_LIT("arn:aws:iam::111122223333:role/agent");
+    tw_buf b;
+    tw_buf_init(&b);
+    tw_encode_opts opts = { TW_FORMAT_OCSF, false, 0 };
+    tw_finding_encode(&opts, &f, &b);
+    const char *want[] = { "\"activity_id\":2", "\"type_uid\":200402", "\"count\":4",
+                           "\"time\":1788250562000",
+                           "\"finding_info\":{\"uid\":\"0123456789abcdef0123456789abcdef\"",
+                           "\"first_seen_time\":1788250502000",
+                           "\"last_seen_time\":1788250562000",
+                           "\"user\":{\"uid\":\"arn:aws:iam::111122223333:role/agent\"" };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(b.p, want[i]))
+            fail_msg("missing %s in %s", want[i], b.p);
+    assert_int_equal(b.p[b.len - 1], '\n');
+    tw_buf_reset(&b);
+    opts.format = TW_FORMAT_COMPACT;
+    tw_finding_encode(&opts, &f, &b);
+    assert_non_null(strstr(b.p, "\"update\":true,\"count\":4,\"first_time\":\"2026-09-01T08:15:02Z\""));
+    assert_non_null(strstr(b.p, "{\"time\":\"2026-09-01T08:16:02Z\""));
+    tw_buf_free(&b);
+}
+
 static void uid_depends_on_rule_identity_and_event(void **state)
 {
     (void)state;
@@ -148,6 +204,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ocsf_carries_the_contract_fields),
         cmocka_unit_test(compact_line),
+        cmocka_unit_test(ocsf_unmapped_once),
+        cmocka_unit_test(update_records),
         cmocka_unit_test(uid_depends_on_rule_identity_and_event),
         cmocka_unit_test(file_sink_appends_and_flushes),
     };
