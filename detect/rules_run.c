@@ -54,14 +54,35 @@
 #define FIRST_SEEN_START 4   /* values a first_seen remembers at first, and grows by, up to */
 #define FIRST_SEEN_MAX 64
 
-/* What every identity's record holds for the rules: then its baseline (uses_baseline). */
+/* What every identity's record holds for the rules. */
 typedef struct rules_slot {
     tw_sparse *sp;
 } rules_slot;
 
-static inline tw_baseline *slot_baseline(const tw_rules_rt *rt, rules_slot *slot)
+/* The identity's baseline (uses_baseline) is an entry of its sparse state, sized to what it
+ * does (state/baseline.h): a key no rule's state has. */
+#define BASELINE_KEY (((uint64_t)0x7fffu << 32) | 0xffffffffu)
+
+/* The baseline as it is (NULL: none yet). A pointer into the block: valid until the next
+ * get or resize on it. */
+static inline const tw_baseline *find_baseline(const rules_slot *slot)
 {
-    return rt->uses_baseline ? (tw_baseline *)(slot + 1) : NULL;
+    return tw_sparse_find(slot->sp, BASELINE_KEY, NULL);
+}
+
+/* Learns ev into the identity's baseline, made or grown as it needs. */
+static void learn_baseline(rules_slot *slot, const tw_event *ev)
+{
+    bool created;
+    tw_baseline *b = tw_sparse_get(&slot->sp, BASELINE_KEY, TW_BASELINE_INITIAL, &created);
+    if (b && created)
+        tw_baseline_init(b);
+    while (b && !tw_baseline_learn(b, ev)) {
+        uint32_t bytes = tw_baseline_grown_size(b);
+        if (!(b = tw_sparse_resize(&slot->sp, BASELINE_KEY, bytes)))
+            return; /* no memory, or the block is full: what does not fit is not learnt */
+        tw_baseline_grown(b, bytes);
+    }
 }
 
 /* A detection rule's suppression. */
@@ -659,7 +680,7 @@ typedef struct corr_event {
     const tw_event *ev;
     uint64_t *held;          /* bitset by rule index */
     const tw_ident *ident;   /* the identity (NULL for a group across identities) */
-    const tw_baseline *baseline; /* its baseline before this event, or NULL */
+    const rules_slot *slot;  /* its state: its baseline is learnt after the correlations */
     const tw_catalog *cat;   /* for kept events */
 } corr_event;
 
@@ -954,12 +975,10 @@ static void step_first_seen_baseline(const tw_corr_plan *plan, const tw_corr *co
                                      const corr_event *ce, corr_result *res)
 {
     const tw_event *ev = ce->ev;
-    const tw_baseline *b = ce->baseline;
-    if (!b)
-        return;
+    const tw_baseline *b = ce->slot ? find_baseline(ce->slot) : NULL; /* may be none yet */
     if (plan->baseline == PLAN_BASELINE_CLASSES) {
         uint32_t classes = ev->classes & plan->class_mask;
-        uint32_t fresh = classes & ~b->classes;
+        uint32_t fresh = classes & ~(b ? b->classes : 0);
         if (!classes)
             return;
         res->holds = fresh != 0;
@@ -1136,7 +1155,7 @@ static void correlations_on_event(const tw_detector *det, rules_slot *slot,
     const tw_rules_rt *rt = det->params;
     uint64_t held[(TW_RULES_MAX + 63) / 64];
     memset(held, 0, ((rt->n_rules + 63) / 64) * sizeof held[0]);
-    corr_event ce = { ev, held, ident, slot_baseline(rt, slot), rt->catalog };
+    corr_event ce = { ev, held, ident, slot, rt->catalog };
     for (uint32_t o = 0; o < rt->n_corr_run; o++) {
         uint32_t r = rt->corr_order[o];
         const tw_corr *corr = tw_ruleset_rule(rt->rs, r)->correlation;
@@ -1162,9 +1181,8 @@ static void rules_on_event(const tw_detector *det, void *state, const tw_ident *
     }
     if ((ev->n_rules || rt->corr_every_event) && rt->n_corr_run)
         correlations_on_event(det, slot, ident, ev, emit);
-    tw_baseline *b = slot_baseline(rt, slot);
-    if (b) /* after the rules: they compare with the past, this event not in it */
-        tw_baseline_learn(b, ev);
+    if (rt->uses_baseline) /* after the rules: they compare with the past, not this event */
+        learn_baseline(slot, ev);
 }
 
 /* An event delivered to the record of a group across identities (arg: which of its
@@ -1244,10 +1262,8 @@ static void count_entry(void *ud, uint64_t key, const void *data, uint32_t bytes
 
 static void rules_save(const tw_detector *det, const void *state, tw_buf *out)
 {
-    const tw_rules_rt *rt = det->params;
+    (void)det;
     const rules_slot *slot = state;
-    if (rt->uses_baseline) /* plain bytes: counts, hashes, indices, bits */
-        tw_wire_bytes(out, slot + 1, sizeof(tw_baseline));
     uint32_t n = 0;
     tw_sparse_foreach(slot->sp, count_entry, &n);
     tw_wire_u32(out, n);
@@ -1256,16 +1272,8 @@ static void rules_save(const tw_detector *det, const void *state, tw_buf *out)
 
 static bool rules_load(const tw_detector *det, void *state, tw_wire_reader *in)
 {
-    const tw_rules_rt *rt = det->params;
+    (void)det;
     rules_slot *slot = state;
-    if (rt->uses_baseline) {
-        tw_str b = tw_wire_get_str(in);
-        if (in->failed || b.len != sizeof(tw_baseline))
-            return false;
-        memcpy(slot + 1, b.p, sizeof(tw_baseline));
-        if (!tw_baseline_valid((const tw_baseline *)(slot + 1)))
-            return false; /* a damaged checkpoint */
-    }
     uint32_t n = tw_wire_get_u32(in);
     for (uint32_t i = 0; i < n && !in->failed; i++) {
         uint64_t key = tw_wire_get_u64(in);
@@ -1275,14 +1283,16 @@ static bool rules_load(const tw_detector *det, void *state, tw_wire_reader *in)
         if (!e || !created)
             return false; /* no memory, or a key twice: a damaged checkpoint */
         memcpy(e, data.p, data.len);
+        if (key == BASELINE_KEY && !tw_baseline_valid(e, (uint32_t)data.len))
+            return false; /* its counts would read past its bytes */
     }
     return !in->failed;
 }
 
 static uint32_t rules_state_size(const void *params)
 {
-    const tw_rules_rt *rt = params;
-    return (uint32_t)(sizeof(rules_slot) + (rt->uses_baseline ? sizeof(tw_baseline) : 0));
+    (void)params;
+    return sizeof(rules_slot);
 }
 
 /* State must outlive the longest period, timespan, baseline or history; a quiet period is

@@ -1373,14 +1373,21 @@ static void baseline_survives_a_checkpoint(void **state)
     assert_int_equal(h2.n, 0); /* known from before the checkpoint */
     feed_field(&h2, "a", 3, "test:A", SERVICE, "sqs.amazonaws.com");
     assert_int_equal(h2.n, 1);
-    /* a baseline whose counts exceed its sets is a damaged checkpoint */
+    /* a baseline whose counts exceed its room is a damaged checkpoint: one entry, the
+     * baseline's key (0x7fff, 0xffffffff), a 32-byte baseline claiming 9 values in room for 4 */
     tw_ident *other = tw_state_get(h2.st, tw_hash64("b", 1, 0), tw_str_c("b"), 0, &created);
-    char *bad = malloc(b.len);
-    memcpy(bad, b.p, b.len);
-    bad[4 + 4] = (char)200; /* the service count, after the length prefix and the classes */
-    tw_wire_reader in2 = { (const unsigned char *)bad, (const unsigned char *)bad + b.len, false };
+    unsigned char forged[32] = { 0 };
+    forged[8] = 9;  /* n */
+    forged[10] = 4; /* cap */
+    tw_buf bad;
+    tw_buf_init(&bad);
+    tw_wire_u32(&bad, 1);
+    tw_wire_u64(&bad, ((uint64_t)0x7fff << 32) | 0xffffffffu);
+    tw_wire_bytes(&bad, forged, sizeof forged);
+    tw_wire_reader in2 = { (const unsigned char *)bad.p, (const unsigned char *)bad.p + bad.len,
+                           false };
     assert_false(tw_engine_load(h2.eng, other, &in2));
-    free(bad);
+    tw_buf_free(&bad);
     tw_buf_free(&b);
     teardown(&h2);
     teardown(&h);
