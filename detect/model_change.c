@@ -11,6 +11,8 @@
 static tw_str first_of(tw_str params, const char *inside, const char *const *keys, char *buf)
 {
     uint32_t from = 0;
+    if (!params.len)
+        return (tw_str){ buf, 0 }; /* no requestParameters (its view may be NULL) */
     if (inside) {
         char quoted[64];
         int n = snprintf(quoted, sizeof quoted, "\"%s\"", inside);

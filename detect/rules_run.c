@@ -984,7 +984,7 @@ static void step_first_seen_baseline(const tw_corr_plan *plan, const tw_corr *co
         res->holds = fresh != 0;
         res->routine = !fresh;
         if (res->holds) {
-            char names[160];
+            char names[120]; /* the detail holds it and 60 bytes of words */
             class_list(fresh, names, sizeof names);
             snprintf(res->detail, sizeof res->detail,
                      "the first %s call of this identity (its baseline has none)", names);
