@@ -86,10 +86,11 @@ static int check_exceptions(const char *path, const tw_ruleset *rs, int rc)
         fprintf(stderr, "trailwarden: --exceptions %s has problems\n", path);
         return TW_EXIT_INPUT;
     }
-    size_t n = tw_exceptions_entry_count(ex), expired = tw_exceptions_warning_count(ex);
+    size_t expired = tw_exceptions_warning_count(ex);
+    size_t n = tw_exceptions_entry_count(ex) + expired;
     printf("%s: %zu exception%s: ok", path, n, n == 1 ? "" : "s");
     if (expired)
-        printf(" (%zu expired, ignored)", expired);
+        printf(" (%zu expired: ignored)", expired);
     printf("\n");
     tw_exceptions_destroy(ex);
     return rc;
