@@ -468,7 +468,7 @@ static bool get_until(loader *ld, const yn *node, exc_entry *e)
             e->until = rules_strdup(&ld->ctx, node->text, node->len);
             return true;
         }
-        if (node->len > 19 && (node->text[10] == 'T' || node->text[10] == 't') &&
+        if (node->len >= 19 && (node->text[10] == 'T' || node->text[10] == 't') &&
             tw_time_parse_iso(node->text, node->len, &e->until_ms) == TW_OK) {
             e->until = rules_strdup(&ld->ctx, node->text, node->len);
             return true;

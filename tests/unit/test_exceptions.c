@@ -377,6 +377,46 @@ static void expired_entry_ignored_with_warning(void **state)
     tw_exceptions_destroy(ex);
 }
 
+/* The forms `until` takes, and the instant each ends at. */
+static void until_forms(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *until;
+        const char *last_ok; /* still holds then */
+    } cases[] = {
+        { "2026-09-30", "2026-09-30T23:59:59.999Z" },
+        { "2028-02-29", "2028-02-29T23:59:59.999Z" },    /* a leap day */
+        { "2026-09-30T18:00:00Z", "2026-09-30T18:00:00Z" },
+        { "2026-09-30T18:00:00", "2026-09-30T18:00:00Z" }, /* no zone: UTC */
+        { "2026-09-30T20:00:00+02:00", "2026-09-30T18:00:00Z" },
+        { "2026-09-30T18:00:00.250Z", "2026-09-30T18:00:00.250Z" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char yaml[256];
+        snprintf(yaml, sizeof yaml,
+                 "exceptions:\n  - {rule: llm-jacking, until: '%s', reason: r}\n", cases[i].until);
+        tw_exceptions *ex = load_ok(yaml);
+        fixture fx;
+        fixture_init(&fx, "llm-jacking", PIPELINE);
+        assert_int_equal(tw_time_parse_iso(cases[i].last_ok, strlen(cases[i].last_ok), &fake_now),
+                         TW_OK);
+        assert_true(tw_exceptions_match(ex, 0, &fx.f));
+        fake_now += 1;
+        assert_false(tw_exceptions_match(ex, 0, &fx.f));
+        tw_exceptions_destroy(ex);
+    }
+    expect_one("exceptions:\n  - {rule: llm-jacking, until: 2027-02-29, reason: r}\n",
+               "x.yml:2: until '2027-02-29' is not a date (2027-03-31) or an RFC 3339 time "
+               "(2027-03-31T18:00:00Z)");
+    expect_one("exceptions:\n  - {rule: llm-jacking, until: '2027-03-31 18:00:00', reason: r}\n",
+               "x.yml:2: until '2027-03-31 18:00:00' is not a date (2027-03-31) or an RFC 3339 "
+               "time (2027-03-31T18:00:00Z)");
+    expect_one("exceptions:\n  - {rule: llm-jacking, until: 30d, reason: r}\n",
+               "x.yml:2: until '30d' is not a date (2027-03-31) or an RFC 3339 time "
+               "(2027-03-31T18:00:00Z)");
+}
+
 /* ---- counters ---- */
 
 static void stats_and_hits(void **state)
@@ -581,6 +621,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(event_fields),
         cmocka_unit_test(finding_without_a_call),
         cmocka_unit_test(expired_entry_ignored_with_warning),
+        cmocka_unit_test(until_forms),
         cmocka_unit_test(stats_and_hits),
         cmocka_unit_test(malformed_entries),
         cmocka_unit_test(malformed_documents),
