@@ -661,6 +661,7 @@ void tw_exceptions_destroy(tw_exceptions *ex)
         free(ex->scratch[t].by_entry);
         tw_json_destroy(ex->scratch[t].js);
         free(ex->scratch[t].buf);
+        free(ex->scratch[t].kept);
     }
     free(ex->scratch);
     free(ex->expiry_said);

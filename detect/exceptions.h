@@ -83,7 +83,9 @@ size_t tw_exceptions_entry_count(const tw_exceptions *ex); /* in force (expired 
  * patterns, its identity key (f->ev->identity) one of its identity globs, and every field of
  * the entry holds on the triggering event (a finding whose event is no call, as
  * unused-privileged-grant's, matches only entries without fields). A match is counted in
- * thread's counters (by rule and by entry). */
+ * thread's counters (by rule and by entry). An update of a finding (f->update: its repeats)
+ * matches when that finding was kept out: the latest finding of its rule and identity asked
+ * on this thread (the worker that raised it), not counted again. */
 bool tw_exceptions_match(const tw_exceptions *ex, uint32_t thread, const tw_finding *f);
 
 /* Findings suppressed so far: by every thread (thread < 0) or one, for one rule id (NULL:

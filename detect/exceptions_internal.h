@@ -58,6 +58,11 @@ typedef struct exc_scratch {
     tw_json *js;                /* made on first use, on the thread's own side */
     char *buf;                  /* requestParameters, padded for the parser */
     size_t cap;
+    /* (rule, identity) pairs whose latest finding an exception kept out, as hashes (0: a free
+     * slot; linear probing): the update of that finding (its repeats) is kept out too. A
+     * pair leaves when a finding of it is written. */
+    uint64_t *kept;
+    uint32_t kept_cap, kept_n;
 } exc_scratch;
 
 struct tw_exceptions {

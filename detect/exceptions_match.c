@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "exceptions_internal.h"
+#include "tw_hash.h"
 
 /* ---- patterns: Sigma's wildcards, ASCII case-insensitive ---- */
 
@@ -106,7 +107,7 @@ uint32_t exc_find_id(const tw_exceptions *ex, const char *id)
     return ex->n_ids;
 }
 
-/* ---- matching ---- */
+/* ---- fields ---- */
 
 typedef struct params_probe {
     const exc_field *fd;
@@ -203,14 +204,75 @@ static void say_expired(const tw_exceptions *ex, size_t i)
             ex->file, e->line, e->until, e->reason);
 }
 
-bool tw_exceptions_match(const tw_exceptions *ex, uint32_t thread, const tw_finding *f)
+/* ---- findings kept out, for their updates ---- */
+
+static uint64_t pair_key(const char *rule_id, tw_str identity)
 {
-    if (!ex || !ex->n_entries)
-        return false;
-    assert(thread < ex->n_threads);
-    exc_scratch *sc = &ex->scratch[thread];
+    uint64_t h = tw_hash64(identity.p, identity.len, tw_hash64(rule_id, strlen(rule_id), 0));
+    return h ? h : 1;
+}
+
+static uint32_t kept_slot(const exc_scratch *sc, uint64_t key)
+{
+    uint32_t mask = sc->kept_cap - 1, i = (uint32_t)tw_hash_mix(key) & mask;
+    while (sc->kept[i] && sc->kept[i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static bool kept_has(const exc_scratch *sc, uint64_t key)
+{
+    return sc->kept_n && sc->kept[kept_slot(sc, key)] == key;
+}
+
+/* Out of memory: the pair is not remembered, and an update of its finding may be written. */
+static void kept_add(exc_scratch *sc, uint64_t key)
+{
+    if ((sc->kept_n + 1) * 2 > sc->kept_cap) {
+        uint32_t cap = sc->kept_cap ? sc->kept_cap * 2 : 64;
+        uint64_t *v = calloc(cap, sizeof *v);
+        if (!v)
+            return;
+        exc_scratch grown = { .kept = v, .kept_cap = cap };
+        for (uint32_t i = 0; i < sc->kept_cap; i++)
+            if (sc->kept[i])
+                v[kept_slot(&grown, sc->kept[i])] = sc->kept[i];
+        free(sc->kept);
+        sc->kept = v;
+        sc->kept_cap = cap;
+    }
+    uint32_t i = kept_slot(sc, key);
+    if (!sc->kept[i]) {
+        sc->kept[i] = key;
+        sc->kept_n++;
+    }
+}
+
+/* Linear probing's deletion: the entries after the hole that belong before it move back. */
+static void kept_del(exc_scratch *sc, uint64_t key)
+{
+    if (!kept_has(sc, key))
+        return;
+    uint32_t mask = sc->kept_cap - 1, hole = kept_slot(sc, key);
+    sc->kept[hole] = 0;
+    sc->kept_n--;
+    for (uint32_t i = (hole + 1) & mask; sc->kept[i]; i = (i + 1) & mask) {
+        uint32_t home = (uint32_t)tw_hash_mix(sc->kept[i]) & mask;
+        if (((i - home) & mask) >= ((i - hole) & mask)) {
+            sc->kept[hole] = sc->kept[i];
+            sc->kept[i] = 0;
+            hole = i;
+        }
+    }
+}
+
+/* ---- matching ---- */
+
+/* The first entry in force that f matches, or SIZE_MAX. */
+static size_t match_entry(const tw_exceptions *ex, exc_scratch *sc, uint32_t r,
+                          const tw_finding *f)
+{
     tw_str id = tw_str_c(f->rule->id);
-    uint32_t r = ex->ids ? exc_find_id(ex, f->rule->id) : 0;
     const uint32_t *cand = NULL;
     size_t n = ex->n_entries;
     if (ex->cand && r < ex->n_ids) {
@@ -236,11 +298,31 @@ bool tw_exceptions_match(const tw_exceptions *ex, uint32_t thread, const tw_find
                 continue;
             }
         }
-        atomic_fetch_add_explicit(&sc->by_rule[ex->ids ? r : 0], 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&sc->by_entry[i], 1, memory_order_relaxed);
-        return true;
+        return i;
     }
-    return false;
+    return SIZE_MAX;
+}
+
+bool tw_exceptions_match(const tw_exceptions *ex, uint32_t thread, const tw_finding *f)
+{
+    if (!ex || !ex->n_entries)
+        return false;
+    assert(thread < ex->n_threads);
+    exc_scratch *sc = &ex->scratch[thread];
+    if (f->update) /* no event: it follows the finding it updates */
+        return kept_has(sc, pair_key(f->rule->id, f->identity));
+    uint32_t r = ex->ids ? exc_find_id(ex, f->rule->id) : 0;
+    size_t i = match_entry(ex, sc, r, f);
+    tw_str identity = f->ev ? f->ev->identity : TW_STR_NULL;
+    if (i == SIZE_MAX) {
+        if (sc->kept_n)
+            kept_del(sc, pair_key(f->rule->id, identity));
+        return false;
+    }
+    kept_add(sc, pair_key(f->rule->id, identity));
+    atomic_fetch_add_explicit(&sc->by_rule[ex->ids ? r : 0], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&sc->by_entry[i], 1, memory_order_relaxed);
+    return true;
 }
 
 /* ---- counts ---- */

@@ -315,6 +315,63 @@ static void finding_without_a_call(void **state)
     tw_exceptions_destroy(ex);
 }
 
+/* The update of a finding (its repeats, raised on the same worker) follows that finding: kept
+ * out when it was, written when it was, and not counted as a finding. */
+static void updates_follow_their_finding(void **state)
+{
+    (void)state;
+    tw_exceptions *ex = load_ok(
+        "exceptions:\n"
+        "  - rule: '*'\n"
+        "    identity: '*:role/break-glass*'\n"
+        "    fields: {awsRegion: us-east-1}\n"
+        "    reason: INC-5120\n");
+    const char *bg = "arn:aws:iam::111122223333:role/break-glass";
+    fixture fx;
+    fixture_init(&fx, "ssm-shell-command", bg);
+    tw_finding upd = { .rule = &fx.meta, .update = true, .count = 3,
+                       .identity = tw_str_c(bg) };
+    /* nothing kept out yet */
+    assert_false(tw_exceptions_match(ex, 0, &upd));
+    assert_true(tw_exceptions_match(ex, 0, &fx.f));
+    assert_true(tw_exceptions_match(ex, 0, &upd));  /* its fields cannot be read: it follows */
+    assert_false(tw_exceptions_match(ex, 1, &upd)); /* another thread raised nothing */
+    assert_int_equal(tw_exceptions_suppressed(ex, -1, NULL), 1);
+    /* the next finding of the pair is written (another region): so is its update */
+    fx.ev.region = tw_str_c("eu-west-1");
+    assert_false(tw_exceptions_match(ex, 0, &fx.f));
+    assert_false(tw_exceptions_match(ex, 0, &upd));
+    /* pairs are per rule and identity */
+    fx.ev.region = tw_str_c("us-east-1");
+    assert_true(tw_exceptions_match(ex, 0, &fx.f));
+    fx.meta.id = "privileged-burst";
+    tw_finding other = upd;
+    other.rule = &(tw_rule_meta){ .id = "access-denied-burst" };
+    assert_false(tw_exceptions_match(ex, 0, &other));
+    other.rule = &(tw_rule_meta){ .id = "ssm-shell-command" };
+    other.identity = tw_str_c("arn:aws:iam::111122223333:role/other");
+    assert_false(tw_exceptions_match(ex, 0, &other));
+    /* many pairs (the set grows and deletes) */
+    char keys[600][64];
+    for (int i = 0; i < 600; i++) {
+        snprintf(keys[i], sizeof keys[i], "arn:aws:iam::1:role/break-glass-%d", i);
+        fixture_init(&fx, "ssm-shell-command", keys[i]);
+        assert_true(tw_exceptions_match(ex, 0, &fx.f));
+    }
+    for (int i = 0; i < 600; i += 2) {
+        fixture_init(&fx, "ssm-shell-command", keys[i]);
+        fx.ev.region = tw_str_c("eu-west-1");
+        assert_false(tw_exceptions_match(ex, 0, &fx.f));
+    }
+    for (int i = 0; i < 600; i++) {
+        upd.identity = tw_str_c(keys[i]);
+        upd.rule = &(tw_rule_meta){ .id = "ssm-shell-command" };
+        if (tw_exceptions_match(ex, 0, &upd) != (i % 2 == 1))
+            fail_msg("pair %d", i);
+    }
+    tw_exceptions_destroy(ex);
+}
+
 /* ---- until ---- */
 
 static void expired_entry_ignored_with_warning(void **state)
@@ -620,6 +677,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(request_parameters_paths),
         cmocka_unit_test(event_fields),
         cmocka_unit_test(finding_without_a_call),
+        cmocka_unit_test(updates_follow_their_finding),
         cmocka_unit_test(expired_entry_ignored_with_warning),
         cmocka_unit_test(until_forms),
         cmocka_unit_test(stats_and_hits),
