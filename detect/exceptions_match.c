@@ -268,9 +268,9 @@ static void kept_del(exc_scratch *sc, uint64_t key)
 
 /* ---- matching ---- */
 
-/* The first entry in force that f matches, or SIZE_MAX. */
+/* The first entry in force that f matches (by identity), or SIZE_MAX. */
 static size_t match_entry(const tw_exceptions *ex, exc_scratch *sc, uint32_t r,
-                          const tw_finding *f)
+                          const tw_finding *f, tw_str identity)
 {
     tw_str id = tw_str_c(f->rule->id);
     const uint32_t *cand = NULL;
@@ -279,7 +279,6 @@ static size_t match_entry(const tw_exceptions *ex, exc_scratch *sc, uint32_t r,
         cand = ex->cand + ex->cand_start[r];
         n = ex->cand_start[r + 1] - ex->cand_start[r];
     }
-    tw_str identity = f->ev ? f->ev->identity : TW_STR_NULL;
     int64_t now = INT64_MIN;
     for (size_t k = 0; k < n; k++) {
         size_t i = cand ? cand[k] : k;
@@ -309,11 +308,16 @@ bool tw_exceptions_match(const tw_exceptions *ex, uint32_t thread, const tw_find
         return false;
     assert(thread < ex->n_threads);
     exc_scratch *sc = &ex->scratch[thread];
-    if (f->update) /* no event: it follows the finding it updates */
-        return kept_has(sc, pair_key(f->rule->id, f->identity));
     uint32_t r = ex->ids ? exc_find_id(ex, f->rule->id) : 0;
-    size_t i = match_entry(ex, sc, r, f);
+    if (f->update) {
+        /* No event: it follows the finding it updates. An entry without fields that holds
+         * now held for that finding too (entries only lapse), which also covers a finding
+         * kept out before a consume restarted from its checkpoint (the pairs are not saved). */
+        return kept_has(sc, pair_key(f->rule->id, f->identity)) ||
+               match_entry(ex, sc, r, f, f->identity) != SIZE_MAX;
+    }
     tw_str identity = f->ev ? f->ev->identity : TW_STR_NULL;
+    size_t i = match_entry(ex, sc, r, f, identity);
     if (i == SIZE_MAX) {
         if (sc->kept_n)
             kept_del(sc, pair_key(f->rule->id, identity));

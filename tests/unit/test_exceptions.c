@@ -20,7 +20,7 @@ static int64_t fake_clock(void)
 
 static const char *const k_ids[] = { "model-customization", "logging-tampered", "llm-jacking",
                                      "agent-new-service", "unused-privileged-grant",
-                                     "dormant-privilege-used" };
+                                     "dormant-privilege-used", "ssm-shell-command" };
 
 static tw_exc_conf conf_at(const char *iso, FILE *warn)
 {
@@ -344,7 +344,6 @@ static void updates_follow_their_finding(void **state)
     /* pairs are per rule and identity */
     fx.ev.region = tw_str_c("us-east-1");
     assert_true(tw_exceptions_match(ex, 0, &fx.f));
-    fx.meta.id = "privileged-burst";
     tw_finding other = upd;
     other.rule = &(tw_rule_meta){ .id = "access-denied-burst" };
     assert_false(tw_exceptions_match(ex, 0, &other));
@@ -369,6 +368,19 @@ static void updates_follow_their_finding(void **state)
         if (tw_exceptions_match(ex, 0, &upd) != (i % 2 == 1))
             fail_msg("pair %d", i);
     }
+    tw_exceptions_destroy(ex);
+
+    /* an entry without fields needs no memory of the finding (a consume restarted from its
+     * checkpoint updates findings kept out before): it holds for the update as it held then */
+    ex = load_ok("exceptions:\n"
+                 "  - rule: ssm-shell-command\n"
+                 "    identity: '*:role/break-glass'\n"
+                 "    reason: INC-5120\n");
+    upd.identity = tw_str_c(bg);
+    assert_true(tw_exceptions_match(ex, 1, &upd));
+    upd.identity = tw_str_c("arn:aws:iam::111122223333:role/oncall");
+    assert_false(tw_exceptions_match(ex, 1, &upd));
+    assert_int_equal(tw_exceptions_suppressed(ex, -1, NULL), 0);
     tw_exceptions_destroy(ex);
 }
 
