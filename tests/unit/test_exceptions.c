@@ -345,9 +345,10 @@ static void updates_follow_their_finding(void **state)
     fx.ev.region = tw_str_c("us-east-1");
     assert_true(tw_exceptions_match(ex, 0, &fx.f));
     tw_finding other = upd;
-    other.rule = &(tw_rule_meta){ .id = "access-denied-burst" };
+    static const tw_rule_meta denied = { .id = "access-denied-burst" };
+    other.rule = &denied;
     assert_false(tw_exceptions_match(ex, 0, &other));
-    other.rule = &(tw_rule_meta){ .id = "ssm-shell-command" };
+    other.rule = &fx.meta;
     other.identity = tw_str_c("arn:aws:iam::111122223333:role/other");
     assert_false(tw_exceptions_match(ex, 0, &other));
     /* many pairs (the set grows and deletes) */
@@ -362,9 +363,10 @@ static void updates_follow_their_finding(void **state)
         fx.ev.region = tw_str_c("eu-west-1");
         assert_false(tw_exceptions_match(ex, 0, &fx.f));
     }
+    static const tw_rule_meta ssm = { .id = "ssm-shell-command" };
+    upd.rule = &ssm;
     for (int i = 0; i < 600; i++) {
         upd.identity = tw_str_c(keys[i]);
-        upd.rule = &(tw_rule_meta){ .id = "ssm-shell-command" };
         if (tw_exceptions_match(ex, 0, &upd) != (i % 2 == 1))
             fail_msg("pair %d", i);
     }
