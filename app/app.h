@@ -40,6 +40,7 @@ typedef struct tw_app_conf {
     int64_t learn_ms;            /* --learn: when an identity's past is known (DESIGN §5) */
     int64_t report_from_ms;      /* --report-from: findings before it are not written
                                   * (INT64_MIN: all are) */
+    const char *exceptions_path; /* --exceptions: findings not to write (detect/exceptions.h) */
     /* consume (Kafka) */
     bool consume;
     const char *brokers;         /* -b */

@@ -40,6 +40,9 @@ void tw_app_usage(FILE *out)
           "                            every identity's past is known at once)\n"
           "      --report-from TIME    learn from the events before TIME, write findings from\n"
           "                            TIME on (2026-02-01 or 2026-02-01T00:00:00Z)\n"
+          "      --exceptions FILE     findings not to write: YAML entries of rule ids, identity\n"
+          "                            globs, field values, until and reason (README:\n"
+          "                            Exceptions); counted in --stats\n"
           "  -j, --threads N           parser and worker threads (default: number of CPUs)\n"
           "      --max-identities N    cap on identities kept in memory, 1 to 4000000000\n"
           "                            (default 4000000);\n"
@@ -106,7 +109,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
     enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT, OPT_NO_DEFAULT_RULES,
            OPT_GRANTS, OPT_UNUSED_AFTER, OPT_EXIT_AT_END, OPT_STATE_DIR, OPT_CHECKPOINT,
            OPT_LEARN, OPT_REPORT_FROM,
-           OPT_AUDIT_LOG_GROUP, OPT_AUDIT_BUCKET };
+           OPT_AUDIT_LOG_GROUP, OPT_AUDIT_BUCKET, OPT_EXCEPTIONS };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "rules", required_argument, NULL, 'r' },
@@ -123,6 +126,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         { "unused-after", required_argument, NULL, OPT_UNUSED_AFTER },
         { "learn", required_argument, NULL, OPT_LEARN },
         { "report-from", required_argument, NULL, OPT_REPORT_FROM },
+        { "exceptions", required_argument, NULL, OPT_EXCEPTIONS },
         { "brokers", required_argument, NULL, 'b' },
         { "topic", required_argument, NULL, 't' },
         { "group", required_argument, NULL, 'G' },
@@ -229,6 +233,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
                                    "2026-02-01, not '%s'", optarg);
             break;
         }
+        case OPT_EXCEPTIONS: conf->exceptions_path = optarg; break;
         case OPT_UNUSED_AFTER:
             if (tw_time_parse_duration(optarg, &conf->unused_after_ms) != TW_OK ||
                 conf->unused_after_ms <= 0)

@@ -22,6 +22,7 @@
 #include "app.h"
 #include "detect.h"
 #include "audit_book.h"
+#include "exceptions.h"
 #include "policy_call.h"
 #include "grants.h"
 #include "ingest_batch.h"
@@ -188,6 +189,8 @@ struct tw_pipeline {
     int64_t stream_start_ms; /* the event time the stream covers from: restored from a
                               * checkpoint before the threads start, else set by the router
                               * at its first event (INT64_MIN until then) */
+    tw_exceptions *exceptions; /* --exceptions (or NULL): thread index = worker, n_workers the
+                                router (grants) */
     tw_kafka *kafka;         /* consume: the source (NULL in replay) */
     pthread_mutex_t grants_mu; /* --grants: the inventory is read while the pipeline starts */
     pthread_cond_t grants_cv;

@@ -484,6 +484,14 @@ static void on_signal(int sig)
         tw_stop_requested = 1;
 }
 
+/* The grant tracker's findings of one kind less those --exceptions kept from the output (the
+ * router's; while consume runs the two are read at different moments, hence the floor). */
+static uint64_t grant_written(const tw_pipeline *pl, uint64_t raised, const char *rule_id)
+{
+    uint64_t suppressed = tw_exceptions_suppressed(pl->exceptions, pl->n_workers, rule_id);
+    return raised > suppressed ? raised - suppressed : 0;
+}
+
 /* live: the stages are running (consume's SIGUSR1): the copies they publish, not their
  * counters; else the run is over and its threads joined. */
 static void print_stats(tw_pipeline *pl, double wall, bool live)
@@ -640,12 +648,17 @@ static void print_stats(tw_pipeline *pl, double wall, bool live)
         fprintf(o, "  grants.unknown_policy        %" PRIu64 "\n", gs.unresolved);
         fprintf(o, "  grants.identities            %" PRIu64 "\n", gs.principals);
         fprintf(o, "  grants.privileged_uses       %" PRIu64 "\n", gs.uses);
-        fprintf(o, "  findings.%-28s %" PRIu64 "\n", "unused-privileged-grant", gs.findings_unused);
+        /* the tracker counts what it raises: written ones, as the rules' (an exception's
+         * are counted below, under suppressed.exception) */
+        fprintf(o, "  findings.%-28s %" PRIu64 "\n", "unused-privileged-grant",
+                grant_written(pl, gs.findings_unused, "unused-privileged-grant"));
         fprintf(o, "  findings.%-28s %" PRIu64 "\n", "dormant-privilege-used(grant)",
-                gs.findings_dormant);
+                grant_written(pl, gs.findings_dormant, "dormant-privilege-used"));
         fprintf(o, "  findings.%-28s %" PRIu64 "\n", "training-telemetry-granted",
-                gs.findings_training_telemetry);
+                grant_written(pl, gs.findings_training_telemetry, "training-telemetry-granted"));
     }
+    if (pl->exceptions)
+        tw_exceptions_print_stats(pl->exceptions, o);
     if (pl->audit) {
         tw_audit_stats as = a_copy;
         if (!live)
@@ -829,6 +842,13 @@ int tw_app_replay(const tw_app_conf *conf)
     if ((rc = setup_policy_reader(&pl)) != TW_EXIT_OK)
         goto out;
     rc = TW_EXIT_USAGE;
+    if (conf->exceptions_path &&
+        !(pl.exceptions = tw_app_load_exceptions(conf->exceptions_path, pl.rules->rs,
+                                                 (uint32_t)pl.n_workers + 1, conf->verbosity))) {
+        fprintf(stderr, "trailwarden: broken --exceptions %s; nothing read\n",
+                conf->exceptions_path);
+        goto out;
+    }
     pl.engine = tw_engine_new();
     pl.rules_detector = 0; /* the engine's only detector */
     if (!pl.engine || tw_engine_add(pl.engine, &tw_detect_rules, pl.rules) ||
@@ -962,6 +982,8 @@ int tw_app_replay(const tw_app_conf *conf)
         tw_kafka_close(pl.kafka); /* commit what is stored, leave the group */
     if (conf->stats && !inventory_failed) /* exit 2: a configuration error, nothing counted */
         print_stats(&pl, now_s() - started, false);
+    if (pl.exceptions && conf->verbosity > 0 && !inventory_failed)
+        tw_exceptions_print_hits(pl.exceptions, stderr); /* entries that suppress nothing */
     if (inventory_failed)
         rc = TW_EXIT_USAGE;
     else if (atomic_load(&pl.failed) || os.sink_failed)
@@ -1006,6 +1028,7 @@ out:
     tw_engine_destroy(pl.engine);
     tw_grants_destroy(pl.grants);
     tw_audit_book_destroy(pl.audit);
+    tw_exceptions_destroy(pl.exceptions);
     tw_policy_reader_destroy(pl.policy_reader);
     tw_managed_destroy(pl.managed);
     tw_privtab_destroy(pl.privtab);

@@ -120,6 +120,8 @@ static void router_emit(void *ud, const tw_finding *f, uint32_t detector)
         atomic_fetch_add(&rt->pl->before_report, 1); /* learnt from, not reported */
         return;
     }
+    if (tw_exceptions_match(rt->pl->exceptions, (uint32_t)rt->pl->n_workers, f))
+        return; /* --exceptions: counted there (suppressed.exception), not written */
     tw_result_add(rt->pl, rt->res, f, f->ev->seq, detector);
     /* one event can raise thousands (an inventory's grants at the first event): they go in
      * parts, so the router never holds them all at once */

@@ -18,6 +18,8 @@ void tw_app_rules_usage(FILE *out)
 {
     fputs("usage: trailwarden rules check [--no-default-rules] [PATH...]\n"
           "                                  validate rules: every problem as 'file:line: message'\n"
+          "       trailwarden rules check [--no-default-rules] --exceptions FILE [PATH...]\n"
+          "                                  the same, and an --exceptions file against those rules\n"
           "       trailwarden rules list [--no-default-rules] [PATH...]\n"
           "                                  id, type, level and title of each rule\n"
           "\n"
@@ -28,9 +30,12 @@ void tw_app_rules_usage(FILE *out)
           "correlation rules over CloudTrail and Bedrock events, with trailwarden's extensions\n"
           "(README: Rules).\n"
           "\n"
-          "Exit status: 0 every rule is valid; 1 some rule has a problem (each one named on\n"
-          "stderr); 2 usage error (unknown command or option, a PATH that does not exist, no\n"
-          "rule at all).\n",
+          "An --exceptions file (README: Exceptions) is checked against the rules loaded: every\n"
+          "problem as 'file:line: message', entries past their `until` named as warnings.\n"
+          "\n"
+          "Exit status: 0 every rule (and exception) is valid; 1 some rule or exception has a\n"
+          "problem (each one named on stderr); 2 usage error (unknown command or option, a PATH\n"
+          "that does not exist, no rule at all).\n",
           out);
 }
 
@@ -73,6 +78,24 @@ tw_err tw_app_load_rules(bool shipped, const char *const *paths, size_t n_paths,
     return tw_ruleset_finish(rs);
 }
 
+/* rules check --exceptions FILE: against the rules just loaded; rc so far in, rc out. */
+static int check_exceptions(const char *path, const tw_ruleset *rs, int rc)
+{
+    tw_exceptions *ex = tw_app_load_exceptions(path, rs, 0, 0);
+    if (!ex) {
+        fprintf(stderr, "trailwarden: --exceptions %s has problems\n", path);
+        return TW_EXIT_INPUT;
+    }
+    size_t expired = tw_exceptions_warning_count(ex);
+    size_t n = tw_exceptions_entry_count(ex) + expired;
+    printf("%s: %zu exception%s: ok", path, n, n == 1 ? "" : "s");
+    if (expired)
+        printf(" (%zu expired: ignored)", expired);
+    printf("\n");
+    tw_exceptions_destroy(ex);
+    return rc;
+}
+
 int tw_app_rules(int argc, char **argv)
 {
     /* argv[0] is "rules" */
@@ -93,6 +116,7 @@ int tw_app_rules(int argc, char **argv)
     }
     size_t n_paths = 0;
     bool dashdash = false, shipped = true;
+    const char *exceptions = NULL;
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
         if (!dashdash && !strcmp(arg, "--")) {
@@ -106,6 +130,15 @@ int tw_app_rules(int argc, char **argv)
         }
         if (!dashdash && !strcmp(arg, "--no-default-rules")) {
             shipped = false;
+            continue;
+        }
+        if (!dashdash && !strcmp(arg, "--exceptions")) {
+            if (list || i + 1 == argc) {
+                free(paths);
+                return usage_error(list ? "--exceptions is for rules check"
+                                        : "--exceptions needs a FILE", NULL);
+            }
+            exceptions = argv[++i];
             continue;
         }
         if (!dashdash && arg[0] == '-') {
@@ -159,6 +192,8 @@ int tw_app_rules(int argc, char **argv)
                    replaced == 1 ? "" : "s");
         printf("\n");
     }
+    if (exceptions && err != TW_ERR_NOMEM)
+        rc = check_exceptions(exceptions, rs, rc);
     tw_ruleset_destroy(rs);
     return rc;
 }

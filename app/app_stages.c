@@ -232,6 +232,9 @@ static void worker_emit(void *ud, const tw_finding *f, uint32_t detector)
             atomic_fetch_add(&wk->pl->before_report, 1); /* learnt from, not reported */
         return;
     }
+    if (tw_exceptions_match(wk->pl->exceptions, (uint32_t)wk->index, f))
+        return; /* --exceptions: counted there (suppressed.exception), not written; an
+                 * update of a finding it kept out is not written either */
     uint64_t seq = f->has_order ? f->order_seq : wk->cur_seq;
     if (tw_result_add(wk->pl, wk->res, f, seq, detector) && detector < TW_MAX_DETECTORS) {
         if (f->update)

@@ -12,6 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/record" "$work/split" "$work/rules" "$work/grants" "$work/policy_facts"
 cp tests/unit/rules/good/*.yml "$work/rules/" 2>/dev/null || true
+cp tests/e2e/exceptions-tuning/tuning.yml "$work/rules/" 2>/dev/null || true  # fuzz_rules reads --exceptions too
 data=../shared/data/derived-fixtures
 if [ -d "$data" ]; then
     head -n 200 "$data/all_cloudtrail_events.ndjson" | split -l 10 - "$work/record/seed"
