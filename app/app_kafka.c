@@ -88,6 +88,11 @@ struct tw_kafka {
      * CHUNK_BYTES as fast as records come, however many partitions they are spread over */
     tw_chunk *open;
     double open_started;
+    uint32_t open_messages; /* lines in it */
+    /* a test knob (TRAILWARDEN_TEST_CHUNK_MESSAGES=N, tests/kafka/README.md): a chunk of lines
+     * is handed over at N messages, or when poll has nothing at hand, never for its age or an
+     * idle parser; so a test can cut the same records into chunks of many sizes (0: off) */
+    uint32_t test_chunk_messages;
     uint32_t *open_parts; /* the partitions it holds messages of */
     uint32_t n_open_parts, cap_open_parts;
     size_t cap_line_source;
@@ -395,6 +400,7 @@ static bool emit_open_chunk(tw_kafka *k)
         return true;
     tw_chunk *chunk = k->open;
     k->open = NULL;
+    k->open_messages = 0;
     k->cap_line_source = 0;
     part_off *offs = malloc((k->n_open_parts ? k->n_open_parts : 1) * sizeof *offs);
     uint32_t n = 0;
@@ -572,7 +578,9 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
             k->open_parts[k->n_open_parts++] = pi;
         if (m->offset > p->open_max)
             p->open_max = m->offset;
-        if (c->len >= CHUNK_BYTES && !emit_open_chunk(k))
+        bool full = c->len >= CHUNK_BYTES ||
+                    (k->test_chunk_messages && ++k->open_messages >= k->test_chunk_messages);
+        if (full && !emit_open_chunk(k))
             k->failed = true;
     }
     rd_kafka_message_destroy(m);
@@ -1017,6 +1025,18 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
     k->last_partition = -1; /* no message yet (partitions are numbered from 0) */
     k->fingerprint = pl->rules ? tw_rules_fingerprint(pl->rules) : 0;
     k->last_ckpt = now_s();
+    const char *knob = getenv("TRAILWARDEN_TEST_CHUNK_MESSAGES");
+    if (knob && *knob) {
+        char *end;
+        unsigned long n = strtoul(knob, &end, 10);
+        if (*end || n < 1 || n > UINT32_MAX) {
+            snprintf(errstr, errstr_size,
+                     "TRAILWARDEN_TEST_CHUNK_MESSAGES needs a number of messages, not '%s'", knob);
+            free(k);
+            return TW_ERR_INVALID;
+        }
+        k->test_chunk_messages = (uint32_t)n;
+    }
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cond, NULL);
     rd_kafka_conf_t *c = rd_kafka_conf_new();
@@ -1107,8 +1127,10 @@ void *tw_kafka_main(void *arg)
          * waits while a parser could read it; a busy pipeline gathers full chunks); else what
          * is older than CHUNK_AGE_MS (looked at every AGE_CHECK_EVERY messages: the clock
          * costs more than a message's copy) */
-        bool now = !m || (k->open && tw_ring_consumer_idle(parser_ring(k, k->next_chunk)));
-        if (k->open && (now || ++k->age_check % AGE_CHECK_EVERY == 0) && !emit_open(k, now))
+        bool now = !m || (k->open && !k->test_chunk_messages &&
+                          tw_ring_consumer_idle(parser_ring(k, k->next_chunk)));
+        bool aged = !k->test_chunk_messages && ++k->age_check % AGE_CHECK_EVERY == 0;
+        if (k->open && (now || aged) && !emit_open(k, now))
             break;
         if (k->conf->exit_at_end && !m && !k->open && all_at_end(k))
             break;
