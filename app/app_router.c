@@ -1,6 +1,6 @@
 /* app_router: merges the parsed batches in input order, restores event-time order within
- * --lateness (a min-heap keyed by eventTime, then eventID, then arrival), numbers the events,
- * and deals each to the worker that owns its identity. It also reports the problems found
+ * --lateness (replay: a min-heap keyed by eventTime, then eventID, then arrival; consume keeps
+ * arrival order), numbers the events, and deals each to the worker that owns its identity. It also reports the problems found
  * upstream, in input order, so stderr reads the same for any -j. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,12 +446,21 @@ void *tw_router_main(void *arg)
             continue;
         }
         uint64_t chunk = batch->seq; /* the batch may be gone once its events are routed */
-        atomic_store(&batch->refs, batch->n);
-        for (uint32_t i = 0; i < batch->n && ok; i++) {
+        uint32_t n = batch->n;
+        atomic_store(&batch->refs, n);
+        for (uint32_t i = 0; i < n && ok; i++) {
             tw_event *ev = &batch->ev[i];
             if (is_late(&rt, ev, lateness)) {
                 ev->flags |= TW_EV_LATE;
                 pl->router.late++;
+            }
+            if (arrival) {
+                /* consume: each event as it came, never sorted. A chunk holds whatever poll
+                 * had at hand, so sorting within one would reorder two records of a partition
+                 * only when they happen to share a chunk: findings would depend on timing.
+                 * In partition order they depend on the partitions' records alone. */
+                ok = route(&rt, (held){ ev->time_ms, 0, rt.arrival++, ev, batch });
+                continue;
             }
             held h = { ev->time_ms, tw_hash64(ev->event_id.p, ev->event_id.len, 0), rt.arrival++,
                        ev, batch };
