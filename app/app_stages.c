@@ -103,8 +103,12 @@ void *tw_reader_main(void *arg)
     uint64_t seq = 0;
     for (size_t i = 0; i < pl->inputs.n && !atomic_load(&pl->failed); i++) {
         const char *path = pl->inputs.paths[i];
-        tw_err err = tw_split_whole_input(path, (uint32_t)i, TW_WHOLE_INPUT_MAX, &seq,
-                                          reader_emit, pl);
+        /* a stream is never opened twice: a FIFO opened and closed to look at it would cut its
+         * writer off (SIGPIPE), and the second open would wait for a writer forever */
+        bool stream = pl->inputs.stream && pl->inputs.stream[i];
+        tw_err err = stream ? TW_ERR_TOO_LARGE
+                            : tw_split_whole_input(path, (uint32_t)i, TW_WHOLE_INPUT_MAX, &seq,
+                                                   reader_emit, pl);
         if (err == TW_ERR_TOO_LARGE)
             err = tw_split_input(path, (uint32_t)i, NULL, &seq, reader_emit, pl);
         if (err == TW_ERR_NOMEM) {
