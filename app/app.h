@@ -79,14 +79,18 @@ int tw_app_route(int argc, char **argv);
 /* `trailwarden rules check|list PATH...` (app_rules.c); returns the exit status. */
 int tw_app_rules(int argc, char **argv);
 
-/* Input discovery: expands files and directories, ordered as DESIGN §2 says. */
+/* Input discovery: expands files and directories, ordered as DESIGN §2 says (app_inputs.c). */
 typedef struct tw_input_list {
     char **paths;
+    bool *stream;   /* per input: not a regular file (stdin, a FIFO, a device): read once, in
+                     * place, never whole (NULL: none is) */
     size_t n, cap;
 } tw_input_list;
 
-int tw_inputs_collect(const char *const *paths, size_t n_paths, tw_input_list *list,
-                      char *errstr, size_t errstr_size);
+/* verbosity: -1 says nothing of directory loops and skipped special files. -1 when out of
+ * memory (errstr says so). */
+int tw_inputs_collect(const char *const *paths, size_t n_paths, int verbosity,
+                      tw_input_list *list, char *errstr, size_t errstr_size);
 void tw_inputs_free(tw_input_list *list);
 
 void tw_app_usage(FILE *out);

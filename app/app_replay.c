@@ -875,7 +875,8 @@ int tw_app_replay(const tw_app_conf *conf)
             fprintf(stderr, "trailwarden: %s\n", errstr);
             goto out;
         }
-    } else if (tw_inputs_collect(conf->paths, conf->n_paths, &pl.inputs, errstr, sizeof errstr)) {
+    } else if (tw_inputs_collect(conf->paths, conf->n_paths, conf->verbosity, &pl.inputs, errstr,
+                                 sizeof errstr)) {
         fprintf(stderr, "trailwarden: %s\n", errstr);
         goto out;
     }

@@ -727,7 +727,7 @@ static int run_files(route_ctx *rt)
 {
     tw_input_list inputs = { 0 };
     char errstr[512];
-    if (tw_inputs_collect(rt->rc->paths, rt->rc->n_paths, &inputs, errstr, sizeof errstr)) {
+    if (tw_inputs_collect(rt->rc->paths, rt->rc->n_paths, rt->rc->verbosity, &inputs, errstr, sizeof errstr)) {
         fprintf(stderr, "trailwarden: route: %s\n", errstr);
         return TW_EXIT_USAGE;
     }

@@ -103,8 +103,12 @@ void *tw_reader_main(void *arg)
     uint64_t seq = 0;
     for (size_t i = 0; i < pl->inputs.n && !atomic_load(&pl->failed); i++) {
         const char *path = pl->inputs.paths[i];
-        tw_err err = tw_split_whole_input(path, (uint32_t)i, TW_WHOLE_INPUT_MAX, &seq,
-                                          reader_emit, pl);
+        /* a stream is never opened twice: a FIFO opened and closed to look at it would cut its
+         * writer off (SIGPIPE), and the second open would wait for a writer forever */
+        bool stream = pl->inputs.stream && pl->inputs.stream[i];
+        tw_err err = stream ? TW_ERR_TOO_LARGE
+                            : tw_split_whole_input(path, (uint32_t)i, TW_WHOLE_INPUT_MAX, &seq,
+                                                   reader_emit, pl);
         if (err == TW_ERR_TOO_LARGE)
             err = tw_split_input(path, (uint32_t)i, NULL, &seq, reader_emit, pl);
         if (err == TW_ERR_NOMEM) {
@@ -138,6 +142,14 @@ static void parser_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_jso
         tw_grants_hook(h->grants, ev, rec, js, batch);
 }
 
+/* About how many events a chunk holds: a record is about 1.5 KB of JSON, or about 150 bytes
+ * of it gzip'd in a whole small file. A guess errs high, and the batch is fitted once filled. */
+static uint32_t events_expected(const tw_chunk *chunk)
+{
+    size_t n = chunk->len / (chunk->whole_input ? 64 : 1024);
+    return n < 8 ? 8 : n > 1024 ? 1024 : (uint32_t)n;
+}
+
 void *tw_parser_main(void *arg)
 {
     tw_parser_arg *pa = arg;
@@ -159,7 +171,7 @@ void *tw_parser_main(void *arg)
         tw_parser_set_hook(ps, parser_hook, &hooks);
     tw_chunk *chunk;
     while ((chunk = tw_ring_pop(pl->chunk_rings[pa->index])) != NULL) {
-        tw_batch *batch = tw_batch_new(1024);
+        tw_batch *batch = tw_batch_new(events_expected(chunk));
         if (!batch) {
             tw_chunk_destroy(chunk);
             fprintf(stderr, "trailwarden: out of memory parsing\n");
@@ -172,6 +184,7 @@ void *tw_parser_main(void *arg)
             batch->checkpoint = true;
         } else {
             tw_parser_run(ps, chunk, batch);
+            tw_batch_fit(batch);
         }
         batch->source = chunk->source;
         tw_chunk_destroy(chunk);

@@ -13,7 +13,14 @@ void tw_arena_init(tw_arena *arena, size_t block_size)
 {
     arena->head = NULL;
     arena->block_size = block_size ? block_size : 65536;
+    arena->max_block = arena->block_size;
     arena->used_total = 0;
+}
+
+void tw_arena_init_growing(tw_arena *arena, size_t first_block, size_t max_block)
+{
+    tw_arena_init(arena, first_block);
+    arena->max_block = max_block > arena->block_size ? max_block : arena->block_size;
 }
 
 void tw_arena_free(tw_arena *arena)
@@ -61,6 +68,9 @@ void *tw_arena_alloc(tw_arena *arena, size_t n)
         nb->used = 0;
         nb->next = b;
         arena->head = b = nb;
+        if (arena->block_size < arena->max_block)
+            arena->block_size = arena->block_size * 2 < arena->max_block ? arena->block_size * 2
+                                                                         : arena->max_block;
     }
     void *p = b->data + b->used;
     b->used += n;

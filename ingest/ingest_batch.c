@@ -93,19 +93,35 @@ void tw_chunk_destroy(tw_chunk *chunk)
     free(chunk);
 }
 
+/* A batch's strings: about 600 bytes an event. The first block fits a small file's few
+ * events; a 1 MiB chunk's grow to blocks of 256 KiB, a few mallocs more than starting there. */
+#define ARENA_FIRST_BLOCK 2048
+#define ARENA_MAX_BLOCK (256 * 1024)
+
 tw_batch *tw_batch_new(uint32_t cap)
 {
     tw_batch *batch = calloc(1, sizeof *batch);
     if (!batch)
         return NULL;
-    batch->ev = malloc((size_t)cap * sizeof *batch->ev);
+    batch->ev = malloc((size_t)(cap ? cap : 1) * sizeof *batch->ev);
     if (!batch->ev) {
         free(batch);
         return NULL;
     }
-    batch->cap = cap;
-    tw_arena_init(&batch->arena, 256 * 1024);
+    batch->cap = cap ? cap : 1;
+    tw_arena_init_growing(&batch->arena, ARENA_FIRST_BLOCK, ARENA_MAX_BLOCK);
     return batch;
+}
+
+void tw_batch_fit(tw_batch *batch)
+{
+    if (batch->n == batch->cap || batch->n == 0)
+        return;
+    tw_event *ev = realloc(batch->ev, (size_t)batch->n * sizeof *ev);
+    if (ev) { /* else it keeps its slots: only memory */
+        batch->ev = ev;
+        batch->cap = batch->n;
+    }
 }
 
 void tw_batch_reset(tw_batch *batch)
@@ -131,7 +147,7 @@ void tw_batch_destroy(tw_batch *batch)
 tw_event *tw_batch_push(tw_batch *batch)
 {
     if (batch->n == batch->cap) {
-        uint32_t cap = batch->cap ? batch->cap * 2 : 256;
+        uint32_t cap = batch->cap ? batch->cap * 2 : 16;
         tw_event *ev = realloc(batch->ev, (size_t)cap * sizeof *ev);
         if (!ev)
             return NULL;

@@ -100,7 +100,12 @@ typedef struct tw_batch {
     atomic_uint refs;
 } tw_batch;
 
+/* cap: the events expected (slots grow past it). */
 tw_batch *tw_batch_new(uint32_t cap);
+/* Gives back the event slots not used, once the batch is filled: a batch lives as long as any
+ * of its events waits (the reorder window, the workers' queues), so one file's few events must
+ * not keep a thousand slots alive. Moves ev[]: only before anyone points into it. */
+void tw_batch_fit(tw_batch *batch);
 void tw_batch_reset(tw_batch *batch);
 void tw_batch_destroy(tw_batch *batch); /* NULL-safe */
 /* A new event slot (zeroed), or NULL when out of memory. */

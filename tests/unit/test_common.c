@@ -121,6 +121,33 @@ static void arena_reuses_first_block(void **state)
     tw_arena_free(&ar);
 }
 
+/* A growing arena's blocks double from the first size up to the largest, so what it costs
+ * follows what it holds (issue 13: a small file's batch held a 256 KiB block). */
+static void arena_grows_to_what_it_holds(void **state)
+{
+    (void)state;
+    tw_arena ar;
+    tw_arena_init_growing(&ar, 64, 1024);
+    assert_int_equal(ar.block_size, 64);
+    assert_non_null(tw_arena_alloc(&ar, 40));
+    assert_int_equal(ar.block_size, 128); /* one block of 64: the next one is twice it */
+    assert_non_null(tw_arena_alloc(&ar, 16)); /* still in the first block */
+    assert_int_equal(ar.block_size, 128);
+    for (int i = 0; i < 100; i++)
+        assert_non_null(tw_arena_alloc(&ar, 40));
+    assert_int_equal(ar.block_size, 1024);
+    assert_int_equal(ar.used_total, 101 * 40 + 16);
+    char *big = tw_arena_alloc(&ar, 5000); /* larger than any block: a block of its own */
+    assert_non_null(big);
+    memset(big, 'x', 5000);
+    tw_arena_free(&ar);
+    tw_arena_init(&ar, 64); /* a fixed arena stays fixed */
+    for (int i = 0; i < 10; i++)
+        assert_non_null(tw_arena_alloc(&ar, 40));
+    assert_int_equal(ar.block_size, 64);
+    tw_arena_free(&ar);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +158,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(hash_is_stable),
         cmocka_unit_test(json_escape_any_bytes),
         cmocka_unit_test(arena_reuses_first_block),
+        cmocka_unit_test(arena_grows_to_what_it_holds),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);

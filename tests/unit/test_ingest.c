@@ -617,6 +617,49 @@ static void parse_chunk_gives_each_line_its_partition(void **state)
     tw_catalog_destroy(cat);
 }
 
+/* A batch lives as long as any of its events waits, so a small file's batch must cost about
+ * what its few events hold (issue 13: 1,024 slots and a 256 KiB arena, whatever it held). */
+static void batch_fits_what_it_holds(void **state)
+{
+    (void)state;
+    tw_catalog *cat;
+    tw_parser *ps = parser_new(&cat);
+    const char *text =
+        "{\"Records\":[{\"eventTime\":\"2026-09-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\","
+        "\"eventName\":\"GetObject\",\"userIdentity\":{\"type\":\"IAMUser\","
+        "\"arn\":\"arn:aws:iam::1:user/u\"},\"eventID\":\"e1\"},"
+        "{\"eventTime\":\"2026-09-01T00:00:01Z\",\"eventSource\":\"s3.amazonaws.com\","
+        "\"eventName\":\"DeleteBucket\",\"userIdentity\":{\"type\":\"IAMUser\","
+        "\"arn\":\"arn:aws:iam::1:user/v\"},\"eventID\":\"e2\"}]}\n";
+    tw_chunk *chunk = tw_chunk_new(strlen(text));
+    memcpy(chunk->buf, text, strlen(text));
+    chunk->len = strlen(text);
+    memset(chunk->buf + chunk->len, ' ', TW_JSON_PADDING);
+    chunk->first_line = 1;
+    chunk->whole_input = true; /* a small file, as the reader hands it on */
+    tw_batch *batch = tw_batch_new(1024);
+    tw_parser_run(ps, chunk, batch);
+    tw_chunk_destroy(chunk); /* the events hold copies */
+    assert_int_equal(batch->n, 2);
+    tw_batch_fit(batch);
+    assert_int_equal(batch->cap, 2);
+    /* its strings took one first-size block: the next one would be 4 KiB */
+    assert_true(batch->arena.used_total < 2048);
+    assert_int_equal(batch->arena.block_size, 4096);
+    assert_true(tw_str_eq_c(batch->ev[0].identity, "arn:aws:iam::1:user/u"));
+    assert_true(tw_str_eq_c(batch->ev[1].identity, "arn:aws:iam::1:user/v"));
+    assert_true(tw_str_eq_c(batch->ev[1].event_id, "e2"));
+    /* more events than expected: the slots grow */
+    tw_event *ev = tw_batch_push(batch);
+    assert_non_null(ev);
+    assert_int_equal(batch->n, 3);
+    assert_true(batch->cap >= 3);
+    assert_true(tw_str_eq_c(batch->ev[1].event_id, "e2"));
+    tw_batch_destroy(batch);
+    tw_parser_destroy(ps);
+    tw_catalog_destroy(cat);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +674,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(split_detects_documents_and_empties),
         cmocka_unit_test(parse_chunk_counts_and_names_lines),
         cmocka_unit_test(parse_chunk_gives_each_line_its_partition),
+        cmocka_unit_test(batch_fits_what_it_holds),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
