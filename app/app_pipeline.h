@@ -106,7 +106,6 @@ typedef struct tw_work {
     uint32_t n_runs;
     uint64_t upto_seq;     /* every event with seq < upto_seq has been routed */
     int64_t watermark_ms;  /* newest event time routed so far */
-    int64_t stream_start_ms; /* the event time the stream covers from (INT64_MIN: none yet) */
     bool final;
     bool checkpoint;       /* save the shard's state into the result (consume --state-dir) */
 } tw_work;
@@ -216,8 +215,8 @@ void *tw_parser_main(void *arg);   /* arg: tw_parser_arg */
 void *tw_router_main(void *arg);
 void *tw_worker_main(void *arg);   /* arg: tw_worker */
 /* The state store's release hook (ud: the worker): an identity expired, evicted or started
- * afresh first gives what it owes (the updates of its suppressed findings), then its state
- * goes. */
+ * afresh first gives what it owes (the updates of its suppressed findings; replay only), then
+ * its state goes. */
 void tw_worker_release(void *ud, tw_ident *ident);
 
 typedef struct tw_parser_arg {

@@ -30,10 +30,13 @@ typedef struct router {
     int64_t max_seen;   /* newest event time arrived */
     int64_t *src_max;   /* consume: the newest a partition's records brought (by source),
                          * INT64_MIN none yet: partitions run apart, lateness is within one */
+    int64_t *src_start; /* consume: the time of a partition's first record (by source): what
+                         * its stream covers from (learning, DESIGN §5), whatever the other
+                         * partitions' timing */
     uint32_t n_src;
     int64_t max_routed; /* newest event time routed */
-    int64_t stream_start; /* the event time the stream covers from (its first routed event,
-                           * or the restored state's): learning (DESIGN §5) */
+    int64_t stream_start; /* replay: the event time the stream covers from (its first
+                           * record, or the restored state's): learning (DESIGN §5) */
     tw_work **cur;      /* per worker, being filled */
     tw_result *res;     /* the grant tracker's findings, being filled (grants only) */
     bool leading;       /* ...at its start: they precede everything (tw_result.leading) */
@@ -164,7 +167,6 @@ static bool flush_all(router *rt, bool final)
         tw_work *work = rt->cur[w];
         work->upto_seq = rt->next_seq;
         work->watermark_ms = rt->max_routed;
-        work->stream_start_ms = rt->stream_start;
         work->final = final;
         rt->cur[w] = NULL;
         if (!tw_ring_push(pl->work_rings[w], work)) {
@@ -250,10 +252,6 @@ static bool route(router *rt, held h)
     rt->next_seq++;
     if (h.time_ms > rt->max_routed)
         rt->max_routed = h.time_ms;
-    if (rt->stream_start == INT64_MIN) {
-        rt->stream_start = h.time_ms;
-        pl->stream_start_ms = h.time_ms; /* the router's own: read by checkpoints and stats */
-    }
     return true;
 }
 
@@ -287,7 +285,7 @@ static bool release(router *rt, int64_t limit)
 /* Whether ev is more than lateness behind what came before it: in replay behind the whole
  * stream, in consume behind its own partition (the partitions of a topic are read side by side
  * but need not be at the same time). */
-static bool is_late(router *rt, const tw_event *ev, int64_t lateness)
+static bool is_late(router *rt, tw_event *ev, int64_t lateness)
 {
     uint16_t source = ev->source;
     int64_t *max = &rt->max_seen;
@@ -295,15 +293,26 @@ static bool is_late(router *rt, const tw_event *ev, int64_t lateness)
         if (source >= rt->n_src) {
             uint32_t n = source + 64u;
             int64_t *v = realloc(rt->src_max, n * sizeof *v);
-            if (!v)
+            if (v)
+                rt->src_max = v;
+            int64_t *w = v ? realloc(rt->src_start, n * sizeof *w) : NULL;
+            if (!v || !w)
                 return false; /* only a count: not worth failing for */
             for (uint32_t i = rt->n_src; i < n; i++)
-                v[i] = INT64_MIN;
-            rt->src_max = v;
+                v[i] = w[i] = INT64_MIN;
+            rt->src_start = w;
             rt->n_src = n;
         }
         max = &rt->src_max[source];
     }
+    /* the stream's start, as the event's own stream (its partition in consume) saw it */
+    int64_t *start = max == &rt->max_seen ? &rt->stream_start : &rt->src_start[source];
+    if (*start == INT64_MIN) {
+        *start = ev->time_ms;
+        if (start == &rt->stream_start)
+            rt->pl->stream_start_ms = *start; /* the router's own: read by checkpoints */
+    }
+    ev->stream_start_ms = *start;
     bool late = *max != INT64_MIN && ev->time_ms < *max - lateness;
     if (ev->time_ms > *max)
         *max = ev->time_ms;
@@ -499,5 +508,6 @@ void *tw_router_main(void *arg)
     free(rt.cur);
     free(rt.heap);
     free(rt.src_max);
+    free(rt.src_start);
     return NULL;
 }

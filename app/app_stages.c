@@ -363,7 +363,9 @@ static void flush_ident(void *ud, tw_ident *ident)
 void tw_worker_release(void *ud, tw_ident *ident)
 {
     tw_worker *wk = ud;
-    if (wk->emit)
+    /* replay only: consume's drops depend on when its batches end, and what it writes must
+     * not (its updates come with the next finding of the rule and identity) */
+    if (wk->emit && !wk->pl->kafka)
         tw_engine_flush(wk->pl->engine, ident, wk->emit);
     tw_engine_release(wk->pl->engine, ident);
 }
@@ -372,13 +374,12 @@ void *tw_worker_main(void *arg)
 {
     tw_worker *wk = arg;
     tw_pipeline *pl = wk->pl;
-    tw_stream_info stream = { INT64_MIN, pl->conf->learn_ms };
+    tw_stream_info stream = { pl->conf->learn_ms };
     const tw_emit emit = { worker_emit, wk, &stream, wk->stats.held_learning,
                            wk->stats.held_repeats };
     wk->emit = &emit;
     tw_work *work;
     while ((work = tw_ring_pop(pl->work_rings[wk->index])) != NULL) {
-        stream.start_ms = work->stream_start_ms;
         wk->res = tw_result_new();
         if (!wk->res) {
             tw_work_destroy(work);

@@ -126,6 +126,9 @@ typedef struct tw_event {
     uint32_t n_rules_if_audit;
     uint32_t n_audit_names;
     uint16_t source;       /* consume: the partition it came from (+1; 0 none), set by the router */
+    int64_t stream_start_ms; /* the event time its stream covers from (replay: the stream's
+                              * first record, or the restored state's; consume: its
+                              * partition's), set by the router (INT64_MIN: unknown) */
 } tw_event;
 
 /* What an event gives a correlation that reads fields (by rule index): the hash of its

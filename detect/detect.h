@@ -17,10 +17,9 @@
 
 typedef struct tw_detector tw_detector;
 
-/* What a detector knows of the stream it runs on (DESIGN §5, learning). */
+/* What a detector knows of the stream it runs on (DESIGN §5, learning); where each event's
+ * stream starts, the event says (tw_event.stream_start_ms). */
 typedef struct tw_stream_info {
-    int64_t start_ms;  /* the event time the stream covers from: its first event, or the
-                        * restored state's; INT64_MIN before the first */
     int64_t learn_ms;  /* --learn: how long an identity must be observed for its past to be
                         * known, when the stream's start may have cut it */
 } tw_stream_info;

@@ -502,8 +502,8 @@ static bool drift_allowed(const tw_rule *rule, uint32_t detector, const tw_ident
     if (!ident || !tw_rules_learns(rule))
         return true;
     const tw_stream_info *si = emit->stream;
-    bool known = !si || si->start_ms == INT64_MIN ||
-                 ev->time_ms >= tw_baseline_known_from(ident->first_seen, si->start_ms,
+    bool known = !si || ev->stream_start_ms == INT64_MIN ||
+                 ev->time_ms >= tw_baseline_known_from(ident->first_seen, ev->stream_start_ms,
                                                        si->learn_ms);
     if (known && ev->time_ms - ident->first_seen >= rule->history_ms)
         return true;

@@ -58,7 +58,7 @@ jq -c -s -f "$HERE/untie.jq" gen.ndjson > trail.ndjson
 check "...and none after untie.jq" bash -c "[ -z \"\$(jq -r .eventTime trail.ndjson | sort | uniq -d)\" ]"
 tw replay_gen replay -f compact trail.ndjson
 check "replay finds something to compare" test "$(wc -l < replay_gen.out)" -gt 5
-strip() { jq -c 'del(.processed_time)' "$1" | sort; }
+strip() { jq -c 'select((.update // false) == false) | del(.processed_time)' "$1" | sort; }
 strip replay_gen.out > want_gen.txt
 
 kafka_start --brokers 3 ord:2 gen:4 || exit 2
@@ -68,7 +68,7 @@ kafka_produce ord ord1.ndjson -p 1 || exit 2
 kafka_produce gen trail.ndjson --key-field "$KEY" || exit 2
 n_all=$(($(wc -l < ord.ndjson) + $(wc -l < trail.ndjson)))
 
-uids() { jq -r '.uid' "$1" | sort; }
+uids() { jq -r 'select((.update // false) == false) | .uid' "$1" | sort; }
 run=0
 for limit in 1 2 3 7 50 1000 ""; do
     run=$((run + 1))
@@ -79,8 +79,8 @@ for limit in 1 2 3 7 50 1000 ""; do
     expect_eq "$what: exit 0" "$(cat "$WORK/$name.rc")" 0
     expect_eq "$what: every message read" "$(stat_of "$name" kafka.messages)" "$n_all"
     echo "    $what: $(stat_of "$name" kafka.chunks) chunks"
-    jq -c 'select(.identity | test("role/ord[0-9]$"))' "$name.out" > "$name.ord"
-    jq -c 'select(.identity | test("role/ord[0-9]$") | not)' "$name.out" > "$name.gen"
+    jq -c 'select((.update // false) == false) | select(.identity | test("role/ord[0-9]$"))' "$name.out" > "$name.ord"
+    jq -c 'select((.update // false) == false) | select(.identity | test("role/ord[0-9]$") | not)' "$name.out" > "$name.gen"
     late=$(jq -r 'select(.rule == "llm-jacking") | .evidence[-1].event_id' "$name.ord" | sort | tr '\n' ' ')
     expect_eq "$what: llm-jacking of each identity on its second invocation, in partition order" \
         "$late" "inv2-1 inv2-2 inv2-3 inv2-4 inv2-5 inv2-6 inv2-7 inv2-8 "

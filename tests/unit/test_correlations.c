@@ -51,7 +51,7 @@ typedef struct harness {
     tw_rules_rt *rt;
     int n;
     finding_rec f[MAX_FINDINGS];
-    tw_stream_info stream;   /* learning: used when learn is set */
+    tw_stream_info stream;   /* learning: used when learn is set (the stream starts at 0) */
     bool learn;
     uint64_t held[64];       /* held back while learning, by detector index (= rule index) */
     uint64_t repeats[64];    /* held back by suppression periods */
@@ -231,6 +231,7 @@ static void feed_full(harness *h, const char *who, tw_kind kind, int64_t t, cons
     ev->error_code = TW_STR_LIT(""); /* as the parser gives it: never a NULL pointer */
     ev->classes = classes;
     ev->kind = (uint8_t)kind;
+    ev->stream_start_ms = h->learn ? 0 : INT64_MIN; /* as the router stamps it */
     /* the fields the parser also puts on the event (the baseline reads them there) */
     for (const char *const *r = record; r && r[0]; r += 2) {
         tw_str v = tw_str_c(r[1]);
@@ -1204,7 +1205,7 @@ static void learning_holds_back_until_the_past_is_known(void **state)
     harness h;
     setup(&h, drift_rules);
     h.learn = true;
-    h.stream = (tw_stream_info){ 0, 7 * DAY };
+    h.stream = (tw_stream_info){ 7 * DAY };
     feed_field(&h, "early", 0, "test:A", SERVICE, "s3.amazonaws.com");
     feed_field(&h, "early", 6 * DAY, "test:A", SERVICE, "sqs.amazonaws.com");
     feed_field(&h, "late-start", 6 * DAY, "test:A", SERVICE, "s3.amazonaws.com");
@@ -1235,7 +1236,7 @@ static void history_of_its_own(void **state)
     snprintf(yaml, sizeof yaml, "%strailwarden:\n  history: 7d\n", drift_rules);
     setup(&h, yaml);
     h.learn = true;
-    h.stream = (tw_stream_info){ 0, 0 };
+    h.stream = (tw_stream_info){ 0 };
     feed_field(&h, "a", 10 * DAY, "test:A", SERVICE, "s3.amazonaws.com");
     feed_field(&h, "a", 17 * DAY - 1, "test:A", SERVICE, "sqs.amazonaws.com");
     assert_int_equal(h.n, 0);
@@ -1286,7 +1287,7 @@ static void routine_work_is_recorded_not_alerted(void **state)
               "trailwarden:\n"
               "  routine_level: informational\n");
     h.learn = true;
-    h.stream = (tw_stream_info){ 0, 7 * DAY };
+    h.stream = (tw_stream_info){ 7 * DAY };
     const uint32_t training = TW_CLASS_MODEL_TRAINING | TW_CLASS_WRITE;
     /* the nightly pipeline, from the stream's start: recorded while learning, then routine */
     feed_class(&h, "pipeline", 0, "bedrock:CreateModelCustomizationJob", training);
