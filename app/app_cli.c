@@ -157,7 +157,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
     while ((c = getopt_long(argc, argv, consume ? ":o:r:f:j:b:t:G:X:qvhV" : ":o:r:f:j:qvhV",
                             opts, NULL)) != -1) {
         if (!consume && (c == 'b' || c == 't' || c == 'G' || c == OPT_EXIT_AT_END ||
-                         c == OPT_STATE_DIR || c == OPT_CHECKPOINT))
+                         c == OPT_CHECKPOINT))
             return usage_error("option '%s' belongs to consume", argv[optind - 1]);
         if (consume && c == OPT_REPORT_FROM)
             return usage_error("option '%s' belongs to replay (consume reports as it reads)",

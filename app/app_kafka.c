@@ -25,12 +25,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <zlib.h>
-
+#include "app_checkpoint.h"
 #include "app_pipeline.h"
 #include "output_kafka_conf.h"
 
@@ -65,6 +60,7 @@ typedef struct kpart {
      * partition's identities ends) */
     int64_t resume;
     bool has_resume;
+    int64_t start_ms;          /* the restored checkpoint's start of its stream */
 } kpart;
 
 typedef struct part_off {
@@ -619,8 +615,6 @@ static void drain(tw_kafka *k)
 
 /* ---- checkpoints (--state-dir) ----------------------------------------------------------- */
 
-#define CKPT_MAGIC "TWCKPT02"     /* ...then the body, then the CRC-32 of all before it */
-#define CKPT_MAGIC_V1 "TWCKPT01"  /* the same without the CRC: read as a foreign checkpoint */
 
 /* Where each partition's reading resumes from this barrier: past the last record done; else,
  * for a partition of the restored checkpoint, the checkpoint's offset (whether it is assigned
@@ -710,160 +704,56 @@ static void checkpoint(tw_kafka *k)
     k->ckpt_mark = k->next_chunk;
 }
 
-static bool write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        c += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
-/* zlib's CRC-32 of n bytes folded into crc (zlib takes at most 4 GiB a call). */
-static uLong crc_add(uLong crc, const void *p, size_t n)
-{
-    for (size_t off = 0; off < n;) {
-        uInt part = (uInt)(n - off < (1u << 30) ? n - off : (1u << 30));
-        crc = crc32(crc, (const Bytef *)p + off, part);
-        off += part;
-    }
-    return crc;
-}
-
-/* Writes all of p and folds it into *crc. */
-static bool write_crc(int fd, const void *p, size_t n, uLong *crc)
-{
-    *crc = crc_add(*crc, p, n);
-    return write_all(fd, p, n);
-}
-
 void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n)
 {
     if (!k || !k->conf->state_dir)
         return;
-    tw_buf head;
-    tw_buf_init(&head);
-    tw_buf_put(&head, CKPT_MAGIC, 8);
-    tw_wire_u64(&head, k->fingerprint);
+    tw_pipeline *pl = k->pl;
     pthread_mutex_lock(&k->mu);
-    tw_wire_u32(&head, k->n_snap);
-    for (uint32_t i = 0; i < k->n_snap; i++) {
-        tw_wire_str(&head, tw_str_c(k->snap[i].topic ? k->snap[i].topic : ""));
-        tw_wire_u32(&head, (uint32_t)k->snap[i].partition);
-        tw_wire_u64(&head, (uint64_t)k->snap[i].offset);
+    tw_ckpt_part *parts = calloc(k->n_snap ? k->n_snap : 1, sizeof *parts);
+    for (uint32_t i = 0; parts && i < k->n_snap; i++) {
+        uint32_t pi = part_index(k, k->snap[i].topic ? k->snap[i].topic : "",
+                                 k->snap[i].partition);
+        parts[i] = (tw_ckpt_part){ k->snap[i].topic, k->snap[i].partition, k->snap[i].offset,
+                                   INT64_MIN };
+        /* where the partition's stream starts: the router's (it set it before the barrier) */
+        pthread_mutex_lock(&pl->src_start_mu);
+        if (pi != UINT32_MAX && pi + 1 < pl->n_src_start)
+            parts[i].start_ms = pl->src_start[pi + 1];
+        pthread_mutex_unlock(&pl->src_start_mu);
     }
-    pthread_mutex_unlock(&k->mu);
     /* the router's state (grant book and audit destinations), when grants are tracked, is the
      * last producer's */
-    bool grants = k->pl->grants != NULL;
-    tw_wire_u32(&head, grants);
-    tw_wire_u32(&head, (uint32_t)(grants ? n - 1 : n));
-    bool ok = !head.failed;
-    for (int i = 0; i < n; i++)
-        ok &= states[i] && !states[i]->failed;
-    char tmp[4096], final[4096];
-    snprintf(tmp, sizeof tmp, "%s/checkpoint.tmp", k->conf->state_dir);
-    snprintf(final, sizeof final, "%s/checkpoint", k->conf->state_dir);
-    int fd = ok ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-    uLong crc = crc32(0, Z_NULL, 0);
-    ok = fd >= 0 && write_crc(fd, head.p, head.len, &crc);
-    if (ok && grants)
-        ok = write_crc(fd, &(uint64_t){ states[n - 1]->len }, 8, &crc) &&
-             write_crc(fd, states[n - 1]->p, states[n - 1]->len, &crc);
-    for (int i = 0; ok && i < (grants ? n - 1 : n); i++)
-        ok = write_crc(fd, &(uint64_t){ states[i]->len }, 8, &crc) &&
-             write_crc(fd, states[i]->p, states[i]->len, &crc);
-    /* a checksum last: a byte changed anywhere (a disk, a copy) is found before restoring */
-    ok = ok && write_all(fd, &(uint32_t){ (uint32_t)crc }, 4);
-    /* temp file, fsync, rename, fsync the directory: the old checkpoint or the new, whole */
-    if (fd >= 0) {
-        ok = ok && fsync(fd) == 0;
-        ok = close(fd) == 0 && ok;
-    }
-    ok = ok && rename(tmp, final) == 0;
-    if (ok) {
-        int dfd = open(k->conf->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    } else {
-        fprintf(stderr, "trailwarden: --state-dir %s: cannot write the checkpoint: %s\n",
-                k->conf->state_dir, fd < 0 && !head.failed ? strerror(errno) : "write failed");
-    }
-    tw_buf_free(&head);
+    bool router = pl->grants != NULL;
+    char errstr[512];
+    tw_err err = parts ? tw_ckpt_write(k->conf->state_dir, k->fingerprint, INT64_MIN, parts,
+                                       k->n_snap, router ? states[n - 1] : NULL, states,
+                                       (uint32_t)(router ? n - 1 : n), errstr, sizeof errstr)
+                       : TW_ERR_NOMEM;
+    pthread_mutex_unlock(&k->mu);
+    free(parts);
+    if (err == TW_ERR_NOMEM)
+        fprintf(stderr, "trailwarden: --state-dir %s: out of memory writing the checkpoint\n",
+                k->conf->state_dir);
+    else if (err)
+        fprintf(stderr, "trailwarden: %s\n", errstr);
     pthread_mutex_lock(&k->mu);
     k->ckpt_written++;
     pthread_cond_broadcast(&k->cond);
     pthread_mutex_unlock(&k->mu);
 }
 
-static tw_err restore_states(tw_kafka *k, tw_wire_reader *in, bool grants, uint32_t shards)
+/* A partition of the checkpoint: where its reading resumes, and its stream's start. */
+static tw_err restore_part(void *ud, const tw_ckpt_part *cp)
 {
-    tw_pipeline *pl = k->pl;
-    if (grants) {
-        uint64_t len = tw_wire_get_u64(in);
-        if (in->failed || (uint64_t)(in->end - in->p) < len)
-            return TW_ERR_CORRUPT;
-        tw_wire_reader rs = { in->p, in->p + len, false };
-        in->p += len;
-        /* the grant book, its length first, then the audit destinations */
-        uint64_t glen = tw_wire_get_u64(&rs);
-        if (rs.failed || (uint64_t)(rs.end - rs.p) < glen)
-            return TW_ERR_CORRUPT;
-        tw_wire_reader g = { rs.p, rs.p + glen, false };
-        rs.p += glen;
-        if (pl->grants) {
-            tw_err err = tw_grants_load(pl->grants, &g);
-            if (err)
-                return err;
-        }
-        if (pl->audit) {
-            tw_err err = tw_audit_book_load(pl->audit, &rs);
-            if (err)
-                return err;
-            if (rs.p != rs.end)
-                return TW_ERR_CORRUPT;
-        }
-    }
-    for (uint32_t s = 0; s < shards && !in->failed; s++) {
-        uint64_t len = tw_wire_get_u64(in);
-        if (in->failed || (uint64_t)(in->end - in->p) < len)
-            return TW_ERR_CORRUPT;
-        tw_wire_reader r = { in->p, in->p + len, false };
-        in->p += len;
-        uint64_t n = tw_wire_get_u64(&r);
-        for (uint64_t i = 0; i < n && !r.failed; i++) {
-            tw_str key = tw_wire_get_str(&r);
-            uint64_t hash = tw_wire_get_u64(&r);
-            int64_t first = (int64_t)tw_wire_get_u64(&r);
-            int64_t last = (int64_t)tw_wire_get_u64(&r);
-            uint32_t bits = tw_wire_get_u32(&r);
-            if (r.failed)
-                break;
-            /* the shard of this run (-j may differ from the run that wrote it) */
-            tw_state *st = pl->workers[hash % (uint64_t)pl->n_workers].state;
-            bool created;
-            tw_ident *ident = tw_state_get(st, hash, key, last, &created);
-            if (!ident)
-                return TW_ERR_NOMEM;
-            ident->first_seen = first;
-            ident->last_seen = last;
-            ident->kind = (uint8_t)bits;
-            ident->flags = (uint8_t)(bits >> 8);
-            if (!tw_engine_load(pl->engine, ident, &r))
-                return r.failed ? TW_ERR_CORRUPT : TW_ERR_NOMEM;
-        }
-        if (r.failed)
-            return TW_ERR_CORRUPT;
-    }
-    return in->failed ? TW_ERR_CORRUPT : TW_OK;
+    tw_kafka *k = ud;
+    uint32_t pi = part_index(k, cp->topic, cp->partition);
+    if (pi == UINT32_MAX)
+        return TW_ERR_NOMEM;
+    k->parts[pi].resume = cp->offset;
+    k->parts[pi].has_resume = true;
+    k->parts[pi].start_ms = cp->start_ms;
+    return TW_OK;
 }
 
 tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
@@ -871,87 +761,28 @@ tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
     const char *dir = k->conf->state_dir;
     if (!dir)
         return TW_OK;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        snprintf(errstr, errstr_size, "--state-dir %s: %s", dir, strerror(errno));
-        return TW_ERR_IO;
+    tw_ckpt_read got;
+    tw_err err = tw_ckpt_restore(dir, k->pl, k->fingerprint, restore_part, k, &got, errstr,
+                                 errstr_size);
+    if (err)
+        return err;
+    if (got.foreign) {
+        /* The records from the checkpoint's offsets on are read again into a fresh state. */
+        fprintf(stderr, "trailwarden: --state-dir %s/checkpoint: written with other rules or "
+                        "another build; its state is not restored, reading from its offsets\n",
+                dir);
+        return TW_OK;
     }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/checkpoint", dir);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT)
-            return TW_OK; /* a first start */
-        snprintf(errstr, errstr_size, "--state-dir %s: %s", path, strerror(errno));
-        return TW_ERR_IO;
-    }
-    tw_buf b;
-    tw_buf_init(&b);
-    char chunk[65536];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-        tw_buf_put(&b, chunk, got);
-    bool rerr = ferror(f);
-    fclose(f);
-    tw_wire_reader in = { (const unsigned char *)b.p, (const unsigned char *)b.p + b.len, false };
-    char magic[8];
-    tw_err err = TW_OK;
-    bool v1 = false;
-    if (rerr || b.failed || !tw_wire_take(&in, magic, 8) ||
-        (memcmp(magic, CKPT_MAGIC, 8) && !(v1 = !memcmp(magic, CKPT_MAGIC_V1, 8)))) {
-        snprintf(errstr, errstr_size, "--state-dir %s: not a trailwarden checkpoint", path);
-        err = TW_ERR_CORRUPT;
-    } else if (!v1) {
-        /* the CRC-32 of all before it, in its last 4 bytes */
-        uint32_t want = 0;
-        bool whole = b.len >= 12;
-        if (whole) {
-            memcpy(&want, b.p + b.len - 4, 4);
-            in.end -= 4;
+    k->state_restored = got.restored;
+    /* each partition's stream start, for the router (its sources are the partitions + 1) */
+    tw_pipeline *pl = k->pl;
+    for (uint32_t pi = 0; got.restored && pi < k->n_parts; pi++)
+        if (k->parts[pi].has_resume && !tw_pipeline_set_src_start(pl, pi + 1,
+                                                                   k->parts[pi].start_ms)) {
+            snprintf(errstr, errstr_size, "--state-dir %s: out of memory restoring", dir);
+            return TW_ERR_NOMEM;
         }
-        if (!whole || (uint32_t)crc_add(crc32(0, Z_NULL, 0), b.p, b.len - 4) != want) {
-            snprintf(errstr, errstr_size,
-                     "--state-dir %s: damaged checkpoint (its checksum does not match: cut short "
-                     "or changed since it was written)", path);
-            err = TW_ERR_CORRUPT;
-        }
-    }
-    uint64_t fp = tw_wire_get_u64(&in);
-    uint32_t n_offs = tw_wire_get_u32(&in);
-    for (uint32_t i = 0; !err && i < n_offs && !in.failed; i++) {
-        tw_str topic = tw_wire_get_str(&in);
-        int32_t partition = (int32_t)tw_wire_get_u32(&in);
-        int64_t offset = (int64_t)tw_wire_get_u64(&in);
-        char *t = in.failed ? NULL : strndup(topic.p, topic.len);
-        uint32_t pi = t ? part_index(k, t, partition) : UINT32_MAX;
-        free(t);
-        if (pi == UINT32_MAX) {
-            err = in.failed ? TW_ERR_CORRUPT : TW_ERR_NOMEM;
-            snprintf(errstr, errstr_size, "--state-dir %s: %s", path,
-                     in.failed ? "damaged checkpoint" : "out of memory restoring");
-            break;
-        }
-        k->parts[pi].resume = offset;
-        k->parts[pi].has_resume = true;
-    }
-    bool grants = tw_wire_get_u32(&in) != 0;
-    uint32_t shards = tw_wire_get_u32(&in);
-    if (!err && !in.failed && (v1 || fp != k->fingerprint)) {
-        /* other rules, or another build: the state would mean something else. The records
-         * from the checkpoint's offsets on are read again into a fresh state. */
-        fprintf(stderr, "trailwarden: --state-dir %s: written with other rules or another "
-                        "build; its state is not restored, reading from its offsets\n", path);
-    } else if (!err) {
-        err = in.failed ? TW_ERR_CORRUPT : restore_states(k, &in, grants, shards);
-        k->state_restored = err == TW_OK;
-        if (!err && in.p != in.end)
-            err = TW_ERR_CORRUPT; /* bytes behind the last state */
-        if (err == TW_ERR_CORRUPT)
-            snprintf(errstr, errstr_size, "--state-dir %s: damaged checkpoint", path);
-        else if (err)
-            snprintf(errstr, errstr_size, "--state-dir %s: out of memory restoring", path);
-    }
-    tw_buf_free(&b);
-    return err;
+    return TW_OK;
 }
 
 

@@ -185,9 +185,14 @@ struct tw_pipeline {
     tw_policy_reader *policy_reader; /* the rules' policy.* fields (NULL: no rule reads one) */
     tw_grants *grants;       /* grants: the tracker, run on the router's thread (or NULL) */
     tw_audit_book *audit;    /* audit destinations the stream names (router's thread) */
-    int64_t stream_start_ms; /* the event time the stream covers from: restored from a
+    int64_t stream_start_ms; /* replay: the event time the stream covers from: restored from a
                               * checkpoint before the threads start, else set by the router
-                              * at its first event (INT64_MIN until then) */
+                              * at its first record (INT64_MIN until then) */
+    /* consume: the same for each partition (by source): restored before the threads start,
+     * then set by the router at a partition's first record, read by checkpoints */
+    pthread_mutex_t src_start_mu;
+    int64_t *src_start;
+    uint32_t n_src_start;
     tw_exceptions *exceptions; /* --exceptions (or NULL): thread index = worker, n_workers the
                                 router (grants) */
     tw_kafka *kafka;         /* consume: the source (NULL in replay) */
@@ -223,6 +228,11 @@ typedef struct tw_parser_arg {
     tw_pipeline *pl;
     int index;
 } tw_parser_arg;
+
+/* consume: the stream start of a source (a partition + 1), INT64_MIN when unknown; and its
+ * setting (false: out of memory). Any thread. */
+int64_t tw_pipeline_src_start(tw_pipeline *pl, uint32_t source);
+bool tw_pipeline_set_src_start(tw_pipeline *pl, uint32_t source, int64_t start_ms);
 
 /* Stops every stage (fatal error). */
 void tw_pipeline_abort(tw_pipeline *pl);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app_checkpoint.h"
 #include "app_pipeline.h"
 #include "app_shipped.h"
 #include "ingest_inventory.h"
@@ -685,6 +686,54 @@ static void print_stats(tw_pipeline *pl, double wall, bool live)
  * directory is a usage error at start, not a warning at every checkpoint after joining the
  * group. The probe is the checkpoint's own temp file, which is never read (a leftover of a
  * crash mid-write is garbage anyway). */
+/* replay --state-dir: the state a previous run saved, before any thread starts. */
+static tw_err restore_replay(tw_pipeline *pl, const tw_app_conf *conf, char *errstr,
+                             size_t errstr_size)
+{
+    tw_ckpt_read got;
+    uint64_t fp = pl->rules ? tw_rules_fingerprint(pl->rules) : 0;
+    tw_err err = tw_ckpt_restore(conf->state_dir, pl, fp, NULL, NULL, &got, errstr, errstr_size);
+    if (err)
+        return err;
+    if (got.foreign)
+        fprintf(stderr, "trailwarden: --state-dir %s/checkpoint: written with other rules or "
+                        "another build; its state is not restored (this run's replaces it)\n",
+                conf->state_dir);
+    if (got.restored)
+        pl->stream_start_ms = got.stream_start_ms;
+    return TW_OK;
+}
+
+/* replay --state-dir: the state at the end, for the next run (the threads are done). */
+static bool save_replay(tw_pipeline *pl, const tw_app_conf *conf)
+{
+    tw_buf **shards = calloc((size_t)pl->n_workers, sizeof *shards);
+    tw_buf *router = pl->grants || pl->audit ? tw_ckpt_router(pl) : NULL;
+    bool ok = shards && (router || (!pl->grants && !pl->audit));
+    for (int w = 0; ok && w < pl->n_workers; w++)
+        ok = (shards[w] = tw_ckpt_shard(pl->engine, pl->workers[w].state)) != NULL;
+    char errstr[512];
+    uint64_t fp = pl->rules ? tw_rules_fingerprint(pl->rules) : 0;
+    tw_err err = ok ? tw_ckpt_write(conf->state_dir, fp, pl->stream_start_ms, NULL, 0, router,
+                                    shards, (uint32_t)pl->n_workers, errstr, sizeof errstr)
+                    : TW_ERR_NOMEM;
+    if (err == TW_ERR_NOMEM)
+        fprintf(stderr, "trailwarden: --state-dir %s: out of memory saving the state\n",
+                conf->state_dir);
+    else if (err)
+        fprintf(stderr, "trailwarden: %s\n", errstr);
+    for (int w = 0; shards && w < pl->n_workers; w++) {
+        if (shards[w])
+            tw_buf_free(shards[w]);
+        free(shards[w]);
+    }
+    free(shards);
+    if (router)
+        tw_buf_free(router);
+    free(router);
+    return err == TW_OK;
+}
+
 static bool state_dir_usable(const char *dir, char *errstr, size_t errstr_size)
 {
     struct stat st;
@@ -764,6 +813,7 @@ int tw_app_replay(const tw_app_conf *conf)
     tw_notify_init(&pl.out_notify);
     pthread_mutex_init(&pl.grants_mu, NULL);
     pthread_mutex_init(&pl.stats_mu, NULL);
+    pthread_mutex_init(&pl.src_start_mu, NULL);
     pthread_cond_init(&pl.grants_cv, NULL);
     pl.grants_ready = conf->grants_path ? 0 : 1;
     pl.stream_start_ms = INT64_MIN;
@@ -879,6 +929,9 @@ int tw_app_replay(const tw_app_conf *conf)
                                  sizeof errstr)) {
         fprintf(stderr, "trailwarden: %s\n", errstr);
         goto out;
+    } else if (conf->state_dir && !state_dir_usable(conf->state_dir, errstr, sizeof errstr)) {
+        fprintf(stderr, "trailwarden: %s; nothing read\n", errstr);
+        goto out;
     }
 
     rc = TW_EXIT_INPUT;
@@ -922,6 +975,11 @@ int tw_app_replay(const tw_app_conf *conf)
     }
 
     if (pl.kafka && tw_kafka_restore(pl.kafka, errstr, sizeof errstr) != TW_OK) {
+        fprintf(stderr, "trailwarden: %s; nothing read\n", errstr);
+        rc = TW_EXIT_USAGE;
+        goto out;
+    }
+    if (!pl.kafka && conf->state_dir && restore_replay(&pl, conf, errstr, sizeof errstr) != TW_OK) {
         fprintf(stderr, "trailwarden: %s; nothing read\n", errstr);
         rc = TW_EXIT_USAGE;
         goto out;
@@ -981,13 +1039,17 @@ int tw_app_replay(const tw_app_conf *conf)
             sink_broke(&os, s, "flush");
     if (pl.kafka && !atomic_load(&pl.failed) && !os.sink_failed)
         tw_kafka_close(pl.kafka); /* commit what is stored, leave the group */
+    bool saved = true;
+    if (!pl.kafka && conf->state_dir && !atomic_load(&pl.failed) && !os.sink_failed &&
+        !inventory_failed)
+        saved = save_replay(&pl, conf);
     if (conf->stats && !inventory_failed) /* exit 2: a configuration error, nothing counted */
         print_stats(&pl, now_s() - started, false);
     if (pl.exceptions && conf->verbosity > 0 && !inventory_failed)
         tw_exceptions_print_hits(pl.exceptions, stderr); /* entries that suppress nothing */
     if (inventory_failed)
         rc = TW_EXIT_USAGE;
-    else if (atomic_load(&pl.failed) || os.sink_failed)
+    else if (atomic_load(&pl.failed) || os.sink_failed || !saved)
         rc = TW_EXIT_INPUT;
     else
         /* consume: a poison record is counted and skipped, not a failure of the run */
@@ -1038,6 +1100,8 @@ out:
     tw_notify_destroy(&pl.out_notify);
     pthread_mutex_destroy(&pl.grants_mu);
     pthread_mutex_destroy(&pl.stats_mu);
+    pthread_mutex_destroy(&pl.src_start_mu);
+    free(pl.src_start);
     pthread_cond_destroy(&pl.grants_cv);
     return rc;
 }

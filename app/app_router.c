@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app_checkpoint.h"
 #include "app_pipeline.h"
 #include "tw_hash.h"
 
@@ -255,24 +256,6 @@ static bool route(router *rt, held h)
     return true;
 }
 
-/* The router's state for a checkpoint: the grant book (its length first), then the audit
- * destinations. NULL when out of memory (the checkpoint then fails, nothing is lost). */
-static tw_buf *router_state(tw_pipeline *pl)
-{
-    tw_buf *b = calloc(1, sizeof *b), grants;
-    if (!b)
-        return NULL;
-    tw_buf_init(b);
-    tw_buf_init(&grants);
-    tw_grants_save(pl->grants, &grants);
-    tw_wire_u64(b, grants.len);
-    tw_buf_put(b, grants.p, grants.len);
-    b->failed |= grants.failed;
-    tw_buf_free(&grants);
-    tw_audit_book_save(pl->audit, b);
-    return b;
-}
-
 /* Routes every held event at or before limit. */
 static bool release(router *rt, int64_t limit)
 {
@@ -280,6 +263,35 @@ static bool release(router *rt, int64_t limit)
         if (!route(rt, heap_pop(rt)))
             return false;
     return true;
+}
+
+int64_t tw_pipeline_src_start(tw_pipeline *pl, uint32_t source)
+{
+    pthread_mutex_lock(&pl->src_start_mu);
+    int64_t v = source < pl->n_src_start ? pl->src_start[source] : INT64_MIN;
+    pthread_mutex_unlock(&pl->src_start_mu);
+    return v;
+}
+
+bool tw_pipeline_set_src_start(tw_pipeline *pl, uint32_t source, int64_t start_ms)
+{
+    pthread_mutex_lock(&pl->src_start_mu);
+    bool ok = true;
+    if (source >= pl->n_src_start) {
+        uint32_t n = source + 64u;
+        int64_t *v = realloc(pl->src_start, n * sizeof *v);
+        if (v) {
+            for (uint32_t i = pl->n_src_start; i < n; i++)
+                v[i] = INT64_MIN;
+            pl->src_start = v;
+            pl->n_src_start = n;
+        }
+        ok = v != NULL;
+    }
+    if (ok)
+        pl->src_start[source] = start_ms;
+    pthread_mutex_unlock(&pl->src_start_mu);
+    return ok;
 }
 
 /* Whether ev is more than lateness behind what came before it: in replay behind the whole
@@ -298,8 +310,10 @@ static bool is_late(router *rt, tw_event *ev, int64_t lateness)
             int64_t *w = v ? realloc(rt->src_start, n * sizeof *w) : NULL;
             if (!v || !w)
                 return false; /* only a count: not worth failing for */
-            for (uint32_t i = rt->n_src; i < n; i++)
-                v[i] = w[i] = INT64_MIN;
+            for (uint32_t i = rt->n_src; i < n; i++) {
+                v[i] = INT64_MIN;
+                w[i] = tw_pipeline_src_start(rt->pl, i); /* restored, or none yet */
+            }
             rt->src_start = w;
             rt->n_src = n;
         }
@@ -310,7 +324,9 @@ static bool is_late(router *rt, tw_event *ev, int64_t lateness)
     if (*start == INT64_MIN) {
         *start = ev->time_ms;
         if (start == &rt->stream_start)
-            rt->pl->stream_start_ms = *start; /* the router's own: read by checkpoints */
+            rt->pl->stream_start_ms = *start; /* read after the run, when it is saved */
+        else
+            tw_pipeline_set_src_start(rt->pl, source, *start); /* read by checkpoints */
     }
     ev->stream_start_ms = *start;
     bool late = *max != INT64_MIN && ev->time_ms < *max - lateness;
@@ -439,7 +455,7 @@ void *tw_router_main(void *arg)
             /* consume's barrier: every event before it is routed; the grant book and every
              * worker's shard are saved right here, in their own threads */
             if (pl->grants && rt.res)
-                rt.res->checkpoint = router_state(pl);
+                rt.res->checkpoint = tw_ckpt_router(pl);
             for (int w = 0; w < pl->n_workers; w++)
                 rt.cur[w]->checkpoint = true;
             ok = flush_all(&rt, false);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app_checkpoint.h"
 #include "app_pipeline.h"
 #include "ingest_split.h"
 
@@ -299,38 +300,6 @@ static void note_source(tw_worker *wk, tw_ident *ident, const tw_event *ev)
 
 /* consume --state-dir: every identity (and group record) of the shard with its detectors'
  * state; the count goes first, patched in at the end. */
-typedef struct save_ctx {
-    const tw_engine *engine;
-    tw_buf *out;
-    uint64_t n;
-} save_ctx;
-
-static void save_ident(void *ud, tw_ident *ident)
-{
-    save_ctx *sc = ud;
-    tw_wire_str(sc->out, (tw_str){ ident->key, ident->key_len });
-    tw_wire_u64(sc->out, ident->hash);
-    tw_wire_u64(sc->out, (uint64_t)ident->first_seen);
-    tw_wire_u64(sc->out, (uint64_t)ident->last_seen);
-    tw_wire_u32(sc->out, (uint32_t)ident->kind | (uint32_t)ident->flags << 8);
-    tw_engine_save(sc->engine, ident, sc->out);
-    sc->n++;
-}
-
-static tw_buf *save_shard(tw_worker *wk)
-{
-    tw_buf *b = calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
-    tw_buf_init(b);
-    tw_wire_u64(b, 0);
-    save_ctx sc = { wk->pl->engine, b, 0 };
-    tw_state_foreach(wk->state, save_ident, &sc);
-    if (!b->failed)
-        memcpy(b->p, &sc.n, sizeof sc.n);
-    return b;
-}
-
 /* consume: a copy of this worker's counters for --stats on SIGUSR1 (the output stage must not
  * read counters another thread is writing). */
 static void worker_publish(tw_worker *wk)
@@ -416,7 +385,7 @@ void *tw_worker_main(void *arg)
             worker_publish(wk);
         tw_result *res = wk->res;
         wk->res = NULL;
-        if (work->checkpoint && !(res->checkpoint = save_shard(wk))) {
+        if (work->checkpoint && !(res->checkpoint = tw_ckpt_shard(pl->engine, wk->state))) {
             fprintf(stderr, "trailwarden: out of memory saving a checkpoint\n");
             tw_pipeline_abort(pl);
         }

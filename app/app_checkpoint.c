@@ -1,0 +1,344 @@
+/* app_checkpoint: see app_checkpoint.h. */
+#include "app_checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "tw_wire.h"
+
+#define CKPT_MAGIC "TWCKPT03"     /* with the streams' starts; the CRC-32 last */
+#define CKPT_MAGIC_V2 "TWCKPT02"  /* without the starts: offsets only */
+#define CKPT_MAGIC_V1 "TWCKPT01"  /* without the CRC either: offsets only */
+
+/* ---- saving ------------------------------------------------------------------------------ */
+
+typedef struct save_ctx {
+    const tw_engine *engine;
+    tw_buf *out;
+    uint64_t n;
+} save_ctx;
+
+static void save_ident(void *ud, tw_ident *ident)
+{
+    save_ctx *sc = ud;
+    tw_wire_str(sc->out, (tw_str){ ident->key, ident->key_len });
+    tw_wire_u64(sc->out, ident->hash);
+    tw_wire_u64(sc->out, (uint64_t)ident->first_seen);
+    tw_wire_u64(sc->out, (uint64_t)ident->last_seen);
+    tw_wire_u32(sc->out, (uint32_t)ident->kind | (uint32_t)ident->flags << 8);
+    tw_engine_save(sc->engine, ident, sc->out);
+    sc->n++;
+}
+
+tw_buf *tw_ckpt_shard(const tw_engine *eng, tw_state *st)
+{
+    tw_buf *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    tw_buf_init(b);
+    tw_wire_u64(b, 0); /* the count, known at the end */
+    save_ctx sc = { eng, b, 0 };
+    tw_state_foreach(st, save_ident, &sc);
+    if (!b->failed)
+        memcpy(b->p, &sc.n, sizeof sc.n);
+    return b;
+}
+
+tw_buf *tw_ckpt_router(tw_pipeline *pl)
+{
+    tw_buf *b = calloc(1, sizeof *b), grants;
+    if (!b)
+        return NULL;
+    tw_buf_init(b);
+    tw_buf_init(&grants);
+    tw_grants_save(pl->grants, &grants);
+    tw_wire_u64(b, grants.len);
+    tw_buf_put(b, grants.p, grants.len);
+    b->failed |= grants.failed;
+    tw_buf_free(&grants);
+    tw_audit_book_save(pl->audit, b);
+    return b;
+}
+
+/* ---- writing ----------------------------------------------------------------------------- */
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        c += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* zlib's CRC-32 of n bytes folded into crc (zlib takes at most 4 GiB a call). */
+static uLong crc_add(uLong crc, const void *p, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        uInt part = (uInt)(n - off < (1u << 30) ? n - off : (1u << 30));
+        crc = crc32(crc, (const Bytef *)p + off, part);
+        off += part;
+    }
+    return crc;
+}
+
+/* Writes all of p and folds it into *crc. */
+static bool write_crc(int fd, const void *p, size_t n, uLong *crc)
+{
+    *crc = crc_add(*crc, p, n);
+    return write_all(fd, p, n);
+}
+
+static bool write_part(int fd, const tw_buf *b, uLong *crc)
+{
+    uint64_t len = b->len;
+    return write_crc(fd, &len, 8, crc) && write_crc(fd, b->p, b->len, crc);
+}
+
+tw_err tw_ckpt_write(const char *dir, uint64_t fingerprint, int64_t stream_start_ms,
+                     const tw_ckpt_part *parts, uint32_t n_parts, const tw_buf *router,
+                     tw_buf *const *shards, uint32_t n_shards, char *errstr, size_t errstr_size)
+{
+    tw_buf head;
+    tw_buf_init(&head);
+    tw_buf_put(&head, CKPT_MAGIC, 8);
+    tw_wire_u64(&head, fingerprint);
+    tw_wire_u64(&head, (uint64_t)stream_start_ms);
+    tw_wire_u32(&head, n_parts);
+    for (uint32_t i = 0; i < n_parts; i++) {
+        tw_wire_str(&head, tw_str_c(parts[i].topic ? parts[i].topic : ""));
+        tw_wire_u32(&head, (uint32_t)parts[i].partition);
+        tw_wire_u64(&head, (uint64_t)parts[i].offset);
+        tw_wire_u64(&head, (uint64_t)parts[i].start_ms);
+    }
+    tw_wire_u32(&head, router != NULL);
+    tw_wire_u32(&head, n_shards);
+    bool ok = !head.failed && (!router || !router->failed);
+    for (uint32_t i = 0; i < n_shards; i++)
+        ok &= shards[i] && !shards[i]->failed;
+    char tmp[4096], final[4096];
+    snprintf(tmp, sizeof tmp, "%s/checkpoint.tmp", dir);
+    snprintf(final, sizeof final, "%s/checkpoint", dir);
+    int fd = ok ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    int open_errno = errno;
+    uLong crc = crc32(0, Z_NULL, 0);
+    ok = fd >= 0 && write_crc(fd, head.p, head.len, &crc);
+    if (ok && router)
+        ok = write_part(fd, router, &crc);
+    for (uint32_t i = 0; ok && i < n_shards; i++)
+        ok = write_part(fd, shards[i], &crc);
+    /* a checksum last: a byte changed anywhere (a disk, a copy) is found before restoring */
+    ok = ok && write_all(fd, &(uint32_t){ (uint32_t)crc }, 4);
+    int write_errno = errno;
+    /* temp file, fsync, rename, fsync the directory: the old checkpoint or the new, whole */
+    if (fd >= 0) {
+        ok = ok && fsync(fd) == 0;
+        ok = close(fd) == 0 && ok;
+    }
+    ok = ok && rename(tmp, final) == 0;
+    if (ok) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    } else {
+        if (fd >= 0)
+            unlink(tmp);
+        snprintf(errstr, errstr_size, "--state-dir %s: cannot write the checkpoint: %s", dir,
+                 head.failed ? "out of memory"
+                 : fd < 0    ? strerror(open_errno)
+                             : strerror(write_errno ? write_errno : EIO));
+    }
+    tw_buf_free(&head);
+    return ok ? TW_OK : TW_ERR_IO;
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+
+static tw_err restore_router(tw_pipeline *pl, tw_wire_reader *in)
+{
+    uint64_t len = tw_wire_get_u64(in);
+    if (in->failed || (uint64_t)(in->end - in->p) < len)
+        return TW_ERR_CORRUPT;
+    tw_wire_reader rs = { in->p, in->p + len, false };
+    in->p += len;
+    /* the grant book, its length first, then the audit destinations */
+    uint64_t glen = tw_wire_get_u64(&rs);
+    if (rs.failed || (uint64_t)(rs.end - rs.p) < glen)
+        return TW_ERR_CORRUPT;
+    tw_wire_reader g = { rs.p, rs.p + glen, false };
+    rs.p += glen;
+    if (pl->grants) {
+        tw_err err = tw_grants_load(pl->grants, &g);
+        if (err)
+            return err;
+    }
+    if (pl->audit) {
+        tw_err err = tw_audit_book_load(pl->audit, &rs);
+        if (err)
+            return err;
+        if (rs.p != rs.end)
+            return TW_ERR_CORRUPT;
+    }
+    return TW_OK;
+}
+
+static tw_err restore_shard(tw_pipeline *pl, tw_wire_reader *in)
+{
+    uint64_t len = tw_wire_get_u64(in);
+    if (in->failed || (uint64_t)(in->end - in->p) < len)
+        return TW_ERR_CORRUPT;
+    tw_wire_reader r = { in->p, in->p + len, false };
+    in->p += len;
+    uint64_t n = tw_wire_get_u64(&r);
+    for (uint64_t i = 0; i < n && !r.failed; i++) {
+        tw_str key = tw_wire_get_str(&r);
+        uint64_t hash = tw_wire_get_u64(&r);
+        int64_t first = (int64_t)tw_wire_get_u64(&r);
+        int64_t last = (int64_t)tw_wire_get_u64(&r);
+        uint32_t bits = tw_wire_get_u32(&r);
+        if (r.failed)
+            break;
+        /* the shard of this run (-j may differ from the run that wrote it) */
+        tw_state *st = pl->workers[hash % (uint64_t)pl->n_workers].state;
+        bool created;
+        tw_ident *ident = tw_state_get(st, hash, key, last, &created);
+        if (!ident)
+            return TW_ERR_NOMEM;
+        ident->first_seen = first;
+        ident->last_seen = last;
+        ident->kind = (uint8_t)bits;
+        ident->flags = (uint8_t)(bits >> 8);
+        if (!tw_engine_load(pl->engine, ident, &r))
+            return r.failed ? TW_ERR_CORRUPT : TW_ERR_NOMEM;
+    }
+    return r.failed || r.p != r.end ? TW_ERR_CORRUPT : TW_OK;
+}
+
+/* The whole file into b; TW_ERR_IO with errno kept, or TW_OK (found false when missing). */
+static tw_err read_file(const char *path, tw_buf *b, bool *found)
+{
+    *found = false;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? TW_OK : TW_ERR_IO;
+    *found = true;
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        tw_buf_put(b, chunk, got);
+    bool bad = ferror(f);
+    int e = errno;
+    fclose(f);
+    if (bad) {
+        errno = e;
+        return TW_ERR_IO;
+    }
+    return b->failed ? TW_ERR_NOMEM : TW_OK;
+}
+
+tw_err tw_ckpt_restore(const char *dir, tw_pipeline *pl, uint64_t fingerprint,
+                       tw_err (*part)(void *ud, const tw_ckpt_part *p), void *ud,
+                       tw_ckpt_read *out, char *errstr, size_t errstr_size)
+{
+    *out = (tw_ckpt_read){ .stream_start_ms = INT64_MIN };
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(errstr, errstr_size, "--state-dir %s: %s", dir, strerror(errno));
+        return TW_ERR_IO;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checkpoint", dir);
+    tw_buf b;
+    tw_buf_init(&b);
+    tw_err err = read_file(path, &b, &out->found);
+    if (err || !out->found) {
+        if (err == TW_ERR_IO)
+            snprintf(errstr, errstr_size, "--state-dir %s: %s", path, strerror(errno));
+        else if (err)
+            snprintf(errstr, errstr_size, "--state-dir %s: out of memory reading it", path);
+        tw_buf_free(&b);
+        return err;
+    }
+    tw_wire_reader in = { (const unsigned char *)b.p, (const unsigned char *)b.p + b.len, false };
+    char magic[8];
+    int version = 0;
+    if (tw_wire_take(&in, magic, 8))
+        version = !memcmp(magic, CKPT_MAGIC, 8) ? 3 : !memcmp(magic, CKPT_MAGIC_V2, 8) ? 2
+                  : !memcmp(magic, CKPT_MAGIC_V1, 8) ? 1 : 0;
+    if (!version) {
+        snprintf(errstr, errstr_size, "--state-dir %s: not a trailwarden checkpoint", path);
+        tw_buf_free(&b);
+        return TW_ERR_CORRUPT;
+    }
+    if (version >= 2) {
+        /* the CRC-32 of all before it, in its last 4 bytes */
+        uint32_t want = 0;
+        bool whole = b.len >= 12;
+        if (whole) {
+            memcpy(&want, b.p + b.len - 4, 4);
+            in.end -= 4;
+        }
+        if (!whole || (uint32_t)crc_add(crc32(0, Z_NULL, 0), b.p, b.len - 4) != want) {
+            snprintf(errstr, errstr_size,
+                     "--state-dir %s: damaged checkpoint (its checksum does not match: cut short "
+                     "or changed since it was written)", path);
+            tw_buf_free(&b);
+            return TW_ERR_CORRUPT;
+        }
+    }
+    uint64_t fp = tw_wire_get_u64(&in);
+    if (version >= 3)
+        out->stream_start_ms = (int64_t)tw_wire_get_u64(&in);
+    uint32_t n_parts = tw_wire_get_u32(&in);
+    for (uint32_t i = 0; !err && i < n_parts && !in.failed; i++) {
+        tw_str topic = tw_wire_get_str(&in);
+        tw_ckpt_part p = { NULL, (int32_t)tw_wire_get_u32(&in), (int64_t)tw_wire_get_u64(&in),
+                           INT64_MIN };
+        if (version >= 3)
+            p.start_ms = (int64_t)tw_wire_get_u64(&in);
+        if (in.failed)
+            break;
+        char *t = strndup(topic.p, topic.len);
+        p.topic = t;
+        err = !t ? TW_ERR_NOMEM : part ? part(ud, &p) : TW_OK;
+        free(t);
+    }
+    bool router = tw_wire_get_u32(&in) != 0;
+    uint32_t shards = tw_wire_get_u32(&in);
+    if (!err && in.failed)
+        err = TW_ERR_CORRUPT;
+    if (!err && (version < 3 || fp != fingerprint)) {
+        /* other rules, or another build: the state would mean something else */
+        out->stream_start_ms = INT64_MIN;
+        out->foreign = true;
+    } else if (!err) {
+        if (router)
+            err = restore_router(pl, &in);
+        for (uint32_t s = 0; !err && s < shards; s++)
+            err = restore_shard(pl, &in);
+        if (!err && (in.failed || in.p != in.end))
+            err = TW_ERR_CORRUPT; /* cut, or bytes behind the last state */
+        out->restored = err == TW_OK;
+    }
+    if (err == TW_ERR_CORRUPT)
+        snprintf(errstr, errstr_size, "--state-dir %s: damaged checkpoint", path);
+    else if (err == TW_ERR_NOMEM)
+        snprintf(errstr, errstr_size, "--state-dir %s: out of memory restoring", path);
+    else if (err)
+        snprintf(errstr, errstr_size, "--state-dir %s: %s", path, tw_err_str(err));
+    tw_buf_free(&b);
+    return err;
+}
