@@ -58,6 +58,13 @@ typedef struct kpart {
     int64_t history_from;
     bool await_first;
     bool offsets_only;    /* it starts at a checkpoint's offset whose state was not restored */
+    /* --state-dir: the next offset of this partition in the restored checkpoint, kept until a
+     * record of it is done in this run: every assignment meanwhile starts there and every
+     * checkpoint carries it on, assigned or not (a restart that is not assigned the partition
+     * in time, or not at all, must not write a checkpoint that forgets where the state of the
+     * partition's identities ends) */
+    int64_t resume;
+    bool has_resume;
 } kpart;
 
 typedef struct part_off {
@@ -114,11 +121,16 @@ struct tw_kafka {
     double last_ckpt;
     bool pipeline_done;   /* the stages have stopped: no barrier can pass any more */
     bool closed;          /* rd_kafka_consumer_close done */
+    /* librdkafka 2.0.2's issue 4312 (see await_first_assignment) */
+    bool subscribed;
+    bool joined;          /* a JoinGroup was answered (we had a member id) */
+    bool abandoned;       /* not destroyed: it would abort */
+    double last_join_check;
+    int session_ms;       /* session.timeout.ms */
     bool ckpt_due;        /* a partition was assigned: checkpoint where its reading starts */
-    struct restore_off *snap; /* the offsets of the barrier in flight (under mu) */
-    uint32_t n_snap;
-    struct restore_off { char *topic; int32_t partition; int64_t offset; } *restore;
-    uint32_t n_restore;
+    struct restore_off { char *topic; int32_t partition; int64_t offset; } *snap;
+    uint32_t n_snap;      /* the offsets of the barrier in flight (under mu) */
+    uint64_t ckpt_mark;   /* next_chunk after the last checkpoint: nothing new while equal */
     /* counters (read by --stats on SIGUSR1, from the output stage) */
     atomic_uint_fast64_t bytes, commits, pauses, revocations, assignments, errors;
     atomic_uint_fast64_t chunks; /* handed to the parsers (bytes / chunks: their mean size) */
@@ -610,13 +622,11 @@ static void drain(tw_kafka *k)
 #define CKPT_MAGIC "TWCKPT02"     /* ...then the body, then the CRC-32 of all before it */
 #define CKPT_MAGIC_V1 "TWCKPT01"  /* the same without the CRC: read as a foreign checkpoint */
 
-/* A barrier through the pipeline: once everything handed over so far is done (drain), an
- * empty chunk marked checkpoint goes in; the router saves the grant book, every worker its
- * shard, and the output stage writes them with the offsets done (tw_kafka_write_checkpoint).
- * Nothing is handed over meanwhile, so the offsets are exactly those the state covers. */
-/* Where each partition's reading resumes from this barrier: past the last record done, or,
- * for an assigned partition nothing was read from yet, where the group had it (committed, else
- * the beginning): the state holds nothing of it. Under no lock: it asks the cluster. */
+/* Where each partition's reading resumes from this barrier: past the last record done; else,
+ * for a partition of the restored checkpoint, the checkpoint's offset (whether it is assigned
+ * yet or not: the restored state ends there); else, for an assigned partition nothing was read
+ * from, where the group had it (committed, else the beginning): the state holds nothing of
+ * it. Under no lock: it asks the cluster. */
 static void snapshot_offsets(tw_kafka *k)
 {
     rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_new(4);
@@ -625,11 +635,13 @@ static void snapshot_offsets(tw_kafka *k)
     uint32_t n = 0;
     for (uint32_t i = 0; snap && i < k->n_parts; i++) {
         const kpart *p = &k->parts[i];
-        if (p->done < 0 && !p->assigned)
+        if (p->done < 0 && !p->has_resume && !p->assigned)
             continue;
-        snap[n++] = (struct restore_off){ strdup(p->topic), p->partition,
-                                          p->done >= 0 ? p->done + 1 : RD_KAFKA_OFFSET_INVALID };
-        if (p->done < 0 && ask)
+        int64_t offset = p->done >= 0 ? p->done + 1
+                         : p->has_resume ? p->resume
+                                         : RD_KAFKA_OFFSET_INVALID;
+        snap[n++] = (struct restore_off){ strdup(p->topic), p->partition, offset };
+        if (offset == RD_KAFKA_OFFSET_INVALID && ask)
             rd_kafka_topic_partition_list_add(ask, p->topic, p->partition);
     }
     pthread_mutex_unlock(&k->mu);
@@ -655,10 +667,22 @@ static void snapshot_offsets(tw_kafka *k)
     pthread_mutex_unlock(&k->mu);
 }
 
+/* A barrier through the pipeline: once everything handed over so far is done (drain), an
+ * empty chunk marked checkpoint goes in; the router saves the grant book, every worker its
+ * shard, and the output stage writes them with the offsets done (tw_kafka_write_checkpoint).
+ * Nothing is handed over meanwhile, so the offsets are exactly those the state covers.
+ * Skipped when nothing was handed over since the last one (or since the start) and no
+ * partition was assigned: the checkpoint on disk says the same already (a restart waiting for
+ * its assignment, or stopped before it, has nothing to add: rewriting a checkpoint of millions
+ * of identities for nothing costs seconds of I/O). */
 static void checkpoint(tw_kafka *k)
 {
     if (!k->conf->state_dir || k->pipeline_done || atomic_load(&k->pl->failed))
         return;
+    if (!k->ckpt_due && !k->open && !k->pushing && k->next_chunk == k->ckpt_mark) {
+        k->last_ckpt = now_s();
+        return;
+    }
     k->ckpt_due = false;
     drain(k);
     snapshot_offsets(k); /* nothing is handed over until the barrier is written */
@@ -683,6 +707,7 @@ static void checkpoint(tw_kafka *k)
             break;
     pthread_mutex_unlock(&k->mu);
     k->last_ckpt = now_s();
+    k->ckpt_mark = k->next_chunk;
 }
 
 static bool write_all(int fd, const void *p, size_t n)
@@ -896,19 +921,17 @@ tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
         tw_str topic = tw_wire_get_str(&in);
         int32_t partition = (int32_t)tw_wire_get_u32(&in);
         int64_t offset = (int64_t)tw_wire_get_u64(&in);
-        struct restore_off *v = realloc(k->restore, (k->n_restore + 1) * sizeof *v);
         char *t = in.failed ? NULL : strndup(topic.p, topic.len);
-        if (!v || !t) {
-            free(t);
-            if (v)
-                k->restore = v;
+        uint32_t pi = t ? part_index(k, t, partition) : UINT32_MAX;
+        free(t);
+        if (pi == UINT32_MAX) {
             err = in.failed ? TW_ERR_CORRUPT : TW_ERR_NOMEM;
             snprintf(errstr, errstr_size, "--state-dir %s: %s", path,
                      in.failed ? "damaged checkpoint" : "out of memory restoring");
             break;
         }
-        k->restore = v;
-        k->restore[k->n_restore++] = (struct restore_off){ t, partition, offset };
+        k->parts[pi].resume = offset;
+        k->parts[pi].has_resume = true;
     }
     bool grants = tw_wire_get_u32(&in) != 0;
     uint32_t shards = tw_wire_get_u32(&in);
@@ -931,26 +954,6 @@ tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
     return err;
 }
 
-/* The first assignment of a partition after a restore starts at the checkpoint's offset
- * (where its restored state ends: the history is here). Under mu. */
-static void apply_restore(tw_kafka *k, rd_kafka_topic_partition_list_t *parts)
-{
-    for (int i = 0; i < parts->cnt; i++)
-        for (uint32_t r = 0; r < k->n_restore; r++) {
-            struct restore_off *ro = &k->restore[r];
-            if (ro->topic && ro->partition == parts->elems[i].partition &&
-                !strcmp(ro->topic, parts->elems[i].topic)) {
-                parts->elems[i].offset = ro->offset;
-                uint32_t pi = part_index(k, ro->topic, ro->partition);
-                if (pi != UINT32_MAX && k->state_restored)
-                    k->parts[pi].history_from = ro->offset;
-                else if (pi != UINT32_MAX)
-                    k->parts[pi].offsets_only = true;
-                free(ro->topic);
-                ro->topic = NULL;
-            }
-        }
-}
 
 
 static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -971,9 +974,17 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 p->await_first = true;
                 p->history_from = p->done >= 0 ? p->done + 1 : -1;
                 p->offsets_only = false;
+                if (p->done < 0 && p->has_resume) {
+                    /* nothing read here yet in this run: start where the restored state of
+                     * the partition ends (its history is here), not at the group's offset */
+                    parts->elems[i].offset = p->resume;
+                    if (k->state_restored)
+                        p->history_from = p->resume;
+                    else
+                        p->offsets_only = true;
+                }
             }
         }
-        apply_restore(k, parts);
         pthread_mutex_unlock(&k->mu);
         k->ckpt_due = k->conf->state_dir != NULL; /* where these partitions start, saved */
         rd_kafka_error_t *e = cooperative ? rd_kafka_incremental_assign(rk, parts) : NULL;
@@ -1057,6 +1068,10 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
         tw_kafka_destroy(k);
         return TW_ERR_INVALID;
     }
+    char session[32];
+    size_t session_len = sizeof session;
+    if (rd_kafka_conf_get(c, "session.timeout.ms", session, &session_len) == RD_KAFKA_CONF_OK)
+        k->session_ms = atoi(session);
     rd_kafka_conf_set_opaque(c, k);
     rd_kafka_conf_set_rebalance_cb(c, rebalance);
     char err[512];
@@ -1081,11 +1096,58 @@ tw_err tw_kafka_subscribe(tw_kafka *k, char *errstr, size_t errstr_size)
         rd_kafka_topic_partition_list_add(topics, conf->topics[i], RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t se = rd_kafka_subscribe(k->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
+    k->subscribed = !se;
     if (se) {
         snprintf(errstr, errstr_size, "kafka: subscribe: %s", rd_kafka_err2str(se));
         return TW_ERR_INVALID;
     }
     return TW_OK;
+}
+
+/* Whether a JoinGroup was answered: the consumer then has a member id. Polled while nothing is
+ * assigned (a request to librdkafka's main thread, every 100 ms at most). */
+static void check_joined(tw_kafka *k)
+{
+    k->last_join_check = now_s();
+    char *id = rd_kafka_memberid(k->rk);
+    if (id && *id)
+        k->joined = true;
+    if (id)
+        rd_kafka_mem_free(k->rk, id);
+}
+
+/* librdkafka 2.0.2 aborts (an assert in rd_kafka_sticky_assignor_state_destroy: its issue
+ * 4312, fixed upstream in 2.2.x) when a consumer is destroyed after the group answered its
+ * JoinGroup with the cooperative-sticky protocol and before the assignment that follows: the
+ * assignor's state is made by the assignment and must exist by then. A SIGTERM (or a failure)
+ * while the group is forming falls in that window easily (the group waits for a dead member's
+ * session to expire before it assigns anything). So a consumer that was answered and has had no
+ * assignment yet serves the group until the assignment comes (its messages are not read: they
+ * will be read again) and is closed after it, up to its session timeout (10 s at least). One
+ * never answered has no assignor and goes at once. If the assignment never comes, the handle is
+ * left to the process's exit rather than destroyed: nothing of it is committed either way. */
+static void await_first_assignment(tw_kafka *k)
+{
+    if (!k->rk || !k->subscribed || atomic_load(&k->assignments))
+        return;
+    if (!k->joined)
+        check_joined(k);
+    if (!k->joined)
+        return;
+    fprintf(stderr, "trailwarden: kafka: stopping while the group assigns partitions: waiting "
+                    "for the assignment, to leave the group after it (librdkafka 2.0.2 aborts "
+                    "a consumer destroyed in between: its issue 4312)\n");
+    double until = now_s() + (k->session_ms > 10000 ? k->session_ms : 10000) / 1000.0;
+    while (!atomic_load(&k->assignments) && now_s() < until) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, 100);
+        if (m)
+            rd_kafka_message_destroy(m); /* not read: not stored, read again after */
+    }
+    if (!atomic_load(&k->assignments)) {
+        fprintf(stderr, "trailwarden: kafka: no assignment came; the consumer is left to the "
+                        "process's exit, and the group drops it after session.timeout.ms\n");
+        k->abandoned = true;
+    }
 }
 
 /* Every assigned partition read to its end (--exit-at-end). */
@@ -1137,6 +1199,8 @@ void *tw_kafka_main(void *arg)
         if (k->conf->state_dir &&
             (k->ckpt_due || now_s() - k->last_ckpt >= k->conf->checkpoint_ms / 1000.0))
             checkpoint(k);
+        if (!k->joined && !atomic_load(&k->assignments) && now_s() - k->last_join_check > 0.1)
+            check_joined(k);
     }
     emit_open(k, true);
     checkpoint(k); /* at shutdown */
@@ -1157,6 +1221,9 @@ void tw_kafka_close(tw_kafka *k)
     if (!k || !k->rk)
         return;
     k->pipeline_done = true; /* the revocation that closing brings has nothing in flight */
+    await_first_assignment(k);
+    if (k->abandoned)
+        return;
     if (!k->failed) {
         rd_kafka_resp_err_t ce = rd_kafka_commit(k->rk, NULL, 0);
         if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
@@ -1207,6 +1274,10 @@ void tw_kafka_destroy(tw_kafka *k)
      * whose unassign was seen to wait forever in a consumer that never polled; and nothing
      * failed may be committed. The group drops the member after session.timeout.ms. */
     if (k->rk && !k->closed)
+        await_first_assignment(k);
+    if (k->abandoned)
+        ; /* left to the process's exit (await_first_assignment) */
+    else if (k->rk && !k->closed)
         rd_kafka_destroy_flags(k->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     else if (k->rk)
         rd_kafka_destroy(k->rk);
@@ -1218,9 +1289,6 @@ void tw_kafka_destroy(tw_kafka *k)
     free(k->parts);
     tw_chunk_destroy(k->open);
     free(k->open_parts);
-    for (uint32_t i = 0; i < k->n_restore; i++)
-        free(k->restore[i].topic);
-    free(k->restore);
     for (uint32_t i = 0; i < k->n_snap; i++)
         free(k->snap[i].topic);
     free(k->snap);
