@@ -52,6 +52,9 @@ typedef struct tw_app_conf {
 int tw_app_parse_replay(int argc, char **argv, tw_app_conf *conf);
 /* The same for consume's options (app_cli.c). */
 int tw_app_parse_consume(int argc, char **argv, tw_app_conf *conf);
+/* consume: refuses a -X that would change a property trailwarden's guarantees rest on
+ * (at-least-once, --exit-at-end, the findings producer), naming it and why (app_kafka.c). */
+tw_err tw_kafka_check_props(const tw_app_conf *conf, char *errstr, size_t errstr_size);
 void tw_app_conf_free(tw_app_conf *conf);
 /* Appends s to a growing argument list (app_cli.c); -1 when out of memory. */
 int tw_app_push(const char ***v, size_t *n, const char *s);

@@ -260,6 +260,9 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             return usage_error("%s", "consume needs -b BROKERS (host:port[,host:port...])");
         if (!conf->n_topics)
             return usage_error("%s", "consume needs -t TOPIC[,TOPIC...]");
+        char errstr[768];
+        if (tw_kafka_check_props(conf, errstr, sizeof errstr) != TW_OK)
+            return usage_error("%s", errstr);
         return TW_EXIT_OK;
     }
     for (int i = optind; i < argc; i++)

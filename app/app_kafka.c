@@ -1024,6 +1024,97 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     }
 }
 
+/* The properties that carry consume's guarantees, set by trailwarden whatever -X says; a -X
+ * that would change one is refused before anything starts (tw_kafka_check_props). The
+ * producer ones reach kafka: outputs, which share consume's -X (output_sink_kafka.c sets them
+ * again). */
+static const struct guarded_prop {
+    const char *name;
+    const char *why;
+} guarded_props[] = {
+    { "enable.auto.offset.store",
+      "consume stores a record's offset itself, once the record is processed and its findings "
+      "are written (at-least-once); librdkafka storing offsets as it hands records over would "
+      "commit records a crash then loses" },
+    { "auto.offset.reset",
+      "a partition with no committed offset (a new group) or with one out of range is read "
+      "from its start (earliest), so nothing is skipped silently" },
+    { "enable.partition.eof", "--exit-at-end sets it: the ends of the partitions tell it when "
+                              "to stop" },
+    { "enable.idempotence", "findings written to Kafka (-o kafka:) are sent by an idempotent "
+                            "producer: retried without loss, duplicates or reordering" },
+    { "acks", "findings written to Kafka (-o kafka:) count as written once every in-sync "
+              "replica has them (acks=all), and only then are offsets committed" },
+};
+#define N_GUARDED (sizeof guarded_props / sizeof guarded_props[0])
+#define N_GUARDED_CONSUMER 3 /* the first ones; then the producer's */
+
+/* The guarded properties as name=value, in guarded_props' order. */
+static void guarded_settings(const tw_app_conf *conf, const char *out[N_GUARDED])
+{
+    out[0] = "enable.auto.offset.store=false";
+    out[1] = "auto.offset.reset=earliest";
+    out[2] = conf->exit_at_end ? "enable.partition.eof=true" : "enable.partition.eof=false";
+    out[3] = "enable.idempotence=true";
+    out[4] = "acks=all";
+}
+
+tw_err tw_kafka_check_props(const tw_app_conf *conf, char *errstr, size_t errstr_size)
+{
+    const char *guarded[N_GUARDED];
+    guarded_settings(conf, guarded);
+    char scratch[256];
+    /* what librdkafka makes of them: the values to compare with, in its own spelling */
+    char want[N_GUARDED][64];
+    rd_kafka_conf_t *ref = rd_kafka_conf_new();
+    if (!ref || tw_kafka_conf_apply(ref, guarded, N_GUARDED, scratch, sizeof scratch)) {
+        rd_kafka_conf_destroy(ref);
+        snprintf(errstr, errstr_size, "kafka: %s", ref ? scratch : "out of memory");
+        return TW_ERR_INVALID;
+    }
+    for (size_t g = 0; g < N_GUARDED; g++) {
+        size_t len = sizeof want[g];
+        if (rd_kafka_conf_get(ref, guarded_props[g].name, want[g], &len) != RD_KAFKA_CONF_OK)
+            want[g][0] = '\0';
+    }
+    rd_kafka_conf_destroy(ref);
+    /* each -X alone over the guarded values: librdkafka's own parsing says what it changes, so
+     * an alias, a synonym (latest, largest, end) or another spelling (1, T) is caught too */
+    for (size_t i = 0; i < conf->n_kafka_props; i++) {
+        rd_kafka_conf_t *c = rd_kafka_conf_new();
+        if (!c || tw_kafka_conf_apply(c, guarded, N_GUARDED, scratch, sizeof scratch)) {
+            rd_kafka_conf_destroy(c);
+            snprintf(errstr, errstr_size, "out of memory");
+            return TW_ERR_NOMEM;
+        }
+        /* one librdkafka refuses is said by tw_kafka_new, in librdkafka's words */
+        if (tw_kafka_conf_apply(c, &conf->kafka_props[i], 1, scratch, sizeof scratch)) {
+            rd_kafka_conf_destroy(c);
+            continue;
+        }
+        for (size_t g = 0; g < N_GUARDED; g++) {
+            char got[64];
+            size_t len = sizeof got;
+            if (rd_kafka_conf_get(c, guarded_props[g].name, got, &len) != RD_KAFKA_CONF_OK ||
+                !strcmp(got, want[g]))
+                continue;
+            const char *prop = conf->kafka_props[i];
+            int name_len = (int)(strchr(prop, '=') - prop); /* the parser saw a '=' */
+            const char *name = guarded_props[g].name;
+            bool same = strlen(name) == (size_t)name_len && !strncmp(prop, name, (size_t)name_len);
+            /* the value is not echoed (-X values may be secrets; this one is not, but the
+             * rule is simpler kept); the property it changes and what it must stay are */
+            snprintf(errstr, errstr_size, "-X %.*s is refused: %s%s%s stays %s: %s", name_len,
+                     prop, same ? "" : "it sets ", name, same ? "" : ", which",
+                     strchr(guarded[g], '=') + 1, guarded_props[g].why);
+            rd_kafka_conf_destroy(c);
+            return TW_ERR_INVALID;
+        }
+        rd_kafka_conf_destroy(c);
+    }
+    return TW_OK;
+}
+
 tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, char *errstr,
                     size_t errstr_size)
 {
@@ -1051,18 +1142,21 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cond, NULL);
     rd_kafka_conf_t *c = rd_kafka_conf_new();
+    /* defaults that only shape behaviour: the user's -X may change them (README.md) */
     const char *const defaults[] = {
-        "partition.assignment.strategy=cooperative-sticky", "enable.auto.offset.store=false",
-        "enable.auto.commit=true", "auto.offset.reset=earliest",
-        conf->exit_at_end ? "enable.partition.eof=true" : "enable.partition.eof=false",
+        "partition.assignment.strategy=cooperative-sticky", "enable.auto.commit=true",
     };
-    /* the user's -X last: they may override any of the above */
+    const char *guarded[N_GUARDED];
+    guarded_settings(conf, guarded);
+    /* the guarded ones last: tw_kafka_check_props refused any -X that changes them already
+     * (the consumer's only: librdkafka warns about a producer property given to a consumer) */
     bool ok = !tw_kafka_conf_set(c, "bootstrap.servers", conf->brokers, errstr, errstr_size) &&
               !tw_kafka_conf_set(c, "group.id", conf->group, errstr, errstr_size) &&
               !tw_kafka_conf_apply(c, defaults, sizeof defaults / sizeof defaults[0], errstr,
                                    errstr_size) &&
               !tw_kafka_conf_apply(c, conf->kafka_props, conf->n_kafka_props, errstr,
-                                   errstr_size);
+                                   errstr_size) &&
+              !tw_kafka_conf_apply(c, guarded, N_GUARDED_CONSUMER, errstr, errstr_size);
     if (!ok) {
         rd_kafka_conf_destroy(c);
         tw_kafka_destroy(k);
