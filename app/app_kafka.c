@@ -1053,7 +1053,7 @@ static void check_joined(tw_kafka *k)
  * left to the process's exit rather than destroyed: nothing of it is committed either way. */
 static void await_first_assignment(tw_kafka *k)
 {
-    if (!k->rk || !k->subscribed || atomic_load(&k->assignments))
+    if (!k->rk || !k->subscribed || k->abandoned || atomic_load(&k->assignments))
         return;
     if (!k->joined)
         check_joined(k);
@@ -1201,8 +1201,8 @@ void tw_kafka_destroy(tw_kafka *k)
     if (k->rk && !k->closed)
         await_first_assignment(k);
     if (k->abandoned)
-        ; /* left to the process's exit (await_first_assignment) */
-    else if (k->rk && !k->closed)
+        k->rk = NULL; /* left to the process's exit (await_first_assignment) */
+    if (k->rk && !k->closed)
         rd_kafka_destroy_flags(k->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     else if (k->rk)
         rd_kafka_destroy(k->rk);

@@ -1,7 +1,8 @@
 /* app_router: merges the parsed batches in input order, restores event-time order within
  * --lateness (replay: a min-heap keyed by eventTime, then eventID, then arrival; consume keeps
- * arrival order), numbers the events, and deals each to the worker that owns its identity. It also reports the problems found
- * upstream, in input order, so stderr reads the same for any -j. */
+ * arrival order), numbers the events, and deals each to the worker that owns its identity. It
+ * also reports the problems found upstream, in input order, so stderr reads the same for any
+ * -j. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

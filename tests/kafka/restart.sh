@@ -151,6 +151,8 @@ case_run() { # TOPIC SIGNAL [assigned]
         "$(stat_of "$t-3" kafka.partitions_without_history)" 0
     check "$t: run 3: no 'reading starts at offset'" \
         bash -c "! grep -q 'reading starts at offset' '$WORK/$t-3.err'"
+    check "$t: runs 1 and 2: no crash, no sanitizer report" \
+        bash -c "! grep -q -E 'Sanitizer|runtime error:|Assertion' '$t-1.err' '$t-2.err'"
     cat "$t-1.out" "$WORK/$t-3.out" > "$t.out"
     strip "$t.out" > "got-$t.txt"
     same_output "$t: the findings of runs 1 and 3 are replay's of the whole trail" "got-$t.txt" want.txt
