@@ -106,6 +106,9 @@ typedef struct tw_work {
     uint32_t n_runs;
     uint64_t upto_seq;     /* every event with seq < upto_seq has been routed */
     int64_t watermark_ms;  /* newest event time routed so far */
+    int64_t *source_wm;    /* consume: the newest of each partition (by source), for expiry:
+                              an identity is idle by its own partition's progress */
+    uint32_t n_source_wm, cap_source_wm;
     bool final;
     bool checkpoint;       /* save the shard's state into the result (consume --state-dir) */
 } tw_work;

@@ -158,6 +158,23 @@ static bool flush_grants(router *rt, bool final)
     return true;
 }
 
+/* consume: each partition's progress into the work batch, for its identities' expiry. */
+static bool copy_source_wm(router *rt, tw_work *work)
+{
+    if (work->cap_source_wm < rt->n_src) {
+        int64_t *v = realloc(work->source_wm, rt->n_src * sizeof *v);
+        if (!v) {
+            fprintf(stderr, "trailwarden: out of memory routing events\n");
+            return false;
+        }
+        work->source_wm = v;
+        work->cap_source_wm = rt->n_src;
+    }
+    memcpy(work->source_wm, rt->src_max, rt->n_src * sizeof *rt->src_max);
+    work->n_source_wm = rt->n_src;
+    return true;
+}
+
 /* Hands every worker its batch (empty ones carry the progress marks), so the output stage
  * can release findings up to upto_seq. */
 static bool flush_all(router *rt, bool final)
@@ -169,6 +186,8 @@ static bool flush_all(router *rt, bool final)
         tw_work *work = rt->cur[w];
         work->upto_seq = rt->next_seq;
         work->watermark_ms = rt->max_routed;
+        if (pl->kafka && rt->n_src && !copy_source_wm(rt, work))
+            return false;
         work->final = final;
         rt->cur[w] = NULL;
         if (!tw_ring_push(pl->work_rings[w], work)) {

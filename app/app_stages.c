@@ -58,6 +58,7 @@ void tw_work_destroy(tw_work *work)
     free(work->ev);
     free(work->group);
     free(work->runs);
+    free(work->source_wm);
     free(work);
 }
 
@@ -378,7 +379,8 @@ void *tw_worker_main(void *arg)
         wk->stats.events += work->n - wk->group_entries;
         wk->group_entries = 0;
         /* incremental expiry, budgeted by the work just done */
-        tw_state_expire(wk->state, work->watermark_ms, work->n * 2 + 64);
+        tw_state_expire_sources(wk->state, work->watermark_ms, work->source_wm,
+                                work->n_source_wm, work->n * 2 + 64);
         if (work->final && !pl->kafka) /* replay's end: the updates still owed */
             tw_state_foreach(wk->state, flush_ident, wk);
         if (pl->kafka)

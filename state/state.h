@@ -76,6 +76,11 @@ static inline void *tw_ident_slot(tw_ident *ident, uint32_t offset)
 /* Removes identities idle at watermark_ms; scans at most budget table slots a call, resuming
  * where the last call stopped. Returns the number removed. */
 uint32_t tw_state_expire(tw_state *st, int64_t watermark_ms, uint32_t budget);
+/* The same with a watermark per source (tw_ident.source: a consume partition + 1, whose
+ * records run apart from the others'): an identity is idle by its own partition's progress,
+ * source_wm[source] when it has one (n_sources entries), else watermark_ms. */
+uint32_t tw_state_expire_sources(tw_state *st, int64_t watermark_ms, const int64_t *source_wm,
+                                 uint32_t n_sources, uint32_t budget);
 
 /* Visits every live identity (checkpoints, tests). */
 void tw_state_foreach(tw_state *st, void (*fn)(void *ud, tw_ident *ident), void *ud);

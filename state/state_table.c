@@ -274,18 +274,24 @@ tw_ident *tw_state_get(tw_state *st, uint64_t hash, tw_str key, int64_t now_ms, 
 
 uint32_t tw_state_expire(tw_state *st, int64_t watermark_ms, uint32_t budget)
 {
+    return tw_state_expire_sources(st, watermark_ms, NULL, 0, budget);
+}
+
+uint32_t tw_state_expire_sources(tw_state *st, int64_t watermark_ms, const int64_t *source_wm,
+                                 uint32_t n_sources, uint32_t budget)
+{
     uint32_t removed = 0;
-    /* saturating: before any event the watermark is INT64_MIN */
     int64_t grace = st->conf.idle_ms + st->conf.expire_margin_ms;
-    if (watermark_ms < INT64_MIN + grace)
-        return 0;
-    int64_t limit = watermark_ms - grace;
     for (uint32_t n = 0; n < budget && st->stats.live; n++) {
         uint64_t s = st->cursor & st->mask;
         uint64_t e = st->table[s];
         if (e) {
             tw_ident *ident = record_at(st, (uint32_t)(e & 0xffffffffu) - 1);
-            if (ident->last_seen < limit) {
+            int64_t wm = source_wm && ident->source && ident->source < n_sources
+                             ? source_wm[ident->source]
+                             : watermark_ms;
+            /* saturating: before any event the watermark is INT64_MIN */
+            if (wm >= INT64_MIN + grace && ident->last_seen < wm - grace) {
                 delete_slot(st, s);
                 st->stats.expired++;
                 removed++;

@@ -92,6 +92,33 @@ static void idle_identity_starts_afresh(void **state)
     tw_state_destroy(st);
 }
 
+/* consume: an identity is idle by its own partition's progress, not by a faster partition's
+ * (an earlier topic's partition read beside a later one would otherwise lose its state
+ * between two of its records, depending on how the partitions interleave). */
+static void expiry_by_each_partition(void **state)
+{
+    (void)state;
+    tw_state *st = make(0, 100);
+    bool created;
+    tw_ident *slow = get(st, "slow", 0, &created);
+    slow->source = 1;
+    tw_ident *fast = get(st, "fast", 0, &created);
+    fast->source = 2;
+    tw_ident *none = get(st, "none", 0, &created); /* no source: the global watermark */
+    int64_t wm[3] = { INT64_MIN, 50, 100000 };
+    for (int pass = 0; pass < 10; pass++)
+        tw_state_expire_sources(st, 100000, wm, 3, 128);
+    (void)none;
+    tw_state_stats s;
+    tw_state_get_stats(st, &s);
+    assert_int_equal(s.expired, 2);
+    get(st, "slow", 60, &created);
+    assert_false(created); /* its partition is only at 50 */
+    get(st, "fast", 100000, &created);
+    assert_true(created);
+    tw_state_destroy(st);
+}
+
 static void expiry_removes_only_idle(void **state)
 {
     (void)state;
@@ -481,6 +508,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(grows_and_keeps_every_identity),
         cmocka_unit_test(idle_identity_starts_afresh),
         cmocka_unit_test(expiry_removes_only_idle),
+        cmocka_unit_test(expiry_by_each_partition),
         cmocka_unit_test(cap_evicts_least_recently_seen),
         cmocka_unit_test(sparse_get_creates_zeroed_then_finds),
         cmocka_unit_test(sparse_find_missing_and_rounded_bytes),
