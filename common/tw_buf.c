@@ -1,5 +1,7 @@
 #include "tw_buf.h"
 
+#include <errno.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,4 +174,18 @@ void tw_buf_put_json_str(tw_buf *buf, tw_str s)
     if (run)
         tw_buf_put(buf, p + i - run, run);
     tw_buf_putc(buf, '"');
+}
+
+int tw_buf_read_stream(tw_buf *buf, FILE *f, size_t max)
+{
+    size_t left = max + 1;
+    char chunk[64 * 1024];
+    while (left && !buf->failed) {
+        size_t got = fread(chunk, 1, left < sizeof chunk ? left : sizeof chunk, f);
+        tw_buf_put(buf, chunk, got);
+        left -= got;
+        if (got == 0)
+            break;
+    }
+    return ferror(f) ? (errno ? errno : EIO) : 0;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tw_str.h"
 
@@ -26,6 +27,11 @@ void tw_buf_puts(tw_buf *buf, const char *s);
 void tw_buf_putc(tw_buf *buf, char c);
 void tw_buf_printf(tw_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void tw_buf_put_i64(tw_buf *buf, int64_t v);
+
+/* Appends what f holds to its end, or up to max + 1 bytes (one past max says a file is too
+ * large without reading it all). Returns 0, or the errno of a read error; buf->failed when
+ * out of memory. */
+int tw_buf_read_stream(tw_buf *buf, FILE *f, size_t max);
 
 /* Writes s as a quoted JSON string. Control bytes and quotes are escaped; invalid UTF-8
  * sequences become U+FFFD, so the output is valid JSON whatever bytes the input held. */

@@ -68,6 +68,21 @@ static inline uint32_t tw_utf8_fit(const char *p, uint32_t len, uint32_t max)
     return n;
 }
 
+/* The length of the UTF-8 character at p (at most avail bytes): 1 for a byte that starts none,
+ * and a sequence cut short ends where its continuation bytes do (pattern matchers step by it). */
+static inline uint32_t tw_utf8_len(const char *p, uint32_t avail)
+{
+    unsigned char c = (unsigned char)p[0];
+    uint32_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                            : (c & 0xf8) == 0xf0 ? 4 : 1;
+    if (n > avail)
+        n = avail;
+    for (uint32_t i = 1; i < n; i++)
+        if (((unsigned char)p[i] & 0xc0) != 0x80)
+            return i;
+    return n;
+}
+
 /* Case-insensitive (ASCII) substring search; needle must be lower case. */
 bool tw_str_contains_ci(tw_str hay, const char *needle_lower);
 

@@ -8,6 +8,7 @@
 
 #include "exceptions_internal.h"
 #include "rules_internal.h"
+#include "tw_buf.h"
 #include "tw_time.h"
 
 /* By exc_field_kind; what the worker has in tw_event without the record. */
@@ -606,34 +607,15 @@ tw_err tw_exceptions_load_buffer(const char *name, const char *buf, size_t len,
 
 tw_err tw_exceptions_load(const char *path, const tw_exc_conf *conf, tw_exceptions **out)
 {
-    /* at most one byte past the limit: enough to know the file is too large */
     FILE *f = fopen(path, "rb");
     int read_error = f ? 0 : errno;
-    size_t cap = 64 * 1024, len = 0;
-    char *buf = f ? malloc(cap) : NULL;
-    while (buf) {
-        if (len == cap) {
-            if (cap > TW_EXC_MAX_FILE_BYTES)
-                break;
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
+    tw_buf b;
+    tw_buf_init(&b);
     if (f) {
-        if (ferror(f))
-            read_error = errno ? errno : EIO;
+        read_error = tw_buf_read_stream(&b, f, TW_EXC_MAX_FILE_BYTES);
         fclose(f);
-        if (!buf) {
+        if (b.failed) {
+            tw_buf_free(&b);
             *out = NULL;
             return TW_ERR_NOMEM;
         }
@@ -646,9 +628,9 @@ tw_err tw_exceptions_load(const char *path, const tw_exc_conf *conf, tw_exceptio
             err = load_end(&ld, conf);
         }
     } else {
-        err = tw_exceptions_load_buffer(path, buf, len, conf, out);
+        err = tw_exceptions_load_buffer(path, b.p ? b.p : "", b.len, conf, out);
     }
-    free(buf);
+    tw_buf_free(&b);
     return err;
 }
 

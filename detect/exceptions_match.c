@@ -13,18 +13,6 @@
 
 /* ---- patterns: Sigma's wildcards, ASCII case-insensitive ---- */
 
-static uint32_t utf8_len(const char *p, uint32_t avail)
-{
-    unsigned char c = (unsigned char)p[0];
-    uint32_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                            : (c & 0xf8) == 0xf0 ? 4 : 1;
-    if (n > avail)
-        n = avail;
-    for (uint32_t i = 1; i < n; i++)
-        if (((unsigned char)p[i] & 0xc0) != 0x80)
-            return i;
-    return n;
-}
 
 static bool escaped(tw_str pat, uint32_t i)
 {
@@ -47,7 +35,7 @@ bool exc_glob_match(tw_str pat, tw_str s)
             }
             if (c == '?') {
                 if (si < s.len) {
-                    si += utf8_len(s.p + si, s.len - si);
+                    si += tw_utf8_len(s.p + si, s.len - si);
                     pi++;
                     continue;
                 }
@@ -66,7 +54,7 @@ bool exc_glob_match(tw_str pat, tw_str s)
         }
         if (star_pi == UINT32_MAX || star_si >= s.len)
             return false;
-        star_si += utf8_len(s.p + star_si, s.len - star_si);
+        star_si += tw_utf8_len(s.p + star_si, s.len - star_si);
         si = star_si;
         pi = star_pi;
     }

@@ -149,19 +149,6 @@ static bool contains(tw_str s, const char *lit, uint32_t n, bool cased)
 
 /* ---- globs ---- */
 
-/* The length of the UTF-8 character at p (1 for a byte that starts none). */
-static uint32_t utf8_len(const char *p, uint32_t avail)
-{
-    unsigned char c = (unsigned char)p[0];
-    uint32_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                            : (c & 0xf8) == 0xf0 ? 4 : 1;
-    if (n > avail)
-        n = avail;
-    for (uint32_t i = 1; i < n; i++)
-        if (((unsigned char)p[i] & 0xc0) != 0x80)
-            return i;
-    return n;
-}
 
 /* Tokens against s, remembering only the last '*': when a later token fails, that star takes
  * one more character and the rest is tried again. Enough for '*' and '?', since what follows
@@ -178,7 +165,7 @@ static bool glob_match(const tw_glob_tok *tok, uint32_t n, tw_str s, bool cased)
                 continue;
             }
             if (t->kind == TW_GLOB_ONE && si < s.len) {
-                si += utf8_len(s.p + si, s.len - si);
+                si += tw_utf8_len(s.p + si, s.len - si);
                 ti++;
                 continue;
             }
@@ -193,7 +180,7 @@ static bool glob_match(const tw_glob_tok *tok, uint32_t n, tw_str s, bool cased)
         }
         if (star_ti == UINT32_MAX || star_si >= s.len)
             return false;
-        star_si += utf8_len(s.p + star_si, s.len - star_si);
+        star_si += tw_utf8_len(s.p + star_si, s.len - star_si);
         si = star_si;
         ti = star_ti + 1;
     }

@@ -12,6 +12,7 @@
 #include <pcre2.h>
 
 #include "rules_internal.h"
+#include "tw_buf.h"
 
 /* ---- allocation and diagnostics ---- */
 
@@ -200,41 +201,22 @@ static tw_err add_file_path(tw_ruleset *rs, const char *path)
         rules_diag(&ctx, 0, "cannot read: %s", strerror(e));
         return TW_ERR_INVALID;
     }
-    /* Read at most one byte past the limit: enough to know the file is too large. */
-    size_t cap = 64 * 1024, len = 0;
-    char *buf = malloc(cap);
-    tw_err err = TW_OK;
-    while (buf) {
-        if (len == cap) {
-            if (cap > RULES_MAX_FILE_BYTES)
-                break;
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    int read_error = ferror(f) ? errno : 0;
+    tw_buf b;
+    tw_buf_init(&b);
+    int read_error = tw_buf_read_stream(&b, f, RULES_MAX_FILE_BYTES);
     fclose(f);
-    if (!buf)
-        return TW_ERR_NOMEM;
-    if (read_error) {
+    tw_err err;
+    if (b.failed) {
+        err = TW_ERR_NOMEM;
+    } else if (read_error) {
         rules_ctx ctx = { .rs = rs };
         ctx.file_index = add_file(rs, path, &ctx.file);
         rules_diag(&ctx, 0, "cannot read: %s", strerror(read_error));
         err = TW_ERR_INVALID;
     } else {
-        err = tw_ruleset_add_buffer(rs, path, buf, len);
+        err = tw_ruleset_add_buffer(rs, path, b.p ? b.p : "", b.len);
     }
-    free(buf);
+    tw_buf_free(&b);
     return err;
 }
 

@@ -91,6 +91,21 @@ _kafka_trap_install() {
     _KAFKA_TRAP_SET=1
 }
 
+# The arguments every scenario gets (BINARY BUILD_DIR TW_MOCK_KAFKA KCAT) checked, the tools it
+# needs (jq always, more by name) found, then into $WORK: kafka_test_args "$@" [TOOL...].
+kafka_test_args() {
+    KAFKA_MOCK_BIN=${3:-}
+    KAFKA_KCAT=${4:-}
+    shift $(($# < 4 ? $# : 4))
+    [ -n "$KAFKA_KCAT" ] || { echo "kcat is needed (scripts/install-deps.sh installs it)"; exit 1; }
+    local tool
+    for tool in jq "$@"; do
+        command -v "$tool" >/dev/null || { echo "$tool is needed (scripts/install-deps.sh installs it)"; exit 1; }
+    done
+    [ -x "$KAFKA_MOCK_BIN" ] || { echo "tw_mock_kafka '$KAFKA_MOCK_BIN' is not executable"; exit 2; }
+    cd "$WORK" || exit 2
+}
+
 kafka_pid() { printf '%s\n' "$KAFKA_PID"; }
 
 # kafka_signals_ready PID: waits (up to 60 s) until the process catches SIGUSR1, i.e. has

@@ -17,11 +17,7 @@
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
-KAFKA_MOCK_BIN=${3:-}
-KAFKA_KCAT=${4:-}
-[ -n "$KAFKA_KCAT" ] || { echo "kcat is needed (scripts/install-deps.sh installs it)"; exit 1; }
-[ -x "$KAFKA_MOCK_BIN" ] || { echo "tw_mock_kafka '$KAFKA_MOCK_BIN' is not executable"; exit 2; }
-cd "$WORK" || exit 2
+kafka_test_args "$@"
 
 "$TW" gen -n 300 --identities 20 -q -o trail.ndjson || exit 2
 n=$(wc -l < trail.ndjson)

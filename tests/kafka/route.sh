@@ -18,12 +18,7 @@
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
-KAFKA_MOCK_BIN=${3:-}
-KAFKA_KCAT=${4:-}
-[ -n "$KAFKA_KCAT" ] || { echo "kcat is needed (scripts/install-deps.sh installs it)"; exit 1; }
-command -v jq >/dev/null || { echo "jq is needed (scripts/install-deps.sh installs it)"; exit 1; }
-[ -x "$KAFKA_MOCK_BIN" ] || { echo "tw_mock_kafka '$KAFKA_MOCK_BIN' is not executable"; exit 2; }
-cd "$WORK" || exit 2
+kafka_test_args "$@"
 
 # The identity key of DESIGN §3, independently of trailwarden: the session issuer's role or
 # user (path dropped), root, an assumed-role ARN's role, an IAM user or role ARN (path

@@ -9,9 +9,10 @@
 #
 # The trail: four generated trails (seeds 1-4, every scenario: 34 findings, most of them
 # needing state: windows, baselines, first uses), and 40 Bedrock users whose records lie about
-# an hour apart, so that a kill falls between them: 20 probe model access, then invoke a model
-# 50 min later (llm-jacking: missed if the probe is forgotten), 20 invoke a model, then 70 min
-# later probe and invoke (no finding: one appears if the first call is forgotten). All merged
+# an hour apart, so that a kill falls between them: 20 enable model access, then invoke a model
+# 50 min later (llm-jacking: missed if the enablement is forgotten), 20 invoke a model, then 70
+# min later probe its availability and invoke (no finding: Bedrock is in their baseline; one
+# appears if the first call is forgotten). All merged
 # in event-time order with one record a second at most (untie.jq: replay then applies it in
 # file order, as consume applies a partition), keyed by identity over 6 partitions, produced
 # in 30 slices over about 75 s.
@@ -20,13 +21,8 @@
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
-KAFKA_MOCK_BIN=${3:-}
-KAFKA_KCAT=${4:-}
-[ -n "$KAFKA_KCAT" ] || { echo "kcat is needed (scripts/install-deps.sh installs it)"; exit 1; }
-command -v jq >/dev/null || { echo "jq is needed (scripts/install-deps.sh installs it)"; exit 1; }
-[ -x "$KAFKA_MOCK_BIN" ] || { echo "tw_mock_kafka '$KAFKA_MOCK_BIN' is not executable"; exit 2; }
 HERE=$(cd "$(dirname "$0")" && pwd)
-cd "$WORK" || exit 2
+kafka_test_args "$@"
 started=$(date +%s)
 
 SEED=${STORM_SEED:-$(( $(date +%s) % 32768 ))}
@@ -49,13 +45,14 @@ bedrock() { # ROLE EVENT_ID MINUTE EVENT_NAME
         bedrock "storm-fires-$i" "f$i-probe" "$t" PutUseCaseForModelAccess
         bedrock "storm-fires-$i" "f$i-invoke" $((t + 50)) InvokeModel
         bedrock "storm-quiet-$i" "q$i-first" $((t + 5)) InvokeModel
-        bedrock "storm-quiet-$i" "q$i-probe" $((t + 75)) PutUseCaseForModelAccess
+        bedrock "storm-quiet-$i" "q$i-probe" $((t + 75)) GetFoundationModelAvailability
         bedrock "storm-quiet-$i" "q$i-invoke" $((t + 80)) InvokeModel
     done
 } > gen.ndjson
 jq -c -s -f "$HERE/untie.jq" gen.ndjson > trail.ndjson
 total=$(wc -l < trail.ndjson)
-"$TW" replay -f compact trail.ndjson > replay.out 2>/dev/null
+# --learn 0: every past known at once, so a forgotten first call would raise a first use
+"$TW" replay -f compact --learn 0 trail.ndjson > replay.out 2>/dev/null
 jq -r .uid replay.out | sort -u > want.uids
 check "replay finds something to compare ($(wc -l < want.uids) findings)" test "$(wc -l < want.uids)" -gt 20
 expect_eq "replay: llm-jacking for the 20 that probe then invoke, not for the 20 that used Bedrock before" \
@@ -65,7 +62,7 @@ split -n l/30 -d trail.ndjson slice.
 
 kafka_start --brokers 1 storm:6 || exit 2
 BS=$KAFKA_BOOTSTRAP
-CONSUME=(consume -b "$BS" -t storm -G storm -f compact --stats --state-dir state
+CONSUME=(consume -b "$BS" -t storm -G storm -f compact --learn 0 --stats --state-dir state
          --checkpoint-every 1s -X session.timeout.ms=3000 -X heartbeat.interval.ms=500
          -X auto.commit.interval.ms=200)
 
