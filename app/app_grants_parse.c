@@ -8,7 +8,7 @@
 
 #include "app_pipeline.h"
 #include "grants.h"
-#include "ingest_jdom.h"
+#include "schema_jdom.h"
 
 struct tw_grants_ctx {
     const tw_privtab *pt;

@@ -34,7 +34,7 @@
 
 #include "output_kafka_conf.h"
 #include "app.h"
-#include "ingest_catalog.h"
+#include "schema_catalog.h"
 #include "ingest_normalize.h"
 #include "ingest_parse.h"
 #include "ingest_split.h"

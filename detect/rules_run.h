@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "detect.h"
-#include "ingest_catalog.h"
+#include "schema_catalog.h"
 #include "rules.h"
 #include "rules_eval.h"
 #include "rules_index.h"

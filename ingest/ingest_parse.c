@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest_json.h"
+#include "schema_json.h"
 #include "ingest_split.h"
 
 struct tw_parser {

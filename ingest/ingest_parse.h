@@ -5,7 +5,7 @@
 #define INGEST_PARSE_H
 
 #include "ingest_batch.h"
-#include "ingest_json.h"
+#include "schema_json.h"
 #include "ingest_normalize.h"
 
 typedef struct tw_parser tw_parser;

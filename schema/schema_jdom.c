@@ -1,7 +1,7 @@
-/* ingest_jdom: see ingest_jdom.h. */
+/* schema_jdom: see schema_jdom.h. */
 #include <string.h>
 
-#include "ingest_jdom.h"
+#include "schema_jdom.h"
 
 typedef struct build {
     tw_arena *arena;
