@@ -33,6 +33,8 @@
 #include "rules_eval.h"
 #include "rules_index.h"
 #include "rules_run.h"
+#include "rules_match.h"
+#include "grants_parse.h"
 #include "state.h"
 #include "tw_buf.h"
 #include "tw_ring.h"
@@ -42,25 +44,6 @@
 #define TW_WORK_IDENTITY UINT32_MAX  /* a work entry for the event's identity */
 
 typedef struct tw_pipeline tw_pipeline;
-
-/* The rules' runtime (detect/rules_run.h) and the parser's side of it (app_rules_run.c). */
-/* A parser thread's evaluation context, and the hook that evaluates the candidate rules of
- * each event (tw_parser_set_hook). */
-typedef struct tw_rules_ctx tw_rules_ctx;
-/* pr: the reader of the policy.* fields (NULL when no rule reads one). */
-tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt, const tw_policy_reader *pr);
-void tw_rules_ctx_destroy(tw_rules_ctx *cx);
-void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                   tw_batch *batch);
-
-
-/* Grant tracking (detect/grants.h), the parser's side (app_grants_parse.c): IAM grant calls
- * read into tw_grant_ops, calls that pass a role flagged. */
-typedef struct tw_grants_ctx tw_grants_ctx;
-tw_grants_ctx *tw_grants_ctx_new(const tw_privtab *pt);
-void tw_grants_ctx_destroy(tw_grants_ctx *cx);
-void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                    tw_batch *batch);
 
 /* consume's source (app_kafka.c): a Kafka consumer in place of the reader, and the commit
  * bookkeeping the router and the output stage feed. */

@@ -258,10 +258,10 @@ static void route_conf_free(route_conf *rc)
 /* The parser's event hook: a record the pipeline accepts, with its identity key (ev) and its
  * own JSON text (rec->raw). Both are copied: they live only during the callback. */
 static void on_event(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                     tw_batch *batch)
+                     tw_arena *arena)
 {
     (void)js;
-    (void)batch;
+    (void)arena;
     route_ctx *rt = ud;
     if (!rec->raw.len) { /* the parser found no '{'...'}' span: cannot forward it */
         rt->n.no_span++;

@@ -135,13 +135,13 @@ typedef struct parser_hooks {
 } parser_hooks;
 
 static void parser_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                        tw_batch *batch)
+                        tw_arena *arena)
 {
     parser_hooks *h = ud;
     if (h->rules)
-        tw_rules_hook(h->rules, ev, rec, js, batch);
+        tw_rules_hook(h->rules, ev, rec, js, arena);
     if (h->grants)
-        tw_grants_hook(h->grants, ev, rec, js, batch);
+        tw_grants_hook(h->grants, ev, rec, js, arena);
 }
 
 /* About how many events a chunk holds: a record is about 1.5 KB of JSON, or about 150 bytes
