@@ -15,9 +15,11 @@
 
 #include "app_checkpoint.h"
 #include "app_pipeline.h"
+#include "tw_time.h"
 #include "app_shipped.h"
 #include "ingest_inventory.h"
 #include "tw_arena.h"
+#include "tw_log.h"
 
 typedef struct pending {
     uint64_t seq;
@@ -47,13 +49,6 @@ typedef struct output_stage {
     int n_ckpt;
 } output_stage;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void print_stats(tw_pipeline *pl, double wall, bool live);
 
 static int cmp_pending(const void *a, const void *b)
@@ -71,7 +66,7 @@ static int cmp_pending(const void *a, const void *b)
 static void sink_broke(output_stage *os, size_t s, const char *doing)
 {
     const char *why = tw_sink_error(&os->sinks[s]);
-    fprintf(stderr, "trailwarden: output %s: %s failed%s%s; stopping%s\n", os->sinks[s].spec,
+    tw_log("output %s: %s failed%s%s; stopping%s", os->sinks[s].spec,
             doing, *why ? ": " : "", why,
             os->n_sinks > 1 ? " (the other outputs hold every finding up to this one)" : "");
     os->broken[s] = true;
@@ -162,7 +157,7 @@ static void show_progress(tw_pipeline *pl, double started, bool final)
 {
     uint64_t inputs = atomic_load(&pl->progress_inputs);
     uint64_t events = atomic_load(&pl->progress_events);
-    double dt = now_s() - started;
+    double dt = tw_now_s() - started;
     if (final) {
         fputs("\r\033[K", stderr);
         return;
@@ -188,7 +183,7 @@ static bool run_output(output_stage *os, double started)
                 bool ok = keep_result(os, w, item);
                 tw_result_destroy(item);
                 if (!ok) {
-                    fprintf(stderr, "trailwarden: out of memory holding findings\n");
+                    tw_log("out of memory holding findings");
                     return false;
                 }
             }
@@ -208,13 +203,13 @@ static bool run_output(output_stage *os, double started)
         }
         if (tw_stats_requested) {
             tw_stats_requested = 0;
-            print_stats(pl, now_s() - started, true);
+            print_stats(pl, tw_now_s() - started, true);
         }
         if (all_done || atomic_load(&pl->failed))
             break;
-        if (progress && now_s() >= next_progress) {
+        if (progress && tw_now_s() >= next_progress) {
             show_progress(pl, started, false);
-            next_progress = now_s() + 0.5;
+            next_progress = tw_now_s() + 0.5;
         }
         if (!got) {
             /* consume, and nothing more to write now: what is written goes out at once
@@ -254,7 +249,7 @@ static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)
         return TW_EXIT_OK;
     if (tw_privtab_new(pl->catalog, &pl->privtab) != TW_OK ||
         tw_managed_new(&pl->managed, errstr, sizeof errstr) != TW_OK) {
-        fprintf(stderr, "trailwarden: cannot load the privileged actions or AWS managed policies\n");
+        tw_log("cannot load the privileged actions or AWS managed policies");
         return TW_EXIT_USAGE;
     }
     tw_grants_conf gc = {
@@ -270,7 +265,7 @@ static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)
         if (!strcmp(pl->rules->meta[i].id, "dormant-privilege-used"))
             gc.dormant_meta = &pl->rules->meta[i];
     if (!(pl->grants = tw_grants_new(&gc))) {
-        fprintf(stderr, "trailwarden: out of memory\n");
+        tw_log("out of memory");
         return TW_EXIT_USAGE;
     }
     return TW_EXIT_OK;
@@ -289,7 +284,7 @@ static int setup_policy_reader(tw_pipeline *pl)
     if ((!pl->privtab && tw_privtab_new(pl->catalog, &pl->privtab) != TW_OK) ||
         (!pl->managed && tw_managed_new(&pl->managed, errstr, sizeof errstr) != TW_OK) ||
         !(pl->policy_reader = tw_policy_reader_new(pl->privtab, pl->managed))) {
-        fprintf(stderr, "trailwarden: cannot load the privileged actions or AWS managed policies\n");
+        tw_log("cannot load the privileged actions or AWS managed policies");
         return TW_EXIT_USAGE;
     }
     return TW_EXIT_OK;
@@ -360,7 +355,7 @@ static void inv_unparseable(inv_load *il, tw_str source, const char *why)
 {
     tw_grants_note_unparseable(il->pl->grants);
     if (il->conf->verbosity > 0)
-        fprintf(stderr, "trailwarden: --grants %s: %.*s: %s\n", il->conf->grants_path,
+        tw_log("--grants %s: %.*s: %s", il->conf->grants_path,
                 (int)source.len, source.p, why);
 }
 
@@ -465,9 +460,9 @@ static int load_inventory(tw_pipeline *pl, const tw_app_conf *conf)
     if (err == TW_OK)
         err = inv_release_held(&il);
     if (err == TW_ERR_NOMEM)
-        fprintf(stderr, "trailwarden: out of memory reading --grants %s\n", conf->grants_path);
+        tw_log("out of memory reading --grants %s", conf->grants_path);
     else if (err != TW_OK)
-        fprintf(stderr, "trailwarden: --grants %s; nothing read\n", errstr);
+        tw_log("--grants %s; nothing read", errstr);
     free(il.sets);
     free(il.held);
     free(il.failed);
@@ -505,7 +500,7 @@ static void print_stats(tw_pipeline *pl, double wall, bool live)
     if (live) {
         w_copy = malloc((size_t)pl->n_workers * sizeof *w_copy);
         if (!w_copy) {
-            fprintf(stderr, "trailwarden: out of memory for --stats\n");
+            tw_log("out of memory for --stats");
             return;
         }
         pthread_mutex_lock(&pl->stats_mu);
@@ -696,8 +691,8 @@ static tw_err restore_replay(tw_pipeline *pl, const tw_app_conf *conf, char *err
     if (err)
         return err;
     if (got.foreign)
-        fprintf(stderr, "trailwarden: --state-dir %s/checkpoint: written with other rules or "
-                        "another build; its state is not restored (this run's replaces it)\n",
+        tw_log("--state-dir %s/checkpoint: written with other rules or "
+                        "another build; its state is not restored (this run's replaces it)",
                 conf->state_dir);
     if (got.restored)
         pl->stream_start_ms = got.stream_start_ms;
@@ -718,10 +713,10 @@ static bool save_replay(tw_pipeline *pl, const tw_app_conf *conf)
                                     shards, (uint32_t)pl->n_workers, errstr, sizeof errstr)
                     : TW_ERR_NOMEM;
     if (err == TW_ERR_NOMEM)
-        fprintf(stderr, "trailwarden: --state-dir %s: out of memory saving the state\n",
+        tw_log("--state-dir %s: out of memory saving the state",
                 conf->state_dir);
     else if (err)
-        fprintf(stderr, "trailwarden: %s\n", errstr);
+        tw_log("%s", errstr);
     for (int w = 0; shards && w < pl->n_workers; w++) {
         if (shards[w])
             tw_buf_free(shards[w]);
@@ -802,7 +797,7 @@ static bool rings_ok(tw_ring **v, int n)
 int tw_app_replay(const tw_app_conf *conf)
 {
     int rc = TW_EXIT_USAGE;
-    double started = now_s();
+    double started = tw_now_s();
     char errstr[256];
     tw_pipeline pl;
     memset(&pl, 0, sizeof pl);
@@ -841,13 +836,13 @@ int tw_app_replay(const tw_app_conf *conf)
         const tw_sink_env env = { conf->brokers, conf->kafka_props, conf->n_kafka_props };
         if (tw_sink_open_env(spec, conf->consume ? &env : NULL, &os.sinks[i], errstr,
                              sizeof errstr) != TW_OK) {
-            fprintf(stderr, "trailwarden: output %s: %s\n", spec, errstr);
+            tw_log("output %s: %s", spec, errstr);
             goto out;
         }
         os.n_sinks++;
     }
     if (tw_catalog_new(&pl.catalog, errstr, sizeof errstr) != TW_OK) {
-        fprintf(stderr, "trailwarden: action catalog: %s\n", errstr);
+        tw_log("action catalog: %s", errstr);
         goto out;
     }
     pl.norm.catalog = pl.catalog;
@@ -855,36 +850,35 @@ int tw_app_replay(const tw_app_conf *conf)
     pl.norm.n_agent_patterns = conf->n_agent_patterns;
     pl.norm.audit = &conf->audit;
     if (!(pl.audit = tw_audit_book_new())) {
-        fprintf(stderr, "trailwarden: out of memory\n");
+        tw_log("out of memory");
         goto out;
     }
     {
         tw_ruleset *rs = NULL;
         tw_err err = tw_app_load_rules(!conf->no_default_rules, conf->rules, conf->n_rules, &rs);
         if (err == TW_OK && tw_ruleset_count(rs) > TW_RULES_MAX) {
-            fprintf(stderr, "trailwarden: more than %d rules\n", TW_RULES_MAX);
+            tw_log("more than %d rules", TW_RULES_MAX);
             tw_ruleset_destroy(rs);
             goto out;
         }
         if (err != TW_OK) {
             for (size_t i = 0; rs && i < tw_ruleset_diag_count(rs); i++)
                 fprintf(stderr, "%s\n", tw_ruleset_diag(rs, i));
-            fprintf(stderr, "trailwarden: %s; nothing read\n",
+            tw_log("%s; nothing read",
                     err == TW_ERR_NOMEM ? "out of memory loading rules" : "broken rules");
             tw_ruleset_destroy(rs);
             goto out;
         }
         if (tw_rules_rt_new(rs, pl.catalog, &pl.rules) != TW_OK) {
-            fprintf(stderr, "trailwarden: out of memory loading rules; nothing read\n");
+            tw_log("out of memory loading rules; nothing read");
             goto out;
         }
         uint32_t runs = pl.rules->n_corr_run + pl.rules->n_shared_run;
         if (pl.rules->n_correlations > runs)
-            fprintf(stderr,
-                    "trailwarden: %u correlation rules loaded and checked, but not evaluated "
+            tw_log("%u correlation rules loaded and checked, but not evaluated "
                     "(replay counts with a lower bound, gt or gte, of at most 128; across "
                     "identities, a correlation names detection rules only, and is no "
-                    "baseline_then_trigger or quiet_then_trigger)\n",
+                    "baseline_then_trigger or quiet_then_trigger)",
                     pl.rules->n_correlations - runs);
     }
     if ((rc = setup_grants(&pl, conf)) != TW_EXIT_OK)
@@ -895,7 +889,7 @@ int tw_app_replay(const tw_app_conf *conf)
     if (conf->exceptions_path &&
         !(pl.exceptions = tw_app_load_exceptions(conf->exceptions_path, pl.rules->rs,
                                                  (uint32_t)pl.n_workers + 1, conf->verbosity))) {
-        fprintf(stderr, "trailwarden: broken --exceptions %s; nothing read\n",
+        tw_log("broken --exceptions %s; nothing read",
                 conf->exceptions_path);
         goto out;
     }
@@ -903,7 +897,7 @@ int tw_app_replay(const tw_app_conf *conf)
     pl.rules_detector = 0; /* the engine's only detector */
     if (!pl.engine || tw_engine_add(pl.engine, &tw_detect_rules, pl.rules) ||
         tw_engine_compile(pl.engine)) {
-        fprintf(stderr, "trailwarden: cannot build the detection engine\n");
+        tw_log("cannot build the detection engine");
         goto out;
     }
     /* the engine's detectors, the rules' findings counted from rules_detector on */
@@ -918,19 +912,19 @@ int tw_app_replay(const tw_app_conf *conf)
         pl.inputs.n = 1;
         pl.encode.processed_time = true; /* each finding carries its detection time */
         if (conf->state_dir && !state_dir_usable(conf->state_dir, errstr, sizeof errstr)) {
-            fprintf(stderr, "trailwarden: %s; nothing read\n", errstr);
+            tw_log("%s; nothing read", errstr);
             goto out;
         }
         if (tw_kafka_new(&pl, conf, &pl.kafka, errstr, sizeof errstr) != TW_OK) {
-            fprintf(stderr, "trailwarden: %s\n", errstr);
+            tw_log("%s", errstr);
             goto out;
         }
     } else if (tw_inputs_collect(conf->paths, conf->n_paths, conf->verbosity, &pl.inputs, errstr,
                                  sizeof errstr)) {
-        fprintf(stderr, "trailwarden: %s\n", errstr);
+        tw_log("%s", errstr);
         goto out;
     } else if (conf->state_dir && !state_dir_usable(conf->state_dir, errstr, sizeof errstr)) {
-        fprintf(stderr, "trailwarden: %s; nothing read\n", errstr);
+        tw_log("%s; nothing read", errstr);
         goto out;
     }
 
@@ -952,7 +946,7 @@ int tw_app_replay(const tw_app_conf *conf)
         !rings_ok(pl.work_rings, pl.n_workers) || !rings_ok(pl.spare_rings, pl.n_workers) ||
         !rings_ok(pl.result_rings, pl.n_producers) || !pl.workers || !parsers || !workers ||
         !pargs || !os.progress || !os.done || !os.ckpt) {
-        fprintf(stderr, "trailwarden: out of memory\n");
+        tw_log("out of memory");
         goto out;
     }
     tw_state_conf sc = {
@@ -969,23 +963,23 @@ int tw_app_replay(const tw_app_conf *conf)
         sc.release_ud = &pl.workers[w];
         pl.workers[w].state = tw_state_new(&sc, errstr, sizeof errstr);
         if (!pl.workers[w].state) {
-            fprintf(stderr, "trailwarden: %s\n", errstr);
+            tw_log("%s", errstr);
             goto out;
         }
     }
 
     if (pl.kafka && tw_kafka_restore(pl.kafka, errstr, sizeof errstr) != TW_OK) {
-        fprintf(stderr, "trailwarden: %s; nothing read\n", errstr);
+        tw_log("%s; nothing read", errstr);
         rc = TW_EXIT_USAGE;
         goto out;
     }
     if (!pl.kafka && conf->state_dir && restore_replay(&pl, conf, errstr, sizeof errstr) != TW_OK) {
-        fprintf(stderr, "trailwarden: %s; nothing read\n", errstr);
+        tw_log("%s; nothing read", errstr);
         rc = TW_EXIT_USAGE;
         goto out;
     }
     if (pl.kafka && tw_kafka_subscribe(pl.kafka, errstr, sizeof errstr) != TW_OK) {
-        fprintf(stderr, "trailwarden: %s\n", errstr);
+        tw_log("%s", errstr);
         rc = TW_EXIT_USAGE;
         goto out;
     }
@@ -1017,7 +1011,7 @@ int tw_app_replay(const tw_app_conf *conf)
     }
     if (!reader_started || !router_started || started_parsers < pl.n_parsers ||
         started_workers < pl.n_workers) {
-        fprintf(stderr, "trailwarden: cannot start threads\n");
+        tw_log("cannot start threads");
         tw_pipeline_abort(&pl);
     } else if (!inventory_failed) {
         if (!run_output(&os, started))
@@ -1044,7 +1038,7 @@ int tw_app_replay(const tw_app_conf *conf)
         !inventory_failed)
         saved = save_replay(&pl, conf);
     if (conf->stats && !inventory_failed) /* exit 2: a configuration error, nothing counted */
-        print_stats(&pl, now_s() - started, false);
+        print_stats(&pl, tw_now_s() - started, false);
     if (pl.exceptions && conf->verbosity > 0 && !inventory_failed)
         tw_exceptions_print_hits(pl.exceptions, stderr); /* entries that suppress nothing */
     if (inventory_failed)

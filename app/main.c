@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "gen.h"
+#include "tw_log.h"
 
 int main(int argc, char **argv)
 {
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
         return tw_gen_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "rules"))
         return tw_app_rules(argc - 1, argv + 1);
-    fprintf(stderr, "trailwarden: unknown command '%s'\n", argv[1]);
+    tw_log("unknown command '%s'", argv[1]);
     tw_app_usage(stderr);
     return TW_EXIT_USAGE;
 }

@@ -7,6 +7,7 @@
 
 #include "detect_evidence.h"
 #include "tw_hash.h"
+#include "tw_log.h"
 
 /* ---- evaluation on the parser thread --------------------------------------------------- */
 
@@ -344,9 +345,8 @@ static bool rule_holds(tw_rules_ctx *cx, uint32_t i, const tw_field_source *src)
     if (tw_regex_scratch_limits(cx->scratch) != before &&
         atomic_fetch_add_explicit(&rt->match_limit[i], 1, memory_order_relaxed) == 0) {
         const char *id = tw_ruleset_rule(rt->rs, i)->id;
-        fprintf(stderr,
-                "trailwarden: rule %s: a regular expression hit PCRE2's match limit; such an "
-                "event counts as not matching (rules.match_limit.%s in --stats counts them)\n",
+        tw_log("rule %s: a regular expression hit PCRE2's match limit; such an "
+                "event counts as not matching (rules.match_limit.%s in --stats counts them)",
                 id, id);
     }
     return hold;
