@@ -201,6 +201,51 @@ struct tw_pipeline {
     atomic_uint_fast64_t before_report; /* --report-from: findings before it, not written */
 };
 
+/* The output stage (app_output.c), on the main thread: what producers sent, held until every
+ * producer has passed its seq, then written in stream order to every healthy sink. */
+typedef struct tw_output_pending {
+    uint64_t seq;
+    uint64_t arrival;     /* ties of seq and detector (one producer's findings of one event,
+                           * e.g. many grants passing their deadline at once) keep their order:
+                           * qsort is not stable */
+    uint32_t detector;
+    char *text;
+    uint32_t len;
+} tw_output_pending;
+
+typedef struct tw_output_stage {
+    tw_pipeline *pl;
+    tw_sink *sinks;
+    bool *broken;           /* the sink failed: nothing more goes to it */
+    size_t n_sinks;
+    tw_output_pending *v;
+    size_t n, cap;
+    uint64_t arrivals;      /* findings kept so far: their arrival order */
+    uint64_t *progress;
+    bool *done;
+    uint64_t written;
+    uint64_t pushed;        /* consume: written when the sinks were last pushed */
+    bool sink_failed;
+    uint64_t released_upto; /* every finding below this seq is written */
+    tw_buf **ckpt;          /* consume --state-dir: each producer's saved state, at a barrier */
+    int n_ckpt;
+} tw_output_stage;
+
+
+/* Runs the output stage until every producer is done (or the run fails: false). */
+bool tw_output_run(tw_output_stage *os, double started);
+/* A sink failed doing `doing` ("write", "flush"): named with its reason, no more findings go to
+ * it, and the run stops after the finding being written (the other sinks still get it). */
+void tw_output_sink_broke(tw_output_stage *os, size_t s, const char *doing);
+
+/* --stats on stderr (app_stats.c); live: the stages run (consume's SIGUSR1), their published
+ * copies are read; else the run is over and its threads joined. */
+void tw_app_print_stats(tw_pipeline *pl, double wall, bool live);
+
+/* --grants FILE into the grant tracker (app_inventory.c), while the pipeline starts: exit
+ * status TW_EXIT_OK, or TW_EXIT_USAGE with the problem said. */
+int tw_app_load_inventory(tw_pipeline *pl, const tw_app_conf *conf);
+
 void *tw_reader_main(void *arg);
 void *tw_parser_main(void *arg);   /* arg: tw_parser_arg */
 void *tw_router_main(void *arg);

@@ -27,7 +27,7 @@ int main(int argc, char **argv)
         tw_app_conf conf;
         int rc = tw_app_parse_replay(argc - 1, argv + 1, &conf);
         if (rc == TW_EXIT_OK)
-            rc = tw_app_replay(&conf);
+            rc = tw_app_run(&conf);
         else if (rc < 0)
             rc = TW_EXIT_OK; /* --help, --version */
         tw_app_conf_free(&conf);
@@ -37,7 +37,7 @@ int main(int argc, char **argv)
         tw_app_conf conf;
         int rc = tw_app_parse_consume(argc - 1, argv + 1, &conf);
         if (rc == TW_EXIT_OK)
-            rc = tw_app_replay(&conf);
+            rc = tw_app_run(&conf);
         else if (rc < 0)
             rc = TW_EXIT_OK;
         tw_app_conf_free(&conf);
