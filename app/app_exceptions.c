@@ -7,7 +7,7 @@
 #include "app_shipped.h"
 #include "tw_log.h"
 
-/* The grant tracker's own findings (app_run.c, detect/grants_track.c): not rules, but ids
+/* The grant tracker's own findings (app_run.c, detect/grants_report.c): not rules, but ids
  * an exception may name. */
 static const char *const k_tracker_ids[] = { "unused-privileged-grant",
                                              "training-telemetry-granted" };
