@@ -215,6 +215,176 @@ static char *cstr(tw_str s, char *buf, size_t size)
     return buf;
 }
 
+/* An attachment or inline policy given to a user or role. */
+static void apply_grant(tw_grants *g, const tw_event *ev, const tw_grant_op *op, const char *arn,
+                        const char *name, const tw_emit *emit)
+{
+    if ((op->op == TW_GOP_ATTACH && !arn) ||
+        (op->op == TW_GOP_PUT_INLINE && (!name || op->unparseable || !op->has_document)))
+        return;
+    principal *p = grants_principal_of(g, op->target, op->target_type, true);
+    if (!p)
+        return;
+    if (op->op == TW_GOP_ATTACH) {
+        grant_to(g, p, ev, arn, NULL, NULL, NULL, emit);
+    } else {
+        uint64_t *own = grants_copy_sets(g, &op->set);
+        if (own)
+            grant_to(g, p, ev, NULL, name, own, NULL, emit);
+        free(own);
+    }
+}
+
+/* An attachment detached, an inline policy deleted. */
+static void apply_revoke(tw_grants *g, const tw_grant_op *op, const char *arn, const char *name)
+{
+    principal *p = grants_principal_of(g, op->target, op->target_type, false);
+    if (p)
+        revoke_matching(g, p, op->op == TW_GOP_DETACH ? arn : NULL,
+                        op->op == TW_GOP_DELETE_INLINE ? name : NULL, NULL);
+}
+
+/* A user added to a group, or removed from it. */
+static void apply_membership(tw_grants *g, const tw_event *ev, const tw_grant_op *op,
+                             const tw_emit *emit)
+{
+    group *grp = grants_group_of(g, op->target);
+    principal *u = grants_principal_of(g, op->member, TW_GT_USER, op->op == TW_GOP_ADD_MEMBER);
+    if (!grp || !u)
+        return;
+    char key[512];
+    snprintf(key, sizeof key, "%.*s", (int)op->member.len, op->member.p);
+    if (op->op == TW_GOP_REMOVE_MEMBER) {
+        str_remove(grp->members, &grp->n_members, key);
+        str_remove(u->groups, &u->n_groups, grp->key);
+        revoke_matching(g, u, NULL, NULL, grp->key);
+        return;
+    }
+    if (str_in(grp->members, grp->n_members, key))
+        return;
+    if (!grants_str_add(&grp->members, &grp->n_members, key) ||
+        !grants_str_add(&u->groups, &u->n_groups, grp->key))
+        return;
+    for (uint32_t i = 0; i < grp->n; i++)
+        group_policy_to_member(g, grp, &grp->p[i], u, ev, emit);
+}
+
+/* A customer managed policy created, given a version, or a default version. */
+static void apply_policy_version(tw_grants *g, const tw_grant_op *op, const char *arn)
+{
+    if (!arn)
+        return;
+    customer_policy *cp = grants_policy_of(g, op->policy_arn);
+    if (!cp)
+        return;
+    if (op->op == TW_GOP_SET_DEFAULT) {
+        for (uint32_t i = 0; i < cp->n; i++)
+            if (tw_str_eq_c(op->version_id, cp->v[i].id)) {
+                cp->def = i;
+                cp->has_default = true;
+            }
+        return;
+    }
+    if (op->unparseable || !op->has_document)
+        return;
+    grants_add_version(g, cp, op->version_id, op,
+                op->op == TW_GOP_CREATE_POLICY || op->set_default);
+}
+
+/* A user or role deleted: its grants revoked, its groups left. */
+static void apply_delete(tw_grants *g, const tw_grant_op *op)
+{
+    principal *p = grants_principal_of(g, op->target, op->target_type, false);
+    for (uint32_t i = 0; p && i < p->n; i++)
+        revoke(g, &p->g[i]);
+    /* a deleted user leaves its groups: a policy attached to them later is not its */
+    while (p && p->n_groups) {
+        group *grp = tw_strmap_get(&g->groups, tw_str_c(p->groups[0]));
+        if (grp)
+            str_remove(grp->members, &grp->n_members, p->key);
+        str_remove(p->groups, &p->n_groups, p->groups[0]);
+    }
+}
+
+/* What a call does to a group's policies: its members get or lose them. */
+static void apply_group_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op,
+                           const char *arn, const char *name, const tw_emit *emit)
+{
+    group *grp = grants_group_of(g, op->target);
+    if (!grp)
+        return;
+    switch (op->op) {
+    case TW_GOP_ATTACH:
+    case TW_GOP_PUT_INLINE: {
+        if (op->op == TW_GOP_PUT_INLINE && (!name || op->unparseable || !op->has_document))
+            return;
+        if (op->op == TW_GOP_ATTACH && !arn)
+            return;
+        if (grp->n == grp->cap) {
+            uint32_t cap = grp->cap ? grp->cap * 2 : 4;
+            group_policy *v = realloc(grp->p, cap * sizeof *v);
+            if (!v)
+                return;
+            grp->p = v;
+            grp->cap = cap;
+        }
+        group_policy *gp = &grp->p[grp->n];
+        memset(gp, 0, sizeof *gp);
+        gp->policy_arn = arn ? grants_dup_str(tw_str_c(arn)) : NULL;
+        gp->policy_name = op->op == TW_GOP_PUT_INLINE ? grants_dup_str(tw_str_c(name)) : NULL;
+        gp->own = op->op == TW_GOP_PUT_INLINE ? grants_copy_sets(g, &op->set) : NULL;
+        tw_kept_event_set(&gp->event, ev, g->conf.catalog);
+        grp->n++;
+        for (uint32_t m = 0; m < grp->n_members; m++) {
+            principal *u = grants_principal_of(g, tw_str_c(grp->members[m]), TW_GT_USER, true);
+            if (u)
+                group_policy_to_member(g, grp, gp, u, ev, emit);
+        }
+        return;
+    }
+    case TW_GOP_DETACH:
+    case TW_GOP_DELETE_INLINE:
+        for (uint32_t i = 0; i < grp->n; i++) {
+            group_policy *gp = &grp->p[i];
+            bool match = op->op == TW_GOP_DETACH
+                             ? (arn && gp->policy_arn && !strcmp(gp->policy_arn, arn))
+                             : (name && gp->policy_name && !strcmp(gp->policy_name, name));
+            if (!match)
+                continue;
+            for (uint32_t m = 0; m < grp->n_members; m++) {
+                principal *u = grants_principal_of(g, tw_str_c(grp->members[m]), TW_GT_USER, false);
+                if (u)
+                    revoke_matching(g, u, gp->policy_arn, gp->policy_name, grp->key);
+            }
+            free(gp->policy_arn);
+            free(gp->policy_name);
+            free(gp->own);
+            grp->p[i--] = grp->p[--grp->n];
+        }
+        return;
+    case TW_GOP_DELETE_PRINCIPAL:
+        /* the group goes: its members lose what it gave, a new group of the same name
+         * starts empty */
+        for (uint32_t m = 0; m < grp->n_members; m++) {
+            principal *u = grants_principal_of(g, tw_str_c(grp->members[m]), TW_GT_USER, false);
+            if (u) {
+                revoke_matching(g, u, NULL, NULL, grp->key);
+                str_remove(u->groups, &u->n_groups, grp->key);
+            }
+            free(grp->members[m]);
+        }
+        grp->n_members = 0;
+        for (uint32_t i = 0; i < grp->n; i++) {
+            free(grp->p[i].policy_arn);
+            free(grp->p[i].policy_name);
+            free(grp->p[i].own);
+        }
+        grp->n = 0;
+        return;
+    default: return;
+    }
+}
+
 static void apply_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op, const tw_emit *emit)
 {
     char arn_buf[512], name_buf[256];
@@ -224,165 +394,20 @@ static void apply_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op, co
         g->stats.unparseable++;
     if (op->target_type == TW_GT_GROUP && op->op != TW_GOP_ADD_MEMBER &&
         op->op != TW_GOP_REMOVE_MEMBER) {
-        group *grp = grants_group_of(g, op->target);
-        if (!grp)
-            return;
-        switch (op->op) {
-        case TW_GOP_ATTACH:
-        case TW_GOP_PUT_INLINE: {
-            if (op->op == TW_GOP_PUT_INLINE && (!name || op->unparseable || !op->has_document))
-                return;
-            if (op->op == TW_GOP_ATTACH && !arn)
-                return;
-            if (grp->n == grp->cap) {
-                uint32_t cap = grp->cap ? grp->cap * 2 : 4;
-                group_policy *v = realloc(grp->p, cap * sizeof *v);
-                if (!v)
-                    return;
-                grp->p = v;
-                grp->cap = cap;
-            }
-            group_policy *gp = &grp->p[grp->n];
-            memset(gp, 0, sizeof *gp);
-            gp->policy_arn = arn ? grants_dup_str(tw_str_c(arn)) : NULL;
-            gp->policy_name = op->op == TW_GOP_PUT_INLINE ? grants_dup_str(tw_str_c(name)) : NULL;
-            gp->own = op->op == TW_GOP_PUT_INLINE ? grants_copy_sets(g, &op->set) : NULL;
-            tw_kept_event_set(&gp->event, ev, g->conf.catalog);
-            grp->n++;
-            for (uint32_t m = 0; m < grp->n_members; m++) {
-                principal *u = grants_principal_of(g, tw_str_c(grp->members[m]), TW_GT_USER, true);
-                if (u)
-                    group_policy_to_member(g, grp, gp, u, ev, emit);
-            }
-            return;
-        }
-        case TW_GOP_DETACH:
-        case TW_GOP_DELETE_INLINE:
-            for (uint32_t i = 0; i < grp->n; i++) {
-                group_policy *gp = &grp->p[i];
-                bool match = op->op == TW_GOP_DETACH
-                                 ? (arn && gp->policy_arn && !strcmp(gp->policy_arn, arn))
-                                 : (name && gp->policy_name && !strcmp(gp->policy_name, name));
-                if (!match)
-                    continue;
-                for (uint32_t m = 0; m < grp->n_members; m++) {
-                    principal *u = grants_principal_of(g, tw_str_c(grp->members[m]), TW_GT_USER, false);
-                    if (u)
-                        revoke_matching(g, u, gp->policy_arn, gp->policy_name, grp->key);
-                }
-                free(gp->policy_arn);
-                free(gp->policy_name);
-                free(gp->own);
-                grp->p[i--] = grp->p[--grp->n];
-            }
-            return;
-        case TW_GOP_DELETE_PRINCIPAL:
-            /* the group goes: its members lose what it gave, a new group of the same name
-             * starts empty */
-            for (uint32_t m = 0; m < grp->n_members; m++) {
-                principal *u = grants_principal_of(g, tw_str_c(grp->members[m]), TW_GT_USER, false);
-                if (u) {
-                    revoke_matching(g, u, NULL, NULL, grp->key);
-                    str_remove(u->groups, &u->n_groups, grp->key);
-                }
-                free(grp->members[m]);
-            }
-            grp->n_members = 0;
-            for (uint32_t i = 0; i < grp->n; i++) {
-                free(grp->p[i].policy_arn);
-                free(grp->p[i].policy_name);
-                free(grp->p[i].own);
-            }
-            grp->n = 0;
-            return;
-        default: return;
-        }
+        apply_group_op(g, ev, op, arn, name, emit);
+        return;
     }
     switch (op->op) {
     case TW_GOP_ATTACH:
-    case TW_GOP_PUT_INLINE: {
-        if ((op->op == TW_GOP_ATTACH && !arn) ||
-            (op->op == TW_GOP_PUT_INLINE && (!name || op->unparseable || !op->has_document)))
-            return;
-        principal *p = grants_principal_of(g, op->target, op->target_type, true);
-        if (!p)
-            return;
-        if (op->op == TW_GOP_ATTACH) {
-            grant_to(g, p, ev, arn, NULL, NULL, NULL, emit);
-        } else {
-            uint64_t *own = grants_copy_sets(g, &op->set);
-            if (own)
-                grant_to(g, p, ev, NULL, name, own, NULL, emit);
-            free(own);
-        }
-        return;
-    }
+    case TW_GOP_PUT_INLINE: apply_grant(g, ev, op, arn, name, emit); return;
     case TW_GOP_DETACH:
-    case TW_GOP_DELETE_INLINE: {
-        principal *p = grants_principal_of(g, op->target, op->target_type, false);
-        if (p)
-            revoke_matching(g, p, op->op == TW_GOP_DETACH ? arn : NULL,
-                            op->op == TW_GOP_DELETE_INLINE ? name : NULL, NULL);
-        return;
-    }
+    case TW_GOP_DELETE_INLINE: apply_revoke(g, op, arn, name); return;
     case TW_GOP_ADD_MEMBER:
-    case TW_GOP_REMOVE_MEMBER: {
-        group *grp = grants_group_of(g, op->target);
-        principal *u = grants_principal_of(g, op->member, TW_GT_USER, op->op == TW_GOP_ADD_MEMBER);
-        if (!grp || !u)
-            return;
-        char key[512];
-        snprintf(key, sizeof key, "%.*s", (int)op->member.len, op->member.p);
-        if (op->op == TW_GOP_REMOVE_MEMBER) {
-            str_remove(grp->members, &grp->n_members, key);
-            str_remove(u->groups, &u->n_groups, grp->key);
-            revoke_matching(g, u, NULL, NULL, grp->key);
-            return;
-        }
-        if (str_in(grp->members, grp->n_members, key))
-            return;
-        if (!grants_str_add(&grp->members, &grp->n_members, key) ||
-            !grants_str_add(&u->groups, &u->n_groups, grp->key))
-            return;
-        for (uint32_t i = 0; i < grp->n; i++)
-            group_policy_to_member(g, grp, &grp->p[i], u, ev, emit);
-        return;
-    }
+    case TW_GOP_REMOVE_MEMBER: apply_membership(g, ev, op, emit); return;
     case TW_GOP_CREATE_POLICY:
     case TW_GOP_CREATE_VERSION:
-    case TW_GOP_SET_DEFAULT: {
-        if (!arn)
-            return;
-        customer_policy *cp = grants_policy_of(g, op->policy_arn);
-        if (!cp)
-            return;
-        if (op->op == TW_GOP_SET_DEFAULT) {
-            for (uint32_t i = 0; i < cp->n; i++)
-                if (tw_str_eq_c(op->version_id, cp->v[i].id)) {
-                    cp->def = i;
-                    cp->has_default = true;
-                }
-            return;
-        }
-        if (op->unparseable || !op->has_document)
-            return;
-        grants_add_version(g, cp, op->version_id, op,
-                    op->op == TW_GOP_CREATE_POLICY || op->set_default);
-        return;
-    }
-    case TW_GOP_DELETE_PRINCIPAL: {
-        principal *p = grants_principal_of(g, op->target, op->target_type, false);
-        for (uint32_t i = 0; p && i < p->n; i++)
-            revoke(g, &p->g[i]);
-        /* a deleted user leaves its groups: a policy attached to them later is not its */
-        while (p && p->n_groups) {
-            group *grp = tw_strmap_get(&g->groups, tw_str_c(p->groups[0]));
-            if (grp)
-                str_remove(grp->members, &grp->n_members, p->key);
-            str_remove(p->groups, &p->n_groups, p->groups[0]);
-        }
-        return;
-    }
+    case TW_GOP_SET_DEFAULT: apply_policy_version(g, op, arn); return;
+    case TW_GOP_DELETE_PRINCIPAL: apply_delete(g, op); return;
     }
 }
 
