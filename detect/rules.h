@@ -190,6 +190,7 @@ typedef enum tw_corr_type {
     TW_CORR_BASELINE_THEN_TRIGGER,  /* trailwarden extension */
     TW_CORR_FIRST_SEEN,             /* trailwarden extension */
     TW_CORR_QUIET_THEN_TRIGGER,     /* trailwarden extension */
+    TW_CORR_TYPE_COUNT_
 } tw_corr_type;
 
 const char *tw_corr_type_name(tw_corr_type type);

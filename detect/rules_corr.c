@@ -1,6 +1,7 @@
 /* rules_corr: the `correlation:` block. Sigma's four types (event_count, value_count,
- * temporal, temporal_ordered) and trailwarden's two extensions (baseline_then_trigger,
- * first_seen), each with the keys it takes and no other. What names other rules or fields is
+ * temporal, temporal_ordered) and trailwarden's three extensions (baseline_then_trigger,
+ * first_seen, quiet_then_trigger), each with the keys its row in the kinds' table says it
+ * takes (rules_corr_kind.h) and no other. What names other rules or fields is
  * kept as written and resolved by rules_corr_link once every file is loaded: a correlation
  * may use rules of other files, and the fields it groups by are checked against the log
  * sources of the rules it uses. */
@@ -8,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules_internal.h"
+#include "rules_corr_kind.h"
 
 typedef struct rules_corr_pending {
     uint32_t *rule_lines;
@@ -20,50 +21,27 @@ typedef struct rules_corr_pending {
     uint32_t trigger_line;
 } rules_corr_pending;
 
-static const char *const type_names[] = {
-    "event_count", "value_count", "temporal", "temporal_ordered", "baseline_then_trigger",
-    "first_seen", "quiet_then_trigger", NULL,
-};
-
-const char *tw_corr_type_name(tw_corr_type type)
+/* The kinds' names as a rule writes them, in enum order (NULL-terminated), and as a list. */
+static void type_names(const char *names[TW_CORR_TYPE_COUNT_ + 1])
 {
-    return (unsigned)type < sizeof type_names / sizeof type_names[0] - 1 ? type_names[type] : "?";
+    for (int t = 0; t < TW_CORR_TYPE_COUNT_; t++)
+        names[t] = rules_corr_kind((tw_corr_type)t)->name;
+    names[TW_CORR_TYPE_COUNT_] = NULL;
 }
 
-enum {
-    K_TYPE = 1u << 0,
-    K_RULES = 1u << 1,
-    K_GROUP_BY = 1u << 2,
-    K_TIMESPAN = 1u << 3,
-    K_CONDITION = 1u << 4,
-    K_GENERATE = 1u << 5,
-    K_FIELD = 1u << 6,
-    K_BASELINE = 1u << 7,
-    K_TRIGGER = 1u << 8,
-    K_ALIASES = 1u << 9,
-    K_QUIET = 1u << 10,
-};
+static const char *type_list(char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int t = 0; t < TW_CORR_TYPE_COUNT_ && len < size; t++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", t ? ", " : "",
+                                rules_corr_kind((tw_corr_type)t)->name);
+    return buf;
+}
+
 static const char *const key_names[] = {
     "type", "rules", "group-by", "timespan", "condition", "generate", "field", "baseline",
     "trigger", "aliases", "quiet", NULL,
-};
-
-/* The keys each type takes, and those it needs. */
-static const struct {
-    unsigned allowed, required;
-} type_keys[] = {
-    [TW_CORR_EVENT_COUNT] = { K_TYPE | K_RULES | K_GROUP_BY | K_TIMESPAN | K_CONDITION | K_GENERATE | K_ALIASES,
-                              K_RULES | K_TIMESPAN | K_CONDITION },
-    [TW_CORR_VALUE_COUNT] = { K_TYPE | K_RULES | K_GROUP_BY | K_TIMESPAN | K_CONDITION | K_GENERATE | K_FIELD | K_ALIASES,
-                              K_RULES | K_TIMESPAN | K_CONDITION },
-    [TW_CORR_TEMPORAL] = { K_TYPE | K_RULES | K_GROUP_BY | K_TIMESPAN | K_CONDITION | K_GENERATE | K_ALIASES,
-                           K_RULES | K_TIMESPAN },
-    [TW_CORR_TEMPORAL_ORDERED] = { K_TYPE | K_RULES | K_GROUP_BY | K_TIMESPAN | K_CONDITION | K_GENERATE | K_ALIASES,
-                                   K_RULES | K_TIMESPAN },
-    [TW_CORR_BASELINE_THEN_TRIGGER] = { K_TYPE | K_RULES | K_GROUP_BY | K_BASELINE | K_TRIGGER,
-                                        K_BASELINE | K_TRIGGER },
-    [TW_CORR_FIRST_SEEN] = { K_TYPE | K_RULES | K_GROUP_BY | K_FIELD | K_BASELINE, K_FIELD },
-    [TW_CORR_QUIET_THEN_TRIGGER] = { K_TYPE | K_RULES | K_GROUP_BY | K_QUIET, K_QUIET },
 };
 
 static unsigned key_bit(const char *key)
@@ -284,28 +262,33 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
     corr->line = key_line; /* the line of `correlation:`: where what is missing is reported */
     const yn *type = yn_get(node, "type");
     if (!type) {
+        char list[200];
         rules_diag(ctx, key_line, "correlation: missing 'type' (%s)",
-                   "event_count, value_count, temporal, temporal_ordered, baseline_then_trigger, first_seen, quiet_then_trigger");
+                   type_list(list, sizeof list));
         return NULL;
     }
+    const char *names[TW_CORR_TYPE_COUNT_ + 1];
+    type_names(names);
     int t = -1;
     if (type->type == YN_SCALAR)
-        for (int i = 0; type_names[i]; i++)
-            if (!strcmp(type->text, type_names[i]))
+        for (int i = 0; names[i]; i++)
+            if (!strcmp(type->text, names[i]))
                 t = i;
     if (t < 0) {
-        const char *hint = type->type == YN_SCALAR ? rules_suggest(type->text, type_names) : NULL;
+        char list[200];
+        const char *hint = type->type == YN_SCALAR ? rules_suggest(type->text, names) : NULL;
         if (hint)
             rules_diag(ctx, type->line, "correlation: unknown type '%s' (did you mean '%s'?)",
                        type->text, hint);
         else
             rules_diag(ctx, type->line, "correlation: unknown type '%s' (%s)",
                        type->type == YN_SCALAR ? type->text : yn_describe(type),
-                       "event_count, value_count, temporal, temporal_ordered, baseline_then_trigger, first_seen, quiet_then_trigger");
+                       type_list(list, sizeof list));
         return NULL;
     }
     corr->type = (tw_corr_type)t;
-    unsigned allowed = type_keys[t].allowed, seen = 0;
+    const corr_kind *kind = rules_corr_kind(corr->type);
+    unsigned allowed = kind->keys, seen = 0;
     bool ok = true;
     for (uint32_t i = 0; i < node->n; i++) {
         const yn *key = node->kids[2 * i], *value = node->kids[2 * i + 1];
@@ -320,7 +303,7 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
         }
         if (!(allowed & bit)) {
             rules_diag(ctx, key->line, "correlation: '%s' does not apply to type %s", key->text,
-                       type_names[t]);
+                       kind->name);
             ok = false;
             continue;
         }
@@ -378,10 +361,10 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
             break;
         }
     }
-    unsigned missing = type_keys[t].required & ~seen;
+    unsigned missing = kind->required & ~seen;
     for (unsigned i = 0; key_names[i]; i++)
         if (missing & (1u << i)) {
-            rules_diag(ctx, key_line, "correlation: %s needs '%s'", type_names[t], key_names[i]);
+            rules_diag(ctx, key_line, "correlation: %s needs '%s'", kind->name, key_names[i]);
             ok = false;
         }
     if (corr->type == TW_CORR_VALUE_COUNT && !pd->field_name && (seen & K_CONDITION)) {
@@ -391,7 +374,7 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
     if ((corr->type == TW_CORR_TEMPORAL || corr->type == TW_CORR_TEMPORAL_ORDERED) &&
         corr->rule_refs) {
         if (corr->n_rules < 2) {
-            rules_diag(ctx, key_line, "correlation: %s needs at least two rules", type_names[t]);
+            rules_diag(ctx, key_line, "correlation: %s needs at least two rules", kind->name);
             ok = false;
         } else if (!corr->has_count) {
             corr->has_count = true; /* all of the rules */

@@ -30,45 +30,10 @@
  * State is sparse: an identity's record holds one pointer (and the baseline, when a rule
  * reads it); a rule's state is created in the block it points at on the first event that
  * needs it, so identities that never match a rule pay nothing for it. */
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "rules_corr_kind.h"
 
-#include "rules_run.h"
-
-#include "baseline.h"
-#include "detect_evidence.h"
 #include "model_change.h"
-#include "rules_internal.h"
-#include "state_sparse.h"
 #include "tw_hash.h"
-
-/* Bumped when what saved state means changes without a rule changing (2: identity kinds
- * renumbered, aws-service added; kept events hold the resource; 3: the baseline, quiet
- * periods of the rules' own events) */
-#define TW_RULES_STATE_FORMAT 3
-#define CORR_MAX_RULES 32    /* named rules of a temporal correlation */
-#define CORR_MAX_RING 128    /* count thresholds: the ring holds that many times */
-#define CORR_MAX_KEPT 4      /* evidence events a correlation keeps */
-#define FIRST_SEEN_START 4   /* values a first_seen remembers at first, and grows by, up to */
-#define FIRST_SEEN_MAX 64
-
-/* What every identity's record holds for the rules. */
-typedef struct rules_slot {
-    tw_sparse *sp;
-} rules_slot;
-
-/* The identity's baseline (uses_baseline) is an entry of its sparse state, sized to what it
- * does (state/baseline.h): a key no rule's state has. */
-#define BASELINE_KEY (((uint64_t)0x7fffu << 32) | 0xffffffffu)
-
-/* The baseline as it is (NULL: none yet). A pointer into the block: valid until the next
- * get or resize on it. */
-static inline const tw_baseline *find_baseline(const rules_slot *slot)
-{
-    return tw_sparse_find(slot->sp, BASELINE_KEY, NULL);
-}
 
 /* Learns ev into the identity's baseline, made or grown as it needs. */
 static void learn_baseline(rules_slot *slot, const tw_event *ev)
@@ -83,266 +48,6 @@ static void learn_baseline(rules_slot *slot, const tw_event *ev)
             return; /* no memory, or the block is full: what does not fit is not learnt */
         tw_baseline_grown(b, bytes);
     }
-}
-
-/* A detection rule's suppression. */
-typedef struct suppress_slot {
-    int64_t last_ms;
-    int64_t fired;
-} suppress_slot;
-
-/* One correlation's state for one group: then t[] (ring, times per rule, or first_seen's
- * start then its value hashes), then the kept evidence events at plan->kept_off. Small: an
- * identity holds one per correlation it has met. */
-typedef struct corr_state {
-    int64_t last_fired_ms;
-    uint32_t set;            /* temporal kinds: bit k = step/rule k has a time */
-    uint8_t ring_pos;        /* rings hold at most CORR_MAX_RING, value sets FIRST_SEEN_MAX */
-    uint8_t ring_count;
-    uint8_t fired;
-    uint8_t pad_;
-    int64_t t[];
-} corr_state;
-_Static_assert(sizeof(corr_state) == 16, "the state header stays small");
-_Static_assert(CORR_MAX_RING <= 255 && FIRST_SEEN_MAX <= 255, "ring positions fit a byte");
-
-static inline uint64_t sparse_key(uint32_t rule, uint32_t group)
-{
-    return ((uint64_t)rule << 32) | group;
-}
-
-/* A finding raised under a suppression period, and the matching events the period has held
- * back since: they update the finding (tw_finding.update) when the next finding of the rule
- * and group is raised, or at the end of a replay. Its own sparse entry, beside the rule's. */
-#define REPEAT_KEY_BIT 0x8000u /* in the rule half of the key (rules < TW_RULES_MAX) */
-_Static_assert(TW_RULES_MAX <= REPEAT_KEY_BIT, "repeat keys stay apart from rule keys");
-
-typedef struct repeat_slot {
-    uint64_t seq;            /* the finding's event (where its update goes at the end) */
-    int64_t fired_ms;
-    int64_t last_ms;         /* the last repeat */
-    uint32_t repeats;
-    uint8_t severity;
-    uint8_t kind;
-    uint8_t pad_[2];
-    char uid[32];
-} repeat_slot;
-
-static inline uint64_t repeat_key(uint32_t rule, uint32_t group)
-{
-    return sparse_key(rule | REPEAT_KEY_BIT, group);
-}
-
-static inline tw_kept_event *kept(const tw_corr_plan *plan, corr_state *st, uint32_t i)
-{
-    return (tw_kept_event *)((unsigned char *)st + plan->kept_off) + i;
-}
-
-/* ---- the plan: which correlations run, their state, their order ------------------------ */
-
-static bool grouped_with_identity(const tw_corr *corr, bool *extra)
-{
-    bool identity = corr->n_group_by == 0;
-    *extra = false;
-    for (uint32_t g = 0; g < corr->n_group_by; g++) {
-        if (corr->group_by[g]->kind == TW_FIELD_IDENTITY_KEY)
-            identity = true;
-        else
-            *extra = true;
-    }
-    return identity;
-}
-
-/* The baseline's part a first_seen on field reads, or 0 when the baseline holds no such
- * values (the correlation keeps its own). */
-static uint8_t baseline_of(const tw_field *field)
-{
-    static const struct { const char *name; tw_baseline_kind kind; } map[] = {
-        { "eventSource", TW_BASELINE_SERVICE },   { "awsRegion", TW_BASELINE_REGION },
-        { "sourceIPAddress", TW_BASELINE_NETWORK }, { "modelId", TW_BASELINE_MODEL },
-        { "requestParameters.modelId", TW_BASELINE_MODEL },
-    };
-    if (field->kind == TW_FIELD_ACTION_CLASS)
-        return PLAN_BASELINE_CLASSES;
-    if (field->kind != TW_FIELD_RECORD)
-        return 0;
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(field->name, map[i].name))
-            return (uint8_t)(PLAN_BASELINE_KIND + map[i].kind);
-    return 0;
-}
-
-/* The classes the detection rules a correlation names select on (action.class matches),
- * or every class when none does: what "first call of a class" compares (model-customization
- * asks about model-training, not about the first write that comes with it). */
-static uint32_t selected_classes(const tw_corr *corr)
-{
-    uint32_t mask = 0;
-    for (uint32_t k = 0; k < corr->n_rules; k++) {
-        const tw_rule *rule = corr->rules[k];
-        for (uint32_t s = 0; !rule->correlation && s < rule->n_selections; s++)
-            for (uint32_t g = 0; g < rule->selections[s].n_groups; g++) {
-                const tw_rule_group *grp = &rule->selections[s].groups[g];
-                for (uint32_t m = 0; m < grp->n_matches; m++) {
-                    const tw_rule_match *mt = &grp->matches[m];
-                    if (mt->field->kind != TW_FIELD_ACTION_CLASS)
-                        continue;
-                    for (uint32_t v = 0; v < mt->n_values; v++)
-                        if (mt->values[v].op == TW_MATCH_BITS)
-                            mask |= mt->values[v].bits;
-                }
-            }
-    }
-    return mask ? mask : (1u << TW_CLASS_COUNT_) - 1;
-}
-
-/* Fills the plan of correlation rule i: false when replay cannot evaluate it. */
-static bool plan_one(tw_rules_rt *rt, uint32_t i, uint8_t *visiting)
-{
-    tw_corr_plan *plan = &rt->plan[i];
-    if (plan->run || visiting[i] == 2)
-        return plan->run;
-    visiting[i] = 2; /* decided below (the loader rejected cycles) */
-    const tw_rule *rule = tw_ruleset_rule(rt->rs, i);
-    const tw_corr *corr = rule->correlation;
-    plan->shared = !grouped_with_identity(corr, &plan->extra_group);
-    /* across identities: no previous event of an identity, no baseline of one */
-    if (plan->shared && (corr->type == TW_CORR_BASELINE_THEN_TRIGGER ||
-                         corr->type == TW_CORR_QUIET_THEN_TRIGGER))
-        return false;
-    for (uint32_t k = 0; k < corr->n_rules; k++) {
-        const tw_rule *named = corr->rules[k];
-        if (named->correlation) {
-            /* a correlation holds in one worker's state, its namer may run in another's */
-            if (plan->shared || !plan_one(rt, named->index, visiting) ||
-                rt->plan[named->index].shared)
-                return false;
-            const tw_corr_plan *np = &rt->plan[named->index];
-            for (uint32_t w = 0; w < (rt->n_rules + 63) / 64; w++)
-                plan->deps[w] |= np->deps[w];
-            plan->deps_every |= np->every_event || np->deps_every;
-        } else {
-            plan->deps[named->index / 64] |= 1ull << (named->index % 64);
-        }
-    }
-    uint32_t t_slots = 0;
-    switch (corr->type) {
-    case TW_CORR_EVENT_COUNT:
-    case TW_CORR_VALUE_COUNT:
-        if (!corr->has_count || corr->count_max != UINT64_MAX || corr->count_min == 0 ||
-            corr->count_min > CORR_MAX_RING || corr->n_rules == 0 ||
-            (corr->type == TW_CORR_VALUE_COUNT && !corr->field))
-            return false;
-        plan->ring = (uint32_t)corr->count_min;
-        t_slots = corr->type == TW_CORR_EVENT_COUNT ? plan->ring : 2 * plan->ring;
-        plan->n_kept = 1; /* the previous matching event */
-        break;
-    case TW_CORR_TEMPORAL:
-    case TW_CORR_TEMPORAL_ORDERED: {
-        if (corr->n_rules > CORR_MAX_RULES || corr->n_rules == 0)
-            return false;
-        t_slots = corr->n_rules;
-        /* ordered: the last step is the event that completes the chain, never kept */
-        uint32_t keep = corr->type == TW_CORR_TEMPORAL ? corr->n_rules : corr->n_rules - 1;
-        plan->n_kept = keep < CORR_MAX_KEPT ? keep : CORR_MAX_KEPT;
-        break;
-    }
-    case TW_CORR_BASELINE_THEN_TRIGGER:
-        if (corr->baseline.min_events == 0 || corr->baseline.min_events > CORR_MAX_RING ||
-            (corr->trigger.rule && corr->trigger.rule->correlation))
-            return false;
-        if (corr->trigger.rule)
-            plan->deps[corr->trigger.rule->index / 64] |= 1ull << (corr->trigger.rule->index % 64);
-        plan->ring = corr->baseline.min_events;
-        t_slots = plan->ring + 1; /* + the last event outside the baseline classes */
-        plan->n_kept = 2;         /* the baseline's first and last events */
-        break;
-    case TW_CORR_FIRST_SEEN:
-        if (!corr->field)
-            return false;
-        plan->baseline = plan->shared || plan->extra_group ? 0 : baseline_of(corr->field);
-        plan->class_mask = selected_classes(corr);
-        if (plan->baseline) {
-            rt->uses_baseline = true;
-            t_slots = 0; /* the values are the baseline's */
-        } else {
-            plan->ring = FIRST_SEEN_START;
-            t_slots = 1 + FIRST_SEEN_START; /* the group's start, then the values */
-        }
-        plan->n_kept = 0;
-        break;
-    case TW_CORR_QUIET_THEN_TRIGGER:
-        t_slots = 1; /* the last time its rules matched (set bit 0) */
-        plan->n_kept = 0;
-        break;
-    }
-    plan->every_event = corr->n_rules == 0;
-    plan->needs_values = plan->extra_group || (corr->field && !plan->baseline) || plan->shared;
-    /* kept events go last (a first_seen, which keeps none, grows its value set in place) */
-    plan->kept_off = (uint32_t)(sizeof(corr_state) + t_slots * sizeof(int64_t));
-    plan->bytes = plan->kept_off + plan->n_kept * (uint32_t)sizeof(tw_kept_event);
-    plan->run = true;
-    return true;
-}
-
-static void plan_order(tw_rules_rt *rt, uint32_t i, uint8_t *placed)
-{
-    if (placed[i])
-        return;
-    placed[i] = 1;
-    const tw_corr *corr = tw_ruleset_rule(rt->rs, i)->correlation;
-    for (uint32_t k = 0; k < corr->n_rules; k++)
-        if (corr->rules[k]->correlation)
-            plan_order(rt, corr->rules[k]->index, placed);
-    if (rt->plan[i].needs_values)
-        rt->field_corrs[rt->n_field_corrs++] = i;
-    if (rt->plan[i].shared) {
-        rt->n_shared_run++; /* runs on delivery to its group, not in the identity's order */
-        return;
-    }
-    rt->corr_order[rt->n_corr_run++] = i;
-    if (rt->plan[i].every_event)
-        rt->corr_every_event = true;
-}
-
-static tw_err rules_plan(tw_rules_rt *rt)
-{
-    uint32_t n = rt->n_rules ? rt->n_rules : 1, words = (n + 63) / 64;
-    rt->plan = calloc(n, sizeof *rt->plan);
-    rt->corr_order = calloc(n, sizeof *rt->corr_order);
-    rt->field_corrs = calloc(n, sizeof *rt->field_corrs);
-    uint8_t *mark = calloc(n, 1);
-    if (!rt->plan || !rt->corr_order || !rt->field_corrs || !mark) {
-        free(mark);
-        return TW_ERR_NOMEM;
-    }
-    for (uint32_t i = 0; i < rt->n_rules; i++) {
-        if (!tw_ruleset_rule(rt->rs, i)->correlation)
-            continue;
-        rt->plan[i].deps = calloc(words, sizeof(uint64_t));
-        if (!rt->plan[i].deps) {
-            free(mark);
-            return TW_ERR_NOMEM;
-        }
-    }
-    for (uint32_t i = 0; i < rt->n_rules; i++)
-        if (tw_ruleset_rule(rt->rs, i)->correlation)
-            plan_one(rt, i, mark);
-    memset(mark, 0, n);
-    for (uint32_t i = 0; i < rt->n_rules; i++)
-        if (rt->plan[i].run)
-            plan_order(rt, i, mark);
-    free(mark);
-    return TW_OK;
-}
-
-static void rules_plan_free(tw_rules_rt *rt)
-{
-    for (uint32_t i = 0; rt->plan && i < rt->n_rules; i++)
-        free(rt->plan[i].deps);
-    free(rt->plan);
-    free(rt->corr_order);
-    free(rt->field_corrs);
 }
 
 /* ---- the runtime ---------------------------------------------------------------------- */
@@ -430,23 +135,6 @@ static bool once_per(int64_t t, int64_t period, bool fired_before, int64_t *last
     return true;
 }
 
-/* "90s", "15m", "24h", "7d": the largest unit that divides the duration. */
-static const char *duration_text(int64_t ms, char *buf, size_t size)
-{
-    static const struct { int64_t ms; char unit; } units[] = {
-        { 86400000, 'd' }, { 3600000, 'h' }, { 60000, 'm' }, { 1000, 's' },
-    };
-    if (ms == 0)
-        return "0s";
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (ms >= units[i].ms && ms % units[i].ms == 0 && (i || ms >= 2 * units[0].ms)) {
-            snprintf(buf, size, "%" PRId64 "%c", ms / units[i].ms, units[i].unit);
-            return buf;
-        }
-    snprintf(buf, size, "%" PRId64 "ms", ms);
-    return buf;
-}
-
 /* Evidence in time order, the triggering event last among equals. */
 static void sort_evidence(tw_finding *f)
 {
@@ -458,19 +146,11 @@ static void sort_evidence(tw_finding *f)
         }
 }
 
-static bool event_matched(const tw_event *ev, const tw_rule *rule)
-{
-    for (uint32_t k = 0; k < ev->n_rules; k++)
-        if (ev->rules[k] == rule->index)
-            return true;
-    return false;
-}
-
 tw_severity tw_rules_severity(const tw_rule *rule, const tw_event *ev)
 {
     tw_severity level = rule->level;
     for (uint32_t i = 0; i < rule->n_level_if; i++)
-        if (rule->level_if[i].rule && event_matched(ev, rule->level_if[i].rule)) {
+        if (rule->level_if[i].rule && rules_event_matched(ev, rule->level_if[i].rule)) {
             level = rule->level_if[i].level;
             break;
         }
@@ -490,8 +170,8 @@ bool tw_rules_learns(const tw_rule *rule)
 {
     if (rule->learning != TW_LEARNING_DEFAULT)
         return rule->learning == TW_LEARNING_ON;
-    return rule->correlation && (rule->correlation->type == TW_CORR_FIRST_SEEN ||
-                                 rule->correlation->type == TW_CORR_QUIET_THEN_TRIGGER);
+    const corr_kind *k = rule->correlation ? rules_corr_kind(rule->correlation->type) : NULL;
+    return k && k->drift;
 }
 
 /* Whether a drift rule may hold for this identity at ev (DESIGN §5): its past known, its own
@@ -674,380 +354,12 @@ static void detection_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detect
 
 /* ---- correlations --------------------------------------------------------------------- */
 
-/* What one event brings to the correlations: the detection rules it matched, and the
- * correlations that held on it so far (those named run first). */
-typedef struct corr_event {
-    const tw_event *ev;
-    uint64_t *held;          /* bitset by rule index */
-    const tw_ident *ident;   /* the identity (NULL for a group across identities) */
-    const rules_slot *slot;  /* its state: its baseline is learnt after the correlations */
-    const tw_catalog *cat;   /* for kept events */
-} corr_event;
-
-static bool matched(const corr_event *ce, const tw_rule *rule)
-{
-    if (rule->correlation)
-        return (ce->held[rule->index / 64] >> (rule->index % 64)) & 1u;
-    return event_matched(ce->ev, rule);
-}
-
-static bool any_matched(const corr_event *ce, const tw_corr *corr)
-{
-    for (uint32_t k = 0; k < corr->n_rules; k++)
-        if (matched(ce, corr->rules[k]))
-            return true;
-    return false;
-}
-
 static const tw_corr_value *corr_value_of(const tw_event *ev, uint32_t rule)
 {
     for (uint32_t k = 0; k < ev->n_corr_values; k++)
         if (ev->corr_values[k].rule == rule)
             return &ev->corr_values[k];
     return NULL;
-}
-
-/* The result of one step: whether the condition holds, and what to say. */
-typedef struct corr_result {
-    bool holds;
-    bool routine;            /* first_seen: the value was there already (routine_level) */
-    const tw_kept_event *earlier[CORR_MAX_KEPT];
-    uint32_t n_earlier;
-    char detail[200];
-} corr_result;
-
-static void step_event_count(const tw_corr_plan *plan, const tw_corr *corr, corr_state *st,
-                             const tw_event *ev, corr_result *res)
-{
-    uint32_t n = plan->ring;
-    int64_t t = ev->time_ms;
-    st->t[st->ring_pos] = t;
-    st->ring_pos = (uint8_t)((st->ring_pos + 1) % n);
-    if (st->ring_count < n)
-        st->ring_count++;
-    /* the oldest of the last n matching events, the current one included */
-    res->holds = st->ring_count == n && st->t[st->ring_pos] >= t - corr->timespan_ms;
-    if (!res->holds)
-        return;
-    char span[24];
-    snprintf(res->detail, sizeof res->detail, "%u matching events within %s", n,
-             duration_text(corr->timespan_ms, span, sizeof span));
-}
-
-static void step_value_count(const tw_corr_plan *plan, const tw_corr *corr, corr_state *st,
-                             const tw_event *ev, const tw_corr_value *cv, corr_result *res)
-{
-    if (!cv || !cv->has_value)
-        return;
-    /* t[2i] the last time value i was seen, t[2i+1] its hash: the n most recently seen
-     * distinct values, so "n distinct within the timespan" is exact */
-    int64_t t = ev->time_ms;
-    uint32_t n = plan->ring, slot = st->ring_count, oldest = 0;
-    for (uint32_t i = 0; i < st->ring_count; i++) {
-        if ((uint64_t)st->t[2 * i + 1] == cv->hash) {
-            slot = i;
-            break;
-        }
-        if (st->t[2 * i] < st->t[2 * oldest])
-            oldest = i;
-    }
-    if (slot == st->ring_count) {
-        if (st->ring_count < n)
-            st->ring_count++;
-        else
-            slot = oldest;
-    }
-    st->t[2 * slot] = t;
-    st->t[2 * slot + 1] = (int64_t)cv->hash;
-    uint64_t distinct = 0;
-    for (uint32_t i = 0; i < st->ring_count; i++)
-        distinct += st->t[2 * i] >= t - corr->timespan_ms;
-    res->holds = distinct >= corr->count_min;
-    if (!res->holds)
-        return;
-    char span[24];
-    snprintf(res->detail, sizeof res->detail, "%" PRIu64 " distinct %s values within %s",
-             distinct, corr->field->name, duration_text(corr->timespan_ms, span, sizeof span));
-}
-
-/* "read", "read or write": the names of class bits. */
-static void class_names(uint32_t bits, char *buf, size_t size)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (uint32_t i = 0; rules_class_names[i]; i++) {
-        uint32_t bit;
-        if (!rules_class_lookup(rules_class_names[i], &bit) || (bits & bit) != bit)
-            continue;
-        int w = snprintf(buf + len, size - len, "%s%s", len ? " or " : "", rules_class_names[i]);
-        if (w < 0 || (size_t)w >= size - len)
-            break;
-        len += (size_t)w;
-    }
-}
-
-static void step_baseline(const tw_corr_plan *plan, const tw_corr *corr, corr_state *st,
-                          const corr_event *ce, corr_result *res)
-{
-    /* at least n events in the window (t - w, t) before the trigger, every one of them of a
-     * baseline class; st->t[n] the last event outside the baseline classes (set bit 0) */
-    const tw_event *ev = ce->ev;
-    uint32_t n = plan->ring;
-    int64_t t = ev->time_ms, w = corr->baseline.window_ms;
-    bool trigger = (corr->trigger.classes || corr->trigger.rule) &&
-                   (!corr->trigger.classes || (ev->classes & corr->trigger.classes)) &&
-                   (!corr->trigger.rule || matched(ce, corr->trigger.rule));
-    res->holds = trigger && st->ring_count == n && st->t[st->ring_pos] > t - w &&
-                 (!(st->set & 1u) || st->t[n] <= t - w);
-    tw_kept_event *first = kept(plan, st, 0), *last = kept(plan, st, 1);
-    if (res->holds) {
-        if (first->set && first->time_ms > t - w && first->time_ms != last->time_ms)
-            res->earlier[res->n_earlier++] = first;
-        if (last->set)
-            res->earlier[res->n_earlier++] = last;
-        char win[24];
-        uint32_t inside = 0;
-        for (uint32_t i = 0; i < st->ring_count; i++)
-            inside += st->t[i] > t - w;
-        char classes[96];
-        class_names(corr->baseline.classes, classes, sizeof classes);
-        snprintf(res->detail, sizeof res->detail,
-                 "after at least %u events in the preceding %s, all of class %s", inside,
-                 duration_text(w, win, sizeof win), classes);
-    }
-    st->t[st->ring_pos] = t;
-    st->ring_pos = (uint8_t)((st->ring_pos + 1) % n);
-    if (st->ring_count < n)
-        st->ring_count++;
-    if (ev->classes & corr->baseline.classes) {
-        /* the first baseline event after a break (or after the window emptied) opens one */
-        if (!last->set || last->time_ms <= t - w ||
-            ((st->set & 1u) && st->t[n] >= first->time_ms))
-            tw_kept_event_set(first, ev, ce->cat);
-        tw_kept_event_set(last, ev, ce->cat);
-    } else if (!(st->set & 1u) || t > st->t[n]) {
-        st->t[n] = t;
-        st->set |= 1u;
-    }
-}
-
-static void step_temporal(const tw_corr_plan *plan, const tw_corr *corr, corr_state *st,
-                          const corr_event *ce, corr_result *res)
-{
-    int64_t t = ce->ev->time_ms;
-    for (uint32_t k = 0; k < corr->n_rules; k++) {
-        if (!matched(ce, corr->rules[k]))
-            continue;
-        st->t[k] = t;
-        st->set |= 1u << k;
-        if (k < plan->n_kept)
-            tw_kept_event_set(kept(plan, st, k), ce->ev, ce->cat);
-    }
-    uint64_t distinct = 0;
-    for (uint32_t k = 0; k < corr->n_rules; k++) {
-        bool in = (st->set & (1u << k)) && st->t[k] >= t - corr->timespan_ms;
-        distinct += in;
-        if (in && k < plan->n_kept)
-            res->earlier[res->n_earlier++] = kept(plan, st, k);
-    }
-    res->holds = distinct >= corr->count_min && distinct <= corr->count_max;
-    if (!res->holds)
-        return;
-    char span[24];
-    snprintf(res->detail, sizeof res->detail, "%" PRIu64 " of %u rules within %s", distinct,
-             corr->n_rules, duration_text(corr->timespan_ms, span, sizeof span));
-}
-
-static void step_temporal_ordered(const tw_corr_plan *plan, const tw_corr *corr,
-                                  corr_state *st, const corr_event *ce, corr_result *res)
-{
-    /* t[k]: the start of the latest chain that reached step k. Later steps first, so one
-     * event does not climb two steps; except that a step after a named correlation that
-     * held on this very event chains from it (the correlation is "at" this event too). */
-    int64_t t = ce->ev->time_ms, span = corr->timespan_ms;
-    bool done = false;
-    for (uint32_t k = corr->n_rules; k-- > 0;) {
-        if (!matched(ce, corr->rules[k]))
-            continue;
-        if (k == 0) {
-            st->t[0] = t;
-            st->set |= 1u;
-        } else {
-            const tw_rule *prev = corr->rules[k - 1];
-            bool chained = (st->set & (1u << (k - 1))) && t - st->t[k - 1] <= span;
-            int64_t start = st->t[k - 1];
-            if (!chained && k == 1 && prev->correlation && matched(ce, prev)) {
-                chained = true; /* step 0 is a correlation that held on this event */
-                start = t;
-            }
-            if (!chained)
-                continue;
-            st->t[k] = start;
-            st->set |= 1u << k;
-            if (k == corr->n_rules - 1)
-                done = true;
-        }
-        if (k < plan->n_kept)
-            tw_kept_event_set(kept(plan, st, k), ce->ev, ce->cat);
-    }
-    res->holds = done;
-    if (done)
-        for (uint32_t k = 0; k + 1 < corr->n_rules && k < plan->n_kept; k++)
-            res->earlier[res->n_earlier++] = kept(plan, st, k);
-    if (!done)
-        return;
-    char span_text[24];
-    snprintf(res->detail, sizeof res->detail, "%u steps in order within %s", corr->n_rules,
-             duration_text(span, span_text, sizeof span_text));
-}
-
-/* first_seen: true when the value is new for the group and the group has been known for at
- * least the baseline. t[0] is the group's first considered event, then the values' hashes.
- * The value set grows a few at a time (the state is looked up again). */
-static corr_state *step_first_seen(const tw_corr *corr, corr_state *st, bool created,
-                                   rules_slot *slot, uint64_t key, const tw_event *ev,
-                                   const tw_corr_value *cv, const char *group_words,
-                                   corr_result *res)
-{
-    int64_t t = ev->time_ms;
-    if (created)
-        st->t[0] = t;
-    if (!cv || !cv->has_value)
-        return st;
-    if (t < st->t[0])
-        st->t[0] = t; /* a late event: the group was known earlier */
-    int64_t *vals = st->t + 1;
-    for (uint32_t i = 0; i < st->ring_count; i++)
-        if ((uint64_t)vals[i] == cv->hash) {
-            res->routine = true;
-            return st;
-        }
-    /* with no learning period (baseline 0) the group's first value fires too */
-    res->holds = t - st->t[0] >= corr->first_seen_baseline_ms;
-    uint32_t bytes;
-    tw_sparse_find(slot->sp, key, &bytes);
-    uint32_t cap = (uint32_t)((bytes - sizeof(corr_state)) / sizeof(int64_t)) - 1;
-    if (st->ring_count == cap && cap < FIRST_SEEN_MAX) {
-        uint32_t grown = cap + FIRST_SEEN_START > FIRST_SEEN_MAX ? FIRST_SEEN_MAX
-                                                                 : cap + FIRST_SEEN_START;
-        corr_state *g = tw_sparse_resize(
-            &slot->sp, key, (uint32_t)(sizeof(corr_state) + (1 + grown) * sizeof(int64_t)));
-        if (g) {
-            st = g;
-            vals = st->t + 1;
-            cap = grown;
-        }
-    }
-    if (st->ring_count < cap) {
-        vals[st->ring_count++] = (int64_t)cv->hash;
-    } else {
-        vals[st->ring_pos] = (int64_t)cv->hash; /* full: the oldest learnt value goes */
-        st->ring_pos = (uint8_t)((st->ring_pos + 1) % cap);
-    }
-    if (!res->holds)
-        return st;
-    char base[24];
-    snprintf(res->detail, sizeof res->detail, "first %s '%.*s' for %s (baseline %s)",
-             corr->field->name, (int)(cv->text.len > 80 ? 80 : cv->text.len),
-             cv->text.p ? cv->text.p : "", group_words,
-             duration_text(corr->first_seen_baseline_ms, base, sizeof base));
-    return st;
-}
-
-/* The class names of bits, "model-training" or "read, write". */
-static void class_list(uint32_t bits, char *buf, size_t size)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (uint32_t i = 0; i < TW_CLASS_COUNT_ && len < size; i++)
-        if (bits & (1u << i)) {
-            int w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
-                             tw_class_name(1u << i));
-            if (w < 0)
-                break;
-            len += (size_t)w;
-        }
-}
-
-/* first_seen on a field the identity's baseline holds: new when the baseline (as it was
- * before this event) does not hold the event's value, routine when it does. */
-static void step_first_seen_baseline(const tw_corr_plan *plan, const tw_corr *corr,
-                                     const corr_event *ce, corr_result *res)
-{
-    const tw_event *ev = ce->ev;
-    const tw_baseline *b = ce->slot ? find_baseline(ce->slot) : NULL; /* may be none yet */
-    if (plan->baseline == PLAN_BASELINE_CLASSES) {
-        uint32_t classes = ev->classes & plan->class_mask;
-        uint32_t fresh = classes & ~(b ? b->classes : 0);
-        if (!classes)
-            return;
-        res->holds = fresh != 0;
-        res->routine = !fresh;
-        if (res->holds) {
-            char names[120]; /* the detail holds it and 60 bytes of words */
-            class_list(fresh, names, sizeof names);
-            snprintf(res->detail, sizeof res->detail,
-                     "the first %s call of this identity (its baseline has none)", names);
-        }
-        return;
-    }
-    tw_baseline_kind kind = (tw_baseline_kind)(plan->baseline - PLAN_BASELINE_KIND);
-    uint32_t v;
-    if (!tw_baseline_value(kind, ev, &v))
-        return;
-    res->holds = !tw_baseline_has(b, kind, v);
-    res->routine = !res->holds;
-    if (!res->holds)
-        return;
-    tw_str text = kind == TW_BASELINE_SERVICE  ? ev->event_source
-                  : kind == TW_BASELINE_REGION ? ev->region
-                  : kind == TW_BASELINE_MODEL  ? ev->model_id
-                                               : ev->source_ip;
-    snprintf(res->detail, sizeof res->detail, "first %s '%.*s' for this identity%s",
-             corr->field->name, (int)(text.len > 80 ? 80 : text.len), text.p ? text.p : "",
-             kind == TW_BASELINE_NETWORK ? " (a network it never called from)" : "");
-}
-
-/* quiet_then_trigger: holds when its rules last matched at least quiet before (or never, in
- * at least quiet of the identity's own history). t[0] the last time (set bit 0). */
-static void step_quiet(const tw_corr *corr, corr_state *st, const corr_event *ce,
-                       corr_result *res)
-{
-    int64_t t = ce->ev->time_ms;
-    bool before = st->set & 1u;
-    int64_t since = before ? st->t[0] : ce->ident ? ce->ident->first_seen : t;
-    res->holds = t - since >= corr->quiet_ms;
-    if (!before || t > st->t[0]) {
-        st->t[0] = t;
-        st->set |= 1u;
-    }
-    if (!res->holds)
-        return;
-    char quiet[24];
-    duration_text(corr->quiet_ms, quiet, sizeof quiet);
-    if (before)
-        snprintf(res->detail, sizeof res->detail,
-                 "after %" PRId64 " days without one (quiet period %s)", (t - since) / 86400000,
-                 quiet);
-    else
-        snprintf(res->detail, sizeof res->detail,
-                 "the first in %" PRId64 " days of this identity's own history (quiet period %s)",
-                 (t - since) / 86400000, quiet);
-}
-
-/* "this identity", "this identity and F", or "this F" (across identities). */
-static const char *group_words(const tw_corr *corr, bool shared, char *buf, size_t size)
-{
-    size_t len = (size_t)snprintf(buf, size, "this %s", shared ? "" : "identity");
-    bool first = true;
-    for (uint32_t g = 0; g < corr->n_group_by && len < size; g++) {
-        if (corr->group_by[g]->kind == TW_FIELD_IDENTITY_KEY)
-            continue;
-        len += (size_t)snprintf(buf + len, size - len, "%s%s",
-                                shared && first ? "" : " and ", corr->group_by[g]->name);
-        first = false;
-    }
-    return buf;
 }
 
 /* Steps correlation r on one event, in the state of one group of the slot; raises its
@@ -1061,7 +373,6 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
     const tw_corr *corr = rule->correlation;
     const tw_event *ev = ce->ev;
     corr_result res = { 0 };
-    tw_kept_event prev = { 0 };
     const tw_corr_value *cv = plan->needs_values ? corr_value_of(ev, r) : NULL;
     if (plan->needs_values && !cv)
         return false; /* the parser gathered nothing (out of memory, or over 32 a record) */
@@ -1072,33 +383,9 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
     corr_state *st = tw_sparse_get(&slot->sp, key, plan->bytes, &created);
     if (!st)
         return false; /* no memory, or the block is full: the event is not counted */
-    switch (corr->type) {
-    case TW_CORR_EVENT_COUNT:
-    case TW_CORR_VALUE_COUNT:
-        /* evidence: the previous matching event, then this one */
-        prev = *kept(plan, st, 0);
-        if (corr->type == TW_CORR_EVENT_COUNT)
-            step_event_count(plan, corr, st, ev, &res);
-        else
-            step_value_count(plan, corr, st, ev, cv, &res);
-        tw_kept_event_set(kept(plan, st, 0), ev, ce->cat);
-        if (prev.set)
-            res.earlier[res.n_earlier++] = &prev;
-        break;
-    case TW_CORR_TEMPORAL: step_temporal(plan, corr, st, ce, &res); break;
-    case TW_CORR_TEMPORAL_ORDERED: step_temporal_ordered(plan, corr, st, ce, &res); break;
-    case TW_CORR_BASELINE_THEN_TRIGGER: step_baseline(plan, corr, st, ce, &res); break;
-    case TW_CORR_FIRST_SEEN:
-        if (plan->baseline) {
-            step_first_seen_baseline(plan, corr, ce, &res);
-        } else {
-            char words[96];
-            st = step_first_seen(corr, st, created, slot, key, ev, cv,
-                                 group_words(corr, plan->shared, words, sizeof words), &res);
-        }
-        break;
-    case TW_CORR_QUIET_THEN_TRIGGER: step_quiet(corr, st, ce, &res); break;
-    }
+    corr_step cs = { plan, corr, st, created, slot, key, ce, cv, plan->shared };
+    rules_corr_kind(corr->type)->step(&cs, &res);
+    st = cs.st; /* a kind may have grown it */
     uint32_t detector = det->index + r;
     const char *held_why = NULL;
     if (res.holds && !drift_allowed(rule, detector, ce->ident, ev, emit)) {
@@ -1124,10 +411,8 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
         return true; /* a building block of other correlations */
     if (!kind_applies(rule, kind))
         return false; /* not meant for this identity: it holds for nothing */
-    int64_t period = rule->suppress_ms;
-    if (!period && corr->type != TW_CORR_FIRST_SEEN && corr->type != TW_CORR_QUIET_THEN_TRIGGER)
-        period = corr->type == TW_CORR_BASELINE_THEN_TRIGGER ? corr->baseline.window_ms
-                                                              : corr->timespan_ms;
+    int64_t period = rule->suppress_ms ? rule->suppress_ms
+                                       : rules_corr_kind(corr->type)->period(corr);
     /* repeats are counted per identity (a group across identities has no one to update) */
     bool counted = period > 0 && ce->ident;
     tw_str who = ce->ident ? (tw_str){ ce->ident->key, ce->ident->key_len } : TW_STR_NULL;
@@ -1159,9 +444,9 @@ static void correlations_on_event(const tw_detector *det, rules_slot *slot,
     for (uint32_t o = 0; o < rt->n_corr_run; o++) {
         uint32_t r = rt->corr_order[o];
         const tw_corr *corr = tw_ruleset_rule(rt->rs, r)->correlation;
-        bool considered = rt->plan[r].every_event || any_matched(&ce, corr) ||
+        bool considered = rt->plan[r].every_event || rules_any_matched(&ce, corr) ||
                           (corr->type == TW_CORR_BASELINE_THEN_TRIGGER && corr->trigger.rule &&
-                           matched(&ce, corr->trigger.rule));
+                           rules_matched(&ce, corr->trigger.rule));
         if (considered && run_correlation(det, slot, r, &ce, (tw_kind)ident->kind, emit))
             held[r / 64] |= 1ull << (r % 64);
     }
@@ -1312,14 +597,7 @@ static int64_t rules_horizon(const void *params)
         int64_t span = rule->suppress_ms > rule->history_ms ? rule->suppress_ms : rule->history_ms;
         if (rule->correlation && rt->plan[i].run) {
             const tw_corr *corr = rule->correlation;
-            int64_t c = corr->timespan_ms;
-            if (corr->type == TW_CORR_BASELINE_THEN_TRIGGER)
-                c = corr->baseline.window_ms;
-            else if (corr->type == TW_CORR_FIRST_SEEN)
-                c = corr->first_seen_baseline_ms > 86400000 ? corr->first_seen_baseline_ms
-                                                            : 86400000;
-            else if (corr->type == TW_CORR_QUIET_THEN_TRIGGER)
-                c = 3 * corr->quiet_ms;
+            int64_t c = rules_corr_kind(corr->type)->horizon(corr);
             if (c > span)
                 span = c;
         }
