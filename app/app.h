@@ -68,9 +68,9 @@ int tw_app_push(const char ***v, size_t *n, const char *s);
 /* SIGTERM, SIGINT and SIGUSR1 to handler, which only sets flags (consume, route; app_cli.c). */
 void tw_app_catch_signals(void (*handler)(int));
 
-/* Runs the pipeline over files (replay) or Kafka topics (conf->consume); returns the
- * process exit status. */
-int tw_app_replay(const tw_app_conf *conf);
+/* `trailwarden replay` and `trailwarden consume` (app_run.c): runs the pipeline over files or
+ * over Kafka topics (conf->consume); returns the process exit status. */
+int tw_app_run(const tw_app_conf *conf);
 
 /* `trailwarden route`: one message per record, keyed by identity (app_route.c); returns the
  * exit status. */

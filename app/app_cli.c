@@ -176,7 +176,8 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             break;
         case 't': {
             /* TOPIC[,TOPIC...]: split in place (optarg is argv's) */
-            for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ","))
+            char *save = NULL;
+            for (char *tok = strtok_r(optarg, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
                 if (tw_app_push(&conf->topics, &conf->n_topics, tok))
                     return usage_error("%s", "out of memory");
             break;

@@ -5,8 +5,9 @@
 #include <stdlib.h>
 
 #include "app_shipped.h"
+#include "tw_log.h"
 
-/* The grant tracker's own findings (app_replay.c, detect/grants_track.c): not rules, but ids
+/* The grant tracker's own findings (app_run.c, detect/grants_track.c): not rules, but ids
  * an exception may name. */
 static const char *const k_tracker_ids[] = { "unused-privileged-grant",
                                              "training-telemetry-granted" };
@@ -18,7 +19,7 @@ tw_exceptions *tw_app_load_exceptions(const char *path, const tw_ruleset *rs,
     size_t n_rules = rs ? tw_ruleset_count(rs) : 0;
     const char **ids = calloc(n_rules + N_TRACKER, sizeof *ids);
     if (!ids) {
-        fprintf(stderr, "trailwarden: out of memory loading --exceptions %s\n", path);
+        tw_log("out of memory loading --exceptions %s", path);
         return NULL;
     }
     size_t n = 0;
@@ -32,14 +33,14 @@ tw_exceptions *tw_app_load_exceptions(const char *path, const tw_ruleset *rs,
     tw_err err = tw_exceptions_load(path, &conf, &ex);
     free(ids);
     if (err == TW_ERR_NOMEM) {
-        fprintf(stderr, "trailwarden: out of memory loading --exceptions %s\n", path);
+        tw_log("out of memory loading --exceptions %s", path);
         tw_exceptions_destroy(ex);
         return NULL;
     }
     for (size_t i = 0; i < tw_exceptions_diag_count(ex); i++)
         fprintf(stderr, "%s\n", tw_exceptions_diag(ex, i));
     for (size_t i = 0; verbosity >= 0 && i < tw_exceptions_warning_count(ex); i++)
-        fprintf(stderr, "trailwarden: warning: %s\n", tw_exceptions_warning(ex, i));
+        tw_log("warning: %s", tw_exceptions_warning(ex, i));
     if (err != TW_OK) {
         tw_exceptions_destroy(ex);
         return NULL;

@@ -19,6 +19,7 @@
 #include "ingest_input.h"
 #include "tw_hash.h"
 #include "tw_time.h"
+#include "tw_log.h"
 
 typedef struct entry {
     char *path;
@@ -305,7 +306,7 @@ static int visit_dir(lister *ls, const char *path, file_id id)
     if (loop) {
         /* every file under it is read anyway: said once, and the run goes on (exit 0) */
         if (ls->verbosity >= 0)
-            fprintf(stderr, "trailwarden: %s: a link back to %s (a directory loop): not followed\n",
+            tw_log("%s: a link back to %s (a directory loop): not followed",
                     path, loop->path);
         return 0;
     }
@@ -335,8 +336,8 @@ static int visit(lister *ls, const char *path, bool argument)
     /* a FIFO, socket or device inside a directory: nothing may ever write to it, and reading
      * it would wait forever (grep -r skips them too) */
     if (ls->verbosity >= 0)
-        fprintf(stderr, "trailwarden: %s: not a regular file: skipped (name it on the command line "
-                        "to read it)\n", path);
+        tw_log("%s: not a regular file: skipped (name it on the command line "
+                        "to read it)", path);
     return 0;
 }
 

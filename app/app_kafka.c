@@ -27,7 +27,9 @@
 
 #include "app_checkpoint.h"
 #include "app_pipeline.h"
+#include "tw_time.h"
 #include "output_kafka_conf.h"
+#include "tw_log.h"
 
 #define CHUNK_BYTES (256u << 10)  /* a chunk of lines is handed over at this size... */
 #define CHUNK_AGE_MS 4            /* ...or this age, or when poll has nothing more at hand,
@@ -134,13 +136,6 @@ struct tw_kafka {
     bool state_restored;  /* the checkpoint's state was restored (not only its offsets) */
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- partitions ------------------------------------------------------------------------- */
 
 static uint32_t part_index(tw_kafka *k, const char *topic, int32_t partition)
@@ -208,7 +203,7 @@ void tw_kafka_routed(tw_kafka *k, uint64_t chunk, uint64_t seq_end)
 bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size_t n_sinks,
                        bool force)
 {
-    double t = now_s();
+    double t = tw_now_s();
     if (!force && t - k->last_store < STORE_EVERY_MS / 1000.0)
         return true;
     pthread_mutex_lock(&k->mu);
@@ -241,7 +236,7 @@ bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size
     /* the findings of those records must be durable before their offsets may be committed */
     for (size_t s = 0; s < n_sinks; s++)
         if (tw_sink_flush(&sinks[s]) != TW_SINK_OK) {
-            fprintf(stderr, "trailwarden: output %s: flush failed: %s; offsets not committed\n",
+            tw_log("output %s: flush failed: %s; offsets not committed",
                     sinks[s].spec, tw_sink_error(&sinks[s]));
             return false;
         }
@@ -257,7 +252,7 @@ bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size
     if (list && list->cnt) {
         rd_kafka_resp_err_t err = rd_kafka_offsets_store(k->rk, list);
         if (err && err != RD_KAFKA_RESP_ERR__STATE)
-            fprintf(stderr, "trailwarden: kafka: storing offsets: %s\n", rd_kafka_err2str(err));
+            tw_log("kafka: storing offsets: %s", rd_kafka_err2str(err));
         atomic_fetch_add(&k->commits, 1);
     }
     if (list)
@@ -276,7 +271,7 @@ static bool open_reserve(tw_kafka *k, uint32_t pi, size_t more)
             return false;
         k->open->input = 0;
         k->open->first_line = k->messages_total;
-        k->open_started = now_s();
+        k->open_started = tw_now_s();
     }
     tw_chunk *c = k->open;
     if (c->n_line_source == k->cap_line_source) {
@@ -436,7 +431,7 @@ static bool emit_open_chunk(tw_kafka *k)
 /* Hands over the open chunk (all: else only when older than CHUNK_AGE_MS). */
 static bool emit_open(tw_kafka *k, bool all)
 {
-    if (!k->open || (!all && now_s() - k->open_started < CHUNK_AGE_MS / 1000.0))
+    if (!k->open || (!all && tw_now_s() - k->open_started < CHUNK_AGE_MS / 1000.0))
         return true;
     return emit_open_chunk(k);
 }
@@ -507,12 +502,11 @@ static void check_history(tw_kafka *k, kpart *p, int64_t offset)
             return;
     }
     atomic_fetch_add(&k->history_gaps, 1);
-    fprintf(stderr,
-            "trailwarden: kafka: %s[%" PRId32 "]: reading starts at offset %" PRId64
+    tw_log("kafka: %s[%" PRId32 "]: reading starts at offset %" PRId64
             "; the records from offset %" PRId64 " on were read by another member of the "
             "group or by an earlier run, and their state is not here: this partition's "
             "identities start without their history (windows, baselines, values seen); "
-            "state moves between runs with --state-dir, not between members\n",
+            "state moves between runs with --state-dir, not between members",
             p->topic, p->partition, offset, from);
 }
 
@@ -529,7 +523,7 @@ static void handle_message(tw_kafka *k, rd_kafka_message_t *m)
             }
         } else {
             atomic_fetch_add(&k->errors, 1);
-            fprintf(stderr, "trailwarden: kafka: %s\n", rd_kafka_message_errstr(m));
+            tw_log("kafka: %s", rd_kafka_message_errstr(m));
             if (rd_kafka_fatal_error(k->rk, NULL, 0))
                 k->failed = true;
         }
@@ -674,7 +668,7 @@ static void checkpoint(tw_kafka *k)
     if (!k->conf->state_dir || k->pipeline_done || atomic_load(&k->pl->failed))
         return;
     if (!k->ckpt_due && !k->open && !k->pushing && k->next_chunk == k->ckpt_mark) {
-        k->last_ckpt = now_s();
+        k->last_ckpt = tw_now_s();
         return;
     }
     k->ckpt_due = false;
@@ -700,7 +694,7 @@ static void checkpoint(tw_kafka *k)
         if (pthread_cond_timedwait(&k->cond, &k->mu, &until))
             break;
     pthread_mutex_unlock(&k->mu);
-    k->last_ckpt = now_s();
+    k->last_ckpt = tw_now_s();
     k->ckpt_mark = k->next_chunk;
 }
 
@@ -733,10 +727,10 @@ void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n)
     pthread_mutex_unlock(&k->mu);
     free(parts);
     if (err == TW_ERR_NOMEM)
-        fprintf(stderr, "trailwarden: --state-dir %s: out of memory writing the checkpoint\n",
+        tw_log("--state-dir %s: out of memory writing the checkpoint",
                 k->conf->state_dir);
     else if (err)
-        fprintf(stderr, "trailwarden: %s\n", errstr);
+        tw_log("%s", errstr);
     pthread_mutex_lock(&k->mu);
     k->ckpt_written++;
     pthread_cond_broadcast(&k->cond);
@@ -768,8 +762,8 @@ tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
         return err;
     if (got.foreign) {
         /* The records from the checkpoint's offsets on are read again into a fresh state. */
-        fprintf(stderr, "trailwarden: --state-dir %s/checkpoint: written with other rules or "
-                        "another build; its state is not restored, reading from its offsets\n",
+        tw_log("--state-dir %s/checkpoint: written with other rules or "
+                        "another build; its state is not restored, reading from its offsets",
                 dir);
         return TW_OK;
     }
@@ -822,7 +816,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (!cooperative)
             rd_kafka_assign(rk, parts);
         if (e) {
-            fprintf(stderr, "trailwarden: kafka: assign: %s\n", rd_kafka_error_string(e));
+            tw_log("kafka: assign: %s", rd_kafka_error_string(e));
             rd_kafka_error_destroy(e);
         }
         return;
@@ -835,7 +829,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         checkpoint(k); /* the state of what is let go, with its offsets */
         rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
         if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
-            fprintf(stderr, "trailwarden: kafka: commit on revocation: %s\n", rd_kafka_err2str(ce));
+            tw_log("kafka: commit on revocation: %s", rd_kafka_err2str(ce));
     }
     pthread_mutex_lock(&k->mu);
     for (int i = 0; i < parts->cnt; i++) {
@@ -847,7 +841,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     if (cooperative) {
         rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
         if (e) {
-            fprintf(stderr, "trailwarden: kafka: unassign: %s\n", rd_kafka_error_string(e));
+            tw_log("kafka: unassign: %s", rd_kafka_error_string(e));
             rd_kafka_error_destroy(e);
         }
     } else {
@@ -957,7 +951,7 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
     k->conf = conf;
     k->last_partition = -1; /* no message yet (partitions are numbered from 0) */
     k->fingerprint = pl->rules ? tw_rules_fingerprint(pl->rules) : 0;
-    k->last_ckpt = now_s();
+    k->last_ckpt = tw_now_s();
     const char *knob = getenv("TRAILWARDEN_TEST_CHUNK_MESSAGES");
     if (knob && *knob) {
         char *end;
@@ -1033,7 +1027,7 @@ tw_err tw_kafka_subscribe(tw_kafka *k, char *errstr, size_t errstr_size)
  * assigned (a request to librdkafka's main thread, every 100 ms at most). */
 static void check_joined(tw_kafka *k)
 {
-    k->last_join_check = now_s();
+    k->last_join_check = tw_now_s();
     char *id = rd_kafka_memberid(k->rk);
     if (id && *id)
         k->joined = true;
@@ -1059,18 +1053,18 @@ static void await_first_assignment(tw_kafka *k)
         check_joined(k);
     if (!k->joined)
         return;
-    fprintf(stderr, "trailwarden: kafka: stopping while the group assigns partitions: waiting "
+    tw_log("kafka: stopping while the group assigns partitions: waiting "
                     "for the assignment, to leave the group after it (librdkafka 2.0.2 aborts "
-                    "a consumer destroyed in between: its issue 4312)\n");
-    double until = now_s() + (k->session_ms > 10000 ? k->session_ms : 10000) / 1000.0;
-    while (!atomic_load(&k->assignments) && now_s() < until) {
+                    "a consumer destroyed in between: its issue 4312)");
+    double until = tw_now_s() + (k->session_ms > 10000 ? k->session_ms : 10000) / 1000.0;
+    while (!atomic_load(&k->assignments) && tw_now_s() < until) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, 100);
         if (m)
             rd_kafka_message_destroy(m); /* not read: not stored, read again after */
     }
     if (!atomic_load(&k->assignments)) {
-        fprintf(stderr, "trailwarden: kafka: no assignment came; the consumer is left to the "
-                        "process's exit, and the group drops it after session.timeout.ms\n");
+        tw_log("kafka: no assignment came; the consumer is left to the "
+                        "process's exit, and the group drops it after session.timeout.ms");
         k->abandoned = true;
     }
 }
@@ -1122,9 +1116,9 @@ void *tw_kafka_main(void *arg)
         if (k->conf->exit_at_end && !m && !k->open && all_at_end(k))
             break;
         if (k->conf->state_dir &&
-            (k->ckpt_due || now_s() - k->last_ckpt >= k->conf->checkpoint_ms / 1000.0))
+            (k->ckpt_due || tw_now_s() - k->last_ckpt >= k->conf->checkpoint_ms / 1000.0))
             checkpoint(k);
-        if (!k->joined && !atomic_load(&k->assignments) && now_s() - k->last_join_check > 0.1)
+        if (!k->joined && !atomic_load(&k->assignments) && tw_now_s() - k->last_join_check > 0.1)
             check_joined(k);
     }
     emit_open(k, true);
@@ -1152,7 +1146,7 @@ void tw_kafka_close(tw_kafka *k)
     if (!k->failed) {
         rd_kafka_resp_err_t ce = rd_kafka_commit(k->rk, NULL, 0);
         if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
-            fprintf(stderr, "trailwarden: kafka: commit: %s\n", rd_kafka_err2str(ce));
+            tw_log("kafka: commit: %s", rd_kafka_err2str(ce));
     }
     rd_kafka_consumer_close(k->rk); /* leaves the group */
     k->closed = true;

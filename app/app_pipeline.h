@@ -26,13 +26,15 @@
 #include "policy_call.h"
 #include "grants.h"
 #include "ingest_batch.h"
-#include "ingest_catalog.h"
+#include "schema_catalog.h"
 #include "ingest_normalize.h"
 #include "ingest_parse.h"
 #include "rules.h"
 #include "rules_eval.h"
 #include "rules_index.h"
 #include "rules_run.h"
+#include "rules_match.h"
+#include "grants_parse.h"
 #include "state.h"
 #include "tw_buf.h"
 #include "tw_ring.h"
@@ -42,25 +44,6 @@
 #define TW_WORK_IDENTITY UINT32_MAX  /* a work entry for the event's identity */
 
 typedef struct tw_pipeline tw_pipeline;
-
-/* The rules' runtime (detect/rules_run.h) and the parser's side of it (app_rules_run.c). */
-/* A parser thread's evaluation context, and the hook that evaluates the candidate rules of
- * each event (tw_parser_set_hook). */
-typedef struct tw_rules_ctx tw_rules_ctx;
-/* pr: the reader of the policy.* fields (NULL when no rule reads one). */
-tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt, const tw_policy_reader *pr);
-void tw_rules_ctx_destroy(tw_rules_ctx *cx);
-void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                   tw_batch *batch);
-
-
-/* Grant tracking (detect/grants.h), the parser's side (app_grants_parse.c): IAM grant calls
- * read into tw_grant_ops, calls that pass a role flagged. */
-typedef struct tw_grants_ctx tw_grants_ctx;
-tw_grants_ctx *tw_grants_ctx_new(const tw_privtab *pt);
-void tw_grants_ctx_destroy(tw_grants_ctx *cx);
-void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                    tw_batch *batch);
 
 /* consume's source (app_kafka.c): a Kafka consumer in place of the reader, and the commit
  * bookkeeping the router and the output stage feed. */
@@ -217,6 +200,51 @@ struct tw_pipeline {
     atomic_bool failed;      /* a fatal error: stages stop */
     atomic_uint_fast64_t before_report; /* --report-from: findings before it, not written */
 };
+
+/* The output stage (app_output.c), on the main thread: what producers sent, held until every
+ * producer has passed its seq, then written in stream order to every healthy sink. */
+typedef struct tw_output_pending {
+    uint64_t seq;
+    uint64_t arrival;     /* ties of seq and detector (one producer's findings of one event,
+                           * e.g. many grants passing their deadline at once) keep their order:
+                           * qsort is not stable */
+    uint32_t detector;
+    char *text;
+    uint32_t len;
+} tw_output_pending;
+
+typedef struct tw_output_stage {
+    tw_pipeline *pl;
+    tw_sink *sinks;
+    bool *broken;           /* the sink failed: nothing more goes to it */
+    size_t n_sinks;
+    tw_output_pending *v;
+    size_t n, cap;
+    uint64_t arrivals;      /* findings kept so far: their arrival order */
+    uint64_t *progress;
+    bool *done;
+    uint64_t written;
+    uint64_t pushed;        /* consume: written when the sinks were last pushed */
+    bool sink_failed;
+    uint64_t released_upto; /* every finding below this seq is written */
+    tw_buf **ckpt;          /* consume --state-dir: each producer's saved state, at a barrier */
+    int n_ckpt;
+} tw_output_stage;
+
+
+/* Runs the output stage until every producer is done (or the run fails: false). */
+bool tw_output_run(tw_output_stage *os, double started);
+/* A sink failed doing `doing` ("write", "flush"): named with its reason, no more findings go to
+ * it, and the run stops after the finding being written (the other sinks still get it). */
+void tw_output_sink_broke(tw_output_stage *os, size_t s, const char *doing);
+
+/* --stats on stderr (app_stats.c); live: the stages run (consume's SIGUSR1), their published
+ * copies are read; else the run is over and its threads joined. */
+void tw_app_print_stats(tw_pipeline *pl, double wall, bool live);
+
+/* --grants FILE into the grant tracker (app_inventory.c), while the pipeline starts: exit
+ * status TW_EXIT_OK, or TW_EXIT_USAGE with the problem said. */
+int tw_app_load_inventory(tw_pipeline *pl, const tw_app_conf *conf);
 
 void *tw_reader_main(void *arg);
 void *tw_parser_main(void *arg);   /* arg: tw_parser_arg */

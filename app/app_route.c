@@ -34,11 +34,13 @@
 
 #include "output_kafka_conf.h"
 #include "app.h"
-#include "ingest_catalog.h"
+#include "tw_time.h"
+#include "schema_catalog.h"
 #include "ingest_normalize.h"
 #include "ingest_parse.h"
 #include "ingest_split.h"
 #include "tw_buf.h"
+#include "tw_log.h"
 
 #define STORE_EVERY_MS 200   /* the sink flushed and offsets stored at most this often */
 #define PROBLEMS_SHOWN 20    /* problems named on stderr without -v */
@@ -108,13 +110,6 @@ typedef struct route_ctx {
     double first_at;             /* the first message (Kafka) or the start (files) */
     route_counts n;
 } route_ctx;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void on_signal(int sig)
 {
@@ -258,10 +253,10 @@ static void route_conf_free(route_conf *rc)
 /* The parser's event hook: a record the pipeline accepts, with its identity key (ev) and its
  * own JSON text (rec->raw). Both are copied: they live only during the callback. */
 static void on_event(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                     tw_batch *batch)
+                     tw_arena *arena)
 {
     (void)js;
-    (void)batch;
+    (void)arena;
     route_ctx *rt = ud;
     if (!rec->raw.len) { /* the parser found no '{'...'}' span: cannot forward it */
         rt->n.no_span++;
@@ -306,7 +301,7 @@ static void show_problem(route_ctx *rt, const char *where, const char *text)
     if (rt->rc->verbosity < 0 || (rt->rc->verbosity == 0 && rt->n.shown >= PROBLEMS_SHOWN))
         return;
     rt->n.shown++;
-    fprintf(stderr, "trailwarden: route: %s: %s\n", where, text);
+    tw_log("route: %s: %s", where, text);
 }
 
 typedef enum write_rc { WRITE_OK, WRITE_FAILED, WRITE_STOPPED } write_rc;
@@ -350,7 +345,7 @@ static write_rc route_chunk(route_ctx *rt, tw_chunk *chunk, const char *where)
     for (uint32_t i = 0; i < batch->problems.n; i++)
         show_problem(rt, where, batch->problems.v[i].text ? batch->problems.v[i].text : "");
     if (rt->oom || rt->out.failed) {
-        fprintf(stderr, "trailwarden: route: %s: out of memory\n", where);
+        tw_log("route: %s: out of memory", where);
         return WRITE_FAILED;
     }
     for (size_t i = 0; i < rt->n_recs; i++) {
@@ -381,7 +376,7 @@ static write_rc route_value(route_ctx *rt, const char *v, size_t len, const char
     if (chunk->cap < len + TW_JSON_PADDING) {
         char *buf = realloc(chunk->buf, len + TW_JSON_PADDING);
         if (!buf) {
-            fprintf(stderr, "trailwarden: route: %s: out of memory\n", where);
+            tw_log("route: %s: out of memory", where);
             return WRITE_FAILED;
         }
         chunk->buf = buf;
@@ -431,7 +426,7 @@ static uint32_t part_index(route_ctx *rt, const char *topic, int32_t partition)
  * force: now; else at most every STORE_EVERY_MS. False if the sink failed. */
 static bool store_offsets(route_ctx *rt, bool force)
 {
-    double t = now_s();
+    double t = tw_now_s();
     if (!force && t - rt->last_store < STORE_EVERY_MS / 1000.0)
         return true;
     rt->last_store = t;
@@ -442,7 +437,7 @@ static bool store_offsets(route_ctx *rt, bool force)
         return true;
     /* the records must be durable on KEYED before their source offsets may be committed */
     if (tw_sink_flush(&rt->sink) != TW_SINK_OK) {
-        fprintf(stderr, "trailwarden: route: output %s: flush failed: %s; offsets not committed\n",
+        tw_log("route: output %s: flush failed: %s; offsets not committed",
                 rt->sink.spec, tw_sink_error(&rt->sink));
         rt->failed = true;
         return false;
@@ -462,7 +457,7 @@ static bool store_offsets(route_ctx *rt, bool force)
     }
     rd_kafka_resp_err_t err = rd_kafka_offsets_store(rt->rk, list);
     if (err && err != RD_KAFKA_RESP_ERR__STATE)
-        fprintf(stderr, "trailwarden: route: kafka: storing offsets: %s\n", rd_kafka_err2str(err));
+        tw_log("route: kafka: storing offsets: %s", rd_kafka_err2str(err));
     rt->n.offset_stores++;
     rd_kafka_topic_partition_list_destroy(list);
     return true;
@@ -493,7 +488,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         else
             rd_kafka_assign(rk, parts);
         if (e) {
-            fprintf(stderr, "trailwarden: route: kafka: assign: %s\n", rd_kafka_error_string(e));
+            tw_log("route: kafka: assign: %s", rd_kafka_error_string(e));
             rd_kafka_error_destroy(e);
         }
         return;
@@ -505,7 +500,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (store_offsets(rt, true)) {
             rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
             if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                fprintf(stderr, "trailwarden: route: kafka: commit on revocation: %s\n",
+                tw_log("route: kafka: commit on revocation: %s",
                         rd_kafka_err2str(ce));
         }
     }
@@ -517,7 +512,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     if (cooperative) {
         rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
         if (e) {
-            fprintf(stderr, "trailwarden: route: kafka: unassign: %s\n", rd_kafka_error_string(e));
+            tw_log("route: kafka: unassign: %s", rd_kafka_error_string(e));
             rd_kafka_error_destroy(e);
         }
     } else {
@@ -542,7 +537,7 @@ static bool consumer_open(route_ctx *rt)
                                    sizeof errstr) &&
               !tw_kafka_conf_apply(c, rc->props, rc->n_props, errstr, sizeof errstr);
     if (!ok) {
-        fprintf(stderr, "trailwarden: route: -X %s\n", errstr);
+        tw_log("route: -X %s", errstr);
         rd_kafka_conf_destroy(c);
         return false;
     }
@@ -551,7 +546,7 @@ static bool consumer_open(route_ctx *rt)
     char err[512];
     rt->rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
     if (!rt->rk) {
-        fprintf(stderr, "trailwarden: route: kafka: %s\n", err);
+        tw_log("route: kafka: %s", err);
         rd_kafka_conf_destroy(c);
         return false;
     }
@@ -562,7 +557,7 @@ static bool consumer_open(route_ctx *rt)
     rd_kafka_resp_err_t se = rd_kafka_subscribe(rt->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (se) {
-        fprintf(stderr, "trailwarden: route: kafka: subscribe: %s\n", rd_kafka_err2str(se));
+        tw_log("route: kafka: subscribe: %s", rd_kafka_err2str(se));
         return false;
     }
     return true;
@@ -594,7 +589,7 @@ static void handle_message(route_ctx *rt, rd_kafka_message_t *m)
             return;
         }
         rt->n.errors++;
-        fprintf(stderr, "trailwarden: route: kafka: %s\n", rd_kafka_message_errstr(m));
+        tw_log("route: kafka: %s", rd_kafka_message_errstr(m));
         if (rd_kafka_fatal_error(rt->rk, NULL, 0))
             rt->failed = true;
         return;
@@ -609,7 +604,7 @@ static void handle_message(route_ctx *rt, rd_kafka_message_t *m)
     p->eof = false;
     p->messages++;
     if (!rt->n.messages)
-        rt->first_at = now_s();
+        rt->first_at = tw_now_s();
     rt->n.messages++;
     rt->n.bytes += m->len;
     write_rc wr = WRITE_OK;
@@ -635,7 +630,7 @@ static void print_stats(const route_ctx *rt)
 {
     FILE *o = stderr;
     const route_counts *n = &rt->n;
-    double t = now_s(), secs = t - rt->started;
+    double t = tw_now_s(), secs = t - rt->started;
     /* the rate from the first message on: joining the group is not routing */
     double active = rt->first_at > 0 ? t - rt->first_at : 0;
     fprintf(o, "trailwarden route: summary\n");
@@ -679,7 +674,7 @@ static int run_kafka(route_ctx *rt)
 {
     if (!consumer_open(rt))
         return TW_EXIT_USAGE;
-    rt->started = now_s();
+    rt->started = tw_now_s();
     rt->last_store = rt->started;
     while (!stop_requested && !rt->failed) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rt->rk, 100);
@@ -703,7 +698,7 @@ static int run_kafka(route_ctx *rt)
     if (ok) {
         rd_kafka_resp_err_t ce = rd_kafka_commit(rt->rk, NULL, 0);
         if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
-            fprintf(stderr, "trailwarden: route: kafka: commit: %s\n", rd_kafka_err2str(ce));
+            tw_log("route: kafka: commit: %s", rd_kafka_err2str(ce));
     }
     rd_kafka_consumer_close(rt->rk);
     return rt->failed ? TW_EXIT_INPUT : TW_EXIT_OK;
@@ -728,10 +723,10 @@ static int run_files(route_ctx *rt)
     tw_input_list inputs = { 0 };
     char errstr[512];
     if (tw_inputs_collect(rt->rc->paths, rt->rc->n_paths, rt->rc->verbosity, &inputs, errstr, sizeof errstr)) {
-        fprintf(stderr, "trailwarden: route: %s\n", errstr);
+        tw_log("route: %s", errstr);
         return TW_EXIT_USAGE;
     }
-    rt->started = rt->first_at = now_s();
+    rt->started = rt->first_at = tw_now_s();
     uint64_t seq = 0;
     for (size_t i = 0; i < inputs.n && !stop_requested && !rt->failed; i++) {
         file_ctx fc = { rt, inputs.paths[i], WRITE_OK };
@@ -745,7 +740,7 @@ static int run_files(route_ctx *rt)
     }
     tw_inputs_free(&inputs);
     if (!rt->failed && tw_sink_flush(&rt->sink) != TW_SINK_OK) {
-        fprintf(stderr, "trailwarden: route: output %s: flush failed: %s\n", rt->sink.spec,
+        tw_log("route: output %s: flush failed: %s", rt->sink.spec,
                 tw_sink_error(&rt->sink));
         rt->failed = true;
     }
@@ -767,7 +762,7 @@ int tw_app_route(int argc, char **argv)
     char errstr[512];
     status = TW_EXIT_USAGE;
     if (tw_catalog_new(&rt.cat, errstr, sizeof errstr) != TW_OK) {
-        fprintf(stderr, "trailwarden: route: %s\n", errstr);
+        tw_log("route: %s", errstr);
         goto out;
     }
     rt.nconf = (tw_normalize_conf){ .catalog = rt.cat };
@@ -775,13 +770,13 @@ int tw_app_route(int argc, char **argv)
     rt.batch = tw_batch_new(1024);
     rt.chunk = tw_chunk_new(64 << 10);
     if (!rt.ps || !rt.batch || !rt.chunk) {
-        fprintf(stderr, "trailwarden: route: out of memory\n");
+        tw_log("route: out of memory");
         goto out;
     }
     tw_parser_set_hook(rt.ps, on_event, &rt);
     tw_sink_env env = { rc.brokers, rc.props, rc.n_props };
     if (tw_sink_open_env(rc.output, &env, &rt.sink, errstr, sizeof errstr) != TW_OK) {
-        fprintf(stderr, "trailwarden: route: %s\n", errstr);
+        tw_log("route: %s", errstr);
         goto out;
     }
     rt.sink_open = true;
@@ -789,8 +784,8 @@ int tw_app_route(int argc, char **argv)
 
     status = rc.n_topics ? run_kafka(&rt) : run_files(&rt);
     if (rt.n.problems > rt.n.shown && rc.verbosity == 0)
-        fprintf(stderr, "trailwarden: route: %" PRIu64 " more problems not shown (-v shows all)\n",
-                rt.n.problems - rt.n.shown);
+        tw_log("route: %" PRIu64 " more problems not shown (-v shows all)",
+               rt.n.problems - rt.n.shown);
     if (rc.stats && status != TW_EXIT_USAGE) /* a configuration error: nothing counted */
         print_stats(&rt);
 out:

@@ -11,6 +11,7 @@
 #include "app_checkpoint.h"
 #include "app_pipeline.h"
 #include "tw_hash.h"
+#include "tw_log.h"
 
 #define PROBLEMS_PER_INPUT 20
 #define GRANTS_RESULT_BYTES (256u << 10) /* the tracker's findings handed on at this size */
@@ -152,7 +153,7 @@ static bool flush_grants(router *rt, bool final)
         return false;
     }
     if (!final && !(rt->res = tw_result_new())) {
-        fprintf(stderr, "trailwarden: out of memory routing events\n");
+        tw_log("out of memory routing events");
         return false;
     }
     return true;
@@ -164,7 +165,7 @@ static bool copy_source_wm(router *rt, tw_work *work)
     if (work->cap_source_wm < rt->n_src) {
         int64_t *v = realloc(work->source_wm, rt->n_src * sizeof *v);
         if (!v) {
-            fprintf(stderr, "trailwarden: out of memory routing events\n");
+            tw_log("out of memory routing events");
             return false;
         }
         work->source_wm = v;
@@ -197,7 +198,7 @@ static bool flush_all(router *rt, bool final)
         if (!final) {
             rt->cur[w] = take_work(rt, w);
             if (!rt->cur[w]) {
-                fprintf(stderr, "trailwarden: out of memory routing events\n");
+                tw_log("out of memory routing events");
                 return false;
             }
         }
@@ -375,13 +376,13 @@ static void report_problems(router *rt, const tw_batch *batch)
         bool show = pl->conf->verbosity > 0 ||
                     (pl->conf->verbosity == 0 && rt->cur_input_problems <= PROBLEMS_PER_INPUT);
         if (show) {
-            fprintf(stderr, "trailwarden: %s: %s [%s]\n", strcmp(path, "-") ? path : "(stdin)",
+            tw_log("%s: %s [%s]", strcmp(path, "-") ? path : "(stdin)",
                     pr->text ? pr->text : "(out of memory)", tw_reject_name(pr->reason));
         }
     }
     if (batch->last_of_input && pl->conf->verbosity == 0 &&
         rt->cur_input_problems > PROBLEMS_PER_INPUT)
-        fprintf(stderr, "trailwarden: %s: %llu more problems not shown (-v shows all)\n",
+        tw_log("%s: %llu more problems not shown (-v shows all)",
                 strcmp(path, "-") ? path : "(stdin)",
                 (unsigned long long)(rt->cur_input_problems - PROBLEMS_PER_INPUT));
 }
@@ -510,7 +511,7 @@ void *tw_router_main(void *arg)
             held h = { ev->time_ms, tw_hash64(ev->event_id.p, ev->event_id.len, 0), rt.arrival++,
                        ev, batch };
             if (!heap_push(&rt, h)) {
-                fprintf(stderr, "trailwarden: out of memory ordering events\n");
+                tw_log("out of memory ordering events");
                 ok = false;
             }
         }

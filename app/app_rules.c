@@ -10,6 +10,7 @@
 #include "app.h"
 #include "app_shipped.h"
 #include "rules.h"
+#include "tw_log.h"
 
 void tw_app_rules_usage(FILE *out);
 int tw_app_rules(int argc, char **argv);
@@ -41,7 +42,7 @@ void tw_app_rules_usage(FILE *out)
 
 static int usage_error(const char *msg, const char *arg)
 {
-    fprintf(stderr, "trailwarden: rules: %s%s%s\ntry 'trailwarden rules --help'\n", msg,
+    tw_log("rules: %s%s%s\ntry 'trailwarden rules --help'", msg,
             arg ? " " : "", arg ? arg : "");
     return TW_EXIT_USAGE;
 }
@@ -83,7 +84,7 @@ static int check_exceptions(const char *path, const tw_ruleset *rs, int rc)
 {
     tw_exceptions *ex = tw_app_load_exceptions(path, rs, 0, 0);
     if (!ex) {
-        fprintf(stderr, "trailwarden: --exceptions %s has problems\n", path);
+        tw_log("--exceptions %s has problems", path);
         return TW_EXIT_INPUT;
     }
     size_t expired = tw_exceptions_warning_count(ex);
@@ -111,7 +112,7 @@ int tw_app_rules(int argc, char **argv)
         return usage_error("unknown command", cmd);
     const char **paths = calloc((size_t)argc, sizeof *paths);
     if (!paths) {
-        fprintf(stderr, "trailwarden: out of memory\n");
+        tw_log("out of memory");
         return TW_EXIT_INPUT;
     }
     size_t n_paths = 0;
@@ -147,7 +148,7 @@ int tw_app_rules(int argc, char **argv)
         }
         struct stat st;
         if (stat(arg, &st) != 0) {
-            fprintf(stderr, "trailwarden: rules: %s: %s\n", arg, strerror(errno));
+            tw_log("rules: %s: %s", arg, strerror(errno));
             free(paths);
             return TW_EXIT_USAGE;
         }
@@ -161,7 +162,7 @@ int tw_app_rules(int argc, char **argv)
     tw_err err = tw_app_load_rules(shipped, paths, n_paths, &rs);
     free(paths);
     if (!rs) {
-        fprintf(stderr, "trailwarden: out of memory\n");
+        tw_log("out of memory");
         return TW_EXIT_INPUT;
     }
     size_t n_diags = tw_ruleset_diag_count(rs);
@@ -170,10 +171,10 @@ int tw_app_rules(int argc, char **argv)
     int rc = TW_EXIT_OK;
     size_t n_rules = tw_ruleset_count(rs), n_files = tw_ruleset_file_count(rs);
     if (err == TW_ERR_NOMEM) {
-        fprintf(stderr, "trailwarden: out of memory while loading rules\n");
+        tw_log("out of memory while loading rules");
         rc = TW_EXIT_INPUT;
     } else if (err != TW_OK) {
-        fprintf(stderr, "trailwarden: %zu problem%s; %zu valid rule%s in %zu file%s\n", n_diags,
+        tw_log("%zu problem%s; %zu valid rule%s in %zu file%s", n_diags,
                 n_diags == 1 ? "" : "s", n_rules, n_rules == 1 ? "" : "s", n_files,
                 n_files == 1 ? "" : "s");
         rc = TW_EXIT_INPUT;

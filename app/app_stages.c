@@ -7,6 +7,7 @@
 #include "app_checkpoint.h"
 #include "app_pipeline.h"
 #include "ingest_split.h"
+#include "tw_log.h"
 
 void tw_pipeline_abort(tw_pipeline *pl)
 {
@@ -114,7 +115,7 @@ void *tw_reader_main(void *arg)
         if (err == TW_ERR_TOO_LARGE)
             err = tw_split_input(path, (uint32_t)i, NULL, &seq, reader_emit, pl);
         if (err == TW_ERR_NOMEM) {
-            fprintf(stderr, "trailwarden: out of memory reading %s\n", pl->inputs.paths[i]);
+            tw_log("out of memory reading %s", pl->inputs.paths[i]);
             tw_pipeline_abort(pl);
             break;
         }
@@ -135,13 +136,13 @@ typedef struct parser_hooks {
 } parser_hooks;
 
 static void parser_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                        tw_batch *batch)
+                        tw_arena *arena)
 {
     parser_hooks *h = ud;
     if (h->rules)
-        tw_rules_hook(h->rules, ev, rec, js, batch);
+        tw_rules_hook(h->rules, ev, rec, js, arena);
     if (h->grants)
-        tw_grants_hook(h->grants, ev, rec, js, batch);
+        tw_grants_hook(h->grants, ev, rec, js, arena);
 }
 
 /* About how many events a chunk holds: a record is about 1.5 KB of JSON, or about 150 bytes
@@ -161,7 +162,7 @@ void *tw_parser_main(void *arg)
     tw_grants_ctx *grants = pl->grants ? tw_grants_ctx_new(pl->privtab) : NULL;
     parser_hooks hooks = { rules, grants };
     if (!ps || (pl->rules && !rules) || (pl->grants && !grants)) {
-        fprintf(stderr, "trailwarden: out of memory starting a parser\n");
+        tw_log("out of memory starting a parser");
         tw_parser_destroy(ps);
         tw_rules_ctx_destroy(rules);
         tw_grants_ctx_destroy(grants);
@@ -176,7 +177,7 @@ void *tw_parser_main(void *arg)
         tw_batch *batch = tw_batch_new(events_expected(chunk));
         if (!batch) {
             tw_chunk_destroy(chunk);
-            fprintf(stderr, "trailwarden: out of memory parsing\n");
+            tw_log("out of memory parsing");
             tw_pipeline_abort(pl);
             break;
         }
@@ -211,7 +212,7 @@ bool tw_result_add(tw_pipeline *pl, tw_result *res, const tw_finding *f, uint64_
         uint32_t cap = res->cap ? res->cap * 2 : 8;
         tw_found *found = realloc(res->found, cap * sizeof *found);
         if (!found) {
-            fprintf(stderr, "trailwarden: out of memory keeping a finding\n");
+            tw_log("out of memory keeping a finding");
             tw_pipeline_abort(pl);
             return false;
         }
@@ -227,7 +228,7 @@ bool tw_result_add(tw_pipeline *pl, tw_result *res, const tw_finding *f, uint64_
     }
     tw_finding_encode(&opts, f, &res->text);
     if (res->text.failed) {
-        fprintf(stderr, "trailwarden: out of memory encoding a finding\n");
+        tw_log("out of memory encoding a finding");
         tw_pipeline_abort(pl);
         return false;
     }
@@ -294,9 +295,9 @@ static void note_source(tw_worker *wk, tw_ident *ident, const tw_event *ev)
     ident->flags |= TW_IDENT_SPLIT;
     wk->stats.split_identities++;
     if (wk->pl->conf->verbosity >= 0)
-        fprintf(stderr, "trailwarden: identity %.*s arrives in more than one partition: its "
+        tw_log("identity %.*s arrives in more than one partition: its "
                         "state is split between consumers (key the topic by identity: "
-                        "trailwarden route)\n", (int)ident->key_len, ident->key);
+                        "trailwarden route)", (int)ident->key_len, ident->key);
 }
 
 /* consume --state-dir: every identity (and group record) of the shard with its detectors'
@@ -388,7 +389,7 @@ void *tw_worker_main(void *arg)
         tw_result *res = wk->res;
         wk->res = NULL;
         if (work->checkpoint && !(res->checkpoint = tw_ckpt_shard(pl->engine, wk->state))) {
-            fprintf(stderr, "trailwarden: out of memory saving a checkpoint\n");
+            tw_log("out of memory saving a checkpoint");
             tw_pipeline_abort(pl);
         }
         res->upto_seq = work->upto_seq;

@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "gen.h"
+#include "tw_log.h"
 
 int main(int argc, char **argv)
 {
@@ -26,7 +27,7 @@ int main(int argc, char **argv)
         tw_app_conf conf;
         int rc = tw_app_parse_replay(argc - 1, argv + 1, &conf);
         if (rc == TW_EXIT_OK)
-            rc = tw_app_replay(&conf);
+            rc = tw_app_run(&conf);
         else if (rc < 0)
             rc = TW_EXIT_OK; /* --help, --version */
         tw_app_conf_free(&conf);
@@ -36,7 +37,7 @@ int main(int argc, char **argv)
         tw_app_conf conf;
         int rc = tw_app_parse_consume(argc - 1, argv + 1, &conf);
         if (rc == TW_EXIT_OK)
-            rc = tw_app_replay(&conf);
+            rc = tw_app_run(&conf);
         else if (rc < 0)
             rc = TW_EXIT_OK;
         tw_app_conf_free(&conf);
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
         return tw_gen_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "rules"))
         return tw_app_rules(argc - 1, argv + 1);
-    fprintf(stderr, "trailwarden: unknown command '%s'\n", argv[1]);
+    tw_log("unknown command '%s'", argv[1]);
     tw_app_usage(stderr);
     return TW_EXIT_USAGE;
 }

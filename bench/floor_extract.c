@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ingest_json.h"
+#include "schema_json.h"
 #include "tw_str.h"
 
 #define BLOCK_BYTES (16u << 20)

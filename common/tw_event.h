@@ -114,7 +114,8 @@ typedef struct tw_event {
     tw_str model_id;       /* Bedrock modelId, when present */
     const uint32_t *rules; /* detection rules the event matched (rule indices, ascending), */
     uint32_t n_rules;      /* set on the parser's thread by the rule evaluator */
-    const struct tw_corr_value *corr_values; /* correlations with fields it feeds */
+    const struct tw_corr_value *corr_values; /* correlations with fields it feeds (the
+                                              * detections' own type: detect/rules.h) */
     uint32_t n_corr_values;
     const struct tw_grant_op *grant_op; /* an IAM call that grants or revokes (detect/grants.h) */
     /* Audit destinations (DESIGN §4), as ingest_audit.h's hashes, so the router touches no
@@ -131,19 +132,6 @@ typedef struct tw_event {
                               * partition's), set by the router (INT64_MIN: unknown) */
 } tw_event;
 
-/* What an event gives a correlation that reads fields (by rule index): the hash of its
- * `field` value (value_count, first_seen; has_value) with the value's text, and the hash of
- * its group-by values other than the identity (0 when it groups by identity only). The
- * fields are read on the parser's thread, where the record is; the worker counts. A
- * correlation grouped across identities (no identity.key) keys a state of its own by
- * (rule, group): the router delivers the event to the worker that owns that key too. */
-typedef struct tw_corr_value {
-    uint32_t rule;
-    uint64_t group;
-    uint64_t hash;
-    tw_str text;             /* in the batch's arena */
-    bool has_value;
-} tw_corr_value;
 
 #define TW_ACTION_UNKNOWN UINT32_MAX
 

@@ -36,7 +36,7 @@ typedef struct tw_evidence {
     tw_str event_id;
     tw_str action;
     tw_str error_code;
-    tw_str resource;         /* what the call acted on (ingest_resource.h), or empty */
+    tw_str resource;         /* what the call acted on (schema_resource.h), or empty */
 } tw_evidence;
 
 typedef struct tw_finding {

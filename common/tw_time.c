@@ -1,5 +1,7 @@
 #include "tw_time.h"
 
+#include <time.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -130,4 +132,11 @@ tw_err tw_time_parse_duration(const char *s, int64_t *ms)
         return TW_ERR_INVALID;
     *ms = (int64_t)(v * (double)unit);
     return TW_OK;
+}
+
+double tw_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

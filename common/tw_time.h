@@ -25,4 +25,7 @@ tw_err tw_time_parse_duration(const char *s, int64_t *ms);
 
 int64_t tw_days_from_civil(int64_t y, unsigned m, unsigned d);
 
+/* Seconds of the monotonic clock (wall time of a run, rates, timeouts). */
+double tw_now_s(void);
+
 #endif

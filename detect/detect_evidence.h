@@ -6,7 +6,7 @@
  *   - an action the catalog knows is kept as its catalog index;
  *   - a common errorCode (denials, not-found, throttling, ...) as its index in a table;
  * and the eventID and whatever is not (an unknown action, a rare errorCode), then the resource
- * (ingest_resource.h), as text, in that order, in 45 bytes; when they do not fit, a canonical
+ * (schema_resource.h), as text, in that order, in 45 bytes; when they do not fit, a canonical
  * UUID eventID (CloudTrail's form) is packed into 16 bytes, leaving 29 for the rest. Text that
  * still does not fit is cut on a UTF-8 boundary: each keeps 12 bytes at least (all of it when
  * shorter), the id the most of the rest, then the action, the errorCode and the resource; a
@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ingest_catalog.h"
-#include "ingest_resource.h"
+#include "schema_catalog.h"
+#include "schema_resource.h"
 #include "tw_event.h"
 #include "tw_finding.h"
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "exceptions.h"
-#include "ingest_json.h"
+#include "schema_json.h"
 #include "rules.h"
 
 typedef enum exc_field_kind {

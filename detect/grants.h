@@ -6,7 +6,7 @@
  * customer managed policy changes with its default version. So they live in one place, the
  * tracker, which sees every event in stream order (the router's thread, app_router.c): the
  * parser threads have already read each IAM grant call into a tw_grant_op (its target, its
- * policy and the policy's privileged actions: app_grants_parse.c), so the tracker only keeps
+ * policy and the policy's privileged actions: grants_parse.c), so the tracker only keeps
  * books. An event by an identity holding grants marks its privileged action used (denied or
  * failed attempts do not count). When event time passes a grant's time plus --unused-after and
  * observable privileged actions of it are still unused, the tracker reports the grant once

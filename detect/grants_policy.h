@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ingest_catalog.h"
-#include "ingest_jdom.h"
+#include "schema_catalog.h"
+#include "schema_jdom.h"
 #include "tw_err.h"
 #include "tw_str.h"
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ingest_resource.h"
+#include "schema_resource.h"
 
 /* The value of the first of keys (NULL-terminated) in params; within the object that follows
  * the key `inside` when one is given (a nested s3Uri). */

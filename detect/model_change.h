@@ -1,7 +1,7 @@
 /* model_change: the provenance of a model-training call (DESIGN §5), what a model-change
  * record carries so that behaviour-changing permissions leave an audit trail: who started it,
  * the job, the base model, where the training data came from, the model it makes and the role
- * it passed. Read from the call's requestParameters text the way ingest_resource reads names
+ * it passed. Read from the call's requestParameters text the way schema_resource reads names
  * (scanned by key, not parsed: a finding is rare, the keys are AWS's): Bedrock's
  * CreateModelCustomizationJob, CreateModelImportJob, CreateModelCopyJob, bedrock-mantle's
  * CreateFineTuningJob, SageMaker's CreateTrainingJob and the other services' training calls

@@ -90,8 +90,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ingest_jdom.h"
-#include "ingest_json.h"
+#include "schema_jdom.h"
+#include "schema_json.h"
 #include "tw_err.h"
 #include "tw_str.h"
 

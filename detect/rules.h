@@ -318,6 +318,20 @@ struct tw_rule {
 const char *tw_rule_status_name(tw_rule_status status);
 const char *tw_rule_type_name(const tw_rule *rule); /* "detection" or the correlation type */
 
+/* What an event gives a correlation that reads fields (by rule index): the hash of its
+ * `field` value (value_count, first_seen; has_value) with the value's text, and the hash of
+ * its group-by values other than the identity (0 when it groups by identity only). The
+ * fields are read on the parser's thread, where the record is; the worker counts. A
+ * correlation grouped across identities (no identity.key) keys a state of its own by
+ * (rule, group): the router delivers the event to the worker that owns that key too. */
+typedef struct tw_corr_value {
+    uint32_t rule;
+    uint64_t group;
+    uint64_t hash;
+    tw_str text;             /* in the batch's arena */
+    bool has_value;
+} tw_corr_value;
+
 /* ---- the ruleset ---------------------------------------------------------------------- */
 
 tw_ruleset *tw_ruleset_new(void); /* NULL when out of memory */

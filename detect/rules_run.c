@@ -2,7 +2,7 @@
  * identity.
  *
  * The parser's thread has marked on each event the detection rules it matched (and, for the
- * correlations that read fields, the hashed values: app_rules_run.c). Here, in event time
+ * correlations that read fields, the hashed values: rules_match.c). Here, in event time
  * order per identity, a detection rule raises a finding (once per `suppress` period), and
  * the correlations run:
  *   event_count, value_count  lower bounds (gt, gte): a ring of the last N matching times, or

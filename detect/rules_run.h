@@ -1,6 +1,6 @@
 /* rules_run: the compiled rules at run time. One tw_rules_rt is built from a loaded ruleset
  * and shared, read-only, by every thread: the parser threads evaluate detection rules through
- * `eval` and `index` (app/app_rules_run.c holds that hook, next to the record's JSON), and
+ * `eval` and `index` (detect/rules_match.c holds that hook, next to the record's JSON), and
  * each worker runs tw_detect_rules, the detector that turns matched rules into findings and
  * runs the correlations in per-identity state (rules_run.c). */
 #ifndef RULES_RUN_H
@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "detect.h"
-#include "ingest_catalog.h"
+#include "schema_catalog.h"
 #include "rules.h"
 #include "rules_eval.h"
 #include "rules_index.h"

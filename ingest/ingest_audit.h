@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "ingest_resource.h"
+#include "schema_resource.h"
 #include "tw_str.h"
 
 typedef enum tw_audit_kind {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest_json.h"
+#include "schema_json.h"
 
 static const char *const k_reject_names[TW_REJ_COUNT_] = {
     [TW_REJ_NOT_JSON] = "not_json",         [TW_REJ_UTF8] = "invalid_utf8",

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ingest_jstream.h"
+#include "schema_jstream.h"
 #include "tw_arena.h"
 #include "tw_buf.h"
 

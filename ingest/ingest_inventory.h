@@ -1,10 +1,10 @@
 /* ingest_inventory: the grants side of "granted vs used" (--grants FILE). Reads the JSON of
- * `aws iam get-account-authorization-details` as a stream (ingest_jstream), in one pass, and
+ * `aws iam get-account-authorization-details` as a stream (schema_jstream), in one pass, and
  * hands every grant to a sink: for each user its inline policies (UserPolicyList), its
  * attached managed policies, and both of each group in its GroupList; for each role its
  * RolePolicyList and attached managed policies; and each managed policy the file's "Policies"
  * list defines, with its default version's document. Only policy documents are read into a
- * tree (ingest_jdom), one at a time. The order of the four lists does not matter: a group
+ * tree (schema_jdom), one at a time. The order of the four lists does not matter: a group
  * named before GroupDetailList is resolved when it comes, an ARN is the caller's to resolve.
  *
  * A group name, an inline policy's name or an attached policy's ARN listed more than once for
@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ingest_jdom.h"
+#include "schema_jdom.h"
 #include "tw_err.h"
 #include "tw_str.h"
 

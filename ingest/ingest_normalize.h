@@ -11,8 +11,8 @@
 
 #include "ingest_audit.h"
 #include "ingest_batch.h"
-#include "ingest_catalog.h"
-#include "ingest_json.h"
+#include "schema_catalog.h"
+#include "schema_json.h"
 
 #define TW_MAX_RECORD (1u << 20) /* a bare record larger than this is rejected */
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest_json.h"
+#include "schema_json.h"
 #include "ingest_split.h"
 
 struct tw_parser {
@@ -102,7 +102,8 @@ static int on_record(void *ud, const tw_raw_record *raw)
         if (!(batch->ev[batch->n - 1].flags & TW_EV_ACTION_KNOWN))
             batch->counts.unknown_actions++;
         if (ctx->ps->hook)
-            ctx->ps->hook(ctx->ps->hook_ud, &batch->ev[batch->n - 1], &r, ctx->ps->js, batch);
+            ctx->ps->hook(ctx->ps->hook_ud, &batch->ev[batch->n - 1], &r, ctx->ps->js,
+                          &batch->arena);
         break;
     case TW_NORM_SKIPPED:
         batch->counts.skipped++;

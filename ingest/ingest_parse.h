@@ -5,7 +5,7 @@
 #define INGEST_PARSE_H
 
 #include "ingest_batch.h"
-#include "ingest_json.h"
+#include "schema_json.h"
 #include "ingest_normalize.h"
 
 typedef struct tw_parser tw_parser;
@@ -16,10 +16,11 @@ void tw_parser_destroy(tw_parser *ps); /* NULL-safe */
 /* Called for each event right after it is normalized, while its record is still in memory:
  * rec's spans (rec->raw, the record's own JSON text; rec->request_params) are readable for
  * TW_JSON_PADDING bytes past their end, so tw_json_lookup (on js) can read fields the event
- * does not carry: the place for rule evaluation. It may write the event and allocate from the
- * batch's arena. Runs on the parser's thread. */
+ * does not carry: the place for rule evaluation. It may write the event and allocate from
+ * arena, the batch's (what it allocates lives as long as the event). Runs on the parser's
+ * thread. */
 typedef void (*tw_event_hook)(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                              tw_batch *batch);
+                              tw_arena *arena);
 void tw_parser_set_hook(tw_parser *ps, tw_event_hook hook, void *ud);
 
 /* Parses every record of chunk into batch (which must be reset); the chunk's own problems

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "ingest_input.h"
-#include "ingest_json.h"
+#include "schema_json.h"
 
 typedef struct splitter {
     const tw_split_conf *conf;

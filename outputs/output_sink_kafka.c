@@ -15,6 +15,7 @@
 
 #include "output.h"
 #include "output_kafka_conf.h"
+#include "tw_log.h"
 
 /* How long close waits for what nobody flushed before purging it (and saying so). */
 #define KAFKA_CLOSE_FLUSH_MS 10000
@@ -54,11 +55,11 @@ static bool check_broken(kafka_sink *ks)
         char err[512];
         if (rd_kafka_fatal_error(ks->rk, err, sizeof err) != RD_KAFKA_RESP_ERR_NO_ERROR) {
             ks->fatal = true;
-            fprintf(stderr, "trailwarden: output %s: fatal producer error: %s\n", ks->spec, err);
+            tw_log("output %s: fatal producer error: %s", ks->spec, err);
         }
     }
     if (ks->failed > ks->reported) {
-        fprintf(stderr, "trailwarden: output %s: %llu finding(s) not delivered (first: %s)\n",
+        tw_log("output %s: %llu finding(s) not delivered (first: %s)",
                 ks->spec, (unsigned long long)(ks->failed - ks->reported), ks->failed_err);
         ks->reported = ks->failed;
     }
@@ -314,7 +315,7 @@ static tw_sink_rc ks_write(void *sink, tw_str key, const char *json, size_t len)
         return check_broken(ks) ? TW_SINK_ERROR : TW_SINK_RETRY;
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         check_broken(ks);
-        fprintf(stderr, "trailwarden: output %s: %s\n", ks->spec, rd_kafka_err2str(err));
+        tw_log("output %s: %s", ks->spec, rd_kafka_err2str(err));
         return TW_SINK_ERROR;
     }
     return check_broken(ks) ? TW_SINK_ERROR : TW_SINK_OK;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "grants_policy.h"
-#include "ingest_catalog.h"
+#include "schema_catalog.h"
 #include "ingest_inventory.h"
 
 static tw_catalog *catalog;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest_jdom.h"
+#include "schema_jdom.h"
 #include "policy_facts.h"
 
 static tw_json *js;

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest_catalog.h"
-#include "ingest_json.h"
+#include "schema_catalog.h"
+#include "schema_json.h"
 #include "ingest_parse.h"
 
 static tw_catalog *catalog;

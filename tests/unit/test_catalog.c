@@ -1,4 +1,4 @@
-/* Unit tests of ingest_catalog: the embedded catalog and exception table, the resolver's steps
+/* Unit tests of schema_catalog: the embedded catalog and exception table, the resolver's steps
  * (prefix renames, exception rows, version suffixes, prefix rules, verb fallback), the loader's
  * errors, and the share of real CloudTrail records that resolve to a known action. */
 #include <pthread.h>
@@ -8,7 +8,7 @@
 
 #include "tw_test.h"
 
-#include "ingest_catalog.h"
+#include "schema_catalog.h"
 
 static tw_catalog *cat_embedded(void)
 {

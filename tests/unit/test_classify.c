@@ -9,11 +9,11 @@
 #include "tw_test.h"
 
 #include "ingest_batch.h"
-#include "ingest_catalog.h"
-#include "ingest_json.h"
+#include "schema_catalog.h"
+#include "schema_json.h"
 #include "ingest_normalize.h"
 #include "ingest_audit.h"
-#include "ingest_resource.h"
+#include "schema_resource.h"
 
 typedef struct one {
     const tw_normalize_conf *conf;

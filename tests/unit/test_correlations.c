@@ -8,7 +8,7 @@
  * and `suppress` periods, grouping by identity.key plus another field, and that identities
  * never share state.
  *
- * The harness plays the parser's part (app/app_rules_run.c): it evaluates each detection rule
+ * The harness plays the parser's part (detect/rules_match.c): it evaluates each detection rule
  * on the event (virtual fields and the record fields the test gives) and marks the matches on
  * it, and for the correlations that read fields it hashes their group-by and field values. */
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include "tw_test.h"
 
 #include "detect.h"
+#include "rules_match.h"
 #include "rules_run.h"
 #include "state_sparse.h"
 #include "tw_hash.h"
@@ -164,32 +165,15 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
     return 1;
 }
 
-/* As app_rules_run.c: whether the event feeds correlation c, and the hashes of its values. */
-static bool feeds(const tw_rules_rt *rt, const tw_event *ev, uint32_t c)
-{
-    const tw_corr_plan *plan = &rt->plan[c];
-    if (plan->every_event || plan->deps_every)
-        return true;
-    for (uint32_t k = 0; k < ev->n_rules; k++)
-        if (plan->deps[ev->rules[k] / 64] & (1ull << (ev->rules[k] % 64)))
-            return true;
-    return false;
-}
-
-static uint64_t value_hash(const tw_field_value *v)
-{
-    if (v->type == TW_FV_BITS)
-        return tw_hash_mix(v->bits);
-    return tw_hash64_lower(v->text.p, v->text.len, 0x7661);
-}
-
+/* As the parser's hook does (detect/rules_match.c): the hashes of the values of the
+ * correlations the event feeds. */
 static uint32_t collect_corr_values(const tw_rules_rt *rt, fed_event *fe, tw_corr_value *out)
 {
     const tw_field_source src = { source_get, fe, NULL };
     uint32_t n = 0;
     for (uint32_t v = 0; v < rt->n_field_corrs && n < 32; v++) {
         uint32_t c = rt->field_corrs[v];
-        if (!feeds(rt, &fe->ev, c))
+        if (!tw_rules_feeds(rt, &fe->ev, c))
             continue;
         const tw_corr *corr = tw_ruleset_rule(rt->rs, c)->correlation;
         tw_corr_value cv = { .rule = c };
@@ -199,13 +183,13 @@ static uint32_t collect_corr_values(const tw_rules_rt *rt, fed_event *fe, tw_cor
             const tw_field *f = corr->group_by[g];
             if (f->kind == TW_FIELD_IDENTITY_KEY)
                 continue;
-            uint64_t hv = src.get(src.ctx, f, &vals) ? value_hash(&vals[0]) : 0x9e37;
+            uint64_t hv = src.get(src.ctx, f, &vals) ? tw_rules_value_hash(&vals[0]) : 0x9e37;
             group = tw_hash_mix(group ^ hv ^ g);
         }
         cv.group = (uint32_t)(group ^ (group >> 32));
         if (corr->field && src.get(src.ctx, corr->field, &vals)) {
             cv.has_value = true;
-            cv.hash = value_hash(&vals[0]);
+            cv.hash = tw_rules_value_hash(&vals[0]);
             cv.text = vals[0].text;
         }
         out[n++] = cv;

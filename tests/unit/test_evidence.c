@@ -8,7 +8,7 @@
 #include "tw_test.h"
 
 #include "detect_evidence.h"
-#include "ingest_catalog.h"
+#include "schema_catalog.h"
 
 #define T0 1767225600123LL /* 2026-01-01T00:00:00.123Z */
 
@@ -371,7 +371,7 @@ static void uuid_leaves_29_bytes_of_text(void **state)
     assert_text(e.error_code, "SomeVeryRareErrorCodeX");
 }
 
-/* The resource acted on (ingest_resource.h) is kept after the rest, with its end when it must
+/* The resource acted on (schema_resource.h) is kept after the rest, with its end when it must
  * be cut: the name that ends an ARN is what an analyst acts on. */
 static void resource_is_kept_with_its_end(void **state)
 {

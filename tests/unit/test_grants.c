@@ -12,8 +12,8 @@
 #include "grants.h"
 #include "grants_managed.h"
 #include "grants_policy.h"
-#include "ingest_catalog.h"
-#include "ingest_jdom.h"
+#include "schema_catalog.h"
+#include "schema_jdom.h"
 #include "tw_hash.h"
 #include "tw_wire.h"
 

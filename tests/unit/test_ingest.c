@@ -9,8 +9,8 @@
 
 #include "tw_test.h"
 
-#include "ingest_catalog.h"
-#include "ingest_json.h"
+#include "schema_catalog.h"
+#include "schema_json.h"
 #include "ingest_normalize.h"
 #include "ingest_parse.h"
 #include "ingest_split.h"

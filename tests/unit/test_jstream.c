@@ -1,4 +1,4 @@
-/* ingest_jstream: the pull tokenizer under --grants. Every text is read through several buffer
+/* schema_jstream: the pull tokenizer under --grants. Every text is read through several buffer
  * sizes (4 bytes, the smallest, makes tokens span refills), and must give the same tokens;
  * errors must say where (line:col, columns in bytes). */
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include "tw_test.h"
 
-#include "ingest_jstream.h"
+#include "schema_jstream.h"
 
 static const size_t sizes[] = { 4, 5, 7, 64, 0 }; /* 0: the default, 64 KiB */
 #define N_SIZES (sizeof sizes / sizeof sizes[0])

@@ -6,7 +6,7 @@
 
 #include "tw_test.h"
 
-#include "ingest_catalog.h"
+#include "schema_catalog.h"
 #include "policy_call.h"
 
 typedef struct fixture {

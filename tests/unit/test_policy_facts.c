@@ -13,8 +13,8 @@
 
 #include "tw_test.h"
 
-#include "ingest_jdom.h"
-#include "ingest_json.h"
+#include "schema_jdom.h"
+#include "schema_json.h"
 #include "policy_facts.h"
 
 #define OWN "111122223333"

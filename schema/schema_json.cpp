@@ -1,10 +1,10 @@
-/* ingest_json.cpp: the thin C-ABI wrapper around simdjson On Demand (see ingest_json.h).
+/* schema_json.cpp: the thin C-ABI wrapper around simdjson On Demand (see schema_json.h).
  *
  * One forward pass over each object: keys are matched on their raw bytes (CloudTrail keys
  * carry no escapes), values that the normalizer needs are taken as string views into the
  * parser's buffers, everything else is skipped by simdjson without being materialized.
  * The only C++ in trailwarden; everything it hands out is plain C. */
-#include "ingest_json.h"
+#include "schema_json.h"
 
 #include <cstdio>
 #include <cstring>
@@ -15,7 +15,7 @@
 #include <simdjson.h>
 
 /* This file is compiled twice (CMakeLists.txt): once for AVX2 machines (simdjson's haswell
- * kernel) and once generic; ingest_json_dispatch.c picks one at run time. On Demand is
+ * kernel) and once generic; schema_json_dispatch.c picks one at run time. On Demand is
  * compiled into the caller's translation unit, so the kernel follows the compiler flags. */
 #ifndef TW_JSON_VARIANT
 #define TW_JSON_VARIANT generic

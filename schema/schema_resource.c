@@ -1,5 +1,5 @@
-/* ingest_resource: see ingest_resource.h. */
-#include "ingest_resource.h"
+/* schema_resource: see schema_resource.h. */
+#include "schema_resource.h"
 
 #include <string.h>
 

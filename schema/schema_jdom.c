@@ -1,7 +1,8 @@
-/* ingest_jdom: see ingest_jdom.h. */
+/* schema_jdom: see schema_jdom.h. */
+#include <stdio.h>
 #include <string.h>
 
-#include "ingest_jdom.h"
+#include "schema_jdom.h"
 
 typedef struct build {
     tw_arena *arena;
@@ -92,7 +93,7 @@ tw_jnode *tw_jdom_parse_filtered(tw_json *js, tw_arena *arena, const char *text,
     if (b.nomem) {
         if (err) {
             err->reason = "nomem";
-            strcpy(err->message, "out of memory");
+            snprintf(err->message, sizeof err->message, "out of memory");
             err->offset = 0;
         }
         return NULL;

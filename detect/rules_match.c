@@ -1,20 +1,13 @@
-/* app_rules_run: Sigma rules (-r) in the replay pipeline, the parser's side.
- *
- * Where the work happens: a rule's condition reads record fields that the event does not
- * carry, and the record's JSON text is only in memory while its chunk is parsed. So each
- * parser thread evaluates, in its event hook, the candidate rules the index gives for the
- * event (the field values it reads come from the normalized event when it has them, else
- * from a lookup in the record's own JSON span), and writes the indices of the rules that
- * matched on the event, with the field values the correlations fed by them will need
- * (hashed). The worker that owns the identity turns them into findings and runs the
- * correlations in per-identity state (app_rules_worker.c). */
+/* rules_match: see rules_match.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "app_pipeline.h"
+#include "rules_match.h"
+
 #include "detect_evidence.h"
 #include "tw_hash.h"
+#include "tw_log.h"
 
 /* ---- evaluation on the parser thread --------------------------------------------------- */
 
@@ -275,7 +268,7 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
 
 /* Whether the event feeds correlation rule c: it matched a detection rule that c names,
  * directly or through the correlations c names (or c reads every event). */
-static bool feeds(const tw_rules_rt *rt, const tw_event *ev, uint32_t c)
+bool tw_rules_feeds(const tw_rules_rt *rt, const tw_event *ev, uint32_t c)
 {
     const tw_corr_plan *plan = &rt->plan[c];
     if (plan->every_event || plan->deps_every)
@@ -286,7 +279,7 @@ static bool feeds(const tw_rules_rt *rt, const tw_event *ev, uint32_t c)
     return false;
 }
 
-static uint64_t value_hash(const tw_field_value *v)
+uint64_t tw_rules_value_hash(const tw_field_value *v)
 {
     if (v->type == TW_FV_BITS)
         return tw_hash_mix(v->bits);
@@ -297,14 +290,14 @@ static uint64_t value_hash(const tw_field_value *v)
  * values (other than the identity key) and of its field's first value, with the value's
  * text. An event without the field gives no value. */
 static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_source *src,
-                                tw_batch *batch)
+                                tw_arena *arena)
 {
     const tw_rules_rt *rt = cx->rt;
     tw_corr_value found[32];
     uint32_t n = 0;
     for (uint32_t v = 0; v < rt->n_field_corrs && n < 32; v++) {
         uint32_t c = rt->field_corrs[v];
-        if (!feeds(rt, ev, c))
+        if (!tw_rules_feeds(rt, ev, c))
             continue;
         const tw_corr *corr = tw_ruleset_rule(rt->rs, c)->correlation;
         tw_corr_value cv = { .rule = c };
@@ -314,15 +307,15 @@ static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_s
             const tw_field *f = corr->group_by[g];
             if (f->kind == TW_FIELD_IDENTITY_KEY)
                 continue;
-            uint64_t h = src->get(src->ctx, f, &vals) ? value_hash(&vals[0]) : 0x9e37;
+            uint64_t h = src->get(src->ctx, f, &vals) ? tw_rules_value_hash(&vals[0]) : 0x9e37;
             group = tw_hash_mix(group ^ h ^ g);
         }
         cv.group = group;
         if (corr->field && src->get(src->ctx, corr->field, &vals)) {
             cv.has_value = true;
-            cv.hash = value_hash(&vals[0]);
+            cv.hash = tw_rules_value_hash(&vals[0]);
             if (vals[0].type == TW_FV_STRING || vals[0].type == TW_FV_NUMBER) {
-                char *text = tw_arena_alloc(&batch->arena, vals[0].text.len + 1);
+                char *text = tw_arena_alloc(arena, vals[0].text.len + 1);
                 if (text) {
                     memcpy(text, vals[0].text.p, vals[0].text.len);
                     cv.text = (tw_str){ text, vals[0].text.len };
@@ -333,7 +326,7 @@ static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_s
     }
     if (!n)
         return;
-    tw_corr_value *keep = tw_arena_alloc(&batch->arena, n * sizeof *keep);
+    tw_corr_value *keep = tw_arena_alloc(arena, n * sizeof *keep);
     if (!keep)
         return;
     memcpy(keep, found, n * sizeof *keep);
@@ -352,9 +345,8 @@ static bool rule_holds(tw_rules_ctx *cx, uint32_t i, const tw_field_source *src)
     if (tw_regex_scratch_limits(cx->scratch) != before &&
         atomic_fetch_add_explicit(&rt->match_limit[i], 1, memory_order_relaxed) == 0) {
         const char *id = tw_ruleset_rule(rt->rs, i)->id;
-        fprintf(stderr,
-                "trailwarden: rule %s: a regular expression hit PCRE2's match limit; such an "
-                "event counts as not matching (rules.match_limit.%s in --stats counts them)\n",
+        tw_log("rule %s: a regular expression hit PCRE2's match limit; such an "
+                "event counts as not matching (rules.match_limit.%s in --stats counts them)",
                 id, id);
     }
     return hold;
@@ -370,9 +362,9 @@ static void next_epoch(tw_rules_ctx *cx)
 
 /* Copies n rule indices into the batch's arena (NULL when out of memory: the matches are lost
  * for this event, nothing else). */
-static const uint32_t *keep_rules(tw_batch *batch, const uint32_t *rules, uint32_t n)
+static const uint32_t *keep_rules(tw_arena *arena, const uint32_t *rules, uint32_t n)
 {
-    uint32_t *keep = tw_arena_alloc(&batch->arena, n * sizeof *keep);
+    uint32_t *keep = tw_arena_alloc(arena, n * sizeof *keep);
     if (keep)
         memcpy(keep, rules, n * sizeof *keep);
     return keep;
@@ -395,7 +387,7 @@ static uint32_t rules_union(const uint32_t *a, uint32_t na, const uint32_t *b, u
 }
 
 void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                   tw_batch *batch)
+                   tw_arena *arena)
 {
     tw_rules_ctx *cx = ud;
     const tw_rules_rt *rt = cx->rt;
@@ -423,7 +415,7 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
                 cx->if_audit[n_audit++] = cx->candidates[k];
         ev->classes = classes;
         next_epoch(cx); /* action.class was read with the class added */
-        if (n_audit && !(ev->rules_if_audit = keep_rules(batch, cx->if_audit, n_audit)))
+        if (n_audit && !(ev->rules_if_audit = keep_rules(arena, cx->if_audit, n_audit)))
             n_audit = 0;
         ev->n_rules_if_audit = n_audit;
     }
@@ -432,7 +424,7 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
         if (rule_holds(cx, cx->candidates[k], &src))
             cx->candidates[matched++] = cx->candidates[k];
     if (matched) {
-        if (!(ev->rules = keep_rules(batch, cx->candidates, matched)))
+        if (!(ev->rules = keep_rules(arena, cx->candidates, matched)))
             return;
         ev->n_rules = matched;
     }
@@ -446,10 +438,10 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
         uint32_t *both = cx->if_audit + n_audit;
         ev->rules = both;
         ev->n_rules = rules_union(rules, n_rules, cx->if_audit, n_audit, both);
-        collect_corr_values(cx, ev, &src, batch);
+        collect_corr_values(cx, ev, &src, arena);
         ev->rules = rules;
         ev->n_rules = n_rules;
     } else {
-        collect_corr_values(cx, ev, &src, batch);
+        collect_corr_values(cx, ev, &src, arena);
     }
 }

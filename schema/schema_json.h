@@ -1,4 +1,4 @@
-/* ingest_json: the C ABI of the one C++ file, a thin wrapper around simdjson On Demand.
+/* schema_json: the C ABI of the one C++ file, a thin wrapper around simdjson On Demand.
  *
  * It parses one JSON document (a line, or a whole file body) and hands each CloudTrail record
  * it holds to a callback as a tw_raw_record of string views. It knows the envelopes

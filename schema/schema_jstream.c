@@ -1,5 +1,5 @@
-/* ingest_jstream: see ingest_jstream.h. */
-#include "ingest_jstream.h"
+/* schema_jstream: see schema_jstream.h. */
+#include "schema_jstream.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* ingest_catalog: the action catalog (DESIGN §4). Owns the parsed forms of rules/actions.catalog
+/* schema_catalog: the action catalog (DESIGN §4). Owns the parsed forms of rules/actions.catalog
  * and rules/event_actions.tsv; the reader threads call tw_catalog_resolve once per event.
  *
  * Everything is built in tw_catalog_new and never written again, so any number of threads may
@@ -13,7 +13,7 @@
  * built lower-cased in a stack buffer and probed in by_event, then in by_name, where the actions
  * of renamed sources also sit under aliases (monitoring:GetMetricData). Only misses look at the
  * source's prefix rules. Nothing allocates. */
-#include "ingest_catalog.h"
+#include "schema_catalog.h"
 
 #include <assert.h>
 #include <stdarg.h>

@@ -1,8 +1,8 @@
-/* ingest_json_dispatch: picks the simdjson kernel once, by CPU (see ingest_json.cpp). */
+/* schema_json_dispatch: picks the simdjson kernel once, by CPU (see schema_json.cpp). */
 
 #include <stdlib.h>
 
-#include "ingest_json.h"
+#include "schema_json.h"
 
 #define TW_JSON_DECLARE(v)                                                                      \
     void *tw_json_new_##v(void);                                                                \

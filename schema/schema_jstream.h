@@ -1,4 +1,4 @@
-/* ingest_jstream: a pull tokenizer for JSON read through a fixed buffer, for files read once
+/* schema_jstream: a pull tokenizer for JSON read through a fixed buffer, for files read once
  * and too large to hold as a tree (the inventory of --grants). It reads from a file
  * descriptor or from memory (tests) and hands out one token at a time; a string's text is
  * unescaped into a buffer of its own, so tokens may span buffer refills. Strict JSON (RFC

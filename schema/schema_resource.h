@@ -1,4 +1,4 @@
-/* ingest_resource: the resource a call acted on, named the way an analyst acts on it (a trail,
+/* schema_resource: the resource a call acted on, named the way an analyst acts on it (a trail,
  * a log group, a bucket, a snapshot, a key, a model, a role, a target account), read from the
  * call's requestParameters text by a table of keys per service: what findings cite in their
  * evidence (DESIGN §5) and what the audit-destination check looks at (DESIGN §4).

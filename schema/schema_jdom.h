@@ -1,4 +1,4 @@
-/* ingest_jdom: a small document tree, built from tw_json_walk into an arena, for JSON that is
+/* schema_jdom: a small document tree, built from tw_json_walk into an arena, for JSON that is
  * read whole and navigated rather than streamed: IAM policy documents and the inventory of
  * `aws iam get-account-authorization-details` (--grants). Nodes keep their byte offset, so a
  * reader can say where in the text a value of the wrong type was. */
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ingest_json.h"
+#include "schema_json.h"
 #include "tw_arena.h"
 
 typedef struct tw_jnode tw_jnode;
