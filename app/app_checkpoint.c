@@ -12,7 +12,8 @@
 
 #include "tw_wire.h"
 
-#define CKPT_MAGIC "TWCKPT03"     /* with the streams' starts; the CRC-32 last */
+#define CKPT_MAGIC "TWCKPT04"     /* the router's state by stream detector */
+#define CKPT_MAGIC_V3 "TWCKPT03"  /* with the streams' starts; the CRC-32 last */
 #define CKPT_MAGIC_V2 "TWCKPT02"  /* without the starts: offsets only */
 #define CKPT_MAGIC_V1 "TWCKPT01"  /* without the CRC either: offsets only */
 
@@ -50,19 +51,25 @@ tw_buf *tw_ckpt_shard(const tw_engine *eng, tw_state *st)
     return b;
 }
 
+/* The router's state: each stream detector's, under its name, its length first. */
 tw_buf *tw_ckpt_router(tw_pipeline *pl)
 {
-    tw_buf *b = calloc(1, sizeof *b), grants;
+    tw_buf *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     tw_buf_init(b);
-    tw_buf_init(&grants);
-    tw_grants_save(pl->grants, &grants);
-    tw_wire_u64(b, grants.len);
-    tw_buf_put(b, grants.p, grants.len);
-    b->failed |= grants.failed;
-    tw_buf_free(&grants);
-    tw_audit_book_save(pl->audit, b);
+    tw_wire_u32(b, pl->n_streams);
+    for (uint32_t i = 0; i < pl->n_streams; i++) {
+        const tw_stream_detector *sd = &pl->streams[i];
+        tw_buf one;
+        tw_buf_init(&one);
+        sd->save(sd->self, &one);
+        tw_wire_str(b, tw_str_c(sd->name));
+        tw_wire_u64(b, one.len);
+        tw_buf_put(b, one.p, one.len);
+        b->failed |= one.failed;
+        tw_buf_free(&one);
+    }
     return b;
 }
 
@@ -175,25 +182,28 @@ static tw_err restore_router(tw_pipeline *pl, tw_wire_reader *in)
         return TW_ERR_CORRUPT;
     tw_wire_reader rs = { in->p, in->p + len, false };
     in->p += len;
-    /* the grant book, its length first, then the audit destinations */
-    uint64_t glen = tw_wire_get_u64(&rs);
-    if (rs.failed || (uint64_t)(rs.end - rs.p) < glen)
-        return TW_ERR_CORRUPT;
-    tw_wire_reader g = { rs.p, rs.p + glen, false };
-    rs.p += glen;
-    if (pl->grants) {
-        tw_err err = tw_grants_load(pl->grants, &g);
-        if (err)
-            return err;
-    }
-    if (pl->audit) {
-        tw_err err = tw_audit_book_load(pl->audit, &rs);
-        if (err)
-            return err;
-        if (rs.p != rs.end)
+    /* each stream detector's state under its name; one this run has not (the grant book of
+     * a run with --grants, now without) is passed over */
+    uint32_t n = tw_wire_get_u32(&rs);
+    for (uint32_t k = 0; k < n && !rs.failed; k++) {
+        tw_str name = tw_wire_get_str(&rs);
+        uint64_t slen = tw_wire_get_u64(&rs);
+        if (rs.failed || (uint64_t)(rs.end - rs.p) < slen)
             return TW_ERR_CORRUPT;
+        tw_wire_reader one = { rs.p, rs.p + slen, false };
+        rs.p += slen;
+        for (uint32_t i = 0; i < pl->n_streams; i++) {
+            const tw_stream_detector *sd = &pl->streams[i];
+            if (!tw_str_eq(name, tw_str_c(sd->name)))
+                continue;
+            tw_err err = sd->load(sd->self, &one);
+            if (err)
+                return err;
+            if (one.failed || one.p != one.end)
+                return TW_ERR_CORRUPT; /* cut, or bytes behind its state */
+        }
     }
-    return TW_OK;
+    return rs.failed || rs.p != rs.end ? TW_ERR_CORRUPT : TW_OK;
 }
 
 static tw_err restore_shard(tw_pipeline *pl, tw_wire_reader *in)
@@ -276,8 +286,11 @@ tw_err tw_ckpt_restore(const char *dir, tw_pipeline *pl, uint64_t fingerprint,
     char magic[8];
     int version = 0;
     if (tw_wire_take(&in, magic, 8))
-        version = !memcmp(magic, CKPT_MAGIC, 8) ? 3 : !memcmp(magic, CKPT_MAGIC_V2, 8) ? 2
-                  : !memcmp(magic, CKPT_MAGIC_V1, 8) ? 1 : 0;
+        version = !memcmp(magic, CKPT_MAGIC, 8)      ? 4
+                  : !memcmp(magic, CKPT_MAGIC_V3, 8) ? 3
+                  : !memcmp(magic, CKPT_MAGIC_V2, 8) ? 2
+                  : !memcmp(magic, CKPT_MAGIC_V1, 8) ? 1
+                                                     : 0;
     if (!version) {
         snprintf(errstr, errstr_size, "--state-dir %s: not a trailwarden checkpoint", path);
         tw_buf_free(&b);
@@ -320,8 +333,9 @@ tw_err tw_ckpt_restore(const char *dir, tw_pipeline *pl, uint64_t fingerprint,
     uint32_t shards = tw_wire_get_u32(&in);
     if (!err && in.failed)
         err = TW_ERR_CORRUPT;
-    if (!err && (version < 3 || fp != fingerprint)) {
-        /* other rules, or another build: the state would mean something else */
+    if (!err && (version < 4 || fp != fingerprint)) {
+        /* other rules, another build, or an older layout: the state would mean something
+         * else */
         out->stream_start_ms = INT64_MIN;
         out->foreign = true;
     } else if (!err) {

@@ -716,9 +716,9 @@ void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n)
             parts[i].start_ms = pl->src_start[pi + 1];
         pthread_mutex_unlock(&pl->src_start_mu);
     }
-    /* the router's state (grant book and audit destinations), when grants are tracked, is the
-     * last producer's */
-    bool router = pl->grants != NULL;
+    /* the router's state (its stream detectors': audit destinations, grant book) is the last
+     * producer's */
+    bool router = pl->n_streams > 0;
     char errstr[512];
     tw_err err = parts ? tw_ckpt_write(k->conf->state_dir, k->fingerprint, INT64_MIN, parts,
                                        k->n_snap, router ? states[n - 1] : NULL, states,

@@ -20,8 +20,9 @@
 #include <stdint.h>
 
 #include "app.h"
-#include "detect.h"
 #include "audit_book.h"
+#include "detect.h"
+#include "detect_stream.h"
 #include "exceptions.h"
 #include "policy_call.h"
 #include "grants.h"
@@ -164,13 +165,18 @@ struct tw_pipeline {
     tw_ring **batch_rings;   /* parser i → router */
     tw_ring **work_rings;    /* router → worker i */
     tw_ring **spare_rings;   /* worker i → router: emptied work batches, for reuse */
-    tw_ring **result_rings;  /* worker i → output; [n_workers]: the router's (grants) */
-    int n_producers;         /* result rings: n_workers, + 1 when grants are tracked */
+    tw_ring **result_rings;  /* worker i → output; [n_workers]: the router's (its stream
+                              * detectors' findings and state) */
+    int n_producers;         /* result rings: n_workers, + 1 with stream detectors */
     tw_privtab *privtab;     /* grants: the privileged actions */
     tw_managed *managed;     /* grants, policy.* fields: AWS managed policies */
     tw_policy_reader *policy_reader; /* the rules' policy.* fields (NULL: no rule reads one) */
     tw_grants *grants;       /* grants: the tracker, run on the router's thread (or NULL) */
     tw_audit_book *audit;    /* audit destinations the stream names (router's thread) */
+    /* The router's detectors, in the order they see each event: the audit book (it changes
+     * the events the others read), then the grant tracker */
+    tw_stream_detector streams[2];
+    uint32_t n_streams;
     int64_t stream_start_ms; /* replay: the event time the stream covers from: restored from a
                               * checkpoint before the threads start, else set by the router
                               * at its first record (INT64_MIN until then) */

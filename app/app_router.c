@@ -41,9 +41,10 @@ typedef struct router {
     int64_t stream_start; /* replay: the event time the stream covers from (its first
                            * record, or the restored state's): learning (DESIGN §5) */
     tw_work **cur;      /* per worker, being filled */
-    tw_result *res;     /* the grant tracker's findings, being filled (grants only) */
-    bool leading;       /* ...at its start: they precede everything (tw_result.leading) */
-    uint64_t pseudo;    /* sequence numbers that are no event (the tracker's start) */
+    tw_result *res;     /* the stream detectors' findings, being filled (with any) */
+    bool leading;       /* ...at their start: they precede everything (tw_result.leading) */
+    bool streams_started; /* their start is done (at the first event) */
+    uint64_t pseudo;    /* sequence numbers that are no event (a stream detector's start) */
     uint32_t cur_input; /* problems of the current input, for the per-input limit */
     uint64_t cur_input_problems;
     bool cur_input_had_problem;
@@ -114,8 +115,8 @@ static tw_work *take_work(router *rt, int w)
     return tw_work_new();
 }
 
-/* The grant tracker's findings: encoded here, sent with the next flush. */
-static bool flush_grants(router *rt, bool final);
+/* The stream detectors' findings: encoded here, sent with the next flush. */
+static bool flush_streams(router *rt, bool final);
 
 static void router_emit(void *ud, const tw_finding *f, uint32_t detector)
 {
@@ -131,15 +132,15 @@ static void router_emit(void *ud, const tw_finding *f, uint32_t detector)
     tw_result_add(rt->pl, rt->res, f, f->ev->seq, detector);
     /* one event can raise thousands (an inventory's grants at the first event): they go in
      * parts, so the router never holds them all at once */
-    if (rt->res->text.len >= GRANTS_RESULT_BYTES && !flush_grants(rt, false))
+    if (rt->res->text.len >= GRANTS_RESULT_BYTES && !flush_streams(rt, false))
         rt->res = NULL; /* the pipeline is failing: later findings are dropped with it */
 }
 
-/* Sends the tracker's findings with the progress mark upto (grants only). */
-static bool flush_grants(router *rt, bool final)
+/* Sends the stream detectors' findings with the progress mark upto. */
+static bool flush_streams(router *rt, bool final)
 {
     tw_pipeline *pl = rt->pl;
-    if (!pl->grants)
+    if (!pl->n_streams)
         return true;
     if (!rt->res)
         return false; /* an earlier hand-over failed: the pipeline is failing */
@@ -181,7 +182,7 @@ static bool copy_source_wm(router *rt, tw_work *work)
 static bool flush_all(router *rt, bool final)
 {
     tw_pipeline *pl = rt->pl;
-    if (!flush_grants(rt, final))
+    if (!flush_streams(rt, final))
         return false;
     for (int w = 0; w < pl->n_workers; w++) {
         tw_work *work = rt->cur[w];
@@ -222,23 +223,32 @@ static bool deliver(router *rt, int w, held h, uint32_t group)
     return true;
 }
 
-/* The inventory's grants start at the first event, under a sequence number of their own
- * before it: nothing is routed yet, so their findings (thousands with a large inventory) are
- * first of all, and the output stage writes them part by part as they come instead of holding
- * them until every worker has passed the first event. */
-static bool start_grants(router *rt, const tw_event *first)
+/* What the stream detectors raise at the start (the inventory's grants) comes at the first
+ * event, under a sequence number of its own before it: nothing is routed yet, so those
+ * findings (thousands with a large inventory) are first of all, and the output stage writes
+ * them part by part as they come instead of holding them until every worker has passed the
+ * first event. */
+static bool start_streams(router *rt, const tw_event *first)
 {
-    tw_event start = *first;
-    start.seq = rt->next_seq++;
-    rt->pseudo++;
-    if (!flush_grants(rt, false)) /* what the tracker raised before: not leading */
-        return false;
-    rt->leading = true;
-    const tw_emit emit = { .fn = router_emit, .ud = rt };
-    tw_grants_start(rt->pl->grants, &start, &emit);
-    bool ok = flush_grants(rt, false);
-    rt->leading = false;
-    return ok;
+    rt->streams_started = true;
+    for (uint32_t i = 0; i < rt->pl->n_streams; i++) {
+        const tw_stream_detector *sd = &rt->pl->streams[i];
+        if (!sd->start || sd->started(sd->self))
+            continue;
+        tw_event start = *first;
+        start.seq = rt->next_seq++;
+        rt->pseudo++;
+        if (!flush_streams(rt, false)) /* what was raised before: not leading */
+            return false;
+        rt->leading = true;
+        const tw_emit emit = { .fn = router_emit, .ud = rt };
+        sd->start(sd->self, &start, &emit);
+        bool ok = flush_streams(rt, false);
+        rt->leading = false;
+        if (!ok)
+            return false;
+    }
+    return true;
 }
 
 /* Numbers the event and deals it to its identity's worker, and to the worker of each of its
@@ -248,15 +258,12 @@ static bool route(router *rt, held h)
 {
     tw_pipeline *pl = rt->pl;
     uint64_t n = (uint64_t)pl->n_workers;
-    if (pl->grants && !tw_grants_started(pl->grants) && !start_grants(rt, h.ev))
+    if (!rt->streams_started && !start_streams(rt, h.ev))
         return false;
     h.ev->seq = rt->next_seq; /* (its source, the partition, the parser set) */
-    if (pl->audit) /* first: a deletion it decides is logging-control for everything after */
-        tw_audit_book_event(pl->audit, h.ev);
-    if (pl->grants) {
-        const tw_emit emit = { .fn = router_emit, .ud = rt };
-        tw_grants_event(pl->grants, h.ev, &emit);
-    }
+    const tw_emit emit = { .fn = router_emit, .ud = rt };
+    for (uint32_t i = 0; i < pl->n_streams; i++)
+        pl->streams[i].on_event(pl->streams[i].self, h.ev, &emit);
     const tw_rules_rt *rules = pl->rules;
     for (uint32_t k = 0; rules && rules->n_shared_run && k < h.ev->n_corr_values; k++) {
         const tw_corr_value *cv = &h.ev->corr_values[k];
@@ -434,7 +441,7 @@ void *tw_router_main(void *arg)
     for (int w = 0; ok && w < pl->n_workers; w++)
         if (!(rt.cur[w] = tw_work_new()))
             ok = false;
-    if (ok && pl->grants && !(rt.res = tw_result_new()))
+    if (ok && pl->n_streams && !(rt.res = tw_result_new()))
         ok = false;
     /* --grants: the inventory's grants count from the first event: wait for them */
     pthread_mutex_lock(&pl->grants_mu);
@@ -473,9 +480,9 @@ void *tw_router_main(void *arg)
             atomic_store(&pl->progress_inputs, pl->router.inputs);
         }
         if (batch->checkpoint) {
-            /* consume's barrier: every event before it is routed; the grant book and every
-             * worker's shard are saved right here, in their own threads */
-            if (pl->grants && rt.res)
+            /* consume's barrier: every event before it is routed; the stream detectors' state
+             * and every worker's shard are saved right here, in their own threads */
+            if (pl->n_streams && rt.res)
                 rt.res->checkpoint = tw_ckpt_router(pl);
             for (int w = 0; w < pl->n_workers; w++)
                 rt.cur[w]->checkpoint = true;
@@ -540,7 +547,7 @@ void *tw_router_main(void *arg)
             tw_work_destroy(rt.cur[w]);
     }
     tw_result_destroy(rt.res);
-    if (pl->grants)
+    if (pl->n_streams)
         tw_ring_close(pl->result_rings[pl->n_workers]);
     free(rt.cur);
     free(rt.heap);

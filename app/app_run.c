@@ -115,8 +115,8 @@ static tw_err restore_replay(tw_pipeline *pl, const tw_app_conf *conf, char *err
 static bool save_replay(tw_pipeline *pl, const tw_app_conf *conf)
 {
     tw_buf **shards = calloc((size_t)pl->n_workers, sizeof *shards);
-    tw_buf *router = pl->grants || pl->audit ? tw_ckpt_router(pl) : NULL;
-    bool ok = shards && (router || (!pl->grants && !pl->audit));
+    tw_buf *router = pl->n_streams ? tw_ckpt_router(pl) : NULL;
+    bool ok = shards && (router || !pl->n_streams);
     for (int w = 0; ok && w < pl->n_workers; w++)
         ok = (shards[w] = tw_ckpt_shard(pl->engine, pl->workers[w].state)) != NULL;
     char errstr[512];
@@ -295,6 +295,9 @@ int tw_app_run(const tw_app_conf *conf)
     }
     if ((rc = setup_grants(&pl, conf)) != TW_EXIT_OK)
         goto out;
+    pl.streams[pl.n_streams++] = tw_audit_book_stream(pl.audit);
+    if (pl.grants)
+        pl.streams[pl.n_streams++] = tw_grants_stream(pl.grants);
     if ((rc = setup_policy_reader(&pl)) != TW_EXIT_OK)
         goto out;
     rc = TW_EXIT_USAGE;
@@ -345,7 +348,7 @@ int tw_app_run(const tw_app_conf *conf)
     pl.batch_rings = rings_new(pl.n_parsers, 4, NULL);
     pl.work_rings = rings_new(pl.n_workers, 8, NULL);
     pl.spare_rings = rings_new(pl.n_workers, 8 + 4, NULL);
-    pl.n_producers = pl.n_workers + (pl.grants ? 1 : 0);
+    pl.n_producers = pl.n_workers + (pl.n_streams ? 1 : 0);
     pl.result_rings = rings_new(pl.n_producers, 64, &pl.out_notify);
     pl.workers = calloc((size_t)pl.n_workers, sizeof *pl.workers);
     parsers = calloc((size_t)pl.n_parsers, sizeof *parsers);

@@ -118,3 +118,26 @@ tw_err tw_audit_book_load(tw_audit_book *ab, tw_wire_reader *in)
     ab->stats.deletions = deletions;
     return TW_OK;
 }
+
+static void stream_event(void *self, tw_event *ev, const tw_emit *emit)
+{
+    (void)emit;
+    tw_audit_book_event(self, ev);
+}
+
+static void stream_save(const void *self, tw_buf *out)
+{
+    tw_audit_book_save(self, out);
+}
+
+static tw_err stream_load(void *self, tw_wire_reader *in)
+{
+    return tw_audit_book_load(self, in);
+}
+
+tw_stream_detector tw_audit_book_stream(tw_audit_book *ab)
+{
+    return (tw_stream_detector){ .name = "audit-destinations", .self = ab,
+                                 .on_event = stream_event, .save = stream_save,
+                                 .load = stream_load };
+}

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "detect_stream.h"
 #include "tw_err.h"
 #include "tw_event.h"
 #include "tw_wire.h"
@@ -40,5 +41,9 @@ void tw_audit_book_get_stats(const tw_audit_book *ab, tw_audit_stats *out);
 /* Checkpoints: the destinations, and back into an empty book (TW_ERR_CORRUPT when damaged). */
 void tw_audit_book_save(const tw_audit_book *ab, tw_buf *out);
 tw_err tw_audit_book_load(tw_audit_book *ab, tw_wire_reader *in);
+
+/* The book as a stream detector (detect_stream.h), named "audit-destinations": it raises
+ * nothing itself, it changes the events the rules then read. */
+tw_stream_detector tw_audit_book_stream(tw_audit_book *ab);
 
 #endif

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "detect.h"
+#include "detect_stream.h"
 #include "grants_managed.h"
 #include "grants_policy.h"
 #include "tw_event.h"
@@ -104,6 +105,9 @@ bool tw_grants_started(const tw_grants *g);
 void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit);
 
 void tw_grants_get_stats(const tw_grants *g, tw_grants_stats *out);
+
+/* The tracker as a stream detector (detect_stream.h), named "grants". */
+tw_stream_detector tw_grants_stream(tw_grants *g);
 
 /* Checkpoints (consume --state-dir): the whole book, and back into a new tracker (before any
  * event). TW_ERR_CORRUPT for a damaged or foreign record. */

@@ -571,3 +571,38 @@ void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit)
         grants_mark_use(g, p, ev, tw_privtab_passrole(g->conf.privtab), emit);
 }
 
+
+/* ---- as a stream detector ---------------------------------------------------------------- */
+
+static void stream_start(void *self, const tw_event *first, const tw_emit *emit)
+{
+    tw_grants_start(self, first, emit);
+}
+
+static bool stream_started(const void *self)
+{
+    return tw_grants_started(self);
+}
+
+static void stream_event(void *self, tw_event *ev, const tw_emit *emit)
+{
+    tw_grants_event(self, ev, emit);
+}
+
+static void stream_save(const void *self, tw_buf *out)
+{
+    tw_grants_save(self, out);
+}
+
+static tw_err stream_load(void *self, tw_wire_reader *in)
+{
+    return tw_grants_load(self, in);
+}
+
+tw_stream_detector tw_grants_stream(tw_grants *g)
+{
+    return (tw_stream_detector){ .name = "grants", .self = g,
+                                 .start = stream_start, .started = stream_started,
+                                 .on_event = stream_event, .save = stream_save,
+                                 .load = stream_load };
+}
