@@ -2,7 +2,7 @@
  *
  * The least work any CloudTrail analyzer must do per NDJSON line: find the line, and have
  * simdjson On Demand pull userIdentity.arn, eventTime, eventSource and eventName
- * (tw_json_floor_extract). No routing, no state, no rules, one thread. `trailwarden replay`
+ * (floor_json.h). No routing, no state, no rules, one thread. `trailwarden replay`
  * is measured against it, so this loop stays lean: large reads into one padded block, lines
  * parsed in place (simdjson may read TW_JSON_PADDING bytes past a line; the next line's bytes
  * or the block's own padding are there), no allocation per line. A checksum of the field
@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "floor_json.h"
 #include "schema_json.h"
 #include "tw_str.h"
 
@@ -30,7 +31,7 @@ typedef struct floor_count {
     uint64_t checksum;
 } floor_count;
 
-static void extract_line(tw_json *js, const char *p, size_t len, size_t capacity,
+static void extract_line(tw_floor_json *js, const char *p, size_t len, size_t capacity,
                          floor_count *fc)
 {
     while (len && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t'))
@@ -40,7 +41,7 @@ static void extract_line(tw_json *js, const char *p, size_t len, size_t capacity
     /* Absent fields (an AWSService caller has no arn) may be left untouched: start empty. */
     tw_str arn = TW_STR_NULL, event_time = TW_STR_NULL, event_source = TW_STR_NULL,
            event_name = TW_STR_NULL;
-    if (tw_json_floor_extract(js, p, len, capacity, &arn, &event_time, &event_source,
+    if (tw_floor_json_extract(js, p, len, capacity, &arn, &event_time, &event_source,
                               &event_name) != 0) {
         fc->errors++;
         return;
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
     }
     size_t cap = BLOCK_BYTES;
     char *buf = malloc(cap + TW_JSON_PADDING);
-    tw_json *js = tw_json_new();
+    tw_floor_json *js = tw_floor_json_new();
     if (!buf || !js) {
         fputs("tw_floor: out of memory\n", stderr);
         return 1;
@@ -126,7 +127,7 @@ int main(int argc, char **argv)
            fc.checksum);
     if (fc.errors)
         fprintf(stderr, "tw_floor: %" PRIu64 " lines were not JSON records\n", fc.errors);
-    tw_json_destroy(js);
+    tw_floor_json_destroy(js);
     free(buf);
     if (fd != STDIN_FILENO)
         close(fd);

@@ -912,9 +912,6 @@ int TW_JSON_FN(tw_json_lookup)(void *vjs, const char *text, size_t len, size_t c
 void TW_JSON_FN(tw_json_destroy)(void *js);
 tw_err TW_JSON_FN(tw_json_parse)(void *vjs, const char *buf, size_t len, size_t capacity,
                                  tw_json_record_cb cb, void *ud, tw_json_error *err);
-int TW_JSON_FN(tw_json_floor_extract)(void *vjs, const char *buf, size_t len, size_t capacity,
-                                      tw_str *arn, tw_str *event_time, tw_str *event_source,
-                                      tw_str *event_name);
 
 void *TW_JSON_FN(tw_json_new)(void)
 {
@@ -1012,52 +1009,6 @@ tw_err TW_JSON_FN(tw_json_parse)(void *vjs, const char *buf, size_t len, size_t 
         return TW_ERR_PARSE;
     }
     return TW_OK;
-}
-
-int TW_JSON_FN(tw_json_floor_extract)(void *vjs, const char *buf, size_t len, size_t capacity,
-                                      tw_str *arn, tw_str *event_time, tw_str *event_source,
-                                      tw_str *event_name)
-{
-    tw_json_state *js = static_cast<tw_json_state *>(vjs);
-    ondemand::document doc;
-    ondemand::object obj;
-    if (js->parser.iterate(buf, len, capacity).get(doc) || doc.get_object().get(obj))
-        return -1;
-    for (auto f : obj) {
-        ondemand::field field;
-        if (std::move(f).get(field))
-            return -1;
-        const char *k = field.key().raw();
-        std::string_view sv;
-        if (key_is(k, "eventTime")) {
-            if (field.value().get_string().get(sv))
-                return -1;
-            *event_time = view(sv);
-        } else if (key_is(k, "eventSource")) {
-            if (field.value().get_string().get(sv))
-                return -1;
-            *event_source = view(sv);
-        } else if (key_is(k, "eventName")) {
-            if (field.value().get_string().get(sv))
-                return -1;
-            *event_name = view(sv);
-        } else if (key_is(k, "userIdentity")) {
-            ondemand::object ui;
-            if (field.value().get_object().get(ui))
-                return -1;
-            for (auto g : ui) {
-                ondemand::field uf;
-                if (std::move(g).get(uf))
-                    return -1;
-                if (key_is(uf.key().raw(), "arn")) {
-                    if (uf.value().get_string().get(sv))
-                        return -1;
-                    *arn = view(sv);
-                }
-            }
-        }
-    }
-    return 0;
 }
 
 } // extern "C"

@@ -149,11 +149,8 @@ typedef int (*tw_json_walk_cb)(void *ud, const tw_json_walk_item *item);
 tw_err tw_json_walk(tw_json *js, const char *text, size_t len, size_t capacity,
                     uint32_t max_depth, tw_json_walk_cb cb, void *ud, tw_json_error *err);
 
-/* The bench floor (bench/floor_extract.c): the four fields the floor program pulls from a
- * line, and nothing else. Returns 0 on success. */
-int tw_json_floor_extract(tw_json *js, const char *buf, size_t len, size_t capacity,
-                          tw_str *arn, tw_str *event_time, tw_str *event_source,
-                          tw_str *event_name);
+/* Whether this machine runs the AVX2 kernel (the bench's floor parses with the same one). */
+bool tw_json_haswell(void);
 
 #ifdef __cplusplus
 }

@@ -9,9 +9,6 @@
     void tw_json_destroy_##v(void *js);                                                         \
     tw_err tw_json_parse_##v(void *js, const char *buf, size_t len, size_t capacity,            \
                              tw_json_record_cb cb, void *ud, tw_json_error *err);              \
-    int tw_json_floor_extract_##v(void *js, const char *buf, size_t len, size_t capacity,       \
-                                  tw_str *arn, tw_str *event_time, tw_str *event_source,       \
-                                  tw_str *event_name);                                         \
     int tw_json_lookup_##v(void *js, const char *text, size_t len, size_t capacity,             \
                            const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud); \
     tw_err tw_json_walk_##v(void *js, const char *text, size_t len, size_t capacity,            \
@@ -32,6 +29,11 @@ static int cpu_has_haswell(void)
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
            __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("pclmul") &&
            __builtin_cpu_supports("popcnt");
+}
+
+bool tw_json_haswell(void)
+{
+    return cpu_has_haswell();
 }
 
 tw_json *tw_json_new(void)
@@ -64,16 +66,6 @@ tw_err tw_json_parse(tw_json *js, const char *buf, size_t len, size_t capacity,
 {
     return js->haswell ? tw_json_parse_haswell(js->impl, buf, len, capacity, cb, ud, err)
                        : tw_json_parse_generic(js->impl, buf, len, capacity, cb, ud, err);
-}
-
-int tw_json_floor_extract(tw_json *js, const char *buf, size_t len, size_t capacity,
-                          tw_str *arn, tw_str *event_time, tw_str *event_source,
-                          tw_str *event_name)
-{
-    return js->haswell ? tw_json_floor_extract_haswell(js->impl, buf, len, capacity, arn,
-                                                       event_time, event_source, event_name)
-                       : tw_json_floor_extract_generic(js->impl, buf, len, capacity, arn,
-                                                       event_time, event_source, event_name);
 }
 
 int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity,
