@@ -11,6 +11,8 @@
 #   same_output DESCRIPTION FILE_A FILE_B   byte-identical, with a diff when not
 #   jq_true FILE FILTER [JQ ARGS...]   every line of FILE parses and FILTER gives true for each
 #   finish                 prints the tally and exits 1 if anything failed
+#   need_shared PATH       PATH (of ../shared/data) is there, or the test is SKIPPED: exit 77,
+#                          CTest's SKIP_RETURN_CODE (a clone without ../shared beside it)
 set -u
 
 [ $# -ge 1 ] || { echo "usage: $0 BINARY [BUILD_DIR]" >&2; exit 2; }
@@ -27,6 +29,13 @@ export LC_ALL=C
 
 _pass=0
 _fail=0
+
+need_shared() {
+    if [ ! -e "$1" ]; then
+        echo "SKIPPED: $1 not found (../shared/data is not beside this clone)"
+        exit 77
+    fi
+}
 
 fail() {
     printf 'FAIL: %s\n' "$*"

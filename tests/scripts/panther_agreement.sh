@@ -15,10 +15,7 @@ source "$(dirname "$0")/lib.bash"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PANTHER=$ROOT/tests/panther
 TESTS=$(cd "$ROOT/.." && pwd)/shared/data/panther-analysis/cloudtrail_rule_tests.ndjson
-if [ ! -f "$TESTS" ]; then
-    fail "$TESTS is missing"
-    finish
-fi
+need_shared "$TESTS"
 command -v jq > /dev/null || { fail "jq is not installed"; finish; }
 
 # mapping.tsv: panther rule id, our rule id, note (# comments and blank lines skipped).

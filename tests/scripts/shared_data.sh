@@ -10,10 +10,7 @@
 source "$(dirname "$0")/lib.bash"
 
 SHARED=$(cd "$(dirname "$0")/../../.." && pwd)/shared/data
-if [ ! -d "$SHARED" ]; then
-    fail "shared data folder $SHARED is missing"
-    finish
-fi
+need_shared "$SHARED"
 
 # Folder (or file) rows. Documentation, licences, metadata and the sources index are left out; every
 # other file is given to replay, including vendor files that wrap records in their own objects

@@ -10,10 +10,7 @@ source "$(dirname "$0")/lib.bash"
 
 [ -f docs/coverage.md ] && [ -x scripts/coverage.sh ] || { echo "run from the repository root" >&2; exit 2; }
 STRATUS=$(cd "$(dirname "$0")/../../.." && pwd)/shared/data/stratus-red-team-detonation-logs
-if [ ! -d "$STRATUS" ]; then
-    fail "Stratus detonation logs $STRATUS are missing"
-    finish
-fi
+need_shared "$STRATUS"
 
 # Techniques whose logged calls deserve no finding (file names without .json).
 MUST_NOT_FIRE=(
