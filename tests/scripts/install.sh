@@ -6,7 +6,8 @@
 #     *.yml and its README.md), valid on their own: `rules check --no-default-rules DIR`
 #     gives the same summary as the embedded set's `rules check`;
 #   - the docs in share/doc/trailwarden/ in the repository's layout (README.md, docs/*.md,
-#     rules/sigma/README.md), so README's relative links still lead somewhere;
+#     rules/sigma/README.md, CONTRIBUTING.md and LICENSE when there), so README's relative
+#     links still lead somewhere;
 #   - nothing else: no test, bench or helper program.
 source "$(dirname "$0")/lib.bash"
 
@@ -59,7 +60,9 @@ for f in docs/*.md; do
     [ -e "$f" ] || continue
     check "doc: $f" cmp -s "$f" "$DOC/$f"
 done
-[ -e LICENSE ] && check "doc: LICENSE" cmp -s LICENSE "$DOC/LICENSE"
+for f in CONTRIBUTING.md LICENSE; do
+    [ -e "$f" ] && check "doc: $f" cmp -s "$f" "$DOC/$f"
+done
 
 # --- nothing else: every file installed is one of the above
 unexpected=$(cd "$STAGE" 2> /dev/null && find . -type f | sed 's|^\./|/|' |
