@@ -79,6 +79,10 @@ int tw_app_route(int argc, char **argv);
 /* `trailwarden rules check|list PATH...` (app_rules.c); returns the exit status. */
 int tw_app_rules(int argc, char **argv);
 
+/* The grant tracker's findings that no rule file defines (app_run.c): unused-privileged-grant
+ * and training-telemetry-granted, for `rules list`. Fills metas[0..1]; returns 2. */
+size_t tw_app_grant_metas(const tw_rule_meta *metas[2]);
+
 /* Input discovery: expands files and directories, ordered as DESIGN §2 says (app_inputs.c). */
 typedef struct tw_input_list {
     char **paths;

@@ -1,4 +1,5 @@
-/* app_cli: replay's command line (DESIGN §6). */
+/* app_cli: the command lines of replay and consume (DESIGN §6), their help pages and the
+ * overview (trailwarden --help). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -10,58 +11,108 @@
 #include "app.h"
 #include "tw_time.h"
 
+/* trailwarden --help: the commands; each one's options are on its own page. */
 void tw_app_usage(FILE *out)
 {
-    fputs("usage: trailwarden replay [OPTIONS] PATH...   files or directories (recursed); '-' is stdin\n"
-          "       trailwarden consume [OPTIONS] -b BROKERS -t TOPIC[,TOPIC...] [-G GROUP] [-X prop=value]...\n"
-          "                                              a Kafka consumer group member\n"
-          "       trailwarden route -b BROKERS -t RAW -o kafka:KEYED    one message a record,\n"
-          "                                              keyed by identity (trailwarden route --help)\n"
-          "       trailwarden gen [OPTIONS]              synthetic trails with injected scenarios\n"
-          "                                              (trailwarden gen --help)\n"
-          "       trailwarden rules check|list PATH...   validate or list Sigma rule files\n"
-          "                                              (trailwarden rules --help)\n"
+    fputs("usage: trailwarden COMMAND [OPTIONS]\n"
           "\n"
-          "replay options:\n"
-          "  -r, --rules PATH          repeatable: a Sigma rule file or directory to load after\n"
-          "                            the shipped rules (a rule with a shipped rule's id or name\n"
-          "                            replaces it; a broken rule stops replay, exit 2)\n"
-          "      --no-default-rules    leave the shipped rules out (then -r is needed)\n"
-          "  -o, --output SPEC         repeatable: 'stdout' (default), 'file:PATH'\n"
-          "  -f, --format ocsf|compact one JSON object a line (default ocsf)\n"
-          "      --lateness DUR        allowed event-time disorder (default 15m)\n"
-          "      --grants FILE         IAM inventory: the JSON of `aws iam\n"
-          "                            get-account-authorization-details`; its grants count\n"
-          "                            from the first event\n"
-          "      --unused-after DUR    a privileged grant not used for this long is reported\n"
-          "                            (unused-privileged-grant; default 30d)\n"
-          "      --learn DUR           how long an identity seen from the stream's start is\n"
-          "                            observed before drift rules judge it (default 7d; 0:\n"
-          "                            every identity's past is known at once)\n"
+          "Watches AWS CloudTrail and Amazon Bedrock audit events for scope drift of non-human\n"
+          "identities and writes findings as OCSF Detection Findings (or compact JSON).\n"
+          "\n"
+          "  replay [OPTIONS] PATH...   files or directories (recursed; '-' is stdin): archived\n"
+          "                             trails, gzip, zstd or plain\n"
+          "  consume [OPTIONS] -b BROKERS -t TOPIC[,TOPIC...]\n"
+          "                             a Kafka consumer group member, findings as records come\n"
+          "  route -b BROKERS -t RAW -o kafka:KEYED\n"
+          "                             one message a record, keyed by identity, for consume's\n"
+          "                             scale-out\n"
+          "  rules check|list [PATH...] validate or list Sigma rule files (the shipped ones too)\n"
+          "  gen [OPTIONS]              synthetic trails with injected drift scenarios\n"
+          "\n"
+          "trailwarden COMMAND --help shows a command's options (replay --help, consume --help,\n"
+          "route --help, rules --help, gen --help).\n"
+          "  -h, --help                 this text\n"
+          "  -V, --version              the version\n",
+          out);
+}
+
+/* The options replay and consume share, in three blocks around the lines that differ. */
+static const char k_rules_opts[] =
+    "  -r, --rules PATH          repeatable: a Sigma rule file or directory to load after\n"
+    "                            the shipped rules (a rule with a shipped rule's id or name\n"
+    "                            replaces it; a broken rule stops the start, exit 2)\n"
+    "      --no-default-rules    leave the shipped rules out, and grant tracking unless\n"
+    "                            --grants is given\n";
+static const char k_detect_opts[] =
+    "  -f, --format ocsf|compact one JSON object a line (default ocsf)\n"
+    "      --grants FILE         IAM inventory: the JSON of `aws iam\n"
+    "                            get-account-authorization-details`; its grants count\n"
+    "                            from the first event\n"
+    "      --unused-after DUR    a privileged grant not used for this long is reported\n"
+    "                            (unused-privileged-grant; default 30d)\n"
+    "      --learn DUR           how long an identity seen from the stream's start is\n"
+    "                            observed before drift rules judge it (default 7d; 0:\n"
+    "                            every identity's past is known at once)\n";
+static const char k_run_opts[] =
+    "      --exceptions FILE     findings not to write: YAML entries of rule ids, identity\n"
+    "                            globs, field values, until and reason (README:\n"
+    "                            Exceptions); counted in --stats\n"
+    "  -j, --threads N           parser and worker threads (default: number of CPUs)\n"
+    "      --max-identities N    cap on identities kept in memory, 1 to 4000000000\n"
+    "                            (default 4000000);\n"
+    "                            beyond it the least recently seen are evicted\n"
+    "      --agent-pattern TEXT  repeatable: a user-agent or ARN substring that marks an\n"
+    "                            identity as an AI agent (case-insensitive)\n"
+    "      --audit-log-group PATTERN  repeatable: log groups that are audit destinations\n"
+    "                            (deleting one is logging-control); '*' matches any run\n"
+    "      --audit-bucket PATTERN     repeatable: the same for S3 buckets\n";
+static const char k_end_opts[] =
+    "  -q, --quiet               no progress line, no per-record problems (counts stay)\n"
+    "  -v, --verbose             every problem, not only the first 20 of each input\n"
+    "  -h, --help                this text\n"
+    "  -V, --version             the version\n";
+
+static void replay_usage(FILE *out)
+{
+    fputs("usage: trailwarden replay [OPTIONS] PATH...\n"
+          "\n"
+          "Reads CloudTrail and Bedrock audit records from files or directories (recursed;\n"
+          "'-' is stdin): CloudTrail's S3 layout, NDJSON, JSON arrays, EventBridge and\n"
+          "CloudWatch Logs envelopes, gzip, zstd or plain. Records are applied in event time\n"
+          "order; the output does not depend on -j or on the order of the inputs.\n"
+          "\n",
+          out);
+    fputs(k_rules_opts, out);
+    fputs("  -o, --output SPEC         repeatable: 'stdout' (default), 'file:PATH' (appends),\n"
+          "                            'kafka:TOPIC@BROKERS' (one message a finding, keyed by\n"
+          "                            identity)\n",
+          out);
+    fputs(k_detect_opts, out);
+    fputs("      --lateness DUR        allowed event-time disorder (default 15m)\n"
           "      --report-from TIME    learn from the events before TIME, write findings from\n"
           "                            TIME on (2026-02-01 or 2026-02-01T00:00:00Z)\n"
           "      --state-dir DIR       restore identity state from DIR/checkpoint at the start,\n"
-          "                            save it there at the end\n"
-          "      --exceptions FILE     findings not to write: YAML entries of rule ids, identity\n"
-          "                            globs, field values, until and reason (README:\n"
-          "                            Exceptions); counted in --stats\n"
-          "  -j, --threads N           parser and worker threads (default: number of CPUs)\n"
-          "      --max-identities N    cap on identities kept in memory, 1 to 4000000000\n"
-          "                            (default 4000000);\n"
-          "                            beyond it the least recently seen are evicted\n"
-          "      --agent-pattern TEXT  repeatable: a user-agent or ARN substring that marks an\n"
-          "                            identity as an AI agent (case-insensitive)\n"
-          "      --audit-log-group PATTERN  repeatable: log groups that are audit destinations\n"
-          "                            (deleting one is logging-control); '*' matches any run\n"
-          "      --audit-bucket PATTERN     repeatable: the same for S3 buckets\n"
-          "      --stats               a summary on stderr at the end\n"
-          "  -q, --quiet               no progress line, no per-record problems (counts stay)\n"
-          "  -v, --verbose             every problem, not only the first 20 of each input\n"
-          "  -h, --help                this text\n"
-          "  -V, --version             the version\n"
+          "                            save it there at the end\n",
+          out);
+    fputs(k_run_opts, out);
+    fputs("      --stats               a summary on stderr at the end\n", out);
+    fputs(k_end_opts, out);
+    fputs("\n"
+          "DUR: 90s, 15m, 24h, 30d.  Exit status: 0 ran to the end; 1 some input was\n"
+          "unreadable or corrupt (everything else processed), or an output failed; 2 usage or\n"
+          "configuration error, nothing processed.\n",
+          out);
+}
+
+static void consume_usage(FILE *out)
+{
+    fputs("usage: trailwarden consume [OPTIONS] -b BROKERS -t TOPIC[,TOPIC...] [-G GROUP]\n"
+          "                           [-X prop=value]...\n"
           "\n"
-          "consume options (and the replay options above but PATH and --report-from;\n"
-          "--lateness defaults to 2m):\n"
+          "A member of a Kafka consumer group: reads what replay reads, one record or a file\n"
+          "body a message, and writes findings as the records come, applied in arrival order.\n"
+          "Offsets are committed once the findings are written (at-least-once).\n"
+          "\n"
           "  -b, --brokers LIST        bootstrap servers, host:port[,host:port...]\n"
           "  -t, --topic LIST          topics to consume, comma-separated; repeatable\n"
           "  -G, --group ID            consumer group (default trailwarden)\n"
@@ -70,11 +121,25 @@ void tw_app_usage(FILE *out)
           "      --exit-at-end         stop once every assigned partition has been read to its end\n"
           "      --state-dir DIR       checkpoint identity state with the offsets it covers; a\n"
           "                            restart resumes from it (nothing lost after kill -9)\n"
-          "      --checkpoint-every DUR  how often (default 1m; also at shutdown and rebalance)\n"
+          "      --checkpoint-every DUR  how often (default 1m; also at shutdown and rebalance)\n",
+          out);
+    fputs(k_rules_opts, out);
+    fputs("  -o, --output SPEC         repeatable: 'stdout' (default), 'file:PATH' (appends),\n"
+          "                            'kafka:TOPIC[@BROKERS]' (one message a finding, keyed by\n"
+          "                            identity; without @BROKERS, to -b with the -X properties)\n",
+          out);
+    fputs(k_detect_opts, out);
+    fputs("      --lateness DUR        a record this far behind its partition's newest is\n"
+          "                            counted late, and applied (default 2m)\n",
+          out);
+    fputs(k_run_opts, out);
+    fputs("      --stats               a summary on stderr at the end (and on SIGUSR1)\n", out);
+    fputs(k_end_opts, out);
+    fputs("\n"
           "SIGTERM/SIGINT: stop fetching, drain, flush, commit, leave the group, exit 0.\n"
-          "\n"
-          "DUR: 90s, 15m, 24h, 30d.  Exit status: 0 ran to the end; 1 some input was\n"
-          "unreadable or corrupt (everything else processed); 2 usage error, nothing processed.\n",
+          "DUR: 90s, 15m, 24h, 30d.  Exit status: 0 stopped cleanly (records that do not parse\n"
+          "are counted and skipped); 1 a fatal consumer error or a failed output; 2 usage or\n"
+          "configuration error, nothing read.\n",
           out);
 }
 
@@ -99,11 +164,14 @@ int tw_app_push(const char ***v, size_t *n, const char *s)
     return 0;
 }
 
+/* The command whose line parse() reads, for usage_error's pointer to its page. */
+static const char *usage_command = "replay";
+
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "trailwarden: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\ntry 'trailwarden replay --help'\n");
+    fprintf(stderr, "\ntry 'trailwarden %s --help'\n", usage_command);
     return TW_EXIT_USAGE;
 }
 
@@ -142,6 +210,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
+    usage_command = consume ? "consume" : "replay";
     memset(conf, 0, sizeof *conf);
     conf->format = TW_FORMAT_OCSF;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -159,12 +228,14 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
     int c;
     while ((c = getopt_long(argc, argv, consume ? ":o:r:f:j:b:t:G:X:qvhV" : ":o:r:f:j:qvhV",
                             opts, NULL)) != -1) {
+        /* the option's own word: its value, when given apart, is the last one read */
+        const char *opt = argv[optind - (optarg && optarg == argv[optind - 1] ? 2 : 1)];
         if (!consume && (c == 'b' || c == 't' || c == 'G' || c == OPT_EXIT_AT_END ||
                          c == OPT_CHECKPOINT))
-            return usage_error("option '%s' belongs to consume", argv[optind - 1]);
+            return usage_error("option '%s' belongs to consume", opt);
         if (consume && c == OPT_REPORT_FROM)
             return usage_error("option '%s' belongs to replay (consume reports as it reads)",
-                               argv[optind - 1]);
+                               opt);
         switch (c) {
         case 'b': conf->brokers = optarg; break;
         case 'G': conf->group = optarg; break;
@@ -290,10 +361,14 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         case OPT_NO_DEFAULT_RULES: conf->no_default_rules = true; break;
         case 'q': conf->verbosity = -1; break;
         case 'v': conf->verbosity = 1; break;
-        case 'h': tw_app_usage(stdout); return -1;
+        case 'h': (consume ? consume_usage : replay_usage)(stdout); return -1;
         case 'V': printf("trailwarden %s\n", TW_VERSION); return -1;
         case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        default: {
+            /* an unknown letter inside a cluster (-bx) leaves optind on the cluster's word */
+            char letter[3] = { '-', (char)optopt, '\0' };
+            return usage_error("unknown option '%s'", optopt ? letter : argv[optind - 1]);
+        }
         }
     }
     if (consume) {

@@ -22,7 +22,9 @@ void tw_app_rules_usage(FILE *out)
           "       trailwarden rules check [--no-default-rules] --exceptions FILE [PATH...]\n"
           "                                  the same, and an --exceptions file against those rules\n"
           "       trailwarden rules list [--no-default-rules] [PATH...]\n"
-          "                                  id, type, level and title of each rule\n"
+          "                                  id, type, level and title of each rule; with the\n"
+          "                                  shipped rules, then the grant tracker's findings\n"
+          "                                  (type grant)\n"
           "\n"
           "The shipped rules (rules/sigma in the source, embedded in the binary) load first, as\n"
           "replay loads them; each PATH adds a rule file, or a directory (recursed; *.yml and\n"
@@ -57,6 +59,21 @@ static const char *level_word(tw_severity sev)
     case TW_SEV_CRITICAL: return "critical";
     }
     return "-";
+}
+
+/* The grant tracker's findings, built in (type grant): it runs with the shipped rules (replay
+ * and consume; with --no-default-rules only given --grants, which rules list does not take),
+ * and raises dormant-privilege-used too, with that rule's title and level, when it is loaded. */
+static void list_grant_findings(const tw_rule *dormant)
+{
+    const tw_rule_meta *metas[2];
+    size_t n = tw_app_grant_metas(metas);
+    for (size_t i = 0; i < n; i++)
+        printf("%s\tgrant\t%s\t%s\n", metas[i]->id, level_word(metas[i]->severity),
+               metas[i]->title);
+    if (dormant)
+        printf("%s\tgrant\t%s\t%s (an unused grant's action used at last)\n", dormant->id,
+               level_word(dormant->level), dormant->title);
 }
 
 tw_err tw_app_load_rules(bool shipped, const char *const *paths, size_t n_paths,
@@ -179,11 +196,16 @@ int tw_app_rules(int argc, char **argv)
                 n_files == 1 ? "" : "s");
         rc = TW_EXIT_INPUT;
     } else if (list) {
+        const tw_rule *dormant = NULL;
         for (size_t i = 0; i < n_rules; i++) {
             const tw_rule *rule = tw_ruleset_rule(rs, i);
             printf("%s\t%s\t%s\t%s\n", rule->id, tw_rule_type_name(rule), level_word(rule->level),
                    rule->title);
+            if (!strcmp(rule->id, "dormant-privilege-used"))
+                dormant = rule;
         }
+        if (shipped)
+            list_grant_findings(dormant);
     } else {
         size_t replaced = tw_ruleset_replaced_count(rs);
         printf("%zu rule%s in %zu file%s: ok", n_rules, n_rules == 1 ? "" : "s", n_files,

@@ -35,6 +35,13 @@ static const tw_rule_meta unused_grant_meta = {
     .types = (const char *const[]){ "Excessive Permissions", NULL },
 };
 
+size_t tw_app_grant_metas(const tw_rule_meta *metas[2])
+{
+    metas[0] = &unused_grant_meta;
+    metas[1] = tw_grants_training_telemetry_meta();
+    return 2;
+}
+
 /* Grants are tracked with the shipped detections (or with --grants): the privileged actions,
  * the AWS managed policies and the tracker; the inventory's grants come in load_inventory. */
 static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)

@@ -74,6 +74,8 @@ typedef struct tw_grants_stats {
 } tw_grants_stats;
 
 tw_grants *tw_grants_new(const tw_grants_conf *conf); /* NULL when out of memory */
+/* The tracker's own training-telemetry-granted finding (`rules list` shows it). */
+const tw_rule_meta *tw_grants_training_telemetry_meta(void);
 void tw_grants_destroy(tw_grants *g);                  /* NULL-safe */
 
 /* A grant from an inventory (--grants), added before the first event: it counts from the

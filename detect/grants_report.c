@@ -14,6 +14,11 @@ static const tw_rule_meta training_telemetry_meta = {
     .types = (const char *const[]){ "Excessive Permissions", "Privilege Escalation", NULL },
 };
 
+const tw_rule_meta *tw_grants_training_telemetry_meta(void)
+{
+    return &training_telemetry_meta;
+}
+
 /* ---- findings ---------------------------------------------------------------------------- */
 
 static void put_name_list(tw_grants *g, const uint64_t *bits, uint32_t limit)

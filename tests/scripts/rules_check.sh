@@ -4,7 +4,8 @@
 #     on stderr; `rules list` prints one line a rule;
 #   - each broken fixture (tests/unit/rules/bad/NAME.yml): exit 1 and, on stderr, exactly the
 #     'file:line: message' lines of NAME.expect, then one summary line;
-#   - the shipped rules (no PATH): valid, and every rule id of the issue is listed;
+#   - the shipped rules (no PATH): valid, and every rule id of the issue is listed, then the
+#     grant tracker's findings (type grant);
 #   - usage errors (--no-default-rules and no PATH, a PATH that does not exist, unknown option
 #     or command): exit 2;
 #   - files that are no rules at all (text, empty, binary, over 1 MiB, nested 100,000 deep,
@@ -62,6 +63,23 @@ for id in agent-read-to-destructive training-telemetry-combined logging-tampered
     role-trust-backdoor admin-policy-attached resource-shared-out dormant-privilege-used; do
     check "shipped: $id is listed with a level" grep -q -P "^\\Q$id\\E\\t[a-z_]+\\t(low|medium|high|critical)\\t" "$WORK/shipped_list.out"
 done
+# the grant tracker's findings (README: Unused privileged grants) are listed after the rules,
+# as built in (type grant) with their level: it runs with the shipped rules, and raises
+# dormant-privilege-used (with the rule's level) besides the rule itself
+for id in unused-privileged-grant training-telemetry-granted dormant-privilege-used; do
+    check "shipped: $id listed as a grant finding" grep -q -P "^\\Q$id\\E\tgrant\tmedium\t\\S" "$WORK/shipped_list.out"
+done
+expect_eq "shipped: the grant findings last" "$(tail -n 3 "$WORK/shipped_list.out" | cut -f1,2 | tr '\t\n' ': ')" \
+    "unused-privileged-grant:grant training-telemetry-granted:grant dormant-privilege-used:grant "
+expect_eq "shipped: one line a rule, then the three grant findings" "$(wc -l < "$WORK/shipped_list.out")" \
+    "$(($(grep -o -E '^[0-9]+' "$WORK/shipped.out") + 3))"
+# dormant-privilege-used tuned with -r: the tracker raises it at the rule's level
+sed 's/^level: medium$/level: high/' rules/sigma/dormant-privilege-used.yml > "$WORK/dormant-high.yml"
+tw dormant_high rules list "$WORK/dormant-high.yml"
+expect_eq "tuned dormant-privilege-used: its grant line at the rule's level" \
+    "$(grep -P '^dormant-privilege-used\tgrant\t' "$WORK/dormant_high.out" | cut -f3)" "high"
+# without the shipped rules (and rules list has no --grants), no grant tracking: none listed
+check "--no-default-rules: no grant finding listed" bash -c "! grep -q -P '\tgrant\t' '$WORK/list.out'"
 # a user's rule with a shipped id replaces the shipped one instead of clashing
 tw replaced rules check "$RULES/good/logging_tampered.yml"
 expect_eq "replaced: exit status" "$(rc_of replaced)" 0
