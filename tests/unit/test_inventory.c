@@ -867,28 +867,24 @@ static void sink_stops(void **state)
     assert_int_equal(n.n_users, 2);
 }
 
-int main(int argc, char **argv)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(cloudmapper_demo),
-        cmocka_unit_test(cloudsplaining_examples),
-        cmocka_unit_test(aws_managed_not_listed),
-        cmocka_unit_test(default_version),
-        cmocka_unit_test(documents_over_the_bound),
-        cmocka_unit_test(repeats_grant_once),
-        cmocka_unit_test(lenient_shapes),
-        cmocka_unit_test(error_truncated),
-        cmocka_unit_test(error_not_json),
-        cmocka_unit_test(error_wrong_types),
-        cmocka_unit_test(error_utf8),
-        cmocka_unit_test(error_deep),
-        cmocka_unit_test(error_files),
-        cmocka_unit_test(groups_after_users),
-        cmocka_unit_test(order_of_members),
-        cmocka_unit_test(error_deep_inside),
-        cmocka_unit_test(sink_stops),
-    };
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(cloudmapper_demo),
+    cmocka_unit_test(cloudsplaining_examples),
+    cmocka_unit_test(aws_managed_not_listed),
+    cmocka_unit_test(default_version),
+    cmocka_unit_test(documents_over_the_bound),
+    cmocka_unit_test(repeats_grant_once),
+    cmocka_unit_test(lenient_shapes),
+    cmocka_unit_test(error_truncated),
+    cmocka_unit_test(error_not_json),
+    cmocka_unit_test(error_wrong_types),
+    cmocka_unit_test(error_utf8),
+    cmocka_unit_test(error_deep),
+    cmocka_unit_test(error_files),
+    cmocka_unit_test(groups_after_users),
+    cmocka_unit_test(order_of_members),
+    cmocka_unit_test(error_deep_inside),
+    cmocka_unit_test(sink_stops),
+};
+
+TW_TEST_MAIN(tests)
