@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
 # run_case.sh BINARY CASE_DIR: run one end-to-end case (tests/e2e/<case>/) and judge it.
 #
-# A case folder holds:
+# A case folder holds (tests/e2e/README.md says the same, with examples):
 #   README.md        what the case pins and why (required)
-#   input file(s)    every other file, in C-locale name order, is passed to replay
-#   args             optional, one line: extra arguments (default: -f compact); split on
-#                    blanks, no quoting, no globbing
-#   cmd              optional escape hatch for cases that need a pipeline (stdin, ...): run with
-#                    bash in the case folder, $TW set to the binary; replaces args and inputs
+#   input file(s)    every other file, in C-locale name order, is passed to replay, except the
+#                    files that args names (a rule file, an inventory, an exceptions file)
+#   args             optional: the arguments given to replay before the inputs (default:
+#                    -f compact). One or more lines, all joined; each line is split on blanks
+#                    (no quoting, no globbing), so one argument a line works too; blank lines and
+#                    lines starting with # are ignored. An argument that is the name of a file in
+#                    the case folder makes that file an argument, not an input.
+#   stdin            optional: fed to replay's standard input through a pipe (give - in args);
+#                    with it, a case may have no other input file
+#   needs            optional: paths (one a line, relative to the case folder) the case reads
+#                    from outside the repository, e.g. ../../../../shared/data/...; when one is
+#                    missing the case exits 77, which CTest reports as skipped
+#   cmd              optional escape hatch for a case that truly needs a shell (several runs
+#                    compared, files made on the fly, another subcommand): run with bash in the
+#                    case folder, $TW set to the binary; replaces args, stdin and inputs. Say in
+#                    its first comment lines why args cannot hold it
 #   expected.ndjson  the exact stdout, byte for byte (an empty file pins "no finding")
-#   checks           line checks on the run (see below); a case needs expected.ndjson, checks,
-#                    or both
+#   checks           checks on the run's fields and lines (see below); a case needs
+#                    expected.ndjson, checks, or both
 #   expected_exit    optional, the exit status (default 0)
 #   expected_stderr  optional, lines that must each appear in stderr (grep -F)
 #
@@ -20,6 +31,9 @@
 #   jq FILTER           jq -s FILTER over stdout (an array of the output lines) prints true
 #   stderr TEXT         TEXT appears in stderr (grep -F)
 #   stderr_count N TEXT TEXT appears on exactly N lines of stderr
+#   same_with ARGS...   replay again with ARGS added after args (e.g. -j2 where args holds
+#                       -j1: the last one wins): stdout and the exit status are the same
+#                       (not for cmd cases)
 #
 # The run always fails on a signal, a sanitizer report, or an input problem printed on stderr by
 # a run that was expected to exit 0. The runner runs from the case folder, so file names in
@@ -56,6 +70,17 @@ for f in expected*; do
     esac
 done
 
+if [ -f needs ]; then
+    while IFS= read -r need || [ -n "$need" ]; do
+        need=${need%$'\r'}
+        [[ $need =~ ^[[:space:]]*(#|$) ]] && continue
+        if [ ! -e "$need" ]; then
+            echo "SKIPPED $name: needs $need, which is not here (see CONTRIBUTING.md, the shared data)"
+            exit 77
+        fi
+    done < needs
+fi
+
 want_exit=0
 if [ -f expected_exit ]; then
     want_exit=$(tr -d ' \t\n' < expected_exit)
@@ -71,29 +96,54 @@ err=$tmp/stderr
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1"
 
+# run_replay OUT ERR [EXTRA...]: replay with args, EXTRA, the inputs, and stdin; sets rc
+run_replay() {
+    local o=$1 e=$2
+    shift 2
+    if [ -f stdin ]; then
+        cat stdin | "$bin" replay "${args[@]}" "$@" "${inputs[@]}" > "$o" 2> "$e"
+        rc=${PIPESTATUS[1]}
+    else
+        "$bin" replay "${args[@]}" "$@" "${inputs[@]}" > "$o" 2> "$e"
+        rc=$?
+    fi
+}
+
 if [ -f cmd ]; then
-    [ -f args ] && die "$name: both cmd and args: put the arguments in cmd"
+    for f in args stdin; do
+        [ -f $f ] && die "$name: both cmd and $f: put the arguments in cmd"
+    done
     shown="TW=$bin bash cmd   (in $PWD)"
     TW=$bin bash cmd > "$out" 2> "$err"
     rc=$?
 else
     args=(-f compact)
     if [ -f args ]; then
-        [ "$(wc -l < args)" -le 1 ] || die "$name: args must be one line"
-        read -r -a args < args || true
+        args=()
+        while IFS= read -r line || [ -n "$line" ]; do
+            line=${line%$'\r'}
+            [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+            read -r -a words <<< "$line"
+            args+=("${words[@]}")
+        done < args
+        [ ${#args[@]} -gt 0 ] || die "$name: args holds no argument (remove it for the default)"
     fi
     inputs=()
     while IFS= read -r -d '' f; do
         f=${f#./}
         case $f in
-        README.md | expected* | args | checks | cmd) continue ;;
+        README.md | expected* | args | checks | cmd | stdin | needs) continue ;;
         esac
+        for a in "${args[@]}"; do
+            [ "$a" = "$f" ] && continue 2
+        done
         inputs+=("$f")
     done < <(find . -mindepth 1 -maxdepth 1 \( -type f -o -type l -o -type d \) -print0 | LC_ALL=C sort -z)
-    [ ${#inputs[@]} -gt 0 ] || die "$name: no input files"
-    shown="$bin replay ${args[*]} ${inputs[*]}   (in $PWD)"
-    "$bin" replay "${args[@]}" "${inputs[@]}" > "$out" 2> "$err"
-    rc=$?
+    [ ${#inputs[@]} -gt 0 ] || [ -f stdin ] || die "$name: no input files"
+    shown="$bin replay ${args[*]} ${inputs[*]}"
+    [ -f stdin ] && shown="cat stdin | $shown"
+    shown="$shown   (in $PWD)"
+    run_replay "$out" "$err"
 fi
 
 fails=0
@@ -190,8 +240,28 @@ if [ -f checks ]; then
             got=$(grep -c -F -- "$text" "$err")
             [ "$got" -eq "$cnt" ] || fail "checks:$lineno: '$text' on $got stderr lines, expected $cnt"
             ;;
+        same_with)
+            [ -n "$rest" ] || die "$name: checks:$lineno: 'same_with ARGS' needs arguments"
+            [ -f cmd ] && die "$name: checks:$lineno: same_with reruns args, and this case has cmd"
+            read -r -a extra <<< "$rest"
+            rc0=$rc
+            run_replay "$tmp/stdout.again" "$tmp/stderr.again" "${extra[@]}"
+            if [ "$rc" -ne "$rc0" ]; then
+                fail "checks:$lineno: with $rest: exit status $rc, the first run's was $rc0"
+            fi
+            if grep -q -E 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|SUMMARY: [A-Za-z]+Sanitizer' \
+                "$tmp/stderr.again"; then
+                fail "checks:$lineno: with $rest: sanitizer report on stderr"
+                sed 's/^/    /' "$tmp/stderr.again" | head -c 4000
+            fi
+            if ! cmp -s "$out" "$tmp/stdout.again"; then
+                fail "checks:$lineno: with $rest: stdout differs (- first run, + with $rest):"
+                diff -u --label first --label "with $rest" "$out" "$tmp/stdout.again" | sed 's/^/    /' | head -n 60
+            fi
+            rc=$rc0
+            ;;
         *)
-            die "$name: checks:$lineno: unknown check '$verb' (lines, stat, jq, stderr, stderr_count)"
+            die "$name: checks:$lineno: unknown check '$verb' (lines, stat, jq, stderr, stderr_count, same_with)"
             ;;
         esac
     done < checks
