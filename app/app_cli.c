@@ -55,7 +55,7 @@ static const char k_detect_opts[] =
     "                            every identity's past is known at once)\n";
 static const char k_run_opts[] =
     "      --exceptions FILE     findings not to write: YAML entries of rule ids, identity\n"
-    "                            globs, field values, until and reason (README:\n"
+    "                            globs, field values, until and reason (docs/rules.md:\n"
     "                            Exceptions); counted in --stats\n"
     "  -j, --threads N           parser and worker threads (default: number of CPUs)\n"
     "      --max-identities N    cap on identities kept in memory, 1 to 4000000000\n"

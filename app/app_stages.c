@@ -282,7 +282,7 @@ static void run_group(tw_worker *wk, const tw_event *ev, uint32_t arg, const tw_
 }
 
 /* consume: an identity's records must all come from one partition, or two instances of a
- * group each see part of it (README: route, then consume). Said once an identity. */
+ * group each see part of it (docs/consume.md: route, then consume). Said once an identity. */
 static void note_source(tw_worker *wk, tw_ident *ident, const tw_event *ev)
 {
     if (!ident->source) {
