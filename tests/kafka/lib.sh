@@ -106,6 +106,51 @@ kafka_test_args() {
     cd "$WORK" || exit 2
 }
 
+# One CTest entry a scenario (README.md, "Scenarios"): a test script lists its scenarios in a
+# line of its own, `SCENARIOS=(a b c)` (tests/kafka/CMakeLists.txt reads that line and registers
+# kafka.SCRIPT.a, ...), defines a function scenario_NAME for each, and calls
+#   kafka_scenario "$@"    before kafka_test_args: the fifth argument names the scenario to run
+#                          (left in $SCENARIO; an unknown name exits 2 with the list); without
+#                          one, every scenario runs in turn, each as a process of its own as
+#                          CTest runs it, and the script exits with the tally (1 if any failed)
+#   kafka_run_scenario     at the end: runs scenario_$SCENARIO, kafka_stop, finish
+# shellcheck disable=SC2153 # SCENARIOS is the calling script's
+kafka_scenario() {
+    local want=${5:-} s rc
+    local -a failed=() skipped=()
+    if [ -n "$want" ]; then
+        for s in "${SCENARIOS[@]}"; do
+            if [ "$s" = "$want" ]; then
+                SCENARIO=$want
+                return 0
+            fi
+        done
+        echo "$0: no scenario '$want'; its scenarios: ${SCENARIOS[*]}" >&2
+        exit 2
+    fi
+    for s in "${SCENARIOS[@]}"; do
+        echo "=== $(basename "$0" .sh) $s"
+        bash "$0" "$TW" "${2:-}" "${3:-}" "${4:-}" "$s"
+        rc=$?
+        case $rc in
+        0) ;;
+        77) skipped+=("$s") ;;
+        *) failed+=("$s (exit $rc)") ;;
+        esac
+    done
+    echo "=== $(basename "$0" .sh): ${#SCENARIOS[@]} scenarios, ${#failed[@]} failed${failed[*]:+: ${failed[*]}}, ${#skipped[@]} skipped${skipped[*]:+: ${skipped[*]}}"
+    [ "${#failed[@]}" -eq 0 ] || exit 1
+    [ "${#skipped[@]}" -lt "${#SCENARIOS[@]}" ] || exit 77
+    exit 0
+}
+
+kafka_run_scenario() {
+    echo "--- $(basename "$0" .sh) $SCENARIO"
+    "scenario_$SCENARIO"
+    kafka_stop
+    finish
+}
+
 kafka_pid() { printf '%s\n' "$KAFKA_PID"; }
 
 # kafka_signals_ready PID: waits (up to 60 s) until the process catches SIGUSR1, i.e. has

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# order.sh TRAILWARDEN BUILD_DIR TW_MOCK_KAFKA KCAT: the findings of `consume` are a function of
-# each partition's records and their order, whatever the chunking and timing (issue 13, item 4).
+# order.sh TRAILWARDEN BUILD_DIR TW_MOCK_KAFKA KCAT [SCENARIO]: the findings of `consume` are a
+# function of each partition's records and their order, whatever the chunking and timing (issue
+# 13, item 4).
 #
 # consume applies records as they arrive (DESIGN §2); within a partition, arrival order is the
 # partition's order. The router used to re-sort each chunk's events by (time, eventID hash)
 # while applying chunks in arrival order, so two records of one identity in the same second
 # were swapped only when they fell in the same chunk, and where chunks end depends on timing.
 #
-# The same topics are consumed again and again, each time cut into chunks of another size
-# (TRAILWARDEN_TEST_CHUNK_MESSAGES, a test knob: tests/kafka/README.md), by a new group:
+# The same topics are consumed in chunks of 1, 2, 3, 7, 50, 1000 messages and of any size
+# (TRAILWARDEN_TEST_CHUNK_MESSAGES, a test knob: tests/kafka/README.md), each a scenario and a
+# CTest entry of its own (kafka.order.chunks_1 ... chunks_1000, chunks_any) with a cluster of
+# its own; without SCENARIO all run, one after the other (README.md, "Scenarios"):
 #   - `ord` (2 partitions): 8 identities, each with, in partition order, an InvokeModel and a
 #     PutUseCaseForModelAccess in the same second, then an InvokeModel 134 s later. In
 #     partition order llm-jacking fires on the second invocation (first Bedrock call, enable,
@@ -18,11 +21,15 @@
 #     moves on by a second), so that replay applies it in file order: every run finds what
 #     replay finds (by uid, and line for line but processed_time). In a trail with ties,
 #     replay orders them by eventID hash and consume in partition order: those may differ.
+#     Each chunking gives replay's uids, so all give the same ones.
+# shellcheck disable=SC2317 # scenario_* functions are called by name (kafka_run_scenario)
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-kafka_test_args "$@"
+SCENARIOS=(chunks_1 chunks_2 chunks_3 chunks_7 chunks_50 chunks_1000 chunks_any)
+kafka_scenario "$@"
+kafka_test_args "${@:1:4}"
 
 KEY='.userIdentity.sessionContext.sessionIssuer.arn // .userIdentity.arn // .userIdentity.invokedBy // .userIdentity.principalId // "none"'
 
@@ -64,11 +71,12 @@ kafka_produce gen trail.ndjson --key-field "$KEY" || exit 2
 n_all=$(($(wc -l < ord.ndjson) + $(wc -l < trail.ndjson)))
 
 uids() { jq -r 'select((.update // false) == false) | .uid' "$1" | sort; }
-run=0
-for limit in 1 2 3 7 50 1000 ""; do
-    run=$((run + 1))
-    name=run$run
-    TRAILWARDEN_TEST_CHUNK_MESSAGES=$limit tw "$name" consume -b "$BS" -t ord,gen -G "order$run" \
+uids replay_gen.out > want_gen.uids
+
+# one run, its chunks LIMIT messages ("": any number), a new group
+run_chunks() { # LIMIT
+    local limit=$1 name=run what late
+    TRAILWARDEN_TEST_CHUNK_MESSAGES=$limit tw "$name" consume -b "$BS" -t ord,gen -G order \
         -f compact --exit-at-end --stats
     what="chunks of ${limit:-any number of} messages"
     expect_eq "$what: exit 0" "$(cat "$WORK/$name.rc")" 0
@@ -80,14 +88,16 @@ for limit in 1 2 3 7 50 1000 ""; do
     expect_eq "$what: llm-jacking of each identity on its second invocation, in partition order" \
         "$late" "inv2-1 inv2-2 inv2-3 inv2-4 inv2-5 inv2-6 inv2-7 inv2-8 "
     uids "$name.gen" > "$name.uids"
-    if [ "$run" -eq 1 ]; then
-        cp run1.uids first.uids
-    else
-        same_output "$what: the same findings (uids) as chunks of 1" "$name.uids" first.uids
-    fi
+    same_output "$what: the same findings (uids) as every other chunking: replay's" "$name.uids" want_gen.uids
     strip "$name.gen" > "$name.txt"
     same_output "$what: replay's findings" "$name.txt" want_gen.txt
-done
+}
+scenario_chunks_1() { run_chunks 1; }
+scenario_chunks_2() { run_chunks 2; }
+scenario_chunks_3() { run_chunks 3; }
+scenario_chunks_7() { run_chunks 7; }
+scenario_chunks_50() { run_chunks 50; }
+scenario_chunks_1000() { run_chunks 1000; }
+scenario_chunks_any() { run_chunks ""; }
 
-kafka_stop
-finish
+kafka_run_scenario

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# restart.sh TRAILWARDEN BUILD_DIR TW_MOCK_KAFKA KCAT: a restart of `consume --state-dir` that
-# is stopped before the group assigns it anything keeps the checkpoint it restored (issue 13,
+# restart.sh TRAILWARDEN BUILD_DIR TW_MOCK_KAFKA KCAT [SCENARIO]: a restart of `consume
+# --state-dir` that is stopped before the group assigns it anything keeps the checkpoint it restored (issue 13,
 # item 2: such a restart wrote, at its first period or at shutdown, a checkpoint with the state
 # but without offsets, and the next run read from the group's committed offsets, past where
 # the state ends: findings missed and repeated, "reading starts at offset N" for every
 # partition).
 #
-# For each way of stopping the restart (kill -9 or SIGTERM before its assignment; kill -9 just
-# after it), on a topic of its own:
+# For each way of stopping the restart, a scenario (a CTest entry, kafka.restart.SCENARIO, with a
+# cluster and a topic of its own; without SCENARIO all run, one after the other: README.md,
+# "Scenarios"): kill_waiting (kill -9 before its assignment), term_waiting (SIGTERM before it),
+# kill_assigned (kill -9 just after it):
 #   run 1 reads the first part of a trail (cut where state matters: replaying the two parts
 #     apart differs from replaying the whole) and is killed -9; its only checkpoint (the period
 #     is an hour) is the one written when its partitions were assigned: where their reading
@@ -24,10 +26,13 @@
 #     offsets, not the group's: it reads the whole trail again, says nothing about partitions
 #     without history, and the findings of runs 1 and 3 are replay's of the whole trail
 #     (repeats allowed; none missing, none extra).
+# shellcheck disable=SC2317 # scenario_* functions are called by name (kafka_run_scenario)
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
-kafka_test_args "$@"
+SCENARIOS=(kill_waiting term_waiting kill_assigned)
+kafka_scenario "$@"
+kafka_test_args "${@:1:4}"
 
 KEY='.userIdentity.sessionContext.sessionIssuer.arn // .userIdentity.arn // .userIdentity.invokedBy // .userIdentity.principalId // "none"'
 strip() { jq -c 'select((.update // false) == false) | del(.processed_time)' "$1" | sort -u; }
@@ -50,10 +55,6 @@ check "the trail has a cut where state matters" test -n "$cut"
 [ -n "$cut" ] || exit 1
 nA=$cut
 
-kafka_start --brokers 1 rkill:4 rterm:4 rassigned:4 || exit 2
-BS=$KAFKA_BOOTSTRAP
-CONSUME=(consume -b "$BS" -f compact --stats -X session.timeout.ms=6000
-         -X heartbeat.interval.ms=500 -X auto.commit.interval.ms=200)
 
 messages_now() { # ERRFILE: the last kafka.messages of --stats printed on SIGUSR1
     grep -a '^  kafka.messages ' "$1" | tail -n 1 | awk '{print $2}'
@@ -71,6 +72,10 @@ ask_stats() { # PID ERRFILE: SIGUSR1, then wait for the summary's last line
 
 case_run() { # TOPIC SIGNAL [assigned]
     local t=$1 sig=$2 when=${3:-} pid rc t0 t1 n
+    kafka_start --brokers 1 "$t:4" || exit 2
+    BS=$KAFKA_BOOTSTRAP
+    CONSUME=(consume -b "$BS" -f compact --stats -X session.timeout.ms=6000
+             -X heartbeat.interval.ms=500 -X auto.commit.interval.ms=200)
     kafka_produce "$t" A.ndjson --key-field "$KEY" || exit 2
     # run 1: reads the first part; kill -9 once every message of it is read and committed
     "$TW" "${CONSUME[@]}" -t "$t" -G "$t" --state-dir "s$t" --checkpoint-every 1h \
@@ -153,9 +158,8 @@ case_run() { # TOPIC SIGNAL [assigned]
     same_output "$t: the findings of runs 1 and 3 are replay's of the whole trail" "got-$t.txt" want.txt
 }
 
-case_run rkill KILL
-case_run rterm TERM
-case_run rassigned KILL assigned
+scenario_kill_waiting() { case_run rkill KILL; }
+scenario_term_waiting() { case_run rterm TERM; }
+scenario_kill_assigned() { case_run rassigned KILL assigned; }
 
-kafka_stop
-finish
+kafka_run_scenario
