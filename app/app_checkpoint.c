@@ -12,10 +12,10 @@
 
 #include "tw_wire.h"
 
-#define CKPT_MAGIC "TWCKPT04"     /* the router's state by stream detector */
-#define CKPT_MAGIC_V3 "TWCKPT03"  /* with the streams' starts; the CRC-32 last */
-#define CKPT_MAGIC_V2 "TWCKPT02"  /* without the starts: offsets only */
-#define CKPT_MAGIC_V1 "TWCKPT01"  /* without the CRC either: offsets only */
+#define CKPT_MAGIC "TWCKPT04"    /* the router's state by stream detector */
+#define CKPT_MAGIC_V3 "TWCKPT03" /* with the streams' starts; the CRC-32 last */
+#define CKPT_MAGIC_V2 "TWCKPT02" /* without the starts: offsets only */
+#define CKPT_MAGIC_V1 "TWCKPT01" /* without the CRC either: offsets only */
 
 /* ---- saving ------------------------------------------------------------------------------ */
 
@@ -261,8 +261,8 @@ static tw_err read_file(const char *path, tw_buf *b, bool *found)
 }
 
 tw_err tw_ckpt_restore(const char *dir, tw_pipeline *pl, uint64_t fingerprint,
-                       tw_err (*part)(void *ud, const tw_ckpt_part *p), void *ud,
-                       tw_ckpt_read *out, char *errstr, size_t errstr_size)
+                       tw_err (*part)(void *ud, const tw_ckpt_part *p), void *ud, tw_ckpt_read *out,
+                       char *errstr, size_t errstr_size)
 {
     *out = (tw_ckpt_read){ .stream_start_ms = INT64_MIN };
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -307,7 +307,8 @@ tw_err tw_ckpt_restore(const char *dir, tw_pipeline *pl, uint64_t fingerprint,
         if (!whole || (uint32_t)crc_add(crc32(0, Z_NULL, 0), b.p, b.len - 4) != want) {
             snprintf(errstr, errstr_size,
                      "--state-dir %s: damaged checkpoint (its checksum does not match: cut short "
-                     "or changed since it was written)", path);
+                     "or changed since it was written)",
+                     path);
             tw_buf_free(&b);
             return TW_ERR_CORRUPT;
         }

@@ -30,8 +30,8 @@
 typedef struct tw_ckpt_part {
     const char *topic;
     int32_t partition;
-    int64_t offset;      /* where reading resumes */
-    int64_t start_ms;    /* the event time its stream covers from (INT64_MIN: none) */
+    int64_t offset;   /* where reading resumes */
+    int64_t start_ms; /* the event time its stream covers from (INT64_MIN: none) */
 } tw_ckpt_part;
 
 /* One worker's identities (NULL when out of memory). */
@@ -46,9 +46,9 @@ tw_err tw_ckpt_write(const char *dir, uint64_t fingerprint, int64_t stream_start
 
 /* What reading found. */
 typedef struct tw_ckpt_read {
-    bool found;          /* DIR/checkpoint exists */
-    bool restored;       /* its state is in the pipeline now */
-    bool foreign;        /* written by other rules or another build: its offsets were given,
+    bool found;    /* DIR/checkpoint exists */
+    bool restored; /* its state is in the pipeline now */
+    bool foreign;  /* written by other rules or another build: its offsets were given,
                           * its state not restored (the caller says so) */
     int64_t stream_start_ms;
 } tw_ckpt_read;
@@ -60,7 +60,7 @@ typedef struct tw_ckpt_read {
  * (damaged: not a checkpoint, a checksum that does not match, cut short), TW_ERR_NOMEM, or
  * part's error; errstr says which, naming the file. */
 tw_err tw_ckpt_restore(const char *dir, tw_pipeline *pl, uint64_t fingerprint,
-                       tw_err (*part)(void *ud, const tw_ckpt_part *p), void *ud,
-                       tw_ckpt_read *out, char *errstr, size_t errstr_size);
+                       tw_err (*part)(void *ud, const tw_ckpt_part *p), void *ud, tw_ckpt_read *out,
+                       char *errstr, size_t errstr_size);
 
 #endif

@@ -13,8 +13,8 @@ static const char *const k_tracker_ids[] = { "unused-privileged-grant",
                                              "training-telemetry-granted" };
 #define N_TRACKER (sizeof k_tracker_ids / sizeof k_tracker_ids[0])
 
-tw_exceptions *tw_app_load_exceptions(const char *path, const tw_ruleset *rs,
-                                      uint32_t n_threads, int verbosity)
+tw_exceptions *tw_app_load_exceptions(const char *path, const tw_ruleset *rs, uint32_t n_threads,
+                                      int verbosity)
 {
     size_t n_rules = rs ? tw_ruleset_count(rs) : 0;
     const char **ids = calloc(n_rules + N_TRACKER, sizeof *ids);
@@ -27,7 +27,9 @@ tw_exceptions *tw_app_load_exceptions(const char *path, const tw_ruleset *rs,
         ids[n++] = tw_ruleset_rule(rs, i)->id;
     for (size_t i = 0; i < N_TRACKER; i++)
         ids[n++] = k_tracker_ids[i];
-    tw_exc_conf conf = { .rule_ids = ids, .n_rule_ids = n, .n_threads = n_threads,
+    tw_exc_conf conf = { .rule_ids = ids,
+                         .n_rule_ids = n,
+                         .n_threads = n_threads,
                          .warn = verbosity >= 0 ? stderr : NULL };
     tw_exceptions *ex = NULL;
     tw_err err = tw_exceptions_load(path, &conf, &ex);

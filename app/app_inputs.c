@@ -24,8 +24,8 @@
 typedef struct entry {
     char *path;
     int64_t time_ms;
-    size_t order;   /* position in the walk: streams keep the order they were given in */
-    bool stream;    /* not a regular file: read once, in place, never peeked at */
+    size_t order; /* position in the walk: streams keep the order they were given in */
+    bool stream;  /* not a regular file: read once, in place, never peeked at */
 } entry;
 
 typedef struct entries {
@@ -54,8 +54,8 @@ typedef struct walking {
 
 typedef struct lister {
     entries es;
-    id_set dirs;   /* walked */
-    id_set files;  /* listed */
+    id_set dirs;  /* walked */
+    id_set files; /* listed */
     walking *stack;
     size_t depth, stack_cap;
     int verbosity;
@@ -168,7 +168,8 @@ static int64_t time_from_content(const char *path)
     size_t len = 0;
     while (len < sizeof buf - 1) {
         size_t got = 0;
-        if (tw_input_read(in, buf + len, sizeof buf - 1 - len, &got, errstr, sizeof errstr) != TW_OK ||
+        if (tw_input_read(in, buf + len, sizeof buf - 1 - len, &got, errstr, sizeof errstr) !=
+                TW_OK ||
             got == 0)
             break;
         len += got;
@@ -306,8 +307,7 @@ static int visit_dir(lister *ls, const char *path, file_id id)
     if (loop) {
         /* every file under it is read anyway: said once, and the run goes on (exit 0) */
         if (ls->verbosity >= 0)
-            tw_log("%s: a link back to %s (a directory loop): not followed",
-                    path, loop->path);
+            tw_log("%s: a link back to %s (a directory loop): not followed", path, loop->path);
         return 0;
     }
     int added = id_set_add(&ls->dirs, id);
@@ -337,7 +337,8 @@ static int visit(lister *ls, const char *path, bool argument)
      * it would wait forever (grep -r skips them too) */
     if (ls->verbosity >= 0)
         tw_log("%s: not a regular file: skipped (name it on the command line "
-                        "to read it)", path);
+               "to read it)",
+               path);
     return 0;
 }
 
@@ -384,8 +385,8 @@ static int fill_list(entries *es, tw_input_list *list)
     return 0;
 }
 
-int tw_inputs_collect(const char *const *paths, size_t n_paths, int verbosity,
-                      tw_input_list *list, char *errstr, size_t errstr_size)
+int tw_inputs_collect(const char *const *paths, size_t n_paths, int verbosity, tw_input_list *list,
+                      char *errstr, size_t errstr_size)
 {
     lister ls = { .verbosity = verbosity };
     memset(list, 0, sizeof *list);

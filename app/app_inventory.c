@@ -22,12 +22,12 @@ typedef struct inv_load {
     tw_pipeline *pl;
     const tw_app_conf *conf;
     tw_json *js;
-    uint64_t *sets;     /* allowed, conditional, denied: words each */
+    uint64_t *sets; /* allowed, conditional, denied: words each */
     uint32_t words;
-    tw_arena strings;   /* held grants' strings, failed policies' ARNs and messages */
+    tw_arena strings; /* held grants' strings, failed policies' ARNs and messages */
     inv_held *held;
     size_t n_held, cap_held;
-    inv_held *failed;   /* policies of the file that did not expand: arn, and why (source) */
+    inv_held *failed; /* policies of the file that did not expand: arn, and why (source) */
     size_t n_failed, cap_failed;
     char errstr[512];
 } inv_load;
@@ -76,8 +76,7 @@ static void inv_unparseable(inv_load *il, tw_str source, const char *why)
 {
     tw_grants_note_unparseable(il->pl->grants);
     if (il->conf->verbosity > 0)
-        tw_log("--grants %s: %.*s: %s", il->conf->grants_path,
-                (int)source.len, source.p, why);
+        tw_log("--grants %s: %.*s: %s", il->conf->grants_path, (int)source.len, source.p, why);
 }
 
 /* Why a document over the bound is not read, into il->errstr. */
@@ -103,9 +102,9 @@ static tw_err inv_on_policy(void *ud, tw_str arn, const tw_jnode *doc, uint64_t 
     }
     tw_err err = doc ? inv_expand(il, doc) : TW_ERR_PARSE;
     if (err == TW_OK)
-        return tw_grants_define_policy(il->pl->grants, arn,
-                                       &(tw_policy_grant){ il->sets, il->sets + il->words,
-                                                           il->sets + 2 * il->words });
+        return tw_grants_define_policy(
+            il->pl->grants, arn,
+            &(tw_policy_grant){ il->sets, il->sets + il->words, il->sets + 2 * il->words });
     if (err == TW_ERR_NOMEM)
         return err;
     /* said for each grant of it, at the end */
@@ -117,8 +116,7 @@ static tw_err inv_on_grant(void *ud, const tw_inv_grant *g)
 {
     inv_load *il = ud;
     if (g->policy_arn.len && tw_grants_knows_policy(il->pl->grants, g->policy_arn))
-        return tw_grants_add_inventory(il->pl->grants, g->identity, g->source, NULL,
-                                       g->policy_arn);
+        return tw_grants_add_inventory(il->pl->grants, g->identity, g->source, NULL, g->policy_arn);
     if (g->policy_arn.len)
         return inv_keep(il, &il->held, &il->n_held, &il->cap_held, g->identity, g->source,
                         g->policy_arn);
@@ -129,10 +127,10 @@ static tw_err inv_on_grant(void *ud, const tw_inv_grant *g)
     }
     tw_err err = inv_expand(il, g->document);
     if (err == TW_OK)
-        return tw_grants_add_inventory(il->pl->grants, g->identity, g->source,
-                                       &(tw_policy_grant){ il->sets, il->sets + il->words,
-                                                           il->sets + 2 * il->words },
-                                       TW_STR_NULL);
+        return tw_grants_add_inventory(
+            il->pl->grants, g->identity, g->source,
+            &(tw_policy_grant){ il->sets, il->sets + il->words, il->sets + 2 * il->words },
+            TW_STR_NULL);
     if (err != TW_ERR_NOMEM) {
         inv_unparseable(il, g->source, il->errstr);
         err = TW_OK;
@@ -147,8 +145,8 @@ static tw_err inv_release_held(inv_load *il)
     for (size_t i = 0; i < il->n_held; i++) {
         const inv_held *h = &il->held[i];
         if (tw_grants_knows_policy(il->pl->grants, h->arn)) {
-            tw_err err = tw_grants_add_inventory(il->pl->grants, h->identity, h->source, NULL,
-                                                 h->arn);
+            tw_err err =
+                tw_grants_add_inventory(il->pl->grants, h->identity, h->source, NULL, h->arn);
             if (err)
                 return err;
             continue;
@@ -175,9 +173,9 @@ int tw_app_load_inventory(tw_pipeline *pl, const tw_app_conf *conf)
     il.sets = calloc(3 * (size_t)il.words, sizeof *il.sets);
     tw_arena_init(&il.strings, 64 * 1024);
     tw_inv_sink sink = { .ud = &il, .grant = inv_on_grant, .policy = inv_on_policy };
-    tw_err err = il.js && il.sets ? tw_inventory_stream(conf->grants_path, &sink, NULL, errstr,
-                                                        sizeof errstr)
-                                  : TW_ERR_NOMEM;
+    tw_err err = il.js && il.sets
+                     ? tw_inventory_stream(conf->grants_path, &sink, NULL, errstr, sizeof errstr)
+                     : TW_ERR_NOMEM;
     if (err == TW_OK)
         err = inv_release_held(&il);
     if (err == TW_ERR_NOMEM)
@@ -192,4 +190,3 @@ int tw_app_load_inventory(tw_pipeline *pl, const tw_app_conf *conf)
     malloc_trim(0); /* the reading's buffers are gone: give their pages back */
     return err == TW_OK ? TW_EXIT_OK : TW_EXIT_USAGE;
 }
-

@@ -17,47 +17,52 @@ int tw_app_rules(int argc, char **argv);
 
 void tw_app_rules_usage(FILE *out)
 {
-    fputs("usage: trailwarden rules check [--no-default-rules] [PATH...]\n"
-          "                                  validate rules: every problem as 'file:line: message'\n"
-          "       trailwarden rules check [--no-default-rules] --exceptions FILE [PATH...]\n"
-          "                                  the same, and an --exceptions file against those rules\n"
-          "       trailwarden rules list [--no-default-rules] [PATH...]\n"
-          "                                  id, type, level and title of each rule; with the\n"
-          "                                  shipped rules, then the grant tracker's findings\n"
-          "                                  (type grant)\n"
-          "\n"
-          "The shipped rules (rules/sigma in the source, embedded in the binary) load first, as\n"
-          "replay loads them; each PATH adds a rule file, or a directory (recursed; *.yml and\n"
-          "*.yaml files). A rule with the id or name of a shipped rule replaces it.\n"
-          "--no-default-rules leaves the shipped rules out. Rules are Sigma detection and\n"
-          "correlation rules over CloudTrail and Bedrock events, with trailwarden's extensions\n"
-          "(docs/rules.md).\n"
-          "\n"
-          "An --exceptions file (docs/rules.md: Exceptions) is checked against the rules\n"
-          "loaded: every problem as 'file:line: message', entries past their `until` named as\n"
-          "warnings.\n"
-          "\n"
-          "Exit status: 0 every rule (and exception) is valid; 1 some rule or exception has a\n"
-          "problem (each one named on stderr); 2 usage error (unknown command or option, a PATH\n"
-          "that does not exist, no rule at all).\n",
-          out);
+    fputs(
+        "usage: trailwarden rules check [--no-default-rules] [PATH...]\n"
+        "                                  validate rules: every problem as 'file:line: message'\n"
+        "       trailwarden rules check [--no-default-rules] --exceptions FILE [PATH...]\n"
+        "                                  the same, and an --exceptions file against those rules\n"
+        "       trailwarden rules list [--no-default-rules] [PATH...]\n"
+        "                                  id, type, level and title of each rule; with the\n"
+        "                                  shipped rules, then the grant tracker's findings\n"
+        "                                  (type grant)\n"
+        "\n"
+        "The shipped rules (rules/sigma in the source, embedded in the binary) load first, as\n"
+        "replay loads them; each PATH adds a rule file, or a directory (recursed; *.yml and\n"
+        "*.yaml files). A rule with the id or name of a shipped rule replaces it.\n"
+        "--no-default-rules leaves the shipped rules out. Rules are Sigma detection and\n"
+        "correlation rules over CloudTrail and Bedrock events, with trailwarden's extensions\n"
+        "(docs/rules.md).\n"
+        "\n"
+        "An --exceptions file (docs/rules.md: Exceptions) is checked against the rules\n"
+        "loaded: every problem as 'file:line: message', entries past their `until` named as\n"
+        "warnings.\n"
+        "\n"
+        "Exit status: 0 every rule (and exception) is valid; 1 some rule or exception has a\n"
+        "problem (each one named on stderr); 2 usage error (unknown command or option, a PATH\n"
+        "that does not exist, no rule at all).\n",
+        out);
 }
 
 static int usage_error(const char *msg, const char *arg)
 {
-    tw_log("rules: %s%s%s\ntry 'trailwarden rules --help'", msg,
-            arg ? " " : "", arg ? arg : "");
+    tw_log("rules: %s%s%s\ntry 'trailwarden rules --help'", msg, arg ? " " : "", arg ? arg : "");
     return TW_EXIT_USAGE;
 }
 
 static const char *level_word(tw_severity sev)
 {
     switch (sev) {
-    case TW_SEV_INFO: return "informational";
-    case TW_SEV_LOW: return "low";
-    case TW_SEV_MEDIUM: return "medium";
-    case TW_SEV_HIGH: return "high";
-    case TW_SEV_CRITICAL: return "critical";
+    case TW_SEV_INFO:
+        return "informational";
+    case TW_SEV_LOW:
+        return "low";
+    case TW_SEV_MEDIUM:
+        return "medium";
+    case TW_SEV_HIGH:
+        return "high";
+    case TW_SEV_CRITICAL:
+        return "critical";
     }
     return "-";
 }
@@ -77,8 +82,7 @@ static void list_grant_findings(const tw_rule *dormant)
                level_word(dormant->level), dormant->title);
 }
 
-tw_err tw_app_load_rules(bool shipped, const char *const *paths, size_t n_paths,
-                         tw_ruleset **out)
+tw_err tw_app_load_rules(bool shipped, const char *const *paths, size_t n_paths, tw_ruleset **out)
 {
     tw_ruleset *rs = tw_ruleset_new();
     *out = rs;
@@ -154,8 +158,8 @@ int tw_app_rules(int argc, char **argv)
         if (!dashdash && !strcmp(arg, "--exceptions")) {
             if (list || i + 1 == argc) {
                 free(paths);
-                return usage_error(list ? "--exceptions is for rules check"
-                                        : "--exceptions needs a FILE", NULL);
+                return usage_error(
+                    list ? "--exceptions is for rules check" : "--exceptions needs a FILE", NULL);
             }
             exceptions = argv[++i];
             continue;
@@ -192,9 +196,8 @@ int tw_app_rules(int argc, char **argv)
         tw_log("out of memory while loading rules");
         rc = TW_EXIT_INPUT;
     } else if (err != TW_OK) {
-        tw_log("%zu problem%s; %zu valid rule%s in %zu file%s", n_diags,
-                n_diags == 1 ? "" : "s", n_rules, n_rules == 1 ? "" : "s", n_files,
-                n_files == 1 ? "" : "s");
+        tw_log("%zu problem%s; %zu valid rule%s in %zu file%s", n_diags, n_diags == 1 ? "" : "s",
+               n_rules, n_rules == 1 ? "" : "s", n_files, n_files == 1 ? "" : "s");
         rc = TW_EXIT_INPUT;
     } else if (list) {
         const tw_rule *dormant = NULL;

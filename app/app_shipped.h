@@ -20,13 +20,12 @@ extern const unsigned tw_shipped_rules_count;
 
 /* A finished ruleset: the shipped rules (unless !shipped), then each path. *out is set
  * whenever the result is not TW_ERR_NOMEM (read its diagnostics; the caller destroys it). */
-tw_err tw_app_load_rules(bool shipped, const char *const *paths, size_t n_paths,
-                         tw_ruleset **out);
+tw_err tw_app_load_rules(bool shipped, const char *const *paths, size_t n_paths, tw_ruleset **out);
 
 /* --exceptions FILE (app_exceptions.c), checked against rs's rule ids and the grant
  * tracker's; every problem ("file:line: message") and, unless verbosity < 0, every expired
  * entry on stderr. NULL when the file has a problem (or memory ran out). */
-tw_exceptions *tw_app_load_exceptions(const char *path, const tw_ruleset *rs,
-                                      uint32_t n_threads, int verbosity);
+tw_exceptions *tw_app_load_exceptions(const char *path, const tw_ruleset *rs, uint32_t n_threads,
+                                      int verbosity);
 
 #endif

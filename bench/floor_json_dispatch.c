@@ -4,11 +4,11 @@
 #include "floor_json.h"
 #include "schema_json.h"
 
-#define TW_FLOOR_DECLARE(v)                                                                   \
-    void *tw_floor_json_new_##v(void);                                                        \
-    void tw_floor_json_destroy_##v(void *fj);                                                 \
-    int tw_floor_json_extract_##v(void *fj, const char *buf, size_t len, size_t capacity,     \
-                                  tw_str *arn, tw_str *event_time, tw_str *event_source,     \
+#define TW_FLOOR_DECLARE(v)                                                               \
+    void *tw_floor_json_new_##v(void);                                                    \
+    void tw_floor_json_destroy_##v(void *fj);                                             \
+    int tw_floor_json_extract_##v(void *fj, const char *buf, size_t len, size_t capacity, \
+                                  tw_str *arn, tw_str *event_time, tw_str *event_source,  \
                                   tw_str *event_name);
 TW_FLOOR_DECLARE(haswell)
 TW_FLOOR_DECLARE(generic)
@@ -44,8 +44,7 @@ void tw_floor_json_destroy(tw_floor_json *fj)
 }
 
 int tw_floor_json_extract(tw_floor_json *fj, const char *buf, size_t len, size_t capacity,
-                          tw_str *arn, tw_str *event_time, tw_str *event_source,
-                          tw_str *event_name)
+                          tw_str *arn, tw_str *event_time, tw_str *event_source, tw_str *event_name)
 {
     return fj->haswell ? tw_floor_json_extract_haswell(fj->impl, buf, len, capacity, arn,
                                                        event_time, event_source, event_name)

@@ -14,9 +14,13 @@
 #define W GEN_K_WRITE
 #define X GEN_K_DESTRUCTIVE
 
-#define A(id, src, nm, iam_name, k, p, f)                                                 \
-    [GEN_ACT_##id] = { .source = src ".amazonaws.com", .name = nm, .iam = iam_name, .kind = k, \
-                       .par = GEN_PAR_##p, .flags = f }
+#define A(id, src, nm, iam_name, k, p, f)              \
+    [GEN_ACT_##id] = { .source = src ".amazonaws.com", \
+                       .name = nm,                     \
+                       .iam = iam_name,                \
+                       .kind = k,                      \
+                       .par = GEN_PAR_##p,             \
+                       .flags = f }
 
 const gen_action gen_actions[GEN_ACT_COUNT] = {
     A(S3_GET_OBJECT, "s3", "GetObject", "s3:GetObject", R, S3_OBJECT, GEN_AF_DATA),
@@ -31,8 +35,8 @@ const gen_action gen_actions[GEN_ACT_COUNT] = {
     A(S3_PUT_BUCKET_POLICY, "s3", "PutBucketPolicy", "s3:PutBucketPolicy", W, S3_POLICY, 0),
     A(S3_DELETE_BUCKET, "s3", "DeleteBucket", "s3:DeleteBucket", X, S3_BUCKET, 0),
 
-    A(EC2_DESCRIBE_INSTANCES, "ec2", "DescribeInstances", "ec2:DescribeInstances", R,
-      EC2_DESCRIBE, 0),
+    A(EC2_DESCRIBE_INSTANCES, "ec2", "DescribeInstances", "ec2:DescribeInstances", R, EC2_DESCRIBE,
+      0),
     A(EC2_DESCRIBE_SECURITY_GROUPS, "ec2", "DescribeSecurityGroups", "ec2:DescribeSecurityGroups",
       R, EC2_DESCRIBE, 0),
     A(EC2_DESCRIBE_VOLUMES, "ec2", "DescribeVolumes", "ec2:DescribeVolumes", R, EC2_DESCRIBE, 0),
@@ -47,8 +51,8 @@ const gen_action gen_actions[GEN_ACT_COUNT] = {
     A(IAM_LIST_ROLES, "iam", "ListRoles", "iam:ListRoles", R, IAM_LIST, GEN_AF_GLOBAL),
     A(IAM_LIST_ATTACHED_ROLE_POLICIES, "iam", "ListAttachedRolePolicies",
       "iam:ListAttachedRolePolicies", R, IAM_ROLE, GEN_AF_GLOBAL),
-    A(IAM_ATTACH_ROLE_POLICY, "iam", "AttachRolePolicy", "iam:AttachRolePolicy", W,
-      IAM_ROLE_POLICY, GEN_AF_GLOBAL),
+    A(IAM_ATTACH_ROLE_POLICY, "iam", "AttachRolePolicy", "iam:AttachRolePolicy", W, IAM_ROLE_POLICY,
+      GEN_AF_GLOBAL),
 
     A(STS_GET_CALLER_IDENTITY, "sts", "GetCallerIdentity", "sts:GetCallerIdentity", R, NONE, 0),
 
@@ -56,17 +60,13 @@ const gen_action gen_actions[GEN_ACT_COUNT] = {
       LOGS_GROUP, 0),
     A(LOGS_DESCRIBE_LOG_STREAMS, "logs", "DescribeLogStreams", "logs:DescribeLogStreams", R,
       LOGS_GROUP, 0),
-    A(LOGS_FILTER_LOG_EVENTS, "logs", "FilterLogEvents", "logs:FilterLogEvents", R, LOGS_FILTER,
-      0),
+    A(LOGS_FILTER_LOG_EVENTS, "logs", "FilterLogEvents", "logs:FilterLogEvents", R, LOGS_FILTER, 0),
     A(LOGS_GET_LOG_EVENTS, "logs", "GetLogEvents", "logs:GetLogEvents", R, LOGS_FILTER, 0),
     A(LOGS_START_QUERY, "logs", "StartQuery", "logs:StartQuery", R, LOGS_QUERY, 0),
-    A(LOGS_GET_QUERY_RESULTS, "logs", "GetQueryResults", "logs:GetQueryResults", R, LOGS_QUERY,
-      0),
-    A(LOGS_CREATE_LOG_STREAM, "logs", "CreateLogStream", "logs:CreateLogStream", W, LOGS_GROUP,
-      0),
+    A(LOGS_GET_QUERY_RESULTS, "logs", "GetQueryResults", "logs:GetQueryResults", R, LOGS_QUERY, 0),
+    A(LOGS_CREATE_LOG_STREAM, "logs", "CreateLogStream", "logs:CreateLogStream", W, LOGS_GROUP, 0),
 
-    A(CW_GET_METRIC_DATA, "monitoring", "GetMetricData", "cloudwatch:GetMetricData", R, METRICS,
-      0),
+    A(CW_GET_METRIC_DATA, "monitoring", "GetMetricData", "cloudwatch:GetMetricData", R, METRICS, 0),
     A(CW_LIST_METRICS, "monitoring", "ListMetrics", "cloudwatch:ListMetrics", R, METRICS, 0),
     A(CW_DESCRIBE_ALARMS, "monitoring", "DescribeAlarms", "cloudwatch:DescribeAlarms", R, ALARMS,
       0),
@@ -87,15 +87,14 @@ const gen_action gen_actions[GEN_ACT_COUNT] = {
       "bedrock:CreateModelCustomizationJob", W, BEDROCK_CUSTOMIZE, 0),
     A(BR_GET_CUSTOMIZATION_JOB, "bedrock", "GetModelCustomizationJob",
       "bedrock:GetModelCustomizationJob", R, BEDROCK_JOB, 0),
-    A(BR_LIST_CUSTOM_MODELS, "bedrock", "ListCustomModels", "bedrock:ListCustomModels", R, NONE,
-      0),
+    A(BR_LIST_CUSTOM_MODELS, "bedrock", "ListCustomModels", "bedrock:ListCustomModels", R, NONE, 0),
     A(MANTLE_CREATE_FINE_TUNING_JOB, "bedrock-mantle", "CreateFineTuningJob",
       "bedrock-mantle:CreateFineTuningJob", W, MANTLE_FINETUNE, 0),
 
     A(SM_LIST_TRAINING_JOBS, "sagemaker", "ListTrainingJobs", "sagemaker:ListTrainingJobs", R,
       SM_LIST, 0),
-    A(SM_DESCRIBE_TRAINING_JOB, "sagemaker", "DescribeTrainingJob",
-      "sagemaker:DescribeTrainingJob", R, SM_JOB, 0),
+    A(SM_DESCRIBE_TRAINING_JOB, "sagemaker", "DescribeTrainingJob", "sagemaker:DescribeTrainingJob",
+      R, SM_JOB, 0),
     A(SM_CREATE_TRAINING_JOB, "sagemaker", "CreateTrainingJob", "sagemaker:CreateTrainingJob", W,
       SM_TRAINING, 0),
     A(SM_DESCRIBE_ENDPOINT, "sagemaker", "DescribeEndpoint", "sagemaker:DescribeEndpoint", R,
@@ -136,8 +135,8 @@ const gen_action gen_actions[GEN_ACT_COUNT] = {
       "cloudformation:DescribeChangeSet", R, CFN_CHANGESET, 0),
     A(CFN_EXECUTE_CHANGE_SET, "cloudformation", "ExecuteChangeSet",
       "cloudformation:ExecuteChangeSet", W, CFN_CHANGESET, 0),
-    A(CFN_DELETE_STACK, "cloudformation", "DeleteStack", "cloudformation:DeleteStack", X,
-      CFN_STACK, 0),
+    A(CFN_DELETE_STACK, "cloudformation", "DeleteStack", "cloudformation:DeleteStack", X, CFN_STACK,
+      0),
 
     A(RDS_DESCRIBE_DB_INSTANCES, "rds", "DescribeDBInstances", "rds:DescribeDBInstances", R,
       RDS_INSTANCE, 0),
@@ -155,12 +154,11 @@ const gen_action gen_actions[GEN_ACT_COUNT] = {
     A(STS_ASSUME_ROLE_BY_SERVICE, "sts", "AssumeRole", "sts:AssumeRole", R, STS_ASSUME,
       GEN_AF_SERVICE),
 
-    A(SECRETS_GET_SECRET_VALUE, "secretsmanager", "GetSecretValue",
-      "secretsmanager:GetSecretValue", R, SECRET, 0),
+    A(SECRETS_GET_SECRET_VALUE, "secretsmanager", "GetSecretValue", "secretsmanager:GetSecretValue",
+      R, SECRET, 0),
     A(SECRETS_DESCRIBE_SECRET, "secretsmanager", "DescribeSecret", "secretsmanager:DescribeSecret",
       R, SECRET, 0),
-    A(LOGS_DELETE_LOG_STREAM, "logs", "DeleteLogStream", "logs:DeleteLogStream", X, LOGS_STREAM,
-      0),
+    A(LOGS_DELETE_LOG_STREAM, "logs", "DeleteLogStream", "logs:DeleteLogStream", X, LOGS_STREAM, 0),
     A(LOGS_PUT_RETENTION_POLICY, "logs", "PutRetentionPolicy", "logs:PutRetentionPolicy", W,
       LOGS_RETENTION, 0),
     A(LOGS_CREATE_LOG_GROUP, "logs", "CreateLogGroup", "logs:CreateLogGroup", W, LOGS_GROUP_ONLY,
@@ -168,12 +166,11 @@ const gen_action gen_actions[GEN_ACT_COUNT] = {
     A(LOGS_DELETE_LOG_GROUP, "logs", "DeleteLogGroup", "logs:DeleteLogGroup", X, LOGS_GROUP_ONLY,
       0),
     A(XRAY_BATCH_GET_TRACES, "xray", "BatchGetTraces", "xray:BatchGetTraces", R, XRAY, 0),
-    A(XRAY_GET_TRACE_SUMMARIES, "xray", "GetTraceSummaries", "xray:GetTraceSummaries", R, XRAY,
-      0),
+    A(XRAY_GET_TRACE_SUMMARIES, "xray", "GetTraceSummaries", "xray:GetTraceSummaries", R, XRAY, 0),
     A(BR_GET_MODEL_AVAILABILITY, "bedrock", "GetFoundationModelAvailability",
       "bedrock:GetFoundationModelAvailability", R, BEDROCK_AVAILABILITY, 0),
-    A(BR_PUT_USE_CASE, "bedrock", "PutUseCaseForModelAccess", "bedrock:PutUseCaseForModelAccess",
-      W, BEDROCK_USE_CASE, 0),
+    A(BR_PUT_USE_CASE, "bedrock", "PutUseCaseForModelAccess", "bedrock:PutUseCaseForModelAccess", W,
+      BEDROCK_USE_CASE, 0),
     A(BR_LIST_CUSTOMIZATION_JOBS, "bedrock", "ListModelCustomizationJobs",
       "bedrock:ListModelCustomizationJobs", R, SM_LIST, 0),
     A(CFN_CREATE_STACK, "cloudformation", "CreateStack", "cloudformation:CreateStack", W,
@@ -218,7 +215,10 @@ const gen_action gen_actions[GEN_ACT_COUNT] = {
 /* Steps of four candidates; a candidate repeated is a candidate weighted. */
 typedef gen_act gen_step[4];
 
-#define S(a, b, c, d) { GEN_ACT_##a, GEN_ACT_##b, GEN_ACT_##c, GEN_ACT_##d }
+#define S(a, b, c, d)                                      \
+    {                                                      \
+        GEN_ACT_##a, GEN_ACT_##b, GEN_ACT_##c, GEN_ACT_##d \
+    }
 #define S1(a) S(a, a, a, a)
 
 static const gen_step cycle_agent_ro[] = {
@@ -350,7 +350,10 @@ typedef struct gen_cycle {
     uint32_t len;
 } gen_cycle;
 
-#define CYCLE(c) { c, (uint32_t)(sizeof(c) / sizeof(c[0])) }
+#define CYCLE(c)                                \
+    {                                           \
+        c, (uint32_t)(sizeof(c) / sizeof(c[0])) \
+    }
 
 static const gen_cycle cycles[GEN_PROF_COUNT] = {
     [GEN_PROF_AGENT_RO] = CYCLE(cycle_agent_ro),

@@ -12,8 +12,20 @@
 #include "tw_time.h"
 
 enum {
-    OPT_RECORDS, OPT_IDENTITIES, OPT_SEED, OPT_START, OPT_SPAN, OPT_SCENARIO, OPT_FORMAT,
-    OPT_OUTPUT, OPT_ZSTD_LEVEL, OPT_ACCOUNTS, OPT_QUIET, OPT_HELP, OPT_PROFILE, OPT_TRUTH,
+    OPT_RECORDS,
+    OPT_IDENTITIES,
+    OPT_SEED,
+    OPT_START,
+    OPT_SPAN,
+    OPT_SCENARIO,
+    OPT_FORMAT,
+    OPT_OUTPUT,
+    OPT_ZSTD_LEVEL,
+    OPT_ACCOUNTS,
+    OPT_QUIET,
+    OPT_HELP,
+    OPT_PROFILE,
+    OPT_TRUTH,
 };
 
 static const struct gen_option {
@@ -22,13 +34,20 @@ static const struct gen_option {
     bool has_arg;
     int id;
 } options[] = {
-    { "records", 'n', true, OPT_RECORDS },       { "identities", 0, true, OPT_IDENTITIES },
-    { "seed", 0, true, OPT_SEED },               { "start", 0, true, OPT_START },
-    { "span", 0, true, OPT_SPAN },               { "scenario", 0, true, OPT_SCENARIO },
-    { "format", 0, true, OPT_FORMAT },           { "output", 'o', true, OPT_OUTPUT },
-    { "zstd-level", 0, true, OPT_ZSTD_LEVEL },   { "accounts", 0, true, OPT_ACCOUNTS },
-    { "quiet", 'q', false, OPT_QUIET },          { "help", 'h', false, OPT_HELP },
-    { "profile", 0, true, OPT_PROFILE },         { "truth", 0, true, OPT_TRUTH },
+    { "records", 'n', true, OPT_RECORDS },
+    { "identities", 0, true, OPT_IDENTITIES },
+    { "seed", 0, true, OPT_SEED },
+    { "start", 0, true, OPT_START },
+    { "span", 0, true, OPT_SPAN },
+    { "scenario", 0, true, OPT_SCENARIO },
+    { "format", 0, true, OPT_FORMAT },
+    { "output", 'o', true, OPT_OUTPUT },
+    { "zstd-level", 0, true, OPT_ZSTD_LEVEL },
+    { "accounts", 0, true, OPT_ACCOUNTS },
+    { "quiet", 'q', false, OPT_QUIET },
+    { "help", 'h', false, OPT_HELP },
+    { "profile", 0, true, OPT_PROFILE },
+    { "truth", 0, true, OPT_TRUTH },
 };
 
 static const struct {
@@ -61,61 +80,60 @@ static const gen_choice formats[] = { { "ndjson", GEN_FMT_NDJSON },
 
 static void print_help(FILE *to)
 {
-    fputs(
-        "Usage: trailwarden gen [OPTIONS]\n"
-        "\n"
-        "Writes a synthetic CloudTrail trail: an estate of AI agents, pipelines, CI roles,\n"
-        "console users, IAM users, Bedrock API keys, ML and monitoring roles, with optional\n"
-        "injected scenarios. The same seed and options give byte-identical output.\n"
-        "\n"
-        "  -n, --records N      estate records (default 100000; k and M suffixes: 500k, 1M);\n"
-        "                       scenario and near-miss records come on top\n"
-        "      --identities N   estate identities (default 1000, at most 16M); each appears\n"
-        "                       at least once when records >= identities\n"
-        "      --seed S         seed (default 1)\n"
-        "      --start ISO      first event time (default 2026-09-01T00:00:00Z)\n"
-        "      --span DUR       event-time span: 90s, 15m, 24h, 30d (default 24h)\n"
-        "      --scenario NAME  inject a scenario, repeatable or comma-separated:\n"
-        "                         read-to-destructive  an agent reads for hours, then deletes\n"
-        "                                              (expect agent-read-to-destructive)\n"
-        "                         training-telemetry   a role fine-tunes a model, then reads\n"
-        "                                              logs and metrics (expect\n"
-        "                                              training-telemetry-combined)\n"
-        "                         all                  every scenario\n"
-        "      --format FMT     ndjson (default): one record a line\n"
-        "                       zstd: the same, zstd-compressed\n"
-        "                       s3: CloudTrail's layout under the -o directory,\n"
-        "                         AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/*.json.gz,\n"
-        "                         one {\"Records\":[...]} file a region and 5 minutes\n"
-        "  -o, --output PATH    ndjson, zstd: a file, '-' or absent for stdout;\n"
-        "                       s3: the directory (required)\n"
-        "      --zstd-level N   1..22 (default 3)\n"
-        "      --accounts N     AWS accounts the estate spreads over (default 1, at most 1000)\n"
-        "      --profile P      default, or realistic: the routine of a real estate\n"
-        "                       (below); its volume follows from --identities and --span,\n"
-        "                       so -n does not apply\n"
-        "      --truth FILE     realistic: write the injected drift and look-alikes there\n"
-        "                       (NDJSON; the first line describes the estate)\n"
-        "  -q, --quiet          no summary on stderr\n"
-        "  -h, --help           this help\n"
-        "\n"
-        "With --profile realistic, --scenario names the drift to inject (default: all):\n"
-        "  read-to-destructive     an AI agent reads SSE-KMS data for days, then deletes\n"
-        "  retention-stops-trail   a log-retention job stops the CloudTrail trail\n"
-        "  dormant-admin-grant     AdministratorAccess granted on day 1, used a week later\n"
-        "  observability-training  a telemetry reader's first fine-tuning job\n"
-        "  llm-jacking             a new identity enables Bedrock models, invokes days later\n"
-        "  training-telemetry      first training and telemetry reads within hours\n"
-        "  all, none               every scenario, or only the estate and its look-alikes\n"
-        "\n"
-        "From 1000 records on, the estate also holds near-misses that must not fire: an agent\n"
-        "that reads then writes, a pipeline that writes and deletes every hour, a console user\n"
-        "who deletes, training and telemetry by two different roles, and (with --span of 26h or\n"
-        "more) training and telemetry more than 24h apart. The summary on stderr names every\n"
-        "scripted identity, its time and the finding to expect.\n"
-        "\n"
-        "Exit status: 0 done, 1 I/O error, 2 usage error.\n",
-        to);
+    fputs("Usage: trailwarden gen [OPTIONS]\n"
+          "\n"
+          "Writes a synthetic CloudTrail trail: an estate of AI agents, pipelines, CI roles,\n"
+          "console users, IAM users, Bedrock API keys, ML and monitoring roles, with optional\n"
+          "injected scenarios. The same seed and options give byte-identical output.\n"
+          "\n"
+          "  -n, --records N      estate records (default 100000; k and M suffixes: 500k, 1M);\n"
+          "                       scenario and near-miss records come on top\n"
+          "      --identities N   estate identities (default 1000, at most 16M); each appears\n"
+          "                       at least once when records >= identities\n"
+          "      --seed S         seed (default 1)\n"
+          "      --start ISO      first event time (default 2026-09-01T00:00:00Z)\n"
+          "      --span DUR       event-time span: 90s, 15m, 24h, 30d (default 24h)\n"
+          "      --scenario NAME  inject a scenario, repeatable or comma-separated:\n"
+          "                         read-to-destructive  an agent reads for hours, then deletes\n"
+          "                                              (expect agent-read-to-destructive)\n"
+          "                         training-telemetry   a role fine-tunes a model, then reads\n"
+          "                                              logs and metrics (expect\n"
+          "                                              training-telemetry-combined)\n"
+          "                         all                  every scenario\n"
+          "      --format FMT     ndjson (default): one record a line\n"
+          "                       zstd: the same, zstd-compressed\n"
+          "                       s3: CloudTrail's layout under the -o directory,\n"
+          "                         AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/*.json.gz,\n"
+          "                         one {\"Records\":[...]} file a region and 5 minutes\n"
+          "  -o, --output PATH    ndjson, zstd: a file, '-' or absent for stdout;\n"
+          "                       s3: the directory (required)\n"
+          "      --zstd-level N   1..22 (default 3)\n"
+          "      --accounts N     AWS accounts the estate spreads over (default 1, at most 1000)\n"
+          "      --profile P      default, or realistic: the routine of a real estate\n"
+          "                       (below); its volume follows from --identities and --span,\n"
+          "                       so -n does not apply\n"
+          "      --truth FILE     realistic: write the injected drift and look-alikes there\n"
+          "                       (NDJSON; the first line describes the estate)\n"
+          "  -q, --quiet          no summary on stderr\n"
+          "  -h, --help           this help\n"
+          "\n"
+          "With --profile realistic, --scenario names the drift to inject (default: all):\n"
+          "  read-to-destructive     an AI agent reads SSE-KMS data for days, then deletes\n"
+          "  retention-stops-trail   a log-retention job stops the CloudTrail trail\n"
+          "  dormant-admin-grant     AdministratorAccess granted on day 1, used a week later\n"
+          "  observability-training  a telemetry reader's first fine-tuning job\n"
+          "  llm-jacking             a new identity enables Bedrock models, invokes days later\n"
+          "  training-telemetry      first training and telemetry reads within hours\n"
+          "  all, none               every scenario, or only the estate and its look-alikes\n"
+          "\n"
+          "From 1000 records on, the estate also holds near-misses that must not fire: an agent\n"
+          "that reads then writes, a pipeline that writes and deletes every hour, a console user\n"
+          "who deletes, training and telemetry by two different roles, and (with --span of 26h or\n"
+          "more) training and telemetry more than 24h apart. The summary on stderr names every\n"
+          "scripted identity, its time and the finding to expect.\n"
+          "\n"
+          "Exit status: 0 done, 1 I/O error, 2 usage error.\n",
+          to);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -200,8 +218,7 @@ static int apply_option(gen_opts *opt, int id, const char *name, const char *val
     case OPT_SPAN:
         if (tw_time_parse_duration(val, &opt->span_ms) != TW_OK || opt->span_ms < TW_MS_SECOND ||
             opt->span_ms > 3650 * TW_MS_DAY)
-            return usage_error("--span wants a duration like 90s, 15m, 24h or 30d, not '%s'",
-                               val);
+            return usage_error("--span wants a duration like 90s, 15m, 24h or 30d, not '%s'", val);
         break;
     case OPT_SCENARIO:
         if (!parse_scenarios(val, &opt->scenarios))

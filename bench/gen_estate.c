@@ -14,7 +14,7 @@
 #include "gen_internal.h"
 #include "tw_time.h"
 
-const char *const gen_regions[] = { "us-east-1", "us-west-2", "eu-west-1",
+const char *const gen_regions[] = { "us-east-1",    "us-west-2",      "eu-west-1",
                                     "eu-central-1", "ap-southeast-2", "ap-northeast-1" };
 /* Home regions, in percent (same order): most estates live in us-east-1. */
 static const uint8_t region_pct[] = { 40, 20, 15, 10, 8, 7 };
@@ -22,88 +22,114 @@ static const uint8_t region_pct[] = { 40, 20, 15, 10, 8, 7 };
 /* Profiles in blocks of 20 identities; the first nine are all different, so even a tiny
  * estate shows every behaviour. */
 static const uint8_t profile_slots[20] = {
-    GEN_PROF_AGENT_RO, GEN_PROF_ETL,      GEN_PROF_HUMAN,    GEN_PROF_MONITOR,
-    GEN_PROF_ML,       GEN_PROF_AGENT_RW, GEN_PROF_CI,       GEN_PROF_IAM_USER,
-    GEN_PROF_BEDROCK_KEY, GEN_PROF_AGENT_RO, GEN_PROF_ETL,   GEN_PROF_AGENT_RO,
-    GEN_PROF_HUMAN,    GEN_PROF_ETL,      GEN_PROF_MONITOR,  GEN_PROF_AGENT_RW,
-    GEN_PROF_ML,       GEN_PROF_AGENT_RO, GEN_PROF_IAM_USER, GEN_PROF_HUMAN,
+    GEN_PROF_AGENT_RO,    GEN_PROF_ETL,      GEN_PROF_HUMAN,    GEN_PROF_MONITOR,
+    GEN_PROF_ML,          GEN_PROF_AGENT_RW, GEN_PROF_CI,       GEN_PROF_IAM_USER,
+    GEN_PROF_BEDROCK_KEY, GEN_PROF_AGENT_RO, GEN_PROF_ETL,      GEN_PROF_AGENT_RO,
+    GEN_PROF_HUMAN,       GEN_PROF_ETL,      GEN_PROF_MONITOR,  GEN_PROF_AGENT_RW,
+    GEN_PROF_ML,          GEN_PROF_AGENT_RO, GEN_PROF_IAM_USER, GEN_PROF_HUMAN,
 };
 
 /* Relative busyness of a profile: pipelines and monitors call all day, CI now and then. */
 static const double profile_activity[GEN_PROF_COUNT] = {
-    [GEN_PROF_AGENT_RO] = 1.0, [GEN_PROF_AGENT_RW] = 1.0, [GEN_PROF_ETL] = 1.5,
-    [GEN_PROF_CI] = 0.5,       [GEN_PROF_HUMAN] = 1.0,    [GEN_PROF_IAM_USER] = 0.6,
-    [GEN_PROF_BEDROCK_KEY] = 2.0, [GEN_PROF_ML] = 1.0,    [GEN_PROF_MONITOR] = 2.5,
+    [GEN_PROF_AGENT_RO] = 1.0,    [GEN_PROF_AGENT_RW] = 1.0, [GEN_PROF_ETL] = 1.5,
+    [GEN_PROF_CI] = 0.5,          [GEN_PROF_HUMAN] = 1.0,    [GEN_PROF_IAM_USER] = 0.6,
+    [GEN_PROF_BEDROCK_KEY] = 2.0, [GEN_PROF_ML] = 1.0,       [GEN_PROF_MONITOR] = 2.5,
 };
 
 static const int64_t profile_session_ms[GEN_PROF_COUNT] = {
-    [GEN_PROF_AGENT_RO] = TW_MS_HOUR,     [GEN_PROF_AGENT_RW] = TW_MS_HOUR,
-    [GEN_PROF_ETL] = TW_MS_HOUR,          [GEN_PROF_CI] = 30 * TW_MS_MINUTE,
-    [GEN_PROF_HUMAN] = 8 * TW_MS_HOUR,    [GEN_PROF_IAM_USER] = 0,
-    [GEN_PROF_BEDROCK_KEY] = 0,           [GEN_PROF_ML] = 4 * TW_MS_HOUR,
+    [GEN_PROF_AGENT_RO] = TW_MS_HOUR,  [GEN_PROF_AGENT_RW] = TW_MS_HOUR,
+    [GEN_PROF_ETL] = TW_MS_HOUR,       [GEN_PROF_CI] = 30 * TW_MS_MINUTE,
+    [GEN_PROF_HUMAN] = 8 * TW_MS_HOUR, [GEN_PROF_IAM_USER] = 0,
+    [GEN_PROF_BEDROCK_KEY] = 0,        [GEN_PROF_ML] = 4 * TW_MS_HOUR,
     [GEN_PROF_MONITOR] = TW_MS_HOUR,
 };
 
 /* ---- user agents: the family index also picks the session naming below ---------------- */
 
 static const char *const ua_agent[] = {
-    "strands-agents/1.2.0 Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_ECS_FARGATE Botocore/1.40.11",
-    "Boto3/1.39.4 ua/2.1 os/linux#6.8.0 md/arch#x86_64 lang/python#3.11.9 Botocore/1.39.4 langchain-aws/0.2.18",
-    "bedrock-agentcore/0.1.2 Boto3/1.40.6 ua/2.1 os/linux#5.10.238 md/arch#aarch64 lang/python#3.13.5 exec-env/AWS_Lambda_python3.13 Botocore/1.40.6",
-    "openai-agents/0.2.9 Boto3/1.40.11 ua/2.1 os/linux#6.1.0 md/arch#x86_64 lang/python#3.12.4 Botocore/1.40.11",
-    "crewai/0.152.0 Boto3/1.38.46 ua/2.1 os/linux#6.8.0 md/arch#x86_64 lang/python#3.12.10 Botocore/1.38.46",
-    "autogen-ext/0.7.1 Boto3/1.40.0 ua/2.1 os/linux#6.8.0 md/arch#x86_64 lang/python#3.11.13 Botocore/1.40.0",
-    "Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 lang/python#3.12.11 Botocore/1.40.11 md/awslabs.aws-api-mcp-server#1.0.6 mcp-client/1.12.4",
+    "strands-agents/1.2.0 Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 lang/python#3.12.11 "
+    "exec-env/AWS_ECS_FARGATE Botocore/1.40.11",
+    "Boto3/1.39.4 ua/2.1 os/linux#6.8.0 md/arch#x86_64 lang/python#3.11.9 Botocore/1.39.4 "
+    "langchain-aws/0.2.18",
+    "bedrock-agentcore/0.1.2 Boto3/1.40.6 ua/2.1 os/linux#5.10.238 md/arch#aarch64 "
+    "lang/python#3.13.5 exec-env/AWS_Lambda_python3.13 Botocore/1.40.6",
+    "openai-agents/0.2.9 Boto3/1.40.11 ua/2.1 os/linux#6.1.0 md/arch#x86_64 lang/python#3.12.4 "
+    "Botocore/1.40.11",
+    "crewai/0.152.0 Boto3/1.38.46 ua/2.1 os/linux#6.8.0 md/arch#x86_64 lang/python#3.12.10 "
+    "Botocore/1.38.46",
+    "autogen-ext/0.7.1 Boto3/1.40.0 ua/2.1 os/linux#6.8.0 md/arch#x86_64 lang/python#3.11.13 "
+    "Botocore/1.40.0",
+    "Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 lang/python#3.12.11 Botocore/1.40.11 "
+    "md/awslabs.aws-api-mcp-server#1.0.6 mcp-client/1.12.4",
 };
 enum { UA_AGENT_STRANDS = 0, UA_AGENT_AGENTCORE = 2 };
 
 static const char *const ua_etl[] = {
-    "aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 md/GOOS#linux md/GOARCH#amd64 api/s3#1.83.0 m/E,Z,g",
-    "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
-    "aws-sdk-java/2.31.78 md/io#sync md/http#Apache ua/2.1 os/Linux#5.10.238 lang/java#17.0.15 exec-env/AWS_ECS_EC2 m/D,N",
-    "aws-sdk-java/1.12.773 Linux/5.10.237 OpenJDK_64-Bit_Server_VM/17.0.15+6-LTS java/17.0.15 scala/2.12.18 AWS-Glue/4.0",
+    "aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 md/GOOS#linux md/GOARCH#amd64 "
+    "api/s3#1.83.0 m/E,Z,g",
+    "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 "
+    "exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
+    "aws-sdk-java/2.31.78 md/io#sync md/http#Apache ua/2.1 os/Linux#5.10.238 lang/java#17.0.15 "
+    "exec-env/AWS_ECS_EC2 m/D,N",
+    "aws-sdk-java/1.12.773 Linux/5.10.237 OpenJDK_64-Bit_Server_VM/17.0.15+6-LTS java/17.0.15 "
+    "scala/2.12.18 AWS-Glue/4.0",
 };
 enum { UA_ETL_GO = 0, UA_ETL_LAMBDA = 1 };
 
 const char *const gen_ua_ci[] = {
-    "aws-cli/2.27.50 md/awscrt#0.26.1 ua/2.1 os/linux#6.11.0-1018-azure md/arch#x86_64 lang/python#3.13.4 exec-env/GitHubActions md/installer#exe md/distrib#ubuntu.24 md/command#cloudformation.deploy",
-    "APN/1.0 HashiCorp/1.0 Terraform/1.12.2 (+https://www.terraform.io) terraform-provider-aws/6.4.0 aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 m/C,g",
-    "aws-cdk/2.1020.2 aws-sdk-js/3.840.0 ua/2.1 os/linux#6.8.0-1029-aws lang/js md/nodejs#20.19.2 api/cloudformation#3.840.0 m/E,N exec-env/GitLabCI",
+    "aws-cli/2.27.50 md/awscrt#0.26.1 ua/2.1 os/linux#6.11.0-1018-azure md/arch#x86_64 "
+    "lang/python#3.13.4 exec-env/GitHubActions md/installer#exe md/distrib#ubuntu.24 "
+    "md/command#cloudformation.deploy",
+    "APN/1.0 HashiCorp/1.0 Terraform/1.12.2 (+https://www.terraform.io) "
+    "terraform-provider-aws/6.4.0 aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 m/C,g",
+    "aws-cdk/2.1020.2 aws-sdk-js/3.840.0 ua/2.1 os/linux#6.8.0-1029-aws lang/js md/nodejs#20.19.2 "
+    "api/cloudformation#3.840.0 m/E,N exec-env/GitLabCI",
 };
 
 const char *const gen_ua_browser[] = {
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/139.0.0.0 Safari/537.36 Edg/139.0.0.0",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/139.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/139.0.0.0 Safari/537.36 Edg/139.0.0.0",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.6; rv:142.0) Gecko/20100101 Firefox/142.0",
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 "
+    "Safari/537.36",
 };
 
 const char *const gen_ua_key_user[] = {
-    "aws-cli/2.27.41 md/awscrt#0.26.1 ua/2.1 os/linux#6.1.0-37-amd64 md/arch#x86_64 lang/python#3.13.4 md/installer#exe md/distrib#debian.12 md/command#s3.cp",
-    "Boto3/1.34.162 ua/2.0 os/linux#5.15.0-1071-aws md/arch#x86_64 lang/python#3.10.12 cfg/retry-mode#legacy Botocore/1.34.162",
+    "aws-cli/2.27.41 md/awscrt#0.26.1 ua/2.1 os/linux#6.1.0-37-amd64 md/arch#x86_64 "
+    "lang/python#3.13.4 md/installer#exe md/distrib#debian.12 md/command#s3.cp",
+    "Boto3/1.34.162 ua/2.0 os/linux#5.15.0-1071-aws md/arch#x86_64 lang/python#3.10.12 "
+    "cfg/retry-mode#legacy Botocore/1.34.162",
     "rclone/v1.70.3",
     "Veeam/12.3 aws-sdk-cpp/1.11.400 Windows/10.0.20348 AMD64 MSVC/1938",
 };
 
 const char *const gen_ua_bedrock_key[] = {
     "python-requests/2.32.4",
-    "Boto3/1.40.11 ua/2.1 os/macos#24.6.0 md/arch#arm64 lang/python#3.13.5 cfg/retry-mode#legacy Botocore/1.40.11",
+    "Boto3/1.40.11 ua/2.1 os/macos#24.6.0 md/arch#arm64 lang/python#3.13.5 cfg/retry-mode#legacy "
+    "Botocore/1.40.11",
     "curl/8.7.1",
     "axios/1.11.0",
 };
 
 static const char *const ua_ml[] = {
-    "Boto3/1.40.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.13 exec-env/AWS_SageMaker_Studio Botocore/1.40.4 sagemaker-python-sdk/2.249.0",
-    "Boto3/1.39.14 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.12.11 Botocore/1.39.14 Jupyter/7.4.4",
-    "aws-cli/2.27.60 md/awscrt#0.26.1 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.13.4 md/installer#source md/command#bedrock.list-foundation-models",
+    "Boto3/1.40.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.13 "
+    "exec-env/AWS_SageMaker_Studio Botocore/1.40.4 sagemaker-python-sdk/2.249.0",
+    "Boto3/1.39.14 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.12.11 Botocore/1.39.14 "
+    "Jupyter/7.4.4",
+    "aws-cli/2.27.60 md/awscrt#0.26.1 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.13.4 "
+    "md/installer#source md/command#bedrock.list-foundation-models",
 };
 enum { UA_ML_STUDIO = 0 };
 
 const char *const gen_ua_monitor[] = {
     "aws-sdk-go/1.55.7 (go1.23.10; linux; amd64) Datadog/7.68.2",
     "aws-sdk-go-v2/1.36.3 ua/2.1 os/linux lang/go#1.24.2 api/cloudwatch#1.45.0 m/E grafana/12.0.2",
-    "Boto3/1.38.0 ua/2.1 os/linux#5.15.0-1084-aws lang/python#3.9.21 Botocore/1.38.0 splunk-add-on-for-aws/7.11.0",
-    "aws-sdk-java/2.31.50 md/io#sync md/http#Apache ua/2.1 os/Linux#6.1.141 lang/java#21.0.7 m/D newrelic-infra/1.64.0",
+    "Boto3/1.38.0 ua/2.1 os/linux#5.15.0-1084-aws lang/python#3.9.21 Botocore/1.38.0 "
+    "splunk-add-on-for-aws/7.11.0",
+    "aws-sdk-java/2.31.50 md/io#sync md/http#Apache ua/2.1 os/Linux#6.1.141 lang/java#21.0.7 m/D "
+    "newrelic-infra/1.64.0",
 };
 enum { UA_MONITOR_DATADOG = 0 };
 
@@ -112,12 +138,19 @@ typedef struct ua_list {
     uint32_t count;
 } ua_list;
 
-#define UAS(a) { a, (uint32_t)GEN_N_OF(a) }
+#define UAS(a)                   \
+    {                            \
+        a, (uint32_t)GEN_N_OF(a) \
+    }
 static const ua_list profile_uas[GEN_PROF_COUNT] = {
-    [GEN_PROF_AGENT_RO] = UAS(ua_agent),      [GEN_PROF_AGENT_RW] = UAS(ua_agent),
-    [GEN_PROF_ETL] = UAS(ua_etl),             [GEN_PROF_CI] = UAS(gen_ua_ci),
-    [GEN_PROF_HUMAN] = UAS(gen_ua_browser),   [GEN_PROF_IAM_USER] = UAS(gen_ua_key_user),
-    [GEN_PROF_BEDROCK_KEY] = UAS(gen_ua_bedrock_key), [GEN_PROF_ML] = UAS(ua_ml),
+    [GEN_PROF_AGENT_RO] = UAS(ua_agent),
+    [GEN_PROF_AGENT_RW] = UAS(ua_agent),
+    [GEN_PROF_ETL] = UAS(ua_etl),
+    [GEN_PROF_CI] = UAS(gen_ua_ci),
+    [GEN_PROF_HUMAN] = UAS(gen_ua_browser),
+    [GEN_PROF_IAM_USER] = UAS(gen_ua_key_user),
+    [GEN_PROF_BEDROCK_KEY] = UAS(gen_ua_bedrock_key),
+    [GEN_PROF_ML] = UAS(ua_ml),
     [GEN_PROF_MONITOR] = UAS(gen_ua_monitor),
 };
 #undef UAS
@@ -125,38 +158,35 @@ static const ua_list profile_uas[GEN_PROF_COUNT] = {
 /* ---- name parts ---------------------------------------------------------------------- */
 
 const char *const gen_teams[] = { "support", "finops", "secops", "platform", "sales",
-                                 "data", "infra", "legal", "growth", "payments" };
-const char *const gen_ro_tasks[] = { "triage", "research", "inventory", "compliance",
-                                    "copilot", "summarizer", "retrieval", "analyst" };
-const char *const gen_rw_tasks[] = { "ticketing", "writer", "workflow", "orchestrator",
-                                    "scheduler", "enrichment" };
-const char *const gen_datasets[] = { "orders", "clickstream", "billing", "inventory",
-                                    "customers", "payments", "shipments", "ledger",
-                                    "sessions", "catalog" };
-const char *const gen_stages[] = { "etl", "ingest", "compaction", "loader", "transform",
-                                  "export" };
-const char *const gen_repos[] = { "api", "web", "infra", "payments", "search", "mobile-bff",
-                                 "data-platform", "auth" };
+                                  "data",    "infra",  "legal",  "growth",   "payments" };
+const char *const gen_ro_tasks[] = { "triage",  "research",   "inventory", "compliance",
+                                     "copilot", "summarizer", "retrieval", "analyst" };
+const char *const gen_rw_tasks[] = { "ticketing",    "writer",    "workflow",
+                                     "orchestrator", "scheduler", "enrichment" };
+const char *const gen_datasets[] = { "orders",   "clickstream", "billing", "inventory", "customers",
+                                     "payments", "shipments",   "ledger",  "sessions",  "catalog" };
+const char *const gen_stages[] = { "etl", "ingest", "compaction", "loader", "transform", "export" };
+const char *const gen_repos[] = { "api",    "web",        "infra",         "payments",
+                                  "search", "mobile-bff", "data-platform", "auth" };
 const char *const gen_monitor_names[] = { "datadog-integration", "grafana-cloudwatch",
-                                         "splunk-aws-addon", "newrelic-metric-stream" };
-const char *const gen_firsts[] = { "priya", "jonas", "maria", "wei", "oluwaseun", "sofia",
-                                  "dmitri", "aiko", "carlos", "fatima", "liam", "noor",
-                                  "ana", "kenji", "lucia", "omar", "hannah", "rahul",
-                                  "elif", "mateo" };
-const char *const gen_lasts[] = { "raman", "berg", "garcia", "zhang", "adeyemi", "rossi",
-                                 "volkov", "tanaka", "mendes", "haddad", "obrien", "khan",
-                                 "novak", "silva", "larsen", "okafor", "dubois", "kim",
-                                 "yilmaz", "costa" };
+                                          "splunk-aws-addon", "newrelic-metric-stream" };
+const char *const gen_firsts[] = { "priya", "jonas",  "maria", "wei",    "oluwaseun",
+                                   "sofia", "dmitri", "aiko",  "carlos", "fatima",
+                                   "liam",  "noor",   "ana",   "kenji",  "lucia",
+                                   "omar",  "hannah", "rahul", "elif",   "mateo" };
+const char *const gen_lasts[] = { "raman",  "berg",   "garcia", "zhang",  "adeyemi",
+                                  "rossi",  "volkov", "tanaka", "mendes", "haddad",
+                                  "obrien", "khan",   "novak",  "silva",  "larsen",
+                                  "okafor", "dubois", "kim",    "yilmaz", "costa" };
 /* The default estate's people take the first 12 names of each list (its output predates the
  * others). */
 #define DEFAULT_NAMES 12u
-static const char *const permsets[] = { "AdministratorAccess", "PowerUserAccess",
-                                        "ReadOnlyAccess", "DataEngineer", "Developer",
-                                        "SecurityAudit" };
-static const char *const svc_users[] = { "svc-backup", "jenkins", "svc-reporting", "terraform",
-                                         "svc-sftp-sync", "legacy-app" };
-static const char *const ml_names[] = { "ml-engineer", "ml-research-bedrock",
-                                        "genai-experiments", "recsys-training" };
+static const char *const permsets[] = { "AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess",
+                                        "DataEngineer",        "Developer",       "SecurityAudit" };
+static const char *const svc_users[] = { "svc-backup", "jenkins",       "svc-reporting",
+                                         "terraform",  "svc-sftp-sync", "legacy-app" };
+static const char *const ml_names[] = { "ml-engineer", "ml-research-bedrock", "genai-experiments",
+                                        "recsys-training" };
 
 uint32_t gen_name_tag(uint64_t seed, uint32_t index)
 {
@@ -397,9 +427,9 @@ void gen_estate_describe(const gen_estate *es, uint32_t index, gen_ident *id)
 
 size_t gen_ident_arn(const gen_ident *id, char *buf, size_t size)
 {
-    int n = id->iam_user ? snprintf(buf, size, "arn:aws:iam::%s:user/%s", id->account, id->name)
-                         : snprintf(buf, size, "arn:aws:iam::%s:role%s%s", id->account, id->path,
-                                    id->name);
+    int n = id->iam_user
+                ? snprintf(buf, size, "arn:aws:iam::%s:user/%s", id->account, id->name)
+                : snprintf(buf, size, "arn:aws:iam::%s:role%s%s", id->account, id->path, id->name);
     return n < 0 ? 0 : (size_t)n;
 }
 
@@ -435,8 +465,8 @@ void gen_session_at(const gen_ident *id, int64_t t_ms, gen_session *ss)
         if (id->ua_family == UA_AGENT_STRANDS)
             snprintf(n, sz, "strands-agent-%08llx", (unsigned long long)(h & 0xFFFFFFFFu));
         else if (id->ua_family == UA_AGENT_AGENTCORE)
-            snprintf(n, sz, "BedrockAgentCore-%08llx-%04llx",
-                     (unsigned long long)(h & 0xFFFFFFFFu), (unsigned long long)(h >> 48));
+            snprintf(n, sz, "BedrockAgentCore-%08llx-%04llx", (unsigned long long)(h & 0xFFFFFFFFu),
+                     (unsigned long long)(h >> 48));
         else
             snprintf(n, sz, "botocore-session-%lld", unix_s);
         break;

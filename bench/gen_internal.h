@@ -45,8 +45,14 @@ enum {
 #define GEN_MAX_ACCOUNTS 1000u
 
 /* The permission sets of the realistic profile's SSO roles (gen_real_estate.c). */
-enum { GEN_PERMSET_ADMIN = 0, GEN_PERMSET_POWER = 1, GEN_PERMSET_READONLY = 2,
-       GEN_PERMSET_DATA = 3, GEN_PERMSET_DEVELOPER = 4, GEN_PERMSET_SECURITY = 5 };
+enum {
+    GEN_PERMSET_ADMIN = 0,
+    GEN_PERMSET_POWER = 1,
+    GEN_PERMSET_READONLY = 2,
+    GEN_PERMSET_DATA = 3,
+    GEN_PERMSET_DEVELOPER = 4,
+    GEN_PERMSET_SECURITY = 5
+};
 
 typedef struct gen_opts {
     uint64_t records;    /* estate records; scripted ones come on top */
@@ -54,9 +60,9 @@ typedef struct gen_opts {
     uint64_t seed;
     int64_t start_ms;
     int64_t span_ms;
-    uint32_t scenarios;  /* GEN_SCN_* */
-    int format;          /* GEN_FMT_* */
-    const char *out;     /* NULL or "-": stdout (ndjson, zstd); the directory for s3 */
+    uint32_t scenarios; /* GEN_SCN_* */
+    int format;         /* GEN_FMT_* */
+    const char *out;    /* NULL or "-": stdout (ndjson, zstd); the directory for s3 */
     int zstd_level;
     uint32_t accounts;
     bool quiet;
@@ -80,9 +86,9 @@ static inline uint64_t gen_mix(uint64_t a, uint64_t b)
 enum { GEN_K_READ = 0, GEN_K_WRITE = 1, GEN_K_DESTRUCTIVE = 2 };
 
 enum {
-    GEN_AF_DATA = 1u << 0,   /* a data event (eventCategory Data, managementEvent false) */
-    GEN_AF_GLOBAL = 1u << 1, /* served from us-east-1 whatever the caller's region (IAM) */
-    GEN_AF_LOGIN = 1u << 2,  /* signin:ConsoleLogin, an AwsConsoleSignIn event */
+    GEN_AF_DATA = 1u << 0,    /* a data event (eventCategory Data, managementEvent false) */
+    GEN_AF_GLOBAL = 1u << 1,  /* served from us-east-1 whatever the caller's region (IAM) */
+    GEN_AF_LOGIN = 1u << 2,   /* signin:ConsoleLogin, an AwsConsoleSignIn event */
     GEN_AF_SERVICE = 1u << 3, /* made by the AWS service that assumes the role (AWSService) */
     GEN_AF_RO = 1u << 4,      /* CloudTrail says readOnly: true though the call is no read
                                * (kms:Decrypt, GenerateDataKey); the realistic profile writes it */
@@ -165,56 +171,119 @@ typedef struct gen_action {
 
 /* Action ids: indexes into gen_actions[]. */
 typedef enum gen_act {
-    GEN_ACT_S3_GET_OBJECT, GEN_ACT_S3_HEAD_OBJECT, GEN_ACT_S3_LIST_OBJECTS, GEN_ACT_S3_PUT_OBJECT,
-    GEN_ACT_S3_DELETE_OBJECT, GEN_ACT_S3_LIST_BUCKETS, GEN_ACT_S3_GET_BUCKET_POLICY,
-    GEN_ACT_S3_GET_BUCKET_LOCATION, GEN_ACT_S3_CREATE_BUCKET, GEN_ACT_S3_PUT_BUCKET_POLICY,
+    GEN_ACT_S3_GET_OBJECT,
+    GEN_ACT_S3_HEAD_OBJECT,
+    GEN_ACT_S3_LIST_OBJECTS,
+    GEN_ACT_S3_PUT_OBJECT,
+    GEN_ACT_S3_DELETE_OBJECT,
+    GEN_ACT_S3_LIST_BUCKETS,
+    GEN_ACT_S3_GET_BUCKET_POLICY,
+    GEN_ACT_S3_GET_BUCKET_LOCATION,
+    GEN_ACT_S3_CREATE_BUCKET,
+    GEN_ACT_S3_PUT_BUCKET_POLICY,
     GEN_ACT_S3_DELETE_BUCKET,
-    GEN_ACT_EC2_DESCRIBE_INSTANCES, GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS,
-    GEN_ACT_EC2_DESCRIBE_VOLUMES, GEN_ACT_EC2_RUN_INSTANCES, GEN_ACT_EC2_START_INSTANCES,
-    GEN_ACT_EC2_STOP_INSTANCES, GEN_ACT_EC2_TERMINATE_INSTANCES, GEN_ACT_EC2_CREATE_TAGS,
-    GEN_ACT_IAM_GET_ROLE, GEN_ACT_IAM_LIST_ROLES, GEN_ACT_IAM_LIST_ATTACHED_ROLE_POLICIES,
+    GEN_ACT_EC2_DESCRIBE_INSTANCES,
+    GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS,
+    GEN_ACT_EC2_DESCRIBE_VOLUMES,
+    GEN_ACT_EC2_RUN_INSTANCES,
+    GEN_ACT_EC2_START_INSTANCES,
+    GEN_ACT_EC2_STOP_INSTANCES,
+    GEN_ACT_EC2_TERMINATE_INSTANCES,
+    GEN_ACT_EC2_CREATE_TAGS,
+    GEN_ACT_IAM_GET_ROLE,
+    GEN_ACT_IAM_LIST_ROLES,
+    GEN_ACT_IAM_LIST_ATTACHED_ROLE_POLICIES,
     GEN_ACT_IAM_ATTACH_ROLE_POLICY,
     GEN_ACT_STS_GET_CALLER_IDENTITY,
-    GEN_ACT_LOGS_DESCRIBE_LOG_GROUPS, GEN_ACT_LOGS_DESCRIBE_LOG_STREAMS,
-    GEN_ACT_LOGS_FILTER_LOG_EVENTS, GEN_ACT_LOGS_GET_LOG_EVENTS, GEN_ACT_LOGS_START_QUERY,
-    GEN_ACT_LOGS_GET_QUERY_RESULTS, GEN_ACT_LOGS_CREATE_LOG_STREAM,
-    GEN_ACT_CW_GET_METRIC_DATA, GEN_ACT_CW_LIST_METRICS, GEN_ACT_CW_DESCRIBE_ALARMS,
+    GEN_ACT_LOGS_DESCRIBE_LOG_GROUPS,
+    GEN_ACT_LOGS_DESCRIBE_LOG_STREAMS,
+    GEN_ACT_LOGS_FILTER_LOG_EVENTS,
+    GEN_ACT_LOGS_GET_LOG_EVENTS,
+    GEN_ACT_LOGS_START_QUERY,
+    GEN_ACT_LOGS_GET_QUERY_RESULTS,
+    GEN_ACT_LOGS_CREATE_LOG_STREAM,
+    GEN_ACT_CW_GET_METRIC_DATA,
+    GEN_ACT_CW_LIST_METRICS,
+    GEN_ACT_CW_DESCRIBE_ALARMS,
     GEN_ACT_CW_GET_METRIC_STATISTICS,
-    GEN_ACT_BR_INVOKE_MODEL, GEN_ACT_BR_INVOKE_MODEL_STREAM, GEN_ACT_BR_CONVERSE,
-    GEN_ACT_BR_CONVERSE_STREAM, GEN_ACT_BR_LIST_FOUNDATION_MODELS, GEN_ACT_BR_GET_FOUNDATION_MODEL,
-    GEN_ACT_BR_CREATE_CUSTOMIZATION_JOB, GEN_ACT_BR_GET_CUSTOMIZATION_JOB,
+    GEN_ACT_BR_INVOKE_MODEL,
+    GEN_ACT_BR_INVOKE_MODEL_STREAM,
+    GEN_ACT_BR_CONVERSE,
+    GEN_ACT_BR_CONVERSE_STREAM,
+    GEN_ACT_BR_LIST_FOUNDATION_MODELS,
+    GEN_ACT_BR_GET_FOUNDATION_MODEL,
+    GEN_ACT_BR_CREATE_CUSTOMIZATION_JOB,
+    GEN_ACT_BR_GET_CUSTOMIZATION_JOB,
     GEN_ACT_BR_LIST_CUSTOM_MODELS,
     GEN_ACT_MANTLE_CREATE_FINE_TUNING_JOB,
-    GEN_ACT_SM_LIST_TRAINING_JOBS, GEN_ACT_SM_DESCRIBE_TRAINING_JOB, GEN_ACT_SM_CREATE_TRAINING_JOB,
-    GEN_ACT_SM_DESCRIBE_ENDPOINT, GEN_ACT_SM_LIST_MODELS,
-    GEN_ACT_DDB_DESCRIBE_TABLE, GEN_ACT_DDB_LIST_TABLES, GEN_ACT_DDB_GET_ITEM, GEN_ACT_DDB_QUERY,
-    GEN_ACT_DDB_SCAN, GEN_ACT_DDB_PUT_ITEM, GEN_ACT_DDB_UPDATE_ITEM, GEN_ACT_DDB_BATCH_WRITE_ITEM,
-    GEN_ACT_DDB_DELETE_ITEM, GEN_ACT_DDB_DELETE_TABLE,
-    GEN_ACT_LAMBDA_LIST_FUNCTIONS, GEN_ACT_LAMBDA_GET_FUNCTION, GEN_ACT_LAMBDA_UPDATE_CODE,
-    GEN_ACT_LAMBDA_UPDATE_CONFIG, GEN_ACT_LAMBDA_DELETE_FUNCTION,
-    GEN_ACT_KMS_DECRYPT, GEN_ACT_KMS_GENERATE_DATA_KEY,
-    GEN_ACT_CFN_DESCRIBE_STACKS, GEN_ACT_CFN_CREATE_CHANGE_SET, GEN_ACT_CFN_DESCRIBE_CHANGE_SET,
-    GEN_ACT_CFN_EXECUTE_CHANGE_SET, GEN_ACT_CFN_DELETE_STACK,
-    GEN_ACT_RDS_DESCRIBE_DB_INSTANCES, GEN_ACT_RDS_DELETE_DB_INSTANCE,
-    GEN_ACT_CT_LOOKUP_EVENTS, GEN_ACT_CT_DESCRIBE_TRAILS, GEN_ACT_CT_GET_TRAIL_STATUS,
-    GEN_ACT_SIGNIN_CONSOLE_LOGIN, GEN_ACT_STS_ASSUME_ROLE_BY_SERVICE,
+    GEN_ACT_SM_LIST_TRAINING_JOBS,
+    GEN_ACT_SM_DESCRIBE_TRAINING_JOB,
+    GEN_ACT_SM_CREATE_TRAINING_JOB,
+    GEN_ACT_SM_DESCRIBE_ENDPOINT,
+    GEN_ACT_SM_LIST_MODELS,
+    GEN_ACT_DDB_DESCRIBE_TABLE,
+    GEN_ACT_DDB_LIST_TABLES,
+    GEN_ACT_DDB_GET_ITEM,
+    GEN_ACT_DDB_QUERY,
+    GEN_ACT_DDB_SCAN,
+    GEN_ACT_DDB_PUT_ITEM,
+    GEN_ACT_DDB_UPDATE_ITEM,
+    GEN_ACT_DDB_BATCH_WRITE_ITEM,
+    GEN_ACT_DDB_DELETE_ITEM,
+    GEN_ACT_DDB_DELETE_TABLE,
+    GEN_ACT_LAMBDA_LIST_FUNCTIONS,
+    GEN_ACT_LAMBDA_GET_FUNCTION,
+    GEN_ACT_LAMBDA_UPDATE_CODE,
+    GEN_ACT_LAMBDA_UPDATE_CONFIG,
+    GEN_ACT_LAMBDA_DELETE_FUNCTION,
+    GEN_ACT_KMS_DECRYPT,
+    GEN_ACT_KMS_GENERATE_DATA_KEY,
+    GEN_ACT_CFN_DESCRIBE_STACKS,
+    GEN_ACT_CFN_CREATE_CHANGE_SET,
+    GEN_ACT_CFN_DESCRIBE_CHANGE_SET,
+    GEN_ACT_CFN_EXECUTE_CHANGE_SET,
+    GEN_ACT_CFN_DELETE_STACK,
+    GEN_ACT_RDS_DESCRIBE_DB_INSTANCES,
+    GEN_ACT_RDS_DELETE_DB_INSTANCE,
+    GEN_ACT_CT_LOOKUP_EVENTS,
+    GEN_ACT_CT_DESCRIBE_TRAILS,
+    GEN_ACT_CT_GET_TRAIL_STATUS,
+    GEN_ACT_SIGNIN_CONSOLE_LOGIN,
+    GEN_ACT_STS_ASSUME_ROLE_BY_SERVICE,
     /* the realistic profile's (the default profile never calls them) */
-    GEN_ACT_SECRETS_GET_SECRET_VALUE, GEN_ACT_SECRETS_DESCRIBE_SECRET,
-    GEN_ACT_LOGS_DELETE_LOG_STREAM, GEN_ACT_LOGS_PUT_RETENTION_POLICY,
-    GEN_ACT_LOGS_CREATE_LOG_GROUP, GEN_ACT_LOGS_DELETE_LOG_GROUP,
-    GEN_ACT_XRAY_BATCH_GET_TRACES, GEN_ACT_XRAY_GET_TRACE_SUMMARIES,
-    GEN_ACT_BR_GET_MODEL_AVAILABILITY, GEN_ACT_BR_PUT_USE_CASE, GEN_ACT_BR_LIST_CUSTOMIZATION_JOBS,
-    GEN_ACT_CFN_CREATE_STACK, GEN_ACT_CFN_UPDATE_STACK, GEN_ACT_CFN_DESCRIBE_STACK_EVENTS,
+    GEN_ACT_SECRETS_GET_SECRET_VALUE,
+    GEN_ACT_SECRETS_DESCRIBE_SECRET,
+    GEN_ACT_LOGS_DELETE_LOG_STREAM,
+    GEN_ACT_LOGS_PUT_RETENTION_POLICY,
+    GEN_ACT_LOGS_CREATE_LOG_GROUP,
+    GEN_ACT_LOGS_DELETE_LOG_GROUP,
+    GEN_ACT_XRAY_BATCH_GET_TRACES,
+    GEN_ACT_XRAY_GET_TRACE_SUMMARIES,
+    GEN_ACT_BR_GET_MODEL_AVAILABILITY,
+    GEN_ACT_BR_PUT_USE_CASE,
+    GEN_ACT_BR_LIST_CUSTOMIZATION_JOBS,
+    GEN_ACT_CFN_CREATE_STACK,
+    GEN_ACT_CFN_UPDATE_STACK,
+    GEN_ACT_CFN_DESCRIBE_STACK_EVENTS,
     GEN_ACT_LAMBDA_CREATE_FUNCTION,
-    GEN_ACT_ECS_REGISTER_TASK_DEFINITION, GEN_ACT_ECS_UPDATE_SERVICE, GEN_ACT_ECS_DESCRIBE_SERVICES,
-    GEN_ACT_IAM_CREATE_ROLE, GEN_ACT_IAM_PUT_ROLE_POLICY, GEN_ACT_IAM_PUT_USER_POLICY,
-    GEN_ACT_IAM_CREATE_USER, GEN_ACT_IAM_LIST_USERS,
+    GEN_ACT_ECS_REGISTER_TASK_DEFINITION,
+    GEN_ACT_ECS_UPDATE_SERVICE,
+    GEN_ACT_ECS_DESCRIBE_SERVICES,
+    GEN_ACT_IAM_CREATE_ROLE,
+    GEN_ACT_IAM_PUT_ROLE_POLICY,
+    GEN_ACT_IAM_PUT_USER_POLICY,
+    GEN_ACT_IAM_CREATE_USER,
+    GEN_ACT_IAM_LIST_USERS,
     GEN_ACT_STS_GET_SESSION_TOKEN,
-    GEN_ACT_CT_STOP_LOGGING, GEN_ACT_CT_UPDATE_TRAIL,
-    GEN_ACT_EC2_DELETE_FLOW_LOGS, GEN_ACT_EC2_DESCRIBE_NETWORK_INTERFACES,
-    GEN_ACT_ELB_REGISTER_TARGETS, GEN_ACT_ELB_DEREGISTER_TARGETS,
+    GEN_ACT_CT_STOP_LOGGING,
+    GEN_ACT_CT_UPDATE_TRAIL,
+    GEN_ACT_EC2_DELETE_FLOW_LOGS,
+    GEN_ACT_EC2_DESCRIBE_NETWORK_INTERFACES,
+    GEN_ACT_ELB_REGISTER_TARGETS,
+    GEN_ACT_ELB_DEREGISTER_TARGETS,
     GEN_ACT_ELB_DESCRIBE_TARGET_HEALTH,
-    GEN_ACT_GLUE_GET_TABLE, GEN_ACT_GLUE_BATCH_CREATE_PARTITION,
+    GEN_ACT_GLUE_GET_TABLE,
+    GEN_ACT_GLUE_BATCH_CREATE_PARTITION,
     GEN_ACT_COUNT
 } gen_act;
 
@@ -245,25 +314,25 @@ typedef enum gen_profile {
 /* One identity, described on demand. */
 typedef struct gen_ident {
     uint32_t index;
-    uint8_t profile;      /* gen_profile */
-    uint8_t region;       /* home region, index into gen_regions[] */
-    bool iam_user;        /* IAMUser; else an assumed role */
-    bool console;         /* its sessions come from the console (sessionCredentialFromConsole) */
-    bool bearer;          /* Bedrock API key: callWithBearerToken */
-    uint32_t ua_family;   /* which of its profile's user agents (also picks session naming) */
-    uint64_t h;           /* every stable choice about the identity derives from it */
-    uint32_t account_ix;  /* index of its account */
-    const char *account;  /* 12 digits */
-    const char *path;     /* role path: "/", "/service-role/", ... */
+    uint8_t profile;     /* gen_profile */
+    uint8_t region;      /* home region, index into gen_regions[] */
+    bool iam_user;       /* IAMUser; else an assumed role */
+    bool console;        /* its sessions come from the console (sessionCredentialFromConsole) */
+    bool bearer;         /* Bedrock API key: callWithBearerToken */
+    uint32_t ua_family;  /* which of its profile's user agents (also picks session naming) */
+    uint64_t h;          /* every stable choice about the identity derives from it */
+    uint32_t account_ix; /* index of its account */
+    const char *account; /* 12 digits */
+    const char *path;    /* role path: "/", "/service-role/", ... */
     const char *user_agent;
-    char name[80];        /* role or user name */
-    char unique_id[24];   /* AROA... or AIDA... */
-    char access_key[24];  /* AKIA... (IAM users; roles get one per session) */
+    char name[80];       /* role or user name */
+    char unique_id[24];  /* AROA... or AIDA... */
+    char access_key[24]; /* AKIA... (IAM users; roles get one per session) */
     char ip[16];
-    bool tls12;           /* an old SDK that still negotiates TLS 1.2 */
+    bool tls12;             /* an old SDK that still negotiates TLS 1.2 */
     const char *assumed_by; /* the AWS service that assumes the role ("lambda.amazonaws.com"),
                              * or NULL */
-    int64_t session_ms;   /* how long its sessions last */
+    int64_t session_ms;     /* how long its sessions last */
     /* the realistic profile's (gen_real_estate.c); zero in the default profile */
     uint8_t rclass;         /* gen_rclass */
     uint8_t flavour;        /* within the class: permission set, service, ... */
@@ -283,7 +352,7 @@ typedef struct gen_script_ident {
 
 typedef struct gen_estate {
     uint64_t seed;
-    uint32_t identities;         /* estate identities; script ones are numbered after them */
+    uint32_t identities; /* estate identities; script ones are numbered after them */
     uint32_t accounts;
     char (*account_ids)[13];
     const gen_script_ident *script;
@@ -379,7 +448,7 @@ enum { GEN_VIA_NONE = 0, GEN_VIA_S3, GEN_VIA_SECRETS, GEN_VIA_CFN };
 /* A forced outcome (realistic profile); 0 leaves it to the usual ~2% draw. */
 enum {
     GEN_ERR_DRAW = 0,
-    GEN_ERR_TRAIL_NOT_FOUND, /* cloudtrail: TrailNotFoundException */
+    GEN_ERR_TRAIL_NOT_FOUND,   /* cloudtrail: TrailNotFoundException */
     GEN_ERR_INVALID_PARAMETER, /* ec2: Client.InvalidParameterValue */
 };
 
@@ -389,11 +458,11 @@ typedef struct gen_event {
     uint16_t action; /* gen_act */
     uint16_t flags;  /* GEN_EV_* */
     /* the realistic profile's; zero in the default profile */
-    uint32_t target; /* 1 + the identity acted on (AttachRolePolicy's role, ...); 0: none */
-    uint8_t via;     /* GEN_VIA_* */
-    uint8_t variant; /* which shape of parameters (policy documents, ...) */
-    uint8_t err;     /* GEN_ERR_* */
-    uint64_t link;   /* the per-record randomness of the call this one serves (so a Decrypt
+    uint32_t target;  /* 1 + the identity acted on (AttachRolePolicy's role, ...); 0: none */
+    uint8_t via;      /* GEN_VIA_* */
+    uint8_t variant;  /* which shape of parameters (policy documents, ...) */
+    uint8_t err;      /* GEN_ERR_* */
+    uint64_t link;    /* the per-record randomness of the call this one serves (so a Decrypt
                       * names the object its GetObject read), or 0 */
     uint32_t session; /* realistic scripted calls of people and CI runs: their session
                        * (1-based, gen_real_script.sessions), or 0 */
@@ -419,7 +488,10 @@ typedef struct gen_clock {
     char date[12]; /* "YYYY-MM-DDT" */
 } gen_clock;
 
-#define GEN_CLOCK_INIT { INT64_MIN, "" }
+#define GEN_CLOCK_INIT \
+    {                  \
+        INT64_MIN, ""  \
+    }
 /* Writes "2026-09-01T08:15:02Z" (21 bytes with the NUL) for a time in whole seconds. */
 void gen_clock_format(gen_clock *clk, int64_t ms, char *out);
 
@@ -440,15 +512,15 @@ typedef struct gen_call {
     const gen_action *act;
     uint16_t act_id;
     const char *region;
-    int64_t t_ms;        /* whole seconds */
-    char time_iso[32];   /* eventTime */
-    uint64_t r;          /* per-record randomness */
+    int64_t t_ms;      /* whole seconds */
+    char time_iso[32]; /* eventTime */
+    uint64_t r;        /* per-record randomness */
     bool error;
-    uint64_t r_own;      /* realistic: the record's own randomness (ids, errors) when r is its
+    uint64_t r_own;     /* realistic: the record's own randomness (ids, errors) when r is its
                           * cause's */
-    const char *org_id;  /* realistic: the organization */
-    char res[96];        /* the action's main resource: bucket, table, function, ... */
-    char sub[128];       /* its part: object key, log stream, ... */
+    const char *org_id; /* realistic: the organization */
+    char res[96];       /* the action's main resource: bucket, table, function, ... */
+    char sub[128];      /* its part: object key, log stream, ... */
 } gen_call;
 
 /* About 2% of an identity's own calls fail, as in a real estate. */
@@ -509,8 +581,7 @@ void gen_put_ident_role_arn(tw_buf *b, const gen_ident *role);
 void gen_put_issuer_arn(const gen_call *c, tw_buf *b);
 /* The role a deployed resource runs as: that of run_as (a CI run deploying an application),
  * or, when NULL, the caller's account's role named fallback. */
-void gen_put_run_role(const gen_call *c, const gen_ident *run_as, const char *fallback,
-                      tw_buf *b);
+void gen_put_run_role(const gen_call *c, const gen_ident *run_as, const char *fallback, tw_buf *b);
 /* "arn:aws:SERVICE:REGION:ACCOUNT", the head of the regional ARNs a call names. */
 void gen_put_arn_head(tw_buf *b, const char *service, const gen_call *c);
 /* A time as STS and IAM write it, the console's way: "Sep 1, 2026, 9:15:02 AM". */
@@ -537,10 +608,10 @@ void gen_put_hex(tw_buf *b, uint64_t v, int digits, bool upper);
 
 /* One line of the stderr summary: what was injected, by whom, when. */
 typedef struct gen_script_note {
-    const char *what;   /* "scenario read-to-destructive", "near-miss etl-hourly" */
-    uint32_t ident;     /* script identity (0-based) */
-    uint32_t ident2;    /* a second one, or UINT32_MAX */
-    int64_t time_ms;    /* the decisive event */
+    const char *what; /* "scenario read-to-destructive", "near-miss etl-hourly" */
+    uint32_t ident;   /* script identity (0-based) */
+    uint32_t ident2;  /* a second one, or UINT32_MAX */
+    int64_t time_ms;  /* the decisive event */
     char detail[192];
     const char *expect; /* the rule id that must fire, or NULL: nothing may fire */
 } gen_script_note;
@@ -593,44 +664,44 @@ void gen_script_report(const gen_script *sc, const gen_estate *es, FILE *to);
 
 /* Identity classes: each the routine of one kind of identity of a real estate. */
 typedef enum gen_rclass {
-    GEN_RC_APP_KMS = 0,  /* applications reading (and writing) SSE-KMS buckets */
-    GEN_RC_APP_SECRETS,  /* applications reading Secrets Manager secrets, then DynamoDB */
-    GEN_RC_ETL,          /* nightly batches that also clean their log streams */
+    GEN_RC_APP_KMS = 0,   /* applications reading (and writing) SSE-KMS buckets */
+    GEN_RC_APP_SECRETS,   /* applications reading Secrets Manager secrets, then DynamoDB */
+    GEN_RC_ETL,           /* nightly batches that also clean their log streams */
     GEN_RC_LOG_RETENTION, /* a Lambda role deleting old log streams every night */
-    GEN_RC_TRAINING,     /* pipelines fine-tuning a model every night */
+    GEN_RC_TRAINING,      /* pipelines fine-tuning a model every night */
     GEN_RC_OBSERVABILITY, /* telemetry readers, all day */
-    GEN_RC_BEDROCK_APP,  /* applications invoking models from their first hour */
-    GEN_RC_BEDROCK_KEY,  /* Bedrock API keys (IAM users BedrockAPIKey-xxxx) */
-    GEN_RC_AGENT_RO,     /* AI agents that only read */
-    GEN_RC_AGENT_RW,     /* AI agents that read and write */
-    GEN_RC_CI,           /* CI/CD deploy roles */
-    GEN_RC_DATA_SHARING, /* a data-sharing team's publisher: org-wide bucket policies */
-    GEN_RC_IAM_CONSOLE,  /* people as IAM users at the console (MFA) */
-    GEN_RC_IAM_CLI,      /* people as IAM users with the CLI after MFA */
-    GEN_RC_IAM_SERVICE,  /* IAM users with long-term keys: backups, file transfers */
-    GEN_RC_SSO,          /* AWS SSO permission-set roles, one per set and account */
-    GEN_RC_SLR,          /* service-linked roles: AWS acting for itself */
+    GEN_RC_BEDROCK_APP,   /* applications invoking models from their first hour */
+    GEN_RC_BEDROCK_KEY,   /* Bedrock API keys (IAM users BedrockAPIKey-xxxx) */
+    GEN_RC_AGENT_RO,      /* AI agents that only read */
+    GEN_RC_AGENT_RW,      /* AI agents that read and write */
+    GEN_RC_CI,            /* CI/CD deploy roles */
+    GEN_RC_DATA_SHARING,  /* a data-sharing team's publisher: org-wide bucket policies */
+    GEN_RC_IAM_CONSOLE,   /* people as IAM users at the console (MFA) */
+    GEN_RC_IAM_CLI,       /* people as IAM users with the CLI after MFA */
+    GEN_RC_IAM_SERVICE,   /* IAM users with long-term keys: backups, file transfers */
+    GEN_RC_SSO,           /* AWS SSO permission-set roles, one per set and account */
+    GEN_RC_SLR,           /* service-linked roles: AWS acting for itself */
     GEN_RC_COUNT
 } gen_rclass;
 
 /* A scenario identity of the realistic profile: a member of an estate class (so it looks
  * like its peers), with what its story fixes. */
 typedef struct gen_real_scenario_ident {
-    uint8_t flavour;    /* SSO permission set, service-linked role (classes that have one) */
-    int8_t ua_family;   /* -1: drawn like its peers' */
+    uint8_t flavour;     /* SSO permission set, service-linked role (classes that have one) */
+    int8_t ua_family;    /* -1: drawn like its peers' */
     uint32_t account_ix; /* UINT32_MAX: drawn like its peers' */
-    uint32_t ordinal;   /* among the scenario identities of its class */
-    int64_t from_ms;    /* its routine starts then (its first event may be scripted earlier) */
-    int64_t until_ms;   /* and ends then (INT64_MAX: never) */
-    double busy;        /* 0: drawn like its peers' */
+    uint32_t ordinal;    /* among the scenario identities of its class */
+    int64_t from_ms;     /* its routine starts then (its first event may be scripted earlier) */
+    int64_t until_ms;    /* and ends then (INT64_MAX: never) */
+    double busy;         /* 0: drawn like its peers' */
 } gen_real_scenario_ident;
 
 /* Realistic estates keep two more things per identity: its class (1 byte) and its ordinal in
  * the class (people's names come from it), so the run never has to ask a hash twice. */
 typedef struct gen_real_estate {
     gen_estate es;
-    uint8_t *rclass;         /* per identity, scenario ones included */
-    uint32_t *ordinal;       /* per identity: its rank in its class */
+    uint8_t *rclass;                    /* per identity, scenario ones included */
+    uint32_t *ordinal;                  /* per identity: its rank in its class */
     uint32_t class_count[GEN_RC_COUNT]; /* estate identities per class */
     uint32_t *by_account;    /* application roles (targets of CI grants), grouped by account */
     uint32_t *account_first; /* accounts + 1 offsets into by_account */
@@ -661,13 +732,13 @@ uint32_t gen_real_app_role(const gen_real_estate *re, uint32_t account_ix, uint6
 
 /* Parameter variants of the realistic profile (gen_event.variant). */
 enum {
-    GEN_VAR_APP = 0,        /* the usual: an application's grants, deploys, ... */
-    GEN_VAR_DENY_INSECURE,  /* PutBucketPolicy: Deny of requests without TLS */
-    GEN_VAR_ORG_SHARE,      /* PutBucketPolicy: Principal "*" held to the organization */
-    GEN_VAR_ADMIN,          /* AttachRolePolicy: AdministratorAccess */
-    GEN_VAR_READONLY,       /* AttachRolePolicy: ReadOnlyAccess */
-    GEN_VAR_DENY_ALL,       /* Put{Role,User}Policy: the quarantine, Deny "*" on "*" */
-    GEN_VAR_SELF_LOCK,      /* PutUserPolicy: a person denies themselves destructive calls */
+    GEN_VAR_APP = 0,       /* the usual: an application's grants, deploys, ... */
+    GEN_VAR_DENY_INSECURE, /* PutBucketPolicy: Deny of requests without TLS */
+    GEN_VAR_ORG_SHARE,     /* PutBucketPolicy: Principal "*" held to the organization */
+    GEN_VAR_ADMIN,         /* AttachRolePolicy: AdministratorAccess */
+    GEN_VAR_READONLY,      /* AttachRolePolicy: ReadOnlyAccess */
+    GEN_VAR_DENY_ALL,      /* Put{Role,User}Policy: the quarantine, Deny "*" on "*" */
+    GEN_VAR_SELF_LOCK,     /* PutUserPolicy: a person denies themselves destructive calls */
 };
 
 /* How an identity's sessions come (gen_real_routine.c). */
@@ -739,19 +810,19 @@ typedef struct gen_real_session_def {
 /* One line of the truth file. */
 typedef struct gen_real_truth {
     const char *scenario;
-    bool drift;              /* else a look-alike */
-    uint32_t ident;          /* the identity; UINT32_MAX: an AWSService principal */
-    const char *service;     /* that principal's service (filled at the end of the run) */
-    uint32_t account_ix;     /* and its account */
-    const char *rules[3];    /* the rules that must fire (drift) or stay quiet (look-alike) */
-    const char *expect;      /* "fire", "info" or "silent" */
-    const char *severity;    /* a severity the finding must have, or NULL */
-    int64_t from_ms, to_ms;  /* when the findings are due (or must not come) */
-    char note[320];          /* JSON-ready text */
+    bool drift;             /* else a look-alike */
+    uint32_t ident;         /* the identity; UINT32_MAX: an AWSService principal */
+    const char *service;    /* that principal's service (filled at the end of the run) */
+    uint32_t account_ix;    /* and its account */
+    const char *rules[3];   /* the rules that must fire (drift) or stay quiet (look-alike) */
+    const char *expect;     /* "fire", "info" or "silent" */
+    const char *severity;   /* a severity the finding must have, or NULL */
+    int64_t from_ms, to_ms; /* when the findings are due (or must not come) */
+    char note[320];         /* JSON-ready text */
 } gen_real_truth;
 
 typedef struct gen_real_script {
-    gen_events events;       /* sorted by time */
+    gen_events events; /* sorted by time */
     gen_real_scenario_ident idents[GEN_REAL_MAX_SCENARIO_IDENTS];
     uint32_t ident_count;
     gen_real_session_def sessions[GEN_REAL_MAX_SESSIONS];

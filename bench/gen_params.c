@@ -10,18 +10,24 @@
 #include "gen_internal.h"
 #include "tw_time.h"
 
-static const char *const orgs[] = { "acme", "globex", "initech", "umbrella", "hooli",
-                                    "vandelay", "wonka", "stark", "tyrell", "cyberdyne" };
-static const char *const data_names[] = { "orders", "clickstream", "billing", "inventory",
-                                          "customers", "payments", "shipments", "ledger",
-                                          "sessions", "catalog", "support-tickets", "reports" };
+static const char *const orgs[] = { "acme",     "globex", "initech", "umbrella", "hooli",
+                                    "vandelay", "wonka",  "stark",   "tyrell",   "cyberdyne" };
+static const char *const data_names[] = { "orders",    "clickstream",     "billing",
+                                          "inventory", "customers",       "payments",
+                                          "shipments", "ledger",          "sessions",
+                                          "catalog",   "support-tickets", "reports" };
 static const char *const bucket_kinds[] = { "raw", "curated", "exports" };
 static const char *const models[] = {
-    "anthropic.claude-3-5-sonnet-20240620-v1:0", "us.anthropic.claude-sonnet-4-20250514-v1:0",
-    "anthropic.claude-3-haiku-20240307-v1:0",    "us.amazon.nova-pro-v1:0",
-    "amazon.nova-lite-v1:0",                     "meta.llama3-1-70b-instruct-v1:0",
-    "amazon.titan-embed-text-v2:0",              "cohere.embed-english-v3",
-    "mistral.mistral-large-2407-v1:0",           "us.anthropic.claude-opus-4-1-20250805-v1:0",
+    "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    "us.anthropic.claude-sonnet-4-20250514-v1:0",
+    "anthropic.claude-3-haiku-20240307-v1:0",
+    "us.amazon.nova-pro-v1:0",
+    "amazon.nova-lite-v1:0",
+    "meta.llama3-1-70b-instruct-v1:0",
+    "amazon.titan-embed-text-v2:0",
+    "cohere.embed-english-v3",
+    "mistral.mistral-large-2407-v1:0",
+    "us.anthropic.claude-opus-4-1-20250805-v1:0",
 };
 
 static const char *pick_dataset(uint64_t h)
@@ -190,8 +196,7 @@ void gen_put_issuer_arn(const gen_call *c, tw_buf *b)
     gen_put_ident_role_arn(b, c->id);
 }
 
-void gen_put_run_role(const gen_call *c, const gen_ident *run_as, const char *fallback,
-                      tw_buf *b)
+void gen_put_run_role(const gen_call *c, const gen_ident *run_as, const char *fallback, tw_buf *b)
 {
     if (run_as)
         gen_put_ident_role_arn(b, run_as);
@@ -275,27 +280,32 @@ static void put_ec2(const gen_call *c, tw_buf *b)
 {
     switch (c->act_id) {
     case GEN_ACT_EC2_DESCRIBE_INSTANCES:
-        GEN_PUT(b, "{\"instancesSet\":{},\"filterSet\":{\"items\":[{\"name\":\"instance-state-name\",\"valueSet\":{\"items\":[{\"value\":\"running\"}]}}]}}");
+        GEN_PUT(b, "{\"instancesSet\":{},\"filterSet\":{\"items\":[{\"name\":\"instance-state-"
+                   "name\",\"valueSet\":{\"items\":[{\"value\":\"running\"}]}}]}}");
         return;
     case GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS:
         GEN_PUT(b, "{\"securityGroupSet\":{},\"securityGroupIdSet\":{},\"filterSet\":{}}");
         return;
     case GEN_ACT_EC2_DESCRIBE_VOLUMES:
-        GEN_PUT(b, "{\"volumeSet\":{},\"filterSet\":{\"items\":[{\"name\":\"attachment.instance-id\",\"valueSet\":{\"items\":[{\"value\":\"");
+        GEN_PUT(b, "{\"volumeSet\":{},\"filterSet\":{\"items\":[{\"name\":\"attachment.instance-"
+                   "id\",\"valueSet\":{\"items\":[{\"value\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\"}]}}]}}");
         return;
     case GEN_ACT_EC2_RUN_INSTANCES:
         GEN_PUT(b, "{\"instancesSet\":{\"items\":[{\"imageId\":\"ami-0");
         gen_put_hex(b, tw_hash_mix(c->id->h ^ 0xA1), 16, false);
-        GEN_PUT(b, "\",\"minCount\":1,\"maxCount\":1}]},\"instanceType\":\"m7g.large\",\"blockDeviceMapping\":{},\"monitoring\":{\"enabled\":false},\"disableApiTermination\":false,\"disableApiStop\":false,\"clientToken\":\"");
+        GEN_PUT(b, "\",\"minCount\":1,\"maxCount\":1}]},\"instanceType\":\"m7g.large\","
+                   "\"blockDeviceMapping\":{},\"monitoring\":{\"enabled\":false},"
+                   "\"disableApiTermination\":false,\"disableApiStop\":false,\"clientToken\":\"");
         gen_put_uuid(b, c->r ^ 0xC7);
         GEN_PUT(b, "\"}");
         return;
     case GEN_ACT_EC2_CREATE_TAGS:
         GEN_PUT(b, "{\"resourcesSet\":{\"items\":[{\"resourceId\":\"");
         tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}]},\"tagSet\":{\"items\":[{\"key\":\"cost-center\",\"value\":\"cc-1042\"}]}}");
+        GEN_PUT(b,
+                "\"}]},\"tagSet\":{\"items\":[{\"key\":\"cost-center\",\"value\":\"cc-1042\"}]}}");
         return;
     default:
         GEN_PUT(b, "{\"instancesSet\":{\"items\":[{\"instanceId\":\"");
@@ -329,7 +339,8 @@ static void put_logs(const gen_call *c, tw_buf *b)
         tw_buf_put_i64(b, c->t_ms / TW_MS_SECOND - 3600);
         GEN_PUT(b, ",\"endTime\":");
         tw_buf_put_i64(b, c->t_ms / TW_MS_SECOND);
-        GEN_PUT(b, ",\"queryString\":\"fields @timestamp, @message | filter @message like /ERROR/ | sort @timestamp desc | limit 100\"}");
+        GEN_PUT(b, ",\"queryString\":\"fields @timestamp, @message | filter @message like /ERROR/ "
+                   "| sort @timestamp desc | limit 100\"}");
         return;
     case GEN_ACT_LOGS_GET_QUERY_RESULTS:
         GEN_PUT(b, "{\"queryId\":\"");
@@ -359,7 +370,9 @@ static void put_metrics(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "{\"namespace\":\"AWS/Lambda\",\"metricName\":\"Errors\"}");
         return;
     case GEN_ACT_CW_GET_METRIC_STATISTICS:
-        GEN_PUT(b, "{\"namespace\":\"AWS/EC2\",\"metricName\":\"CPUUtilization\",\"dimensions\":[{\"name\":\"InstanceId\",\"value\":\"");
+        GEN_PUT(b, "{\"namespace\":\"AWS/"
+                   "EC2\",\"metricName\":\"CPUUtilization\",\"dimensions\":[{\"name\":"
+                   "\"InstanceId\",\"value\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\"}],\"startTime\":\"");
         put_iso(b, c->t_ms - 3 * TW_MS_HOUR);
@@ -368,9 +381,13 @@ static void put_metrics(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "\",\"period\":300,\"statistics\":[\"Average\",\"Maximum\"]}");
         return;
     default: /* GetMetricData */
-        GEN_PUT(b, "{\"metricDataQueries\":[{\"id\":\"m1\",\"metricStat\":{\"metric\":{\"namespace\":\"AWS/EC2\",\"metricName\":\"CPUUtilization\",\"dimensions\":[{\"name\":\"InstanceId\",\"value\":\"");
+        GEN_PUT(b, "{\"metricDataQueries\":[{\"id\":\"m1\",\"metricStat\":{\"metric\":{"
+                   "\"namespace\":\"AWS/"
+                   "EC2\",\"metricName\":\"CPUUtilization\",\"dimensions\":[{\"name\":"
+                   "\"InstanceId\",\"value\":\"");
         tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\"}]},\"period\":60,\"stat\":\"Average\"},\"returnData\":true}],\"startTime\":\"");
+        GEN_PUT(b,
+                "\"}]},\"period\":60,\"stat\":\"Average\"},\"returnData\":true}],\"startTime\":\"");
         put_iso(b, c->t_ms - TW_MS_HOUR);
         GEN_PUT(b, "\",\"endTime\":\"");
         tw_buf_puts(b, c->time_iso);
@@ -386,13 +403,17 @@ static void put_ddb(const gen_call *c, tw_buf *b)
     switch (c->act->par) {
     case GEN_PAR_DDB_ITEM:
         /* CloudTrail redacts key values of data events. */
-        GEN_PUT(b, ",\"key\":{\"pk\":\"HIDDEN_DUE_TO_SECURITY_REASONS\",\"sk\":\"HIDDEN_DUE_TO_SECURITY_REASONS\"}");
+        GEN_PUT(b, ",\"key\":{\"pk\":\"HIDDEN_DUE_TO_SECURITY_REASONS\",\"sk\":\"HIDDEN_DUE_TO_"
+                   "SECURITY_REASONS\"}");
         break;
     case GEN_PAR_DDB_QUERY:
-        GEN_PUT(b, ",\"keyConditionExpression\":\"pk = :pk AND begins_with(sk, :prefix)\",\"limit\":50,\"consistentRead\":false,\"scanIndexForward\":false");
+        GEN_PUT(b, ",\"keyConditionExpression\":\"pk = :pk AND begins_with(sk, "
+                   ":prefix)\",\"limit\":50,\"consistentRead\":false,\"scanIndexForward\":false");
         break;
     case GEN_PAR_DDB_BATCH:
-        GEN_PUT(b, ",\"requestItems\":[{\"operation\":\"Put\",\"key\":{\"pk\":\"HIDDEN_DUE_TO_SECURITY_REASONS\"}},{\"operation\":\"Put\",\"key\":{\"pk\":\"HIDDEN_DUE_TO_SECURITY_REASONS\"}}]");
+        GEN_PUT(b, ",\"requestItems\":[{\"operation\":\"Put\",\"key\":{\"pk\":\"HIDDEN_DUE_TO_"
+                   "SECURITY_REASONS\"}},{\"operation\":\"Put\",\"key\":{\"pk\":\"HIDDEN_DUE_TO_"
+                   "SECURITY_REASONS\"}}]");
         break;
     default:
         if (c->act_id == GEN_ACT_DDB_SCAN)
@@ -411,11 +432,15 @@ static void put_training(const gen_call *c, tw_buf *b)
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "-model\",\"roleArn\":\"");
         gen_put_role_arn(c, b, "service-role/AmazonBedrockCustomizationRole");
-        GEN_PUT(b, "\",\"baseModelIdentifier\":\"amazon.nova-micro-v1:0:128k\",\"customizationType\":\"FINE_TUNING\",\"trainingDataConfig\":{\"s3Uri\":\"s3://");
+        GEN_PUT(b,
+                "\",\"baseModelIdentifier\":\"amazon.nova-micro-v1:0:128k\",\"customizationType\":"
+                "\"FINE_TUNING\",\"trainingDataConfig\":{\"s3Uri\":\"s3://");
         tw_buf_puts(b, c->sub);
         GEN_PUT(b, "/train.jsonl\"},\"outputDataConfig\":{\"s3Uri\":\"s3://");
         tw_buf_puts(b, c->sub);
-        GEN_PUT(b, "/output/\"},\"hyperParameters\":{\"epochCount\":\"2\",\"batchSize\":\"1\",\"learningRate\":\"0.00001\"}}");
+        GEN_PUT(b, "/output/"
+                   "\"},\"hyperParameters\":{\"epochCount\":\"2\",\"batchSize\":\"1\","
+                   "\"learningRate\":\"0.00001\"}}");
         return;
     case GEN_ACT_MANTLE_CREATE_FINE_TUNING_JOB:
         GEN_PUT(b, "{\"model\":\"openai.gpt-oss-20b-1:0\",\"training_file\":\"file-");
@@ -429,13 +454,19 @@ static void put_training(const gen_call *c, tw_buf *b)
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"algorithmSpecification\":{\"trainingImage\":\"763104351884.dkr.ecr.");
         tw_buf_puts(b, c->region);
-        GEN_PUT(b, ".amazonaws.com/pytorch-training:2.5.1-gpu-py311\",\"trainingInputMode\":\"File\"},\"roleArn\":\"");
+        GEN_PUT(
+            b, ".amazonaws.com/"
+               "pytorch-training:2.5.1-gpu-py311\",\"trainingInputMode\":\"File\"},\"roleArn\":\"");
         gen_put_role_arn(c, b, "service-role/AmazonSageMaker-TrainingRole");
-        GEN_PUT(b, "\",\"inputDataConfig\":[{\"channelName\":\"train\",\"dataSource\":{\"s3DataSource\":{\"s3DataType\":\"S3Prefix\",\"s3Uri\":\"s3://");
+        GEN_PUT(b, "\",\"inputDataConfig\":[{\"channelName\":\"train\",\"dataSource\":{"
+                   "\"s3DataSource\":{\"s3DataType\":\"S3Prefix\",\"s3Uri\":\"s3://");
         tw_buf_puts(b, c->sub);
         GEN_PUT(b, "/train/\"}}}],\"outputDataConfig\":{\"s3OutputPath\":\"s3://");
         tw_buf_puts(b, c->sub);
-        GEN_PUT(b, "/models/\"},\"resourceConfig\":{\"instanceType\":\"ml.g5.2xlarge\",\"instanceCount\":1,\"volumeSizeInGB\":100},\"stoppingCondition\":{\"maxRuntimeInSeconds\":86400}}");
+        GEN_PUT(b,
+                "/models/"
+                "\"},\"resourceConfig\":{\"instanceType\":\"ml.g5.2xlarge\",\"instanceCount\":1,"
+                "\"volumeSizeInGB\":100},\"stoppingCondition\":{\"maxRuntimeInSeconds\":86400}}");
         return;
     case GEN_ACT_BR_GET_CUSTOMIZATION_JOB:
         gen_put_name_only(b, "jobIdentifier", c->res);
@@ -576,7 +607,8 @@ void gen_params_request(const gen_call *c, tw_buf *b)
         GEN_PUT(b, "\"}");
         return;
     case GEN_PAR_TRAIL_LOOKUP:
-        GEN_PUT(b, "{\"lookupAttributes\":[{\"attributeKey\":\"EventName\",\"attributeValue\":\"ConsoleLogin\"}],\"startTime\":\"");
+        GEN_PUT(b, "{\"lookupAttributes\":[{\"attributeKey\":\"EventName\",\"attributeValue\":"
+                   "\"ConsoleLogin\"}],\"startTime\":\"");
         put_iso(b, c->t_ms - TW_MS_DAY);
         GEN_PUT(b, "\",\"endTime\":\"");
         tw_buf_puts(b, c->time_iso);

@@ -26,14 +26,16 @@ static const uint8_t class_mix[GEN_RC_COUNT] = {
 };
 
 /* Per account: the permission sets of AWS SSO, then the service-linked roles. */
-static const char *const permsets[] = { "AdministratorAccess", "PowerUserAccess",
-                                        "ReadOnlyAccess",      "DataEngineer",
-                                        "Developer",           "SecurityAdmin" };
+static const char *const permsets[] = { "AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess",
+                                        "DataEngineer",        "Developer",       "SecurityAdmin" };
 #define GEN_REAL_PERMSETS 6
-#define SLR(role, svc, session) { role, svc ".amazonaws.com", "/aws-service-role/" svc ".amazonaws.com/", session }
+#define SLR(role, svc, session)                                                         \
+    {                                                                                   \
+        role, svc ".amazonaws.com", "/aws-service-role/" svc ".amazonaws.com/", session \
+    }
 static const struct {
-    const char *role;  /* AWSServiceRoleFor... */
-    const char *host;  /* the service: invokedBy, source and user agent */
+    const char *role; /* AWSServiceRoleFor... */
+    const char *host; /* the service: invokedBy, source and user agent */
     const char *path;
     const char *session;
 } slrs[] = {
@@ -58,63 +60,84 @@ typedef struct hosted_ua {
 
 /* Applications: the family also says where they run. */
 static const hosted_ua ua_app[] = {
-    { "Boto3/1.38.36 md/Botocore#1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_ECS_FARGATE cfg/retry-mode#standard Botocore/1.38.36",
+    { "Boto3/1.38.36 md/Botocore#1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 "
+      "lang/python#3.12.11 exec-env/AWS_ECS_FARGATE cfg/retry-mode#standard Botocore/1.38.36",
       "ecs-tasks.amazonaws.com" },
-    { "aws-sdk-java/2.31.78 md/io#sync md/http#Apache ua/2.1 os/Linux#5.10.238 lang/java#17.0.15 exec-env/AWS_ECS_EC2 m/D,N",
+    { "aws-sdk-java/2.31.78 md/io#sync md/http#Apache ua/2.1 os/Linux#5.10.238 lang/java#17.0.15 "
+      "exec-env/AWS_ECS_EC2 m/D,N",
       "ecs-tasks.amazonaws.com" },
-    { "aws-sdk-js/3.840.0 ua/2.1 os/linux#5.10.238 lang/js md/nodejs#20.19.2 api/s3#3.840.0 exec-env/AWS_Lambda_nodejs20.x m/E,N",
+    { "aws-sdk-js/3.840.0 ua/2.1 os/linux#5.10.238 lang/js md/nodejs#20.19.2 api/s3#3.840.0 "
+      "exec-env/AWS_Lambda_nodejs20.x m/E,N",
       "lambda.amazonaws.com" },
-    { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
+    { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 "
+      "exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
       "lambda.amazonaws.com" },
-    { "aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 md/GOOS#linux md/GOARCH#amd64 api/s3#1.83.0 m/E,Z,g",
+    { "aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 md/GOOS#linux md/GOARCH#amd64 "
+      "api/s3#1.83.0 m/E,Z,g",
       "ec2.amazonaws.com" },
 };
 
 static const hosted_ua ua_etl[] = {
-    { "aws-sdk-java/1.12.773 Linux/5.10.237 OpenJDK_64-Bit_Server_VM/17.0.15+6-LTS java/17.0.15 scala/2.12.18 AWS-Glue/4.0",
+    { "aws-sdk-java/1.12.773 Linux/5.10.237 OpenJDK_64-Bit_Server_VM/17.0.15+6-LTS java/17.0.15 "
+      "scala/2.12.18 AWS-Glue/4.0",
       "glue.amazonaws.com" },
-    { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
+    { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 "
+      "exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
       "lambda.amazonaws.com" },
-    { "aws-sdk-java/2.31.78 md/io#sync md/http#Apache ua/2.1 os/Linux#5.10.238 lang/java#17.0.15 exec-env/AWS_ECS_EC2 m/D,N",
+    { "aws-sdk-java/2.31.78 md/io#sync md/http#Apache ua/2.1 os/Linux#5.10.238 lang/java#17.0.15 "
+      "exec-env/AWS_ECS_EC2 m/D,N",
       "ecs-tasks.amazonaws.com" },
-    { "aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 md/GOOS#linux md/GOARCH#amd64 api/s3#1.83.0 m/E,Z,g",
+    { "aws-sdk-go-v2/1.36.5 ua/2.1 os/linux lang/go#1.24.4 md/GOOS#linux md/GOARCH#amd64 "
+      "api/s3#1.83.0 m/E,Z,g",
       "ec2.amazonaws.com" },
 };
 
 static const hosted_ua ua_retention[] = {
-    { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
+    { "Boto3/1.38.36 ua/2.1 os/linux#5.10.237 md/arch#x86_64 lang/python#3.12.11 "
+      "exec-env/AWS_Lambda_python3.12 Botocore/1.38.36",
       "lambda.amazonaws.com" },
 };
 
 static const hosted_ua ua_training[] = {
-    { "Boto3/1.40.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.13 exec-env/AWS_SageMaker_Pipelines Botocore/1.40.4 sagemaker-python-sdk/2.249.0",
+    { "Boto3/1.40.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.13 "
+      "exec-env/AWS_SageMaker_Pipelines Botocore/1.40.4 sagemaker-python-sdk/2.249.0",
       "sagemaker.amazonaws.com" },
-    { "Boto3/1.40.6 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_Lambda_python3.12 Botocore/1.40.6",
+    { "Boto3/1.40.6 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.12.11 "
+      "exec-env/AWS_Lambda_python3.12 Botocore/1.40.6",
       "lambda.amazonaws.com" },
 };
 
 /* AI agents; 0 and 1 are the ones scenarios pick (strands-agents, langchain). */
 static const hosted_ua ua_agent[] = {
-    { "strands-agents/1.2.0 Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 lang/python#3.12.11 exec-env/AWS_ECS_FARGATE Botocore/1.40.11",
+    { "strands-agents/1.2.0 Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 "
+      "lang/python#3.12.11 exec-env/AWS_ECS_FARGATE Botocore/1.40.11",
       "ecs-tasks.amazonaws.com" },
-    { "Boto3/1.39.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.9 exec-env/AWS_Lambda_python3.11 Botocore/1.39.4 langchain-aws/0.2.18",
+    { "Boto3/1.39.4 ua/2.1 os/linux#5.10.238 md/arch#x86_64 lang/python#3.11.9 "
+      "exec-env/AWS_Lambda_python3.11 Botocore/1.39.4 langchain-aws/0.2.18",
       "lambda.amazonaws.com" },
-    { "bedrock-agentcore/0.1.2 Boto3/1.40.6 ua/2.1 os/linux#5.10.238 md/arch#aarch64 lang/python#3.13.5 Botocore/1.40.6",
+    { "bedrock-agentcore/0.1.2 Boto3/1.40.6 ua/2.1 os/linux#5.10.238 md/arch#aarch64 "
+      "lang/python#3.13.5 Botocore/1.40.6",
       "bedrock-agentcore.amazonaws.com" },
-    { "openai-agents/0.2.9 Boto3/1.40.11 ua/2.1 os/linux#6.1.0 md/arch#x86_64 lang/python#3.12.4 Botocore/1.40.11",
+    { "openai-agents/0.2.9 Boto3/1.40.11 ua/2.1 os/linux#6.1.0 md/arch#x86_64 lang/python#3.12.4 "
+      "Botocore/1.40.11",
       NULL },
-    { "crewai/0.152.0 Boto3/1.38.46 ua/2.1 os/linux#6.8.0 md/arch#x86_64 lang/python#3.12.10 Botocore/1.38.46",
+    { "crewai/0.152.0 Boto3/1.38.46 ua/2.1 os/linux#6.8.0 md/arch#x86_64 lang/python#3.12.10 "
+      "Botocore/1.38.46",
       NULL },
-    { "Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 lang/python#3.12.11 Botocore/1.40.11 md/awslabs.aws-api-mcp-server#1.0.6 mcp-client/1.12.4",
+    { "Boto3/1.40.11 ua/2.1 os/linux#6.1.141 md/arch#x86_64 lang/python#3.12.11 Botocore/1.40.11 "
+      "md/awslabs.aws-api-mcp-server#1.0.6 mcp-client/1.12.4",
       NULL },
 };
 
 /* People at a terminal (the others' user agents are gen_estate.c's: CI, monitors, browsers,
  * long-term keys, Bedrock API keys). */
 static const char *const ua_cli[] = {
-    "aws-cli/2.27.41 md/awscrt#0.26.1 ua/2.1 os/linux#6.1.0-37-amd64 md/arch#x86_64 lang/python#3.13.4 md/installer#exe md/distrib#debian.12 md/prompt#off md/command#s3.ls",
-    "aws-cli/2.27.60 md/awscrt#0.26.1 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.13.4 md/installer#source md/prompt#off md/command#ec2.describe-instances",
-    "aws-cli/2.26.3 md/awscrt#0.25.4 ua/2.1 os/windows#11 md/arch#amd64 lang/python#3.13.2 md/installer#exe md/prompt#off md/command#logs.tail",
+    "aws-cli/2.27.41 md/awscrt#0.26.1 ua/2.1 os/linux#6.1.0-37-amd64 md/arch#x86_64 "
+    "lang/python#3.13.4 md/installer#exe md/distrib#debian.12 md/prompt#off md/command#s3.ls",
+    "aws-cli/2.27.60 md/awscrt#0.26.1 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.13.4 "
+    "md/installer#source md/prompt#off md/command#ec2.describe-instances",
+    "aws-cli/2.26.3 md/awscrt#0.25.4 ua/2.1 os/windows#11 md/arch#amd64 lang/python#3.13.2 "
+    "md/installer#exe md/prompt#off md/command#logs.tail",
     "Boto3/1.39.14 ua/2.1 os/macos#24.5.0 md/arch#arm64 lang/python#3.12.11 Botocore/1.39.14",
 };
 
@@ -134,8 +157,14 @@ typedef struct class_kind {
     uint8_t flags; /* CK_* */
 } class_kind;
 
-#define HOSTED(list) { .hosted = list, .n_uas = GEN_N_OF(list) }
-#define UAS(list, fl) { .uas = list, .n_uas = GEN_N_OF(list), .flags = fl }
+#define HOSTED(list)                            \
+    {                                           \
+        .hosted = list, .n_uas = GEN_N_OF(list) \
+    }
+#define UAS(list, fl)                                     \
+    {                                                     \
+        .uas = list, .n_uas = GEN_N_OF(list), .flags = fl \
+    }
 static const class_kind class_kinds[GEN_RC_COUNT] = {
     [GEN_RC_APP_KMS] = HOSTED(ua_app),
     [GEN_RC_APP_SECRETS] = HOSTED(ua_app),
@@ -158,12 +187,12 @@ static const class_kind class_kinds[GEN_RC_COUNT] = {
 
 /* ---- names --------------------------------------------------------------------------- */
 
-static const char *const app_kinds[] = { "api", "reader", "reporting", "search-indexer",
+static const char *const app_kinds[] = { "api",      "reader",   "reporting", "search-indexer",
                                          "exporter", "dashboard" };
 static const char *const svc_kinds[] = { "service", "worker", "backend", "sync", "scheduler" };
-static const char *const genai_apps[] = { "chatbot", "summarizer", "rag-api", "copilot-backend",
-                                          "classifier", "support-assistant" };
-static const char *const svc_users[] = { "svc-backup", "svc-sftp-sync", "veeam-backup",
+static const char *const genai_apps[] = { "chatbot",         "summarizer", "rag-api",
+                                          "copilot-backend", "classifier", "support-assistant" };
+static const char *const svc_users[] = { "svc-backup",  "svc-sftp-sync", "veeam-backup",
                                          "rclone-sync", "svc-reporting", "legacy-app" };
 static const char *const retention_names[] = { "log-retention", "cw-logs-janitor",
                                                "logs-retention-enforcer", "log-cleanup" };
@@ -316,8 +345,8 @@ static void name_identity(const gen_real_estate *re, gen_ident *id, uint32_t ord
             snprintf(n, sz, "%s-nightly-training-%06x", GEN_PICK(gen_teams, h), tag);
         break;
     case GEN_RC_OBSERVABILITY:
-        snprintf(n, sz, "%s-%06x",
-                 gen_monitor_names[id->ua_family % GEN_N_OF(gen_monitor_names)], tag);
+        snprintf(n, sz, "%s-%06x", gen_monitor_names[id->ua_family % GEN_N_OF(gen_monitor_names)],
+                 tag);
         break;
     case GEN_RC_BEDROCK_APP:
         snprintf(n, sz, "%s-%s-%06x", GEN_PICK(gen_teams, h), GEN_PICK(genai_apps, h >> 8), tag);
@@ -347,8 +376,7 @@ static void name_identity(const gen_real_estate *re, gen_ident *id, uint32_t ord
     case GEN_RC_SSO: {
         /* AWS SSO names the role of a permission set with 16 hex digits, one per account */
         uint64_t hx = gen_mix(re->es.seed ^ 0x550u, id->account_ix * 16u + id->flavour);
-        snprintf(n, sz, "AWSReservedSSO_%s_%016llx", permsets[id->flavour],
-                 (unsigned long long)hx);
+        snprintf(n, sz, "AWSReservedSSO_%s_%016llx", permsets[id->flavour], (unsigned long long)hx);
         id->path = (re->es.seed & 3) == 0 ? "/aws-reserved/sso.amazonaws.com/eu-west-1/"
                                           : "/aws-reserved/sso.amazonaws.com/";
         break;
@@ -415,8 +443,8 @@ void gen_real_describe(const gen_real_estate *re, uint32_t index, gen_ident *id)
         id->user_agent = gen_ua_browser[0]; /* each session picks its own */
         break;
     case GEN_RC_SLR:
-        id->flavour = (uint8_t)(fixed ? index % PER_ACCOUNT - GEN_REAL_PERMSETS
-                                      : (sid ? sid->flavour : 0));
+        id->flavour =
+            (uint8_t)(fixed ? index % PER_ACCOUNT - GEN_REAL_PERMSETS : (sid ? sid->flavour : 0));
         id->invoked_by = slrs[id->flavour].host;
         id->user_agent = id->invoked_by;
         id->region = 0;
@@ -454,14 +482,22 @@ bool gen_real_console_session(const gen_ident *id, uint64_t epoch)
 const char *gen_real_class_name(gen_rclass rc)
 {
     static const char *const names[GEN_RC_COUNT] = {
-        [GEN_RC_APP_KMS] = "app-kms-reader",       [GEN_RC_APP_SECRETS] = "app-secrets-reader",
-        [GEN_RC_ETL] = "etl",                       [GEN_RC_LOG_RETENTION] = "log-retention",
-        [GEN_RC_TRAINING] = "training-pipeline",    [GEN_RC_OBSERVABILITY] = "observability",
-        [GEN_RC_BEDROCK_APP] = "bedrock-app",       [GEN_RC_BEDROCK_KEY] = "bedrock-api-key",
-        [GEN_RC_AGENT_RO] = "agent-read-only",      [GEN_RC_AGENT_RW] = "agent-read-write",
-        [GEN_RC_CI] = "ci-deploy",                  [GEN_RC_DATA_SHARING] = "data-sharing",
-        [GEN_RC_IAM_CONSOLE] = "person-iam-console", [GEN_RC_IAM_CLI] = "person-iam-cli",
-        [GEN_RC_IAM_SERVICE] = "iam-user-service",  [GEN_RC_SSO] = "person-sso",
+        [GEN_RC_APP_KMS] = "app-kms-reader",
+        [GEN_RC_APP_SECRETS] = "app-secrets-reader",
+        [GEN_RC_ETL] = "etl",
+        [GEN_RC_LOG_RETENTION] = "log-retention",
+        [GEN_RC_TRAINING] = "training-pipeline",
+        [GEN_RC_OBSERVABILITY] = "observability",
+        [GEN_RC_BEDROCK_APP] = "bedrock-app",
+        [GEN_RC_BEDROCK_KEY] = "bedrock-api-key",
+        [GEN_RC_AGENT_RO] = "agent-read-only",
+        [GEN_RC_AGENT_RW] = "agent-read-write",
+        [GEN_RC_CI] = "ci-deploy",
+        [GEN_RC_DATA_SHARING] = "data-sharing",
+        [GEN_RC_IAM_CONSOLE] = "person-iam-console",
+        [GEN_RC_IAM_CLI] = "person-iam-cli",
+        [GEN_RC_IAM_SERVICE] = "iam-user-service",
+        [GEN_RC_SSO] = "person-sso",
         [GEN_RC_SLR] = "service-linked-role",
     };
     return rc < GEN_RC_COUNT ? names[rc] : "?";
@@ -523,7 +559,8 @@ void gen_real_session(const gen_ident *id, uint64_t epoch, int64_t start_ms, gen
             snprintf(n, sz, "%016llx%016llx", (unsigned long long)h,
                      (unsigned long long)tw_hash_mix(h));
         else if (strcmp(host, "ec2.amazonaws.com") == 0)
-            snprintf(n, sz, "i-0%016llx", (unsigned long long)(tw_hash_mix(id->h ^ (epoch / 24)) >> 4));
+            snprintf(n, sz, "i-0%016llx",
+                     (unsigned long long)(tw_hash_mix(id->h ^ (epoch / 24)) >> 4));
         else if (strcmp(host, "glue.amazonaws.com") == 0)
             snprintf(n, sz, "GlueJobRunnerSession");
         else if (strcmp(host, "sagemaker.amazonaws.com") == 0)

@@ -16,11 +16,15 @@
 static const char *const secret_kinds[] = { "db-credentials", "api-key", "oauth-client",
                                             "stripe-webhook" };
 static const char *const models[] = {
-    "anthropic.claude-3-5-sonnet-20240620-v1:0", "anthropic.claude-3-haiku-20240307-v1:0",
-    "amazon.nova-pro-v1:0",                      "meta.llama3-1-70b-instruct-v1:0",
-    "mistral.mistral-large-2407-v1:0",           "amazon.nova-lite-v1:0",
+    "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    "anthropic.claude-3-haiku-20240307-v1:0",
+    "amazon.nova-pro-v1:0",
+    "meta.llama3-1-70b-instruct-v1:0",
+    "mistral.mistral-large-2407-v1:0",
+    "amazon.nova-lite-v1:0",
 };
-static const char *const retention_groups[] = { "/aws/lambda/%s-api-handler", "/ecs/%s-api",
+static const char *const retention_groups[] = { "/aws/lambda/%s-api-handler",
+                                                "/ecs/%s-api",
                                                 "/aws/codebuild/%s-build",
                                                 "/aws/apigateway/%s-api-access",
                                                 "/aws/rds/instance/%s-db/postgresql",
@@ -130,15 +134,15 @@ void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *
             char day[32];
             int64_t age = (int64_t)(35 + (c->r >> 8) % 86) * TW_MS_DAY;
             tw_time_format_iso(c->t_ms - age, day, sizeof day);
-            snprintf(c->sub, sizeof c->sub, "%.4s/%.2s/%.2s/[$LATEST]%016llx%016llx", day,
-                     day + 5, day + 8, (unsigned long long)tw_hash_mix(c->r),
+            snprintf(c->sub, sizeof c->sub, "%.4s/%.2s/%.2s/[$LATEST]%016llx%016llx", day, day + 5,
+                     day + 8, (unsigned long long)tw_hash_mix(c->r),
                      (unsigned long long)tw_hash_mix(c->r + 1));
         }
         return;
     case GEN_ACT_LOGS_CREATE_LOG_GROUP:
     case GEN_ACT_LOGS_DELETE_LOG_GROUP:
-        snprintf(c->res, sizeof c->res, "/aws/lambda/%s-%s-handler", dataset_of(target ? target : id),
-                 (c->r >> 24) & 1 ? "api" : "worker");
+        snprintf(c->res, sizeof c->res, "/aws/lambda/%s-%s-handler",
+                 dataset_of(target ? target : id), (c->r >> 24) & 1 ? "api" : "worker");
         return;
     case GEN_ACT_BR_GET_MODEL_AVAILABILITY:
         snprintf(c->res, sizeof c->res, "%s", models[(c->r >> 24) % GEN_N_OF(models)]);
@@ -170,8 +174,8 @@ void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *
         if (!target)
             break;
         snprintf(c->res, sizeof c->res, "%s", target->name);
-        snprintf(c->sub, sizeof c->sub, ev->variant == GEN_VAR_DENY_ALL ? "QuarantineDenyAll"
-                                                                         : "%s-app-access",
+        snprintf(c->sub, sizeof c->sub,
+                 ev->variant == GEN_VAR_DENY_ALL ? "QuarantineDenyAll" : "%s-app-access",
                  dataset_of(target));
         return;
     case GEN_ACT_IAM_PUT_USER_POLICY:
@@ -184,8 +188,7 @@ void gen_real_params_prepare(gen_call *c, const gen_event *ev, const gen_ident *
         return;
     case GEN_ACT_CT_STOP_LOGGING:
     case GEN_ACT_CT_UPDATE_TRAIL:
-        snprintf(c->res, sizeof c->res, "arn:aws:cloudtrail:%s:%s:trail/%s", c->region,
-                 id->account,
+        snprintf(c->res, sizeof c->res, "arn:aws:cloudtrail:%s:%s:trail/%s", c->region, id->account,
                  c->act_id == GEN_ACT_CT_UPDATE_TRAIL ? "legacy-audit-trail" : "management-events");
         return;
     case GEN_ACT_EC2_DELETE_FLOW_LOGS:
@@ -229,9 +232,10 @@ static void put_policy_doc(tw_buf *b, const gen_call *c, const gen_event *ev,
     char doc[1024], org[24];
     switch (ev->variant) {
     case GEN_VAR_DENY_ALL:
-        snprintf(doc, sizeof doc, "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":"
-                                  "\"QuarantineDenyAll\",\"Effect\":\"Deny\",\"Action\":\"*\","
-                                  "\"Resource\":\"*\"}]}");
+        snprintf(doc, sizeof doc,
+                 "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":"
+                 "\"QuarantineDenyAll\",\"Effect\":\"Deny\",\"Action\":\"*\","
+                 "\"Resource\":\"*\"}]}");
         break;
     case GEN_VAR_SELF_LOCK:
         snprintf(doc, sizeof doc,
@@ -383,7 +387,8 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         tw_buf_put_i64(b, c->t_ms / TW_MS_SECOND - 900);
         GEN_PUT(b, ",\"endTime\":");
         tw_buf_put_i64(b, c->t_ms / TW_MS_SECOND);
-        GEN_PUT(b, ",\"timeRangeType\":\"Event\",\"sampling\":false,\"filterExpression\":\"fault = true OR error = true\"}");
+        GEN_PUT(b, ",\"timeRangeType\":\"Event\",\"sampling\":false,\"filterExpression\":\"fault = "
+                   "true OR error = true\"}");
         return;
     case GEN_ACT_BR_GET_MODEL_AVAILABILITY:
         gen_put_name_only(b, "modelId", c->res);
@@ -401,7 +406,8 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         tw_buf_puts(b, c->res);
         tw_buf_putc(b, '/');
         gen_put_hex(b, c->r, 12, false);
-        GEN_PUT(b, ".yaml\",\"parameters\":[{\"parameterKey\":\"Environment\",\"parameterValue\":\"prod\"}],\"capabilities\":[\"CAPABILITY_NAMED_IAM\"]");
+        GEN_PUT(b, ".yaml\",\"parameters\":[{\"parameterKey\":\"Environment\",\"parameterValue\":"
+                   "\"prod\"}],\"capabilities\":[\"CAPABILITY_NAMED_IAM\"]");
         if (c->act_id == GEN_ACT_CFN_CREATE_STACK)
             GEN_PUT(b, ",\"onFailure\":\"ROLLBACK\"");
         tw_buf_putc(b, '}');
@@ -413,7 +419,9 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         gen_put_run_role(c, target, "service-role/lambda-exec", b);
         GEN_PUT(b, "\",\"handler\":\"app.handler\",\"code\":{");
         gen_put_code_location(c, b);
-        GEN_PUT(b, "},\"timeout\":30,\"memorySize\":512,\"publish\":true,\"architectures\":[\"arm64\"]}");
+        GEN_PUT(
+            b,
+            "},\"timeout\":30,\"memorySize\":512,\"publish\":true,\"architectures\":[\"arm64\"]}");
         return;
     case GEN_ACT_ECS_REGISTER_TASK_DEFINITION:
         GEN_PUT(b, "{\"family\":\"");
@@ -422,7 +430,8 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         gen_put_run_role(c, target, "ecsTaskRole", b);
         GEN_PUT(b, "\",\"executionRoleArn\":\"");
         gen_put_role_arn(c, b, "ecsTaskExecutionRole");
-        GEN_PUT(b, "\",\"networkMode\":\"awsvpc\",\"containerDefinitions\":[{\"name\":\"app\",\"image\":\"");
+        GEN_PUT(b, "\",\"networkMode\":\"awsvpc\",\"containerDefinitions\":[{\"name\":\"app\","
+                   "\"image\":\"");
         tw_buf_puts(b, id->account);
         GEN_PUT(b, ".dkr.ecr.");
         tw_buf_puts(b, c->region);
@@ -430,7 +439,10 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         tw_buf_puts(b, c->res);
         tw_buf_putc(b, ':');
         gen_put_hex(b, c->r, 12, false);
-        GEN_PUT(b, "\",\"essential\":true,\"portMappings\":[{\"containerPort\":8080,\"protocol\":\"tcp\"}]}],\"requiresCompatibilities\":[\"FARGATE\"],\"cpu\":\"512\",\"memory\":\"1024\"}");
+        GEN_PUT(
+            b,
+            "\",\"essential\":true,\"portMappings\":[{\"containerPort\":8080,\"protocol\":\"tcp\"}]"
+            "}],\"requiresCompatibilities\":[\"FARGATE\"],\"cpu\":\"512\",\"memory\":\"1024\"}");
         return;
     case GEN_ACT_ECS_UPDATE_SERVICE:
         GEN_PUT(b, "{\"cluster\":\"prod\",\"service\":\"");
@@ -450,9 +462,13 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         GEN_PUT(b, "{\"roleName\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\",\"path\":\"/\",\"assumeRolePolicyDocument\":");
-        tw_buf_put_json_cstr(b, (c->r >> 24) & 1
-            ? "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}"
-            : "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}");
+        tw_buf_put_json_cstr(
+            b,
+            (c->r >> 24) & 1
+                ? "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{"
+                  "\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}"
+                : "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{"
+                  "\"Service\":\"ecs-tasks.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}");
         tw_buf_putc(b, '}');
         return;
     case GEN_ACT_IAM_ATTACH_ROLE_POLICY:
@@ -476,7 +492,8 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         return;
     case GEN_ACT_IAM_PUT_ROLE_POLICY:
     case GEN_ACT_IAM_PUT_USER_POLICY:
-        tw_buf_puts(b, c->act_id == GEN_ACT_IAM_PUT_ROLE_POLICY ? "{\"roleName\":\"" : "{\"userName\":\"");
+        tw_buf_puts(b, c->act_id == GEN_ACT_IAM_PUT_ROLE_POLICY ? "{\"roleName\":\""
+                                                                : "{\"userName\":\"");
         tw_buf_puts(b, c->res[0] ? c->res : "app-role");
         GEN_PUT(b, "\",\"policyName\":\"");
         tw_buf_puts(b, c->sub[0] ? c->sub : "app-access");
@@ -504,7 +521,9 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
             gen_org_name(org, sizeof org, id->account_ix);
             tw_buf_puts(b, org);
         }
-        GEN_PUT(b, "-cloudtrail-logs\",\"isMultiRegionTrail\":true,\"includeGlobalServiceEvents\":true}");
+        GEN_PUT(
+            b,
+            "-cloudtrail-logs\",\"isMultiRegionTrail\":true,\"includeGlobalServiceEvents\":true}");
         return;
     case GEN_ACT_EC2_DELETE_FLOW_LOGS:
         GEN_PUT(b, "{\"DeleteFlowLogsRequest\":{\"FlowLogId\":{\"content\":\"");
@@ -512,7 +531,8 @@ void gen_real_params_request(const gen_call *c, const gen_event *ev, const gen_i
         GEN_PUT(b, "\",\"tag\":1}}}");
         return;
     case GEN_ACT_EC2_DESCRIBE_NETWORK_INTERFACES:
-        GEN_PUT(b, "{\"networkInterfaceIdSet\":{},\"filterSet\":{\"items\":[{\"name\":\"attachment.instance-id\",\"valueSet\":{\"items\":[{\"value\":\"");
+        GEN_PUT(b, "{\"networkInterfaceIdSet\":{},\"filterSet\":{\"items\":[{\"name\":\"attachment."
+                   "instance-id\",\"valueSet\":{\"items\":[{\"value\":\"");
         tw_buf_puts(b, c->res);
         GEN_PUT(b, "\"}]}}]}}");
         return;
@@ -578,7 +598,8 @@ void gen_real_params_response(const gen_call *c, const gen_event *ev, const gen_
     case GEN_ACT_IAM_CREATE_ROLE:
     case GEN_ACT_IAM_CREATE_USER: {
         bool role = c->act_id == GEN_ACT_IAM_CREATE_ROLE;
-        tw_buf_puts(b, role ? "{\"role\":{\"path\":\"/\",\"roleName\":\"" : "{\"user\":{\"path\":\"/\",\"userName\":\"");
+        tw_buf_puts(b, role ? "{\"role\":{\"path\":\"/\",\"roleName\":\""
+                            : "{\"user\":{\"path\":\"/\",\"userName\":\"");
         tw_buf_puts(b, c->res);
         tw_buf_puts(b, role ? "\",\"roleId\":\"AROA" : "\",\"userId\":\"AIDA");
         gen_put_hex(b, tw_hash_mix(c->r ^ 0x1D), 16, true);
@@ -625,7 +646,8 @@ void gen_real_params_response(const gen_call *c, const gen_event *ev, const gen_
     case GEN_ACT_EC2_DELETE_FLOW_LOGS:
         GEN_PUT(b, "{\"DeleteFlowLogsResponse\":{\"requestId\":\"");
         gen_put_uuid(b, c->r_own ^ 0x77);
-        GEN_PUT(b, "\",\"unsuccessful\":\"\",\"xmlns\":\"http://ec2.amazonaws.com/doc/2016-11-15/\"}}");
+        GEN_PUT(
+            b, "\",\"unsuccessful\":\"\",\"xmlns\":\"http://ec2.amazonaws.com/doc/2016-11-15/\"}}");
         return;
     case GEN_ACT_CT_UPDATE_TRAIL:
         GEN_PUT(b, "{\"name\":\"legacy-audit-trail\",\"trailARN\":\"");

@@ -206,10 +206,10 @@ bool gen_real_record_write(const gen_real_estate *re, const gen_actor *ac, const
      * user agent, now and then as the source too); most console calls say which credentials
      * they used (sessionCredentialFromConsole). */
     bool console = c->ss->console && !login && !invoked_by;
-    unsigned internal = console && !(ev->flags & GEN_EV_BROWSER) ? (unsigned)((c->r_own >> 50) % 20)
-                                                                 : 99;
-    bool console_flag = console && !(ev->flags & GEN_EV_NO_CONSOLE_FLAG) &&
-                        (c->r_own >> 45) % 5 != 0;
+    unsigned internal =
+        console && !(ev->flags & GEN_EV_BROWSER) ? (unsigned)((c->r_own >> 50) % 20) : 99;
+    bool console_flag =
+        console && !(ev->flags & GEN_EV_NO_CONSOLE_FLAG) && (c->r_own >> 45) % 5 != 0;
     const char *ua = c->ss->user_agent ? c->ss->user_agent : id->user_agent;
     const char *ip = id->ip;
     if (service) {

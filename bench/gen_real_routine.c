@@ -43,19 +43,26 @@ typedef struct gen_rtemplate {
     gen_rphase ph[MAX_PHASES];
 } gen_rtemplate;
 
-#define POOL(...)                                                                           \
-    .n = (uint8_t)(sizeof((uint16_t[]){ __VA_ARGS__ }) / sizeof(uint16_t)),                  \
-    .pool = { __VA_ARGS__ }
+#define POOL(...) \
+    .n = (uint8_t)(sizeof((uint16_t[]){ __VA_ARGS__ }) / sizeof(uint16_t)), .pool = { __VA_ARGS__ }
 /* A phase: steps min..max, pct, gap in seconds, candidates. */
-#define PH(lo, hi, p, g0, g1, ...)                                                          \
-    { .min = lo, .max = hi, .pct = p, .gap_min = g0, .gap_max = g1, POOL(__VA_ARGS__) }
+#define PH(lo, hi, p, g0, g1, ...)                                                      \
+    {                                                                                   \
+        .min = lo, .max = hi, .pct = p, .gap_min = g0, .gap_max = g1, POOL(__VA_ARGS__) \
+    }
 /* The same with on-behalf service, parameters' variant, target and flags. */
-#define PHX(lo, hi, p, g0, g1, v, var, tgt, fl, ...)                                        \
-    { .min = lo, .max = hi, .pct = p, .gap_min = g0, .gap_max = g1, .via = v, .variant = var, \
-      .target = tgt, .flags = fl, POOL(__VA_ARGS__) }
-#define TPL(w, ...)                                                                         \
-    { .weight = w, .n = (uint8_t)(sizeof((gen_rphase[]){ __VA_ARGS__ }) / sizeof(gen_rphase)), \
-      .ph = { __VA_ARGS__ } }
+#define PHX(lo, hi, p, g0, g1, v, var, tgt, fl, ...)                                            \
+    {                                                                                           \
+        .min = lo, .max = hi, .pct = p, .gap_min = g0, .gap_max = g1, .via = v, .variant = var, \
+        .target = tgt, .flags = fl, POOL(__VA_ARGS__)                                           \
+    }
+#define TPL(w, ...)                                                                              \
+    {                                                                                            \
+        .weight = w, .n = (uint8_t)(sizeof((gen_rphase[]){ __VA_ARGS__ }) / sizeof(gen_rphase)), \
+        .ph = {                                                                                  \
+            __VA_ARGS__                                                                          \
+        }                                                                                        \
+    }
 
 /* ---- templates ----------------------------------------------------------------------- */
 
@@ -78,8 +85,7 @@ static const gen_rtemplate tpl_etl[] = {
     TPL(1, PH(1, 3, 100, 2, 10, ACT(S3_LIST_OBJECTS)), PH(8, 30, 100, 1, 8, ACT(S3_GET_OBJECT)),
         PH(1, 2, 50, 1, 3, ACT(GLUE_GET_TABLE)), PH(4, 16, 100, 1, 8, ACT(S3_PUT_OBJECT)),
         PH(1, 1, 50, 1, 3, ACT(GLUE_BATCH_CREATE_PARTITION)),
-        PH(3, 12, 100, 1, 4, ACT(S3_DELETE_OBJECT)),
-        PH(2, 6, 40, 1, 3, ACT(DDB_BATCH_WRITE_ITEM)),
+        PH(3, 12, 100, 1, 4, ACT(S3_DELETE_OBJECT)), PH(2, 6, 40, 1, 3, ACT(DDB_BATCH_WRITE_ITEM)),
         PH(1, 2, 100, 1, 3, ACT(LOGS_DESCRIBE_LOG_STREAMS)),
         PH(2, 12, 100, 1, 3, ACT(LOGS_DELETE_LOG_STREAM)),
         PH(1, 1, 25, 1, 3, ACT(LOGS_PUT_RETENTION_POLICY))),
@@ -135,11 +141,11 @@ static const gen_rtemplate tpl_bedrock_key[] = {
 
 /* An agent's tools: a model, its S3 data (SSE-KMS), a table, and who it is; every agent uses
  * them all from its first days, so its services are known before its past is. */
-#define AGENT_READS                                                                          \
-    PH(1, 2, 100, 2, 8, ACT(BR_CONVERSE), ACT(BR_CONVERSE_STREAM), ACT(BR_INVOKE_MODEL)),    \
-        PH(1, 1, 50, 1, 4, ACT(S3_LIST_OBJECTS)),                                            \
-        PH(1, 4, 100, 1, 6, ACT(S3_GET_OBJECT), ACT(S3_GET_OBJECT), ACT(S3_HEAD_OBJECT)),    \
-        PH(1, 2, 40, 1, 4, ACT(DDB_QUERY), ACT(DDB_GET_ITEM)),                               \
+#define AGENT_READS                                                                       \
+    PH(1, 2, 100, 2, 8, ACT(BR_CONVERSE), ACT(BR_CONVERSE_STREAM), ACT(BR_INVOKE_MODEL)), \
+        PH(1, 1, 50, 1, 4, ACT(S3_LIST_OBJECTS)),                                         \
+        PH(1, 4, 100, 1, 6, ACT(S3_GET_OBJECT), ACT(S3_GET_OBJECT), ACT(S3_HEAD_OBJECT)), \
+        PH(1, 2, 40, 1, 4, ACT(DDB_QUERY), ACT(DDB_GET_ITEM)),                            \
         PH(1, 1, 60, 1, 4, ACT(STS_GET_CALLER_IDENTITY))
 
 static const gen_rtemplate tpl_agent_ro[] = {
@@ -153,14 +159,14 @@ static const gen_rtemplate tpl_agent_rw[] = {
 };
 
 /* What CloudFormation does with a deployer's credentials while it deploys a stack. */
-#define CFN_WORK                                                                             \
-    PHX(2, 8, 100, 3, 20, GEN_VIA_CFN, GEN_VAR_APP, 1, 0, ACT(LAMBDA_UPDATE_CODE),           \
-        ACT(LAMBDA_UPDATE_CONFIG), ACT(LAMBDA_CREATE_FUNCTION), ACT(IAM_CREATE_ROLE),        \
-        ACT(IAM_PUT_ROLE_POLICY), ACT(IAM_ATTACH_ROLE_POLICY), ACT(LOGS_CREATE_LOG_GROUP),   \
+#define CFN_WORK                                                                           \
+    PHX(2, 8, 100, 3, 20, GEN_VIA_CFN, GEN_VAR_APP, 1, 0, ACT(LAMBDA_UPDATE_CODE),         \
+        ACT(LAMBDA_UPDATE_CONFIG), ACT(LAMBDA_CREATE_FUNCTION), ACT(IAM_CREATE_ROLE),      \
+        ACT(IAM_PUT_ROLE_POLICY), ACT(IAM_ATTACH_ROLE_POLICY), ACT(LOGS_CREATE_LOG_GROUP), \
         ACT(ECS_REGISTER_TASK_DEFINITION))
 /* and the deletions of a stack update that replaces resources */
-#define CFN_DELETES                                                                          \
-    PHX(1, 2, 35, 3, 20, GEN_VIA_CFN, GEN_VAR_APP, 1, 0, ACT(LAMBDA_DELETE_FUNCTION),        \
+#define CFN_DELETES                                                                   \
+    PHX(1, 2, 35, 3, 20, GEN_VIA_CFN, GEN_VAR_APP, 1, 0, ACT(LAMBDA_DELETE_FUNCTION), \
         ACT(LOGS_DELETE_LOG_GROUP), ACT(LAMBDA_DELETE_FUNCTION))
 
 static const gen_rtemplate tpl_ci[] = {
@@ -168,8 +174,7 @@ static const gen_rtemplate tpl_ci[] = {
         PH(1, 2, 100, 1, 5, ACT(S3_PUT_OBJECT)), PH(1, 1, 100, 3, 8, ACT(CFN_CREATE_CHANGE_SET)),
         PH(2, 4, 100, 5, 15, ACT(CFN_DESCRIBE_CHANGE_SET)),
         PH(1, 1, 100, 5, 20, ACT(CFN_EXECUTE_CHANGE_SET)), CFN_WORK, CFN_DELETES,
-        PHX(1, 1, 20, 3, 10, GEN_VIA_CFN, GEN_VAR_DENY_INSECURE, 0, 0,
-            ACT(S3_PUT_BUCKET_POLICY)),
+        PHX(1, 1, 20, 3, 10, GEN_VIA_CFN, GEN_VAR_DENY_INSECURE, 0, 0, ACT(S3_PUT_BUCKET_POLICY)),
         PH(2, 4, 100, 10, 30, ACT(CFN_DESCRIBE_STACKS)),
         PH(1, 2, 100, 2, 5, ACT(CFN_DESCRIBE_STACK_EVENTS))),
     TPL(2, PH(1, 1, 100, 2, 5, ACT(STS_GET_CALLER_IDENTITY)),
@@ -198,24 +203,23 @@ static const gen_rtemplate tpl_data_sharing[] = {
 };
 
 /* A person at the console: reads, now and then a change, more reads. */
-#define CONSOLE_READS_A                                                                      \
-    ACT(EC2_DESCRIBE_INSTANCES), ACT(S3_LIST_BUCKETS), ACT(S3_LIST_OBJECTS),                 \
-        ACT(CW_DESCRIBE_ALARMS), ACT(LOGS_FILTER_LOG_EVENTS), ACT(IAM_LIST_ROLES),           \
-        ACT(CT_LOOKUP_EVENTS), ACT(LAMBDA_LIST_FUNCTIONS), ACT(RDS_DESCRIBE_DB_INSTANCES),   \
+#define CONSOLE_READS_A                                                                    \
+    ACT(EC2_DESCRIBE_INSTANCES), ACT(S3_LIST_BUCKETS), ACT(S3_LIST_OBJECTS),               \
+        ACT(CW_DESCRIBE_ALARMS), ACT(LOGS_FILTER_LOG_EVENTS), ACT(IAM_LIST_ROLES),         \
+        ACT(CT_LOOKUP_EVENTS), ACT(LAMBDA_LIST_FUNCTIONS), ACT(RDS_DESCRIBE_DB_INSTANCES), \
         ACT(S3_GET_BUCKET_POLICY)
-#define CONSOLE_READS_B                                                                      \
-    ACT(EC2_DESCRIBE_INSTANCES), ACT(EC2_DESCRIBE_VOLUMES), ACT(S3_GET_OBJECT),              \
-        ACT(CW_GET_METRIC_DATA), ACT(LOGS_DESCRIBE_LOG_GROUPS), ACT(IAM_GET_ROLE),           \
-        ACT(DDB_LIST_TABLES), ACT(CFN_DESCRIBE_STACKS), ACT(EC2_DESCRIBE_SECURITY_GROUPS),   \
+#define CONSOLE_READS_B                                                                    \
+    ACT(EC2_DESCRIBE_INSTANCES), ACT(EC2_DESCRIBE_VOLUMES), ACT(S3_GET_OBJECT),            \
+        ACT(CW_GET_METRIC_DATA), ACT(LOGS_DESCRIBE_LOG_GROUPS), ACT(IAM_GET_ROLE),         \
+        ACT(DDB_LIST_TABLES), ACT(CFN_DESCRIBE_STACKS), ACT(EC2_DESCRIBE_SECURITY_GROUPS), \
         ACT(IAM_LIST_USERS)
-#define CLI_READS                                                                            \
+#define CLI_READS                                                                                \
     ACT(S3_LIST_BUCKETS), ACT(S3_LIST_OBJECTS), ACT(S3_GET_OBJECT), ACT(EC2_DESCRIBE_INSTANCES), \
-        ACT(LOGS_FILTER_LOG_EVENTS), ACT(CFN_DESCRIBE_STACKS), ACT(STS_GET_CALLER_IDENTITY),  \
+        ACT(LOGS_FILTER_LOG_EVENTS), ACT(CFN_DESCRIBE_STACKS), ACT(STS_GET_CALLER_IDENTITY),     \
         ACT(LAMBDA_GET_FUNCTION), ACT(LOGS_GET_LOG_EVENTS), ACT(DDB_QUERY)
 
 static const gen_rtemplate tpl_console[] = {
-    TPL(1, PH(1, 1, 100, 5, 30, ACT(SIGNIN_CONSOLE_LOGIN)),
-        PH(8, 40, 100, 5, 90, CONSOLE_READS_A),
+    TPL(1, PH(1, 1, 100, 5, 30, ACT(SIGNIN_CONSOLE_LOGIN)), PH(8, 40, 100, 5, 90, CONSOLE_READS_A),
         PHX(1, 2, 15, 5, 60, 0, 0, 0, PH_RARE, ACT(EC2_STOP_INSTANCES), ACT(EC2_START_INSTANCES),
             ACT(S3_DELETE_OBJECT), ACT(EC2_CREATE_TAGS), ACT(S3_DELETE_BUCKET),
             ACT(EC2_TERMINATE_INSTANCES), ACT(S3_PUT_OBJECT), ACT(LAMBDA_UPDATE_CONFIG)),
@@ -270,7 +274,10 @@ typedef struct tpl_set {
     const gen_rtemplate *tpl;
     uint8_t n;
 } tpl_set;
-#define SET(a) { a, (uint8_t)GEN_N_OF(a) }
+#define SET(a)                  \
+    {                           \
+        a, (uint8_t)GEN_N_OF(a) \
+    }
 
 static const tpl_set slr_sets[] = { SET(tpl_slr_autoscaling), SET(tpl_slr_ecs), SET(tpl_slr_elb),
                                     SET(tpl_slr_config), SET(tpl_slr_guardduty) };
@@ -282,10 +289,10 @@ enum { RHY_ALL_DAY, RHY_NIGHTLY, RHY_WORKDAY };
 
 typedef struct rclass_def {
     uint8_t rhythm;
-    bool diurnal;          /* all day: busier in the working hours of its region */
-    double per_day;        /* episodes a day (all day, workday) */
+    bool diurnal;             /* all day: busier in the working hours of its region */
+    double per_day;           /* episodes a day (all day, workday) */
     uint8_t hour_lo, hour_hi; /* nightly: the start hour (UTC) lies in [lo, hi] */
-    uint8_t session;       /* GEN_SESS_* */
+    uint8_t session;          /* GEN_SESS_* */
     tpl_set set;
 } rclass_def;
 
@@ -295,8 +302,7 @@ static const rclass_def classes[GEN_RC_COUNT] = {
     [GEN_RC_ETL] = { RHY_NIGHTLY, false, 0, 0, 4, GEN_SESS_CLOCK, SET(tpl_etl) },
     [GEN_RC_LOG_RETENTION] = { RHY_NIGHTLY, false, 0, 2, 4, GEN_SESS_CLOCK,
                                SET(tpl_log_retention) },
-    [GEN_RC_TRAINING] = { RHY_NIGHTLY, false, 0, 0, 2, GEN_SESS_CLOCK,
-                          SET(tpl_training_bedrock) },
+    [GEN_RC_TRAINING] = { RHY_NIGHTLY, false, 0, 0, 2, GEN_SESS_CLOCK, SET(tpl_training_bedrock) },
     [GEN_RC_OBSERVABILITY] = { RHY_ALL_DAY, false, 60, 0, 0, GEN_SESS_CLOCK,
                                SET(tpl_observability) },
     [GEN_RC_BEDROCK_APP] = { RHY_ALL_DAY, true, 30, 0, 0, GEN_SESS_CLOCK, SET(tpl_bedrock_app) },
@@ -455,7 +461,7 @@ int64_t gen_real_next_episode(const gen_ident *id, double busy, uint32_t ep, int
         double need = exp_draw(unit(h)) * mean_ms;
         return workday_after(id, after_ms, (int64_t)need + TW_MS_SECOND);
     }
-    default: { /* all day */
+    default: {                                                   /* all day */
         double rate = per_day_of(id) * busy / (double)TW_MS_DAY; /* episodes per ms */
         if (cd->diurnal) {
             int64_t tz = (int64_t)region_tz[id->region] * TW_MS_HOUR;
@@ -489,8 +495,8 @@ static uint16_t phase_steps(const gen_ident *id, uint32_t ep, uint8_t ph, const 
         return 0;
     if (p->flags & PH_RARE) {
         /* people of the read-only sets change nothing; security admins rarely */
-        if (id->rclass == GEN_RC_SSO && (id->flavour == GEN_PERMSET_READONLY ||
-                                         (id->flavour == GEN_PERMSET_SECURITY && h % 4)))
+        if (id->rclass == GEN_RC_SSO &&
+            (id->flavour == GEN_PERMSET_READONLY || (id->flavour == GEN_PERMSET_SECURITY && h % 4)))
             return 0;
     }
     return (uint16_t)(p->min + (h >> 8) % (uint64_t)(p->max - p->min + 1));

@@ -33,10 +33,9 @@ typedef struct gen_real_track {
 } gen_real_track;
 
 /* The services that host workloads and assume their roles, for the AWSService counts. */
-static const char *const hosts[] = { "lambda.amazonaws.com", "ecs-tasks.amazonaws.com",
-                                     "ec2.amazonaws.com", "glue.amazonaws.com",
-                                     "sagemaker.amazonaws.com",
-                                     "bedrock-agentcore.amazonaws.com" };
+static const char *const hosts[] = { "lambda.amazonaws.com",    "ecs-tasks.amazonaws.com",
+                                     "ec2.amazonaws.com",       "glue.amazonaws.com",
+                                     "sagemaker.amazonaws.com", "bedrock-agentcore.amazonaws.com" };
 #define N_HOSTS (sizeof hosts / sizeof hosts[0])
 
 typedef struct gen_real_loop {
@@ -194,8 +193,10 @@ static tw_err emit_call(gen_real_loop *lp, gen_real_track *tr, const gen_event *
     if (ac->id.assumed_by && gen_real_session_kind(&ac->id) == GEN_SESS_CLOCK &&
         (uint32_t)(epoch + 1) != tr->epoch1) {
         /* the hosting service assumes the role for the new session */
-        gen_event as = { .time_ms = ev->time_ms, .ident = ev->ident,
-                         .action = GEN_ACT_STS_ASSUME_ROLE_BY_SERVICE, .flags = GEN_EV_NO_ERROR };
+        gen_event as = { .time_ms = ev->time_ms,
+                         .ident = ev->ident,
+                         .action = GEN_ACT_STS_ASSUME_ROLE_BY_SERVICE,
+                         .flags = GEN_EV_NO_ERROR };
         err = write_one(lp, ac, &as, &failed, &r);
         count_assume(lp, &ac->id);
     }
@@ -204,8 +205,9 @@ static tw_err emit_call(gen_real_loop *lp, gen_real_track *tr, const gen_event *
         err = write_one(lp, ac, ev, &failed, &r);
     if (err || failed || ev->via || ac->id.invoked_by)
         return err;
-    gen_event f = { .time_ms = ev->time_ms, .ident = ev->ident, .flags = GEN_EV_NO_ERROR,
-                    .link = r };
+    gen_event f = {
+        .time_ms = ev->time_ms, .ident = ev->ident, .flags = GEN_EV_NO_ERROR, .link = r
+    };
     switch (ev->action) {
     case GEN_ACT_S3_GET_OBJECT:
         f.action = GEN_ACT_KMS_DECRYPT;
@@ -256,7 +258,10 @@ static tw_err step(gen_real_loop *lp, uint32_t ix)
     }
     gen_real_step st;
     gen_real_episode_step(id, &tr->st, tr->steps++, &st);
-    gen_event ev = { .time_ms = t, .ident = ix, .action = (uint16_t)st.action, .via = st.via,
+    gen_event ev = { .time_ms = t,
+                     .ident = ix,
+                     .action = (uint16_t)st.action,
+                     .via = st.via,
                      .variant = st.variant };
     if (st.target) {
         uint32_t app = gen_real_app_role(&lp->re, id->account_ix, gen_mix(id->h, tr->steps));

@@ -72,8 +72,12 @@ static gen_real_truth *add_truth(gen_real_script *sc, const char *scenario, bool
 {
     assert(sc->truth_count < GEN_REAL_MAX_TRUTH);
     gen_real_truth *t = &sc->truth[sc->truth_count++];
-    *t = (gen_real_truth){ .scenario = scenario, .drift = drift, .ident = ident,
-                           .expect = expect, .from_ms = from, .to_ms = to };
+    *t = (gen_real_truth){ .scenario = scenario,
+                           .drift = drift,
+                           .ident = ident,
+                           .expect = expect,
+                           .from_ms = from,
+                           .to_ms = to };
     return t;
 }
 
@@ -133,11 +137,11 @@ static uint32_t sso_account(plan *p)
 }
 
 #define EV(...) (&(gen_event){ __VA_ARGS__ })
-#define TRY(x)                                                                              \
-    do {                                                                                    \
-        tw_err err_ = (x);                                                                  \
-        if (err_)                                                                           \
-            return err_;                                                                    \
+#define TRY(x)             \
+    do {                   \
+        tw_err err_ = (x); \
+        if (err_)          \
+            return err_;   \
     } while (0)
 
 /* A member of class rc in account acct, part of the estate from the start. */
@@ -153,16 +157,15 @@ static uint32_t add_member(plan *p, gen_rclass rc, int ua_family)
 }
 
 /* ident's calls around t_ms, each a copy of proto. */
-static tw_err add_calls(gen_real_script *sc, uint32_t ident, const gen_event *proto,
-                        int64_t t_ms, const gen_script_call *calls, size_t n)
+static tw_err add_calls(gen_real_script *sc, uint32_t ident, const gen_event *proto, int64_t t_ms,
+                        const gen_script_call *calls, size_t n)
 {
     return gen_events_add_calls(&sc->events, proto, ident, t_ms, calls, n);
 }
 
 /* n calls of ident from t_ms, one every every_ms, going round pool[0..pool_n). */
-static tw_err add_round(gen_real_script *sc, uint32_t ident, const gen_event *proto,
-                        int64_t t_ms, int64_t every_ms, int n, const gen_act *pool,
-                        size_t pool_n)
+static tw_err add_round(gen_real_script *sc, uint32_t ident, const gen_event *proto, int64_t t_ms,
+                        int64_t every_ms, int n, const gen_act *pool, size_t pool_n)
 {
     for (int j = 0; j < n; j++)
         TRY(add_event(sc, ident, t_ms + j * every_ms, pool[j % pool_n], proto));
@@ -186,16 +189,16 @@ static tw_err drift_agent_delete(plan *p)
                                                { 40 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT },
                                                { 80 * TW_MS_SECOND, GEN_ACT_S3_DELETE_OBJECT },
                                                { 3 * TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET } };
-    TRY(add_round(sc, a, NULL, t - 3 * TW_MS_HOUR, 14 * TW_MS_MINUTE, 12, reads,
-                  GEN_N_OF(reads)));
+    TRY(add_round(sc, a, NULL, t - 3 * TW_MS_HOUR, 14 * TW_MS_MINUTE, 12, reads, GEN_N_OF(reads)));
     TRY(add_calls(sc, a, NULL, t, deletes, GEN_N_OF(deletes)));
     gen_real_truth *tr = add_truth(sc, "agent-kms-read-then-delete", true, a, "fire",
                                    t - TW_MS_MINUTE, t + TW_MS_HOUR);
     set_rules(tr, "agent-read-to-destructive", NULL, NULL);
-    snprintf(tr->note, sizeof tr->note,
-             "AI agent (%s) reading SSE-KMS objects since day 0 (each GetObject with the kms:Decrypt "
-             "S3 makes for it), then s3:DeleteObject x3 and s3:DeleteBucket on day %.0f",
-             p->opt->seed % 2 ? "langchain" : "strands-agents", d);
+    snprintf(
+        tr->note, sizeof tr->note,
+        "AI agent (%s) reading SSE-KMS objects since day 0 (each GetObject with the kms:Decrypt "
+        "S3 makes for it), then s3:DeleteObject x3 and s3:DeleteBucket on day %.0f",
+        p->opt->seed % 2 ? "langchain" : "strands-agents", d);
     return TW_OK;
 }
 
@@ -248,8 +251,8 @@ static tw_err drift_dormant_admin(plan *p)
     static const gen_script_call uses[] = { { -2 * TW_MS_MINUTE, GEN_ACT_STS_GET_CALLER_IDENTITY },
                                             { 0, GEN_ACT_IAM_CREATE_USER } };
     TRY(add_calls(sc, role, NULL, tc, uses, GEN_N_OF(uses)));
-    gen_real_truth *tr = add_truth(sc, "dormant-admin-grant-used", true, role, "fire", t,
-                                   tc + TW_MS_HOUR);
+    gen_real_truth *tr =
+        add_truth(sc, "dormant-admin-grant-used", true, role, "fire", t, tc + TW_MS_HOUR);
     set_rules(tr, "unused-privileged-grant", "dormant-privilege-used", NULL);
     snprintf(tr->note, sizeof tr->note,
              "AdministratorAccess attached to this application role by a human SSO admin on day 1; "
@@ -301,8 +304,8 @@ static tw_err drift_llm_jacking(plan *p)
     if (later < 0)
         later = 0;
     int64_t t = at(p, d, 9, 12), ti = at(p, d + later, 10, 30);
-    uint32_t a = add_ident(sc, p->re, GEN_RC_IAM_SERVICE, 1, next_account(p), t + 2 * TW_MS_HOUR,
-                           INT64_MAX);
+    uint32_t a =
+        add_ident(sc, p->re, GEN_RC_IAM_SERVICE, 1, next_account(p), t + 2 * TW_MS_HOUR, INT64_MAX);
     static const gen_script_call probes[] = {
         { 0, GEN_ACT_BR_LIST_FOUNDATION_MODELS },
         { 1 * TW_MS_MINUTE, GEN_ACT_BR_GET_MODEL_AVAILABILITY },
@@ -366,8 +369,7 @@ static tw_err like_agent_write(plan *p)
     static const gen_script_call writes[] = { { 0, GEN_ACT_S3_PUT_OBJECT },
                                               { TW_MS_MINUTE, GEN_ACT_S3_PUT_OBJECT },
                                               { 2 * TW_MS_MINUTE, GEN_ACT_DDB_PUT_ITEM } };
-    TRY(add_round(sc, a, NULL, t - 2 * TW_MS_HOUR, 11 * TW_MS_MINUTE, 10, reads,
-                  GEN_N_OF(reads)));
+    TRY(add_round(sc, a, NULL, t - 2 * TW_MS_HOUR, 11 * TW_MS_MINUTE, 10, reads, GEN_N_OF(reads)));
     TRY(add_calls(sc, a, NULL, t, writes, GEN_N_OF(writes)));
     gen_real_truth *tr = add_truth(sc, "agent-kms-read-then-write", false, a, "silent",
                                    t - TW_MS_MINUTE, t + TW_MS_HOUR);
@@ -382,8 +384,8 @@ static tw_err like_agent_write(plan *p)
 static tw_err like_log_retention(plan *p)
 {
     uint32_t a = add_member(p, GEN_RC_LOG_RETENTION, -1);
-    gen_real_truth *tr = add_truth(p->sc, "log-retention-job", false, a, "silent",
-                                   p->opt->start_ms, p->end_ms);
+    gen_real_truth *tr =
+        add_truth(p->sc, "log-retention-job", false, a, "silent", p->opt->start_ms, p->end_ms);
     set_rules(tr, "logging-tampered", "agent-read-to-destructive", NULL);
     snprintf(tr->note, sizeof tr->note,
              "Lambda role deleting old log streams (logs:DeleteLogStream) and setting retention "
@@ -424,8 +426,8 @@ static tw_err like_org_bucket_policy(plan *p)
     TRY(add_event(sc, a, t - TW_MS_MINUTE, GEN_ACT_S3_GET_BUCKET_POLICY, EV(.session = s)));
     TRY(add_event(sc, a, t, GEN_ACT_S3_PUT_BUCKET_POLICY,
                   EV(.session = s, .variant = GEN_VAR_ORG_SHARE)));
-    gen_real_truth *tr = add_truth(sc, "org-shared-bucket-policy", false, a, "silent",
-                                   p->opt->start_ms, p->end_ms);
+    gen_real_truth *tr =
+        add_truth(sc, "org-shared-bucket-policy", false, a, "silent", p->opt->start_ms, p->end_ms);
     set_rules(tr, "resource-shared-out", NULL, NULL);
     snprintf(tr->note, sizeof tr->note,
              "data-sharing team's routine s3:PutBucketPolicy: Principal \\\"*\\\" held to the "
@@ -481,8 +483,8 @@ static tw_err like_self_lock(plan *p)
     TRY(add_event(sc, a, t, GEN_ACT_IAM_PUT_USER_POLICY,
                   EV(.session = s, .variant = GEN_VAR_SELF_LOCK)));
     TRY(add_event(sc, a, t + 2 * TW_MS_MINUTE, GEN_ACT_S3_LIST_OBJECTS, EV(.session = s)));
-    gen_real_truth *tr = add_truth(sc, "iam-user-locks-own-user", false, a, "silent",
-                                   t - TW_MS_MINUTE, p->end_ms);
+    gen_real_truth *tr =
+        add_truth(sc, "iam-user-locks-own-user", false, a, "silent", t - TW_MS_MINUTE, p->end_ms);
     set_rules(tr, "self-privilege-escalation", "admin-policy-attached", "unused-privileged-grant");
     snprintf(tr->note, sizeof tr->note,
              "a person (IAM user, CLI with MFA) puts an inline Deny of destructive actions on "
@@ -498,11 +500,12 @@ static tw_err like_admin_stops_instance(plan *p)
     double d = day_of(p, 0.65, 4, 2);
     int64_t t = at(p, d, 14, 0);
     uint32_t admin = sso_role(sc, p->re, acct, GEN_PERMSET_ADMIN, p->opt->start_ms);
-    static const gen_act reads[] = { GEN_ACT_EC2_DESCRIBE_INSTANCES, GEN_ACT_CW_GET_METRIC_DATA,
-                                     GEN_ACT_EC2_DESCRIBE_VOLUMES, GEN_ACT_CW_DESCRIBE_ALARMS,
-                                     GEN_ACT_LOGS_FILTER_LOG_EVENTS,
-                                     GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS,
-                                     GEN_ACT_S3_LIST_BUCKETS };
+    static const gen_act reads[] = {
+        GEN_ACT_EC2_DESCRIBE_INSTANCES, GEN_ACT_CW_GET_METRIC_DATA,
+        GEN_ACT_EC2_DESCRIBE_VOLUMES,   GEN_ACT_CW_DESCRIBE_ALARMS,
+        GEN_ACT_LOGS_FILTER_LOG_EVENTS, GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS,
+        GEN_ACT_S3_LIST_BUCKETS
+    };
     uint32_t s = add_session(sc, t - 11 * TW_MS_MINUTE, true);
     TRY(add_event(sc, admin, t - 10 * TW_MS_MINUTE, GEN_ACT_SIGNIN_CONSOLE_LOGIN,
                   EV(.session = s)));
@@ -527,8 +530,8 @@ static tw_err like_console_user_deletes(plan *p)
     double d = day_of(p, 0.5, 4, 2);
     int64_t t = at(p, d, 15, 30);
     uint32_t a = add_member(p, GEN_RC_IAM_CONSOLE, -1);
-    static const gen_act reads[] = { GEN_ACT_S3_LIST_BUCKETS, GEN_ACT_S3_LIST_OBJECTS,
-                                     GEN_ACT_S3_GET_BUCKET_POLICY, GEN_ACT_S3_GET_OBJECT,
+    static const gen_act reads[] = { GEN_ACT_S3_LIST_BUCKETS,        GEN_ACT_S3_LIST_OBJECTS,
+                                     GEN_ACT_S3_GET_BUCKET_POLICY,   GEN_ACT_S3_GET_OBJECT,
                                      GEN_ACT_EC2_DESCRIBE_INSTANCES, GEN_ACT_CW_DESCRIBE_ALARMS,
                                      GEN_ACT_S3_LIST_OBJECTS };
     /* from the browser, without sessionCredentialFromConsole: only its user agent and MFA
@@ -566,9 +569,9 @@ static tw_err like_cli_user_deletes(plan *p)
         t += 7 * TW_MS_DAY;
     uint32_t a = add_member(p, GEN_RC_IAM_CLI, -1);
     /* listings and describes (no GetObject: S3's Decrypts would hide what this tests) */
-    static const gen_act reads[] = { GEN_ACT_S3_LIST_BUCKETS, GEN_ACT_S3_LIST_OBJECTS,
+    static const gen_act reads[] = { GEN_ACT_S3_LIST_BUCKETS,      GEN_ACT_S3_LIST_OBJECTS,
                                      GEN_ACT_EC2_DESCRIBE_VOLUMES, GEN_ACT_EC2_DESCRIBE_INSTANCES,
-                                     GEN_ACT_S3_LIST_OBJECTS, GEN_ACT_LOGS_FILTER_LOG_EVENTS };
+                                     GEN_ACT_S3_LIST_OBJECTS,      GEN_ACT_LOGS_FILTER_LOG_EVENTS };
     uint32_t s = add_session(sc, t - 21 * TW_MS_MINUTE, false);
     TRY(add_event(sc, a, t - 20 * TW_MS_MINUTE, GEN_ACT_STS_GET_SESSION_TOKEN, EV(.session = s)));
     static const gen_script_call deletes[] = {
@@ -637,8 +640,8 @@ static tw_err like_aws_service(plan *p)
 {
     /* Filled in at the end (gen_real_script_finish): the AWSService principal with the most
      * AssumeRole calls in the first account. */
-    gen_real_truth *tr = add_truth(p->sc, "aws-service-assumes-roles", false, UINT32_MAX,
-                                   "silent", p->opt->start_ms, p->end_ms);
+    gen_real_truth *tr = add_truth(p->sc, "aws-service-assumes-roles", false, UINT32_MAX, "silent",
+                                   p->opt->start_ms, p->end_ms);
     tr->account_ix = 0;
     return TW_OK;
 }
@@ -666,11 +669,10 @@ tw_err gen_real_script_build(gen_real_script *sc, gen_real_estate *re, const gen
     if (!err && (s & GEN_SCN_TRAINING_TELEMETRY))
         err = drift_training_telemetry(p);
     tw_err (*const likes[])(plan *) = {
-        like_agent_write,      like_log_retention,        like_failed_trail_calls,
-        like_org_bucket_policy, like_quarantine,          like_self_lock,
+        like_agent_write,          like_log_retention,        like_failed_trail_calls,
+        like_org_bucket_policy,    like_quarantine,           like_self_lock,
         like_admin_stops_instance, like_console_user_deletes, like_cli_user_deletes,
-        like_ci_readonly_grant,
-        like_training_pipeline, like_aws_service,
+        like_ci_readonly_grant,    like_training_pipeline,    like_aws_service,
     };
     for (size_t i = 0; i < sizeof likes / sizeof likes[0] && !err; i++)
         err = likes[i](p);
@@ -698,8 +700,7 @@ static void put_time(FILE *f, int64_t ms)
 }
 
 /* The identity key of DESIGN §3: roles and users without their path. */
-static void identity_key(const gen_real_estate *re, const gen_real_truth *t, char *out,
-                         size_t size)
+static void identity_key(const gen_real_estate *re, const gen_real_truth *t, char *out, size_t size)
 {
     if (t->ident == UINT32_MAX) {
         /* an AWSService principal: its service within the account (DESIGN §3) */
@@ -760,8 +761,8 @@ tw_err gen_real_truth_write(const gen_real_script *sc, const gen_real_estate *re
         if (t->ident != UINT32_MAX) {
             gen_ident id;
             gen_real_describe(re, t->ident, &id);
-            fprintf(f, ",\"account\":\"%s\",\"identity_kind\":\"%s\",\"class\":\"%s\"",
-                    id.account, kind_of(&id), gen_real_class_name((gen_rclass)id.rclass));
+            fprintf(f, ",\"account\":\"%s\",\"identity_kind\":\"%s\",\"class\":\"%s\"", id.account,
+                    kind_of(&id), gen_real_class_name((gen_rclass)id.rclass));
         } else {
             fprintf(f, ",\"account\":\"%s\",\"identity_kind\":\"aws-service\"",
                     re->es.account_ids[t->account_ix]);

@@ -196,9 +196,11 @@ void gen_put_tls(const gen_call *c, tw_buf *b)
 {
     /* Old SDKs (Java v1, C++) still negotiate TLS 1.2. */
     if (c->id->tls12)
-        GEN_PUT(b, ",\"tlsDetails\":{\"tlsVersion\":\"TLSv1.2\",\"cipherSuite\":\"ECDHE-RSA-AES128-GCM-SHA256\",\"clientProvidedHostHeader\":\"");
+        GEN_PUT(b, ",\"tlsDetails\":{\"tlsVersion\":\"TLSv1.2\",\"cipherSuite\":\"ECDHE-RSA-AES128-"
+                   "GCM-SHA256\",\"clientProvidedHostHeader\":\"");
     else
-        GEN_PUT(b, ",\"tlsDetails\":{\"tlsVersion\":\"TLSv1.3\",\"cipherSuite\":\"TLS_AES_128_GCM_SHA256\",\"clientProvidedHostHeader\":\"");
+        GEN_PUT(b, ",\"tlsDetails\":{\"tlsVersion\":\"TLSv1.3\",\"cipherSuite\":\"TLS_AES_128_GCM_"
+                   "SHA256\",\"clientProvidedHostHeader\":\"");
     put_host(c, b);
     GEN_PUT(b, "\"}");
 }

@@ -63,7 +63,9 @@ void gen_put_lambda_config(const gen_call *c, const gen_ident *run_as, bool crea
     if (created)
         GEN_PUT(b, "\",\"version\":\"1\",\"state\":\"Pending\"");
     else
-        GEN_PUT(b, "\",\"version\":\"$LATEST\",\"state\":\"Active\",\"lastUpdateStatus\":\"InProgress\"");
+        GEN_PUT(
+            b,
+            "\",\"version\":\"$LATEST\",\"state\":\"Active\",\"lastUpdateStatus\":\"InProgress\"");
     GEN_PUT(b, ",\"architectures\":[\"arm64\"]}");
 }
 
@@ -110,8 +112,8 @@ void gen_params_response(const gen_call *c, tw_buf *b)
             { "0,\"name\":\"pending\"", "80,\"name\":\"stopped\"" },
         };
         int s = c->act_id == GEN_ACT_EC2_TERMINATE_INSTANCES ? 0
-                : c->act_id == GEN_ACT_EC2_STOP_INSTANCES   ? 1
-                                                            : 2;
+                : c->act_id == GEN_ACT_EC2_STOP_INSTANCES    ? 1
+                                                             : 2;
         GEN_PUT(b, "{\"requestId\":\"");
         gen_put_uuid(b, c->r ^ 0x77);
         GEN_PUT(b, "\",\"instancesSet\":{\"items\":[{\"instanceId\":\"");
@@ -132,7 +134,8 @@ void gen_params_response(const gen_call *c, tw_buf *b)
         tw_buf_puts(b, c->id->account);
         GEN_PUT(b, "\",\"groupSet\":{},\"instancesSet\":{\"items\":[{\"instanceId\":\"");
         tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\",\"instanceType\":\"m7g.large\",\"instanceState\":{\"code\":0,\"name\":\"pending\"}}]}}");
+        GEN_PUT(b, "\",\"instanceType\":\"m7g.large\",\"instanceState\":{\"code\":0,\"name\":"
+                   "\"pending\"}}]}}");
         return;
     case GEN_ACT_EC2_CREATE_TAGS:
         GEN_PUT(b, "{\"requestId\":\"");
@@ -170,7 +173,10 @@ void gen_params_response(const gen_call *c, tw_buf *b)
     case GEN_ACT_RDS_DELETE_DB_INSTANCE:
         GEN_PUT(b, "{\"dBInstanceIdentifier\":\"");
         tw_buf_puts(b, c->res);
-        GEN_PUT(b, "\",\"dBInstanceClass\":\"db.r6g.large\",\"engine\":\"postgres\",\"dBInstanceStatus\":\"deleting\",\"engineVersion\":\"16.4\",\"multiAZ\":true,\"dBInstanceArn\":\"");
+        GEN_PUT(
+            b,
+            "\",\"dBInstanceClass\":\"db.r6g.large\",\"engine\":\"postgres\",\"dBInstanceStatus\":"
+            "\"deleting\",\"engineVersion\":\"16.4\",\"multiAZ\":true,\"dBInstanceArn\":\"");
         gen_put_arn_head(b, "rds", c);
         GEN_PUT(b, ":db:");
         tw_buf_puts(b, c->res);
@@ -218,7 +224,8 @@ void gen_params_response(const gen_call *c, tw_buf *b)
 
 void gen_put_login_details(const gen_call *c, bool mfa, tw_buf *b)
 {
-    GEN_PUT(b, ",\"additionalEventData\":{\"LoginTo\":\"https://console.aws.amazon.com/console/home?region=");
+    GEN_PUT(b, ",\"additionalEventData\":{\"LoginTo\":\"https://console.aws.amazon.com/console/"
+               "home?region=");
     tw_buf_puts(b, gen_regions[c->id->region]);
     GEN_PUT(b, "&state=hashArgs%23&isauthcode=true\",\"MobileVersion\":\"No\",\"MFAUsed\":\"");
     tw_buf_puts(b, mfa ? "Yes" : "No");
@@ -240,7 +247,8 @@ void gen_params_additional(const gen_call *c, tw_buf *b)
             in = 4096 + (c->r >> 12) % 33554432;
         else if (act->kind == GEN_K_READ)
             out = 300 + (c->r >> 12) % 4000;
-        GEN_PUT(b, ",\"additionalEventData\":{\"SignatureVersion\":\"SigV4\",\"CipherSuite\":\"TLS_AES_128_GCM_SHA256\",\"bytesTransferredIn\":");
+        GEN_PUT(b, ",\"additionalEventData\":{\"SignatureVersion\":\"SigV4\",\"CipherSuite\":\"TLS_"
+                   "AES_128_GCM_SHA256\",\"bytesTransferredIn\":");
         tw_buf_put_i64(b, (int64_t)in);
         GEN_PUT(b, ",\"AuthenticationMethod\":\"AuthHeader\",\"x-amz-id-2\":\"");
         /* 76 base64 characters and a pad, like S3's host ids. */

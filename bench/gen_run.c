@@ -31,8 +31,8 @@ typedef struct gen_loop {
     gen_script sc;
     gen_sink *sk;
     gen_track *track;
-    double *cum;     /* cumulative weights of the estate identities */
-    uint32_t *roll;  /* the shuffled roll-call */
+    double *cum;    /* cumulative weights of the estate identities */
+    uint32_t *roll; /* the shuffled roll-call */
     gen_actor_cache actors;
     gen_clock clk;
     tw_rng rng;
@@ -187,14 +187,14 @@ static tw_err generate(gen_loop *lp)
     size_t next = 0;
     tw_err err = TW_OK;
     for (uint64_t i = 0; i < n && !err; i++) {
-        int64_t due = opt->start_ms +
-                      (int64_t)((double)opt->span_ms * ((double)i + 0.5) / (double)n);
+        int64_t due =
+            opt->start_ms + (int64_t)((double)opt->span_ms * ((double)i + 0.5) / (double)n);
         err = emit_scripted_until(lp, &next, due);
         if (err)
             break;
         /* Roll-call slots are spread evenly: slot i is one when floor(i * roll_n / n) steps. */
-        bool roll_slot = (unsigned __int128)(i + 1) * roll_n / n >
-                         (unsigned __int128)i * roll_n / n;
+        bool roll_slot =
+            (unsigned __int128)(i + 1) * roll_n / n > (unsigned __int128)i * roll_n / n;
         uint32_t index = roll_slot ? lp->roll[rolled++] : draw_weighted(lp);
         err = emit_estate(lp, index, due);
         if (!err && (i + 1) % ADVANCE_EVERY == 0)

@@ -28,13 +28,14 @@ static tw_err add_calls(gen_script *sc, uint32_t k, int64_t t_ms, const gen_scri
     return gen_events_add_calls(&sc->events, NULL, sc->first_ident + k, t_ms, calls, n);
 }
 
-static uint32_t add_ident(gen_script *sc, gen_profile profile, uint8_t ua_family,
-                          const char *name, const char *path)
+static uint32_t add_ident(gen_script *sc, gen_profile profile, uint8_t ua_family, const char *name,
+                          const char *path)
 {
     assert(sc->ident_count < sizeof sc->idents / sizeof sc->idents[0]);
     uint32_t k = sc->ident_count++;
-    sc->idents[k] = (gen_script_ident){ .profile = (uint8_t)profile, .ua_family = ua_family,
-                                        .name = name, .path = path };
+    sc->idents[k] = (gen_script_ident){
+        .profile = (uint8_t)profile, .ua_family = ua_family, .name = name, .path = path
+    };
     return k;
 }
 
@@ -43,8 +44,9 @@ static gen_script_note *add_note(gen_script *sc, const char *what, uint32_t k, u
 {
     assert(sc->note_count < GEN_SCRIPT_MAX_NOTES);
     gen_script_note *n = &sc->notes[sc->note_count++];
-    *n = (gen_script_note){ .what = what, .ident = k, .ident2 = k2, .time_ms = t_ms,
-                            .expect = expect };
+    *n = (gen_script_note){
+        .what = what, .ident = k, .ident2 = k2, .time_ms = t_ms, .expect = expect
+    };
     return n;
 }
 
@@ -103,10 +105,10 @@ static tw_err script_read_to_destructive(gen_script *sc, const gen_opts *opt)
         err = add_event(sc, k, t + j * 3 * TW_MS_MINUTE, pool[4 + j]);
     if (err)
         return err;
-    gen_script_note *n = add_note(sc, "scenario read-to-destructive", k, NO_IDENT, t,
-                                  "agent-read-to-destructive");
-    snprintf(n->detail, sizeof n->detail, "%u reads over the previous %lld min, then %s",
-             reads, (long long)(window / TW_MS_MINUTE), gen_actions[variants[v].destroy].iam);
+    gen_script_note *n =
+        add_note(sc, "scenario read-to-destructive", k, NO_IDENT, t, "agent-read-to-destructive");
+    snprintf(n->detail, sizeof n->detail, "%u reads over the previous %lld min, then %s", reads,
+             (long long)(window / TW_MS_MINUTE), gen_actions[variants[v].destroy].iam);
     return TW_OK;
 }
 
@@ -139,11 +141,12 @@ static tw_err script_training_telemetry(gen_script *sc, const gen_opts *opt)
     tw_err err = add_calls(sc, k, t, calls, GEN_N_OF(calls));
     if (err)
         return err;
-    gen_script_note *n = add_note(sc, "scenario training-telemetry", k, NO_IDENT, t,
-                                  "training-telemetry-combined");
-    snprintf(n->detail, sizeof n->detail,
-             "%s, then logs:FilterLogEvents, logs:GetLogEvents, cloudwatch:GetMetricData %lld min later",
-             gen_actions[train[v]].iam, (long long)(gap / TW_MS_MINUTE));
+    gen_script_note *n =
+        add_note(sc, "scenario training-telemetry", k, NO_IDENT, t, "training-telemetry-combined");
+    snprintf(
+        n->detail, sizeof n->detail,
+        "%s, then logs:FilterLogEvents, logs:GetLogEvents, cloudwatch:GetMetricData %lld min later",
+        gen_actions[train[v]].iam, (long long)(gap / TW_MS_MINUTE));
     return TW_OK;
 }
 
@@ -174,9 +177,9 @@ static tw_err near_agent_write(gen_script *sc, const gen_opts *opt)
 static tw_err near_etl_hourly(gen_script *sc, const gen_opts *opt)
 {
     static const gen_act batch[] = {
-        GEN_ACT_S3_LIST_OBJECTS, GEN_ACT_S3_GET_OBJECT,    GEN_ACT_S3_GET_OBJECT,
-        GEN_ACT_S3_GET_OBJECT,   GEN_ACT_S3_GET_OBJECT,    GEN_ACT_S3_GET_OBJECT,
-        GEN_ACT_S3_GET_OBJECT,   GEN_ACT_S3_PUT_OBJECT,    GEN_ACT_S3_PUT_OBJECT,
+        GEN_ACT_S3_LIST_OBJECTS,  GEN_ACT_S3_GET_OBJECT,    GEN_ACT_S3_GET_OBJECT,
+        GEN_ACT_S3_GET_OBJECT,    GEN_ACT_S3_GET_OBJECT,    GEN_ACT_S3_GET_OBJECT,
+        GEN_ACT_S3_GET_OBJECT,    GEN_ACT_S3_PUT_OBJECT,    GEN_ACT_S3_PUT_OBJECT,
         GEN_ACT_S3_DELETE_OBJECT, GEN_ACT_S3_DELETE_OBJECT,
     };
     uint32_t k = add_ident(sc, GEN_PROF_ETL, 0, "hourly-compaction-job", "/service-role/");
@@ -193,8 +196,8 @@ static tw_err near_etl_hourly(gen_script *sc, const gen_opts *opt)
                 return err;
         }
     }
-    gen_script_note *n = add_note(sc, "near-miss etl-hourly", k, NO_IDENT,
-                                  opt->start_ms + 7 * TW_MS_MINUTE, NULL);
+    gen_script_note *n =
+        add_note(sc, "near-miss etl-hourly", k, NO_IDENT, opt->start_ms + 7 * TW_MS_MINUTE, NULL);
     snprintf(n->detail, sizeof n->detail,
              "%lld hourly batches: ListObjects, 6 GetObject, 2 PutObject, 2 DeleteObject",
              (long long)hours);
@@ -204,12 +207,13 @@ static tw_err near_etl_hourly(gen_script *sc, const gen_opts *opt)
 /* A person signs in to the console, looks around, and deletes: humans are not agents. */
 static tw_err near_human_delete(gen_script *sc, const gen_opts *opt)
 {
-    static const gen_act pool[] = { GEN_ACT_EC2_DESCRIBE_INSTANCES, GEN_ACT_S3_LIST_BUCKETS,
-                                    GEN_ACT_EC2_DESCRIBE_VOLUMES, GEN_ACT_CW_DESCRIBE_ALARMS,
-                                    GEN_ACT_S3_GET_BUCKET_POLICY, GEN_ACT_IAM_LIST_ROLES,
+    static const gen_act pool[] = { GEN_ACT_EC2_DESCRIBE_INSTANCES,      GEN_ACT_S3_LIST_BUCKETS,
+                                    GEN_ACT_EC2_DESCRIBE_VOLUMES,        GEN_ACT_CW_DESCRIBE_ALARMS,
+                                    GEN_ACT_S3_GET_BUCKET_POLICY,        GEN_ACT_IAM_LIST_ROLES,
                                     GEN_ACT_EC2_DESCRIBE_SECURITY_GROUPS };
-    uint32_t k = add_ident(sc, GEN_PROF_HUMAN, 0, "AWSReservedSSO_AdministratorAccess_5f1c0d2e9a7b3c41",
-                           "/aws-reserved/sso.amazonaws.com/");
+    uint32_t k =
+        add_ident(sc, GEN_PROF_HUMAN, 0, "AWSReservedSSO_AdministratorAccess_5f1c0d2e9a7b3c41",
+                  "/aws-reserved/sso.amazonaws.com/");
     static const gen_script_call deletes[] = {
         { 0, GEN_ACT_EC2_TERMINATE_INSTANCES },
         { TW_MS_MINUTE, GEN_ACT_S3_DELETE_BUCKET },
@@ -250,8 +254,9 @@ static tw_err near_two_roles(gen_script *sc, const gen_opts *opt)
     if (err)
         return err;
     gen_script_note *n = add_note(sc, "near-miss training-telemetry-two-roles", a, b, t, NULL);
-    snprintf(n->detail, sizeof n->detail,
-             "bedrock:CreateModelCustomizationJob by the first, telemetry 30 min later by the second");
+    snprintf(
+        n->detail, sizeof n->detail,
+        "bedrock:CreateModelCustomizationJob by the first, telemetry 30 min later by the second");
     return TW_OK;
 }
 
@@ -260,8 +265,8 @@ static tw_err near_far_apart(gen_script *sc, const gen_opts *opt)
 {
     const int64_t gap = 24 * TW_MS_HOUR + 45 * TW_MS_MINUTE;
     if (opt->span_ms < gap + 30 * TW_MS_MINUTE) {
-        gen_script_note *n = add_note(sc, "near-miss training-telemetry-apart", NO_IDENT,
-                                      NO_IDENT, opt->start_ms, NULL);
+        gen_script_note *n = add_note(sc, "near-miss training-telemetry-apart", NO_IDENT, NO_IDENT,
+                                      opt->start_ms, NULL);
         snprintf(n->detail, sizeof n->detail, "skipped: needs --span of at least 26h");
         return TW_OK;
     }

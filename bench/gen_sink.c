@@ -17,15 +17,15 @@
 #include "gen_internal.h"
 #include "tw_time.h"
 
-#define FLUSH_BYTES (4u << 20)          /* ndjson/zstd: write in blocks of this size */
-#define S3_PERIOD_MS (5 * TW_MS_MINUTE) /* CloudTrail delivers about every 5 minutes */
+#define FLUSH_BYTES (4u << 20)            /* ndjson/zstd: write in blocks of this size */
+#define S3_PERIOD_MS (5 * TW_MS_MINUTE)   /* CloudTrail delivers about every 5 minutes */
 #define S3_HORIZON_MS (15 * TW_MS_MINUTE) /* a period is complete this long after it ends */
-#define S3_MAX_FILE_BYTES (32u << 20)   /* split a busy period, as CloudTrail does */
-#define S3_OPEN_PER_SLOT 8              /* open periods per (account, region) */
+#define S3_MAX_FILE_BYTES (32u << 20)     /* split a busy period, as CloudTrail does */
+#define S3_OPEN_PER_SLOT 8                /* open periods per (account, region) */
 #define N_REGIONS 6
 
 typedef struct s3_file {
-    int64_t period;  /* period number; the file is open when buf != NULL */
+    int64_t period; /* period number; the file is open when buf != NULL */
     tw_buf *buf;
 } s3_file;
 
@@ -55,7 +55,7 @@ struct gen_sink {
     uint32_t accounts;
     tw_buf **pool; /* buffers of written files, kept for the next ones */
     uint32_t pool_n, pool_cap;
-    tw_buf *cur;   /* the buffer the current record goes to */
+    tw_buf *cur; /* the buffer the current record goes to */
     z_stream zs;
     bool zs_ready;
     tw_buf gz;
@@ -68,8 +68,8 @@ static void fail(gen_sink *sk, tw_err err, const char *what, const char *path)
     if (sk->err)
         return;
     sk->err = err;
-    snprintf(sk->errstr, sizeof sk->errstr, "%s%s%s: %s", what, path ? " " : "",
-             path ? path : "", err == TW_ERR_NOMEM ? "out of memory" : strerror(errno));
+    snprintf(sk->errstr, sizeof sk->errstr, "%s%s%s: %s", what, path ? " " : "", path ? path : "",
+             err == TW_ERR_NOMEM ? "out of memory" : strerror(errno));
 }
 
 static void write_out(gen_sink *sk, const void *p, size_t n)
@@ -160,11 +160,11 @@ static void s3_write_file(gen_sink *sk, const s3_slot *slot, uint32_t region, s3
     unique[16] = '\0';
     const char *acct = slot->account_id, *reg = gen_regions[region];
     tw_buf_reset(&sk->path);
-    tw_buf_printf(&sk->path, "%s/AWSLogs/%s/CloudTrail/%s/%.4s/%.2s/%.2s", sk->dir, acct, reg,
-                  iso, iso + 5, iso + 8);
+    tw_buf_printf(&sk->path, "%s/AWSLogs/%s/CloudTrail/%s/%.4s/%.2s/%.2s", sk->dir, acct, reg, iso,
+                  iso + 5, iso + 8);
     size_t dir_len = sk->path.len;
-    tw_buf_printf(&sk->path, "/%s_CloudTrail_%s_%.4s%.2s%.2sT%.2s%.2sZ_%s.json.gz", acct, reg,
-                  iso, iso + 5, iso + 8, iso + 11, iso + 14, unique);
+    tw_buf_printf(&sk->path, "/%s_CloudTrail_%s_%.4s%.2s%.2sT%.2s%.2sZ_%s.json.gz", acct, reg, iso,
+                  iso + 5, iso + 8, iso + 11, iso + 14, unique);
     if (sk->path.failed) {
         fail(sk, TW_ERR_NOMEM, "path", NULL);
         return;
@@ -306,7 +306,8 @@ tw_err gen_sink_open(gen_sink **skp, const gen_opts *opt, char *errstr, size_t e
         /* Level 1: three times faster than gzip's default for files a tenth larger, and a
          * reader inflates both alike. The header carries no time, so files are
          * byte-identical between runs. */
-        if (!sk->slots || deflateInit2(&sk->zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        if (!sk->slots ||
+            deflateInit2(&sk->zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
             snprintf(errstr, errstr_size, "out of memory");
             err = TW_ERR_NOMEM;
             goto out;

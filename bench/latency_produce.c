@@ -157,7 +157,8 @@ static void identity_key(const char *line, const char *end, const char **k, size
     const char *uend, *ui = member(line, end, "userIdentity", &uend);
     if (ui && *ui == '{') {
         const char *cend, *ctx = member(ui, uend, "sessionContext", &cend);
-        const char *iend, *iss = ctx && *ctx == '{' ? member(ctx, cend, "sessionIssuer", &iend) : NULL;
+        const char *iend,
+            *iss = ctx && *ctx == '{' ? member(ctx, cend, "sessionIssuer", &iend) : NULL;
         if (iss && *iss == '{' && member_str(iss, iend, "arn", k, klen))
             return;
         if (member_str(ui, uend, "arn", k, klen) || member_str(ui, uend, "invokedBy", k, klen) ||
@@ -350,8 +351,8 @@ static int produce(const char *brokers, const char *topic, double rate, const ch
         double now = realtime_ms();
         if (rate > 0 && i % late_every == 0 && n_lat < n_late)
             late[n_lat++] = mono_s() - due;
-        while (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
-                                (void *)lines[i].p, lines[i].len, k, klen, NULL) == -1) {
+        while (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, (void *)lines[i].p,
+                                lines[i].len, k, klen, NULL) == -1) {
             rd_kafka_resp_err_t e = rd_kafka_last_error();
             if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 fprintf(stderr, "tw_latency_produce: produce: %s\n", rd_kafka_err2str(e));
@@ -470,11 +471,21 @@ int main(int argc, char **argv)
         const char *v = argv[++i];
         char *end;
         switch (a[1]) {
-        case 'b': brokers = v; break;
-        case 't': topic = v; break;
-        case 'i': in = v; break;
-        case 'o': sendlog = v; break;
-        case 'X': props[n_props++] = argv[i]; break;
+        case 'b':
+            brokers = v;
+            break;
+        case 't':
+            topic = v;
+            break;
+        case 'i':
+            in = v;
+            break;
+        case 'o':
+            sendlog = v;
+            break;
+        case 'X':
+            props[n_props++] = argv[i];
+            break;
         case 'r':
             rate = strtod(v, &end);
             if (*end || rate < 0) {
@@ -490,7 +501,9 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        default: usage(stderr); return 2;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (!brokers || !topic || !in || rate < 0) {

@@ -69,8 +69,8 @@ void *tw_arena_alloc(tw_arena *arena, size_t n)
         nb->next = b;
         arena->head = b = nb;
         if (arena->block_size < arena->max_block)
-            arena->block_size = arena->block_size * 2 < arena->max_block ? arena->block_size * 2
-                                                                         : arena->max_block;
+            arena->block_size =
+                arena->block_size * 2 < arena->max_block ? arena->block_size * 2 : arena->max_block;
     }
     void *p = b->data + b->used;
     b->used += n;

@@ -159,11 +159,21 @@ void tw_buf_put_json_str(tw_buf *buf, tw_str s)
             continue;
         }
         switch (c) {
-        case '"': tw_buf_put(buf, "\\\"", 2); break;
-        case '\\': tw_buf_put(buf, "\\\\", 2); break;
-        case '\n': tw_buf_put(buf, "\\n", 2); break;
-        case '\r': tw_buf_put(buf, "\\r", 2); break;
-        case '\t': tw_buf_put(buf, "\\t", 2); break;
+        case '"':
+            tw_buf_put(buf, "\\\"", 2);
+            break;
+        case '\\':
+            tw_buf_put(buf, "\\\\", 2);
+            break;
+        case '\n':
+            tw_buf_put(buf, "\\n", 2);
+            break;
+        case '\r':
+            tw_buf_put(buf, "\\r", 2);
+            break;
+        case '\t':
+            tw_buf_put(buf, "\\t", 2);
+            break;
         default: {
             char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
             tw_buf_put(buf, esc, 6);

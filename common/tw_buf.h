@@ -20,7 +20,11 @@ typedef struct tw_buf {
 
 void tw_buf_init(tw_buf *buf);
 void tw_buf_free(tw_buf *buf);
-static inline void tw_buf_reset(tw_buf *buf) { buf->len = 0; buf->failed = false; }
+static inline void tw_buf_reset(tw_buf *buf)
+{
+    buf->len = 0;
+    buf->failed = false;
+}
 bool tw_buf_reserve(tw_buf *buf, size_t extra);
 void tw_buf_put(tw_buf *buf, const void *p, size_t n);
 void tw_buf_puts(tw_buf *buf, const char *s);

@@ -24,4 +24,3 @@ void tw_finding_uid(const char *rule_id, tw_str identity, tw_str event_id, char 
     uint64_t b = tw_hash64(buf, n, a ^ 0x656e00000000ULL);
     snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
 }
-

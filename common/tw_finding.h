@@ -23,12 +23,12 @@ typedef enum tw_severity {
 const char *tw_severity_name(tw_severity sev);
 
 typedef struct tw_rule_meta {
-    const char *id;          /* the contract: DESIGN §5 */
+    const char *id; /* the contract: DESIGN §5 */
     const char *title;
     const char *description;
-    const char *type;        /* "correlation", "baseline", ... (rules list) */
+    const char *type; /* "correlation", "baseline", ... (rules list) */
     tw_severity severity;
-    const char *const *types;/* OCSF finding_info.types, NULL-terminated */
+    const char *const *types; /* OCSF finding_info.types, NULL-terminated */
 } tw_rule_meta;
 
 typedef struct tw_evidence {
@@ -36,28 +36,28 @@ typedef struct tw_evidence {
     tw_str event_id;
     tw_str action;
     tw_str error_code;
-    tw_str resource;         /* what the call acted on (schema_resource.h), or empty */
+    tw_str resource; /* what the call acted on (schema_resource.h), or empty */
 } tw_evidence;
 
 typedef struct tw_finding {
     const tw_rule_meta *rule;
-    const tw_event *ev;      /* the triggering event */
-    tw_kind kind;            /* the identity's kind */
-    int64_t first_seen_ms;   /* earliest evidence */
+    const tw_event *ev;    /* the triggering event */
+    tw_kind kind;          /* the identity's kind */
+    int64_t first_seen_ms; /* earliest evidence */
     tw_evidence evidence[TW_FINDING_MAX_EVIDENCE];
     uint32_t n_evidence;
-    char summary[320];       /* one sentence: what happened */
-    tw_str details;          /* optional: a JSON object of the detection's own facts (OCSF
+    char summary[320]; /* one sentence: what happened */
+    tw_str details;    /* optional: a JSON object of the detection's own facts (OCSF
                                 `unmapped`, compact `details`) */
     /* An update of an earlier finding (OCSF activity Update): how many matching events there
      * were in all, the earlier finding's and those its suppression period held back. ev is
      * then NULL; these say what the record needs. */
     bool update;
     uint32_t count;
-    int64_t last_seen_ms;    /* the last event held back (first_seen_ms: the finding's) */
-    const char *uid;         /* the earlier finding's uid */
-    tw_str identity;         /* its identity key */
-    bool has_order;          /* order_seq places it in the output instead of the current event */
+    int64_t last_seen_ms; /* the last event held back (first_seen_ms: the finding's) */
+    const char *uid;      /* the earlier finding's uid */
+    tw_str identity;      /* its identity key */
+    bool has_order;       /* order_seq places it in the output instead of the current event */
     uint64_t order_seq;
 } tw_finding;
 

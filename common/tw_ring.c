@@ -12,7 +12,7 @@ struct tw_ring {
     tw_notify *notify;
     size_t cap, head, count;
     bool closed, aborted;
-    atomic_bool waiting;  /* the consumer is blocked in tw_ring_pop on an empty ring */
+    atomic_bool waiting; /* the consumer is blocked in tw_ring_pop on an empty ring */
     void *items[];
 };
 

@@ -73,8 +73,11 @@ static inline uint32_t tw_utf8_fit(const char *p, uint32_t len, uint32_t max)
 static inline uint32_t tw_utf8_len(const char *p, uint32_t avail)
 {
     unsigned char c = (unsigned char)p[0];
-    uint32_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                            : (c & 0xf8) == 0xf0 ? 4 : 1;
+    uint32_t n = c < 0x80             ? 1
+                 : (c & 0xe0) == 0xc0 ? 2
+                 : (c & 0xf0) == 0xe0 ? 3
+                 : (c & 0xf8) == 0xf0 ? 4
+                                      : 1;
     if (n > avail)
         n = avail;
     for (uint32_t i = 1; i < n; i++)

@@ -13,9 +13,9 @@
 #include "tw_str.h"
 
 typedef struct tw_strslot {
-    uint32_t hash;        /* the low 32 bits of tw_hash64(key, len, 0) */
+    uint32_t hash; /* the low 32 bits of tw_hash64(key, len, 0) */
     uint32_t len;
-    char *key;            /* NULL: free */
+    char *key; /* NULL: free */
     void *val;
 } tw_strslot;
 

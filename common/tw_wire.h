@@ -13,14 +13,23 @@
 #include "tw_buf.h"
 #include "tw_str.h"
 
-static inline void tw_wire_u64(tw_buf *b, uint64_t v) { tw_buf_put(b, &v, sizeof v); }
-static inline void tw_wire_u32(tw_buf *b, uint32_t v) { tw_buf_put(b, &v, sizeof v); }
+static inline void tw_wire_u64(tw_buf *b, uint64_t v)
+{
+    tw_buf_put(b, &v, sizeof v);
+}
+static inline void tw_wire_u32(tw_buf *b, uint32_t v)
+{
+    tw_buf_put(b, &v, sizeof v);
+}
 static inline void tw_wire_bytes(tw_buf *b, const void *p, uint32_t n)
 {
     tw_wire_u32(b, n);
     tw_buf_put(b, p, n);
 }
-static inline void tw_wire_str(tw_buf *b, tw_str s) { tw_wire_bytes(b, s.p, (uint32_t)s.len); }
+static inline void tw_wire_str(tw_buf *b, tw_str s)
+{
+    tw_wire_bytes(b, s.p, (uint32_t)s.len);
+}
 
 typedef struct tw_wire_reader {
     const unsigned char *p, *end;

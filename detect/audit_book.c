@@ -9,8 +9,8 @@
 #define BOOK_MAX (1u << 20) /* destinations kept at most: a large organization has hundreds */
 
 struct tw_audit_book {
-    uint64_t *slot;    /* open addressing; 0 is empty (a hash of 0 is stored as 1) */
-    uint32_t cap, n;   /* cap a power of two, filled to half at most */
+    uint64_t *slot;  /* open addressing; 0 is empty (a hash of 0 is stored as 1) */
+    uint32_t cap, n; /* cap a power of two, filled to half at most */
     tw_audit_stats stats;
 };
 
@@ -137,7 +137,9 @@ static tw_err stream_load(void *self, tw_wire_reader *in)
 
 tw_stream_detector tw_audit_book_stream(tw_audit_book *ab)
 {
-    return (tw_stream_detector){ .name = "audit-destinations", .self = ab,
-                                 .on_event = stream_event, .save = stream_save,
+    return (tw_stream_detector){ .name = "audit-destinations",
+                                 .self = ab,
+                                 .on_event = stream_event,
+                                 .save = stream_save,
                                  .load = stream_load };
 }

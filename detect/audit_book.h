@@ -25,8 +25,8 @@
 typedef struct tw_audit_book tw_audit_book;
 
 typedef struct tw_audit_stats {
-    uint64_t destinations;   /* named by the stream */
-    uint64_t deletions;      /* candidate deletions that hit one */
+    uint64_t destinations; /* named by the stream */
+    uint64_t deletions;    /* candidate deletions that hit one */
 } tw_audit_stats;
 
 tw_audit_book *tw_audit_book_new(void);        /* NULL when out of memory */

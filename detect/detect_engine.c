@@ -45,8 +45,8 @@ tw_err tw_engine_compile(tw_engine *eng)
     for (uint32_t i = 0; i < eng->n; i++) {
         tw_detector *det = &eng->det[i];
         det->offset = off;
-        uint32_t bytes = det->ops->state_size ? det->ops->state_size(det->params)
-                                              : det->ops->state_bytes;
+        uint32_t bytes =
+            det->ops->state_size ? det->ops->state_size(det->params) : det->ops->state_bytes;
         off += (bytes + 7) & ~7u;
         eng->any_release |= det->ops->release != NULL;
         int64_t horizon = det->ops->horizon ? det->ops->horizon(det->params) : det->ops->horizon_ms;
@@ -98,8 +98,7 @@ const tw_detector *tw_engine_detector(const tw_engine *eng, uint32_t index)
     return index < eng->n ? &eng->det[index] : NULL;
 }
 
-void tw_engine_run(const tw_engine *eng, tw_ident *ident, const tw_event *ev,
-                   const tw_emit *emit)
+void tw_engine_run(const tw_engine *eng, tw_ident *ident, const tw_event *ev, const tw_emit *emit)
 {
     uint32_t words = (eng->n + 63) / 64;
     for (uint32_t w = 0; w < words; w++) {

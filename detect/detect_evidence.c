@@ -12,41 +12,112 @@ _Static_assert(sizeof(tw_kept_event) == 64, "a kept event is 64 bytes");
 /* errorCodes common enough to keep as an index: the denials (DESIGN §4) first, then what
  * failed calls of the public trails and the services' API references say most. Append only:
  * the index is saved in checkpoints (the catalog fingerprint below covers this table too). */
+/* clang-format off: a table in columns */
 static const char *const common_errors[] = {
-    "AccessDenied", "AccessDeniedException", "Client.UnauthorizedOperation",
-    "UnauthorizedOperation", "UnauthorizedAccess", "UnauthorizedException",
-    "AuthorizationError", "AuthorizationErrorException", "Forbidden", "ForbiddenException",
-    "VpceAccessDenied", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException",
-    "RequestExpired", "SignatureDoesNotMatch", "UnrecognizedClientException", "OptInRequired",
-    "NoSuchEntity", "NoSuchEntityException", "EntityAlreadyExists",
-    "EntityAlreadyExistsException", "EntityNotFoundException", "ResourceNotFoundException",
-    "ResourceInUseException", "NotFoundException", "NotFound", "ConflictException",
-    "ValidationException", "ValidationError", "InvalidInput", "InvalidInputException",
-    "InvalidParameterValue", "InvalidParameterValueException", "InvalidParameterException",
-    "InvalidParameterCombination", "InvalidRequest", "InvalidRequestException",
-    "MissingParameter", "UnknownParameter", "MalformedPolicyDocument",
-    "MalformedPolicyDocumentException", "DeleteConflict", "DeleteConflictException",
-    "LimitExceeded", "LimitExceededException", "ServiceQuotaExceededException",
-    "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
-    "InternalError", "InternalFailure", "InternalServerException", "InternalServerError",
-    "ServiceUnavailable", "ServiceUnavailableException", "ServiceFailure", "ClientException",
-    "NoSuchBucket", "NoSuchKey", "NoSuchBucketPolicy", "NoSuchLifecycleConfiguration",
-    "NoSuchCORSConfiguration", "NoSuchWebsiteConfiguration", "NoSuchTagSet",
-    "NoSuchTagSetError", "NoSuchPublicAccessBlockConfiguration",
-    "ServerSideEncryptionConfigurationNotFoundError", "ReplicationConfigurationNotFoundError",
-    "ObjectLockConfigurationNotFoundError", "BucketAlreadyExists", "BucketAlreadyOwnedByYou",
-    "BucketNotEmpty", "TrailNotFoundException", "InvalidTrailNameException",
-    "NoSuchDeliveryChannelException", "Client.DryRunOperation", "Client.InvalidParameterValue",
-    "Client.InvalidParameterCombination", "Client.InvalidRequest", "Client.MissingParameter",
-    "Client.InvalidInstanceID.NotFound", "Client.InvalidInstanceID.Malformed",
-    "Client.InvalidPermission.Duplicate", "Client.InvalidPermission.NotFound",
-    "Client.InvalidGroup.NotFound", "Client.RequestLimitExceeded", "Client.IncorrectState",
-    "Client.InvalidSnapshot.NotFound", "Client.InvalidVolume.NotFound",
-    "Client.InvalidKeyPair.NotFound", "Client.InvalidAMIID.NotFound", "Server.InternalError",
-    "Server.Unavailable", "DBInstanceNotFoundFault", "DBSnapshotNotFoundFault",
-    "InvalidDBInstanceState", "InvalidDBSnapshotState", "KMSInvalidStateException",
-    "AccountNotFoundException", "PasswordPolicyViolation",
+    "AccessDenied",
+    "AccessDeniedException",
+    "Client.UnauthorizedOperation",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "UnauthorizedException",
+    "AuthorizationError",
+    "AuthorizationErrorException",
+    "Forbidden",
+    "ForbiddenException",
+    "VpceAccessDenied",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "OptInRequired",
+    "NoSuchEntity",
+    "NoSuchEntityException",
+    "EntityAlreadyExists",
+    "EntityAlreadyExistsException",
+    "EntityNotFoundException",
+    "ResourceNotFoundException",
+    "ResourceInUseException",
+    "NotFoundException",
+    "NotFound",
+    "ConflictException",
+    "ValidationException",
+    "ValidationError",
+    "InvalidInput",
+    "InvalidInputException",
+    "InvalidParameterValue",
+    "InvalidParameterValueException",
+    "InvalidParameterException",
+    "InvalidParameterCombination",
+    "InvalidRequest",
+    "InvalidRequestException",
+    "MissingParameter",
+    "UnknownParameter",
+    "MalformedPolicyDocument",
+    "MalformedPolicyDocumentException",
+    "DeleteConflict",
+    "DeleteConflictException",
+    "LimitExceeded",
+    "LimitExceededException",
+    "ServiceQuotaExceededException",
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "InternalError",
+    "InternalFailure",
+    "InternalServerException",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "ServiceFailure",
+    "ClientException",
+    "NoSuchBucket",
+    "NoSuchKey",
+    "NoSuchBucketPolicy",
+    "NoSuchLifecycleConfiguration",
+    "NoSuchCORSConfiguration",
+    "NoSuchWebsiteConfiguration",
+    "NoSuchTagSet",
+    "NoSuchTagSetError",
+    "NoSuchPublicAccessBlockConfiguration",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "ReplicationConfigurationNotFoundError",
+    "ObjectLockConfigurationNotFoundError",
+    "BucketAlreadyExists",
+    "BucketAlreadyOwnedByYou",
+    "BucketNotEmpty",
+    "TrailNotFoundException",
+    "InvalidTrailNameException",
+    "NoSuchDeliveryChannelException",
+    "Client.DryRunOperation",
+    "Client.InvalidParameterValue",
+    "Client.InvalidParameterCombination",
+    "Client.InvalidRequest",
+    "Client.MissingParameter",
+    "Client.InvalidInstanceID.NotFound",
+    "Client.InvalidInstanceID.Malformed",
+    "Client.InvalidPermission.Duplicate",
+    "Client.InvalidPermission.NotFound",
+    "Client.InvalidGroup.NotFound",
+    "Client.RequestLimitExceeded",
+    "Client.IncorrectState",
+    "Client.InvalidSnapshot.NotFound",
+    "Client.InvalidVolume.NotFound",
+    "Client.InvalidKeyPair.NotFound",
+    "Client.InvalidAMIID.NotFound",
+    "Server.InternalError",
+    "Server.Unavailable",
+    "DBInstanceNotFoundFault",
+    "DBSnapshotNotFoundFault",
+    "InvalidDBInstanceState",
+    "InvalidDBSnapshotState",
+    "KMSInvalidStateException",
+    "AccountNotFoundException",
+    "PasswordPolicyViolation",
 };
+/* clang-format on */
 #define N_COMMON_ERRORS (sizeof common_errors / sizeof common_errors[0])
 _Static_assert(N_COMMON_ERRORS < TW_KEPT_ERROR_TEXT, "error indices fit a byte");
 
@@ -83,9 +154,10 @@ static uint8_t uuid_pack(tw_str id, unsigned char out[16])
     if (p[8] != '-' || p[13] != '-' || p[18] != '-' || p[23] != '-')
         return TW_KEPT_ID_TEXT;
     pthread_once(&once, hex_tables);
-    static const uint8_t at[32] = { 0,  1,  2,  3,  4,  5,  6,  7,  9,  10, 11,
-                                    12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25,
-                                    26, 27, 28, 29, 30, 31, 32, 33, 34, 35 };
+    static const uint8_t at[32] = {
+        0,  1,  2,  3,  4,  5,  6,  7,  9,  10, 11, 12, 14, 15, 16, 17,
+        19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35
+    };
     unsigned bad = 0, cases = 0;
     for (uint32_t i = 0; i < 16; i++) {
         unsigned char hi = p[at[2 * i]], lo = p[at[2 * i + 1]];
@@ -147,8 +219,8 @@ void tw_kept_event_set(tw_kept_event *k, const tw_event *ev, const tw_catalog *c
     k->time_ms = ev->time_ms;
     k->set = 1;
     /* known actions point into the catalog; a hand-made event may carry any action_id */
-    tw_str name = cat && (ev->flags & TW_EV_ACTION_KNOWN) ? tw_catalog_name(cat, ev->action_id)
-                                                         : TW_STR_NULL;
+    tw_str name =
+        cat && (ev->flags & TW_EV_ACTION_KNOWN) ? tw_catalog_name(cat, ev->action_id) : TW_STR_NULL;
     bool known = name.p && name.len == ev->action.len &&
                  (name.p == ev->action.p || !memcmp(name.p, ev->action.p, name.len));
     k->action_id = known ? ev->action_id : TW_ACTION_UNKNOWN;
@@ -170,16 +242,14 @@ void tw_kept_event_set(tw_kept_event *k, const tw_event *ev, const tw_catalog *c
         used = 16;
         k->id_len = 0;
     } else {
-        k->id_len = put_text(k, &used, ev->event_id,
-                             TW_KEPT_TEXT - floor_of(action_len) - floor_of(error_len) -
-                                 floor_of(res_len),
-                             false);
+        k->id_len = put_text(
+            k, &used, ev->event_id,
+            TW_KEPT_TEXT - floor_of(action_len) - floor_of(error_len) - floor_of(res_len), false);
     }
-    k->action_len = action_len ? put_text(k, &used, ev->action,
-                                          TW_KEPT_TEXT - used - floor_of(error_len) -
-                                              floor_of(res_len),
-                                          false)
-                               : 0;
+    k->action_len =
+        action_len ? put_text(k, &used, ev->action,
+                              TW_KEPT_TEXT - used - floor_of(error_len) - floor_of(res_len), false)
+                   : 0;
     k->error_len = error_len ? put_text(k, &used, ev->error_code,
                                         TW_KEPT_TEXT - used - floor_of(res_len), false)
                              : 0;
@@ -192,7 +262,7 @@ tw_evidence tw_kept_event_evidence(const tw_kept_event *k, const tw_catalog *cat
     tw_evidence e = { .time_ms = k->time_ms };
     /* restored state is bytes: lengths that overrun the text give nothing past it */
     uint32_t at = 0, sum = (k->id_form != TW_KEPT_ID_TEXT ? 16u : k->id_len) + k->action_len +
-                          k->error_len + k->resource_len;
+                           k->error_len + k->resource_len;
     if (sum > TW_KEPT_TEXT)
         return (tw_evidence){ .time_ms = k->time_ms, .event_id = TW_STR_LIT("(damaged)") };
     if (k->id_form != TW_KEPT_ID_TEXT) {

@@ -26,12 +26,12 @@
 
 typedef struct tw_kept_event {
     int64_t time_ms;
-    uint32_t action_id;    /* the catalog's; TW_ACTION_UNKNOWN: the action is kept as text */
-    uint8_t set;           /* 0: nothing kept yet */
-    uint8_t id_form;       /* TW_KEPT_ID_* */
-    uint8_t error;         /* 0 none, else 1 + its index among the common codes, or
+    uint32_t action_id; /* the catalog's; TW_ACTION_UNKNOWN: the action is kept as text */
+    uint8_t set;        /* 0: nothing kept yet */
+    uint8_t id_form;    /* TW_KEPT_ID_* */
+    uint8_t error;      /* 0 none, else 1 + its index among the common codes, or
                               TW_KEPT_ERROR_TEXT */
-    uint8_t id_len;        /* the lengths of the texts in text[], in this order */
+    uint8_t id_len;     /* the lengths of the texts in text[], in this order */
     uint8_t action_len;
     uint8_t error_len;
     uint8_t resource_len;

@@ -19,7 +19,7 @@
 #include "tw_wire.h"
 
 typedef struct tw_stream_detector {
-    const char *name;  /* its section of a checkpoint */
+    const char *name; /* its section of a checkpoint */
     void *self;
     /* Optional: what it raises at the stream's start, before the first event (first: a copy
      * of it under a seq of its own), once; started is true when that is done or needs no

@@ -13,12 +13,23 @@
 
 /* By exc_field_kind; what the worker has in tw_event without the record. */
 static const char *const k_field_names[] = {
-    "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent", "errorCode",
-    "recipientAccountId", "action", "identity.kind", "modelId", "userIdentity.type",
-    "userIdentity.arn", "userIdentity.accessKeyId", NULL,
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "errorCode",
+    "recipientAccountId",
+    "action",
+    "identity.kind",
+    "modelId",
+    "userIdentity.type",
+    "userIdentity.arn",
+    "userIdentity.accessKeyId",
+    NULL,
 };
-#define FIELD_CHOICES                                                                          \
-    "eventSource, eventName, awsRegion, sourceIPAddress, userAgent, errorCode, "             \
+#define FIELD_CHOICES                                                                           \
+    "eventSource, eventName, awsRegion, sourceIPAddress, userAgent, errorCode, "                \
     "recipientAccountId, action, identity.kind, modelId, userIdentity.type, userIdentity.arn, " \
     "userIdentity.accessKeyId, requestParameters.PATH"
 #define PARAMS_PREFIX "requestParameters."
@@ -112,8 +123,7 @@ static bool get_patterns(loader *ld, const yn *node, const char *what, bool allo
                 ok = false;
             }
         } else if (it->len == 0 && allow_null) {
-            DIAG(ld, it->line, "'%s' holds an empty string (write null for an absent field)",
-                 what);
+            DIAG(ld, it->line, "'%s' holds an empty string (write null for an absent field)", what);
             ok = false;
         } else if (get_pattern(ld, it, what, &v[k])) {
             k++;
@@ -147,8 +157,8 @@ static bool check_rules(loader *ld, const exc_pat *v, uint32_t n)
         if (exc_has_wildcard(v[i].s))
             DIAG(ld, v[i].line, "rule '%s' matches no loaded rule", word);
         else if (hint)
-            DIAG(ld, v[i].line, "rule '%s': no loaded rule has this id (did you mean '%s'?)",
-                 word, hint);
+            DIAG(ld, v[i].line, "rule '%s': no loaded rule has this id (did you mean '%s'?)", word,
+                 hint);
         else
             DIAG(ld, v[i].line, "rule '%s': no loaded rule has this id", word);
     }
@@ -231,8 +241,10 @@ static bool check_kinds(loader *ld, const exc_field *fd)
         for (int k = 0; k < TW_KIND_COUNT_ && !known; k++)
             known = tw_str_eq_c(v->s, tw_kind_name((tw_kind)k));
         if (!known) {
-            DIAG(ld, v->line, "identity.kind '%.*s' is no kind (service, aws-service, human, "
-                              "agent, root)", (int)v->s.len, v->s.p);
+            DIAG(ld, v->line,
+                 "identity.kind '%.*s' is no kind (service, aws-service, human, "
+                 "agent, root)",
+                 (int)v->s.len, v->s.p);
             ok = false;
         }
     }
@@ -313,8 +325,10 @@ static bool get_until(loader *ld, const yn *node, exc_entry *e)
         }
     }
     if (node->type == YN_SCALAR)
-        DIAG(ld, node->line, "until '%s' is not a date (2027-03-31) or an RFC 3339 time "
-                             "(2027-03-31T18:00:00Z)", node->text);
+        DIAG(ld, node->line,
+             "until '%s' is not a date (2027-03-31) or an RFC 3339 time "
+             "(2027-03-31T18:00:00Z)",
+             node->text);
     else
         DIAG(ld, node->line, "until must be a date (2027-03-31) or an RFC 3339 time, not %s",
              yn_describe(node));
@@ -324,8 +338,8 @@ static bool get_until(loader *ld, const yn *node, exc_entry *e)
 static bool add_warning(tw_exceptions *ex, const char *text)
 {
     char *copy = strdup(text);
-    if (!copy || !grow((void **)&ex->warnings, &ex->cap_warnings, ex->n_warnings,
-                       sizeof *ex->warnings)) {
+    if (!copy ||
+        !grow((void **)&ex->warnings, &ex->cap_warnings, ex->n_warnings, sizeof *ex->warnings)) {
         free(copy);
         ex->rs->nomem = true;
         return false;
@@ -335,14 +349,15 @@ static bool add_warning(tw_exceptions *ex, const char *text)
 }
 
 enum { K_RULE, K_IDENTITY, K_FIELDS, K_UNTIL, K_REASON, K_COUNT_ };
-static const char *const k_entry_keys[] = { "rule", "identity", "fields", "until", "reason",
-                                            NULL };
+static const char *const k_entry_keys[] = { "rule", "identity", "fields", "until", "reason", NULL };
 
 static void load_entry(loader *ld, const yn *node)
 {
     if (node->type != YN_MAP) {
-        DIAG(ld, node->line, "an exception must be a map (rule, identity, fields, until, "
-                             "reason), not %s", yn_describe(node));
+        DIAG(ld, node->line,
+             "an exception must be a map (rule, identity, fields, until, "
+             "reason), not %s",
+             yn_describe(node));
         return;
     }
     const yn *at[K_COUNT_] = { 0 };
@@ -364,8 +379,9 @@ static void load_entry(loader *ld, const yn *node)
     }
     exc_entry e = { .line = node->line, .until_ms = INT64_MAX };
     if (!at[K_RULE]) {
-        DIAG(ld, node->line, "an exception needs 'rule' (a rule id or a list of ids; '*' for "
-                             "every rule)");
+        DIAG(ld, node->line,
+             "an exception needs 'rule' (a rule id or a list of ids; '*' for "
+             "every rule)");
         ok = false;
     } else if (!get_patterns(ld, at[K_RULE], "rule", false, &e.rules, &e.n_rules, NULL) ||
                !check_rules(ld, e.rules, e.n_rules)) {
@@ -379,8 +395,9 @@ static void load_entry(loader *ld, const yn *node)
     if (at[K_UNTIL] && !get_until(ld, at[K_UNTIL], &e))
         ok = false;
     if (!at[K_REASON]) {
-        DIAG(ld, node->line, "an exception needs 'reason' (why the findings are expected, and "
-                             "who owns the exception)");
+        DIAG(ld, node->line,
+             "an exception needs 'reason' (why the findings are expected, and "
+             "who owns the exception)");
         ok = false;
     } else if (!(e.reason = rules_get_string(&ld->ctx, at[K_REASON], "reason"))) {
         ok = false;
@@ -390,8 +407,9 @@ static void load_entry(loader *ld, const yn *node)
     }
     for (uint32_t i = 0; ok && i < e.n_rules; i++)
         if (only_stars(e.rules[i].s) && !e.n_idents && !e.n_fields) {
-            DIAG(ld, e.rules[i].line, "an exception for every rule needs 'identity' or "
-                                      "'fields': alone it would suppress every finding");
+            DIAG(ld, e.rules[i].line,
+                 "an exception for every rule needs 'identity' or "
+                 "'fields': alone it would suppress every finding");
             ok = false;
         }
     if (!ok)
@@ -414,8 +432,10 @@ static void load_entry(loader *ld, const yn *node)
 static void load_doc(loader *ld, const yn *doc)
 {
     if (doc->type != YN_MAP) {
-        DIAG(ld, doc->line, "an exceptions file is a map with the key 'exceptions' (a list of "
-                            "entries), not %s", yn_describe(doc));
+        DIAG(ld, doc->line,
+             "an exceptions file is a map with the key 'exceptions' (a list of "
+             "entries), not %s",
+             yn_describe(doc));
         return;
     }
     static const char *const top_keys[] = { "exceptions", NULL };
@@ -437,8 +457,7 @@ static void load_doc(loader *ld, const yn *doc)
     if (list->type == YN_SCALAR && yn_resolve(list, NULL, NULL) == YS_NULL)
         return; /* `exceptions:` with every entry commented out */
     if (list->type != YN_SEQ) {
-        DIAG(ld, list->line, "'exceptions' must be a list of entries, not %s",
-             yn_describe(list));
+        DIAG(ld, list->line, "'exceptions' must be a list of entries, not %s", yn_describe(list));
         return;
     }
     if (list->n > TW_EXC_MAX_ENTRIES) {
@@ -503,8 +522,8 @@ static bool list_candidates(tw_exceptions *ex)
     uint64_t total = 0;
     for (uint32_t r = 0; r < ex->n_ids; r++)
         for (size_t i = 0; i < ex->n_entries; i++)
-            total += exc_any_match(ex->entries[i].rules, ex->entries[i].n_rules,
-                               tw_str_c(ex->ids[r]));
+            total +=
+                exc_any_match(ex->entries[i].rules, ex->entries[i].n_rules, tw_str_c(ex->ids[r]));
     if (total > MAX_CANDIDATES)
         return true;
     ex->cand_start = malloc((ex->n_ids + 1) * sizeof *ex->cand_start);
@@ -546,8 +565,7 @@ static bool make_scratch(tw_exceptions *ex, uint32_t n_threads)
 }
 
 /* A set with no entry yet, and its loader. */
-static tw_err load_begin(const char *name, const tw_exc_conf *conf, tw_exceptions **out,
-                         loader *ld)
+static tw_err load_begin(const char *name, const tw_exc_conf *conf, tw_exceptions **out, loader *ld)
 {
     *out = NULL;
     tw_exceptions *ex = calloc(1, sizeof *ex);
@@ -683,4 +701,3 @@ size_t tw_exceptions_entry_count(const tw_exceptions *ex)
 {
     return ex->n_entries;
 }
-

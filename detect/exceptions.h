@@ -39,10 +39,10 @@
 /* Limits that keep a hostile file cheap (the YAML's nesting is capped by the rules' tree). */
 #define TW_EXC_MAX_FILE_BYTES (1u << 20) /* 1 MiB, like a rule file */
 #define TW_EXC_MAX_ENTRIES 10000
-#define TW_EXC_MAX_VALUES 1000           /* patterns in one list (rule, identity, a field) */
-#define TW_EXC_MAX_FIELDS 32             /* fields of one entry */
-#define TW_EXC_MAX_PATTERN 1024          /* bytes of one pattern */
-#define TW_EXC_MAX_PATH 16               /* segments of a requestParameters path */
+#define TW_EXC_MAX_VALUES 1000  /* patterns in one list (rule, identity, a field) */
+#define TW_EXC_MAX_FIELDS 32    /* fields of one entry */
+#define TW_EXC_MAX_PATTERN 1024 /* bytes of one pattern */
+#define TW_EXC_MAX_PATH 16      /* segments of a requestParameters path */
 
 typedef struct tw_exceptions tw_exceptions;
 
@@ -52,7 +52,7 @@ typedef struct tw_exc_conf {
      * not checked, and --stats counts no rule by name. Copied. */
     const char *const *rule_ids;
     size_t n_rule_ids;
-    uint32_t n_threads;        /* threads that call tw_exceptions_match (index 0 .. n-1) */
+    uint32_t n_threads; /* threads that call tw_exceptions_match (index 0 .. n-1) */
     /* The wall clock `until` is compared with, in ms since the epoch: at load (an entry
      * already past it is ignored, with a warning) and when a finding matches (an entry that
      * expires during a long consume stops applying). NULL: CLOCK_REALTIME. */

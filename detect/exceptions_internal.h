@@ -13,8 +13,19 @@
 #include "rules.h"
 
 typedef enum exc_field_kind {
-    XF_EVENT_SOURCE = 0, XF_EVENT_NAME, XF_REGION, XF_SOURCE_IP, XF_USER_AGENT, XF_ERROR_CODE,
-    XF_ACCOUNT, XF_ACTION, XF_KIND, XF_MODEL_ID, XF_USER_TYPE, XF_PRINCIPAL_ARN, XF_ACCESS_KEY,
+    XF_EVENT_SOURCE = 0,
+    XF_EVENT_NAME,
+    XF_REGION,
+    XF_SOURCE_IP,
+    XF_USER_AGENT,
+    XF_ERROR_CODE,
+    XF_ACCOUNT,
+    XF_ACTION,
+    XF_KIND,
+    XF_MODEL_ID,
+    XF_USER_TYPE,
+    XF_PRINCIPAL_ARN,
+    XF_ACCESS_KEY,
     XF_PARAMS, /* requestParameters.<path>: read from the event's raw requestParameters */
 } exc_field_kind;
 
@@ -26,11 +37,11 @@ typedef struct exc_pat {
 
 typedef struct exc_field {
     exc_field_kind kind;
-    const tw_str *path;  /* XF_PARAMS: the segments after requestParameters */
+    const tw_str *path; /* XF_PARAMS: the segments after requestParameters */
     uint32_t n_path;
     const exc_pat *vals; /* any holds */
     uint32_t n_vals;
-    bool absent;         /* `null` among the values: holds when the field is absent */
+    bool absent; /* `null` among the values: holds when the field is absent */
 } exc_field;
 
 typedef struct exc_entry {
@@ -41,8 +52,8 @@ typedef struct exc_entry {
     uint32_t n_idents;
     const exc_field *fields;
     uint32_t n_fields;
-    int64_t until_ms;      /* the last instant it holds (INT64_MAX: no until) */
-    const char *until;     /* as written */
+    int64_t until_ms;  /* the last instant it holds (INT64_MAX: no until) */
+    const char *until; /* as written */
     const char *reason;
 } exc_entry;
 
@@ -53,10 +64,10 @@ typedef struct exc_id {
 
 /* One thread's: written by that thread only. */
 typedef struct exc_scratch {
-    _Atomic uint64_t *by_rule;  /* by known id; the last slot: ids not known */
+    _Atomic uint64_t *by_rule; /* by known id; the last slot: ids not known */
     _Atomic uint64_t *by_entry;
-    tw_json *js;                /* made on first use, on the thread's own side */
-    char *buf;                  /* requestParameters, padded for the parser */
+    tw_json *js; /* made on first use, on the thread's own side */
+    char *buf;   /* requestParameters, padded for the parser */
     size_t cap;
     /* (rule, identity) pairs whose latest finding an exception kept out, as hashes (0: a free
      * slot; linear probing): the update of that finding (its repeats) is kept out too. A
@@ -66,13 +77,13 @@ typedef struct exc_scratch {
 } exc_scratch;
 
 struct tw_exceptions {
-    tw_ruleset *rs;           /* the loading context: strings, diagnostics */
+    tw_ruleset *rs; /* the loading context: strings, diagnostics */
     const char *file;
     exc_entry *entries;
     size_t n_entries, cap_entries;
     char **warnings;
     size_t n_warnings, cap_warnings;
-    const char **ids;         /* known rule ids, as given (deduplicated), NULL-terminated */
+    const char **ids; /* known rule ids, as given (deduplicated), NULL-terminated */
     uint32_t n_ids;
     struct exc_id *by_name;   /* the same, sorted by name (lookup) */
     uint32_t *cand_start;     /* per id: its entries in cand[cand_start[i] .. [i + 1]) */

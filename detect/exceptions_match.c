@@ -13,7 +13,6 @@
 
 /* ---- patterns: Sigma's wildcards, ASCII case-insensitive ---- */
 
-
 static bool escaped(tw_str pat, uint32_t i)
 {
     return pat.p[i] == '\\' && i + 1 < pat.len &&
@@ -111,7 +110,7 @@ static void params_value(void *ud, const tw_json_value *v)
     pp->present = true;
     if (!pp->hit)
         pp->hit = exc_any_match(pp->fd->vals, pp->fd->n_vals,
-                            v->type == TW_JV_OBJECT ? TW_STR_LIT("") : v->text);
+                                v->type == TW_JV_OBJECT ? TW_STR_LIT("") : v->text);
 }
 
 /* requestParameters.<path> of the event: any value there matches, or none is there and the
@@ -132,8 +131,7 @@ static bool params_hold(exc_scratch *sc, const exc_field *fd, tw_str params)
             return false;
         memcpy(sc->buf, params.p, params.len);
         memset(sc->buf + params.len, 0, TW_JSON_PADDING);
-        tw_json_lookup(sc->js, sc->buf, params.len, need, fd->path, fd->n_path, params_value,
-                       &pp);
+        tw_json_lookup(sc->js, sc->buf, params.len, need, fd->path, fd->n_path, params_value, &pp);
     }
     return pp.present ? pp.hit : fd->absent;
 }
@@ -142,20 +140,34 @@ static tw_str event_field(const exc_field *fd, const tw_finding *f)
 {
     const tw_event *ev = f->ev;
     switch (fd->kind) {
-    case XF_EVENT_SOURCE: return ev->event_source;
-    case XF_EVENT_NAME: return ev->event_name;
-    case XF_REGION: return ev->region;
-    case XF_SOURCE_IP: return ev->source_ip;
-    case XF_USER_AGENT: return ev->user_agent;
-    case XF_ERROR_CODE: return ev->error_code;
-    case XF_ACCOUNT: return ev->account;
-    case XF_ACTION: return ev->action;
-    case XF_KIND: return tw_str_c(tw_kind_name(f->kind));
-    case XF_MODEL_ID: return ev->model_id;
-    case XF_USER_TYPE: return ev->user_type;
-    case XF_PRINCIPAL_ARN: return ev->principal_arn;
-    case XF_ACCESS_KEY: return ev->access_key;
-    case XF_PARAMS: break;
+    case XF_EVENT_SOURCE:
+        return ev->event_source;
+    case XF_EVENT_NAME:
+        return ev->event_name;
+    case XF_REGION:
+        return ev->region;
+    case XF_SOURCE_IP:
+        return ev->source_ip;
+    case XF_USER_AGENT:
+        return ev->user_agent;
+    case XF_ERROR_CODE:
+        return ev->error_code;
+    case XF_ACCOUNT:
+        return ev->account;
+    case XF_ACTION:
+        return ev->action;
+    case XF_KIND:
+        return tw_str_c(tw_kind_name(f->kind));
+    case XF_MODEL_ID:
+        return ev->model_id;
+    case XF_USER_TYPE:
+        return ev->user_type;
+    case XF_PRINCIPAL_ARN:
+        return ev->principal_arn;
+    case XF_ACCESS_KEY:
+        return ev->access_key;
+    case XF_PARAMS:
+        break;
     }
     return TW_STR_NULL;
 }
@@ -187,8 +199,9 @@ static void say_expired(const tw_exceptions *ex, size_t i)
     if (!ex->warn || atomic_exchange(&ex->expiry_said[i], true))
         return;
     const exc_entry *e = &ex->entries[i];
-    fprintf(ex->warn, "trailwarden: warning: %s:%u: exception expired on %s during the run "
-                      "(reason: %.1024s): its findings are written from now on\n",
+    fprintf(ex->warn,
+            "trailwarden: warning: %s:%u: exception expired on %s during the run "
+            "(reason: %.1024s): its findings are written from now on\n",
             ex->file, e->line, e->until, e->reason);
 }
 
@@ -257,8 +270,8 @@ static void kept_del(exc_scratch *sc, uint64_t key)
 /* ---- matching ---- */
 
 /* The first entry in force that f matches (by identity), or SIZE_MAX. */
-static size_t match_entry(const tw_exceptions *ex, exc_scratch *sc, uint32_t r,
-                          const tw_finding *f, tw_str identity)
+static size_t match_entry(const tw_exceptions *ex, exc_scratch *sc, uint32_t r, const tw_finding *f,
+                          tw_str identity)
 {
     tw_str id = tw_str_c(f->rule->id);
     const uint32_t *cand = NULL;
@@ -359,8 +372,9 @@ void tw_exceptions_print_hits(const tw_exceptions *ex, FILE *o)
         uint64_t n = 0;
         for (uint32_t t = 0; t < ex->n_threads; t++)
             n += atomic_load_explicit(&ex->scratch[t].by_entry[i], memory_order_relaxed);
-        fprintf(o, "trailwarden: %s:%u: exception suppressed %" PRIu64 " finding%s (reason: "
-                   "%.200s)\n", ex->file, ex->entries[i].line, n, n == 1 ? "" : "s",
-                ex->entries[i].reason);
+        fprintf(o,
+                "trailwarden: %s:%u: exception suppressed %" PRIu64 " finding%s (reason: "
+                "%.200s)\n",
+                ex->file, ex->entries[i].line, n, n == 1 ? "" : "s", ex->entries[i].reason);
     }
 }

@@ -26,57 +26,62 @@
 #include "tw_wire.h"
 
 typedef enum tw_grant_opcode {
-    TW_GOP_ATTACH = 1,        /* Attach{Role,User,Group}Policy: policy_arn to target */
-    TW_GOP_DETACH,            /* Detach*Policy */
-    TW_GOP_PUT_INLINE,        /* Put{Role,User,Group}Policy: policy_name + document */
-    TW_GOP_DELETE_INLINE,     /* Delete{Role,User,Group}Policy */
-    TW_GOP_ADD_MEMBER,        /* AddUserToGroup: user into target (a group) */
-    TW_GOP_REMOVE_MEMBER,     /* RemoveUserFromGroup */
-    TW_GOP_CREATE_POLICY,     /* CreatePolicy: policy_arn gets version v1 = document */
-    TW_GOP_CREATE_VERSION,    /* CreatePolicyVersion: a version, the default if set_default */
-    TW_GOP_SET_DEFAULT,       /* SetDefaultPolicyVersion */
-    TW_GOP_DELETE_PRINCIPAL,  /* DeleteRole, DeleteUser, DeleteGroup: every grant goes */
+    TW_GOP_ATTACH = 1,       /* Attach{Role,User,Group}Policy: policy_arn to target */
+    TW_GOP_DETACH,           /* Detach*Policy */
+    TW_GOP_PUT_INLINE,       /* Put{Role,User,Group}Policy: policy_name + document */
+    TW_GOP_DELETE_INLINE,    /* Delete{Role,User,Group}Policy */
+    TW_GOP_ADD_MEMBER,       /* AddUserToGroup: user into target (a group) */
+    TW_GOP_REMOVE_MEMBER,    /* RemoveUserFromGroup */
+    TW_GOP_CREATE_POLICY,    /* CreatePolicy: policy_arn gets version v1 = document */
+    TW_GOP_CREATE_VERSION,   /* CreatePolicyVersion: a version, the default if set_default */
+    TW_GOP_SET_DEFAULT,      /* SetDefaultPolicyVersion */
+    TW_GOP_DELETE_PRINCIPAL, /* DeleteRole, DeleteUser, DeleteGroup: every grant goes */
 } tw_grant_opcode;
 
-typedef enum tw_grant_target { TW_GT_ROLE = 1, TW_GT_USER, TW_GT_GROUP, TW_GT_POLICY } tw_grant_target;
+typedef enum tw_grant_target {
+    TW_GT_ROLE = 1,
+    TW_GT_USER,
+    TW_GT_GROUP,
+    TW_GT_POLICY
+} tw_grant_target;
 
 /* One IAM call that grants or revokes, as the parser read it (strings in the batch's arena). */
 typedef struct tw_grant_op {
     tw_grant_opcode op;
     tw_grant_target target_type;
-    tw_str target;           /* arn:aws:iam::ACCOUNT:role/NAME, .../user/NAME, .../group/NAME */
-    tw_str member;           /* ADD/REMOVE_MEMBER: the user's key */
+    tw_str target; /* arn:aws:iam::ACCOUNT:role/NAME, .../user/NAME, .../group/NAME */
+    tw_str member; /* ADD/REMOVE_MEMBER: the user's key */
     tw_str policy_arn;
-    tw_str policy_name;      /* inline policies */
+    tw_str policy_name; /* inline policies */
     tw_str version_id;
     bool set_default;
-    bool has_document;       /* a document came with the call... */
-    bool unparseable;        /* ...and it did not parse (counted; the grant holds nothing) */
-    tw_policy_grant set;     /* its privileged actions (tw_privtab_words words each) */
+    bool has_document;   /* a document came with the call... */
+    bool unparseable;    /* ...and it did not parse (counted; the grant holds nothing) */
+    tw_policy_grant set; /* its privileged actions (tw_privtab_words words each) */
 } tw_grant_op;
 
 typedef struct tw_grants tw_grants;
 
 typedef struct tw_grants_conf {
     const tw_privtab *privtab;
-    const tw_catalog *catalog;  /* events' actions (kept evidence names them by index) */
-    const tw_managed *managed;  /* AWS managed policies */
+    const tw_catalog *catalog; /* events' actions (kept evidence names them by index) */
+    const tw_managed *managed; /* AWS managed policies */
     int64_t unused_after_ms;
-    const tw_rule_meta *unused_meta;   /* unused-privileged-grant */
-    const tw_rule_meta *dormant_meta;  /* dormant-privilege-used (NULL: not raised) */
+    const tw_rule_meta *unused_meta;            /* unused-privileged-grant */
+    const tw_rule_meta *dormant_meta;           /* dormant-privilege-used (NULL: not raised) */
     uint32_t unused_detector, dormant_detector; /* their detector indices, for ordering */
 } tw_grants_conf;
 
 typedef struct tw_grants_stats {
     uint64_t grants_stream, grants_inventory, revoked, unparseable, principals;
-    uint64_t unresolved;     /* deadlines of grants of a customer policy never seen */
+    uint64_t unresolved; /* deadlines of grants of a customer policy never seen */
     uint64_t uses, findings_unused, findings_dormant, findings_training_telemetry;
 } tw_grants_stats;
 
 tw_grants *tw_grants_new(const tw_grants_conf *conf); /* NULL when out of memory */
 /* The tracker's own training-telemetry-granted finding (`rules list` shows it). */
 const tw_rule_meta *tw_grants_training_telemetry_meta(void);
-void tw_grants_destroy(tw_grants *g);                  /* NULL-safe */
+void tw_grants_destroy(tw_grants *g); /* NULL-safe */
 
 /* A grant from an inventory (--grants), added before the first event: it counts from the
  * first event the tracker sees. identity is a role's or user's key; source says where it

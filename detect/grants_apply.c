@@ -157,8 +157,8 @@ bool grants_str_add(char ***v, uint32_t *n, const char *s)
     return true;
 }
 
-static void group_policy_to_member(tw_grants *g, group *grp, const group_policy *gp,
-                                   principal *u, const tw_event *ev, const tw_emit *emit)
+static void group_policy_to_member(tw_grants *g, group *grp, const group_policy *gp, principal *u,
+                                   const tw_event *ev, const tw_emit *emit)
 {
     grant_to(g, u, ev, gp->policy_arn, gp->policy_name, gp->own, grp->key, emit);
 }
@@ -288,7 +288,7 @@ static void apply_policy_version(tw_grants *g, const tw_grant_op *op, const char
     if (op->unparseable || !op->has_document)
         return;
     grants_add_version(g, cp, op->version_id, op,
-                op->op == TW_GOP_CREATE_POLICY || op->set_default);
+                       op->op == TW_GOP_CREATE_POLICY || op->set_default);
 }
 
 /* A user or role deleted: its grants revoked, its groups left. */
@@ -307,8 +307,8 @@ static void apply_delete(tw_grants *g, const tw_grant_op *op)
 }
 
 /* What a call does to a group's policies: its members get or lose them. */
-static void apply_group_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op,
-                           const char *arn, const char *name, const tw_emit *emit)
+static void apply_group_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op, const char *arn,
+                           const char *name, const tw_emit *emit)
 {
     group *grp = grants_group_of(g, op->target);
     if (!grp)
@@ -381,7 +381,8 @@ static void apply_group_op(tw_grants *g, const tw_event *ev, const tw_grant_op *
         }
         grp->n = 0;
         return;
-    default: return;
+    default:
+        return;
     }
 }
 
@@ -399,15 +400,25 @@ static void apply_op(tw_grants *g, const tw_event *ev, const tw_grant_op *op, co
     }
     switch (op->op) {
     case TW_GOP_ATTACH:
-    case TW_GOP_PUT_INLINE: apply_grant(g, ev, op, arn, name, emit); return;
+    case TW_GOP_PUT_INLINE:
+        apply_grant(g, ev, op, arn, name, emit);
+        return;
     case TW_GOP_DETACH:
-    case TW_GOP_DELETE_INLINE: apply_revoke(g, op, arn, name); return;
+    case TW_GOP_DELETE_INLINE:
+        apply_revoke(g, op, arn, name);
+        return;
     case TW_GOP_ADD_MEMBER:
-    case TW_GOP_REMOVE_MEMBER: apply_membership(g, ev, op, emit); return;
+    case TW_GOP_REMOVE_MEMBER:
+        apply_membership(g, ev, op, emit);
+        return;
     case TW_GOP_CREATE_POLICY:
     case TW_GOP_CREATE_VERSION:
-    case TW_GOP_SET_DEFAULT: apply_policy_version(g, op, arn); return;
-    case TW_GOP_DELETE_PRINCIPAL: apply_delete(g, op); return;
+    case TW_GOP_SET_DEFAULT:
+        apply_policy_version(g, op, arn);
+        return;
+    case TW_GOP_DELETE_PRINCIPAL:
+        apply_delete(g, op);
+        return;
     }
 }
 
@@ -571,7 +582,6 @@ void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit)
         grants_mark_use(g, p, ev, tw_privtab_passrole(g->conf.privtab), emit);
 }
 
-
 /* ---- as a stream detector ---------------------------------------------------------------- */
 
 static void stream_start(void *self, const tw_event *first, const tw_emit *emit)
@@ -601,8 +611,11 @@ static tw_err stream_load(void *self, tw_wire_reader *in)
 
 tw_stream_detector tw_grants_stream(tw_grants *g)
 {
-    return (tw_stream_detector){ .name = "grants", .self = g,
-                                 .start = stream_start, .started = stream_started,
-                                 .on_event = stream_event, .save = stream_save,
+    return (tw_stream_detector){ .name = "grants",
+                                 .self = g,
+                                 .start = stream_start,
+                                 .started = stream_started,
+                                 .on_event = stream_event,
+                                 .save = stream_save,
                                  .load = stream_load };
 }

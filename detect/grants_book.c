@@ -72,10 +72,23 @@ tw_grants *tw_grants_new(const tw_grants_conf *conf)
         return NULL;
     }
     /* a finding lists a few of many actions: IAM's and the AI services' first */
-    static const char *const first[] = { "iam:", "sts:", "organizations:", "bedrock:",
-                                         "bedrock-mantle:", "bedrock-agentcore:", "sagemaker:",
-                                         "cloudtrail:", "logs:", "kms:", "secretsmanager:",
-                                         "guardduty:", "config:", "s3:", "ec2:", "lambda:", "" };
+    static const char *const first[] = { "iam:",
+                                         "sts:",
+                                         "organizations:",
+                                         "bedrock:",
+                                         "bedrock-mantle:",
+                                         "bedrock-agentcore:",
+                                         "sagemaker:",
+                                         "cloudtrail:",
+                                         "logs:",
+                                         "kms:",
+                                         "secretsmanager:",
+                                         "guardduty:",
+                                         "config:",
+                                         "s3:",
+                                         "ec2:",
+                                         "lambda:",
+                                         "" };
     uint32_t k = 0;
     for (size_t f = 0; f < sizeof first / sizeof first[0]; f++)
         for (uint32_t i = 0; i < tw_privtab_count(pt); i++) {
@@ -327,8 +340,7 @@ const char *grants_intern_arn(tw_grants *g, const char *arn)
 void grants_principal_who(const principal *p, char *buf, size_t size)
 {
     const char *name = strrchr(p->key, '/');
-    snprintf(buf, size, "%s/%s", p->type == TW_GT_USER ? "user" : "role",
-             name ? name + 1 : p->key);
+    snprintf(buf, size, "%s/%s", p->type == TW_GT_USER ? "user" : "role", name ? name + 1 : p->key);
 }
 
 /* The grant's source text, whole (in buf when it has to be put together). */
@@ -385,7 +397,9 @@ const uint64_t *grants_managed_sets(tw_grants *g, const char *arn)
 
 const uint64_t *grants_grant_sets(tw_grants *g, const grant *gr)
 {
-    return gr->own ? grants_own_sets(g, gr->own) : gr->policy_arn ? grants_managed_sets(g, gr->policy_arn) : NULL;
+    return gr->own          ? grants_own_sets(g, gr->own)
+           : gr->policy_arn ? grants_managed_sets(g, gr->policy_arn)
+                            : NULL;
 }
 
 /* What the principal's active policies deny on every resource without condition, into out
@@ -404,4 +418,3 @@ void grants_principal_denied(tw_grants *g, const principal *p, uint64_t *out)
             out[k] |= s[2 * w + k];
     }
 }
-

@@ -22,32 +22,32 @@
 #include "tw_strmap.h"
 #include "tw_time.h"
 
-#define LIST_UNUSED 40   /* actions named in a finding's details (and 3 in its summary) */
+#define LIST_UNUSED 40 /* actions named in a finding's details (and 3 in its summary) */
 #define LIST_USED 40
 #define FRESH_MS (3600 * 1000LL) /* a first use this soon after the grant is "right after" */
 
 /* What a grant made by a call in the stream has besides (an inventory's have none of it). */
 typedef struct grant_call {
-    tw_kept_event event;  /* the granting call (evidence) */
-    char *event_id;       /* its whole id: the finding's uid */
-    char *policy_name;    /* inline */
-    char *via_group;      /* the group it comes through */
+    tw_kept_event event; /* the granting call (evidence) */
+    char *event_id;      /* its whole id: the finding's uid */
+    char *policy_name;   /* inline */
+    char *via_group;     /* the group it comes through */
 } grant_call;
 
 /* One grant: small, as an inventory gives thousands of identities a few each. */
 typedef struct grant {
-    char *source;         /* what and how, for the finding (grant_source); for most inventory
+    char *source;           /* what and how, for the finding (grant_source); for most inventory
                            * grants only its tail (inv_tail) */
     const char *policy_arn; /* managed (interned): resolved when looked at, its default
                                version may change */
-    const uint64_t *own;  /* an inline policy's sets, interned in the tracker's set pool
+    const uint64_t *own;    /* an inline policy's sets, interned in the tracker's set pool
                            * (shared, never freed here) in its compact form: own_sets */
     uint64_t *unused_at_report;
-    grant_call *call;     /* NULL for the inventory's (its uid: "inventory:" + source) */
-    int64_t granted_ms;   /* INT64_MIN: an inventory grant before the first event */
-    uint32_t gen;         /* bumped when the grant is replaced: older deadlines are void */
+    grant_call *call;   /* NULL for the inventory's (its uid: "inventory:" + source) */
+    int64_t granted_ms; /* INT64_MIN: an inventory grant before the first event */
+    uint32_t gen;       /* bumped when the grant is replaced: older deadlines are void */
     bool active : 1, reported : 1, dormant_raised : 1, fresh_raised : 1, unresolved : 1;
-    bool inv_tail : 1;    /* source is what follows "inventory <type>/<name>" (the principal's
+    bool inv_tail : 1; /* source is what follows "inventory <type>/<name>" (the principal's
                            * key says that part), NULL for " " + policy_arn: an inventory
                            * names thousands of identities, their sources need not be stored */
 } grant;
@@ -64,14 +64,14 @@ static inline const char *grant_via_group(const grant *gr)
 }
 
 typedef struct principal {
-    const char *key;      /* the principals map's copy */
+    const char *key; /* the principals map's copy */
     tw_grant_target type;
     grant *g;
     uint32_t n, cap;
-    uint32_t *used_idx;   /* table index -> the last time it was used */
+    uint32_t *used_idx; /* table index -> the last time it was used */
     int64_t *used_ms;
     uint32_t n_used, cap_used;
-    char **groups;        /* users: the groups they are in */
+    char **groups; /* users: the groups they are in */
     uint32_t n_groups;
     uint8_t kind;
     bool seen, training_telemetry_raised;
@@ -93,7 +93,7 @@ typedef struct group {
 
 typedef struct policy_version {
     char *id;
-    uint64_t *sets;       /* HALVES x words: allowed, conditional, denied */
+    uint64_t *sets; /* HALVES x words: allowed, conditional, denied */
 } policy_version;
 
 typedef struct customer_policy {
@@ -123,11 +123,11 @@ typedef struct deadline {
 #define SET_DENY 0x4000u
 #define SET_INDEX (SET_DENY - 1u)
 typedef struct setpool {
-    uint64_t **v;         /* open addressing; NULL: free */
+    uint64_t **v; /* open addressing; NULL: free */
     uint64_t *hashes;
     size_t cap, n;
-    uint64_t *block;      /* a candidate in compact form (1 + HALVES x words words at most) */
-    uint64_t *expanded;   /* own_sets' answer (HALVES x words) */
+    uint64_t *block;    /* a candidate in compact form (1 + HALVES x words words at most) */
+    uint64_t *expanded; /* own_sets' answer (HALVES x words) */
 } setpool;
 
 struct tw_grants {
@@ -139,15 +139,14 @@ struct tw_grants {
     tw_json *js;
     deadline *heap;
     size_t n_heap, cap_heap;
-    bool started;         /* the first event was seen: inventory grants count from it */
-    bool restored;        /* loaded from a checkpoint */
+    bool started;  /* the first event was seen: inventory grants count from it */
+    bool restored; /* loaded from a checkpoint */
     tw_grants_stats stats;
-    uint64_t *scratch;    /* 5 x words */
-    uint32_t *order;      /* table indices, the services a reader knows first (names listed) */
-    tw_buf text;          /* a finding's details */
+    uint64_t *scratch; /* 5 x words */
+    uint32_t *order;   /* table indices, the services a reader knows first (names listed) */
+    tw_buf text;       /* a finding's details */
     char uid_buf[640];
 };
-
 
 static inline char *grants_dup_str(tw_str s)
 {
@@ -178,8 +177,8 @@ deadline grants_heap_pop(tw_grants *g);
 bool grants_heap_push(tw_grants *g, deadline d);
 void grants_check_training_telemetry(tw_grants *g, principal *p, const tw_event *ev,
                                      const tw_emit *emit);
-void grants_report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event *ev,
-                           uint32_t idx, bool fresh, const tw_emit *emit);
+void grants_report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event *ev, uint32_t idx,
+                           bool fresh, const tw_emit *emit);
 void grants_report_unused(tw_grants *g, principal *p, grant *gr, const tw_event *ev, int64_t at,
                           const tw_emit *emit);
 grant *grants_add_grant(tw_grants *g, principal *p, int64_t t);

@@ -45,7 +45,7 @@ typedef struct managed_name {
 } managed_name;
 
 struct tw_managed {
-    managed_entry *entry; /* sorted by path, which is ARN order */
+    managed_entry *entry;  /* sorted by path, which is ARN order */
     managed_name *by_name; /* sorted by name, then ref */
     uint32_t n;
 };
@@ -221,8 +221,7 @@ static tw_err parse_line(tw_str line, unsigned no, managed_entry *e, char *errst
         return TW_ERR_PARSE;
     }
     tw_str doc = str_make(s.p, s.len - 1);
-    if (!tw_str_starts(doc, DOC_HEAD) || !tw_str_ends(doc, DOC_TAIL) ||
-        !json_object_span_ok(doc)) {
+    if (!tw_str_starts(doc, DOC_HEAD) || !tw_str_ends(doc, DOC_TAIL) || !json_object_span_ok(doc)) {
         fail_line(errstr, errstr_size, no,
                   "%.*s: the document is not one JSON object {\"Statement\":[...]}", (int)arn.len,
                   arn.p);
@@ -309,9 +308,8 @@ out:
 
 tw_err tw_managed_new(tw_managed **out, char *errstr, size_t errstr_size)
 {
-    return tw_managed_new_from_text(tw_managed_text,
-                                    (size_t)(tw_managed_text_end - tw_managed_text), out, errstr,
-                                    errstr_size);
+    return tw_managed_new_from_text(
+        tw_managed_text, (size_t)(tw_managed_text_end - tw_managed_text), out, errstr, errstr_size);
 }
 
 void tw_managed_destroy(tw_managed *m)

@@ -8,8 +8,8 @@
 
 struct tw_grants_ctx {
     const tw_privtab *pt;
-    tw_arena arena;          /* the requestParameters tree of one event */
-    uint64_t unparseable;    /* never read: counted by the tracker from the op */
+    tw_arena arena;       /* the requestParameters tree of one event */
+    uint64_t unparseable; /* never read: counted by the tracker from the op */
 };
 
 tw_grants_ctx *tw_grants_ctx_new(const tw_privtab *pt)
@@ -105,8 +105,8 @@ static void on_str(void *ud, const tw_json_value *v)
         f->value = keep(f->arena, v->text);
 }
 
-static tw_str record_str(tw_json *js, const tw_raw_record *rec, tw_arena *arena,
-                         const char *a, const char *b, const char *c)
+static tw_str record_str(tw_json *js, const tw_raw_record *rec, tw_arena *arena, const char *a,
+                         const char *b, const char *c)
 {
     tw_str path[3] = { tw_str_c(a), tw_str_c(b), tw_str_c(c) };
     found_str f = { arena, TW_STR_NULL };
@@ -116,8 +116,8 @@ static tw_str record_str(tw_json *js, const tw_raw_record *rec, tw_arena *arena,
     return f.value;
 }
 
-static void read_grant_op(tw_grants_ctx *cx, tw_event *ev, const tw_raw_record *rec,
-                          tw_json *js, tw_arena *arena, const iam_call *call)
+static void read_grant_op(tw_grants_ctx *cx, tw_event *ev, const tw_raw_record *rec, tw_json *js,
+                          tw_arena *arena, const iam_call *call)
 {
     tw_arena_reset(&cx->arena);
     tw_json_error jerr;
@@ -137,10 +137,17 @@ static void read_grant_op(tw_grants_ctx *cx, tw_event *ev, const tw_raw_record *
     tw_str role = member(params, "roleName"), user = member(params, "userName"),
            group = member(params, "groupName");
     switch (call->target) {
-    case TW_GT_ROLE: op->target = role.len ? iam_arn(arena, account, "role", role) : TW_STR_NULL; break;
-    case TW_GT_USER: op->target = user.len ? iam_arn(arena, account, "user", user) : TW_STR_NULL; break;
-    case TW_GT_GROUP: op->target = group.len ? iam_arn(arena, account, "group", group) : TW_STR_NULL; break;
-    case TW_GT_POLICY: break;
+    case TW_GT_ROLE:
+        op->target = role.len ? iam_arn(arena, account, "role", role) : TW_STR_NULL;
+        break;
+    case TW_GT_USER:
+        op->target = user.len ? iam_arn(arena, account, "user", user) : TW_STR_NULL;
+        break;
+    case TW_GT_GROUP:
+        op->target = group.len ? iam_arn(arena, account, "group", group) : TW_STR_NULL;
+        break;
+    case TW_GT_POLICY:
+        break;
     }
     if (call->op == TW_GOP_ADD_MEMBER || call->op == TW_GOP_REMOVE_MEMBER)
         op->member = user.len ? iam_arn(arena, account, "user", user) : TW_STR_NULL;
@@ -162,7 +169,8 @@ static void read_grant_op(tw_grants_ctx *cx, tw_event *ev, const tw_raw_record *
         }
         op->version_id = TW_STR_LIT("v1");
     } else if (call->op == TW_GOP_CREATE_VERSION) {
-        op->version_id = record_str(js, rec, arena, "responseElements", "policyVersion", "versionId");
+        op->version_id =
+            record_str(js, rec, arena, "responseElements", "policyVersion", "versionId");
     }
     const tw_jnode *doc = tw_jnode_get(params, "policyDocument");
     if (doc) {
@@ -187,9 +195,14 @@ static void read_grant_op(tw_grants_ctx *cx, tw_event *ev, const tw_raw_record *
 /* Top-level requestParameters keys that hand a role to the service called. */
 static bool passes_role_key(tw_str k)
 {
-    static const char *const exact[] = { "role", "Role", "serviceRole", "ServiceRole",
-                                         "iamInstanceProfile", "IamInstanceProfile",
-                                         "executionRole", "instanceProfileName" };
+    static const char *const exact[] = { "role",
+                                         "Role",
+                                         "serviceRole",
+                                         "ServiceRole",
+                                         "iamInstanceProfile",
+                                         "IamInstanceProfile",
+                                         "executionRole",
+                                         "instanceProfileName" };
     for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
         if (tw_str_eq_c(k, exact[i]))
             return true;
@@ -204,7 +217,8 @@ static int on_role_item(void *ud, const tw_json_walk_item *it)
 {
     role_scan *rs = ud;
     if (it->depth == 1 && it->has_key && passes_role_key(it->key) &&
-        !(it->value.type == TW_JV_NULL) && !(it->value.type == TW_JV_STRING && !it->value.text.len)) {
+        !(it->value.type == TW_JV_NULL) &&
+        !(it->value.type == TW_JV_STRING && !it->value.text.len)) {
         rs->found = true;
         return 1;
     }
@@ -225,8 +239,7 @@ static bool passes_role(const tw_event *ev, const tw_raw_record *rec, tw_json *j
     return rs.found;
 }
 
-void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                    tw_arena *arena)
+void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js, tw_arena *arena)
 {
     tw_grants_ctx *cx = ud;
     if (ev->flags & (TW_EV_FAILED | TW_EV_INVOCATION_LOG))

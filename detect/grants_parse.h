@@ -16,7 +16,6 @@ tw_grants_ctx *tw_grants_ctx_new(const tw_privtab *pt);
 void tw_grants_ctx_destroy(tw_grants_ctx *cx); /* NULL-safe */
 
 /* The parser's event hook (ud: the context); the op is allocated from arena. */
-void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                    tw_arena *arena);
+void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js, tw_arena *arena);
 
 #endif

@@ -10,17 +10,17 @@ extern const char tw_unobservable_text[];
 extern const char tw_unobservable_text_end[];
 
 typedef struct priv_action {
-    char *lower;          /* "service:name", lower-cased */
-    size_t service_len;   /* of "service" */
-    tw_str name;          /* as the catalog spells it */
-    uint32_t classes;     /* TW_CLASS_* */
+    char *lower;        /* "service:name", lower-cased */
+    size_t service_len; /* of "service" */
+    tw_str name;        /* as the catalog spells it */
+    uint32_t classes;   /* TW_CLASS_* */
     bool unobservable;
 } priv_action;
 
 struct tw_privtab {
-    priv_action *act;     /* sorted by lower name: a service's actions are contiguous */
+    priv_action *act; /* sorted by lower name: a service's actions are contiguous */
     uint32_t n, words;
-    uint32_t *by_id;      /* catalog id -> privileged index */
+    uint32_t *by_id; /* catalog id -> privileged index */
     uint32_t n_ids;
     uint32_t passrole;
 };
@@ -132,12 +132,30 @@ void tw_privtab_destroy(tw_privtab *pt)
     free(pt);
 }
 
-uint32_t tw_privtab_count(const tw_privtab *pt) { return pt->n; }
-uint32_t tw_privtab_words(const tw_privtab *pt) { return pt->words; }
-uint32_t tw_privtab_passrole(const tw_privtab *pt) { return pt->passrole; }
-tw_str tw_privtab_name(const tw_privtab *pt, uint32_t i) { return pt->act[i].name; }
-bool tw_privtab_unobservable(const tw_privtab *pt, uint32_t i) { return pt->act[i].unobservable; }
-uint32_t tw_privtab_classes(const tw_privtab *pt, uint32_t i) { return pt->act[i].classes; }
+uint32_t tw_privtab_count(const tw_privtab *pt)
+{
+    return pt->n;
+}
+uint32_t tw_privtab_words(const tw_privtab *pt)
+{
+    return pt->words;
+}
+uint32_t tw_privtab_passrole(const tw_privtab *pt)
+{
+    return pt->passrole;
+}
+tw_str tw_privtab_name(const tw_privtab *pt, uint32_t i)
+{
+    return pt->act[i].name;
+}
+bool tw_privtab_unobservable(const tw_privtab *pt, uint32_t i)
+{
+    return pt->act[i].unobservable;
+}
+uint32_t tw_privtab_classes(const tw_privtab *pt, uint32_t i)
+{
+    return pt->act[i].classes;
+}
 
 uint32_t tw_privtab_index(const tw_privtab *pt, uint32_t action_id)
 {
@@ -339,7 +357,7 @@ tw_err tw_policy_expand_node(const tw_privtab *pt, tw_json *js, const tw_jnode *
     uint64_t *mem = calloc((size_t)words * 5, sizeof *mem);
     if (!mem)
         return TW_ERR_NOMEM;
-    expand x = { pt, mem, mem + words, mem + 2 * words, mem + 3 * words, mem + 4 * words,
+    expand x = { pt,     mem,        mem + words, mem + 2 * words, mem + 3 * words, mem + 4 * words,
                  errstr, errstr_size };
     tw_err err = TW_OK;
     const tw_jnode *stmts = tw_jnode_get(doc, "Statement");
@@ -359,8 +377,8 @@ tw_err tw_policy_expand_node(const tw_privtab *pt, tw_json *js, const tw_jnode *
             /* granted without condition somewhere wins over a conditional grant; a Deny
              * everywhere removes; a Deny that may apply leaves it granted, conditionally */
             uint64_t plain = x.allow_plain[w] & ~x.deny_plain[w];
-            uint64_t cond = (x.allow_cond[w] & ~x.allow_plain[w] & ~x.deny_plain[w]) |
-                            (plain & x.deny_cond[w]);
+            uint64_t cond =
+                (x.allow_cond[w] & ~x.allow_plain[w] & ~x.deny_plain[w]) | (plain & x.deny_cond[w]);
             out->allowed[w] |= plain | cond;
             out->conditional[w] |= cond;
             if (out->denied)
@@ -371,8 +389,8 @@ tw_err tw_policy_expand_node(const tw_privtab *pt, tw_json *js, const tw_jnode *
     return err;
 }
 
-tw_err tw_policy_expand_text(const tw_privtab *pt, tw_json *js, tw_str text,
-                             tw_policy_grant *out, char *errstr, size_t errstr_size)
+tw_err tw_policy_expand_text(const tw_privtab *pt, tw_json *js, tw_str text, tw_policy_grant *out,
+                             char *errstr, size_t errstr_size)
 {
     /* a padded copy, URL-decoded when it does not start like JSON ("%7B%22Version...") */
     char *buf = malloc(text.len + TW_JSON_PADDING + 1);
@@ -385,8 +403,9 @@ tw_err tw_policy_expand_text(const tw_privtab *pt, tw_json *js, tw_str text,
     size_t n = 0;
     for (size_t k = 0; k < text.len; k++) {
         char c = text.p[k];
-        int hi = encoded && c == '%' && k + 2 < text.len ? tw_hex_digit((unsigned char)text.p[k + 1])
-                                                         : -1;
+        int hi = encoded && c == '%' && k + 2 < text.len
+                     ? tw_hex_digit((unsigned char)text.p[k + 1])
+                     : -1;
         int lo = hi >= 0 ? tw_hex_digit((unsigned char)text.p[k + 2]) : -1;
         if (lo >= 0) {
             buf[n++] = (char)(hi * 16 + lo);

@@ -34,7 +34,7 @@ tw_err tw_privtab_new_from_text(const tw_catalog *cat, const char *unobservable,
 void tw_privtab_destroy(tw_privtab *pt); /* NULL-safe */
 
 uint32_t tw_privtab_count(const tw_privtab *pt);
-uint32_t tw_privtab_words(const tw_privtab *pt);   /* uint64_t words of one set */
+uint32_t tw_privtab_words(const tw_privtab *pt); /* uint64_t words of one set */
 /* The table index of a catalog action id, or TW_PRIV_NONE. */
 uint32_t tw_privtab_index(const tw_privtab *pt, uint32_t action_id);
 /* By name, "service:Name" (case-insensitive), or TW_PRIV_NONE. */
@@ -42,13 +42,13 @@ uint32_t tw_privtab_find(const tw_privtab *pt, tw_str name);
 tw_str tw_privtab_name(const tw_privtab *pt, uint32_t i);
 bool tw_privtab_unobservable(const tw_privtab *pt, uint32_t i);
 uint32_t tw_privtab_classes(const tw_privtab *pt, uint32_t i); /* TW_CLASS_* */
-uint32_t tw_privtab_passrole(const tw_privtab *pt); /* iam:PassRole's index */
+uint32_t tw_privtab_passrole(const tw_privtab *pt);            /* iam:PassRole's index */
 
 /* What a policy grants, as sets of tw_privtab_words words each. */
 typedef struct tw_policy_grant {
-    uint64_t *allowed;       /* granted */
-    uint64_t *conditional;   /* of those, granted only under a condition or on some resources */
-    uint64_t *denied;        /* denied on every resource without condition: removed from what
+    uint64_t *allowed;     /* granted */
+    uint64_t *conditional; /* of those, granted only under a condition or on some resources */
+    uint64_t *denied;      /* denied on every resource without condition: removed from what
                               * the identity's other policies grant (DESIGN §5); NULL: not
                               * wanted */
 } tw_policy_grant;
@@ -59,8 +59,8 @@ typedef struct tw_policy_grant {
  * Deny, an Action that is not a string or list of strings...); TW_ERR_NOMEM. */
 tw_err tw_policy_expand_node(const tw_privtab *pt, tw_json *js, const tw_jnode *doc,
                              tw_policy_grant *out, char *errstr, size_t errstr_size);
-tw_err tw_policy_expand_text(const tw_privtab *pt, tw_json *js, tw_str text,
-                             tw_policy_grant *out, char *errstr, size_t errstr_size);
+tw_err tw_policy_expand_text(const tw_privtab *pt, tw_json *js, tw_str text, tw_policy_grant *out,
+                             char *errstr, size_t errstr_size);
 
 /* Bitset helpers over n words. */
 static inline bool tw_bits_test(const uint64_t *b, uint32_t i)

@@ -82,8 +82,8 @@ void grants_report_unused(tw_grants *g, principal *p, grant *gr, const tw_event 
                           const tw_emit *emit)
 {
     uint32_t w = g->words;
-    uint64_t *granted = g->scratch, *used = granted + w, *unused = used + w,
-             *unobs = unused + w, *denied = unobs + w;
+    uint64_t *granted = g->scratch, *used = granted + w, *unused = used + w, *unobs = unused + w,
+             *denied = unobs + w;
     grants_principal_denied(g, p, denied); /* first: the sets below may live in a shared buffer */
     const uint64_t *sets = grants_grant_sets(g, gr);
     if (!sets) {
@@ -121,8 +121,7 @@ void grants_report_unused(tw_grants *g, principal *p, grant *gr, const tw_event 
     f.kind = (tw_kind)p->kind;
     char id[TW_KEPT_ID_CHARS];
     if (gr->call)
-        f.evidence[f.n_evidence++] =
-            tw_kept_event_evidence(&gr->call->event, g->conf.catalog, id);
+        f.evidence[f.n_evidence++] = tw_kept_event_evidence(&gr->call->event, g->conf.catalog, id);
     f.first_seen_ms = gr->granted_ms;
     char names[160], srcbuf[1024];
     const char *source = grants_grant_source(p, gr, srcbuf, sizeof srcbuf);
@@ -130,7 +129,8 @@ void grants_report_unused(tw_grants *g, principal *p, grant *gr, const tw_event 
     int64_t days = (at - gr->granted_ms) / 86400000;
     int len = snprintf(f.summary, sizeof f.summary,
                        "%.120s: %u of %u privileged actions unused for %" PRId64 " days (%s); "
-                       "%u used", source, n_unused, n_granted, days, names, n_used);
+                       "%u used",
+                       source, n_unused, n_granted, days, names, n_used);
     if (len > 0 && (size_t)len < sizeof f.summary)
         snprintf(f.summary + len, sizeof f.summary - (size_t)len, "; %u unrecorded by CloudTrail%s",
                  n_unobs, n_cond ? "; some granted only conditionally" : "");
@@ -159,8 +159,7 @@ void grants_report_unused(tw_grants *g, principal *p, grant *gr, const tw_event 
     put_name_list(g, unused, LIST_UNUSED);
     tw_buf_printf(t, ",\"used_count\":%u,\"used\":", n_used);
     put_name_list(g, used, LIST_USED);
-    tw_buf_printf(t, ",\"unobservable_count\":%u,\"conditional_unused_count\":%u", n_unobs,
-                  n_cond);
+    tw_buf_printf(t, ",\"unobservable_count\":%u,\"conditional_unused_count\":%u", n_unobs, n_cond);
     tw_buf_puts(t, ",\"observed_from\":");
     tw_buf_put_json_cstr(t, iso);
     tw_time_format_iso(at, iso, sizeof iso);
@@ -174,8 +173,8 @@ void grants_report_unused(tw_grants *g, principal *p, grant *gr, const tw_event 
     emit->fn(emit->ud, &f, g->conf.unused_detector);
 }
 
-void grants_report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event *ev,
-                           uint32_t idx, bool fresh, const tw_emit *emit)
+void grants_report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event *ev, uint32_t idx,
+                           bool fresh, const tw_emit *emit)
 {
     if (fresh)
         gr->fresh_raised = true;
@@ -199,8 +198,7 @@ void grants_report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event
     f.kind = (tw_kind)p->kind;
     char id[TW_KEPT_ID_CHARS];
     if (gr->call)
-        f.evidence[f.n_evidence++] =
-            tw_kept_event_evidence(&gr->call->event, g->conf.catalog, id);
+        f.evidence[f.n_evidence++] = tw_kept_event_evidence(&gr->call->event, g->conf.catalog, id);
     char res_buf[TW_RESOURCE_MAX];
     f.evidence[f.n_evidence++] = tw_event_evidence(ev, res_buf);
     f.first_seen_ms = gr->granted_ms;
@@ -208,7 +206,8 @@ void grants_report_dormant(tw_grants *g, principal *p, grant *gr, const tw_event
     char srcbuf[1024];
     const char *source = grants_grant_source(p, gr, srcbuf, sizeof srcbuf);
     if (fresh)
-        snprintf(f.summary, sizeof f.summary, "%s: %.*s used %" PRId64 " minutes after it was granted (%.120s)",
+        snprintf(f.summary, sizeof f.summary,
+                 "%s: %.*s used %" PRId64 " minutes after it was granted (%.120s)",
                  g->conf.dormant_meta->title, (int)name.len, name.p,
                  (ev->time_ms - gr->granted_ms) / 60000, source);
     else
@@ -259,4 +258,3 @@ void grants_check_training_telemetry(tw_grants *g, principal *p, const tw_event 
     g->stats.findings_training_telemetry++;
     emit->fn(emit->ud, &f, g->conf.unused_detector + 2);
 }
-

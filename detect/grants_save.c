@@ -155,7 +155,8 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
     for (uint64_t k = 0; k < n && !in->failed && !bad; k++) {
         tw_str key = tw_wire_get_str(in);
         uint32_t bits = tw_wire_get_u32(in);
-        principal *p = in->failed ? NULL : grants_principal_of(g, key, (tw_grant_target)(bits & 0xff), true);
+        principal *p =
+            in->failed ? NULL : grants_principal_of(g, key, (tw_grant_target)(bits & 0xff), true);
         if (!p)
             return in->failed ? TW_ERR_CORRUPT : TW_ERR_NOMEM;
         p->kind = (uint8_t)(bits >> 8);
@@ -169,7 +170,8 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
                 return TW_ERR_CORRUPT;
             tw_event ev = { .time_ms = ms };
             uint64_t before = g->stats.uses;
-            grants_mark_use(g, p, &ev, idx, &(tw_emit){ .fn = NULL }); /* no grant is reported yet */
+            grants_mark_use(g, p, &ev, idx,
+                            &(tw_emit){ .fn = NULL }); /* no grant is reported yet */
             g->stats.uses = before;
         }
         uint32_t n_groups = tw_wire_get_u32(in);
@@ -207,8 +209,8 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
             gr->unused_at_report = get_sets(in, g->words, &bad);
             bool has_event = get_kept(in, &call.event);
             /* a grant from the stream has its call's id and event; the inventory's neither */
-            if (has_event != (call.event_id != NULL) || (!has_event && (call.policy_name ||
-                                                                      call.via_group)))
+            if (has_event != (call.event_id != NULL) ||
+                (!has_event && (call.policy_name || call.via_group)))
                 bad = true;
             if (has_event && !bad && (gr->call = malloc(sizeof *gr->call)))
                 *gr->call = call;
@@ -274,4 +276,3 @@ tw_err tw_grants_load(tw_grants *g, tw_wire_reader *in)
         return TW_ERR_CORRUPT;
     return bad ? TW_ERR_NOMEM : TW_OK;
 }
-

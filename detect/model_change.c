@@ -43,15 +43,22 @@ void tw_model_change_details(const tw_event *ev, tw_buf *out)
 {
     if (!(ev->classes & TW_CLASS_MODEL_TRAINING))
         return;
-    static const char *const job[] = { "jobName", "trainingJobName", "hyperParameterTuningJobName",
-                                       "autoMLJobName", "JobName", "TrainingJobName", NULL };
-    static const char *const base[] = { "baseModelIdentifier", "sourceModelArn", "model",
-                                        "trainingImage", "TrainingImage", "baseModelName", NULL };
+    static const char *const job[] = { "jobName",
+                                       "trainingJobName",
+                                       "hyperParameterTuningJobName",
+                                       "autoMLJobName",
+                                       "JobName",
+                                       "TrainingJobName",
+                                       NULL };
+    static const char *const base[] = {
+        "baseModelIdentifier", "sourceModelArn", "model", "trainingImage",
+        "TrainingImage",       "baseModelName",  NULL
+    };
     static const char *const data[] = { "s3Uri", "S3Uri", NULL };
-    static const char *const data_flat[] = { "training_file", "trainingDataUri",
-                                             "TrainingDataUri", NULL };
-    static const char *const output[] = { "customModelName", "importedModelName",
-                                          "targetModelName", "suffix", "modelName", NULL };
+    static const char *const data_flat[] = { "training_file", "trainingDataUri", "TrainingDataUri",
+                                             NULL };
+    static const char *const output[] = { "customModelName", "importedModelName", "targetModelName",
+                                          "suffix",          "modelName",         NULL };
     static const char *const output_path[] = { "s3OutputPath", "S3OutputPath", "s3Uri", NULL };
     static const char *const role[] = { "roleArn", "RoleArn", NULL };
     static const char *const containers[] = { "trainingDataConfig", "modelDataSource",

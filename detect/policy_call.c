@@ -8,8 +8,8 @@ struct tw_policy_reader {
     const tw_privtab *pt;
     const tw_managed *mg;
     uint32_t words;
-    uint64_t *iam;      /* the privileged actions of IAM */
-    uint64_t *priv;     /* the privileged actions (the table holds telemetry reads too) */
+    uint64_t *iam;  /* the privileged actions of IAM */
+    uint64_t *priv; /* the privileged actions (the table holds telemetry reads too) */
 };
 
 tw_policy_reader *tw_policy_reader_new(const tw_privtab *pt, const tw_managed *mg)
@@ -46,9 +46,11 @@ void tw_policy_reader_destroy(tw_policy_reader *pr)
 }
 
 /* Where a call's document is. */
-enum { DOC_AT = 1,     /* the member at path (a string holding JSON, or an object) */
-       DOC_MANAGED,    /* an AWS managed policy named by the member at path */
-       DOC_SNS_ATTR }; /* SetTopicAttributes: attributeValue when attributeName is Policy */
+enum {
+    DOC_AT = 1,  /* the member at path (a string holding JSON, or an object) */
+    DOC_MANAGED, /* an AWS managed policy named by the member at path */
+    DOC_SNS_ATTR
+}; /* SetTopicAttributes: attributeValue when attributeName is Policy */
 
 typedef struct doc_row {
     const char *source, *name;
@@ -139,8 +141,8 @@ void tw_policy_reader_read(const tw_policy_reader *pr, tw_json *js, tw_arena *ar
     if (!row || !params.len)
         return;
     tw_json_error jerr = { 0 };
-    const tw_jnode *root = tw_jdom_parse(js, arena, params.p, params.len,
-                                         params.len + TW_JSON_PADDING, 32, &jerr);
+    const tw_jnode *root =
+        tw_jdom_parse(js, arena, params.p, params.len, params.len + TW_JSON_PADDING, 32, &jerr);
     if (!root)
         return;
     const tw_jnode *node = root;
@@ -159,10 +161,10 @@ void tw_policy_reader_read(const tw_policy_reader *pr, tw_json *js, tw_arena *ar
         if (node->type != TW_JV_STRING || !aws_managed_arn(node->text) || !pr->mg ||
             !tw_managed_find(pr->mg, node->text, &doc))
             return; /* a customer managed policy: its document is not in the call */
-        out->state = tw_policy_facts_text(js, doc, ev->account, &out->facts, errstr,
-                                          sizeof errstr) == TW_OK
-                         ? TW_CALL_POLICY_READ
-                         : TW_CALL_POLICY_REFUSED;
+        out->state =
+            tw_policy_facts_text(js, doc, ev->account, &out->facts, errstr, sizeof errstr) == TW_OK
+                ? TW_CALL_POLICY_READ
+                : TW_CALL_POLICY_REFUSED;
         if (out->state == TW_CALL_POLICY_READ)
             judge_actions(pr, js, arena, NULL, doc, out);
         return;

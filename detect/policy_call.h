@@ -32,19 +32,19 @@ tw_policy_reader *tw_policy_reader_new(const tw_privtab *pt, const tw_managed *m
 void tw_policy_reader_destroy(tw_policy_reader *pr); /* NULL-safe */
 
 typedef enum tw_call_policy_state {
-    TW_CALL_POLICY_NONE = 0,  /* the call carries no document the table knows (or an unknown
+    TW_CALL_POLICY_NONE = 0, /* the call carries no document the table knows (or an unknown
                                  customer managed policy): every policy.* field is absent */
-    TW_CALL_POLICY_READ,      /* read: the fields below hold */
-    TW_CALL_POLICY_REFUSED,   /* there, but no policy (not JSON, wrong types, too large,
+    TW_CALL_POLICY_READ,     /* read: the fields below hold */
+    TW_CALL_POLICY_REFUSED,  /* there, but no policy (not JSON, wrong types, too large,
                                  duplicate members): only policy.unreadable is true */
 } tw_call_policy_state;
 
 typedef struct tw_call_policy {
     tw_call_policy_state state;
-    tw_policy_facts facts;   /* who it lets in (resource and trust policies) */
-    bool privileged;         /* it grants a privileged action (DESIGN §4), after its Denies,
+    tw_policy_facts facts; /* who it lets in (resource and trust policies) */
+    bool privileged;       /* it grants a privileged action (DESIGN §4), after its Denies,
                                 conditionally or not */
-    bool admin;              /* it grants every privileged action of IAM (iam:* or *) on every
+    bool admin;            /* it grants every privileged action of IAM (iam:* or *) on every
                                 resource without condition: administrator, or one step from it */
 } tw_call_policy;
 

@@ -11,10 +11,10 @@
 
 typedef struct facts {
     tw_policy_facts *out;
-    tw_str own;               /* 12 digits, or empty */
-    bool open_any;            /* an Allow to anyone that its condition does not hold in */
-    bool held_any;            /* an Allow to anyone that its condition holds in */
-    bool deny_restricts;      /* a Deny that restricts every Allow to anyone */
+    tw_str own;          /* 12 digits, or empty */
+    bool open_any;       /* an Allow to anyone that its condition does not hold in */
+    bool held_any;       /* an Allow to anyone that its condition holds in */
+    bool deny_restricts; /* a Deny that restricts every Allow to anyone */
     char *errstr;
     size_t errstr_size;
 } facts;
@@ -22,22 +22,22 @@ typedef struct facts {
 /* What a Principal or NotPrincipal names. */
 typedef struct principal {
     bool present, negated;
-    bool star;                /* "*", {"AWS":"*"}, a list holding "*", a wildcard account */
+    bool star; /* "*", {"AWS":"*"}, a list holding "*", a wildcard account */
     bool aws, whole, other, service, federated, canonical;
 } principal;
 
 /* What a Condition does for this reader. */
 typedef struct cond {
-    bool present;             /* at least one (operator, key) entry */
-    bool restricts_allow;     /* an entry that holds an Allow to anyone in */
-    bool restricts_as_deny;   /* every entry holds outsiders in a Deny (and there is one) */
+    bool present;           /* at least one (operator, key) entry */
+    bool restricts_allow;   /* an entry that holds an Allow to anyone in */
+    bool restricts_as_deny; /* every entry holds outsiders in a Deny (and there is one) */
 } cond;
 
 static tw_err fail(facts *f, const tw_jnode *at, const char *what)
 {
     if (f->errstr && f->errstr_size)
-        snprintf(f->errstr, f->errstr_size, "policy document: %s (byte %llu of the document)",
-                 what, (unsigned long long)(at ? at->offset : 0));
+        snprintf(f->errstr, f->errstr_size, "policy document: %s (byte %llu of the document)", what,
+                 (unsigned long long)(at ? at->offset : 0));
     return TW_ERR_PARSE;
 }
 
@@ -207,11 +207,11 @@ static tw_err principal_read(facts *f, const tw_jnode *v, principal *p)
 
 typedef enum key_kind {
     KEY_NONE = 0,
-    KEY_PLAIN,   /* fixed: no wildcard */
-    KEY_ARN,     /* wildcards allowed in the resource part behind a 12-digit account */
-    KEY_PATH,    /* wildcards allowed after a fixed first segment (the organization) */
-    KEY_USERID,  /* "ID:*" allowed */
-    KEY_IP,      /* an address or a CIDR no wider than /8 (IPv4), /32 (IPv6) */
+    KEY_PLAIN,  /* fixed: no wildcard */
+    KEY_ARN,    /* wildcards allowed in the resource part behind a 12-digit account */
+    KEY_PATH,   /* wildcards allowed after a fixed first segment (the organization) */
+    KEY_USERID, /* "ID:*" allowed */
+    KEY_IP,     /* an address or a CIDR no wider than /8 (IPv4), /32 (IPv6) */
 } key_kind;
 
 /* The keys this reader judges: those of S3's and Access Analyzer's list, then the carve-out. */
@@ -219,16 +219,16 @@ static const struct {
     const char *name; /* lower case */
     key_kind kind;
 } judged_keys[] = {
-    { "aws:principalorgid", KEY_PLAIN },       { "aws:principalorgpaths", KEY_PATH },
-    { "aws:principalaccount", KEY_PLAIN },     { "aws:principalarn", KEY_ARN },
-    { "aws:sourceorgid", KEY_PLAIN },          { "aws:sourceorgpaths", KEY_PATH },
-    { "aws:sourceaccount", KEY_PLAIN },        { "aws:sourcearn", KEY_ARN },
-    { "aws:sourceowner", KEY_PLAIN },          { "aws:sourcevpc", KEY_PLAIN },
-    { "aws:sourcevpce", KEY_PLAIN },           { "aws:sourceip", KEY_IP },
-    { "aws:userid", KEY_USERID },              { "aws:resourceorgid", KEY_PLAIN },
-    { "aws:resourceaccount", KEY_PLAIN },      { "s3:dataaccesspointaccount", KEY_PLAIN },
-    { "s3:dataaccesspointarn", KEY_ARN },      { "kms:calleraccount", KEY_PLAIN },
-    { "kms:viaservice", KEY_PLAIN },           { "aws:principalisawsservice", KEY_NONE },
+    { "aws:principalorgid", KEY_PLAIN },   { "aws:principalorgpaths", KEY_PATH },
+    { "aws:principalaccount", KEY_PLAIN }, { "aws:principalarn", KEY_ARN },
+    { "aws:sourceorgid", KEY_PLAIN },      { "aws:sourceorgpaths", KEY_PATH },
+    { "aws:sourceaccount", KEY_PLAIN },    { "aws:sourcearn", KEY_ARN },
+    { "aws:sourceowner", KEY_PLAIN },      { "aws:sourcevpc", KEY_PLAIN },
+    { "aws:sourcevpce", KEY_PLAIN },       { "aws:sourceip", KEY_IP },
+    { "aws:userid", KEY_USERID },          { "aws:resourceorgid", KEY_PLAIN },
+    { "aws:resourceaccount", KEY_PLAIN },  { "s3:dataaccesspointaccount", KEY_PLAIN },
+    { "s3:dataaccesspointarn", KEY_ARN },  { "kms:calleraccount", KEY_PLAIN },
+    { "kms:viaservice", KEY_PLAIN },       { "aws:principalisawsservice", KEY_NONE },
 };
 #define N_JUDGED_KEYS (sizeof judged_keys / sizeof judged_keys[0])
 #define CARVE_OUT_KEY (N_JUDGED_KEYS - 1)
@@ -247,10 +247,10 @@ typedef enum op_kind { OP_OTHER = 0, OP_POSITIVE, OP_NEGATED, OP_BOOL } op_kind;
 
 typedef struct op_info {
     op_kind kind;
-    bool ip;          /* IpAddress / NotIpAddress */
-    bool any, all;    /* ForAnyValue: / ForAllValues: */
+    bool ip;       /* IpAddress / NotIpAddress */
+    bool any, all; /* ForAnyValue: / ForAllValues: */
     bool if_exists;
-    int id;           /* a known operator as written, 0 .. N_OP_IDS - 1; -1 for others */
+    int id; /* a known operator as written, 0 .. N_OP_IDS - 1; -1 for others */
 } op_info;
 
 #define N_BASE_OPS 13
@@ -263,12 +263,18 @@ static op_info op_parse(tw_str name)
         op_kind kind;
         bool ip;
     } ops[N_BASE_OPS] = {
-        { "StringEquals", OP_POSITIVE, false },     { "StringEqualsIgnoreCase", OP_POSITIVE, false },
-        { "StringLike", OP_POSITIVE, false },       { "ArnEquals", OP_POSITIVE, false },
-        { "ArnLike", OP_POSITIVE, false },          { "IpAddress", OP_POSITIVE, true },
-        { "StringNotEquals", OP_NEGATED, false },   { "StringNotEqualsIgnoreCase", OP_NEGATED, false },
-        { "StringNotLike", OP_NEGATED, false },     { "ArnNotEquals", OP_NEGATED, false },
-        { "ArnNotLike", OP_NEGATED, false },        { "NotIpAddress", OP_NEGATED, true },
+        { "StringEquals", OP_POSITIVE, false },
+        { "StringEqualsIgnoreCase", OP_POSITIVE, false },
+        { "StringLike", OP_POSITIVE, false },
+        { "ArnEquals", OP_POSITIVE, false },
+        { "ArnLike", OP_POSITIVE, false },
+        { "IpAddress", OP_POSITIVE, true },
+        { "StringNotEquals", OP_NEGATED, false },
+        { "StringNotEqualsIgnoreCase", OP_NEGATED, false },
+        { "StringNotLike", OP_NEGATED, false },
+        { "ArnNotEquals", OP_NEGATED, false },
+        { "ArnNotLike", OP_NEGATED, false },
+        { "NotIpAddress", OP_NEGATED, true },
         { "Bool", OP_BOOL, false },
     };
     op_info op = { .id = -1 };
@@ -345,8 +351,8 @@ static bool scalar(const tw_jnode *v)
 }
 
 /* One (operator, key): its values checked, then judged. */
-static tw_err cond_entry(facts *f, const op_info *op, const tw_jnode *k, int key,
-                         bool *allow_hold, bool *deny_hold, bool *carve_out)
+static tw_err cond_entry(facts *f, const op_info *op, const tw_jnode *k, int key, bool *allow_hold,
+                         bool *deny_hold, bool *carve_out)
 {
     if (!scalar(k) && k->type != TW_JV_ARRAY)
         return fail(f, k, "a condition value is neither a string, number, boolean nor a list");
@@ -438,7 +444,16 @@ static tw_err statement(facts *f, const tw_jnode *st)
 {
     static const char *const names[] = { "Effect",      "Action",    "NotAction",    "Resource",
                                          "NotResource", "Principal", "NotPrincipal", "Condition" };
-    enum { EFFECT, ACTION, NOT_ACTION, RESOURCE, NOT_RESOURCE, PRINCIPAL, NOT_PRINCIPAL, CONDITION };
+    enum {
+        EFFECT,
+        ACTION,
+        NOT_ACTION,
+        RESOURCE,
+        NOT_RESOURCE,
+        PRINCIPAL,
+        NOT_PRINCIPAL,
+        CONDITION
+    };
     const tw_jnode *el[8] = { NULL };
     if (st->type != TW_JV_OBJECT)
         return fail(f, st, "a Statement is not an object");
@@ -546,8 +561,9 @@ static tw_err facts_text(facts *f, tw_json *js, tw_str text, int unwrap)
     size_t n = 0;
     for (uint32_t k = 0; k < text.len; k++) {
         char ch = text.p[k];
-        int hi = encoded && ch == '%' && k + 2 < text.len ? tw_hex_digit((unsigned char)text.p[k + 1])
-                                                          : -1;
+        int hi = encoded && ch == '%' && k + 2 < text.len
+                     ? tw_hex_digit((unsigned char)text.p[k + 1])
+                     : -1;
         int lo = hi >= 0 ? tw_hex_digit((unsigned char)text.p[k + 2]) : -1;
         if (lo >= 0) {
             buf[n++] = (char)(hi * 16 + lo);
@@ -562,8 +578,7 @@ static tw_err facts_text(facts *f, tw_json *js, tw_str text, int unwrap)
     tw_arena_init(&arena, 4096);
     tw_json_error jerr = { 0 };
     tw_err err;
-    tw_jnode *root =
-        tw_jdom_parse(js, &arena, buf, n, n + TW_JSON_PADDING, FACTS_MAX_DEPTH, &jerr);
+    tw_jnode *root = tw_jdom_parse(js, &arena, buf, n, n + TW_JSON_PADDING, FACTS_MAX_DEPTH, &jerr);
     if (!root) {
         if (jerr.reason && !strcmp(jerr.reason, "nomem")) {
             err = TW_ERR_NOMEM;
@@ -613,14 +628,15 @@ static tw_err facts_doc(facts *f, tw_json *js, const tw_jnode *doc, int unwrap)
 }
 
 static tw_err facts_run(tw_json *js, const tw_jnode *doc, tw_str text, bool from_text,
-                        tw_str own_account, tw_policy_facts *out, char *errstr,
-                        size_t errstr_size)
+                        tw_str own_account, tw_policy_facts *out, char *errstr, size_t errstr_size)
 {
     memset(out, 0, sizeof *out);
     if (errstr && errstr_size)
         errstr[0] = '\0';
-    facts f = { .out = out, .own = is_account(own_account) ? own_account : TW_STR_NULL,
-                .errstr = errstr, .errstr_size = errstr_size };
+    facts f = { .out = out,
+                .own = is_account(own_account) ? own_account : TW_STR_NULL,
+                .errstr = errstr,
+                .errstr_size = errstr_size };
     tw_err err = from_text ? facts_text(&f, js, text, 0) : facts_doc(&f, js, doc, 0);
     if (err) {
         memset(out, 0, sizeof *out);

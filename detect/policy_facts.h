@@ -119,8 +119,8 @@ typedef struct tw_policy_facts {
                                account other than own_account (any named account when own_account
                                is unknown); never for "*" or a principal of unknown account */
     bool service_principal; /* an Allow naming a Service principal */
-    bool federated;         /* an Allow naming a Federated principal (SAML/OIDC provider, cognito) */
-    bool canonical_user;    /* an Allow naming a CanonicalUser (an S3 canonical id, e.g. a
+    bool federated;      /* an Allow naming a Federated principal (SAML/OIDC provider, cognito) */
+    bool canonical_user; /* an Allow naming a CanonicalUser (an S3 canonical id, e.g. a
                                CloudFront origin access identity): an account we cannot name, so
                                neither aws_principal nor other_account (added field) */
 } tw_policy_facts;

@@ -71,10 +71,10 @@ static inline bool tw_field_is_bool(tw_field_kind kind)
 /* Interned: one tw_field per distinct name in a ruleset, so pointers compare equal and
  * `index` numbers the parser's projection (0 .. tw_ruleset_field_count - 1). */
 typedef struct tw_field {
-    const char *name;        /* as written: "userIdentity.sessionContext.sessionIssuer.arn" */
+    const char *name; /* as written: "userIdentity.sessionContext.sessionIssuer.arn" */
     tw_field_kind kind;
     uint32_t index;
-    uint32_t n_path;         /* RECORD: the name split at '.' (no empty segment) */
+    uint32_t n_path; /* RECORD: the name split at '.' (no empty segment) */
     const tw_str *path;
 } tw_field;
 
@@ -112,9 +112,9 @@ typedef struct tw_glob_tok {
 } tw_glob_tok;
 
 typedef struct tw_cidr {
-    uint8_t family;    /* 4 or 6 */
-    uint8_t prefix;    /* 0..32 or 0..128; host bits are zero (checked at load) */
-    uint8_t addr[16];  /* network byte order; IPv4 in the first 4 bytes */
+    uint8_t family;   /* 4 or 6 */
+    uint8_t prefix;   /* 0..32 or 0..128; host bits are zero (checked at load) */
+    uint8_t addr[16]; /* network byte order; IPv4 in the first 4 bytes */
 } tw_cidr;
 
 typedef struct tw_regex tw_regex; /* a compiled PCRE2 pattern */
@@ -122,25 +122,25 @@ typedef struct tw_regex tw_regex; /* a compiled PCRE2 pattern */
 typedef struct tw_rule_value {
     tw_match_op op;
     uint32_t line;
-    bool cased;              /* string ops and GLOB: compare bytes exactly */
-    tw_str text;             /* EQ/CONTAINS/PREFIX/SUFFIX: the literal, wildcard escapes
+    bool cased;      /* string ops and GLOB: compare bytes exactly */
+    tw_str text;     /* EQ/CONTAINS/PREFIX/SUFFIX: the literal, wildcard escapes
                               * removed; REGEX: the pattern; NUMBER: as written; others: the
                               * value as written (for messages) */
-    uint32_t n_glob;         /* GLOB */
+    uint32_t n_glob; /* GLOB */
     const tw_glob_tok *glob;
-    const tw_regex *re;      /* REGEX */
-    tw_cidr cidr;            /* CIDR */
-    double number;           /* NUMBER */
-    bool boolean;            /* BOOL, EXISTS */
-    uint32_t bits;           /* BITS: TW_CLASS_*, TW_LEVEL_* or 1u << tw_kind; any bit meets */
-    const tw_field *ref;     /* FIELDREF */
+    const tw_regex *re;  /* REGEX */
+    tw_cidr cidr;        /* CIDR */
+    double number;       /* NUMBER */
+    bool boolean;        /* BOOL, EXISTS */
+    uint32_t bits;       /* BITS: TW_CLASS_*, TW_LEVEL_* or 1u << tw_kind; any bit meets */
+    const tw_field *ref; /* FIELDREF */
 } tw_rule_value;
 
 /* `field|modifiers: value` or `field|modifiers: [values]`: any value holds, or every value
  * with `all`. */
 typedef struct tw_rule_match {
     const tw_field *field;
-    const char *key;         /* as written, for messages: "eventName|startswith" */
+    const char *key; /* as written, for messages: "eventName|startswith" */
     uint32_t line;
     bool all;
     uint32_t n_values;
@@ -167,10 +167,10 @@ typedef struct tw_rule_selection {
 /* The condition tree. `1 of P` and `all of P` are resolved at load into OR and AND of the
  * selections that P names; a list of conditions is an OR. AND and OR are n-ary. */
 typedef enum tw_cond_op {
-    TW_COND_SEL = 0,   /* selection `sel` of the rule */
-    TW_COND_NOT,       /* kids[0] */
-    TW_COND_AND,       /* every kid */
-    TW_COND_OR,        /* any kid */
+    TW_COND_SEL = 0, /* selection `sel` of the rule */
+    TW_COND_NOT,     /* kids[0] */
+    TW_COND_AND,     /* every kid */
+    TW_COND_OR,      /* any kid */
 } tw_cond_op;
 
 typedef struct tw_cond {
@@ -183,13 +183,13 @@ typedef struct tw_cond {
 /* ---- correlations --------------------------------------------------------------------- */
 
 typedef enum tw_corr_type {
-    TW_CORR_EVENT_COUNT = 0,        /* Sigma */
-    TW_CORR_VALUE_COUNT,            /* Sigma */
-    TW_CORR_TEMPORAL,               /* Sigma */
-    TW_CORR_TEMPORAL_ORDERED,       /* Sigma */
-    TW_CORR_BASELINE_THEN_TRIGGER,  /* trailwarden extension */
-    TW_CORR_FIRST_SEEN,             /* trailwarden extension */
-    TW_CORR_QUIET_THEN_TRIGGER,     /* trailwarden extension */
+    TW_CORR_EVENT_COUNT = 0,       /* Sigma */
+    TW_CORR_VALUE_COUNT,           /* Sigma */
+    TW_CORR_TEMPORAL,              /* Sigma */
+    TW_CORR_TEMPORAL_ORDERED,      /* Sigma */
+    TW_CORR_BASELINE_THEN_TRIGGER, /* trailwarden extension */
+    TW_CORR_FIRST_SEEN,            /* trailwarden extension */
+    TW_CORR_QUIET_THEN_TRIGGER,    /* trailwarden extension */
     TW_CORR_TYPE_COUNT_
 } tw_corr_type;
 
@@ -203,18 +203,18 @@ typedef struct tw_corr {
      * event of the group. */
     uint32_t n_rules;
     const tw_rule *const *rules;
-    const char *const *rule_refs;   /* as written (id or name) */
+    const char *const *rule_refs; /* as written (id or name) */
     /* Grouping. None written: the identity key (state lives per identity). */
     uint32_t n_group_by;
     const tw_field *const *group_by;
-    int64_t timespan_ms;            /* Sigma types; > 0 */
+    int64_t timespan_ms; /* Sigma types; > 0 */
     /* The count condition (event_count, value_count; temporal types: distinct rules that
      * matched, default all of them): it holds when count_min <= count <= count_max. */
     bool has_count;
     uint64_t count_min, count_max;
-    const tw_field *field;          /* value_count: the field whose distinct values count;
+    const tw_field *field; /* value_count: the field whose distinct values count;
                                      * first_seen: the field whose new values fire */
-    bool generate;                  /* Sigma `generate`: the referenced rules fire too */
+    bool generate;         /* Sigma `generate`: the referenced rules fire too */
     /* baseline_then_trigger: at least min_events events in the window before the trigger,
      * every one of them of a class in `classes` (TW_CLASS_*); then a trigger event of a class
      * in trigger_classes (if non-zero) that matches trigger_rule (if set). */
@@ -247,9 +247,9 @@ typedef enum tw_rule_learning {
 
 /* trailwarden.level_if: an entry. */
 typedef struct tw_level_if {
-    const char *rule_ref;     /* as written */
+    const char *rule_ref; /* as written */
     uint32_t line;
-    const tw_rule *rule;      /* resolved once every file is loaded: a detection rule */
+    const tw_rule *rule; /* resolved once every file is loaded: a detection rule */
     tw_severity level;
 } tw_level_if;
 
@@ -263,29 +263,29 @@ typedef enum tw_rule_status {
 } tw_rule_status;
 
 typedef enum tw_rule_source {
-    TW_SOURCE_NONE = 0,       /* correlation rules: no log source of their own */
+    TW_SOURCE_NONE = 0, /* correlation rules: no log source of their own */
     TW_SOURCE_CLOUDTRAIL,
-    TW_SOURCE_BEDROCK,        /* Bedrock model invocation logs */
+    TW_SOURCE_BEDROCK, /* Bedrock model invocation logs */
 } tw_rule_source;
 
 struct tw_rule {
-    uint32_t index;           /* in the ruleset */
+    uint32_t index; /* in the ruleset */
     const char *file;
-    uint32_t line;            /* where the rule's document starts */
+    uint32_t line; /* where the rule's document starts */
     /* metadata */
-    const char *id;           /* a UUID or a trailwarden id like agent-read-to-destructive */
-    const char *name;         /* Sigma `name` (correlations may refer to it), or NULL */
+    const char *id;   /* a UUID or a trailwarden id like agent-read-to-destructive */
+    const char *name; /* Sigma `name` (correlations may refer to it), or NULL */
     const char *title;
-    const char *description;  /* NULL when absent (likewise below) */
+    const char *description; /* NULL when absent (likewise below) */
     const char *author;
     const char *date;
     const char *modified;
     tw_rule_status status;
-    tw_severity level;        /* 0 only for a building block that a correlation uses */
+    tw_severity level; /* 0 only for a building block that a correlation uses */
     uint32_t n_tags;
     const char *const *tags;
     tw_rule_source source;
-    const char *category;     /* logsource.category, or NULL */
+    const char *category; /* logsource.category, or NULL */
     /* detection rules */
     uint32_t n_selections;
     const tw_rule_selection *selections;
@@ -329,13 +329,13 @@ typedef struct tw_corr_value {
     uint32_t rule;
     uint64_t group;
     uint64_t hash;
-    tw_str text;             /* in the batch's arena */
+    tw_str text; /* in the batch's arena */
     bool has_value;
 } tw_corr_value;
 
 /* ---- the ruleset ---------------------------------------------------------------------- */
 
-tw_ruleset *tw_ruleset_new(void); /* NULL when out of memory */
+tw_ruleset *tw_ruleset_new(void);        /* NULL when out of memory */
 void tw_ruleset_destroy(tw_ruleset *rs); /* NULL-safe */
 
 /* Adds a rule file, or a directory (recursed, in name order; *.yml and *.yaml files, hidden

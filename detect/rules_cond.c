@@ -35,16 +35,16 @@ typedef struct parser {
     const tw_rule_selection *sels;
     uint32_t n_sels;
     bool *used;
-    token tok;    /* the current token */
-    size_t at;    /* where the next token starts */
+    token tok; /* the current token */
+    size_t at; /* where the next token starts */
     int depth;
     bool failed;
 } parser;
 
 static bool word_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '*' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '*' || c == '.';
 }
 
 static void next(parser *ps)
@@ -306,7 +306,8 @@ static const tw_cond *parse_unary(parser *ps)
         }
         next(ps);
     } else if (t.type == T_PIPE) {
-        fail_at(ps, &t, "aggregations ('| count() ...') are not supported: write a correlation rule");
+        fail_at(ps, &t,
+                "aggregations ('| count() ...') are not supported: write a correlation rule");
     } else {
         expected(ps, "a selection, '(', 'not', '1 of' or 'all of'");
     }
@@ -355,8 +356,13 @@ static const tw_cond *parse_or(parser *ps)
 const tw_cond *rules_cond_parse(rules_ctx *ctx, const char *text, uint32_t line,
                                 const tw_rule_selection *sels, uint32_t n_sels, bool *used)
 {
-    parser ps = { .ctx = ctx, .text = text, .len = strlen(text), .line = line, .sels = sels,
-                  .n_sels = n_sels, .used = used };
+    parser ps = { .ctx = ctx,
+                  .text = text,
+                  .len = strlen(text),
+                  .line = line,
+                  .sels = sels,
+                  .n_sels = n_sels,
+                  .used = used };
     next(&ps);
     if (ps.tok.type == T_END) {
         rules_diag(ctx, line, "condition: empty");
@@ -365,7 +371,8 @@ const tw_cond *rules_cond_parse(rules_ctx *ctx, const char *text, uint32_t line,
     const tw_cond *c = parse_or(&ps);
     if (c && !ps.failed && ps.tok.type != T_END) {
         if (ps.tok.type == T_PIPE)
-            fail_at(&ps, &ps.tok, "aggregations ('| count() ...') are not supported: write a correlation rule");
+            fail_at(&ps, &ps.tok,
+                    "aggregations ('| count() ...') are not supported: write a correlation rule");
         else if (ps.tok.type == T_RPAREN)
             fail_at(&ps, &ps.tok, "unbalanced ')'");
         else

@@ -40,8 +40,8 @@ static const char *type_list(char *buf, size_t size)
 }
 
 static const char *const key_names[] = {
-    "type", "rules", "group-by", "timespan", "condition", "generate", "field", "baseline",
-    "trigger", "aliases", "quiet", NULL,
+    "type",  "rules",    "group-by", "timespan", "condition", "generate",
+    "field", "baseline", "trigger",  "aliases",  "quiet",     NULL,
 };
 
 static unsigned key_bit(const char *key)
@@ -114,7 +114,8 @@ static bool load_condition(rules_ctx *ctx, const yn *node, tw_corr *corr, rules_
                 op = k;
         if (op == 5) {
             if (corr->type != TW_CORR_VALUE_COUNT) {
-                rules_diag(ctx, key->line, "correlation: 'field' in the condition is for value_count only");
+                rules_diag(ctx, key->line,
+                           "correlation: 'field' in the condition is for value_count only");
                 ok = false;
             } else if (pd->field_name) {
                 rules_diag(ctx, key->line, "correlation: 'field' given twice");
@@ -127,8 +128,8 @@ static bool load_condition(rules_ctx *ctx, const yn *node, tw_corr *corr, rules_
             continue;
         }
         if (op < 0) {
-            rules_diag_unknown(ctx, key->line, "correlation: unknown condition", "", key->text,
-                               ops, "gt, gte, lt, lte, eq");
+            rules_diag_unknown(ctx, key->line, "correlation: unknown condition", "", key->text, ops,
+                               "gt, gte, lt, lte, eq");
             ok = false;
             continue;
         }
@@ -140,7 +141,9 @@ static bool load_condition(rules_ctx *ctx, const yn *node, tw_corr *corr, rules_
     enum { GT, GTE, LT, LTE, EQ };
     if ((seen[GT] && seen[GTE]) || (seen[LT] && seen[LTE]) ||
         (seen[EQ] && (seen[GT] || seen[GTE] || seen[LT] || seen[LTE]))) {
-        rules_diag(ctx, node->line, "correlation: the condition gives a bound twice (eq stands alone; gt or gte; lt or lte)");
+        rules_diag(ctx, node->line,
+                   "correlation: the condition gives a bound twice (eq stands alone; gt or gte; lt "
+                   "or lte)");
         return false;
     }
     if (!seen[GT] && !seen[GTE] && !seen[LT] && !seen[LTE] && !seen[EQ]) {
@@ -164,7 +167,8 @@ static bool load_condition(rules_ctx *ctx, const yn *node, tw_corr *corr, rules_
     if (seen[LTE])
         max = val[LTE];
     if (min > max) {
-        rules_diag(ctx, node->line, "correlation: the condition can never hold (no count is in it)");
+        rules_diag(ctx, node->line,
+                   "correlation: the condition can never hold (no count is in it)");
         return false;
     }
     corr->has_count = true;
@@ -177,7 +181,8 @@ static bool load_baseline_map(rules_ctx *ctx, const yn *node, tw_corr *corr)
 {
     if (node->type != YN_MAP) {
         rules_diag(ctx, node->line,
-                   "correlation: 'baseline' of baseline_then_trigger must be a map (min_events, window, classes), not %s",
+                   "correlation: 'baseline' of baseline_then_trigger must be a map (min_events, "
+                   "window, classes), not %s",
                    yn_describe(node));
         return false;
     }
@@ -193,7 +198,8 @@ static bool load_baseline_map(rules_ctx *ctx, const yn *node, tw_corr *corr)
             if (!rules_get_uint(ctx, value, "baseline.min_events", &n)) {
                 ok = false;
             } else if (n == 0 || n > 1000000) {
-                rules_diag(ctx, value->line, "correlation: 'baseline.min_events' must be 1 to 1000000");
+                rules_diag(ctx, value->line,
+                           "correlation: 'baseline.min_events' must be 1 to 1000000");
                 ok = false;
             } else {
                 corr->baseline.min_events = (uint32_t)n;
@@ -263,8 +269,7 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
     const yn *type = yn_get(node, "type");
     if (!type) {
         char list[200];
-        rules_diag(ctx, key_line, "correlation: missing 'type' (%s)",
-                   type_list(list, sizeof list));
+        rules_diag(ctx, key_line, "correlation: missing 'type' (%s)", type_list(list, sizeof list));
         return NULL;
     }
     const char *names[TW_CORR_TYPE_COUNT_ + 1];
@@ -296,8 +301,8 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
             continue;
         unsigned bit = key_bit(key->text);
         if (!bit) {
-            rules_diag_unknown(ctx, key->line, "correlation: unknown key", "", key->text,
-                               key_names, NULL);
+            rules_diag_unknown(ctx, key->line, "correlation: unknown key", "", key->text, key_names,
+                               NULL);
             ok = false;
             continue;
         }
@@ -309,7 +314,8 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
         }
         seen |= bit;
         switch (bit) {
-        case K_TYPE: break;
+        case K_TYPE:
+            break;
         case K_RULES: {
             uint32_t n = 0;
             corr->rule_refs = string_list(ctx, value, "rules", &pd->rule_lines, &n);
@@ -322,8 +328,12 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
             pd->group_names = string_list(ctx, value, "group-by", &pd->group_lines, &pd->n_group);
             ok &= pd->group_names != NULL;
             break;
-        case K_TIMESPAN: ok &= rules_get_duration(ctx, value, "timespan", &corr->timespan_ms); break;
-        case K_CONDITION: ok &= load_condition(ctx, value, corr, pd); break;
+        case K_TIMESPAN:
+            ok &= rules_get_duration(ctx, value, "timespan", &corr->timespan_ms);
+            break;
+        case K_CONDITION:
+            ok &= load_condition(ctx, value, corr, pd);
+            break;
         case K_GENERATE: {
             bool b;
             if (yn_resolve(value, NULL, &b) != YS_BOOL) {
@@ -353,8 +363,12 @@ const tw_corr *rules_corr_load(rules_ctx *ctx, uint32_t key_line, const yn *node
             else
                 ok &= load_baseline_map(ctx, value, corr);
             break;
-        case K_TRIGGER: ok &= load_trigger(ctx, value, corr, pd); break;
-        case K_QUIET: ok &= rules_get_duration(ctx, value, "quiet", &corr->quiet_ms); break;
+        case K_TRIGGER:
+            ok &= load_trigger(ctx, value, corr, pd);
+            break;
+        case K_QUIET:
+            ok &= rules_get_duration(ctx, value, "quiet", &corr->quiet_ms);
+            break;
         case K_ALIASES:
             rules_diag(ctx, key->line, "correlation: 'aliases' is not supported yet");
             ok = false;
@@ -424,8 +438,8 @@ static const tw_rule *resolve(rules_ctx *ctx, rules_entry *self, const char *ref
         if (hint[0])
             rules_diag(ctx, line, "correlation: unknown rule '%s' (did you mean '%s'?)", ref, hint);
         else
-            rules_diag(ctx, line, "correlation: unknown rule '%s' (no loaded rule has this id or name)",
-                       ref);
+            rules_diag(ctx, line,
+                       "correlation: unknown rule '%s' (no loaded rule has this id or name)", ref);
         return NULL;
     }
     if (target == self) {
@@ -466,7 +480,8 @@ void rules_corr_link(tw_ruleset *rs)
             ((const tw_rule **)corr->rules)[k] =
                 resolve(&ctx, e, corr->rule_refs[k], pd->rule_lines[k], &sources);
         if (corr->trigger.rule_ref)
-            corr->trigger.rule = resolve(&ctx, e, corr->trigger.rule_ref, pd->trigger_line, &sources);
+            corr->trigger.rule =
+                resolve(&ctx, e, corr->trigger.rule_ref, pd->trigger_line, &sources);
         if (!sources)
             sources = RULES_SRC_CLOUDTRAIL | RULES_SRC_BEDROCK;
         if (pd->n_group) {

@@ -39,8 +39,7 @@ static void step_baseline(const tw_corr_plan *plan, const tw_corr *corr, corr_st
         st->ring_count++;
     if (ev->classes & corr->baseline.classes) {
         /* the first baseline event after a break (or after the window emptied) opens one */
-        if (!last->set || last->time_ms <= t - w ||
-            ((st->set & 1u) && st->t[n] >= first->time_ms))
+        if (!last->set || last->time_ms <= t - w || ((st->set & 1u) && st->t[n] >= first->time_ms))
             tw_kept_event_set(first, ev, ce->cat);
         tw_kept_event_set(last, ev, ce->cat);
     } else if (!(st->set & 1u) || t > st->t[n]) {

@@ -53,8 +53,8 @@ static void step_value_count(const tw_corr_plan *plan, const tw_corr *corr, corr
     if (!res->holds)
         return;
     char span[24];
-    snprintf(res->detail, sizeof res->detail, "%" PRIu64 " distinct %s values within %s",
-             distinct, corr->field->name, rules_duration_text(corr->timespan_ms, span, sizeof span));
+    snprintf(res->detail, sizeof res->detail, "%" PRIu64 " distinct %s values within %s", distinct,
+             corr->field->name, rules_duration_text(corr->timespan_ms, span, sizeof span));
 }
 
 static bool plan_count(tw_rules_rt *rt, tw_corr_plan *plan, const tw_corr *corr, uint32_t *t_slots)
@@ -99,8 +99,8 @@ const corr_kind rules_corr_event_count = {
 
 const corr_kind rules_corr_value_count = {
     .name = "value_count",
-    .keys = K_TYPE | K_RULES | K_GROUP_BY | K_TIMESPAN | K_CONDITION | K_GENERATE | K_FIELD |
-            K_ALIASES,
+    .keys =
+        K_TYPE | K_RULES | K_GROUP_BY | K_TIMESPAN | K_CONDITION | K_GENERATE | K_FIELD | K_ALIASES,
     .required = K_RULES | K_TIMESPAN | K_CONDITION,
     .plan = plan_count,
     .step = step_count,

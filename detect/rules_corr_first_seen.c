@@ -10,9 +10,14 @@
  * values (the correlation keeps its own). */
 static uint8_t baseline_of(const tw_field *field)
 {
-    static const struct { const char *name; tw_baseline_kind kind; } map[] = {
-        { "eventSource", TW_BASELINE_SERVICE },   { "awsRegion", TW_BASELINE_REGION },
-        { "sourceIPAddress", TW_BASELINE_NETWORK }, { "modelId", TW_BASELINE_MODEL },
+    static const struct {
+        const char *name;
+        tw_baseline_kind kind;
+    } map[] = {
+        { "eventSource", TW_BASELINE_SERVICE },
+        { "awsRegion", TW_BASELINE_REGION },
+        { "sourceIPAddress", TW_BASELINE_NETWORK },
+        { "modelId", TW_BASELINE_MODEL },
         { "requestParameters.modelId", TW_BASELINE_MODEL },
     };
     if (field->kind == TW_FIELD_ACTION_CLASS)
@@ -76,8 +81,8 @@ static corr_state *step_first_seen(const tw_corr *corr, corr_state *st, bool cre
     tw_sparse_find(slot->sp, key, &bytes);
     uint32_t cap = (uint32_t)((bytes - sizeof(corr_state)) / sizeof(int64_t)) - 1;
     if (st->ring_count == cap && cap < FIRST_SEEN_MAX) {
-        uint32_t grown = cap + FIRST_SEEN_START > FIRST_SEEN_MAX ? FIRST_SEEN_MAX
-                                                                 : cap + FIRST_SEEN_START;
+        uint32_t grown =
+            cap + FIRST_SEEN_START > FIRST_SEEN_MAX ? FIRST_SEEN_MAX : cap + FIRST_SEEN_START;
         corr_state *g = tw_sparse_resize(
             &slot->sp, key, (uint32_t)(sizeof(corr_state) + (1 + grown) * sizeof(int64_t)));
         if (g) {
@@ -149,8 +154,8 @@ static const char *group_words(const tw_corr *corr, bool shared, char *buf, size
     for (uint32_t g = 0; g < corr->n_group_by && len < size; g++) {
         if (corr->group_by[g]->kind == TW_FIELD_IDENTITY_KEY)
             continue;
-        len += (size_t)snprintf(buf + len, size - len, "%s%s",
-                                shared && first ? "" : " and ", corr->group_by[g]->name);
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", shared && first ? "" : " and ",
+                                corr->group_by[g]->name);
         first = false;
     }
     return buf;

@@ -22,10 +22,10 @@
  * renumbered, aws-service added; kept events hold the resource; 3: the baseline, quiet
  * periods of the rules' own events) */
 #define TW_RULES_STATE_FORMAT 3
-#define CORR_MAX_RULES 32    /* named rules of a temporal correlation */
-#define CORR_MAX_RING 128    /* count thresholds: the ring holds that many times */
-#define CORR_MAX_KEPT 4      /* evidence events a correlation keeps */
-#define FIRST_SEEN_START 4   /* values a first_seen remembers at first, and grows by, up to */
+#define CORR_MAX_RULES 32  /* named rules of a temporal correlation */
+#define CORR_MAX_RING 128  /* count thresholds: the ring holds that many times */
+#define CORR_MAX_KEPT 4    /* evidence events a correlation keeps */
+#define FIRST_SEEN_START 4 /* values a first_seen remembers at first, and grows by, up to */
 #define FIRST_SEEN_MAX 64
 
 /* What every identity's record holds for the rules. */
@@ -55,8 +55,8 @@ typedef struct suppress_slot {
  * identity holds one per correlation it has met. */
 typedef struct corr_state {
     int64_t last_fired_ms;
-    uint32_t set;            /* temporal kinds: bit k = step/rule k has a time */
-    uint8_t ring_pos;        /* rings hold at most CORR_MAX_RING, value sets FIRST_SEEN_MAX */
+    uint32_t set;     /* temporal kinds: bit k = step/rule k has a time */
+    uint8_t ring_pos; /* rings hold at most CORR_MAX_RING, value sets FIRST_SEEN_MAX */
     uint8_t ring_count;
     uint8_t fired;
     uint8_t pad_;
@@ -77,9 +77,9 @@ static inline uint64_t sparse_key(uint32_t rule, uint32_t group)
 _Static_assert(TW_RULES_MAX <= REPEAT_KEY_BIT, "repeat keys stay apart from rule keys");
 
 typedef struct repeat_slot {
-    uint64_t seq;            /* the finding's event (where its update goes at the end) */
+    uint64_t seq; /* the finding's event (where its update goes at the end) */
     int64_t fired_ms;
-    int64_t last_ms;         /* the last repeat */
+    int64_t last_ms; /* the last repeat */
     uint32_t repeats;
     uint8_t severity;
     uint8_t kind;
@@ -101,30 +101,30 @@ static inline tw_kept_event *kept(const tw_corr_plan *plan, corr_state *st, uint
  * correlations that held on it so far (those named run first). */
 typedef struct corr_event {
     const tw_event *ev;
-    uint64_t *held;          /* bitset by rule index */
-    const tw_ident *ident;   /* the identity (NULL for a group across identities) */
-    const rules_slot *slot;  /* its state: its baseline is learnt after the correlations */
-    const tw_catalog *cat;   /* for kept events */
+    uint64_t *held;         /* bitset by rule index */
+    const tw_ident *ident;  /* the identity (NULL for a group across identities) */
+    const rules_slot *slot; /* its state: its baseline is learnt after the correlations */
+    const tw_catalog *cat;  /* for kept events */
 } corr_event;
 
 /* The result of one step: whether the condition holds, and what to say. */
 typedef struct corr_result {
     bool holds;
-    bool routine;            /* first_seen: the value was there already (routine_level) */
+    bool routine; /* first_seen: the value was there already (routine_level) */
     const tw_kept_event *earlier[CORR_MAX_KEPT];
     uint32_t n_earlier;
     char detail[200];
-    tw_kept_event prev;      /* a copy the evidence may point at (the counts' previous event) */
+    tw_kept_event prev; /* a copy the evidence may point at (the counts' previous event) */
 } corr_result;
 
 /* One step of a correlation on one event, in the state of one group. */
 typedef struct corr_step {
     const tw_corr_plan *plan;
     const tw_corr *corr;
-    corr_state *st;          /* a kind that grows its state puts the new address here */
-    bool created;            /* the state was made for this event */
-    rules_slot *slot;        /* the identity's (or the group record's) */
-    uint64_t key;            /* the state's key in slot */
+    corr_state *st;   /* a kind that grows its state puts the new address here */
+    bool created;     /* the state was made for this event */
+    rules_slot *slot; /* the identity's (or the group record's) */
+    uint64_t key;     /* the state's key in slot */
     const corr_event *ce;
     const tw_corr_value *cv; /* the parser's hashed values, when plan->needs_values */
     bool shared;             /* the group spans identities */

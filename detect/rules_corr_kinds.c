@@ -49,8 +49,14 @@ bool rules_any_matched(const corr_event *ce, const tw_corr *corr)
 /* "90s", "15m", "24h", "7d": the largest unit that divides the duration. */
 const char *rules_duration_text(int64_t ms, char *buf, size_t size)
 {
-    static const struct { int64_t ms; char unit; } units[] = {
-        { 86400000, 'd' }, { 3600000, 'h' }, { 60000, 'm' }, { 1000, 's' },
+    static const struct {
+        int64_t ms;
+        char unit;
+    } units[] = {
+        { 86400000, 'd' },
+        { 3600000, 'h' },
+        { 60000, 'm' },
+        { 1000, 's' },
     };
     if (ms == 0)
         return "0s";
@@ -86,8 +92,8 @@ void rules_class_list(uint32_t bits, char *buf, size_t size)
     buf[0] = '\0';
     for (uint32_t i = 0; i < TW_CLASS_COUNT_ && len < size; i++)
         if (bits & (1u << i)) {
-            int w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
-                             tw_class_name(1u << i));
+            int w =
+                snprintf(buf + len, size - len, "%s%s", len ? ", " : "", tw_class_name(1u << i));
             if (w < 0)
                 break;
             len += (size_t)w;

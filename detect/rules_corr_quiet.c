@@ -5,8 +5,7 @@
 
 /* quiet_then_trigger: holds when its rules last matched at least quiet before (or never, in
  * at least quiet of the identity's own history). t[0] the last time (set bit 0). */
-static void step_quiet(const tw_corr *corr, corr_state *st, const corr_event *ce,
-                       corr_result *res)
+static void step_quiet(const tw_corr *corr, corr_state *st, const corr_event *ce, corr_result *res)
 {
     int64_t t = ce->ev->time_ms;
     bool before = st->set & 1u;

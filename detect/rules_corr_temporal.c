@@ -30,8 +30,8 @@ static void step_temporal(const tw_corr_plan *plan, const tw_corr *corr, corr_st
              corr->n_rules, rules_duration_text(corr->timespan_ms, span, sizeof span));
 }
 
-static void step_temporal_ordered(const tw_corr_plan *plan, const tw_corr *corr,
-                                  corr_state *st, const corr_event *ce, corr_result *res)
+static void step_temporal_ordered(const tw_corr_plan *plan, const tw_corr *corr, corr_state *st,
+                                  const corr_event *ce, corr_result *res)
 {
     /* t[k]: the start of the latest chain that reached step k. Later steps first, so one
      * event does not climb two steps; except that a step after a named correlation that

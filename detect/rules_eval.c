@@ -16,8 +16,8 @@
 typedef struct cval {
     tw_match_op op;
     bool cased;
-    uint32_t len;            /* lit */
-    const char *lit;         /* string ops and NUMBER: the text, lower-cased unless cased */
+    uint32_t len;    /* lit */
+    const char *lit; /* string ops and NUMBER: the text, lower-cased unless cased */
     uint32_t n_glob;
     const tw_glob_tok *glob; /* GLOB: literals lower-cased unless cased */
     const tw_rule_value *v;  /* the rest: regex, network, number, boolean, bits, ref */
@@ -41,7 +41,7 @@ typedef struct csel {
 } csel;
 
 typedef struct crule {
-    const tw_cond *cond;     /* NULL: a correlation rule */
+    const tw_cond *cond; /* NULL: a correlation rule */
     const csel *sels;
 } crule;
 
@@ -149,7 +149,6 @@ static bool contains(tw_str s, const char *lit, uint32_t n, bool cased)
 
 /* ---- globs ---- */
 
-
 /* Tokens against s, remembering only the last '*': when a later token fails, that star takes
  * one more character and the rest is tried again. Enough for '*' and '?', since what follows
  * the last star never needs an earlier star to change. */
@@ -231,9 +230,14 @@ static bool fv_text(const tw_field_value *fv, tw_str *out)
 {
     switch (fv->type) {
     case TW_FV_STRING:
-    case TW_FV_NUMBER: *out = fv->text; return true;
-    case TW_FV_BOOL: *out = fv->boolean ? TW_STR_LIT("true") : TW_STR_LIT("false"); return true;
-    default: return false;
+    case TW_FV_NUMBER:
+        *out = fv->text;
+        return true;
+    case TW_FV_BOOL:
+        *out = fv->boolean ? TW_STR_LIT("true") : TW_STR_LIT("false");
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -248,10 +252,14 @@ static bool value_test(const cval *cv, const tw_field_value *fv, tw_regex_scratc
     case TW_MATCH_SUFFIX:
         return fv_text(fv, &s) && s.len >= cv->len &&
                eq_bytes(s.p + s.len - cv->len, cv->lit, cv->len, cv->cased);
-    case TW_MATCH_CONTAINS: return fv_text(fv, &s) && contains(s, cv->lit, cv->len, cv->cased);
-    case TW_MATCH_GLOB: return fv_text(fv, &s) && glob_match(cv->glob, cv->n_glob, s, cv->cased);
-    case TW_MATCH_REGEX: return fv_text(fv, &s) && tw_regex_match(cv->v->re, s, scratch);
-    case TW_MATCH_CIDR: return fv->type == TW_FV_STRING && cidr_match(&cv->v->cidr, fv->text);
+    case TW_MATCH_CONTAINS:
+        return fv_text(fv, &s) && contains(s, cv->lit, cv->len, cv->cased);
+    case TW_MATCH_GLOB:
+        return fv_text(fv, &s) && glob_match(cv->glob, cv->n_glob, s, cv->cased);
+    case TW_MATCH_REGEX:
+        return fv_text(fv, &s) && tw_regex_match(cv->v->re, s, scratch);
+    case TW_MATCH_CIDR:
+        return fv->type == TW_FV_STRING && cidr_match(&cv->v->cidr, fv->text);
     case TW_MATCH_NUMBER:
         if (fv->type == TW_FV_NUMBER)
             return fv->number == cv->v->number;
@@ -264,10 +272,13 @@ static bool value_test(const cval *cv, const tw_field_value *fv, tw_regex_scratc
             return false;
         s = cv->v->boolean ? TW_STR_LIT("true") : TW_STR_LIT("false");
         return fv->text.len == s.len && eq_fold(fv->text.p, s.p, s.len);
-    case TW_MATCH_BITS: return fv->type == TW_FV_BITS && (fv->bits & cv->v->bits) != 0;
-    case TW_MATCH_NULL: return fv->type == TW_FV_NULL;
+    case TW_MATCH_BITS:
+        return fv->type == TW_FV_BITS && (fv->bits & cv->v->bits) != 0;
+    case TW_MATCH_NULL:
+        return fv->type == TW_FV_NULL;
     case TW_MATCH_EXISTS:
-    case TW_MATCH_FIELDREF: break; /* whole-field tests: value_holds */
+    case TW_MATCH_FIELDREF:
+        break; /* whole-field tests: value_holds */
     }
     return false;
 }
@@ -287,7 +298,8 @@ static bool value_holds(const cval *cv, const tw_field_value *vals, uint32_t n,
                         const tw_field_source *src, tw_regex_scratch *scratch)
 {
     switch (cv->op) {
-    case TW_MATCH_EXISTS: return (n > 0) == cv->v->boolean;
+    case TW_MATCH_EXISTS:
+        return (n > 0) == cv->v->boolean;
     case TW_MATCH_NULL:
         if (n == 0)
             return true;
@@ -303,7 +315,8 @@ static bool value_holds(const cval *cv, const tw_field_value *vals, uint32_t n,
                     return true;
         return false;
     }
-    default: break;
+    default:
+        break;
     }
     for (uint32_t i = 0; i < n; i++)
         if (value_test(cv, &vals[i], scratch))
@@ -316,17 +329,27 @@ static bool value_holds(const cval *cv, const tw_field_value *vals, uint32_t n,
 static bool event_value(const tw_event *ev, const tw_field *field, tw_field_value *one)
 {
     switch (field->kind) {
-    case TW_FIELD_ACTION_CLASS: one->type = TW_FV_BITS; one->bits = ev->classes; return true;
-    case TW_FIELD_ACTION_LEVEL: one->type = TW_FV_BITS; one->bits = ev->level; return true;
-    case TW_FIELD_IDENTITY_KIND: one->type = TW_FV_BITS; one->bits = 1u << ev->kind; return true;
+    case TW_FIELD_ACTION_CLASS:
+        one->type = TW_FV_BITS;
+        one->bits = ev->classes;
+        return true;
+    case TW_FIELD_ACTION_LEVEL:
+        one->type = TW_FV_BITS;
+        one->bits = ev->level;
+        return true;
+    case TW_FIELD_IDENTITY_KIND:
+        one->type = TW_FV_BITS;
+        one->bits = 1u << ev->kind;
+        return true;
     case TW_FIELD_ERROR_DENIED:
     case TW_FIELD_CALL_ON_BEHALF:
         one->type = TW_FV_BOOL;
         one->boolean = (ev->flags & (field->kind == TW_FIELD_ERROR_DENIED ? TW_EV_DENIED
-                                                                         : TW_EV_ON_BEHALF)) != 0;
+                                                                          : TW_EV_ON_BEHALF)) != 0;
         one->text = one->boolean ? TW_STR_LIT("true") : TW_STR_LIT("false");
         return true;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -384,7 +407,8 @@ static bool cond_holds(run *r, const tw_cond *c)
             r->val |= bit;
         return hold;
     }
-    case TW_COND_NOT: return !cond_holds(r, c->kids[0]);
+    case TW_COND_NOT:
+        return !cond_holds(r, c->kids[0]);
     case TW_COND_AND:
         for (uint32_t i = 0; i < c->n_kids; i++)
             if (!cond_holds(r, c->kids[i]))
@@ -399,8 +423,8 @@ static bool cond_holds(run *r, const tw_cond *c)
     return false;
 }
 
-bool tw_rules_eval_rule(const tw_rules_eval *rev, const tw_rule *rule,
-                        const tw_field_source *src, tw_regex_scratch *scratch)
+bool tw_rules_eval_rule(const tw_rules_eval *rev, const tw_rule *rule, const tw_field_source *src,
+                        tw_regex_scratch *scratch)
 {
     assert(rule->index < rev->n_rules && tw_ruleset_rule(rev->rs, rule->index) == rule);
     const crule *cr = &rev->rules[rule->index];
@@ -419,16 +443,23 @@ static unsigned op_cost(tw_match_op op)
     case TW_MATCH_EXISTS:
     case TW_MATCH_NULL:
     case TW_MATCH_BITS:
-    case TW_MATCH_BOOL: return 0;
+    case TW_MATCH_BOOL:
+        return 0;
     case TW_MATCH_EQ:
-    case TW_MATCH_NUMBER: return 1;
+    case TW_MATCH_NUMBER:
+        return 1;
     case TW_MATCH_PREFIX:
-    case TW_MATCH_SUFFIX: return 2;
-    case TW_MATCH_CONTAINS: return 3;
+    case TW_MATCH_SUFFIX:
+        return 2;
+    case TW_MATCH_CONTAINS:
+        return 3;
     case TW_MATCH_GLOB:
-    case TW_MATCH_CIDR: return 4;
-    case TW_MATCH_FIELDREF: return 5;
-    case TW_MATCH_REGEX: return 6;
+    case TW_MATCH_CIDR:
+        return 4;
+    case TW_MATCH_FIELDREF:
+        return 5;
+    case TW_MATCH_REGEX:
+        return 6;
     }
     return 6;
 }
@@ -484,7 +515,8 @@ static void compile_value(tw_arena *arena, const tw_rule_value *v, cval *cv, boo
         cv->glob = tok;
         break;
     }
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -493,8 +525,8 @@ static void compile_value(tw_arena *arena, const tw_rule_value *v, cval *cv, boo
  * span being smaller than the whole record's; a policy.* field parses the call's policy. */
 static unsigned field_cost(const tw_field *f)
 {
-    static const char *const held[] = { "eventName", "eventSource", "awsRegion", "errorCode",
-                                        "sourceIPAddress", "userAgent", "eventID" };
+    static const char *const held[] = { "eventName",       "eventSource", "awsRegion", "errorCode",
+                                        "sourceIPAddress", "userAgent",   "eventID" };
     if (tw_field_is_policy(f->kind))
         return 30; /* the call's policy document parsed and read: after everything else */
     if (f->kind != TW_FIELD_RECORD)

@@ -39,12 +39,12 @@
 
 /* One value of a field in the current event. */
 typedef enum tw_fv_type {
-    TW_FV_NULL = 1,   /* JSON null */
-    TW_FV_BOOL,       /* boolean */
-    TW_FV_NUMBER,     /* number, and text: the number as written ("1.08", "50") */
-    TW_FV_STRING,     /* text: the string, unescaped */
-    TW_FV_BITS,       /* bits: action.level, action.class, identity.kind (1u << tw_kind) */
-    TW_FV_OBJECT,     /* a JSON object at the end of the path (text: its raw JSON, optional):
+    TW_FV_NULL = 1, /* JSON null */
+    TW_FV_BOOL,     /* boolean */
+    TW_FV_NUMBER,   /* number, and text: the number as written ("1.08", "50") */
+    TW_FV_STRING,   /* text: the string, unescaped */
+    TW_FV_BITS,     /* bits: action.level, action.class, identity.kind (1u << tw_kind) */
+    TW_FV_OBJECT,   /* a JSON object at the end of the path (text: its raw JSON, optional):
                        * present for EXISTS, nothing else matches it */
 } tw_fv_type;
 
@@ -85,7 +85,7 @@ void tw_rules_eval_destroy(tw_rules_eval *rev); /* NULL-safe */
 /* Whether the detection rule `rule` (of the ruleset rev was built from) matches the event
  * that src reads. A correlation rule never matches here (its state lives elsewhere). scratch:
  * the calling thread's. */
-bool tw_rules_eval_rule(const tw_rules_eval *rev, const tw_rule *rule,
-                        const tw_field_source *src, tw_regex_scratch *scratch);
+bool tw_rules_eval_rule(const tw_rules_eval *rev, const tw_rule *rule, const tw_field_source *src,
+                        tw_regex_scratch *scratch);
 
 #endif

@@ -14,7 +14,7 @@ enum { CT = RULES_SRC_CLOUDTRAIL, BR = RULES_SRC_BEDROCK, ALL = CT | BR };
 typedef struct known_field {
     const char *name;
     uint8_t sources;
-    bool any_below;      /* any sub-path below the name is a field too */
+    bool any_below; /* any sub-path below the name is a field too */
     tw_field_kind kind;
 } known_field;
 
@@ -106,9 +106,12 @@ static const known_field known_fields[] = {
 unsigned rules_source_bits(tw_rule_source source)
 {
     switch (source) {
-    case TW_SOURCE_CLOUDTRAIL: return CT;
-    case TW_SOURCE_BEDROCK: return BR;
-    case TW_SOURCE_NONE: break;
+    case TW_SOURCE_CLOUDTRAIL:
+        return CT;
+    case TW_SOURCE_BEDROCK:
+        return BR;
+    case TW_SOURCE_NONE:
+        break;
     }
     return ALL;
 }
@@ -291,11 +294,13 @@ const tw_field *rules_field(rules_ctx *ctx, const char *name, uint32_t line, uns
         rules_diag(ctx, line, "unknown field '%s'%s (did you mean '%s'?)", name, where, hint);
     else if (sources == CT && lookup(name, BR))
         rules_diag(ctx, line,
-                   "unknown field '%s' of CloudTrail (a field of Bedrock model invocation logs: logsource service bedrock)",
+                   "unknown field '%s' of CloudTrail (a field of Bedrock model invocation logs: "
+                   "logsource service bedrock)",
                    name);
     else if (sources == BR && lookup(name, CT))
         rules_diag(ctx, line,
-                   "unknown field '%s' of Bedrock model invocation logs (a field of CloudTrail: logsource service cloudtrail)",
+                   "unknown field '%s' of Bedrock model invocation logs (a field of CloudTrail: "
+                   "logsource service cloudtrail)",
                    name);
     else
         rules_diag(ctx, line, "unknown field '%s'%s", name, where);
@@ -305,15 +310,41 @@ const tw_field *rules_field(rules_ctx *ctx, const char *name, uint32_t line, uns
 /* ---- the names of the virtual fields' values ---- */
 
 const char *const rules_class_names[] = {
-    "read", "write", "destructive", "permissions", "model-training", "telemetry",
-    "logging-control", "guardrail", "credential", "passrole", "identity", "code-execution",
-    "account", "key-destruction", "escalation", "privileged", NULL,
+    "read",
+    "write",
+    "destructive",
+    "permissions",
+    "model-training",
+    "telemetry",
+    "logging-control",
+    "guardrail",
+    "credential",
+    "passrole",
+    "identity",
+    "code-execution",
+    "account",
+    "key-destruction",
+    "escalation",
+    "privileged",
+    NULL,
 };
 static const uint32_t class_bits[] = {
-    TW_CLASS_READ, TW_CLASS_WRITE, TW_CLASS_DESTRUCTIVE, TW_CLASS_PERMISSIONS,
-    TW_CLASS_MODEL_TRAINING, TW_CLASS_TELEMETRY, TW_CLASS_LOGGING_CONTROL, TW_CLASS_GUARDRAIL,
-    TW_CLASS_CREDENTIAL, TW_CLASS_PASSROLE, TW_CLASS_IDENTITY, TW_CLASS_CODE_EXECUTION,
-    TW_CLASS_ACCOUNT, TW_CLASS_KEY_DESTRUCTION, TW_CLASS_ESCALATION, TW_CLASS_PRIVILEGED,
+    TW_CLASS_READ,
+    TW_CLASS_WRITE,
+    TW_CLASS_DESTRUCTIVE,
+    TW_CLASS_PERMISSIONS,
+    TW_CLASS_MODEL_TRAINING,
+    TW_CLASS_TELEMETRY,
+    TW_CLASS_LOGGING_CONTROL,
+    TW_CLASS_GUARDRAIL,
+    TW_CLASS_CREDENTIAL,
+    TW_CLASS_PASSROLE,
+    TW_CLASS_IDENTITY,
+    TW_CLASS_CODE_EXECUTION,
+    TW_CLASS_ACCOUNT,
+    TW_CLASS_KEY_DESTRUCTION,
+    TW_CLASS_ESCALATION,
+    TW_CLASS_PRIVILEGED,
 };
 
 const char *const rules_level_names[] = {
@@ -323,11 +354,10 @@ static const uint32_t level_bits[] = {
     TW_LEVEL_READ, TW_LEVEL_LIST, TW_LEVEL_WRITE, TW_LEVEL_PERMISSIONS, TW_LEVEL_TAGGING,
 };
 
-const char *const rules_kind_names[] = { "service", "aws-service", "human", "agent", "root",
-                                         NULL };
+const char *const rules_kind_names[] = { "service", "aws-service", "human", "agent", "root", NULL };
 static const uint32_t kind_bits[] = {
-    1u << TW_KIND_SERVICE, 1u << TW_KIND_AWS_SERVICE, 1u << TW_KIND_HUMAN, 1u << TW_KIND_AGENT,
-    1u << TW_KIND_ROOT,
+    1u << TW_KIND_SERVICE, 1u << TW_KIND_AWS_SERVICE, 1u << TW_KIND_HUMAN,
+    1u << TW_KIND_AGENT,   1u << TW_KIND_ROOT,
 };
 
 static bool name_lookup(const char *name, const char *const *names, const uint32_t *bits,

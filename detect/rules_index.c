@@ -15,10 +15,10 @@ enum { SRC_CLOUDTRAIL = 0, SRC_BEDROCK, SRC_KINDS };
 
 typedef struct ix_slot {
     uint64_t hash;
-    const char *key;  /* lower case; NULL: empty slot */
+    const char *key; /* lower case; NULL: empty slot */
     uint32_t len;
     uint8_t src, kind;
-    uint32_t off, n;  /* in lists */
+    uint32_t off, n; /* in lists */
 } ix_slot;
 
 struct tw_rules_index {
@@ -61,8 +61,8 @@ static inline uint64_t load64(const char *p)
 static inline uint64_t lower8(uint64_t x)
 {
     uint64_t h = x & 0x7f7f7f7f7f7f7f7fULL;
-    uint64_t upper = (h + 0x3f3f3f3f3f3f3f3fULL) & ~(h + 0x2525252525252525ULL) & ~x &
-                     0x8080808080808080ULL;
+    uint64_t upper =
+        (h + 0x3f3f3f3f3f3f3f3fULL) & ~(h + 0x2525252525252525ULL) & ~x & 0x8080808080808080ULL;
     return x | (upper >> 2);
 }
 
@@ -99,7 +99,7 @@ static uint64_t key_hash(unsigned src, unsigned kind, tw_str s)
 /* ---- what a condition requires: sets of names (case aside), or nothing ---- */
 
 typedef struct keyset {
-    bool all;      /* no requirement: any name */
+    bool all; /* no requirement: any name */
     uint32_t n, cap;
     tw_str *v;
 } keyset;
@@ -223,8 +223,11 @@ static bool derive_sel(const tw_rule_selection *sel, int kind, keyset *out)
 static bool derive(const tw_rule *rule, const tw_cond *c, int kind, keyset *out)
 {
     switch (c->op) {
-    case TW_COND_SEL: return derive_sel(&rule->selections[c->sel], kind, out);
-    case TW_COND_NOT: *out = (keyset){ .all = true }; return true;
+    case TW_COND_SEL:
+        return derive_sel(&rule->selections[c->sel], kind, out);
+    case TW_COND_NOT:
+        *out = (keyset){ .all = true };
+        return true;
     case TW_COND_AND:
         *out = (keyset){ .all = true };
         for (uint32_t i = 0; i < c->n_kids; i++) {
@@ -270,8 +273,7 @@ static ix_slot *slot_find(const tw_rules_index *ix, unsigned src, unsigned kind,
         ix_slot *sl = &ix->slots[i];
         if (!sl->key)
             return sl;
-        if (sl->hash == hash && sl->src == src && sl->kind == kind &&
-            eq_key(key, sl->key, sl->len))
+        if (sl->hash == hash && sl->src == src && sl->kind == kind && eq_key(key, sl->key, sl->len))
             return sl;
     }
 }
@@ -404,13 +406,13 @@ typedef struct run_list {
     const uint32_t *p, *end;
 } run_list;
 
-uint32_t tw_rules_index_lookup(const tw_rules_index *ix, tw_rule_source source,
-                               tw_str event_name, tw_str event_source, tw_str action,
-                               uint32_t *out)
+uint32_t tw_rules_index_lookup(const tw_rules_index *ix, tw_rule_source source, tw_str event_name,
+                               tw_str event_source, tw_str action, uint32_t *out)
 {
     unsigned src = source == TW_SOURCE_BEDROCK ? SRC_BEDROCK : SRC_CLOUDTRAIL;
-    const tw_str names[KEY_KINDS] = { [KEY_ACTION] = action, [KEY_NAME] = event_name,
-                                      [KEY_SOURCE] = event_source };
+    const tw_str names[KEY_KINDS] = {
+        [KEY_ACTION] = action, [KEY_NAME] = event_name, [KEY_SOURCE] = event_source
+    };
     run_list lists[KEY_KINDS + 1];
     unsigned n_lists = 0;
     if (ix->n_always[src])
@@ -418,8 +420,7 @@ uint32_t tw_rules_index_lookup(const tw_rules_index *ix, tw_rule_source source,
     for (unsigned kind = 0; kind < KEY_KINDS; kind++) {
         if (!ix->n_keys[src][kind])
             continue;
-        const ix_slot *sl = slot_find(ix, src, kind, names[kind],
-                                      key_hash(src, kind, names[kind]));
+        const ix_slot *sl = slot_find(ix, src, kind, names[kind], key_hash(src, kind, names[kind]));
         if (sl->key && sl->n)
             lists[n_lists++] = (run_list){ ix->lists + sl->off, ix->lists + sl->off + sl->n };
     }

@@ -39,9 +39,8 @@ uint32_t tw_rules_index_capacity(const tw_rules_index *ix);
  * (TW_SOURCE_CLOUDTRAIL or TW_SOURCE_BEDROCK) with these names can match; any name may be
  * empty (absent). Writes them to out (tw_rules_index_capacity entries) and returns how many.
  * Allocates nothing. */
-uint32_t tw_rules_index_lookup(const tw_rules_index *ix, tw_rule_source source,
-                               tw_str event_name, tw_str event_source, tw_str action,
-                               uint32_t *out);
+uint32_t tw_rules_index_lookup(const tw_rules_index *ix, tw_rule_source source, tw_str event_name,
+                               tw_str event_source, tw_str action, uint32_t *out);
 
 typedef struct tw_rules_index_stats {
     uint32_t rules;   /* detection rules */

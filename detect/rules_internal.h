@@ -13,8 +13,8 @@
 #include "tw_arena.h"
 
 /* Limits that keep hostile files cheap: rules are small. */
-#define RULES_MAX_FILE_BYTES (1u << 20)   /* 1 MiB a file */
-#define RULES_MAX_DEPTH 32                /* YAML nesting */
+#define RULES_MAX_FILE_BYTES (1u << 20) /* 1 MiB a file */
+#define RULES_MAX_DEPTH 32              /* YAML nesting */
 #define RULES_MAX_DIAGS_PER_FILE 100
 #define RULES_MAX_DIR_DEPTH 16
 
@@ -61,14 +61,14 @@ struct rules_corr_pending;
 
 typedef struct rules_entry {
     tw_rule *rule;
-    tw_corr *corr;        /* the rule's correlation (mutable until linked), or NULL */
+    tw_corr *corr;                      /* the rule's correlation (mutable until linked), or NULL */
     struct rules_corr_pending *pending; /* what linking resolves */
-    bool bad;             /* has a problem: left out of the published set */
-    bool no_level;        /* no `level`: allowed only for a rule a correlation uses */
+    bool bad;                           /* has a problem: left out of the published set */
+    bool no_level;                      /* no `level`: allowed only for a rule a correlation uses */
     bool referenced;
     uint32_t file_index;
     uint32_t id_line, name_line;
-    uint8_t mark;         /* cycle search */
+    uint8_t mark; /* cycle search */
 } rules_entry;
 
 struct tw_ruleset {
@@ -81,11 +81,11 @@ struct tw_ruleset {
     size_t n_fields, cap_fields;
     rules_note *diags;
     size_t n_diags, cap_diags;
-    uint32_t n_sources;    /* files, directories and paths named in messages */
-    size_t n_files;        /* rule files read */
-    void **regexes;        /* pcre2_code *, freed at destroy */
+    uint32_t n_sources; /* files, directories and paths named in messages */
+    size_t n_files;     /* rule files read */
+    void **regexes;     /* pcre2_code *, freed at destroy */
     size_t n_regexes, cap_regexes;
-    size_t n_defaults;     /* the first entries are the shipped rules (tw_ruleset_mark_defaults) */
+    size_t n_defaults; /* the first entries are the shipped rules (tw_ruleset_mark_defaults) */
     size_t n_replaced;
     bool nomem;
     bool finished;
@@ -95,9 +95,9 @@ typedef struct rules_ctx {
     tw_ruleset *rs;
     const char *file;
     uint32_t file_index;
-    uint32_t n_diags;     /* of this file */
-    bool bad;             /* the rule being loaded has a problem */
-    bool yaml_bad;        /* the file has a YAML-level problem (duplicate key, ...) */
+    uint32_t n_diags;                   /* of this file */
+    bool bad;                           /* the rule being loaded has a problem */
+    bool yaml_bad;                      /* the file has a YAML-level problem (duplicate key, ...) */
     struct rules_corr_pending *pending; /* set by rules_corr_load for the rule being loaded */
 } rules_ctx;
 
@@ -105,7 +105,7 @@ void rules_diag(rules_ctx *ctx, uint32_t line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void rules_vdiag(tw_ruleset *rs, uint32_t file_index, const char *file, uint32_t line,
                  const char *fmt, va_list ap);
-void *rules_alloc(rules_ctx *ctx, size_t n);  /* zeroed; NULL (and rs->nomem) on failure */
+void *rules_alloc(rules_ctx *ctx, size_t n); /* zeroed; NULL (and rs->nomem) on failure */
 const char *rules_strdup(rules_ctx *ctx, const char *s, size_t len);
 bool rules_keep_regex(rules_ctx *ctx, void *code);
 

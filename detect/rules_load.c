@@ -171,7 +171,8 @@ tw_err tw_ruleset_add_buffer(tw_ruleset *rs, const char *name, const char *buf, 
     ctx.file_index = add_file(rs, name, &ctx.file);
     rs->n_files++;
     if (len > RULES_MAX_FILE_BYTES) {
-        rules_diag(&ctx, 1, "larger than %u KiB, the limit for a rule file", RULES_MAX_FILE_BYTES / 1024);
+        rules_diag(&ctx, 1, "larger than %u KiB, the limit for a rule file",
+                   RULES_MAX_FILE_BYTES / 1024);
         return rs->nomem ? TW_ERR_NOMEM : TW_ERR_INVALID;
     }
     tw_arena yaml_arena;

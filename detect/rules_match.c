@@ -14,21 +14,21 @@
 struct tw_rules_ctx {
     const tw_rules_rt *rt;
     const tw_policy_reader *pr;
-    uint32_t policy_epoch;   /* the epoch `policy` was read in */
-    tw_call_policy policy;   /* the policy the event's call writes (policy.* fields) */
+    uint32_t policy_epoch; /* the epoch `policy` was read in */
+    tw_call_policy policy; /* the policy the event's call writes (policy.* fields) */
     tw_regex_scratch *scratch;
-    tw_arena arena;          /* this event's field values and copied strings */
-    uint32_t epoch;          /* bumped per event: a field's cache entry is valid for one */
-    uint32_t *seen;          /* per field: the epoch its values were fetched in */
+    tw_arena arena; /* this event's field values and copied strings */
+    uint32_t epoch; /* bumped per event: a field's cache entry is valid for one */
+    uint32_t *seen; /* per field: the epoch its values were fetched in */
     uint32_t *n_vals;
     const tw_field_value **vals;
-    tw_field_value *single;  /* per field: the value, when there is exactly one (no arena) */
+    tw_field_value *single; /* per field: the value, when there is exactly one (no arena) */
     uint32_t *candidates;
-    uint32_t *if_audit;      /* an audit-destination candidate's matches with logging-control */
+    uint32_t *if_audit; /* an audit-destination candidate's matches with logging-control */
     /* the event being evaluated */
     const tw_event *ev;
-    tw_str raw;              /* the record's JSON text */
-    tw_str params;           /* its requestParameters: most rule fields live there */
+    tw_str raw;    /* the record's JSON text */
+    tw_str params; /* its requestParameters: most rule fields live there */
     tw_json *js;
     /* a lookup's values, gathered before they are copied */
     tw_field_value *gather;
@@ -87,7 +87,9 @@ static void gather_value(void *ud, const tw_json_value *v)
     memset(fv, 0, sizeof *fv);
     int failed = 0;
     switch (v->type) {
-    case TW_JV_NULL: fv->type = TW_FV_NULL; break;
+    case TW_JV_NULL:
+        fv->type = TW_FV_NULL;
+        break;
     case TW_JV_BOOL:
         fv->type = TW_FV_BOOL;
         fv->boolean = v->boolean;
@@ -157,18 +159,42 @@ static bool policy_value(tw_rules_ctx *cx, tw_field_kind kind, tw_field_value *o
     } else {
         const tw_policy_facts *f = &cp->facts;
         switch (kind) {
-        case TW_FIELD_POLICY_ALLOWS: v = f->allows; break;
-        case TW_FIELD_POLICY_DENIES_ALL: v = f->denies_all; break;
-        case TW_FIELD_POLICY_PUBLIC: v = f->anyone; break;
-        case TW_FIELD_POLICY_PUBLIC_RESTRICTED: v = f->anyone_restricted; break;
-        case TW_FIELD_POLICY_AWS_PRINCIPAL: v = f->aws_principal; break;
-        case TW_FIELD_POLICY_WHOLE_ACCOUNT: v = f->whole_account; break;
-        case TW_FIELD_POLICY_OTHER_ACCOUNT: v = f->other_account; break;
-        case TW_FIELD_POLICY_SERVICE: v = f->service_principal; break;
-        case TW_FIELD_POLICY_FEDERATED: v = f->federated; break;
-        case TW_FIELD_POLICY_PRIVILEGED: v = cp->privileged; break;
-        case TW_FIELD_POLICY_ADMIN: v = cp->admin; break;
-        default: v = false; break; /* unreadable: it was read */
+        case TW_FIELD_POLICY_ALLOWS:
+            v = f->allows;
+            break;
+        case TW_FIELD_POLICY_DENIES_ALL:
+            v = f->denies_all;
+            break;
+        case TW_FIELD_POLICY_PUBLIC:
+            v = f->anyone;
+            break;
+        case TW_FIELD_POLICY_PUBLIC_RESTRICTED:
+            v = f->anyone_restricted;
+            break;
+        case TW_FIELD_POLICY_AWS_PRINCIPAL:
+            v = f->aws_principal;
+            break;
+        case TW_FIELD_POLICY_WHOLE_ACCOUNT:
+            v = f->whole_account;
+            break;
+        case TW_FIELD_POLICY_OTHER_ACCOUNT:
+            v = f->other_account;
+            break;
+        case TW_FIELD_POLICY_SERVICE:
+            v = f->service_principal;
+            break;
+        case TW_FIELD_POLICY_FEDERATED:
+            v = f->federated;
+            break;
+        case TW_FIELD_POLICY_PRIVILEGED:
+            v = cp->privileged;
+            break;
+        case TW_FIELD_POLICY_ADMIN:
+            v = cp->admin;
+            break;
+        default:
+            v = false;
+            break; /* unreadable: it was read */
         }
     }
     memset(out, 0, sizeof *out);
@@ -221,7 +247,7 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
     case TW_FIELD_CALL_ON_BEHALF:
         one.type = TW_FV_BOOL;
         one.boolean = (ev->flags & (field->kind == TW_FIELD_ERROR_DENIED ? TW_EV_DENIED
-                                                                        : TW_EV_ON_BEHALF)) != 0;
+                                                                         : TW_EV_ON_BEHALF)) != 0;
         one.text = one.boolean ? TW_STR_LIT("true") : TW_STR_LIT("false");
         cx->gather[cx->n_gather++] = one;
         break;
@@ -240,8 +266,8 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
             /* a few hundred bytes to parse rather than the whole record */
             if (cx->params.len)
                 tw_json_lookup(cx->js, cx->params.p, cx->params.len,
-                               cx->params.len + TW_JSON_PADDING, field->path + 1,
-                               field->n_path - 1, gather_value, cx);
+                               cx->params.len + TW_JSON_PADDING, field->path + 1, field->n_path - 1,
+                               gather_value, cx);
         } else if (cx->raw.len) {
             tw_json_lookup(cx->js, cx->raw.p, cx->raw.len, cx->raw.len + TW_JSON_PADDING,
                            field->path, field->n_path, gather_value, cx);
@@ -346,8 +372,8 @@ static bool rule_holds(tw_rules_ctx *cx, uint32_t i, const tw_field_source *src)
         atomic_fetch_add_explicit(&rt->match_limit[i], 1, memory_order_relaxed) == 0) {
         const char *id = tw_ruleset_rule(rt->rs, i)->id;
         tw_log("rule %s: a regular expression hit PCRE2's match limit; such an "
-                "event counts as not matching (rules.match_limit.%s in --stats counts them)",
-                id, id);
+               "event counts as not matching (rules.match_limit.%s in --stats counts them)",
+               id, id);
     }
     return hold;
 }
@@ -386,13 +412,12 @@ static uint32_t rules_union(const uint32_t *a, uint32_t na, const uint32_t *b, u
     return n;
 }
 
-void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                   tw_arena *arena)
+void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js, tw_arena *arena)
 {
     tw_rules_ctx *cx = ud;
     const tw_rules_rt *rt = cx->rt;
-    tw_rule_source source = (ev->flags & TW_EV_INVOCATION_LOG) ? TW_SOURCE_BEDROCK
-                                                                : TW_SOURCE_CLOUDTRAIL;
+    tw_rule_source source =
+        (ev->flags & TW_EV_INVOCATION_LOG) ? TW_SOURCE_BEDROCK : TW_SOURCE_CLOUDTRAIL;
     uint32_t n = tw_rules_index_lookup(rt->index, source, ev->event_name, ev->event_source,
                                        ev->action, cx->candidates);
     if (!n && !rt->n_field_corrs)

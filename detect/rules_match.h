@@ -25,8 +25,7 @@ void tw_rules_ctx_destroy(tw_rules_ctx *cx); /* NULL-safe */
 
 /* The parser's event hook (ingest_parse.h's tw_event_hook; ud: the context): evaluates the
  * event's candidate rules; what it writes on the event is allocated from arena. */
-void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                   tw_arena *arena);
+void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js, tw_arena *arena);
 
 /* Whether the event feeds correlation c: it matched a detection rule that c names, directly
  * or through the correlations c names (or c reads every event). */

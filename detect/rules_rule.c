@@ -43,8 +43,7 @@ bool rules_get_duration(rules_ctx *ctx, const yn *node, const char *what, int64_
     if (node->type == YN_SCALAR) {
         size_t digits = strspn(node->text, "0123456789");
         if (digits >= 1 && digits <= 9 && node->len == digits + 1 &&
-            strchr("smhd", node->text[digits]) &&
-            tw_time_parse_duration(node->text, ms) == TW_OK) {
+            strchr("smhd", node->text[digits]) && tw_time_parse_duration(node->text, ms) == TW_OK) {
             if (*ms > 0)
                 return true;
             rules_diag(ctx, node->line, "'%s' must be longer than 0", what);
@@ -139,8 +138,8 @@ static int get_enum(rules_ctx *ctx, const yn *node, const char *what, const char
 }
 
 /* A list of strings (a single string too, where `single` allows it). */
-static const char *const *get_strings(rules_ctx *ctx, const yn *node, const char *what,
-                                      bool single, uint32_t *n)
+static const char *const *get_strings(rules_ctx *ctx, const yn *node, const char *what, bool single,
+                                      uint32_t *n)
 {
     const yn *const *items = (const yn *const *)&node;
     uint32_t count = 1;
@@ -210,8 +209,9 @@ static bool is_uuid(const char *s)
 static bool is_slug(const char *s, bool lower_only)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 128 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9') ||
-                               (!lower_only && s[0] >= 'A' && s[0] <= 'Z')))
+    if (n == 0 || n > 128 ||
+        !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9') ||
+          (!lower_only && s[0] >= 'A' && s[0] <= 'Z')))
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -313,8 +313,8 @@ static bool load_level_if(rules_ctx *ctx, const yn *node, tw_rule *rule)
             ok = false;
             continue;
         }
-        int lv = get_enum(ctx, l, "level", level_names,
-                          "informational, low, medium, high, critical");
+        int lv =
+            get_enum(ctx, l, "level", level_names, "informational, low, medium, high, critical");
         v[i].rule_ref = rules_get_string(ctx, r, "trailwarden.level_if rule");
         v[i].line = r->line;
         if (lv < 0 || !v[i].rule_ref)
@@ -329,16 +329,18 @@ static bool load_level_if(rules_ctx *ctx, const yn *node, tw_rule *rule)
 
 static bool load_extensions(rules_ctx *ctx, const yn *node, tw_rule *rule)
 {
-#define EXT_KEYS "suppress, denied_level, failed_level, finding_types, kinds, learning, " \
-                 "history, routine_level, level_if"
+#define EXT_KEYS                                                             \
+    "suppress, denied_level, failed_level, finding_types, kinds, learning, " \
+    "history, routine_level, level_if"
     if (node->type != YN_MAP) {
         rules_diag(ctx, node->line, "'trailwarden' must be a map (" EXT_KEYS "), not %s",
                    yn_describe(node));
         return false;
     }
-    static const char *const keys[] = { "suppress", "denied_level", "finding_types",
-                                        "failed_level", "kinds", "learning", "history",
-                                        "routine_level", "level_if", NULL };
+    static const char *const keys[] = {
+        "suppress", "denied_level", "finding_types", "failed_level", "kinds",
+        "learning", "history",      "routine_level", "level_if",     NULL
+    };
     bool ok = true;
     for (uint32_t i = 0; i < node->n; i++) {
         const yn *key = node->kids[2 * i], *value = node->kids[2 * i + 1];
@@ -384,7 +386,8 @@ static bool load_extensions(rules_ctx *ctx, const yn *node, tw_rule *rule)
             ok &= rule->kinds != 0;
         } else {
             uint32_t n = 0;
-            const char *const *types = get_strings(ctx, value, "trailwarden.finding_types", false, &n);
+            const char *const *types =
+                get_strings(ctx, value, "trailwarden.finding_types", false, &n);
             if (!types)
                 ok = false;
             rule->finding_types = types;
@@ -396,7 +399,9 @@ static bool load_extensions(rules_ctx *ctx, const yn *node, tw_rule *rule)
 
 static bool load_related(rules_ctx *ctx, const yn *node)
 {
-    static const char *const types[] = { "derived", "obsolete", "merged", "renamed", "similar", NULL };
+    static const char *const types[] = {
+        "derived", "obsolete", "merged", "renamed", "similar", NULL
+    };
     if (node->type != YN_SEQ) {
         rules_diag(ctx, node->line, "'related' must be a list of {id, type}, not %s",
                    yn_describe(node));
@@ -452,8 +457,8 @@ static bool selection_name_ok(rules_ctx *ctx, const yn *key)
              c == '_' || c == '-';
     }
     if (!ok)
-        rules_diag(ctx, key->line,
-                   "selection name '%s' may only hold letters, digits, '_' and '-'", key->text);
+        rules_diag(ctx, key->line, "selection name '%s' may only hold letters, digits, '_' and '-'",
+                   key->text);
     return ok;
 }
 
@@ -512,7 +517,8 @@ static bool load_selection(rules_ctx *ctx, const yn *key, const yn *value, unsig
         } else if (item->type == YN_SCALAR) {
             if (!keywords)
                 rules_diag(ctx, item->line,
-                           "selection '%s': keyword lists (bare values without a field) are not supported; name a field",
+                           "selection '%s': keyword lists (bare values without a field) are not "
+                           "supported; name a field",
                            key->text);
             keywords = true;
             ok = false;
@@ -530,7 +536,8 @@ static bool load_selection(rules_ctx *ctx, const yn *key, const yn *value, unsig
 static bool load_detection(rules_ctx *ctx, uint32_t key_line, const yn *node, tw_rule *rule)
 {
     if (node->type != YN_MAP) {
-        rules_diag(ctx, node->line, "'detection' must be a map of selections and a condition, not %s",
+        rules_diag(ctx, node->line,
+                   "'detection' must be a map of selections and a condition, not %s",
                    yn_describe(node));
         return false;
     }
@@ -627,14 +634,32 @@ static bool load_detection(rules_ctx *ctx, uint32_t key_line, const yn *node, tw
 /* ---- the rule ---- */
 
 enum {
-    R_TITLE, R_ID, R_NAME, R_STATUS, R_LEVEL, R_DESCRIPTION, R_AUTHOR, R_DATE, R_MODIFIED,
-    R_REFERENCES, R_TAGS, R_FALSEPOSITIVES, R_FIELDS, R_RELATED, R_LICENSE, R_TAXONOMY,
-    R_LOGSOURCE, R_DETECTION, R_CORRELATION, R_TRAILWARDEN, R_COUNT
+    R_TITLE,
+    R_ID,
+    R_NAME,
+    R_STATUS,
+    R_LEVEL,
+    R_DESCRIPTION,
+    R_AUTHOR,
+    R_DATE,
+    R_MODIFIED,
+    R_REFERENCES,
+    R_TAGS,
+    R_FALSEPOSITIVES,
+    R_FIELDS,
+    R_RELATED,
+    R_LICENSE,
+    R_TAXONOMY,
+    R_LOGSOURCE,
+    R_DETECTION,
+    R_CORRELATION,
+    R_TRAILWARDEN,
+    R_COUNT
 };
 static const char *const rule_keys[] = {
-    "title", "id", "name", "status", "level", "description", "author", "date", "modified",
-    "references", "tags", "falsepositives", "fields", "related", "license", "taxonomy",
-    "logsource", "detection", "correlation", "trailwarden", NULL,
+    "title",   "id",       "name",       "status",    "level",          "description", "author",
+    "date",    "modified", "references", "tags",      "falsepositives", "fields",      "related",
+    "license", "taxonomy", "logsource",  "detection", "correlation",    "trailwarden", NULL,
 };
 
 void rules_rule_load(rules_ctx *ctx, const yn *doc)
@@ -665,7 +690,8 @@ void rules_rule_load(rules_ctx *ctx, const yn *doc)
         }
         if (!strcmp(key->text, "action"))
             rules_diag(ctx, key->line,
-                       "'action' (Sigma rule collections: global, reset, repeat) is not supported: write whole rules");
+                       "'action' (Sigma rule collections: global, reset, repeat) is not supported: "
+                       "write whole rules");
         else
             rules_diag_unknown(ctx, key->line, "unknown key", "", key->text, rule_keys, NULL);
     }
@@ -673,11 +699,13 @@ void rules_rule_load(rules_ctx *ctx, const yn *doc)
     uint32_t id_line = 0, name_line = 0;
     if (!at[R_TITLE]) {
         rules_diag(ctx, doc->line, "missing 'title'");
-    } else if ((rule->title = rules_get_string(ctx, at[R_TITLE], "title")) && strlen(rule->title) > 256) {
+    } else if ((rule->title = rules_get_string(ctx, at[R_TITLE], "title")) &&
+               strlen(rule->title) > 256) {
         rules_diag(ctx, at[R_TITLE]->line, "'title' is longer than 256 characters");
     }
     if (!at[R_ID]) {
-        rules_diag(ctx, doc->line, "missing 'id' (a UUID, or a rule id like agent-read-to-destructive)");
+        rules_diag(ctx, doc->line,
+                   "missing 'id' (a UUID, or a rule id like agent-read-to-destructive)");
     } else if ((rule->id = rules_get_string(ctx, at[R_ID], "id"))) {
         id_line = at[R_ID]->line;
         if (!is_uuid(rule->id) && !is_slug(rule->id, true))
@@ -710,8 +738,12 @@ void rules_rule_load(rules_ctx *ctx, const yn *doc)
         (void)rules_get_string(ctx, at[R_LICENSE], "license");
     if (at[R_TAXONOMY])
         (void)rules_get_string(ctx, at[R_TAXONOMY], "taxonomy");
-    const struct { int key; const char **out; } dates[] = {
-        { R_DATE, &rule->date }, { R_MODIFIED, &rule->modified },
+    const struct {
+        int key;
+        const char **out;
+    } dates[] = {
+        { R_DATE, &rule->date },
+        { R_MODIFIED, &rule->modified },
     };
     for (int i = 0; i < 2; i++) {
         const yn *node = at[dates[i].key];
@@ -764,8 +796,9 @@ void rules_rule_load(rules_ctx *ctx, const yn *doc)
         corr = (tw_corr *)rules_corr_load(ctx, key_line[R_CORRELATION], at[R_CORRELATION]);
         rule->correlation = corr;
     } else {
-        rules_diag(ctx, doc->line,
-                   "a rule needs 'detection' (a detection rule) or 'correlation' (a correlation rule)");
+        rules_diag(
+            ctx, doc->line,
+            "a rule needs 'detection' (a detection rule) or 'correlation' (a correlation rule)");
     }
 
     rules_entry *e = rules_entry_add(ctx, rule);

@@ -182,9 +182,9 @@ static bool drift_allowed(const tw_rule *rule, uint32_t detector, const tw_ident
     if (!ident || !tw_rules_learns(rule))
         return true;
     const tw_stream_info *si = emit->stream;
-    bool known = !si || ev->stream_start_ms == INT64_MIN ||
-                 ev->time_ms >= tw_baseline_known_from(ident->first_seen, ev->stream_start_ms,
-                                                       si->learn_ms);
+    bool known =
+        !si || ev->stream_start_ms == INT64_MIN ||
+        ev->time_ms >= tw_baseline_known_from(ident->first_seen, ev->stream_start_ms, si->learn_ms);
     if (known && ev->time_ms - ident->first_seen >= rule->history_ms)
         return true;
     if (emit->held_learning)
@@ -200,11 +200,10 @@ static const char *call_words(const tw_event *ev, char *buf, size_t size)
     if (!(ev->flags & TW_EV_FAILED))
         snprintf(buf, size, "called %.*s", n, ev->action.p);
     else if (ev->flags & TW_EV_DENIED)
-        snprintf(buf, size, "attempted %.*s (denied: %.*s)", n, ev->action.p, e,
-                 ev->error_code.p);
+        snprintf(buf, size, "attempted %.*s (denied: %.*s)", n, ev->action.p, e, ev->error_code.p);
     else
-        snprintf(buf, size, "attempted %.*s (failed: %.*s; it changed nothing)", n,
-                 ev->action.p, e, ev->error_code.p);
+        snprintf(buf, size, "attempted %.*s (failed: %.*s; it changed nothing)", n, ev->action.p, e,
+                 ev->error_code.p);
     return buf;
 }
 
@@ -263,8 +262,11 @@ static void repeats_start(rules_slot *slot, uint32_t r, uint32_t group, const ch
         return; /* no memory: its repeats go uncounted */
     char uid[33];
     tw_finding_uid(rule_id, identity, ev->event_id, uid);
-    *rs = (repeat_slot){ .seq = ev->seq, .fired_ms = ev->time_ms, .last_ms = ev->time_ms,
-                         .severity = (uint8_t)sev, .kind = (uint8_t)kind };
+    *rs = (repeat_slot){ .seq = ev->seq,
+                         .fired_ms = ev->time_ms,
+                         .last_ms = ev->time_ms,
+                         .severity = (uint8_t)sev,
+                         .kind = (uint8_t)kind };
     memcpy(rs->uid, uid, 32);
 }
 
@@ -304,8 +306,8 @@ static void raise_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detector, 
         tw_evidence e = tw_kept_event_evidence(k, rt->catalog, ids[f.n_evidence]);
         bool dup = e.time_ms == ev->time_ms && tw_str_eq(e.event_id, ev->event_id);
         for (uint32_t j = 0; j < f.n_evidence && !dup; j++)
-            dup = f.evidence[j].time_ms == e.time_ms &&
-                  tw_str_eq(f.evidence[j].event_id, e.event_id);
+            dup =
+                f.evidence[j].time_ms == e.time_ms && tw_str_eq(f.evidence[j].event_id, e.event_id);
         if (!dup)
             f.evidence[f.n_evidence++] = e;
     }
@@ -329,7 +331,8 @@ static void detection_finding(const tw_rules_rt *rt, uint32_t r, uint32_t detect
                               const tw_emit *emit)
 {
     const tw_rule *rule = tw_ruleset_rule(rt->rs, r);
-    if (!kind_applies(rule, (tw_kind)ident->kind) || !drift_allowed(rule, detector, ident, ev, emit))
+    if (!kind_applies(rule, (tw_kind)ident->kind) ||
+        !drift_allowed(rule, detector, ident, ev, emit))
         return;
     tw_str who = { ident->key, ident->key_len };
     if (rule->suppress_ms > 0) {
@@ -398,12 +401,12 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
     if (!res.holds) {
         if (res.routine && rule->routine_level && kind_applies(rule, kind)) {
             char summary[320], call[200];
-            snprintf(summary, sizeof summary, "%s: recorded, not alerted: %s (%s, %s)",
-                     rule->title, held_why ? held_why : "routine for this identity (its "
-                                                        "baseline holds it)",
+            snprintf(summary, sizeof summary, "%s: recorded, not alerted: %s (%s, %s)", rule->title,
+                     held_why ? held_why
+                              : "routine for this identity (its "
+                                "baseline holds it)",
                      call_words(ev, call, sizeof call), tw_kind_name(kind));
-            raise_finding(rt, r, detector, rule->routine_level, kind, ev, emit, NULL, 0,
-                          summary);
+            raise_finding(rt, r, detector, rule->routine_level, kind, ev, emit, NULL, 0, summary);
         }
         return false;
     }
@@ -411,8 +414,8 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
         return true; /* a building block of other correlations */
     if (!kind_applies(rule, kind))
         return false; /* not meant for this identity: it holds for nothing */
-    int64_t period = rule->suppress_ms ? rule->suppress_ms
-                                       : rules_corr_kind(corr->type)->period(corr);
+    int64_t period =
+        rule->suppress_ms ? rule->suppress_ms : rules_corr_kind(corr->type)->period(corr);
     /* repeats are counted per identity (a group across identities has no one to update) */
     bool counted = period > 0 && ce->ident;
     tw_str who = ce->ident ? (tw_str){ ce->ident->key, ce->ident->key_len } : TW_STR_NULL;
@@ -434,8 +437,8 @@ static bool run_correlation(const tw_detector *det, rules_slot *slot, uint32_t r
     return true;
 }
 
-static void correlations_on_event(const tw_detector *det, rules_slot *slot,
-                                  const tw_ident *ident, const tw_event *ev, const tw_emit *emit)
+static void correlations_on_event(const tw_detector *det, rules_slot *slot, const tw_ident *ident,
+                                  const tw_event *ev, const tw_emit *emit)
 {
     const tw_rules_rt *rt = det->params;
     uint64_t held[(TW_RULES_MAX + 63) / 64];
@@ -633,7 +636,8 @@ uint64_t tw_rules_fingerprint(const tw_rules_rt *rt)
         if (rule->correlation) {
             const tw_corr_plan *plan = &rt->plan[i];
             h = tw_hash_mix(h ^ ((uint64_t)rule->correlation->type << 40) ^
-                            ((uint64_t)plan->bytes << 8) ^ plan->run ^ ((uint64_t)plan->shared << 1));
+                            ((uint64_t)plan->bytes << 8) ^ plan->run ^
+                            ((uint64_t)plan->shared << 1));
         }
     }
     return h;

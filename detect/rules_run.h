@@ -20,23 +20,23 @@
 
 /* How one correlation rule runs (rules_run.c). */
 typedef struct tw_corr_plan {
-    bool run;                /* replay evaluates it */
-    bool every_event;        /* it considers every event of the group (no `rules`) */
-    bool deps_every;         /* ...or does through a correlation it names */
-    bool extra_group;        /* group-by names fields besides identity.key */
-    bool shared;             /* ...and not identity.key: one state per group, across
+    bool run;            /* replay evaluates it */
+    bool every_event;    /* it considers every event of the group (no `rules`) */
+    bool deps_every;     /* ...or does through a correlation it names */
+    bool extra_group;    /* group-by names fields besides identity.key */
+    bool shared;         /* ...and not identity.key: one state per group, across
                                 identities, in a record of its own (tw_rules_group_key) */
-    bool needs_values;       /* the parser gathers a tw_corr_value for it */
-    uint32_t ring;           /* count threshold, baseline min_events, first_seen capacity */
-    uint32_t n_kept;         /* evidence events kept in its state */
-    uint32_t kept_off;       /* their offset in the state */
-    uint32_t bytes;          /* state bytes, per identity (and group) that needs them */
-    uint8_t baseline;        /* first_seen read from the identity's baseline (no value set
+    bool needs_values;   /* the parser gathers a tw_corr_value for it */
+    uint32_t ring;       /* count threshold, baseline min_events, first_seen capacity */
+    uint32_t n_kept;     /* evidence events kept in its state */
+    uint32_t kept_off;   /* their offset in the state */
+    uint32_t bytes;      /* state bytes, per identity (and group) that needs them */
+    uint8_t baseline;    /* first_seen read from the identity's baseline (no value set
                                 of its own): 0 no, PLAN_BASELINE_CLASSES, or
                                 PLAN_BASELINE_KIND + tw_baseline_kind */
-    uint32_t class_mask;     /* first_seen on action.class: the classes it compares (those
+    uint32_t class_mask; /* first_seen on action.class: the classes it compares (those
                                 its rules select on; every class when they select none) */
-    uint64_t *deps;          /* detection rules feeding it, transitively (bitset by index) */
+    uint64_t *deps;      /* detection rules feeding it, transitively (bitset by index) */
 } tw_corr_plan;
 
 enum { PLAN_BASELINE_CLASSES = 1, PLAN_BASELINE_KIND = 2 };
@@ -57,8 +57,8 @@ typedef struct tw_rules_rt {
     uint32_t n_shared_run;   /* correlations grouped across identities that run */
     uint32_t *field_corrs;   /* the runs that read fields on the parser's thread */
     uint32_t n_field_corrs;
-    bool corr_every_event;   /* some correlation reads every event, matched or not */
-    bool uses_baseline;      /* a first_seen reads the identity's baseline: every identity's
+    bool corr_every_event; /* some correlation reads every event, matched or not */
+    bool uses_baseline;    /* a first_seen reads the identity's baseline: every identity's
                                 record holds one (state/baseline.h), learnt from each event */
     /* per rule: evaluations in which a regular expression hit PCRE2's limits (counted as no
      * match; --stats rules.match_limit.ID), from every parser thread */
@@ -76,7 +76,6 @@ tw_severity tw_rules_severity(const tw_rule *rule, const tw_event *ev);
 
 /* Whether rule waits for an identity's past to be known (trailwarden.learning, DESIGN §5). */
 bool tw_rules_learns(const tw_rule *rule);
-
 
 /* The state store's key for the group `group` of correlation `rule` grouped across
  * identities, written in buf (TW_RULES_GROUP_KEY bytes at least), and its hash. Such a

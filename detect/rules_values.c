@@ -32,20 +32,21 @@ enum {
     MOD_RE_S = 1u << 11,
 };
 /* At most one of these says what a value is compared as. */
-#define MOD_KIND (MOD_CONTAINS | MOD_STARTSWITH | MOD_ENDSWITH | MOD_RE | MOD_CIDR | MOD_EXISTS | MOD_FIELDREF)
+#define MOD_KIND \
+    (MOD_CONTAINS | MOD_STARTSWITH | MOD_ENDSWITH | MOD_RE | MOD_CIDR | MOD_EXISTS | MOD_FIELDREF)
 #define MOD_RE_FLAGS (MOD_RE_I | MOD_RE_M | MOD_RE_S)
 
 static const char *const modifier_names[] = {
-    "contains", "startswith", "endswith", "re", "cidr", "exists", "fieldref", "all", "cased",
-    "i", "m", "s", NULL,
+    "contains", "startswith", "endswith", "re", "cidr", "exists", "fieldref",
+    "all",      "cased",      "i",        "m",  "s",    NULL,
 };
 
 /* Sigma modifiers trailwarden does not implement (Windows encodings, placeholders, numeric and
  * time comparisons): named as unsupported rather than unknown. */
 static const char *const unsupported_modifiers[] = {
-    "base64", "base64offset", "utf16le", "utf16be", "utf16", "wide", "windash", "expand",
-    "lt", "lte", "gt", "gte", "neq", "minute", "hour", "day", "week", "month", "year",
-    "ignorecase", "multiline", "dotall", NULL,
+    "base64", "base64offset", "utf16le", "utf16be",    "utf16",     "wide",   "windash", "expand",
+    "lt",     "lte",          "gt",      "gte",        "neq",       "minute", "hour",    "day",
+    "week",   "month",        "year",    "ignorecase", "multiline", "dotall", NULL,
 };
 
 static const char *mod_name(unsigned bit)
@@ -135,7 +136,7 @@ static bool parse_modifiers(rules_ctx *ctx, const char *mods_text, uint32_t line
 typedef struct glob_builder {
     tw_glob_tok *tok;
     uint32_t n;
-    char *lit;   /* unescaped literal bytes, shared by the tokens */
+    char *lit; /* unescaped literal bytes, shared by the tokens */
     size_t lit_len;
 } glob_builder;
 
@@ -237,8 +238,8 @@ static bool compile_regex(rules_ctx *ctx, const yn *node, unsigned mods, tw_rule
         options |= PCRE2_DOTALL;
     int code_err;
     PCRE2_SIZE offset;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)node->text, node->len, options, &code_err,
-                                     &offset, NULL);
+    pcre2_code *code =
+        pcre2_compile((PCRE2_SPTR)node->text, node->len, options, &code_err, &offset, NULL);
     if (!code) {
         PCRE2_UCHAR msg[256];
         if (pcre2_get_error_message(code_err, msg, sizeof msg) < 0)
@@ -262,7 +263,7 @@ static bool compile_regex(rules_ctx *ctx, const yn *node, unsigned mods, tw_rule
 struct tw_regex_scratch {
     pcre2_match_data *md;
     pcre2_match_context *mc;
-    uint64_t limits;         /* matches cut by the limits */
+    uint64_t limits; /* matches cut by the limits */
 };
 
 tw_regex_scratch *tw_regex_scratch_new(void)
@@ -364,10 +365,14 @@ static bool parse_cidr(rules_ctx *ctx, const yn *node, tw_cidr *cidr)
 static const char *kind_word(yn_kind kind)
 {
     switch (kind) {
-    case YS_NUMBER: return "a number";
-    case YS_BOOL: return "a boolean";
-    case YS_NULL: return "null";
-    case YS_STRING: break;
+    case YS_NUMBER:
+        return "a number";
+    case YS_BOOL:
+        return "a boolean";
+    case YS_NULL:
+        return "null";
+    case YS_STRING:
+        break;
     }
     return "a string";
 }
@@ -385,7 +390,9 @@ static bool compile_bits(rules_ctx *ctx, const tw_field *field, const yn *node, 
     case TW_FIELD_ACTION_LEVEL:
         names = rules_level_names, lookup = rules_level_lookup, what = "access level";
         break;
-    default: names = rules_kind_names, lookup = rules_kind_lookup, what = "identity kind"; break;
+    default:
+        names = rules_kind_names, lookup = rules_kind_lookup, what = "identity kind";
+        break;
     }
     yn_kind kind = yn_resolve(node, NULL, NULL);
     if (kind != YS_STRING) {
@@ -448,7 +455,8 @@ static bool compile_value(rules_ctx *ctx, const tw_field *field, unsigned mods, 
     switch (field->kind) {
     case TW_FIELD_ACTION_CLASS:
     case TW_FIELD_ACTION_LEVEL:
-    case TW_FIELD_IDENTITY_KIND: return compile_bits(ctx, field, node, v);
+    case TW_FIELD_IDENTITY_KIND:
+        return compile_bits(ctx, field, node, v);
     default:
         if (tw_field_is_bool(field->kind) && kind != YS_BOOL) {
             rules_diag(ctx, node->line, "%s takes true or false, not %s", field->name,
@@ -458,7 +466,8 @@ static bool compile_value(rules_ctx *ctx, const tw_field *field, unsigned mods, 
         break;
     }
     switch (kmod) {
-    case MOD_RE: return compile_regex(ctx, node, mods, v);
+    case MOD_RE:
+        return compile_regex(ctx, node, mods, v);
     case MOD_CIDR:
         v->op = TW_MATCH_CIDR;
         return parse_cidr(ctx, node, &v->cidr);
@@ -474,13 +483,23 @@ static bool compile_value(rules_ctx *ctx, const tw_field *field, unsigned mods, 
         v->ref = ref;
         return true;
     }
-    default: break;
+    default:
+        break;
     }
     switch (kind) {
-    case YS_NUMBER: v->op = TW_MATCH_NUMBER; v->number = number; return true;
-    case YS_BOOL: v->op = TW_MATCH_BOOL; v->boolean = boolean; return true;
-    case YS_NULL: v->op = TW_MATCH_NULL; return true;
-    case YS_STRING: break;
+    case YS_NUMBER:
+        v->op = TW_MATCH_NUMBER;
+        v->number = number;
+        return true;
+    case YS_BOOL:
+        v->op = TW_MATCH_BOOL;
+        v->boolean = boolean;
+        return true;
+    case YS_NULL:
+        v->op = TW_MATCH_NULL;
+        return true;
+    case YS_STRING:
+        break;
     }
     if (kmod && node->len == 0) {
         rules_diag(ctx, node->line, "an empty value with '%s' matches everything", mod_name(kmod));
@@ -536,7 +555,8 @@ bool rules_match_compile(rules_ctx *ctx, const yn *key, const yn *value, unsigne
     case TW_FIELD_ACTION_LEVEL:
     case TW_FIELD_IDENTITY_KIND:
         if ((kmod && kmod != MOD_EXISTS) || (mods & MOD_CASED)) {
-            rules_diag(ctx, key->line, "'%s' cannot be used on %s: it takes names (modifiers: all, exists)",
+            rules_diag(ctx, key->line,
+                       "'%s' cannot be used on %s: it takes names (modifiers: all, exists)",
                        mod_name(lowest_bit(mods & ~MOD_ALL)), field->name);
             return false;
         }
@@ -566,7 +586,8 @@ bool rules_match_compile(rules_ctx *ctx, const yn *key, const yn *value, unsigne
         n = value->n;
     } else if (value->type == YN_MAP) {
         rules_diag(ctx, value->line,
-                   "the value of '%s' must be a string, number, boolean, null or a list of them, not a map",
+                   "the value of '%s' must be a string, number, boolean, null or a list of them, "
+                   "not a map",
                    key->text);
         return false;
     }

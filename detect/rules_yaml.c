@@ -146,8 +146,8 @@ static bool close_container(builder *b)
 static bool open_container(builder *b, yn_type type, const yaml_event_t *ev)
 {
     if (b->depth >= RULES_MAX_DEPTH) {
-        rules_diag(b->ctx, (uint32_t)ev->start_mark.line + 1,
-                   "YAML nested deeper than %d levels", RULES_MAX_DEPTH);
+        rules_diag(b->ctx, (uint32_t)ev->start_mark.line + 1, "YAML nested deeper than %d levels",
+                   RULES_MAX_DEPTH);
         return false;
     }
     yn *node = node_new(b, type, &ev->start_mark);
@@ -230,8 +230,8 @@ static void yaml_problem(builder *b, const yaml_parser_t *parser)
         rules_diag(b->ctx, line, "YAML: %s", problem);
 }
 
-tw_err rules_yaml_parse(rules_ctx *ctx, tw_arena *arena, const char *buf, size_t len,
-                        yn ***docs, uint32_t *n_docs)
+tw_err rules_yaml_parse(rules_ctx *ctx, tw_arena *arena, const char *buf, size_t len, yn ***docs,
+                        uint32_t *n_docs)
 {
     builder b = { .ctx = ctx, .arena = arena, .buf = buf, .len = len };
     yaml_parser_t parser;
@@ -254,14 +254,20 @@ tw_err rules_yaml_parse(rules_ctx *ctx, tw_arena *arena, const char *buf, size_t
         }
         bool ok = true;
         switch (ev.type) {
-        case YAML_STREAM_END_EVENT: done = true; break;
-        case YAML_DOCUMENT_END_EVENT: ok = push_doc(&b); break;
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_END_EVENT:
+            ok = push_doc(&b);
+            break;
         case YAML_ALIAS_EVENT:
             rules_diag(ctx, (uint32_t)ev.start_mark.line + 1,
                        "YAML aliases (*%s) are not supported", (const char *)ev.data.alias.anchor);
             ok = false;
             break;
-        case YAML_SCALAR_EVENT: ok = on_scalar(&b, &ev); break;
+        case YAML_SCALAR_EVENT:
+            ok = on_scalar(&b, &ev);
+            break;
         case YAML_SEQUENCE_START_EVENT:
             ok = tag_ok(&b, &ev, ev.data.sequence_start.tag, YAML_SEQ_TAG) &&
                  open_container(&b, YN_SEQ, &ev);
@@ -271,8 +277,11 @@ tw_err rules_yaml_parse(rules_ctx *ctx, tw_arena *arena, const char *buf, size_t
                  open_container(&b, YN_MAP, &ev);
             break;
         case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT: ok = close_container(&b); break;
-        default: break;
+        case YAML_MAPPING_END_EVENT:
+            ok = close_container(&b);
+            break;
+        default:
+            break;
         }
         yaml_event_delete(&ev);
         if (!ok)
@@ -377,15 +386,22 @@ yn_kind yn_resolve(const yn *node, double *number, bool *boolean)
 const char *yn_describe(const yn *node)
 {
     switch (node->type) {
-    case YN_SEQ: return "a list";
-    case YN_MAP: return "a map";
-    case YN_SCALAR: break;
+    case YN_SEQ:
+        return "a list";
+    case YN_MAP:
+        return "a map";
+    case YN_SCALAR:
+        break;
     }
     switch (yn_resolve(node, NULL, NULL)) {
-    case YS_NUMBER: return "a number";
-    case YS_BOOL: return "a boolean";
-    case YS_NULL: return "null";
-    case YS_STRING: break;
+    case YS_NUMBER:
+        return "a number";
+    case YS_BOOL:
+        return "a boolean";
+    case YS_NULL:
+        return "null";
+    case YS_STRING:
+        break;
     }
     return "a string";
 }

@@ -15,10 +15,10 @@ uint64_t tw_audit_dest_hash(tw_audit_kind kind, tw_str account, tw_str name)
 
 /* AWS's own names for audit destinations: the consoles' defaults and required prefixes. */
 static const char *const k_default_log_groups[] = {
-    "aws-cloudtrail-logs-*",           /* CloudTrail console, trail to CloudWatch Logs */
-    "CloudTrail/*",                    /* CloudTrail's older default (CloudTrail/DefaultLogGroup) */
-    "/aws/bedrock/modelinvocations*",  /* Bedrock model invocation logging */
-    "/aws/route53/*",                  /* Route 53 query logging */
+    "aws-cloudtrail-logs-*",          /* CloudTrail console, trail to CloudWatch Logs */
+    "CloudTrail/*",                   /* CloudTrail's older default (CloudTrail/DefaultLogGroup) */
+    "/aws/bedrock/modelinvocations*", /* Bedrock model invocation logging */
+    "/aws/route53/*",                 /* Route 53 query logging */
     "/aws/vendedlogs/cloudtrail*",
 };
 static const char *const k_default_buckets[] = {
@@ -115,21 +115,37 @@ typedef struct naming_call {
 } naming_call;
 
 static const naming_call k_naming[] = {
-    { "cloudtrail.amazonaws.com", "CreateTrail", 11,
+    { "cloudtrail.amazonaws.com",
+      "CreateTrail",
+      11,
       { { "s3BucketName", AS_BUCKET }, { "cloudWatchLogsLogGroupArn", AS_ARN } } },
-    { "cloudtrail.amazonaws.com", "UpdateTrail", 11,
+    { "cloudtrail.amazonaws.com",
+      "UpdateTrail",
+      11,
       { { "s3BucketName", AS_BUCKET }, { "cloudWatchLogsLogGroupArn", AS_ARN } } },
-    { "ec2.amazonaws.com", "CreateFlowLogs", 14,
-      { { "LogGroupName", AS_LOG_GROUP }, { "logGroupName", AS_LOG_GROUP },
-        { "LogDestination", AS_ARN }, { "logDestination", AS_ARN } } },
-    { "bedrock.amazonaws.com", "PutModelInvocationLoggingConfiguration", 38,
+    { "ec2.amazonaws.com",
+      "CreateFlowLogs",
+      14,
+      { { "LogGroupName", AS_LOG_GROUP },
+        { "logGroupName", AS_LOG_GROUP },
+        { "LogDestination", AS_ARN },
+        { "logDestination", AS_ARN } } },
+    { "bedrock.amazonaws.com",
+      "PutModelInvocationLoggingConfiguration",
+      38,
       { { "logGroupName", AS_LOG_GROUP }, { "bucketName", AS_BUCKET } } },
-    { "route53resolver.amazonaws.com", "CreateResolverQueryLogConfig", 28,
+    { "route53resolver.amazonaws.com",
+      "CreateResolverQueryLogConfig",
+      28,
       { { "DestinationArn", AS_ARN }, { "destinationArn", AS_ARN } } },
-    { "route53.amazonaws.com", "CreateQueryLoggingConfig", 24,
+    { "route53.amazonaws.com",
+      "CreateQueryLoggingConfig",
+      24,
       { { "CloudWatchLogsLogGroupArn", AS_ARN }, { "cloudWatchLogsLogGroupArn", AS_ARN } } },
     { "config.amazonaws.com", "PutDeliveryChannel", 18, { { "s3BucketName", AS_BUCKET } } },
-    { "guardduty.amazonaws.com", "CreatePublishingDestination", 27,
+    { "guardduty.amazonaws.com",
+      "CreatePublishingDestination",
+      27,
       { { "destinationArn", AS_ARN }, { "DestinationArn", AS_ARN } } },
 };
 
@@ -188,9 +204,15 @@ bool tw_audit_destinations(tw_str event_source, tw_str event_name, tw_str reques
             if (!v.len)
                 break;
             switch (call->keys[k].as) {
-            case AS_LOG_GROUP: fn(ud, TW_AUDIT_LOG_GROUP, v, TW_STR_NULL); break;
-            case AS_BUCKET: fn(ud, TW_AUDIT_BUCKET, v, TW_STR_NULL); break;
-            default: name_arn(v, fn, ud); break;
+            case AS_LOG_GROUP:
+                fn(ud, TW_AUDIT_LOG_GROUP, v, TW_STR_NULL);
+                break;
+            case AS_BUCKET:
+                fn(ud, TW_AUDIT_BUCKET, v, TW_STR_NULL);
+                break;
+            default:
+                name_arn(v, fn, ud);
+                break;
             }
         }
     }

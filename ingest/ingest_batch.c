@@ -8,12 +8,12 @@
 #include "schema_json.h"
 
 static const char *const k_reject_names[TW_REJ_COUNT_] = {
-    [TW_REJ_NOT_JSON] = "not_json",         [TW_REJ_UTF8] = "invalid_utf8",
-    [TW_REJ_DEPTH] = "too_deep",            [TW_REJ_CONTROL_CHAR] = "control_char",
-    [TW_REJ_TOO_LARGE] = "too_large",       [TW_REJ_NOT_OBJECT] = "not_object",
-    [TW_REJ_WRONG_TYPE] = "wrong_type",     [TW_REJ_MISSING_FIELD] = "missing_field",
-    [TW_REJ_BAD_TIME] = "bad_time",         [TW_REJ_TRUNCATED] = "truncated",
-    [TW_REJ_EMPTY] = "empty_input",         [TW_REJ_UNREADABLE] = "unreadable",
+    [TW_REJ_NOT_JSON] = "not_json",     [TW_REJ_UTF8] = "invalid_utf8",
+    [TW_REJ_DEPTH] = "too_deep",        [TW_REJ_CONTROL_CHAR] = "control_char",
+    [TW_REJ_TOO_LARGE] = "too_large",   [TW_REJ_NOT_OBJECT] = "not_object",
+    [TW_REJ_WRONG_TYPE] = "wrong_type", [TW_REJ_MISSING_FIELD] = "missing_field",
+    [TW_REJ_BAD_TIME] = "bad_time",     [TW_REJ_TRUNCATED] = "truncated",
+    [TW_REJ_EMPTY] = "empty_input",     [TW_REJ_UNREADABLE] = "unreadable",
 };
 
 const char *tw_reject_name(tw_reject r)

@@ -26,9 +26,9 @@ typedef enum tw_reject {
     TW_REJ_WRONG_TYPE,
     TW_REJ_MISSING_FIELD,
     TW_REJ_BAD_TIME,
-    TW_REJ_TRUNCATED, /* input cut short or corrupt: the rest of it was lost */
-    TW_REJ_EMPTY,     /* an input with no records at all */
-    TW_REJ_UNREADABLE,/* an input that could not be opened or read */
+    TW_REJ_TRUNCATED,  /* input cut short or corrupt: the rest of it was lost */
+    TW_REJ_EMPTY,      /* an input with no records at all */
+    TW_REJ_UNREADABLE, /* an input that could not be opened or read */
     TW_REJ_COUNT_
 } tw_reject;
 
@@ -51,17 +51,17 @@ void tw_problems_add(tw_problems *pl, tw_reject reason, const char *fmt, ...)
 void tw_problems_clear(tw_problems *pl);
 
 typedef struct tw_chunk {
-    char *buf;            /* cap >= len + TW_JSON_PADDING */
+    char *buf; /* cap >= len + TW_JSON_PADDING */
     size_t len, cap;
-    uint32_t input;       /* index of the input in replay order */
-    uint64_t seq;         /* global chunk sequence: the order of the merged stream */
-    uint64_t first_line;  /* 1-based line number of buf[0] */
-    uint64_t offset;      /* decompressed byte offset of buf[0] */
-    bool document;        /* whole document (pretty-printed JSON, arrays) rather than lines */
-    bool last;            /* the last chunk of its input */
-    bool checkpoint;      /* consume: no data, a barrier: every stage saves its state here */
-    uint16_t source;      /* consume: the partition its messages came from (+1; 0 none) */
-    uint16_t *line_source;/* consume: ...or, when it holds several partitions' messages, each
+    uint32_t input;        /* index of the input in replay order */
+    uint64_t seq;          /* global chunk sequence: the order of the merged stream */
+    uint64_t first_line;   /* 1-based line number of buf[0] */
+    uint64_t offset;       /* decompressed byte offset of buf[0] */
+    bool document;         /* whole document (pretty-printed JSON, arrays) rather than lines */
+    bool last;             /* the last chunk of its input */
+    bool checkpoint;       /* consume: no data, a barrier: every stage saves its state here */
+    uint16_t source;       /* consume: the partition its messages came from (+1; 0 none) */
+    uint16_t *line_source; /* consume: ...or, when it holds several partitions' messages, each
                            * line's (one a line, in order); owned, NULL otherwise */
     size_t n_line_source;
     bool whole_input;     /* buf holds a whole input as stored (maybe compressed): the parser
@@ -75,7 +75,7 @@ tw_chunk *tw_chunk_new(size_t cap);
 void tw_chunk_destroy(tw_chunk *chunk); /* NULL-safe */
 
 typedef struct tw_batch_counts {
-    uint64_t records;         /* records seen: events + rejected + skipped */
+    uint64_t records; /* records seen: events + rejected + skipped */
     uint64_t events;
     uint64_t skipped;         /* valid JSON that is not an API call (e.g. Insights events) */
     uint64_t unknown_actions; /* events whose action the catalog does not know */
@@ -87,14 +87,14 @@ typedef struct tw_batch_counts {
 typedef struct tw_batch {
     tw_event *ev;
     uint32_t n, cap;
-    tw_arena arena;       /* the strings of ev[] */
+    tw_arena arena; /* the strings of ev[] */
     tw_problems problems;
     tw_batch_counts counts;
     uint32_t input;
-    uint64_t seq;         /* the chunk's */
+    uint64_t seq; /* the chunk's */
     bool last_of_input;
-    bool checkpoint;      /* from a checkpoint chunk (no events) */
-    uint16_t source;      /* the chunk's */
+    bool checkpoint; /* from a checkpoint chunk (no events) */
+    uint16_t source; /* the chunk's */
     /* events not yet done with: the router hands each event to a worker by pointer, and the
      * worker that releases the last one destroys the batch */
     atomic_uint refs;

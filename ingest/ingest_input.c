@@ -16,20 +16,20 @@
 #define WHOLE_MAX ((size_t)256 << 20) /* largest gzip input inflated at once */
 
 struct tw_input {
-    int fd;               /* -1 for memory inputs */
+    int fd; /* -1 for memory inputs */
     bool own_fd;
     tw_compression comp;
     const unsigned char *mem; /* memory input */
     size_t mem_len, mem_pos;
-    unsigned char *raw;   /* compressed bytes read but not yet consumed */
+    unsigned char *raw; /* compressed bytes read but not yet consumed */
     size_t raw_len, raw_pos;
     bool raw_eof;
-    uint64_t raw_offset;  /* compressed bytes consumed so far */
+    uint64_t raw_offset; /* compressed bytes consumed so far */
     z_stream zs;
     bool zs_init, gz_member_done;
     ZSTD_DStream *zd;
-    size_t zstd_hint;     /* 0 when the last frame finished */
-    char *whole;          /* a memory gzip input inflated at once (libdeflate) */
+    size_t zstd_hint; /* 0 when the last frame finished */
+    char *whole;      /* a memory gzip input inflated at once (libdeflate) */
     size_t whole_len, whole_pos;
 };
 
@@ -365,9 +365,12 @@ tw_err tw_input_read(tw_input *in, char *buf, size_t cap, size_t *got, char *err
         return TW_OK;
     }
     switch (in->comp) {
-    case TW_COMP_GZIP: return read_gzip(in, buf, cap, got, errstr, errstr_size);
-    case TW_COMP_ZSTD: return read_zstd(in, buf, cap, got, errstr, errstr_size);
-    case TW_COMP_NONE: break;
+    case TW_COMP_GZIP:
+        return read_gzip(in, buf, cap, got, errstr, errstr_size);
+    case TW_COMP_ZSTD:
+        return read_zstd(in, buf, cap, got, errstr, errstr_size);
+    case TW_COMP_NONE:
+        break;
     }
     return read_plain(in, buf, cap, got, errstr, errstr_size);
 }

@@ -34,6 +34,6 @@ tw_err tw_input_read(tw_input *in, char *buf, size_t cap, size_t *got, char *err
 
 tw_compression tw_input_compression(const tw_input *in);
 uint64_t tw_input_raw_offset(const tw_input *in); /* compressed bytes consumed */
-void tw_input_close(tw_input *in);               /* NULL-safe */
+void tw_input_close(tw_input *in);                /* NULL-safe */
 
 #endif

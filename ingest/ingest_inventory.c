@@ -19,8 +19,9 @@
 #define INV_DOC_DEPTH 64
 #define INV_ARENA_BLOCK (16 * 1024)
 
-#define EXPECTED_OBJECT "expected an object (the output of aws iam " \
-                        "get-account-authorization-details)"
+#define EXPECTED_OBJECT                          \
+    "expected an object (the output of aws iam " \
+    "get-account-authorization-details)"
 
 enum { L_USERS, L_GROUPS, L_ROLES, L_POLICIES, L_COUNT };
 static const char *const list_keys[L_COUNT] = { "UserDetailList", "GroupDetailList",
@@ -30,9 +31,9 @@ static const char *const list_keys[L_COUNT] = { "UserDetailList", "GroupDetailLi
  * after its policies), or of a group, kept to the end of the file. */
 typedef struct inv_pol {
     bool attached;
-    tw_str name;          /* inline: PolicyName */
-    tw_str arn;           /* attached: PolicyArn */
-    tw_str doc;           /* inline: the PolicyDocument's JSON text; empty: none */
+    tw_str name; /* inline: PolicyName */
+    tw_str arn;  /* attached: PolicyArn */
+    tw_str doc;  /* inline: the PolicyDocument's JSON text; empty: none */
     tw_jpos doc_at;
     uint64_t refused;     /* its size when over TW_INV_DOC_MAX (doc then empty), else 0 */
     const tw_jnode *node; /* a group's document, parsed once */
@@ -42,7 +43,7 @@ typedef struct inv_group {
     tw_str name;
     inv_pol *pols;
     size_t n_pols;
-    size_t order;         /* first-listed wins on duplicates */
+    size_t order; /* first-listed wins on duplicates */
 } inv_group;
 
 /* A user read before GroupDetailList: what its groups grant comes when the groups do. */
@@ -56,17 +57,17 @@ typedef struct inv_user {
 typedef struct inv_version {
     tw_str id, doc;
     tw_jpos doc_at;
-    uint64_t refused;     /* as inv_pol's */
+    uint64_t refused; /* as inv_pol's */
     bool flagged;
 } inv_version;
 
 /* The entry (user, role, group or policy) being read; strings in ent_arena. */
 typedef struct entity {
-    const char *at;       /* "UserDetailList[3]", in messages */
+    const char *at; /* "UserDetailList[3]", in messages */
     tw_jpos start;
     tw_str name, arn, default_id;
     tw_jpos arn_at;
-    unsigned seen;        /* members read (a repeated key: the first counts) */
+    unsigned seen; /* members read (a repeated key: the first counts) */
     inv_pol *pols;
     size_t n_pols, cap_pols;
     tw_str *groups;
@@ -76,25 +77,25 @@ typedef struct entity {
 } entity;
 
 typedef struct loader {
-    const char *name;     /* the path, in messages */
+    const char *name; /* the path, in messages */
     tw_jstream *js;
     const tw_inv_sink *sink;
     tw_inv_counts counts;
     char *errstr;
     size_t errstr_size;
-    bool err_set;         /* errstr holds the message already */
-    tw_json *json;        /* parses one document at a time */
-    tw_buf cap;           /* a captured document */
-    tw_buf pad;           /* the same, padded for the parser */
-    tw_buf source;        /* a grant's source */
-    tw_arena doc_arena;   /* one document's tree */
-    tw_arena ent_arena;   /* the entry's strings */
+    bool err_set;       /* errstr holds the message already */
+    tw_json *json;      /* parses one document at a time */
+    tw_buf cap;         /* a captured document */
+    tw_buf pad;         /* the same, padded for the parser */
+    tw_buf source;      /* a grant's source */
+    tw_arena doc_arena; /* one document's tree */
+    tw_arena ent_arena; /* the entry's strings */
     entity ent;
-    tw_arena grp_arena;   /* the groups, to the end */
+    tw_arena grp_arena; /* the groups, to the end */
     inv_group *groups;
     size_t n_groups, cap_groups;
-    bool groups_done;     /* GroupDetailList read (or known absent): users resolve at once */
-    tw_arena usr_arena;   /* users waiting for their groups */
+    bool groups_done;   /* GroupDetailList read (or known absent): users resolve at once */
+    tw_arena usr_arena; /* users waiting for their groups */
     inv_user *users;
     size_t n_users, cap_users;
     unsigned lists_seen;
@@ -122,14 +123,21 @@ static tw_err fail_at(loader *ld, tw_jpos at, const char *fmt, ...)
 static const char *tok_name(tw_jtok t)
 {
     switch (t) {
-    case TW_JT_NULL: return "null";
+    case TW_JT_NULL:
+        return "null";
     case TW_JT_TRUE:
-    case TW_JT_FALSE: return "a boolean";
-    case TW_JT_NUMBER: return "a number";
-    case TW_JT_STRING: return "a string";
-    case TW_JT_OBJECT: return "an object";
-    case TW_JT_ARRAY: return "an array";
-    default: return "a value";
+    case TW_JT_FALSE:
+        return "a boolean";
+    case TW_JT_NUMBER:
+        return "a number";
+    case TW_JT_STRING:
+        return "a string";
+    case TW_JT_OBJECT:
+        return "an object";
+    case TW_JT_ARRAY:
+        return "an array";
+    default:
+        return "a value";
     }
 }
 
@@ -306,8 +314,7 @@ static tw_err missing(loader *ld, tw_jpos start, const char *at, const char *key
 /* ---- documents and grants ------------------------------------------------------------- */
 
 /* The tree of a document's JSON text (checked by the tokenizer already), in arena. */
-static tw_err parse_doc(loader *ld, tw_arena *arena, tw_str text, tw_jpos at,
-                        const tw_jnode **out)
+static tw_err parse_doc(loader *ld, tw_arena *arena, tw_str text, tw_jpos at, const tw_jnode **out)
 {
     *out = NULL;
     if (!text.len)
@@ -375,8 +382,7 @@ static tw_err emit_pols(loader *ld, tw_str identity, tw_str who, tw_str via, con
             if (pols[i].attached != (attached == 1))
                 continue;
             const tw_jnode *doc = pols[i].node;
-            if (!parsed &&
-                (rc = parse_doc(ld, &ld->doc_arena, pols[i].doc, pols[i].doc_at, &doc)))
+            if (!parsed && (rc = parse_doc(ld, &ld->doc_arena, pols[i].doc, pols[i].doc_at, &doc)))
                 break;
             rc = emit(ld, identity, who, via, &pols[i], doc);
             if (!parsed)
@@ -620,11 +626,12 @@ static tw_err finish_identity(loader *ld, bool is_user)
         return missing(ld, e->start, e->at, "Arn");
     tw_str partition, account;
     if (!split_iam_arn(e->arn, &partition, &account))
-        return fail_at(ld, e->arn_at, "%s.Arn: expected an IAM ARN (arn:PARTITION:iam::ACCOUNT:...)",
-                       e->at);
+        return fail_at(ld, e->arn_at,
+                       "%s.Arn: expected an IAM ARN (arn:PARTITION:iam::ACCOUNT:...)", e->at);
     tw_str type = is_user ? TW_STR_LIT("user/") : TW_STR_LIT("role/");
-    tw_str key[] = { TW_STR_LIT("arn:"), partition, TW_STR_LIT(":iam::"), account,
-                     TW_STR_LIT(":"), type, e->name };
+    tw_str key[] = {
+        TW_STR_LIT("arn:"), partition, TW_STR_LIT(":iam::"), account, TW_STR_LIT(":"), type, e->name
+    };
     tw_str who_parts[] = { type, e->name };
     tw_str identity, who;
     tw_err rc;
@@ -653,14 +660,22 @@ static tw_err read_identity(loader *ld, bool is_user)
     tw_err rc;
     while (!(rc = next_member(ld, keys, 5, &e->seen, &which)) && which >= 0) {
         switch (which) {
-        case 0: rc = want_string(ld, e->at, keys[0], true, &e->name); break;
+        case 0:
+            rc = want_string(ld, e->at, keys[0], true, &e->name);
+            break;
         case 1:
             rc = want_string(ld, e->at, "Arn", true, &e->arn);
             e->arn_at = tw_jstream_pos(ld->js);
             break;
-        case 2: rc = read_pol_list(ld, keys[2], false); break;
-        case 3: rc = read_pol_list(ld, keys[3], true); break;
-        default: rc = read_group_names(ld); break;
+        case 2:
+            rc = read_pol_list(ld, keys[2], false);
+            break;
+        case 3:
+            rc = read_pol_list(ld, keys[3], true);
+            break;
+        default:
+            rc = read_group_names(ld);
+            break;
         }
         if (rc)
             return rc;
@@ -671,8 +686,7 @@ static tw_err read_identity(loader *ld, bool is_user)
 /* A group (GroupDetailList), its '{' read: kept, documents parsed, to the end. */
 static tw_err read_group(loader *ld, size_t order)
 {
-    static const char *const keys[] = { "GroupName", "GroupPolicyList",
-                                        "AttachedManagedPolicies" };
+    static const char *const keys[] = { "GroupName", "GroupPolicyList", "AttachedManagedPolicies" };
     entity *e = &ld->ent;
     int which;
     tw_err rc;
@@ -835,13 +849,15 @@ static tw_err read_root(loader *ld)
         if (ld->errstr && ld->errstr_size)
             snprintf(ld->errstr, ld->errstr_size,
                      "%s: empty file (expected the JSON of aws iam "
-                     "get-account-authorization-details)", ld->name);
+                     "get-account-authorization-details)",
+                     ld->name);
         return TW_ERR_PARSE;
     }
     if (c != '{') {
-        const char *found = c == '[' ? "an array" : c == '"' ? "a string"
-                          : c && strchr("-0123456789tfn", c) ? "a number, boolean or null"
-                          : "text that is not JSON";
+        const char *found = c == '['                           ? "an array"
+                            : c == '"'                         ? "a string"
+                            : c && strchr("-0123456789tfn", c) ? "a number, boolean or null"
+                                                               : "text that is not JSON";
         return fail_at(ld, tw_jstream_pos(ld->js), EXPECTED_OBJECT ", found %s", found);
     }
     tw_jtok t;
@@ -859,8 +875,9 @@ static tw_err read_root(loader *ld)
 static tw_err stream(const char *name, tw_jstream *js, const tw_inv_sink *sink,
                      tw_inv_counts *counts, char *errstr, size_t errstr_size)
 {
-    loader ld = { .name = name, .js = js, .sink = sink, .errstr = errstr,
-                  .errstr_size = errstr_size };
+    loader ld = {
+        .name = name, .js = js, .sink = sink, .errstr = errstr, .errstr_size = errstr_size
+    };
     tw_buf_init(&ld.cap);
     tw_buf_init(&ld.pad);
     tw_buf_init(&ld.source);
@@ -930,8 +947,10 @@ tw_err tw_inventory_stream(const char *path, const tw_inv_sink *sink, tw_inv_cou
             snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
     } else if (S_ISDIR(st.st_mode)) {
         if (errstr && errstr_size)
-            snprintf(errstr, errstr_size, "%s: is a directory (expected the JSON file of aws iam "
-                     "get-account-authorization-details)", path);
+            snprintf(errstr, errstr_size,
+                     "%s: is a directory (expected the JSON file of aws iam "
+                     "get-account-authorization-details)",
+                     path);
     } else if ((rc = tw_jstream_open_fd(fd, 0, &js)) != TW_OK) {
         if (errstr && errstr_size)
             snprintf(errstr, errstr_size, "%s: out of memory", path);

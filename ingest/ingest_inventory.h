@@ -38,14 +38,14 @@ typedef struct tw_inv_grant {
                         * "inventory user/U ARN", "inventory user/U via group/G inline P",
                         * "inventory user/U via group/G ARN" */
     tw_str policy_arn; /* the managed policy's ARN when attached, else empty */
-    const tw_jnode *document; /* an inline policy's PolicyDocument: an object, or a string
+    const tw_jnode *document;  /* an inline policy's PolicyDocument: an object, or a string
                         * (older CLIs URL-encode documents: decoding is the caller's); NULL when
                         * the file does not hold it, and always for an attached policy (the
                         * file's "Policies" go to the sink's policy callback, wherever they are
                         * in the file: resolving an ARN is the caller's) */
     uint64_t document_refused; /* the inline document's size in bytes when it is over
                         * TW_INV_DOC_MAX (document then NULL), else 0 */
-    tw_str via_group;  /* the group a user holds it through, else empty */
+    tw_str via_group;          /* the group a user holds it through, else empty */
 } tw_inv_grant;
 
 /* Where the inventory goes, as it is read. Either callback may be NULL. A callback that

@@ -42,11 +42,13 @@ static tw_str last_segment(tw_str s)
 }
 
 /* "arn:PARTITION:iam::ACCOUNT:TYPENAME", cut to size (runs once per event: no printf). */
-static size_t write_key(char *out, size_t size, tw_str partition, tw_str account,
-                        const char *type, tw_str name)
+static size_t write_key(char *out, size_t size, tw_str partition, tw_str account, const char *type,
+                        tw_str name)
 {
-    tw_str parts[] = { TW_STR_LIT("arn:"), partition, TW_STR_LIT(":iam::"), account,
-                       TW_STR_LIT(":"), tw_str_c(type), name };
+    tw_str parts[] = {
+        TW_STR_LIT("arn:"), partition, TW_STR_LIT(":iam::"), account, TW_STR_LIT(":"),
+        tw_str_c(type),     name
+    };
     size_t n = 0;
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
         size_t k = parts[i].len < size - 1 - n ? parts[i].len : size - 1 - n;
@@ -138,9 +140,10 @@ size_t tw_identity_key(const tw_raw_record *raw, char *out, size_t size)
 
 /* Agent frameworks and MCP clients, as they name themselves in user agents. */
 static const char *const k_agent_markers[] = {
-    "strands-agents", "strands-agent", "langchain", "langgraph", "bedrock-agentcore",
-    "agentcore", "openai-agents", "crewai", "autogen", "llama-index", "llamaindex",
-    "modelcontextprotocol", "mcp-client", "mcp-server", "semantic-kernel", "pydantic-ai",
+    "strands-agents",    "strands-agent", "langchain",       "langgraph",
+    "bedrock-agentcore", "agentcore",     "openai-agents",   "crewai",
+    "autogen",           "llama-index",   "llamaindex",      "modelcontextprotocol",
+    "mcp-client",        "mcp-server",    "semantic-kernel", "pydantic-ai",
 };
 
 static bool is_alnum(char c)
@@ -172,8 +175,8 @@ static tw_str role_name_of(const tw_raw_record *raw)
         return raw->issuer_user_name;
     if (raw->issuer_arn.len)
         return last_segment(raw->issuer_arn);
-    const char *hit = raw->ui_arn.len ? memmem(raw->ui_arn.p, raw->ui_arn.len, ":assumed-role/", 14)
-                                      : NULL;
+    const char *hit =
+        raw->ui_arn.len ? memmem(raw->ui_arn.p, raw->ui_arn.len, ":assumed-role/", 14) : NULL;
     if (!hit)
         return TW_STR_NULL;
     tw_str rest = { hit + 14, (uint32_t)(raw->ui_arn.p + raw->ui_arn.len - hit - 14) };
@@ -227,7 +230,7 @@ static unsigned ua_verdict(tw_str ua)
     ua_entry *e = &ua_cache[h % UA_CACHE];
     if (e->valid && e->hash == h && e->len == ua.len)
         return e->verdict;
-    unsigned verdict = ua_names_agent_uncached(ua) ? UA_AGENT
+    unsigned verdict = ua_names_agent_uncached(ua)    ? UA_AGENT
                        : ua_names_person_uncached(ua) ? UA_PERSON
                                                       : 0;
     *e = (ua_entry){ h, ua.len, 1, (uint8_t)verdict };
@@ -319,14 +322,14 @@ static void name_destination(void *ud, tw_audit_kind kind, tw_str name, tw_str a
 tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *raw,
                             tw_batch *batch, tw_reject *reason, char *why, size_t why_size)
 {
-    if (raw->bad_types & (TW_RAW_BAD_EVENT_TIME | TW_RAW_BAD_EVENT_NAME |
-                          TW_RAW_BAD_EVENT_SOURCE | TW_RAW_BAD_USER_IDENTITY)) {
+    if (raw->bad_types & (TW_RAW_BAD_EVENT_TIME | TW_RAW_BAD_EVENT_NAME | TW_RAW_BAD_EVENT_SOURCE |
+                          TW_RAW_BAD_USER_IDENTITY)) {
         *reason = TW_REJ_WRONG_TYPE;
         snprintf(why, why_size, "%s has the wrong JSON type",
                  raw->bad_types & TW_RAW_BAD_EVENT_TIME     ? "eventTime"
                  : raw->bad_types & TW_RAW_BAD_EVENT_NAME   ? "eventName"
                  : raw->bad_types & TW_RAW_BAD_EVENT_SOURCE ? "eventSource"
-                                                             : "userIdentity");
+                                                            : "userIdentity");
         return TW_NORM_REJECTED;
     }
     if (raw->bad_types & TW_RAW_BAD_OTHER && !raw->event_name.len && !raw->event_time.len) {
@@ -389,8 +392,8 @@ tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *
      * what the stream named before, which the router knows */
     char target_buf[TW_RESOURCE_MAX];
     tw_str target;
-    tw_audit_kind audit = tw_audit_deletion(raw->event_source, raw->event_name,
-                                            raw->request_params, target_buf, &target);
+    tw_audit_kind audit = tw_audit_deletion(raw->event_source, raw->event_name, raw->request_params,
+                                            target_buf, &target);
     bool audit_candidate = false;
     if (audit && tw_audit_named(conf->audit, audit, target))
         ev->classes |= TW_CLASS_LOGGING_CONTROL;
@@ -418,15 +421,14 @@ tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *
     ev->event_id = tw_arena_dup(ar, raw->event_id, &failed);
     ev->event_name = tw_arena_dup(ar, raw->event_name, &failed);
     ev->event_source = tw_arena_dup(ar, raw->event_source, &failed);
-    ev->account = tw_arena_dup(ar, raw->recipient_account.len ? raw->recipient_account
-                                                               : raw->ui_account_id,
-                               &failed);
+    ev->account = tw_arena_dup(
+        ar, raw->recipient_account.len ? raw->recipient_account : raw->ui_account_id, &failed);
     ev->region = tw_arena_dup(ar, raw->aws_region, &failed);
     ev->user_type = tw_arena_dup(ar, raw->ui_type, &failed);
     ev->principal_arn = tw_arena_dup(ar, raw->ui_arn, &failed);
     tw_str session = TW_STR_NULL;
-    if (tw_str_starts(raw->ui_arn, "arn:") && memmem(raw->ui_arn.p, raw->ui_arn.len,
-                                                     ":assumed-role/", 14))
+    if (tw_str_starts(raw->ui_arn, "arn:") &&
+        memmem(raw->ui_arn.p, raw->ui_arn.len, ":assumed-role/", 14))
         session = last_segment(raw->ui_arn);
     ev->session_name = tw_arena_dup(ar, session, &failed);
     ev->access_key = tw_arena_dup(ar, raw->ui_access_key_id, &failed);

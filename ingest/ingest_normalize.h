@@ -20,7 +20,7 @@ typedef struct tw_normalize_conf {
     const tw_catalog *catalog;
     const char *const *agent_patterns; /* extra user-agent / ARN substrings, lower case */
     size_t n_agent_patterns;
-    const tw_audit_patterns *audit;    /* --audit-log-group, --audit-bucket (NULL: none) */
+    const tw_audit_patterns *audit; /* --audit-log-group, --audit-bucket (NULL: none) */
 } tw_normalize_conf;
 
 typedef enum tw_norm_result {

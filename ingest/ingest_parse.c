@@ -17,10 +17,10 @@ typedef struct parse_ctx {
     tw_parser *ps;
     tw_batch *batch;
     tw_chunk *chunk;
-    uint64_t line;       /* line of the current document */
-    const char *doc;     /* the current document */
+    uint64_t line;   /* line of the current document */
+    const char *doc; /* the current document */
     uint64_t doc_len;
-    uint64_t record_no;  /* records of the current document so far */
+    uint64_t record_no; /* records of the current document so far */
 } parse_ctx;
 
 tw_parser *tw_parser_new(const tw_normalize_conf *conf)
@@ -90,8 +90,7 @@ static int on_record(void *ud, const tw_raw_record *raw)
         /* a Bedrock call's model: requestParameters.modelId, not any nested "modelId" */
         static const tw_str path = { "modelId", 7 };
         tw_json_lookup(ctx->ps->js, r.request_params.p, r.request_params.len,
-                       r.request_params.len + TW_JSON_PADDING, &path, 1, first_string,
-                       &r.model_id);
+                       r.request_params.len + TW_JSON_PADDING, &path, 1, first_string, &r.model_id);
     }
     tw_reject reason;
     char why[200];
@@ -169,8 +168,8 @@ void tw_parser_run(tw_parser *ps, tw_chunk *chunk, tw_batch *batch)
         /* the parts' own sequence numbers stay local: the batch keeps the chunk's place */
         uint64_t part_seq = 0;
         whole_ctx wc = { ps, batch, chunk->source };
-        if (tw_split_mem(chunk->buf, chunk->len, chunk->input, NULL, &part_seq, parse_part,
-                         &wc) == TW_ERR_NOMEM) {
+        if (tw_split_mem(chunk->buf, chunk->len, chunk->input, NULL, &part_seq, parse_part, &wc) ==
+            TW_ERR_NOMEM) {
             tw_problems_add(&batch->problems, TW_REJ_TRUNCATED,
                             "offset 0: out of memory decompressing the input");
             batch->counts.input_problems[TW_REJ_TRUNCATED]++;
@@ -218,8 +217,8 @@ static void parse_chunk(tw_parser *ps, tw_chunk *chunk, tw_batch *batch)
             s++;
         while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
             e--;
-        if (line == 1 && e - s >= 3 && (unsigned char)s[0] == 0xEF &&
-            (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
+        if (line == 1 && e - s >= 3 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
+            (unsigned char)s[2] == 0xBF)
             s += 3; /* a UTF-8 byte order mark */
         if (s < e) {
             ctx.line = line;

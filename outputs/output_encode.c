@@ -133,8 +133,8 @@ static void encode_ocsf(const tw_encode_opts *opts, const tw_finding *f, tw_buf 
         tw_buf_puts(out, "{\"api\":{");
         tw_str action = e->action;
         const char *colon = memchr(action.p, ':', action.len);
-        tw_str op = colon ? (tw_str){ colon + 1, (uint32_t)(action.p + action.len - colon - 1) }
-                          : action;
+        tw_str op =
+            colon ? (tw_str){ colon + 1, (uint32_t)(action.p + action.len - colon - 1) } : action;
         tw_str svc = colon ? (tw_str){ action.p, (uint32_t)(colon - action.p) } : TW_STR_NULL;
         put_str_field(out, "operation", op, false);
         tw_buf_puts(out, ",\"service\":{");
@@ -272,8 +272,9 @@ static void encode_update(const tw_encode_opts *opts, const tw_finding *f, tw_bu
         put_str_field(out, "name", identity_name(f->identity), true);
         put_str_field(out, "type", tw_str_c(tw_kind_name(f->kind)), true);
         tw_buf_puts(out, ",\"type_id\":99}}");
-        tw_buf_puts(out, ",\"metadata\":{\"version\":\"1.3.0\",\"product\":{\"name\":\"trailwarden\","
-                         "\"vendor_name\":\"trailwarden\",\"version\":\"" TW_VERSION "\"}");
+        tw_buf_puts(out,
+                    ",\"metadata\":{\"version\":\"1.3.0\",\"product\":{\"name\":\"trailwarden\","
+                    "\"vendor_name\":\"trailwarden\",\"version\":\"" TW_VERSION "\"}");
     }
     if (opts->processed_time) {
         tw_buf_puts(out, ",\"processed_time\":");

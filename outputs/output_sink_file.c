@@ -15,7 +15,7 @@ typedef struct file_sink {
     bool is_file;
     char *buf;
     size_t len, cap;
-    int err;            /* errno of the last ERROR */
+    int err; /* errno of the last ERROR */
 } file_sink;
 
 static tw_sink_rc write_all(file_sink *fs, const char *p, size_t n)
@@ -141,8 +141,9 @@ static const char *fs_error(void *sink)
 }
 
 const tw_sink_ops tw_sink_stdout = { "stdout", stdout_open, fs_write, fs_flush,
-                                     fs_close, fs_push,    fs_error };
-const tw_sink_ops tw_sink_file = { "file", file_open, fs_write, fs_flush, fs_close, fs_push, fs_error };
+                                     fs_close, fs_push,     fs_error };
+const tw_sink_ops tw_sink_file = { "file",   file_open, fs_write, fs_flush,
+                                   fs_close, fs_push,   fs_error };
 
 extern const tw_sink_ops tw_sink_kafka; /* output_sink_kafka.c */
 

@@ -39,10 +39,10 @@ typedef struct cat_entry {
 
 /* What an exception row or a prefix rule resolves to. */
 typedef struct cat_rule {
-    tw_str key;      /* "service:eventName" for rows, the name prefix for prefix rules */
-    uint32_t id;     /* entry */
+    tw_str key;  /* "service:eventName" for rows, the name prefix for prefix rules */
+    uint32_t id; /* entry */
     uint32_t classes;
-    uint32_t next;   /* next prefix rule of the same source, in file order, or CAT_NONE */
+    uint32_t next; /* next prefix rule of the same source, in file order, or CAT_NONE */
 } cat_rule;
 
 typedef struct cat_source {
@@ -50,7 +50,7 @@ typedef struct cat_source {
     tw_str service;        /* IAM prefix when renamed, else empty */
     uint32_t first_prefix; /* CAT_NONE when none */
     uint32_t last_prefix;
-    unsigned line;         /* of the rename, for errors */
+    unsigned line; /* of the rename, for errors */
 } cat_source;
 
 /* 16 bytes: the lower-cased key itself (a probe compares with memcmp and no second
@@ -68,9 +68,9 @@ typedef struct cat_index {
 } cat_index;
 
 struct tw_catalog {
-    char *text;       /* copies of both input texts: every name points in here */
-    char *lower;      /* the same, lower-cased: most index keys point in here */
-    char *keys;       /* the rows' "service:eventName" keys, lower-cased */
+    char *text;  /* copies of both input texts: every name points in here */
+    char *lower; /* the same, lower-cased: most index keys point in here */
+    char *keys;  /* the rows' "service:eventName" keys, lower-cased */
     size_t keys_len;
     char *alias_keys; /* "source:action" of renamed sources, see apply_renames */
     cat_entry *entry;
@@ -265,8 +265,7 @@ static bool has_space(tw_str s)
 static bool action_name_ok(tw_str s)
 {
     const char *colon = memchr(s.p, ':', s.len);
-    return colon && colon > s.p && colon < s.p + s.len - 1 && !has_space(s) &&
-           s.len <= CAT_KEY_MAX;
+    return colon && colon > s.p && colon < s.p + s.len - 1 && !has_space(s) && s.len <= CAT_KEY_MAX;
 }
 
 /* "read,write,..." or "-" / "none" -> class bits; false on an unknown name. */
@@ -301,12 +300,23 @@ static bool parse_levels(tw_str s, uint16_t *level)
         return false;
     for (uint32_t i = 0; i < s.len; i++) {
         switch (s.p[i]) {
-        case 'R': *level |= TW_LEVEL_READ; break;
-        case 'L': *level |= TW_LEVEL_LIST; break;
-        case 'W': *level |= TW_LEVEL_WRITE; break;
-        case 'P': *level |= TW_LEVEL_PERMISSIONS; break;
-        case 'T': *level |= TW_LEVEL_TAGGING; break;
-        default: return false;
+        case 'R':
+            *level |= TW_LEVEL_READ;
+            break;
+        case 'L':
+            *level |= TW_LEVEL_LIST;
+            break;
+        case 'W':
+            *level |= TW_LEVEL_WRITE;
+            break;
+        case 'P':
+            *level |= TW_LEVEL_PERMISSIONS;
+            break;
+        case 'T':
+            *level |= TW_LEVEL_TAGGING;
+            break;
+        default:
+            return false;
         }
     }
     return true;
@@ -335,8 +345,8 @@ static tw_err parse_catalog(tw_catalog *cat, const char *text, size_t len, char 
             return TW_ERR_PARSE;
         }
         if (!action_name_ok(f[0])) {
-            fail_line(errstr, errstr_size, CAT_FILE, it.no, "bad action name '%.*s'",
-                      (int)f[0].len, f[0].p);
+            fail_line(errstr, errstr_size, CAT_FILE, it.no, "bad action name '%.*s'", (int)f[0].len,
+                      f[0].p);
             return TW_ERR_PARSE;
         }
         cat_entry en = { .name = f[0] };
@@ -347,13 +357,13 @@ static tw_err parse_catalog(tw_catalog *cat, const char *text, size_t len, char 
         }
         tw_str bad;
         if (!parse_classes(f[2], &en.classes, &bad)) {
-            fail_line(errstr, errstr_size, CAT_FILE, it.no, "unknown class '%.*s'",
-                      (int)bad.len, bad.p);
+            fail_line(errstr, errstr_size, CAT_FILE, it.no, "unknown class '%.*s'", (int)bad.len,
+                      bad.p);
             return TW_ERR_PARSE;
         }
         if (index_find(&cat->by_name, en.name.p, en.name.len) != CAT_NONE) {
-            fail_line(errstr, errstr_size, CAT_FILE, it.no, "'%.*s' listed twice",
-                      (int)en.name.len, en.name.p);
+            fail_line(errstr, errstr_size, CAT_FILE, it.no, "'%.*s' listed twice", (int)en.name.len,
+                      en.name.p);
             return TW_ERR_PARSE;
         }
         index_add(&cat->by_name, lower_at(cat, en.name.p), en.name.len, cat->n_entry);
@@ -654,8 +664,7 @@ tw_str tw_catalog_name(const tw_catalog *cat, uint32_t id)
     return id < cat->n_entry ? cat->entry[id].name : TW_STR_NULL;
 }
 
-static inline void action_fill(const tw_catalog *cat, uint32_t id, uint32_t classes,
-                               tw_action *out)
+static inline void action_fill(const tw_catalog *cat, uint32_t id, uint32_t classes, tw_action *out)
 {
     const cat_entry *en = &cat->entry[id];
     out->id = id;

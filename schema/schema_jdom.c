@@ -8,10 +8,10 @@ typedef struct build {
     tw_arena *arena;
     tw_jdom_skip_fn skip;
     void *skip_ud;
-    uint32_t skipping;      /* inside a skipped container: its nesting so far */
+    uint32_t skipping; /* inside a skipped container: its nesting so far */
     tw_jnode *root;
-    tw_jnode *stack[257];   /* open containers */
-    tw_jnode *last[257];    /* their last child, to append in order */
+    tw_jnode *stack[257]; /* open containers */
+    tw_jnode *last[257];  /* their last child, to append in order */
     uint32_t depth;
     bool nomem;
 } build;
@@ -76,8 +76,8 @@ static int on_item(void *ud, const tw_json_walk_item *it)
     return 0;
 }
 
-tw_jnode *tw_jdom_parse(tw_json *js, tw_arena *arena, const char *text, size_t len,
-                        size_t capacity, uint32_t max_depth, tw_json_error *err)
+tw_jnode *tw_jdom_parse(tw_json *js, tw_arena *arena, const char *text, size_t len, size_t capacity,
+                        uint32_t max_depth, tw_json_error *err)
 {
     return tw_jdom_parse_filtered(js, arena, text, len, capacity, max_depth, NULL, NULL, err);
 }

@@ -14,22 +14,22 @@
 
 typedef struct tw_jnode tw_jnode;
 struct tw_jnode {
-    tw_json_vtype type;   /* TW_JV_NULL ... TW_JV_ARRAY */
-    tw_str key;           /* as a member of an object; else empty */
-    tw_str text;          /* strings (unescaped), numbers as written, booleans */
+    tw_json_vtype type; /* TW_JV_NULL ... TW_JV_ARRAY */
+    tw_str key;         /* as a member of an object; else empty */
+    tw_str text;        /* strings (unescaped), numbers as written, booleans */
     double number;
     bool boolean;
-    uint64_t offset;      /* in the text */
-    uint32_t n_children;  /* objects and arrays */
-    tw_jnode *child;      /* the first member or element */
-    tw_jnode *next;       /* the next sibling */
+    uint64_t offset;     /* in the text */
+    uint32_t n_children; /* objects and arrays */
+    tw_jnode *child;     /* the first member or element */
+    tw_jnode *next;      /* the next sibling */
 };
 
 /* Parses text[0..len) (padded as for tw_json_parse) into nodes allocated in arena (the text
  * is copied where needed: the tree does not point into it). Returns the root, or NULL with
  * err filled (err->reason "nomem" when out of memory). */
-tw_jnode *tw_jdom_parse(tw_json *js, tw_arena *arena, const char *text, size_t len,
-                        size_t capacity, uint32_t max_depth, tw_json_error *err);
+tw_jnode *tw_jdom_parse(tw_json *js, tw_arena *arena, const char *text, size_t len, size_t capacity,
+                        uint32_t max_depth, tw_json_error *err);
 
 /* The same, leaving out the members for which skip(ud, key, depth) is true (with all they
  * hold; depth 1 is the root's members): a reader that needs a few members of a large file

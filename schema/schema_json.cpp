@@ -37,15 +37,39 @@ struct tw_json_state {
 
 namespace {
 
+/* clang-format off: a table in columns */
 enum key_id {
     K_OTHER,
-    K_EVENT_TIME, K_TIMESTAMP_AT, K_EVENT_SOURCE, K_EVENT_NAME, K_EVENT_TYPE, K_EVENT_ID,
-    K_AWS_REGION, K_RECIPIENT, K_SOURCE_IP, K_USER_AGENT, K_ERROR_CODE, K_FROM_CONSOLE,
-    K_READ_ONLY, K_USER_IDENTITY, K_REQUEST_PARAMS, K_ADDITIONAL,
-    K_RECORDS, K_DETAIL, K_DETAIL_TYPE, K_LOG_EVENTS,
-    K_SCHEMA_TYPE, K_TIMESTAMP, K_ACCOUNT_ID, K_IDENTITY, K_REGION, K_REQUEST_ID,
-    K_OPERATION, K_MODEL_ID,
+    K_EVENT_TIME,
+    K_TIMESTAMP_AT,
+    K_EVENT_SOURCE,
+    K_EVENT_NAME,
+    K_EVENT_TYPE,
+    K_EVENT_ID,
+    K_AWS_REGION,
+    K_RECIPIENT,
+    K_SOURCE_IP,
+    K_USER_AGENT,
+    K_ERROR_CODE,
+    K_FROM_CONSOLE,
+    K_READ_ONLY,
+    K_USER_IDENTITY,
+    K_REQUEST_PARAMS,
+    K_ADDITIONAL,
+    K_RECORDS,
+    K_DETAIL,
+    K_DETAIL_TYPE,
+    K_LOG_EVENTS,
+    K_SCHEMA_TYPE,
+    K_TIMESTAMP,
+    K_ACCOUNT_ID,
+    K_IDENTITY,
+    K_REGION,
+    K_REQUEST_ID,
+    K_OPERATION,
+    K_MODEL_ID,
 };
+/* clang-format on */
 
 struct key_entry {
     const char *name;
@@ -53,7 +77,10 @@ struct key_entry {
     size_t len;
 };
 
-#define KEY(name, id) { name, id, sizeof(name) - 1 }
+#define KEY(name, id)              \
+    {                              \
+        name, id, sizeof(name) - 1 \
+    }
 
 /* Top-level keys of records and envelopes. */
 const key_entry k_record_keys[] = {
@@ -101,8 +128,7 @@ inline int raw_key_len(const char *raw)
 }
 
 /* Keys of a length, found by length first (a switch) and then compared whole. */
-template <size_t N>
-inline key_id match_key(const char *raw, const key_entry (&table)[N])
+template <size_t N> inline key_id match_key(const char *raw, const key_entry (&table)[N])
 {
     int n = raw_key_len(raw);
     if (n <= 0)
@@ -127,14 +153,14 @@ inline tw_str view(std::string_view sv)
 
 struct scan_ctx {
     tw_json_state *js;
-    const char *base;    /* start of the document, for offsets (NULL: none to give) */
+    const char *base; /* start of the document, for offsets (NULL: none to give) */
     tw_json_record_cb cb;
     void *ud;
     int stopped;
-    const char *reason;  /* a document-level problem found while scanning */
+    const char *reason; /* a document-level problem found while scanning */
     const char *message;
     ondemand::document *doc; /* the document being scanned, for record spans */
-    const char *end;     /* its end */
+    const char *end;         /* its end */
 };
 
 /* The JSON text of the object whose first key starts at first_key and which the iteration has
@@ -178,8 +204,7 @@ inline error_code take_string(ondemand::value v, tw_str *out, uint32_t *bad, uin
 
 /* Calls fn(raw key, value) for each field of obj, in document order; an error from the
  * iteration or from fn stops it. */
-template <typename F>
-inline error_code each_field(ondemand::object obj, F fn)
+template <typename F> inline error_code each_field(ondemand::object obj, F fn)
 {
     for (auto f : obj) {
         ondemand::field field;
@@ -274,7 +299,8 @@ error_code scan_user_identity(ondemand::value v, tw_raw_record *r)
             case 'u':
                 return key_is(k, "userName") ? take_string(fv, &r->ui_user_name, bad, B) : SUCCESS;
             case 'i':
-                return key_is(k, "invokedBy") ? take_string(fv, &r->ui_invoked_by, bad, B) : SUCCESS;
+                return key_is(k, "invokedBy") ? take_string(fv, &r->ui_invoked_by, bad, B)
+                                              : SUCCESS;
             case 's':
                 if (key_is(k, "sessionContext"))
                     return with_object(fv, bad, 0, [&](ondemand::object sc) {
@@ -381,7 +407,8 @@ error_code scan_log_message(scan_ctx *ctx, std::string_view msg)
     js->inner_buf.assign(msg.data(), msg.size());
     js->inner_buf.append(SIMDJSON_PADDING, ' ');
     ondemand::document doc;
-    error_code e = js->inner.iterate(js->inner_buf.data(), msg.size(), js->inner_buf.size()).get(doc);
+    error_code e =
+        js->inner.iterate(js->inner_buf.data(), msg.size(), js->inner_buf.size()).get(doc);
     tw_raw_record r{};
     r.envelope = 4;
     ondemand::object obj;
@@ -456,18 +483,41 @@ error_code scan_object(scan_ctx *ctx, ondemand::object obj, tw_raw_record *r, in
         key_id id = match_key(raw_key, k_record_keys);
         ondemand::value v = field.value();
         switch (id) {
-        case K_OTHER: break;
-        case K_EVENT_TIME: e = take_string(v, &r->event_time, bad, TW_RAW_BAD_EVENT_TIME); break;
-        case K_TIMESTAMP_AT: e = take_string(v, &timestamp_at, bad, TW_RAW_BAD_OTHER); break;
-        case K_EVENT_SOURCE: e = take_string(v, &r->event_source, bad, TW_RAW_BAD_EVENT_SOURCE); break;
-        case K_EVENT_NAME: e = take_string(v, &r->event_name, bad, TW_RAW_BAD_EVENT_NAME); break;
-        case K_EVENT_TYPE: e = take_string(v, &r->event_type, bad, TW_RAW_BAD_OTHER); break;
-        case K_EVENT_ID: e = take_string(v, &r->event_id, bad, TW_RAW_BAD_OTHER); break;
-        case K_AWS_REGION: e = take_string(v, &r->aws_region, bad, TW_RAW_BAD_OTHER); break;
-        case K_RECIPIENT: e = take_string(v, &r->recipient_account, bad, TW_RAW_BAD_OTHER); break;
-        case K_SOURCE_IP: e = take_string(v, &r->source_ip, bad, TW_RAW_BAD_OTHER); break;
-        case K_USER_AGENT: e = take_string(v, &r->user_agent, bad, TW_RAW_BAD_OTHER); break;
-        case K_ERROR_CODE: e = take_string(v, &r->error_code, bad, TW_RAW_BAD_OTHER); break;
+        case K_OTHER:
+            break;
+        case K_EVENT_TIME:
+            e = take_string(v, &r->event_time, bad, TW_RAW_BAD_EVENT_TIME);
+            break;
+        case K_TIMESTAMP_AT:
+            e = take_string(v, &timestamp_at, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_EVENT_SOURCE:
+            e = take_string(v, &r->event_source, bad, TW_RAW_BAD_EVENT_SOURCE);
+            break;
+        case K_EVENT_NAME:
+            e = take_string(v, &r->event_name, bad, TW_RAW_BAD_EVENT_NAME);
+            break;
+        case K_EVENT_TYPE:
+            e = take_string(v, &r->event_type, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_EVENT_ID:
+            e = take_string(v, &r->event_id, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_AWS_REGION:
+            e = take_string(v, &r->aws_region, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_RECIPIENT:
+            e = take_string(v, &r->recipient_account, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_SOURCE_IP:
+            e = take_string(v, &r->source_ip, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_USER_AGENT:
+            e = take_string(v, &r->user_agent, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_ERROR_CODE:
+            e = take_string(v, &r->error_code, bad, TW_RAW_BAD_OTHER);
+            break;
         case K_FROM_CONSOLE: {
             bool b;
             if (v.get_bool().get(b) == SUCCESS)
@@ -476,8 +526,12 @@ error_code scan_object(scan_ctx *ctx, ondemand::object obj, tw_raw_record *r, in
                 e = take_string(v, &r->session_from_console, bad, TW_RAW_BAD_OTHER);
             break;
         }
-        case K_READ_ONLY: r->read_only = take_flag(v); break;
-        case K_USER_IDENTITY: e = scan_user_identity(v, r); break;
+        case K_READ_ONLY:
+            r->read_only = take_flag(v);
+            break;
+        case K_USER_IDENTITY:
+            e = scan_user_identity(v, r);
+            break;
         case K_REQUEST_PARAMS: {
             ondemand::object sub;
             e = v.get_object().get(sub);
@@ -491,7 +545,9 @@ error_code scan_object(scan_ctx *ctx, ondemand::object obj, tw_raw_record *r, in
             }
             break;
         }
-        case K_ADDITIONAL: e = scan_additional(v, r); break;
+        case K_ADDITIONAL:
+            e = scan_additional(v, r);
+            break;
         case K_RECORDS:
             if (level == 0) {
                 e = scan_records(ctx, v, level);
@@ -531,13 +587,27 @@ error_code scan_object(scan_ctx *ctx, ondemand::object obj, tw_raw_record *r, in
                 is_invocation_log = true;
             break;
         }
-        case K_TIMESTAMP: e = take_string(v, &inv_time, bad, TW_RAW_BAD_OTHER); break;
-        case K_ACCOUNT_ID: e = take_string(v, &inv_account, bad, TW_RAW_BAD_OTHER); break;
-        case K_IDENTITY: e = scan_invocation_identity(v, r); break;
-        case K_REGION: e = take_string(v, &inv_region, bad, TW_RAW_BAD_OTHER); break;
-        case K_REQUEST_ID: e = take_string(v, &inv_request_id, bad, TW_RAW_BAD_OTHER); break;
-        case K_OPERATION: e = take_string(v, &inv_operation, bad, TW_RAW_BAD_OTHER); break;
-        case K_MODEL_ID: e = take_string(v, &inv_model, bad, TW_RAW_BAD_OTHER); break;
+        case K_TIMESTAMP:
+            e = take_string(v, &inv_time, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_ACCOUNT_ID:
+            e = take_string(v, &inv_account, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_IDENTITY:
+            e = scan_invocation_identity(v, r);
+            break;
+        case K_REGION:
+            e = take_string(v, &inv_region, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_REQUEST_ID:
+            e = take_string(v, &inv_request_id, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_OPERATION:
+            e = take_string(v, &inv_operation, bad, TW_RAW_BAD_OTHER);
+            break;
+        case K_MODEL_ID:
+            e = take_string(v, &inv_model, bad, TW_RAW_BAD_OTHER);
+            break;
         }
         if (e)
             return e;
@@ -570,12 +640,24 @@ void fill_error(tw_json_error *err, error_code e, const char *base, const char *
     if (!err)
         return;
     switch (e) {
-    case UTF8_ERROR: err->reason = "utf8"; break;
-    case DEPTH_ERROR: err->reason = "depth"; break;
-    case CAPACITY: err->reason = "too_large"; break;
-    case UNESCAPED_CHARS: err->reason = "control_char"; break;
-    case INCORRECT_TYPE: err->reason = "wrong_shape"; break;
-    default: err->reason = "not_json"; break;
+    case UTF8_ERROR:
+        err->reason = "utf8";
+        break;
+    case DEPTH_ERROR:
+        err->reason = "depth";
+        break;
+    case CAPACITY:
+        err->reason = "too_large";
+        break;
+    case UNESCAPED_CHARS:
+        err->reason = "control_char";
+        break;
+    case INCORRECT_TYPE:
+        err->reason = "wrong_shape";
+        break;
+    default:
+        err->reason = "not_json";
+        break;
     }
     std::snprintf(err->message, sizeof err->message, "%s%s",
                   std::strcmp(err->reason, "not_json") == 0 ? "not JSON: " : "", error_message(e));
@@ -764,9 +846,9 @@ error_code walk_value(walk_ctx *wc, ondemand::value v, const tw_str *key, uint32
     }
     case ondemand::json_type::number:
         e = v.get_double().get(it.value.number);
-        while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' ||
-                                tok.back() == '\t' || tok.back() == ',' || tok.back() == ']' ||
-                                tok.back() == '}'))
+        while (!tok.empty() &&
+               (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' ||
+                tok.back() == '\t' || tok.back() == ',' || tok.back() == ']' || tok.back() == '}'))
             tok.remove_suffix(1);
         it.value.type = TW_JV_NUMBER;
         it.value.text = view(tok);
@@ -878,7 +960,8 @@ tw_err TW_JSON_FN(tw_json_walk)(void *vjs, const char *text, size_t len, size_t 
     if (!e && doc.current_location().get(loc) == SUCCESS) {
         fill_error(err, TAPE_ERROR, text, loc);
         if (err)
-            std::snprintf(err->message, sizeof err->message, "unexpected content after the JSON value");
+            std::snprintf(err->message, sizeof err->message,
+                          "unexpected content after the JSON value");
         return TW_ERR_PARSE;
     }
     if (e) {
@@ -886,7 +969,8 @@ tw_err TW_JSON_FN(tw_json_walk)(void *vjs, const char *text, size_t len, size_t 
             wc.where = loc;
         fill_error(err, e, text, wc.where);
         if (wc.too_deep && err)
-            std::snprintf(err->message, sizeof err->message, "nested deeper than %u levels", max_depth);
+            std::snprintf(err->message, sizeof err->message, "nested deeper than %u levels",
+                          max_depth);
         return TW_ERR_PARSE;
     }
     return TW_OK;
@@ -967,11 +1051,20 @@ tw_err TW_JSON_FN(tw_json_parse)(void *vjs, const char *buf, size_t len, size_t 
             std::string_view sv;
             bool b, is_null;
             switch (t) {
-            case ondemand::json_type::number: valid = doc.get_double().get(d) == SUCCESS; break;
-            case ondemand::json_type::string: valid = doc.get_string().get(sv) == SUCCESS; break;
-            case ondemand::json_type::boolean: valid = doc.get_bool().get(b) == SUCCESS; break;
-            case ondemand::json_type::null: valid = doc.is_null().get(is_null) == SUCCESS && is_null; break;
-            default: break;
+            case ondemand::json_type::number:
+                valid = doc.get_double().get(d) == SUCCESS;
+                break;
+            case ondemand::json_type::string:
+                valid = doc.get_string().get(sv) == SUCCESS;
+                break;
+            case ondemand::json_type::boolean:
+                valid = doc.get_bool().get(b) == SUCCESS;
+                break;
+            case ondemand::json_type::null:
+                valid = doc.is_null().get(is_null) == SUCCESS && is_null;
+                break;
+            default:
+                break;
             }
             const char *loc = nullptr;
             if (valid && doc.current_location().get(loc) == SUCCESS)

@@ -41,14 +41,14 @@ enum {
 /* Views are valid only during the callback (they point into the parser's buffers). */
 typedef struct tw_raw_record {
     tw_raw_shape shape;
-    uint32_t bad_types;     /* TW_RAW_BAD_* */
-    uint32_t envelope;      /* 0 bare, 1 Records, 2 array, 3 EventBridge, 4 CloudWatch Logs */
-    uint64_t doc_offset;    /* byte offset of the record within the document */
-    uint64_t size;          /* bytes of the record's JSON text, when known (else 0) */
-    tw_str event_time;      /* eventTime; "@timestamp" when eventTime is missing */
+    uint32_t bad_types;  /* TW_RAW_BAD_* */
+    uint32_t envelope;   /* 0 bare, 1 Records, 2 array, 3 EventBridge, 4 CloudWatch Logs */
+    uint64_t doc_offset; /* byte offset of the record within the document */
+    uint64_t size;       /* bytes of the record's JSON text, when known (else 0) */
+    tw_str event_time;   /* eventTime; "@timestamp" when eventTime is missing */
     tw_str event_source;
     tw_str event_name;
-    tw_str event_type;      /* eventType, e.g. AwsApiCall, AwsCloudTrailInsight */
+    tw_str event_type; /* eventType, e.g. AwsApiCall, AwsCloudTrailInsight */
     tw_str event_id;
     tw_str aws_region;
     tw_str recipient_account;
@@ -64,18 +64,18 @@ typedef struct tw_raw_record {
     tw_str ui_access_key_id;
     tw_str ui_user_name;
     tw_str ui_invoked_by;
-    tw_str issuer_type;     /* userIdentity.sessionContext.sessionIssuer.* */
+    tw_str issuer_type; /* userIdentity.sessionContext.sessionIssuer.* */
     tw_str issuer_arn;
     tw_str issuer_user_name;
     tw_str source_identity; /* userIdentity.sessionContext.sourceIdentity */
     /* raw JSON text spans */
-    tw_str raw;             /* the record's own JSON text, '{' to '}', inside the document */
-    tw_str request_params;  /* requestParameters */
-    tw_str model_id;        /* the invocation log's modelId (the parser looks up
+    tw_str raw;            /* the record's own JSON text, '{' to '}', inside the document */
+    tw_str request_params; /* requestParameters */
+    tw_str model_id;       /* the invocation log's modelId (the parser looks up
                              * requestParameters.modelId of Bedrock calls) */
-    uint8_t bearer_token;   /* additionalEventData.callWithBearerToken is true */
-    uint8_t read_only;      /* readOnly: TW_RAW_UNSET, TW_RAW_FALSE or TW_RAW_TRUE */
-    uint8_t mfa;            /* userIdentity.sessionContext.attributes.mfaAuthenticated, the same */
+    uint8_t bearer_token;  /* additionalEventData.callWithBearerToken is true */
+    uint8_t read_only;     /* readOnly: TW_RAW_UNSET, TW_RAW_FALSE or TW_RAW_TRUE */
+    uint8_t mfa;           /* userIdentity.sessionContext.attributes.mfaAuthenticated, the same */
 } tw_raw_record;
 
 /* A boolean that a record may leave out, as JSON true/false or the strings "true"/"false". */
@@ -114,7 +114,7 @@ typedef enum tw_json_vtype {
 /* One value found by tw_json_lookup; text is valid during the callback only. */
 typedef struct tw_json_value {
     tw_json_vtype type;
-    tw_str text;    /* STRING: unescaped; NUMBER: as written; BOOL: "true"/"false" */
+    tw_str text; /* STRING: unescaped; NUMBER: as written; BOOL: "true"/"false" */
     double number;
     bool boolean;
 } tw_json_value;
@@ -127,8 +127,8 @@ typedef void (*tw_json_value_cb)(void *ud, const tw_json_value *value);
  * end yields its elements; an object there yields one TW_JV_OBJECT (it exists). Returns how many values were
  * found, or -1 when the text is not JSON. Safe to call from inside a tw_json_parse callback
  * on the same tw_json (it has a parser of its own). */
-int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity,
-                   const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud);
+int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity, const tw_str *path,
+                   uint32_t n_path, tw_json_value_cb cb, void *ud);
 
 /* tw_json_walk: every value of a document in order, for readers of whole documents (an IAM
  * inventory, a policy document). An object or array is announced (value.type TW_JV_OBJECT or
@@ -136,7 +136,7 @@ int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity,
  * carry their key (unescaped). Views are valid during the callback only. */
 typedef struct tw_json_walk_item {
     tw_json_value value;
-    bool end;        /* the end of the innermost open object or array */
+    bool end; /* the end of the innermost open object or array */
     bool has_key;
     tw_str key;
     uint64_t offset; /* of the value in the text */
@@ -146,8 +146,8 @@ typedef int (*tw_json_walk_cb)(void *ud, const tw_json_walk_item *item);
 /* Walks text[0..len) (padded as for tw_json_parse), nesting at most max_depth. Returns TW_OK;
  * TW_ERR_PARSE with err filled (reason, message, offset) when the text is not one JSON value,
  * is invalid UTF-8 or nests deeper; TW_ERR_STOPPED when cb returned non-zero. */
-tw_err tw_json_walk(tw_json *js, const char *text, size_t len, size_t capacity,
-                    uint32_t max_depth, tw_json_walk_cb cb, void *ud, tw_json_error *err);
+tw_err tw_json_walk(tw_json *js, const char *text, size_t len, size_t capacity, uint32_t max_depth,
+                    tw_json_walk_cb cb, void *ud, tw_json_error *err);
 
 /* Whether this machine runs the AVX2 kernel (the bench's floor parses with the same one). */
 bool tw_json_haswell(void);

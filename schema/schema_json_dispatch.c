@@ -8,12 +8,11 @@
     void *tw_json_new_##v(void);                                                                \
     void tw_json_destroy_##v(void *js);                                                         \
     tw_err tw_json_parse_##v(void *js, const char *buf, size_t len, size_t capacity,            \
-                             tw_json_record_cb cb, void *ud, tw_json_error *err);              \
+                             tw_json_record_cb cb, void *ud, tw_json_error *err);               \
     int tw_json_lookup_##v(void *js, const char *text, size_t len, size_t capacity,             \
                            const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud); \
     tw_err tw_json_walk_##v(void *js, const char *text, size_t len, size_t capacity,            \
-                            uint32_t max_depth, tw_json_walk_cb cb, void *ud,                  \
-                            tw_json_error *err);
+                            uint32_t max_depth, tw_json_walk_cb cb, void *ud, tw_json_error *err);
 TW_JSON_DECLARE(haswell)
 TW_JSON_DECLARE(generic)
 
@@ -68,16 +67,18 @@ tw_err tw_json_parse(tw_json *js, const char *buf, size_t len, size_t capacity,
                        : tw_json_parse_generic(js->impl, buf, len, capacity, cb, ud, err);
 }
 
-int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity,
-                   const tw_str *path, uint32_t n_path, tw_json_value_cb cb, void *ud)
+int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity, const tw_str *path,
+                   uint32_t n_path, tw_json_value_cb cb, void *ud)
 {
-    return js->haswell ? tw_json_lookup_haswell(js->impl, text, len, capacity, path, n_path, cb, ud)
-                       : tw_json_lookup_generic(js->impl, text, len, capacity, path, n_path, cb, ud);
+    return js->haswell
+               ? tw_json_lookup_haswell(js->impl, text, len, capacity, path, n_path, cb, ud)
+               : tw_json_lookup_generic(js->impl, text, len, capacity, path, n_path, cb, ud);
 }
 
-tw_err tw_json_walk(tw_json *js, const char *text, size_t len, size_t capacity,
-                    uint32_t max_depth, tw_json_walk_cb cb, void *ud, tw_json_error *err)
+tw_err tw_json_walk(tw_json *js, const char *text, size_t len, size_t capacity, uint32_t max_depth,
+                    tw_json_walk_cb cb, void *ud, tw_json_error *err)
 {
-    return js->haswell ? tw_json_walk_haswell(js->impl, text, len, capacity, max_depth, cb, ud, err)
-                       : tw_json_walk_generic(js->impl, text, len, capacity, max_depth, cb, ud, err);
+    return js->haswell
+               ? tw_json_walk_haswell(js->impl, text, len, capacity, max_depth, cb, ud, err)
+               : tw_json_walk_generic(js->impl, text, len, capacity, max_depth, cb, ud, err);
 }

@@ -9,15 +9,16 @@
 #include <unistd.h>
 
 /* simdjson's words for a structural error, kept so messages (and tests/e2e) read as before */
-#define IMPROPER "not JSON: The JSON document has an improper structure: missing or " \
-                 "superfluous commas, braces, missing keys, etc."
+#define IMPROPER                                                         \
+    "not JSON: The JSON document has an improper structure: missing or " \
+    "superfluous commas, braces, missing keys, etc."
 #define NOT_CLOSED "not JSON: the string that starts here is never closed (is the file cut short?)"
 
 /* What may come next. */
 enum { ST_VALUE, ST_ELEM_OR_END, ST_KEY, ST_KEY_OR_END, ST_AFTER, ST_DONE };
 
 struct tw_jstream {
-    int fd;                 /* -1: reading mem */
+    int fd; /* -1: reading mem */
     const char *mem;
     size_t mem_len, mem_off;
     char *buf;
@@ -25,12 +26,12 @@ struct tw_jstream {
     bool started, at_eof;
     uint64_t offset, line, col; /* of buf[pos] */
     tw_jpos tokpos;
-    tw_buf text;            /* the last string or number */
-    bool discard;           /* skipping: strings are checked, not kept */
-    tw_buf *cap_out;        /* capturing: buf[cap_from..) goes there before a refill */
+    tw_buf text;     /* the last string or number */
+    bool discard;    /* skipping: strings are checked, not kept */
+    tw_buf *cap_out; /* capturing: buf[cap_from..) goes there before a refill */
     size_t cap_from;
     size_t cap_base, cap_max; /* out's length before the capture; the most it may add */
-    uint64_t cap_start;     /* offset of the value captured */
+    uint64_t cap_start;       /* offset of the value captured */
     uint8_t stack[TW_JSTREAM_MAX_DEPTH];
     uint32_t depth;
     int state;
@@ -94,7 +95,8 @@ static void check_start(tw_jstream *s)
     const unsigned char *u = (const unsigned char *)s->buf;
     s->started = true;
     if (s->end >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
-        fail_whole(s, TW_ERR_PARSE, "UTF-16 text (as PowerShell's > writes it): convert it to UTF-8");
+        fail_whole(s, TW_ERR_PARSE,
+                   "UTF-16 text (as PowerShell's > writes it): convert it to UTF-8");
     else if (s->end >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
         s->pos = 3;
 }
@@ -413,8 +415,9 @@ static tw_err read_literal(tw_jstream *s, const char *word)
     for (const char *w = word; *w; w++) {
         if (peekc(s) != (unsigned char)*w)
             return s->rc ? s->rc
-                         : fail(s, start, "not JSON: expected a value (a string, a number, an "
-                                          "object, an array, true, false or null)");
+                         : fail(s, start,
+                                "not JSON: expected a value (a string, a number, an "
+                                "object, an array, true, false or null)");
         advance(s);
     }
     return TW_OK;
@@ -462,8 +465,9 @@ static tw_err read_value(tw_jstream *s, int c, tw_jtok *tok)
         rc = read_literal(s, word);
         *tok = c == 't' ? TW_JT_TRUE : c == 'f' ? TW_JT_FALSE : TW_JT_NULL;
     } else {
-        return unexpected(s, c, "not JSON: expected a value (a string, a number, an object, "
-                                "an array, true, false or null)");
+        return unexpected(s, c,
+                          "not JSON: expected a value (a string, a number, an object, "
+                          "an array, true, false or null)");
     }
     if (!rc)
         after_value(s);
@@ -573,8 +577,7 @@ tw_err tw_jstream_skip(tw_jstream *s, tw_jtok *first)
     return rc;
 }
 
-tw_err tw_jstream_capture(tw_jstream *s, tw_buf *out, size_t max, tw_jtok *first,
-                          uint64_t *size)
+tw_err tw_jstream_capture(tw_jstream *s, tw_buf *out, size_t max, tw_jtok *first, uint64_t *size)
 {
     int c;
     *size = 0;
@@ -609,8 +612,7 @@ const char *tw_jstream_error(const tw_jstream *s, tw_jpos *pos, bool *placed)
     return s->rc ? s->msg : "";
 }
 
-static tw_err open_stream(int fd, const char *text, size_t len, size_t buf_size,
-                          tw_jstream **out)
+static tw_err open_stream(int fd, const char *text, size_t len, size_t buf_size, tw_jstream **out)
 {
     *out = NULL;
     tw_jstream *s = calloc(1, sizeof *s);

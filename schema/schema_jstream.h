@@ -23,14 +23,14 @@
 #define TW_JSTREAM_MAX_DEPTH 64 /* open objects and arrays; the 65th is an error */
 
 typedef enum tw_jtok {
-    TW_JT_EOF = 0,      /* the end of the text: after the root value, or before any (empty) */
-    TW_JT_OBJECT,       /* '{' */
-    TW_JT_OBJECT_END,   /* '}' */
-    TW_JT_ARRAY,        /* '[' */
-    TW_JT_ARRAY_END,    /* ']' */
-    TW_JT_KEY,          /* a member's name (its ':' read too); text unescaped */
-    TW_JT_STRING,       /* text unescaped */
-    TW_JT_NUMBER,       /* text as written */
+    TW_JT_EOF = 0,    /* the end of the text: after the root value, or before any (empty) */
+    TW_JT_OBJECT,     /* '{' */
+    TW_JT_OBJECT_END, /* '}' */
+    TW_JT_ARRAY,      /* '[' */
+    TW_JT_ARRAY_END,  /* ']' */
+    TW_JT_KEY,        /* a member's name (its ':' read too); text unescaped */
+    TW_JT_STRING,     /* text unescaped */
+    TW_JT_NUMBER,     /* text as written */
     TW_JT_TRUE,
     TW_JT_FALSE,
     TW_JT_NULL,
@@ -72,8 +72,7 @@ tw_err tw_jstream_skip(tw_jstream *s, tw_jtok *first);
  * their comma). *first gets its first token, tw_jstream_pos its place and *size its length in
  * bytes. A value longer than max bytes is checked all the same but nothing of it is kept (out
  * as it was: the caller sees *size > max), so memory stays bounded by max. */
-tw_err tw_jstream_capture(tw_jstream *s, tw_buf *out, size_t max, tw_jtok *first,
-                          uint64_t *size);
+tw_err tw_jstream_capture(tw_jstream *s, tw_buf *out, size_t max, tw_jtok *first, uint64_t *size);
 
 /* After an error: its message, and whether it has a place (*pos; else it is about the whole
  * input: unreadable, UTF-16, out of memory). */

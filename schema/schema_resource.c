@@ -17,36 +17,49 @@ typedef struct resource_keys {
     res_key keys[8];
 } resource_keys;
 
-#define K(s) { s, sizeof(s) - 1 }
+#define K(s)             \
+    {                    \
+        s, sizeof(s) - 1 \
+    }
 #define S(s) s, sizeof(s) - 1
 
 static const resource_keys k_table[] = {
     /* sorted by service: found by binary search */
     { S("account"), { K("accountId"), K("alternateContactType"), K("regionName") } },
-    { S("bedrock"), { K("modelId"), K("modelIdentifier"), K("baseModelIdentifier"), K("customModelName"), K("jobName"), K("guardrailIdentifier"), K("name") } },
+    { S("bedrock"),
+      { K("modelId"), K("modelIdentifier"), K("baseModelIdentifier"), K("customModelName"),
+        K("jobName"), K("guardrailIdentifier"), K("name") } },
     { S("bedrock-mantle"), { K("model"), K("training_file") } },
     { S("cloudformation"), { K("stackName"), K("stackSetName") } },
     { S("cloudtrail"), { K("name"), K("trailName"), K("eventDataStore"), K("trailARN") } },
     { S("codebuild"), { K("projectName"), K("name") } },
-    { S("config"), { K("configurationRecorderName"), K("deliveryChannelName"), K("configRuleName") } },
+    { S("config"),
+      { K("configurationRecorderName"), K("deliveryChannelName"), K("configRuleName") } },
     { S("dynamodb"), { K("tableName") } },
-    { S("ec2"), { K("snapshotId"), K("imageId"), K("instanceId"), K("groupId"), K("volumeId"), K("FlowLogId"), K("keyName"), K("vpcId") } },
+    { S("ec2"),
+      { K("snapshotId"), K("imageId"), K("instanceId"), K("groupId"), K("volumeId"), K("FlowLogId"),
+        K("keyName"), K("vpcId") } },
     { S("ec2-instance-connect"), { K("instanceId") } },
     { S("ecr"), { K("repositoryName") } },
     { S("ecs"), { K("cluster"), K("taskDefinition"), K("family"), K("serviceName") } },
     { S("glue"), { K("name"), K("jobName"), K("endpointName") } },
     { S("guardduty"), { K("detectorId"), K("name") } },
-    { S("iam"), { K("roleName"), K("userName"), K("groupName"), K("policyArn"), K("instanceProfileName"), K("policyName"), K("roleArn"), K("name") } },
+    { S("iam"),
+      { K("roleName"), K("userName"), K("groupName"), K("policyArn"), K("instanceProfileName"),
+        K("policyName"), K("roleArn"), K("name") } },
     { S("kms"), { K("keyId"), K("targetKeyId"), K("aliasName") } },
     { S("lambda"), { K("functionName"), K("layerName") } },
     { S("logs"), { K("logGroupName"), K("logGroupIdentifier"), K("resourceArn") } },
     { S("organizations"), { K("accountId"), K("targetId"), K("policyId") } },
-    { S("rds"), { K("dBInstanceIdentifier"), K("dBClusterIdentifier"), K("dBSnapshotIdentifier"), K("dBClusterSnapshotIdentifier"), K("resourceArn") } },
+    { S("rds"),
+      { K("dBInstanceIdentifier"), K("dBClusterIdentifier"), K("dBSnapshotIdentifier"),
+        K("dBClusterSnapshotIdentifier"), K("resourceArn") } },
     { S("rolesanywhere"), { K("name"), K("trustAnchorId") } },
     { S("route53"), { K("id"), K("hostedZoneId") } },
     { S("route53resolver"), { K("resolverQueryLogConfigId"), K("name") } },
     { S("s3"), { K("bucketName"), K("Bucket") } },
-    { S("sagemaker"), { K("trainingJobName"), K("notebookInstanceName"), K("processingJobName"), K("modelName") } },
+    { S("sagemaker"),
+      { K("trainingJobName"), K("notebookInstanceName"), K("processingJobName"), K("modelName") } },
     { S("secretsmanager"), { K("secretId"), K("name") } },
     { S("securityhub"), { K("standardsArn") } },
     { S("sns"), { K("topicArn"), K("name") } },
@@ -55,7 +68,6 @@ static const resource_keys k_table[] = {
     { S("sts"), { K("roleArn"), K("name") } },
     { S("wafv2"), { K("resourceArn"), K("name") } },
 };
-
 
 /* Decodes the JSON string that starts just after an opening quote at p (end: the text's
  * end) into buf (TW_RESOURCE_MAX bytes): escapes resolved (\uXXXX outside ASCII becomes '?':
@@ -79,11 +91,21 @@ static tw_str decode_string(const char *p, const char *end, char *buf)
         if (c == '\\' && p < end) {
             char e = *p++;
             switch (e) {
-            case 'n': c = '\n'; break;
-            case 't': c = '\t'; break;
-            case 'r': c = '\r'; break;
-            case 'b': c = '\b'; break;
-            case 'f': c = '\f'; break;
+            case 'n':
+                c = '\n';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case 'b':
+                c = '\b';
+                break;
+            case 'f':
+                c = '\f';
+                break;
             case 'u': {
                 int v = 0;
                 for (int i = 0; i < 4 && p < end; i++, p++) {
@@ -93,7 +115,9 @@ static tw_str decode_string(const char *p, const char *end, char *buf)
                 c = v > 0 && v < 0x80 ? (char)v : '?';
                 break;
             }
-            default: c = e; break; /* \" \\ \/ */
+            default:
+                c = e;
+                break; /* \" \\ \/ */
             }
         }
         if (n == TW_RESOURCE_MAX)
@@ -186,7 +210,8 @@ tw_str tw_resource_of(tw_str event_source, tw_str request_params, char *buf)
     /* the keys' first bytes (all below 128), to pass over most quotes at a glance */
     uint64_t first[2] = { 0, 0 };
     for (size_t k = 0; k < n_keys; k++)
-        first[(unsigned char)keys[k].name[0] >> 6 & 1] |= 1ull << ((unsigned char)keys[k].name[0] & 63);
+        first[(unsigned char)keys[k].name[0] >> 6 & 1] |= 1ull
+                                                          << ((unsigned char)keys[k].name[0] & 63);
     /* one pass over the quotes: each that opens a name of the list followed by ':' and a string
      * is a candidate; the list's earliest wins, the first of the list ends the search */
     const char *p = request_params.p, *end = p + request_params.len, *best_at = NULL;

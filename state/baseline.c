@@ -66,7 +66,8 @@ bool tw_baseline_value(tw_baseline_kind kind, const tw_event *ev, uint32_t *valu
     case TW_BASELINE_NETWORK:
         *value = network_of(ev->source_ip);
         return ev->source_ip.len > 0;
-    case TW_BASELINE_KINDS_: break;
+    case TW_BASELINE_KINDS_:
+        break;
     }
     return false;
 }
@@ -167,8 +168,9 @@ uint32_t tw_baseline_grown_size(const tw_baseline *b)
 {
     if (b->cap < TW_BASELINE_MAX_VALUES) {
         uint32_t cap = b->cap + TW_BASELINE_GROWTH;
-        return (uint32_t)(sizeof *b + (cap > TW_BASELINE_MAX_VALUES ? TW_BASELINE_MAX_VALUES : cap) *
-                                          sizeof(uint32_t));
+        return (uint32_t)(sizeof *b +
+                          (cap > TW_BASELINE_MAX_VALUES ? TW_BASELINE_MAX_VALUES : cap) *
+                              sizeof(uint32_t));
     }
     return tw_baseline_size(b) + (b->sketch ? 0 : TW_BASELINE_SKETCH_BYTES);
 }
@@ -194,10 +196,10 @@ uint32_t tw_baseline_count(const tw_baseline *b, tw_baseline_kind kind, bool *ov
 
 bool tw_baseline_valid(const tw_baseline *b, uint32_t bytes)
 {
-    if (bytes < sizeof *b || b->cap > TW_BASELINE_MAX_VALUES || b->n > b->cap ||
-        b->sketch > 1 || (b->sketch && b->cap != TW_BASELINE_MAX_VALUES) ||
-        (b->overflow && !b->sketch) || (b->overflow >> TW_BASELINE_KINDS_) ||
-        b->classes >= (1u << TW_CLASS_COUNT_) || tw_baseline_size(b) > bytes)
+    if (bytes < sizeof *b || b->cap > TW_BASELINE_MAX_VALUES || b->n > b->cap || b->sketch > 1 ||
+        (b->sketch && b->cap != TW_BASELINE_MAX_VALUES) || (b->overflow && !b->sketch) ||
+        (b->overflow >> TW_BASELINE_KINDS_) || b->classes >= (1u << TW_CLASS_COUNT_) ||
+        tw_baseline_size(b) > bytes)
         return false;
     for (uint32_t i = 0; i < b->n; i++)
         if (b->v[i] >> VALUE_BITS >= TW_BASELINE_KINDS_)

@@ -39,14 +39,14 @@ typedef enum tw_baseline_kind {
 #define TW_BASELINE_SKETCH_BYTES 64
 
 typedef struct tw_baseline {
-    uint32_t classes;        /* TW_CLASS_* of its successful calls */
-    uint32_t last;           /* the values of its last call, hashed: the same again learns
+    uint32_t classes; /* TW_CLASS_* of its successful calls */
+    uint32_t last;    /* the values of its last call, hashed: the same again learns
                               * nothing new (most calls repeat the one before) */
-    uint16_t n, cap;         /* values held, room for values */
-    uint8_t overflow;        /* bit per kind: some of its values are in the sketch only */
-    uint8_t sketch;          /* the sketch follows the values */
+    uint16_t n, cap;  /* values held, room for values */
+    uint8_t overflow; /* bit per kind: some of its values are in the sketch only */
+    uint8_t sketch;   /* the sketch follows the values */
     uint16_t pad_;
-    uint32_t v[];            /* kind << 29 | 29-bit value; then the sketch */
+    uint32_t v[]; /* kind << 29 | 29-bit value; then the sketch */
 } tw_baseline;
 
 /* The bytes of a fresh baseline (zeroed: no value, room for TW_BASELINE_GROWTH). */

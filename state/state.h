@@ -24,11 +24,11 @@ typedef struct tw_ident tw_ident;
 enum { TW_IDENT_SPLIT = 1u << 0 }; /* consume: seen in two partitions (said once) */
 
 typedef struct tw_state_conf {
-    uint64_t max_identities; /* cap on live identities in this store */
-    int64_t idle_ms;         /* an identity unseen for longer has no state worth keeping */
-    int64_t expire_margin_ms;/* extra grace before removal (the allowed lateness) */
-    uint32_t slot_bytes;     /* detector state per identity */
-    uint64_t seed;           /* eviction sampling */
+    uint64_t max_identities;  /* cap on live identities in this store */
+    int64_t idle_ms;          /* an identity unseen for longer has no state worth keeping */
+    int64_t expire_margin_ms; /* extra grace before removal (the allowed lateness) */
+    uint32_t slot_bytes;      /* detector state per identity */
+    uint64_t seed;            /* eviction sampling */
     /* Called before an identity's slots are dropped (expiry, eviction, destroy) or zeroed
      * (an idle identity starting afresh): slots may own memory elsewhere (sparse rule state).
      * Optional. */
@@ -40,23 +40,23 @@ struct tw_ident {
     uint64_t hash;
     int64_t first_seen;
     int64_t last_seen;
-    char *key;               /* points at inline_key, or at a heap copy for long keys */
+    char *key; /* points at inline_key, or at a heap copy for long keys */
     uint32_t key_len;
-    uint8_t kind;            /* strongest tw_kind seen */
-    uint8_t flags;           /* TW_IDENT_* */
-    uint16_t source;         /* consume: the partition its records came from (+1; 0 none) */
+    uint8_t kind;    /* strongest tw_kind seen */
+    uint8_t flags;   /* TW_IDENT_* */
+    uint16_t source; /* consume: the partition its records came from (+1; 0 none) */
     char inline_key[TW_IDENT_INLINE_KEY];
-    unsigned char slots[];   /* slot_bytes, aligned to 8 */
+    unsigned char slots[]; /* slot_bytes, aligned to 8 */
 };
 
 typedef struct tw_state_stats {
     uint64_t live;
     uint64_t peak_live;
     uint64_t created;
-    uint64_t expired;        /* removed after idle_ms */
-    uint64_t evicted;        /* removed by the cap */
-    uint64_t reset_idle;     /* seen again after idle_ms: started afresh */
-    uint64_t bytes;          /* memory held by the store */
+    uint64_t expired;    /* removed after idle_ms */
+    uint64_t evicted;    /* removed by the cap */
+    uint64_t reset_idle; /* seen again after idle_ms: started afresh */
+    uint64_t bytes;      /* memory held by the store */
 } tw_state_stats;
 
 typedef struct tw_state tw_state;

@@ -9,7 +9,7 @@
 typedef uint64_t entry;
 
 struct tw_sparse {
-    uint32_t used;           /* bytes of entries after the header: the block's size */
+    uint32_t used; /* bytes of entries after the header: the block's size */
     uint32_t pad_;
 };
 
@@ -120,8 +120,9 @@ void tw_sparse_free(tw_sparse **sp)
     *sp = NULL;
 }
 
-void tw_sparse_foreach(const tw_sparse *sp, void (*fn)(void *ud, uint64_t key, const void *data,
-                                                       uint32_t bytes), void *ud)
+void tw_sparse_foreach(const tw_sparse *sp,
+                       void (*fn)(void *ud, uint64_t key, const void *data, uint32_t bytes),
+                       void *ud)
 {
     if (!sp)
         return;

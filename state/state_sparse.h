@@ -31,8 +31,9 @@ void *tw_sparse_get(tw_sparse **sp, uint64_t key, uint32_t bytes, bool *created)
 void *tw_sparse_resize(tw_sparse **sp, uint64_t key, uint32_t bytes);
 
 /* Visits every entry (checkpoints). */
-void tw_sparse_foreach(const tw_sparse *sp, void (*fn)(void *ud, uint64_t key, const void *data,
-                                                       uint32_t bytes), void *ud);
+void tw_sparse_foreach(const tw_sparse *sp,
+                       void (*fn)(void *ud, uint64_t key, const void *data, uint32_t bytes),
+                       void *ud);
 /* Bytes the block holds (0 for NULL). */
 size_t tw_sparse_bytes(const tw_sparse *sp);
 

@@ -14,22 +14,23 @@
 struct tw_state {
     tw_state_conf conf;
     size_t rec_size;
-    unsigned char **pages;  /* records, PAGE_RECORDS a page */
+    unsigned char **pages; /* records, PAGE_RECORDS a page */
     uint32_t n_pages, cap_pages;
-    uint32_t n_records;     /* records ever carved from pages */
-    uint32_t *free_list;    /* indices of released records */
+    uint32_t n_records;  /* records ever carved from pages */
+    uint32_t *free_list; /* indices of released records */
     uint32_t n_free, cap_free;
-    uint64_t *table;        /* (tag << 32) | (index + 1); 0 is empty */
-    uint64_t mask;          /* table size - 1 */
-    uint64_t cursor;        /* expiry resumes here */
-    size_t heap_keys;       /* bytes of long keys */
+    uint64_t *table;  /* (tag << 32) | (index + 1); 0 is empty */
+    uint64_t mask;    /* table size - 1 */
+    uint64_t cursor;  /* expiry resumes here */
+    size_t heap_keys; /* bytes of long keys */
     tw_rng rng;
     tw_state_stats stats;
 };
 
 static inline tw_ident *record_at(const tw_state *st, uint32_t idx)
 {
-    return (tw_ident *)(st->pages[idx / PAGE_RECORDS] + (size_t)(idx % PAGE_RECORDS) * st->rec_size);
+    return (tw_ident *)(st->pages[idx / PAGE_RECORDS] +
+                        (size_t)(idx % PAGE_RECORDS) * st->rec_size);
 }
 
 static inline uint64_t slot_of(const tw_state *st, uint64_t hash)

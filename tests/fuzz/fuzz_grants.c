@@ -64,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tw_inv_sink sink = { .grant = on_grant, .policy = on_policy };
     tw_inv_counts counts;
     if (tw_inventory_stream_text("fuzz.json", (const char *)data, size, &sink, &counts, err,
-                                 sizeof err) != TW_OK && !err[0])
+                                 sizeof err) != TW_OK &&
+        !err[0])
         abort(); /* a refusal says why */
     uint32_t words = tw_privtab_words(privtab);
     uint64_t *sets = calloc(3 * (size_t)words, sizeof *sets);

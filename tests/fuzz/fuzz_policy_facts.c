@@ -23,8 +23,7 @@ static void check(tw_err err, const tw_policy_facts *f, const char *errstr)
         return;
     }
     bool principal = f->anyone || f->anyone_restricted || f->aws_principal || f->whole_account ||
-                     f->other_account || f->service_principal || f->federated ||
-                     f->canonical_user;
+                     f->other_account || f->service_principal || f->federated || f->canonical_user;
     if (principal && !f->allows)
         abort(); /* principal facts come from Allow statements */
     if ((f->whole_account || f->other_account || f->anyone || f->anyone_restricted) &&
@@ -44,8 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char errstr[512];
     tw_policy_facts own, unknown;
     errstr[0] = '\0';
-    tw_err err = tw_policy_facts_text(js, text, tw_str_c("111122223333"), &own, errstr,
-                                      sizeof errstr);
+    tw_err err =
+        tw_policy_facts_text(js, text, tw_str_c("111122223333"), &own, errstr, sizeof errstr);
     check(err, &own, errstr);
     errstr[0] = '\0';
     tw_err err2 = tw_policy_facts_text(js, text, TW_STR_NULL, &unknown, errstr, sizeof errstr);
@@ -74,8 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (root) {
         tw_policy_facts nf;
         errstr[0] = '\0';
-        tw_err nerr = tw_policy_facts_node(js, root, tw_str_c("111122223333"), &nf, errstr,
-                                           sizeof errstr);
+        tw_err nerr =
+            tw_policy_facts_node(js, root, tw_str_c("111122223333"), &nf, errstr, sizeof errstr);
         check(nerr, &nf, errstr);
     }
     tw_arena_free(&arena);

@@ -19,8 +19,9 @@ static void exceptions_one(const uint8_t *data, size_t size)
 {
     static const char *const ids[] = { "model-customization", "logging-tampered", "llm-jacking",
                                        "training-telemetry-granted" };
-    tw_exc_conf conf = { .rule_ids = ids, .n_rule_ids = 4, .n_threads = 1,
-                         .clock_ms = fixed_clock };
+    tw_exc_conf conf = {
+        .rule_ids = ids, .n_rule_ids = 4, .n_threads = 1, .clock_ms = fixed_clock
+    };
     tw_exceptions *ex = NULL;
     if (tw_exceptions_load_buffer("fuzz.yml", (const char *)data, size, &conf, &ex) == TW_OK) {
         tw_rule_meta meta = { .id = "model-customization" };

@@ -29,7 +29,8 @@ static void named_by_default_or_pattern(void **state)
     assert_true(tw_audit_named(NULL, TW_AUDIT_LOG_GROUP,
                                tw_str_c("aws-cloudtrail-logs-111122223333-5a6b")));
     assert_true(tw_audit_named(NULL, TW_AUDIT_LOG_GROUP, tw_str_c("CloudTrail/DefaultLogGroup")));
-    assert_true(tw_audit_named(NULL, TW_AUDIT_LOG_GROUP, tw_str_c("/aws/bedrock/modelinvocations")));
+    assert_true(
+        tw_audit_named(NULL, TW_AUDIT_LOG_GROUP, tw_str_c("/aws/bedrock/modelinvocations")));
     assert_false(tw_audit_named(NULL, TW_AUDIT_LOG_GROUP, tw_str_c("/aws/lambda/orders")));
     assert_true(tw_audit_named(NULL, TW_AUDIT_BUCKET, tw_str_c("config-bucket-111122223333")));
     assert_false(tw_audit_named(NULL, TW_AUDIT_BUCKET, tw_str_c("/aws/bedrock/modelinvocations")));
@@ -159,8 +160,8 @@ static void naming(named_ev *ne, const char *source, const char *name, const cha
 {
     memset(ne, 0, sizeof *ne);
     ne->ev.account = tw_str_c(account);
-    assert_true(tw_audit_destinations(tw_str_c(source), tw_str_c(name), tw_str_c(params),
-                                      add_name, ne));
+    assert_true(
+        tw_audit_destinations(tw_str_c(source), tw_str_c(name), tw_str_c(params), add_name, ne));
     ne->ev.audit_names = ne->names;
     ne->ev.flags = TW_EV_AUDIT_NAMES;
 }

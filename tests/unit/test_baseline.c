@@ -157,7 +157,8 @@ static void sketch_past_the_exact_values(void **state)
     bool over;
     assert_int_equal(tw_baseline_count(b, TW_BASELINE_SERVICE, &over), TW_BASELINE_MAX_VALUES);
     assert_true(over);
-    assert_int_equal(tw_baseline_size(b), 16 + 4 * TW_BASELINE_MAX_VALUES + TW_BASELINE_SKETCH_BYTES);
+    assert_int_equal(tw_baseline_size(b),
+                     16 + 4 * TW_BASELINE_MAX_VALUES + TW_BASELINE_SKETCH_BYTES);
     assert_true(tw_baseline_valid(b, tw_baseline_size(b)));
     for (int i = 0; i < 90; i++) {
         snprintf(name, sizeof name, "svc%d.amazonaws.com", i);
@@ -186,8 +187,7 @@ static void known_from(void **state)
     int64_t start = 100 * DAY, learn = 7 * DAY;
     assert_true(tw_baseline_known_from(start, start, learn) == start + 7 * DAY);
     assert_true(tw_baseline_known_from(start + 6 * DAY, start, learn) == start + 13 * DAY);
-    assert_true(tw_baseline_known_from(start + 7 * DAY - 1, start, learn) ==
-                start + 14 * DAY - 1);
+    assert_true(tw_baseline_known_from(start + 7 * DAY - 1, start, learn) == start + 14 * DAY - 1);
     assert_true(tw_baseline_known_from(start + 7 * DAY, start, learn) == start + 7 * DAY);
     assert_true(tw_baseline_known_from(start + 20 * DAY, start, learn) == start + 20 * DAY);
     assert_true(tw_baseline_known_from(start, start, 0) == start);
@@ -201,7 +201,7 @@ static void checkpoint_bytes_checked(void **state)
     tw_baseline *b = fresh();
     assert_true(tw_baseline_valid(b, TW_BASELINE_INITIAL));
     assert_false(tw_baseline_valid(b, 8)); /* shorter than its header */
-    b->n = 5; /* more values than room */
+    b->n = 5;                              /* more values than room */
     assert_false(tw_baseline_valid(b, TW_BASELINE_INITIAL));
     b->n = 0;
     b->cap = 8; /* more room than bytes */

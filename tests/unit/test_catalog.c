@@ -83,14 +83,14 @@ static void destructive_actions(void **state)
 {
     (void)state;
     tw_catalog *cat = cat_embedded();
-    tw_action act = resolve_expect(cat, "s3.amazonaws.com", "DeleteBucket", "s3:DeleteBucket",
-                                   true);
+    tw_action act =
+        resolve_expect(cat, "s3.amazonaws.com", "DeleteBucket", "s3:DeleteBucket", true);
     assert_int_equal(act.classes, TW_CLASS_DESTRUCTIVE | TW_CLASS_WRITE);
-    act = resolve_expect(cat, "ec2.amazonaws.com", "TerminateInstances",
-                         "ec2:TerminateInstances", true);
-    assert_true(act.classes & TW_CLASS_DESTRUCTIVE);
-    act = resolve_expect(cat, "rds.amazonaws.com", "DeleteDBInstance", "rds:DeleteDBInstance",
+    act = resolve_expect(cat, "ec2.amazonaws.com", "TerminateInstances", "ec2:TerminateInstances",
                          true);
+    assert_true(act.classes & TW_CLASS_DESTRUCTIVE);
+    act =
+        resolve_expect(cat, "rds.amazonaws.com", "DeleteDBInstance", "rds:DeleteDBInstance", true);
     assert_true(act.classes & TW_CLASS_DESTRUCTIVE);
     /* Describe is not Delete; Put is write only. */
     act = find_expect(cat, "ec2:DescribeSnapshots");
@@ -106,8 +106,8 @@ static void ssm_terminate_session_not_destructive(void **state)
 {
     (void)state;
     tw_catalog *cat = cat_embedded();
-    tw_action act = resolve_expect(cat, "ssm.amazonaws.com", "TerminateSession",
-                                   "ssm:TerminateSession", true);
+    tw_action act =
+        resolve_expect(cat, "ssm.amazonaws.com", "TerminateSession", "ssm:TerminateSession", true);
     assert_int_equal(act.classes, TW_CLASS_WRITE);
     act = find_expect(cat, "athena:StopQueryExecution");
     assert_false(act.classes & TW_CLASS_DESTRUCTIVE);
@@ -120,16 +120,15 @@ static void permissions_actions(void **state)
 {
     (void)state;
     tw_catalog *cat = cat_embedded();
-    tw_action act = resolve_expect(cat, "iam.amazonaws.com", "AttachRolePolicy",
-                                   "iam:AttachRolePolicy", true);
+    tw_action act =
+        resolve_expect(cat, "iam.amazonaws.com", "AttachRolePolicy", "iam:AttachRolePolicy", true);
     /* on both published privilege-escalation lists too */
     assert_int_equal(act.classes, TW_CLASS_PERMISSIONS | TW_CLASS_WRITE | TW_CLASS_ESCALATION);
     assert_int_equal(act.level, TW_LEVEL_PERMISSIONS | TW_LEVEL_WRITE);
     act = find_expect(cat, "iam:PutRolePolicy");
     assert_true(act.classes & TW_CLASS_PERMISSIONS);
     act = find_expect(cat, "iam:DeleteRolePolicy"); /* not on a list */
-    assert_int_equal(act.classes,
-                     TW_CLASS_PERMISSIONS | TW_CLASS_WRITE | TW_CLASS_DESTRUCTIVE);
+    assert_int_equal(act.classes, TW_CLASS_PERMISSIONS | TW_CLASS_WRITE | TW_CLASS_DESTRUCTIVE);
     /* a policy read is no privilege, even where AWS files it under Permissions management */
     const char *reads[] = { "billing:GetResourcePolicy", "ssm-sap:GetResourcePermission",
                             "backup:ListIndexedRecoveryPointsForSearch",
@@ -153,9 +152,11 @@ static void model_training_actions(void **state)
     act = resolve_expect(cat, "bedrock-mantle.amazonaws.com", "CreateFineTuningJob",
                          "bedrock-mantle:CreateFineTuningJob", true);
     assert_true(act.classes & TW_CLASS_MODEL_TRAINING);
-    const char *more[] = { "bedrock:CreateModelImportJob", "bedrock:CreateModelCopyJob",
-                           "sagemaker:CreateTrainingJob", "sagemaker:CreateHyperParameterTuningJob",
-                           "sagemaker:CreateAutoMLJob", "sagemaker:CreateAutoMLJobV2" };
+    const char *more[] = {
+        "bedrock:CreateModelImportJob", "bedrock:CreateModelCopyJob",
+        "sagemaker:CreateTrainingJob",  "sagemaker:CreateHyperParameterTuningJob",
+        "sagemaker:CreateAutoMLJob",    "sagemaker:CreateAutoMLJobV2"
+    };
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
         assert_true(find_expect(cat, more[i]).classes & TW_CLASS_MODEL_TRAINING);
     assert_false(find_expect(cat, "bedrock:InvokeModel").classes & TW_CLASS_MODEL_TRAINING);
@@ -166,11 +167,14 @@ static void telemetry_actions(void **state)
 {
     (void)state;
     tw_catalog *cat = cat_embedded();
-    tw_action act = resolve_expect(cat, "logs.amazonaws.com", "FilterLogEvents",
-                                   "logs:FilterLogEvents", true);
+    tw_action act =
+        resolve_expect(cat, "logs.amazonaws.com", "FilterLogEvents", "logs:FilterLogEvents", true);
     assert_int_equal(act.classes, TW_CLASS_TELEMETRY | TW_CLASS_READ);
-    const char *more[] = { "logs:GetLogEvents", "logs:StartQuery", "logs:GetQueryResults",
-                           "xray:BatchGetTraces", "xray:GetTraceSummaries",
+    const char *more[] = { "logs:GetLogEvents",
+                           "logs:StartQuery",
+                           "logs:GetQueryResults",
+                           "xray:BatchGetTraces",
+                           "xray:GetTraceSummaries",
                            "cloudwatch:GetMetricStatistics",
                            "bedrock:GetModelInvocationLoggingConfiguration" };
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
@@ -205,9 +209,12 @@ static void logging_control_actions(void **state)
     act = resolve_expect(cat, "bedrock.amazonaws.com", "DeleteModelInvocationLoggingConfiguration",
                          "bedrock:DeleteModelInvocationLoggingConfiguration", true);
     assert_true(act.classes & TW_CLASS_LOGGING_CONTROL);
-    const char *more[] = { "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail",
-                           "cloudtrail:PutEventSelectors", "ec2:DeleteFlowLogs",
-                           "guardduty:DeleteDetector", "config:StopConfigurationRecorder",
+    const char *more[] = { "cloudtrail:DeleteTrail",
+                           "cloudtrail:UpdateTrail",
+                           "cloudtrail:PutEventSelectors",
+                           "ec2:DeleteFlowLogs",
+                           "guardduty:DeleteDetector",
+                           "config:StopConfigurationRecorder",
                            "route53resolver:DeleteResolverQueryLogConfig" };
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
         assert_true(find_expect(cat, more[i]).classes & TW_CLASS_LOGGING_CONTROL);
@@ -222,8 +229,8 @@ static void guardrail_actions(void **state)
     tw_action act = resolve_expect(cat, "bedrock.amazonaws.com", "UpdateGuardrail",
                                    "bedrock:UpdateGuardrail", true);
     assert_int_equal(act.classes, TW_CLASS_GUARDRAIL | TW_CLASS_WRITE);
-    act = resolve_expect(cat, "bedrock.amazonaws.com", "DeleteGuardrail",
-                         "bedrock:DeleteGuardrail", true);
+    act = resolve_expect(cat, "bedrock.amazonaws.com", "DeleteGuardrail", "bedrock:DeleteGuardrail",
+                         true);
     assert_int_equal(act.classes, TW_CLASS_GUARDRAIL | TW_CLASS_WRITE | TW_CLASS_DESTRUCTIVE);
     assert_true(act.classes & TW_CLASS_PRIVILEGED);
     assert_false(find_expect(cat, "bedrock:ApplyGuardrail").classes & TW_CLASS_GUARDRAIL);
@@ -234,8 +241,8 @@ static void credential_actions(void **state)
 {
     (void)state;
     tw_catalog *cat = cat_embedded();
-    tw_action act = resolve_expect(cat, "iam.amazonaws.com", "CreateAccessKey",
-                                   "iam:CreateAccessKey", true);
+    tw_action act =
+        resolve_expect(cat, "iam.amazonaws.com", "CreateAccessKey", "iam:CreateAccessKey", true);
     assert_int_equal(act.classes, TW_CLASS_CREDENTIAL | TW_CLASS_WRITE | TW_CLASS_ESCALATION);
     const char *more[] = { "iam:CreateLoginProfile", "iam:UpdateLoginProfile",
                            "iam:CreateServiceSpecificCredential", "iam:UploadSSHPublicKey",
@@ -311,18 +318,23 @@ static void logging_control_is_audit_logging(void **state)
 {
     (void)state;
     tw_catalog *cat = cat_embedded();
-    const char *in[] = { "cloudtrail:StopLogging", "cloudtrail:DeleteTrail",
-                         "cloudtrail:PutEventSelectors", "cloudtrail:DeleteEventDataStore",
+    const char *in[] = { "cloudtrail:StopLogging",
+                         "cloudtrail:DeleteTrail",
+                         "cloudtrail:PutEventSelectors",
+                         "cloudtrail:DeleteEventDataStore",
                          "bedrock:DeleteModelInvocationLoggingConfiguration",
-                         "ec2:DeleteFlowLogs", "route53resolver:DeleteResolverQueryLogConfig",
-                         "guardduty:DeleteDetector", "config:StopConfigurationRecorder",
+                         "ec2:DeleteFlowLogs",
+                         "route53resolver:DeleteResolverQueryLogConfig",
+                         "guardduty:DeleteDetector",
+                         "config:StopConfigurationRecorder",
                          "securityhub:DisableSecurityHub" };
     for (size_t i = 0; i < sizeof in / sizeof in[0]; i++)
         if (!(find_expect(cat, in[i]).classes & TW_CLASS_LOGGING_CONTROL))
             fail_msg("%s is not logging-control", in[i]);
-    const char *out[] = { "logs:DeleteLogStream", "logs:DeleteLogGroup",
-                          "logs:DeleteSubscriptionFilter", "logs:PutRetentionPolicy",
-                          "s3:DeleteBucket", "s3:PutBucketLogging" };
+    const char *out[] = {
+        "logs:DeleteLogStream",    "logs:DeleteLogGroup", "logs:DeleteSubscriptionFilter",
+        "logs:PutRetentionPolicy", "s3:DeleteBucket",     "s3:PutBucketLogging"
+    };
     for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
         if (find_expect(cat, out[i]).classes & TW_CLASS_LOGGING_CONTROL)
             fail_msg("%s is logging-control", out[i]);
@@ -397,8 +409,8 @@ static void bedrock_runtime_names(void **state)
 {
     (void)state;
     tw_catalog *cat = cat_embedded();
-    tw_action act = resolve_expect(cat, "bedrock.amazonaws.com", "InvokeModel",
-                                   "bedrock:InvokeModel", true);
+    tw_action act =
+        resolve_expect(cat, "bedrock.amazonaws.com", "InvokeModel", "bedrock:InvokeModel", true);
     assert_int_equal(act.classes, TW_CLASS_READ);
     resolve_expect(cat, "bedrock.amazonaws.com", "Converse", "bedrock:InvokeModel", true);
     resolve_expect(cat, "bedrock.amazonaws.com", "ConverseStream",
@@ -412,13 +424,12 @@ static void apigateway_verbs(void **state)
 {
     (void)state;
     tw_catalog *cat = cat_embedded();
-    tw_action act = resolve_expect(cat, "apigateway.amazonaws.com", "CreateRestApi",
-                                   "apigateway:POST", true);
+    tw_action act =
+        resolve_expect(cat, "apigateway.amazonaws.com", "CreateRestApi", "apigateway:POST", true);
     assert_int_equal(act.classes, TW_CLASS_WRITE);
     act = resolve_expect(cat, "apigateway.amazonaws.com", "GetRestApis", "apigateway:GET", true);
     assert_int_equal(act.classes, TW_CLASS_READ);
-    act = resolve_expect(cat, "apigateway.amazonaws.com", "DeleteStage", "apigateway:DELETE",
-                         true);
+    act = resolve_expect(cat, "apigateway.amazonaws.com", "DeleteStage", "apigateway:DELETE", true);
     assert_true(act.classes & TW_CLASS_DESTRUCTIVE);
     /* Named API Gateway actions are found under their own names first. */
     resolve_expect(cat, "apigateway.amazonaws.com", "CreatePortal", "apigateway:CreatePortal",
@@ -431,8 +442,8 @@ static void signin_events_have_no_class(void **state)
 {
     (void)state;
     tw_catalog *cat = cat_embedded();
-    tw_action act = resolve_expect(cat, "signin.amazonaws.com", "ConsoleLogin",
-                                   "signin:ConsoleLogin", true);
+    tw_action act =
+        resolve_expect(cat, "signin.amazonaws.com", "ConsoleLogin", "signin:ConsoleLogin", true);
     assert_int_equal(act.classes, 0);
     assert_int_equal(act.level, 0);
     assert_true(act.id < tw_catalog_size(cat));
@@ -474,8 +485,8 @@ static void unknown_action_classed_by_verb(void **state)
 
     /* A source without the AWS suffix is its own prefix; a short buffer cuts the name. */
     char small[8];
-    tw_catalog_resolve(cat, TW_STR_LIT("custom"), TW_STR_LIT("DescribeThings"), small,
-                       sizeof small, &act);
+    tw_catalog_resolve(cat, TW_STR_LIT("custom"), TW_STR_LIT("DescribeThings"), small, sizeof small,
+                       &act);
     assert_int_equal(act.classes, TW_CLASS_READ);
     assert_string_equal(small, "custom:");
     assert_int_equal(act.name.len, 7);
@@ -571,9 +582,10 @@ static void malformed_text_names_the_line(void **state)
                       "event_actions.tsv:2: 's3:GetObjekt' is not in the catalog");
     expect_load_error(good, strlen(good), TEXT("s3.amazonaws.com\tHeadObject\n"),
                       "event_actions.tsv:1:");
-    expect_load_error(good, strlen(good),
-                      TEXT("s3.amazonaws.com\tA\ts3:GetObject\ns3.amazonaws.com\ta\ts3:GetObject\n"),
-                      "event_actions.tsv:2: 's3.amazonaws.com a' listed twice");
+    expect_load_error(
+        good, strlen(good),
+        TEXT("s3.amazonaws.com\tA\ts3:GetObject\ns3.amazonaws.com\ta\ts3:GetObject\n"),
+        "event_actions.tsv:2: 's3.amazonaws.com a' listed twice");
     expect_load_error(good, strlen(good), TEXT("monitoring.amazonaws.com\t*\tcloudwatch\n"),
                       "event_actions.tsv:1: a '*' row renames");
     expect_load_error(good, strlen(good), TEXT("s3.amazonaws.com\tX\ts3:GetObject\tbogus\n"),
@@ -684,8 +696,8 @@ static void resolve_from_threads(void **state)
         for (size_t i = 0; i < N_SAMPLE; i++) {
             char buf[256];
             tw_action act;
-            tw_catalog_resolve(cat, tw_str_c(sample[i][0]), tw_str_c(sample[i][1]), buf,
-                               sizeof buf, &act);
+            tw_catalog_resolve(cat, tw_str_c(sample[i][0]), tw_str_c(sample[i][1]), buf, sizeof buf,
+                               &act);
             arg[t].want[i] = act.id;
         }
         assert_int_equal(pthread_create(&th[t], NULL, resolver_thread, &arg[t]), 0);

@@ -26,8 +26,7 @@ static int normalize_one(void *ud, const tw_raw_record *raw)
     one *o = ud;
     tw_reject reason;
     char why[200];
-    assert_int_equal(tw_normalize(o->conf, raw, o->batch, &reason, why, sizeof why),
-                     TW_NORM_EVENT);
+    assert_int_equal(tw_normalize(o->conf, raw, o->batch, &reason, why, sizeof why), TW_NORM_EVENT);
     o->n++;
     return 0;
 }
@@ -73,9 +72,8 @@ static const tw_event *event_of(fixture *fx, const char *record)
     memset(fx->buf + len, ' ', TW_JSON_PADDING);
     one o = { &fx->conf, fx->batch, 0 };
     tw_json_error err = { 0 };
-    assert_int_equal(tw_json_parse(fx->js, fx->buf, len, len + TW_JSON_PADDING, normalize_one, &o,
-                                   &err),
-                     TW_OK);
+    assert_int_equal(
+        tw_json_parse(fx->js, fx->buf, len, len + TW_JSON_PADDING, normalize_one, &o, &err), TW_OK);
     assert_int_equal(o.n, 1);
     return &fx->batch->ev[0];
 }
@@ -278,15 +276,15 @@ static void aws_service_principals(void **state)
              "\"eventID\":\"e-11\",\"recipientAccountId\":\"444455556666\"}");
     assert_str(ev->identity, "bedrock-agentcore.amazonaws.com@444455556666");
     assert_int_equal(ev->kind, TW_KIND_AWS_SERVICE);
-    ev = event_of(
-        &fx, "{\"userIdentity\":{\"type\":\"AssumedRole\",\"arn\":\"arn:aws:sts::123412341234:"
-             "assumed-role/AWSServiceRoleForSSO/AWS-SSO\",\"invokedBy\":\"sso.amazonaws.com\","
-             "\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"arn\":\"arn:aws:iam::"
-             "123412341234:role/aws-service-role/sso.amazonaws.com/AWSServiceRoleForSSO\","
-             "\"userName\":\"AWSServiceRoleForSSO\"}}},\"eventTime\":\"2022-12-12T21:46:17Z\","
-             "\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"CreateSAMLProvider\","
-             "\"sourceIPAddress\":\"sso.amazonaws.com\",\"userAgent\":\"sso.amazonaws.com\","
-             "\"eventID\":\"e-12\"}");
+    ev = event_of(&fx,
+                  "{\"userIdentity\":{\"type\":\"AssumedRole\",\"arn\":\"arn:aws:sts::123412341234:"
+                  "assumed-role/AWSServiceRoleForSSO/AWS-SSO\",\"invokedBy\":\"sso.amazonaws.com\","
+                  "\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"arn\":\"arn:aws:iam::"
+                  "123412341234:role/aws-service-role/sso.amazonaws.com/AWSServiceRoleForSSO\","
+                  "\"userName\":\"AWSServiceRoleForSSO\"}}},\"eventTime\":\"2022-12-12T21:46:17Z\","
+                  "\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"CreateSAMLProvider\","
+                  "\"sourceIPAddress\":\"sso.amazonaws.com\",\"userAgent\":\"sso.amazonaws.com\","
+                  "\"eventID\":\"e-12\"}");
     assert_int_equal(ev->kind, TW_KIND_AWS_SERVICE);
     assert_str(ev->identity, "arn:aws:iam::123412341234:role/AWSServiceRoleForSSO");
     /* an assumed-role session that AgentCore runs (its execution role) is an agent */
@@ -321,8 +319,8 @@ static void audit_destinations_read_by_the_parser(void **state)
     assert_true(ev->audit_names[0] ==
                 tw_audit_dest_hash(TW_AUDIT_BUCKET, TW_STR_NULL, tw_str_c("org-audit")));
     assert_true(ev->audit_names[1] == tw_audit_dest_hash(TW_AUDIT_LOG_GROUP,
-                                                          tw_str_c("111122223333"),
-                                                          tw_str_c("org-events")));
+                                                         tw_str_c("111122223333"),
+                                                         tw_str_c("org-events")));
     snprintf(rec, sizeof rec, trail, ",\"errorCode\":\"InsufficientS3BucketPolicyException\"");
     ev = event_of(&fx, rec);
     assert_int_equal(ev->n_audit_names, 0); /* a failed call names nothing */
@@ -336,9 +334,8 @@ static void audit_destinations_read_by_the_parser(void **state)
     ev = event_of(&fx, rec);
     assert_true(ev->flags & TW_EV_AUDIT_CANDIDATE);
     assert_false(ev->classes & TW_CLASS_LOGGING_CONTROL); /* the router decides */
-    assert_true(ev->audit_target == tw_audit_dest_hash(TW_AUDIT_LOG_GROUP,
-                                                        tw_str_c("111122223333"),
-                                                        tw_str_c("org-events")));
+    assert_true(ev->audit_target == tw_audit_dest_hash(TW_AUDIT_LOG_GROUP, tw_str_c("111122223333"),
+                                                       tw_str_c("org-events")));
     snprintf(rec, sizeof rec, del, "aws-cloudtrail-logs-111122223333-ab12");
     ev = event_of(&fx, rec);
     assert_false(ev->flags & TW_EV_AUDIT_CANDIDATE);
@@ -355,9 +352,11 @@ static void resources_from_request_parameters(void **state)
         const char *source, *params, *want;
     } cases[] = {
         { "cloudtrail.amazonaws.com", "{\"name\":\"management-events\"}", "management-events" },
-        { "logs.amazonaws.com", "{\"logGroupName\": \"/aws/lambda/orders\"}", "/aws/lambda/orders" },
+        { "logs.amazonaws.com", "{\"logGroupName\": \"/aws/lambda/orders\"}",
+          "/aws/lambda/orders" },
         { "s3.amazonaws.com", "{\"Host\":\"b.s3.amazonaws.com\",\"bucketName\":\"b\"}", "b" },
-        { "ec2.amazonaws.com", "{\"snapshotId\":\"snap-0123\",\"attributeType\":\"CREATE_VOLUME_PERMISSION\"}",
+        { "ec2.amazonaws.com",
+          "{\"snapshotId\":\"snap-0123\",\"attributeType\":\"CREATE_VOLUME_PERMISSION\"}",
           "snap-0123" },
         { "kms.amazonaws.com", "{\"keyId\":\"alias\\/payments\"}", "alias/payments" },
         { "bedrock.amazonaws.com",
@@ -367,7 +366,8 @@ static void resources_from_request_parameters(void **state)
         { "iam.amazonaws.com", "{\"policyArn\":\"arn:aws:iam::aws:policy/X\",\"roleName\":\"app\"}",
           "app" },
         /* a value that equals a key's name is no key; a non-string value is skipped */
-        { "s3.amazonaws.com", "{\"x\":\"bucketName\",\"bucketName\":{\"a\":1},\"Bucket\":\"y\"}", "y" },
+        { "s3.amazonaws.com", "{\"x\":\"bucketName\",\"bucketName\":{\"a\":1},\"Bucket\":\"y\"}",
+          "y" },
         { "s3.amazonaws.com", "{\"x\":1}", "" },
         { "unknown.amazonaws.com", "{\"name\":\"thing\"}", "" }, /* no row: no guess */
         { "route53resolver.amazonaws.com", "{\"resolverQueryLogConfigId\":\"rqlc-1\"}", "rqlc-1" },

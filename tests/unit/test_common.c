@@ -30,8 +30,14 @@ static void time_parses_cloudtrail_forms(void **state)
 static void time_rejects_garbage(void **state)
 {
     (void)state;
-    const char *bad[] = { "", "redacted", "...", "2026-13-01T00:00:00Z", "2026-09-01T25:00:00Z",
-                          "2026-09-01T08:15:02Zjunk", "2026-09-01T08:15:02.Z", "2026/09/01 08:15:02" };
+    const char *bad[] = { "",
+                          "redacted",
+                          "...",
+                          "2026-13-01T00:00:00Z",
+                          "2026-09-01T25:00:00Z",
+                          "2026-09-01T08:15:02Zjunk",
+                          "2026-09-01T08:15:02.Z",
+                          "2026/09/01 08:15:02" };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         int64_t ms;
         assert_int_equal(tw_time_parse_iso(bad[i], strlen(bad[i]), &ms), TW_ERR_PARSE);
@@ -96,7 +102,8 @@ static void json_escape_any_bytes(void **state)
     const char in[] = "a\"b\\c\n\t\x01\x00z\xff\xc3\xa9\xe2\x82";
     tw_buf_put_json_str(&b, (tw_str){ in, sizeof in - 1 });
     assert_false(b.failed);
-    assert_string_equal(b.p, "\"a\\\"b\\\\c\\n\\t\\u0001\\u0000z\xEF\xBF\xBD\xc3\xa9\xEF\xBF\xBD\xEF\xBF\xBD\"");
+    assert_string_equal(
+        b.p, "\"a\\\"b\\\\c\\n\\t\\u0001\\u0000z\xEF\xBF\xBD\xc3\xa9\xEF\xBF\xBD\xEF\xBF\xBD\"");
     tw_buf_reset(&b);
     tw_buf_put_i64(&b, -9223372036854775807LL - 1);
     assert_string_equal(b.p, "-9223372036854775808");
@@ -130,7 +137,7 @@ static void arena_grows_to_what_it_holds(void **state)
     tw_arena_init_growing(&ar, 64, 1024);
     assert_int_equal(ar.block_size, 64);
     assert_non_null(tw_arena_alloc(&ar, 40));
-    assert_int_equal(ar.block_size, 128); /* one block of 64: the next one is twice it */
+    assert_int_equal(ar.block_size, 128);     /* one block of 64: the next one is twice it */
     assert_non_null(tw_arena_alloc(&ar, 16)); /* still in the first block */
     assert_int_equal(ar.block_size, 128);
     for (int i = 0; i < 100; i++)

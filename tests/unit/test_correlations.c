@@ -52,10 +52,10 @@ typedef struct harness {
     tw_rules_rt *rt;
     int n;
     finding_rec f[MAX_FINDINGS];
-    tw_stream_info stream;   /* learning: used when learn is set (the stream starts at 0) */
+    tw_stream_info stream; /* learning: used when learn is set (the stream starts at 0) */
     bool learn;
-    uint64_t held[64];       /* held back while learning, by detector index (= rule index) */
-    uint64_t repeats[64];    /* held back by suppression periods */
+    uint64_t held[64];    /* held back while learning, by detector index (= rule index) */
+    uint64_t repeats[64]; /* held back by suppression periods */
     int n_updates;
     update_rec u[MAX_FINDINGS];
 } harness;
@@ -66,8 +66,8 @@ static void capture(void *ud, const tw_finding *f, uint32_t det)
     (void)det;
     if (f->update) { /* the repeats of an earlier finding: kept apart */
         assert_true(h->n_updates < MAX_FINDINGS);
-        h->u[h->n_updates++] = (update_rec){ f->count, f->first_seen_ms, f->last_seen_ms,
-                                             f->has_order };
+        h->u[h->n_updates++] =
+            (update_rec){ f->count, f->first_seen_ms, f->last_seen_ms, f->has_order };
         return;
     }
     assert_true(h->n < MAX_FINDINGS);
@@ -110,7 +110,9 @@ static void setup(harness *h, const char *yaml)
     assert_int_equal(tw_engine_compile(h->eng), TW_OK);
     tw_state_conf conf = { .idle_ms = tw_engine_horizon(h->eng),
                            .slot_bytes = tw_engine_state_bytes(h->eng),
-                           .seed = 1, .release = tw_engine_release, .release_ud = h->eng };
+                           .seed = 1,
+                           .release = tw_engine_release,
+                           .release_ud = h->eng };
     char err[64];
     h->st = tw_state_new(&conf, err, sizeof err);
     assert_non_null(h->st);
@@ -140,10 +142,22 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
     tw_field_value *v = &fe->vals[field->index];
     memset(v, 0, sizeof *v);
     switch (field->kind) {
-    case TW_FIELD_ACTION: v->type = TW_FV_STRING; v->text = ev->action; break;
-    case TW_FIELD_IDENTITY_KEY: v->type = TW_FV_STRING; v->text = ev->identity; break;
-    case TW_FIELD_ACTION_CLASS: v->type = TW_FV_BITS; v->bits = ev->classes; break;
-    case TW_FIELD_IDENTITY_KIND: v->type = TW_FV_BITS; v->bits = 1u << ev->kind; break;
+    case TW_FIELD_ACTION:
+        v->type = TW_FV_STRING;
+        v->text = ev->action;
+        break;
+    case TW_FIELD_IDENTITY_KEY:
+        v->type = TW_FV_STRING;
+        v->text = ev->identity;
+        break;
+    case TW_FIELD_ACTION_CLASS:
+        v->type = TW_FV_BITS;
+        v->bits = ev->classes;
+        break;
+    case TW_FIELD_IDENTITY_KIND:
+        v->type = TW_FV_BITS;
+        v->bits = 1u << ev->kind;
+        break;
     case TW_FIELD_ERROR_DENIED:
         v->type = TW_FV_BOOL;
         v->boolean = (ev->flags & TW_EV_DENIED) != 0;
@@ -159,7 +173,8 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
         v->text = tw_str_c(r[1]);
         break;
     }
-    default: return 0;
+    default:
+        return 0;
     }
     *values = v;
     return 1;
@@ -270,27 +285,27 @@ static void feed_field(harness *h, const char *who, int64_t t, const char *actio
 
 /* ---- the rules ------------------------------------------------------------------------ */
 
-#define DETECTION(id_, action_)                                                                 \
-    "title: " id_ "\n"                                                                          \
-    "id: " id_ "\n"                                                                             \
-    "logsource: {product: aws, service: cloudtrail}\n"                                          \
-    "detection:\n"                                                                              \
-    "  sel:\n"                                                                                  \
-    "    action: '" action_ "'\n"                                                               \
-    "  condition: sel\n"                                                                        \
+#define DETECTION(id_, action_)                        \
+    "title: " id_ "\n"                                 \
+    "id: " id_ "\n"                                    \
+    "logsource: {product: aws, service: cloudtrail}\n" \
+    "detection:\n"                                     \
+    "  sel:\n"                                         \
+    "    action: '" action_ "'\n"                      \
+    "  condition: sel\n"                               \
     "---\n"
 
 /* ---- event_count ---------------------------------------------------------------------- */
 
-#define EC_GTE3_10S                                                                             \
-    DETECTION("hit", "test:Hit")                                                                \
-    "title: Three hits within 10 s\n"                                                           \
-    "id: ec-gte\n"                                                                              \
-    "level: medium\n"                                                                           \
-    "correlation:\n"                                                                            \
-    "  type: event_count\n"                                                                     \
-    "  rules: [hit]\n"                                                                          \
-    "  timespan: 10s\n"                                                                         \
+#define EC_GTE3_10S                   \
+    DETECTION("hit", "test:Hit")      \
+    "title: Three hits within 10 s\n" \
+    "id: ec-gte\n"                    \
+    "level: medium\n"                 \
+    "correlation:\n"                  \
+    "  type: event_count\n"           \
+    "  rules: [hit]\n"                \
+    "  timespan: 10s\n"               \
     "  condition: {gte: 3}\n"
 
 static void event_count_gte_fires_at_threshold(void **state)
@@ -314,16 +329,15 @@ static void event_count_gt_needs_one_more(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, DETECTION("hit", "test:Hit")
-              "title: More than three hits within 10 s\n"
-              "id: ec-gt\n"
-              "level: medium\n"
-              "correlation:\n"
-              "  type: event_count\n"
-              "  rules: [hit]\n"
-              "  group-by: [identity.key]\n"
-              "  timespan: 10s\n"
-              "  condition: {gt: 3}\n");
+    setup(&h, DETECTION("hit", "test:Hit") "title: More than three hits within 10 s\n"
+                                           "id: ec-gt\n"
+                                           "level: medium\n"
+                                           "correlation:\n"
+                                           "  type: event_count\n"
+                                           "  rules: [hit]\n"
+                                           "  group-by: [identity.key]\n"
+                                           "  timespan: 10s\n"
+                                           "  condition: {gt: 3}\n");
     for (int i = 0; i < 3; i++)
         feed(&h, "alice", i * SEC, "test:Hit");
     assert_int_equal(h.n, 0); /* 3 is not more than 3 */
@@ -392,17 +406,16 @@ static void event_count_suppress_period(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, DETECTION("hit", "test:Hit")
-              "title: Two hits within a minute\n"
-              "id: ec-suppressed\n"
-              "level: medium\n"
-              "correlation:\n"
-              "  type: event_count\n"
-              "  rules: [hit]\n"
-              "  timespan: 1m\n"
-              "  condition: {gte: 2}\n"
-              "trailwarden:\n"
-              "  suppress: 1h\n");
+    setup(&h, DETECTION("hit", "test:Hit") "title: Two hits within a minute\n"
+                                           "id: ec-suppressed\n"
+                                           "level: medium\n"
+                                           "correlation:\n"
+                                           "  type: event_count\n"
+                                           "  rules: [hit]\n"
+                                           "  timespan: 1m\n"
+                                           "  condition: {gte: 2}\n"
+                                           "trailwarden:\n"
+                                           "  suppress: 1h\n");
     feed(&h, "alice", 0, "test:Hit");
     feed(&h, "alice", SEC, "test:Hit");
     assert_int_equal(h.n, 1);
@@ -497,18 +510,18 @@ static void repeats_update_the_finding(void **state)
 
 /* ---- value_count ---------------------------------------------------------------------- */
 
-#define VC_GTE3_10M                                                                             \
-    DETECTION("push", "ec2-instance-connect:SendSSHPublicKey")                                  \
-    "title: Keys pushed to three instances\n"                                                   \
-    "id: vc-fanout\n"                                                                           \
-    "level: medium\n"                                                                           \
-    "correlation:\n"                                                                            \
-    "  type: value_count\n"                                                                     \
-    "  rules: [push]\n"                                                                         \
-    "  group-by: [identity.key]\n"                                                              \
-    "  timespan: 10m\n"                                                                         \
-    "  condition:\n"                                                                            \
-    "    field: requestParameters.instanceId\n"                                                 \
+#define VC_GTE3_10M                                            \
+    DETECTION("push", "ec2-instance-connect:SendSSHPublicKey") \
+    "title: Keys pushed to three instances\n"                  \
+    "id: vc-fanout\n"                                          \
+    "level: medium\n"                                          \
+    "correlation:\n"                                           \
+    "  type: value_count\n"                                    \
+    "  rules: [push]\n"                                        \
+    "  group-by: [identity.key]\n"                             \
+    "  timespan: 10m\n"                                        \
+    "  condition:\n"                                           \
+    "    field: requestParameters.instanceId\n"                \
     "    gte: 3\n"
 
 #define PUSH "ec2-instance-connect:SendSSHPublicKey"
@@ -586,23 +599,22 @@ static void value_count_window_slides(void **state)
 
 /* ---- temporal ------------------------------------------------------------------------- */
 
-#define THREE_DETECTIONS                                                                        \
-    DETECTION("a", "test:A")                                                                    \
-    DETECTION("b", "test:B")                                                                    \
+#define THREE_DETECTIONS     \
+    DETECTION("a", "test:A") \
+    DETECTION("b", "test:B") \
     DETECTION("c", "test:C")
 
 static void temporal_any_order_within_timespan(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, THREE_DETECTIONS
-              "title: A, B and C within an hour\n"
-              "id: temporal-abc\n"
-              "level: high\n"
-              "correlation:\n"
-              "  type: temporal\n"
-              "  rules: [a, b, c]\n"
-              "  timespan: 1h\n");
+    setup(&h, THREE_DETECTIONS "title: A, B and C within an hour\n"
+                               "id: temporal-abc\n"
+                               "level: high\n"
+                               "correlation:\n"
+                               "  type: temporal\n"
+                               "  rules: [a, b, c]\n"
+                               "  timespan: 1h\n");
     /* reverse order, the first exactly an hour before the last: inside */
     feed(&h, "alice", 0, "test:C");
     feed(&h, "alice", 10 * MIN, "test:B");
@@ -633,15 +645,14 @@ static void temporal_count_condition(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, THREE_DETECTIONS
-              "title: Two of A, B, C within 10 min\n"
-              "id: temporal-two\n"
-              "level: high\n"
-              "correlation:\n"
-              "  type: temporal\n"
-              "  rules: [a, b, c]\n"
-              "  timespan: 10m\n"
-              "  condition: {gte: 2}\n");
+    setup(&h, THREE_DETECTIONS "title: Two of A, B, C within 10 min\n"
+                               "id: temporal-two\n"
+                               "level: high\n"
+                               "correlation:\n"
+                               "  type: temporal\n"
+                               "  rules: [a, b, c]\n"
+                               "  timespan: 10m\n"
+                               "  condition: {gte: 2}\n");
     feed(&h, "alice", 0, "test:A");
     feed(&h, "alice", MIN, "test:A"); /* the same rule twice is one rule */
     assert_int_equal(h.n, 0);
@@ -656,14 +667,14 @@ static void temporal_count_condition(void **state)
 
 /* ---- temporal_ordered ----------------------------------------------------------------- */
 
-#define ORDERED_ABC_1H                                                                          \
-    THREE_DETECTIONS                                                                            \
-    "title: A then B then C within an hour\n"                                                   \
-    "id: ordered-abc\n"                                                                         \
-    "level: high\n"                                                                             \
-    "correlation:\n"                                                                            \
-    "  type: temporal_ordered\n"                                                                \
-    "  rules: [a, b, c]\n"                                                                      \
+#define ORDERED_ABC_1H                        \
+    THREE_DETECTIONS                          \
+    "title: A then B then C within an hour\n" \
+    "id: ordered-abc\n"                       \
+    "level: high\n"                           \
+    "correlation:\n"                          \
+    "  type: temporal_ordered\n"              \
+    "  rules: [a, b, c]\n"                    \
     "  timespan: 1h\n"
 
 static void temporal_ordered_in_order_fires(void **state)
@@ -729,13 +740,13 @@ static void temporal_ordered_window(void **state)
 
 /* ---- baseline_then_trigger ------------------------------------------------------------ */
 
-#define BASELINE_3_1H                                                                           \
-    "title: Reads, then destroys\n"                                                             \
-    "id: read-then-destroy\n"                                                                   \
-    "level: high\n"                                                                             \
-    "correlation:\n"                                                                            \
-    "  type: baseline_then_trigger\n"                                                           \
-    "  baseline: {min_events: 3, window: 1h, classes: [read]}\n"                                \
+#define BASELINE_3_1H                                            \
+    "title: Reads, then destroys\n"                              \
+    "id: read-then-destroy\n"                                    \
+    "level: high\n"                                              \
+    "correlation:\n"                                             \
+    "  type: baseline_then_trigger\n"                            \
+    "  baseline: {min_events: 3, window: 1h, classes: [read]}\n" \
     "  trigger: {classes: [destructive]}\n"
 
 #define RD TW_CLASS_READ
@@ -806,14 +817,15 @@ static void baseline_then_trigger_rule(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, DETECTION("bucket-delete", "s3:DeleteBucket")
-              "title: Reads, then deletes a bucket\n"
-              "id: read-then-bucket-delete\n"
-              "level: high\n"
-              "correlation:\n"
-              "  type: baseline_then_trigger\n"
-              "  baseline: {min_events: 3, window: 1h, classes: [read]}\n"
-              "  trigger: {rule: bucket-delete}\n");
+    setup(&h,
+          DETECTION("bucket-delete",
+                    "s3:DeleteBucket") "title: Reads, then deletes a bucket\n"
+                                       "id: read-then-bucket-delete\n"
+                                       "level: high\n"
+                                       "correlation:\n"
+                                       "  type: baseline_then_trigger\n"
+                                       "  baseline: {min_events: 3, window: 1h, classes: [read]}\n"
+                                       "  trigger: {rule: bucket-delete}\n");
     feed_class(&h, "other", 10 * MIN, "s3:GetObject", RD);
     feed_class(&h, "other", 20 * MIN, "s3:GetObject", RD);
     feed_class(&h, "other", 30 * MIN, "s3:GetObject", RD);
@@ -896,17 +908,16 @@ static void first_seen_after_baseline(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, DETECTION("call", "test:Call")
-              "title: New bucket\n"
-              "id: new-region\n"
-              "level: medium\n"
-              "correlation:\n"
-              "  type: first_seen\n"
-              "  rules: [call]\n"
-              "  group-by: [identity.key]\n"
-              "  field: requestParameters.bucketName\n"
-              "  baseline: 1h\n");
-    feed_field(&h, "alice", 0, "test:Other", BUCKET, "xx-north-9"); /* not considered */
+    setup(&h, DETECTION("call", "test:Call") "title: New bucket\n"
+                                             "id: new-region\n"
+                                             "level: medium\n"
+                                             "correlation:\n"
+                                             "  type: first_seen\n"
+                                             "  rules: [call]\n"
+                                             "  group-by: [identity.key]\n"
+                                             "  field: requestParameters.bucketName\n"
+                                             "  baseline: 1h\n");
+    feed_field(&h, "alice", 0, "test:Other", BUCKET, "xx-north-9");      /* not considered */
     feed_field(&h, "alice", 10 * MIN, "test:Call", BUCKET, "us-east-1"); /* the group starts */
     feed_field(&h, "alice", 30 * MIN, "test:Call", BUCKET, "eu-west-1");
     feed_field(&h, "alice", HOUR + 10 * MIN - 1, "test:Call", BUCKET, "ap-south-1");
@@ -932,15 +943,14 @@ static void first_seen_baseline_zero(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, DETECTION("call", "test:Call")
-              "title: New region, no learning\n"
-              "id: new-region-now\n"
-              "level: medium\n"
-              "correlation:\n"
-              "  type: first_seen\n"
-              "  rules: [call]\n"
-              "  field: awsRegion\n"
-              "  baseline: 0\n");
+    setup(&h, DETECTION("call", "test:Call") "title: New region, no learning\n"
+                                             "id: new-region-now\n"
+                                             "level: medium\n"
+                                             "correlation:\n"
+                                             "  type: first_seen\n"
+                                             "  rules: [call]\n"
+                                             "  field: awsRegion\n"
+                                             "  baseline: 0\n");
     feed_field(&h, "alice", 0, "test:Call", REGION, "us-east-1");
     assert_int_equal(h.n, 1); /* the group's first value fires too */
     feed_field(&h, "alice", 1, "test:Call", REGION, "us-east-1");
@@ -957,14 +967,14 @@ static void quiet_then_trigger_boundary(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, DETECTION("priv", "iam:AttachRolePolicy")
-              "title: Privileged call after an hour of silence\n"
-              "id: quiet-priv\n"
-              "level: medium\n"
-              "correlation:\n"
-              "  type: quiet_then_trigger\n"
-              "  rules: [priv]\n"
-              "  quiet: 1h\n");
+    setup(&h, DETECTION("priv",
+                        "iam:AttachRolePolicy") "title: Privileged call after an hour of silence\n"
+                                                "id: quiet-priv\n"
+                                                "level: medium\n"
+                                                "correlation:\n"
+                                                "  type: quiet_then_trigger\n"
+                                                "  rules: [priv]\n"
+                                                "  quiet: 1h\n");
     /* exactly the quiet period: at least 1 h, fires */
     feed(&h, "exact", 0, "s3:ListBuckets");
     feed(&h, "exact", HOUR, "iam:AttachRolePolicy");
@@ -1034,22 +1044,21 @@ static void ordered_over_first_seen(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, THREE_DETECTIONS
-              "title: First region use\n"
-              "id: first-region\n"
-              "correlation:\n"
-              "  type: first_seen\n"
-              "  rules: [a, b]\n"
-              "  field: awsRegion\n"
-              "  baseline: 0\n"
-              "---\n"
-              "title: First use, B, then C\n"
-              "id: ordered-first\n"
-              "level: high\n"
-              "correlation:\n"
-              "  type: temporal_ordered\n"
-              "  rules: [first-region, b, c]\n"
-              "  timespan: 1h\n");
+    setup(&h, THREE_DETECTIONS "title: First region use\n"
+                               "id: first-region\n"
+                               "correlation:\n"
+                               "  type: first_seen\n"
+                               "  rules: [a, b]\n"
+                               "  field: awsRegion\n"
+                               "  baseline: 0\n"
+                               "---\n"
+                               "title: First use, B, then C\n"
+                               "id: ordered-first\n"
+                               "level: high\n"
+                               "correlation:\n"
+                               "  type: temporal_ordered\n"
+                               "  rules: [first-region, b, c]\n"
+                               "  timespan: 1h\n");
     /* first use by A, then B, then C */
     feed_field(&h, "x", 0, "test:A", REGION, "us-east-1");
     feed_field(&h, "x", 5 * MIN, "test:B", REGION, "us-east-1");
@@ -1076,22 +1085,21 @@ static void group_by_identity_and_field(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, DETECTION("hit", "test:Hit")
-              "title: Three hits in one region within 10 min\n"
-              "id: ec-region\n"
-              "level: medium\n"
-              "correlation:\n"
-              "  type: event_count\n"
-              "  rules: [hit]\n"
-              "  group-by: [identity.key, awsRegion]\n"
-              "  timespan: 10m\n"
-              "  condition: {gte: 3}\n");
+    setup(&h, DETECTION("hit", "test:Hit") "title: Three hits in one region within 10 min\n"
+                                           "id: ec-region\n"
+                                           "level: medium\n"
+                                           "correlation:\n"
+                                           "  type: event_count\n"
+                                           "  rules: [hit]\n"
+                                           "  group-by: [identity.key, awsRegion]\n"
+                                           "  timespan: 10m\n"
+                                           "  condition: {gte: 3}\n");
     feed_field(&h, "alice", 0, "test:Hit", REGION, "us-east-1");
     feed_field(&h, "alice", 1 * MIN, "test:Hit", REGION, "eu-west-1");
     feed_field(&h, "alice", 2 * MIN, "test:Hit", REGION, "us-east-1");
     feed_field(&h, "alice", 3 * MIN, "test:Hit", REGION, "eu-west-1");
     feed(&h, "alice", 4 * MIN, "test:Hit"); /* no region: a group of its own */
-    assert_int_equal(h.n, 0); /* four hits, but two in each region */
+    assert_int_equal(h.n, 0);               /* four hits, but two in each region */
     feed_field(&h, "alice", 5 * MIN, "test:Hit", REGION, "us-east-1");
     assert_int_equal(h.n, 1);
     /* eu-west-1 is another group: its own count, not suppressed by us-east-1's finding */
@@ -1110,32 +1118,31 @@ static void identities_never_share_state(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, THREE_DETECTIONS
-              "title: Three A within 10 min\n"
-              "id: ec-a\n"
-              "level: medium\n"
-              "correlation:\n"
-              "  type: event_count\n"
-              "  rules: [a]\n"
-              "  timespan: 10m\n"
-              "  condition: {gte: 3}\n"
-              "---\n"
-              "title: B then C\n"
-              "id: ordered-bc\n"
-              "level: medium\n"
-              "correlation:\n"
-              "  type: temporal_ordered\n"
-              "  rules: [b, c]\n"
-              "  timespan: 10m\n"
-              "---\n"
-              "title: New region at once\n"
-              "id: fs-region\n"
-              "level: low\n"
-              "correlation:\n"
-              "  type: first_seen\n"
-              "  rules: [a]\n"
-              "  field: awsRegion\n"
-              "  baseline: 0\n");
+    setup(&h, THREE_DETECTIONS "title: Three A within 10 min\n"
+                               "id: ec-a\n"
+                               "level: medium\n"
+                               "correlation:\n"
+                               "  type: event_count\n"
+                               "  rules: [a]\n"
+                               "  timespan: 10m\n"
+                               "  condition: {gte: 3}\n"
+                               "---\n"
+                               "title: B then C\n"
+                               "id: ordered-bc\n"
+                               "level: medium\n"
+                               "correlation:\n"
+                               "  type: temporal_ordered\n"
+                               "  rules: [b, c]\n"
+                               "  timespan: 10m\n"
+                               "---\n"
+                               "title: New region at once\n"
+                               "id: fs-region\n"
+                               "level: low\n"
+                               "correlation:\n"
+                               "  type: first_seen\n"
+                               "  rules: [a]\n"
+                               "  field: awsRegion\n"
+                               "  baseline: 0\n");
     feed(&h, "alice", 0, "test:A");
     feed(&h, "bob", 1 * SEC, "test:A");
     feed(&h, "alice", 2 * SEC, "test:A");
@@ -1163,22 +1170,21 @@ static void identities_never_share_state(void **state)
 
 #define SERVICE "eventSource"
 
-static const char *const drift_rules =
-    "title: call\n"
-    "id: call\n"
-    "logsource: {product: aws, service: cloudtrail}\n"
-    "detection:\n"
-    "  sel:\n"
-    "    action|startswith: 'test:'\n"
-    "  condition: sel\n"
-    "---\n"
-    "title: New service\n"
-    "id: new-service\n"
-    "level: medium\n"
-    "correlation:\n"
-    "  type: first_seen\n"
-    "  rules: [call]\n"
-    "  field: eventSource\n";
+static const char *const drift_rules = "title: call\n"
+                                       "id: call\n"
+                                       "logsource: {product: aws, service: cloudtrail}\n"
+                                       "detection:\n"
+                                       "  sel:\n"
+                                       "    action|startswith: 'test:'\n"
+                                       "  condition: sel\n"
+                                       "---\n"
+                                       "title: New service\n"
+                                       "id: new-service\n"
+                                       "level: medium\n"
+                                       "correlation:\n"
+                                       "  type: first_seen\n"
+                                       "  rules: [call]\n"
+                                       "  field: eventSource\n";
 
 /* An identity first seen in the stream's first --learn has an unknown past until observed
  * that long: its first uses are learnt, held back and counted; one first seen after the
@@ -1385,15 +1391,14 @@ static void saved_state_with_an_entry_twice_is_refused(void **state)
 {
     (void)state;
     harness h;
-    setup(&h, THREE_DETECTIONS
-              "title: Three of A, B, C within 10 min\n"
-              "id: ec-abc\n"
-              "level: medium\n"
-              "correlation:\n"
-              "  type: event_count\n"
-              "  rules: [a, b, c]\n"
-              "  timespan: 10m\n"
-              "  condition: {gte: 3}\n");
+    setup(&h, THREE_DETECTIONS "title: Three of A, B, C within 10 min\n"
+                               "id: ec-abc\n"
+                               "level: medium\n"
+                               "correlation:\n"
+                               "  type: event_count\n"
+                               "  rules: [a, b, c]\n"
+                               "  timespan: 10m\n"
+                               "  condition: {gte: 3}\n");
     const tw_detector *det = tw_engine_detector(h.eng, 0);
     unsigned char small[16] = { 1 }, large[64] = { 2 };
     for (int twice = 0; twice < 2; twice++) {

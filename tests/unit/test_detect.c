@@ -46,15 +46,21 @@ static void setup(harness *h)
     memset(h, 0, sizeof *h);
     tw_ruleset *rs = tw_ruleset_new();
     assert_non_null(rs);
-    assert_int_equal(tw_ruleset_add_path(rs, TW_SOURCE_DIR "/rules/sigma/agent-read-to-destructive.yml"), TW_OK);
-    assert_int_equal(tw_ruleset_add_path(rs, TW_SOURCE_DIR "/rules/sigma/training-telemetry-combined.yml"), TW_OK);
+    assert_int_equal(
+        tw_ruleset_add_path(rs, TW_SOURCE_DIR "/rules/sigma/agent-read-to-destructive.yml"), TW_OK);
+    assert_int_equal(
+        tw_ruleset_add_path(rs, TW_SOURCE_DIR "/rules/sigma/training-telemetry-combined.yml"),
+        TW_OK);
     assert_int_equal(tw_ruleset_finish(rs), TW_OK);
     assert_int_equal(tw_rules_rt_new(rs, NULL, &h->rt), TW_OK);
     h->eng = tw_engine_new();
     assert_int_equal(tw_engine_add(h->eng, &tw_detect_rules, h->rt), TW_OK);
     assert_int_equal(tw_engine_compile(h->eng), TW_OK);
-    tw_state_conf conf = { .idle_ms = tw_engine_horizon(h->eng), .slot_bytes = tw_engine_state_bytes(h->eng),
-                           .seed = 1, .release = tw_engine_release, .release_ud = h->eng };
+    tw_state_conf conf = { .idle_ms = tw_engine_horizon(h->eng),
+                           .slot_bytes = tw_engine_state_bytes(h->eng),
+                           .seed = 1,
+                           .release = tw_engine_release,
+                           .release_ud = h->eng };
     char err[64];
     h->st = tw_state_new(&conf, err, sizeof err);
     assert_non_null(h->st);
@@ -74,8 +80,14 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
     static tw_field_value v;
     memset(&v, 0, sizeof v);
     switch (field->kind) {
-    case TW_FIELD_ACTION_CLASS: v.type = TW_FV_BITS; v.bits = ev->classes; break;
-    case TW_FIELD_IDENTITY_KIND: v.type = TW_FV_BITS; v.bits = 1u << ev->kind; break;
+    case TW_FIELD_ACTION_CLASS:
+        v.type = TW_FV_BITS;
+        v.bits = ev->classes;
+        break;
+    case TW_FIELD_IDENTITY_KIND:
+        v.type = TW_FV_BITS;
+        v.bits = 1u << ev->kind;
+        break;
     case TW_FIELD_CALL_ON_BEHALF:
         v.type = TW_FV_BOOL;
         v.boolean = (ev->flags & TW_EV_ON_BEHALF) != 0;
@@ -87,7 +99,8 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
             break;
         }
         return 0;
-    default: return 0;
+    default:
+        return 0;
     }
     *values = &v;
     return 1;
@@ -186,8 +199,8 @@ static void on_behalf_calls_neither_fill_nor_break(void **state)
     /* nine own reads and five reads made on its behalf: not ten of its own */
     reads(&h, "agent", TW_KIND_AGENT, 9, 0, 60000);
     for (int i = 0; i < 5; i++)
-        feed_ex(&h, "agent", TW_KIND_SERVICE, 20 * 60000 + i, "kms:Decrypt", READ,
-                TW_EV_ON_BEHALF, NULL);
+        feed_ex(&h, "agent", TW_KIND_SERVICE, 20 * 60000 + i, "kms:Decrypt", READ, TW_EV_ON_BEHALF,
+                NULL);
     feed(&h, "agent", TW_KIND_AGENT, H, "s3:DeleteBucket", DEL, false);
     assert_int_equal(h.n, 0);
     teardown(&h);
@@ -221,8 +234,8 @@ static void never_on_an_identity_seen_as_a_person(void **state)
     assert_int_equal(h.n, 0);
     /* AWS itself neither */
     reads(&h, "lambda.amazonaws.com@1", TW_KIND_AWS_SERVICE, 12, 0, 60000);
-    feed(&h, "lambda.amazonaws.com@1", TW_KIND_AWS_SERVICE, H, "ec2:DeleteNetworkInterface",
-         DEL, false);
+    feed(&h, "lambda.amazonaws.com@1", TW_KIND_AWS_SERVICE, H, "ec2:DeleteNetworkInterface", DEL,
+         false);
     assert_int_equal(h.n, 0);
     teardown(&h);
 }

@@ -63,8 +63,8 @@ static void assert_text(tw_str s, const char *want)
  * keep both whole (36 + 9 fit as text, 36 + 10 do not), and gives both back. */
 static void assert_id_round_trips(const char *id, uint8_t form)
 {
-    static const char *const action = "svc:Act_9";     /* 9: everything fits as text */
-    static const char *const longer = "svc:Act_10";    /* 10: a UUID is packed */
+    static const char *const action = "svc:Act_9";  /* 9: everything fits as text */
+    static const char *const longer = "svc:Act_10"; /* 10: a UUID is packed */
     for (int i = 0; i < 2; i++) {
         tw_kept_event k;
         memset(&k, 0, sizeof k);
@@ -159,8 +159,8 @@ static void unknown_action_is_kept_as_text(void **state)
 
     /* resolved, but not in the catalog: the name lives in the caller's buffer */
     char name_buf[256];
-    tw_event ev = resolved(cat, "iam.amazonaws.com", "NoSuchCallEverMade", "evt-2", NULL,
-                           name_buf, sizeof name_buf);
+    tw_event ev = resolved(cat, "iam.amazonaws.com", "NoSuchCallEverMade", "evt-2", NULL, name_buf,
+                           sizeof name_buf);
     assert_false(ev.flags & TW_EV_ACTION_KNOWN);
     memset(&k, 0, sizeof k);
     tw_kept_event_set(&k, &ev, cat);
@@ -195,8 +195,8 @@ static void known_flag_with_other_text_is_kept_as_text(void **state)
     (void)state;
     tw_catalog *cat = catalog();
     char name_buf[256];
-    tw_event known = resolved(cat, "iam.amazonaws.com", "AttachRolePolicy", "evt-5", NULL,
-                              name_buf, sizeof name_buf);
+    tw_event known = resolved(cat, "iam.amazonaws.com", "AttachRolePolicy", "evt-5", NULL, name_buf,
+                              sizeof name_buf);
     char id_buf[TW_KEPT_ID_CHARS];
     static const char *const others[] = {
         "iam:DetachRolePolicy", /* another action */
@@ -264,8 +264,8 @@ static void error_codes_by_index_or_as_text(void **state)
     assert_int_not_equal(index[0], index[2]);
 
     /* a prefix or another case of a common code is no common code */
-    static const char *const rare[] = { "SomeVeryRareErrorCodeXYZ", "AccessDenie",
-                                        "accessdenied", "AccessDeniedX" };
+    static const char *const rare[] = { "SomeVeryRareErrorCodeXYZ", "AccessDenie", "accessdenied",
+                                        "AccessDeniedX" };
     for (size_t i = 0; i < sizeof rare / sizeof rare[0]; i++) {
         ev = event("evt-8", "svc:Act", rare[i]);
         memset(&k, 0, sizeof k);
@@ -283,7 +283,7 @@ static void text_is_cut_at_45_in_order_id_action_error(void **state)
 {
     (void)state;
     const char *id = "ID-0123456789-0123456789-0123456789-abcd"; /* 40 */
-    const char *action = "svc:UnknownActionFor30Chars_ab"; /* 30 */
+    const char *action = "svc:UnknownActionFor30Chars_ab";       /* 30 */
     assert_int_equal(strlen(id), 40);
     assert_int_equal(strlen(action), 30);
     tw_event ev = event(id, action, "SomeVeryRareErrorCodeXYZ");
@@ -379,8 +379,8 @@ static void resource_is_kept_with_its_end(void **state)
     tw_catalog *cat = catalog();
     char name_buf[256], id_buf[TW_KEPT_ID_CHARS];
     const char *uuid = "0123abcd-4567-89ef-abcd-ef0123456789";
-    tw_event ev = resolved(cat, "s3.amazonaws.com", "DeleteBucket", uuid, NULL, name_buf,
-                           sizeof name_buf);
+    tw_event ev =
+        resolved(cat, "s3.amazonaws.com", "DeleteBucket", uuid, NULL, name_buf, sizeof name_buf);
     ev.event_source = tw_str_c("s3.amazonaws.com");
     ev.request_params = tw_str_c("{\"bucketName\":\"logs\",\"Host\":\"logs.s3.amazonaws.com\"}");
     tw_kept_event k;
@@ -393,8 +393,8 @@ static void resource_is_kept_with_its_end(void **state)
     assert_text(e.resource, "logs");
 
     /* a trail's ARN: the UUID is packed, the ARN keeps its last 29 bytes */
-    ev = resolved(cat, "cloudtrail.amazonaws.com", "StopLogging", uuid, "AccessDenied",
-                  name_buf, sizeof name_buf);
+    ev = resolved(cat, "cloudtrail.amazonaws.com", "StopLogging", uuid, "AccessDenied", name_buf,
+                  sizeof name_buf);
     ev.event_source = tw_str_c("cloudtrail.amazonaws.com");
     ev.request_params =
         tw_str_c("{\"name\":\"arn:aws:cloudtrail:us-east-1:111122223333:trail/org-management\"}");
@@ -463,13 +463,13 @@ static void second_set_replaces_the_first(void **state)
     tw_kept_event k;
     memset(&k, 0, sizeof k);
 
-    tw_event first = event("first-event-id-that-is-text", "svc:FirstUnknownAction",
-                           "SomeVeryRareErrorCodeXYZ");
+    tw_event first =
+        event("first-event-id-that-is-text", "svc:FirstUnknownAction", "SomeVeryRareErrorCodeXYZ");
     first.time_ms = T0;
     tw_kept_event_set(&k, &first, cat);
-    tw_event second = resolved(cat, "iam.amazonaws.com", "AttachRolePolicy",
-                               "0123ABCD-4567-89EF-ABCD-EF0123456789", NULL, name_buf,
-                               sizeof name_buf);
+    tw_event second =
+        resolved(cat, "iam.amazonaws.com", "AttachRolePolicy",
+                 "0123ABCD-4567-89EF-ABCD-EF0123456789", NULL, name_buf, sizeof name_buf);
     second.time_ms = T0 + 5;
     tw_kept_event_set(&k, &second, cat);
     assert_int_equal(k.id_form, TW_KEPT_ID_TEXT); /* it fits as text: nothing packed */

@@ -18,15 +18,19 @@ static int64_t fake_clock(void)
     return fake_now;
 }
 
-static const char *const k_ids[] = { "model-customization", "logging-tampered", "llm-jacking",
-                                     "agent-new-service", "unused-privileged-grant",
-                                     "dormant-privilege-used", "ssm-shell-command" };
+static const char *const k_ids[] = {
+    "model-customization",     "logging-tampered",       "llm-jacking",      "agent-new-service",
+    "unused-privileged-grant", "dormant-privilege-used", "ssm-shell-command"
+};
 
 static tw_exc_conf conf_at(const char *iso, FILE *warn)
 {
     assert_int_equal(tw_time_parse_iso(iso, strlen(iso), &fake_now), TW_OK);
-    return (tw_exc_conf){ .rule_ids = k_ids, .n_rule_ids = sizeof k_ids / sizeof k_ids[0],
-                          .n_threads = 2, .clock_ms = fake_clock, .warn = warn };
+    return (tw_exc_conf){ .rule_ids = k_ids,
+                          .n_rule_ids = sizeof k_ids / sizeof k_ids[0],
+                          .n_threads = 2,
+                          .clock_ms = fake_clock,
+                          .warn = warn };
 }
 
 static void print_diags(const tw_exceptions *ex)
@@ -137,14 +141,13 @@ static void match_rule_identity_fields(void **state)
 static void no_match_rule_identity_or_field(void **state)
 {
     (void)state;
-    tw_exceptions *ex = load_ok(
-        "exceptions:\n"
-        "  - rule: model-customization\n"
-        "    identity: \"arn:aws:iam::*:role/ml-pipeline-*\"\n"
-        "    fields:\n"
-        "      eventSource: bedrock.amazonaws.com\n"
-        "      requestParameters.baseModelIdentifier: meta.llama3*\n"
-        "    reason: nightly fine-tuning pipeline\n");
+    tw_exceptions *ex = load_ok("exceptions:\n"
+                                "  - rule: model-customization\n"
+                                "    identity: \"arn:aws:iam::*:role/ml-pipeline-*\"\n"
+                                "    fields:\n"
+                                "      eventSource: bedrock.amazonaws.com\n"
+                                "      requestParameters.baseModelIdentifier: meta.llama3*\n"
+                                "    reason: nightly fine-tuning pipeline\n");
     fixture fx;
     /* another rule */
     fixture_init(&fx, "llm-jacking", PIPELINE);
@@ -207,16 +210,15 @@ static void wildcards_lists_and_case(void **state)
 static void request_parameters_paths(void **state)
 {
     (void)state;
-    tw_exceptions *ex = load_ok(
-        "exceptions:\n"
-        "  - rule: model-customization\n"
-        "    fields:\n"
-        "      requestParameters.trainingDataConfig.s3Uri: s3://ml-data/*\n"
-        "      requestParameters.hyperParameters.epochCount: 2\n"
-        "      requestParameters.vpcConfig.subnetIds: subnet-2\n"
-        "      requestParameters.customModelKmsKeyId: null\n"
-        "      requestParameters.outputDataConfig: ~\n"
-        "    reason: training data from the governed bucket only\n");
+    tw_exceptions *ex = load_ok("exceptions:\n"
+                                "  - rule: model-customization\n"
+                                "    fields:\n"
+                                "      requestParameters.trainingDataConfig.s3Uri: s3://ml-data/*\n"
+                                "      requestParameters.hyperParameters.epochCount: 2\n"
+                                "      requestParameters.vpcConfig.subnetIds: subnet-2\n"
+                                "      requestParameters.customModelKmsKeyId: null\n"
+                                "      requestParameters.outputDataConfig: ~\n"
+                                "    reason: training data from the governed bucket only\n");
     fixture fx;
     fixture_init(&fx, "model-customization", PIPELINE);
     assert_true(tw_exceptions_match(ex, 0, &fx.f));
@@ -254,21 +256,20 @@ static void request_parameters_paths(void **state)
 static void event_fields(void **state)
 {
     (void)state;
-    tw_exceptions *ex = load_ok(
-        "exceptions:\n"
-        "  - rule: '*'\n"
-        "    fields:\n"
-        "      identity.kind: agent\n"
-        "      errorCode: null\n"
-        "      recipientAccountId: '1111*'\n"
-        "      action: bedrock:*\n"
-        "      modelId: anthropic.*\n"
-        "      eventName: InvokeModel\n"
-        "      sourceIPAddress: 10.0.*\n"
-        "      userIdentity.type: AssumedRole\n"
-        "      userIdentity.arn: '*/agent-session'\n"
-        "      userIdentity.accessKeyId: ASIA*\n"
-        "    reason: the support agent's own model\n");
+    tw_exceptions *ex = load_ok("exceptions:\n"
+                                "  - rule: '*'\n"
+                                "    fields:\n"
+                                "      identity.kind: agent\n"
+                                "      errorCode: null\n"
+                                "      recipientAccountId: '1111*'\n"
+                                "      action: bedrock:*\n"
+                                "      modelId: anthropic.*\n"
+                                "      eventName: InvokeModel\n"
+                                "      sourceIPAddress: 10.0.*\n"
+                                "      userIdentity.type: AssumedRole\n"
+                                "      userIdentity.arn: '*/agent-session'\n"
+                                "      userIdentity.accessKeyId: ASIA*\n"
+                                "    reason: the support agent's own model\n");
     fixture fx;
     fixture_init(&fx, "llm-jacking", "arn:aws:iam::111122223333:role/support-agent");
     fx.f.kind = TW_KIND_AGENT;
@@ -296,15 +297,14 @@ static void event_fields(void **state)
 static void finding_without_a_call(void **state)
 {
     (void)state;
-    tw_exceptions *ex = load_ok(
-        "exceptions:\n"
-        "  - rule: unused-privileged-grant\n"
-        "    identity: '*:role/ci-*'\n"
-        "    fields: {identity.kind: service}\n"
-        "    reason: fields never hold without a call\n"
-        "  - rule: unused-privileged-grant\n"
-        "    identity: '*:role/deploy-*'\n"
-        "    reason: CI deploy roles hold standing grants by design\n");
+    tw_exceptions *ex = load_ok("exceptions:\n"
+                                "  - rule: unused-privileged-grant\n"
+                                "    identity: '*:role/ci-*'\n"
+                                "    fields: {identity.kind: service}\n"
+                                "    reason: fields never hold without a call\n"
+                                "  - rule: unused-privileged-grant\n"
+                                "    identity: '*:role/deploy-*'\n"
+                                "    reason: CI deploy roles hold standing grants by design\n");
     fixture fx;
     fixture_init(&fx, "unused-privileged-grant", "arn:aws:iam::111122223333:role/ci-builder");
     tw_event grant_ev = { .identity = fx.ev.identity, .account = fx.ev.account };
@@ -320,17 +320,15 @@ static void finding_without_a_call(void **state)
 static void updates_follow_their_finding(void **state)
 {
     (void)state;
-    tw_exceptions *ex = load_ok(
-        "exceptions:\n"
-        "  - rule: '*'\n"
-        "    identity: '*:role/break-glass*'\n"
-        "    fields: {awsRegion: us-east-1}\n"
-        "    reason: INC-5120\n");
+    tw_exceptions *ex = load_ok("exceptions:\n"
+                                "  - rule: '*'\n"
+                                "    identity: '*:role/break-glass*'\n"
+                                "    fields: {awsRegion: us-east-1}\n"
+                                "    reason: INC-5120\n");
     const char *bg = "arn:aws:iam::111122223333:role/break-glass";
     fixture fx;
     fixture_init(&fx, "ssm-shell-command", bg);
-    tw_finding upd = { .rule = &fx.meta, .update = true, .count = 3,
-                       .identity = tw_str_c(bg) };
+    tw_finding upd = { .rule = &fx.meta, .update = true, .count = 3, .identity = tw_str_c(bg) };
     /* nothing kept out yet */
     assert_false(tw_exceptions_match(ex, 0, &upd));
     assert_true(tw_exceptions_match(ex, 0, &fx.f));
@@ -391,20 +389,19 @@ static void updates_follow_their_finding(void **state)
 static void expired_entry_ignored_with_warning(void **state)
 {
     (void)state;
-    const char *yaml =
-        "exceptions:\n"
-        "  - rule: '*'\n"
-        "    identity: '*:role/break-glass'\n"
-        "    until: 2026-08-31\n"
-        "    reason: incident 4711 clean-up\n"
-        "  - rule: '*'\n"
-        "    identity: '*:role/break-glass'\n"
-        "    until: 2026-09-01\n"
-        "    reason: the whole day of the 1st\n"
-        "  - rule: logging-tampered\n"
-        "    identity: '*:role/log-admin'\n"
-        "    until: 2026-09-01T12:00:00Z\n"
-        "    reason: trail migration window\n";
+    const char *yaml = "exceptions:\n"
+                       "  - rule: '*'\n"
+                       "    identity: '*:role/break-glass'\n"
+                       "    until: 2026-08-31\n"
+                       "    reason: incident 4711 clean-up\n"
+                       "  - rule: '*'\n"
+                       "    identity: '*:role/break-glass'\n"
+                       "    until: 2026-09-01\n"
+                       "    reason: the whole day of the 1st\n"
+                       "  - rule: logging-tampered\n"
+                       "    identity: '*:role/log-admin'\n"
+                       "    until: 2026-09-01T12:00:00Z\n"
+                       "    reason: trail migration window\n";
     tw_exc_conf conf = conf_at("2026-09-01T00:00:00Z", NULL);
     tw_exceptions *ex = NULL;
     assert_int_equal(tw_exceptions_load_buffer("tuning.yml", yaml, strlen(yaml), &conf, &ex),
@@ -457,7 +454,7 @@ static void until_forms(void **state)
         const char *last_ok; /* still holds then */
     } cases[] = {
         { "2026-09-30", "2026-09-30T23:59:59.999Z" },
-        { "2028-02-29", "2028-02-29T23:59:59.999Z" },    /* a leap day */
+        { "2028-02-29", "2028-02-29T23:59:59.999Z" }, /* a leap day */
         { "2026-09-30T18:00:00Z", "2026-09-30T18:00:00Z" },
         { "2026-09-30T18:00:00", "2026-09-30T18:00:00Z" }, /* no zone: UTC */
         { "2026-09-30T20:00:00+02:00", "2026-09-30T18:00:00Z" },
@@ -493,14 +490,13 @@ static void until_forms(void **state)
 static void stats_and_hits(void **state)
 {
     (void)state;
-    tw_exceptions *ex = load_ok(
-        "exceptions:\n"
-        "  - rule: [model-customization, llm-jacking]\n"
-        "    identity: '*:role/ml-*'\n"
-        "    reason: ML platform\n"
-        "  - rule: llm-jacking\n"
-        "    identity: '*:role/app-*'\n"
-        "    reason: Bedrock applications\n");
+    tw_exceptions *ex = load_ok("exceptions:\n"
+                                "  - rule: [model-customization, llm-jacking]\n"
+                                "    identity: '*:role/ml-*'\n"
+                                "    reason: ML platform\n"
+                                "  - rule: llm-jacking\n"
+                                "    identity: '*:role/app-*'\n"
+                                "    reason: Bedrock applications\n");
     fixture fx;
     fixture_init(&fx, "model-customization", "arn:aws:iam::1:role/ml-a");
     assert_true(tw_exceptions_match(ex, 0, &fx.f));
@@ -559,36 +555,36 @@ static void malformed_entries(void **state)
         "x.yml:29: until must be a date (2027-03-31) or an RFC 3339 time, not a list",
         NULL,
     };
-    expect_diags("exceptions:\n"                                             /* 1 */
-                 "  - rules: model-customization\n"                          /* 2 */
-                 "    reason: typo in the key\n"                             /* 3 */
-                 "  - rule: llm-jacking\n"                                   /* 4 */
-                 "    identity: '*'\n"                                       /* 5 */
-                 "    until: 2027-02-30\n"                                   /* 6 */
-                 "    reason: no such day\n"                                 /* 7 */
-                 "  - rule: []\n"                                            /* 8 */
-                 "    reason: nothing\n"                                     /* 9 */
-                 "  - rule: llm-jacking\n"                                   /* 10 */
-                 "    identity: {arn: x}\n"                                  /* 11 */
-                 "    reason: a map\n"                                       /* 12 */
-                 "  - rule: llm-jacking\n"                                   /* 13 */
-                 "    fields: {eventNmae: X,\n"                              /* 14 */
-                 "      requestParameter.bucketName: b,\n"                   /* 15 */
-                 "      responseElements.x: y}\n"                            /* 16 */
-                 "    reason: fields\n"                                      /* 17 */
-                 "  - rule:\n"                                               /* 18 */
-                 "      [model-customisation, 'guardrail-*']\n"              /* 19 */
-                 "    identity: x\n"                                         /* 20 */
-                 "    reason: ids\n"                                         /* 21 */
-                 "  - rule: '*'\n"                                           /* 22 */
-                 "    reason: everything\n"                                  /* 23 */
-                 "  - rule: llm-jacking\n"                                   /* 24 */
-                 "    fields: {identity.kind: [agent, robot]}\n"             /* 25 */
-                 "    reason: '  '\n"                                        /* 26 */
-                 "  - rule: llm-jacking\n"                                   /* 27 */
-                 "    fields: [eventName]\n"                                 /* 28 */
-                 "    until: [2027-01-01]\n"                                 /* 29 */
-                 "    reason: types\n",                                      /* 30 */
+    expect_diags("exceptions:\n"                                 /* 1 */
+                 "  - rules: model-customization\n"              /* 2 */
+                 "    reason: typo in the key\n"                 /* 3 */
+                 "  - rule: llm-jacking\n"                       /* 4 */
+                 "    identity: '*'\n"                           /* 5 */
+                 "    until: 2027-02-30\n"                       /* 6 */
+                 "    reason: no such day\n"                     /* 7 */
+                 "  - rule: []\n"                                /* 8 */
+                 "    reason: nothing\n"                         /* 9 */
+                 "  - rule: llm-jacking\n"                       /* 10 */
+                 "    identity: {arn: x}\n"                      /* 11 */
+                 "    reason: a map\n"                           /* 12 */
+                 "  - rule: llm-jacking\n"                       /* 13 */
+                 "    fields: {eventNmae: X,\n"                  /* 14 */
+                 "      requestParameter.bucketName: b,\n"       /* 15 */
+                 "      responseElements.x: y}\n"                /* 16 */
+                 "    reason: fields\n"                          /* 17 */
+                 "  - rule:\n"                                   /* 18 */
+                 "      [model-customisation, 'guardrail-*']\n"  /* 19 */
+                 "    identity: x\n"                             /* 20 */
+                 "    reason: ids\n"                             /* 21 */
+                 "  - rule: '*'\n"                               /* 22 */
+                 "    reason: everything\n"                      /* 23 */
+                 "  - rule: llm-jacking\n"                       /* 24 */
+                 "    fields: {identity.kind: [agent, robot]}\n" /* 25 */
+                 "    reason: '  '\n"                            /* 26 */
+                 "  - rule: llm-jacking\n"                       /* 27 */
+                 "    fields: [eventName]\n"                     /* 28 */
+                 "    until: [2027-01-01]\n"                     /* 29 */
+                 "    reason: types\n",                          /* 30 */
                  want);
 }
 

@@ -37,7 +37,7 @@
 /* ---- the table and the catalog file, read independently -------------------------------- */
 
 typedef struct catfile {
-    char **priv;      /* privileged names as the file spells them */
+    char **priv; /* privileged names as the file spells them */
     size_t n_priv, n_priv_iam, n_table;
 } catfile;
 
@@ -57,10 +57,11 @@ static bool class_in(const char *classes, const char *want)
 /* rules/actions.catalog: service:Name TAB LEVELS TAB CLASSES. */
 static void catfile_read(catfile *cf)
 {
-    static const char *const privileged[] = { "permissions",     "model-training", "logging-control",
-                                               "guardrail",       "credential",     "passrole",
-                                               "identity",        "code-execution", "account",
-                                               "key-destruction", "escalation" };
+    static const char *const privileged[] = {
+        "permissions", "model-training",  "logging-control", "guardrail",
+        "credential",  "passrole",        "identity",        "code-execution",
+        "account",     "key-destruction", "escalation"
+    };
     memset(cf, 0, sizeof *cf);
     FILE *fp = fopen(TW_SOURCE_DIR "/rules/actions.catalog", "r");
     assert_non_null(fp);
@@ -324,7 +325,8 @@ static void privtab_unobservable_from_list(void **state)
     for (uint32_t i = 0; i < tw_privtab_count(pt2); i++)
         n2 += tw_privtab_unobservable(pt2, i);
     assert_int_equal(n2, 1);
-    assert_true(tw_privtab_unobservable(pt2, tw_privtab_find(pt2, tw_str_c("IAM:attachrolepolicy"))));
+    assert_true(
+        tw_privtab_unobservable(pt2, tw_privtab_find(pt2, tw_str_c("IAM:attachrolepolicy"))));
     tw_privtab_destroy(pt2);
     fx_free(&fx);
 }
@@ -421,7 +423,7 @@ static void expand_not_action(void **state)
 
     /* a Deny of everything but PassRole leaves PassRole alone */
     s = expand_ok(&fx, POLICY("[" ALLOW_STAR("\"*\"") ",{\"Effect\":\"Deny\",\"NotAction\":"
-                              "\"iam:PassRole\",\"Resource\":\"*\"}]"));
+                                                      "\"iam:PassRole\",\"Resource\":\"*\"}]"));
     static const char *const pass[] = { "iam:PassRole" };
     bits_exactly(&fx, s.g.allowed, pass, 1);
     free(s.mem);
@@ -447,7 +449,9 @@ static void expand_deny(void **state)
     free(s.mem);
 
     /* a Deny under a Condition may not apply: granted, conditionally */
-    s = expand_ok(&fx, POLICY("[" ALLOW_STAR("\"iam:*\"") ",{\"Effect\":\"Deny\",\"Action\":"
+    s = expand_ok(
+        &fx, POLICY("[" ALLOW_STAR(
+                 "\"iam:*\"") ",{\"Effect\":\"Deny\",\"Action\":"
                               "\"iam:PassRole\",\"Resource\":\"*\",\"Condition\":{\"StringEquals\":"
                               "{\"aws:RequestedRegion\":\"eu-west-1\"}}}]"));
     assert_int_equal(tw_bits_count(s.g.allowed, fx.words), n_iam);
@@ -456,8 +460,10 @@ static void expand_deny(void **state)
     free(s.mem);
 
     /* likewise a Deny on some resources only */
-    s = expand_ok(&fx, POLICY("[" ALLOW_STAR("\"iam:*\"") ",{\"Effect\":\"Deny\",\"Action\":"
-                              "\"iam:PassRole\",\"Resource\":\"arn:aws:iam::1:role/x\"}]"));
+    s = expand_ok(&fx,
+                  POLICY("[" ALLOW_STAR(
+                      "\"iam:*\"") ",{\"Effect\":\"Deny\",\"Action\":"
+                                   "\"iam:PassRole\",\"Resource\":\"arn:aws:iam::1:role/x\"}]"));
     assert_true(tw_bits_test(s.g.allowed, pr));
     bits_exactly(&fx, s.g.conditional, pass, 1);
     free(s.mem);
@@ -494,13 +500,16 @@ static void expand_conditional_allow(void **state)
     bits_exactly(&fx, s.g.conditional, pass, 1);
     free(s.mem);
     /* the same action also allowed on "*" without condition, in either order: not conditional */
-    s = expand_ok(&fx, POLICY("[{\"Effect\":\"Allow\",\"Action\":\"iam:PassRole\","
-                              "\"Resource\":\"arn:aws:iam::1:role/x\"}," ALLOW_STAR("\"iam:PassRole\"") "]"));
+    s = expand_ok(
+        &fx, POLICY("[{\"Effect\":\"Allow\",\"Action\":\"iam:PassRole\","
+                    "\"Resource\":\"arn:aws:iam::1:role/x\"}," ALLOW_STAR("\"iam:PassRole\"") "]"));
     bits_exactly(&fx, s.g.allowed, pass, 1);
     assert_int_equal(tw_bits_count(s.g.conditional, fx.words), 0);
     free(s.mem);
-    s = expand_ok(&fx, POLICY("[" ALLOW_STAR("\"iam:Pass*\"") ",{\"Effect\":\"Allow\",\"Action\":"
-                              "\"iam:PassRole\",\"Resource\":\"arn:aws:iam::1:role/x\"}]"));
+    s = expand_ok(
+        &fx, POLICY("[" ALLOW_STAR(
+                 "\"iam:Pass*\"") ",{\"Effect\":\"Allow\",\"Action\":"
+                                  "\"iam:PassRole\",\"Resource\":\"arn:aws:iam::1:role/x\"}]"));
     assert_int_equal(tw_bits_count(s.g.conditional, fx.words), 0);
     free(s.mem);
     fx_free(&fx);
@@ -518,9 +527,10 @@ static void expand_shapes(void **state)
     bits_exactly(&fx, s.g.allowed, two, 1);
     free(s.mem);
     /* several statements add up; no Resource at all counts as every resource */
-    s = expand_ok(&fx, POLICY("[{\"Effect\":\"Allow\",\"Action\":\"iam:PassRole\"},"
-                              "{\"Sid\":\"x\",\"Effect\":\"Allow\",\"Action\":[\"iam:CreateAccessKey\"],"
-                              "\"Resource\":[\"arn:aws:s3:::b\",\"*\"]}]"));
+    s = expand_ok(&fx,
+                  POLICY("[{\"Effect\":\"Allow\",\"Action\":\"iam:PassRole\"},"
+                         "{\"Sid\":\"x\",\"Effect\":\"Allow\",\"Action\":[\"iam:CreateAccessKey\"],"
+                         "\"Resource\":[\"arn:aws:s3:::b\",\"*\"]}]"));
     bits_exactly(&fx, s.g.allowed, two, 2);
     assert_int_equal(tw_bits_count(s.g.conditional, fx.words), 0);
     free(s.mem);
@@ -542,9 +552,11 @@ static void expand_errors(void **state)
     expand_fails(&fx, POLICY("[{\"Effect\":\"Maybe\",\"Action\":\"iam:*\",\"Resource\":\"*\"}]"));
     expand_fails(&fx, POLICY("[{\"Action\":\"iam:*\",\"Resource\":\"*\"}]"));
     expand_fails(&fx, POLICY("[{\"Effect\":\"Allow\",\"Action\":42,\"Resource\":\"*\"}]"));
-    expand_fails(&fx, POLICY("[{\"Effect\":\"Allow\",\"Action\":[\"iam:*\",7],\"Resource\":\"*\"}]"));
+    expand_fails(&fx,
+                 POLICY("[{\"Effect\":\"Allow\",\"Action\":[\"iam:*\",7],\"Resource\":\"*\"}]"));
     expand_fails(&fx, POLICY("[{\"Effect\":\"Allow\",\"Resource\":\"*\"}]"));
-    expand_fails(&fx, POLICY("[{\"Effect\":\"Allow\",\"Action\":\"iam:*\",\"NotAction\":\"s3:*\"}]"));
+    expand_fails(&fx,
+                 POLICY("[{\"Effect\":\"Allow\",\"Action\":\"iam:*\",\"NotAction\":\"s3:*\"}]"));
     expand_fails(&fx, POLICY("[\"iam:*\"]"));
     expand_fails(&fx, POLICY("\"iam:*\""));
     expand_fails(&fx, "{\"Version\":\"2012-10-17\"}");
@@ -575,12 +587,12 @@ static void expand_errors(void **state)
 
 /* ---- policyDocument text forms ----------------------------------------------------------- */
 
-#define DOC_TWO                                                                                 \
-    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"             \
+#define DOC_TWO                                                                    \
+    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":" \
     "[\"iam:PassRole\",\"iam:CreateAccessKey\"],\"Resource\":\"*\"}]}"
 /* DOC_TWO URL-encoded (every reserved character), and with '+' for the spaces of a pretty
  * copy, as get-account-authorization-details and older CLIs give it */
-#define DOC_TWO_URL                                                                             \
+#define DOC_TWO_URL                                                                            \
     "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22" \
     "%2C%22Action%22%3A%5B%22iam%3APassRole%22%2C%22iam%3ACreateAccessKey%22%5D%2C%22Resource" \
     "%22%3A%22%2A%22%7D%5D%7D"
@@ -664,8 +676,8 @@ static void policy_node_forms(void **state)
         free(s.mem);
         /* the name is no policy */
         s = pset_new(&fx);
-        assert_int_equal(tw_policy_expand_node(fx.pt, fx.js, tw_jnode_get(root, "policyName"),
-                                               &s.g, errstr, sizeof errstr),
+        assert_int_equal(tw_policy_expand_node(fx.pt, fx.js, tw_jnode_get(root, "policyName"), &s.g,
+                                               errstr, sizeof errstr),
                          TW_ERR_PARSE);
         free(s.mem);
         tw_arena_free(&arena);
@@ -703,7 +715,8 @@ static void managed_expanded(void **state)
     assert_int_equal(count_priv(&fx, iam.g.allowed), cf.n_priv_iam);
     for (uint32_t i = 0; i < fx.n; i++) {
         bool in_iam = is_iam(&fx, i) && (tw_privtab_classes(fx.pt, i) & TW_CLASS_PRIVILEGED);
-        if (in_iam != tw_bits_test(iam.g.allowed, i) && !tw_str_starts(tw_privtab_name(fx.pt, i), "organizations:"))
+        if (in_iam != tw_bits_test(iam.g.allowed, i) &&
+            !tw_str_starts(tw_privtab_name(fx.pt, i), "organizations:"))
             fail_msg("IAMFullAccess and %.*s", (int)tw_privtab_name(fx.pt, i).len,
                      tw_privtab_name(fx.pt, i).p);
         if (tw_str_starts(tw_privtab_name(fx.pt, i), "bedrock"))
@@ -750,21 +763,27 @@ static void capture(void *ud, const tw_finding *f, uint32_t det)
 static void tracker_init(fixture *fx, bool dormant)
 {
     fx_init(fx);
-    fx->unused_meta = (tw_rule_meta){ .id = "unused-privileged-grant", .title = "Unused grant",
+    fx->unused_meta = (tw_rule_meta){ .id = "unused-privileged-grant",
+                                      .title = "Unused grant",
                                       .severity = TW_SEV_LOW };
     fx->dormant_meta = (tw_rule_meta){ .id = "dormant-privilege-used",
-                                       .title = "Dormant privilege used", .severity = TW_SEV_HIGH };
-    tw_grants_conf conf = { .privtab = fx->pt, .catalog = fx->cat, .managed = fx->managed,
-                            .unused_after_ms = UNUSED_AFTER, .unused_meta = &fx->unused_meta,
+                                       .title = "Dormant privilege used",
+                                       .severity = TW_SEV_HIGH };
+    tw_grants_conf conf = { .privtab = fx->pt,
+                            .catalog = fx->cat,
+                            .managed = fx->managed,
+                            .unused_after_ms = UNUSED_AFTER,
+                            .unused_meta = &fx->unused_meta,
                             .dormant_meta = dormant ? &fx->dormant_meta : NULL,
-                            .unused_detector = UNUSED_DET, .dormant_detector = DORMANT_DET };
+                            .unused_detector = UNUSED_DET,
+                            .dormant_detector = DORMANT_DET };
     fx->g = tw_grants_new(&conf);
     assert_non_null(fx->g);
 }
 
 /* An event by identity, of action, at t. */
-static void feed_op(fixture *fx, int64_t t, const char *identity, const char *action,
-                    uint8_t flags, const char *event_id, const tw_grant_op *op)
+static void feed_op(fixture *fx, int64_t t, const char *identity, const char *action, uint8_t flags,
+                    const char *event_id, const tw_grant_op *op)
 {
     tw_event ev;
     memset(&ev, 0, sizeof ev);
@@ -824,13 +843,14 @@ static void op_document(fixture *fx, tw_grant_op *op, const char *text)
     *s = pset_new(fx);
     op->has_document = true;
     char errstr[256] = "";
-    if (tw_policy_expand_text(fx->pt, fx->js, tw_str_c(text), &s->g, errstr, sizeof errstr) != TW_OK)
+    if (tw_policy_expand_text(fx->pt, fx->js, tw_str_c(text), &s->g, errstr, sizeof errstr) !=
+        TW_OK)
         op->unparseable = true;
     op->set = s->g;
 }
 
-static void attach(fixture *fx, int64_t t, tw_grant_target tt, const char *target,
-                   const char *arn, const char *event_id)
+static void attach(fixture *fx, int64_t t, tw_grant_target tt, const char *target, const char *arn,
+                   const char *event_id)
 {
     tw_grant_op *op = op_new(fx, TW_GOP_ATTACH, tt, target);
     op->policy_arn = tw_str_c(arn);
@@ -840,8 +860,7 @@ static void attach(fixture *fx, int64_t t, tw_grant_target tt, const char *targe
     feed_op(fx, t, ADMIN, action, 0, event_id, op);
 }
 
-static void detach(fixture *fx, int64_t t, tw_grant_target tt, const char *target,
-                   const char *arn)
+static void detach(fixture *fx, int64_t t, tw_grant_target tt, const char *target, const char *arn)
 {
     tw_grant_op *op = op_new(fx, TW_GOP_DETACH, tt, target);
     op->policy_arn = tw_str_c(arn);
@@ -855,13 +874,14 @@ static void put_inline(fixture *fx, int64_t t, tw_grant_target tt, const char *t
     tw_grant_op *op = op_new(fx, TW_GOP_PUT_INLINE, tt, target);
     op->policy_name = tw_str_c(name);
     op_document(fx, op, doc);
-    feed_op(fx, t, ADMIN, tt == TW_GT_ROLE ? "iam:PutRolePolicy" : "iam:PutUserPolicy", 0,
-            event_id, op);
+    feed_op(fx, t, ADMIN, tt == TW_GT_ROLE ? "iam:PutRolePolicy" : "iam:PutUserPolicy", 0, event_id,
+            op);
 }
 
 static void membership(fixture *fx, int64_t t, bool add, const char *group, const char *user)
 {
-    tw_grant_op *op = op_new(fx, add ? TW_GOP_ADD_MEMBER : TW_GOP_REMOVE_MEMBER, TW_GT_GROUP, group);
+    tw_grant_op *op =
+        op_new(fx, add ? TW_GOP_ADD_MEMBER : TW_GOP_REMOVE_MEMBER, TW_GT_GROUP, group);
     op->member = tw_str_c(user);
     feed_op(fx, t, ADMIN, add ? "iam:AddUserToGroup" : "iam:RemoveUserFromGroup", 0, NULL, op);
 }
@@ -939,14 +959,16 @@ static void unused_at_deadline(void **state)
     assert_int_equal(c->n_evidence, 1);
     assert_string_equal(c->ev0, "grant-1");
     char want[160];
-    snprintf(want, sizeof want, "%u of %u privileged actions unused for 30 days", n_obs - 1, n_priv);
+    snprintf(want, sizeof want, "%u of %u privileged actions unused for 30 days", n_obs - 1,
+             n_priv);
     has(c->summary, want);
     has(c->summary, "iam:AttachRolePolicy " IAM_FULL);
     has(c->summary, "; 1 used");
     has(c->details, "\"grant\":{\"source\":\"iam:AttachRolePolicy " IAM_FULL "\"");
     has(c->details, "\"policy_arn\":\"" IAM_FULL "\"");
     has(c->details, "\"granted\":\"2026-01-01T00:00:00Z\"");
-    snprintf(want, sizeof want, "\"privileged_granted\":%u,\"unused_count\":%u,", n_priv, n_obs - 1);
+    snprintf(want, sizeof want, "\"privileged_granted\":%u,\"unused_count\":%u,", n_priv,
+             n_obs - 1);
     has(c->details, want);
     has(c->details, "\"used_count\":1,\"used\":[\"iam:AttachRolePolicy\"]");
     has(c->details, "\"iam:CreateAccessKey\"");
@@ -1011,9 +1033,10 @@ static void unobservable_and_conditional(void **state)
     uint32_t bypass = idx(&fx, "s3:BypassGovernanceRetention");
     assert_true(tw_privtab_unobservable(fx.pt, bypass));
     assert_true(tw_privtab_classes(fx.pt, bypass) & TW_CLASS_PRIVILEGED);
-    put_inline(&fx, T0, TW_GT_ROLE, ROLE_R, "mixed",
-               POLICY("[" ALLOW_STAR("[\"iam:CreateAccessKey\",\"s3:BypassGovernanceRetention\"]") "]"),
-               NULL);
+    put_inline(
+        &fx, T0, TW_GT_ROLE, ROLE_R, "mixed",
+        POLICY("[" ALLOW_STAR("[\"iam:CreateAccessKey\",\"s3:BypassGovernanceRetention\"]") "]"),
+        NULL);
     put_inline(&fx, T0, TW_GT_ROLE, ROLE_S, "blind",
                POLICY("[" ALLOW_STAR("\"s3:BypassGovernanceRetention\"") "]"), NULL);
     put_inline(&fx, T0, TW_GT_USER, USER_U, "cond",
@@ -1065,8 +1088,8 @@ static void use_before_grant_not_counted(void **state)
     fixture fx;
     tracker_init(&fx, true);
     /* R holds a grant already (so its uses are booked), uses PassRole, then gets DOC_TWO */
-    put_inline(&fx, T0, TW_GT_ROLE, ROLE_R, "first",
-               POLICY("[" ALLOW_STAR("\"iam:PassRole\"") "]"), NULL);
+    put_inline(&fx, T0, TW_GT_ROLE, ROLE_R, "first", POLICY("[" ALLOW_STAR("\"iam:PassRole\"") "]"),
+               NULL);
     feed(&fx, T0 + DAY, ROLE_R, "iam:PassRole", 0);
     /* S has no grant yet when it uses CreateAccessKey */
     feed(&fx, T0 + DAY, ROLE_S, "iam:CreateAccessKey", 0);
@@ -1152,7 +1175,8 @@ static void detach_before_deadline(void **state)
     detach(&fx, T0 + 41 * DAY, TW_GT_ROLE, ROLE_S, ADMIN_ACCESS);
     op = op_new(&fx, TW_GOP_DETACH, TW_GT_ROLE, ROLE_S);
     op->policy_arn = tw_str_c(IAM_FULL);
-    feed_op(&fx, T0 + 41 * DAY, ADMIN, "iam:DetachRolePolicy", TW_EV_FAILED | TW_EV_DENIED, NULL, op);
+    feed_op(&fx, T0 + 41 * DAY, ADMIN, "iam:DetachRolePolicy", TW_EV_FAILED | TW_EV_DENIED, NULL,
+            op);
     tick(&fx, T0 + 40 * DAY + UNUSED_AFTER);
     assert_string_equal(only(&fx, "unused-privileged-grant")->identity, ROLE_S);
     fx_free(&fx);
@@ -1506,16 +1530,18 @@ static void dormant_not_for_revoked_grant(void **state)
 /* A checkpoint of the book (consume --state-dir) and back: an inline grant of two actions (kept
  * as a list), one of every action ("*": kept as bitsets), one of a conditional statement and a
  * managed one; the restored tracker saves the same bytes and reports what the first would. */
-#define DOC_COND                                                                                \
-    "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iam:CreateAccessKey\",\"Resource\":\"*\","   \
+#define DOC_COND                                                                                   \
+    "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"iam:CreateAccessKey\",\"Resource\":\"*\"," \
     "\"Condition\":{\"Bool\":{\"aws:MultiFactorAuthPresent\":\"true\"}}}]}"
 static void checkpoint_round_trip(void **state)
 {
     (void)state;
     fixture fx;
     tracker_init(&fx, true);
-    const char *docs[] = { DOC_TWO, "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\","
-                                    "\"Resource\":\"*\"}}", DOC_COND };
+    const char *docs[] = { DOC_TWO,
+                           "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\","
+                           "\"Resource\":\"*\"}}",
+                           DOC_COND };
     for (int i = 0; i < 3; i++) {
         pset s = expand_ok(&fx, docs[i]);
         char src[32];
@@ -1532,12 +1558,12 @@ static void checkpoint_round_trip(void **state)
     pset guard = expand_ok(&fx, POLICY("[{\"Effect\":\"Deny\",\"Action\":\"iam:CreateUser\","
                                        "\"Resource\":\"*\"},{\"Effect\":\"Allow\",\"Action\":"
                                        "\"iam:PassRole\",\"Resource\":\"*\"}]"));
-    assert_int_equal(tw_grants_define_policy(fx.g, tw_str_c("arn:aws:iam::" ACCT ":policy/guard"),
-                                             &guard.g),
-                     TW_OK);
+    assert_int_equal(
+        tw_grants_define_policy(fx.g, tw_str_c("arn:aws:iam::" ACCT ":policy/guard"), &guard.g),
+        TW_OK);
     free(guard.mem);
-    assert_int_equal(tw_grants_add_inventory(fx.g, tw_str_c(USER_U), tw_str_c("user U guard"),
-                                             NULL, tw_str_c("arn:aws:iam::" ACCT ":policy/guard")),
+    assert_int_equal(tw_grants_add_inventory(fx.g, tw_str_c(USER_U), tw_str_c("user U guard"), NULL,
+                                             tw_str_c("arn:aws:iam::" ACCT ":policy/guard")),
                      TW_OK);
     tick(&fx, T0);
     feed(&fx, T0 + 1000, ROLE_R, "iam:PassRole", 0);
@@ -1588,8 +1614,8 @@ static void checkpoint_round_trip(void **state)
     fy.g = NULL;
     fixture fz;
     tracker_init(&fz, true);
-    tw_wire_reader cut = { (const unsigned char *)one.p,
-                           (const unsigned char *)one.p + one.len / 2, false };
+    tw_wire_reader cut = { (const unsigned char *)one.p, (const unsigned char *)one.p + one.len / 2,
+                           false };
     assert_int_equal(tw_grants_load(fz.g, &cut), TW_ERR_CORRUPT);
     tw_buf_free(&one);
     tw_buf_free(&two);
@@ -1615,13 +1641,17 @@ static void inventory_sources_said_again(void **state)
     tracker_init(&fx, true);
     pset s = expand_ok(&fx, DOC_TWO);
     assert_int_equal(tw_grants_add_inventory(fx.g, tw_str_c(ROLE_R), tw_str_c(sources[0]), NULL,
-                                             tw_str_c(IAM_FULL)), TW_OK);
-    assert_int_equal(tw_grants_add_inventory(fx.g, tw_str_c(USER_U), tw_str_c(sources[1]), &s.g,
-                                             TW_STR_NULL), TW_OK);
+                                             tw_str_c(IAM_FULL)),
+                     TW_OK);
+    assert_int_equal(
+        tw_grants_add_inventory(fx.g, tw_str_c(USER_U), tw_str_c(sources[1]), &s.g, TW_STR_NULL),
+        TW_OK);
     assert_int_equal(tw_grants_add_inventory(fx.g, tw_str_c(USER_U), tw_str_c(sources[2]), NULL,
-                                             tw_str_c(ADMIN_ACCESS)), TW_OK);
+                                             tw_str_c(ADMIN_ACCESS)),
+                     TW_OK);
     assert_int_equal(tw_grants_add_inventory(fx.g, tw_str_c(ROLE_S), tw_str_c(sources[3]), NULL,
-                                             tw_str_c(IAM_FULL)), TW_OK);
+                                             tw_str_c(IAM_FULL)),
+                     TW_OK);
     free(s.mem);
     tick(&fx, T0);
     tw_buf saved;
@@ -1693,7 +1723,7 @@ static void inventory_counts_from_first_event(void **state)
     fx_free(&fx);
 }
 
-#define DOC_TRAIN_TELE                                                                          \
+#define DOC_TRAIN_TELE \
     POLICY("[" ALLOW_STAR("[\"bedrock:CreateModelCustomizationJob\",\"logs:GetLogEvents\"]") "]")
 
 static void training_telemetry_granted(void **state)

@@ -68,8 +68,8 @@ static void administrator_access_allows_all(void **state)
     (void)state;
     tw_managed *m = managed_embedded();
     tw_str doc = find_expect(m, "arn:aws:iam::aws:policy/AdministratorAccess");
-    assert_true(
-        tw_str_eq_c(doc, "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"));
+    assert_true(tw_str_eq_c(
+        doc, "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"));
     /* The bare name finds the same span. */
     tw_str bare = find_expect(m, "AdministratorAccess");
     assert_ptr_equal(bare.p, doc.p);
@@ -191,7 +191,8 @@ static void text_loads(void **state)
         "\"Condition\":{}}]}}\n"
         "\n"
         "{\"arn\":\"arn:aws:iam::aws:policy/service-role/A\",\"version\":\"v12\",\"document\":"
-        "{\"Statement\":[{\"Effect\":\"Deny\",\"NotAction\":[\"a:\\\"]}\"],\"Resource\":\"*\"}]}}\r\n"
+        "{\"Statement\":[{\"Effect\":\"Deny\",\"NotAction\":[\"a:\\\"]}\"],\"Resource\":\"*\"}]}}"
+        "\r\n"
         "{\"arn\":\"arn:aws:iam::aws:policy/x/B\",\"version\":\"v2\",\"document\":"
         "{\"Statement\":[]}}";
     char errstr[256];
@@ -205,7 +206,7 @@ static void text_loads(void **state)
                                  "\"Resource\":\"some\",\"Condition\":{}}]}"));
     assert_true(tw_managed_find(m, tw_str_c("service-role/A"), &doc));
     assert_true(tw_str_ends(doc, "\"Resource\":\"*\"}]}")); /* the \r is not in the span */
-    assert_false(tw_managed_find(m, tw_str_c("A"), &doc)); /* two policies are named A */
+    assert_false(tw_managed_find(m, tw_str_c("A"), &doc));  /* two policies are named A */
     assert_true(tw_managed_find(m, tw_str_c("B"), &doc));
     assert_true(tw_str_eq_c(doc, "{\"Statement\":[]}"));
     tw_managed_destroy(m);
@@ -221,7 +222,7 @@ static void text_loads(void **state)
     tw_managed_destroy(NULL);
 }
 
-#define GOOD_A                                                                                    \
+#define GOOD_A \
     "{\"arn\":\"arn:aws:iam::aws:policy/A\",\"version\":\"v1\",\"document\":{\"Statement\":[]}}\n"
 #define DOC_OK "\"document\":{\"Statement\":[]}}\n"
 

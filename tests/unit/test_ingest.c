@@ -60,27 +60,38 @@ static void json_envelopes(void **state)
     assert_int_equal(parse("{\"eventName\":\"A\",\"eventTime\":\"t1\"}", &s, &err), TW_OK);
     assert_int_equal(s.n, 1);
     assert_string_equal(s.names[0], "A");
-    assert_int_equal(parse("{\"Records\":[{\"eventName\":\"A\"},{\"eventName\":\"B\"}]}", &s, &err), TW_OK);
+    assert_int_equal(parse("{\"Records\":[{\"eventName\":\"A\"},{\"eventName\":\"B\"}]}", &s, &err),
+                     TW_OK);
     assert_int_equal(s.n, 2);
     assert_string_equal(s.names[1], "B");
     assert_int_equal(s.envelope[0], 1);
-    assert_int_equal(parse("[{\"eventName\":\"A\"},{\"eventName\":\"B\"},{\"eventName\":\"C\"}]", &s, &err), TW_OK);
+    assert_int_equal(
+        parse("[{\"eventName\":\"A\"},{\"eventName\":\"B\"},{\"eventName\":\"C\"}]", &s, &err),
+        TW_OK);
     assert_int_equal(s.n, 3);
     assert_int_equal(parse("{\"version\":\"0\",\"detail-type\":\"AWS API Call via CloudTrail\","
-                           "\"detail\":{\"eventName\":\"E\",\"eventTime\":\"t\"}}", &s, &err), TW_OK);
+                           "\"detail\":{\"eventName\":\"E\",\"eventTime\":\"t\"}}",
+                           &s, &err),
+                     TW_OK);
     assert_int_equal(s.n, 1);
     assert_string_equal(s.names[0], "E");
     assert_int_equal(s.envelope[0], 3);
-    assert_int_equal(parse("{\"messageType\":\"DATA_MESSAGE\",\"logEvents\":[{\"id\":\"1\",\"message\":"
-                           "\"{\\\"eventName\\\":\\\"L\\\"}\"},{\"id\":\"2\",\"message\":\"not json\"}]}",
-                           &s, &err), TW_OK);
+    assert_int_equal(
+        parse("{\"messageType\":\"DATA_MESSAGE\",\"logEvents\":[{\"id\":\"1\",\"message\":"
+              "\"{\\\"eventName\\\":\\\"L\\\"}\"},{\"id\":\"2\",\"message\":\"not json\"}]}",
+              &s, &err),
+        TW_OK);
     assert_int_equal(s.n, 2);
     assert_string_equal(s.names[0], "L");
     assert_int_equal(s.envelope[0], 4);
     assert_true(s.bad[1] != 0); /* the broken message is that record's problem */
-    assert_int_equal(parse("{\"schemaType\":\"ModelInvocationLog\",\"timestamp\":\"2026-09-01T00:00:00Z\","
-                           "\"operation\":\"Converse\",\"identity\":{\"arn\":\"arn:aws:sts::1:assumed-role/r/s\"},"
-                           "\"modelId\":\"m\"}", &s, &err), TW_OK);
+    assert_int_equal(
+        parse(
+            "{\"schemaType\":\"ModelInvocationLog\",\"timestamp\":\"2026-09-01T00:00:00Z\","
+            "\"operation\":\"Converse\",\"identity\":{\"arn\":\"arn:aws:sts::1:assumed-role/r/s\"},"
+            "\"modelId\":\"m\"}",
+            &s, &err),
+        TW_OK);
     assert_int_equal(s.n, 1);
     assert_string_equal(s.names[0], "Converse");
     assert_string_equal(s.times[0], "2026-09-01T00:00:00Z");
@@ -102,7 +113,8 @@ static void json_errors(void **state)
     assert_string_equal(err.reason, "utf8");
     assert_int_equal(parse("{\"Records\":5}", &s, &err), TW_ERR_PARSE);
     /* wrong types are flagged on the record, not fatal to the document */
-    assert_int_equal(parse("{\"eventName\":\"A\",\"eventTime\":123,\"userIdentity\":\"x\"}", &s, &err), TW_OK);
+    assert_int_equal(
+        parse("{\"eventName\":\"A\",\"eventTime\":123,\"userIdentity\":\"x\"}", &s, &err), TW_OK);
     assert_int_equal(s.n, 1);
     assert_true(s.bad[0] & TW_RAW_BAD_EVENT_TIME);
     assert_true(s.bad[0] & TW_RAW_BAD_USER_IDENTITY);
@@ -177,8 +189,10 @@ static int check_span(void *ud, const tw_raw_record *r)
 static void record_spans_and_lookups(void **state)
 {
     (void)state;
-    const char *doc = "{\"Records\": [ {\"eventName\":\"A\",\"requestParameters\":{\"bucketName\":\"b1\"}} ,\n"
-                      "  {\"eventName\":\"B\",\"requestParameters\":{\"bucketName\":\"b2\"},\"x\":[1,{\"y\":2}]}]}";
+    const char *doc =
+        "{\"Records\": [ {\"eventName\":\"A\",\"requestParameters\":{\"bucketName\":\"b1\"}} ,\n"
+        "  "
+        "{\"eventName\":\"B\",\"requestParameters\":{\"bucketName\":\"b2\"},\"x\":[1,{\"y\":2}]}]}";
     size_t len = strlen(doc);
     char *buf = malloc(len + TW_JSON_PADDING);
     memcpy(buf, doc, len);
@@ -186,7 +200,8 @@ static void record_spans_and_lookups(void **state)
     span_check sc = { 0 };
     sc.js = tw_json_new();
     tw_json_error err;
-    assert_int_equal(tw_json_parse(sc.js, buf, len, len + TW_JSON_PADDING, check_span, &sc, &err), TW_OK);
+    assert_int_equal(tw_json_parse(sc.js, buf, len, len + TW_JSON_PADDING, check_span, &sc, &err),
+                     TW_OK);
     assert_int_equal(sc.n, 2); /* the outer scan went on after the nested lookups */
     assert_string_equal(sc.names[1], "B");
     assert_int_equal(sc.bucket[0].n, 1);
@@ -194,17 +209,27 @@ static void record_spans_and_lookups(void **state)
     assert_string_equal(sc.bucket[1].text[0], "b2");
 
     /* arrays are walked, scalars typed, absent paths give nothing */
-    const char *rec = "{\"resources\":[{\"ARN\":\"arn:1\"},{\"ARN\":\"arn:2\"},{\"type\":\"t\"}],"
-                      "\"n\":42.5,\"ok\":true,\"none\":null,\"s\":\"a\\\"b\",\"tags\":[\"x\",\"y\"]}";
+    const char *rec =
+        "{\"resources\":[{\"ARN\":\"arn:1\"},{\"ARN\":\"arn:2\"},{\"type\":\"t\"}],"
+        "\"n\":42.5,\"ok\":true,\"none\":null,\"s\":\"a\\\"b\",\"tags\":[\"x\",\"y\"]}";
     size_t rlen = strlen(rec);
     char *rbuf = malloc(rlen + TW_JSON_PADDING);
     memcpy(rbuf, rec, rlen);
     memset(rbuf + rlen, ' ', TW_JSON_PADDING);
-    struct { const char *path; int n; const char *first; tw_json_vtype type; } cases[] = {
-        { "resources.ARN", 2, "arn:1", TW_JV_STRING }, { "n", 1, "42.5", TW_JV_NUMBER },
-        { "ok", 1, "true", TW_JV_BOOL },               { "none", 1, "", TW_JV_NULL },
-        { "s", 1, "a\"b", TW_JV_STRING },              { "tags", 2, "x", TW_JV_STRING },
-        { "missing", 0, NULL, 0 },                     { "resources.type.deeper", 0, NULL, 0 },
+    struct {
+        const char *path;
+        int n;
+        const char *first;
+        tw_json_vtype type;
+    } cases[] = {
+        { "resources.ARN", 2, "arn:1", TW_JV_STRING },
+        { "n", 1, "42.5", TW_JV_NUMBER },
+        { "ok", 1, "true", TW_JV_BOOL },
+        { "none", 1, "", TW_JV_NULL },
+        { "s", 1, "a\"b", TW_JV_STRING },
+        { "tags", 2, "x", TW_JV_STRING },
+        { "missing", 0, NULL, 0 },
+        { "resources.type.deeper", 0, NULL, 0 },
         { "resources", 3, "", TW_JV_OBJECT },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -528,15 +553,21 @@ static void parse_chunk_counts_and_names_lines(void **state)
     tw_catalog *cat;
     tw_parser *ps = parser_new(&cat);
     const char *text =
-        "{\"eventTime\":\"2026-09-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\","
-        "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/u\"},\"eventID\":\"e1\"}\n"
+        "{\"eventTime\":\"2026-09-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\","
+        "\"eventName\":\"GetObject\","
+        "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/"
+        "u\"},\"eventID\":\"e1\"}\n"
         "garbage\n"
         "\n"
-        "{\"eventTime\":\"2026-09-01T00:00:01Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"DeleteBucket\","
-        "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/u\"},\"errorCode\":\"AccessDenied\"}\n"
+        "{\"eventTime\":\"2026-09-01T00:00:01Z\",\"eventSource\":\"s3.amazonaws.com\","
+        "\"eventName\":\"DeleteBucket\","
+        "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/"
+        "u\"},\"errorCode\":\"AccessDenied\"}\n"
         "{\"eventTime\":123,\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}\n"
-        "{\"eventTime\":\"2026-09-01T00:00:02Z\",\"eventSource\":\"bedrock.amazonaws.com\",\"eventName\":\"Converse\","
-        "\"requestParameters\":{\"guardrailConfig\":{\"modelId\":\"nested\"},\"modelId\":\"anthropic.claude\\u002dv3\"}}\n";
+        "{\"eventTime\":\"2026-09-01T00:00:02Z\",\"eventSource\":\"bedrock.amazonaws.com\","
+        "\"eventName\":\"Converse\","
+        "\"requestParameters\":{\"guardrailConfig\":{\"modelId\":\"nested\"},\"modelId\":"
+        "\"anthropic.claude\\u002dv3\"}}\n";
     tw_chunk *chunk = tw_chunk_new(strlen(text));
     memcpy(chunk->buf, text, strlen(text));
     chunk->len = strlen(text);
@@ -573,11 +604,12 @@ static void parse_chunk_gives_each_line_its_partition(void **state)
     (void)state;
     tw_catalog *cat;
     tw_parser *ps = parser_new(&cat);
-#define REC(T, U)                                                                               \
-    "{\"eventTime\":\"2026-09-01T00:00:0" T "Z\",\"eventSource\":\"s3.amazonaws.com\","       \
-    "\"eventName\":\"GetObject\",\"userIdentity\":{\"type\":\"IAMUser\","                  \
+#define REC(T, U)                                                                       \
+    "{\"eventTime\":\"2026-09-01T00:00:0" T "Z\",\"eventSource\":\"s3.amazonaws.com\"," \
+    "\"eventName\":\"GetObject\",\"userIdentity\":{\"type\":\"IAMUser\","               \
     "\"arn\":\"arn:aws:iam::1:user/" U "\"}}\n"
-    const char *text = REC("0", "a") REC("1", "b") "\n" "not json\n" REC("2", "c") REC("3", "d");
+    const char *text = REC("0", "a") REC("1", "b") "\n"
+                                                   "not json\n" REC("2", "c") REC("3", "d");
 #undef REC
     const uint16_t sources[] = { 3, 7, 7, 5, 3, 9 };
     tw_chunk *chunk = tw_chunk_new(strlen(text));
@@ -625,7 +657,8 @@ static void batch_fits_what_it_holds(void **state)
     tw_catalog *cat;
     tw_parser *ps = parser_new(&cat);
     const char *text =
-        "{\"Records\":[{\"eventTime\":\"2026-09-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws.com\","
+        "{\"Records\":[{\"eventTime\":\"2026-09-01T00:00:00Z\",\"eventSource\":\"s3.amazonaws."
+        "com\","
         "\"eventName\":\"GetObject\",\"userIdentity\":{\"type\":\"IAMUser\","
         "\"arn\":\"arn:aws:iam::1:user/u\"},\"eventID\":\"e1\"},"
         "{\"eventTime\":\"2026-09-01T00:00:01Z\",\"eventSource\":\"s3.amazonaws.com\","

@@ -104,8 +104,8 @@ static void collected_destroy(collected *c)
 }
 
 /* Streams path (text NULL) or text into a new collection; NULL with errstr on failure. */
-static collected *collect(const char *path, const char *text, size_t len, tw_err *rc,
-                          char *errstr, size_t size)
+static collected *collect(const char *path, const char *text, size_t len, tw_err *rc, char *errstr,
+                          size_t size)
 {
     collected *c = calloc(1, sizeof *c);
     assert_non_null(c);
@@ -231,9 +231,11 @@ static void cloudmapper_demo(void **state)
     assert_true(tw_str_eq_c(tw_jnode_get(st, "Resource")->text, "*"));
 
     /* the AWS managed policy is listed in this file, so its document comes along */
-    g = by_source(inv, "inventory role/bad_role arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM");
+    g = by_source(
+        inv, "inventory role/bad_role arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM");
     assert_non_null(g);
-    assert_true(tw_str_eq_c(g->policy_arn, "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM"));
+    assert_true(
+        tw_str_eq_c(g->policy_arn, "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM"));
     assert_non_null(g->document);
     assert_int_equal(g->document->type, TW_JV_OBJECT);
 
@@ -283,12 +285,14 @@ static void cloudsplaining_examples(void **state)
     assert_true(tw_str_eq_c(g->via_group, "biden"));
     assert_int_equal(g->policy_arn.len, 0);
     assert_non_null(g->document);
-    g = by_source(inv, "inventory user/biden via group/biden arn:aws:iam::aws:policy/AmazonRDSFullAccess");
+    g = by_source(
+        inv, "inventory user/biden via group/biden arn:aws:iam::aws:policy/AmazonRDSFullAccess");
     assert_non_null(g);
     assert_true(tw_str_eq_c(g->via_group, "biden"));
     assert_true(tw_str_eq_c(g->policy_arn, "arn:aws:iam::aws:policy/AmazonRDSFullAccess"));
     assert_non_null(g->document);
-    g = by_source(inv, "inventory user/obama via group/admin arn:aws:iam::aws:policy/AdministratorAccess");
+    g = by_source(
+        inv, "inventory user/obama via group/admin arn:aws:iam::aws:policy/AdministratorAccess");
     assert_non_null(g);
     assert_true(tw_str_eq_c(g->via_group, "admin"));
     g = by_source(inv, "inventory user/obama arn:aws:iam::aws:policy/AdministratorAccess");
@@ -319,13 +323,15 @@ static void aws_managed_not_listed(void **state)
     collected_destroy(inv);
 
     /* a role, in another partition, with a path */
-    inv = text_ok("{\"RoleDetailList\":[{\"RoleName\":\"r\",\"Arn\":\"arn:aws-cn:iam::111122223333:role/p/q/r\","
+    inv = text_ok("{\"RoleDetailList\":[{\"RoleName\":\"r\",\"Arn\":\"arn:aws-cn:iam::111122223333:"
+                  "role/p/q/r\","
                   "\"AttachedManagedPolicies\":[{\"PolicyName\":\"ReadOnlyAccess\","
                   "\"PolicyArn\":\"arn:aws-cn:iam::aws:policy/ReadOnlyAccess\"}]}]}");
     assert_int_equal(inv->n_grants, 1);
     g = &inv->grants[0];
     assert_true(tw_str_eq_c(g->identity, "arn:aws-cn:iam::111122223333:role/r"));
-    assert_true(tw_str_eq_c(g->source, "inventory role/r arn:aws-cn:iam::aws:policy/ReadOnlyAccess"));
+    assert_true(
+        tw_str_eq_c(g->source, "inventory role/r arn:aws-cn:iam::aws:policy/ReadOnlyAccess"));
     assert_true(tw_str_eq_c(g->policy_arn, "arn:aws-cn:iam::aws:policy/ReadOnlyAccess"));
     assert_null(g->document);
     assert_int_equal(g->via_group.len, 0);
@@ -342,13 +348,17 @@ static void default_version(void **state)
         "\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::111122223333:policy/p1\"},"
         "{\"PolicyArn\":\"arn:aws:iam::111122223333:policy/p2\"},"
         "{\"PolicyArn\":\"arn:aws:iam::111122223333:policy/p3\"}],"
-        "\"UserPolicyList\":[{\"PolicyName\":\"enc\",\"PolicyDocument\":\"%7B%22Version%22%7D\"}]}],"
+        "\"UserPolicyList\":[{\"PolicyName\":\"enc\",\"PolicyDocument\":\"%7B%22Version%22%7D\"}]}]"
+        ","
         "\"Policies\":["
-        "{\"Arn\":\"arn:aws:iam::111122223333:policy/p1\",\"DefaultVersionId\":\"v2\",\"PolicyVersionList\":["
+        "{\"Arn\":\"arn:aws:iam::111122223333:policy/"
+        "p1\",\"DefaultVersionId\":\"v2\",\"PolicyVersionList\":["
         "{\"VersionId\":\"v1\",\"IsDefaultVersion\":false,\"Document\":{\"Id\":\"old\"}},"
         "{\"VersionId\":\"v2\",\"IsDefaultVersion\":true,\"Document\":{\"Id\":\"new\"}}]},"
-        "{\"Arn\":\"arn:aws:iam::111122223333:policy/p2\",\"DefaultVersionId\":\"v7\",\"PolicyVersionList\":["
-        "{\"VersionId\":\"v6\",\"Document\":{\"Id\":\"six\"}},{\"VersionId\":\"v7\",\"Document\":{\"Id\":\"seven\"}}]},"
+        "{\"Arn\":\"arn:aws:iam::111122223333:policy/"
+        "p2\",\"DefaultVersionId\":\"v7\",\"PolicyVersionList\":["
+        "{\"VersionId\":\"v6\",\"Document\":{\"Id\":\"six\"}},{\"VersionId\":\"v7\",\"Document\":{"
+        "\"Id\":\"seven\"}}]},"
         "{\"Arn\":\"arn:aws:iam::111122223333:policy/p3\",\"PolicyVersionList\":["
         "{\"IsDefaultVersion\":true,\"Document\":\"%7B%7D\"}]}]}");
     assert_int_equal(inv->n_grants, 4);
@@ -373,8 +383,9 @@ static char *huge_document(size_t statements)
     tw_buf_init(&b);
     tw_buf_puts(&b, "{\"Version\":\"2012-10-17\",\"Statement\":[");
     for (size_t i = 0; i < statements; i++)
-        tw_buf_printf(&b, "%s{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\","
-                          "\"Resource\":\"arn:aws:s3:::bucket-%zu/*\"}",
+        tw_buf_printf(&b,
+                      "%s{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\","
+                      "\"Resource\":\"arn:aws:s3:::bucket-%zu/*\"}",
                       i ? "," : "", i);
     tw_buf_puts(&b, "]}");
     assert_false(b.failed);
@@ -390,7 +401,8 @@ static void documents_over_the_bound(void **state)
     char *small = huge_document(3);
     tw_buf t;
     tw_buf_init(&t);
-    tw_buf_printf(&t,
+    tw_buf_printf(
+        &t,
         "{\"UserDetailList\":[{\"UserName\":\"u\",\"Arn\":\"arn:aws:iam::111122223333:user/u\","
         "\"GroupList\":[\"g\"],"
         "\"UserPolicyList\":[{\"PolicyName\":\"huge\",\"PolicyDocument\":%s},"
@@ -448,11 +460,12 @@ static void repeats_grant_once(void **state)
     for (int groups_first = 0; groups_first < 2; groups_first++) {
         tw_buf t;
         tw_buf_init(&t);
-        const char *groups = "\"GroupDetailList\":[{\"GroupName\":\"g\","
-                             "\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::aws:policy/A\"},"
-                             "{\"PolicyArn\":\"arn:aws:iam::aws:policy/A\"}]},"
-                             "{\"GroupName\":\"h\",\"GroupPolicyList\":[{\"PolicyName\":\"hp\","
-                             "\"PolicyDocument\":{\"Id\":\"h\"}}]}]";
+        const char *groups =
+            "\"GroupDetailList\":[{\"GroupName\":\"g\","
+            "\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::aws:policy/A\"},"
+            "{\"PolicyArn\":\"arn:aws:iam::aws:policy/A\"}]},"
+            "{\"GroupName\":\"h\",\"GroupPolicyList\":[{\"PolicyName\":\"hp\","
+            "\"PolicyDocument\":{\"Id\":\"h\"}}]}]";
         tw_buf_puts(&t, "{");
         if (groups_first)
             tw_buf_printf(&t, "%s,", groups);
@@ -460,17 +473,20 @@ static void repeats_grant_once(void **state)
                         "\"GroupList\":[");
         for (int i = 0; i < 1000; i++)
             tw_buf_printf(&t, "%s\"%s\"", i ? "," : "", i == 500 ? "h" : "g");
-        tw_buf_puts(&t, "],\"UserPolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":{\"Id\":\"first\"}},"
-                        "{\"PolicyName\":\"p\",\"PolicyDocument\":{\"Id\":\"second\"}}],"
-                        "\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::aws:policy/B\"},"
-                        "{\"PolicyArn\":\"arn:aws:iam::aws:policy/C\"},"
-                        "{\"PolicyArn\":\"arn:aws:iam::aws:policy/B\"}]}]");
+        tw_buf_puts(
+            &t,
+            "],\"UserPolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":{\"Id\":\"first\"}},"
+            "{\"PolicyName\":\"p\",\"PolicyDocument\":{\"Id\":\"second\"}}],"
+            "\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::aws:policy/B\"},"
+            "{\"PolicyArn\":\"arn:aws:iam::aws:policy/C\"},"
+            "{\"PolicyArn\":\"arn:aws:iam::aws:policy/B\"}]}]");
         if (!groups_first)
             tw_buf_printf(&t, ",%s", groups);
         tw_buf_puts(&t, "}");
         assert_false(t.failed);
         collected *inv = text_ok(t.p);
-        const char *want[] = { "inventory user/u inline p", "inventory user/u arn:aws:iam::aws:policy/B",
+        const char *want[] = { "inventory user/u inline p",
+                               "inventory user/u arn:aws:iam::aws:policy/B",
                                "inventory user/u arn:aws:iam::aws:policy/C",
                                "inventory user/u via group/g arn:aws:iam::aws:policy/A",
                                "inventory user/u via group/h inline hp" };
@@ -494,10 +510,11 @@ static void lenient_shapes(void **state)
     collected_destroy(inv);
     /* unknown keys anywhere, null lists, a user in a group the file does not hold (a
      * filtered export), an inline policy without its document */
-    inv = text_ok("{\"Marker\":\"x\",\"IsTruncated\":false,\"Policies\":null,"
-                  "\"UserDetailList\":[{\"UserName\":\"u\",\"Arn\":\"arn:aws:iam::111122223333:user/u\","
-                  "\"NewField\":{\"a\":[1,2]},\"GroupList\":[\"elsewhere\"],\"AttachedManagedPolicies\":null,"
-                  "\"UserPolicyList\":[{\"PolicyName\":\"p\",\"Extra\":1}]}]}");
+    inv = text_ok(
+        "{\"Marker\":\"x\",\"IsTruncated\":false,\"Policies\":null,"
+        "\"UserDetailList\":[{\"UserName\":\"u\",\"Arn\":\"arn:aws:iam::111122223333:user/u\","
+        "\"NewField\":{\"a\":[1,2]},\"GroupList\":[\"elsewhere\"],\"AttachedManagedPolicies\":null,"
+        "\"UserPolicyList\":[{\"PolicyName\":\"p\",\"Extra\":1}]}]}");
     assert_int_equal(inv->n_users, 1);
     assert_int_equal(inv->n_grants, 1);
     assert_int_equal(inv->n_unresolved_groups, 1);
@@ -565,7 +582,8 @@ static void error_not_json(void **state)
     assert_string_equal(errstr, "t.json:1:1: expected an object (the output of aws iam "
                                 "get-account-authorization-details), found an array");
     text_fails("{\"a\":\"line\nbreak\"}", 18, errstr, sizeof errstr);
-    assert_string_equal(errstr, "t.json:1:11: not JSON: a raw control character (0x0A) in a string");
+    assert_string_equal(errstr,
+                        "t.json:1:11: not JSON: a raw control character (0x0A) in a string");
     text_fails("{} {}", 5, errstr, sizeof errstr);
     assert_true(strncmp(errstr, "t.json:1:", 9) == 0);
 }
@@ -602,7 +620,8 @@ static void error_wrong_types(void **state)
     assert_string_equal(errstr, "t.json:1:57: GroupDetailList[0].GroupPolicyList[0]: expected an "
                                 "object, found a string");
 
-    t = "{\"UserDetailList\":[{\"UserName\":\"a\",\"Arn\":\"arn:aws:iam::1:user/a\",\"GroupList\":[1]}]}";
+    t = "{\"UserDetailList\":[{\"UserName\":\"a\",\"Arn\":\"arn:aws:iam::1:user/"
+        "a\",\"GroupList\":[1]}]}";
     text_fails(t, strlen(t), errstr, sizeof errstr);
     assert_string_equal(errstr, "t.json:1:79: UserDetailList[0].GroupList[0]: expected a group "
                                 "name, found a number");
@@ -623,7 +642,8 @@ static void error_utf8(void **state)
 {
     (void)state;
     char errstr[256];
-    const char t[] = "{\"UserDetailList\":[{\"UserName\":\"a\xff\xfe\",\"Arn\":\"arn:aws:iam::1:user/a\"}]}";
+    const char t[] =
+        "{\"UserDetailList\":[{\"UserName\":\"a\xff\xfe\",\"Arn\":\"arn:aws:iam::1:user/a\"}]}";
     text_fails(t, sizeof t - 1, errstr, sizeof errstr);
     assert_string_equal(errstr, "t.json:1:34: invalid UTF-8 (byte 0xFF)");
     /* an overlong "/" (C0 AF) on line 2, after valid two- and three-byte characters */
@@ -633,7 +653,8 @@ static void error_utf8(void **state)
     /* UTF-16 (PowerShell 5's redirection) is named as such; a UTF-8 byte order mark is fine */
     const char t3[] = "\xff\xfe{\0}\0";
     text_fails(t3, sizeof t3 - 1, errstr, sizeof errstr);
-    assert_string_equal(errstr, "t.json: UTF-16 text (as PowerShell's > writes it): convert it to UTF-8");
+    assert_string_equal(errstr,
+                        "t.json: UTF-16 text (as PowerShell's > writes it): convert it to UTF-8");
     collected *inv = text_ok("\xef\xbb\xbf{\"RoleDetailList\":[]}");
     assert_int_equal(inv->n_roles, 0);
     collected_destroy(inv);
@@ -709,7 +730,8 @@ static void groups_after_users(void **state)
 {
     (void)state;
     collected *inv = text_ok(
-        "{\"UserDetailList\":[{\"UserName\":\"early\",\"Arn\":\"arn:aws:iam::111122223333:user/early\","
+        "{\"UserDetailList\":[{\"UserName\":\"early\",\"Arn\":\"arn:aws:iam::111122223333:user/"
+        "early\","
         "\"GroupList\":[\"g\",\"missing\"],\"UserPolicyList\":[{\"PolicyName\":\"own\","
         "\"PolicyDocument\":{\"Id\":\"own\"}}]}],"
         "\"GroupDetailList\":[{\"GroupName\":\"g\",\"AttachedManagedPolicies\":[{\"PolicyArn\":"
@@ -737,10 +759,11 @@ static void groups_after_users(void **state)
     collected_destroy(inv);
 
     /* groups first, then a user: resolved at once; the lists' keys in any order */
-    inv = text_ok("{\"Policies\":[],\"GroupDetailList\":[{\"GroupPolicyList\":[{\"PolicyDocument\":"
-                  "{\"Id\":\"d\"},\"PolicyName\":\"p\"}],\"GroupName\":\"g\"}],"
-                  "\"UserDetailList\":[{\"GroupList\":[\"g\",\"g\"],\"Arn\":\"arn:aws:iam::1:user/u\","
-                  "\"UserName\":\"u\"}]}");
+    inv = text_ok(
+        "{\"Policies\":[],\"GroupDetailList\":[{\"GroupPolicyList\":[{\"PolicyDocument\":"
+        "{\"Id\":\"d\"},\"PolicyName\":\"p\"}],\"GroupName\":\"g\"}],"
+        "\"UserDetailList\":[{\"GroupList\":[\"g\",\"g\"],\"Arn\":\"arn:aws:iam::1:user/u\","
+        "\"UserName\":\"u\"}]}");
     assert_int_equal(inv->n_grants, 1); /* g listed twice grants once */
     assert_int_equal(inv->n_unresolved_groups, 0);
     assert_true(tw_str_eq_c(inv->grants[0].source, "inventory user/u via group/g inline p"));
@@ -760,28 +783,32 @@ static void groups_after_users(void **state)
 static void order_of_members(void **state)
 {
     (void)state;
-    collected *inv = text_ok(
-        "{\"Policies\":[{\"PolicyVersionList\":[{\"Document\":{\"Id\":\"before\"},"
-        "\"VersionId\":\"v1\"}],\"DefaultVersionId\":\"v1\",\"Arn\":\"arn:aws:iam::1:policy/before\"}],"
-        "\"RoleDetailList\":[{\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::1:policy/before\"},"
-        "{\"PolicyArn\":\"arn:aws:iam::1:policy/after\"}],"
-        "\"RolePolicyList\":[{\"PolicyDocument\":{\"Id\":\"in\"},\"PolicyName\":\"in\"}],"
-        "\"RoleName\":\"r\",\"RoleName\":7,\"Arn\":\"arn:aws:iam::1:role/x/r\"}],"
-        "\"Policies\":\"a repeated key: skipped\"}");
+    collected *inv =
+        text_ok("{\"Policies\":[{\"PolicyVersionList\":[{\"Document\":{\"Id\":\"before\"},"
+                "\"VersionId\":\"v1\"}],\"DefaultVersionId\":\"v1\",\"Arn\":\"arn:aws:iam::1:"
+                "policy/before\"}],"
+                "\"RoleDetailList\":[{\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::1:"
+                "policy/before\"},"
+                "{\"PolicyArn\":\"arn:aws:iam::1:policy/after\"}],"
+                "\"RolePolicyList\":[{\"PolicyDocument\":{\"Id\":\"in\"},\"PolicyName\":\"in\"}],"
+                "\"RoleName\":\"r\",\"RoleName\":7,\"Arn\":\"arn:aws:iam::1:role/x/r\"}],"
+                "\"Policies\":\"a repeated key: skipped\"}");
     assert_int_equal(inv->n_policies, 1);
     assert_int_equal(inv->n_grants, 3);
     assert_true(tw_str_eq_c(inv->grants[0].source, "inventory role/r inline in"));
     assert_true(tw_str_eq_c(inv->grants[0].identity, "arn:aws:iam::1:role/r"));
-    assert_true(tw_str_eq_c(inv->grants[1].source, "inventory role/r arn:aws:iam::1:policy/before"));
+    assert_true(
+        tw_str_eq_c(inv->grants[1].source, "inventory role/r arn:aws:iam::1:policy/before"));
     assert_true(tw_str_eq_c(tw_jnode_get(inv->grants[1].document, "Id")->text, "before"));
     /* not defined by the file: no document */
     assert_null(inv->grants[2].document);
     collected_destroy(inv);
 
-    inv = text_ok("{\"UserDetailList\":[{\"UserName\":\"u\",\"Arn\":\"arn:aws:iam::1:user/u\","
-                  "\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::1:policy/later\"}]}],"
-                  "\"Policies\":[{\"Arn\":\"arn:aws:iam::1:policy/later\",\"PolicyVersionList\":"
-                  "[{\"VersionId\":\"v2\",\"Document\":{\"Id\":\"v2\"}}],\"DefaultVersionId\":\"v2\"}]}");
+    inv = text_ok(
+        "{\"UserDetailList\":[{\"UserName\":\"u\",\"Arn\":\"arn:aws:iam::1:user/u\","
+        "\"AttachedManagedPolicies\":[{\"PolicyArn\":\"arn:aws:iam::1:policy/later\"}]}],"
+        "\"Policies\":[{\"Arn\":\"arn:aws:iam::1:policy/later\",\"PolicyVersionList\":"
+        "[{\"VersionId\":\"v2\",\"Document\":{\"Id\":\"v2\"}}],\"DefaultVersionId\":\"v2\"}]}");
     assert_int_equal(inv->n_grants, 1);
     assert_true(tw_str_eq_c(tw_jnode_get(inv->grants[0].document, "Id")->text, "v2"));
     collected_destroy(inv);
@@ -793,10 +820,9 @@ static void error_deep_inside(void **state)
 {
     (void)state;
     char errstr[256];
-    const char *t =
-        "{\"Policies\":[{\"Arn\":\"arn:aws:iam::1:policy/a\"},\n"
-        " {\"Arn\":\"arn:aws:iam::1:policy/b\",\"PolicyVersionList\":[{},{},\n"
-        "   {\"VersionId\":\"v3\",\"Document\":42}]}]}";
+    const char *t = "{\"Policies\":[{\"Arn\":\"arn:aws:iam::1:policy/a\"},\n"
+                    " {\"Arn\":\"arn:aws:iam::1:policy/b\",\"PolicyVersionList\":[{},{},\n"
+                    "   {\"VersionId\":\"v3\",\"Document\":42}]}]}";
     text_fails(t, strlen(t), errstr, sizeof errstr);
     assert_string_equal(errstr, "t.json:3:33: Policies[1].PolicyVersionList[2].Document: expected "
                                 "an object or a string, found a number");
@@ -815,7 +841,8 @@ static void error_deep_inside(void **state)
     collected_destroy(inv);
 
     /* a document that is a list is refused where it starts, not read whole first */
-    t = "{\"UserDetailList\":[{\"UserPolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":[1,[2]]}]}]}";
+    t = "{\"UserDetailList\":[{\"UserPolicyList\":[{\"PolicyName\":\"p\",\"PolicyDocument\":[1,[2]]"
+        "}]}]}";
     text_fails(t, strlen(t), errstr, sizeof errstr);
     assert_string_equal(errstr, "t.json:1:74: UserDetailList[0].UserPolicyList[0].PolicyDocument: "
                                 "expected an object or a string, found an array");
@@ -823,19 +850,23 @@ static void error_deep_inside(void **state)
     /* required members, missing: the place is the object's */
     t = "{\"GroupDetailList\":[{\"GroupPolicyList\":[]}]}";
     text_fails(t, strlen(t), errstr, sizeof errstr);
-    assert_string_equal(errstr, "t.json:1:21: GroupDetailList[0]: missing \"GroupName\" (a non-empty "
-                                "string)");
+    assert_string_equal(errstr,
+                        "t.json:1:21: GroupDetailList[0]: missing \"GroupName\" (a non-empty "
+                        "string)");
     t = "{\"UserDetailList\":[{\"UserName\":\"u\"}]}";
     text_fails(t, strlen(t), errstr, sizeof errstr);
-    assert_string_equal(errstr, "t.json:1:20: UserDetailList[0]: missing \"Arn\" (a non-empty string)");
+    assert_string_equal(errstr,
+                        "t.json:1:20: UserDetailList[0]: missing \"Arn\" (a non-empty string)");
     t = "{\"Policies\":[{\"Arn\":\"\"}]}";
     text_fails(t, strlen(t), errstr, sizeof errstr);
-    assert_string_equal(errstr, "t.json:1:21: Policies[0].Arn: expected a non-empty string, found an "
-                                "empty string");
+    assert_string_equal(errstr,
+                        "t.json:1:21: Policies[0].Arn: expected a non-empty string, found an "
+                        "empty string");
     /* an element of a list that is no object, and the stream cut after a member's colon */
     t = "{\"UserDetailList\":[[]]}";
     text_fails(t, strlen(t), errstr, sizeof errstr);
-    assert_string_equal(errstr, "t.json:1:20: UserDetailList[0]: expected an object, found an array");
+    assert_string_equal(errstr,
+                        "t.json:1:20: UserDetailList[0]: expected an object, found an array");
     t = "{\"UserDetailList\":";
     text_fails(t, strlen(t), errstr, sizeof errstr);
     assert_true(strncmp(errstr, "t.json:1:19: not JSON: ", 23) == 0);

@@ -15,8 +15,8 @@ static const size_t sizes[] = { 4, 5, 7, 64, 0 }; /* 0: the default, 64 KiB */
 
 static const char *tok_str(tw_jtok t)
 {
-    static const char *const names[] = { "EOF", "{", "}", "[", "]", "K", "S", "N", "true",
-                                         "false", "null" };
+    static const char *const names[] = { "EOF", "{", "}",    "[",     "]",   "K",
+                                         "S",   "N", "true", "false", "null" };
     return names[t];
 }
 
@@ -136,16 +136,17 @@ static void utf8(void **state)
 {
     (void)state;
     /* valid two-, three- and four-byte characters, raw */
-    EXPECT("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "S:\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 EOF");
+    EXPECT("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"",
+           "S:\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 EOF");
     /* the place is the sequence's first byte; columns count bytes */
     EXPECT("\"\xc3\xa9x\xff\"", "1:5: invalid UTF-8 (byte 0xFF)");
-    EXPECT("\"\xc0\xaf\"", "1:2: invalid UTF-8 (byte 0xC0)");           /* overlong '/' */
-    EXPECT("\"\xe0\x80\xaf\"", "1:2: invalid UTF-8 (byte 0xE0)");       /* overlong, 3 bytes */
-    EXPECT("\"\xed\xa0\x80\"", "1:2: invalid UTF-8 (byte 0xED)");       /* a surrogate */
-    EXPECT("\"\xf4\x90\x80\x80\"", "1:2: invalid UTF-8 (byte 0xF4)");   /* past U+10FFFF */
-    EXPECT("\"ab\xe2\x82\"", "1:4: invalid UTF-8 (byte 0xE2)");         /* cut short */
-    EXPECT("\"ab\xe2\x82", "1:4: invalid UTF-8 (byte 0xE2)");           /* and the text too */
-    EXPECT("[1,\xff]", "[ N:1 1:4: invalid UTF-8 (byte 0xFF)");         /* outside strings */
+    EXPECT("\"\xc0\xaf\"", "1:2: invalid UTF-8 (byte 0xC0)");         /* overlong '/' */
+    EXPECT("\"\xe0\x80\xaf\"", "1:2: invalid UTF-8 (byte 0xE0)");     /* overlong, 3 bytes */
+    EXPECT("\"\xed\xa0\x80\"", "1:2: invalid UTF-8 (byte 0xED)");     /* a surrogate */
+    EXPECT("\"\xf4\x90\x80\x80\"", "1:2: invalid UTF-8 (byte 0xF4)"); /* past U+10FFFF */
+    EXPECT("\"ab\xe2\x82\"", "1:4: invalid UTF-8 (byte 0xE2)");       /* cut short */
+    EXPECT("\"ab\xe2\x82", "1:4: invalid UTF-8 (byte 0xE2)");         /* and the text too */
+    EXPECT("[1,\xff]", "[ N:1 1:4: invalid UTF-8 (byte 0xFF)");       /* outside strings */
     /* a raw control character in a string */
     EXPECT("{\"a\":\"line\nbreak\"}", "{ K:a 1:11: not JSON: a raw control character (0x0A) "
                                       "in a string");
@@ -184,8 +185,9 @@ static void depth(void **state)
     }
 }
 
-#define IMPROPER "not JSON: The JSON document has an improper structure: missing or superfluous " \
-                 "commas, braces, missing keys, etc."
+#define IMPROPER                                                                     \
+    "not JSON: The JSON document has an improper structure: missing or superfluous " \
+    "commas, braces, missing keys, etc."
 
 static void structure_errors(void **state)
 {
@@ -231,9 +233,12 @@ static void positions(void **state)
     const char *t = "{\n  \"key\": [\n    \"v\",\n\t7\n  ]\n}";
     tw_jstream *s;
     assert_int_equal(tw_jstream_open_mem(t, strlen(t), 4, &s), TW_OK);
-    static const struct { tw_jtok tok; uint64_t line, col, offset; } want[] = {
-        { TW_JT_OBJECT, 1, 1, 0 }, { TW_JT_KEY, 2, 3, 4 },      { TW_JT_ARRAY, 2, 10, 11 },
-        { TW_JT_STRING, 3, 5, 17 }, { TW_JT_NUMBER, 4, 2, 23 }, { TW_JT_ARRAY_END, 5, 3, 27 },
+    static const struct {
+        tw_jtok tok;
+        uint64_t line, col, offset;
+    } want[] = {
+        { TW_JT_OBJECT, 1, 1, 0 },      { TW_JT_KEY, 2, 3, 4 },     { TW_JT_ARRAY, 2, 10, 11 },
+        { TW_JT_STRING, 3, 5, 17 },     { TW_JT_NUMBER, 4, 2, 23 }, { TW_JT_ARRAY_END, 5, 3, 27 },
         { TW_JT_OBJECT_END, 6, 1, 29 },
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {

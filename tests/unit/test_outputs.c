@@ -10,8 +10,9 @@
 #include "output.h"
 
 static const char *const k_types[] = { "Scope Drift", NULL };
-static const tw_rule_meta k_rule = { "agent-read-to-destructive", "A title", "A description",
-                                     "baseline", TW_SEV_HIGH, k_types };
+static const tw_rule_meta k_rule = {
+    "agent-read-to-destructive", "A title", "A description", "baseline", TW_SEV_HIGH, k_types
+};
 
 static tw_event sample_event(void)
 {
@@ -38,9 +39,9 @@ static tw_finding sample_finding(const tw_event *ev)
     f.ev = ev;
     f.kind = TW_KIND_AGENT;
     f.first_seen_ms = ev->time_ms - 1000;
-    f.evidence[f.n_evidence++] = (tw_evidence){ ev->time_ms - 1000, tw_str_c("e-0"),
-                                                tw_str_c("s3:GetObject"), TW_STR_NULL,
-                                                tw_str_c("reports-bucket") };
+    f.evidence[f.n_evidence++] =
+        (tw_evidence){ ev->time_ms - 1000, tw_str_c("e-0"), tw_str_c("s3:GetObject"), TW_STR_NULL,
+                       tw_str_c("reports-bucket") };
     f.evidence[f.n_evidence++] = (tw_evidence){ ev->time_ms, ev->event_id, ev->action,
                                                 tw_str_c("AccessDenied"), TW_STR_NULL };
     snprintf(f.summary, sizeof f.summary, "summary");
@@ -60,12 +61,18 @@ static void ocsf_carries_the_contract_fields(void **state)
     assert_int_equal(b.p[b.len - 1], '\n');
     assert_int_equal(memchr(b.p, '\n', b.len - 1), NULL); /* one line */
     const char *want[] = {
-        "\"class_uid\":2004", "\"severity_id\":4", "\"time\":1788250502000",
+        "\"class_uid\":2004",
+        "\"severity_id\":4",
+        "\"time\":1788250502000",
         "\"analytic\":{\"uid\":\"agent-read-to-destructive\"",
-        "\"user\":{\"uid\":\"arn:aws:iam::111122223333:role/agent\",\"name\":\"agent\",\"type\":\"agent\"",
-        "\"cloud\":{\"provider\":\"AWS\",\"account\":{\"uid\":\"111122223333\"},\"region\":\"us-east-1\"}",
-        "\"product\":{\"name\":\"trailwarden\"", "\"version\":\"1.3.0\"",
-        "\"operation\":\"DeleteBucket\"", "\"request\":{\"uid\":\"e-1\"}",
+        "\"user\":{\"uid\":\"arn:aws:iam::111122223333:role/"
+        "agent\",\"name\":\"agent\",\"type\":\"agent\"",
+        "\"cloud\":{\"provider\":\"AWS\",\"account\":{\"uid\":\"111122223333\"},\"region\":\"us-"
+        "east-1\"}",
+        "\"product\":{\"name\":\"trailwarden\"",
+        "\"version\":\"1.3.0\"",
+        "\"operation\":\"DeleteBucket\"",
+        "\"request\":{\"uid\":\"e-1\"}",
         "\"response\":{\"error\":\"AccessDenied\"}",
         "\"user_agent\":\"ua\\\"\\n\\u0001\xEF\xBF\xBD\"",
     };
@@ -89,8 +96,11 @@ static void compact_line(void **state)
     tw_buf_init(&b);
     tw_encode_opts opts = { TW_FORMAT_COMPACT, false, 0 };
     tw_finding_encode(&opts, &f, &b);
-    assert_non_null(strstr(b.p, "{\"time\":\"2026-09-01T08:15:02Z\",\"rule\":\"agent-read-to-destructive\""));
-    assert_non_null(strstr(b.p, "\"evidence\":[{\"time\":\"2026-09-01T08:15:01Z\",\"action\":\"s3:GetObject\",\"event_id\":\"e-0\",\"resource\":\"reports-bucket\"}"));
+    assert_non_null(
+        strstr(b.p, "{\"time\":\"2026-09-01T08:15:02Z\",\"rule\":\"agent-read-to-destructive\""));
+    assert_non_null(
+        strstr(b.p, "\"evidence\":[{\"time\":\"2026-09-01T08:15:01Z\",\"action\":\"s3:GetObject\","
+                    "\"event_id\":\"e-0\",\"resource\":\"reports-bucket\"}"));
     char uid[33];
     tw_finding_uid(k_rule.id, ev.identity, ev.event_id, uid);
     assert_non_null(strstr(b.p, uid));
@@ -135,7 +145,9 @@ static void update_records(void **state)
     tw_buf_init(&b);
     tw_encode_opts opts = { TW_FORMAT_OCSF, false, 0 };
     tw_finding_encode(&opts, &f, &b);
-    const char *want[] = { "\"activity_id\":2", "\"type_uid\":200402", "\"count\":4",
+    const char *want[] = { "\"activity_id\":2",
+                           "\"type_uid\":200402",
+                           "\"count\":4",
                            "\"time\":1788250562000",
                            "\"finding_info\":{\"uid\":\"0123456789abcdef0123456789abcdef\"",
                            "\"first_seen_time\":1788250502000",
@@ -148,7 +160,8 @@ static void update_records(void **state)
     tw_buf_reset(&b);
     opts.format = TW_FORMAT_COMPACT;
     tw_finding_encode(&opts, &f, &b);
-    assert_non_null(strstr(b.p, "\"update\":true,\"count\":4,\"first_time\":\"2026-09-01T08:15:02Z\""));
+    assert_non_null(
+        strstr(b.p, "\"update\":true,\"count\":4,\"first_time\":\"2026-09-01T08:15:02Z\""));
     assert_non_null(strstr(b.p, "{\"time\":\"2026-09-01T08:16:02Z\""));
     tw_buf_free(&b);
 }

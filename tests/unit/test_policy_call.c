@@ -88,9 +88,10 @@ static void inline_identity_policies(void **state)
     assert_true(cp.facts.allows);
     assert_false(cp.privileged || cp.admin);
     /* iam:* held to some resources: privileged, not admin */
-    cp = read(&fx, "iam.amazonaws.com", "PutGroupPolicy",
-              "{\"policyDocument\":\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","
-              "\\\"Action\\\":\\\"iam:*\\\",\\\"Resource\\\":\\\"arn:aws:iam::1:role/app-*\\\"}]}\"}");
+    cp = read(
+        &fx, "iam.amazonaws.com", "PutGroupPolicy",
+        "{\"policyDocument\":\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","
+        "\\\"Action\\\":\\\"iam:*\\\",\\\"Resource\\\":\\\"arn:aws:iam::1:role/app-*\\\"}]}\"}");
     assert_true(cp.privileged);
     assert_false(cp.admin);
     /* not JSON: refused */
@@ -99,10 +100,9 @@ static void inline_identity_policies(void **state)
     /* no document in the call, or a call the table does not know */
     assert_int_equal(read(&fx, "iam.amazonaws.com", "PutRolePolicy", "{\"roleName\":\"r\"}").state,
                      TW_CALL_POLICY_NONE);
-    assert_int_equal(read(&fx, "iam.amazonaws.com", "GetRolePolicy",
-                          "{\"policyDocument\":\"{}\"}")
-                         .state,
-                     TW_CALL_POLICY_NONE);
+    assert_int_equal(
+        read(&fx, "iam.amazonaws.com", "GetRolePolicy", "{\"policyDocument\":\"{}\"}").state,
+        TW_CALL_POLICY_NONE);
     fx_free(&fx);
 }
 
@@ -183,10 +183,11 @@ static void resource_and_trust_policies(void **state)
               "\\\"Principal\\\":{\\\"AWS\\\":\\\"*\\\"},\\\"Action\\\":\\\"kms:Decrypt\\\","
               "\\\"Resource\\\":\\\"*\\\"}]}\"}");
     assert_true(cp.facts.anyone);
-    cp = read(&fx, "secretsmanager.amazonaws.com", "PutResourcePolicy",
-              "{\"resourcePolicy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","
-              "\\\"Principal\\\":{\\\"AWS\\\":\\\"arn:aws:iam::444455556666:role/r\\\"},"
-              "\\\"Action\\\":\\\"secretsmanager:GetSecretValue\\\",\\\"Resource\\\":\\\"*\\\"}]}\"}");
+    cp = read(
+        &fx, "secretsmanager.amazonaws.com", "PutResourcePolicy",
+        "{\"resourcePolicy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","
+        "\\\"Principal\\\":{\\\"AWS\\\":\\\"arn:aws:iam::444455556666:role/r\\\"},"
+        "\\\"Action\\\":\\\"secretsmanager:GetSecretValue\\\",\\\"Resource\\\":\\\"*\\\"}]}\"}");
     assert_true(cp.facts.other_account);
     assert_false(cp.facts.anyone);
     cp = read(&fx, "ecr.amazonaws.com", "SetRepositoryPolicy", "{\"policyText\":null}");

@@ -140,22 +140,22 @@ static void refused(const char *quoted, const char *needle)
 #define POLICY(stmts) "{'Version':'2012-10-17','Statement':" stmts "}"
 #define BUCKET "arn:aws:s3:::example-bucket"
 /* public read of a bucket's objects: the Allow of every static-site policy */
-#define PUBLIC_READ(principal)                                                                  \
-    "{'Sid':'PublicRead','Effect':'Allow','Principal':" principal                               \
+#define PUBLIC_READ(principal)                                    \
+    "{'Sid':'PublicRead','Effect':'Allow','Principal':" principal \
     ",'Action':['s3:GetObject','s3:GetObjectVersion'],'Resource':'" BUCKET "/*'}"
-#define PUBLIC_READ_IF(cond)                                                                    \
-    "{'Sid':'OrgRead','Effect':'Allow','Principal':'*','Action':'s3:GetObject','Resource':'"     \
-    BUCKET "/*','Condition':" cond "}"
+#define PUBLIC_READ_IF(cond)                                                                \
+    "{'Sid':'OrgRead','Effect':'Allow','Principal':'*','Action':'s3:GetObject','Resource':" \
+    "'" BUCKET "/*','Condition':" cond "}"
 /* the TLS-only clause AWS Config and Security Hub ask for */
-#define DENY_INSECURE                                                                           \
-    "{'Sid':'DenyInsecureTransport','Effect':'Deny','Principal':'*','Action':'s3:*',"            \
-    "'Resource':['" BUCKET "','" BUCKET "/*'],'Condition':{'Bool':{'aws:SecureTransport':'false'}}}"
-#define DENY_IF(cond)                                                                           \
-    "{'Sid':'DenyOutsideOrg','Effect':'Deny','Principal':'*','Action':'s3:*','Resource':['"     \
-    BUCKET "','" BUCKET "/*'],'Condition':" cond "}"
-#define TRUST(principal)                                                                        \
-    "{'Effect':'Allow','Principal':" principal ",'Action':'sts:AssumeRole'}"
-#define TRUST_IF(principal, cond)                                                               \
+#define DENY_INSECURE                                                                 \
+    "{'Sid':'DenyInsecureTransport','Effect':'Deny','Principal':'*','Action':'s3:*'," \
+    "'Resource':['" BUCKET "','" BUCKET                                               \
+    "/*'],'Condition':{'Bool':{'aws:SecureTransport':'false'}}}"
+#define DENY_IF(cond)                                                                              \
+    "{'Sid':'DenyOutsideOrg','Effect':'Deny','Principal':'*','Action':'s3:*','Resource':['" BUCKET \
+    "','" BUCKET "/*'],'Condition':" cond "}"
+#define TRUST(principal) "{'Effect':'Allow','Principal':" principal ",'Action':'sts:AssumeRole'}"
+#define TRUST_IF(principal, cond) \
     "{'Effect':'Allow','Principal':" principal ",'Action':'sts:AssumeRole','Condition':" cond "}"
 #define ORG "{'StringEquals':{'aws:PrincipalOrgID':'o-a1b2c3d4e5'}}"
 
@@ -207,8 +207,7 @@ static void aws_star_principal(void **state)
 static void public_read_with_deny_insecure(void **state)
 {
     (void)state;
-    expect_doc(POLICY("[" PUBLIC_READ("'*'") "," DENY_INSECURE "]"),
-               "allows,anyone,aws_principal");
+    expect_doc(POLICY("[" PUBLIC_READ("'*'") "," DENY_INSECURE "]"), "allows,anyone,aws_principal");
 }
 
 static void deny_unless_my_org(void **state)
@@ -235,9 +234,10 @@ static void deny_unless_my_org(void **state)
         expect_doc(text, "allows,anyone_restricted,aws_principal");
     }
     /* the order of the statements does not matter */
-    expect_doc(POLICY("[" DENY_IF("{'StringNotEquals':{'aws:PrincipalOrgID':'o-a1b2c3d4e5'}}")
-                      "," PUBLIC_READ("'*'") "]"),
-               "allows,anyone_restricted,aws_principal");
+    expect_doc(
+        POLICY("[" DENY_IF(
+            "{'StringNotEquals':{'aws:PrincipalOrgID':'o-a1b2c3d4e5'}}") "," PUBLIC_READ("'*'") "]"),
+        "allows,anyone_restricted,aws_principal");
 }
 
 static void deny_that_restricts_nothing(void **state)
@@ -289,9 +289,9 @@ static void trust_lambda_service(void **state)
     (void)state;
     expect_doc(POLICY("[" TRUST("{'Service':'lambda.amazonaws.com'}") "]"),
                "allows,service_principal");
-    expect_doc(POLICY("[" TRUST("{'Service':['lambda.amazonaws.com','edgelambda.amazonaws.com']}")
-                      "]"),
-               "allows,service_principal");
+    expect_doc(
+        POLICY("[" TRUST("{'Service':['lambda.amazonaws.com','edgelambda.amazonaws.com']}") "]"),
+        "allows,service_principal");
     /* a service trust held to the account by aws:SourceAccount is still a service trust */
     expect_doc(POLICY("[" TRUST_IF("{'Service':'lambda.amazonaws.com'}",
                                    "{'StringEquals':{'aws:SourceAccount':'" OWN "'}}") "]"),
@@ -350,9 +350,9 @@ static void trust_external_id(void **state)
                                    "{'StringEquals':{'sts:ExternalId':'Unique-ID-1234'}}") "]"),
                "allows,aws_principal,whole_account,other_account");
     /* nor does it hold in a trust to anyone */
-    expect_doc(POLICY("[" TRUST_IF("'*'", "{'StringEquals':{'sts:ExternalId':'Unique-ID-1234'}}")
-                      "]"),
-               "allows,anyone,aws_principal");
+    expect_doc(
+        POLICY("[" TRUST_IF("'*'", "{'StringEquals':{'sts:ExternalId':'Unique-ID-1234'}}") "]"),
+        "allows,anyone,aws_principal");
 }
 
 static void trust_saml_federated(void **state)
@@ -388,13 +388,15 @@ static void not_principal(void **state)
                "allows");
     /* a Deny to everyone but the account's roles holds an Allow to anyone in */
     expect_doc(POLICY("[" PUBLIC_READ("'*'") ",{'Effect':'Deny','NotPrincipal':{'AWS':["
-                      "'arn:aws:iam::" OWN ":root','arn:aws:iam::" OWN ":role/Reader']},"
-                      "'Action':'s3:*','Resource':'" BUCKET "/*'}]"),
+                                             "'arn:aws:iam::" OWN ":root','arn:aws:iam::" OWN
+                                             ":role/Reader']},"
+                                             "'Action':'s3:*','Resource':'" BUCKET "/*'}]"),
                "allows,anyone_restricted,aws_principal");
     /* ... but not when only insecure transport is denied */
     expect_doc(POLICY("[" PUBLIC_READ("'*'") ",{'Effect':'Deny','NotPrincipal':{'AWS':"
-                      "'arn:aws:iam::" OWN ":root'},'Action':'s3:*','Resource':'*','Condition':"
-                      "{'Bool':{'aws:SecureTransport':'false'}}}]"),
+                                             "'arn:aws:iam::" OWN
+                                             ":root'},'Action':'s3:*','Resource':'*','Condition':"
+                                             "{'Bool':{'aws:SecureTransport':'false'}}}]"),
                "allows,anyone,aws_principal");
 }
 
@@ -407,7 +409,7 @@ static void deny_all_quarantine(void **state)
                "denies_all");
     /* a resource policy that denies everyone everything: an Allow to anyone is held in */
     expect_doc(POLICY("[" PUBLIC_READ("'*'") ",{'Effect':'Deny','Principal':'*','Action':'*',"
-                      "'Resource':'*'}]"),
+                                             "'Resource':'*'}]"),
                "allows,denies_all,anyone_restricted,aws_principal");
     /* a trust policy has no Resource: the role itself */
     expect_doc(POLICY("[{'Effect':'Deny','Principal':{'AWS':'*'},'Action':'*'}]"), "denies_all");
@@ -518,9 +520,9 @@ static void for_any_value_org_paths(void **state)
 static void if_exists_not_restricting(void **state)
 {
     (void)state;
-    expect_doc(POLICY("[" PUBLIC_READ_IF("{'StringEqualsIfExists':{'aws:SourceVpc':'vpc-111bbb22'}}")
-                      "]"),
-               "allows,anyone,aws_principal");
+    expect_doc(
+        POLICY("[" PUBLIC_READ_IF("{'StringEqualsIfExists':{'aws:SourceVpc':'vpc-111bbb22'}}") "]"),
+        "allows,anyone,aws_principal");
     expect_doc(POLICY("[" PUBLIC_READ_IF("{'ForAnyValue:StringEqualsIfExists':{'aws:SourceVpc':"
                                          "'vpc-111bbb22'}}") "]"),
                "allows,anyone,aws_principal");
@@ -531,18 +533,19 @@ static void if_exists_not_restricting(void **state)
 static void condition_key_case(void **state)
 {
     (void)state;
-    expect_doc(POLICY("[" PUBLIC_READ_IF("{'StringEquals':{'AWS:PRINCIPALORGID':'o-a1b2c3d4e5'}}")
-                      "]"),
-               "allows,anyone_restricted,aws_principal");
-    expect_doc(POLICY("[" PUBLIC_READ_IF("{'StringEquals':{'aws:sourcevpce':'vpce-1a2b3c4d'}}") "]"),
-               "allows,anyone_restricted,aws_principal");
-    expect_doc(POLICY("[" PUBLIC_READ("'*'") ","
-                      DENY_IF("{'StringNotEquals':{'Aws:PrincipalOrgId':'o-a1b2c3d4e5'}}") "]"),
+    expect_doc(
+        POLICY("[" PUBLIC_READ_IF("{'StringEquals':{'AWS:PRINCIPALORGID':'o-a1b2c3d4e5'}}") "]"),
+        "allows,anyone_restricted,aws_principal");
+    expect_doc(
+        POLICY("[" PUBLIC_READ_IF("{'StringEquals':{'aws:sourcevpce':'vpce-1a2b3c4d'}}") "]"),
+        "allows,anyone_restricted,aws_principal");
+    expect_doc(POLICY("[" PUBLIC_READ("'*'") "," DENY_IF(
+                   "{'StringNotEquals':{'Aws:PrincipalOrgId':'o-a1b2c3d4e5'}}") "]"),
                "allows,anyone_restricted,aws_principal");
     /* operator names are case-sensitive: 'stringequals' is no operator */
-    expect_doc(POLICY("[" PUBLIC_READ_IF("{'stringequals':{'aws:PrincipalOrgID':'o-a1b2c3d4e5'}}")
-                      "]"),
-               "allows,anyone,aws_principal");
+    expect_doc(
+        POLICY("[" PUBLIC_READ_IF("{'stringequals':{'aws:PrincipalOrgID':'o-a1b2c3d4e5'}}") "]"),
+        "allows,anyone,aws_principal");
     expect_doc(POLICY("[" PUBLIC_READ_IF("{'forAnyValue:StringEquals':{'aws:PrincipalOrgID':"
                                          "'o-a1b2c3d4e5'}}") "]"),
                "allows,anyone,aws_principal");
@@ -594,7 +597,8 @@ static void unknown_accounts(void **state)
                                       "8eacf8f8d5218e7cd47ef2be'}") "]"),
                "allows,canonical_user");
     /* own account unknown: every named account is another */
-    tw_policy_facts f = facts_own(POLICY("[" TRUST("{'AWS':'arn:aws:iam::" OWN ":role/a'}") "]"), "");
+    tw_policy_facts f =
+        facts_own(POLICY("[" TRUST("{'AWS':'arn:aws:iam::" OWN ":role/a'}") "]"), "");
     expect(&f, "allows,aws_principal,other_account", "own unknown");
     /* own account not 12 digits: unknown as well */
     f = facts_own(POLICY("[" TRUST("{'AWS':'" OWN "'}") "]"), "11112222333x");
@@ -606,16 +610,16 @@ static void unknown_accounts(void **state)
 /* ---- text forms -------------------------------------------------------------------------- */
 
 /* POLICY([PUBLIC_READ_IF(ORG)]) URL-encoded, with '+' for the spaces of a pretty copy */
-#define ORG_URL                                                                                 \
-    "%7B%0A++%22Version%22%3A+%222012-10-17%22%2C%0A++%22Statement%22%3A+%5B%7B%22Effect%22%3A" \
+#define ORG_URL                                                                                  \
+    "%7B%0A++%22Version%22%3A+%222012-10-17%22%2C%0A++%22Statement%22%3A+%5B%7B%22Effect%22%3A"  \
     "+%22Allow%22%2C+%22Principal%22%3A+%22%2A%22%2C+%22Action%22%3A+%22s3%3AGetObject%22%2C+"   \
     "%22Resource%22%3A+%22arn%3Aaws%3As3%3A%3A%3Aexample-bucket%2F%2A%22%2C+%22Condition%22%3A+" \
     "%7B%22StringEquals%22%3A+%7B%22aws%3APrincipalOrgID%22%3A+%22o-a1b2c3d4e5%22%7D%7D%7D%5D"   \
     "%0A%7D"
 /* the same, a trust to another account */
-#define TRUST_URL                                                                               \
-    "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22"  \
-    "%2C%22Principal%22%3A%7B%22AWS%22%3A%22arn%3Aaws%3Aiam%3A%3A444455556666%3Aroot%22%7D%2C"  \
+#define TRUST_URL                                                                              \
+    "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22" \
+    "%2C%22Principal%22%3A%7B%22AWS%22%3A%22arn%3Aaws%3Aiam%3A%3A444455556666%3Aroot%22%7D%2C" \
     "%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D"
 
 static tw_policy_facts text_ok(const char *text)
@@ -639,9 +643,9 @@ static void url_encoded_document(void **state)
 }
 
 /* requestParameters.policy as CloudTrail records it: a JSON string holding the document */
-#define IN_STRING                                                                               \
-    "\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\","   \
-    "\\\"Principal\\\":{\\\"AWS\\\":\\\"arn:aws:iam::444455556666:root\\\"},\\\"Action\\\":"    \
+#define IN_STRING                                                                             \
+    "\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\"," \
+    "\\\"Principal\\\":{\\\"AWS\\\":\\\"arn:aws:iam::444455556666:root\\\"},\\\"Action\\\":"  \
     "\\\"s3:GetObject\\\",\\\"Resource\\\":\\\"arn:aws:s3:::example-bucket/*\\\"}]}\""
 
 static void document_in_json_string(void **state)
@@ -677,8 +681,8 @@ static void document_in_json_string(void **state)
             fail_msg("params %zu: %s", k, errstr);
         expect(&nf, "allows,aws_principal,whole_account,other_account", params[k]);
         /* a node that is no document */
-        err = tw_policy_facts_node(js, tw_jnode_get(root, "bucketName"), tw_str_c(OWN), &nf,
-                                   errstr, sizeof errstr);
+        err = tw_policy_facts_node(js, tw_jnode_get(root, "bucketName"), tw_str_c(OWN), &nf, errstr,
+                                   sizeof errstr);
         assert_int_equal(err, TW_ERR_PARSE);
         assert_non_null(strstr(errstr, "byte"));
         tw_arena_free(&arena);
@@ -706,12 +710,14 @@ static void malformed_inputs(void **state)
     refused(POLICY("[{'Effect':'allow','Principal':'*','Action':'s3:*'}]"), "Effect");
     refused(POLICY("[{'Principal':'*','Action':'s3:*'}]"), "Effect");
     refused(POLICY("[{'Effect':'Allow','Principal':42,'Action':'s3:*'}]"), "Principal");
-    refused(POLICY("[{'Effect':'Allow','Principal':'arn:aws:iam::" OTHER ":root','Action':'s3:*'}]"),
-            "Principal");
+    refused(
+        POLICY("[{'Effect':'Allow','Principal':'arn:aws:iam::" OTHER ":root','Action':'s3:*'}]"),
+        "Principal");
     refused(POLICY("[{'Effect':'Allow','Principal':{'Account':'" OTHER "'},'Action':'s3:*'}]"),
             "Principal key");
     refused(POLICY("[{'Effect':'Allow','Principal':{'AWS':[7]},'Action':'s3:*'}]"), "principal");
-    refused(POLICY("[{'Effect':'Allow','Principal':{'AWS':{'x':1}},'Action':'s3:*'}]"), "principal");
+    refused(POLICY("[{'Effect':'Allow','Principal':{'AWS':{'x':1}},'Action':'s3:*'}]"),
+            "principal");
     refused(POLICY("[{'Effect':'Allow','Principal':'*','NotPrincipal':'*','Action':'s3:*'}]"),
             "Principal and NotPrincipal");
     refused(POLICY("[{'Effect':'Allow','Principal':'*'}]"), "Action");
@@ -797,7 +803,10 @@ static void large_documents_linear(void **state)
         "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:*\","
         "\"Condition\":{",
     };
-    static const char *const item[] = { "\"k%06u\":\"v\",", "\"Op%06u\":{},", };
+    static const char *const item[] = {
+        "\"k%06u\":\"v\",",
+        "\"Op%06u\":{},",
+    };
     static const char *const tail[] = {
         "\"aws:SourceVpc\":\"vpc-1\"}}}]}",
         "\"StringEquals\":{\"aws:SourceVpc\":\"vpc-1\"}}}]}",

@@ -88,7 +88,7 @@ static void str_is(tw_str s, const char *want)
 static void yaml_line_numbers(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok("# a comment\n"             /* 1 */
+    tw_ruleset *rs = load_ok("# a comment\n"              /* 1 */
                              "\n"                         /* 2 */
                              "title: First\n"             /* 3 */
                              "id: first\n"                /* 4 */
@@ -120,14 +120,15 @@ static void yaml_line_numbers(void **state)
 static void yaml_multi_document(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok(SEL("eventName: A") "---\n"
-                             "---\n" /* an empty document between two rules: skipped */
-                             "title: Second\nid: second\nlevel: high\nlogsource: {product: aws}\n"
-                             "detection:\n  sel:\n    eventName: B\n  condition: sel\n"
-                             "...\n"
-                             "---\n"
-                             "title: Third\nid: third\nlevel: high\nlogsource: {product: aws}\n"
-                             "detection:\n  sel:\n    eventName: C\n  condition: sel\n");
+    tw_ruleset *rs = load_ok(
+        SEL("eventName: A") "---\n"
+                            "---\n" /* an empty document between two rules: skipped */
+                            "title: Second\nid: second\nlevel: high\nlogsource: {product: aws}\n"
+                            "detection:\n  sel:\n    eventName: B\n  condition: sel\n"
+                            "...\n"
+                            "---\n"
+                            "title: Third\nid: third\nlevel: high\nlogsource: {product: aws}\n"
+                            "detection:\n  sel:\n    eventName: C\n  condition: sel\n");
     assert_int_equal(tw_ruleset_count(rs), 3);
     assert_int_equal(tw_ruleset_file_count(rs), 1);
     assert_string_equal(tw_ruleset_rule(rs, 1)->id, "second");
@@ -142,13 +143,18 @@ static void yaml_problems(void **state)
 {
     (void)state;
     expect_one("title: T\nid: r\ndetection: [a, b\n",
-               "t.yml:4: YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 3)");
+               "t.yml:4: YAML: did not find expected ',' or ']' (while parsing a flow sequence at "
+               "line 3)");
     expect_one("", "t.yml:1: no rule in this file (it is empty)");
     expect_one("# nothing\n---\n", "t.yml:1: no rule in this file (it is empty)");
-    expect_one("\x01\x02\x03binary", "t.yml:1: not a YAML text file: control characters are not allowed");
-    expect_one("title: T\nid: r\nx: &a [1]\ny: *a\n", "t.yml:4: YAML aliases (*a) are not supported");
-    expect_one("title: !!binary aGk=\n", "t.yml:1: YAML tag 'tag:yaml.org,2002:binary' is not supported");
-    expect_one("title: \"a\\0b\"\nid: r\nlevel: low\ncorrelation: {type: first_seen, field: awsRegion, baseline: 7d}\n",
+    expect_one("\x01\x02\x03binary",
+               "t.yml:1: not a YAML text file: control characters are not allowed");
+    expect_one("title: T\nid: r\nx: &a [1]\ny: *a\n",
+               "t.yml:4: YAML aliases (*a) are not supported");
+    expect_one("title: !!binary aGk=\n",
+               "t.yml:1: YAML tag 'tag:yaml.org,2002:binary' is not supported");
+    expect_one("title: \"a\\0b\"\nid: r\nlevel: low\ncorrelation: {type: first_seen, field: "
+               "awsRegion, baseline: 7d}\n",
                "t.yml:1: a NUL character in a string");
     /* nesting: flow and block, refused at the limit without recursing further */
     char *deep = malloc(200001);
@@ -172,7 +178,8 @@ static void yaml_problems(void **state)
 static void yaml_scalar_types(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok(SEL("eventName: [42, -1.5e3, 0x1f, true, False, null, ~, '42', \"true\", !!str 7, 1.2.3, yes]"));
+    tw_ruleset *rs = load_ok(SEL("eventName: [42, -1.5e3, 0x1f, true, False, null, ~, '42', "
+                                 "\"true\", !!str 7, 1.2.3, yes]"));
     const tw_rule_match *m = first_match(rs);
     assert_int_equal(m->n_values, 12);
     assert_int_equal(m->values[0].op, TW_MATCH_NUMBER);
@@ -222,9 +229,9 @@ static void value_wildcards(void **state)
     assert_int_equal(m->values[5].op, TW_MATCH_GLOB);
     assert_int_equal(m->values[5].n_glob, 1);
     assert_int_equal(m->values[6].op, TW_MATCH_EQ);
-    str_is(m->values[6].text, "lit*star");             /* escaped wildcard */
-    str_is(m->values[7].text, "back\\slash\\x");        /* \\ is one, a lone \ stays */
-    assert_int_equal(m->values[8].op, TW_MATCH_GLOB);   /* ** is * */
+    str_is(m->values[6].text, "lit*star");            /* escaped wildcard */
+    str_is(m->values[7].text, "back\\slash\\x");      /* \\ is one, a lone \ stays */
+    assert_int_equal(m->values[8].op, TW_MATCH_GLOB); /* ** is * */
     assert_int_equal(m->values[8].n_glob, 3);
     tw_ruleset_destroy(rs);
 }
@@ -233,14 +240,14 @@ static void modifier_string_ops(void **state)
 {
     (void)state;
     tw_ruleset *rs = load_ok(HEAD "detection:\n  sel:\n"
-                             "    eventName|contains: Policy\n"
-                             "    eventSource|startswith: iam\n"
-                             "    userAgent|endswith: /1.0\n"
-                             "    errorCode|contains|cased: Denied\n"
-                             "    errorMessage|contains: 'a*b'\n"
-                             "    userIdentity.arn|startswith: '*:role/'\n"
-                             "    requestParameters.x|contains|all: [a, b]\n"
-                             "  condition: sel\n");
+                                  "    eventName|contains: Policy\n"
+                                  "    eventSource|startswith: iam\n"
+                                  "    userAgent|endswith: /1.0\n"
+                                  "    errorCode|contains|cased: Denied\n"
+                                  "    errorMessage|contains: 'a*b'\n"
+                                  "    userIdentity.arn|startswith: '*:role/'\n"
+                                  "    requestParameters.x|contains|all: [a, b]\n"
+                                  "  condition: sel\n");
     const tw_rule_group *grp = &tw_ruleset_rule(rs, 0)->selections[0].groups[0];
     assert_int_equal(grp->n_matches, 7);
     assert_int_equal(grp->matches[0].values[0].op, TW_MATCH_CONTAINS);
@@ -264,10 +271,10 @@ static void modifier_re(void **state)
 {
     (void)state;
     tw_ruleset *rs = load_ok(HEAD "detection:\n  sel:\n"
-                             "    userAgent|re: '^Boto3/1\\.\\d+'\n"
-                             "    eventName|re|i: 'delete(bucket|object)$'\n"
-                             "    errorMessage|re|s|m: '^a.b$'\n"
-                             "  condition: sel\n");
+                                  "    userAgent|re: '^Boto3/1\\.\\d+'\n"
+                                  "    eventName|re|i: 'delete(bucket|object)$'\n"
+                                  "    errorMessage|re|s|m: '^a.b$'\n"
+                                  "  condition: sel\n");
     const tw_rule_group *grp = &tw_ruleset_rule(rs, 0)->selections[0].groups[0];
     tw_regex_scratch *sc = tw_regex_scratch_new();
     assert_non_null(sc);
@@ -287,17 +294,19 @@ static void modifier_re(void **state)
     tw_regex_scratch_destroy(NULL);
     tw_ruleset_destroy(rs);
 
-    expect_one(SEL("userAgent|re: 'a(b'"),
-               "t.yml:7: invalid regular expression 'a(b': missing closing parenthesis at character 4");
-    expect_one(SEL("userAgent|re: '[z-a]'"),
-               "t.yml:7: invalid regular expression '[z-a]': range out of order in character class at character 4");
+    expect_one(
+        SEL("userAgent|re: 'a(b'"),
+        "t.yml:7: invalid regular expression 'a(b': missing closing parenthesis at character 4");
+    expect_one(SEL("userAgent|re: '[z-a]'"), "t.yml:7: invalid regular expression '[z-a]': range "
+                                             "out of order in character class at character 4");
     expect_one(SEL("userAgent|re: 5"), "t.yml:7: 're' needs a string value, not a number");
 }
 
 static void modifier_cidr(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok(SEL("sourceIPAddress|cidr: [10.0.0.0/8, 192.168.1.7, '0.0.0.0/0', '2001:db8::/32', '::1']"));
+    tw_ruleset *rs = load_ok(SEL(
+        "sourceIPAddress|cidr: [10.0.0.0/8, 192.168.1.7, '0.0.0.0/0', '2001:db8::/32', '::1']"));
     const tw_rule_match *m = first_match(rs);
     assert_int_equal(m->values[0].op, TW_MATCH_CIDR);
     assert_int_equal(m->values[0].cidr.family, 4);
@@ -316,10 +325,14 @@ static void modifier_cidr(void **state)
 
     expect_one(SEL("sourceIPAddress|cidr: 10.1.2.3/16"),
                "t.yml:7: '10.1.2.3/16' has host bits set (the network is 10.1.0.0/16)");
-    expect_one(SEL("sourceIPAddress|cidr: 10.0.0.0/"), "t.yml:7: '10.0.0.0/': the prefix length must be 0 to 32");
-    expect_one(SEL("sourceIPAddress|cidr: '::/129'"), "t.yml:7: '::/129': the prefix length must be 0 to 128");
-    expect_one(SEL("sourceIPAddress|cidr: 10.0.0.256/32"), "t.yml:7: '10.0.0.256/32' is not an IPv4 or IPv6 network");
-    expect_one(SEL("sourceIPAddress|cidr: '10.0.0.0/8 '"), "t.yml:7: '10.0.0.0/8 ': the prefix length must be 0 to 32");
+    expect_one(SEL("sourceIPAddress|cidr: 10.0.0.0/"),
+               "t.yml:7: '10.0.0.0/': the prefix length must be 0 to 32");
+    expect_one(SEL("sourceIPAddress|cidr: '::/129'"),
+               "t.yml:7: '::/129': the prefix length must be 0 to 128");
+    expect_one(SEL("sourceIPAddress|cidr: 10.0.0.256/32"),
+               "t.yml:7: '10.0.0.256/32' is not an IPv4 or IPv6 network");
+    expect_one(SEL("sourceIPAddress|cidr: '10.0.0.0/8 '"),
+               "t.yml:7: '10.0.0.0/8 ': the prefix length must be 0 to 32");
     expect_one(SEL("sourceIPAddress|cidr|contains: 10.0.0.0/8"),
                "t.yml:7: modifier 'contains' cannot be combined with 'cidr'");
     expect_one(SEL("sourceIPAddress|cidr|all: [10.0.0.0/8]"),
@@ -329,11 +342,12 @@ static void modifier_cidr(void **state)
 static void modifier_exists_fieldref(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok(HEAD "detection:\n  sel:\n"
-                             "    errorCode|exists: false\n"
-                             "    userIdentity.accountId|fieldref: recipientAccountId\n"
-                             "    identity.key|fieldref: [userIdentity.arn, requestParameters.roleArn]\n"
-                             "  condition: sel\n");
+    tw_ruleset *rs =
+        load_ok(HEAD "detection:\n  sel:\n"
+                     "    errorCode|exists: false\n"
+                     "    userIdentity.accountId|fieldref: recipientAccountId\n"
+                     "    identity.key|fieldref: [userIdentity.arn, requestParameters.roleArn]\n"
+                     "  condition: sel\n");
     const tw_rule_group *grp = &tw_ruleset_rule(rs, 0)->selections[0].groups[0];
     assert_int_equal(grp->matches[0].values[0].op, TW_MATCH_EXISTS);
     assert_false(grp->matches[0].values[0].boolean);
@@ -343,8 +357,10 @@ static void modifier_exists_fieldref(void **state)
     assert_int_equal(grp->matches[2].n_values, 2);
     tw_ruleset_destroy(rs);
 
-    expect_one(SEL("errorCode|exists: maybe"), "t.yml:7: 'exists' takes true or false, not a string");
-    expect_one(SEL("errorCode|exists: [true]"), "t.yml:7: 'exists' takes true or false, not a list");
+    expect_one(SEL("errorCode|exists: maybe"),
+               "t.yml:7: 'exists' takes true or false, not a string");
+    expect_one(SEL("errorCode|exists: [true]"),
+               "t.yml:7: 'exists' takes true or false, not a list");
     expect_one(SEL("errorCode|exists|contains: true"),
                "t.yml:7: modifier 'contains' cannot be combined with 'exists'");
     expect_one(SEL("userAgent|fieldref: userAgnet"),
@@ -356,12 +372,15 @@ static void modifier_exists_fieldref(void **state)
 static void modifier_rejected(void **state)
 {
     (void)state;
-    expect_one(SEL("userAgent|base64offset|contains: x"), "t.yml:7: unsupported modifier 'base64offset'");
+    expect_one(SEL("userAgent|base64offset|contains: x"),
+               "t.yml:7: unsupported modifier 'base64offset'");
     expect_one(SEL("userAgent|windash: x"), "t.yml:7: unsupported modifier 'windash'");
     expect_one(SEL("userAgent|gte: 5"), "t.yml:7: unsupported modifier 'gte'");
-    expect_one(SEL("userAgent|startwith: x"), "t.yml:7: unknown modifier 'startwith' (did you mean 'startswith'?)");
+    expect_one(SEL("userAgent|startwith: x"),
+               "t.yml:7: unknown modifier 'startwith' (did you mean 'startswith'?)");
     expect_one(SEL("userAgent|frobnicate: x"), "t.yml:7: unknown modifier 'frobnicate'");
-    expect_one(SEL("userAgent||contains: x"), "t.yml:7: an empty modifier ('||' or a trailing '|')");
+    expect_one(SEL("userAgent||contains: x"),
+               "t.yml:7: an empty modifier ('||' or a trailing '|')");
     expect_one(SEL("userAgent|startswith|endswith: x"),
                "t.yml:7: modifier 'startswith' cannot be combined with 'endswith'");
     expect_one(SEL("userAgent|re|startswith: x"),
@@ -369,21 +388,22 @@ static void modifier_rejected(void **state)
     expect_one(SEL("userAgent|m: x"), "t.yml:7: modifier 'm' only follows 're' (re|m)");
     expect_one(SEL("userAgent|cased: 5"), "t.yml:7: 'cased' needs a string value, not a number");
     expect_one(SEL("userAgent|all|all: [a, b]"), "t.yml:7: modifier 'all' given twice");
-    expect_one(SEL("userAgent|endswith: ''"), "t.yml:7: an empty value with 'endswith' matches everything");
-    expect_one(SEL("'|contains': x"),
-               "t.yml:7: '|contains': a selection key needs a field name (keyword searches are not supported)");
+    expect_one(SEL("userAgent|endswith: ''"),
+               "t.yml:7: an empty value with 'endswith' matches everything");
+    expect_one(SEL("'|contains': x"), "t.yml:7: '|contains': a selection key needs a field name "
+                                      "(keyword searches are not supported)");
 }
 
 static void virtual_fields(void **state)
 {
     (void)state;
     tw_ruleset *rs = load_ok(HEAD "detection:\n  sel:\n"
-                             "    action.class: [destructive, privileged, Read]\n"
-                             "    action.level|all: [Write, permissions management]\n"
-                             "    identity.kind: [agent, service]\n"
-                             "    error.denied: true\n"
-                             "    action: [s3:DeleteBucket, 'iam:*']\n"
-                             "  condition: sel\n");
+                                  "    action.class: [destructive, privileged, Read]\n"
+                                  "    action.level|all: [Write, permissions management]\n"
+                                  "    identity.kind: [agent, service]\n"
+                                  "    error.denied: true\n"
+                                  "    action: [s3:DeleteBucket, 'iam:*']\n"
+                                  "  condition: sel\n");
     const tw_rule_group *grp = &tw_ruleset_rule(rs, 0)->selections[0].groups[0];
     const tw_rule_match *m = &grp->matches[0];
     assert_int_equal(m->field->kind, TW_FIELD_ACTION_CLASS);
@@ -407,14 +427,22 @@ static void virtual_fields(void **state)
     assert_int_equal(m->values[1].op, TW_MATCH_PREFIX);
     tw_ruleset_destroy(rs);
 
-    expect_one(SEL("action.class: destrucive"), "t.yml:7: unknown action class 'destrucive' (did you mean 'destructive'?)");
-    expect_one(SEL("action.class: destroy"),
-               "t.yml:7: unknown action class 'destroy' (one of: read, write, destructive, permissions, model-training, telemetry, logging-control, guardrail, credential, passrole, identity, code-execution, account, key-destruction, escalation, privileged)");
+    expect_one(SEL("action.class: destrucive"),
+               "t.yml:7: unknown action class 'destrucive' (did you mean 'destructive'?)");
+    expect_one(
+        SEL("action.class: destroy"),
+        "t.yml:7: unknown action class 'destroy' (one of: read, write, destructive, permissions, "
+        "model-training, telemetry, logging-control, guardrail, credential, passrole, identity, "
+        "code-execution, account, key-destruction, escalation, privileged)");
     expect_one(SEL("action.class|startswith: de"),
-               "t.yml:7: 'startswith' cannot be used on action.class: it takes names (modifiers: all, exists)");
-    expect_one(SEL("identity.kind: 3"), "t.yml:7: identity.kind takes identity kind names, not a number");
-    expect_one(SEL("error.denied: [yes]"), "t.yml:7: error.denied takes true or false, not a string");
-    expect_one(SEL("error.denied|all: [true]"), "t.yml:7: 'all' cannot be used on error.denied: it is true or false");
+               "t.yml:7: 'startswith' cannot be used on action.class: it takes names (modifiers: "
+               "all, exists)");
+    expect_one(SEL("identity.kind: 3"),
+               "t.yml:7: identity.kind takes identity kind names, not a number");
+    expect_one(SEL("error.denied: [yes]"),
+               "t.yml:7: error.denied takes true or false, not a string");
+    expect_one(SEL("error.denied|all: [true]"),
+               "t.yml:7: 'all' cannot be used on error.denied: it is true or false");
     expect_one(SEL("action: DeleteBucket"),
                "t.yml:7: action 'DeleteBucket' is not of the form service:Name (s3:DeleteBucket)");
 }
@@ -424,15 +452,16 @@ static void virtual_fields(void **state)
 static void fields_known_and_unknown(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok(HEAD "detection:\n  sel:\n"
-                             "    requestParameters.policyDocument.Statement.Effect: Allow\n"
-                             "    userIdentity.sessionContext.sessionIssuer.arn|endswith: /ci\n"
-                             "    responseElements: null\n"
-                             "    resources.ARN|contains: bucket\n"
-                             "  other:\n"
-                             "    requestParameters.policyDocument.Statement.Effect: Deny\n"
-                             "    tlsDetails.tlsVersion: TLSv1\n"
-                             "  condition: sel or other\n");
+    tw_ruleset *rs =
+        load_ok(HEAD "detection:\n  sel:\n"
+                     "    requestParameters.policyDocument.Statement.Effect: Allow\n"
+                     "    userIdentity.sessionContext.sessionIssuer.arn|endswith: /ci\n"
+                     "    responseElements: null\n"
+                     "    resources.ARN|contains: bucket\n"
+                     "  other:\n"
+                     "    requestParameters.policyDocument.Statement.Effect: Deny\n"
+                     "    tlsDetails.tlsVersion: TLSv1\n"
+                     "  condition: sel or other\n");
     /* interned: one entry a distinct name, numbered densely, paths split */
     assert_int_equal(tw_ruleset_field_count(rs), 5);
     const tw_field *f = tw_ruleset_field(rs, 0);
@@ -448,34 +477,40 @@ static void fields_known_and_unknown(void **state)
     assert_null(tw_ruleset_field(rs, 5));
     tw_ruleset_destroy(rs);
 
-    expect_one(SEL("eventname: X"), "t.yml:7: unknown field 'eventname' of CloudTrail (did you mean 'eventName'?)");
+    expect_one(SEL("eventname: X"),
+               "t.yml:7: unknown field 'eventname' of CloudTrail (did you mean 'eventName'?)");
     expect_one(SEL("requestParamters.bucketName: X"),
-               "t.yml:7: unknown field 'requestParamters.bucketName' of CloudTrail (did you mean 'requestParameters.bucketName'?)");
-    expect_one(SEL("userIdentity.sessionIssuer.arn: X"), "t.yml:7: unknown field 'userIdentity.sessionIssuer.arn' of CloudTrail");
+               "t.yml:7: unknown field 'requestParamters.bucketName' of CloudTrail (did you mean "
+               "'requestParameters.bucketName'?)");
+    expect_one(SEL("userIdentity.sessionIssuer.arn: X"),
+               "t.yml:7: unknown field 'userIdentity.sessionIssuer.arn' of CloudTrail");
     expect_one(SEL("Records: X"), "t.yml:7: unknown field 'Records' of CloudTrail");
     expect_one(SEL("eventName.: X"), "t.yml:7: malformed field name 'eventName.'");
     expect_one(SEL("'event Name': X"), "t.yml:7: malformed field name 'event Name'");
-    expect_one(SEL("modelId: X"),
-               "t.yml:7: unknown field 'modelId' of CloudTrail (a field of Bedrock model invocation logs: logsource service bedrock)");
+    expect_one(SEL("modelId: X"), "t.yml:7: unknown field 'modelId' of CloudTrail (a field of "
+                                  "Bedrock model invocation logs: logsource service bedrock)");
 }
 
 static void fields_bedrock(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok("title: T\nid: r\nlevel: low\nlogsource: {product: aws, service: bedrock}\n"
-                             "detection:\n  sel:\n    modelId|startswith: anthropic.\n"
-                             "    input.inputBodyJson.messages|contains: secret\n    identity.arn: x\n"
-                             "    action.class: model-training\n  condition: sel\n");
+    tw_ruleset *rs =
+        load_ok("title: T\nid: r\nlevel: low\nlogsource: {product: aws, service: bedrock}\n"
+                "detection:\n  sel:\n    modelId|startswith: anthropic.\n"
+                "    input.inputBodyJson.messages|contains: secret\n    identity.arn: x\n"
+                "    action.class: model-training\n  condition: sel\n");
     assert_int_equal(tw_ruleset_rule(rs, 0)->source, TW_SOURCE_BEDROCK);
     tw_ruleset_destroy(rs);
     expect_one("title: T\nid: r\nlevel: low\nlogsource: {product: aws, service: bedrock}\n"
                "detection:\n  sel:\n    eventName: InvokeModel\n  condition: sel\n",
-               "t.yml:7: unknown field 'eventName' of Bedrock model invocation logs (a field of CloudTrail: logsource service cloudtrail)");
+               "t.yml:7: unknown field 'eventName' of Bedrock model invocation logs (a field of "
+               "CloudTrail: logsource service cloudtrail)");
 }
 
 /* ---- conditions ---- */
 
-#define THREE HEAD "detection:\n  a:\n    eventName: A\n  b:\n    eventName: B\n  c:\n    eventName: C\n"
+#define THREE \
+    HEAD "detection:\n  a:\n    eventName: A\n  b:\n    eventName: B\n  c:\n    eventName: C\n"
 
 static tw_ruleset *with_condition(const char *cond)
 {
@@ -489,10 +524,18 @@ static void tree(const tw_rule *rule, const tw_cond *c, char *out, size_t size)
 {
     size_t used = strlen(out);
     switch (c->op) {
-    case TW_COND_SEL: snprintf(out + used, size - used, "%s", rule->selections[c->sel].name); return;
-    case TW_COND_NOT: snprintf(out + used, size - used, "not("); break;
-    case TW_COND_AND: snprintf(out + used, size - used, "and("); break;
-    case TW_COND_OR: snprintf(out + used, size - used, "or("); break;
+    case TW_COND_SEL:
+        snprintf(out + used, size - used, "%s", rule->selections[c->sel].name);
+        return;
+    case TW_COND_NOT:
+        snprintf(out + used, size - used, "not(");
+        break;
+    case TW_COND_AND:
+        snprintf(out + used, size - used, "and(");
+        break;
+    case TW_COND_OR:
+        snprintf(out + used, size - used, "or(");
+        break;
     }
     for (uint32_t i = 0; i < c->n_kids; i++) {
         if (i) {
@@ -543,17 +586,20 @@ static void cond_parentheses(void **state)
 static void cond_quantifiers(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok(HEAD "detection:\n"
-                             "  sel_read:\n    eventName: A\n"
-                             "  sel_list:\n    eventName: B\n"
-                             "  filter:\n    eventName: C\n"
-                             "  _helper:\n    eventName: D\n"
-                             "  condition: [1 of sel_* and not filter, all of them, _helper]\n");
+    tw_ruleset *rs =
+        load_ok(HEAD "detection:\n"
+                     "  sel_read:\n    eventName: A\n"
+                     "  sel_list:\n    eventName: B\n"
+                     "  filter:\n    eventName: C\n"
+                     "  _helper:\n    eventName: D\n"
+                     "  condition: [1 of sel_* and not filter, all of them, _helper]\n");
     const tw_rule *rule = tw_ruleset_rule(rs, 0);
     char got[512] = "";
     tree(rule, rule->condition, got, sizeof got);
     /* a list of conditions is an OR; 'them' leaves out names starting with '_' */
-    assert_string_equal(got, "or(and(or(sel_read, sel_list), not(filter)), and(sel_read, sel_list, filter), _helper)");
+    assert_string_equal(
+        got,
+        "or(and(or(sel_read, sel_list), not(filter)), and(sel_read, sel_list, filter), _helper)");
     tw_ruleset_destroy(rs);
 }
 
@@ -563,7 +609,8 @@ static void cond_quantifier_forms(void **state)
     cond_is("1 of them", "or(a, b, c)");
     cond_is("all of them", "and(a, b, c)");
     cond_is("1 of *", "or(a, b, c)");
-    cond_is("all of a* and not 1 of b or c", "or(and(a, not(b)), c)"); /* one selection: no OR/AND node */
+    cond_is("all of a* and not 1 of b or c",
+            "or(and(a, not(b)), c)"); /* one selection: no OR/AND node */
     cond_is("1 of a or 1 of b or c", "or(a, b, c)");
 }
 
@@ -573,23 +620,33 @@ static void cond_errors(void **state)
     static const struct {
         const char *cond, *diag;
     } cases[] = {
-        { "a and", "t.yml:12: condition: expected a selection, '(', 'not', '1 of' or 'all of', found the end" },
+        { "a and", "t.yml:12: condition: expected a selection, '(', 'not', '1 of' or 'all of', "
+                   "found the end" },
         { "a b", "t.yml:12: condition: expected 'and', 'or' or the end, found 'b' (character 3)" },
-        { "a and or b", "t.yml:12: condition: expected a selection, '(', 'not', '1 of' or 'all of', found 'or' (character 7)" },
+        { "a and or b", "t.yml:12: condition: expected a selection, '(', 'not', '1 of' or 'all "
+                        "of', found 'or' (character 7)" },
         { "(a or b", "t.yml:12: condition: expected ')', 'and' or 'or', found the end" },
         { "a or b) and c", "t.yml:12: condition: unbalanced ')' (character 7)" },
         { "a and d", "t.yml:12: condition: unknown selection 'd' (character 7)" },
-        { "a AND b", "t.yml:12: condition: expected 'and', 'or' or the end, found 'AND' (character 3)" },
-        { "AND", "t.yml:12: condition: unknown selection 'AND' (operators are lower case: and, or, not) (character 1)" },
-        { "a*", "t.yml:12: condition: 'a*' is a pattern: write '1 of a*' or 'all of a*' (character 1)" },
-        { "2 of them", "t.yml:12: condition: '2 of' is not supported: only '1 of' and 'all of' (character 1)" },
+        { "a AND b",
+          "t.yml:12: condition: expected 'and', 'or' or the end, found 'AND' (character 3)" },
+        { "AND", "t.yml:12: condition: unknown selection 'AND' (operators are lower case: and, or, "
+                 "not) (character 1)" },
+        { "a*",
+          "t.yml:12: condition: 'a*' is a pattern: write '1 of a*' or 'all of a*' (character 1)" },
+        { "2 of them",
+          "t.yml:12: condition: '2 of' is not supported: only '1 of' and 'all of' (character 1)" },
         { "1 of x*", "t.yml:12: condition: '1 of x*' matches no selection (character 1)" },
-        { "all them", "t.yml:12: condition: expected 'of' after 'all', found 'them' (character 5)" },
-        { "1 of (a)", "t.yml:12: condition: expected a selection name, a pattern or 'them', found '(' (character 6)" },
-        { "a | count() > 5", "t.yml:12: condition: aggregations ('| count() ...') are not supported: write a correlation rule (character 3)" },
+        { "all them",
+          "t.yml:12: condition: expected 'of' after 'all', found 'them' (character 5)" },
+        { "1 of (a)", "t.yml:12: condition: expected a selection name, a pattern or 'them', found "
+                      "'(' (character 6)" },
+        { "a | count() > 5", "t.yml:12: condition: aggregations ('| count() ...') are not "
+                             "supported: write a correlation rule (character 3)" },
         { "a & b", "t.yml:12: condition: unexpected character '&' (character 3)" },
         { "'  '", "t.yml:12: condition: empty" },
-        { "a or b and c and not", "t.yml:12: condition: expected a selection, '(', 'not', '1 of' or 'all of', found the end" },
+        { "a or b and c and not", "t.yml:12: condition: expected a selection, '(', 'not', '1 of' "
+                                  "or 'all of', found the end" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tw_ruleset *rs = with_condition(cases[i].cond);
@@ -615,14 +672,17 @@ static void cond_unused_selection(void **state)
     const char *want[] = { "t.yml:8: selection 'b' is not used in the condition", NULL };
     expect_diags(rs, want);
     tw_ruleset_destroy(rs);
-    expect_one(HEAD "detection:\n  sel:\n    eventName: A\n", "t.yml:5: detection needs a 'condition'");
-    expect_one(HEAD "detection:\n  condition: x\n", "t.yml:5: detection needs at least one selection");
+    expect_one(HEAD "detection:\n  sel:\n    eventName: A\n",
+               "t.yml:5: detection needs a 'condition'");
+    expect_one(HEAD "detection:\n  condition: x\n",
+               "t.yml:5: detection needs at least one selection");
     expect_one(HEAD "detection:\n  not:\n    eventName: A\n  condition: 1 of them\n",
                "t.yml:6: 'not' cannot name a selection: it is a word of conditions");
     expect_one(HEAD "detection:\n  sel.x:\n    eventName: A\n  condition: 1 of them\n",
                "t.yml:6: selection name 'sel.x' may only hold letters, digits, '_' and '-'");
     expect_one(HEAD "detection:\n  sel:\n    - A\n    - B\n  condition: sel\n",
-               "t.yml:7: selection 'sel': keyword lists (bare values without a field) are not supported; name a field");
+               "t.yml:7: selection 'sel': keyword lists (bare values without a field) are not "
+               "supported; name a field");
 }
 
 /* ---- rules ---- */
@@ -630,25 +690,26 @@ static void cond_unused_selection(void **state)
 static void rule_metadata(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok("title: Logging tampered\n"
-                             "id: 5a3f0e52-4b7c-4d5e-8f9a-0b1c2d3e4f50\n"
-                             "name: logging_tampered\n"
-                             "status: stable\n"
-                             "level: critical\n"
-                             "description: what it finds\n"
-                             "author: someone\n"
-                             "date: 2026-01-02\n"
-                             "modified: 2026/02/03\n"
-                             "tags: [attack.t1562.008, attack.defense-evasion]\n"
-                             "references: [https://example.invalid]\n"
-                             "falsepositives: Planned changes\n"
-                             "fields: [eventName]\n"
-                             "related:\n  - {id: 0e95725d-7320-415d-80f7-004da920fc11, type: derived}\n"
-                             "license: MIT\n"
-                             "logsource: {product: aws, service: cloudtrail, category: audit}\n"
-                             "detection:\n  sel:\n    action.class: logging-control\n  condition: sel\n"
-                             "trailwarden:\n  suppress: 1h\n  denied_level: low\n  failed_level: informational\n"
-                             "  kinds: [service, agent, aws-service]\n  finding_types: [Defense Evasion]\n");
+    tw_ruleset *rs =
+        load_ok("title: Logging tampered\n"
+                "id: 5a3f0e52-4b7c-4d5e-8f9a-0b1c2d3e4f50\n"
+                "name: logging_tampered\n"
+                "status: stable\n"
+                "level: critical\n"
+                "description: what it finds\n"
+                "author: someone\n"
+                "date: 2026-01-02\n"
+                "modified: 2026/02/03\n"
+                "tags: [attack.t1562.008, attack.defense-evasion]\n"
+                "references: [https://example.invalid]\n"
+                "falsepositives: Planned changes\n"
+                "fields: [eventName]\n"
+                "related:\n  - {id: 0e95725d-7320-415d-80f7-004da920fc11, type: derived}\n"
+                "license: MIT\n"
+                "logsource: {product: aws, service: cloudtrail, category: audit}\n"
+                "detection:\n  sel:\n    action.class: logging-control\n  condition: sel\n"
+                "trailwarden:\n  suppress: 1h\n  denied_level: low\n  failed_level: informational\n"
+                "  kinds: [service, agent, aws-service]\n  finding_types: [Defense Evasion]\n");
     const tw_rule *rule = tw_ruleset_rule(rs, 0);
     assert_string_equal(rule->title, "Logging tampered");
     assert_string_equal(rule->name, "logging_tampered");
@@ -666,8 +727,8 @@ static void rule_metadata(void **state)
     assert_int_equal(rule->suppress_ms, TW_MS_HOUR);
     assert_int_equal(rule->denied_level, TW_SEV_LOW);
     assert_int_equal(rule->failed_level, TW_SEV_INFO);
-    assert_int_equal(rule->kinds, (1u << TW_KIND_SERVICE) | (1u << TW_KIND_AGENT) |
-                                      (1u << TW_KIND_AWS_SERVICE));
+    assert_int_equal(rule->kinds,
+                     (1u << TW_KIND_SERVICE) | (1u << TW_KIND_AGENT) | (1u << TW_KIND_AWS_SERVICE));
     assert_int_equal(rule->n_finding_types, 1);
     assert_string_equal(rule->finding_types[0], "Defense Evasion");
     assert_ptr_equal(tw_ruleset_find(rs, "logging_tampered"), rule);
@@ -677,26 +738,38 @@ static void rule_metadata(void **state)
 static void rule_keys_strict(void **state)
 {
     (void)state;
-    expect_one(SEL("eventName: A") "descripton: x\n", "t.yml:9: unknown key 'descripton' (did you mean 'description'?)");
+    expect_one(SEL("eventName: A") "descripton: x\n",
+               "t.yml:9: unknown key 'descripton' (did you mean 'description'?)");
     expect_one(SEL("eventName: A") "action: global\n",
-               "t.yml:9: 'action' (Sigma rule collections: global, reset, repeat) is not supported: write whole rules");
-    expect_one("title: T\nid: Rule_One\nlevel: low\nlogsource: {product: aws}\ndetection:\n  s:\n    eventName: A\n  condition: s\n",
-               "t.yml:2: id 'Rule_One' must be a UUID, or lower-case letters, digits, '-', '_' and '.'");
-    expect_one("title: T\nlevel: low\nlogsource: {product: aws}\ndetection:\n  s:\n    eventName: A\n  condition: s\n",
+               "t.yml:9: 'action' (Sigma rule collections: global, reset, repeat) is not "
+               "supported: write whole rules");
+    expect_one(
+        "title: T\nid: Rule_One\nlevel: low\nlogsource: {product: aws}\ndetection:\n  s:\n    "
+        "eventName: A\n  condition: s\n",
+        "t.yml:2: id 'Rule_One' must be a UUID, or lower-case letters, digits, '-', '_' and '.'");
+    expect_one("title: T\nlevel: low\nlogsource: {product: aws}\ndetection:\n  s:\n    eventName: "
+               "A\n  condition: s\n",
                "t.yml:1: missing 'id' (a UUID, or a rule id like agent-read-to-destructive)");
-    expect_one("title: T\nid: r\nlogsource: {product: aws}\ndetection:\n  s:\n    eventName: A\n  condition: s\n",
+    expect_one("title: T\nid: r\nlogsource: {product: aws}\ndetection:\n  s:\n    eventName: A\n  "
+               "condition: s\n",
                "t.yml:1: missing 'level' (informational, low, medium, high or critical)");
-    expect_one("title: T\nid: r\nlevel: hgih\nlogsource: {product: aws}\ndetection:\n  s:\n    eventName: A\n  condition: s\n",
+    expect_one("title: T\nid: r\nlevel: hgih\nlogsource: {product: aws}\ndetection:\n  s:\n    "
+               "eventName: A\n  condition: s\n",
                "t.yml:3: unknown level 'hgih' (did you mean 'high'?)");
-    expect_one("title: T\nid: r\nlevel: low\nstatus: beta\nlogsource: {product: aws}\ndetection:\n  s:\n    eventName: A\n  condition: s\n",
-               "t.yml:4: unknown status 'beta' (stable, test, experimental, deprecated, unsupported)");
-    expect_one("title: T\nid: r\nlevel: low\nlogsource: {product: gcp}\ndetection:\n  s:\n    eventName: A\n  condition: s\n",
+    expect_one(
+        "title: T\nid: r\nlevel: low\nstatus: beta\nlogsource: {product: aws}\ndetection:\n  s:\n  "
+        "  eventName: A\n  condition: s\n",
+        "t.yml:4: unknown status 'beta' (stable, test, experimental, deprecated, unsupported)");
+    expect_one("title: T\nid: r\nlevel: low\nlogsource: {product: gcp}\ndetection:\n  s:\n    "
+               "eventName: A\n  condition: s\n",
                "t.yml:4: logsource product 'gcp' is not supported (aws)");
-    expect_one("title: T\nid: r\nlevel: low\nlogsource: {service: cloudtrail}\ndetection:\n  s:\n    eventName: A\n  condition: s\n",
+    expect_one("title: T\nid: r\nlevel: low\nlogsource: {service: cloudtrail}\ndetection:\n  s:\n  "
+               "  eventName: A\n  condition: s\n",
                "t.yml:4: logsource needs 'product: aws'");
     expect_one("title: T\nid: r\nlevel: low\ndetection:\n  s:\n    eventName: A\n  condition: s\n",
                "t.yml:1: missing 'logsource' (product: aws, service: cloudtrail or bedrock)");
-    expect_one("just a string\n", "t.yml:1: a rule must be a map of keys (title, id, level, ...), not a string");
+    expect_one("just a string\n",
+               "t.yml:1: a rule must be a map of keys (title, id, level, ...), not a string");
 }
 
 static void rule_duplicate_ids(void **state)
@@ -707,7 +780,8 @@ static void rule_duplicate_ids(void **state)
     assert_int_equal(tw_ruleset_add_buffer(rs, "a.yml", a, strlen(a)), TW_OK);
     assert_int_equal(tw_ruleset_add_buffer(rs, "b.yml", a, strlen(a)), TW_OK);
     assert_int_equal(tw_ruleset_finish(rs), TW_ERR_INVALID);
-    const char *want[] = { "b.yml:2: duplicate id 'r' (already the id of the rule at a.yml:2)", NULL };
+    const char *want[] = { "b.yml:2: duplicate id 'r' (already the id of the rule at a.yml:2)",
+                           NULL };
     expect_diags(rs, want);
     assert_int_equal(tw_ruleset_count(rs), 1); /* the first one stays */
     assert_int_equal(tw_ruleset_file_count(rs), 2);
@@ -718,18 +792,19 @@ static void rule_duplicate_ids(void **state)
 
 /* ---- correlations ---- */
 
-#define BASE(id)                                                                                    \
-    "title: Base " id "\nid: " id "\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName: " id \
+#define BASE(id)                                                          \
+    "title: Base " id "\nid: " id                                         \
+    "\nlogsource: {product: aws}\ndetection:\n  sel:\n    eventName: " id \
     "\n  condition: sel\n---\n"
 
 static void corr_event_count(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok(BASE("login")
-                             "title: Burst\nid: burst\nlevel: medium\n"
-                             "correlation:\n  type: event_count\n  rules: [login]\n"
-                             "  group-by: [identity.key, sourceIPAddress]\n  timespan: 15m\n"
-                             "  condition: {gte: 10, lt: 100}\n");
+    tw_ruleset *rs =
+        load_ok(BASE("login") "title: Burst\nid: burst\nlevel: medium\n"
+                              "correlation:\n  type: event_count\n  rules: [login]\n"
+                              "  group-by: [identity.key, sourceIPAddress]\n  timespan: 15m\n"
+                              "  condition: {gte: 10, lt: 100}\n");
     const tw_rule *rule = tw_ruleset_find(rs, "burst");
     const tw_corr *corr = rule->correlation;
     assert_non_null(corr);
@@ -753,16 +828,16 @@ static void corr_event_count(void **state)
 static void corr_value_count_and_temporal(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok(BASE("one") BASE("two")
-                             "title: Regions\nid: regions\nname: regions_corr\nlevel: low\n"
-                             "correlation:\n  type: value_count\n  rules: [one]\n  timespan: 1h\n"
-                             "  condition: {field: awsRegion, gt: 3}\n---\n"
-                             "title: Regions too\nid: regions-too\nlevel: low\n"
-                             "correlation:\n  type: value_count\n  rules: [one]\n  timespan: 1d\n"
-                             "  field: awsRegion\n  condition: {eq: 2}\n---\n"
-                             "title: Both\nid: both\nlevel: high\n"
-                             "correlation:\n  type: temporal_ordered\n  rules: [two, one, regions_corr]\n"
-                             "  timespan: 24h\n  generate: true\n");
+    tw_ruleset *rs = load_ok(BASE("one") BASE(
+        "two") "title: Regions\nid: regions\nname: regions_corr\nlevel: low\n"
+               "correlation:\n  type: value_count\n  rules: [one]\n  timespan: 1h\n"
+               "  condition: {field: awsRegion, gt: 3}\n---\n"
+               "title: Regions too\nid: regions-too\nlevel: low\n"
+               "correlation:\n  type: value_count\n  rules: [one]\n  timespan: 1d\n"
+               "  field: awsRegion\n  condition: {eq: 2}\n---\n"
+               "title: Both\nid: both\nlevel: high\n"
+               "correlation:\n  type: temporal_ordered\n  rules: [two, one, regions_corr]\n"
+               "  timespan: 24h\n  generate: true\n");
     const tw_corr *corr = tw_ruleset_find(rs, "regions")->correlation;
     assert_string_equal(corr->field->name, "awsRegion");
     assert_int_equal(corr->count_min, 4);
@@ -776,9 +851,10 @@ static void corr_value_count_and_temporal(void **state)
     assert_int_equal(corr->type, TW_CORR_TEMPORAL_ORDERED);
     assert_true(corr->generate);
     assert_int_equal(corr->n_rules, 3);
-    assert_string_equal(corr->rules[0]->id, "two");   /* the order written */
-    assert_string_equal(corr->rules[2]->id, "regions"); /* by name; a correlation of a correlation */
-    assert_int_equal(corr->count_min, 3);             /* temporal: all of them by default */
+    assert_string_equal(corr->rules[0]->id, "two"); /* the order written */
+    assert_string_equal(corr->rules[2]->id,
+                        "regions");       /* by name; a correlation of a correlation */
+    assert_int_equal(corr->count_min, 3); /* temporal: all of them by default */
     tw_ruleset_destroy(rs);
 }
 
@@ -786,8 +862,9 @@ static void corr_errors(void **state)
 {
     (void)state;
     /* the base rule, used by no correlation now, needs its level */
-    tw_ruleset *rs = load(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
-                          "  rules: [logn]\n  timespan: 1h\n  condition: {gte: 2}\n");
+    tw_ruleset *rs =
+        load(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
+                           "  rules: [logn]\n  timespan: 1h\n  condition: {gte: 2}\n");
     const char *want[] = {
         "t.yml:1: missing 'level' (informational, low, medium, high or critical)",
         "t.yml:14: correlation: unknown rule 'logn' (did you mean 'login'?)",
@@ -796,42 +873,49 @@ static void corr_errors(void **state)
     expect_diags(rs, want);
     tw_ruleset_destroy(rs);
     expect_one(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
-               "  rules: [login]\n  timespan: 1 hour\n  condition: {gte: 2}\n",
+                             "  rules: [login]\n  timespan: 1 hour\n  condition: {gte: 2}\n",
                "t.yml:15: 'timespan' must be a duration like 90s, 15m, 24h or 30d, not '1 hour'");
     expect_one(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
-               "  rules: [login]\n  timespan: 3600\n  condition: {gte: 2}\n",
+                             "  rules: [login]\n  timespan: 3600\n  condition: {gte: 2}\n",
                "t.yml:15: 'timespan' must be a duration like 90s, 15m, 24h or 30d, not '3600'");
     expect_one(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: value_count\n"
-               "  rules: [login]\n  timespan: 1h\n  condition: {gte: 2}\n",
+                             "  rules: [login]\n  timespan: 1h\n  condition: {gte: 2}\n",
                "t.yml:12: correlation: value_count needs 'field' (in its condition)");
     expect_one(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
-               "  rules: [login]\n  timespan: 1h\n",
+                             "  rules: [login]\n  timespan: 1h\n",
                "t.yml:12: correlation: event_count needs 'condition'");
     expect_one(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
-               "  rules: [login]\n  timespan: 1h\n  condition: {gte: 2, eq: 3}\n",
-               "t.yml:16: correlation: the condition gives a bound twice (eq stands alone; gt or gte; lt or lte)");
+                             "  rules: [login]\n  timespan: 1h\n  condition: {gte: 2, eq: 3}\n",
+               "t.yml:16: correlation: the condition gives a bound twice (eq stands alone; gt or "
+               "gte; lt or lte)");
     expect_one(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
-               "  rules: [login]\n  timespan: 1h\n  condition: {gte: -2}\n",
+                             "  rules: [login]\n  timespan: 1h\n  condition: {gte: -2}\n",
                "t.yml:16: 'gte' must be a whole number, not '-2'");
     expect_one(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
-               "  rules: [login]\n  timespan: 1h\n  condition: {more: 2}\n",
+                             "  rules: [login]\n  timespan: 1h\n  condition: {more: 2}\n",
                "t.yml:16: correlation: unknown condition 'more' (gt, gte, lt, lte, eq)");
     expect_one(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: temporal\n"
-               "  rules: [login, login]\n  timespan: 1h\n",
+                             "  rules: [login, login]\n  timespan: 1h\n",
                "t.yml:14: correlation: 'rules' names 'login' twice");
-    expect_one(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
-               "  rules: [login]\n  group-by: [identity.kye]\n  timespan: 1h\n  condition: {gte: 2}\n",
-               "t.yml:15: unknown field 'identity.kye' of CloudTrail (did you mean 'identity.key'?)");
-    expect_one(BASE("login") "title: C\nid: c\nlevel: low\nlogsource: {product: aws}\ncorrelation:\n"
-               "  type: event_count\n  rules: [login]\n  timespan: 1h\n  condition: {gte: 2}\n",
-               "t.yml:12: a correlation rule has no 'logsource': the rules it uses have theirs");
-    expect_one(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
-               "  rules: [login]\n  timespan: 1h\n  condition: {gte: 2}\n  aliases: {}\n",
-               "t.yml:17: correlation: 'aliases' is not supported yet");
+    expect_one(
+        BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
+                      "  rules: [login]\n  group-by: [identity.kye]\n  timespan: 1h\n  condition: "
+                      "{gte: 2}\n",
+        "t.yml:15: unknown field 'identity.kye' of CloudTrail (did you mean 'identity.key'?)");
+    expect_one(
+        BASE("login") "title: C\nid: c\nlevel: low\nlogsource: {product: aws}\ncorrelation:\n"
+                      "  type: event_count\n  rules: [login]\n  timespan: 1h\n  condition: {gte: "
+                      "2}\n",
+        "t.yml:12: a correlation rule has no 'logsource': the rules it uses have theirs");
+    expect_one(
+        BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
+                      "  rules: [login]\n  timespan: 1h\n  condition: {gte: 2}\n  aliases: {}\n",
+        "t.yml:17: correlation: 'aliases' is not supported yet");
     /* a key given twice, the second one broken (found by fuzzing): reported, nothing kept */
     rs = load(BASE("login") "title: C\nid: c\nlevel: low\ncorrelation:\n  type: event_count\n"
-              "  rules: [login]\n  group-by: [identity.key]\n  timespan: 1h\n  condition: {gte: 2}\n"
-              "  rules: x\n  group-by: 5\n");
+                            "  rules: [login]\n  group-by: [identity.key]\n  timespan: 1h\n  "
+                            "condition: {gte: 2}\n"
+                            "  rules: x\n  group-by: 5\n");
     const char *twice[] = {
         "t.yml:1: missing 'level' (informational, low, medium, high or critical)",
         "t.yml:18: duplicate key 'rules' (first at line 14)",
@@ -889,17 +973,17 @@ static void corr_cycles(void **state)
 static void ext_baseline_then_trigger(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok(BASE("nonhuman")
-                             "title: R2D\nid: agent-read-to-destructive\nlevel: high\n"
-                             "correlation:\n  type: baseline_then_trigger\n  rules: [nonhuman]\n"
-                             "  group-by: [identity.key]\n"
-                             "  baseline: {min_events: 10, window: 24h, classes: [read, telemetry]}\n"
-                             "  trigger: {classes: [destructive], rule: nonhuman}\n"
-                             "trailwarden: {suppress: 24h}\n---\n"
-                             "title: Any\nid: any-then-privileged\nlevel: low\n"
-                             "correlation:\n  type: baseline_then_trigger\n"
-                             "  baseline: {min_events: 1, window: 90s, classes: [read]}\n"
-                             "  trigger: {classes: [privileged]}\n");
+    tw_ruleset *rs = load_ok(
+        BASE("nonhuman") "title: R2D\nid: agent-read-to-destructive\nlevel: high\n"
+                         "correlation:\n  type: baseline_then_trigger\n  rules: [nonhuman]\n"
+                         "  group-by: [identity.key]\n"
+                         "  baseline: {min_events: 10, window: 24h, classes: [read, telemetry]}\n"
+                         "  trigger: {classes: [destructive], rule: nonhuman}\n"
+                         "trailwarden: {suppress: 24h}\n---\n"
+                         "title: Any\nid: any-then-privileged\nlevel: low\n"
+                         "correlation:\n  type: baseline_then_trigger\n"
+                         "  baseline: {min_events: 1, window: 90s, classes: [read]}\n"
+                         "  trigger: {classes: [privileged]}\n");
     const tw_rule *rule = tw_ruleset_find(rs, "agent-read-to-destructive");
     const tw_corr *corr = rule->correlation;
     assert_int_equal(corr->type, TW_CORR_BASELINE_THEN_TRIGGER);
@@ -921,8 +1005,9 @@ static void ext_baseline_then_trigger(void **state)
 static void ext_first_seen(void **state)
 {
     (void)state;
-    tw_ruleset *rs = load_ok("title: New service\nid: agent-new-service\nlevel: medium\n"
-                             "correlation:\n  type: first_seen\n  field: eventSource\n  baseline: 7d\n");
+    tw_ruleset *rs =
+        load_ok("title: New service\nid: agent-new-service\nlevel: medium\n"
+                "correlation:\n  type: first_seen\n  field: eventSource\n  baseline: 7d\n");
     const tw_corr *corr = tw_ruleset_rule(rs, 0)->correlation;
     assert_int_equal(corr->type, TW_CORR_FIRST_SEEN);
     assert_string_equal(corr->field->name, "eventSource");
@@ -934,42 +1019,51 @@ static void ext_first_seen(void **state)
 static void ext_errors(void **state)
 {
     (void)state;
-    expect_one("title: T\nid: t\nlevel: low\ncorrelation:\n  type: baseline_then_trigger\n"
-               "  baseline: {min_events: 0, window: 1h, classes: [read]}\n  trigger: {classes: [write]}\n",
-               "t.yml:6: correlation: 'baseline.min_events' must be 1 to 1000000");
-    expect_one("title: T\nid: t\nlevel: low\ncorrelation:\n  type: baseline_then_trigger\n"
-               "  baseline: {min_events: 3, window: 1h, classes: []}\n  trigger: {classes: [write]}\n",
-               "t.yml:6: 'baseline.classes' must be a list of action classes (read, destructive, ...)");
-    expect_one("title: T\nid: t\nlevel: low\ncorrelation:\n  type: baseline_then_trigger\n"
-               "  baseline: {min_events: 3, window: 1h, classes: [read]}\n  trigger: {}\n",
-               "t.yml:7: correlation: 'trigger' must be a map with 'classes' and/or 'rule', not a map");
+    expect_one(
+        "title: T\nid: t\nlevel: low\ncorrelation:\n  type: baseline_then_trigger\n"
+        "  baseline: {min_events: 0, window: 1h, classes: [read]}\n  trigger: {classes: [write]}\n",
+        "t.yml:6: correlation: 'baseline.min_events' must be 1 to 1000000");
+    expect_one(
+        "title: T\nid: t\nlevel: low\ncorrelation:\n  type: baseline_then_trigger\n"
+        "  baseline: {min_events: 3, window: 1h, classes: []}\n  trigger: {classes: [write]}\n",
+        "t.yml:6: 'baseline.classes' must be a list of action classes (read, destructive, ...)");
+    expect_one(
+        "title: T\nid: t\nlevel: low\ncorrelation:\n  type: baseline_then_trigger\n"
+        "  baseline: {min_events: 3, window: 1h, classes: [read]}\n  trigger: {}\n",
+        "t.yml:7: correlation: 'trigger' must be a map with 'classes' and/or 'rule', not a map");
     expect_one("title: T\nid: t\nlevel: low\ncorrelation:\n  type: baseline_then_trigger\n"
                "  baseline: {min_events: 3, window: 1h, classes: [read]}\n",
                "t.yml:4: correlation: baseline_then_trigger needs 'trigger'");
-    expect_one("title: T\nid: t\nlevel: low\ncorrelation:\n  type: baseline_then_trigger\n"
-               "  baseline: {min_events: 3, window: 1h, classes: [read]}\n  trigger: {rule: nope}\n",
-               "t.yml:7: correlation: unknown rule 'nope' (no loaded rule has this id or name)");
+    expect_one(
+        "title: T\nid: t\nlevel: low\ncorrelation:\n  type: baseline_then_trigger\n"
+        "  baseline: {min_events: 3, window: 1h, classes: [read]}\n  trigger: {rule: nope}\n",
+        "t.yml:7: correlation: unknown rule 'nope' (no loaded rule has this id or name)");
     expect_one("title: T\nid: t\nlevel: low\ncorrelation:\n  type: first_seen\n  baseline: 7d\n",
                "t.yml:4: correlation: first_seen needs 'field'");
     expect_one("title: T\nid: t\nlevel: low\ncorrelation:\n  type: first_seen\n  field: awsRegion\n"
                "  baseline: 7d\n  condition: {gte: 1}\n",
                "t.yml:8: correlation: 'condition' does not apply to type first_seen");
-    expect_one(SEL("eventName: A") "trailwarden:\n  suppress: 0s\n", "t.yml:10: 'trailwarden.suppress' must be longer than 0");
+    expect_one(SEL("eventName: A") "trailwarden:\n  suppress: 0s\n",
+               "t.yml:10: 'trailwarden.suppress' must be longer than 0");
     expect_one(SEL("eventName: A") "trailwarden:\n  finding_types: Tampering\n",
                "t.yml:10: 'trailwarden.finding_types' must be a list of strings, not a string");
     expect_one(SEL("eventName: A") "trailwarden:\n  kinds: [bot]\n",
                "t.yml:10: 'trailwarden.kinds': unknown identity kind 'bot'");
-    expect_one(SEL("eventName: A") "trailwarden:\n  kinds: [agnet]\n",
-               "t.yml:10: 'trailwarden.kinds': unknown identity kind 'agnet' (did you mean 'agent'?)");
+    expect_one(
+        SEL("eventName: A") "trailwarden:\n  kinds: [agnet]\n",
+        "t.yml:10: 'trailwarden.kinds': unknown identity kind 'agnet' (did you mean 'agent'?)");
     expect_one(SEL("eventName: A") "trailwarden:\n  kinds: []\n",
-               "t.yml:10: 'trailwarden.kinds' must be a list of identity kinds (service, aws-service, human, agent, root)");
+               "t.yml:10: 'trailwarden.kinds' must be a list of identity kinds (service, "
+               "aws-service, human, agent, root)");
     expect_one(SEL("eventName: A") "trailwarden:\n  failed_level: severe\n",
                "t.yml:10: unknown level 'severe' (informational, low, medium, high, critical)");
-    expect_one(SEL("call.on_behalf: maybe"), "t.yml:7: call.on_behalf takes true or false, not a string");
+    expect_one(SEL("call.on_behalf: maybe"),
+               "t.yml:7: call.on_behalf takes true or false, not a string");
     expect_one(SEL("policy.public|contains: x"),
                "t.yml:7: 'contains' cannot be used on policy.public: it is true or false");
     expect_one(SEL("eventName: A") "trailwarden: [suppress]\n",
-               "t.yml:9: 'trailwarden' must be a map (suppress, denied_level, failed_level, finding_types, kinds, learning, history, routine_level, level_if), not a list");
+               "t.yml:9: 'trailwarden' must be a map (suppress, denied_level, failed_level, "
+               "finding_types, kinds, learning, history, routine_level, level_if), not a list");
 }
 
 /* ---- paths ---- */
@@ -1005,9 +1099,9 @@ static void bad_fixtures(void **state)
 {
     (void)state;
     static const char *const names[] = {
-        "condition", "correlation", "cycle", "duplicate_id", "extensions", "modifiers",
-        "regex_cidr", "structure", "unknown_field", "unknown_key", "values", "yaml_alias",
-        "yaml_features", "yaml_syntax", NULL,
+        "condition", "correlation", "cycle",         "duplicate_id",  "extensions",
+        "modifiers", "regex_cidr",  "structure",     "unknown_field", "unknown_key",
+        "values",    "yaml_alias",  "yaml_features", "yaml_syntax",   NULL,
     };
     for (size_t i = 0; names[i]; i++) {
         char path[256], expect[256];
@@ -1024,7 +1118,8 @@ static void bad_fixtures(void **state)
             line[strcspn(line, "\n")] = '\0';
             const char *got = tw_ruleset_diag(rs, n++);
             if (!got || strcmp(got, line)) {
-                fprintf(stderr, "  %s: want '%s'\n  got '%s'\n", names[i], line, got ? got : "(none)");
+                fprintf(stderr, "  %s: want '%s'\n  got '%s'\n", names[i], line,
+                        got ? got : "(none)");
                 fail();
             }
         }

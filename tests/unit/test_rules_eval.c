@@ -35,19 +35,50 @@ static uint32_t fake_get(void *ctx, const tw_field *field, const tw_field_value 
     return 0;
 }
 
-#define TEXT(s) { (s), (uint32_t)(sizeof(s) - 1) }
-#define S(s) { .type = TW_FV_STRING, .text = TEXT(s) }
-#define NUM(x) { .type = TW_FV_NUMBER, .number = (x), .text = TEXT(#x) }
-#define TRUE_ { .type = TW_FV_BOOL, .boolean = true }
-#define FALSE_ { .type = TW_FV_BOOL, .boolean = false }
-#define NUL { .type = TW_FV_NULL }
-#define OBJ { .type = TW_FV_OBJECT, .text = TEXT("{\"a\":1}") }
-#define BITS(b) { .type = TW_FV_BITS, .bits = (b) }
+#define TEXT(s)                        \
+    {                                  \
+        (s), (uint32_t)(sizeof(s) - 1) \
+    }
+#define S(s)                                  \
+    {                                         \
+        .type = TW_FV_STRING, .text = TEXT(s) \
+    }
+#define NUM(x)                                                \
+    {                                                         \
+        .type = TW_FV_NUMBER, .number = (x), .text = TEXT(#x) \
+    }
+#define TRUE_                               \
+    {                                       \
+        .type = TW_FV_BOOL, .boolean = true \
+    }
+#define FALSE_                               \
+    {                                        \
+        .type = TW_FV_BOOL, .boolean = false \
+    }
+#define NUL                \
+    {                      \
+        .type = TW_FV_NULL \
+    }
+#define OBJ                                             \
+    {                                                   \
+        .type = TW_FV_OBJECT, .text = TEXT("{\"a\":1}") \
+    }
+#define BITS(b)                         \
+    {                                   \
+        .type = TW_FV_BITS, .bits = (b) \
+    }
 #define KIND(k) BITS(1u << (k))
 
 /* A field with its values, and an event: fields, then the end. */
-#define N_VALUES(...) ((uint32_t)(sizeof((tw_field_value[]){ __VA_ARGS__ }) / sizeof(tw_field_value)))
-#define F(name, ...) { name, N_VALUES(__VA_ARGS__), { __VA_ARGS__ } }
+#define N_VALUES(...) \
+    ((uint32_t)(sizeof((tw_field_value[]){ __VA_ARGS__ }) / sizeof(tw_field_value)))
+#define F(name, ...)                 \
+    {                                \
+        name, N_VALUES(__VA_ARGS__), \
+        {                            \
+            __VA_ARGS__              \
+        }                            \
+    }
 #define EV(...) ((const fake_field[]){ __VA_ARGS__, { NULL, 0, { { 0 } } } })
 #define EMPTY ((const fake_field[]){ { NULL, 0, { { 0 } } } })
 
@@ -220,12 +251,20 @@ static void glob_question_utf8(void **state)
     fx f = fx_new(SEL1("userAgent: 'a?c'"));
     YES(f, "userAgent", S("abc"));
     YES(f, "userAgent", S("AxC"));
-    YES(f, "userAgent", S("a\xc3\xa9" "c"));         /* é: 2 bytes */
-    YES(f, "userAgent", S("a\xe2\x82\xac" "c"));     /* €: 3 bytes */
-    YES(f, "userAgent", S("a\xf0\x9f\x98\x80" "c")); /* 😀: 4 bytes */
+    YES(f, "userAgent",
+        S("a\xc3\xa9"
+          "c")); /* é: 2 bytes */
+    YES(f, "userAgent",
+        S("a\xe2\x82\xac"
+          "c")); /* €: 3 bytes */
+    YES(f, "userAgent",
+        S("a\xf0\x9f\x98\x80"
+          "c")); /* 😀: 4 bytes */
     NO(f, "userAgent", S("ac"));
     NO(f, "userAgent", S("abbc"));
-    NO(f, "userAgent", S("a\xc3\xa9\xc3\xa9" "c"));
+    NO(f, "userAgent",
+       S("a\xc3\xa9\xc3\xa9"
+         "c"));
     fx_free(&f);
 
     f = fx_new(SEL1("userAgent: '?'"));
@@ -238,7 +277,8 @@ static void glob_question_utf8(void **state)
     fx_free(&f);
 
     /* a star backs off by characters: at least two characters after it */
-    f = fx_new(SEL1("userAgent: 'x*?" "?'"));
+    f = fx_new(SEL1("userAgent: 'x*?"
+                    "?'"));
     YES(f, "userAgent", S("x\xc3\xa9\xc3\xa9"));
     YES(f, "userAgent", S("xab"));
     NO(f, "userAgent", S("x\xc3\xa9"));
@@ -347,8 +387,9 @@ static void strings_match_reference(void **state)
 {
     (void)state;
     static const char *const patterns[] = {
-        "*aB*", "@[*", "*{\xc3\xa9", "a`", "*zZ[*", "*a?b*", "a*b*?", "?*\xc3\xa9*a", "*a*b*a*",
-        "*\xe2\x82\xac?*", "??", "*a*A", "A?*?a", "*abababab*", "*@A@A@A@A@A*",
+        "*aB*",  "@[*",   "*{\xc3\xa9",   "a`",         "*zZ[*",
+        "*a?b*", "a*b*?", "?*\xc3\xa9*a", "*a*b*a*",    "*\xe2\x82\xac?*",
+        "??",    "*a*A",  "A?*?a",        "*abababab*", "*@A@A@A@A@A*",
     };
     static const char *const alphabet[] = {
         "a", "A", "b", "B", "z", "Z", "@", "[", "`", "{", "\xc3\xa9", "\xe2\x82\xac", "\xff",
@@ -359,11 +400,12 @@ static void strings_match_reference(void **state)
     char *yaml = malloc(cap);
     assert_non_null(yaml);
     for (size_t i = 0; i < 2 * n_pat; i++)
-        len += (size_t)snprintf(yaml + len, cap - len,
-                                "title: T\nid: r%zu\nlevel: low\n"
-                                "logsource: {product: aws, service: cloudtrail}\n"
-                                "detection:\n  sel:\n    userAgent%s: '%s'\n  condition: sel\n---\n",
-                                i, i % 2 ? "|cased" : "", patterns[i / 2]);
+        len +=
+            (size_t)snprintf(yaml + len, cap - len,
+                             "title: T\nid: r%zu\nlevel: low\n"
+                             "logsource: {product: aws, service: cloudtrail}\n"
+                             "detection:\n  sel:\n    userAgent%s: '%s'\n  condition: sel\n---\n",
+                             i, i % 2 ? "|cased" : "", patterns[i / 2]);
     assert_true(len < cap);
     fx f = fx_new(yaml);
     free(yaml);
@@ -387,8 +429,10 @@ static void strings_match_reference(void **state)
                 if (*c != '*' && *c != '?')
                     subject[n++] = flip && *c >= 'a' && *c <= 'z' ? (char)(*c - 32) : *c;
         }
-        fake_field ev[2] = { { "userAgent", 1, { { .type = TW_FV_STRING, .text = { subject, n } } } },
-                             { NULL, 0, { { 0 } } } };
+        fake_field ev[2] = {
+            { "userAgent", 1, { { .type = TW_FV_STRING, .text = { subject, n } } } },
+            { NULL, 0, { { 0 } } }
+        };
         for (size_t i = 0; i < 2 * n_pat; i++) {
             bool want = ref_glob(patterns[i / 2], subject, n, i % 2);
             bool got = eval_rule(&f, i, ev);
@@ -428,7 +472,9 @@ static void regex_ops(void **state)
 
     f = fx_new(SEL1("eventName|re: Bucket")); /* unanchored */
     YES(f, "eventName", S("PutBucketPolicy"));
-    YES(f, "eventName", S("\xff\xfe" "Bucket")); /* invalid UTF-8 in the subject */
+    YES(f, "eventName",
+        S("\xff\xfe"
+          "Bucket")); /* invalid UTF-8 in the subject */
     NO(f, "eventName", S("PutObject"));
     fx_free(&f);
 
@@ -620,7 +666,8 @@ static void fieldref(void **state)
 {
     (void)state;
     fx f = fx_new(SEL1("requestParameters.userName|fieldref: userIdentity.userName"));
-    YES_EV(f, EV(F("requestParameters.userName", S("alice")), F("userIdentity.userName", S("Alice"))));
+    YES_EV(f,
+           EV(F("requestParameters.userName", S("alice")), F("userIdentity.userName", S("Alice"))));
     NO_EV(f, EV(F("requestParameters.userName", S("alice")), F("userIdentity.userName", S("bob"))));
     NO_EV(f, EV(F("requestParameters.userName", S("alice"))));
     NO_EV(f, EV(F("userIdentity.userName", S("alice"))));
@@ -704,8 +751,8 @@ static void arrays_any_element(void **state)
 {
     (void)state;
     fx f = fx_new(SEL1("resources.ARN|endswith: ':trail/main'"));
-    YES_EV(f, EV(F("resources.ARN", S("arn:aws:s3:::b"), S("arn:aws:cloudtrail:us-east-1:1:trail/main"),
-                   S("arn:x"))));
+    YES_EV(f, EV(F("resources.ARN", S("arn:aws:s3:::b"),
+                   S("arn:aws:cloudtrail:us-east-1:1:trail/main"), S("arn:x"))));
     NO_EV(f, EV(F("resources.ARN", S("arn:aws:s3:::b"), S("arn:x"))));
     NO_EV(f, EMPTY); /* an empty array: absent */
     fx_free(&f);
@@ -761,8 +808,8 @@ static void lists_of_maps(void **state)
 
 /* ---- conditions ---- */
 
-#define ABC_SELS                                                                                \
-    "detection:\n  a:\n    requestParameters.a: x\n  b:\n    requestParameters.b: x\n"         \
+#define ABC_SELS                                                                       \
+    "detection:\n  a:\n    requestParameters.a: x\n  b:\n    requestParameters.b: x\n" \
     "  c:\n    requestParameters.c: x\n"
 
 /* Every truth assignment of selections a, b, c against `want` (bit 0 a, 1 b, 2 c). */
@@ -787,12 +834,30 @@ static void truth_table(const char *yaml, bool (*want)(bool a, bool b, bool c))
     fx_free(&f);
 }
 
-static bool want_and_not_or(bool a, bool b, bool c) { return (a && !b) || c; }
-static bool want_and_paren(bool a, bool b, bool c) { return a && (!b || c); }
-static bool want_not_or(bool a, bool b, bool c) { return !(a || b) && c; }
-static bool want_not_not(bool a, bool b, bool c) { return !!a || (b && c); }
-static bool want_reuse(bool a, bool b, bool c) { return (a && b) || (a && c) || (!a && !c && b); }
-static bool want_list(bool a, bool b, bool c) { return (a && b) || c; }
+static bool want_and_not_or(bool a, bool b, bool c)
+{
+    return (a && !b) || c;
+}
+static bool want_and_paren(bool a, bool b, bool c)
+{
+    return a && (!b || c);
+}
+static bool want_not_or(bool a, bool b, bool c)
+{
+    return !(a || b) && c;
+}
+static bool want_not_not(bool a, bool b, bool c)
+{
+    return !!a || (b && c);
+}
+static bool want_reuse(bool a, bool b, bool c)
+{
+    return (a && b) || (a && c) || (!a && !c && b);
+}
+static bool want_list(bool a, bool b, bool c)
+{
+    return (a && b) || c;
+}
 
 static void condition_precedence(void **state)
 {
@@ -808,8 +873,14 @@ static void condition_precedence(void **state)
     truth_table(HEAD ABC_SELS "  condition:\n    - a and b\n    - c\n", want_list);
 }
 
-static bool want_one_of(bool a, bool b, bool c) { return (a || b) && !c; }
-static bool want_all_of(bool a, bool b, bool c) { return a && b && !c; }
+static bool want_one_of(bool a, bool b, bool c)
+{
+    return (a || b) && !c;
+}
+static bool want_all_of(bool a, bool b, bool c)
+{
+    return a && b && !c;
+}
 
 static void quantifiers(void **state)
 {
@@ -901,11 +972,11 @@ static void expect_candidates(ix_fx *x, tw_rule_source source, const char *name,
     assert_true(same);
 }
 
-#define CANDS(x, name, src, action, ...)                                                         \
+#define CANDS(x, name, src, action, ...) \
     expect_candidates(&(x), TW_SOURCE_CLOUDTRAIL, name, src, action, (const int[]){ __VA_ARGS__ })
 
-#define RULE(id, det)                                                                           \
-    "title: T\nid: " id "\nlevel: low\nlogsource: {product: aws, service: cloudtrail}\n"          \
+#define RULE(id, det)                                                                    \
+    "title: T\nid: " id "\nlevel: low\nlogsource: {product: aws, service: cloudtrail}\n" \
     "detection:\n" det "---\n"
 
 static void stats_are(const ix_fx *x, uint32_t indexed, uint32_t always, uint32_t never)
@@ -921,9 +992,10 @@ static void stats_are(const ix_fx *x, uint32_t indexed, uint32_t always, uint32_
 static void index_event_names(void **state)
 {
     (void)state;
-    ix_fx x = ix_new(RULE("r0", "  sel:\n    eventName: [StopLogging, DeleteTrail]\n  condition: sel\n")
-                     RULE("r1", "  sel:\n    identity.kind: agent\n  condition: sel\n")
-                     RULE("r2", "  sel:\n    eventName|cased: StopLogging\n  condition: sel\n"));
+    ix_fx x =
+        ix_new(RULE("r0", "  sel:\n    eventName: [StopLogging, DeleteTrail]\n  condition: sel\n")
+                   RULE("r1", "  sel:\n    identity.kind: agent\n  condition: sel\n")
+                       RULE("r2", "  sel:\n    eventName|cased: StopLogging\n  condition: sel\n"));
     CANDS(x, "StopLogging", "cloudtrail.amazonaws.com", "cloudtrail:StopLogging", 0, 1, 2, -1);
     CANDS(x, "stoplogging", "", "", 0, 1, 2, -1);
     CANDS(x, "DELETETRAIL", "", "", 0, 1, -1);
@@ -941,13 +1013,14 @@ static void index_event_names(void **state)
 static void index_not_and_patterns_always(void **state)
 {
     (void)state;
-    ix_fx x = ix_new(RULE("r0", "  sel:\n    eventName: StopLogging\n  condition: not sel\n")
-                     RULE("r1", "  sel:\n    eventName|re: '^Stop'\n  condition: sel\n")
-                     RULE("r2", "  sel:\n    eventName|startswith: Stop\n  condition: sel\n")
-                     RULE("r3", "  sel:\n    eventName: [StopLogging, null]\n  condition: sel\n")
-                     RULE("r4", "  sel:\n    eventName: 'Stop*Logging'\n  condition: sel\n")
-                     RULE("r5", "  sel:\n    eventName|all: [StopLogging, DeleteTrail]\n"
-                                "  condition: sel\n"));
+    ix_fx x = ix_new(
+        RULE("r0", "  sel:\n    eventName: StopLogging\n  condition: not sel\n")
+            RULE("r1", "  sel:\n    eventName|re: '^Stop'\n  condition: sel\n")
+                RULE("r2", "  sel:\n    eventName|startswith: Stop\n  condition: sel\n")
+                    RULE("r3", "  sel:\n    eventName: [StopLogging, null]\n  condition: sel\n")
+                        RULE("r4", "  sel:\n    eventName: 'Stop*Logging'\n  condition: sel\n")
+                            RULE("r5", "  sel:\n    eventName|all: [StopLogging, DeleteTrail]\n"
+                                       "  condition: sel\n"));
     CANDS(x, "StopLogging", "", "", 0, 1, 2, 3, 4, 5, -1);
     CANDS(x, "GetObject", "", "", 0, 1, 2, 3, 4, 5, -1);
     stats_are(&x, 0, 6, 0);
@@ -966,7 +1039,8 @@ static void index_condition_derivation(void **state)
         /* r2: OR with a branch that requires nothing: always */
         RULE("r2", "  a:\n    eventName: A\n  c:\n    userAgent: x\n  condition: a or c\n")
         /* r3: AND: the intersection */
-        RULE("r3", "  a:\n    eventName: [A, B]\n  b:\n    eventName: [b, C]\n  condition: a and b\n")
+        RULE("r3",
+             "  a:\n    eventName: [A, B]\n  b:\n    eventName: [b, C]\n  condition: a and b\n")
         /* r4: AND of disjoint requirements: never */
         RULE("r4", "  a:\n    eventName: A\n  b:\n    eventName: B\n  condition: a and b\n")
         /* r5: a list of maps, each requiring a name: the union */
@@ -978,7 +1052,8 @@ static void index_condition_derivation(void **state)
         RULE("r7", "  sel:\n    eventName: E\n    userAgent|contains: boto\n  condition: sel\n")
         /* r8: 1 of / all of */
         RULE("r8", "  s_a:\n    eventName: F\n  s_b:\n    eventName: G\n  condition: 1 of s_*\n")
-        RULE("r9", "  s_a:\n    eventName: F\n  s_b:\n    userAgent: x\n  condition: all of s_*\n"));
+            RULE("r9",
+                 "  s_a:\n    eventName: F\n  s_b:\n    userAgent: x\n  condition: all of s_*\n"));
     CANDS(x, "A", "", "", 0, 1, 2, 6, -1);
     CANDS(x, "b", "", "", 1, 2, 3, 6, -1);
     CANDS(x, "C", "", "", 2, 5, 6, -1);
@@ -996,13 +1071,13 @@ static void index_source_and_action(void **state)
     (void)state;
     ix_fx x = ix_new(
         RULE("r0", "  sel:\n    eventSource: cloudtrail.amazonaws.com\n  condition: sel\n")
-        RULE("r1", "  sel:\n    action: 'iam:AttachRolePolicy'\n  condition: sel\n")
+            RULE("r1", "  sel:\n    action: 'iam:AttachRolePolicy'\n  condition: sel\n")
         /* both action and eventName: keyed by action */
         RULE("r2", "  sel:\n    action: 'iam:AttachRolePolicy'\n    eventName: AttachRolePolicy\n"
                    "  condition: sel\n")
         /* a pattern on action: keyed by eventName */
         RULE("r3", "  sel:\n    action: 'iam:*'\n    eventName: X\n  condition: sel\n")
-        RULE("r4", "  sel:\n    action.class: destructive\n  condition: sel\n"));
+            RULE("r4", "  sel:\n    action.class: destructive\n  condition: sel\n"));
     CANDS(x, "AttachRolePolicy", "iam.amazonaws.com", "iam:AttachRolePolicy", 1, 2, 4, -1);
     CANDS(x, "attachrolepolicy", "IAM.amazonaws.com", "IAM:ATTACHROLEPOLICY", 1, 2, 4, -1);
     CANDS(x, "StopLogging", "cloudtrail.amazonaws.com", "cloudtrail:StopLogging", 0, 4, -1);
@@ -1017,13 +1092,23 @@ static void index_source_and_action(void **state)
 static void index_log_source(void **state)
 {
     (void)state;
-    ix_fx x = ix_new(
-        RULE("r0", "  sel:\n    eventName: InvokeModel\n  condition: sel\n")
-        "title: T\nid: r1\nlevel: low\nlogsource: {product: aws, service: bedrock}\n"
-        "detection:\n  sel:\n    operation: InvokeModel\n  condition: sel\n---\n"
-        "title: T\nid: r2\nlevel: low\nlogsource: {product: aws, service: bedrock}\n"
-        "detection:\n  sel:\n    action: 'bedrock:InvokeModel'\n  condition: sel\n---\n"
-        RULE("r3", "  sel:\n    identity.kind: agent\n  condition: sel\n"));
+    ix_fx x = ix_new(RULE(
+        "r0",
+        "  sel:\n    eventName: InvokeModel\n  condition: sel\n") "title: T\nid: r1\nlevel: "
+                                                                  "low\nlogsource: {product: aws, "
+                                                                  "service: bedrock}\n"
+                                                                  "detection:\n  sel:\n    "
+                                                                  "operation: InvokeModel\n  "
+                                                                  "condition: sel\n---\n"
+                                                                  "title: T\nid: r2\nlevel: "
+                                                                  "low\nlogsource: {product: aws, "
+                                                                  "service: bedrock}\n"
+                                                                  "detection:\n  sel:\n    action: "
+                                                                  "'bedrock:InvokeModel'\n  "
+                                                                  "condition: sel\n---\n" RULE(
+                                                                      "r3",
+                                                                      "  sel:\n    identity.kind: "
+                                                                      "agent\n  condition: sel\n"));
     CANDS(x, "InvokeModel", "bedrock.amazonaws.com", "bedrock:InvokeModel", 0, 3, -1);
     expect_candidates(&x, TW_SOURCE_BEDROCK, "InvokeModel", "bedrock.amazonaws.com",
                       "bedrock:InvokeModel", (const int[]){ 1, 2, -1 });
@@ -1044,13 +1129,19 @@ static void index_order_and_soundness(void **state)
         const char *det;
         char buf[512];
         switch (i % 5) {
-        case 0: det = "  sel:\n    eventName: StopLogging\n  condition: sel\n"; break;
-        case 1: det = "  sel:\n    error.denied: true\n  condition: sel\n"; break;
+        case 0:
+            det = "  sel:\n    eventName: StopLogging\n  condition: sel\n";
+            break;
+        case 1:
+            det = "  sel:\n    error.denied: true\n  condition: sel\n";
+            break;
         case 2:
             det = "  sel:\n    eventName: [DeleteTrail, StopLogging]\n    error.denied: true\n"
                   "  condition: sel\n";
             break;
-        case 3: det = "  sel:\n    action: 'cloudtrail:DeleteTrail'\n  condition: sel\n"; break;
+        case 3:
+            det = "  sel:\n    action: 'cloudtrail:DeleteTrail'\n  condition: sel\n";
+            break;
         default:
             det = "  sel:\n    eventName: GetObject\n  f:\n    error.denied: true\n"
                   "  condition: sel and not f\n";
@@ -1126,8 +1217,9 @@ static void index_empty(void **state)
     tw_rules_index *ix = NULL;
     assert_int_equal(tw_rules_index_new(rs, &ix), TW_OK);
     uint32_t out[1];
-    assert_int_equal(tw_rules_index_lookup(ix, TW_SOURCE_CLOUDTRAIL, TW_STR_LIT("x"),
-                                           TW_STR_NULL, TW_STR_NULL, out), 0);
+    assert_int_equal(tw_rules_index_lookup(ix, TW_SOURCE_CLOUDTRAIL, TW_STR_LIT("x"), TW_STR_NULL,
+                                           TW_STR_NULL, out),
+                     0);
     assert_int_equal(tw_rules_index_capacity(ix), 0);
     tw_rules_eval *rev = NULL;
     assert_int_equal(tw_rules_eval_new(rs, &rev), TW_OK);
@@ -1137,7 +1229,6 @@ static void index_empty(void **state)
     tw_rules_eval_destroy(NULL);
     tw_ruleset_destroy(rs);
 }
-
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(eq_uncased_and_cased),

@@ -117,8 +117,7 @@ static void spec_errors_name_the_spec(void **state)
     /* topic names */
     assert_int_equal(tw_sink_open("kafka:", &sink, err, sizeof err), TW_ERR_INVALID);
     assert_non_null(strstr(err, "topic"));
-    assert_int_equal(tw_sink_open("kafka:@127.0.0.1:9092", &sink, err, sizeof err),
-                     TW_ERR_INVALID);
+    assert_int_equal(tw_sink_open("kafka:@127.0.0.1:9092", &sink, err, sizeof err), TW_ERR_INVALID);
     assert_int_equal(tw_sink_open("kafka:a/b@127.0.0.1:9092", &sink, err, sizeof err),
                      TW_ERR_INVALID);
     assert_non_null(strstr(err, "kafka:a/b@127.0.0.1:9092"));
@@ -221,7 +220,7 @@ static void a_failed_delivery_is_an_error_not_silence(void **state)
     char *text = capture_stderr_end(saved, path);
     assert_int_equal(rc, TW_SINK_OK);
     assert_int_equal(flushed, TW_SINK_ERROR);
-    assert_int_equal(after, TW_SINK_ERROR);         /* the sink stays failed */
+    assert_int_equal(after, TW_SINK_ERROR); /* the sink stays failed */
     assert_int_equal(flushed_again, TW_SINK_ERROR);
     assert_non_null(strstr(text, "kafka:lost: 1 finding(s) not delivered"));
     assert_non_null(strstr(text, "timed out"));

@@ -15,26 +15,26 @@
 
 static int tw_test_skipped __attribute__((unused)); /* read by TW_TEST_MAIN */
 
-#define TW_NEED_FILE(path)                                                                      \
-    do {                                                                                        \
-        FILE *tw_need_ = fopen((path), "rb");                                                   \
-        if (tw_need_)                                                                           \
-            fclose(tw_need_);                                                                   \
-        else {                                                                                  \
-            print_message("SKIPPED: %s not found (../shared/data is not beside this clone)\n",  \
-                          (path));                                                              \
-            tw_test_skipped = 1;                                                                \
-            skip();                                                                             \
-        }                                                                                       \
+#define TW_NEED_FILE(path)                                                                     \
+    do {                                                                                       \
+        FILE *tw_need_ = fopen((path), "rb");                                                  \
+        if (tw_need_)                                                                          \
+            fclose(tw_need_);                                                                  \
+        else {                                                                                 \
+            print_message("SKIPPED: %s not found (../shared/data is not beside this clone)\n", \
+                          (path));                                                             \
+            tw_test_skipped = 1;                                                               \
+            skip();                                                                            \
+        }                                                                                      \
     } while (0)
 
-#define TW_TEST_MAIN(tests)                                                                     \
-    int main(int argc, char **argv)                                                             \
-    {                                                                                           \
-        if (argc > 1)                                                                           \
-            cmocka_set_test_filter(argv[1]);                                                    \
-        int failed = cmocka_run_group_tests(tests, NULL, NULL);                                 \
-        return !failed && argc > 1 && tw_test_skipped ? 77 : failed;                            \
+#define TW_TEST_MAIN(tests)                                          \
+    int main(int argc, char **argv)                                  \
+    {                                                                \
+        if (argc > 1)                                                \
+            cmocka_set_test_filter(argv[1]);                         \
+        int failed = cmocka_run_group_tests(tests, NULL, NULL);      \
+        return !failed && argc > 1 && tw_test_skipped ? 77 : failed; \
     }
 
 #endif
