@@ -106,6 +106,10 @@ typedef struct route_ctx {
     double last_store;
     bool failed;                 /* the sink or the consumer failed: exit 1 */
     bool stopped_midway;         /* a signal while the sink's queue was full */
+    /* librdkafka 2.0.2's issue 4312 (see await_first_assignment) */
+    bool subscribed, joined, abandoned, closed;
+    double last_join_check;
+    int session_ms;              /* session.timeout.ms */
     double started;
     double first_at;             /* the first message (Kafka) or the start (files) */
     route_counts n;
@@ -541,6 +545,10 @@ static bool consumer_open(route_ctx *rt)
         rd_kafka_conf_destroy(c);
         return false;
     }
+    char session[32];
+    size_t session_len = sizeof session;
+    if (rd_kafka_conf_get(c, "session.timeout.ms", session, &session_len) == RD_KAFKA_CONF_OK)
+        rt->session_ms = atoi(session);
     rd_kafka_conf_set_opaque(c, rt);
     rd_kafka_conf_set_rebalance_cb(c, rebalance);
     char err[512];
@@ -556,11 +564,55 @@ static bool consumer_open(route_ctx *rt)
         rd_kafka_topic_partition_list_add(topics, rc->topics[i], RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t se = rd_kafka_subscribe(rt->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
+    rt->subscribed = !se;
     if (se) {
         tw_log("route: kafka: subscribe: %s", rd_kafka_err2str(se));
         return false;
     }
     return true;
+}
+
+/* Whether a JoinGroup was answered: the consumer then has a member id. Polled while nothing is
+ * assigned (a request to librdkafka's main thread, every 100 ms at most). */
+static void check_joined(route_ctx *rt)
+{
+    rt->last_join_check = tw_now_s();
+    char *id = rd_kafka_memberid(rt->rk);
+    if (id && *id)
+        rt->joined = true;
+    if (id)
+        rd_kafka_mem_free(rt->rk, id);
+}
+
+/* librdkafka 2.0.2 aborts (its issue 4312) when a cooperative-sticky consumer is destroyed after
+ * the group answered its JoinGroup and before the assignment that follows; a SIGTERM while a
+ * dead member holds the join up falls in that window easily. So, as consume does
+ * (app_kafka.c), a consumer that was answered and has had no assignment yet serves the group
+ * until the assignment comes (its messages are not routed: they are read again) and is closed
+ * after it, up to its session timeout (10 s at least); if it never comes, the handle is left to
+ * the process's exit. */
+static void await_first_assignment(route_ctx *rt)
+{
+    if (!rt->rk || !rt->subscribed || rt->abandoned || rt->n.assignments)
+        return;
+    if (!rt->joined)
+        check_joined(rt);
+    if (!rt->joined)
+        return;
+    tw_log("route: kafka: stopping while the group assigns partitions: waiting for the "
+           "assignment, to leave the group after it (librdkafka 2.0.2 aborts a consumer "
+           "destroyed in between: its issue 4312)");
+    double until = tw_now_s() + (rt->session_ms > 10000 ? rt->session_ms : 10000) / 1000.0;
+    while (!rt->n.assignments && tw_now_s() < until) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rt->rk, 100);
+        if (m)
+            rd_kafka_message_destroy(m); /* not routed: not stored, read again after */
+    }
+    if (!rt->n.assignments) {
+        tw_log("route: kafka: no assignment came; the consumer is left to the process's "
+               "exit, and the group drops it after session.timeout.ms");
+        rt->abandoned = true;
+    }
 }
 
 /* Every assigned partition read to its end (--exit-at-end). */
@@ -692,8 +744,13 @@ static int run_kafka(route_ctx *rt)
         }
         if (rt->rc->exit_at_end && !m && all_at_end(rt))
             break;
+        if (!rt->joined && !rt->n.assignments && tw_now_s() - rt->last_join_check > 0.1)
+            check_joined(rt);
     }
     /* stop: flush, store, commit, leave the group (its revocation commits once more) */
+    await_first_assignment(rt);
+    if (rt->abandoned)
+        return rt->failed ? TW_EXIT_INPUT : TW_EXIT_OK;
     bool ok = !rt->failed && store_offsets(rt, true);
     if (ok) {
         rd_kafka_resp_err_t ce = rd_kafka_commit(rt->rk, NULL, 0);
@@ -701,6 +758,7 @@ static int run_kafka(route_ctx *rt)
             tw_log("route: kafka: commit: %s", rd_kafka_err2str(ce));
     }
     rd_kafka_consumer_close(rt->rk);
+    rt->closed = true;
     return rt->failed ? TW_EXIT_INPUT : TW_EXIT_OK;
 }
 
@@ -791,7 +849,9 @@ int tw_app_route(int argc, char **argv)
 out:
     if (rt.sink_open)
         tw_sink_close(&rt.sink);
-    if (rt.rk)
+    if (rt.rk && !rt.closed)
+        await_first_assignment(&rt); /* not closed: a failed start */
+    if (rt.rk && !rt.abandoned)
         rd_kafka_destroy(rt.rk);
     for (uint32_t i = 0; i < rt.n_parts; i++)
         free(rt.parts[i].topic);
