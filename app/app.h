@@ -83,20 +83,6 @@ int tw_app_rules(int argc, char **argv);
  * and training-telemetry-granted, for `rules list`. Fills metas[0..1]; returns 2. */
 size_t tw_app_grant_metas(const tw_rule_meta *metas[2]);
 
-/* Input discovery: expands files and directories, ordered as DESIGN §2 says (app_inputs.c). */
-typedef struct tw_input_list {
-    char **paths;
-    bool *stream;   /* per input: not a regular file (stdin, a FIFO, a device): read once, in
-                     * place, never whole (NULL: none is) */
-    size_t n, cap;
-} tw_input_list;
-
-/* verbosity: -1 says nothing of directory loops and skipped special files. -1 when out of
- * memory (errstr says so). */
-int tw_inputs_collect(const char *const *paths, size_t n_paths, int verbosity,
-                      tw_input_list *list, char *errstr, size_t errstr_size);
-void tw_inputs_free(tw_input_list *list);
-
 void tw_app_usage(FILE *out);
 
 #endif

@@ -27,6 +27,7 @@
 #include "policy_call.h"
 #include "grants.h"
 #include "ingest_batch.h"
+#include "ingest_inputs.h"
 #include "schema_catalog.h"
 #include "ingest_normalize.h"
 #include "ingest_parse.h"

@@ -38,6 +38,7 @@
 #include "schema_catalog.h"
 #include "ingest_normalize.h"
 #include "ingest_parse.h"
+#include "ingest_inputs.h"
 #include "ingest_split.h"
 #include "tw_buf.h"
 #include "tw_log.h"
