@@ -52,6 +52,9 @@ typedef struct tw_app_conf {
     bool exit_at_end;            /* --exit-at-end: stop when every assigned partition is read */
     const char *state_dir;       /* --state-dir: checkpoints */
     int64_t checkpoint_ms;       /* --checkpoint-every */
+    int64_t broker_timeout_ms;   /* --broker-timeout: give up when no broker answers this long
+                                  * (0: wait forever; -1 not given: 60 s with --exit-at-end,
+                                  * else forever) */
 } tw_app_conf;
 
 /* Parses replay's options; prints usage errors itself. Returns TW_EXIT_OK to run, or the exit

@@ -50,7 +50,7 @@ tw_err tw_kafka_conf_check(const char *const *props, size_t n_props,
                            const tw_kafka_guard *guards, size_t n_guards, char *errstr,
                            size_t errstr_size)
 {
-    char scratch[256];
+    char scratch[1024]; /* a property name (255) and librdkafka's reason (511) fit */
     /* what librdkafka makes of them: the values to compare with, in its own spelling */
     char (*want)[64] = calloc(n_guards ? n_guards : 1, sizeof *want);
     rd_kafka_conf_t *ref = want ? rd_kafka_conf_new() : NULL;

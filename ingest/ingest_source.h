@@ -80,8 +80,13 @@ typedef struct tw_source_conf {
                                      * tw_source_kafka_guards); else they are defaults -X may
                                      * change */
     const char *log_prefix;         /* before "kafka: " in messages ("route: "), or NULL */
+    /* How long after start next waits for a first answer from a broker (metadata, the
+     * group's, a message) before it gives up: TW_ERR_IO, said on stderr. 0: forever (a live
+     * consumer waits for its cluster to come up). Once one answered, it no longer applies:
+     * brokers that go down later are waited for, as librdkafka does. */
+    int broker_timeout_ms;
     /* Kafka rebalances, called inside next on the source's thread (ud: hook_ud). on_assign:
-     * a partition is assigned; *offset is where reading starts (TW_SOURCE_OFFSET_STORED: where
+     * a partition is assigned; *offset is where reading starts (TW_SOURCE_OFFSET_GROUP: where
      * the group has it) and may be changed. on_revoke: partitions are about to go: finish what
      * is in flight and commit it (tw_source_commit); false: nothing to commit now. */
     void *hook_ud;
@@ -89,7 +94,10 @@ typedef struct tw_source_conf {
     bool (*on_revoke)(void *ud);
 } tw_source_conf;
 
-#define TW_SOURCE_OFFSET_STORED (-1001) /* RD_KAFKA_OFFSET_STORED */
+/* Offsets a hook may set or find (librdkafka's values): where the group has the partition
+ * (RD_KAFKA_OFFSET_INVALID: what an assignment starts with), and the partition's start. */
+#define TW_SOURCE_OFFSET_GROUP (-1001)
+#define TW_SOURCE_OFFSET_BEGINNING (-2)
 
 typedef struct tw_source_ops {
     const char *name;                                         /* "file", "kafka" */
@@ -100,7 +108,8 @@ typedef struct tw_source_ops {
     tw_err (*start)(void *ctx, char *errstr, size_t errstr_size);
     /* The next piece: TW_OK (raw filled), TW_ERR_AGAIN (nothing within timeout_ms, or paused),
      * TW_ERR_EOF (the end: files read, or --exit-at-end's partitions at their ends),
-     * TW_ERR_NOMEM, TW_ERR_IO (the source failed: a fatal consumer error). */
+     * TW_ERR_NOMEM, TW_ERR_IO (the source failed: a fatal consumer error, or no broker answered
+     * within broker_timeout_ms). */
     tw_err (*next)(void *ctx, tw_raw *raw, int timeout_ms);
     /* Backpressure: while paused, next keeps the session alive (a consumer that stops polling
      * is evicted from its group) and hands nothing over; what comes meanwhile is kept, in

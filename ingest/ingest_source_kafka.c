@@ -59,6 +59,9 @@ typedef struct kafka_source {
     bool closed;          /* rd_kafka_consumer_close done */
     double last_join_check;
     int session_ms;       /* session.timeout.ms */
+    /* broker_timeout_ms: whether a broker answered yet, since when we wait, when last asked */
+    bool answered;
+    double started_at, last_answer_check;
     atomic_uint_fast64_t bytes, stores, pauses, assignments, revocations, errors;
 } kafka_source;
 
@@ -312,6 +315,43 @@ static void await_first_assignment(kafka_source *ks)
     }
 }
 
+/* Whether any broker answered since start: the client has the cluster's metadata (its id or
+ * its controller; asked of the client's cache, no request), the group assigned something, or a
+ * message came. Looked at every 100 ms until it did. */
+static bool broker_answered(kafka_source *ks)
+{
+    if (ks->answered)
+        return true;
+    double now = tw_now_s();
+    if (now - ks->last_answer_check < 0.1)
+        return false;
+    ks->last_answer_check = now;
+    char *id = rd_kafka_clusterid(ks->rk, 0);
+    if (id) {
+        rd_kafka_mem_free(ks->rk, id);
+        ks->answered = true;
+    } else if (rd_kafka_controllerid(ks->rk, 0) >= 0 || ks->joined ||
+               atomic_load(&ks->assignments) || atomic_load(&ks->bytes)) {
+        ks->answered = true;
+    }
+    return ks->answered;
+}
+
+/* broker_timeout_ms ran out with no broker answering: said once, and the source fails. */
+static bool broker_timed_out(kafka_source *ks)
+{
+    if (!ks->conf.broker_timeout_ms || !ks->subscribed || broker_answered(ks))
+        return false;
+    double waited = tw_now_s() - ks->started_at;
+    if (waited * 1000.0 < ks->conf.broker_timeout_ms)
+        return false;
+    tw_log("%skafka: no broker answered within %.0f s (-b %s); giving up (--broker-timeout "
+           "sets the wait, 0 waits forever)",
+           ks->prefix, ks->conf.broker_timeout_ms / 1000.0, ks->conf.brokers);
+    ks->failed = true;
+    return true;
+}
+
 /* ---- messages --------------------------------------------------------------------------- */
 
 /* Whether a value is one line of JSON (the common case: one record a message). */
@@ -427,6 +467,8 @@ static tw_err kafka_next(void *ctx, tw_raw *raw, int timeout_ms)
             tw_now_s() - ks->last_join_check > 0.1)
             check_joined(ks);
         if (!m) {
+            if (!ks->answered && broker_timed_out(ks))
+                return TW_ERR_IO;
             if (ks->conf.exit_at_end && !ks->paused && ks->stash_head == ks->n_stash &&
                 all_at_end(ks))
                 return TW_ERR_EOF;
@@ -577,6 +619,7 @@ static tw_err kafka_start(void *ctx, char *errstr, size_t errstr_size)
     rd_kafka_resp_err_t se = rd_kafka_subscribe(ks->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     ks->subscribed = !se;
+    ks->started_at = tw_now_s();
     if (se) {
         snprintf(errstr, errstr_size, "kafka: subscribe: %s", rd_kafka_err2str(se));
         return TW_ERR_INVALID;
