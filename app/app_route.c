@@ -123,7 +123,8 @@ static void on_signal(int sig)
 static void route_usage(FILE *o)
 {
     fputs("usage: trailwarden route -b BROKERS -t RAW[,RAW...] [-G GROUP] [-X prop=value]...\n"
-          "                         -o kafka:KEYED[@BROKERS] [--exit-at-end] [--stats] [-q|-v]\n"
+          "                         -o kafka:KEYED[@BROKERS] [--exit-at-end] [--broker-timeout DUR]\n"
+          "                         [--stats] [-q|-v]\n"
           "       trailwarden route [-b BROKERS] [-X prop=value]... -o kafka:KEYED[@BROKERS] PATH...\n"
           "\n"
           "Re-partitions CloudTrail for scale-out: reads anything replay and consume accept (one\n"
@@ -139,7 +140,8 @@ static void route_usage(FILE *o)
           "                         producer of -o kafka:\n"
           "  -o, --output SPEC      kafka:TOPIC[@BROKERS] (or file:PATH, stdout: one record a line)\n"
           "      --exit-at-end      stop once every assigned partition has been read to its end\n"
-          "      --broker-timeout DUR  give up (exit 1) when no broker has answered this long\n"
+          "      --broker-timeout DUR\n"
+          "                         give up (exit 1) when no broker has answered this long\n"
           "                         (default 60s with --exit-at-end, else 0: wait forever)\n"
           "      --stats            a summary on stderr at the end (and on SIGUSR1)\n"
           "  -q, --quiet            no per-record problems (counts stay)\n"
@@ -149,7 +151,8 @@ static void route_usage(FILE *o)
           "At-least-once: a message's offset is committed only after its records are written and\n"
           "the output flushed. SIGTERM/SIGINT: stop, flush, commit, leave the group, exit 0.\n"
           "Exit status: 0 ran to the end (records that do not parse are counted and skipped);\n"
-          "1 the output or the consumer failed, or (PATH mode) some input had problems; 2 usage.\n",
+          "1 the output or the consumer failed (no broker answered within --broker-timeout, too),\n"
+          "or (PATH mode) some input had problems; 2 usage.\n",
           o);
 }
 
