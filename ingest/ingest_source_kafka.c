@@ -50,7 +50,11 @@ typedef struct kafka_source {
     /* while paused (and after, until the caller has taken them): messages poll returned */
     stashed *stash;
     size_t n_stash, cap_stash, stash_head;
-    bool paused;
+    /* paused: how many pauses are not resumed yet. Pauses nest: a caller waiting for room
+     * (paused) can be called back from inside next (a revocation) and pause and resume in
+     * turn; the source stays paused until the outer resume, so the message poll returned
+     * meanwhile is kept, not handed over to a caller that does not expect one. */
+    unsigned paused;
     bool failed;          /* a fatal consumer error, or out of memory: nothing more is read */
     /* librdkafka 2.0.2's issue 4312 (see await_first_assignment) */
     bool subscribed;
@@ -514,15 +518,15 @@ static void kafka_pause(void *ctx)
 {
     kafka_source *ks = ctx;
     atomic_fetch_add(&ks->pauses, 1);
-    ks->paused = true;
-    set_paused(ks, true);
+    if (ks->paused++ == 0)
+        set_paused(ks, true);
 }
 
 static void kafka_resume(void *ctx)
 {
     kafka_source *ks = ctx;
-    set_paused(ks, false);
-    ks->paused = false;
+    if (ks->paused && --ks->paused == 0)
+        set_paused(ks, false);
 }
 
 static tw_err kafka_commit(void *ctx, const tw_source_pos *done, size_t n)
