@@ -448,9 +448,13 @@ static void check_history(tw_kafka *k, uint32_t pi, kpart *p, int64_t offset)
 static void handle_message(tw_kafka *k, const tw_raw *raw)
 {
     uint32_t pi = raw->pos.part;
-    pthread_mutex_lock(&k->mu);
-    kpart *p = part_at(k, pi);
-    pthread_mutex_unlock(&k->mu);
+    /* the array grows on this thread only: a partition it has needs no lock to be found */
+    kpart *p = pi < k->n_parts ? &k->parts[pi] : NULL;
+    if (!p) {
+        pthread_mutex_lock(&k->mu);
+        p = part_at(k, pi);
+        pthread_mutex_unlock(&k->mu);
+    }
     if (!p) {
         k->failed = true;
         return;
