@@ -7,8 +7,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-tw_err tw_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
-                         char *errstr, size_t errstr_size)
+tw_err tw_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr,
+                         size_t errstr_size)
 {
     char rderr[512];
     if (rd_kafka_conf_set(conf, name, value, rderr, sizeof rderr) != RD_KAFKA_CONF_OK) {
@@ -46,13 +46,12 @@ tw_err tw_kafka_conf_guard(rd_kafka_conf_t *conf, const tw_kafka_guard *guards, 
     return TW_OK;
 }
 
-tw_err tw_kafka_conf_check(const char *const *props, size_t n_props,
-                           const tw_kafka_guard *guards, size_t n_guards, char *errstr,
-                           size_t errstr_size)
+tw_err tw_kafka_conf_check(const char *const *props, size_t n_props, const tw_kafka_guard *guards,
+                           size_t n_guards, char *errstr, size_t errstr_size)
 {
     char scratch[1024]; /* a property name (255) and librdkafka's reason (511) fit */
     /* what librdkafka makes of them: the values to compare with, in its own spelling */
-    char (*want)[64] = calloc(n_guards ? n_guards : 1, sizeof *want);
+    char(*want)[64] = calloc(n_guards ? n_guards : 1, sizeof *want);
     rd_kafka_conf_t *ref = want ? rd_kafka_conf_new() : NULL;
     if (!ref || tw_kafka_conf_guard(ref, guards, n_guards, scratch, sizeof scratch)) {
         if (ref)
@@ -94,8 +93,8 @@ tw_err tw_kafka_conf_check(const char *const *props, size_t n_props,
             bool same = strlen(name) == (size_t)name_len && !strncmp(prop, name, (size_t)name_len);
             /* the value is not echoed (-X values may be secrets; this one is not, but the
              * rule is simpler kept); the property it changes and what it must stay are */
-            snprintf(errstr, errstr_size, "-X %.*s is refused: %s%s%s stays %s: %s", name_len,
-                     prop, same ? "" : "it sets ", name, same ? "" : ", which", guards[g].value,
+            snprintf(errstr, errstr_size, "-X %.*s is refused: %s%s%s stays %s: %s", name_len, prop,
+                     same ? "" : "it sets ", name, same ? "" : ", which", guards[g].value,
                      guards[g].why);
             err = TW_ERR_INVALID;
             break;

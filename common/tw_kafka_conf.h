@@ -17,8 +17,8 @@
 typedef struct rd_kafka_conf_s rd_kafka_conf_t; /* <librdkafka/rdkafka.h> */
 
 /* One property. TW_ERR_INVALID with errstr "NAME: librdkafka's reason". */
-tw_err tw_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
-                         char *errstr, size_t errstr_size);
+tw_err tw_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr,
+                         size_t errstr_size);
 /* "name=value" entries, in order (a later one overrides). TW_ERR_INVALID as above, or for an
  * entry that is not name=value. */
 tw_err tw_kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, size_t n_props,
@@ -39,8 +39,7 @@ tw_err tw_kafka_conf_guard(rd_kafka_conf_t *conf, const tw_kafka_guard *guards, 
  * parsing says what it changes, so an alias, a synonym (latest, largest, end) or another
  * spelling (1, T) is caught too. A -X librdkafka refuses is left for the client's
  * construction to say, in librdkafka's words. */
-tw_err tw_kafka_conf_check(const char *const *props, size_t n_props,
-                           const tw_kafka_guard *guards, size_t n_guards, char *errstr,
-                           size_t errstr_size);
+tw_err tw_kafka_conf_check(const char *const *props, size_t n_props, const tw_kafka_guard *guards,
+                           size_t n_guards, char *errstr, size_t errstr_size);
 
 #endif

@@ -33,16 +33,16 @@ typedef struct tw_source_pos {
 
 /* What next hands over. */
 typedef struct tw_raw {
-    tw_chunk *chunk;     /* file: a chunk of one input, ready for a parser; the caller owns it */
-    uint32_t input;      /* file: the input it is of (also on TW_ERR_NOMEM: the one being read) */
+    tw_chunk *chunk; /* file: a chunk of one input, ready for a parser; the caller owns it */
+    uint32_t input;  /* file: the input it is of (also on TW_ERR_NOMEM: the one being read) */
     /* Kafka: one message's value (NULL and 0 when empty), readable until next hands over
      * another message, or close; read it between TW_SOURCE_READS_BEGIN and _END */
     const char *p;
     size_t len;
-    bool one_line;       /* Kafka: the value is one line of JSON, or empty: it can share a chunk
+    bool one_line;     /* Kafka: the value is one line of JSON, or empty: it can share a chunk
                           * with other messages' lines; anything else (several records, a
                           * pretty-printed one, gzip, zstd) is a whole input of its own */
-    tw_source_pos pos;   /* Kafka: its partition and offset */
+    tw_source_pos pos; /* Kafka: its partition and offset */
 } tw_raw;
 
 /* What the pipeline asks of a source (tw_source_flags). */
@@ -59,11 +59,11 @@ enum {
 };
 
 typedef struct tw_source_conf {
-    int verbosity;                  /* -1 quiet, 0 normal, 1 verbose */
+    int verbosity; /* -1 quiet, 0 normal, 1 verbose */
     /* file */
-    const char *const *paths;       /* files, directories, "-" for stdin */
+    const char *const *paths; /* files, directories, "-" for stdin */
     size_t n_paths;
-    bool whole_inputs;              /* small regular files go whole into one chunk (parsers
+    bool whole_inputs; /* small regular files go whole into one chunk (parsers
                                      * decompress them in parallel: replay); else every input is
                                      * cut by the reader (route) */
     /* Kafka */
@@ -71,15 +71,15 @@ typedef struct tw_source_conf {
     const char *group;
     const char *const *topics;
     size_t n_topics;
-    const char *const *props;       /* -X name=value, as given */
+    const char *const *props; /* -X name=value, as given */
     size_t n_props;
-    bool exit_at_end;               /* partitions' ends are reported: next says TW_ERR_EOF once
+    bool exit_at_end;       /* partitions' ends are reported: next says TW_ERR_EOF once
                                      * every assigned partition is read to its end */
-    bool guarded;                   /* the properties at-least-once rests on are set after -X
+    bool guarded;           /* the properties at-least-once rests on are set after -X
                                      * (the caller refused a -X that changes one:
                                      * tw_source_kafka_guards); else they are defaults -X may
                                      * change */
-    const char *log_prefix;         /* before "kafka: " in messages ("route: "), or NULL */
+    const char *log_prefix; /* before "kafka: " in messages ("route: "), or NULL */
     /* How long after start next waits for a first answer from a broker (metadata, the
      * group's, a message) before it gives up: TW_ERR_IO, said on stderr. 0: forever (a live
      * consumer waits for its cluster to come up). Once one answered, it no longer applies:
@@ -100,8 +100,8 @@ typedef struct tw_source_conf {
 #define TW_SOURCE_OFFSET_BEGINNING (-2)
 
 typedef struct tw_source_ops {
-    const char *name;                                         /* "file", "kafka" */
-    unsigned flags;                                           /* TW_SOURCE_* */
+    const char *name; /* "file", "kafka" */
+    unsigned flags;   /* TW_SOURCE_* */
     /* Opens (files: lists the inputs; Kafka: makes the consumer); reads nothing yet. */
     tw_err (*open)(const tw_source_conf *conf, void **ctx, char *errstr, size_t errstr_size);
     /* Starts reading (Kafka: joins the group), once the caller has restored what it needs. */

@@ -13,10 +13,10 @@
 typedef struct file_source {
     tw_input_list inputs;
     bool whole_inputs;
-    size_t next_input;  /* the next one to open */
-    uint32_t cur;       /* the one being read */
-    tw_splitter *sp;    /* ...when it is cut here */
-    uint64_t seq;       /* chunk numbers, across inputs */
+    size_t next_input; /* the next one to open */
+    uint32_t cur;      /* the one being read */
+    tw_splitter *sp;   /* ...when it is cut here */
+    uint64_t seq;      /* chunk numbers, across inputs */
 } file_source;
 
 static tw_err file_open(const tw_source_conf *conf, void **ctx, char *errstr, size_t errstr_size)
@@ -59,8 +59,8 @@ static tw_err file_next(void *ctx, tw_raw *raw, int timeout_ms)
          * writer off (SIGPIPE), and the second open would wait for a writer forever */
         bool stream = fs->inputs.stream && fs->inputs.stream[i];
         if (fs->whole_inputs && !stream) {
-            tw_err err = tw_split_whole_input(path, fs->cur, TW_WHOLE_INPUT_MAX, &fs->seq,
-                                              &raw->chunk);
+            tw_err err =
+                tw_split_whole_input(path, fs->cur, TW_WHOLE_INPUT_MAX, &fs->seq, &raw->chunk);
             if (err != TW_ERR_TOO_LARGE)
                 return err;
         }

@@ -37,10 +37,10 @@ typedef struct stashed {
 } stashed;
 
 typedef struct kafka_source {
-    tw_source_conf conf;  /* its strings and lists are the caller's, for the source's life */
-    const char *prefix;   /* before "kafka: " in messages */
+    tw_source_conf conf; /* its strings and lists are the caller's, for the source's life */
+    const char *prefix;  /* before "kafka: " in messages */
     rd_kafka_t *rk;
-    pthread_mutex_t mu;   /* parts: commit and the accessors come from other threads */
+    pthread_mutex_t mu; /* parts: commit and the accessors come from other threads */
     kpart *parts;
     uint32_t n_parts, cap_parts;
     int32_t last_partition; /* the partition of the last message, and its index (source's
@@ -55,14 +55,14 @@ typedef struct kafka_source {
      * turn; the source stays paused until the outer resume, so the message poll returned
      * meanwhile is kept, not handed over to a caller that does not expect one. */
     unsigned paused;
-    bool failed;          /* a fatal consumer error, or out of memory: nothing more is read */
+    bool failed; /* a fatal consumer error, or out of memory: nothing more is read */
     /* librdkafka 2.0.2's issue 4312 (see await_first_assignment) */
     bool subscribed;
-    bool joined;          /* a JoinGroup was answered (we had a member id) */
-    bool abandoned;       /* not destroyed: it would abort */
-    bool closed;          /* rd_kafka_consumer_close done */
+    bool joined;    /* a JoinGroup was answered (we had a member id) */
+    bool abandoned; /* not destroyed: it would abort */
+    bool closed;    /* rd_kafka_consumer_close done */
     double last_join_check;
-    int session_ms;       /* session.timeout.ms */
+    int session_ms; /* session.timeout.ms */
     /* broker_timeout_ms: whether a broker answered yet, since when we wait, when last asked */
     bool answered;
     double started_at, last_answer_check;
@@ -71,18 +71,26 @@ typedef struct kafka_source {
 
 /* ---- the guarded properties ------------------------------------------------------------- */
 
-#define GUARD_OFFSET_STORE                                                                       \
-    { "enable.auto.offset.store", "false",                                                       \
-      "consume stores a record's offset itself, once the record is processed and its findings " \
-      "are written (at-least-once); librdkafka storing offsets as it hands records over would " \
-      "commit records a crash then loses" }
-#define GUARD_OFFSET_RESET                                                                       \
-    { "auto.offset.reset", "earliest",                                                           \
-      "a partition with no committed offset (a new group) or with one out of range is read "    \
-      "from its start (earliest), so nothing is skipped silently" }
-#define GUARD_EOF(value)                                                                         \
-    { "enable.partition.eof", value,                                                             \
-      "--exit-at-end sets it: the ends of the partitions tell it when to stop" }
+#define GUARD_OFFSET_STORE                                                                      \
+    {                                                                                           \
+        "enable.auto.offset.store", "false",                                                    \
+            "consume stores a record's offset itself, once the record is processed and its "    \
+            "findings "                                                                         \
+            "are written (at-least-once); librdkafka storing offsets as it hands records over " \
+            "would "                                                                            \
+            "commit records a crash then loses"                                                 \
+    }
+#define GUARD_OFFSET_RESET                                                                         \
+    {                                                                                              \
+        "auto.offset.reset", "earliest",                                                           \
+            "a partition with no committed offset (a new group) or with one out of range is read " \
+            "from its start (earliest), so nothing is skipped silently"                            \
+    }
+#define GUARD_EOF(value)                                                             \
+    {                                                                                \
+        "enable.partition.eof", value,                                               \
+            "--exit-at-end sets it: the ends of the partitions tell it when to stop" \
+    }
 
 static const tw_kafka_guard guards_at_end[] = { GUARD_OFFSET_STORE, GUARD_OFFSET_RESET,
                                                 GUARD_EOF("true") };
@@ -159,8 +167,8 @@ bool tw_source_kafka_watermarks(tw_source *src, uint32_t part, int64_t *lo, int6
                          RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-tw_err tw_source_kafka_committed(tw_source *src, const uint32_t *parts, size_t n,
-                                 int64_t *offsets, int timeout_ms)
+tw_err tw_source_kafka_committed(tw_source *src, const uint32_t *parts, size_t n, int64_t *offsets,
+                                 int timeout_ms)
 {
     kafka_source *ks = kafka_of(src);
     rd_kafka_topic_partition_list_t *ask = rd_kafka_topic_partition_list_new((int)n);
@@ -449,8 +457,8 @@ static void hand_over(kafka_source *ks, rd_kafka_message_t *m, uint32_t pi, tw_r
     TW_SOURCE_READS_BEGIN();
     bool one_line = !len || single_line_json(v, len);
     TW_SOURCE_READS_END();
-    *raw = (tw_raw){ .p = len ? v : NULL, .len = len, .one_line = one_line,
-                     .pos = { pi, m->offset } };
+    *raw =
+        (tw_raw){ .p = len ? v : NULL, .len = len, .one_line = one_line, .pos = { pi, m->offset } };
 }
 
 static tw_err kafka_next(void *ctx, tw_raw *raw, int timeout_ms)
@@ -467,8 +475,7 @@ static tw_err kafka_next(void *ctx, tw_raw *raw, int timeout_ms)
             return TW_OK;
         }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(ks->rk, timeout_ms);
-        if (!ks->joined && !atomic_load(&ks->assignments) &&
-            tw_now_s() - ks->last_join_check > 0.1)
+        if (!ks->joined && !atomic_load(&ks->assignments) && tw_now_s() - ks->last_join_check > 0.1)
             check_joined(ks);
         if (!m) {
             if (!ks->answered && broker_timed_out(ks))
@@ -557,8 +564,7 @@ static tw_err kafka_commit(void *ctx, const tw_source_pos *done, size_t n)
 
 static void kafka_destroy(void *ctx);
 
-static tw_err kafka_open(const tw_source_conf *conf, void **ctx, char *errstr,
-                         size_t errstr_size)
+static tw_err kafka_open(const tw_source_conf *conf, void **ctx, char *errstr, size_t errstr_size)
 {
     kafka_source *ks = calloc(1, sizeof *ks);
     if (!ks)
@@ -577,8 +583,7 @@ static tw_err kafka_open(const tw_source_conf *conf, void **ctx, char *errstr,
     const tw_kafka_guard *guards = tw_source_kafka_guards(conf->exit_at_end, &n_guards);
     /* guarded: last, so that no -X can change them (the caller refused any -X that would,
      * before anything started); else defaults, -X after them */
-    bool ok = c &&
-              !tw_kafka_conf_set(c, "bootstrap.servers", conf->brokers, errstr, errstr_size) &&
+    bool ok = c && !tw_kafka_conf_set(c, "bootstrap.servers", conf->brokers, errstr, errstr_size) &&
               !tw_kafka_conf_set(c, "group.id", conf->group, errstr, errstr_size) &&
               !tw_kafka_conf_apply(c, defaults, sizeof defaults / sizeof defaults[0], errstr,
                                    errstr_size) &&

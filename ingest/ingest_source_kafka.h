@@ -19,11 +19,11 @@
 const tw_kafka_guard *tw_source_kafka_guards(bool exit_at_end, size_t *n);
 
 typedef struct tw_source_part {
-    const char *topic;     /* the source's, valid until it is destroyed */
+    const char *topic; /* the source's, valid until it is destroyed */
     int32_t partition;
-    bool assigned;         /* to this member now */
-    bool eof;              /* read to its end (--exit-at-end), nothing since */
-    uint64_t messages;     /* read from it */
+    bool assigned;     /* to this member now */
+    bool eof;          /* read to its end (--exit-at-end), nothing since */
+    uint64_t messages; /* read from it */
 } tw_source_part;
 
 /* The index of topic[partition], made if it is new (a checkpoint's partitions are made before
@@ -37,12 +37,12 @@ bool tw_source_kafka_assigned(tw_source *src, uint32_t part);
 bool tw_source_kafka_watermarks(tw_source *src, uint32_t part, int64_t *lo, int64_t *hi);
 /* The group's committed offsets of parts, asked of its coordinator (up to timeout_ms):
  * offsets[i] < 0 when none is. TW_ERR_IO (offsets untouched) when the answer does not come. */
-tw_err tw_source_kafka_committed(tw_source *src, const uint32_t *parts, size_t n,
-                                 int64_t *offsets, int timeout_ms);
+tw_err tw_source_kafka_committed(tw_source *src, const uint32_t *parts, size_t n, int64_t *offsets,
+                                 int timeout_ms);
 
 typedef struct tw_source_kafka_stats {
     uint64_t messages, bytes;
-    uint64_t offset_stores;  /* commits that stored offsets */
+    uint64_t offset_stores; /* commits that stored offsets */
     uint64_t pauses, assignments, revocations, errors;
 } tw_source_kafka_stats;
 void tw_source_kafka_get_stats(tw_source *src, tw_source_kafka_stats *st); /* any thread */
