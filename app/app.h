@@ -52,6 +52,9 @@ typedef struct tw_app_conf {
     bool exit_at_end;            /* --exit-at-end: stop when every assigned partition is read */
     const char *state_dir;       /* --state-dir: checkpoints */
     int64_t checkpoint_ms;       /* --checkpoint-every */
+    int64_t broker_timeout_ms;   /* --broker-timeout: give up when no broker answers this long
+                                  * (0: wait forever; -1 not given: 60 s with --exit-at-end,
+                                  * else forever) */
 } tw_app_conf;
 
 /* Parses replay's options; prints usage errors itself. Returns TW_EXIT_OK to run, or the exit
@@ -82,20 +85,6 @@ int tw_app_rules(int argc, char **argv);
 /* The grant tracker's findings that no rule file defines (app_run.c): unused-privileged-grant
  * and training-telemetry-granted, for `rules list`. Fills metas[0..1]; returns 2. */
 size_t tw_app_grant_metas(const tw_rule_meta *metas[2]);
-
-/* Input discovery: expands files and directories, ordered as DESIGN §2 says (app_inputs.c). */
-typedef struct tw_input_list {
-    char **paths;
-    bool *stream;   /* per input: not a regular file (stdin, a FIFO, a device): read once, in
-                     * place, never whole (NULL: none is) */
-    size_t n, cap;
-} tw_input_list;
-
-/* verbosity: -1 says nothing of directory loops and skipped special files. -1 when out of
- * memory (errstr says so). */
-int tw_inputs_collect(const char *const *paths, size_t n_paths, int verbosity,
-                      tw_input_list *list, char *errstr, size_t errstr_size);
-void tw_inputs_free(tw_input_list *list);
 
 void tw_app_usage(FILE *out);
 

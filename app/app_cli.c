@@ -119,6 +119,9 @@ static void consume_usage(FILE *out)
           "  -X name=value             repeatable: any librdkafka property (SASL, SSL, timeouts),\n"
           "                            for the consumer and for kafka: outputs\n"
           "      --exit-at-end         stop once every assigned partition has been read to its end\n"
+          "      --broker-timeout DUR  give up (exit 1) when no broker has answered this long after\n"
+          "                            the start (default 60s with --exit-at-end, else 0: wait\n"
+          "                            for the cluster forever)\n"
           "      --state-dir DIR       checkpoint identity state with the offsets it covers; a\n"
           "                            restart resumes from it (nothing lost after kill -9)\n"
           "      --checkpoint-every DUR  how often (default 1m; also at shutdown and rebalance)\n",
@@ -179,7 +182,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
 {
     enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT, OPT_NO_DEFAULT_RULES,
            OPT_GRANTS, OPT_UNUSED_AFTER, OPT_EXIT_AT_END, OPT_STATE_DIR, OPT_CHECKPOINT,
-           OPT_LEARN, OPT_REPORT_FROM,
+           OPT_LEARN, OPT_REPORT_FROM, OPT_BROKER_TIMEOUT,
            OPT_AUDIT_LOG_GROUP, OPT_AUDIT_BUCKET, OPT_EXCEPTIONS };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
@@ -204,6 +207,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         { "exit-at-end", no_argument, NULL, OPT_EXIT_AT_END },
         { "state-dir", required_argument, NULL, OPT_STATE_DIR },
         { "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT },
+        { "broker-timeout", required_argument, NULL, OPT_BROKER_TIMEOUT },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -219,6 +223,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
     conf->lateness_ms = (consume ? 2 : 15) * TW_MS_MINUTE;
     conf->group = "trailwarden";
     conf->checkpoint_ms = 60 * 1000;
+    conf->broker_timeout_ms = -1; /* not given: by --exit-at-end */
     conf->max_identities = 4000000;
     conf->unused_after_ms = 30 * 24 * 60 * TW_MS_MINUTE;
     conf->learn_ms = 7 * 24 * 60 * TW_MS_MINUTE;
@@ -231,7 +236,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         /* the option's own word: its value, when given apart, is the last one read */
         const char *opt = argv[optind - (optarg && optarg == argv[optind - 1] ? 2 : 1)];
         if (!consume && (c == 'b' || c == 't' || c == 'G' || c == OPT_EXIT_AT_END ||
-                         c == OPT_CHECKPOINT))
+                         c == OPT_CHECKPOINT || c == OPT_BROKER_TIMEOUT))
             return usage_error("option '%s' belongs to consume", opt);
         if (consume && c == OPT_REPORT_FROM)
             return usage_error("option '%s' belongs to replay (consume reports as it reads)",
@@ -259,6 +264,13 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             if (tw_time_parse_duration(optarg, &conf->checkpoint_ms) != TW_OK ||
                 conf->checkpoint_ms <= 0)
                 return usage_error("--checkpoint-every needs a duration like 30s or 5m, not '%s'",
+                                   optarg);
+            break;
+        case OPT_BROKER_TIMEOUT:
+            if (tw_time_parse_duration(optarg, &conf->broker_timeout_ms) != TW_OK ||
+                conf->broker_timeout_ms < 0)
+                return usage_error("--broker-timeout needs a duration like 30s or 2m (0: wait "
+                                   "forever), not '%s'",
                                    optarg);
             break;
         case 'o':

@@ -123,7 +123,7 @@ static void show_progress(tw_pipeline *pl, double started, bool final)
         return;
     }
     fprintf(stderr, "\r\033[Ktrailwarden: inputs %" PRIu64 "/%zu  events %" PRIu64 "  %.0f events/s",
-            inputs, pl->inputs.n, events, dt > 0 ? (double)events / dt : 0.0);
+            inputs, (uint64_t)tw_source_n_inputs(pl->source), events, dt > 0 ? (double)events / dt : 0.0);
     fflush(stderr);
 }
 

@@ -1,4 +1,4 @@
-/* app_pipeline: the threads of replay and what passes between them (DESIGN §1, §2).
+/* app_pipeline: the threads of replay and consume and what passes between them (DESIGN §1, §2).
  *
  *   reader ──chunks──► parser[0..P) ──batches──► router ──work──► worker[0..W) ──results──► output
  *   (decompress,        (simdjson,               (reorder by      (identity state,        (findings in
@@ -27,6 +27,7 @@
 #include "policy_call.h"
 #include "grants.h"
 #include "ingest_batch.h"
+#include "ingest_source.h"
 #include "schema_catalog.h"
 #include "ingest_normalize.h"
 #include "ingest_parse.h"
@@ -46,16 +47,18 @@
 
 typedef struct tw_pipeline tw_pipeline;
 
-/* consume's source (app_kafka.c): a Kafka consumer in place of the reader, and the commit
- * bookkeeping the router and the output stage feed. */
+/* consume's reader and bookkeeping (app_kafka.c) over the Kafka source (ingest/
+ * ingest_source_kafka.c): messages packed into chunks, the commit log the router and the output
+ * stage feed, checkpoints. tw_kafka_new opens the source (pl->source) with its hooks; it is
+ * destroyed by tw_kafka_destroy. */
 typedef struct tw_kafka tw_kafka;
 tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, char *errstr,
                     size_t errstr_size);
-/* Joins the group (subscribes to the topics): after tw_kafka_restore, so a checkpoint that
- * cannot be restored stops the start before any partition is assigned. */
+/* Joins the group (starts the source): after tw_kafka_restore, so a checkpoint that cannot be
+ * restored stops the start before any partition is assigned. */
 tw_err tw_kafka_subscribe(tw_kafka *k, char *errstr, size_t errstr_size);
-void *tw_kafka_main(void *arg);                     /* the source thread; arg: the pipeline */
-void tw_kafka_routed(tw_kafka *k, uint64_t chunk, uint64_t seq_end); /* router */
+void *tw_kafka_main(void *arg);                     /* the reader thread; arg: the pipeline */
+void tw_kafka_routed(void *k, uint64_t chunk, uint64_t seq_end); /* pl->chunk_routed */
 bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size_t n_sinks,
                        bool force);                 /* output stage */
 bool tw_kafka_failed(const tw_kafka *k);
@@ -153,7 +156,13 @@ typedef struct tw_worker {
 
 struct tw_pipeline {
     const tw_app_conf *conf;
-    tw_input_list inputs;
+    tw_source *source;       /* files (replay) or Kafka (consume): the reader's */
+    unsigned source_flags;   /* tw_source_flags(source): how the router and workers treat the
+                              * stream (arrival order, partitions), never which source it is */
+    /* told when every event of a chunk is numbered, below seq_end (router's thread): consume's
+     * commit log (NULL in replay) */
+    void (*chunk_routed)(void *ud, uint64_t chunk, uint64_t seq_end);
+    void *chunk_routed_ud;
     int n_parsers, n_workers;
     tw_catalog *catalog;
     tw_normalize_conf norm;
@@ -187,7 +196,7 @@ struct tw_pipeline {
     uint32_t n_src_start;
     tw_exceptions *exceptions; /* --exceptions (or NULL): thread index = worker, n_workers the
                                 router (grants) */
-    tw_kafka *kafka;         /* consume: the source (NULL in replay) */
+    tw_kafka *kafka;         /* consume: its commit log and checkpoints (NULL in replay) */
     pthread_mutex_t grants_mu; /* --grants: the inventory is read while the pipeline starts */
     pthread_cond_t grants_cv;
     int grants_ready;        /* 0 loading, 1 ready, -1 failed (under grants_mu) */

@@ -30,21 +30,19 @@
 #include <string.h>
 #include <time.h>
 
-#include <librdkafka/rdkafka.h>
-
-#include "output_kafka_conf.h"
 #include "app.h"
 #include "tw_time.h"
 #include "schema_catalog.h"
 #include "ingest_normalize.h"
 #include "ingest_parse.h"
-#include "ingest_split.h"
+#include "ingest_source_kafka.h"
 #include "tw_buf.h"
 #include "tw_log.h"
 
 #define STORE_EVERY_MS 200   /* the sink flushed and offsets stored at most this often */
 #define PROBLEMS_SHOWN 20    /* problems named on stderr without -v */
 #define RETRY_SLEEP_NS 1000000L
+#define BROKER_TIMEOUT_AT_END_MS 60000 /* --broker-timeout's default with --exit-at-end */
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stats_requested;
@@ -60,17 +58,15 @@ typedef struct route_conf {
     const char **paths;          /* files mode */
     size_t n_paths;
     bool exit_at_end;
+    int64_t broker_timeout_ms;   /* --broker-timeout (-1: not given) */
     bool stats;
     int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
 } route_conf;
 
+/* What route keeps of a partition, by the source's index of it. */
 typedef struct rpart {
-    char *topic;
-    int32_t partition;
     int64_t written;             /* highest offset whose records are all handed to the sink */
     int64_t stored;              /* highest offset stored for commit */
-    bool assigned, eof;
-    uint64_t messages;
 } rpart;
 
 typedef struct out_rec {
@@ -82,7 +78,7 @@ typedef struct out_rec {
 typedef struct route_counts {
     uint64_t messages, bytes, records, written, skipped, rejected, no_span, problems, shown;
     uint64_t rejected_by[TW_REJ_COUNT_];
-    uint64_t input_problems, offset_stores, assignments, revocations, errors, retries;
+    uint64_t input_problems, retries;
 } route_counts;
 
 typedef struct route_ctx {
@@ -99,10 +95,13 @@ typedef struct route_ctx {
     out_rec *recs;
     size_t n_recs, cap_recs;
     bool oom;
+    tw_source *src;              /* the Kafka source (-t), or the files */
     /* Kafka mode */
-    rd_kafka_t *rk;
     rpart *parts;
-    uint32_t n_parts, cap_parts, last_part;
+    uint32_t n_parts, cap_parts;
+    uint32_t last_pi;            /* the partition of the last message, its topic and number */
+    const char *last_topic;
+    int32_t last_partition;
     double last_store;
     bool failed;                 /* the sink or the consumer failed: exit 1 */
     bool stopped_midway;         /* a signal while the sink's queue was full */
@@ -124,7 +123,8 @@ static void on_signal(int sig)
 static void route_usage(FILE *o)
 {
     fputs("usage: trailwarden route -b BROKERS -t RAW[,RAW...] [-G GROUP] [-X prop=value]...\n"
-          "                         -o kafka:KEYED[@BROKERS] [--exit-at-end] [--stats] [-q|-v]\n"
+          "                         -o kafka:KEYED[@BROKERS] [--exit-at-end] [--broker-timeout DUR]\n"
+          "                         [--stats] [-q|-v]\n"
           "       trailwarden route [-b BROKERS] [-X prop=value]... -o kafka:KEYED[@BROKERS] PATH...\n"
           "\n"
           "Re-partitions CloudTrail for scale-out: reads anything replay and consume accept (one\n"
@@ -140,6 +140,9 @@ static void route_usage(FILE *o)
           "                         producer of -o kafka:\n"
           "  -o, --output SPEC      kafka:TOPIC[@BROKERS] (or file:PATH, stdout: one record a line)\n"
           "      --exit-at-end      stop once every assigned partition has been read to its end\n"
+          "      --broker-timeout DUR\n"
+          "                         give up (exit 1) when no broker has answered this long\n"
+          "                         (default 60s with --exit-at-end, else 0: wait forever)\n"
           "      --stats            a summary on stderr at the end (and on SIGUSR1)\n"
           "  -q, --quiet            no per-record problems (counts stay)\n"
           "  -v, --verbose          every problem, not only the first 20\n"
@@ -148,7 +151,8 @@ static void route_usage(FILE *o)
           "At-least-once: a message's offset is committed only after its records are written and\n"
           "the output flushed. SIGTERM/SIGINT: stop, flush, commit, leave the group, exit 0.\n"
           "Exit status: 0 ran to the end (records that do not parse are counted and skipped);\n"
-          "1 the output or the consumer failed, or (PATH mode) some input had problems; 2 usage.\n",
+          "1 the output or the consumer failed (no broker answered within --broker-timeout, too),\n"
+          "or (PATH mode) some input had problems; 2 usage.\n",
           o);
 }
 
@@ -178,13 +182,14 @@ static int push_topics(route_conf *rc, char *list)
 /* TW_EXIT_OK to run, -1 after --help, else the exit status. */
 static int parse_route(int argc, char **argv, route_conf *rc)
 {
-    enum { OPT_EXIT_AT_END = 256, OPT_STATS };
+    enum { OPT_EXIT_AT_END = 256, OPT_STATS, OPT_BROKER_TIMEOUT };
     static const struct option opts[] = {
         { "brokers", required_argument, NULL, 'b' },
         { "topic", required_argument, NULL, 't' },
         { "group", required_argument, NULL, 'G' },
         { "output", required_argument, NULL, 'o' },
         { "exit-at-end", no_argument, NULL, OPT_EXIT_AT_END },
+        { "broker-timeout", required_argument, NULL, OPT_BROKER_TIMEOUT },
         { "stats", no_argument, NULL, OPT_STATS },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
@@ -193,6 +198,7 @@ static int parse_route(int argc, char **argv, route_conf *rc)
     };
     memset(rc, 0, sizeof *rc);
     rc->group = "trailwarden-route";
+    rc->broker_timeout_ms = -1;
     optind = 1;
     opterr = 0;
     int c;
@@ -216,6 +222,12 @@ static int parse_route(int argc, char **argv, route_conf *rc)
             rc->output = optarg;
             break;
         case OPT_EXIT_AT_END: rc->exit_at_end = true; break;
+        case OPT_BROKER_TIMEOUT:
+            if (tw_time_parse_duration(optarg, &rc->broker_timeout_ms) != TW_OK ||
+                rc->broker_timeout_ms < 0)
+                return usage_error("--broker-timeout needs a duration like 30s or 2m (0: wait "
+                                   "forever), not '%s'", optarg);
+            break;
         case OPT_STATS: rc->stats = true; break;
         case 'q': rc->verbosity = -1; break;
         case 'v': rc->verbosity = 1; break;
@@ -238,6 +250,8 @@ static int parse_route(int argc, char **argv, route_conf *rc)
         return usage_error("%s", "route needs -b BROKERS (host:port[,host:port...]) to read -t");
     if (rc->n_paths && rc->exit_at_end)
         return usage_error("%s", "--exit-at-end is for topics (-t); files end by themselves");
+    if (rc->n_paths && rc->broker_timeout_ms >= 0)
+        return usage_error("%s", "--broker-timeout is for topics (-t); files need no broker");
     return TW_EXIT_OK;
 }
 
@@ -359,18 +373,10 @@ static write_rc route_chunk(route_ctx *rt, tw_chunk *chunk, const char *where)
     return WRITE_OK;
 }
 
-/* Whether a value is one line of JSON (the common case: one record a message). */
-static bool single_line_json(const char *p, size_t len)
-{
-    size_t i = 0;
-    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
-        i++;
-    return i < len && p[i] == '{' && !memchr(p + i, '\n', len - i);
-}
-
 /* Routes a value held in memory: a line goes straight to the parser; anything else (several
  * lines, a pretty-printed document, gzip, zstd) is decompressed and split by it first. */
-static write_rc route_value(route_ctx *rt, const char *v, size_t len, const char *where)
+static write_rc route_value(route_ctx *rt, const char *v, size_t len, bool one_line,
+                            const char *where)
 {
     tw_chunk *chunk = rt->chunk;
     if (chunk->cap < len + TW_JSON_PADDING) {
@@ -382,9 +388,9 @@ static write_rc route_value(route_ctx *rt, const char *v, size_t len, const char
         chunk->buf = buf;
         chunk->cap = len + TW_JSON_PADDING;
     }
-    PAYLOAD_READS_BEGIN();
+    TW_SOURCE_READS_BEGIN();
     memcpy(chunk->buf, v, len);
-    PAYLOAD_READS_END();
+    TW_SOURCE_READS_END();
     memset(chunk->buf + len, ' ', TW_JSON_PADDING);
     chunk->len = len;
     chunk->input = 0;
@@ -393,33 +399,28 @@ static write_rc route_value(route_ctx *rt, const char *v, size_t len, const char
     chunk->offset = 0;
     chunk->document = false;
     chunk->last = true;
-    chunk->whole_input = !single_line_json(chunk->buf, len); /* the copy: ours */
+    chunk->whole_input = !one_line;
     return route_chunk(rt, chunk, where);
 }
 
 /* ---- Kafka: partitions, offsets, the group ---------------------------------------------- */
 
-static uint32_t part_index(route_ctx *rt, const char *topic, int32_t partition)
+/* What route keeps of the source's partition pi, made if new (NULL: out of memory). */
+static rpart *part_at(route_ctx *rt, uint32_t pi)
 {
-    if (rt->last_part < rt->n_parts && rt->parts[rt->last_part].partition == partition &&
-        !strcmp(rt->parts[rt->last_part].topic, topic))
-        return rt->last_part;
-    for (uint32_t i = 0; i < rt->n_parts; i++)
-        if (rt->parts[i].partition == partition && !strcmp(rt->parts[i].topic, topic))
-            return rt->last_part = i;
-    if (rt->n_parts == rt->cap_parts) {
+    if (pi >= rt->cap_parts) {
         uint32_t cap = rt->cap_parts ? rt->cap_parts * 2 : 16;
+        while (cap <= pi)
+            cap *= 2;
         rpart *v = realloc(rt->parts, cap * sizeof *v);
         if (!v)
-            return UINT32_MAX;
+            return NULL;
         rt->parts = v;
         rt->cap_parts = cap;
     }
-    char *t = strdup(topic);
-    if (!t)
-        return UINT32_MAX;
-    rt->parts[rt->n_parts] = (rpart){ t, partition, -1, -1, false, false, 0 };
-    return rt->last_part = rt->n_parts++;
+    for (; rt->n_parts <= pi; rt->n_parts++)
+        rt->parts[rt->n_parts] = (rpart){ -1, -1 };
+    return &rt->parts[pi];
 }
 
 /* Flushes the sink, then stores for commit the offsets of the messages wholly written.
@@ -431,8 +432,9 @@ static bool store_offsets(route_ctx *rt, bool force)
         return true;
     rt->last_store = t;
     bool pending = false;
-    for (uint32_t i = 0; i < rt->n_parts; i++)
-        pending |= rt->parts[i].assigned && rt->parts[i].written > rt->parts[i].stored;
+    for (uint32_t i = 0; i < rt->n_parts && !pending; i++)
+        pending = rt->parts[i].written > rt->parts[i].stored &&
+                  tw_source_kafka_assigned(rt->src, i);
     if (!pending)
         return true;
     /* the records must be durable on KEYED before their source offsets may be committed */
@@ -442,181 +444,73 @@ static bool store_offsets(route_ctx *rt, bool force)
         rt->failed = true;
         return false;
     }
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)rt->n_parts);
-    if (!list) {
+    tw_source_pos *done = malloc(rt->n_parts * sizeof *done);
+    if (!done) {
         rt->failed = true;
         return false;
     }
+    uint32_t n = 0;
     for (uint32_t i = 0; i < rt->n_parts; i++) {
         rpart *p = &rt->parts[i];
-        if (p->assigned && p->written > p->stored) {
-            rd_kafka_topic_partition_list_add(list, p->topic, p->partition)->offset =
-                p->written + 1;
+        if (p->written > p->stored && tw_source_kafka_assigned(rt->src, i)) {
+            done[n++] = (tw_source_pos){ i, p->written };
             p->stored = p->written;
         }
     }
-    rd_kafka_resp_err_t err = rd_kafka_offsets_store(rt->rk, list);
-    if (err && err != RD_KAFKA_RESP_ERR__STATE)
-        tw_log("route: kafka: storing offsets: %s", rd_kafka_err2str(err));
-    rt->n.offset_stores++;
-    rd_kafka_topic_partition_list_destroy(list);
+    tw_source_commit(rt->src, done, n);
+    free(done);
     return true;
 }
 
-static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                      rd_kafka_topic_partition_list_t *parts, void *opaque)
+/* The source's on_assign hook: the partition resumes from the group's committed offset, so
+ * nothing of ours is pending. */
+static void on_assign(void *ud, uint32_t pi, int64_t *offset)
 {
-    route_ctx *rt = opaque;
-    bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        rt->n.assignments++;
-        for (int i = 0; i < parts->cnt; i++) {
-            uint32_t pi = part_index(rt, parts->elems[i].topic, parts->elems[i].partition);
-            if (pi == UINT32_MAX) {
-                rt->failed = true;
-                continue;
-            }
-            /* it resumes from the group's committed offset: nothing of ours is pending */
-            rpart *p = &rt->parts[pi];
-            p->assigned = true;
-            p->eof = false;
-            p->written = p->stored = -1;
-        }
-        rd_kafka_error_t *e = NULL;
-        if (cooperative)
-            e = rd_kafka_incremental_assign(rk, parts);
-        else
-            rd_kafka_assign(rk, parts);
-        if (e) {
-            tw_log("route: kafka: assign: %s", rd_kafka_error_string(e));
-            rd_kafka_error_destroy(e);
-        }
-        return;
-    }
-    /* revoked: every message polled so far is wholly written (one thread), so flush, store
-     * and commit before letting go; lost: another member may already have them, store nothing */
-    rt->n.revocations++;
-    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
-        if (store_offsets(rt, true)) {
-            rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
-            if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                tw_log("route: kafka: commit on revocation: %s",
-                        rd_kafka_err2str(ce));
-        }
-    }
-    for (int i = 0; i < parts->cnt; i++) {
-        uint32_t pi = part_index(rt, parts->elems[i].topic, parts->elems[i].partition);
-        if (pi != UINT32_MAX)
-            rt->parts[pi].assigned = false;
-    }
-    if (cooperative) {
-        rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
-        if (e) {
-            tw_log("route: kafka: unassign: %s", rd_kafka_error_string(e));
-            rd_kafka_error_destroy(e);
-        }
-    } else {
-        rd_kafka_assign(rk, NULL);
-    }
+    (void)offset;
+    route_ctx *rt = ud;
+    rpart *p = part_at(rt, pi);
+    if (!p)
+        rt->failed = true;
+    else
+        *p = (rpart){ -1, -1 };
 }
 
-static bool consumer_open(route_ctx *rt)
+/* The source's on_revoke hook: every message handed over so far is wholly written (one
+ * thread), so flush and store; the source then commits before letting go. */
+static bool on_revoke(void *ud)
 {
-    const route_conf *rc = rt->rc;
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    const char *const defaults[] = {
-        "partition.assignment.strategy=cooperative-sticky", "enable.auto.offset.store=false",
-        "enable.auto.commit=true", "auto.offset.reset=earliest",
-        rc->exit_at_end ? "enable.partition.eof=true" : "enable.partition.eof=false",
-    };
-    char errstr[512];
-    /* the user's -X last: they may override any of the above */
-    bool ok = !tw_kafka_conf_set(c, "bootstrap.servers", rc->brokers, errstr, sizeof errstr) &&
-              !tw_kafka_conf_set(c, "group.id", rc->group, errstr, sizeof errstr) &&
-              !tw_kafka_conf_apply(c, defaults, sizeof defaults / sizeof defaults[0], errstr,
-                                   sizeof errstr) &&
-              !tw_kafka_conf_apply(c, rc->props, rc->n_props, errstr, sizeof errstr);
-    if (!ok) {
-        tw_log("route: -X %s", errstr);
-        rd_kafka_conf_destroy(c);
-        return false;
-    }
-    rd_kafka_conf_set_opaque(c, rt);
-    rd_kafka_conf_set_rebalance_cb(c, rebalance);
-    char err[512];
-    rt->rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, err, sizeof err);
-    if (!rt->rk) {
-        tw_log("route: kafka: %s", err);
-        rd_kafka_conf_destroy(c);
-        return false;
-    }
-    rd_kafka_poll_set_consumer(rt->rk);
-    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new((int)rc->n_topics);
-    for (size_t i = 0; i < rc->n_topics; i++)
-        rd_kafka_topic_partition_list_add(topics, rc->topics[i], RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t se = rd_kafka_subscribe(rt->rk, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
-    if (se) {
-        tw_log("route: kafka: subscribe: %s", rd_kafka_err2str(se));
-        return false;
-    }
-    return true;
+    return store_offsets(ud, true);
 }
 
-/* Every assigned partition read to its end (--exit-at-end). */
-static bool all_at_end(const route_ctx *rt)
+static void handle_message(route_ctx *rt, const tw_raw *raw)
 {
-    bool any = false;
-    for (uint32_t i = 0; i < rt->n_parts; i++) {
-        if (!rt->parts[i].assigned)
-            continue;
-        any = true;
-        if (!rt->parts[i].eof)
-            return false;
-    }
-    return any;
-}
-
-static void handle_message(route_ctx *rt, rd_kafka_message_t *m)
-{
-    if (m->err) {
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            if (m->rkt) {
-                uint32_t pi = part_index(rt, rd_kafka_topic_name(m->rkt), m->partition);
-                if (pi != UINT32_MAX)
-                    rt->parts[pi].eof = true;
-            }
-            return;
-        }
-        rt->n.errors++;
-        tw_log("route: kafka: %s", rd_kafka_message_errstr(m));
-        if (rd_kafka_fatal_error(rt->rk, NULL, 0))
-            rt->failed = true;
-        return;
-    }
-    const char *topic = rd_kafka_topic_name(m->rkt);
-    uint32_t pi = part_index(rt, topic, m->partition);
-    if (pi == UINT32_MAX) {
+    uint32_t pi = raw->pos.part;
+    rpart *p = part_at(rt, pi);
+    if (!p) {
         rt->failed = true;
         return;
     }
-    rpart *p = &rt->parts[pi];
-    p->eof = false;
-    p->messages++;
+    if (!rt->last_topic || pi != rt->last_pi) {
+        tw_source_part sp;
+        tw_source_kafka_part_get(rt->src, pi, &sp);
+        rt->last_pi = pi;
+        rt->last_topic = sp.topic; /* the source's, for its life */
+        rt->last_partition = sp.partition;
+    }
     if (!rt->n.messages)
         rt->first_at = tw_now_s();
     rt->n.messages++;
-    rt->n.bytes += m->len;
+    rt->n.bytes += raw->len;
     write_rc wr = WRITE_OK;
-    if (m->payload && m->len) { /* an empty value (a tombstone) holds nothing; it moves on */
+    if (raw->len) { /* an empty value (a tombstone) holds nothing; it moves on */
         char where[320];
-        snprintf(where, sizeof where, "%s[%" PRId32 "] offset %" PRId64, topic, m->partition,
-                 m->offset);
-        wr = route_value(rt, m->payload, m->len, where);
+        snprintf(where, sizeof where, "%s[%" PRId32 "] offset %" PRId64, rt->last_topic,
+                 rt->last_partition, raw->pos.offset);
+        wr = route_value(rt, raw->p, raw->len, raw->one_line, where);
     }
     if (wr == WRITE_OK) {
-        if (m->offset > p->written)
-            p->written = m->offset;
+        if (raw->pos.offset > p->written)
+            p->written = raw->pos.offset;
     } else if (wr == WRITE_FAILED) {
         rt->failed = true;
     } else {
@@ -651,17 +545,21 @@ static void print_stats(const route_ctx *rt)
     fprintf(o, "  route.input_problems         %" PRIu64 "\n", n->input_problems);
     fprintf(o, "  route.problems               %" PRIu64 "\n", n->problems);
     fprintf(o, "  route.output_retries         %" PRIu64 "\n", n->retries);
-    if (rt->rc->n_topics) {
-        fprintf(o, "  route.offset_stores          %" PRIu64 "\n", n->offset_stores);
-        fprintf(o, "  route.assignments            %" PRIu64 "\n", n->assignments);
-        fprintf(o, "  route.revocations            %" PRIu64 "\n", n->revocations);
-        fprintf(o, "  route.errors                 %" PRIu64 "\n", n->errors);
+    if (rt->rc->n_topics && rt->src) {
+        tw_source_kafka_stats st;
+        tw_source_kafka_get_stats(rt->src, &st);
+        fprintf(o, "  route.offset_stores          %" PRIu64 "\n", st.offset_stores);
+        fprintf(o, "  route.assignments            %" PRIu64 "\n", st.assignments);
+        fprintf(o, "  route.revocations            %" PRIu64 "\n", st.revocations);
+        fprintf(o, "  route.errors                 %" PRIu64 "\n", st.errors);
         for (uint32_t i = 0; i < rt->n_parts; i++) {
             const rpart *p = &rt->parts[i];
+            tw_source_part sp;
+            tw_source_kafka_part_get(rt->src, i, &sp);
             fprintf(o, "  route.partition.%s[%" PRId32 "]  messages %" PRIu64 " stored %" PRId64
                        "%s\n",
-                    p->topic, p->partition, p->messages, p->stored,
-                    p->assigned ? "" : " (not assigned)");
+                    sp.topic, sp.partition, sp.messages, p->stored,
+                    sp.assigned ? "" : " (not assigned)");
         }
     }
     fprintf(o, "  route.seconds                %.3f\n", secs);
@@ -672,16 +570,48 @@ static void print_stats(const route_ctx *rt)
 
 static int run_kafka(route_ctx *rt)
 {
-    if (!consumer_open(rt))
+    const route_conf *rc = rt->rc;
+    const tw_source_conf sc = {
+        .verbosity = rc->verbosity,
+        .brokers = rc->brokers,
+        .group = rc->group,
+        .topics = rc->topics,
+        .n_topics = rc->n_topics,
+        .props = rc->props,
+        .n_props = rc->n_props,
+        .exit_at_end = rc->exit_at_end,
+        .guarded = false, /* the user's -X last: they may override any default */
+        .log_prefix = "route: ",
+        .broker_timeout_ms = rc->broker_timeout_ms >= 0
+                                 ? (int)(rc->broker_timeout_ms > INT32_MAX ? INT32_MAX
+                                                                           : rc->broker_timeout_ms)
+                             : rc->exit_at_end ? BROKER_TIMEOUT_AT_END_MS
+                                               : 0,
+        .hook_ud = rt,
+        .on_assign = on_assign,
+        .on_revoke = on_revoke,
+    };
+    char errstr[512];
+    tw_err err = tw_source_open(&tw_source_kafka, &sc, &rt->src, errstr, sizeof errstr);
+    if (!err)
+        err = tw_source_start(rt->src, errstr, sizeof errstr);
+    else if (err == TW_ERR_INVALID) {
+        tw_log("route: -X %s", errstr);
         return TW_EXIT_USAGE;
+    }
+    if (err) {
+        tw_log("route: %s", errstr);
+        return TW_EXIT_USAGE;
+    }
     rt->started = tw_now_s();
     rt->last_store = rt->started;
     while (!stop_requested && !rt->failed) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rt->rk, 100);
-        if (m) {
-            handle_message(rt, m);
-            rd_kafka_message_destroy(m);
-        }
+        tw_raw raw;
+        err = tw_source_next(rt->src, &raw, 100);
+        if (err == TW_OK)
+            handle_message(rt, &raw);
+        else if (err != TW_ERR_AGAIN && err != TW_ERR_EOF)
+            rt->failed = true; /* the source failed: said on stderr */
         if (rt->failed || rt->stopped_midway)
             break;
         if (!store_offsets(rt, false))
@@ -690,55 +620,47 @@ static int run_kafka(route_ctx *rt)
             stats_requested = 0;
             print_stats(rt);
         }
-        if (rt->rc->exit_at_end && !m && all_at_end(rt))
+        if (err == TW_ERR_EOF) /* --exit-at-end: every assigned partition at its end */
             break;
     }
     /* stop: flush, store, commit, leave the group (its revocation commits once more) */
     bool ok = !rt->failed && store_offsets(rt, true);
-    if (ok) {
-        rd_kafka_resp_err_t ce = rd_kafka_commit(rt->rk, NULL, 0);
-        if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
-            tw_log("route: kafka: commit: %s", rd_kafka_err2str(ce));
-    }
-    rd_kafka_consumer_close(rt->rk);
+    tw_source_close(rt->src, ok);
     return rt->failed ? TW_EXIT_INPUT : TW_EXIT_OK;
-}
-
-typedef struct file_ctx {
-    route_ctx *rt;
-    const char *path;
-    write_rc wr;
-} file_ctx;
-
-static bool route_file_chunk(void *ud, tw_chunk *chunk)
-{
-    file_ctx *fc = ud;
-    fc->wr = route_chunk(fc->rt, chunk, fc->path);
-    tw_chunk_destroy(chunk);
-    return fc->wr == WRITE_OK && !stop_requested;
 }
 
 static int run_files(route_ctx *rt)
 {
-    tw_input_list inputs = { 0 };
+    const tw_source_conf sc = {
+        .verbosity = rt->rc->verbosity,
+        .paths = rt->rc->paths,
+        .n_paths = rt->rc->n_paths,
+        .whole_inputs = false, /* cut here: route parses on its one thread */
+    };
     char errstr[512];
-    if (tw_inputs_collect(rt->rc->paths, rt->rc->n_paths, rt->rc->verbosity, &inputs, errstr, sizeof errstr)) {
+    if (tw_source_open(&tw_source_file, &sc, &rt->src, errstr, sizeof errstr)) {
         tw_log("route: %s", errstr);
         return TW_EXIT_USAGE;
     }
     rt->started = rt->first_at = tw_now_s();
-    uint64_t seq = 0;
-    for (size_t i = 0; i < inputs.n && !stop_requested && !rt->failed; i++) {
-        file_ctx fc = { rt, inputs.paths[i], WRITE_OK };
-        tw_err err = tw_split_input(inputs.paths[i], (uint32_t)i, NULL, &seq, route_file_chunk, &fc);
-        if (err == TW_ERR_NOMEM || fc.wr == WRITE_FAILED)
+    while (!stop_requested && !rt->failed) {
+        tw_raw raw;
+        tw_err err = tw_source_next(rt->src, &raw, -1);
+        if (err == TW_ERR_EOF)
+            break;
+        if (err) {
+            rt->failed = true; /* out of memory */
+            break;
+        }
+        write_rc wr = route_chunk(rt, raw.chunk, tw_source_input_name(rt->src, raw.input));
+        tw_chunk_destroy(raw.chunk);
+        if (wr == WRITE_FAILED)
             rt->failed = true;
         if (stats_requested) {
             stats_requested = 0;
             print_stats(rt);
         }
     }
-    tw_inputs_free(&inputs);
     if (!rt->failed && tw_sink_flush(&rt->sink) != TW_SINK_OK) {
         tw_log("route: output %s: flush failed: %s", rt->sink.spec,
                 tw_sink_error(&rt->sink));
@@ -791,10 +713,7 @@ int tw_app_route(int argc, char **argv)
 out:
     if (rt.sink_open)
         tw_sink_close(&rt.sink);
-    if (rt.rk)
-        rd_kafka_destroy(rt.rk);
-    for (uint32_t i = 0; i < rt.n_parts; i++)
-        free(rt.parts[i].topic);
+    tw_source_destroy(rt.src); /* not closed (a failed start): without a commit */
     free(rt.parts);
     free(rt.recs);
     tw_buf_free(&rt.out);

@@ -188,7 +188,7 @@ static bool flush_all(router *rt, bool final)
         tw_work *work = rt->cur[w];
         work->upto_seq = rt->next_seq;
         work->watermark_ms = rt->max_routed;
-        if (pl->kafka && rt->n_src && !copy_source_wm(rt, work))
+        if ((pl->source_flags & TW_SOURCE_PARTITIONED) && rt->n_src && !copy_source_wm(rt, work))
             return false;
         work->final = final;
         rt->cur[w] = NULL;
@@ -322,14 +322,14 @@ bool tw_pipeline_set_src_start(tw_pipeline *pl, uint32_t source, int64_t start_m
     return ok;
 }
 
-/* Whether ev is more than lateness behind what came before it: in replay behind the whole
- * stream, in consume behind its own partition (the partitions of a topic are read side by side
- * but need not be at the same time). */
+/* Whether ev is more than lateness behind what came before it: behind the whole stream, or,
+ * from a partitioned source (consume), behind its own partition (the partitions of a topic are
+ * read side by side but need not be at the same time). */
 static bool is_late(router *rt, tw_event *ev, int64_t lateness)
 {
     uint16_t source = ev->source;
     int64_t *max = &rt->max_seen;
-    if (rt->pl->kafka && source) {
+    if ((rt->pl->source_flags & TW_SOURCE_PARTITIONED) && source) {
         if (source >= rt->n_src) {
             uint32_t n = source + 64u;
             int64_t *v = realloc(rt->src_max, n * sizeof *v);
@@ -371,7 +371,7 @@ static void report_problems(router *rt, const tw_batch *batch)
         rt->cur_input_problems = 0;
         rt->cur_input_had_problem = false;
     }
-    const char *path = pl->inputs.paths[batch->input];
+    const char *path = tw_source_input_name(pl->source, batch->input);
     for (uint32_t i = 0; i < batch->problems.n; i++) {
         const tw_problem *pr = &batch->problems.v[i];
         pl->router.problems++;
@@ -394,10 +394,11 @@ static void report_problems(router *rt, const tw_batch *batch)
                 (unsigned long long)(rt->cur_input_problems - PROBLEMS_PER_INPUT));
 }
 
-/* consume: a copy of the router's counters (and the grant book's) for --stats on SIGUSR1. */
+/* A live stream (consume): a copy of the router's counters (and the grant book's) for --stats
+ * on SIGUSR1. */
 static void router_publish(tw_pipeline *pl)
 {
-    if (!pl->kafka)
+    if (!(pl->source_flags & TW_SOURCE_ARRIVAL_ORDER))
         return;
     tw_grants_stats gs = { 0 };
     tw_audit_stats as = { 0 };
@@ -410,6 +411,12 @@ static void router_publish(tw_pipeline *pl)
     pl->grants_pub = gs;
     pl->audit_pub = as;
     pthread_mutex_unlock(&pl->stats_mu);
+}
+
+static void chunk_routed(tw_pipeline *pl, uint64_t chunk, uint64_t seq_end)
+{
+    if (pl->chunk_routed)
+        pl->chunk_routed(pl->chunk_routed_ud, chunk, seq_end);
 }
 
 static void add_counts(tw_batch_counts *to, const tw_batch_counts *from)
@@ -451,7 +458,8 @@ void *tw_router_main(void *arg)
         ok = false;
     pthread_mutex_unlock(&pl->grants_mu);
     int64_t lateness = pl->conf->lateness_ms;
-    bool arrival = pl->kafka != NULL; /* consume: applied as they arrive, no reordering */
+    /* a source that says so (consume): applied as they arrive, no reordering */
+    bool arrival = (pl->source_flags & TW_SOURCE_ARRIVAL_ORDER) != 0;
     uint64_t flushed_at = 0;
     for (uint64_t s = 0; ok; s++) {
         tw_ring *in = pl->batch_rings[s % (uint64_t)pl->n_parsers];
@@ -488,13 +496,13 @@ void *tw_router_main(void *arg)
                 rt.cur[w]->checkpoint = true;
             ok = flush_all(&rt, false);
             flushed_at = rt.next_seq;
-            tw_kafka_routed(pl->kafka, batch->seq, rt.next_seq);
+            chunk_routed(pl, batch->seq, rt.next_seq);
             tw_batch_destroy(batch);
             continue;
         }
         if (batch->n == 0) {
             if (arrival)
-                tw_kafka_routed(pl->kafka, batch->seq, rt.next_seq);
+                chunk_routed(pl, batch->seq, rt.next_seq);
             tw_batch_destroy(batch);
             continue;
         }
@@ -527,7 +535,7 @@ void *tw_router_main(void *arg)
         if (ok)
             ok = release(&rt, arrival ? INT64_MAX : rt.max_seen - lateness);
         if (ok && arrival) {
-            tw_kafka_routed(pl->kafka, chunk, rt.next_seq);
+            chunk_routed(pl, chunk, rt.next_seq);
             router_publish(pl);
         }
     }

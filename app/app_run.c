@@ -176,6 +176,23 @@ static bool state_dir_usable(const char *dir, char *errstr, size_t errstr_size)
     return true;
 }
 
+/* replay's source: the files, directories and streams named, in DESIGN §2's order; small
+ * regular files whole, for the parsers to decompress in parallel. */
+static tw_err open_files(tw_pipeline *pl, const tw_app_conf *conf, char *errstr,
+                         size_t errstr_size)
+{
+    const tw_source_conf sc = {
+        .verbosity = conf->verbosity,
+        .paths = (const char *const *)conf->paths,
+        .n_paths = conf->n_paths,
+        .whole_inputs = true,
+    };
+    tw_err err = tw_source_open(&tw_source_file, &sc, &pl->source, errstr, errstr_size);
+    if (!err)
+        pl->source_flags = tw_source_flags(pl->source);
+    return err;
+}
+
 static void destroy_chunk(void *p) { tw_chunk_destroy(p); }
 static void destroy_batch(void *p) { tw_batch_destroy(p); }
 static void destroy_work(void *p) { tw_work_destroy(p); }
@@ -327,11 +344,6 @@ int tw_app_run(const tw_app_conf *conf)
     if (pl.stats_slots > TW_MAX_DETECTORS)
         pl.stats_slots = TW_MAX_DETECTORS;
     if (conf->consume) {
-        /* one input, the topics: problems are named "kafka" and the message number */
-        static char kafka_name[] = "kafka";
-        static char *kafka_paths[] = { kafka_name };
-        pl.inputs.paths = kafka_paths;
-        pl.inputs.n = 1;
         pl.encode.processed_time = true; /* each finding carries its detection time */
         if (conf->state_dir && !state_dir_usable(conf->state_dir, errstr, sizeof errstr)) {
             tw_log("%s; nothing read", errstr);
@@ -341,8 +353,7 @@ int tw_app_run(const tw_app_conf *conf)
             tw_log("%s", errstr);
             goto out;
         }
-    } else if (tw_inputs_collect(conf->paths, conf->n_paths, conf->verbosity, &pl.inputs, errstr,
-                                 sizeof errstr)) {
+    } else if (open_files(&pl, conf, errstr, sizeof errstr) != TW_OK) {
         tw_log("%s", errstr);
         goto out;
     } else if (conf->state_dir && !state_dir_usable(conf->state_dir, errstr, sizeof errstr)) {
@@ -500,10 +511,9 @@ out:
         tw_sink_close(&os.sinks[s]);
     free(os.sinks);
     free(os.broken);
-    tw_kafka_destroy(pl.kafka);
-    if (conf->consume)
-        memset(&pl.inputs, 0, sizeof pl.inputs); /* static: not ours to free */
-    tw_inputs_free(&pl.inputs);
+    tw_kafka_destroy(pl.kafka); /* and the Kafka source it opened */
+    if (!conf->consume)
+        tw_source_destroy(pl.source);
     tw_engine_destroy(pl.engine);
     tw_grants_destroy(pl.grants);
     tw_audit_book_destroy(pl.audit);

@@ -84,43 +84,28 @@ void tw_result_destroy(tw_result *res)
     free(res);
 }
 
-/* ---- reader: inputs in order, decompressed and cut into chunks ---- */
-
-typedef struct reader_ctx {
-    tw_pipeline *pl;
-} reader_ctx;
-
-static bool reader_emit(void *ud, tw_chunk *chunk)
-{
-    tw_pipeline *pl = ud;
-    if (!tw_ring_push(pl->chunk_rings[chunk->seq % (uint64_t)pl->n_parsers], chunk)) {
-        tw_chunk_destroy(chunk);
-        return false;
-    }
-    return true;
-}
+/* ---- reader: the file source's chunks, in order, dealt to the parsers ---- */
 
 void *tw_reader_main(void *arg)
 {
     tw_pipeline *pl = arg;
-    uint64_t seq = 0;
-    for (size_t i = 0; i < pl->inputs.n && !atomic_load(&pl->failed); i++) {
-        const char *path = pl->inputs.paths[i];
-        /* a stream is never opened twice: a FIFO opened and closed to look at it would cut its
-         * writer off (SIGPIPE), and the second open would wait for a writer forever */
-        bool stream = pl->inputs.stream && pl->inputs.stream[i];
-        tw_err err = stream ? TW_ERR_TOO_LARGE
-                            : tw_split_whole_input(path, (uint32_t)i, TW_WHOLE_INPUT_MAX, &seq,
-                                                   reader_emit, pl);
-        if (err == TW_ERR_TOO_LARGE)
-            err = tw_split_input(path, (uint32_t)i, NULL, &seq, reader_emit, pl);
+    while (!atomic_load(&pl->failed)) {
+        tw_raw raw;
+        tw_err err = tw_source_next(pl->source, &raw, -1);
+        if (err == TW_ERR_EOF)
+            break;
         if (err == TW_ERR_NOMEM) {
-            tw_log("out of memory reading %s", pl->inputs.paths[i]);
+            tw_log("out of memory reading %s", tw_source_input_name(pl->source, raw.input));
             tw_pipeline_abort(pl);
             break;
         }
         if (err)
+            break;
+        tw_chunk *chunk = raw.chunk;
+        if (!tw_ring_push(pl->chunk_rings[chunk->seq % (uint64_t)pl->n_parsers], chunk)) {
+            tw_chunk_destroy(chunk);
             break; /* stopped */
+        }
     }
     for (int i = 0; i < pl->n_parsers; i++)
         tw_ring_close(pl->chunk_rings[i]);
@@ -336,7 +321,7 @@ void tw_worker_release(void *ud, tw_ident *ident)
     tw_worker *wk = ud;
     /* replay only: consume's drops depend on when its batches end, and what it writes must
      * not (its updates come with the next finding of the rule and identity) */
-    if (wk->emit && !wk->pl->kafka)
+    if (wk->emit && !(wk->pl->source_flags & TW_SOURCE_ARRIVAL_ORDER))
         tw_engine_flush(wk->pl->engine, ident, wk->emit);
     tw_engine_release(wk->pl->engine, ident);
 }
@@ -382,9 +367,10 @@ void *tw_worker_main(void *arg)
         /* incremental expiry, budgeted by the work just done */
         tw_state_expire_sources(wk->state, work->watermark_ms, work->source_wm,
                                 work->n_source_wm, work->n * 2 + 64);
-        if (work->final && !pl->kafka) /* replay's end: the updates still owed */
+        /* a stream with an end (replay's files): the updates still owed */
+        if (work->final && !(pl->source_flags & TW_SOURCE_ARRIVAL_ORDER))
             tw_state_foreach(wk->state, flush_ident, wk);
-        if (pl->kafka)
+        if (pl->source_flags & TW_SOURCE_ARRIVAL_ORDER) /* live: --stats on SIGUSR1 */
             worker_publish(wk);
         tw_result *res = wk->res;
         wk->res = NULL;

@@ -11,22 +11,28 @@
 #include "ingest_input.h"
 #include "schema_json.h"
 
-typedef struct splitter {
+struct tw_splitter {
     const tw_split_conf *conf;
     uint32_t input;
     uint64_t *seq;
-    tw_split_emit emit;
-    void *ud;
+    tw_input *in;        /* NULL: it could not be opened (open_error says why) */
+    char open_error[256];
     tw_chunk *cur;       /* being filled */
+    tw_chunk *ready;     /* cut, for tw_splitter_next to hand over */
+    bool done;           /* the last chunk is cut */
+    bool decided;        /* lines or document, from the first bytes */
+    bool document;
+    bool failed;         /* a read failed (corrupt, truncated): the input ends there */
     uint64_t line;       /* line number of cur->buf[0] */
     uint64_t offset;     /* decompressed offset of cur->buf[0] */
     uint64_t total;      /* decompressed bytes so far */
     bool any_content;    /* a non-blank byte seen */
     bool skipping;       /* discarding the rest of an over-long line */
     size_t no_newline;   /* leading bytes of cur known to hold no newline */
-    tw_problems pending; /* problems to attach to the next chunk emitted */
+    tw_problems pending; /* problems to attach to the next chunk cut */
     uint64_t dropped;    /* bytes read and not kept (an over-long line), for the next chunk */
-} splitter;
+};
+typedef struct tw_splitter splitter;
 
 static bool grow(tw_chunk *chunk, size_t need)
 {
@@ -62,7 +68,7 @@ static void move_problems(tw_problems *to, tw_problems *from)
     tw_problems_clear(from);
 }
 
-/* Emits cur[0..len) as a chunk; the tail [len..cur->len) moves to a fresh chunk. */
+/* Cuts cur[0..len) as the ready chunk; the tail [len..cur->len) moves to a fresh chunk. */
 static tw_err emit_upto(splitter *sp, size_t len, bool document, bool last)
 {
     tw_chunk *chunk = sp->cur;
@@ -90,8 +96,8 @@ static tw_err emit_upto(splitter *sp, size_t len, bool document, bool last)
     sp->offset += len;
     sp->cur = next;
     sp->no_newline = tail;
-    if (!sp->emit(sp->ud, chunk))
-        return TW_ERR_AGAIN;
+    sp->ready = chunk;
+    sp->done = last;
     return TW_OK;
 }
 
@@ -120,21 +126,20 @@ static bool looks_like_document(const char *p, size_t n, bool at_eof)
     return e > p + i && e[-1] != '}';
 }
 
-static tw_err run(splitter *sp, tw_input *in)
+/* Reads until a chunk is cut (sp->ready): one of lines once enough is read, or the last. */
+static tw_err step(splitter *sp)
 {
-    tw_err err;
     char errstr[256];
-    bool decided = false, document = false, failed = false;
     for (;;) {
         tw_chunk *chunk = sp->cur;
         size_t want = sp->conf->chunk_size;
         if (!grow(chunk, chunk->len + want))
             return TW_ERR_NOMEM;
         size_t got = 0;
-        tw_err rerr = tw_input_read(in, chunk->buf + chunk->len, want, &got, errstr, sizeof errstr);
+        tw_err rerr = tw_input_read(sp->in, chunk->buf + chunk->len, want, &got, errstr, sizeof errstr);
         if (rerr) {
             tw_problems_add(&sp->pending, TW_REJ_TRUNCATED, "%s", errstr);
-            failed = true;
+            sp->failed = true;
         }
         if (got == 0 || rerr) {
             chunk->len += got;
@@ -149,13 +154,13 @@ static tw_err run(splitter *sp, tw_input *in)
         }
         chunk->len += got;
         sp->total += got;
-        if (!decided && (chunk->len >= 4096 || memchr(chunk->buf, '\n', chunk->len))) {
-            document = looks_like_document(chunk->buf, chunk->len, false);
-            decided = true;
+        if (!sp->decided && (chunk->len >= 4096 || memchr(chunk->buf, '\n', chunk->len))) {
+            sp->document = looks_like_document(chunk->buf, chunk->len, false);
+            sp->decided = true;
         }
-        if (!decided)
+        if (!sp->decided)
             continue;
-        if (document) {
+        if (sp->document) {
             if (chunk->len > sp->conf->max_document) {
                 tw_problems_add(&sp->pending, TW_REJ_TOO_LARGE,
                                 "offset 0: a JSON document larger than %llu MiB; skipped",
@@ -190,11 +195,9 @@ static tw_err run(splitter *sp, tw_input *in)
          * line costs one pass, not one per read */
         char *last_nl = memrchr(chunk->buf + sp->no_newline, '\n', chunk->len - sp->no_newline);
         sp->no_newline = last_nl ? 0 : chunk->len;
-        if (last_nl) {
-            err = emit_upto(sp, (size_t)(last_nl - chunk->buf) + 1, false, false);
-            if (err)
-                return err;
-        } else if (chunk->len > sp->conf->max_document) {
+        if (last_nl)
+            return emit_upto(sp, (size_t)(last_nl - chunk->buf) + 1, false, false);
+        if (chunk->len > sp->conf->max_document) {
             tw_problems_add(&sp->pending, TW_REJ_TOO_LARGE,
                             "line %llu: longer than %llu MiB; skipped",
                             (unsigned long long)sp->line,
@@ -207,9 +210,9 @@ static tw_err run(splitter *sp, tw_input *in)
         }
     }
     tw_chunk *chunk = sp->cur;
-    if (!decided)
-        document = looks_like_document(chunk->buf, chunk->len, true);
-    if (failed && !document) {
+    if (!sp->decided)
+        sp->document = looks_like_document(chunk->buf, chunk->len, true);
+    if (sp->failed && !sp->document) {
         /* the bytes after the last newline were cut by the corruption: not a record */
         size_t keep = 0;
         for (size_t i = chunk->len; i > 0; i--) {
@@ -221,7 +224,7 @@ static tw_err run(splitter *sp, tw_input *in)
         sp->dropped += chunk->len - keep;
         chunk->len = keep;
     }
-    if (failed && document) {
+    if (sp->failed && sp->document) {
         /* a document cut short cannot be parsed; the problem is already named */
         sp->dropped += chunk->len;
         chunk->len = 0;
@@ -230,50 +233,77 @@ static tw_err run(splitter *sp, tw_input *in)
         sp->dropped += chunk->len;
         chunk->len = 0;
     }
-    if (!sp->any_content && !failed && sp->total == 0)
+    if (!sp->any_content && !sp->failed && sp->total == 0)
         tw_problems_add(&sp->pending, TW_REJ_EMPTY, "offset 0: empty input, no records");
-    else if (!sp->any_content && !failed)
+    else if (!sp->any_content && !sp->failed)
         tw_problems_add(&sp->pending, TW_REJ_EMPTY, "offset 0: blank input, no records");
-    return emit_upto(sp, chunk->len, document, true);
+    return emit_upto(sp, chunk->len, sp->document, true);
 }
 
-static tw_err split(tw_input *in, const char *open_error, uint32_t input,
-                    const tw_split_conf *conf, uint64_t *chunk_seq, tw_split_emit emit, void *ud)
+static tw_err splitter_new(tw_input *in, const char *open_error, uint32_t input,
+                           const tw_split_conf *conf, uint64_t *chunk_seq, splitter **out)
 {
     static const tw_split_conf defaults = { TW_CHUNK_SIZE, TW_MAX_DOCUMENT };
-    splitter sp = { 0 };
-    sp.conf = conf ? conf : &defaults;
-    sp.input = input;
-    sp.seq = chunk_seq;
-    sp.emit = emit;
-    sp.ud = ud;
-    sp.line = 1;
-    sp.cur = tw_chunk_new(sp.conf->chunk_size);
-    if (!sp.cur)
+    splitter *sp = calloc(1, sizeof *sp);
+    if (!sp)
         return TW_ERR_NOMEM;
-    tw_err err;
-    if (!in) {
-        tw_problems_add(&sp.pending, TW_REJ_UNREADABLE, "offset 0: %s", open_error);
-        err = emit_upto(&sp, 0, false, true);
-    } else {
-        err = run(&sp, in);
+    sp->conf = conf ? conf : &defaults;
+    sp->input = input;
+    sp->seq = chunk_seq;
+    sp->in = in;
+    sp->line = 1;
+    snprintf(sp->open_error, sizeof sp->open_error, "%s", open_error);
+    sp->cur = tw_chunk_new(sp->conf->chunk_size);
+    if (!sp->cur) {
+        free(sp);
+        return TW_ERR_NOMEM;
     }
-    tw_chunk_destroy(sp.cur);
-    tw_problems_clear(&sp.pending);
-    return err;
+    *out = sp;
+    return TW_OK;
 }
 
-tw_err tw_split_input(const char *path, uint32_t input, const tw_split_conf *conf,
-                      uint64_t *chunk_seq, tw_split_emit emit, void *ud)
+tw_err tw_splitter_open(const char *path, uint32_t input, const tw_split_conf *conf,
+                        uint64_t *chunk_seq, tw_splitter **sp)
 {
     char errstr[256] = "";
     tw_input *in = NULL;
+    *sp = NULL;
     tw_err oerr = tw_input_open(path, &in, errstr, sizeof errstr);
     if (oerr == TW_ERR_NOMEM)
         return oerr;
-    tw_err err = split(in, errstr, input, conf, chunk_seq, emit, ud);
-    tw_input_close(in);
+    tw_err err = splitter_new(in, errstr, input, conf, chunk_seq, sp);
+    if (err)
+        tw_input_close(in);
     return err;
+}
+
+tw_err tw_splitter_next(tw_splitter *sp, tw_chunk **chunk)
+{
+    if (sp->done)
+        return TW_ERR_EOF;
+    tw_err err;
+    if (!sp->in) {
+        tw_problems_add(&sp->pending, TW_REJ_UNREADABLE, "offset 0: %s", sp->open_error);
+        err = emit_upto(sp, 0, false, true);
+    } else {
+        err = step(sp);
+    }
+    if (err)
+        return err;
+    *chunk = sp->ready;
+    sp->ready = NULL;
+    return TW_OK;
+}
+
+void tw_splitter_close(tw_splitter *sp)
+{
+    if (!sp)
+        return;
+    tw_input_close(sp->in);
+    tw_chunk_destroy(sp->cur);
+    tw_chunk_destroy(sp->ready);
+    tw_problems_clear(&sp->pending);
+    free(sp);
 }
 
 tw_err tw_split_mem(const void *data, size_t len, uint32_t input, const tw_split_conf *conf,
@@ -281,16 +311,26 @@ tw_err tw_split_mem(const void *data, size_t len, uint32_t input, const tw_split
 {
     char errstr[256] = "";
     tw_input *in = NULL;
-    tw_err oerr = tw_input_open_mem(data, len, &in, errstr, sizeof errstr);
-    if (oerr == TW_ERR_NOMEM)
-        return oerr;
-    tw_err err = split(in, errstr, input, conf, chunk_seq, emit, ud);
-    tw_input_close(in);
-    return err;
+    tw_err err = tw_input_open_mem(data, len, &in, errstr, sizeof errstr);
+    if (err == TW_ERR_NOMEM)
+        return err;
+    splitter *sp;
+    if ((err = splitter_new(in, errstr, input, conf, chunk_seq, &sp)) != TW_OK) {
+        tw_input_close(in);
+        return err;
+    }
+    tw_chunk *chunk;
+    while ((err = tw_splitter_next(sp, &chunk)) == TW_OK)
+        if (!emit(ud, chunk)) {
+            err = TW_ERR_AGAIN;
+            break;
+        }
+    tw_splitter_close(sp);
+    return err == TW_ERR_EOF ? TW_OK : err;
 }
 
 tw_err tw_split_whole_input(const char *path, uint32_t input, size_t max_bytes,
-                            uint64_t *chunk_seq, tw_split_emit emit, void *ud)
+                            uint64_t *chunk_seq, tw_chunk **out)
 {
     if (strcmp(path, "-") == 0)
         return TW_ERR_TOO_LARGE;
@@ -331,7 +371,6 @@ tw_err tw_split_whole_input(const char *path, uint32_t input, size_t max_bytes,
     chunk->first_line = 1;
     chunk->last = true;
     chunk->whole_input = true;
-    if (!emit(ud, chunk))
-        return TW_ERR_AGAIN;
+    *out = chunk;
     return TW_OK;
 }

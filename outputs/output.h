@@ -11,6 +11,7 @@
 #include "tw_buf.h"
 #include "tw_err.h"
 #include "tw_finding.h"
+#include "tw_kafka_conf.h"
 
 typedef enum tw_format {
     TW_FORMAT_OCSF = 0,
@@ -64,6 +65,11 @@ typedef struct tw_sink {
     void *ctx;
     char spec[256];
 } tw_sink;
+
+/* The producer properties a kafka: sink sets after its -X, whatever they say (consume refuses
+ * a -X that would change one beforehand: tw_kafka_conf_check). */
+extern const tw_kafka_guard tw_sink_kafka_guards[];
+extern const size_t tw_sink_kafka_n_guards;
 
 /* Opens "stdout", "file:PATH", "kafka:TOPIC" or "kafka:TOPIC@BROKERS"; errstr names the spec
  * on failure. kafka:TOPIC takes env->brokers; without them it is an error. env's -X properties

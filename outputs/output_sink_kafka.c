@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "output.h"
-#include "output_kafka_conf.h"
+#include "tw_kafka_conf.h"
 #include "tw_log.h"
 
 /* How long close waits for what nobody flushed before purging it (and saying so). */
@@ -196,35 +196,15 @@ static bool topic_ok(const char *topic, size_t len)
     return true;
 }
 
-tw_err tw_kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
-                         char *errstr, size_t errstr_size)
-{
-    char rderr[512];
-    if (rd_kafka_conf_set(conf, name, value, rderr, sizeof rderr) != RD_KAFKA_CONF_OK) {
-        /* librdkafka's words; the value is left out, it may be a password */
-        snprintf(errstr, errstr_size, "%s: %s", name, rderr);
-        return TW_ERR_INVALID;
-    }
-    return TW_OK;
-}
-
-tw_err tw_kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, size_t n_props,
-                           char *errstr, size_t errstr_size)
-{
-    for (size_t i = 0; i < n_props; i++) {
-        const char *prop = props[i];
-        const char *eq = strchr(prop, '=');
-        if (!eq || eq == prop) {
-            snprintf(errstr, errstr_size, "-X %s: expected name=value", prop);
-            return TW_ERR_INVALID;
-        }
-        char name[256];
-        snprintf(name, sizeof name, "%.*s", (int)(eq - prop), prop);
-        if (tw_kafka_conf_set(conf, name, eq + 1, errstr, errstr_size) != TW_OK)
-            return TW_ERR_INVALID;
-    }
-    return TW_OK;
-}
+const tw_kafka_guard tw_sink_kafka_guards[] = {
+    { "enable.idempotence", "true",
+      "findings written to Kafka (-o kafka:) are sent by an idempotent producer: retried "
+      "without loss, duplicates or reordering" },
+    { "acks", "all",
+      "findings written to Kafka (-o kafka:) count as written once every in-sync replica has "
+      "them (acks=all), and only then are offsets committed" },
+};
+const size_t tw_sink_kafka_n_guards = sizeof tw_sink_kafka_guards / sizeof tw_sink_kafka_guards[0];
 
 static void ks_close(void *sink);
 
@@ -265,8 +245,8 @@ static tw_err kafka_open(const char *arg, const tw_sink_env *env, void **sink, c
     /* -X first, then what this sink's promise rests on, so that no -X can weaken it */
     if ((env && tw_kafka_conf_apply(conf, env->props, env->n_props, errstr, errstr_size)) ||
         tw_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, errstr_size) != TW_OK ||
-        tw_kafka_conf_set(conf, "enable.idempotence", "true", errstr, errstr_size) != TW_OK ||
-        tw_kafka_conf_set(conf, "acks", "all", errstr, errstr_size) != TW_OK)
+        tw_kafka_conf_guard(conf, tw_sink_kafka_guards, tw_sink_kafka_n_guards, errstr,
+                            errstr_size) != TW_OK)
         goto out;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, ks);

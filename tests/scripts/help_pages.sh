@@ -49,7 +49,7 @@ page_options() { # FILE: one option a line, long form when there is one
 replay_opts="--agent-pattern --audit-bucket --audit-log-group --exceptions --format --grants
 --help --learn --lateness --max-identities --no-default-rules --output --quiet --report-from
 --rules --state-dir --stats --threads --unused-after --verbose --version"
-consume_opts="--agent-pattern --audit-bucket --audit-log-group --brokers --checkpoint-every
+consume_opts="--agent-pattern --audit-bucket --audit-log-group --broker-timeout --brokers --checkpoint-every
 --exceptions --exit-at-end --format --grants --group --help --learn --lateness --max-identities
 --no-default-rules --output --quiet --rules --state-dir --stats --threads --topic --unused-after
 --verbose --version -X"

@@ -1,4 +1,4 @@
-/* app_inputs: turns replay's PATH arguments into an ordered list of inputs.
+/* ingest_inputs: turns the PATH arguments of replay and route into an ordered list of inputs.
  * Files are taken in time order: a CloudTrail object name carries its time
  * (ACCOUNT_CloudTrail_REGION_20260901T0815Z_xxxx.json.gz); any other file is placed by the time
  * of its first record; ties and undated files go by path, so the order never depends on how
@@ -7,7 +7,8 @@
  * they are never peeked at, and come first, in the order given.
  * Directories are walked once each, by device and inode: a link back to a directory being
  * walked (a loop) is named once and not followed, and a file reached through two paths is read
- * once. Called by replay and route before any thread starts. */
+ * once. Called by the file source when it opens (ingest_source_file.c), before any thread
+ * starts. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "app.h"
+#include "ingest_inputs.h"
 #include "ingest_input.h"
 #include "tw_hash.h"
 #include "tw_time.h"
