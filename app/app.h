@@ -12,8 +12,8 @@
 #include "output.h"
 
 #define TW_EXIT_OK 0
-#define TW_EXIT_INPUT 1  /* some input unreadable or corrupt; everything else processed */
-#define TW_EXIT_USAGE 2  /* usage or configuration error; nothing processed */
+#define TW_EXIT_INPUT 1 /* some input unreadable or corrupt; everything else processed */
+#define TW_EXIT_USAGE 2 /* usage or configuration error; nothing processed */
 
 /* --max-identities' largest value: each worker's store indexes its records with 32 bits */
 #define TW_MAX_IDENTITIES_LIMIT 4000000000ULL
@@ -23,16 +23,16 @@ typedef struct tw_app_conf {
     size_t n_paths;
     const char **outputs;
     size_t n_outputs;
-    const char **rules;          /* -r: rule files or directories */
+    const char **rules; /* -r: rule files or directories */
     size_t n_rules;
     bool no_default_rules;       /* leave the shipped rules out */
     const char **agent_patterns; /* lower-cased */
     size_t n_agent_patterns;
-    tw_audit_patterns audit;     /* --audit-log-group, --audit-bucket */
+    tw_audit_patterns audit; /* --audit-log-group, --audit-bucket */
     tw_format format;
     int threads;
     int64_t lateness_ms;
-    uint64_t max_identities;     /* 1..TW_MAX_IDENTITIES_LIMIT */
+    uint64_t max_identities; /* 1..TW_MAX_IDENTITIES_LIMIT */
     bool stats;
     int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
     const char *grants_path;     /* --grants: an authorization-details inventory */
@@ -43,16 +43,16 @@ typedef struct tw_app_conf {
     const char *exceptions_path; /* --exceptions: findings not to write (detect/exceptions.h) */
     /* consume (Kafka) */
     bool consume;
-    const char *brokers;         /* -b */
-    const char **topics;         /* -t, split at commas */
+    const char *brokers; /* -b */
+    const char **topics; /* -t, split at commas */
     size_t n_topics;
-    const char *group;           /* -G (default "trailwarden") */
-    const char **kafka_props;    /* -X name=value, as given */
+    const char *group;        /* -G (default "trailwarden") */
+    const char **kafka_props; /* -X name=value, as given */
     size_t n_kafka_props;
-    bool exit_at_end;            /* --exit-at-end: stop when every assigned partition is read */
-    const char *state_dir;       /* --state-dir: checkpoints */
-    int64_t checkpoint_ms;       /* --checkpoint-every */
-    int64_t broker_timeout_ms;   /* --broker-timeout: give up when no broker answers this long
+    bool exit_at_end;          /* --exit-at-end: stop when every assigned partition is read */
+    const char *state_dir;     /* --state-dir: checkpoints */
+    int64_t checkpoint_ms;     /* --checkpoint-every */
+    int64_t broker_timeout_ms; /* --broker-timeout: give up when no broker answers this long
                                   * (0: wait forever; -1 not given: 60 s with --exit-at-end,
                                   * else forever) */
 } tw_app_conf;

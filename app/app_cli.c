@@ -106,26 +106,27 @@ static void replay_usage(FILE *out)
 
 static void consume_usage(FILE *out)
 {
-    fputs("usage: trailwarden consume [OPTIONS] -b BROKERS -t TOPIC[,TOPIC...] [-G GROUP]\n"
-          "                           [-X prop=value]...\n"
-          "\n"
-          "A member of a Kafka consumer group: reads what replay reads, one record or a file\n"
-          "body a message, and writes findings as the records come, applied in arrival order.\n"
-          "Offsets are committed once the findings are written (at-least-once).\n"
-          "\n"
-          "  -b, --brokers LIST        bootstrap servers, host:port[,host:port...]\n"
-          "  -t, --topic LIST          topics to consume, comma-separated; repeatable\n"
-          "  -G, --group ID            consumer group (default trailwarden)\n"
-          "  -X name=value             repeatable: any librdkafka property (SASL, SSL, timeouts),\n"
-          "                            for the consumer and for kafka: outputs\n"
-          "      --exit-at-end         stop once every assigned partition has been read to its end\n"
-          "      --broker-timeout DUR  give up (exit 1) when no broker has answered this long after\n"
-          "                            the start (default 60s with --exit-at-end, else 0: wait\n"
-          "                            for the cluster forever)\n"
-          "      --state-dir DIR       checkpoint identity state with the offsets it covers; a\n"
-          "                            restart resumes from it (nothing lost after kill -9)\n"
-          "      --checkpoint-every DUR  how often (default 1m; also at shutdown and rebalance)\n",
-          out);
+    fputs(
+        "usage: trailwarden consume [OPTIONS] -b BROKERS -t TOPIC[,TOPIC...] [-G GROUP]\n"
+        "                           [-X prop=value]...\n"
+        "\n"
+        "A member of a Kafka consumer group: reads what replay reads, one record or a file\n"
+        "body a message, and writes findings as the records come, applied in arrival order.\n"
+        "Offsets are committed once the findings are written (at-least-once).\n"
+        "\n"
+        "  -b, --brokers LIST        bootstrap servers, host:port[,host:port...]\n"
+        "  -t, --topic LIST          topics to consume, comma-separated; repeatable\n"
+        "  -G, --group ID            consumer group (default trailwarden)\n"
+        "  -X name=value             repeatable: any librdkafka property (SASL, SSL, timeouts),\n"
+        "                            for the consumer and for kafka: outputs\n"
+        "      --exit-at-end         stop once every assigned partition has been read to its end\n"
+        "      --broker-timeout DUR  give up (exit 1) when no broker has answered this long after\n"
+        "                            the start (default 60s with --exit-at-end, else 0: wait\n"
+        "                            for the cluster forever)\n"
+        "      --state-dir DIR       checkpoint identity state with the offsets it covers; a\n"
+        "                            restart resumes from it (nothing lost after kill -9)\n"
+        "      --checkpoint-every DUR  how often (default 1m; also at shutdown and rebalance)\n",
+        out);
     fputs(k_rules_opts, out);
     fputs("  -o, --output SPEC         repeatable: 'stdout' (default), 'file:PATH' (appends),\n"
           "                            'kafka:TOPIC[@BROKERS]' (one message a finding, keyed by\n"
@@ -180,10 +181,24 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
 {
-    enum { OPT_LATENESS = 256, OPT_STATS, OPT_MAX_IDENT, OPT_AGENT, OPT_NO_DEFAULT_RULES,
-           OPT_GRANTS, OPT_UNUSED_AFTER, OPT_EXIT_AT_END, OPT_STATE_DIR, OPT_CHECKPOINT,
-           OPT_LEARN, OPT_REPORT_FROM, OPT_BROKER_TIMEOUT,
-           OPT_AUDIT_LOG_GROUP, OPT_AUDIT_BUCKET, OPT_EXCEPTIONS };
+    enum {
+        OPT_LATENESS = 256,
+        OPT_STATS,
+        OPT_MAX_IDENT,
+        OPT_AGENT,
+        OPT_NO_DEFAULT_RULES,
+        OPT_GRANTS,
+        OPT_UNUSED_AFTER,
+        OPT_EXIT_AT_END,
+        OPT_STATE_DIR,
+        OPT_CHECKPOINT,
+        OPT_LEARN,
+        OPT_REPORT_FROM,
+        OPT_BROKER_TIMEOUT,
+        OPT_AUDIT_LOG_GROUP,
+        OPT_AUDIT_BUCKET,
+        OPT_EXCEPTIONS
+    };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
         { "rules", required_argument, NULL, 'r' },
@@ -231,19 +246,22 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, consume ? ":o:r:f:j:b:t:G:X:qvhV" : ":o:r:f:j:qvhV",
-                            opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, consume ? ":o:r:f:j:b:t:G:X:qvhV" : ":o:r:f:j:qvhV", opts,
+                            NULL)) != -1) {
         /* the option's own word: its value, when given apart, is the last one read */
         const char *opt = argv[optind - (optarg && optarg == argv[optind - 1] ? 2 : 1)];
         if (!consume && (c == 'b' || c == 't' || c == 'G' || c == OPT_EXIT_AT_END ||
                          c == OPT_CHECKPOINT || c == OPT_BROKER_TIMEOUT))
             return usage_error("option '%s' belongs to consume", opt);
         if (consume && c == OPT_REPORT_FROM)
-            return usage_error("option '%s' belongs to replay (consume reports as it reads)",
-                               opt);
+            return usage_error("option '%s' belongs to replay (consume reports as it reads)", opt);
         switch (c) {
-        case 'b': conf->brokers = optarg; break;
-        case 'G': conf->group = optarg; break;
+        case 'b':
+            conf->brokers = optarg;
+            break;
+        case 'G':
+            conf->group = optarg;
+            break;
         case 'X':
             if (!strchr(optarg, '=') || optarg[0] == '=')
                 return usage_error("-X needs name=value, not '%s'", optarg);
@@ -258,8 +276,12 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
                     return usage_error("%s", "out of memory");
             break;
         }
-        case OPT_EXIT_AT_END: conf->exit_at_end = true; break;
-        case OPT_STATE_DIR: conf->state_dir = optarg; break;
+        case OPT_EXIT_AT_END:
+            conf->exit_at_end = true;
+            break;
+        case OPT_STATE_DIR:
+            conf->state_dir = optarg;
+            break;
         case OPT_CHECKPOINT:
             if (tw_time_parse_duration(optarg, &conf->checkpoint_ms) != TW_OK ||
                 conf->checkpoint_ms <= 0)
@@ -317,10 +339,13 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             if (strlen(optarg) >= sizeof when - 12 ||
                 tw_time_parse_iso(when, strlen(when), &conf->report_from_ms) != TW_OK)
                 return usage_error("--report-from needs a time like 2026-02-01T00:00:00Z or "
-                                   "2026-02-01, not '%s'", optarg);
+                                   "2026-02-01, not '%s'",
+                                   optarg);
             break;
         }
-        case OPT_EXCEPTIONS: conf->exceptions_path = optarg; break;
+        case OPT_EXCEPTIONS:
+            conf->exceptions_path = optarg;
+            break;
         case OPT_UNUSED_AFTER:
             if (tw_time_parse_duration(optarg, &conf->unused_after_ms) != TW_OK ||
                 conf->unused_after_ms <= 0)
@@ -358,8 +383,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             const char *what = group ? "--audit-log-group" : "--audit-bucket";
             size_t len = strlen(optarg);
             if (!len || len > 512)
-                return usage_error("%s needs a name or pattern of 1 to 512 characters",
-                                   what);
+                return usage_error("%s needs a name or pattern of 1 to 512 characters", what);
             for (const char *p = optarg; *p; p++)
                 if ((unsigned char)*p < 0x20 || *p == 0x7f)
                     return usage_error("%s: a control character in the pattern", what);
@@ -369,13 +393,26 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
                 return usage_error("%s", "out of memory");
             break;
         }
-        case OPT_STATS: conf->stats = true; break;
-        case OPT_NO_DEFAULT_RULES: conf->no_default_rules = true; break;
-        case 'q': conf->verbosity = -1; break;
-        case 'v': conf->verbosity = 1; break;
-        case 'h': (consume ? consume_usage : replay_usage)(stdout); return -1;
-        case 'V': printf("trailwarden %s\n", TW_VERSION); return -1;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
+        case OPT_STATS:
+            conf->stats = true;
+            break;
+        case OPT_NO_DEFAULT_RULES:
+            conf->no_default_rules = true;
+            break;
+        case 'q':
+            conf->verbosity = -1;
+            break;
+        case 'v':
+            conf->verbosity = 1;
+            break;
+        case 'h':
+            (consume ? consume_usage : replay_usage)(stdout);
+            return -1;
+        case 'V':
+            printf("trailwarden %s\n", TW_VERSION);
+            return -1;
+        case ':':
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
         default: {
             /* an unknown letter inside a cluster (-bx) leaves optind on the cluster's word */
             char letter[3] = { '-', (char)optopt, '\0' };
@@ -399,7 +436,8 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         if (tw_app_push(&conf->paths, &conf->n_paths, argv[i]))
             return usage_error("%s", "out of memory");
     if (conf->n_paths == 0)
-        return usage_error("%s", "replay needs at least one PATH (a file, a directory, or - for stdin)");
+        return usage_error("%s",
+                           "replay needs at least one PATH (a file, a directory, or - for stdin)");
     return TW_EXIT_OK;
 }
 

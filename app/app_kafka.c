@@ -31,12 +31,13 @@
 #include "tw_log.h"
 #include "tw_time.h"
 
-#define CHUNK_BYTES (256u << 10)  /* a chunk of lines is handed over at this size... */
-#define CHUNK_AGE_MS 4            /* ...or this age, or when poll has nothing more at hand,
+#define CHUNK_BYTES (256u << 10) /* a chunk of lines is handed over at this size... */
+#define CHUNK_AGE_MS \
+    4 /* ...or this age, or when poll has nothing more at hand,
                                    * whichever comes first (latency) */
 #define AGE_CHECK_EVERY 32
-#define STORE_EVERY_MS 200        /* sinks flushed and offsets stored at most this often */
-#define REVOKE_WAIT_MS 60000      /* how long a revocation waits for the chunks in flight */
+#define STORE_EVERY_MS 200             /* sinks flushed and offsets stored at most this often */
+#define REVOKE_WAIT_MS 60000           /* how long a revocation waits for the chunks in flight */
 #define BROKER_TIMEOUT_AT_END_MS 60000 /* --broker-timeout's default with --exit-at-end */
 
 atomic_int tw_stop_requested; /* lock-free: safe from a signal handler and between threads */
@@ -45,15 +46,15 @@ atomic_int tw_stats_requested;
 /* What consume keeps of a partition, by the source's index of it (its topic, number,
  * assignment and counts are the source's). */
 typedef struct kpart {
-    int64_t done;         /* highest offset whose record and findings are all out, or -1 */
-    int64_t stored;       /* highest offset stored for commit, or -1 */
-    int64_t open_max;     /* its highest offset in the open chunk, -1 none (reader thread) */
+    int64_t done;     /* highest offset whose record and findings are all out, or -1 */
+    int64_t stored;   /* highest offset stored for commit, or -1 */
+    int64_t open_max; /* its highest offset in the open chunk, -1 none (reader thread) */
     /* after an assignment: where reading must start for this instance to hold the history of
      * the partition's identities (past what it did, or its restored checkpoint; -1: the
      * partition's start), looked at on the first message (reader thread) */
     int64_t history_from;
     bool await_first;
-    bool offsets_only;    /* it starts at a checkpoint's offset whose state was not restored */
+    bool offsets_only; /* it starts at a checkpoint's offset whose state was not restored */
     /* --state-dir: the next offset of this partition in the restored checkpoint, kept until a
      * record of it is done in this run: every assignment meanwhile starts there and every
      * checkpoint carries it on, assigned or not (a restart that is not assigned the partition
@@ -61,12 +62,12 @@ typedef struct kpart {
      * partition's identities ends) */
     int64_t resume;
     bool has_resume;
-    int64_t start_ms;          /* the restored checkpoint's start of its stream */
+    int64_t start_ms; /* the restored checkpoint's start of its stream */
 } kpart;
 
 typedef struct commit_entry {
     uint64_t chunk;
-    uint64_t seq_end;     /* the chunk's events are numbered below this */
+    uint64_t seq_end; /* the chunk's events are numbered below this */
     bool routed;
     tw_source_pos *offs;
     uint32_t n_offs;
@@ -75,12 +76,12 @@ typedef struct commit_entry {
 struct tw_kafka {
     tw_pipeline *pl;
     const tw_app_conf *conf;
-    tw_source *src;       /* pl->source: opened here, destroyed by tw_kafka_destroy */
-    pthread_mutex_t mu;   /* the log and parts' done/stored, shared with router and output */
-    pthread_cond_t cond;  /* the log got shorter */
+    tw_source *src;      /* pl->source: opened here, destroyed by tw_kafka_destroy */
+    pthread_mutex_t mu;  /* the log and parts' done/stored, shared with router and output */
+    pthread_cond_t cond; /* the log got shorter */
     commit_entry *log;
-    size_t head, n, cap;  /* a ring of entries, in chunk order */
-    kpart *parts;         /* grown on the reader thread (or before it starts), under mu */
+    size_t head, n, cap; /* a ring of entries, in chunk order */
+    kpart *parts;        /* grown on the reader thread (or before it starts), under mu */
     uint32_t n_parts, cap_parts;
     /* the chunk being filled with the messages of every partition, in arrival order, each
      * line's partition beside it (reader thread only): one chunk for all, so it fills to
@@ -102,20 +103,20 @@ struct tw_kafka {
     tw_chunk *pushing;
     tw_ring *pushing_ring;
     double last_store;
-    bool failed;          /* the source failed, or out of memory */
+    bool failed; /* the source failed, or out of memory */
     /* --state-dir */
-    uint64_t fingerprint; /* of the rules: what saved state means */
+    uint64_t fingerprint;  /* of the rules: what saved state means */
     uint64_t ckpt_written; /* checkpoints written (under mu; the reader waits on it) */
     double last_ckpt;
-    bool pipeline_done;   /* the stages have stopped: no barrier can pass any more */
-    bool ckpt_due;        /* a partition was assigned: checkpoint where its reading starts */
+    bool pipeline_done; /* the stages have stopped: no barrier can pass any more */
+    bool ckpt_due;      /* a partition was assigned: checkpoint where its reading starts */
     tw_source_pos *snap;
-    uint32_t n_snap;      /* the offsets of the barrier in flight (under mu) */
-    uint64_t ckpt_mark;   /* next_chunk after the last checkpoint: nothing new while equal */
+    uint32_t n_snap;    /* the offsets of the barrier in flight (under mu) */
+    uint64_t ckpt_mark; /* next_chunk after the last checkpoint: nothing new while equal */
     /* counters (read by --stats on SIGUSR1, from the output stage) */
-    atomic_uint_fast64_t chunks; /* handed to the parsers (bytes / chunks: their mean size) */
+    atomic_uint_fast64_t chunks;       /* handed to the parsers (bytes / chunks: their mean size) */
     atomic_uint_fast64_t history_gaps; /* partitions read from past where our state ends */
-    bool state_restored;  /* the checkpoint's state was restored (not only its offsets) */
+    bool state_restored; /* the checkpoint's state was restored (not only its offsets) */
 };
 
 /* ---- partitions ------------------------------------------------------------------------- */
@@ -137,8 +138,8 @@ static kpart *part_at(tw_kafka *k, uint32_t pi)
         k->cap_parts = cap;
     }
     for (; k->n_parts <= pi; k->n_parts++)
-        k->parts[k->n_parts] = (kpart){ .done = -1, .stored = -1, .open_max = -1,
-                                        .history_from = -1 };
+        k->parts[k->n_parts] =
+            (kpart){ .done = -1, .stored = -1, .open_max = -1, .history_from = -1 };
     return &k->parts[pi];
 }
 
@@ -220,8 +221,8 @@ bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size
     /* the findings of those records must be durable before their offsets may be committed */
     for (size_t s = 0; s < n_sinks; s++)
         if (tw_sink_flush(&sinks[s]) != TW_SINK_OK) {
-            tw_log("output %s: flush failed: %s; offsets not committed",
-                    sinks[s].spec, tw_sink_error(&sinks[s]));
+            tw_log("output %s: flush failed: %s; offsets not committed", sinks[s].spec,
+                   tw_sink_error(&sinks[s]));
             return false;
         }
     pthread_mutex_lock(&k->mu);
@@ -429,19 +430,18 @@ static void check_history(tw_kafka *k, uint32_t pi, kpart *p, int64_t offset)
         /* nothing read here before: a gap only if the group read it (a committed offset),
          * not when a new group starts at the end (auto.offset.reset=latest) */
         int64_t committed = -1;
-        if (tw_source_kafka_committed(k->src, &pi, 1, &committed, 2000) != TW_OK ||
-            committed < 0)
+        if (tw_source_kafka_committed(k->src, &pi, 1, &committed, 2000) != TW_OK || committed < 0)
             return;
     }
     tw_source_part sp;
     tw_source_kafka_part_get(k->src, pi, &sp);
     atomic_fetch_add(&k->history_gaps, 1);
     tw_log("kafka: %s[%" PRId32 "]: reading starts at offset %" PRId64
-            "; the records from offset %" PRId64 " on were read by another member of the "
-            "group or by an earlier run, and their state is not here: this partition's "
-            "identities start without their history (windows, baselines, values seen); "
-            "state moves between runs with --state-dir, not between members",
-            sp.topic, sp.partition, offset, from);
+           "; the records from offset %" PRId64 " on were read by another member of the "
+           "group or by an earlier run, and their state is not here: this partition's "
+           "identities start without their history (windows, baselines, values seen); "
+           "state moves between runs with --state-dir, not between members",
+           sp.topic, sp.partition, offset, from);
 }
 
 /* One message the source handed over. */
@@ -535,7 +535,7 @@ static void snapshot_offsets(tw_kafka *k)
         bool assigned = tw_source_kafka_assigned(k->src, i);
         if (p->done < 0 && !p->has_resume && !assigned)
             continue;
-        int64_t offset = p->done >= 0 ? p->done + 1
+        int64_t offset = p->done >= 0    ? p->done + 1
                          : p->has_resume ? p->resume
                                          : TW_SOURCE_OFFSET_GROUP;
         snap[n++] = (tw_source_pos){ i, offset };
@@ -634,8 +634,7 @@ void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n)
     pthread_mutex_unlock(&k->mu);
     free(parts);
     if (err == TW_ERR_NOMEM)
-        tw_log("--state-dir %s: out of memory writing the checkpoint",
-                k->conf->state_dir);
+        tw_log("--state-dir %s: out of memory writing the checkpoint", k->conf->state_dir);
     else if (err)
         tw_log("%s", errstr);
     pthread_mutex_lock(&k->mu);
@@ -665,23 +664,23 @@ tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
     if (!dir)
         return TW_OK;
     tw_ckpt_read got;
-    tw_err err = tw_ckpt_restore(dir, k->pl, k->fingerprint, restore_part, k, &got, errstr,
-                                 errstr_size);
+    tw_err err =
+        tw_ckpt_restore(dir, k->pl, k->fingerprint, restore_part, k, &got, errstr, errstr_size);
     if (err)
         return err;
     if (got.foreign) {
         /* The records from the checkpoint's offsets on are read again into a fresh state. */
         tw_log("--state-dir %s/checkpoint: written with other rules or "
-                        "another build; its state is not restored, reading from its offsets",
-                dir);
+               "another build; its state is not restored, reading from its offsets",
+               dir);
         return TW_OK;
     }
     k->state_restored = got.restored;
     /* each partition's stream start, for the router (its sources are the partitions + 1) */
     tw_pipeline *pl = k->pl;
     for (uint32_t pi = 0; got.restored && pi < k->n_parts; pi++)
-        if (k->parts[pi].has_resume && !tw_pipeline_set_src_start(pl, pi + 1,
-                                                                   k->parts[pi].start_ms)) {
+        if (k->parts[pi].has_resume &&
+            !tw_pipeline_set_src_start(pl, pi + 1, k->parts[pi].start_ms)) {
             snprintf(errstr, errstr_size, "--state-dir %s: out of memory restoring", dir);
             return TW_ERR_NOMEM;
         }
@@ -883,8 +882,9 @@ void tw_kafka_print_stats(tw_kafka *k, FILE *o)
         int64_t lo = 0, hi = 0, lag = -1;
         if (tw_source_kafka_watermarks(k->src, i, &lo, &hi) && hi >= 0)
             lag = hi - (p->done + 1);
-        fprintf(o, "  kafka.partition.%s[%" PRId32 "]  messages %" PRIu64 " done %" PRId64
-                   " lag %" PRId64 "%s\n",
+        fprintf(o,
+                "  kafka.partition.%s[%" PRId32 "]  messages %" PRIu64 " done %" PRId64
+                " lag %" PRId64 "%s\n",
                 sp.topic, sp.partition, sp.messages, p->done, lag,
                 sp.assigned ? "" : " (not assigned)");
     }

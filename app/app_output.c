@@ -26,9 +26,8 @@ static int cmp_pending(const void *a, const void *b)
 void tw_output_sink_broke(tw_output_stage *os, size_t s, const char *doing)
 {
     const char *why = tw_sink_error(&os->sinks[s]);
-    tw_log("output %s: %s failed%s%s; stopping%s", os->sinks[s].spec,
-            doing, *why ? ": " : "", why,
-            os->n_sinks > 1 ? " (the other outputs hold every finding up to this one)" : "");
+    tw_log("output %s: %s failed%s%s; stopping%s", os->sinks[s].spec, doing, *why ? ": " : "", why,
+           os->n_sinks > 1 ? " (the other outputs hold every finding up to this one)" : "");
     os->broken[s] = true;
     os->sink_failed = true;
 }
@@ -122,8 +121,10 @@ static void show_progress(tw_pipeline *pl, double started, bool final)
         fputs("\r\033[K", stderr);
         return;
     }
-    fprintf(stderr, "\r\033[Ktrailwarden: inputs %" PRIu64 "/%zu  events %" PRIu64 "  %.0f events/s",
-            inputs, (uint64_t)tw_source_n_inputs(pl->source), events, dt > 0 ? (double)events / dt : 0.0);
+    fprintf(stderr,
+            "\r\033[Ktrailwarden: inputs %" PRIu64 "/%zu  events %" PRIu64 "  %.0f events/s",
+            inputs, (uint64_t)tw_source_n_inputs(pl->source), events,
+            dt > 0 ? (double)events / dt : 0.0);
     fflush(stderr);
 }
 
@@ -156,8 +157,8 @@ bool tw_output_run(tw_output_stage *os, double started)
         if (os->sink_failed)
             return false;
         /* consume: offsets of what is wholly written may be committed (sinks flushed first) */
-        if (pl->kafka && !tw_kafka_progress(pl->kafka, os->released_upto, os->sinks, os->n_sinks,
-                                            all_done)) {
+        if (pl->kafka &&
+            !tw_kafka_progress(pl->kafka, os->released_upto, os->sinks, os->n_sinks, all_done)) {
             os->sink_failed = true;
             return false;
         }
@@ -186,4 +187,3 @@ bool tw_output_run(tw_output_stage *os, double started)
         show_progress(pl, started, true);
     return !atomic_load(&pl->failed);
 }
-

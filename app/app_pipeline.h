@@ -41,9 +41,9 @@
 #include "tw_buf.h"
 #include "tw_ring.h"
 
-#define TW_WORK_BATCH 1024 /* events per router→worker batch */
+#define TW_WORK_BATCH 1024            /* events per router→worker batch */
 #define TW_MAX_DETECTORS TW_RULES_MAX /* the rules are the detectors */
-#define TW_WORK_IDENTITY UINT32_MAX  /* a work entry for the event's identity */
+#define TW_WORK_IDENTITY UINT32_MAX   /* a work entry for the event's identity */
 
 typedef struct tw_pipeline tw_pipeline;
 
@@ -57,10 +57,10 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
 /* Joins the group (starts the source): after tw_kafka_restore, so a checkpoint that cannot be
  * restored stops the start before any partition is assigned. */
 tw_err tw_kafka_subscribe(tw_kafka *k, char *errstr, size_t errstr_size);
-void *tw_kafka_main(void *arg);                     /* the reader thread; arg: the pipeline */
+void *tw_kafka_main(void *arg); /* the reader thread; arg: the pipeline */
 void tw_kafka_routed(void *k, uint64_t chunk, uint64_t seq_end); /* pl->chunk_routed */
 bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size_t n_sinks,
-                       bool force);                 /* output stage */
+                       bool force); /* output stage */
 bool tw_kafka_failed(const tw_kafka *k);
 /* --state-dir: writes the checkpoint of a barrier (the producers' saved states, in producer
  * order, and the offsets they cover), atomically; the source waits for it. */
@@ -68,11 +68,11 @@ void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n);
 /* --state-dir at start: the last checkpoint's state into the workers' stores and the grant
  * book, its offsets for the partitions' first assignment. Before any thread starts. */
 tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size);
-void tw_kafka_close(tw_kafka *k);                   /* final commit, leave the group */
+void tw_kafka_close(tw_kafka *k); /* final commit, leave the group */
 void tw_kafka_print_stats(tw_kafka *k, FILE *o);
 void tw_kafka_destroy(tw_kafka *k);
-extern atomic_int tw_stop_requested;                /* SIGTERM, SIGINT */
-extern atomic_int tw_stats_requested;               /* SIGUSR1 */
+extern atomic_int tw_stop_requested;  /* SIGTERM, SIGINT */
+extern atomic_int tw_stats_requested; /* SIGUSR1 */
 
 /* A run of consecutive events of one work batch that live in the same parsed batch: the
  * worker releases them together once it is done. */
@@ -85,26 +85,26 @@ typedef struct tw_work_run {
  * batches that own them. */
 typedef struct tw_work {
     tw_event **ev;
-    uint32_t *group;       /* per event: TW_WORK_IDENTITY, or which of its tw_corr_values
+    uint32_t *group; /* per event: TW_WORK_IDENTITY, or which of its tw_corr_values
                               is delivered to that group's record (a correlation grouped
                               across identities) */
     uint32_t n, cap;
     tw_work_run *runs;
     uint32_t n_runs;
-    uint64_t upto_seq;     /* every event with seq < upto_seq has been routed */
-    int64_t watermark_ms;  /* newest event time routed so far */
-    int64_t *source_wm;    /* consume: the newest of each partition (by source), for expiry:
+    uint64_t upto_seq;    /* every event with seq < upto_seq has been routed */
+    int64_t watermark_ms; /* newest event time routed so far */
+    int64_t *source_wm;   /* consume: the newest of each partition (by source), for expiry:
                               an identity is idle by its own partition's progress */
     uint32_t n_source_wm, cap_source_wm;
     bool final;
-    bool checkpoint;       /* save the shard's state into the result (consume --state-dir) */
+    bool checkpoint; /* save the shard's state into the result (consume --state-dir) */
 } tw_work;
 
 /* worker → output: the findings raised by one work batch, encoded. */
 typedef struct tw_found {
-    uint64_t seq;          /* of the triggering event */
+    uint64_t seq; /* of the triggering event */
     uint32_t detector;
-    uint32_t off, len;     /* into text */
+    uint32_t off, len; /* into text */
 } tw_found;
 
 typedef struct tw_result {
@@ -113,28 +113,28 @@ typedef struct tw_result {
     tw_buf text;
     uint64_t upto_seq;
     bool final;
-    bool leading;          /* its findings come before every other not yet written (the grant
+    bool leading;       /* its findings come before every other not yet written (the grant
                             * tracker's start, at a sequence number of its own before the first
                             * event's): written as they arrive, never held */
-    tw_buf *checkpoint;    /* the producer's saved state, at a checkpoint barrier */
+    tw_buf *checkpoint; /* the producer's saved state, at a checkpoint barrier */
 } tw_result;
 
 typedef struct tw_worker_stats {
     uint64_t events;
-    uint64_t group_events;   /* deliveries to groups across identities */
-    uint64_t split_identities; /* consume: identities seen in two partitions */
-    uint64_t state_failures; /* identities that could not be stored (out of memory) */
+    uint64_t group_events;               /* deliveries to groups across identities */
+    uint64_t split_identities;           /* consume: identities seen in two partitions */
+    uint64_t state_failures;             /* identities that could not be stored (out of memory) */
     uint64_t findings[TW_MAX_DETECTORS]; /* by detector index (rules after the built-ins) */
     uint64_t held_learning[TW_MAX_DETECTORS]; /* drift held back: past unknown, history short */
     uint64_t held_repeats[TW_MAX_DETECTORS];  /* matching events a suppression period held */
-    uint64_t updates;        /* updates written (the repeats of a finding) */
+    uint64_t updates;                         /* updates written (the repeats of a finding) */
     tw_state_stats state;
     size_t record_size;
 } tw_worker_stats;
 
 typedef struct tw_router_stats {
     uint64_t late;
-    uint64_t max_held;       /* largest reorder buffer */
+    uint64_t max_held; /* largest reorder buffer */
     tw_batch_counts ingest;
     uint64_t inputs;
     uint64_t inputs_with_problems;
@@ -145,19 +145,19 @@ typedef struct tw_worker {
     tw_pipeline *pl;
     int index;
     tw_state *state;
-    tw_result *res;          /* being filled */
+    tw_result *res; /* being filled */
     uint64_t cur_seq;
-    uint32_t group_entries;  /* of the work batch being run */
+    uint32_t group_entries; /* of the work batch being run */
     tw_worker_stats stats;
-    tw_worker_stats pub;     /* consume: stats as of its last work batch (under stats_mu) */
-    const tw_emit *emit;     /* while its thread runs: what an identity dropped still owes
+    tw_worker_stats pub; /* consume: stats as of its last work batch (under stats_mu) */
+    const tw_emit *emit; /* while its thread runs: what an identity dropped still owes
                               * goes there (tw_worker_release) */
 } tw_worker;
 
 struct tw_pipeline {
     const tw_app_conf *conf;
-    tw_source *source;       /* files (replay) or Kafka (consume): the reader's */
-    unsigned source_flags;   /* tw_source_flags(source): how the router and workers treat the
+    tw_source *source;     /* files (replay) or Kafka (consume): the reader's */
+    unsigned source_flags; /* tw_source_flags(source): how the router and workers treat the
                               * stream (arrival order, partitions), never which source it is */
     /* told when every event of a chunk is numbered, below seq_end (router's thread): consume's
      * commit log (NULL in replay) */
@@ -170,18 +170,18 @@ struct tw_pipeline {
     tw_rules_rt *rules;      /* NULL without -r */
     uint32_t rules_detector; /* its index in the engine */
     tw_encode_opts encode;
-    tw_ring **chunk_rings;   /* reader → parser i */
-    tw_ring **batch_rings;   /* parser i → router */
-    tw_ring **work_rings;    /* router → worker i */
-    tw_ring **spare_rings;   /* worker i → router: emptied work batches, for reuse */
-    tw_ring **result_rings;  /* worker i → output; [n_workers]: the router's (its stream
+    tw_ring **chunk_rings;           /* reader → parser i */
+    tw_ring **batch_rings;           /* parser i → router */
+    tw_ring **work_rings;            /* router → worker i */
+    tw_ring **spare_rings;           /* worker i → router: emptied work batches, for reuse */
+    tw_ring **result_rings;          /* worker i → output; [n_workers]: the router's (its stream
                               * detectors' findings and state) */
-    int n_producers;         /* result rings: n_workers, + 1 with stream detectors */
-    tw_privtab *privtab;     /* grants: the privileged actions */
-    tw_managed *managed;     /* grants, policy.* fields: AWS managed policies */
+    int n_producers;                 /* result rings: n_workers, + 1 with stream detectors */
+    tw_privtab *privtab;             /* grants: the privileged actions */
+    tw_managed *managed;             /* grants, policy.* fields: AWS managed policies */
     tw_policy_reader *policy_reader; /* the rules' policy.* fields (NULL: no rule reads one) */
-    tw_grants *grants;       /* grants: the tracker, run on the router's thread (or NULL) */
-    tw_audit_book *audit;    /* audit destinations the stream names (router's thread) */
+    tw_grants *grants;               /* grants: the tracker, run on the router's thread (or NULL) */
+    tw_audit_book *audit;            /* audit destinations the stream names (router's thread) */
     /* The router's detectors, in the order they see each event: the audit book (it changes
      * the events the others read), then the grant tracker */
     tw_stream_detector streams[2];
@@ -196,10 +196,10 @@ struct tw_pipeline {
     uint32_t n_src_start;
     tw_exceptions *exceptions; /* --exceptions (or NULL): thread index = worker, n_workers the
                                 router (grants) */
-    tw_kafka *kafka;         /* consume: its commit log and checkpoints (NULL in replay) */
+    tw_kafka *kafka;           /* consume: its commit log and checkpoints (NULL in replay) */
     pthread_mutex_t grants_mu; /* --grants: the inventory is read while the pipeline starts */
     pthread_cond_t grants_cv;
-    int grants_ready;        /* 0 loading, 1 ready, -1 failed (under grants_mu) */
+    int grants_ready; /* 0 loading, 1 ready, -1 failed (under grants_mu) */
     tw_notify out_notify;
     tw_worker *workers;
     tw_router_stats router;
@@ -209,10 +209,10 @@ struct tw_pipeline {
     tw_router_stats router_pub;
     tw_grants_stats grants_pub;
     tw_audit_stats audit_pub;
-    uint32_t stats_slots;    /* findings[] entries in use (the detectors) */
+    uint32_t stats_slots; /* findings[] entries in use (the detectors) */
     atomic_uint_fast64_t progress_inputs;
     atomic_uint_fast64_t progress_events;
-    atomic_bool failed;      /* a fatal error: stages stop */
+    atomic_bool failed;                 /* a fatal error: stages stop */
     atomic_uint_fast64_t before_report; /* --report-from: findings before it, not written */
 };
 
@@ -220,7 +220,7 @@ struct tw_pipeline {
  * producer has passed its seq, then written in stream order to every healthy sink. */
 typedef struct tw_output_pending {
     uint64_t seq;
-    uint64_t arrival;     /* ties of seq and detector (one producer's findings of one event,
+    uint64_t arrival; /* ties of seq and detector (one producer's findings of one event,
                            * e.g. many grants passing their deadline at once) keep their order:
                            * qsort is not stable */
     uint32_t detector;
@@ -231,21 +231,20 @@ typedef struct tw_output_pending {
 typedef struct tw_output_stage {
     tw_pipeline *pl;
     tw_sink *sinks;
-    bool *broken;           /* the sink failed: nothing more goes to it */
+    bool *broken; /* the sink failed: nothing more goes to it */
     size_t n_sinks;
     tw_output_pending *v;
     size_t n, cap;
-    uint64_t arrivals;      /* findings kept so far: their arrival order */
+    uint64_t arrivals; /* findings kept so far: their arrival order */
     uint64_t *progress;
     bool *done;
     uint64_t written;
-    uint64_t pushed;        /* consume: written when the sinks were last pushed */
+    uint64_t pushed; /* consume: written when the sinks were last pushed */
     bool sink_failed;
     uint64_t released_upto; /* every finding below this seq is written */
     tw_buf **ckpt;          /* consume --state-dir: each producer's saved state, at a barrier */
     int n_ckpt;
 } tw_output_stage;
-
 
 /* Runs the output stage until every producer is done (or the run fails: false). */
 bool tw_output_run(tw_output_stage *os, double started);
@@ -262,9 +261,9 @@ void tw_app_print_stats(tw_pipeline *pl, double wall, bool live);
 int tw_app_load_inventory(tw_pipeline *pl, const tw_app_conf *conf);
 
 void *tw_reader_main(void *arg);
-void *tw_parser_main(void *arg);   /* arg: tw_parser_arg */
+void *tw_parser_main(void *arg); /* arg: tw_parser_arg */
 void *tw_router_main(void *arg);
-void *tw_worker_main(void *arg);   /* arg: tw_worker */
+void *tw_worker_main(void *arg); /* arg: tw_worker */
 /* The state store's release hook (ud: the worker): an identity expired, evicted or started
  * afresh first gives what it owes (the updates of its suppressed findings; replay only), then
  * its state goes. */

@@ -39,8 +39,8 @@
 #include "tw_buf.h"
 #include "tw_log.h"
 
-#define STORE_EVERY_MS 200   /* the sink flushed and offsets stored at most this often */
-#define PROBLEMS_SHOWN 20    /* problems named on stderr without -v */
+#define STORE_EVERY_MS 200 /* the sink flushed and offsets stored at most this often */
+#define PROBLEMS_SHOWN 20  /* problems named on stderr without -v */
 #define RETRY_SLEEP_NS 1000000L
 #define BROKER_TIMEOUT_AT_END_MS 60000 /* --broker-timeout's default with --exit-at-end */
 
@@ -52,27 +52,27 @@ typedef struct route_conf {
     const char **topics;
     size_t n_topics;
     const char *group;
-    const char **props;          /* -X name=value, as given */
+    const char **props; /* -X name=value, as given */
     size_t n_props;
     const char *output;
-    const char **paths;          /* files mode */
+    const char **paths; /* files mode */
     size_t n_paths;
     bool exit_at_end;
-    int64_t broker_timeout_ms;   /* --broker-timeout (-1: not given) */
+    int64_t broker_timeout_ms; /* --broker-timeout (-1: not given) */
     bool stats;
-    int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
+    int verbosity; /* -1 quiet, 0 normal, 1 verbose */
 } route_conf;
 
 /* What route keeps of a partition, by the source's index of it. */
 typedef struct rpart {
-    int64_t written;             /* highest offset whose records are all handed to the sink */
-    int64_t stored;              /* highest offset stored for commit */
+    int64_t written; /* highest offset whose records are all handed to the sink */
+    int64_t stored;  /* highest offset stored for commit */
 } rpart;
 
 typedef struct out_rec {
     size_t key_off, val_off;
     uint32_t key_len;
-    size_t val_len;              /* with its newline */
+    size_t val_len; /* with its newline */
 } out_rec;
 
 typedef struct route_counts {
@@ -87,7 +87,7 @@ typedef struct route_ctx {
     tw_normalize_conf nconf;
     tw_parser *ps;
     tw_batch *batch;
-    tw_chunk *chunk;             /* reused for each message value */
+    tw_chunk *chunk; /* reused for each message value */
     tw_sink sink;
     bool sink_open;
     /* the records of the value being routed: keys and values in out */
@@ -95,18 +95,18 @@ typedef struct route_ctx {
     out_rec *recs;
     size_t n_recs, cap_recs;
     bool oom;
-    tw_source *src;              /* the Kafka source (-t), or the files */
+    tw_source *src; /* the Kafka source (-t), or the files */
     /* Kafka mode */
     rpart *parts;
     uint32_t n_parts, cap_parts;
-    uint32_t last_pi;            /* the partition of the last message, its topic and number */
+    uint32_t last_pi; /* the partition of the last message, its topic and number */
     const char *last_topic;
     int32_t last_partition;
     double last_store;
-    bool failed;                 /* the sink or the consumer failed: exit 1 */
-    bool stopped_midway;         /* a signal while the sink's queue was full */
+    bool failed;         /* the sink or the consumer failed: exit 1 */
+    bool stopped_midway; /* a signal while the sink's queue was full */
     double started;
-    double first_at;             /* the first message (Kafka) or the start (files) */
+    double first_at; /* the first message (Kafka) or the start (files) */
     route_counts n;
 } route_ctx;
 
@@ -122,38 +122,40 @@ static void on_signal(int sig)
 
 static void route_usage(FILE *o)
 {
-    fputs("usage: trailwarden route -b BROKERS -t RAW[,RAW...] [-G GROUP] [-X prop=value]...\n"
-          "                         -o kafka:KEYED[@BROKERS] [--exit-at-end] [--broker-timeout DUR]\n"
-          "                         [--stats] [-q|-v]\n"
-          "       trailwarden route [-b BROKERS] [-X prop=value]... -o kafka:KEYED[@BROKERS] PATH...\n"
-          "\n"
-          "Re-partitions CloudTrail for scale-out: reads anything replay and consume accept (one\n"
-          "record, an EventBridge envelope, a {\"Records\":[...]} body, a CloudWatch Logs batch,\n"
-          "gzip or zstd) and writes one message per record to KEYED: the record's JSON as its\n"
-          "value, its identity key as the key, so each identity's records share one partition\n"
-          "and `consume` instances in one group each see whole identities.\n"
-          "\n"
-          "  -b, --brokers LIST     bootstrap servers, host:port[,host:port...]\n"
-          "  -t, --topic LIST       topics to read, comma-separated (repeatable)\n"
-          "  -G, --group ID         consumer group (default trailwarden-route)\n"
-          "  -X name=value          repeatable: any librdkafka property, for the consumer and the\n"
-          "                         producer of -o kafka:\n"
-          "  -o, --output SPEC      kafka:TOPIC[@BROKERS] (or file:PATH, stdout: one record a line)\n"
-          "      --exit-at-end      stop once every assigned partition has been read to its end\n"
-          "      --broker-timeout DUR\n"
-          "                         give up (exit 1) when no broker has answered this long\n"
-          "                         (default 60s with --exit-at-end, else 0: wait forever)\n"
-          "      --stats            a summary on stderr at the end (and on SIGUSR1)\n"
-          "  -q, --quiet            no per-record problems (counts stay)\n"
-          "  -v, --verbose          every problem, not only the first 20\n"
-          "  PATH...                files or directories ('-' is stdin) instead of -t\n"
-          "\n"
-          "At-least-once: a message's offset is committed only after its records are written and\n"
-          "the output flushed. SIGTERM/SIGINT: stop, flush, commit, leave the group, exit 0.\n"
-          "Exit status: 0 ran to the end (records that do not parse are counted and skipped);\n"
-          "1 the output or the consumer failed (no broker answered within --broker-timeout, too),\n"
-          "or (PATH mode) some input had problems; 2 usage.\n",
-          o);
+    fputs(
+        "usage: trailwarden route -b BROKERS -t RAW[,RAW...] [-G GROUP] [-X prop=value]...\n"
+        "                         -o kafka:KEYED[@BROKERS] [--exit-at-end] [--broker-timeout DUR]\n"
+        "                         [--stats] [-q|-v]\n"
+        "       trailwarden route [-b BROKERS] [-X prop=value]... -o kafka:KEYED[@BROKERS] "
+        "PATH...\n"
+        "\n"
+        "Re-partitions CloudTrail for scale-out: reads anything replay and consume accept (one\n"
+        "record, an EventBridge envelope, a {\"Records\":[...]} body, a CloudWatch Logs batch,\n"
+        "gzip or zstd) and writes one message per record to KEYED: the record's JSON as its\n"
+        "value, its identity key as the key, so each identity's records share one partition\n"
+        "and `consume` instances in one group each see whole identities.\n"
+        "\n"
+        "  -b, --brokers LIST     bootstrap servers, host:port[,host:port...]\n"
+        "  -t, --topic LIST       topics to read, comma-separated (repeatable)\n"
+        "  -G, --group ID         consumer group (default trailwarden-route)\n"
+        "  -X name=value          repeatable: any librdkafka property, for the consumer and the\n"
+        "                         producer of -o kafka:\n"
+        "  -o, --output SPEC      kafka:TOPIC[@BROKERS] (or file:PATH, stdout: one record a line)\n"
+        "      --exit-at-end      stop once every assigned partition has been read to its end\n"
+        "      --broker-timeout DUR\n"
+        "                         give up (exit 1) when no broker has answered this long\n"
+        "                         (default 60s with --exit-at-end, else 0: wait forever)\n"
+        "      --stats            a summary on stderr at the end (and on SIGUSR1)\n"
+        "  -q, --quiet            no per-record problems (counts stay)\n"
+        "  -v, --verbose          every problem, not only the first 20\n"
+        "  PATH...                files or directories ('-' is stdin) instead of -t\n"
+        "\n"
+        "At-least-once: a message's offset is committed only after its records are written and\n"
+        "the output flushed. SIGTERM/SIGINT: stop, flush, commit, leave the group, exit 0.\n"
+        "Exit status: 0 ran to the end (records that do not parse are counted and skipped);\n"
+        "1 the output or the consumer failed (no broker answered within --broker-timeout, too),\n"
+        "or (PATH mode) some input had problems; 2 usage.\n",
+        o);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -204,8 +206,12 @@ static int parse_route(int argc, char **argv, route_conf *rc)
     int c;
     while ((c = getopt_long(argc, argv, ":b:t:G:X:o:qvh", opts, NULL)) != -1) {
         switch (c) {
-        case 'b': rc->brokers = optarg; break;
-        case 'G': rc->group = optarg; break;
+        case 'b':
+            rc->brokers = optarg;
+            break;
+        case 'G':
+            rc->group = optarg;
+            break;
         case 't':
             if (push_topics(rc, optarg))
                 return usage_error("%s", "out of memory");
@@ -221,19 +227,32 @@ static int parse_route(int argc, char **argv, route_conf *rc)
                 return usage_error("route writes to one output; a second -o '%s'", optarg);
             rc->output = optarg;
             break;
-        case OPT_EXIT_AT_END: rc->exit_at_end = true; break;
+        case OPT_EXIT_AT_END:
+            rc->exit_at_end = true;
+            break;
         case OPT_BROKER_TIMEOUT:
             if (tw_time_parse_duration(optarg, &rc->broker_timeout_ms) != TW_OK ||
                 rc->broker_timeout_ms < 0)
                 return usage_error("--broker-timeout needs a duration like 30s or 2m (0: wait "
-                                   "forever), not '%s'", optarg);
+                                   "forever), not '%s'",
+                                   optarg);
             break;
-        case OPT_STATS: rc->stats = true; break;
-        case 'q': rc->verbosity = -1; break;
-        case 'v': rc->verbosity = 1; break;
-        case 'h': route_usage(stdout); return -1;
-        case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: return usage_error("unknown option '%s'", argv[optind - 1]);
+        case OPT_STATS:
+            rc->stats = true;
+            break;
+        case 'q':
+            rc->verbosity = -1;
+            break;
+        case 'v':
+            rc->verbosity = 1;
+            break;
+        case 'h':
+            route_usage(stdout);
+            return -1;
+        case ':':
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }
     for (int i = optind; i < argc; i++)
@@ -266,8 +285,7 @@ static void route_conf_free(route_conf *rc)
 
 /* The parser's event hook: a record the pipeline accepts, with its identity key (ev) and its
  * own JSON text (rec->raw). Both are copied: they live only during the callback. */
-static void on_event(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js,
-                     tw_arena *arena)
+static void on_event(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js, tw_arena *arena)
 {
     (void)js;
     (void)arena;
@@ -433,14 +451,14 @@ static bool store_offsets(route_ctx *rt, bool force)
     rt->last_store = t;
     bool pending = false;
     for (uint32_t i = 0; i < rt->n_parts && !pending; i++)
-        pending = rt->parts[i].written > rt->parts[i].stored &&
-                  tw_source_kafka_assigned(rt->src, i);
+        pending =
+            rt->parts[i].written > rt->parts[i].stored && tw_source_kafka_assigned(rt->src, i);
     if (!pending)
         return true;
     /* the records must be durable on KEYED before their source offsets may be committed */
     if (tw_sink_flush(&rt->sink) != TW_SINK_OK) {
-        tw_log("route: output %s: flush failed: %s; offsets not committed",
-                rt->sink.spec, tw_sink_error(&rt->sink));
+        tw_log("route: output %s: flush failed: %s; offsets not committed", rt->sink.spec,
+               tw_sink_error(&rt->sink));
         rt->failed = true;
         return false;
     }
@@ -556,14 +574,15 @@ static void print_stats(const route_ctx *rt)
             const rpart *p = &rt->parts[i];
             tw_source_part sp;
             tw_source_kafka_part_get(rt->src, i, &sp);
-            fprintf(o, "  route.partition.%s[%" PRId32 "]  messages %" PRIu64 " stored %" PRId64
-                       "%s\n",
-                    sp.topic, sp.partition, sp.messages, p->stored,
-                    sp.assigned ? "" : " (not assigned)");
+            fprintf(
+                o, "  route.partition.%s[%" PRId32 "]  messages %" PRIu64 " stored %" PRId64 "%s\n",
+                sp.topic, sp.partition, sp.messages, p->stored,
+                sp.assigned ? "" : " (not assigned)");
         }
     }
     fprintf(o, "  route.seconds                %.3f\n", secs);
-    fprintf(o, "  route.records_per_s          %.0f\n", active > 0 ? (double)n->written / active : 0.0);
+    fprintf(o, "  route.records_per_s          %.0f\n",
+            active > 0 ? (double)n->written / active : 0.0);
 }
 
 /* ---- the two modes ---------------------------------------------------------------------- */
@@ -582,11 +601,11 @@ static int run_kafka(route_ctx *rt)
         .exit_at_end = rc->exit_at_end,
         .guarded = false, /* the user's -X last: they may override any default */
         .log_prefix = "route: ",
-        .broker_timeout_ms = rc->broker_timeout_ms >= 0
-                                 ? (int)(rc->broker_timeout_ms > INT32_MAX ? INT32_MAX
-                                                                           : rc->broker_timeout_ms)
-                             : rc->exit_at_end ? BROKER_TIMEOUT_AT_END_MS
-                                               : 0,
+        .broker_timeout_ms =
+            rc->broker_timeout_ms >= 0
+                ? (int)(rc->broker_timeout_ms > INT32_MAX ? INT32_MAX : rc->broker_timeout_ms)
+            : rc->exit_at_end ? BROKER_TIMEOUT_AT_END_MS
+                              : 0,
         .hook_ud = rt,
         .on_assign = on_assign,
         .on_revoke = on_revoke,
@@ -662,8 +681,7 @@ static int run_files(route_ctx *rt)
         }
     }
     if (!rt->failed && tw_sink_flush(&rt->sink) != TW_SINK_OK) {
-        tw_log("route: output %s: flush failed: %s", rt->sink.spec,
-                tw_sink_error(&rt->sink));
+        tw_log("route: output %s: flush failed: %s", rt->sink.spec, tw_sink_error(&rt->sink));
         rt->failed = true;
     }
     if (rt->failed)

@@ -18,7 +18,7 @@
 
 typedef struct held {
     int64_t time_ms;
-    uint64_t id_hash;   /* eventID: ties in time break the same way whatever the file layout */
+    uint64_t id_hash; /* eventID: ties in time break the same way whatever the file layout */
     uint64_t arrival;
     tw_event *ev;
     tw_batch *batch;
@@ -37,15 +37,15 @@ typedef struct router {
                          * its stream covers from (learning, DESIGN §5), whatever the other
                          * partitions' timing */
     uint32_t n_src;
-    int64_t max_routed; /* newest event time routed */
+    int64_t max_routed;   /* newest event time routed */
     int64_t stream_start; /* replay: the event time the stream covers from (its first
                            * record, or the restored state's): learning (DESIGN §5) */
-    tw_work **cur;      /* per worker, being filled */
-    tw_result *res;     /* the stream detectors' findings, being filled (with any) */
-    bool leading;       /* ...at their start: they precede everything (tw_result.leading) */
+    tw_work **cur;        /* per worker, being filled */
+    tw_result *res;       /* the stream detectors' findings, being filled (with any) */
+    bool leading;         /* ...at their start: they precede everything (tw_result.leading) */
     bool streams_started; /* their start is done (at the first event) */
-    uint64_t pseudo;    /* sequence numbers that are no event (a stream detector's start) */
-    uint32_t cur_input; /* problems of the current input, for the per-input limit */
+    uint64_t pseudo;      /* sequence numbers that are no event (a stream detector's start) */
+    uint32_t cur_input;   /* problems of the current input, for the per-input limit */
     uint64_t cur_input_problems;
     bool cur_input_had_problem;
 } router;
@@ -384,14 +384,14 @@ static void report_problems(router *rt, const tw_batch *batch)
                     (pl->conf->verbosity == 0 && rt->cur_input_problems <= PROBLEMS_PER_INPUT);
         if (show) {
             tw_log("%s: %s [%s]", strcmp(path, "-") ? path : "(stdin)",
-                    pr->text ? pr->text : "(out of memory)", tw_reject_name(pr->reason));
+                   pr->text ? pr->text : "(out of memory)", tw_reject_name(pr->reason));
         }
     }
     if (batch->last_of_input && pl->conf->verbosity == 0 &&
         rt->cur_input_problems > PROBLEMS_PER_INPUT)
         tw_log("%s: %llu more problems not shown (-v shows all)",
-                strcmp(path, "-") ? path : "(stdin)",
-                (unsigned long long)(rt->cur_input_problems - PROBLEMS_PER_INPUT));
+               strcmp(path, "-") ? path : "(stdin)",
+               (unsigned long long)(rt->cur_input_problems - PROBLEMS_PER_INPUT));
 }
 
 /* A live stream (consume): a copy of the router's counters (and the grant book's) for --stats

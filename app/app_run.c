@@ -111,8 +111,8 @@ static tw_err restore_replay(tw_pipeline *pl, const tw_app_conf *conf, char *err
         return err;
     if (got.foreign)
         tw_log("--state-dir %s/checkpoint: written with other rules or "
-                        "another build; its state is not restored (this run's replaces it)",
-                conf->state_dir);
+               "another build; its state is not restored (this run's replaces it)",
+               conf->state_dir);
     if (got.restored)
         pl->stream_start_ms = got.stream_start_ms;
     return TW_OK;
@@ -132,8 +132,7 @@ static bool save_replay(tw_pipeline *pl, const tw_app_conf *conf)
                                     shards, (uint32_t)pl->n_workers, errstr, sizeof errstr)
                     : TW_ERR_NOMEM;
     if (err == TW_ERR_NOMEM)
-        tw_log("--state-dir %s: out of memory saving the state",
-                conf->state_dir);
+        tw_log("--state-dir %s: out of memory saving the state", conf->state_dir);
     else if (err)
         tw_log("%s", errstr);
     for (int w = 0; shards && w < pl->n_workers; w++) {
@@ -178,8 +177,7 @@ static bool state_dir_usable(const char *dir, char *errstr, size_t errstr_size)
 
 /* replay's source: the files, directories and streams named, in DESIGN §2's order; small
  * regular files whole, for the parsers to decompress in parallel. */
-static tw_err open_files(tw_pipeline *pl, const tw_app_conf *conf, char *errstr,
-                         size_t errstr_size)
+static tw_err open_files(tw_pipeline *pl, const tw_app_conf *conf, char *errstr, size_t errstr_size)
 {
     const tw_source_conf sc = {
         .verbosity = conf->verbosity,
@@ -193,10 +191,22 @@ static tw_err open_files(tw_pipeline *pl, const tw_app_conf *conf, char *errstr,
     return err;
 }
 
-static void destroy_chunk(void *p) { tw_chunk_destroy(p); }
-static void destroy_batch(void *p) { tw_batch_destroy(p); }
-static void destroy_work(void *p) { tw_work_destroy(p); }
-static void destroy_result(void *p) { tw_result_destroy(p); }
+static void destroy_chunk(void *p)
+{
+    tw_chunk_destroy(p);
+}
+static void destroy_batch(void *p)
+{
+    tw_batch_destroy(p);
+}
+static void destroy_work(void *p)
+{
+    tw_work_destroy(p);
+}
+static void destroy_result(void *p)
+{
+    tw_result_destroy(p);
+}
 
 static tw_ring **rings_new(int n, size_t cap, tw_notify *nt)
 {
@@ -301,7 +311,7 @@ int tw_app_run(const tw_app_conf *conf)
             for (size_t i = 0; rs && i < tw_ruleset_diag_count(rs); i++)
                 fprintf(stderr, "%s\n", tw_ruleset_diag(rs, i));
             tw_log("%s; nothing read",
-                    err == TW_ERR_NOMEM ? "out of memory loading rules" : "broken rules");
+                   err == TW_ERR_NOMEM ? "out of memory loading rules" : "broken rules");
             tw_ruleset_destroy(rs);
             goto out;
         }
@@ -312,10 +322,10 @@ int tw_app_run(const tw_app_conf *conf)
         uint32_t runs = pl.rules->n_corr_run + pl.rules->n_shared_run;
         if (pl.rules->n_correlations > runs)
             tw_log("%u correlation rules loaded and checked, but not evaluated "
-                    "(replay counts with a lower bound, gt or gte, of at most 128; across "
-                    "identities, a correlation names detection rules only, and is no "
-                    "baseline_then_trigger or quiet_then_trigger)",
-                    pl.rules->n_correlations - runs);
+                   "(replay counts with a lower bound, gt or gte, of at most 128; across "
+                   "identities, a correlation names detection rules only, and is no "
+                   "baseline_then_trigger or quiet_then_trigger)",
+                   pl.rules->n_correlations - runs);
     }
     if ((rc = setup_grants(&pl, conf)) != TW_EXIT_OK)
         goto out;
@@ -328,8 +338,7 @@ int tw_app_run(const tw_app_conf *conf)
     if (conf->exceptions_path &&
         !(pl.exceptions = tw_app_load_exceptions(conf->exceptions_path, pl.rules->rs,
                                                  (uint32_t)pl.n_workers + 1, conf->verbosity))) {
-        tw_log("broken --exceptions %s; nothing read",
-                conf->exceptions_path);
+        tw_log("broken --exceptions %s; nothing read", conf->exceptions_path);
         goto out;
     }
     pl.engine = tw_engine_new();
@@ -383,7 +392,8 @@ int tw_app_run(const tw_app_conf *conf)
         goto out;
     }
     tw_state_conf sc = {
-        .max_identities = (conf->max_identities + (uint64_t)pl.n_workers - 1) / (uint64_t)pl.n_workers,
+        .max_identities =
+            (conf->max_identities + (uint64_t)pl.n_workers - 1) / (uint64_t)pl.n_workers,
         .idle_ms = tw_engine_horizon(pl.engine),
         .expire_margin_ms = conf->lateness_ms,
         .slot_bytes = tw_engine_state_bytes(pl.engine),
@@ -425,7 +435,8 @@ int tw_app_run(const tw_app_conf *conf)
         router_started = true;
     for (; started_parsers < pl.n_parsers; started_parsers++) {
         pargs[started_parsers] = (tw_parser_arg){ &pl, started_parsers };
-        if (pthread_create(&parsers[started_parsers], NULL, tw_parser_main, &pargs[started_parsers]))
+        if (pthread_create(&parsers[started_parsers], NULL, tw_parser_main,
+                           &pargs[started_parsers]))
             break;
     }
     if (!pthread_create(&reader, NULL, pl.kafka ? tw_kafka_main : tw_reader_main, &pl))

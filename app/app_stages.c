@@ -217,8 +217,8 @@ bool tw_result_add(tw_pipeline *pl, tw_result *res, const tw_finding *f, uint64_
         tw_pipeline_abort(pl);
         return false;
     }
-    res->found[res->n++] = (tw_found){ seq, detector, (uint32_t)off,
-                                       (uint32_t)(res->text.len - off) };
+    res->found[res->n++] =
+        (tw_found){ seq, detector, (uint32_t)off, (uint32_t)(res->text.len - off) };
     return true;
 }
 
@@ -281,8 +281,9 @@ static void note_source(tw_worker *wk, tw_ident *ident, const tw_event *ev)
     wk->stats.split_identities++;
     if (wk->pl->conf->verbosity >= 0)
         tw_log("identity %.*s arrives in more than one partition: its "
-                        "state is split between consumers (key the topic by identity: "
-                        "trailwarden route)", (int)ident->key_len, ident->key);
+               "state is split between consumers (key the topic by identity: "
+               "trailwarden route)",
+               (int)ident->key_len, ident->key);
 }
 
 /* consume --state-dir: every identity (and group record) of the shard with its detectors'
@@ -365,8 +366,8 @@ void *tw_worker_main(void *arg)
         wk->stats.events += work->n - wk->group_entries;
         wk->group_entries = 0;
         /* incremental expiry, budgeted by the work just done */
-        tw_state_expire_sources(wk->state, work->watermark_ms, work->source_wm,
-                                work->n_source_wm, work->n * 2 + 64);
+        tw_state_expire_sources(wk->state, work->watermark_ms, work->source_wm, work->n_source_wm,
+                                work->n * 2 + 64);
         /* a stream with an end (replay's files): the updates still owed */
         if (work->final && !(pl->source_flags & TW_SOURCE_ARRIVAL_ORDER))
             tw_state_foreach(wk->state, flush_ident, wk);

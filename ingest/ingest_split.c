@@ -15,12 +15,12 @@ struct tw_splitter {
     const tw_split_conf *conf;
     uint32_t input;
     uint64_t *seq;
-    tw_input *in;        /* NULL: it could not be opened (open_error says why) */
+    tw_input *in; /* NULL: it could not be opened (open_error says why) */
     char open_error[256];
-    tw_chunk *cur;       /* being filled */
-    tw_chunk *ready;     /* cut, for tw_splitter_next to hand over */
-    bool done;           /* the last chunk is cut */
-    bool decided;        /* lines or document, from the first bytes */
+    tw_chunk *cur;   /* being filled */
+    tw_chunk *ready; /* cut, for tw_splitter_next to hand over */
+    bool done;       /* the last chunk is cut */
+    bool decided;    /* lines or document, from the first bytes */
     bool document;
     bool failed;         /* a read failed (corrupt, truncated): the input ends there */
     uint64_t line;       /* line number of cur->buf[0] */
@@ -136,7 +136,8 @@ static tw_err step(splitter *sp)
         if (!grow(chunk, chunk->len + want))
             return TW_ERR_NOMEM;
         size_t got = 0;
-        tw_err rerr = tw_input_read(sp->in, chunk->buf + chunk->len, want, &got, errstr, sizeof errstr);
+        tw_err rerr =
+            tw_input_read(sp->in, chunk->buf + chunk->len, want, &got, errstr, sizeof errstr);
         if (rerr) {
             tw_problems_add(&sp->pending, TW_REJ_TRUNCATED, "%s", errstr);
             sp->failed = true;
@@ -198,10 +199,9 @@ static tw_err step(splitter *sp)
         if (last_nl)
             return emit_upto(sp, (size_t)(last_nl - chunk->buf) + 1, false, false);
         if (chunk->len > sp->conf->max_document) {
-            tw_problems_add(&sp->pending, TW_REJ_TOO_LARGE,
-                            "line %llu: longer than %llu MiB; skipped",
-                            (unsigned long long)sp->line,
-                            (unsigned long long)(sp->conf->max_document >> 20));
+            tw_problems_add(
+                &sp->pending, TW_REJ_TOO_LARGE, "line %llu: longer than %llu MiB; skipped",
+                (unsigned long long)sp->line, (unsigned long long)(sp->conf->max_document >> 20));
             sp->offset += chunk->len;
             sp->dropped += chunk->len;
             chunk->len = 0;
@@ -329,8 +329,8 @@ tw_err tw_split_mem(const void *data, size_t len, uint32_t input, const tw_split
     return err == TW_ERR_EOF ? TW_OK : err;
 }
 
-tw_err tw_split_whole_input(const char *path, uint32_t input, size_t max_bytes,
-                            uint64_t *chunk_seq, tw_chunk **out)
+tw_err tw_split_whole_input(const char *path, uint32_t input, size_t max_bytes, uint64_t *chunk_seq,
+                            tw_chunk **out)
 {
     if (strcmp(path, "-") == 0)
         return TW_ERR_TOO_LARGE;

@@ -13,8 +13,8 @@
 #include "ingest_batch.h"
 #include "tw_err.h"
 
-#define TW_CHUNK_SIZE (1u << 20)             /* target chunk of lines */
-#define TW_MAX_DOCUMENT (256ull << 20)       /* largest line or document read whole */
+#define TW_CHUNK_SIZE (1u << 20)       /* target chunk of lines */
+#define TW_MAX_DOCUMENT (256ull << 20) /* largest line or document read whole */
 
 typedef struct tw_split_conf {
     size_t chunk_size;     /* TW_CHUNK_SIZE unless testing */
@@ -40,8 +40,8 @@ void tw_splitter_close(tw_splitter *sp); /* NULL-safe */
  * decompress and split, so decompression runs in parallel. Returns TW_ERR_TOO_LARGE, having
  * made nothing, when path is not a regular file of at most max_bytes (cut it then). */
 #define TW_WHOLE_INPUT_MAX (4u << 20)
-tw_err tw_split_whole_input(const char *path, uint32_t input, size_t max_bytes,
-                            uint64_t *chunk_seq, tw_chunk **chunk);
+tw_err tw_split_whole_input(const char *path, uint32_t input, size_t max_bytes, uint64_t *chunk_seq,
+                            tw_chunk **chunk);
 
 /* Bytes in memory (a whole input a parser was handed, tests), cut and each chunk handed to
  * emit in order; emit takes ownership of the chunk and returns false to stop (the result is

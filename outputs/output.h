@@ -20,13 +20,12 @@ typedef enum tw_format {
 
 typedef struct tw_encode_opts {
     tw_format format;
-    bool processed_time;     /* consume: metadata.processed_time (wall clock) */
+    bool processed_time; /* consume: metadata.processed_time (wall clock) */
     int64_t processed_ms;
 } tw_encode_opts;
 
 /* Appends one finding as a JSON line (with the newline). */
 void tw_finding_encode(const tw_encode_opts *opts, const tw_finding *f, tw_buf *out);
-
 
 typedef enum tw_sink_rc {
     TW_SINK_OK = 0,
@@ -38,13 +37,13 @@ typedef enum tw_sink_rc {
  * -X properties so that `-o kafka:TOPIC` writes to the cluster it reads from, with the same
  * security settings. Borrowed for the duration of tw_sink_open_env only. */
 typedef struct tw_sink_env {
-    const char *brokers;       /* NULL: none (kafka:TOPIC then needs @BROKERS) */
-    const char *const *props;  /* "name=value" as given to -X */
+    const char *brokers;      /* NULL: none (kafka:TOPIC then needs @BROKERS) */
+    const char *const *props; /* "name=value" as given to -X */
     size_t n_props;
 } tw_sink_env;
 
 typedef struct tw_sink_ops {
-    const char *name;        /* the SPEC prefix: "stdout", "file", "kafka" */
+    const char *name; /* the SPEC prefix: "stdout", "file", "kafka" */
     /* arg: the SPEC after "NAME:" (NULL if none); env may be NULL */
     tw_err (*open)(const char *arg, const tw_sink_env *env, void **sink, char *errstr,
                    size_t errstr_size);
@@ -88,7 +87,7 @@ tw_sink_rc tw_sink_write(tw_sink *sink, const char *json, size_t len);
  * ERROR if anything written could not be made so; a kafka sink stays failed after that. */
 tw_sink_rc tw_sink_flush(tw_sink *sink);
 tw_sink_rc tw_sink_push(tw_sink *sink); /* OK when the sink has nothing of the kind */
-void tw_sink_close(tw_sink *sink); /* NULL-safe; a kafka sink flushes (bounded) first */
+void tw_sink_close(tw_sink *sink);      /* NULL-safe; a kafka sink flushes (bounded) first */
 /* Why the sink's last write or flush answered ERROR: "" when it cannot say. */
 const char *tw_sink_error(const tw_sink *sink);
 

@@ -59,8 +59,8 @@ static bool check_broken(kafka_sink *ks)
         }
     }
     if (ks->failed > ks->reported) {
-        tw_log("output %s: %llu finding(s) not delivered (first: %s)",
-                ks->spec, (unsigned long long)(ks->failed - ks->reported), ks->failed_err);
+        tw_log("output %s: %llu finding(s) not delivered (first: %s)", ks->spec,
+               (unsigned long long)(ks->failed - ks->reported), ks->failed_err);
         ks->reported = ks->failed;
     }
     return ks->fatal || ks->failed;
@@ -138,11 +138,21 @@ static tw_str json_string_at(kafka_sink *ks, const char *p, const char *end)
         }
         s++;
         switch (*s) {
-        case 'b': out[n++] = '\b'; break;
-        case 'f': out[n++] = '\f'; break;
-        case 'n': out[n++] = '\n'; break;
-        case 'r': out[n++] = '\r'; break;
-        case 't': out[n++] = '\t'; break;
+        case 'b':
+            out[n++] = '\b';
+            break;
+        case 'f':
+            out[n++] = '\f';
+            break;
+        case 'n':
+            out[n++] = '\n';
+            break;
+        case 'r':
+            out[n++] = '\r';
+            break;
+        case 't':
+            out[n++] = '\t';
+            break;
         case 'u': {
             int cp = read_u4(s + 1, q);
             if (cp < 0)
@@ -159,7 +169,9 @@ static tw_str json_string_at(kafka_sink *ks, const char *p, const char *end)
             n += put_utf8(out + n, u);
             break;
         }
-        default: out[n++] = *s; break; /* \" \\ \/ */
+        default:
+            out[n++] = *s;
+            break; /* \" \\ \/ */
         }
     }
     return (tw_str){ out, (uint32_t)n };
@@ -285,8 +297,7 @@ static tw_sink_rc ks_write(void *sink, tw_str key, const char *json, size_t len)
     if (!key.len)
         key = key_from_line(ks, json, len);
     rd_kafka_resp_err_t err =
-        rd_kafka_producev(ks->rk, RD_KAFKA_V_RKT(ks->rkt),
-                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        rd_kafka_producev(ks->rk, RD_KAFKA_V_RKT(ks->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                           RD_KAFKA_V_KEY(key.len ? key.p : NULL, key.len),
                           RD_KAFKA_V_VALUE((void *)json, len), RD_KAFKA_V_END);
     /* serve delivery reports without waiting: they free the queue and surface failures */
@@ -348,5 +359,5 @@ static const char *ks_error(void *sink)
     return ks->failed ? ks->failed_err : ks->fatal ? "fatal producer error" : "";
 }
 
-const tw_sink_ops tw_sink_kafka = { "kafka", kafka_open, ks_write, ks_flush,
-                                    ks_close, ks_push,  ks_error };
+const tw_sink_ops tw_sink_kafka = { "kafka",  kafka_open, ks_write, ks_flush,
+                                    ks_close, ks_push,    ks_error };

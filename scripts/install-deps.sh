@@ -8,7 +8,7 @@ packages=(
   libsimdjson-dev libzstd-dev zlib1g-dev libdeflate-dev libcmocka-dev libyaml-dev libpcre2-dev
   librdkafka-dev
   zstd gzip jq python3 time kcat
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
 )
 
 missing=()

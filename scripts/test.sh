@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Builds and runs every test: the whole suite under ASan+UBSan and under ThreadSanitizer (the
-# e2e and script tests drive the multithreaded pipeline), the fuzz targets for a bounded time,
-# and the whole suite on the Release build.
+# Checks the layout (.clang-format), then builds and runs every test: the whole suite under
+# ASan+UBSan and under ThreadSanitizer (the e2e and script tests drive the multithreaded
+# pipeline), the fuzz targets for a bounded time, and the whole suite on the Release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+
+echo "== Format (.clang-format)"
+scripts/format.sh --check
 
 echo "== ASan + UBSan"
 cmake --preset asan >/dev/null
