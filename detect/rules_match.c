@@ -312,16 +312,11 @@ uint64_t tw_rules_value_hash(const tw_field_value *v)
     return tw_hash64_lower(v->text.p, v->text.len, 0x7661);
 }
 
-/* For each correlation that reads fields and that the event feeds: the hash of its group-by
- * values (other than the identity key) and of its field's first value, with the value's
- * text. An event without the field gives no value. */
-static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_source *src,
-                                tw_arena *arena)
+uint32_t tw_rules_corr_values(const tw_rules_rt *rt, const tw_event *ev, const tw_field_source *src,
+                              tw_arena *arena, tw_corr_value *out, uint32_t cap)
 {
-    const tw_rules_rt *rt = cx->rt;
-    tw_corr_value found[32];
     uint32_t n = 0;
-    for (uint32_t v = 0; v < rt->n_field_corrs && n < 32; v++) {
+    for (uint32_t v = 0; v < rt->n_field_corrs && n < cap; v++) {
         uint32_t c = rt->field_corrs[v];
         if (!tw_rules_feeds(rt, ev, c))
             continue;
@@ -341,15 +336,28 @@ static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_s
             cv.has_value = true;
             cv.hash = tw_rules_value_hash(&vals[0]);
             if (vals[0].type == TW_FV_STRING || vals[0].type == TW_FV_NUMBER) {
-                char *text = tw_arena_alloc(arena, vals[0].text.len + 1);
-                if (text) {
-                    memcpy(text, vals[0].text.p, vals[0].text.len);
-                    cv.text = (tw_str){ text, vals[0].text.len };
+                if (!arena) {
+                    cv.text = vals[0].text;
+                } else {
+                    char *text = tw_arena_alloc(arena, vals[0].text.len + 1);
+                    if (text) {
+                        memcpy(text, vals[0].text.p, vals[0].text.len);
+                        cv.text = (tw_str){ text, vals[0].text.len };
+                    }
                 }
             }
         }
-        found[n++] = cv;
+        out[n++] = cv;
     }
+    return n;
+}
+
+/* The correlation values of the event (tw_rules_corr_values), kept in the batch's arena. */
+static void collect_corr_values(tw_rules_ctx *cx, tw_event *ev, const tw_field_source *src,
+                                tw_arena *arena)
+{
+    tw_corr_value found[32];
+    uint32_t n = tw_rules_corr_values(cx->rt, ev, src, arena, found, 32);
     if (!n)
         return;
     tw_corr_value *keep = tw_arena_alloc(arena, n * sizeof *keep);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "policy_call.h"
+#include "rules_eval.h"
 #include "rules_run.h"
 #include "schema_json.h"
 #include "tw_arena.h"
@@ -32,5 +33,11 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
 bool tw_rules_feeds(const tw_rules_rt *rt, const tw_event *ev, uint32_t c);
 /* The hash a correlation keeps of a field value (case-insensitive for text). */
 uint64_t tw_rules_value_hash(const tw_field_value *v);
+/* For each correlation that reads fields and that the event feeds (at most cap): the hash of
+ * its group-by values (other than the identity key) and of its field's first value, with the
+ * value's text copied into arena (arena NULL: pointing into src's values). An event without
+ * the field gives no value. Returns how many were written to out. */
+uint32_t tw_rules_corr_values(const tw_rules_rt *rt, const tw_event *ev, const tw_field_source *src,
+                              tw_arena *arena, tw_corr_value *out, uint32_t cap);
 
 #endif

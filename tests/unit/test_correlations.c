@@ -185,31 +185,7 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
 static uint32_t collect_corr_values(const tw_rules_rt *rt, fed_event *fe, tw_corr_value *out)
 {
     const tw_field_source src = { source_get, fe, NULL };
-    uint32_t n = 0;
-    for (uint32_t v = 0; v < rt->n_field_corrs && n < 32; v++) {
-        uint32_t c = rt->field_corrs[v];
-        if (!tw_rules_feeds(rt, &fe->ev, c))
-            continue;
-        const tw_corr *corr = tw_ruleset_rule(rt->rs, c)->correlation;
-        tw_corr_value cv = { .rule = c };
-        const tw_field_value *vals;
-        uint64_t group = 0;
-        for (uint32_t g = 0; g < corr->n_group_by; g++) {
-            const tw_field *f = corr->group_by[g];
-            if (f->kind == TW_FIELD_IDENTITY_KEY)
-                continue;
-            uint64_t hv = src.get(src.ctx, f, &vals) ? tw_rules_value_hash(&vals[0]) : 0x9e37;
-            group = tw_hash_mix(group ^ hv ^ g);
-        }
-        cv.group = (uint32_t)(group ^ (group >> 32));
-        if (corr->field && src.get(src.ctx, corr->field, &vals)) {
-            cv.has_value = true;
-            cv.hash = tw_rules_value_hash(&vals[0]);
-            cv.text = vals[0].text;
-        }
-        out[n++] = cv;
-    }
-    return n;
+    return tw_rules_corr_values(rt, &fe->ev, &src, NULL, out, 32);
 }
 
 static void feed_full(harness *h, const char *who, tw_kind kind, int64_t t, const char *action,
