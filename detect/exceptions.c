@@ -8,6 +8,7 @@
 
 #include "exceptions_internal.h"
 #include "rules_internal.h"
+#include "tw_array.h"
 #include "tw_buf.h"
 #include "tw_time.h"
 
@@ -51,19 +52,6 @@ typedef struct loader {
 } loader;
 
 #define DIAG(ld, line, ...) rules_diag(&(ld)->ctx, (line), __VA_ARGS__)
-
-static bool grow(void **v, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *nv = realloc(*v, ncap * size);
-    if (!nv)
-        return false;
-    *v = nv;
-    *cap = ncap;
-    return true;
-}
 
 /* One pattern from a non-null scalar, lower-cased into the set's strings. */
 static bool get_pattern(loader *ld, const yn *node, const char *what, exc_pat *out)
@@ -338,8 +326,8 @@ static bool get_until(loader *ld, const yn *node, exc_entry *e)
 static bool add_warning(tw_exceptions *ex, const char *text)
 {
     char *copy = strdup(text);
-    if (!copy ||
-        !grow((void **)&ex->warnings, &ex->cap_warnings, ex->n_warnings, sizeof *ex->warnings)) {
+    if (!copy || !tw_array_grow((void **)&ex->warnings, &ex->cap_warnings, ex->n_warnings,
+                                sizeof *ex->warnings)) {
         free(copy);
         ex->rs->nomem = true;
         return false;
@@ -422,7 +410,8 @@ static void load_entry(loader *ld, const yn *node)
         add_warning(ex, msg);
         return;
     }
-    if (!grow((void **)&ex->entries, &ex->cap_entries, ex->n_entries, sizeof *ex->entries)) {
+    if (!tw_array_grow((void **)&ex->entries, &ex->cap_entries, ex->n_entries,
+                       sizeof *ex->entries)) {
         ex->rs->nomem = true;
         return;
     }

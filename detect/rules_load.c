@@ -12,6 +12,7 @@
 #include <pcre2.h>
 
 #include "rules_internal.h"
+#include "tw_array.h"
 #include "tw_buf.h"
 
 /* ---- allocation and diagnostics ---- */
@@ -37,23 +38,11 @@ const char *rules_strdup(rules_ctx *ctx, const char *s, size_t len)
     return p;
 }
 
-static bool grow(void **v, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *nv = realloc(*v, ncap * size);
-    if (!nv)
-        return false;
-    *v = nv;
-    *cap = ncap;
-    return true;
-}
-
 bool rules_keep_regex(rules_ctx *ctx, void *code)
 {
     tw_ruleset *rs = ctx->rs;
-    if (!grow((void **)&rs->regexes, &rs->cap_regexes, rs->n_regexes, sizeof *rs->regexes)) {
+    if (!tw_array_grow((void **)&rs->regexes, &rs->cap_regexes, rs->n_regexes,
+                       sizeof *rs->regexes)) {
         rs->nomem = true;
         return false;
     }
@@ -71,7 +60,8 @@ static void diag_text(tw_ruleset *rs, uint32_t file_index, const char *file, uin
         snprintf(head, sizeof head, ": ");
     size_t n = strlen(file) + strlen(head) + strlen(msg) + 1;
     char *text = malloc(n);
-    if (!text || !grow((void **)&rs->diags, &rs->cap_diags, rs->n_diags, sizeof *rs->diags)) {
+    if (!text ||
+        !tw_array_grow((void **)&rs->diags, &rs->cap_diags, rs->n_diags, sizeof *rs->diags)) {
         free(text);
         rs->nomem = true;
         return;
@@ -150,7 +140,8 @@ static uint32_t add_file(tw_ruleset *rs, const char *name, const char **stored)
 rules_entry *rules_entry_add(rules_ctx *ctx, tw_rule *rule)
 {
     tw_ruleset *rs = ctx->rs;
-    if (!grow((void **)&rs->entries, &rs->cap_entries, rs->n_entries, sizeof *rs->entries)) {
+    if (!tw_array_grow((void **)&rs->entries, &rs->cap_entries, rs->n_entries,
+                       sizeof *rs->entries)) {
         rs->nomem = true;
         return NULL;
     }
@@ -256,7 +247,8 @@ static tw_err add_dir(tw_ruleset *rs, const char *dir, int depth, dir_path *walk
     while ((de = readdir(d))) {
         if (de->d_name[0] == '.')
             continue;
-        if (!grow((void **)&names, &cap, n, sizeof *names) || !(names[n] = strdup(de->d_name))) {
+        if (!tw_array_grow((void **)&names, &cap, n, sizeof *names) ||
+            !(names[n] = strdup(de->d_name))) {
             err = TW_ERR_NOMEM;
             break;
         }

@@ -12,6 +12,7 @@
 
 #include "schema_jstream.h"
 #include "tw_arena.h"
+#include "tw_array.h"
 #include "tw_buf.h"
 
 /* A document nests about 6 levels (document, statement, condition, operator, key, values);
@@ -139,20 +140,6 @@ static const char *tok_name(tw_jtok t)
     default:
         return "a value";
     }
-}
-
-/* Grows *v (of *cap elements of size) to hold one more. */
-static bool grow(void **v, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 8;
-    void *nv = realloc(*v, ncap * size);
-    if (!nv)
-        return false;
-    *v = nv;
-    *cap = ncap;
-    return true;
 }
 
 static tw_err dup_str(tw_arena *arena, tw_str s, tw_str *out)
@@ -456,7 +443,7 @@ static tw_err groups_complete(loader *ld)
 static tw_err wait_for_groups(loader *ld, tw_str identity, tw_str who)
 {
     entity *e = &ld->ent;
-    if (!grow((void **)&ld->users, &ld->cap_users, ld->n_users, sizeof *ld->users))
+    if (!tw_array_grow((void **)&ld->users, &ld->cap_users, ld->n_users, sizeof *ld->users))
         return TW_ERR_NOMEM;
     inv_user u = { .n_groups = e->n_groups };
     u.groups = tw_arena_alloc(&ld->usr_arena, e->n_groups * sizeof *u.groups);
@@ -497,7 +484,7 @@ static tw_err read_pol(loader *ld, const char *at, tw_jpos start, bool attached)
         return missing(ld, start, at, "PolicyName");
     if (attached && !p.arn.p)
         return missing(ld, start, at, "PolicyArn");
-    if (!grow((void **)&e->pols, &e->cap_pols, e->n_pols, sizeof *e->pols))
+    if (!tw_array_grow((void **)&e->pols, &e->cap_pols, e->n_pols, sizeof *e->pols))
         return TW_ERR_NOMEM;
     e->pols[e->n_pols++] = p;
     return TW_OK;
@@ -534,7 +521,7 @@ static tw_err read_group_names(loader *ld)
             return fail_at(ld, tw_jstream_pos(ld->js),
                            "%s.GroupList[%zu]: expected a group name, found %s", e->at, i,
                            t == TW_JT_STRING ? "an empty string" : tok_name(t));
-        if (!grow((void **)&e->groups, &e->cap_groups, e->n_groups, sizeof *e->groups))
+        if (!tw_array_grow((void **)&e->groups, &e->cap_groups, e->n_groups, sizeof *e->groups))
             return TW_ERR_NOMEM;
         rc = dup_str(&ld->ent_arena, name, &e->groups[e->n_groups++]);
     }
@@ -704,7 +691,7 @@ static tw_err read_group(loader *ld, size_t order)
         return missing(ld, e->start, e->at, "GroupName");
     if ((rc = drop_repeats(e)))
         return rc;
-    if (!grow((void **)&ld->groups, &ld->cap_groups, ld->n_groups, sizeof *ld->groups))
+    if (!tw_array_grow((void **)&ld->groups, &ld->cap_groups, ld->n_groups, sizeof *ld->groups))
         return TW_ERR_NOMEM;
     inv_group g = { .n_pols = e->n_pols, .order = order };
     g.pols = tw_arena_alloc(&ld->grp_arena, (e->n_pols ? e->n_pols : 1) * sizeof *g.pols);
@@ -750,7 +737,7 @@ static tw_err read_version(loader *ld, const char *at)
     }
     if (rc || (!v.doc.len && !v.refused))
         return rc; /* a version without a document cannot be the one read */
-    if (!grow((void **)&e->versions, &e->cap_versions, e->n_versions, sizeof *e->versions))
+    if (!tw_array_grow((void **)&e->versions, &e->cap_versions, e->n_versions, sizeof *e->versions))
         return TW_ERR_NOMEM;
     e->versions[e->n_versions++] = v;
     return TW_OK;

@@ -4,6 +4,7 @@
 #include "tw_test.h"
 
 #include "tw_arena.h"
+#include "tw_array.h"
 #include "tw_buf.h"
 #include "tw_hash.h"
 #include "tw_time.h"
@@ -155,6 +156,30 @@ static void arena_grows_to_what_it_holds(void **state)
     tw_arena_free(&ar);
 }
 
+/* An array grows by doubling, keeps what it held, and refuses a size that would overflow
+ * without touching what the caller owns. */
+static void array_grows_and_refuses_overflow(void **state)
+{
+    (void)state;
+    int *v = NULL;
+    size_t cap = 0;
+    for (size_t n = 0; n < 100; n++) {
+        assert_true(tw_array_grow((void **)&v, &cap, n, sizeof *v));
+        assert_true(cap > n);
+        v[n] = (int)n;
+    }
+    assert_int_equal(cap, 128);
+    for (size_t n = 0; n < 100; n++)
+        assert_int_equal(v[n], (int)n);
+    int *before = v;
+    size_t huge = SIZE_MAX / 2 + 1;
+    size_t hcap = huge;
+    assert_false(tw_array_grow((void **)&v, &hcap, huge, sizeof *v));
+    assert_ptr_equal(v, before);
+    assert_int_equal(hcap, huge);
+    free(v);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +191,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(json_escape_any_bytes),
         cmocka_unit_test(arena_reuses_first_block),
         cmocka_unit_test(arena_grows_to_what_it_holds),
+        cmocka_unit_test(array_grows_and_refuses_overflow),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
