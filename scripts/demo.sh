@@ -89,7 +89,7 @@ jq -r -s '
   | sort_by([(.sev | rank), -.n, .rule]) | .[] | [.sev, .n, .u, .rule] | @tsv' "$findings" |
   awk -F '\t' '{ printf "  %-14s %8d  %s%s\n", $1, $2, $4, ($3 > 0 ? " (+" $3 " update" ($3 > 1 ? "s" : "") ")" : "") }'
 echo "  (Informational: routine work recorded, not alerted, such as model-change records while"
-echo "  an identity's past is still being learnt: README, Drift against each identity's own baseline)"
+echo "  an identity's past is still being learnt: docs/architecture.md section 5)"
 
 # --- the drifts trail gen injected, and its near-misses, as its summary names them
 echo
