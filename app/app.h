@@ -51,6 +51,7 @@ typedef struct tw_app_conf {
     size_t n_kafka_props;
     bool exit_at_end;          /* --exit-at-end: stop when every assigned partition is read */
     const char *state_dir;     /* --state-dir: checkpoints */
+    const char *state_topic;   /* consume --state-topic: the changelog (app_changelog.h) */
     int64_t checkpoint_ms;     /* --checkpoint-every */
     int64_t broker_timeout_ms; /* --broker-timeout: give up when no broker answers this long
                                   * (0: wait forever; -1 not given: 60 s with --exit-at-end,

@@ -10,42 +10,135 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "tw_hash.h"
 #include "tw_wire.h"
 
-#define CKPT_MAGIC "TWCKPT04"    /* the router's state by stream detector */
+#define CKPT_MAGIC "TWCKPT05"    /* identities as state records (the changelog's) */
+#define CKPT_MAGIC_V4 "TWCKPT04" /* the router's state by stream detector */
 #define CKPT_MAGIC_V3 "TWCKPT03" /* with the streams' starts; the CRC-32 last */
 #define CKPT_MAGIC_V2 "TWCKPT02" /* without the starts: offsets only */
 #define CKPT_MAGIC_V1 "TWCKPT01" /* without the CRC either: offsets only */
+
+/* ---- state records --------------------------------------------------------------------- */
+
+void tw_ckpt_value(const tw_engine *eng, uint64_t fingerprint, const tw_ident *ident, tw_buf *out)
+{
+    tw_buf_put(out, TW_STATE_RECORD_MAGIC, 4);
+    tw_wire_u64(out, fingerprint);
+    tw_wire_u64(out, ident->hash);
+    tw_wire_u64(out, (uint64_t)ident->first_seen);
+    tw_wire_u64(out, (uint64_t)ident->last_seen);
+    /* what this consumer noticed of it (split, changed) is not its state */
+    tw_wire_u32(out, (uint32_t)ident->kind);
+    tw_engine_save(eng, ident, out);
+}
+
+tw_err tw_ckpt_apply(const tw_engine *eng, tw_state *st, uint64_t fingerprint,
+                     const tw_ckpt_rec *rec, uint16_t source)
+{
+    uint64_t hash = tw_hash64(rec->key.p, rec->key.len, 0);
+    if (!rec->has_value) { /* a tombstone: the identity expired or was evicted */
+        tw_state_remove(st, hash, rec->key);
+        return TW_OK;
+    }
+    tw_wire_reader r = { (const unsigned char *)rec->value.p,
+                         (const unsigned char *)rec->value.p + rec->value.len, false };
+    char magic[4];
+    if (!tw_wire_take(&r, magic, 4) || memcmp(magic, TW_STATE_RECORD_MAGIC, 4))
+        return TW_ERR_CORRUPT;
+    uint64_t fp = tw_wire_get_u64(&r);
+    uint64_t saved_hash = tw_wire_get_u64(&r);
+    int64_t first = (int64_t)tw_wire_get_u64(&r);
+    int64_t last = (int64_t)tw_wire_get_u64(&r);
+    uint32_t kind = tw_wire_get_u32(&r);
+    if (r.failed || saved_hash != hash || kind > UINT8_MAX)
+        return TW_ERR_CORRUPT;
+    if (fp != fingerprint)
+        return TW_ERR_INVALID; /* other rules or another build: it means something else */
+    /* the newest record of a key is its state: what this store had of it goes first */
+    tw_state_remove(st, hash, rec->key);
+    bool created;
+    tw_ident *ident = tw_state_get(st, hash, rec->key, last, &created);
+    if (!ident)
+        return TW_ERR_NOMEM;
+    ident->first_seen = first;
+    ident->last_seen = last;
+    ident->kind = (uint8_t)kind;
+    ident->source = source;
+    if (!tw_engine_load(eng, ident, &r) || r.p != r.end) {
+        tw_err err = r.failed || r.p != r.end ? TW_ERR_CORRUPT : TW_ERR_NOMEM;
+        tw_state_remove(st, hash, rec->key); /* half a state is none */
+        return err;
+    }
+    return TW_OK;
+}
+
+void tw_ckpt_put_rec(tw_buf *out, const tw_ckpt_rec *rec)
+{
+    tw_wire_u32(out, rec->source);
+    tw_wire_str(out, rec->key);
+    tw_wire_u32(out, rec->has_value);
+    if (rec->has_value)
+        tw_wire_str(out, rec->value);
+}
+
+bool tw_ckpt_get_rec(tw_wire_reader *in, tw_ckpt_rec *rec)
+{
+    rec->source = tw_wire_get_u32(in);
+    rec->key = tw_wire_get_str(in);
+    rec->has_value = tw_wire_get_u32(in) != 0;
+    rec->value = rec->has_value ? tw_wire_get_str(in) : (tw_str){ NULL, 0 };
+    return !in->failed;
+}
 
 /* ---- saving ------------------------------------------------------------------------------ */
 
 typedef struct save_ctx {
     const tw_engine *engine;
+    uint64_t fingerprint;
+    bool changed_only;
     tw_buf *out;
+    tw_buf value;
     uint64_t n;
 } save_ctx;
 
 static void save_ident(void *ud, tw_ident *ident)
 {
     save_ctx *sc = ud;
-    tw_wire_str(sc->out, (tw_str){ ident->key, ident->key_len });
-    tw_wire_u64(sc->out, ident->hash);
-    tw_wire_u64(sc->out, (uint64_t)ident->first_seen);
-    tw_wire_u64(sc->out, (uint64_t)ident->last_seen);
-    tw_wire_u32(sc->out, (uint32_t)ident->kind | (uint32_t)ident->flags << 8);
-    tw_engine_save(sc->engine, ident, sc->out);
+    if (sc->changed_only && !(ident->flags & TW_IDENT_DIRTY))
+        return;
+    ident->flags &= (uint8_t)~TW_IDENT_DIRTY;
+    sc->value.len = 0;
+    tw_ckpt_value(sc->engine, sc->fingerprint, ident, &sc->value);
+    sc->out->failed |= sc->value.failed;
+    tw_ckpt_rec rec = { ident->source, { ident->key, ident->key_len }, true,
+                        { sc->value.p, sc->value.len } };
+    tw_ckpt_put_rec(sc->out, &rec);
     sc->n++;
 }
 
-tw_buf *tw_ckpt_shard(const tw_engine *eng, tw_state *st)
+tw_buf *tw_ckpt_shard(const tw_engine *eng, tw_state *st, uint64_t fingerprint, bool changed_only,
+                      const tw_buf *tombstones)
 {
     tw_buf *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     tw_buf_init(b);
     tw_wire_u64(b, 0); /* the count, known at the end */
-    save_ctx sc = { eng, b, 0 };
+    save_ctx sc = { eng, fingerprint, changed_only, b, { 0 }, 0 };
+    tw_buf_init(&sc.value);
+    if (tombstones && tombstones->len) {
+        /* before the states: a key removed and seen again since is the state that follows */
+        tw_wire_reader r = { (const unsigned char *)tombstones->p,
+                             (const unsigned char *)tombstones->p + tombstones->len, false };
+        tw_ckpt_rec rec;
+        while (r.p < r.end && tw_ckpt_get_rec(&r, &rec)) {
+            tw_ckpt_put_rec(b, &rec);
+            sc.n++;
+        }
+    }
     tw_state_foreach(st, save_ident, &sc);
+    tw_buf_free(&sc.value);
     if (!b->failed)
         memcpy(b->p, &sc.n, sizeof sc.n);
     return b;
@@ -206,7 +299,7 @@ static tw_err restore_router(tw_pipeline *pl, tw_wire_reader *in)
     return rs.failed || rs.p != rs.end ? TW_ERR_CORRUPT : TW_OK;
 }
 
-static tw_err restore_shard(tw_pipeline *pl, tw_wire_reader *in)
+static tw_err restore_shard(tw_pipeline *pl, uint64_t fingerprint, tw_wire_reader *in)
 {
     uint64_t len = tw_wire_get_u64(in);
     if (in->failed || (uint64_t)(in->end - in->p) < len)
@@ -215,25 +308,15 @@ static tw_err restore_shard(tw_pipeline *pl, tw_wire_reader *in)
     in->p += len;
     uint64_t n = tw_wire_get_u64(&r);
     for (uint64_t i = 0; i < n && !r.failed; i++) {
-        tw_str key = tw_wire_get_str(&r);
-        uint64_t hash = tw_wire_get_u64(&r);
-        int64_t first = (int64_t)tw_wire_get_u64(&r);
-        int64_t last = (int64_t)tw_wire_get_u64(&r);
-        uint32_t bits = tw_wire_get_u32(&r);
-        if (r.failed)
+        tw_ckpt_rec rec;
+        if (!tw_ckpt_get_rec(&r, &rec))
             break;
         /* the shard of this run (-j may differ from the run that wrote it) */
+        uint64_t hash = tw_hash64(rec.key.p, rec.key.len, 0);
         tw_state *st = pl->workers[hash % (uint64_t)pl->n_workers].state;
-        bool created;
-        tw_ident *ident = tw_state_get(st, hash, key, last, &created);
-        if (!ident)
-            return TW_ERR_NOMEM;
-        ident->first_seen = first;
-        ident->last_seen = last;
-        ident->kind = (uint8_t)bits;
-        ident->flags = (uint8_t)(bits >> 8);
-        if (!tw_engine_load(pl->engine, ident, &r))
-            return r.failed ? TW_ERR_CORRUPT : TW_ERR_NOMEM;
+        tw_err err = tw_ckpt_apply(pl->engine, st, fingerprint, &rec, 0);
+        if (err)
+            return err == TW_ERR_INVALID ? TW_ERR_CORRUPT : err; /* the file said it was ours */
     }
     return r.failed || r.p != r.end ? TW_ERR_CORRUPT : TW_OK;
 }
@@ -286,7 +369,8 @@ tw_err tw_ckpt_restore(const char *dir, tw_pipeline *pl, uint64_t fingerprint,
     char magic[8];
     int version = 0;
     if (tw_wire_take(&in, magic, 8))
-        version = !memcmp(magic, CKPT_MAGIC, 8)      ? 4
+        version = !memcmp(magic, CKPT_MAGIC, 8)      ? 5
+                  : !memcmp(magic, CKPT_MAGIC_V4, 8) ? 4
                   : !memcmp(magic, CKPT_MAGIC_V3, 8) ? 3
                   : !memcmp(magic, CKPT_MAGIC_V2, 8) ? 2
                   : !memcmp(magic, CKPT_MAGIC_V1, 8) ? 1
@@ -334,7 +418,7 @@ tw_err tw_ckpt_restore(const char *dir, tw_pipeline *pl, uint64_t fingerprint,
     uint32_t shards = tw_wire_get_u32(&in);
     if (!err && in.failed)
         err = TW_ERR_CORRUPT;
-    if (!err && (version < 4 || fp != fingerprint)) {
+    if (!err && (version < 5 || fp != fingerprint)) {
         /* other rules, another build, or an older layout: the state would mean something
          * else */
         out->stream_start_ms = INT64_MIN;
@@ -343,7 +427,7 @@ tw_err tw_ckpt_restore(const char *dir, tw_pipeline *pl, uint64_t fingerprint,
         if (router)
             err = restore_router(pl, &in);
         for (uint32_t s = 0; !err && s < shards; s++)
-            err = restore_shard(pl, &in);
+            err = restore_shard(pl, fingerprint, &in);
         if (!err && (in.failed || in.p != in.end))
             err = TW_ERR_CORRUPT; /* cut, or bytes behind the last state */
         out->restored = err == TW_OK;

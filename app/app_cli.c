@@ -125,7 +125,11 @@ static void consume_usage(FILE *out)
         "                            for the cluster forever)\n"
         "      --state-dir DIR       checkpoint identity state with the offsets it covers; a\n"
         "                            restart resumes from it (nothing lost after kill -9)\n"
-        "      --checkpoint-every DUR  how often (default 1m; also at shutdown and rebalance)\n",
+        "      --state-topic TOPIC   keep identity state in a compacted Kafka topic with the\n"
+        "                            input's partitions: it follows each partition to the\n"
+        "                            member that owns it (several instances in one group)\n"
+        "      --checkpoint-every DUR  how often (default 1m; also at shutdown and rebalance);\n"
+        "                            with --state-topic, offsets are committed then\n",
         out);
     fputs(k_rules_opts, out);
     fputs("  -o, --output SPEC         repeatable: 'stdout' (default), 'file:PATH' (appends),\n"
@@ -197,7 +201,8 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         OPT_BROKER_TIMEOUT,
         OPT_AUDIT_LOG_GROUP,
         OPT_AUDIT_BUCKET,
-        OPT_EXCEPTIONS
+        OPT_EXCEPTIONS,
+        OPT_STATE_TOPIC
     };
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
@@ -221,6 +226,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         { "group", required_argument, NULL, 'G' },
         { "exit-at-end", no_argument, NULL, OPT_EXIT_AT_END },
         { "state-dir", required_argument, NULL, OPT_STATE_DIR },
+        { "state-topic", required_argument, NULL, OPT_STATE_TOPIC },
         { "checkpoint-every", required_argument, NULL, OPT_CHECKPOINT },
         { "broker-timeout", required_argument, NULL, OPT_BROKER_TIMEOUT },
         { "quiet", no_argument, NULL, 'q' },
@@ -251,7 +257,7 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
         /* the option's own word: its value, when given apart, is the last one read */
         const char *opt = argv[optind - (optarg && optarg == argv[optind - 1] ? 2 : 1)];
         if (!consume && (c == 'b' || c == 't' || c == 'G' || c == OPT_EXIT_AT_END ||
-                         c == OPT_CHECKPOINT || c == OPT_BROKER_TIMEOUT))
+                         c == OPT_CHECKPOINT || c == OPT_BROKER_TIMEOUT || c == OPT_STATE_TOPIC))
             return usage_error("option '%s' belongs to consume", opt);
         if (consume && c == OPT_REPORT_FROM)
             return usage_error("option '%s' belongs to replay (consume reports as it reads)", opt);
@@ -281,6 +287,14 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             break;
         case OPT_STATE_DIR:
             conf->state_dir = optarg;
+            break;
+        case OPT_STATE_TOPIC:
+            if (!*optarg || strlen(optarg) > 249 ||
+                strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+                    strlen(optarg))
+                return usage_error("--state-topic needs a topic name of [a-zA-Z0-9._-], not '%s'",
+                                   optarg);
+            conf->state_topic = optarg;
             break;
         case OPT_CHECKPOINT:
             if (tw_time_parse_duration(optarg, &conf->checkpoint_ms) != TW_OK ||
@@ -427,6 +441,15 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             return usage_error("%s", "consume needs -b BROKERS (host:port[,host:port...])");
         if (!conf->n_topics)
             return usage_error("%s", "consume needs -t TOPIC[,TOPIC...]");
+        if (conf->state_topic && conf->state_dir)
+            return usage_error("%s",
+                               "--state-topic and --state-dir both keep consume's state: one of "
+                               "them (to seed a changelog from a directory: trailwarden state "
+                               "export)");
+        if (conf->state_topic && conf->n_topics != 1)
+            return usage_error("--state-topic %s: consume reads one topic with it (-t TOPIC): the "
+                               "changelog's partitions are the input topic's",
+                               conf->state_topic);
         char errstr[768];
         if (tw_kafka_check_props(conf, errstr, sizeof errstr) != TW_OK)
             return usage_error("%s", errstr);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "app_changelog.h"
 #include "app_checkpoint.h"
 #include "app_pipeline.h"
 #include "ingest_source_kafka.h"
@@ -63,6 +64,13 @@ typedef struct kpart {
     int64_t resume;
     bool has_resume;
     int64_t start_ms; /* the restored checkpoint's start of its stream */
+    /* --state-topic: held while its changelog is read (ticket tells the answer of this
+     * assignment from a stale one), and the last restore's figures */
+    bool restoring;
+    uint64_t ticket;
+    double assigned_at;
+    uint64_t restores, rs_records, rs_bytes, rs_damaged, rs_identities, rs_foreign;
+    double rs_seconds, rs_paused;
 } kpart;
 
 typedef struct commit_entry {
@@ -117,6 +125,8 @@ struct tw_kafka {
     atomic_uint_fast64_t chunks;       /* handed to the parsers (bytes / chunks: their mean size) */
     atomic_uint_fast64_t history_gaps; /* partitions read from past where our state ends */
     bool state_restored; /* the checkpoint's state was restored (not only its offsets) */
+    tw_changelog *cl;    /* --state-topic (app_changelog.c), or NULL */
+    atomic_uint_fast64_t dropped; /* identities let go with their partitions */
 };
 
 /* ---- partitions ------------------------------------------------------------------------- */
@@ -211,6 +221,9 @@ bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size
     bool store = false;
     for (uint32_t i = 0; i < k->n_parts; i++)
         store |= k->parts[i].done > k->parts[i].stored;
+    /* --state-topic: offsets are stored at barriers only, once the changelog holds the state
+     * they lead to (tw_kafka_write_checkpoint) */
+    store &= k->cl == NULL;
     pthread_mutex_unlock(&k->mu);
     k->last_store = t;
     if (!store) {
@@ -572,7 +585,7 @@ static void snapshot_offsets(tw_kafka *k)
  * of identities for nothing costs seconds of I/O). */
 static void checkpoint(tw_kafka *k)
 {
-    if (!k->conf->state_dir || k->pipeline_done || atomic_load(&k->pl->failed))
+    if ((!k->conf->state_dir && !k->cl) || k->pipeline_done || atomic_load(&k->pl->failed))
         return;
     if (!k->ckpt_due && !k->open && !k->pushing && k->next_chunk == k->ckpt_mark) {
         k->last_ckpt = tw_now_s();
@@ -605,8 +618,68 @@ static void checkpoint(tw_kafka *k)
     k->ckpt_mark = k->next_chunk;
 }
 
-void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n)
+/* --state-topic at a barrier: each worker's changed identities and tombstones to the changelog
+ * partition of their input partition; once all are acknowledged and the findings before the
+ * barrier flushed, the barrier's offsets are stored for commit. A failure stops the run with
+ * nothing stored: a restart reads again from the last barrier the changelog holds. */
+static void write_changelog(tw_kafka *k, tw_buf *const *states, int n_workers, tw_sink *sinks,
+                            size_t n_sinks)
 {
+    tw_pipeline *pl = k->pl;
+    for (int w = 0; w < n_workers; w++) {
+        tw_wire_reader r = { (const unsigned char *)states[w]->p,
+                             (const unsigned char *)states[w]->p + states[w]->len, false };
+        uint64_t n = tw_wire_get_u64(&r);
+        tw_ckpt_rec rec;
+        for (uint64_t i = 0; i < n && tw_ckpt_get_rec(&r, &rec); i++) {
+            if (!rec.source) /* a group record across identities: no partition of its own */
+                continue;
+            tw_source_part sp;
+            tw_source_kafka_part_get(k->src, rec.source - 1, &sp);
+            if (!sp.assigned) /* lost meanwhile: its new owner writes it now */
+                continue;
+            tw_changelog_put(k->cl, sp.partition, rec.key, rec.has_value ? rec.value.p : NULL,
+                             rec.value.len);
+        }
+    }
+    char errstr[512];
+    if (tw_changelog_flush(k->cl, errstr, sizeof errstr) != TW_OK) {
+        tw_log("%s; offsets not committed, stopping (a restart goes on from the last barrier "
+               "the changelog holds)",
+               errstr);
+        tw_pipeline_abort(pl);
+        return;
+    }
+    for (size_t s = 0; s < n_sinks; s++)
+        if (tw_sink_flush(&sinks[s]) != TW_SINK_OK) {
+            tw_log("output %s: flush failed: %s; offsets not committed", sinks[s].spec,
+                   tw_sink_error(&sinks[s]));
+            tw_pipeline_abort(pl);
+            return;
+        }
+    pthread_mutex_lock(&k->mu);
+    tw_source_pos *done = malloc((k->n_snap ? k->n_snap : 1) * sizeof *done);
+    uint32_t n = 0;
+    for (uint32_t i = 0; done && i < k->n_snap; i++)
+        if (k->snap[i].offset > 0) /* where reading resumes: the record before it is done */
+            done[n++] = (tw_source_pos){ k->snap[i].part, k->snap[i].offset - 1 };
+    pthread_mutex_unlock(&k->mu);
+    if (n)
+        tw_source_commit(k->src, done, n); /* of the partitions still assigned */
+    free(done);
+}
+
+void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n, tw_sink *sinks,
+                               size_t n_sinks)
+{
+    if (k && k->cl) {
+        write_changelog(k, states, k->pl->n_workers, sinks, n_sinks);
+        pthread_mutex_lock(&k->mu);
+        k->ckpt_written++;
+        pthread_cond_broadcast(&k->cond);
+        pthread_mutex_unlock(&k->mu);
+        return;
+    }
     if (!k || !k->conf->state_dir)
         return;
     tw_pipeline *pl = k->pl;
@@ -687,11 +760,163 @@ tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size)
     return TW_OK;
 }
 
+/* ---- the changelog (--state-topic) ------------------------------------------------------ */
+
+/* An assigned partition is held while its changelog partition is read: its reading starts at
+ * the group's committed offset, where the changelog's state ends. */
+static void assign_changelog(tw_kafka *k, uint32_t pi)
+{
+    pthread_mutex_lock(&k->mu);
+    kpart *p = part_at(k, pi);
+    if (p) {
+        p->await_first = false; /* its history comes from the changelog */
+        p->restoring = true;
+        p->ticket++;
+        p->assigned_at = tw_now_s();
+    }
+    uint64_t ticket = p ? p->ticket : 0;
+    pthread_mutex_unlock(&k->mu);
+    tw_source_part sp;
+    tw_source_kafka_part_get(k->src, pi, &sp);
+    if (!p || !tw_changelog_restore(k->cl, pi, sp.partition, ticket)) {
+        k->failed = true;
+        return;
+    }
+    tw_source_kafka_hold(k->src, pi);
+}
+
+/* A state operation into the pipeline, in stream order (after the open chunk's lines). */
+static bool emit_state_op(tw_kafka *k, tw_state_op *op)
+{
+    tw_chunk *chunk = emit_open_chunk(k) ? tw_chunk_new(TW_JSON_PADDING + 1) : NULL;
+    if (!chunk) {
+        tw_buf_free(&op->records);
+        free(op);
+        return false;
+    }
+    chunk->state_op = op;
+    chunk->seq = k->next_chunk++;
+    if (!log_append(k, chunk->seq, NULL, 0)) {
+        tw_chunk_destroy(chunk);
+        tw_buf_free(&op->records);
+        free(op);
+        return false;
+    }
+    return push_chunk(k, chunk);
+}
+
+/* The restores done: their records to the workers, then the partition goes on. */
+static void deliver_restores(tw_kafka *k)
+{
+    tw_restored r;
+    while (tw_changelog_take(k->cl, &r)) {
+        pthread_mutex_lock(&k->mu);
+        kpart *p = r.part < k->n_parts ? &k->parts[r.part] : NULL;
+        bool current = p && p->restoring && p->ticket == r.ticket;
+        if (current) {
+            p->restoring = false;
+            p->restores++;
+            p->rs_records = r.n_records;
+            p->rs_bytes = r.bytes;
+            p->rs_damaged = r.damaged;
+            p->rs_seconds = r.seconds;
+        }
+        pthread_mutex_unlock(&k->mu);
+        if (!current) { /* revoked meanwhile: a later assignment reads it again */
+            tw_buf_free(&r.records);
+            continue;
+        }
+        if (r.failed)
+            atomic_fetch_add(&k->history_gaps, 1);
+        tw_state_op *op = calloc(1, sizeof *op);
+        if (!op) {
+            tw_buf_free(&r.records);
+            k->failed = true;
+            return;
+        }
+        op->part = r.part;
+        op->records = r.records;
+        op->n_records = r.n_records;
+        if (!emit_state_op(k, op)) {
+            k->failed = true;
+            return;
+        }
+        tw_source_kafka_release(k->src, r.part);
+        pthread_mutex_lock(&k->mu);
+        p = &k->parts[r.part];
+        p->rs_paused = tw_now_s() - p->assigned_at;
+        pthread_mutex_unlock(&k->mu);
+        if (k->conf->verbosity > 0) {
+            tw_source_part sp;
+            tw_source_kafka_part_get(k->src, r.part, &sp);
+            tw_log("kafka: %s[%" PRId32 "]: %" PRIu64 " state records (%" PRIu64
+                   " bytes) restored from %s in %.3f s",
+                   sp.topic, r.partition, r.n_records, r.bytes, tw_changelog_topic(k->cl),
+                   r.seconds);
+        }
+    }
+}
+
+void tw_kafka_state_op_done(tw_kafka *k, tw_state_op *op)
+{
+    pthread_mutex_lock(&k->mu);
+    if (op->part < k->n_parts && !op->drop) {
+        kpart *p = &k->parts[op->part];
+        p->rs_identities = atomic_load(&op->applied);
+        p->rs_foreign = atomic_load(&op->foreign);
+        p->rs_damaged += atomic_load(&op->damaged);
+    }
+    pthread_mutex_unlock(&k->mu);
+    atomic_fetch_add(&k->dropped, atomic_load(&op->dropped));
+    if (atomic_load(&op->foreign) && k->conf->verbosity >= 0)
+        tw_log("kafka: --state-topic: %" PRIu64 " state records written with other rules or "
+               "another build were not restored: their identities start afresh",
+               (uint64_t)atomic_load(&op->foreign));
+    if (atomic_load(&op->failed))
+        tw_log("kafka: --state-topic: out of memory restoring %" PRIu64 " identities",
+               (uint64_t)atomic_load(&op->failed));
+    tw_buf_free(&op->records);
+    free(op);
+}
+
+/* The source's on_revoked hook: the partition's identities leave this consumer (a revocation
+ * wrote them to the changelog first, at its barrier; a lost partition's new owner restores
+ * what the last barrier wrote). A restore under way is forgotten. */
+static void on_revoked(void *ud, uint32_t pi, bool lost)
+{
+    tw_kafka *k = ud;
+    (void)lost;
+    if (!k->cl || k->pipeline_done)
+        return;
+    pthread_mutex_lock(&k->mu);
+    kpart *p = part_at(k, pi);
+    if (p) {
+        p->restoring = false;
+        p->ticket++;
+    }
+    pthread_mutex_unlock(&k->mu);
+    tw_state_op *op = calloc(1, sizeof *op);
+    if (!op || !p) {
+        free(op);
+        k->failed = true;
+        return;
+    }
+    op->part = pi;
+    op->drop = true;
+    tw_buf_init(&op->records);
+    if (!emit_state_op(k, op))
+        k->failed = true;
+}
+
 /* The source's on_assign hook (reader thread, inside tw_source_next): where the partition's
  * reading starts, and what its first message is checked against. */
 static void on_assign(void *ud, uint32_t pi, int64_t *offset)
 {
     tw_kafka *k = ud;
+    if (k->cl) {
+        assign_changelog(k, pi);
+        return;
+    }
     pthread_mutex_lock(&k->mu);
     kpart *p = part_at(k, pi);
     if (p) {
@@ -788,8 +1013,14 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
         .hook_ud = k,
         .on_assign = on_assign,
         .on_revoke = on_revoke,
+        .on_revoked = on_revoked,
     };
-    tw_err err = tw_source_open(&tw_source_kafka, &sc, &k->src, errstr, errstr_size);
+    tw_err err = conf->state_topic ? tw_changelog_open(conf, &k->cl, errstr, errstr_size) : TW_OK;
+    if (err) {
+        tw_kafka_destroy(k);
+        return err;
+    }
+    err = tw_source_open(&tw_source_kafka, &sc, &k->src, errstr, errstr_size);
     if (err) {
         tw_kafka_destroy(k);
         return err == TW_ERR_NOMEM ? err : TW_ERR_INVALID;
@@ -834,7 +1065,9 @@ void *tw_kafka_main(void *arg)
             break;
         if (err == TW_ERR_EOF && !k->open) /* --exit-at-end: every partition at its end */
             break;
-        if (k->conf->state_dir &&
+        if (k->cl)
+            deliver_restores(k);
+        if ((k->conf->state_dir || k->cl) &&
             (k->ckpt_due || tw_now_s() - k->last_ckpt >= k->conf->checkpoint_ms / 1000.0))
             checkpoint(k);
     }
@@ -874,6 +1107,26 @@ void tw_kafka_print_stats(tw_kafka *k, FILE *o)
     fprintf(o, "  kafka.assignments            %" PRIu64 "\n", st.assignments);
     fprintf(o, "  kafka.revocations            %" PRIu64 "\n", st.revocations);
     fprintf(o, "  kafka.errors                 %" PRIu64 "\n", st.errors);
+    if (k->cl) {
+        tw_changelog_stats cs;
+        tw_changelog_get_stats(k->cl, &cs);
+        fprintf(o, "  kafka.changelog.records      %" PRIu64 "\n", cs.records);
+        fprintf(o, "  kafka.changelog.tombstones   %" PRIu64 "\n", cs.tombstones);
+        fprintf(o, "  kafka.changelog.bytes        %" PRIu64 "\n", cs.bytes);
+        fprintf(o, "  kafka.changelog.barriers     %" PRIu64 "\n", cs.flushes);
+        fprintf(o, "  kafka.changelog.too_large    %" PRIu64 "\n", cs.too_large);
+        fprintf(o, "  kafka.changelog.failed       %" PRIu64 "\n", cs.failed);
+        fprintf(o, "  kafka.identities_let_go      %" PRIu64 "\n",
+                (uint64_t)atomic_load(&k->dropped));
+        int32_t partition;
+        uint64_t records, bytes;
+        double seconds;
+        if (tw_changelog_progress(k->cl, &partition, &records, &bytes, &seconds))
+            fprintf(o,
+                    "  kafka.restoring              %s[%" PRId32 "] records %" PRIu64
+                    " bytes %" PRIu64 " seconds %.3f\n",
+                    tw_changelog_topic(k->cl), partition, records, bytes, seconds);
+    }
     pthread_mutex_lock(&k->mu);
     for (uint32_t i = 0; i < k->n_parts; i++) {
         tw_source_part sp;
@@ -886,7 +1139,14 @@ void tw_kafka_print_stats(tw_kafka *k, FILE *o)
                 "  kafka.partition.%s[%" PRId32 "]  messages %" PRIu64 " done %" PRId64
                 " lag %" PRId64 "%s\n",
                 sp.topic, sp.partition, sp.messages, p->done, lag,
-                sp.assigned ? "" : " (not assigned)");
+                sp.assigned ? (p->restoring ? " (restoring)" : "") : " (not assigned)");
+        if (k->cl && p->restores)
+            fprintf(o,
+                    "  kafka.restore.%s[%" PRId32 "]  records %" PRIu64 " bytes %" PRIu64
+                    " identities %" PRIu64 " damaged %" PRIu64 " foreign %" PRIu64
+                    " seconds %.3f paused %.3f\n",
+                    sp.topic, sp.partition, p->rs_records, p->rs_bytes, p->rs_identities,
+                    p->rs_damaged, p->rs_foreign, p->rs_seconds, p->rs_paused);
     }
     pthread_mutex_unlock(&k->mu);
 }
@@ -901,6 +1161,7 @@ void tw_kafka_destroy(tw_kafka *k)
     if (k->src && k->pl->source == k->src)
         k->pl->source = NULL;
     tw_source_destroy(k->src); /* its hooks reach k: before k goes */
+    tw_changelog_destroy(k->cl);
     for (size_t i = 0; i < k->n; i++)
         free(k->log[(k->head + i) % k->cap].offs);
     free(k->log);

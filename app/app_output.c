@@ -79,7 +79,7 @@ static bool keep_result(tw_output_stage *os, int w, tw_result *res)
         os->ckpt[w] = res->checkpoint;
         res->checkpoint = NULL;
         if (++os->n_ckpt == os->pl->n_producers) {
-            tw_kafka_write_checkpoint(os->pl->kafka, os->ckpt, os->n_ckpt);
+            tw_kafka_write_checkpoint(os->pl->kafka, os->ckpt, os->n_ckpt, os->sinks, os->n_sinks);
             for (int i = 0; i < os->n_ckpt; i++) {
                 tw_buf_free(os->ckpt[i]);
                 free(os->ckpt[i]);

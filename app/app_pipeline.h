@@ -62,9 +62,11 @@ void tw_kafka_routed(void *k, uint64_t chunk, uint64_t seq_end); /* pl->chunk_ro
 bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size_t n_sinks,
                        bool force); /* output stage */
 bool tw_kafka_failed(const tw_kafka *k);
-/* --state-dir: writes the checkpoint of a barrier (the producers' saved states, in producer
+/* --state-dir: writes the checkpoint of a barrier (--state-topic: the changed identities to
+ * the changelog, then the offsets stored, sinks flushed first) (the producers' saved states, in producer
  * order, and the offsets they cover), atomically; the source waits for it. */
-void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n);
+void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n, tw_sink *sinks,
+                               size_t n_sinks);
 /* --state-dir at start: the last checkpoint's state into the workers' stores and the grant
  * book, its offsets for the partitions' first assignment. Before any thread starts. */
 tw_err tw_kafka_restore(tw_kafka *k, char *errstr, size_t errstr_size);
@@ -73,6 +75,22 @@ void tw_kafka_print_stats(tw_kafka *k, FILE *o);
 void tw_kafka_destroy(tw_kafka *k);
 extern atomic_int tw_stop_requested;  /* SIGTERM, SIGINT */
 extern atomic_int tw_stats_requested; /* SIGUSR1 */
+
+/* consume --state-topic: what happens to the identities of one partition, carried through the
+ * stages in stream order (chunk, batch, work) to every worker, which applies it to its shard
+ * after the events before it: the partition's state restored from its changelog, or its
+ * identities dropped (the partition left this consumer). The last worker done hands it back
+ * (tw_kafka_state_op_done). */
+typedef struct tw_state_op {
+    atomic_int refs;       /* workers still to apply it */
+    uint32_t part;         /* the source's index of the partition */
+    bool drop;             /* its identities go (else: restore) */
+    tw_buf records;        /* restore: tw_ckpt_rec records in changelog order, the newest of a
+                            * key last (tw_ckpt_apply: it replaces, a tombstone removes) */
+    uint64_t n_records;
+    atomic_uint_fast64_t applied, foreign, damaged, failed, dropped; /* by the workers */
+} tw_state_op;
+void tw_kafka_state_op_done(tw_kafka *k, tw_state_op *op); /* any worker's thread */
 
 /* A run of consecutive events of one work batch that live in the same parsed batch: the
  * worker releases them together once it is done. */
@@ -97,7 +115,8 @@ typedef struct tw_work {
                               an identity is idle by its own partition's progress */
     uint32_t n_source_wm, cap_source_wm;
     bool final;
-    bool checkpoint; /* save the shard's state into the result (consume --state-dir) */
+    bool checkpoint;          /* save the shard's state into the result (consume --state-dir) */
+    struct tw_state_op *state_op; /* applied after its events (consume --state-topic) */
 } tw_work;
 
 /* worker → output: the findings raised by one work batch, encoded. */
@@ -152,6 +171,8 @@ typedef struct tw_worker {
     tw_worker_stats pub; /* consume: stats as of its last work batch (under stats_mu) */
     const tw_emit *emit; /* while its thread runs: what an identity dropped still owes
                               * goes there (tw_worker_release) */
+    tw_buf tombstones;   /* consume --state-topic: identities expired or evicted since the last
+                          * barrier (tw_ckpt_rec records, no value) */
 } tw_worker;
 
 struct tw_pipeline {
@@ -197,6 +218,8 @@ struct tw_pipeline {
     tw_exceptions *exceptions; /* --exceptions (or NULL): thread index = worker, n_workers the
                                 router (grants) */
     tw_kafka *kafka;           /* consume: its commit log and checkpoints (NULL in replay) */
+    uint64_t fingerprint;      /* what saved state means (tw_rules_fingerprint; 0 no rules) */
+    bool changelog;            /* consume --state-topic: barriers save what changed */
     pthread_mutex_t grants_mu; /* --grants: the inventory is read while the pipeline starts */
     pthread_cond_t grants_cv;
     int grants_ready; /* 0 loading, 1 ready, -1 failed (under grants_mu) */
@@ -268,6 +291,9 @@ void *tw_worker_main(void *arg); /* arg: tw_worker */
  * afresh first gives what it owes (the updates of its suppressed findings; replay only), then
  * its state goes. */
 void tw_worker_release(void *ud, tw_ident *ident);
+/* consume --state-topic: the store's removed hook: the identity's tombstone, for the next
+ * barrier. */
+void tw_worker_removed(void *ud, const tw_ident *ident);
 
 typedef struct tw_parser_arg {
     tw_pipeline *pl;

@@ -110,6 +110,7 @@ static tw_work *take_work(router *rt, int w)
     void *item;
     if (tw_ring_try_pop(rt->pl->spare_rings[w], &item) == TW_OK) {
         ((tw_work *)item)->checkpoint = false;
+        ((tw_work *)item)->state_op = NULL;
         return item;
     }
     return tw_work_new();
@@ -494,6 +495,19 @@ void *tw_router_main(void *arg)
                 rt.res->checkpoint = tw_ckpt_router(pl);
             for (int w = 0; w < pl->n_workers; w++)
                 rt.cur[w]->checkpoint = true;
+            ok = flush_all(&rt, false);
+            flushed_at = rt.next_seq;
+            chunk_routed(pl, batch->seq, rt.next_seq);
+            tw_batch_destroy(batch);
+            continue;
+        }
+        if (batch->state_op) {
+            /* consume: a partition's restored state or its leaving, after every event routed
+             * before it (the work batches it comes in hold them) and before any after */
+            tw_state_op *op = batch->state_op;
+            atomic_store(&op->refs, pl->n_workers);
+            for (int w = 0; w < pl->n_workers; w++)
+                rt.cur[w]->state_op = op;
             ok = flush_all(&rt, false);
             flushed_at = rt.next_seq;
             chunk_routed(pl, batch->seq, rt.next_seq);

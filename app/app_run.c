@@ -105,8 +105,7 @@ static tw_err restore_replay(tw_pipeline *pl, const tw_app_conf *conf, char *err
                              size_t errstr_size)
 {
     tw_ckpt_read got;
-    uint64_t fp = pl->rules ? tw_rules_fingerprint(pl->rules) : 0;
-    tw_err err = tw_ckpt_restore(conf->state_dir, pl, fp, NULL, NULL, &got, errstr, errstr_size);
+    tw_err err = tw_ckpt_restore(conf->state_dir, pl, pl->fingerprint, NULL, NULL, &got, errstr, errstr_size);
     if (err)
         return err;
     if (got.foreign)
@@ -125,10 +124,10 @@ static bool save_replay(tw_pipeline *pl, const tw_app_conf *conf)
     tw_buf *router = pl->n_streams ? tw_ckpt_router(pl) : NULL;
     bool ok = shards && (router || !pl->n_streams);
     for (int w = 0; ok && w < pl->n_workers; w++)
-        ok = (shards[w] = tw_ckpt_shard(pl->engine, pl->workers[w].state)) != NULL;
+        ok = (shards[w] = tw_ckpt_shard(pl->engine, pl->workers[w].state, pl->fingerprint, false,
+                                        NULL)) != NULL;
     char errstr[512];
-    uint64_t fp = pl->rules ? tw_rules_fingerprint(pl->rules) : 0;
-    tw_err err = ok ? tw_ckpt_write(conf->state_dir, fp, pl->stream_start_ms, NULL, 0, router,
+    tw_err err = ok ? tw_ckpt_write(conf->state_dir, pl->fingerprint, pl->stream_start_ms, NULL, 0, router,
                                     shards, (uint32_t)pl->n_workers, errstr, sizeof errstr)
                     : TW_ERR_NOMEM;
     if (err == TW_ERR_NOMEM)
@@ -349,6 +348,8 @@ int tw_app_run(const tw_app_conf *conf)
         goto out;
     }
     /* the engine's detectors, the rules' findings counted from rules_detector on */
+    pl.fingerprint = pl.rules ? tw_rules_fingerprint(pl.rules) : 0;
+    pl.changelog = conf->state_topic != NULL;
     pl.stats_slots = tw_engine_count(pl.engine) + (pl.rules ? pl.rules->n_rules : 0);
     if (pl.stats_slots > TW_MAX_DETECTORS)
         pl.stats_slots = TW_MAX_DETECTORS;
@@ -358,8 +359,11 @@ int tw_app_run(const tw_app_conf *conf)
             tw_log("%s; nothing read", errstr);
             goto out;
         }
-        if (tw_kafka_new(&pl, conf, &pl.kafka, errstr, sizeof errstr) != TW_OK) {
+        tw_err kerr = tw_kafka_new(&pl, conf, &pl.kafka, errstr, sizeof errstr);
+        if (kerr != TW_OK) {
             tw_log("%s", errstr);
+            if (kerr == TW_ERR_IO) /* no broker answered: not the command line's fault */
+                rc = TW_EXIT_INPUT;
             goto out;
         }
     } else if (open_files(&pl, conf, errstr, sizeof errstr) != TW_OK) {
@@ -398,6 +402,7 @@ int tw_app_run(const tw_app_conf *conf)
         .expire_margin_ms = conf->lateness_ms,
         .slot_bytes = tw_engine_state_bytes(pl.engine),
         .release = tw_worker_release,
+        .removed = conf->state_topic ? tw_worker_removed : NULL,
     };
     for (int w = 0; w < pl.n_workers; w++) {
         pl.workers[w].pl = &pl;

@@ -7,6 +7,7 @@
 #include "app_checkpoint.h"
 #include "app_pipeline.h"
 #include "ingest_split.h"
+#include "tw_hash.h"
 #include "tw_log.h"
 
 void tw_pipeline_abort(tw_pipeline *pl)
@@ -166,10 +167,11 @@ void *tw_parser_main(void *arg)
             tw_pipeline_abort(pl);
             break;
         }
-        if (chunk->checkpoint) { /* a barrier: an empty batch carries it on */
+        if (chunk->checkpoint || chunk->state_op) { /* an empty batch carries it on */
             batch->seq = chunk->seq;
             batch->input = chunk->input;
-            batch->checkpoint = true;
+            batch->checkpoint = chunk->checkpoint;
+            batch->state_op = chunk->state_op;
         } else {
             tw_parser_run(ps, chunk, batch);
             tw_batch_fit(batch);
@@ -327,6 +329,56 @@ void tw_worker_release(void *ud, tw_ident *ident)
     tw_engine_release(wk->pl->engine, ident);
 }
 
+void tw_worker_removed(void *ud, const tw_ident *ident)
+{
+    tw_worker *wk = ud;
+    if (!ident->source)
+        return; /* a group record across identities: not in the changelog */
+    tw_ckpt_rec rec = { ident->source, { ident->key, ident->key_len }, false, { NULL, 0 } };
+    tw_ckpt_put_rec(&wk->tombstones, &rec);
+}
+
+/* consume --state-topic: a partition's changelog records into this shard (the records of its
+ * identities: hash mod workers), or its identities out of it. */
+static void apply_state_op(tw_worker *wk, tw_state_op *op)
+{
+    tw_pipeline *pl = wk->pl;
+    uint16_t source = (uint16_t)(op->part + 1 <= UINT16_MAX ? op->part + 1 : 0);
+    if (op->drop) {
+        bool *drop = calloc((size_t)source + 1, sizeof *drop);
+        if (drop) {
+            drop[source] = true;
+            atomic_fetch_add(&op->dropped, tw_state_drop_sources(wk->state, drop, source + 1u));
+            free(drop);
+        }
+    } else {
+        tw_wire_reader r = { (const unsigned char *)op->records.p,
+                             (const unsigned char *)op->records.p + op->records.len, false };
+        uint64_t applied = 0, foreign = 0, damaged = 0, failed = 0;
+        tw_ckpt_rec rec;
+        while (r.p < r.end && tw_ckpt_get_rec(&r, &rec)) {
+            uint64_t hash = tw_hash64(rec.key.p, rec.key.len, 0);
+            if (hash % (uint64_t)pl->n_workers != (uint64_t)wk->index)
+                continue;
+            tw_err err = tw_ckpt_apply(pl->engine, wk->state, pl->fingerprint, &rec, source);
+            if (err == TW_OK)
+                applied++;
+            else if (err == TW_ERR_INVALID)
+                foreign++;
+            else if (err == TW_ERR_CORRUPT)
+                damaged++;
+            else
+                failed++;
+        }
+        atomic_fetch_add(&op->applied, applied);
+        atomic_fetch_add(&op->foreign, foreign);
+        atomic_fetch_add(&op->damaged, damaged);
+        atomic_fetch_add(&op->failed, failed);
+    }
+    if (atomic_fetch_sub(&op->refs, 1) == 1)
+        tw_kafka_state_op_done(pl->kafka, op);
+}
+
 void *tw_worker_main(void *arg)
 {
     tw_worker *wk = arg;
@@ -362,6 +414,7 @@ void *tw_worker_main(void *arg)
                 note_source(wk, ident, ev);
             wk->cur_seq = ev->seq;
             tw_engine_run(pl->engine, ident, ev, &emit);
+            ident->flags |= TW_IDENT_DIRTY; /* --state-topic: the next barrier writes it */
         }
         wk->stats.events += work->n - wk->group_entries;
         wk->group_entries = 0;
@@ -375,7 +428,11 @@ void *tw_worker_main(void *arg)
             worker_publish(wk);
         tw_result *res = wk->res;
         wk->res = NULL;
-        if (work->checkpoint && !(res->checkpoint = tw_ckpt_shard(pl->engine, wk->state))) {
+        if (work->state_op)
+            apply_state_op(wk, work->state_op);
+        if (work->checkpoint &&
+            !(res->checkpoint = tw_ckpt_shard(pl->engine, wk->state, pl->fingerprint, pl->changelog,
+                                              &wk->tombstones))) {
             tw_log("out of memory saving a checkpoint");
             tw_pipeline_abort(pl);
         }

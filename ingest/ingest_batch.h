@@ -60,6 +60,8 @@ typedef struct tw_chunk {
     bool document;         /* whole document (pretty-printed JSON, arrays) rather than lines */
     bool last;             /* the last chunk of its input */
     bool checkpoint;       /* consume: no data, a barrier: every stage saves its state here */
+    void *state_op;        /* consume: no data, a state operation for the workers (a tw_state_op
+                            * of app_pipeline.h), carried in stream order; not owned */
     uint16_t source;       /* consume: the partition its messages came from (+1; 0 none) */
     uint16_t *line_source; /* consume: ...or, when it holds several partitions' messages, each
                            * line's (one a line, in order); owned, NULL otherwise */
@@ -94,6 +96,7 @@ typedef struct tw_batch {
     uint64_t seq; /* the chunk's */
     bool last_of_input;
     bool checkpoint; /* from a checkpoint chunk (no events) */
+    void *state_op;  /* from a chunk carrying one (no events) */
     uint16_t source; /* the chunk's */
     /* events not yet done with: the router hands each event to a worker by pointer, and the
      * worker that releases the last one destroys the batch */

@@ -92,6 +92,9 @@ typedef struct tw_source_conf {
     void *hook_ud;
     void (*on_assign)(void *ud, uint32_t part, int64_t *offset);
     bool (*on_revoke)(void *ud);
+    /* Optional: each partition once it is let go (revoked, after the commit; or lost: another
+     * member may have it already) */
+    void (*on_revoked)(void *ud, uint32_t part, bool lost);
 } tw_source_conf;
 
 /* Offsets a hook may set or find (librdkafka's values): where the group has the partition

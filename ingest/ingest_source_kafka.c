@@ -28,6 +28,10 @@ typedef struct kpart {
     char *topic;
     int32_t partition;
     bool assigned, eof;
+    /* held by the caller (tw_source_kafka_hold): paused whatever pause and resume say, its
+     * messages not handed over; one that came anyway is read again from held_from */
+    bool held;
+    int64_t held_from;
     uint64_t messages;
 } kpart;
 
@@ -122,7 +126,7 @@ static uint32_t part_index(kafka_source *ks, const char *topic, int32_t partitio
     char *t = strdup(topic);
     if (!t)
         return UINT32_MAX;
-    ks->parts[ks->n_parts] = (kpart){ .topic = t, .partition = partition };
+    ks->parts[ks->n_parts] = (kpart){ .topic = t, .partition = partition, .held_from = -1 };
     return ks->n_parts++;
 }
 
@@ -248,6 +252,20 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             tw_log("%skafka: assign: %s", ks->prefix, rd_kafka_error_string(e));
             rd_kafka_error_destroy(e);
         }
+        /* what the hook held (or the caller's pause covers) starts paused */
+        rd_kafka_topic_partition_list_t *hold = rd_kafka_topic_partition_list_new(parts->cnt);
+        pthread_mutex_lock(&ks->mu);
+        for (int i = 0; hold && i < parts->cnt; i++) {
+            uint32_t pi = part_index(ks, parts->elems[i].topic, parts->elems[i].partition);
+            if (pi != UINT32_MAX && (ks->parts[pi].held || ks->paused))
+                rd_kafka_topic_partition_list_add(hold, parts->elems[i].topic,
+                                                  parts->elems[i].partition);
+        }
+        pthread_mutex_unlock(&ks->mu);
+        if (hold && hold->cnt)
+            rd_kafka_pause_partitions(rk, hold);
+        if (hold)
+            rd_kafka_topic_partition_list_destroy(hold);
         return;
     }
     /* revoked: the caller finishes what is in flight and stores its offsets, then they are
@@ -260,13 +278,19 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
             tw_log("%skafka: commit on revocation: %s", ks->prefix, rd_kafka_err2str(ce));
     }
-    pthread_mutex_lock(&ks->mu);
+    bool lost = err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk);
     for (int i = 0; i < parts->cnt; i++) {
+        pthread_mutex_lock(&ks->mu);
         uint32_t pi = part_index(ks, parts->elems[i].topic, parts->elems[i].partition);
-        if (pi != UINT32_MAX)
+        if (pi != UINT32_MAX) {
             ks->parts[pi].assigned = false;
+            ks->parts[pi].held = false;
+            ks->parts[pi].held_from = -1;
+        }
+        pthread_mutex_unlock(&ks->mu);
+        if (pi != UINT32_MAX && conf->on_revoked)
+            conf->on_revoked(conf->hook_ud, pi, lost);
     }
-    pthread_mutex_unlock(&ks->mu);
     if (cooperative) {
         rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
         if (e) {
@@ -447,6 +471,67 @@ static bool stash(kafka_source *ks, rd_kafka_message_t *m, uint32_t pi)
     return true;
 }
 
+/* A message of a held partition (fetched before the pause took): not handed over, read again
+ * from the first such offset when the partition is let go. */
+static bool drop_held(kafka_source *ks, rd_kafka_message_t *m, uint32_t pi)
+{
+    pthread_mutex_lock(&ks->mu);
+    kpart *p = &ks->parts[pi];
+    bool held = p->held;
+    if (held && (p->held_from < 0 || m->offset < p->held_from))
+        p->held_from = m->offset;
+    if (held)
+        p->messages--;
+    pthread_mutex_unlock(&ks->mu);
+    if (held)
+        rd_kafka_message_destroy(m);
+    return held;
+}
+
+void tw_source_kafka_hold(tw_source *src, uint32_t part)
+{
+    kafka_source *ks = kafka_of(src);
+    pthread_mutex_lock(&ks->mu);
+    if (part < ks->n_parts) {
+        ks->parts[part].held = true;
+        ks->parts[part].held_from = -1;
+    }
+    pthread_mutex_unlock(&ks->mu);
+}
+
+void tw_source_kafka_release(tw_source *src, uint32_t part)
+{
+    kafka_source *ks = kafka_of(src);
+    pthread_mutex_lock(&ks->mu);
+    if (part >= ks->n_parts || !ks->parts[part].held) {
+        pthread_mutex_unlock(&ks->mu);
+        return;
+    }
+    kpart *p = &ks->parts[part];
+    p->held = false;
+    int64_t from = p->held_from;
+    p->held_from = -1;
+    bool assigned = p->assigned;
+    rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+    if (one)
+        rd_kafka_topic_partition_list_add(one, p->topic, p->partition)->offset = from;
+    pthread_mutex_unlock(&ks->mu);
+    if (!one)
+        return;
+    if (assigned && from >= 0) {
+        rd_kafka_error_t *e = rd_kafka_seek_partitions(ks->rk, one, 5000);
+        if (e) {
+            tw_log("%skafka: %s[%" PRId32 "]: seek to offset %" PRId64 ": %s", ks->prefix,
+                   one->elems[0].topic, one->elems[0].partition, from, rd_kafka_error_string(e));
+            rd_kafka_error_destroy(e);
+            ks->failed = true; /* a record would be skipped: never silently */
+        }
+    }
+    if (assigned && !ks->paused)
+        rd_kafka_resume_partitions(ks->rk, one);
+    rd_kafka_topic_partition_list_destroy(one);
+}
+
 static void hand_over(kafka_source *ks, rd_kafka_message_t *m, uint32_t pi, tw_raw *raw)
 {
     if (ks->held)
@@ -496,6 +581,8 @@ static tw_err kafka_next(void *ctx, tw_raw *raw, int timeout_ms)
             rd_kafka_message_destroy(m);
             continue;
         }
+        if (drop_held(ks, m, pi))
+            continue;
         /* what came before it goes first: kept while paused, or polled inside a rebalance
          * hook that paused (the hook's caller is still reading the stash) */
         if (ks->paused || ks->stash_head < ks->n_stash) {
@@ -514,10 +601,24 @@ static void set_paused(kafka_source *ks, bool pause)
     rd_kafka_topic_partition_list_t *assigned = NULL;
     if (rd_kafka_assignment(ks->rk, &assigned) || !assigned)
         return;
-    if (pause)
+    if (pause) {
         rd_kafka_pause_partitions(ks->rk, assigned);
-    else
-        rd_kafka_resume_partitions(ks->rk, assigned);
+    } else {
+        /* a held partition stays paused until it is let go */
+        rd_kafka_topic_partition_list_t *go = rd_kafka_topic_partition_list_new(assigned->cnt);
+        pthread_mutex_lock(&ks->mu);
+        for (int i = 0; go && i < assigned->cnt; i++) {
+            uint32_t pi = part_index(ks, assigned->elems[i].topic, assigned->elems[i].partition);
+            if (pi == UINT32_MAX || !ks->parts[pi].held)
+                rd_kafka_topic_partition_list_add(go, assigned->elems[i].topic,
+                                                  assigned->elems[i].partition);
+        }
+        pthread_mutex_unlock(&ks->mu);
+        if (go) {
+            rd_kafka_resume_partitions(ks->rk, go);
+            rd_kafka_topic_partition_list_destroy(go);
+        }
+    }
     rd_kafka_topic_partition_list_destroy(assigned);
 }
 

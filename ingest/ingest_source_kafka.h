@@ -40,6 +40,12 @@ bool tw_source_kafka_watermarks(tw_source *src, uint32_t part, int64_t *lo, int6
 tw_err tw_source_kafka_committed(tw_source *src, const uint32_t *parts, size_t n, int64_t *offsets,
                                  int timeout_ms);
 
+/* Holds an assigned partition (from the on_assign hook, or after): it stays paused whatever
+ * pause and resume do, nothing of it is handed over, until it is released; then it goes on
+ * from the first record not handed over. Its revocation ends the hold. Source's thread. */
+void tw_source_kafka_hold(tw_source *src, uint32_t part);
+void tw_source_kafka_release(tw_source *src, uint32_t part);
+
 typedef struct tw_source_kafka_stats {
     uint64_t messages, bytes;
     uint64_t offset_stores; /* commits that stored offsets */

@@ -21,7 +21,10 @@
 
 typedef struct tw_ident tw_ident;
 
-enum { TW_IDENT_SPLIT = 1u << 0 }; /* consume: seen in two partitions (said once) */
+enum {
+    TW_IDENT_SPLIT = 1u << 0, /* consume: seen in two partitions (said once) */
+    TW_IDENT_DIRTY = 1u << 1, /* consume --state-topic: changed since the last barrier */
+};
 
 typedef struct tw_state_conf {
     uint64_t max_identities;  /* cap on live identities in this store */
@@ -34,6 +37,10 @@ typedef struct tw_state_conf {
      * Optional. */
     void (*release)(void *ud, tw_ident *ident);
     void *release_ud;
+    /* Called when expiry or eviction removes an identity (before release), not when the
+     * owner removes it (tw_state_remove, tw_state_drop_sources) nor at destroy: the identity
+     * is gone for good (consume --state-topic writes its tombstone). Optional. */
+    void (*removed)(void *ud, const tw_ident *ident);
 } tw_state_conf;
 
 struct tw_ident {
@@ -81,6 +88,13 @@ uint32_t tw_state_expire(tw_state *st, int64_t watermark_ms, uint32_t budget);
  * source_wm[source] when it has one (n_sources entries), else watermark_ms. */
 uint32_t tw_state_expire_sources(tw_state *st, int64_t watermark_ms, const int64_t *source_wm,
                                  uint32_t n_sources, uint32_t budget);
+
+/* Removes the identity if it is here (its slots released; no removed call). True if it was. */
+bool tw_state_remove(tw_state *st, uint64_t hash, tw_str key);
+/* Removes every identity whose source is flagged in drop (n_sources entries; an identity with
+ * a source outside them stays): the partitions this consumer no longer owns. Returns the count
+ * removed. No removed call: their state lives on where they went. */
+uint64_t tw_state_drop_sources(tw_state *st, const bool *drop, uint32_t n_sources);
 
 /* Visits every live identity (checkpoints, tests). */
 void tw_state_foreach(tw_state *st, void (*fn)(void *ud, tw_ident *ident), void *ud);

@@ -191,6 +191,9 @@ static void evict_one(tw_state *st)
         }
     }
     if (best != UINT64_MAX) {
+        if (st->conf.removed)
+            st->conf.removed(st->conf.release_ud,
+                             record_at(st, (uint32_t)(st->table[best] & 0xffffffffu) - 1));
         delete_slot(st, best);
         st->stats.evicted++;
     }
@@ -293,6 +296,8 @@ uint32_t tw_state_expire_sources(tw_state *st, int64_t watermark_ms, const int64
                              : watermark_ms;
             /* saturating: before any event the watermark is INT64_MIN */
             if (wm >= INT64_MIN + grace && ident->last_seen < wm - grace) {
+                if (st->conf.removed)
+                    st->conf.removed(st->conf.release_ud, ident);
                 delete_slot(st, s);
                 st->stats.expired++;
                 removed++;
@@ -300,6 +305,40 @@ uint32_t tw_state_expire_sources(tw_state *st, int64_t watermark_ms, const int64
             }
         }
         st->cursor = (s + 1) & st->mask;
+    }
+    return removed;
+}
+
+bool tw_state_remove(tw_state *st, uint64_t hash, tw_str key)
+{
+    uint64_t tag = hash >> 32;
+    for (uint64_t s = slot_of(st, hash);; s = (s + 1) & st->mask) {
+        uint64_t e = st->table[s];
+        if (!e)
+            return false;
+        if ((e >> 32) != tag)
+            continue;
+        const tw_ident *ident = record_at(st, (uint32_t)(e & 0xffffffffu) - 1);
+        if (ident->hash == hash && ident->key_len == key.len &&
+            memcmp(ident->key, key.p, key.len) == 0) {
+            delete_slot(st, s);
+            return true;
+        }
+    }
+}
+
+uint64_t tw_state_drop_sources(tw_state *st, const bool *drop, uint32_t n_sources)
+{
+    uint64_t removed = 0;
+    for (uint64_t s = 0; s <= st->mask;) {
+        uint64_t e = st->table[s];
+        const tw_ident *ident = e ? record_at(st, (uint32_t)(e & 0xffffffffu) - 1) : NULL;
+        if (ident && ident->source < n_sources && drop[ident->source]) {
+            delete_slot(st, s); /* the shift may move an unvisited entry into s */
+            removed++;
+            continue;
+        }
+        s++;
     }
     return removed;
 }

@@ -51,7 +51,7 @@ replay_opts="--agent-pattern --audit-bucket --audit-log-group --exceptions --for
 --rules --state-dir --stats --threads --unused-after --verbose --version"
 consume_opts="--agent-pattern --audit-bucket --audit-log-group --broker-timeout --brokers --checkpoint-every
 --exceptions --exit-at-end --format --grants --group --help --learn --lateness --max-identities
---no-default-rules --output --quiet --rules --state-dir --stats --threads --topic --unused-after
+--no-default-rules --output --quiet --rules --state-dir --state-topic --stats --threads --topic --unused-after
 --verbose --version -X"
 for cmd in replay consume; do
     page_options "$WORK/$cmd--help.out" > "$WORK/$cmd.listed"

@@ -1,0 +1,612 @@
+/* app_changelog: see app_changelog.h. */
+#include "app_changelog.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "app_checkpoint.h"
+#include "tw_kafka_conf.h"
+#include "tw_log.h"
+#include "tw_time.h"
+
+#define METADATA_STEP_MS 5000    /* one metadata request; retried up to the broker timeout */
+#define METADATA_DEFAULT_MS 60000 /* ...which, when consume has none, is this */
+#define DESCRIBE_MS 5000          /* the compaction check */
+#define RESTORE_STALL_MS 30000    /* a restore that gets nothing for this long has failed */
+#define RESTORE_BATCH 1024
+#define FLUSH_STEP_MS 500
+
+typedef struct job {
+    uint32_t part;
+    int32_t partition;
+    uint64_t ticket;
+} job;
+
+struct tw_changelog {
+    char *topic;
+    rd_kafka_t *producer;
+    rd_kafka_topic_t *producer_topic;
+    size_t bound; /* a record's key and value at most (message.max.bytes less framing) */
+    rd_kafka_t *reader; /* restores: a consumer outside the group (simple consumer API) */
+    rd_kafka_topic_t *reader_topic;
+    /* the restore thread and its queue of jobs and answers */
+    pthread_t thread;
+    bool thread_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    bool stop;
+    job *jobs;
+    size_t n_jobs, cap_jobs;
+    tw_restored *done;
+    size_t n_done, cap_done;
+    atomic_bool any_done;
+    /* the restore in progress (under mu) */
+    bool busy;
+    int32_t cur_partition;
+    uint64_t cur_records, cur_bytes;
+    double cur_started;
+    /* writing: delivery reports are served on the writer's thread (flush, put) */
+    atomic_uint_fast64_t records, tombstones, bytes, too_large, failed, flushes;
+    uint64_t failed_at_flush; /* failed as of the last flush */
+    char first_error[256];
+};
+
+const char *tw_changelog_topic(const tw_changelog *cl)
+{
+    return cl->topic;
+}
+
+/* ---- opening ----------------------------------------------------------------------------- */
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    tw_changelog *cl = opaque;
+    if (m->err) {
+        if (atomic_fetch_add(&cl->failed, 1) == 0)
+            snprintf(cl->first_error, sizeof cl->first_error, "%s", rd_kafka_err2str(m->err));
+        return;
+    }
+    atomic_fetch_add(&cl->records, 1);
+    if (!m->payload)
+        atomic_fetch_add(&cl->tombstones, 1);
+    atomic_fetch_add(&cl->bytes, m->key_len + m->len);
+}
+
+/* The -X of the group's consumer that a reader outside the group must not take. */
+static bool group_only(const char *prop)
+{
+    static const char *const names[] = { "group.", "partition.assignment.strategy",
+                                         "session.timeout.ms", "heartbeat.interval.ms",
+                                         "enable.auto.commit", "auto.commit.interval.ms",
+                                         "enable.auto.offset.store", "max.poll.interval.ms",
+                                         "enable.partition.eof", "auto.offset.reset" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strncmp(prop, names[i], strlen(names[i])))
+            return true;
+    return false;
+}
+
+static rd_kafka_t *new_reader(const tw_app_conf *conf, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    if (!c) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    bool ok = true;
+    for (size_t i = 0; ok && i < conf->n_kafka_props; i++)
+        if (!group_only(conf->kafka_props[i]))
+            ok = !tw_kafka_conf_apply(c, &conf->kafka_props[i], 1, errstr, errstr_size);
+    static const char *const fixed[] = { "enable.auto.commit=false",
+                                         "enable.auto.offset.store=false",
+                                         "enable.partition.eof=true",
+                                         "allow.auto.create.topics=false" };
+    ok = ok && !tw_kafka_conf_set(c, "bootstrap.servers", conf->brokers, errstr, errstr_size) &&
+         !tw_kafka_conf_apply(c, fixed, sizeof fixed / sizeof fixed[0], errstr, errstr_size);
+    char rderr[512];
+    rd_kafka_t *rk = ok ? rd_kafka_new(RD_KAFKA_CONSUMER, c, rderr, sizeof rderr) : NULL;
+    if (!rk) {
+        if (ok)
+            snprintf(errstr, errstr_size, "kafka: --state-topic: %s", rderr);
+        rd_kafka_conf_destroy(c);
+    }
+    return rk;
+}
+
+static rd_kafka_t *new_producer(tw_changelog *cl, const tw_app_conf *conf, char *errstr,
+                                size_t errstr_size)
+{
+    static const tw_kafka_guard guards[] = {
+        { "acks", "all", "the changelog's records count once every in-sync replica has them" },
+        { "enable.idempotence", "true", "the changelog is written without loss or reordering" },
+    };
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    if (!c) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    bool ok = true;
+    for (size_t i = 0; ok && i < conf->n_kafka_props; i++)
+        if (!group_only(conf->kafka_props[i]))
+            ok = !tw_kafka_conf_apply(c, &conf->kafka_props[i], 1, errstr, errstr_size);
+    ok = ok && !tw_kafka_conf_set(c, "bootstrap.servers", conf->brokers, errstr, errstr_size) &&
+         !tw_kafka_conf_guard(c, guards, sizeof guards / sizeof guards[0], errstr, errstr_size);
+    char value[32];
+    size_t value_len = sizeof value;
+    size_t max_bytes = 1000000;
+    if (ok && rd_kafka_conf_get(c, "message.max.bytes", value, &value_len) == RD_KAFKA_CONF_OK)
+        max_bytes = (size_t)strtoull(value, NULL, 10);
+    cl->bound = max_bytes > 4096 ? max_bytes - 1024 : max_bytes / 2; /* the batch's framing */
+    rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
+    rd_kafka_conf_set_opaque(c, cl);
+    char rderr[512];
+    rd_kafka_t *rk = ok ? rd_kafka_new(RD_KAFKA_PRODUCER, c, rderr, sizeof rderr) : NULL;
+    if (!rk) {
+        if (ok)
+            snprintf(errstr, errstr_size, "kafka: --state-topic: %s", rderr);
+        rd_kafka_conf_destroy(c);
+    }
+    return rk;
+}
+
+/* A topic's partition count (0: it does not exist), asked until a broker answers or the
+ * time is up (TW_ERR_IO). */
+static tw_err partition_count(rd_kafka_t *rk, const char *topic, int64_t timeout_ms, int *count,
+                              char *why, size_t why_size)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    if (!rkt) {
+        snprintf(why, why_size, "%s", rd_kafka_err2str(rd_kafka_last_error()));
+        return TW_ERR_IO;
+    }
+    double until = tw_now_s() + (double)timeout_ms / 1000.0;
+    tw_err err = TW_ERR_IO;
+    snprintf(why, why_size, "no broker answered");
+    for (;;) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, METADATA_STEP_MS);
+        if (!e && md && md->topic_cnt == 1) {
+            rd_kafka_resp_err_t te = md->topics[0].err;
+            if (te == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || (!te && !md->topics[0].partition_cnt)) {
+                *count = 0;
+                err = TW_OK;
+            } else if (!te) {
+                *count = md->topics[0].partition_cnt;
+                err = TW_OK;
+            } else {
+                snprintf(why, why_size, "%s", rd_kafka_err2str(te));
+            }
+        } else if (e) {
+            snprintf(why, why_size, "%s", rd_kafka_err2str(e));
+        }
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (err == TW_OK || tw_now_s() >= until)
+            break;
+    }
+    rd_kafka_topic_destroy(rkt);
+    return err;
+}
+
+/* Whether the topic is compacted, as the cluster says (DescribeConfigs): warned about when
+ * it is not, or cannot be confirmed (a cluster that does not answer the request). */
+static void check_compacted(rd_kafka_t *rk, const char *topic)
+{
+    rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    char why[256] = "no answer";
+    const char *policy = NULL;
+    char policy_buf[64];
+    if (res && q && opts) {
+        rd_kafka_AdminOptions_set_request_timeout(opts, DESCRIBE_MS, NULL, 0);
+        rd_kafka_DescribeConfigs(rk, &res, 1, opts, q);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, DESCRIBE_MS + 1000);
+        const rd_kafka_DescribeConfigs_result_t *r =
+            ev ? rd_kafka_event_DescribeConfigs_result(ev) : NULL;
+        if (ev && rd_kafka_event_error(ev)) {
+            snprintf(why, sizeof why, "%s", rd_kafka_event_error_string(ev));
+        } else if (r) {
+            size_t n_res = 0;
+            const rd_kafka_ConfigResource_t **rs = rd_kafka_DescribeConfigs_result_resources(r, &n_res);
+            if (n_res == 1 && rd_kafka_ConfigResource_error(rs[0])) {
+                snprintf(why, sizeof why, "%s", rd_kafka_ConfigResource_error_string(rs[0]));
+            } else if (n_res == 1) {
+                size_t n_cfg = 0;
+                const rd_kafka_ConfigEntry_t **cfg = rd_kafka_ConfigResource_configs(rs[0], &n_cfg);
+                for (size_t i = 0; i < n_cfg; i++)
+                    if (!strcmp(rd_kafka_ConfigEntry_name(cfg[i]), "cleanup.policy") &&
+                        rd_kafka_ConfigEntry_value(cfg[i])) {
+                        snprintf(policy_buf, sizeof policy_buf, "%s",
+                                 rd_kafka_ConfigEntry_value(cfg[i]));
+                        policy = policy_buf;
+                    }
+                if (!policy)
+                    snprintf(why, sizeof why, "cleanup.policy not in the answer");
+            }
+        }
+        if (ev)
+            rd_kafka_event_destroy(ev);
+    }
+    if (opts)
+        rd_kafka_AdminOptions_destroy(opts);
+    if (q)
+        rd_kafka_queue_destroy(q);
+    if (res)
+        rd_kafka_ConfigResource_destroy(res);
+    if (policy && strstr(policy, "compact"))
+        return;
+    if (policy)
+        tw_log("kafka: --state-topic %s has cleanup.policy=%s, not compact: the brokers will "
+               "delete its old records by retention and a restore then misses the identities "
+               "that did not change since; create it with cleanup.policy=compact",
+               topic, policy);
+    else
+        tw_log("kafka: --state-topic %s: cannot confirm that it is compacted "
+               "(cleanup.policy=compact): %s",
+               topic, why);
+}
+
+static void *restore_main(void *arg);
+
+tw_err tw_changelog_open(const tw_app_conf *conf, tw_changelog **out, char *errstr,
+                         size_t errstr_size)
+{
+    *out = NULL;
+    if (conf->n_topics != 1) {
+        snprintf(errstr, errstr_size,
+                 "--state-topic %s: consume reads one topic with it (-t TOPIC): the changelog's "
+                 "partitions are the input topic's",
+                 conf->state_topic);
+        return TW_ERR_INVALID;
+    }
+    tw_changelog *cl = calloc(1, sizeof *cl);
+    if (!cl || !(cl->topic = strdup(conf->state_topic))) {
+        free(cl);
+        snprintf(errstr, errstr_size, "out of memory");
+        return TW_ERR_NOMEM;
+    }
+    pthread_mutex_init(&cl->mu, NULL);
+    pthread_cond_init(&cl->cond, NULL);
+    tw_err err = TW_ERR_INVALID;
+    if (!(cl->reader = new_reader(conf, errstr, errstr_size)) ||
+        !(cl->producer = new_producer(cl, conf, errstr, errstr_size)))
+        goto fail;
+    int64_t timeout_ms = conf->broker_timeout_ms > 0 ? conf->broker_timeout_ms : METADATA_DEFAULT_MS;
+    int n_input = 0, n_state = 0;
+    char why[256];
+    if (partition_count(cl->reader, conf->topics[0], timeout_ms, &n_input, why, sizeof why) ||
+        partition_count(cl->reader, cl->topic, timeout_ms, &n_state, why, sizeof why)) {
+        snprintf(errstr, errstr_size,
+                 "kafka: --state-topic %s: cannot read the topics' metadata from %s: %s "
+                 "(--broker-timeout)",
+                 cl->topic, conf->brokers, why);
+        err = TW_ERR_IO;
+        goto fail;
+    }
+    if (!n_input) {
+        snprintf(errstr, errstr_size,
+                 "kafka: --state-topic %s: the input topic %s does not exist on %s: the "
+                 "changelog's partitions cannot be checked against it",
+                 cl->topic, conf->topics[0], conf->brokers);
+        goto fail;
+    }
+    if (!n_state) {
+        snprintf(errstr, errstr_size,
+                 "kafka: --state-topic %s does not exist on %s; create it with %d partitions "
+                 "(the input topic %s's) and cleanup.policy=compact",
+                 cl->topic, conf->brokers, n_input, conf->topics[0]);
+        goto fail;
+    }
+    if (n_state != n_input) {
+        snprintf(errstr, errstr_size,
+                 "kafka: --state-topic %s has %d partitions and the input topic %s has %d: an "
+                 "identity's state must be in the changelog partition with its input "
+                 "partition's number; create the changelog with %d partitions",
+                 cl->topic, n_state, conf->topics[0], n_input, n_input);
+        goto fail;
+    }
+    check_compacted(cl->reader, cl->topic);
+    cl->producer_topic = rd_kafka_topic_new(cl->producer, cl->topic, NULL);
+    cl->reader_topic = rd_kafka_topic_new(cl->reader, cl->topic, NULL);
+    if (!cl->producer_topic || !cl->reader_topic) {
+        snprintf(errstr, errstr_size, "kafka: --state-topic %s: %s", cl->topic,
+                 rd_kafka_err2str(rd_kafka_last_error()));
+        goto fail;
+    }
+    if (pthread_create(&cl->thread, NULL, restore_main, cl)) {
+        snprintf(errstr, errstr_size, "cannot start a thread");
+        err = TW_ERR_NOMEM;
+        goto fail;
+    }
+    cl->thread_started = true;
+    *out = cl;
+    return TW_OK;
+fail:
+    tw_changelog_destroy(cl);
+    return err;
+}
+
+void tw_changelog_destroy(tw_changelog *cl)
+{
+    if (!cl)
+        return;
+    if (cl->thread_started) {
+        pthread_mutex_lock(&cl->mu);
+        cl->stop = true;
+        pthread_cond_broadcast(&cl->cond);
+        pthread_mutex_unlock(&cl->mu);
+        pthread_join(cl->thread, NULL);
+    }
+    for (size_t i = 0; i < cl->n_done; i++)
+        tw_buf_free(&cl->done[i].records);
+    free(cl->done);
+    free(cl->jobs);
+    if (cl->producer_topic)
+        rd_kafka_topic_destroy(cl->producer_topic);
+    if (cl->reader_topic)
+        rd_kafka_topic_destroy(cl->reader_topic);
+    if (cl->producer) {
+        rd_kafka_flush(cl->producer, 10000);
+        rd_kafka_destroy(cl->producer);
+    }
+    if (cl->reader)
+        rd_kafka_destroy(cl->reader);
+    pthread_mutex_destroy(&cl->mu);
+    pthread_cond_destroy(&cl->cond);
+    free(cl->topic);
+    free(cl);
+}
+
+/* ---- writing ----------------------------------------------------------------------------- */
+
+bool tw_changelog_put(tw_changelog *cl, int32_t partition, tw_str key, const void *value,
+                      size_t len)
+{
+    if (key.len + len > cl->bound) {
+        atomic_fetch_add(&cl->too_large, 1);
+        tw_log("kafka: --state-topic %s: the state of identity %.*s is %zu bytes, over the "
+               "bound of %zu (message.max.bytes): not written, refused whole; it does not "
+               "follow its partition (a new owner starts it afresh)",
+               cl->topic, (int)(key.len > 200 ? 200 : key.len), key.p, key.len + len, cl->bound);
+        return false;
+    }
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            cl->producer, RD_KAFKA_V_RKT(cl->producer_topic), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.p, key.len),
+            RD_KAFKA_V_VALUE((void *)value, value ? len : 0), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(cl->producer, 100); /* room comes with delivery reports */
+            continue;
+        }
+        rd_kafka_poll(cl->producer, 0);
+        if (err) {
+            if (atomic_fetch_add(&cl->failed, 1) == 0)
+                snprintf(cl->first_error, sizeof cl->first_error, "%s", rd_kafka_err2str(err));
+            return false;
+        }
+        return true;
+    }
+}
+
+tw_err tw_changelog_flush(tw_changelog *cl, char *errstr, size_t errstr_size)
+{
+    /* every record ends in a delivery report within message.timeout.ms */
+    while (rd_kafka_outq_len(cl->producer) > 0)
+        rd_kafka_flush(cl->producer, FLUSH_STEP_MS);
+    rd_kafka_poll(cl->producer, 0);
+    atomic_fetch_add(&cl->flushes, 1);
+    uint64_t failed = atomic_load(&cl->failed);
+    if (failed == cl->failed_at_flush)
+        return TW_OK;
+    snprintf(errstr, errstr_size,
+             "kafka: --state-topic %s: %" PRIu64 " state records not acknowledged (%s)", cl->topic,
+             failed - cl->failed_at_flush, cl->first_error);
+    cl->failed_at_flush = failed;
+    return TW_ERR_IO;
+}
+
+/* ---- restoring --------------------------------------------------------------------------- */
+
+bool tw_changelog_restore(tw_changelog *cl, uint32_t part, int32_t partition, uint64_t ticket)
+{
+    pthread_mutex_lock(&cl->mu);
+    bool ok = true;
+    if (cl->n_jobs == cl->cap_jobs) {
+        size_t cap = cl->cap_jobs ? cl->cap_jobs * 2 : 16;
+        job *v = realloc(cl->jobs, cap * sizeof *v);
+        if (v) {
+            cl->jobs = v;
+            cl->cap_jobs = cap;
+        }
+        ok = v != NULL;
+    }
+    /* room for its answer now: the restore thread must never lose one (a partition waits) */
+    size_t need = cl->n_done + cl->n_jobs + 2;
+    if (ok && cl->cap_done < need) {
+        tw_restored *v = realloc(cl->done, need * 2 * sizeof *v);
+        if (v) {
+            cl->done = v;
+            cl->cap_done = need * 2;
+        }
+        ok = v != NULL;
+    }
+    if (ok) {
+        cl->jobs[cl->n_jobs++] = (job){ part, partition, ticket };
+        pthread_cond_broadcast(&cl->cond);
+    }
+    pthread_mutex_unlock(&cl->mu);
+    return ok;
+}
+
+bool tw_changelog_take(tw_changelog *cl, tw_restored *out)
+{
+    if (!atomic_load(&cl->any_done))
+        return false;
+    pthread_mutex_lock(&cl->mu);
+    bool got = cl->n_done > 0;
+    if (got) {
+        *out = cl->done[0];
+        memmove(cl->done, cl->done + 1, (cl->n_done - 1) * sizeof *cl->done);
+        cl->n_done--;
+    }
+    atomic_store(&cl->any_done, cl->n_done > 0);
+    pthread_mutex_unlock(&cl->mu);
+    return got;
+}
+
+bool tw_changelog_progress(tw_changelog *cl, int32_t *partition, uint64_t *records,
+                           uint64_t *bytes, double *seconds)
+{
+    pthread_mutex_lock(&cl->mu);
+    bool busy = cl->busy;
+    *partition = cl->cur_partition;
+    *records = cl->cur_records;
+    *bytes = cl->cur_bytes;
+    *seconds = busy ? tw_now_s() - cl->cur_started : 0;
+    pthread_mutex_unlock(&cl->mu);
+    return busy;
+}
+
+static bool stopping(tw_changelog *cl)
+{
+    pthread_mutex_lock(&cl->mu);
+    bool stop = cl->stop;
+    pthread_mutex_unlock(&cl->mu);
+    return stop;
+}
+
+/* One message of the changelog into the restore's records. */
+static void take_message(tw_changelog *cl, tw_restored *r, const rd_kafka_message_t *m)
+{
+    bool state = m->key && m->key_len && m->key_len <= UINT32_MAX &&
+                 (!m->payload || (m->len >= 4 && m->len <= UINT32_MAX &&
+                                  !memcmp(m->payload, TW_STATE_RECORD_MAGIC, 4)));
+    r->bytes += m->key_len + m->len;
+    if (!state) {
+        if (r->damaged++ == 0)
+            tw_log("kafka: --state-topic %s[%" PRId32 "] offset %" PRId64
+                   ": not a trailwarden state record; skipped (others like it are counted: "
+                   "kafka.restore.damaged)",
+                   cl->topic, r->partition, m->offset);
+        return;
+    }
+    tw_ckpt_rec rec = { 0, { m->key, (uint32_t)m->key_len }, m->payload != NULL,
+                        { m->payload, (uint32_t)(m->payload ? m->len : 0) } };
+    tw_ckpt_put_rec(&r->records, &rec);
+    r->n_records++;
+}
+
+/* Reads one changelog partition from its start to its high watermark. */
+static void restore_one(tw_changelog *cl, const job *j, tw_restored *r)
+{
+    *r = (tw_restored){ .part = j->part, .partition = j->partition, .ticket = j->ticket };
+    tw_buf_init(&r->records);
+    double started = tw_now_s();
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+    for (int tries = 0; tries < 6 && e && !stopping(cl); tries++)
+        e = rd_kafka_query_watermark_offsets(cl->reader, cl->topic, j->partition, &lo, &hi, 5000);
+    if (e) {
+        tw_log("kafka: --state-topic %s[%" PRId32 "]: cannot learn its offsets: %s; the "
+               "partition's identities start without their history",
+               cl->topic, j->partition, rd_kafka_err2str(e));
+        r->failed = true;
+    }
+    if (!e && hi > lo && rd_kafka_consume_start(cl->reader_topic, j->partition, lo) == -1) {
+        tw_log("kafka: --state-topic %s[%" PRId32 "]: cannot read it: %s", cl->topic, j->partition,
+               rd_kafka_err2str(rd_kafka_last_error()));
+        r->failed = true;
+        e = RD_KAFKA_RESP_ERR__FAIL;
+    }
+    if (!e && hi > lo) {
+        rd_kafka_message_t *msgs[RESTORE_BATCH];
+        double last_got = tw_now_s();
+        bool end = false;
+        while (!end && !stopping(cl)) {
+            ssize_t n = rd_kafka_consume_batch(cl->reader_topic, j->partition, 100, msgs,
+                                               RESTORE_BATCH);
+            for (ssize_t i = 0; i < n; i++) {
+                rd_kafka_message_t *m = msgs[i];
+                if (!m->err)
+                    take_message(cl, r, m);
+                else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    tw_log("kafka: --state-topic %s[%" PRId32 "]: %s", cl->topic, j->partition,
+                           rd_kafka_message_errstr(m));
+                if (m->offset >= hi - 1 && (!m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF))
+                    end = true;
+                rd_kafka_message_destroy(m);
+            }
+            if (n > 0)
+                last_got = tw_now_s();
+            pthread_mutex_lock(&cl->mu);
+            cl->cur_records = r->n_records;
+            cl->cur_bytes = r->bytes;
+            pthread_mutex_unlock(&cl->mu);
+            if (!end && tw_now_s() - last_got > RESTORE_STALL_MS / 1000.0) {
+                tw_log("kafka: --state-topic %s[%" PRId32 "]: nothing came for %d s at %" PRIu64
+                       " records of %" PRId64 "; restored as far as it went",
+                       cl->topic, j->partition, RESTORE_STALL_MS / 1000, r->n_records, hi - lo);
+                r->failed = true;
+                break;
+            }
+        }
+        rd_kafka_consume_stop(cl->reader_topic, j->partition);
+    }
+    if (r->records.failed) {
+        tw_log("kafka: --state-topic %s[%" PRId32 "]: out of memory restoring it", cl->topic,
+               j->partition);
+        tw_buf_free(&r->records);
+        tw_buf_init(&r->records);
+        r->n_records = 0;
+        r->failed = true;
+    }
+    r->seconds = tw_now_s() - started;
+}
+
+static void *restore_main(void *arg)
+{
+    tw_changelog *cl = arg;
+    pthread_mutex_lock(&cl->mu);
+    for (;;) {
+        while (!cl->stop && !cl->n_jobs)
+            pthread_cond_wait(&cl->cond, &cl->mu);
+        if (cl->stop)
+            break;
+        job j = cl->jobs[0];
+        memmove(cl->jobs, cl->jobs + 1, (cl->n_jobs - 1) * sizeof *cl->jobs);
+        cl->n_jobs--;
+        cl->busy = true;
+        cl->cur_partition = j.partition;
+        cl->cur_records = cl->cur_bytes = 0;
+        cl->cur_started = tw_now_s();
+        pthread_mutex_unlock(&cl->mu);
+        tw_restored r;
+        restore_one(cl, &j, &r);
+        pthread_mutex_lock(&cl->mu);
+        cl->busy = false;
+        cl->done[cl->n_done++] = r; /* room made when it was asked for */
+        atomic_store(&cl->any_done, true);
+    }
+    pthread_mutex_unlock(&cl->mu);
+    return NULL;
+}
+
+void tw_changelog_get_stats(tw_changelog *cl, tw_changelog_stats *st)
+{
+    *st = (tw_changelog_stats){
+        .records = atomic_load(&cl->records),
+        .tombstones = atomic_load(&cl->tombstones),
+        .bytes = atomic_load(&cl->bytes),
+        .too_large = atomic_load(&cl->too_large),
+        .failed = atomic_load(&cl->failed),
+        .flushes = atomic_load(&cl->flushes),
+    };
+}
