@@ -14,9 +14,9 @@
 #include "tw_log.h"
 #include "tw_time.h"
 
-#define METADATA_STEP_MS 5000    /* one metadata request; retried up to the broker timeout */
+#define METADATA_STEP_MS 5000     /* one metadata request; retried up to the broker timeout */
 #define METADATA_DEFAULT_MS 60000 /* ...which, when consume has none, is this */
-#define DESCRIBE_MS 5000          /* the compaction check */
+#define DESCRIBE_MS 3000          /* the compaction check */
 #define RESTORE_STALL_MS 30000    /* a restore that gets nothing for this long has failed */
 #define RESTORE_BATCH 1024
 #define FLUSH_STEP_MS 500
@@ -31,7 +31,7 @@ struct tw_changelog {
     char *topic;
     rd_kafka_t *producer;
     rd_kafka_topic_t *producer_topic;
-    size_t bound; /* a record's key and value at most (message.max.bytes less framing) */
+    size_t bound;       /* a record's key and value at most (message.max.bytes less framing) */
     rd_kafka_t *reader; /* restores: a consumer outside the group (simple consumer API) */
     rd_kafka_topic_t *reader_topic;
     /* the restore thread and its queue of jobs and answers */
@@ -81,11 +81,16 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 /* The -X of the group's consumer that a reader outside the group must not take. */
 static bool group_only(const char *prop)
 {
-    static const char *const names[] = { "group.", "partition.assignment.strategy",
-                                         "session.timeout.ms", "heartbeat.interval.ms",
-                                         "enable.auto.commit", "auto.commit.interval.ms",
-                                         "enable.auto.offset.store", "max.poll.interval.ms",
-                                         "enable.partition.eof", "auto.offset.reset" };
+    static const char *const names[] = { "group.",
+                                         "partition.assignment.strategy",
+                                         "session.timeout.ms",
+                                         "heartbeat.interval.ms",
+                                         "enable.auto.commit",
+                                         "auto.commit.interval.ms",
+                                         "enable.auto.offset.store",
+                                         "max.poll.interval.ms",
+                                         "enable.partition.eof",
+                                         "auto.offset.reset" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strncmp(prop, names[i], strlen(names[i])))
             return true;
@@ -106,7 +111,8 @@ static rd_kafka_t *new_reader(const tw_app_conf *conf, char *errstr, size_t errs
     static const char *const fixed[] = { "enable.auto.commit=false",
                                          "enable.auto.offset.store=false",
                                          "enable.partition.eof=true",
-                                         "allow.auto.create.topics=false" };
+                                         /* the end is known by offset: no waiting for more */
+                                         "fetch.wait.max.ms=10" };
     ok = ok && !tw_kafka_conf_set(c, "bootstrap.servers", conf->brokers, errstr, errstr_size) &&
          !tw_kafka_conf_apply(c, fixed, sizeof fixed / sizeof fixed[0], errstr, errstr_size);
     char rderr[512];
@@ -155,43 +161,38 @@ static rd_kafka_t *new_producer(tw_changelog *cl, const tw_app_conf *conf, char 
     return rk;
 }
 
-/* A topic's partition count (0: it does not exist), asked until a broker answers or the
- * time is up (TW_ERR_IO). */
-static tw_err partition_count(rd_kafka_t *rk, const char *topic, int64_t timeout_ms, int *count,
-                              char *why, size_t why_size)
+/* The partition counts of two topics (0: it does not exist), from the cluster's list of all
+ * topics (asking for one by name may create it: brokers with auto.create.topics.enable, and
+ * librdkafka's mock, which ignores allow.auto.create.topics), asked until a broker answers or
+ * the time is up (TW_ERR_IO). */
+static tw_err partition_counts(rd_kafka_t *rk, const char *a, const char *b, int64_t timeout_ms,
+                               int *count_a, int *count_b, char *why, size_t why_size)
 {
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-    if (!rkt) {
-        snprintf(why, why_size, "%s", rd_kafka_err2str(rd_kafka_last_error()));
-        return TW_ERR_IO;
-    }
     double until = tw_now_s() + (double)timeout_ms / 1000.0;
-    tw_err err = TW_ERR_IO;
     snprintf(why, why_size, "no broker answered");
     for (;;) {
         const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, METADATA_STEP_MS);
-        if (!e && md && md->topic_cnt == 1) {
-            rd_kafka_resp_err_t te = md->topics[0].err;
-            if (te == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || (!te && !md->topics[0].partition_cnt)) {
-                *count = 0;
-                err = TW_OK;
-            } else if (!te) {
-                *count = md->topics[0].partition_cnt;
-                err = TW_OK;
-            } else {
-                snprintf(why, why_size, "%s", rd_kafka_err2str(te));
+        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, METADATA_STEP_MS);
+        if (!e && md) {
+            *count_a = *count_b = 0;
+            for (int i = 0; i < md->topic_cnt; i++) {
+                const rd_kafka_metadata_topic_t *t = &md->topics[i];
+                if (t->err)
+                    continue;
+                if (!strcmp(t->topic, a))
+                    *count_a = t->partition_cnt;
+                if (!strcmp(t->topic, b))
+                    *count_b = t->partition_cnt;
             }
-        } else if (e) {
-            snprintf(why, why_size, "%s", rd_kafka_err2str(e));
+            rd_kafka_metadata_destroy(md);
+            return TW_OK;
         }
         if (md)
             rd_kafka_metadata_destroy(md);
-        if (err == TW_OK || tw_now_s() >= until)
-            break;
+        snprintf(why, why_size, "%s", rd_kafka_err2str(e));
+        if (tw_now_s() >= until)
+            return TW_ERR_IO;
     }
-    rd_kafka_topic_destroy(rkt);
-    return err;
 }
 
 /* Whether the topic is compacted, as the cluster says (DescribeConfigs): warned about when
@@ -200,7 +201,8 @@ static void check_compacted(rd_kafka_t *rk, const char *topic)
 {
     rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    rd_kafka_AdminOptions_t *opts =
+        rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
     char why[256] = "no answer";
     const char *policy = NULL;
     char policy_buf[64];
@@ -214,7 +216,8 @@ static void check_compacted(rd_kafka_t *rk, const char *topic)
             snprintf(why, sizeof why, "%s", rd_kafka_event_error_string(ev));
         } else if (r) {
             size_t n_res = 0;
-            const rd_kafka_ConfigResource_t **rs = rd_kafka_DescribeConfigs_result_resources(r, &n_res);
+            const rd_kafka_ConfigResource_t **rs =
+                rd_kafka_DescribeConfigs_result_resources(r, &n_res);
             if (n_res == 1 && rd_kafka_ConfigResource_error(rs[0])) {
                 snprintf(why, sizeof why, "%s", rd_kafka_ConfigResource_error_string(rs[0]));
             } else if (n_res == 1) {
@@ -278,11 +281,12 @@ tw_err tw_changelog_open(const tw_app_conf *conf, tw_changelog **out, char *errs
     if (!(cl->reader = new_reader(conf, errstr, errstr_size)) ||
         !(cl->producer = new_producer(cl, conf, errstr, errstr_size)))
         goto fail;
-    int64_t timeout_ms = conf->broker_timeout_ms > 0 ? conf->broker_timeout_ms : METADATA_DEFAULT_MS;
+    int64_t timeout_ms =
+        conf->broker_timeout_ms > 0 ? conf->broker_timeout_ms : METADATA_DEFAULT_MS;
     int n_input = 0, n_state = 0;
     char why[256];
-    if (partition_count(cl->reader, conf->topics[0], timeout_ms, &n_input, why, sizeof why) ||
-        partition_count(cl->reader, cl->topic, timeout_ms, &n_state, why, sizeof why)) {
+    if (partition_counts(cl->reader, conf->topics[0], cl->topic, timeout_ms, &n_input, &n_state,
+                         why, sizeof why)) {
         snprintf(errstr, errstr_size,
                  "kafka: --state-topic %s: cannot read the topics' metadata from %s: %s "
                  "(--broker-timeout)",
@@ -462,8 +466,8 @@ bool tw_changelog_take(tw_changelog *cl, tw_restored *out)
     return got;
 }
 
-bool tw_changelog_progress(tw_changelog *cl, int32_t *partition, uint64_t *records,
-                           uint64_t *bytes, double *seconds)
+bool tw_changelog_progress(tw_changelog *cl, int32_t *partition, uint64_t *records, uint64_t *bytes,
+                           double *seconds)
 {
     pthread_mutex_lock(&cl->mu);
     bool busy = cl->busy;
@@ -498,7 +502,9 @@ static void take_message(tw_changelog *cl, tw_restored *r, const rd_kafka_messag
                    cl->topic, r->partition, m->offset);
         return;
     }
-    tw_ckpt_rec rec = { 0, { m->key, (uint32_t)m->key_len }, m->payload != NULL,
+    tw_ckpt_rec rec = { 0,
+                        { m->key, (uint32_t)m->key_len },
+                        m->payload != NULL,
                         { m->payload, (uint32_t)(m->payload ? m->len : 0) } };
     tw_ckpt_put_rec(&r->records, &rec);
     r->n_records++;
@@ -531,8 +537,8 @@ static void restore_one(tw_changelog *cl, const job *j, tw_restored *r)
         double last_got = tw_now_s();
         bool end = false;
         while (!end && !stopping(cl)) {
-            ssize_t n = rd_kafka_consume_batch(cl->reader_topic, j->partition, 100, msgs,
-                                               RESTORE_BATCH);
+            ssize_t n =
+                rd_kafka_consume_batch(cl->reader_topic, j->partition, 100, msgs, RESTORE_BATCH);
             for (ssize_t i = 0; i < n; i++) {
                 rd_kafka_message_t *m = msgs[i];
                 if (!m->err)

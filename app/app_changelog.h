@@ -70,8 +70,8 @@ bool tw_changelog_take(tw_changelog *cl, tw_restored *out);
 
 /* The restore in progress, if any: its partition, records and bytes so far, seconds since it
  * started (SIGUSR1). */
-bool tw_changelog_progress(tw_changelog *cl, int32_t *partition, uint64_t *records,
-                           uint64_t *bytes, double *seconds);
+bool tw_changelog_progress(tw_changelog *cl, int32_t *partition, uint64_t *records, uint64_t *bytes,
+                           double *seconds);
 
 /* Counters, for --stats. */
 typedef struct tw_changelog_stats {

@@ -111,8 +111,9 @@ static void save_ident(void *ud, tw_ident *ident)
     sc->value.len = 0;
     tw_ckpt_value(sc->engine, sc->fingerprint, ident, &sc->value);
     sc->out->failed |= sc->value.failed;
-    tw_ckpt_rec rec = { ident->source, { ident->key, ident->key_len }, true,
-                        { sc->value.p, sc->value.len } };
+    tw_ckpt_rec rec = {
+        ident->source, { ident->key, ident->key_len }, true, { sc->value.p, sc->value.len }
+    };
     tw_ckpt_put_rec(sc->out, &rec);
     sc->n++;
 }

@@ -290,7 +290,8 @@ static int parse(int argc, char **argv, tw_app_conf *conf, bool consume)
             break;
         case OPT_STATE_TOPIC:
             if (!*optarg || strlen(optarg) > 249 ||
-                strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+                strspn(optarg,
+                       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
                     strlen(optarg))
                 return usage_error("--state-topic needs a topic name of [a-zA-Z0-9._-], not '%s'",
                                    optarg);

@@ -124,8 +124,8 @@ struct tw_kafka {
     /* counters (read by --stats on SIGUSR1, from the output stage) */
     atomic_uint_fast64_t chunks;       /* handed to the parsers (bytes / chunks: their mean size) */
     atomic_uint_fast64_t history_gaps; /* partitions read from past where our state ends */
-    bool state_restored; /* the checkpoint's state was restored (not only its offsets) */
-    tw_changelog *cl;    /* --state-topic (app_changelog.c), or NULL */
+    bool state_restored;          /* the checkpoint's state was restored (not only its offsets) */
+    tw_changelog *cl;             /* --state-topic (app_changelog.c), or NULL */
     atomic_uint_fast64_t dropped; /* identities let go with their partitions */
 };
 

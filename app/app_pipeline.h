@@ -82,10 +82,10 @@ extern atomic_int tw_stats_requested; /* SIGUSR1 */
  * identities dropped (the partition left this consumer). The last worker done hands it back
  * (tw_kafka_state_op_done). */
 typedef struct tw_state_op {
-    atomic_int refs;       /* workers still to apply it */
-    uint32_t part;         /* the source's index of the partition */
-    bool drop;             /* its identities go (else: restore) */
-    tw_buf records;        /* restore: tw_ckpt_rec records in changelog order, the newest of a
+    atomic_int refs; /* workers still to apply it */
+    uint32_t part;   /* the source's index of the partition */
+    bool drop;       /* its identities go (else: restore) */
+    tw_buf records;  /* restore: tw_ckpt_rec records in changelog order, the newest of a
                             * key last (tw_ckpt_apply: it replaces, a tombstone removes) */
     uint64_t n_records;
     atomic_uint_fast64_t applied, foreign, damaged, failed, dropped; /* by the workers */
@@ -115,7 +115,7 @@ typedef struct tw_work {
                               an identity is idle by its own partition's progress */
     uint32_t n_source_wm, cap_source_wm;
     bool final;
-    bool checkpoint;          /* save the shard's state into the result (consume --state-dir) */
+    bool checkpoint;              /* save the shard's state into the result (consume --state-dir) */
     struct tw_state_op *state_op; /* applied after its events (consume --state-topic) */
 } tw_work;
 

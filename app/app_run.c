@@ -105,7 +105,8 @@ static tw_err restore_replay(tw_pipeline *pl, const tw_app_conf *conf, char *err
                              size_t errstr_size)
 {
     tw_ckpt_read got;
-    tw_err err = tw_ckpt_restore(conf->state_dir, pl, pl->fingerprint, NULL, NULL, &got, errstr, errstr_size);
+    tw_err err = tw_ckpt_restore(conf->state_dir, pl, pl->fingerprint, NULL, NULL, &got, errstr,
+                                 errstr_size);
     if (err)
         return err;
     if (got.foreign)
@@ -127,8 +128,8 @@ static bool save_replay(tw_pipeline *pl, const tw_app_conf *conf)
         ok = (shards[w] = tw_ckpt_shard(pl->engine, pl->workers[w].state, pl->fingerprint, false,
                                         NULL)) != NULL;
     char errstr[512];
-    tw_err err = ok ? tw_ckpt_write(conf->state_dir, pl->fingerprint, pl->stream_start_ms, NULL, 0, router,
-                                    shards, (uint32_t)pl->n_workers, errstr, sizeof errstr)
+    tw_err err = ok ? tw_ckpt_write(conf->state_dir, pl->fingerprint, pl->stream_start_ms, NULL, 0,
+                                    router, shards, (uint32_t)pl->n_workers, errstr, sizeof errstr)
                     : TW_ERR_NOMEM;
     if (err == TW_ERR_NOMEM)
         tw_log("--state-dir %s: out of memory saving the state", conf->state_dir);
