@@ -79,6 +79,8 @@ int tw_app_run(const tw_app_conf *conf);
 /* `trailwarden route`: one message per record, keyed by identity (app_route.c); returns the
  * exit status. */
 int tw_app_route(int argc, char **argv);
+/* `trailwarden state export|import` (app_state_cmd.c): exit status. */
+int tw_app_state(int argc, char **argv);
 
 /* `trailwarden rules check|list PATH...` (app_rules.c); returns the exit status. */
 int tw_app_rules(int argc, char **argv);

@@ -97,7 +97,14 @@ static bool group_only(const char *prop)
     return false;
 }
 
-static rd_kafka_t *new_reader(const tw_app_conf *conf, char *errstr, size_t errstr_size)
+/* The Kafka settings of the changelog's clients: consume's -b and -X, or the state command's. */
+typedef struct client_conf {
+    const char *brokers;
+    const char *const *props;
+    size_t n_props;
+} client_conf;
+
+static rd_kafka_t *new_reader(const client_conf *conf, char *errstr, size_t errstr_size)
 {
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     if (!c) {
@@ -105,9 +112,9 @@ static rd_kafka_t *new_reader(const tw_app_conf *conf, char *errstr, size_t errs
         return NULL;
     }
     bool ok = true;
-    for (size_t i = 0; ok && i < conf->n_kafka_props; i++)
-        if (!group_only(conf->kafka_props[i]))
-            ok = !tw_kafka_conf_apply(c, &conf->kafka_props[i], 1, errstr, errstr_size);
+    for (size_t i = 0; ok && i < conf->n_props; i++)
+        if (!group_only(conf->props[i]))
+            ok = !tw_kafka_conf_apply(c, &conf->props[i], 1, errstr, errstr_size);
     static const char *const fixed[] = { "enable.auto.commit=false",
                                          "enable.auto.offset.store=false",
                                          "enable.partition.eof=true",
@@ -125,7 +132,7 @@ static rd_kafka_t *new_reader(const tw_app_conf *conf, char *errstr, size_t errs
     return rk;
 }
 
-static rd_kafka_t *new_producer(tw_changelog *cl, const tw_app_conf *conf, char *errstr,
+static rd_kafka_t *new_producer(tw_changelog *cl, const client_conf *conf, char *errstr,
                                 size_t errstr_size)
 {
     static const tw_kafka_guard guards[] = {
@@ -138,9 +145,9 @@ static rd_kafka_t *new_producer(tw_changelog *cl, const tw_app_conf *conf, char 
         return NULL;
     }
     bool ok = true;
-    for (size_t i = 0; ok && i < conf->n_kafka_props; i++)
-        if (!group_only(conf->kafka_props[i]))
-            ok = !tw_kafka_conf_apply(c, &conf->kafka_props[i], 1, errstr, errstr_size);
+    for (size_t i = 0; ok && i < conf->n_props; i++)
+        if (!group_only(conf->props[i]))
+            ok = !tw_kafka_conf_apply(c, &conf->props[i], 1, errstr, errstr_size);
     ok = ok && !tw_kafka_conf_set(c, "bootstrap.servers", conf->brokers, errstr, errstr_size) &&
          !tw_kafka_conf_guard(c, guards, sizeof guards / sizeof guards[0], errstr, errstr_size);
     char value[32];
@@ -278,8 +285,9 @@ tw_err tw_changelog_open(const tw_app_conf *conf, tw_changelog **out, char *errs
     pthread_mutex_init(&cl->mu, NULL);
     pthread_cond_init(&cl->cond, NULL);
     tw_err err = TW_ERR_INVALID;
-    if (!(cl->reader = new_reader(conf, errstr, errstr_size)) ||
-        !(cl->producer = new_producer(cl, conf, errstr, errstr_size)))
+    const client_conf cc = { conf->brokers, conf->kafka_props, conf->n_kafka_props };
+    if (!(cl->reader = new_reader(&cc, errstr, errstr_size)) ||
+        !(cl->producer = new_producer(cl, &cc, errstr, errstr_size)))
         goto fail;
     int64_t timeout_ms =
         conf->broker_timeout_ms > 0 ? conf->broker_timeout_ms : METADATA_DEFAULT_MS;
@@ -330,6 +338,51 @@ tw_err tw_changelog_open(const tw_app_conf *conf, tw_changelog **out, char *errs
         goto fail;
     }
     cl->thread_started = true;
+    *out = cl;
+    return TW_OK;
+fail:
+    tw_changelog_destroy(cl);
+    return err;
+}
+
+tw_err tw_changelog_open_tool(const char *brokers, const char *const *props, size_t n_props,
+                              const char *topic, int64_t timeout_ms, int *n_partitions,
+                              tw_changelog **out, char *errstr, size_t errstr_size)
+{
+    *out = NULL;
+    tw_changelog *cl = calloc(1, sizeof *cl);
+    if (!cl || !(cl->topic = strdup(topic))) {
+        free(cl);
+        snprintf(errstr, errstr_size, "out of memory");
+        return TW_ERR_NOMEM;
+    }
+    pthread_mutex_init(&cl->mu, NULL);
+    pthread_cond_init(&cl->cond, NULL);
+    const client_conf cc = { brokers, props, n_props };
+    tw_err err = TW_ERR_INVALID;
+    int unused = 0;
+    char why[256];
+    if (!(cl->reader = new_reader(&cc, errstr, errstr_size)) ||
+        !(cl->producer = new_producer(cl, &cc, errstr, errstr_size)))
+        goto fail;
+    if (partition_counts(cl->reader, topic, topic, timeout_ms, n_partitions, &unused, why,
+                         sizeof why)) {
+        snprintf(errstr, errstr_size, "kafka: %s: cannot read the topics' metadata from %s: %s",
+                 topic, brokers, why);
+        err = TW_ERR_IO;
+        goto fail;
+    }
+    if (!*n_partitions) {
+        snprintf(errstr, errstr_size, "kafka: topic %s does not exist on %s", topic, brokers);
+        goto fail;
+    }
+    cl->producer_topic = rd_kafka_topic_new(cl->producer, topic, NULL);
+    cl->reader_topic = rd_kafka_topic_new(cl->reader, topic, NULL);
+    if (!cl->producer_topic || !cl->reader_topic) {
+        snprintf(errstr, errstr_size, "kafka: %s: %s", topic,
+                 rd_kafka_err2str(rd_kafka_last_error()));
+        goto fail;
+    }
     *out = cl;
     return TW_OK;
 fail:
@@ -575,6 +628,12 @@ static void restore_one(tw_changelog *cl, const job *j, tw_restored *r)
         r->failed = true;
     }
     r->seconds = tw_now_s() - started;
+}
+
+void tw_changelog_read(tw_changelog *cl, int32_t partition, tw_restored *out)
+{
+    job j = { 0, partition, 0 };
+    restore_one(cl, &j, out);
 }
 
 static void *restore_main(void *arg)

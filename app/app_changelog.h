@@ -29,6 +29,7 @@
 #include "tw_str.h"
 
 typedef struct tw_changelog tw_changelog;
+typedef struct tw_restored tw_restored;
 
 /* Checks the topics and opens the producer and the restore reader. TW_ERR_INVALID (usage:
  * missing topic, partition counts differ, more than one input topic), TW_ERR_IO (no broker
@@ -37,9 +38,18 @@ tw_err tw_changelog_open(const tw_app_conf *conf, tw_changelog **out, char *errs
                          size_t errstr_size);
 void tw_changelog_destroy(tw_changelog *cl); /* NULL-safe; stops the restore thread */
 
+/* For `trailwarden state`: a writer and reader of an existing topic, no checks against an
+ * input and no restore thread; *n_partitions its count. Errors as tw_changelog_open. */
+tw_err tw_changelog_open_tool(const char *brokers, const char *const *props, size_t n_props,
+                              const char *topic, int64_t timeout_ms, int *n_partitions,
+                              tw_changelog **out, char *errstr, size_t errstr_size);
+/* Reads one partition from its start to its high watermark, here and now. */
+void tw_changelog_read(tw_changelog *cl, int32_t partition, tw_restored *out);
+
 /* ---- writing (the output stage's thread) ---- */
 
-/* Queues one record (value NULL: a tombstone) for changelog partition `partition`. False when
+/* Queues one record (value NULL: a tombstone) for changelog partition `partition` (-1: the
+ * partition the producer's partitioner gives its key, as route's records of that key). False when
  * it is refused: over the size bound (counted, said), or the producer refused it. */
 bool tw_changelog_put(tw_changelog *cl, int32_t partition, tw_str key, const void *value,
                       size_t len);
@@ -53,7 +63,7 @@ tw_err tw_changelog_flush(tw_changelog *cl, char *errstr, size_t errstr_size);
  * ticket: the caller's, to tell a stale answer). Any order; one at a time, in turn. */
 bool tw_changelog_restore(tw_changelog *cl, uint32_t part, int32_t partition, uint64_t ticket);
 
-typedef struct tw_restored {
+struct tw_restored {
     uint32_t part;
     int32_t partition;
     uint64_t ticket;
@@ -63,7 +73,7 @@ typedef struct tw_restored {
     double seconds;
     bool failed; /* the partition could not be read to its end (said): its records as far as
                   * they go */
-} tw_restored;
+};
 
 /* A finished restore, if any (its records are the caller's). Any thread; never waits. */
 bool tw_changelog_take(tw_changelog *cl, tw_restored *out);

@@ -344,6 +344,105 @@ static tw_err read_file(const char *path, tw_buf *b, bool *found)
     return b->failed ? TW_ERR_NOMEM : TW_OK;
 }
 
+/* DIR/checkpoint whole into b, its magic and checksum checked; in reads it after the magic
+ * (the checksum not included). The version (1..5), or 0 with errstr (-1: missing). */
+static int load_checked(const char *dir, tw_buf *b, tw_wire_reader *in, char *errstr,
+                        size_t errstr_size)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checkpoint", dir);
+    bool found;
+    tw_err err = read_file(path, b, &found);
+    if (err || !found) {
+        if (err == TW_ERR_IO)
+            snprintf(errstr, errstr_size, "--state-dir %s: %s", path, strerror(errno));
+        else if (err)
+            snprintf(errstr, errstr_size, "--state-dir %s: out of memory reading it", path);
+        else
+            snprintf(errstr, errstr_size, "--state-dir %s: no checkpoint there", path);
+        return err || !found ? (found ? 0 : -1) : 0;
+    }
+    *in = (tw_wire_reader){ (const unsigned char *)b->p, (const unsigned char *)b->p + b->len,
+                            false };
+    char magic[8];
+    int version = 0;
+    if (tw_wire_take(in, magic, 8))
+        version = !memcmp(magic, CKPT_MAGIC, 8) ? 5 : !memcmp(magic, CKPT_MAGIC_V4, 8) ? 4 : 0;
+    uint32_t want = 0;
+    if (version && b->len >= 12) {
+        memcpy(&want, b->p + b->len - 4, 4);
+        in->end -= 4;
+    }
+    if (!version) {
+        snprintf(errstr, errstr_size,
+                 "--state-dir %s: not a checkpoint of this version of trailwarden", path);
+        return 0;
+    }
+    if (b->len < 12 || (uint32_t)crc_add(crc32(0, Z_NULL, 0), b->p, b->len - 4) != want) {
+        snprintf(errstr, errstr_size, "--state-dir %s: damaged checkpoint (checksum)", path);
+        return 0;
+    }
+    return version;
+}
+
+tw_err tw_ckpt_each_record(const char *dir, tw_err (*fn)(void *ud, const tw_ckpt_rec *rec),
+                           void *ud, uint64_t *fingerprint, char *errstr, size_t errstr_size)
+{
+    tw_buf b;
+    tw_buf_init(&b);
+    tw_wire_reader in;
+    int version = load_checked(dir, &b, &in, errstr, errstr_size);
+    tw_err err = version == 5 ? TW_OK : version < 0 ? TW_ERR_IO : TW_ERR_CORRUPT;
+    if (version == 4) {
+        snprintf(errstr, errstr_size,
+                 "--state-dir %s/checkpoint: written by an older trailwarden (its identities "
+                 "are not state records): run the replay again to write it",
+                 dir);
+        err = TW_ERR_INVALID;
+    }
+    if (!err) {
+        *fingerprint = tw_wire_get_u64(&in);
+        (void)tw_wire_get_u64(&in); /* the stream start */
+        uint32_t n_parts = tw_wire_get_u32(&in);
+        for (uint32_t i = 0; i < n_parts && !in.failed; i++) {
+            (void)tw_wire_get_str(&in);
+            (void)tw_wire_get_u32(&in);
+            (void)tw_wire_get_u64(&in);
+            (void)tw_wire_get_u64(&in);
+        }
+        bool router = tw_wire_get_u32(&in) != 0;
+        uint32_t shards = tw_wire_get_u32(&in);
+        if (router) { /* the stream detectors' state is not records: passed over */
+            uint64_t len = tw_wire_get_u64(&in);
+            if (in.failed || (uint64_t)(in.end - in.p) < len)
+                in.failed = true;
+            else
+                in.p += len;
+        }
+        for (uint32_t sh = 0; !err && sh < shards && !in.failed; sh++) {
+            uint64_t len = tw_wire_get_u64(&in);
+            if (in.failed || (uint64_t)(in.end - in.p) < len) {
+                in.failed = true;
+                break;
+            }
+            tw_wire_reader r = { in.p, in.p + len, false };
+            in.p += len;
+            uint64_t n = tw_wire_get_u64(&r);
+            tw_ckpt_rec rec;
+            for (uint64_t i = 0; !err && i < n && tw_ckpt_get_rec(&r, &rec); i++)
+                err = fn(ud, &rec);
+            if (r.failed)
+                in.failed = true;
+        }
+        if (!err && in.failed) {
+            snprintf(errstr, errstr_size, "--state-dir %s/checkpoint: damaged checkpoint", dir);
+            err = TW_ERR_CORRUPT;
+        }
+    }
+    tw_buf_free(&b);
+    return err;
+}
+
 tw_err tw_ckpt_restore(const char *dir, tw_pipeline *pl, uint64_t fingerprint,
                        tw_err (*part)(void *ud, const tw_ckpt_part *p), void *ud, tw_ckpt_read *out,
                        char *errstr, size_t errstr_size)

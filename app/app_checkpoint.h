@@ -80,6 +80,12 @@ tw_err tw_ckpt_write(const char *dir, uint64_t fingerprint, int64_t stream_start
                      const tw_ckpt_part *parts, uint32_t n_parts, const tw_buf *router,
                      tw_buf *const *shards, uint32_t n_shards, char *errstr, size_t errstr_size);
 
+/* Calls fn with each state record of DIR/checkpoint (the stream detectors' state is not
+ * records: passed over); *fingerprint: the file's. TW_ERR_IO (missing, unreadable),
+ * TW_ERR_CORRUPT (damaged), TW_ERR_INVALID (an older layout), or fn's error; errstr says which. */
+tw_err tw_ckpt_each_record(const char *dir, tw_err (*fn)(void *ud, const tw_ckpt_rec *rec),
+                           void *ud, uint64_t *fingerprint, char *errstr, size_t errstr_size);
+
 /* What reading found. */
 typedef struct tw_ckpt_read {
     bool found;    /* DIR/checkpoint exists */

@@ -26,11 +26,13 @@ void tw_app_usage(FILE *out)
           "  route -b BROKERS -t RAW -o kafka:KEYED\n"
           "                             one message a record, keyed by identity, for consume's\n"
           "                             scale-out\n"
+          "  state export|import        identity state between a --state-dir and a changelog\n"
+          "                             topic (consume --state-topic)\n"
           "  rules check|list [PATH...] validate or list Sigma rule files (the shipped ones too)\n"
           "  gen [OPTIONS]              synthetic trails with injected drift scenarios\n"
           "\n"
           "trailwarden COMMAND --help shows a command's options (replay --help, consume --help,\n"
-          "route --help, rules --help, gen --help).\n"
+          "route --help, state --help, rules --help, gen --help).\n"
           "  -h, --help                 this text\n"
           "  -V, --version              the version\n",
           out);

@@ -45,6 +45,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "route"))
         return tw_app_route(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "state"))
+        return tw_app_state(argc - 1, argv + 1);
     if (!strcmp(argv[1], "gen"))
         return tw_gen_main(argc - 1, argv + 1);
     if (!strcmp(argv[1], "rules"))
