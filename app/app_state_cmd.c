@@ -120,8 +120,7 @@ static int state_export(const char *dir, const char *output, const char *brokers
     }
     if (!quiet)
         tw_log("state export: %" PRIu64 " identities from %s/checkpoint to %s (%d partitions)%s",
-               x.n, dir, topic, n_partitions,
-               x.refused ? "; some refused (said above)" : "");
+               x.n, dir, topic, n_partitions, x.refused ? "; some refused (said above)" : "");
     return x.refused ? TW_EXIT_INPUT : TW_EXIT_OK;
 }
 

@@ -501,6 +501,81 @@ static void sparse_free_sets_the_pointer_to_null(void **state)
     tw_sparse_free(&sp);
 }
 
+/* consume --state-topic: the owner removes one identity (a changelog tombstone) or a
+ * partition's (it left this consumer); neither calls the removed hook, which is for what the
+ * store itself drops (expiry, eviction: those need tombstones). */
+typedef struct removed_log {
+    int n;
+    char last[64];
+} removed_log;
+
+static void note_removed(void *ud, const tw_ident *ident)
+{
+    removed_log *log = ud;
+    log->n++;
+    snprintf(log->last, sizeof log->last, "%.*s", (int)ident->key_len, ident->key);
+}
+
+static tw_state *make_logged(uint64_t cap, int64_t idle, removed_log *log)
+{
+    tw_state_conf conf = { .max_identities = cap,
+                           .idle_ms = idle,
+                           .slot_bytes = 24,
+                           .seed = 1,
+                           .removed = note_removed,
+                           .release_ud = log };
+    char err[64];
+    tw_state *st = tw_state_new(&conf, err, sizeof err);
+    assert_non_null(st);
+    return st;
+}
+
+static void remove_and_drop_sources(void **state)
+{
+    (void)state;
+    removed_log log = { 0 };
+    tw_state *st = make_logged(0, 1000000, &log);
+    char key[32];
+    bool created;
+    for (int i = 0; i < 3000; i++) {
+        snprintf(key, sizeof key, "id%d", i);
+        get(st, key, 10, &created)->source = (uint16_t)(i % 3); /* 0: no partition */
+    }
+    tw_str k = tw_str_c("id7");
+    assert_true(tw_state_remove(st, tw_hash64(k.p, k.len, 0), k));
+    assert_false(tw_state_remove(st, tw_hash64(k.p, k.len, 0), k)); /* gone already */
+    bool drop[3] = { false, true, false };
+    assert_int_equal(tw_state_drop_sources(st, drop, 3), 1000 - 1); /* id7 was of source 1 */
+    tw_state_stats s;
+    tw_state_get_stats(st, &s);
+    assert_int_equal(s.live, 2000);
+    for (int i = 0; i < 3000; i++) { /* the others all still there after the backward shifts */
+        snprintf(key, sizeof key, "id%d", i);
+        get(st, key, 11, &created);
+        assert_int_equal(created, i % 3 == 1);
+    }
+    assert_int_equal(log.n, 0);
+    tw_state_destroy(st);
+    assert_int_equal(log.n, 0); /* destroy is not a removal either */
+}
+
+static void removed_hook_on_expiry_and_eviction(void **state)
+{
+    (void)state;
+    removed_log log = { 0 };
+    tw_state *st = make_logged(2, 100, &log);
+    bool created;
+    get(st, "old", 0, &created);
+    get(st, "new", 50, &created);
+    get(st, "newest", 60, &created); /* the cap: the least recently seen goes */
+    assert_int_equal(log.n, 1);
+    assert_string_equal(log.last, "old");
+    for (int pass = 0; pass < 20; pass++)
+        tw_state_expire(st, 1000, 64);
+    assert_int_equal(log.n, 3);
+    tw_state_destroy(st);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -510,6 +585,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(expiry_removes_only_idle),
         cmocka_unit_test(expiry_by_each_partition),
         cmocka_unit_test(cap_evicts_least_recently_seen),
+        cmocka_unit_test(remove_and_drop_sources),
+        cmocka_unit_test(removed_hook_on_expiry_and_eviction),
         cmocka_unit_test(sparse_get_creates_zeroed_then_finds),
         cmocka_unit_test(sparse_find_missing_and_rounded_bytes),
         cmocka_unit_test(sparse_refuses_keys_of_48_bits_or_more),
