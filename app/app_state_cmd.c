@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "app_changelog.h"
@@ -96,6 +97,12 @@ static int state_export(const char *dir, const char *output, const char *brokers
     if (!brokers || !*brokers)
         return state_usage_error("state export %s: no brokers (kafka:TOPIC@BROKERS or -b)", output);
     char errstr[768];
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checkpoint", dir);
+    if (access(path, R_OK) != 0) { /* said before any broker is asked */
+        tw_log("--state-dir %s: %s", path, strerror(errno));
+        return TW_EXIT_INPUT;
+    }
     int n_partitions = 0;
     tw_changelog *cl = NULL;
     tw_err err = tw_changelog_open_tool(brokers, props, n_props, topic, STATE_TIMEOUT_MS,

@@ -18,7 +18,7 @@ for flag in --help -h; do
     expect_eq "trailwarden $flag: exit status" "$(rc_of "overview$flag")" 0
     expect_eq "trailwarden $flag: nothing on stderr" "$(wc -c < "$WORK/overview$flag.err")" 0
 done
-for cmd in replay consume route rules gen; do
+for cmd in replay consume route state rules gen; do
     check "overview names $cmd" grep -q -E "^  $cmd( |$)" "$WORK/overview--help.out"
 done
 check "overview: how to get a command's page" grep -q "trailwarden COMMAND --help" "$WORK/overview--help.out"
@@ -27,7 +27,7 @@ expect_eq "no command: exit status" "$(rc_of bare)" 2
 same_output "no command: the overview on stderr" "$WORK/overview--help.out" "$WORK/bare.err"
 
 # --- a page each
-for cmd in replay consume route rules gen; do
+for cmd in replay consume route state rules gen; do
     for flag in --help -h; do
         tw "$cmd$flag" "$cmd" "$flag"
         expect_eq "$cmd $flag: exit status" "$(rc_of "$cmd$flag")" 0

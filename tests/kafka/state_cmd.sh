@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# state_cmd.sh TRAILWARDEN BUILD_DIR TW_MOCK_KAFKA KCAT [SCENARIO]: `trailwarden state export`
+# and `import` against the mock cluster (docs/consume.md, "Seeding and pulling state"):
+#   export_import  a replay's --state-dir exported to a changelog; consume --state-topic of the
+#                  rest of the trail, routed to a keyed topic, finds what a replay going on from
+#                  that --state-dir finds (the identities restored in the partitions route gave
+#                  them); the changelog imported back into a directory gives a replay the same
+#                  findings again;
+#   usage          what state refuses: exit 2 for usage, 1 for a missing checkpoint (before any
+#                  broker is asked), 2 for a missing topic or a partition it does not have.
+source "$(dirname "$0")/../scripts/lib.bash"
+source "$(dirname "$0")/lib.sh"
+
+SCENARIOS=(export_import usage)
+kafka_scenario "$@"
+kafka_test_args "${@:1:4}"
+
+ids() { jq -r 'select((.update // false) == false) | .finding_info.uid' "$@" | sort -u; }
+
+scenario_export_import() {
+    kafka_start --brokers 1 keyed:4 state:4 || exit 2
+    local BS=$KAFKA_BOOTSTRAP
+    "$TW" gen --profile realistic --span 10d --identities 20 --scenario all -q -o gen.ndjson || exit 2
+    jq -c -s 'sort_by(.eventTime)[]' gen.ndjson > trail.ndjson
+    local total half
+    total=$(wc -l < trail.ndjson)
+    half=$((total / 2))
+    head -n "$half" trail.ndjson > A.ndjson
+    tail -n +"$((half + 1))" trail.ndjson > B.ndjson
+    "$TW" replay -q --state-dir seed A.ndjson > A.out
+    cp -r seed seed.copy
+    "$TW" replay -q --state-dir seed.copy B.ndjson > B-replay.out
+    ids B-replay.out > want.ids
+    check "the replay of B finds something" test "$(wc -l < want.ids)" -gt 3
+    # B without A's state finds something else: the state is what the test is about
+    "$TW" replay -q B.ndjson > B-cold.out
+    ids B-cold.out > cold.ids
+    check "B without A's state finds something else" bash -c "! cmp -s want.ids cold.ids"
+
+    tw export state export --state-dir seed -o "kafka:state@$BS"
+    expect_eq "export: exit status" "$(cat "$WORK/export.rc")" 0
+    local n_seed
+    n_seed=$(grep -o -E '[0-9]+ identities' "$WORK/export.err" | awk '{print $1}')
+    check "export: says how many identities" test "${n_seed:-0}" -gt 10
+    expect_eq "export: the changelog holds them" "$(kafka_count state)" "$n_seed"
+
+    "$TW" route -q -b "$BS" -o kafka:keyed B.ndjson || exit 2
+    "$TW" consume -b "$BS" -t keyed -G g --state-topic state --exit-at-end --stats \
+        -o file:B-consume.out 2> consume.err
+    expect_eq "consume: exit status" "$?" 0
+    ids B-consume.out > got.ids
+    same_output "consume of B from the exported changelog finds what replay from the directory finds" want.ids got.ids
+    local restored
+    restored=$(grep -a -E '^  kafka.restore\.' consume.err | awk '{s += $7} END {print s + 0}')
+    expect_eq "consume: every exported identity restored (in its route partition)" "$restored" "$n_seed"
+    expect_eq "consume: no partition without history" \
+        "$(grep -a '^  kafka.partitions_without_history ' consume.err | awk '{print $2}')" 0
+
+    tw import state import -b "$BS" --state-topic state --state-dir pulled
+    expect_eq "import: exit status" "$(cat "$WORK/import.rc")" 0
+    check "import: wrote a checkpoint" test -s pulled/checkpoint
+    # the changelog now holds the seed and consume's changes: a replay of B from it is a replay
+    # of B on top of B; from one partition only, it has that partition's identities
+    tw import1 state import -b "$BS" --state-topic state --state-dir part1 --partition 1
+    expect_eq "import --partition: exit status" "$(cat "$WORK/import1.rc")" 0
+    local n_all n_one
+    n_all=$(grep -o -E '^trailwarden: state import: [0-9]+' "$WORK/import.err" | grep -o -E '[0-9]+$')
+    n_one=$(grep -o -E '^trailwarden: state import: [0-9]+' "$WORK/import1.err" | grep -o -E '[0-9]+$')
+    check "import --partition 1: some, not all ($n_one of $n_all)" test "${n_one:-0}" -gt 0 -a "${n_one:-0}" -lt "${n_all:-0}"
+    # a fresh changelog from the same seed, imported, gives replay the same findings
+    kafka_cmd "topic state2 4" || exit 2
+    "$TW" state export -q --state-dir seed -o "kafka:state2@$BS" || exit 2
+    "$TW" state import -q -b "$BS" --state-topic state2 --state-dir roundtrip || exit 2
+    "$TW" replay -q --state-dir roundtrip B.ndjson > B-roundtrip.out
+    same_output "replay of B from an exported then imported state" want.ids <(ids B-roundtrip.out)
+}
+
+scenario_usage() {
+    kafka_start --brokers 1 keyed:4 state:4 || exit 2
+    local BS=$KAFKA_BOOTSTRAP
+    tw bare state
+    expect_eq "state alone: usage" "$(cat "$WORK/bare.rc")" 2
+    tw noout state export --state-dir d
+    expect_eq "export without -o: usage" "$(cat "$WORK/noout.rc")" 2
+    tw notopic state import -b "$BS" --state-dir d
+    expect_eq "import without --state-topic: usage" "$(cat "$WORK/notopic.rc")" 2
+    tw nofile state export --state-dir nowhere -o kafka:state@127.0.0.1:1
+    expect_eq "export of a missing checkpoint: exit 1" "$(cat "$WORK/nofile.rc")" 1
+    check "export of a missing checkpoint: names it" grep -q 'nowhere/checkpoint' "$WORK/nofile.err"
+    tw missing state import -b "$BS" --state-topic nope --state-dir d
+    expect_eq "import of a missing topic: usage" "$(cat "$WORK/missing.rc")" 2
+    check "import of a missing topic: names it" grep -q 'topic nope does not exist' "$WORK/missing.err"
+    tw range state import -b "$BS" --state-topic state --state-dir d --partition 9
+    expect_eq "import --partition 9 of 4: usage" "$(cat "$WORK/range.rc")" 2
+}
+
+kafka_run_scenario
