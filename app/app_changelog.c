@@ -20,6 +20,7 @@
 #define RESTORE_STALL_MS 30000    /* a restore that gets nothing for this long has failed */
 #define RESTORE_BATCH 1024
 #define FLUSH_STEP_MS 500
+#define TOO_LARGE_SAID 10 /* records over the bound said on stderr; the rest counted */
 
 typedef struct job {
     uint32_t part;
@@ -427,11 +428,15 @@ bool tw_changelog_put(tw_changelog *cl, int32_t partition, tw_str key, const voi
                       size_t len)
 {
     if (key.len + len > cl->bound) {
-        atomic_fetch_add(&cl->too_large, 1);
+        if (atomic_fetch_add(&cl->too_large, 1) >= TOO_LARGE_SAID)
+            return false; /* counted: kafka.changelog.too_large */
         tw_log("kafka: --state-topic %s: the state of identity %.*s is %zu bytes, over the "
                "bound of %zu (message.max.bytes): not written, refused whole; it does not "
-               "follow its partition (a new owner starts it afresh)",
-               cl->topic, (int)(key.len > 200 ? 200 : key.len), key.p, key.len + len, cl->bound);
+               "follow its partition (a new owner starts it afresh)%s",
+               cl->topic, (int)(key.len > 200 ? 200 : key.len), key.p, key.len + len, cl->bound,
+               atomic_load(&cl->too_large) == TOO_LARGE_SAID
+                   ? "; more like it are counted, not said (kafka.changelog.too_large)"
+                   : "");
         return false;
     }
     for (;;) {

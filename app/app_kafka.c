@@ -548,6 +548,8 @@ static void snapshot_offsets(tw_kafka *k)
         bool assigned = tw_source_kafka_assigned(k->src, i);
         if (p->done < 0 && !p->has_resume && !assigned)
             continue;
+        if (p->done < 0 && k->cl) /* --state-topic: only what was read here is committed */
+            continue;
         int64_t offset = p->done >= 0    ? p->done + 1
                          : p->has_resume ? p->resume
                                          : TW_SOURCE_OFFSET_GROUP;

@@ -6,12 +6,15 @@
 #                  that --state-dir finds (the identities restored in the partitions route gave
 #                  them); the changelog imported back into a directory gives a replay the same
 #                  findings again;
+#   too_large      consume --state-topic with a small message.max.bytes: the identities whose
+#                  state is over the bound are refused whole, said (10 at most) and counted
+#                  (kafka.changelog.too_large), the others written, the findings unchanged;
 #   usage          what state refuses: exit 2 for usage, 1 for a missing checkpoint (before any
 #                  broker is asked), 2 for a missing topic or a partition it does not have.
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
-SCENARIOS=(export_import usage)
+SCENARIOS=(export_import usage too_large)
 kafka_scenario "$@"
 kafka_test_args "${@:1:4}"
 
@@ -90,6 +93,27 @@ scenario_usage() {
     check "import of a missing topic: names it" grep -q 'topic nope does not exist' "$WORK/missing.err"
     tw range state import -b "$BS" --state-topic state --state-dir d --partition 9
     expect_eq "import --partition 9 of 4: usage" "$(cat "$WORK/range.rc")" 2
+}
+
+scenario_too_large() {
+    kafka_start --brokers 1 keyed:4 state:4 || exit 2
+    local BS=$KAFKA_BOOTSTRAP
+    "$TW" gen -n 2500 --identities 50 --scenario all -q -o trail.ndjson || exit 2
+    "$TW" route -q -b "$BS" -o kafka:keyed trail.ndjson || exit 2
+    "$TW" replay -q trail.ndjson > replay.out
+    # a bound of 750 bytes (message.max.bytes 1500, less the batch's framing)
+    "$TW" consume -b "$BS" -t keyed -G g --state-topic state --exit-at-end --stats \
+        --checkpoint-every 1s -X message.max.bytes=1500 -o file:consume.out 2> consume.err
+    expect_eq "consume: exit status" "$?" 0
+    local too_large written said
+    too_large=$(grep -a '^  kafka.changelog.too_large ' consume.err | awk '{print $2}')
+    written=$(grep -a '^  kafka.changelog.records ' consume.err | awk '{print $2}')
+    said=$(grep -c 'over the bound of 750' consume.err)
+    check "some refused ($too_large)" test "${too_large:-0}" -gt 0
+    check "the others written ($written)" test "${written:-0}" -gt 0
+    check "said, at most 10 times ($said)" test "$said" -ge 1 -a "$said" -le 10
+    expect_eq "the changelog holds what was written" "$(kafka_count state)" "$written"
+    same_output "findings unchanged" <(ids replay.out) <(ids consume.out)
 }
 
 kafka_run_scenario
