@@ -550,7 +550,8 @@ static void take_message(tw_changelog *cl, tw_restored *r, const rd_kafka_messag
 {
     bool state = m->key && m->key_len && m->key_len <= UINT32_MAX &&
                  (!m->payload || (m->len >= 4 && m->len <= UINT32_MAX &&
-                                  !memcmp(m->payload, TW_STATE_RECORD_MAGIC, 4)));
+                                  (!memcmp(m->payload, TW_STATE_RECORD_MAGIC, 4) ||
+                                   !memcmp(m->payload, TW_STREAM_RECORD_MAGIC, 4))));
     r->bytes += m->key_len + m->len;
     if (!state) {
         if (r->damaged++ == 0)

@@ -91,6 +91,81 @@ bool tw_ckpt_get_rec(tw_wire_reader *in, tw_ckpt_rec *rec)
     return !in->failed;
 }
 
+/* ---- stream records (consume --state-topic) --------------------------------------------- */
+
+typedef struct stream_ctx {
+    tw_pipeline *pl;
+    const tw_stream_detector *sd;
+    tw_buf *out;
+    uint64_t n;
+} stream_ctx;
+
+static void save_stream_source(void *ud, uint16_t source)
+{
+    stream_ctx *sc = ud;
+    tw_buf value, key;
+    tw_buf_init(&value);
+    tw_buf_init(&key);
+    tw_buf_put(&value, TW_STREAM_RECORD_MAGIC, 4);
+    tw_wire_u64(&value, sc->pl->fingerprint);
+    sc->sd->save_source(sc->sd->self, source, &value);
+    tw_buf_put(&key, "", 1); /* a NUL first: no identity key starts so */
+    tw_buf_put(&key, sc->sd->name, strlen(sc->sd->name));
+    tw_ckpt_rec rec = {
+        source, { key.p, (uint32_t)key.len }, true, { value.p, (uint32_t)value.len }
+    };
+    tw_ckpt_put_rec(sc->out, &rec);
+    sc->out->failed |= value.failed || key.failed;
+    sc->n++;
+    tw_buf_free(&value);
+    tw_buf_free(&key);
+}
+
+tw_buf *tw_ckpt_stream_records(tw_pipeline *pl)
+{
+    tw_buf *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    tw_buf_init(b);
+    tw_wire_u64(b, 0);
+    stream_ctx sc = { pl, NULL, b, 0 };
+    for (uint32_t i = 0; i < pl->n_streams; i++) {
+        sc.sd = &pl->streams[i];
+        if (sc.sd->changed_sources && sc.sd->save_source)
+            sc.sd->changed_sources(sc.sd->self, save_stream_source, &sc);
+    }
+    if (!b->failed)
+        memcpy(b->p, &sc.n, sizeof sc.n);
+    return b;
+}
+
+tw_err tw_ckpt_apply_stream(tw_pipeline *pl, const tw_ckpt_rec *rec, uint16_t source)
+{
+    if (!rec->has_value || !rec->key.len || rec->key.p[0] != '\0')
+        return TW_ERR_CORRUPT;
+    tw_str name = { rec->key.p + 1, rec->key.len - 1 };
+    tw_wire_reader r = { (const unsigned char *)rec->value.p,
+                         (const unsigned char *)rec->value.p + rec->value.len, false };
+    char magic[4];
+    if (!tw_wire_take(&r, magic, 4) || memcmp(magic, TW_STREAM_RECORD_MAGIC, 4))
+        return TW_ERR_CORRUPT;
+    uint64_t fp = tw_wire_get_u64(&r);
+    if (r.failed)
+        return TW_ERR_CORRUPT;
+    if (fp != pl->fingerprint)
+        return TW_ERR_INVALID;
+    for (uint32_t i = 0; i < pl->n_streams; i++) {
+        const tw_stream_detector *sd = &pl->streams[i];
+        if (!sd->merge_source || !tw_str_eq(name, tw_str_c(sd->name)))
+            continue;
+        tw_err err = sd->merge_source(sd->self, source, &r);
+        if (err)
+            return err;
+        return r.failed || r.p != r.end ? TW_ERR_CORRUPT : TW_OK;
+    }
+    return TW_OK; /* a detector this run has not: passed over */
+}
+
 /* ---- saving ------------------------------------------------------------------------------ */
 
 typedef struct save_ctx {

@@ -46,6 +46,7 @@ typedef struct tw_ckpt_part {
 } tw_ckpt_part;
 
 #define TW_STATE_RECORD_MAGIC "TWS1"
+#define TW_STREAM_RECORD_MAGIC "TWSD"
 
 /* One state record as it travels: source is consume's partition (+1) it belongs to, 0 none. */
 typedef struct tw_ckpt_rec {
@@ -63,6 +64,14 @@ void tw_ckpt_value(const tw_engine *eng, uint64_t fingerprint, const tw_ident *i
  * TW_ERR_NOMEM. */
 tw_err tw_ckpt_apply(const tw_engine *eng, tw_state *st, uint64_t fingerprint,
                      const tw_ckpt_rec *rec, uint16_t source);
+/* consume --state-topic: the router's stream detectors' state that follows a partition, as
+ * records keyed by NUL and the detector's name, valued "TWSD", u64 fingerprint, the
+ * detector's part (save_source): those whose part changed since the last call, count first
+ * (NULL when out of memory). And one back, merged into the running detector (errors as
+ * tw_ckpt_apply). Router's thread. */
+tw_buf *tw_ckpt_stream_records(tw_pipeline *pl);
+tw_err tw_ckpt_apply_stream(tw_pipeline *pl, const tw_ckpt_rec *rec, uint16_t source);
+
 /* A record in the framing of shards and barriers, and back (false: cut short). */
 void tw_ckpt_put_rec(tw_buf *out, const tw_ckpt_rec *rec);
 bool tw_ckpt_get_rec(tw_wire_reader *in, tw_ckpt_rec *rec);

@@ -624,11 +624,11 @@ static void checkpoint(tw_kafka *k)
  * partition of their input partition; once all are acknowledged and the findings before the
  * barrier flushed, the barrier's offsets are stored for commit. A failure stops the run with
  * nothing stored: a restart reads again from the last barrier the changelog holds. */
-static void write_changelog(tw_kafka *k, tw_buf *const *states, int n_workers, tw_sink *sinks,
+static void write_changelog(tw_kafka *k, tw_buf *const *states, int n_states, tw_sink *sinks,
                             size_t n_sinks)
 {
     tw_pipeline *pl = k->pl;
-    for (int w = 0; w < n_workers; w++) {
+    for (int w = 0; w < n_states; w++) {
         tw_wire_reader r = { (const unsigned char *)states[w]->p,
                              (const unsigned char *)states[w]->p + states[w]->len, false };
         uint64_t n = tw_wire_get_u64(&r);
@@ -675,7 +675,7 @@ void tw_kafka_write_checkpoint(tw_kafka *k, tw_buf *const *states, int n, tw_sin
                                size_t n_sinks)
 {
     if (k && k->cl) {
-        write_changelog(k, states, k->pl->n_workers, sinks, n_sinks);
+        write_changelog(k, states, n, sinks, n_sinks); /* the workers', the router's */
         pthread_mutex_lock(&k->mu);
         k->ckpt_written++;
         pthread_cond_broadcast(&k->cond);

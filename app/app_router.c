@@ -433,6 +433,27 @@ static void add_counts(tw_batch_counts *to, const tw_batch_counts *from)
     }
 }
 
+/* consume --state-topic: a restored partition's stream records (keys starting with NUL) into
+ * the router's detectors, merged; the workers take the identities. */
+static void restore_streams(tw_pipeline *pl, tw_state_op *op)
+{
+    uint16_t source = (uint16_t)(op->part + 1 <= UINT16_MAX ? op->part + 1 : 0);
+    tw_wire_reader r = { (const unsigned char *)op->records.p,
+                         (const unsigned char *)op->records.p + op->records.len, false };
+    tw_ckpt_rec rec;
+    while (r.p < r.end && tw_ckpt_get_rec(&r, &rec)) {
+        if (!rec.key.len || rec.key.p[0] != '\0')
+            continue;
+        tw_err err = tw_ckpt_apply_stream(pl, &rec, source);
+        if (err == TW_ERR_INVALID)
+            atomic_fetch_add(&op->foreign, 1);
+        else if (err == TW_ERR_CORRUPT)
+            atomic_fetch_add(&op->damaged, 1);
+        else if (err)
+            atomic_fetch_add(&op->failed, 1);
+    }
+}
+
 void *tw_router_main(void *arg)
 {
     tw_pipeline *pl = arg;
@@ -492,7 +513,8 @@ void *tw_router_main(void *arg)
             /* consume's barrier: every event before it is routed; the stream detectors' state
              * and every worker's shard are saved right here, in their own threads */
             if (pl->n_streams && rt.res)
-                rt.res->checkpoint = tw_ckpt_router(pl);
+                rt.res->checkpoint =
+                    pl->changelog ? tw_ckpt_stream_records(pl) : tw_ckpt_router(pl);
             for (int w = 0; w < pl->n_workers; w++)
                 rt.cur[w]->checkpoint = true;
             ok = flush_all(&rt, false);
@@ -505,6 +527,8 @@ void *tw_router_main(void *arg)
             /* consume: a partition's restored state or its leaving, after every event routed
              * before it (the work batches it comes in hold them) and before any after */
             tw_state_op *op = batch->state_op;
+            if (!op->drop)
+                restore_streams(pl, op);
             atomic_store(&op->refs, pl->n_workers);
             for (int w = 0; w < pl->n_workers; w++)
                 rt.cur[w]->state_op = op;

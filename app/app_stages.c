@@ -357,6 +357,8 @@ static void apply_state_op(tw_worker *wk, tw_state_op *op)
         uint64_t applied = 0, foreign = 0, damaged = 0, failed = 0;
         tw_ckpt_rec rec;
         while (r.p < r.end && tw_ckpt_get_rec(&r, &rec)) {
+            if (rec.key.len && rec.key.p[0] == '\0')
+                continue; /* a stream detector's: the router's */
             uint64_t hash = tw_hash64(rec.key.p, rec.key.len, 0);
             if (hash % (uint64_t)pl->n_workers != (uint64_t)wk->index)
                 continue;

@@ -219,6 +219,8 @@ static int state_import(const char *dir, const char *topic, const char *brokers,
                       memcmp(v[i + 1].rec.key.p, v[i].rec.key.p, v[i].rec.key.len) != 0;
         if (!newest || !v[i].rec.has_value)
             continue;
+        if (v[i].rec.key.len && v[i].rec.key.p[0] == '\0')
+            continue; /* a stream detector's part (audit destinations): not an identity */
         uint64_t fp = fingerprint_of(&v[i].rec);
         if (!kept && !foreign)
             fingerprint = fp;

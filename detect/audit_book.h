@@ -42,6 +42,15 @@ void tw_audit_book_get_stats(const tw_audit_book *ab, tw_audit_stats *out);
 void tw_audit_book_save(const tw_audit_book *ab, tw_buf *out);
 tw_err tw_audit_book_load(tw_audit_book *ab, tw_wire_reader *in);
 
+/* consume --state-topic: the destinations follow the partition whose records named them. fn
+ * gets each source (partition + 1) that named a new one since the last call; save_source
+ * appends that source's destinations; merge_source adds a partition's destinations restored
+ * from its changelog to what the book holds (TW_ERR_CORRUPT when damaged). */
+void tw_audit_book_changed_sources(tw_audit_book *ab, void (*fn)(void *ud, uint16_t source),
+                                   void *ud);
+void tw_audit_book_save_source(const tw_audit_book *ab, uint16_t source, tw_buf *out);
+tw_err tw_audit_book_merge_source(tw_audit_book *ab, uint16_t source, tw_wire_reader *in);
+
 /* The book as a stream detector (detect_stream.h), named "audit-destinations": it raises
  * nothing itself, it changes the events the rules then read. */
 tw_stream_detector tw_audit_book_stream(tw_audit_book *ab);

@@ -32,6 +32,13 @@ typedef struct tw_stream_detector {
      * damaged bytes), before any event. */
     void (*save)(const void *self, tw_buf *out);
     tw_err (*load)(void *self, tw_wire_reader *in);
+    /* Optional (consume --state-topic): the state a partition's events built, to follow the
+     * partition. changed_sources calls fn with each source (partition + 1) whose part changed
+     * since its last call; save_source appends that part; merge_source adds a part restored
+     * from the changelog to what the running detector holds. */
+    void (*changed_sources)(void *self, void (*fn)(void *ud, uint16_t source), void *ud);
+    void (*save_source)(const void *self, uint16_t source, tw_buf *out);
+    tw_err (*merge_source)(void *self, uint16_t source, tw_wire_reader *in);
 } tw_stream_detector;
 
 #endif

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# state_cmd.sh TRAILWARDEN BUILD_DIR TW_MOCK_KAFKA KCAT [SCENARIO]: `trailwarden state export`
-# and `import` against the mock cluster (docs/consume.md, "Seeding and pulling state"):
+# changelog.sh TRAILWARDEN BUILD_DIR TW_MOCK_KAFKA KCAT [SCENARIO]: what consume --state-topic
+# writes and `trailwarden state export|import` move, against the mock cluster (docs/consume.md,
+# "State that follows its partition"; the scale-out scenarios are scaleout.sh):
 #   export_import  a replay's --state-dir exported to a changelog; consume --state-topic of the
 #                  rest of the trail, routed to a keyed topic, finds what a replay going on from
 #                  that --state-dir finds (the identities restored in the partitions route gave
@@ -9,12 +10,16 @@
 #   too_large      consume --state-topic with a small message.max.bytes: the identities whose
 #                  state is over the bound are refused whole, said (10 at most) and counted
 #                  (kafka.changelog.too_large), the others written, the findings unchanged;
+#   audit_follows  the audit destinations a partition's records named (CreateTrail, ...) follow
+#                  that partition: a second instance that restores it finds the deletion of
+#                  one (High) that an instance with an empty changelog misses;
 #   usage          what state refuses: exit 2 for usage, 1 for a missing checkpoint (before any
 #                  broker is asked), 2 for a missing topic or a partition it does not have.
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
-SCENARIOS=(export_import usage too_large)
+SCENARIOS=(export_import usage too_large audit_follows)
 kafka_scenario "$@"
 kafka_test_args "${@:1:4}"
 
@@ -114,6 +119,35 @@ scenario_too_large() {
     check "said, at most 10 times ($said)" test "$said" -ge 1 -a "$said" -le 10
     expect_eq "the changelog holds what was written" "$(kafka_count state)" "$written"
     same_output "findings unchanged" <(ids replay.out) <(ids consume.out)
+}
+
+scenario_audit_follows() {
+    kafka_start --brokers 1 keyed:2 state:2 deletes:2 empty:2 || exit 2
+    local BS=$KAFKA_BOOTSTRAP root=$ROOT case
+    case=$root/tests/e2e/rule-logging-tampered-audit-destinations
+    local ARGS=(-f compact --no-default-rules -r "$root/rules/sigma/logging-tampered.yml"
+                --audit-log-group '/siem/*' --exit-at-end --stats -X session.timeout.ms=6000
+                -X heartbeat.interval.ms=500)
+    head -n 4 "$case/records.ndjson" > naming.ndjson   # CreateTrail, CreateFlowLogs, ...
+    tail -n +5 "$case/records.ndjson" > deleting.ndjson
+    "$TW" replay "${ARGS[@]:0:7}" "$case/records.ndjson" > whole.out 2>/dev/null
+    "$TW" route -q -b "$BS" -o kafka:keyed naming.ndjson || exit 2
+    "$TW" consume -b "$BS" -t keyed -G g --state-topic state "${ARGS[@]}" > a.out 2> a.err
+    expect_eq "A: exit status" "$?" 0
+    check "A wrote the destinations to the changelog" \
+        test "$(KAFKA_FORMAT='%k\n' kafka_consume_all state | grep -c 'audit-destinations')" -ge 1
+    "$TW" route -q -b "$BS" -o kafka:keyed deleting.ndjson || exit 2
+    "$TW" consume -b "$BS" -t keyed -G g --state-topic state "${ARGS[@]}" > b.out 2> b.err
+    expect_eq "B: exit status" "$?" 0
+    same_output "A then B find what one replay finds" <(sort whole.out) \
+        <(cat a.out b.out | jq -c 'del(.processed_time)' | sort)
+    # the same deletions with a changelog that holds nothing: the stream-named destinations are
+    # unknown (what B found, it found through the changelog)
+    "$TW" route -q -b "$BS" -o kafka:deletes deleting.ndjson || exit 2
+    "$TW" consume -b "$BS" -t deletes -G g2 --state-topic empty "${ARGS[@]}" > c.out 2> c.err
+    check "without the changelog's destinations a High finding is missed" \
+        test "$(jq -s '[.[] | select(.severity == "High")] | length' c.out)" -lt \
+             "$(jq -s '[.[] | select(.severity == "High")] | length' whole.out)"
 }
 
 kafka_run_scenario
