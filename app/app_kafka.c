@@ -628,6 +628,14 @@ static void write_changelog(tw_kafka *k, tw_buf *const *states, int n_states, tw
                             size_t n_sinks)
 {
     tw_pipeline *pl = k->pl;
+    for (int w = 0; w < n_states; w++)
+        if (!states[w] || states[w]->failed) {
+            tw_log("kafka: --state-topic %s: out of memory saving the state of a barrier; "
+                   "offsets not committed, stopping",
+                   tw_changelog_topic(k->cl));
+            tw_pipeline_abort(pl);
+            return;
+        }
     for (int w = 0; w < n_states; w++) {
         tw_wire_reader r = { (const unsigned char *)states[w]->p,
                              (const unsigned char *)states[w]->p + states[w]->len, false };
