@@ -569,77 +569,161 @@ static void take_message(tw_changelog *cl, tw_restored *r, const rd_kafka_messag
     r->n_records++;
 }
 
-/* Reads one changelog partition from its start to its high watermark. */
-static void restore_one(tw_changelog *cl, const job *j, tw_restored *r)
+/* One partition of a round of restores. */
+typedef struct reading {
+    job j;
+    tw_restored r;
+    int64_t hi;
+    bool active; /* being consumed */
+    bool over;   /* read to its end (or failed): its answer given */
+} reading;
+
+static void finish_reading(tw_changelog *cl, reading *rd, double started,
+                           void (*give)(tw_changelog *cl, tw_restored *r, void *ud), void *ud)
 {
-    *r = (tw_restored){ .part = j->part, .partition = j->partition, .ticket = j->ticket };
-    tw_buf_init(&r->records);
-    double started = tw_now_s();
-    int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
-    for (int tries = 0; tries < 6 && e && !stopping(cl); tries++)
-        e = rd_kafka_query_watermark_offsets(cl->reader, cl->topic, j->partition, &lo, &hi, 5000);
-    if (e) {
-        tw_log("kafka: --state-topic %s[%" PRId32 "]: cannot learn its offsets: %s; the "
-               "partition's identities start without their history",
-               cl->topic, j->partition, rd_kafka_err2str(e));
-        r->failed = true;
-    }
-    if (!e && hi > lo && rd_kafka_consume_start(cl->reader_topic, j->partition, lo) == -1) {
-        tw_log("kafka: --state-topic %s[%" PRId32 "]: cannot read it: %s", cl->topic, j->partition,
-               rd_kafka_err2str(rd_kafka_last_error()));
-        r->failed = true;
-        e = RD_KAFKA_RESP_ERR__FAIL;
-    }
-    if (!e && hi > lo) {
-        rd_kafka_message_t *msgs[RESTORE_BATCH];
-        double last_got = tw_now_s();
-        bool end = false;
-        while (!end && !stopping(cl)) {
-            ssize_t n =
-                rd_kafka_consume_batch(cl->reader_topic, j->partition, 100, msgs, RESTORE_BATCH);
-            for (ssize_t i = 0; i < n; i++) {
-                rd_kafka_message_t *m = msgs[i];
-                if (!m->err)
-                    take_message(cl, r, m);
-                else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                    tw_log("kafka: --state-topic %s[%" PRId32 "]: %s", cl->topic, j->partition,
-                           rd_kafka_message_errstr(m));
-                if (m->offset >= hi - 1 && (!m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF))
-                    end = true;
-                rd_kafka_message_destroy(m);
-            }
-            if (n > 0)
-                last_got = tw_now_s();
-            pthread_mutex_lock(&cl->mu);
-            cl->cur_records = r->n_records;
-            cl->cur_bytes = r->bytes;
-            pthread_mutex_unlock(&cl->mu);
-            if (!end && tw_now_s() - last_got > RESTORE_STALL_MS / 1000.0) {
-                tw_log("kafka: --state-topic %s[%" PRId32 "]: nothing came for %d s at %" PRIu64
-                       " records of %" PRId64 "; restored as far as it went",
-                       cl->topic, j->partition, RESTORE_STALL_MS / 1000, r->n_records, hi - lo);
-                r->failed = true;
-                break;
-            }
-        }
-        rd_kafka_consume_stop(cl->reader_topic, j->partition);
-    }
-    if (r->records.failed) {
+    if (rd->active)
+        rd_kafka_consume_stop(cl->reader_topic, rd->j.partition);
+    rd->active = false;
+    rd->over = true;
+    if (rd->r.records.failed) {
         tw_log("kafka: --state-topic %s[%" PRId32 "]: out of memory restoring it", cl->topic,
-               j->partition);
-        tw_buf_free(&r->records);
-        tw_buf_init(&r->records);
-        r->n_records = 0;
-        r->failed = true;
+               rd->j.partition);
+        tw_buf_free(&rd->r.records);
+        tw_buf_init(&rd->r.records);
+        rd->r.n_records = 0;
+        rd->r.failed = true;
     }
-    r->seconds = tw_now_s() - started;
+    rd->r.seconds = tw_now_s() - started;
+    give(cl, &rd->r, ud);
+}
+
+/* Reads n changelog partitions at once, each from its start to its high watermark (as its
+ * restore began), into one queue; each is given as soon as it is whole, so a small partition
+ * waits for no large one. */
+static void restore_round(tw_changelog *cl, const job *jobs, size_t n,
+                          void (*give)(tw_changelog *cl, tw_restored *r, void *ud), void *ud)
+{
+    reading *rds = calloc(n, sizeof *rds);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(cl->reader);
+    double started = tw_now_s();
+    size_t open = 0;
+    for (size_t i = 0; i < n; i++) {
+        tw_restored fail = { .part = jobs[i].part,
+                             .partition = jobs[i].partition,
+                             .ticket = jobs[i].ticket,
+                             .failed = true };
+        if (!rds || !q) {
+            tw_buf_init(&fail.records);
+            tw_log("kafka: --state-topic %s[%" PRId32 "]: out of memory restoring it", cl->topic,
+                   jobs[i].partition);
+            give(cl, &fail, ud);
+            continue;
+        }
+        reading *rd = &rds[i];
+        rd->j = jobs[i];
+        rd->r = (tw_restored){ .part = jobs[i].part,
+                               .partition = jobs[i].partition,
+                               .ticket = jobs[i].ticket };
+        tw_buf_init(&rd->r.records);
+        int64_t lo = 0, hi = 0;
+        rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        for (int tries = 0; tries < 6 && e && !stopping(cl); tries++)
+            e = rd_kafka_query_watermark_offsets(cl->reader, cl->topic, rd->j.partition, &lo, &hi,
+                                                 5000);
+        if (e) {
+            tw_log("kafka: --state-topic %s[%" PRId32 "]: cannot learn its offsets: %s; the "
+                   "partition's identities start without their history",
+                   cl->topic, rd->j.partition, rd_kafka_err2str(e));
+            rd->r.failed = true;
+        } else if (hi > lo &&
+                   rd_kafka_consume_start_queue(cl->reader_topic, rd->j.partition, lo, q) == -1) {
+            tw_log("kafka: --state-topic %s[%" PRId32 "]: cannot read it: %s", cl->topic,
+                   rd->j.partition, rd_kafka_err2str(rd_kafka_last_error()));
+            rd->r.failed = true;
+        } else if (hi > lo) {
+            rd->hi = hi;
+            rd->active = true;
+            open++;
+            continue;
+        }
+        finish_reading(cl, rd, started, give, ud); /* empty, or failed */
+    }
+    rd_kafka_message_t *msgs[RESTORE_BATCH];
+    double last_got = tw_now_s();
+    while (open && !stopping(cl)) {
+        ssize_t got = rd_kafka_consume_batch_queue(q, 100, msgs, RESTORE_BATCH);
+        for (ssize_t i = 0; i < got; i++) {
+            rd_kafka_message_t *m = msgs[i];
+            reading *rd = NULL;
+            for (size_t k = 0; k < n && !rd; k++)
+                if (rds[k].active && rds[k].j.partition == m->partition)
+                    rd = &rds[k];
+            if (rd && !m->err)
+                take_message(cl, &rd->r, m);
+            else if (rd && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                tw_log("kafka: --state-topic %s[%" PRId32 "]: %s", cl->topic, m->partition,
+                       rd_kafka_message_errstr(m));
+            if (rd && m->offset >= rd->hi - 1 &&
+                (!m->err || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)) {
+                finish_reading(cl, rd, started, give, ud);
+                open--;
+            }
+            rd_kafka_message_destroy(m);
+        }
+        uint64_t records = 0, bytes = 0;
+        int32_t first = -1;
+        for (size_t k = 0; k < n; k++)
+            if (rds[k].active) {
+                records += rds[k].r.n_records;
+                bytes += rds[k].r.bytes;
+                if (first < 0)
+                    first = rds[k].j.partition;
+            }
+        pthread_mutex_lock(&cl->mu);
+        cl->cur_partition = first;
+        cl->cur_records = records;
+        cl->cur_bytes = bytes;
+        pthread_mutex_unlock(&cl->mu);
+        if (got > 0)
+            last_got = tw_now_s();
+        else if (tw_now_s() - last_got > RESTORE_STALL_MS / 1000.0)
+            break;
+    }
+    for (size_t k = 0; rds && k < n; k++)
+        if (!rds[k].over) { /* stalled, or stopping: restored as far as it went */
+            if (!stopping(cl))
+                tw_log("kafka: --state-topic %s[%" PRId32 "]: nothing came for %d s at %" PRIu64
+                       " records; restored as far as it went",
+                       cl->topic, rds[k].j.partition, RESTORE_STALL_MS / 1000, rds[k].r.n_records);
+            rds[k].r.failed = true;
+            finish_reading(cl, &rds[k], started, give, ud);
+        }
+    if (q)
+        rd_kafka_queue_destroy(q);
+    free(rds);
+}
+
+static void give_back(tw_changelog *cl, tw_restored *r, void *ud)
+{
+    (void)ud;
+    pthread_mutex_lock(&cl->mu);
+    cl->done[cl->n_done++] = *r; /* room made when it was asked for */
+    atomic_store(&cl->any_done, true);
+    pthread_mutex_unlock(&cl->mu);
+}
+
+static void give_here(tw_changelog *cl, tw_restored *r, void *ud)
+{
+    (void)cl;
+    *(tw_restored *)ud = *r;
 }
 
 void tw_changelog_read(tw_changelog *cl, int32_t partition, tw_restored *out)
 {
     job j = { 0, partition, 0 };
-    restore_one(cl, &j, out);
+    *out = (tw_restored){ .partition = partition, .failed = true };
+    tw_buf_init(&out->records);
+    restore_round(cl, &j, 1, give_here, out);
 }
 
 static void *restore_main(void *arg)
@@ -651,20 +735,25 @@ static void *restore_main(void *arg)
             pthread_cond_wait(&cl->cond, &cl->mu);
         if (cl->stop)
             break;
-        job j = cl->jobs[0];
-        memmove(cl->jobs, cl->jobs + 1, (cl->n_jobs - 1) * sizeof *cl->jobs);
-        cl->n_jobs--;
+        /* every partition asked for so far, in one round */
+        size_t n = cl->n_jobs;
+        job *jobs = malloc(n * sizeof *jobs);
+        if (!jobs)
+            n = 1, jobs = NULL;
+        job one = cl->jobs[0];
+        if (jobs)
+            memcpy(jobs, cl->jobs, n * sizeof *jobs);
+        memmove(cl->jobs, cl->jobs + n, (cl->n_jobs - n) * sizeof *cl->jobs);
+        cl->n_jobs -= n;
         cl->busy = true;
-        cl->cur_partition = j.partition;
+        cl->cur_partition = one.partition;
         cl->cur_records = cl->cur_bytes = 0;
         cl->cur_started = tw_now_s();
         pthread_mutex_unlock(&cl->mu);
-        tw_restored r;
-        restore_one(cl, &j, &r);
+        restore_round(cl, jobs ? jobs : &one, n, give_back, NULL);
+        free(jobs);
         pthread_mutex_lock(&cl->mu);
         cl->busy = false;
-        cl->done[cl->n_done++] = r; /* room made when it was asked for */
-        atomic_store(&cl->any_done, true);
     }
     pthread_mutex_unlock(&cl->mu);
     return NULL;
