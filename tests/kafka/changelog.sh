@@ -13,13 +13,17 @@
 #   audit_follows  the audit destinations a partition's records named (CreateTrail, ...) follow
 #                  that partition: a second instance that restores it finds the deletion of
 #                  one (High) that an instance with an empty changelog misses;
+#   static_rejoin  an instance with static membership (-X group.instance.id) stopped with
+#                  SIGTERM and started again: it restores its partitions from the changelog
+#                  and the two runs find what one replay finds (librdkafka 2.0.2's mock makes
+#                  the rejoin wait for the old session to expire; a real broker does not);
 #   usage          what state refuses: exit 2 for usage, 1 for a missing checkpoint (before any
 #                  broker is asked), 2 for a missing topic or a partition it does not have.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
-SCENARIOS=(export_import usage too_large audit_follows)
+SCENARIOS=(export_import usage too_large audit_follows static_rejoin)
 kafka_scenario "$@"
 kafka_test_args "${@:1:4}"
 
@@ -148,6 +152,40 @@ scenario_audit_follows() {
     check "without the changelog's destinations a High finding is missed" \
         test "$(jq -s '[.[] | select(.severity == "High")] | length' c.out)" -lt \
              "$(jq -s '[.[] | select(.severity == "High")] | length' whole.out)"
+}
+
+scenario_static_rejoin() {
+    kafka_start --brokers 1 keyed:4 state:4 || exit 2
+    local BS=$KAFKA_BOOTSTRAP pid
+    "$TW" gen -n 2500 --identities 50 --scenario all -q -o gen.ndjson || exit 2
+    jq -c -s 'sort_by(.eventTime)[]' gen.ndjson > trail.ndjson
+    head -n 1400 trail.ndjson > A.ndjson
+    tail -n +1401 trail.ndjson > B.ndjson
+    "$TW" replay -q trail.ndjson > whole.out
+    local X=(-X group.instance.id=host-a -X session.timeout.ms=10000 -X heartbeat.interval.ms=500)
+    "$TW" route -q -b "$BS" -o kafka:keyed A.ndjson || exit 2
+    "$TW" consume -b "$BS" -t keyed -G g --state-topic state --checkpoint-every 1s --stats \
+        "${X[@]}" -o file:a.out 2> a.err &
+    pid=$!
+    kafka_signals_ready "$pid"
+    for _ in $(seq 1 100); do # until every record of A is read and its barrier written
+        sleep 0.2
+        [ "$(kafka_count state)" -gt 0 ] && break
+    done
+    sleep 2
+    kill -TERM "$pid"
+    wait "$pid"
+    expect_eq "first run: exit status" "$?" 0
+    "$TW" route -q -b "$BS" -o kafka:keyed B.ndjson || exit 2
+    "$TW" consume -b "$BS" -t keyed -G g --state-topic state --exit-at-end --stats "${X[@]}" \
+        -o file:b.out 2> b.err
+    expect_eq "second run: exit status" "$?" 0
+    same_output "the two runs find what one replay finds" <(ids whole.out) <(ids a.out b.out)
+    local restored
+    restored=$(grep -a -E '^  kafka.restore\.' b.err | awk '{s += $7} END {print s + 0}')
+    check "second run: identities restored ($restored)" test "$restored" -gt 0
+    expect_eq "second run: no partition without history" \
+        "$(grep -a '^  kafka.partitions_without_history ' b.err | awk '{print $2}')" 0
 }
 
 kafka_run_scenario
