@@ -202,17 +202,16 @@ bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size
     if (!force && t - k->last_store < STORE_EVERY_MS / 1000.0)
         return true;
     pthread_mutex_lock(&k->mu);
-    bool any = false;
+    bool any = false; /* an entry left the log: drain waits for that */
     while (k->n) {
         commit_entry *e = &k->log[k->head];
         if (!e->routed || e->seq_end > released_upto)
             break;
+        any = true; /* a barrier's or a state operation's entry has no offsets, and counts */
         for (uint32_t i = 0; i < e->n_offs; i++) {
             kpart *p = &k->parts[e->offs[i].part];
-            if (e->offs[i].offset > p->done) {
+            if (e->offs[i].offset > p->done)
                 p->done = e->offs[i].offset;
-                any = true;
-            }
         }
         free(e->offs);
         k->head = (k->head + 1) % k->cap;
