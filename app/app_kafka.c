@@ -1142,7 +1142,8 @@ void tw_kafka_print_stats(tw_kafka *k, FILE *o)
         tw_source_kafka_part_get(k->src, i, &sp);
         const kpart *p = &k->parts[i];
         int64_t lo = 0, hi = 0, lag = -1;
-        if (tw_source_kafka_watermarks(k->src, i, &lo, &hi) && hi >= 0)
+        /* nothing done here yet: the lag is the group's to say, not this instance's */
+        if (p->done >= 0 && tw_source_kafka_watermarks(k->src, i, &lo, &hi) && hi >= 0)
             lag = hi - (p->done + 1);
         fprintf(o,
                 "  kafka.partition.%s[%" PRId32 "]  messages %" PRIu64 " done %" PRId64

@@ -27,7 +27,9 @@
 #
 # Environment: TW_BENCH_DIR (cache), TW_BENCH_N (records, default 30000: ~45 MB, the largest
 # partition about 4 MB), TW_BENCH_PARTITIONS (default 16), TW_BENCH_ROUNDS (default 5),
-# TW_BENCH_THREADS (replay -j and consume -j, default 2), TW_BENCH_FETCH_WAIT_MS (default 10).
+# TW_BENCH_THREADS (replay -j and consume -j, default 2), TW_BENCH_FETCH_WAIT_MS (default 10),
+# TW_BENCH_COMPRESSION (route's batches: none, or zstd, which lets the mock keep about six
+# times more records a partition, so the fixed costs of a run weigh less).
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -40,6 +42,7 @@ ROUNDS=${TW_BENCH_ROUNDS:-5}
 THREADS=${TW_BENCH_THREADS:-2}
 FETCH_WAIT=${TW_BENCH_FETCH_WAIT_MS:-10}
 CACHE=${TW_BENCH_DIR:-${TMPDIR:-/tmp}/trailwarden-bench}
+COMPRESSION=${TW_BENCH_COMPRESSION:-none}
 
 die() { echo "run_consume_vs_replay: $*" >&2; exit 1; }
 for exe in "$TW" "$MOCK"; do
@@ -65,7 +68,8 @@ export KAFKA_MOCK_BIN=$MOCK
 source "$HERE/../tests/kafka/lib.sh"
 kafka_start --brokers 3 || die "tw_mock_kafka did not start"
 kafka_cmd "topic keyed $PARTS" || die "cannot create topic keyed"
-"$TW" route -b "$KAFKA_BOOTSTRAP" -o kafka:keyed -q "$DATA" 2>"$WORK/route.err" ||
+"$TW" route -b "$KAFKA_BOOTSTRAP" -X "compression.type=$COMPRESSION" -o kafka:keyed -q "$DATA" \
+    2>"$WORK/route.err" ||
     die "route failed: $(tail -3 "$WORK/route.err")"
 kafka_partition_counts keyed 60 >"$WORK/counts" || die "cannot count the keyed topic"
 awk -v n="$records" -v p="$PARTS" '
@@ -80,13 +84,26 @@ OPTS=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=500 -X "fetch.wait.max
 
 stat_of() { awk -v n="$2" '$1 == n { v = $2 } END { print v + 0 }' "$1"; }
 
-run() { # NAME ROUND: "NAME wall events pre_assignment" on stdout (pre_assignment 0 for replay)
-    local s e err=$WORK/$1-$2.err a=0
+mock_ticks() { # the mock broker's CPU so far (user + system, clock ticks)
+    awk '{ print $14 + $15 }' "/proc/$(kafka_pid)/stat"
+}
+
+run() { # NAME ROUND: "NAME wall events pre_assignment changelog paused cpu mock_cpu" on stdout
+    local s e err=$WORK/$1-$2.err a=0 m0 m1 cpu
     local -a extra=()
+    m0=$(mock_ticks)
     s=$(date +%s.%N)
     case $1 in
+    k)
+        # the floor the cluster sets: kcat reads every message and writes nothing of it
+        /usr/bin/time -f '%U %S' -o "$WORK/time" kcat -C -b "$KAFKA_BOOTSTRAP" -t keyed -o beginning \
+            -e -q -f '\n' -X "fetch.wait.max.ms=$FETCH_WAIT" >"$WORK/k.out" 2>"$err" ||
+            die "kcat failed: $(tail -3 "$err")"
+        echo "ingest.events $(wc -l <"$WORK/k.out")" >>"$err"
+        ;;
     r)
-        "$TW" replay -j"$THREADS" -q --stats -f compact "$DATA" >/dev/null 2>"$err" ||
+        /usr/bin/time -f '%U %S' -o "$WORK/time" \
+            "$TW" replay -j"$THREADS" -q --stats -f compact "$DATA" >/dev/null 2>"$err" ||
             die "replay failed: $(tail -3 "$err")"
         ;;
     c0 | c1)
@@ -95,45 +112,56 @@ run() { # NAME ROUND: "NAME wall events pre_assignment" on stdout (pre_assignmen
             extra=(--state-topic "state-$2")
             s=$(date +%s.%N) # the topic's creation is not the run's
         fi
-        "$TW" consume -b "$KAFKA_BOOTSTRAP" -t keyed -G "cvr-$1-$2-$RANDOM" -j"$THREADS" "${OPTS[@]}" \
+        /usr/bin/time -f '%U %S' -o "$WORK/time" \
+            "$TW" consume -b "$KAFKA_BOOTSTRAP" -t keyed -G "cvr-$1-$2-$RANDOM" -j"$THREADS" "${OPTS[@]}" \
             "${extra[@]}" --exit-at-end --stats -q -f compact -o stdout >/dev/null 2>"$err" ||
             die "consume ($1) failed: $(tail -3 "$err")"
         ;;
     esac
     e=$(date +%s.%N)
-    if [ "$1" != r ]; then
+    m1=$(mock_ticks)
+    cpu=$(awk '{ print $1 + $2 }' "$WORK/time")
+    if [ "$1" = c0 ] || [ "$1" = c1 ]; then
         [ "$(stat_of "$err" kafka.messages)" -eq "$records" ] ||
             die "consume ($1, round $2) read $(stat_of "$err" kafka.messages) messages of $records"
         a=$(awk -F'|' '$3 == "ASSIGN" { print $2; exit }' "$err")
         [ -n "$a" ] || die "consume ($1, round $2): no ASSIGN line in librdkafka's log"
         a=$(awk -v s="$s" -v a="$a" 'BEGIN { print a - s }')
     fi
-    printf '%s %.3f %s %.3f %s %.3f\n' "$1" "$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')" \
+    printf '%s %.3f %s %.3f %s %.3f %.2f %.2f\n' "$1" "$(awk -v s="$s" -v e="$e" 'BEGIN { print e - s }')" \
         "$(stat_of "$err" ingest.events)" "$a" "$(stat_of "$err" kafka.changelog.records)" \
-        "$(awk '$1 ~ /^kafka\.restore\./ { for (i = 2; i < NF; i++) if ($i == "paused" && $(i + 1) > m) m = $(i + 1) } END { print m + 0 }' "$err")"
+        "$(awk '$1 ~ /^kafka\.restore\./ { for (i = 2; i < NF; i++) if ($i == "paused" && $(i + 1) > m) m = $(i + 1) } END { print m + 0 }' "$err")" \
+        "$cpu" "$(awk -v a="$m0" -v b="$m1" -v t="$(getconf CLK_TCK)" 'BEGIN { print (b - a) / t }')"
 }
 
 for r in $(seq "$ROUNDS"); do
+    run k "$r"
     run r "$r"
     run c0 "$r"
     run c1 "$r"
 done >"$WORK/runs"
 kafka_stop || true
 
-awk '{ print $3 }' "$WORK/runs" | sort -u | awk 'END { if (NR != 1) { print "run_consume_vs_replay: the runs counted different numbers of events" > "/dev/stderr"; exit 1 } }' ||
+awk '$1 != "k" { print $3 }' "$WORK/runs" | sort -u | awk 'END { if (NR != 1) { print "run_consume_vs_replay: the runs counted different numbers of events" > "/dev/stderr"; exit 1 } }' ||
     { cat "$WORK/runs" >&2; exit 1; }
-events=$(awk 'NR == 1 { print $3 }' "$WORK/runs")
+events=$(awk '$1 == "r" { print $3; exit }' "$WORK/runs")
+awk -v e="$events" '$1 == "k" && $3 != e { print "run_consume_vs_replay: kcat read " $3 " messages of " e > "/dev/stderr"; exit 1 }' "$WORK/runs"
 echo
-echo "consume against replay: $records records ($(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB of NDJSON, $events events), $PARTS partitions, -j$THREADS, fetch.wait.max.ms=$FETCH_WAIT, $ROUNDS rounds (r, c0, c1 in turn)"
+echo "consume against replay (route's batches: $COMPRESSION): $records records ($(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB of NDJSON, $events events), $PARTS partitions, -j$THREADS, fetch.wait.max.ms=$FETCH_WAIT, $ROUNDS rounds (r, c0, c1 in turn)"
 echo "  runs (name, wall s, events, seconds before the assignment, changelog records written,"
-echo "        the longest kafka.restore paused of a partition):"
+echo "        the longest kafka.restore paused of a partition, CPU s of the process (user+sys),"
+echo "        CPU s of the mock broker meanwhile):"
 sed 's/^/    /' "$WORK/runs"
 median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v x="$1" -v c="$2" '$1 == x { print $c }' "$WORK/runs"; }
 net() { awk -v x="$1" '$1 == x { print $2 - $4 }' "$WORK/runs"; }
 w_r=$(col r 2 | median)
+w_k=$(col k 2 | median)
 echo
-printf '  %-44s wall %7.3f s  %9.0f events/s\n' "(r) replay -j$THREADS" "$w_r" "$(awk -v e="$events" -v w="$w_r" 'BEGIN { print e / w }')"
+printf '  %-44s wall %7.3f s  %9.0f messages/s   CPU %.2f s, the mock %.2f s\n' "(k) kcat -C (the cluster's floor)" "$w_k" \
+    "$(awk -v e="$events" -v w="$w_k" 'BEGIN { print e / w }')" "$(col k 7 | median)" "$(col k 8 | median)"
+printf '  %-44s wall %7.3f s  %9.0f events/s     CPU %.2f s\n' "(r) replay -j$THREADS" "$w_r" \
+    "$(awk -v e="$events" -v w="$w_r" 'BEGIN { print e / w }')" "$(col r 7 | median)"
 verdict() { awk -v v="$1" 'BEGIN { print (v >= 0.8) ? "ok" : "MISSED" }'; }
 for x in c0 c1; do
     label="(c0) consume"
@@ -146,6 +174,9 @@ for x in c0 c1; do
         "$(awk -v e="$events" -v w="$n" 'BEGIN { print e / w }')"
     raw=$(awk -v a="$w_r" -v b="$w" 'BEGIN { printf "%.3f", a / b }')
     ex=$(awk -v a="$w_r" -v b="$n" 'BEGIN { printf "%.3f", a / b }')
+    printf '      CPU %.2f s (replay %.2f s), the mock %.2f s; after the assignment against kcat -C: %.3f\n' \
+        "$(col "$x" 7 | median)" "$(col r 7 | median)" "$(col "$x" 8 | median)" \
+        "$(awk -v k="$w_k" -v n="$n" 'BEGIN { printf "%.3f", k / n }')"
     printf '      %s/replay raw (walls, everything included)            %s   (target >= 0.8)  %s\n' "$x" "$raw" "$(verdict "$raw")"
     printf '      %s/replay excluding the wait before the assignment    %s   (target >= 0.8)  %s\n' "$x" "$ex" "$(verdict "$ex")"
 done
