@@ -17,8 +17,9 @@
 #   run 2 restores it, checkpoints every second, and is stopped while it waits for the group
 #     (the dead member of run 1 holds the join up for its session timeout, 6 s): its
 #     --stats show no assignment; SIGTERM: exit 0 within 10 s (librdkafka 2.0.2 aborts a
-#     consumer destroyed between its JoinGroup answer and its assignment: consume waits for
-#     the assignment then). Or run 2 (its period an hour too) is assigned its partitions and
+#     consumer destroyed between its JoinGroup answer and its assignment: consume leaves the
+#     group then and leaves the consumer to the process's exit; members.sh). Or run 2 (its
+#     period an hour too) is assigned its partitions and
 #     killed -9 after the checkpoint that follows an assignment, written before anything of
 #     the partitions is done: its offsets must be those it restored and starts from, not the
 #     group's committed ones;
