@@ -680,6 +680,16 @@ static tw_err kafka_open(const tw_source_conf *conf, void **ctx, char *errstr, s
     static const char *const defaults[] = {
         "partition.assignment.strategy=cooperative-sticky",
         "enable.auto.commit=true",
+        /* librdkafka backs a partition off for this long at each end of it it reaches, errors
+         * or not (500 ms by default): a live partition's next record waited up to that, and a
+         * backlog's reading stalled half a second at a time (bench/run_consume_vs_replay.sh);
+         * the fetch that follows waits at the broker for data (fetch.wait.max.ms) anyway */
+        "fetch.error.backoff.ms=20",
+        /* when its queue of fetched records reaches this, librdkafka 2.0.2 stops fetching for
+         * about 0.7 s (a fixed backoff: fetch.queue.backoff.ms came in 2.2), so a backlog read
+         * faster than it is processed stalled 0.7 s every 64 MB (the default) once the queue
+         * ran dry; 256 MB lasts through the backoff at consume's rate */
+        "queued.max.messages.kbytes=262144",
     };
     size_t n_guards;
     const tw_kafka_guard *guards = tw_source_kafka_guards(conf->exit_at_end, &n_guards);
