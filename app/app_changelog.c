@@ -105,7 +105,9 @@ typedef struct client_conf {
     size_t n_props;
 } client_conf;
 
-static rd_kafka_t *new_reader(const client_conf *conf, char *errstr, size_t errstr_size)
+/* A client's configuration: the -X that are not the group consumer's, the brokers; NULL with
+ * errstr when one is refused or memory runs out. */
+static rd_kafka_conf_t *client_conf_new(const client_conf *conf, char *errstr, size_t errstr_size)
 {
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     if (!c) {
@@ -116,21 +118,38 @@ static rd_kafka_t *new_reader(const client_conf *conf, char *errstr, size_t errs
     for (size_t i = 0; ok && i < conf->n_props; i++)
         if (!group_only(conf->props[i]))
             ok = !tw_kafka_conf_apply(c, &conf->props[i], 1, errstr, errstr_size);
+    if (ok && !tw_kafka_conf_set(c, "bootstrap.servers", conf->brokers, errstr, errstr_size))
+        return c;
+    rd_kafka_conf_destroy(c);
+    return NULL;
+}
+
+/* The client of c (which it takes), or NULL with errstr. */
+static rd_kafka_t *client_new(rd_kafka_type_t type, rd_kafka_conf_t *c, char *errstr,
+                              size_t errstr_size)
+{
+    char rderr[512];
+    rd_kafka_t *rk = rd_kafka_new(type, c, rderr, sizeof rderr);
+    if (!rk) {
+        snprintf(errstr, errstr_size, "kafka: --state-topic: %s", rderr);
+        rd_kafka_conf_destroy(c);
+    }
+    return rk;
+}
+
+static rd_kafka_t *new_reader(const client_conf *conf, char *errstr, size_t errstr_size)
+{
     static const char *const fixed[] = { "enable.auto.commit=false",
                                          "enable.auto.offset.store=false",
                                          "enable.partition.eof=true",
                                          /* the end is known by offset: no waiting for more */
                                          "fetch.wait.max.ms=10" };
-    ok = ok && !tw_kafka_conf_set(c, "bootstrap.servers", conf->brokers, errstr, errstr_size) &&
-         !tw_kafka_conf_apply(c, fixed, sizeof fixed / sizeof fixed[0], errstr, errstr_size);
-    char rderr[512];
-    rd_kafka_t *rk = ok ? rd_kafka_new(RD_KAFKA_CONSUMER, c, rderr, sizeof rderr) : NULL;
-    if (!rk) {
-        if (ok)
-            snprintf(errstr, errstr_size, "kafka: --state-topic: %s", rderr);
+    rd_kafka_conf_t *c = client_conf_new(conf, errstr, errstr_size);
+    if (c && tw_kafka_conf_apply(c, fixed, sizeof fixed / sizeof fixed[0], errstr, errstr_size)) {
         rd_kafka_conf_destroy(c);
+        return NULL;
     }
-    return rk;
+    return c ? client_new(RD_KAFKA_CONSUMER, c, errstr, errstr_size) : NULL;
 }
 
 static rd_kafka_t *new_producer(tw_changelog *cl, const client_conf *conf, char *errstr,
@@ -140,33 +159,23 @@ static rd_kafka_t *new_producer(tw_changelog *cl, const client_conf *conf, char 
         { "acks", "all", "the changelog's records count once every in-sync replica has them" },
         { "enable.idempotence", "true", "the changelog is written without loss or reordering" },
     };
-    rd_kafka_conf_t *c = rd_kafka_conf_new();
-    if (!c) {
-        snprintf(errstr, errstr_size, "out of memory");
+    rd_kafka_conf_t *c = client_conf_new(conf, errstr, errstr_size);
+    if (c &&
+        tw_kafka_conf_guard(c, guards, sizeof guards / sizeof guards[0], errstr, errstr_size)) {
+        rd_kafka_conf_destroy(c);
         return NULL;
     }
-    bool ok = true;
-    for (size_t i = 0; ok && i < conf->n_props; i++)
-        if (!group_only(conf->props[i]))
-            ok = !tw_kafka_conf_apply(c, &conf->props[i], 1, errstr, errstr_size);
-    ok = ok && !tw_kafka_conf_set(c, "bootstrap.servers", conf->brokers, errstr, errstr_size) &&
-         !tw_kafka_conf_guard(c, guards, sizeof guards / sizeof guards[0], errstr, errstr_size);
+    if (!c)
+        return NULL;
     char value[32];
     size_t value_len = sizeof value;
     size_t max_bytes = 1000000;
-    if (ok && rd_kafka_conf_get(c, "message.max.bytes", value, &value_len) == RD_KAFKA_CONF_OK)
+    if (rd_kafka_conf_get(c, "message.max.bytes", value, &value_len) == RD_KAFKA_CONF_OK)
         max_bytes = (size_t)strtoull(value, NULL, 10);
     cl->bound = max_bytes > 4096 ? max_bytes - 1024 : max_bytes / 2; /* the batch's framing */
     rd_kafka_conf_set_dr_msg_cb(c, on_delivery);
     rd_kafka_conf_set_opaque(c, cl);
-    char rderr[512];
-    rd_kafka_t *rk = ok ? rd_kafka_new(RD_KAFKA_PRODUCER, c, rderr, sizeof rderr) : NULL;
-    if (!rk) {
-        if (ok)
-            snprintf(errstr, errstr_size, "kafka: --state-topic: %s", rderr);
-        rd_kafka_conf_destroy(c);
-    }
-    return rk;
+    return client_new(RD_KAFKA_PRODUCER, c, errstr, errstr_size);
 }
 
 /* The partition counts of two topics (0: it does not exist), from the cluster's list of all

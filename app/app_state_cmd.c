@@ -61,6 +61,19 @@ static int state_usage_error(const char *msg, const char *arg)
     return TW_EXIT_USAGE;
 }
 
+/* The topic's writer and reader, or the exit status of the failure (said). */
+static int open_topic(const char *brokers, const char *const *props, size_t n_props,
+                      const char *topic, int *n_partitions, tw_changelog **cl)
+{
+    char errstr[768];
+    tw_err err = tw_changelog_open_tool(brokers, props, n_props, topic, STATE_TIMEOUT_MS,
+                                        n_partitions, cl, errstr, sizeof errstr);
+    if (!err)
+        return TW_EXIT_OK;
+    tw_log("%s", errstr);
+    return err == TW_ERR_IO ? TW_EXIT_INPUT : TW_EXIT_USAGE;
+}
+
 /* ---- export -------------------------------------------------------------------------- */
 
 typedef struct export_ctx {
@@ -105,15 +118,12 @@ static int state_export(const char *dir, const char *output, const char *brokers
     }
     int n_partitions = 0;
     tw_changelog *cl = NULL;
-    tw_err err = tw_changelog_open_tool(brokers, props, n_props, topic, STATE_TIMEOUT_MS,
-                                        &n_partitions, &cl, errstr, sizeof errstr);
-    if (err) {
-        tw_log("%s", errstr);
-        return err == TW_ERR_IO ? TW_EXIT_INPUT : TW_EXIT_USAGE;
-    }
+    int rc = open_topic(brokers, props, n_props, topic, &n_partitions, &cl);
+    if (rc != TW_EXIT_OK)
+        return rc;
     export_ctx x = { cl, 0, 0 };
     uint64_t fingerprint = 0;
-    err = tw_ckpt_each_record(dir, export_one, &x, &fingerprint, errstr, sizeof errstr);
+    tw_err err = tw_ckpt_each_record(dir, export_one, &x, &fingerprint, errstr, sizeof errstr);
     char ferr[512];
     tw_err flushed = tw_changelog_flush(cl, ferr, sizeof ferr);
     tw_changelog_destroy(cl);
@@ -171,12 +181,9 @@ static int state_import(const char *dir, const char *topic, const char *brokers,
     char errstr[768];
     int n_partitions = 0;
     tw_changelog *cl = NULL;
-    tw_err err = tw_changelog_open_tool(brokers, props, n_props, topic, STATE_TIMEOUT_MS,
-                                        &n_partitions, &cl, errstr, sizeof errstr);
-    if (err) {
-        tw_log("%s", errstr);
-        return err == TW_ERR_IO ? TW_EXIT_INPUT : TW_EXIT_USAGE;
-    }
+    int rc = open_topic(brokers, props, n_props, topic, &n_partitions, &cl);
+    if (rc != TW_EXIT_OK)
+        return rc;
     for (size_t i = 0; i < n_only; i++)
         if (only[i] >= n_partitions) {
             tw_log("--partition %" PRId32 ": %s has %d partitions (0 to %d)", only[i], topic,
@@ -186,7 +193,7 @@ static int state_import(const char *dir, const char *topic, const char *brokers,
         }
     size_t n_read = n_only ? n_only : (size_t)n_partitions;
     tw_restored *parts = calloc(n_read, sizeof *parts);
-    int rc = parts ? TW_EXIT_OK : TW_EXIT_INPUT;
+    rc = parts ? TW_EXIT_OK : TW_EXIT_INPUT;
     uint64_t total = 0, damaged = 0;
     for (size_t i = 0; parts && i < n_read; i++) {
         tw_changelog_read(cl, n_only ? only[i] : (int32_t)i, &parts[i]);
@@ -234,10 +241,10 @@ static int state_import(const char *dir, const char *topic, const char *brokers,
     if (!shard.failed)
         memcpy(shard.p, &kept, sizeof kept);
     tw_buf *shards[1] = { &shard };
-    err = (total && !v) || !parts || shard.failed
-              ? TW_ERR_NOMEM
-              : tw_ckpt_write(dir, fingerprint, INT64_MIN, NULL, 0, NULL, shards, 1, errstr,
-                              sizeof errstr);
+    tw_err err = (total && !v) || !parts || shard.failed
+                     ? TW_ERR_NOMEM
+                     : tw_ckpt_write(dir, fingerprint, INT64_MIN, NULL, 0, NULL, shards, 1, errstr,
+                                     sizeof errstr);
     if (err) {
         tw_log("%s", err == TW_ERR_NOMEM ? "state import: out of memory" : errstr);
         rc = TW_EXIT_INPUT;

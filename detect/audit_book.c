@@ -130,19 +130,36 @@ void tw_audit_book_save(const tw_audit_book *ab, tw_buf *out)
             tw_wire_u64(out, ab->slot[i]);
 }
 
-tw_err tw_audit_book_load(tw_audit_book *ab, tw_wire_reader *in)
+/* n hashes from in into the book; one not from a source yet is from source from now on (0:
+ * none). TW_ERR_CORRUPT when cut short or a hash is 0. */
+static tw_err take_hashes(tw_audit_book *ab, tw_wire_reader *in, uint32_t n, uint16_t source)
 {
-    uint32_t n = tw_wire_get_u32(in);
-    uint64_t deletions = tw_wire_get_u64(in);
     if (in->failed || n > BOOK_MAX || (uint64_t)(in->end - in->p) < (uint64_t)n * 8)
         return TW_ERR_CORRUPT;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t h = tw_wire_get_u64(in);
         if (!h)
             return TW_ERR_CORRUPT;
-        if (!insert(ab, h, 0))
+        if (!insert(ab, h, 0)) /* known here now, not news to write back */
             return TW_ERR_NOMEM;
+        for (uint32_t k = (uint32_t)h & (ab->cap - 1); source && ab->slot[k];
+             k = (k + 1) & (ab->cap - 1))
+            if (ab->slot[k] == h) {
+                if (!ab->src[k])
+                    ab->src[k] = source;
+                break;
+            }
     }
+    return TW_OK;
+}
+
+tw_err tw_audit_book_load(tw_audit_book *ab, tw_wire_reader *in)
+{
+    uint32_t n = tw_wire_get_u32(in);
+    uint64_t deletions = tw_wire_get_u64(in);
+    tw_err err = take_hashes(ab, in, n, 0);
+    if (err)
+        return err;
     if (ab->n != n)
         return TW_ERR_CORRUPT; /* a hash named twice */
     ab->stats.destinations = n;
@@ -174,23 +191,9 @@ void tw_audit_book_save_source(const tw_audit_book *ab, uint16_t source, tw_buf 
 tw_err tw_audit_book_merge_source(tw_audit_book *ab, uint16_t source, tw_wire_reader *in)
 {
     uint32_t n = tw_wire_get_u32(in);
-    if (in->failed || n > BOOK_MAX || (uint64_t)(in->end - in->p) < (uint64_t)n * 8)
-        return TW_ERR_CORRUPT;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t h = tw_wire_get_u64(in);
-        if (!h)
-            return TW_ERR_CORRUPT;
-        if (!insert(ab, h, 0)) /* known here now, not news to write back */
-            return TW_ERR_NOMEM;
-        for (uint32_t k = (uint32_t)h & (ab->cap - 1); ab->slot[k]; k = (k + 1) & (ab->cap - 1))
-            if (ab->slot[k] == h) {
-                if (!ab->src[k])
-                    ab->src[k] = source; /* it follows that partition from now on */
-                break;
-            }
-    }
+    tw_err err = take_hashes(ab, in, n, source); /* it follows that partition from now on */
     ab->stats.destinations = ab->n;
-    return TW_OK;
+    return err;
 }
 
 static void stream_changed(void *self, void (*fn)(void *ud, uint16_t source), void *ud)

@@ -151,6 +151,25 @@ kafka_run_scenario() {
     finish
 }
 
+# kafka_ask_stats PID ERRFILE: SIGUSR1 (the process prints its --stats summary on stderr),
+# then waits up to 5 s for the summary's kafka.errors line; status 1 if the process is gone or
+# none came.
+kafka_ask_stats() {
+    local before
+    before=$(grep -c -a '^  kafka.errors ' "$2")
+    kill -USR1 "$1" 2>/dev/null || return 1
+    for _ in $(seq 1 50); do
+        [ "$(grep -c -a '^  kafka.errors ' "$2")" -gt "$before" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# kafka_last_stat ERRFILE KEY: KEY's value in the last --stats summary printed so far.
+kafka_last_stat() {
+    grep -a "^  $2 " "$1" | tail -n 1 | awk '{print $2}'
+}
+
 kafka_pid() { printf '%s\n' "$KAFKA_PID"; }
 
 # kafka_signals_ready PID: waits (up to 60 s) until the process catches SIGUSR1, i.e. has

@@ -54,19 +54,6 @@ cluster() { # TOPIC:PARTITIONS...
              -X heartbeat.interval.ms=500 -X auto.commit.interval.ms=200)
 }
 
-last_stat() { # ERRFILE KEY: its last value in the --stats summaries printed so far
-    grep -a "^  $2 " "$1" | tail -n 1 | awk '{print $2}'
-}
-ask_stats() { # PID ERRFILE: SIGUSR1, then wait for the summary's last line
-    local before
-    before=$(grep -c -a '^  kafka.errors ' "$2")
-    kill -USR1 "$1" 2>/dev/null || return 1
-    for _ in $(seq 1 50); do
-        [ "$(grep -c -a '^  kafka.errors ' "$2")" -gt "$before" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
 
 # stop NAME PID: SIGTERM, then the checks every stop here makes: exit 0 within 5 s, no abort
 stop() {
@@ -108,9 +95,9 @@ scenario_more_members() {
     for _ in $(seq 1 150); do
         sum=0 n=0
         for i in 1 2 3; do
-            ask_stats "${pids[i]}" "m$i.err"
-            [ "$(last_stat "m$i.err" kafka.assignments)" -ge 1 ] 2>/dev/null && n=$((n + 1))
-            n_i=$(last_stat "m$i.err" kafka.messages)
+            kafka_ask_stats "${pids[i]}" "m$i.err"
+            [ "$(kafka_last_stat "m$i.err" kafka.assignments)" -ge 1 ] 2>/dev/null && n=$((n + 1))
+            n_i=$(kafka_last_stat "m$i.err" kafka.messages)
             sum=$((sum + ${n_i:-0}))
         done
         [ "$n" -eq 3 ] && [ "$sum" -ge 700 ] && break
@@ -118,7 +105,7 @@ scenario_more_members() {
     done
     expect_eq "three members assigned (the idle ones nothing)" "$n" 3
     for i in 1 2 3; do
-        [ "$(last_stat "m$i.err" kafka.messages)" -gt 0 ] 2>/dev/null && holder="$holder $i"
+        [ "$(kafka_last_stat "m$i.err" kafka.messages)" -gt 0 ] 2>/dev/null && holder="$holder $i"
     done
     holder=${holder# }
     check "one member holds the partition (member '$holder')" test "${#holder}" -eq 1
@@ -126,21 +113,21 @@ scenario_more_members() {
     for i in 1 2 3; do
         [ "$i" = "$holder" ] && continue
         stop "m$i" "${pids[i]}"
-        expect_eq "m$i: read nothing" "$(last_stat "m$i.err" kafka.messages)" 0
+        expect_eq "m$i: read nothing" "$(kafka_last_stat "m$i.err" kafka.messages)" 0
     done
     # the holder goes on: the rest of the trail, without losing its partition
     kafka_produce raw rest.ndjson --key-field "$KEY" || exit 2
     for _ in $(seq 1 300); do
-        ask_stats "${pids[holder]}" "m$holder.err"
-        [ "$(last_stat "m$holder.err" kafka.messages)" -ge "$(wc -l < trail.ndjson)" ] && break
+        kafka_ask_stats "${pids[holder]}" "m$holder.err"
+        [ "$(kafka_last_stat "m$holder.err" kafka.messages)" -ge "$(wc -l < trail.ndjson)" ] && break
         sleep 0.2
     done
-    expect_eq "the holder read the whole trail" "$(last_stat "m$holder.err" kafka.messages)" \
+    expect_eq "the holder read the whole trail" "$(kafka_last_stat "m$holder.err" kafka.messages)" \
         "$(wc -l < trail.ndjson)"
     wait_findings m1.out m2.out m3.out
-    ask_stats "${pids[holder]}" "m$holder.err"
+    kafka_ask_stats "${pids[holder]}" "m$holder.err"
     expect_eq "the holder kept its partition (no revocation before its own stop)" \
-        "$(last_stat "m$holder.err" kafka.revocations)" 0
+        "$(kafka_last_stat "m$holder.err" kafka.revocations)" 0
     stop "m$holder" "${pids[holder]}"
     strip m1.out m2.out m3.out > got.txt
     same_output "the findings of the three are replay's" got.txt want.txt
@@ -161,8 +148,8 @@ scenario_forming() {
         kafka_signals_ready "$pb"
         sleep "$(awk -v a="$t0" -v d="$d" -v now="$(date +%s.%N)" \
             'BEGIN { s = a + d - now; printf "%.2f", (s > 0 ? s : 0) }')"
-        ask_stats "$pb" "b$i.err" || true
-        echo "    b$i: stopped $d s after its start, assignments $(last_stat "b$i.err" kafka.assignments), messages $(last_stat "b$i.err" kafka.messages)"
+        kafka_ask_stats "$pb" "b$i.err" || true
+        echo "    b$i: stopped $d s after its start, assignments $(kafka_last_stat "b$i.err" kafka.assignments), messages $(kafka_last_stat "b$i.err" kafka.messages)"
         stop "b$i" "$pb"
         check "try $i: the first member finds replay's findings with the second's" \
             wait_findings "a$i.out" "b$i.out"
@@ -179,11 +166,11 @@ scenario_leader_stuck() {
     pa=$!
     kafka_signals_ready "$pa"
     for _ in $(seq 1 150); do
-        ask_stats "$pa" a.err
-        [ "$(last_stat a.err kafka.messages)" = 700 ] && break
+        kafka_ask_stats "$pa" a.err
+        [ "$(kafka_last_stat a.err kafka.messages)" = 700 ] && break
         sleep 0.2
     done
-    expect_eq "the first member read the first part" "$(last_stat a.err kafka.messages)" 700
+    expect_eq "the first member read the first part" "$(kafka_last_stat a.err kafka.messages)" 700
     # the second joins; the first, the group's leader, rejoins (it heartbeats every 500 ms) and
     # is frozen: the group answers both JoinGroups after 5 s and waits for the leader's
     # SyncGroup for 6 s (session.timeout.ms)
@@ -199,8 +186,8 @@ scenario_leader_stuck() {
     check "the group answered the second member's JoinGroup" \
         grep -q -E 'LeaderId [^,]*, my MemberId.*\(no error\)' <<<"$line"
     sleep 1
-    ask_stats "$pb" b.err
-    expect_eq "... and assigned it nothing yet" "$(last_stat b.err kafka.assignments)" 0
+    kafka_ask_stats "$pb" b.err
+    expect_eq "... and assigned it nothing yet" "$(kafka_last_stat b.err kafka.assignments)" 0
     stop b "$pb"
     check "b: stderr says why it was not destroyed" grep -q -a 'issue 4312' b.err
     kill -CONT "$pa"
@@ -208,7 +195,7 @@ scenario_leader_stuck() {
     kafka_produce raw rest.ndjson --key-field "$KEY" || exit 2
     check "the first member, resumed, finds replay's findings" wait_findings a.out
     stop a "$pa"
-    expect_eq "the second read nothing" "$(last_stat b.err kafka.messages)" 0
+    expect_eq "the second read nothing" "$(kafka_last_stat b.err kafka.messages)" 0
 }
 
 scenario_no_broker() {
@@ -235,7 +222,7 @@ while True:
             kafka_signals_ready "$pid"
             sleep "$d"
             stop "n-$how-$d" "$pid"
-            expect_eq "n-$how-$d: read nothing" "$(last_stat "n-$how-$d.err" kafka.messages)" 0
+            expect_eq "n-$how-$d: read nothing" "$(kafka_last_stat "n-$how-$d.err" kafka.messages)" 0
         done
     done
     kill "$lpid"

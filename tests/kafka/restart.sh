@@ -57,19 +57,7 @@ check "the trail has a cut where state matters" test -n "$cut"
 nA=$cut
 
 
-messages_now() { # ERRFILE: the last kafka.messages of --stats printed on SIGUSR1
-    grep -a '^  kafka.messages ' "$1" | tail -n 1 | awk '{print $2}'
-}
-ask_stats() { # PID ERRFILE: SIGUSR1, then wait for the summary's last line
-    local before
-    before=$(grep -c -a '^  kafka.errors ' "$2")
-    kill -USR1 "$1" 2>/dev/null || return 1
-    for _ in $(seq 1 50); do
-        [ "$(grep -c -a '^  kafka.errors ' "$2")" -gt "$before" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
+messages_now() { kafka_last_stat "$1" kafka.messages; } # ERRFILE
 
 case_run() { # TOPIC SIGNAL [assigned]
     local t=$1 sig=$2 when=${3:-} pid rc t0 t1 n
@@ -85,7 +73,7 @@ case_run() { # TOPIC SIGNAL [assigned]
     kafka_signals_ready "$pid"
     for _ in $(seq 1 600); do
         sleep 0.2
-        ask_stats "$pid" "$t-1.err"
+        kafka_ask_stats "$pid" "$t-1.err"
         [ "$(messages_now "$t-1.err")" = "$nA" ] && break
     done
     sleep 1.5 # offsets stored every 200 ms, committed every 200 ms
@@ -105,7 +93,7 @@ case_run() { # TOPIC SIGNAL [assigned]
     if [ "$when" = assigned ]; then
         for _ in $(seq 1 300); do
             sleep 0.2
-            ask_stats "$pid" "$t-2.err"
+            kafka_ask_stats "$pid" "$t-2.err"
             n=$(grep -a '^  kafka.assignments ' "$t-2.err" | tail -n 1 | awk '{print $2}')
             [ "${n:-0}" -ge 1 ] && break
         done
@@ -113,7 +101,7 @@ case_run() { # TOPIC SIGNAL [assigned]
         sleep 2 # the checkpoint that follows an assignment
     else
         sleep 3 # three checkpoint periods
-        ask_stats "$pid" "$t-2.err"
+        kafka_ask_stats "$pid" "$t-2.err"
         expect_eq "$t: run 2 is not assigned anything yet" \
             "$(grep -a '^  kafka.assignments ' "$t-2.err" | tail -n 1 | awk '{print $2}')" 0
     fi

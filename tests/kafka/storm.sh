@@ -75,9 +75,6 @@ CONSUME=(consume -b "$BS" -t storm -G storm -f compact --learn 0 --stats --state
 ) > producer.log 2>&1 &
 producer=$!
 
-last_stat() { # ERRFILE KEY: the last value --stats printed
-    grep -a "^  $2 " "$1" | tail -n 1 | awk '{print $2}'
-}
 early=0 assigned=0 read_some=0
 for i in $(seq 1 "$KILLS"); do
     "$TW" "${CONSUME[@]}" > "run$i.out" 2> "run$i.err" &
@@ -99,8 +96,8 @@ for i in $(seq 1 "$KILLS"); do
     done
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
-    a=$(last_stat "run$i.err" kafka.assignments)
-    m=$(last_stat "run$i.err" kafka.messages)
+    a=$(kafka_last_stat "run$i.err" kafka.assignments)
+    m=$(kafka_last_stat "run$i.err" kafka.messages)
     [ "${a:-0}" -eq 0 ] && early=$((early + 1))
     [ "${a:-0}" -gt 0 ] && assigned=$((assigned + 1))
     [ "${m:-0}" -gt 0 ] && read_some=$((read_some + 1))
