@@ -10,11 +10,12 @@
 #include <librdkafka/rdkafka.h>
 
 #include "app_checkpoint.h"
+#include "app_pipeline.h"
 #include "tw_kafka_conf.h"
 #include "tw_log.h"
 #include "tw_time.h"
 
-#define METADATA_STEP_MS 5000     /* one metadata request; retried up to the broker timeout */
+#define METADATA_STEP_MS 1000     /* one metadata request (a SIGTERM waits for it); retried */
 #define METADATA_DEFAULT_MS 60000 /* ...which, when consume has none, is this */
 #define DESCRIBE_MS 3000          /* the compaction check */
 #define RESTORE_STALL_MS 30000    /* a restore that gets nothing for this long has failed */
@@ -181,7 +182,7 @@ static rd_kafka_t *new_producer(tw_changelog *cl, const client_conf *conf, char 
 /* The partition counts of two topics (0: it does not exist), from the cluster's list of all
  * topics (asking for one by name may create it: brokers with auto.create.topics.enable, and
  * librdkafka's mock, which ignores allow.auto.create.topics), asked until a broker answers or
- * the time is up (TW_ERR_IO). */
+ * the time is up (timeout_ms; 0: until a SIGTERM) (TW_ERR_IO). */
 static tw_err partition_counts(rd_kafka_t *rk, const char *a, const char *b, int64_t timeout_ms,
                                int *count_a, int *count_b, char *why, size_t why_size)
 {
@@ -207,7 +208,9 @@ static tw_err partition_counts(rd_kafka_t *rk, const char *a, const char *b, int
         if (md)
             rd_kafka_metadata_destroy(md);
         snprintf(why, why_size, "%s", rd_kafka_err2str(e));
-        if (tw_now_s() >= until)
+        if (atomic_load(&tw_stop_requested))
+            return TW_ERR_STOPPED;
+        if (timeout_ms > 0 && tw_now_s() >= until)
             return TW_ERR_IO;
     }
 }
@@ -275,6 +278,29 @@ static void check_compacted(rd_kafka_t *rk, const char *topic)
 
 static void *restore_main(void *arg);
 
+/* A changelog with its two clients, not checked against anything yet (NULL with errstr;
+ * *err the error). */
+static tw_changelog *changelog_new(const char *topic, const client_conf *cc, tw_err *err,
+                                   char *errstr, size_t errstr_size)
+{
+    tw_changelog *cl = calloc(1, sizeof *cl);
+    if (!cl || !(cl->topic = strdup(topic))) {
+        free(cl);
+        snprintf(errstr, errstr_size, "out of memory");
+        *err = TW_ERR_NOMEM;
+        return NULL;
+    }
+    pthread_mutex_init(&cl->mu, NULL);
+    pthread_cond_init(&cl->cond, NULL);
+    if (!(cl->reader = new_reader(cc, errstr, errstr_size)) ||
+        !(cl->producer = new_producer(cl, cc, errstr, errstr_size))) {
+        tw_changelog_destroy(cl);
+        *err = TW_ERR_INVALID;
+        return NULL;
+    }
+    return cl;
+}
+
 tw_err tw_changelog_open(const tw_app_conf *conf, tw_changelog **out, char *errstr,
                          size_t errstr_size)
 {
@@ -286,32 +312,32 @@ tw_err tw_changelog_open(const tw_app_conf *conf, tw_changelog **out, char *errs
                  conf->state_topic);
         return TW_ERR_INVALID;
     }
-    tw_changelog *cl = calloc(1, sizeof *cl);
-    if (!cl || !(cl->topic = strdup(conf->state_topic))) {
-        free(cl);
-        snprintf(errstr, errstr_size, "out of memory");
-        return TW_ERR_NOMEM;
-    }
-    pthread_mutex_init(&cl->mu, NULL);
-    pthread_cond_init(&cl->cond, NULL);
-    tw_err err = TW_ERR_INVALID;
     const client_conf cc = { conf->brokers, conf->kafka_props, conf->n_kafka_props };
-    if (!(cl->reader = new_reader(&cc, errstr, errstr_size)) ||
-        !(cl->producer = new_producer(cl, &cc, errstr, errstr_size)))
-        goto fail;
-    int64_t timeout_ms =
-        conf->broker_timeout_ms > 0 ? conf->broker_timeout_ms : METADATA_DEFAULT_MS;
+    tw_err err;
+    tw_changelog *cl = changelog_new(conf->state_topic, &cc, &err, errstr, errstr_size);
+    if (!cl)
+        return err;
+    err = TW_ERR_INVALID;
+    /* as consume waits for its brokers (--broker-timeout): 0 is as long as it runs */
+    int64_t timeout_ms = conf->broker_timeout_ms >= 0 ? conf->broker_timeout_ms
+                         : conf->exit_at_end          ? METADATA_DEFAULT_MS
+                                                      : 0;
     int n_input = 0, n_state = 0;
     char why[256];
-    if (partition_counts(cl->reader, conf->topics[0], cl->topic, timeout_ms, &n_input, &n_state,
-                         why, sizeof why)) {
+    err = partition_counts(cl->reader, conf->topics[0], cl->topic, timeout_ms, &n_input, &n_state,
+                           why, sizeof why);
+    if (err == TW_ERR_STOPPED) { /* SIGTERM while waiting for the cluster: nothing done */
+        snprintf(errstr, errstr_size, "stopped before any broker answered");
+        goto fail;
+    }
+    if (err) {
         snprintf(errstr, errstr_size,
                  "kafka: --state-topic %s: cannot read the topics' metadata from %s: %s "
                  "(--broker-timeout)",
                  cl->topic, conf->brokers, why);
-        err = TW_ERR_IO;
         goto fail;
     }
+    err = TW_ERR_INVALID;
     if (!n_input) {
         snprintf(errstr, errstr_size,
                  "kafka: --state-topic %s: the input topic %s does not exist on %s: the "
@@ -360,21 +386,14 @@ tw_err tw_changelog_open_tool(const char *brokers, const char *const *props, siz
                               tw_changelog **out, char *errstr, size_t errstr_size)
 {
     *out = NULL;
-    tw_changelog *cl = calloc(1, sizeof *cl);
-    if (!cl || !(cl->topic = strdup(topic))) {
-        free(cl);
-        snprintf(errstr, errstr_size, "out of memory");
-        return TW_ERR_NOMEM;
-    }
-    pthread_mutex_init(&cl->mu, NULL);
-    pthread_cond_init(&cl->cond, NULL);
     const client_conf cc = { brokers, props, n_props };
-    tw_err err = TW_ERR_INVALID;
+    tw_err err;
+    tw_changelog *cl = changelog_new(topic, &cc, &err, errstr, errstr_size);
+    if (!cl)
+        return err;
+    err = TW_ERR_INVALID;
     int unused = 0;
     char why[256];
-    if (!(cl->reader = new_reader(&cc, errstr, errstr_size)) ||
-        !(cl->producer = new_producer(cl, &cc, errstr, errstr_size)))
-        goto fail;
     if (partition_counts(cl->reader, topic, topic, timeout_ms, n_partitions, &unused, why,
                          sizeof why)) {
         snprintf(errstr, errstr_size, "kafka: %s: cannot read the topics' metadata from %s: %s",

@@ -361,6 +361,10 @@ int tw_app_run(const tw_app_conf *conf)
             goto out;
         }
         tw_err kerr = tw_kafka_new(&pl, conf, &pl.kafka, errstr, sizeof errstr);
+        if (kerr == TW_ERR_STOPPED) { /* SIGTERM before any broker answered: a clean stop */
+            rc = TW_EXIT_OK;
+            goto out;
+        }
         if (kerr != TW_OK) {
             tw_log("%s", errstr);
             if (kerr == TW_ERR_IO) /* no broker answered: not the command line's fault */
