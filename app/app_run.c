@@ -510,8 +510,10 @@ out:
     rings_free(pl.work_rings, pl.n_workers, destroy_work);
     rings_free(pl.spare_rings, pl.n_workers, destroy_work);
     rings_free(pl.result_rings, pl.n_producers, destroy_result);
-    for (int w = 0; pl.workers && w < pl.n_workers; w++)
+    for (int w = 0; pl.workers && w < pl.n_workers; w++) {
         tw_state_destroy(pl.workers[w].state);
+        tw_buf_free(&pl.workers[w].tombstones);
+    }
     free(pl.workers);
     free(parsers);
     free(workers);

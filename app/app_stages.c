@@ -432,12 +432,18 @@ void *tw_worker_main(void *arg)
         wk->res = NULL;
         if (work->state_op)
             apply_state_op(wk, work->state_op);
+        if (work->checkpoint && wk->tombstones.failed) {
+            tw_log("out of memory keeping the identities removed since the last checkpoint");
+            tw_pipeline_abort(pl); /* a tombstone lost would leave a stale state behind */
+        }
         if (work->checkpoint &&
             !(res->checkpoint = tw_ckpt_shard(pl->engine, wk->state, pl->fingerprint, pl->changelog,
                                               &wk->tombstones))) {
             tw_log("out of memory saving a checkpoint");
             tw_pipeline_abort(pl);
         }
+        if (work->checkpoint)
+            wk->tombstones.len = 0; /* written with this barrier's state */
         res->upto_seq = work->upto_seq;
         res->final = work->final;
         bool final = work->final;

@@ -17,13 +17,16 @@
 #                  SIGTERM and started again: it restores its partitions from the changelog
 #                  and the two runs find what one replay finds (librdkafka 2.0.2's mock makes
 #                  the rejoin wait for the old session to expire; a real broker does not);
+#   tombstones     --max-identities below the trail's: each identity evicted gets one tombstone
+#                  (a record without value), written once, at the barrier after its eviction
+#                  (kafka.changelog.tombstones = state.evicted over two barriers);
 #   usage          what state refuses: exit 2 for usage, 1 for a missing checkpoint (before any
 #                  broker is asked), 2 for a missing topic or a partition it does not have.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
-SCENARIOS=(export_import usage too_large audit_follows static_rejoin)
+SCENARIOS=(export_import usage too_large audit_follows static_rejoin tombstones)
 kafka_scenario "$@"
 kafka_test_args "${@:1:4}"
 
@@ -186,6 +189,43 @@ scenario_static_rejoin() {
     check "second run: identities restored ($restored)" test "$restored" -gt 0
     expect_eq "second run: no partition without history" \
         "$(grep -a '^  kafka.partitions_without_history ' b.err | awk '{print $2}')" 0
+}
+
+scenario_tombstones() {
+    kafka_start --brokers 1 keyed:2 state:2 || exit 2
+    local BS=$KAFKA_BOOTSTRAP pid
+    "$TW" gen -n 3000 --identities 60 -q -o gen.ndjson || exit 2
+    jq -c -s 'sort_by(.eventTime)[]' gen.ndjson > trail.ndjson
+    head -n 1500 trail.ndjson > A.ndjson
+    tail -n +1501 trail.ndjson > B.ndjson
+    "$TW" route -q -b "$BS" -o kafka:keyed A.ndjson || exit 2
+    "$TW" consume -b "$BS" -t keyed -G g --state-topic state --checkpoint-every 1s --stats \
+        --max-identities 20 -j1 -o file:c.out 2> c.err &
+    pid=$!
+    kafka_signals_ready "$pid"
+    for _ in $(seq 1 100); do # A read, and a barrier after it
+        sleep 0.2
+        kafka_ask_stats "$pid" c.err
+        [ "$(kafka_last_stat c.err kafka.messages)" = 1500 ] &&
+            [ "$(kafka_last_stat c.err kafka.changelog.tombstones)" -gt 0 ] && break
+    done
+    sleep 1.5 # another barrier: nothing removed since, nothing more to write
+    "$TW" route -q -b "$BS" -o kafka:keyed B.ndjson || exit 2
+    for _ in $(seq 1 100); do
+        sleep 0.2
+        kafka_ask_stats "$pid" c.err
+        [ "$(kafka_last_stat c.err kafka.messages)" = 3000 ] && break
+    done
+    kill -TERM "$pid"
+    wait "$pid"
+    expect_eq "consume: exit status" "$?" 0
+    local evicted tombstones
+    evicted=$(kafka_last_stat c.err state.evicted)
+    tombstones=$(kafka_last_stat c.err kafka.changelog.tombstones)
+    check "identities were evicted ($evicted)" test "${evicted:-0}" -gt 20
+    expect_eq "one tombstone an eviction, each written once" "$tombstones" "$evicted"
+    expect_eq "the changelog holds them (records without value)" \
+        "$(KAFKA_FORMAT='%S\n' kafka_consume_all state | grep -c -x -- -1)" "$evicted"
 }
 
 kafka_run_scenario
