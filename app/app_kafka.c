@@ -67,6 +67,7 @@ typedef struct kpart {
     /* --state-topic: held while its changelog is read (ticket tells the answer of this
      * assignment from a stale one), and the last restore's figures */
     bool restoring;
+    bool restored; /* its state is in the pipeline; it goes on once no restore is under way */
     uint64_t ticket;
     double assigned_at;
     uint64_t restores, rs_records, rs_bytes, rs_damaged, rs_identities, rs_foreign;
@@ -814,7 +815,37 @@ static bool emit_state_op(tw_kafka *k, tw_state_op *op)
     return push_chunk(k, chunk);
 }
 
-/* The restores done: their records to the workers, then the partition goes on. */
+/* The partitions whose state is in the pipeline go on together, once no restore is under way:
+ * what the router keeps across partitions (the audit destinations one partition's records
+ * named, that another's deletions hit) is then whole before any of their records, whichever
+ * restore ended first. A partition waits for the longest restore of its assignment. */
+static void release_restored(tw_kafka *k)
+{
+    pthread_mutex_lock(&k->mu);
+    bool waiting = false, any = false;
+    for (uint32_t i = 0; i < k->n_parts; i++) {
+        waiting |= k->parts[i].restoring;
+        any |= k->parts[i].restored;
+    }
+    pthread_mutex_unlock(&k->mu);
+    if (waiting || !any)
+        return;
+    double now = tw_now_s();
+    for (uint32_t i = 0; i < k->n_parts; i++) {
+        pthread_mutex_lock(&k->mu);
+        kpart *p = &k->parts[i];
+        bool go = p->restored;
+        p->restored = false;
+        if (go)
+            p->rs_paused = now - p->assigned_at;
+        pthread_mutex_unlock(&k->mu);
+        if (go)
+            tw_source_kafka_release(k->src, i);
+    }
+}
+
+/* The restores done: their records to the workers (in stream order, before any record of their
+ * partitions, which are held), then the partitions go on (release_restored). */
 static void deliver_restores(tw_kafka *k)
 {
     tw_restored r;
@@ -850,10 +881,8 @@ static void deliver_restores(tw_kafka *k)
             k->failed = true;
             return;
         }
-        tw_source_kafka_release(k->src, r.part);
         pthread_mutex_lock(&k->mu);
-        p = &k->parts[r.part];
-        p->rs_paused = tw_now_s() - p->assigned_at;
+        k->parts[r.part].restored = true;
         pthread_mutex_unlock(&k->mu);
         if (k->conf->verbosity > 0) {
             tw_source_part sp;
@@ -864,6 +893,7 @@ static void deliver_restores(tw_kafka *k)
                    r.seconds);
         }
     }
+    release_restored(k);
 }
 
 void tw_kafka_state_op_done(tw_kafka *k, tw_state_op *op)
@@ -901,6 +931,7 @@ static void on_revoked(void *ud, uint32_t pi, bool lost)
     kpart *p = part_at(k, pi);
     if (p) {
         p->restoring = false;
+        p->restored = false;
         p->ticket++;
     }
     pthread_mutex_unlock(&k->mu);

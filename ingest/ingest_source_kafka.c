@@ -32,6 +32,11 @@ typedef struct kpart {
      * messages not handed over; one that came anyway is read again from held_from */
     bool held;
     int64_t held_from;
+    /* the offset after the last record that came (-1: none since the assignment), and an end
+     * reported ahead of it (-1: none): an end is taken only once the records before it came,
+     * so one reported before a hold's records were dropped, or before a seek back, waits for
+     * them to come again (--exit-at-end would stop short of them) */
+    int64_t next, end_at;
     uint64_t messages;
 } kpart;
 
@@ -126,7 +131,8 @@ static uint32_t part_index(kafka_source *ks, const char *topic, int32_t partitio
     char *t = strdup(topic);
     if (!t)
         return UINT32_MAX;
-    ks->parts[ks->n_parts] = (kpart){ .topic = t, .partition = partition, .held_from = -1 };
+    ks->parts[ks->n_parts] =
+        (kpart){ .topic = t, .partition = partition, .held_from = -1, .next = -1, .end_at = -1 };
     return ks->n_parts++;
 }
 
@@ -238,6 +244,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             if (pi != UINT32_MAX) {
                 ks->parts[pi].assigned = true;
                 ks->parts[pi].eof = false;
+                ks->parts[pi].next = ks->parts[pi].end_at = -1;
             }
             pthread_mutex_unlock(&ks->mu);
             if (pi == UINT32_MAX)
@@ -422,8 +429,11 @@ static void handle_event(kafka_source *ks, rd_kafka_message_t *m)
         if (m->rkt) {
             pthread_mutex_lock(&ks->mu);
             uint32_t pi = part_index(ks, rd_kafka_topic_name(m->rkt), m->partition);
-            if (pi != UINT32_MAX)
-                ks->parts[pi].eof = true;
+            kpart *p = pi != UINT32_MAX ? &ks->parts[pi] : NULL;
+            if (p && (p->held || (p->next >= 0 && m->offset > p->next)))
+                p->end_at = m->offset; /* records before it are still to come */
+            else if (p)
+                p->eof = true;
             pthread_mutex_unlock(&ks->mu);
         }
         return;
@@ -445,7 +455,13 @@ static uint32_t arrived(kafka_source *ks, const rd_kafka_message_t *m)
                       ? ks->last_pi
                       : part_index(ks, topic, m->partition);
     if (pi != UINT32_MAX) {
-        ks->parts[pi].eof = false;
+        kpart *p = &ks->parts[pi];
+        if (!p->held) { /* a held partition's record is dropped: it comes again (drop_held) */
+            p->next = m->offset + 1;
+            p->eof = p->end_at >= 0 && p->next >= p->end_at; /* the end reported ahead */
+            if (p->eof)
+                p->end_at = -1;
+        }
         ks->parts[pi].messages++;
         ks->last_partition = m->partition;
         ks->last_pi = pi;
@@ -513,6 +529,12 @@ void tw_source_kafka_release(tw_source *src, uint32_t part)
     int64_t from = p->held_from;
     p->held_from = -1;
     bool assigned = p->assigned;
+    if (from >= 0)
+        p->next = from; /* read again from there: an end reported before is ahead of it */
+    else if (p->end_at >= 0) {
+        p->eof = true; /* nothing dropped: the end reported while held is where it stands */
+        p->end_at = -1;
+    }
     rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
     if (one)
         rd_kafka_topic_partition_list_add(one, p->topic, p->partition)->offset = from;
