@@ -626,8 +626,8 @@ static void finish_reading(tw_changelog *cl, reading *rd, double started,
 }
 
 /* Reads n changelog partitions at once, each from its start to its high watermark (as its
- * restore began), into one queue; each is given as soon as it is whole, so a small partition
- * waits for no large one. */
+ * restore began), into one queue; each is given as soon as it is whole (its partition then
+ * waits for the others: app_kafka.c release_restored). */
 static void restore_round(tw_changelog *cl, const job *jobs, size_t n,
                           void (*give)(tw_changelog *cl, tw_restored *r, void *ud), void *ud)
 {

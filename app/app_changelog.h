@@ -11,7 +11,8 @@
  * Restoring: when a partition is assigned, a thread of its own reads its changelog partition
  * from the beginning to the high watermark (a consumer outside the group, by assignment),
  * while the other partitions keep flowing; the reader thread then hands the records to the
- * workers in stream order (tw_state_op) and lets the partition go on (app_kafka.c).
+ * workers in stream order (tw_state_op) and, once no restore is under way, lets the restored
+ * partitions go on together (app_kafka.c).
  *
  * At start the changelog topic must exist with the input topic's partition count (else a
  * usage error, exit 2); that it is compacted is checked (DescribeConfigs) and warned about
