@@ -375,7 +375,10 @@ static tw_err restore_router(tw_pipeline *pl, tw_wire_reader *in)
     return rs.failed || rs.p != rs.end ? TW_ERR_CORRUPT : TW_OK;
 }
 
-static tw_err restore_shard(tw_pipeline *pl, uint64_t fingerprint, tw_wire_reader *in)
+/* One shard's section: its records, each to fn (TW_ERR_CORRUPT when cut short or with bytes
+ * behind its last record; or fn's error). */
+static tw_err each_shard_record(tw_wire_reader *in, tw_err (*fn)(void *ud, const tw_ckpt_rec *rec),
+                                void *ud)
 {
     uint64_t len = tw_wire_get_u64(in);
     if (in->failed || (uint64_t)(in->end - in->p) < len)
@@ -383,18 +386,31 @@ static tw_err restore_shard(tw_pipeline *pl, uint64_t fingerprint, tw_wire_reade
     tw_wire_reader r = { in->p, in->p + len, false };
     in->p += len;
     uint64_t n = tw_wire_get_u64(&r);
-    for (uint64_t i = 0; i < n && !r.failed; i++) {
-        tw_ckpt_rec rec;
+    tw_ckpt_rec rec;
+    for (uint64_t i = 0; i < n; i++) {
         if (!tw_ckpt_get_rec(&r, &rec))
-            break;
-        /* the shard of this run (-j may differ from the run that wrote it) */
-        uint64_t hash = tw_hash64(rec.key.p, rec.key.len, 0);
-        tw_state *st = pl->workers[hash % (uint64_t)pl->n_workers].state;
-        tw_err err = tw_ckpt_apply(pl->engine, st, fingerprint, &rec, 0);
+            return TW_ERR_CORRUPT;
+        tw_err err = fn(ud, &rec);
         if (err)
-            return err == TW_ERR_INVALID ? TW_ERR_CORRUPT : err; /* the file said it was ours */
+            return err;
     }
     return r.failed || r.p != r.end ? TW_ERR_CORRUPT : TW_OK;
+}
+
+typedef struct restore_ctx {
+    tw_pipeline *pl;
+    uint64_t fingerprint;
+} restore_ctx;
+
+/* A record of the file into the store of this run's worker for it (-j may differ from the run
+ * that wrote it). */
+static tw_err restore_record(void *ud, const tw_ckpt_rec *rec)
+{
+    const restore_ctx *rc = ud;
+    uint64_t hash = tw_hash64(rec->key.p, rec->key.len, 0);
+    tw_state *st = rc->pl->workers[hash % (uint64_t)rc->pl->n_workers].state;
+    tw_err err = tw_ckpt_apply(rc->pl->engine, st, rc->fingerprint, rec, 0);
+    return err == TW_ERR_INVALID ? TW_ERR_CORRUPT : err; /* the file said it was ours */
 }
 
 /* The whole file into b; TW_ERR_IO with errno kept, or TW_OK (found false when missing). */
@@ -419,101 +435,131 @@ static tw_err read_file(const char *path, tw_buf *b, bool *found)
     return b->failed ? TW_ERR_NOMEM : TW_OK;
 }
 
-/* DIR/checkpoint whole into b, its magic and checksum checked; in reads it after the magic
- * (the checksum not included). The version (1..5), or 0 with errstr (-1: missing). */
-static int load_checked(const char *dir, tw_buf *b, tw_wire_reader *in, char *errstr,
-                        size_t errstr_size)
+/* DIR/checkpoint (named in path) whole into b, its magic and (from version 2) its checksum
+ * checked; in reads what follows the magic, the checksum left out. TW_OK with *version (1 to 5),
+ * or with *found false when there is none; TW_ERR_IO, TW_ERR_NOMEM, TW_ERR_CORRUPT (not a
+ * checkpoint, or damaged) with errstr naming the file. */
+static tw_err load_checked(const char *path, tw_buf *b, tw_wire_reader *in, bool *found,
+                           int *version, char *errstr, size_t errstr_size)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/checkpoint", dir);
-    bool found;
-    tw_err err = read_file(path, b, &found);
-    if (err || !found) {
+    *version = 0;
+    tw_err err = read_file(path, b, found);
+    if (err || !*found) {
         if (err == TW_ERR_IO)
             snprintf(errstr, errstr_size, "--state-dir %s: %s", path, strerror(errno));
         else if (err)
             snprintf(errstr, errstr_size, "--state-dir %s: out of memory reading it", path);
-        else
-            snprintf(errstr, errstr_size, "--state-dir %s: no checkpoint there", path);
-        return err || !found ? (found ? 0 : -1) : 0;
+        return err;
     }
     *in = (tw_wire_reader){ (const unsigned char *)b->p, (const unsigned char *)b->p + b->len,
                             false };
     char magic[8];
-    int version = 0;
     if (tw_wire_take(in, magic, 8))
-        version = !memcmp(magic, CKPT_MAGIC, 8) ? 5 : !memcmp(magic, CKPT_MAGIC_V4, 8) ? 4 : 0;
-    uint32_t want = 0;
-    if (version && b->len >= 12) {
-        memcpy(&want, b->p + b->len - 4, 4);
-        in->end -= 4;
+        *version = !memcmp(magic, CKPT_MAGIC, 8)      ? 5
+                   : !memcmp(magic, CKPT_MAGIC_V4, 8) ? 4
+                   : !memcmp(magic, CKPT_MAGIC_V3, 8) ? 3
+                   : !memcmp(magic, CKPT_MAGIC_V2, 8) ? 2
+                   : !memcmp(magic, CKPT_MAGIC_V1, 8) ? 1
+                                                      : 0;
+    if (!*version) {
+        snprintf(errstr, errstr_size, "--state-dir %s: not a trailwarden checkpoint", path);
+        return TW_ERR_CORRUPT;
     }
-    if (!version) {
-        snprintf(errstr, errstr_size,
-                 "--state-dir %s: not a checkpoint of this version of trailwarden", path);
-        return 0;
+    if (*version >= 2) {
+        /* the CRC-32 of all before it, in its last 4 bytes */
+        uint32_t want = 0;
+        bool whole = b->len >= 12;
+        if (whole) {
+            memcpy(&want, b->p + b->len - 4, 4);
+            in->end -= 4;
+        }
+        if (!whole || (uint32_t)crc_add(crc32(0, Z_NULL, 0), b->p, b->len - 4) != want) {
+            snprintf(errstr, errstr_size,
+                     "--state-dir %s: damaged checkpoint (its checksum does not match: cut short "
+                     "or changed since it was written)",
+                     path);
+            return TW_ERR_CORRUPT;
+        }
     }
-    if (b->len < 12 || (uint32_t)crc_add(crc32(0, Z_NULL, 0), b->p, b->len - 4) != want) {
-        snprintf(errstr, errstr_size, "--state-dir %s: damaged checkpoint (checksum)", path);
-        return 0;
+    return TW_OK;
+}
+
+/* What follows the magic up to the router's state. */
+typedef struct ckpt_head {
+    uint64_t fingerprint;
+    int64_t stream_start_ms; /* INT64_MIN before version 3 */
+    bool router;             /* the router's state follows */
+    uint32_t shards;
+} ckpt_head;
+
+/* Reads the head, each partition to part (may be NULL). TW_ERR_CORRUPT when cut short, or
+ * part's error. */
+static tw_err read_head(tw_wire_reader *in, int version, ckpt_head *h,
+                        tw_err (*part)(void *ud, const tw_ckpt_part *p), void *ud)
+{
+    *h = (ckpt_head){ .stream_start_ms = INT64_MIN };
+    h->fingerprint = tw_wire_get_u64(in);
+    if (version >= 3)
+        h->stream_start_ms = (int64_t)tw_wire_get_u64(in);
+    uint32_t n_parts = tw_wire_get_u32(in);
+    tw_err err = TW_OK;
+    for (uint32_t i = 0; !err && i < n_parts && !in->failed; i++) {
+        tw_str topic = tw_wire_get_str(in);
+        tw_ckpt_part p = { NULL, (int32_t)tw_wire_get_u32(in), (int64_t)tw_wire_get_u64(in),
+                           INT64_MIN };
+        if (version >= 3)
+            p.start_ms = (int64_t)tw_wire_get_u64(in);
+        if (in->failed || !part)
+            continue;
+        char *t = strndup(topic.p, topic.len);
+        p.topic = t;
+        err = !t ? TW_ERR_NOMEM : part(ud, &p);
+        free(t);
     }
-    return version;
+    h->router = tw_wire_get_u32(in) != 0;
+    h->shards = tw_wire_get_u32(in);
+    return err ? err : in->failed ? TW_ERR_CORRUPT : TW_OK;
 }
 
 tw_err tw_ckpt_each_record(const char *dir, tw_err (*fn)(void *ud, const tw_ckpt_rec *rec),
                            void *ud, uint64_t *fingerprint, char *errstr, size_t errstr_size)
 {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/checkpoint", dir);
     tw_buf b;
     tw_buf_init(&b);
     tw_wire_reader in;
-    int version = load_checked(dir, &b, &in, errstr, errstr_size);
-    tw_err err = version == 5 ? TW_OK : version < 0 ? TW_ERR_IO : TW_ERR_CORRUPT;
-    if (version == 4) {
+    bool found;
+    int version;
+    ckpt_head h;
+    tw_err err = load_checked(path, &b, &in, &found, &version, errstr, errstr_size);
+    if (!err && !found) {
+        snprintf(errstr, errstr_size, "--state-dir %s: no checkpoint there", path);
+        err = TW_ERR_IO;
+    } else if (!err && version < 5) {
         snprintf(errstr, errstr_size,
-                 "--state-dir %s/checkpoint: written by an older trailwarden (its identities "
-                 "are not state records): run the replay again to write it",
-                 dir);
+                 "--state-dir %s: written by an older trailwarden (its identities are not state "
+                 "records): run the replay again to write it",
+                 path);
         err = TW_ERR_INVALID;
     }
-    if (!err) {
-        *fingerprint = tw_wire_get_u64(&in);
-        (void)tw_wire_get_u64(&in); /* the stream start */
-        uint32_t n_parts = tw_wire_get_u32(&in);
-        for (uint32_t i = 0; i < n_parts && !in.failed; i++) {
-            (void)tw_wire_get_str(&in);
-            (void)tw_wire_get_u32(&in);
-            (void)tw_wire_get_u64(&in);
-            (void)tw_wire_get_u64(&in);
-        }
-        bool router = tw_wire_get_u32(&in) != 0;
-        uint32_t shards = tw_wire_get_u32(&in);
-        if (router) { /* the stream detectors' state is not records: passed over */
-            uint64_t len = tw_wire_get_u64(&in);
-            if (in.failed || (uint64_t)(in.end - in.p) < len)
-                in.failed = true;
-            else
-                in.p += len;
-        }
-        for (uint32_t sh = 0; !err && sh < shards && !in.failed; sh++) {
-            uint64_t len = tw_wire_get_u64(&in);
-            if (in.failed || (uint64_t)(in.end - in.p) < len) {
-                in.failed = true;
-                break;
-            }
-            tw_wire_reader r = { in.p, in.p + len, false };
-            in.p += len;
-            uint64_t n = tw_wire_get_u64(&r);
-            tw_ckpt_rec rec;
-            for (uint64_t i = 0; !err && i < n && tw_ckpt_get_rec(&r, &rec); i++)
-                err = fn(ud, &rec);
-            if (r.failed)
-                in.failed = true;
-        }
-        if (!err && in.failed) {
-            snprintf(errstr, errstr_size, "--state-dir %s/checkpoint: damaged checkpoint", dir);
+    if (!err)
+        err = read_head(&in, version, &h, NULL, NULL);
+    if (!err && h.router) { /* the stream detectors' state is not records: passed over */
+        uint64_t len = tw_wire_get_u64(&in);
+        if (in.failed || (uint64_t)(in.end - in.p) < len)
             err = TW_ERR_CORRUPT;
-        }
+        else
+            in.p += len;
     }
+    for (uint32_t sh = 0; !err && sh < h.shards; sh++)
+        err = each_shard_record(&in, fn, ud);
+    if (!err && in.p != in.end)
+        err = TW_ERR_CORRUPT; /* bytes behind the last shard */
+    if (!err)
+        *fingerprint = h.fingerprint;
+    else if (err == TW_ERR_CORRUPT && found && version == 5)
+        snprintf(errstr, errstr_size, "--state-dir %s: damaged checkpoint", path);
     tw_buf_free(&b);
     return err;
 }
@@ -531,78 +577,26 @@ tw_err tw_ckpt_restore(const char *dir, tw_pipeline *pl, uint64_t fingerprint,
     snprintf(path, sizeof path, "%s/checkpoint", dir);
     tw_buf b;
     tw_buf_init(&b);
-    tw_err err = read_file(path, &b, &out->found);
+    tw_wire_reader in;
+    int version;
+    tw_err err = load_checked(path, &b, &in, &out->found, &version, errstr, errstr_size);
     if (err || !out->found) {
-        if (err == TW_ERR_IO)
-            snprintf(errstr, errstr_size, "--state-dir %s: %s", path, strerror(errno));
-        else if (err)
-            snprintf(errstr, errstr_size, "--state-dir %s: out of memory reading it", path);
         tw_buf_free(&b);
         return err;
     }
-    tw_wire_reader in = { (const unsigned char *)b.p, (const unsigned char *)b.p + b.len, false };
-    char magic[8];
-    int version = 0;
-    if (tw_wire_take(&in, magic, 8))
-        version = !memcmp(magic, CKPT_MAGIC, 8)      ? 5
-                  : !memcmp(magic, CKPT_MAGIC_V4, 8) ? 4
-                  : !memcmp(magic, CKPT_MAGIC_V3, 8) ? 3
-                  : !memcmp(magic, CKPT_MAGIC_V2, 8) ? 2
-                  : !memcmp(magic, CKPT_MAGIC_V1, 8) ? 1
-                                                     : 0;
-    if (!version) {
-        snprintf(errstr, errstr_size, "--state-dir %s: not a trailwarden checkpoint", path);
-        tw_buf_free(&b);
-        return TW_ERR_CORRUPT;
-    }
-    if (version >= 2) {
-        /* the CRC-32 of all before it, in its last 4 bytes */
-        uint32_t want = 0;
-        bool whole = b.len >= 12;
-        if (whole) {
-            memcpy(&want, b.p + b.len - 4, 4);
-            in.end -= 4;
-        }
-        if (!whole || (uint32_t)crc_add(crc32(0, Z_NULL, 0), b.p, b.len - 4) != want) {
-            snprintf(errstr, errstr_size,
-                     "--state-dir %s: damaged checkpoint (its checksum does not match: cut short "
-                     "or changed since it was written)",
-                     path);
-            tw_buf_free(&b);
-            return TW_ERR_CORRUPT;
-        }
-    }
-    uint64_t fp = tw_wire_get_u64(&in);
-    if (version >= 3)
-        out->stream_start_ms = (int64_t)tw_wire_get_u64(&in);
-    uint32_t n_parts = tw_wire_get_u32(&in);
-    for (uint32_t i = 0; !err && i < n_parts && !in.failed; i++) {
-        tw_str topic = tw_wire_get_str(&in);
-        tw_ckpt_part p = { NULL, (int32_t)tw_wire_get_u32(&in), (int64_t)tw_wire_get_u64(&in),
-                           INT64_MIN };
-        if (version >= 3)
-            p.start_ms = (int64_t)tw_wire_get_u64(&in);
-        if (in.failed)
-            break;
-        char *t = strndup(topic.p, topic.len);
-        p.topic = t;
-        err = !t ? TW_ERR_NOMEM : part ? part(ud, &p) : TW_OK;
-        free(t);
-    }
-    bool router = tw_wire_get_u32(&in) != 0;
-    uint32_t shards = tw_wire_get_u32(&in);
-    if (!err && in.failed)
-        err = TW_ERR_CORRUPT;
-    if (!err && (version < 5 || fp != fingerprint)) {
+    ckpt_head h;
+    err = read_head(&in, version, &h, part, ud);
+    if (!err && (version < 5 || h.fingerprint != fingerprint)) {
         /* other rules, another build, or an older layout: the state would mean something
          * else */
-        out->stream_start_ms = INT64_MIN;
         out->foreign = true;
     } else if (!err) {
-        if (router)
+        out->stream_start_ms = h.stream_start_ms;
+        if (h.router)
             err = restore_router(pl, &in);
-        for (uint32_t s = 0; !err && s < shards; s++)
-            err = restore_shard(pl, fingerprint, &in);
+        restore_ctx rc = { pl, fingerprint };
+        for (uint32_t s = 0; !err && s < h.shards; s++)
+            err = each_shard_record(&in, restore_record, &rc);
         if (!err && (in.failed || in.p != in.end))
             err = TW_ERR_CORRUPT; /* cut, or bytes behind the last state */
         out->restored = err == TW_OK;

@@ -194,6 +194,19 @@ void tw_kafka_routed(void *ud, uint64_t chunk, uint64_t seq_end)
     pthread_mutex_unlock(&k->mu);
 }
 
+/* Flushes every sink: the findings written so far are durable. False (said) if one failed:
+ * no offset may be committed then. */
+static bool flush_sinks(tw_sink *sinks, size_t n_sinks)
+{
+    for (size_t s = 0; s < n_sinks; s++)
+        if (tw_sink_flush(&sinks[s]) != TW_SINK_OK) {
+            tw_log("output %s: flush failed: %s; offsets not committed", sinks[s].spec,
+                   tw_sink_error(&sinks[s]));
+            return false;
+        }
+    return true;
+}
+
 /* Stores for commit the offsets of the chunks wholly written below released_upto; the sinks
  * are flushed first. force: now, else at most every STORE_EVERY_MS. False if a sink failed. */
 bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size_t n_sinks,
@@ -232,12 +245,8 @@ bool tw_kafka_progress(tw_kafka *k, uint64_t released_upto, tw_sink *sinks, size
         return true;
     }
     /* the findings of those records must be durable before their offsets may be committed */
-    for (size_t s = 0; s < n_sinks; s++)
-        if (tw_sink_flush(&sinks[s]) != TW_SINK_OK) {
-            tw_log("output %s: flush failed: %s; offsets not committed", sinks[s].spec,
-                   tw_sink_error(&sinks[s]));
-            return false;
-        }
+    if (!flush_sinks(sinks, n_sinks))
+        return false;
     pthread_mutex_lock(&k->mu);
     tw_source_pos *done = malloc((k->n_parts ? k->n_parts : 1) * sizeof *done);
     uint32_t n = 0;
@@ -510,6 +519,27 @@ static void handle_message(tw_kafka *k, const tw_raw *raw)
 
 /* ---- the group -------------------------------------------------------------------------- */
 
+/* An empty chunk that carries a checkpoint barrier or a state operation through the pipeline, in
+ * stream order after everything handed over (the open chunk goes first). False when out of
+ * memory or the pipeline failed; op (may be NULL) is freed when it never got in. */
+static bool emit_marker(tw_kafka *k, bool barrier, tw_state_op *op)
+{
+    tw_chunk *chunk = emit_open_chunk(k) ? tw_chunk_new(TW_JSON_PADDING + 1) : NULL;
+    if (chunk) {
+        chunk->checkpoint = barrier;
+        chunk->state_op = op;
+        chunk->seq = k->next_chunk++;
+        if (log_append(k, chunk->seq, NULL, 0))
+            return push_chunk(k, chunk);
+        tw_chunk_destroy(chunk);
+    }
+    if (op) {
+        tw_buf_free(&op->records);
+        free(op);
+    }
+    return false;
+}
+
 /* Waits until every chunk handed over so far is processed, written and its offsets stored. */
 static void drain(tw_kafka *k)
 {
@@ -596,19 +626,10 @@ static void checkpoint(tw_kafka *k)
     k->ckpt_due = false;
     drain(k);
     snapshot_offsets(k); /* nothing is handed over until the barrier is written */
-    tw_chunk *chunk = tw_chunk_new(TW_JSON_PADDING + 1);
-    if (!chunk)
-        return;
-    chunk->checkpoint = true;
-    chunk->seq = k->next_chunk++;
     pthread_mutex_lock(&k->mu);
     uint64_t before = k->ckpt_written;
     pthread_mutex_unlock(&k->mu);
-    if (!log_append(k, chunk->seq, NULL, 0)) {
-        tw_chunk_destroy(chunk);
-        return;
-    }
-    if (!push_chunk(k, chunk))
+    if (!emit_marker(k, true, NULL))
         return;
     struct timespec until = tw_deadline_after_ms(REVOKE_WAIT_MS);
     pthread_mutex_lock(&k->mu);
@@ -660,13 +681,10 @@ static void write_changelog(tw_kafka *k, tw_buf *const *states, int n_states, tw
         tw_pipeline_abort(pl);
         return;
     }
-    for (size_t s = 0; s < n_sinks; s++)
-        if (tw_sink_flush(&sinks[s]) != TW_SINK_OK) {
-            tw_log("output %s: flush failed: %s; offsets not committed", sinks[s].spec,
-                   tw_sink_error(&sinks[s]));
-            tw_pipeline_abort(pl);
-            return;
-        }
+    if (!flush_sinks(sinks, n_sinks)) {
+        tw_pipeline_abort(pl);
+        return;
+    }
     pthread_mutex_lock(&k->mu);
     tw_source_pos *done = malloc((k->n_snap ? k->n_snap : 1) * sizeof *done);
     uint32_t n = 0;
@@ -795,26 +813,6 @@ static void assign_changelog(tw_kafka *k, uint32_t pi)
     tw_source_kafka_hold(k->src, pi);
 }
 
-/* A state operation into the pipeline, in stream order (after the open chunk's lines). */
-static bool emit_state_op(tw_kafka *k, tw_state_op *op)
-{
-    tw_chunk *chunk = emit_open_chunk(k) ? tw_chunk_new(TW_JSON_PADDING + 1) : NULL;
-    if (!chunk) {
-        tw_buf_free(&op->records);
-        free(op);
-        return false;
-    }
-    chunk->state_op = op;
-    chunk->seq = k->next_chunk++;
-    if (!log_append(k, chunk->seq, NULL, 0)) {
-        tw_chunk_destroy(chunk);
-        tw_buf_free(&op->records);
-        free(op);
-        return false;
-    }
-    return push_chunk(k, chunk);
-}
-
 /* The partitions whose state is in the pipeline go on together, once no restore is under way:
  * what the router keeps across partitions (the audit destinations one partition's records
  * named, that another's deletions hit) is then whole before any of their records, whichever
@@ -877,7 +875,7 @@ static void deliver_restores(tw_kafka *k)
         op->part = r.part;
         op->records = r.records;
         op->n_records = r.n_records;
-        if (!emit_state_op(k, op)) {
+        if (!emit_marker(k, false, op)) {
             k->failed = true;
             return;
         }
@@ -944,7 +942,7 @@ static void on_revoked(void *ud, uint32_t pi, bool lost)
     op->part = pi;
     op->drop = true;
     tw_buf_init(&op->records);
-    if (!emit_state_op(k, op))
+    if (!emit_marker(k, false, op))
         k->failed = true;
 }
 

@@ -71,7 +71,6 @@ typedef struct kafka_source {
     bool abandoned; /* not destroyed: it would abort */
     bool closed;    /* rd_kafka_consumer_close done */
     double last_join_check;
-    int session_ms; /* session.timeout.ms */
     /* broker_timeout_ms: whether a broker answered yet, since when we wait, when last asked */
     bool answered;
     double started_at, last_answer_check;
@@ -732,10 +731,6 @@ static tw_err kafka_open(const tw_source_conf *conf, void **ctx, char *errstr, s
         kafka_destroy(ks);
         return c ? TW_ERR_INVALID : TW_ERR_NOMEM;
     }
-    char session[32];
-    size_t session_len = sizeof session;
-    if (rd_kafka_conf_get(c, "session.timeout.ms", session, &session_len) == RD_KAFKA_CONF_OK)
-        ks->session_ms = atoi(session);
     rd_kafka_conf_set_opaque(c, ks);
     rd_kafka_conf_set_rebalance_cb(c, rebalance);
     char err[512];
