@@ -31,6 +31,7 @@ typedef struct job {
 
 struct tw_changelog {
     char *topic;
+    int n_partitions; /* the input topic's (and the changelog's) */
     rd_kafka_t *producer;
     rd_kafka_topic_t *producer_topic;
     size_t bound;       /* a record's key and value at most (message.max.bytes less framing) */
@@ -301,6 +302,18 @@ static tw_changelog *changelog_new(const char *topic, const client_conf *cc, tw_
     return cl;
 }
 
+int tw_changelog_partitions(const tw_changelog *cl)
+{
+    return cl->n_partitions;
+}
+
+uint32_t tw_changelog_partition_of(tw_str key, int n)
+{
+    if (n <= 0 || !key.len)
+        return UINT32_MAX;
+    return (uint32_t)rd_kafka_msg_partitioner_consistent(NULL, key.p, key.len, n, NULL, NULL);
+}
+
 tw_err tw_changelog_open(const tw_app_conf *conf, tw_changelog **out, char *errstr,
                          size_t errstr_size)
 {
@@ -360,6 +373,7 @@ tw_err tw_changelog_open(const tw_app_conf *conf, tw_changelog **out, char *errs
                  cl->topic, n_state, conf->topics[0], n_input, n_input);
         goto fail;
     }
+    cl->n_partitions = n_input;
     check_compacted(cl->reader, cl->topic);
     cl->producer_topic = rd_kafka_topic_new(cl->producer, cl->topic, NULL);
     cl->reader_topic = rd_kafka_topic_new(cl->reader, cl->topic, NULL);

@@ -38,6 +38,11 @@ typedef struct tw_restored tw_restored;
 tw_err tw_changelog_open(const tw_app_conf *conf, tw_changelog **out, char *errstr,
                          size_t errstr_size);
 void tw_changelog_destroy(tw_changelog *cl); /* NULL-safe; stops the restore thread */
+/* The input topic's partition count (the changelog's, checked at open). */
+int tw_changelog_partitions(const tw_changelog *cl);
+/* The partition route's producer gives a key among n (librdkafka's default partitioner,
+ * consistent_random: CRC32 of the key); UINT32_MAX for an empty key or no partitions. */
+uint32_t tw_changelog_partition_of(tw_str key, int n);
 
 /* For `trailwarden state`: a writer and reader of an existing topic, no checks against an
  * input and no restore thread; *n_partitions its count. Errors as tw_changelog_open. */

@@ -409,7 +409,8 @@ static bool emit_open(tw_kafka *k, bool all)
 
 /* A whole value that is not one line of JSON: a chunk of its own for a parser to decompress
  * and split (the open chunk goes first, to keep the order). */
-static bool emit_whole(tw_kafka *k, const void *data, size_t len, uint32_t pi, int64_t offset)
+static bool emit_whole(tw_kafka *k, const void *data, size_t len, uint32_t pi, int64_t offset,
+                       bool grant_copy)
 {
     if (!emit_open_chunk(k))
         return false;
@@ -429,6 +430,7 @@ static bool emit_whole(tw_kafka *k, const void *data, size_t len, uint32_t pi, i
     chunk->whole_input = true;
     chunk->first_line = k->messages_total;
     chunk->source = source_of(pi);
+    chunk->grant_copy = grant_copy;
     return emit_chunk(k, chunk, offs, 1);
 }
 
@@ -486,8 +488,9 @@ static void handle_message(tw_kafka *k, const tw_raw *raw)
         check_history(k, pi, p, raw->pos.offset);
     const char *v = raw->p;
     size_t len = raw->len;
-    if (!raw->one_line) {
-        if (!emit_whole(k, v, len, pi, raw->pos.offset))
+    /* a copy of a grant call (rare) comes in a chunk of its own, marked for the grant books */
+    if (!raw->one_line || raw->grant_copy) {
+        if (!emit_whole(k, v, len, pi, raw->pos.offset, raw->grant_copy))
             k->failed = true;
         return;
     }
@@ -1058,6 +1061,8 @@ tw_err tw_kafka_new(tw_pipeline *pl, const tw_app_conf *conf, tw_kafka **out, ch
         tw_kafka_destroy(k);
         return err;
     }
+    if (k->cl)
+        pl->input_partitions = tw_changelog_partitions(k->cl);
     err = tw_source_open(&tw_source_kafka, &sc, &k->src, errstr, errstr_size);
     if (err) {
         tw_kafka_destroy(k);

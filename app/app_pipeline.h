@@ -158,6 +158,7 @@ typedef struct tw_router_stats {
     uint64_t inputs;
     uint64_t inputs_with_problems;
     uint64_t problems;
+    uint64_t grant_copies; /* consume: copies of grant calls, for the grant books only */
 } tw_router_stats;
 
 typedef struct tw_worker {
@@ -202,6 +203,9 @@ struct tw_pipeline {
     tw_managed *managed;             /* grants, policy.* fields: AWS managed policies */
     tw_policy_reader *policy_reader; /* the rules' policy.* fields (NULL: no rule reads one) */
     tw_grants *grants;               /* grants: the tracker, run on the router's thread (or NULL) */
+    tw_grant_parts *grant_parts;     /* consume --state-topic: a book per partition instead, each
+                                  * taking its principals from grants (the template) */
+    int input_partitions;            /* consume --state-topic: the input topic's partition count */
     tw_audit_book *audit;            /* audit destinations the stream names (router's thread) */
     /* The router's detectors, in the order they see each event: the audit book (it changes
      * the events the others read), then the grant tracker */
@@ -238,6 +242,16 @@ struct tw_pipeline {
     atomic_bool failed;                 /* a fatal error: stages stop */
     atomic_uint_fast64_t before_report; /* --report-from: findings before it, not written */
 };
+
+/* The grant tracker's counts, one book or a book per partition (call on the router's thread,
+ * or once it is done). */
+static inline void tw_pipeline_grants_stats(const tw_pipeline *pl, tw_grants_stats *out)
+{
+    if (pl->grant_parts)
+        tw_grant_parts_get_stats(pl->grant_parts, out);
+    else
+        tw_grants_get_stats(pl->grants, out);
+}
 
 /* The output stage (app_output.c), on the main thread: what producers sent, held until every
  * producer has passed its seq, then written in stream order to every healthy sink. */

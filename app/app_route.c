@@ -36,6 +36,8 @@
 #include "ingest_normalize.h"
 #include "ingest_parse.h"
 #include "ingest_source_kafka.h"
+#include "grants_parse.h"
+#include "tw_kafka_conf.h"
 #include "tw_buf.h"
 #include "tw_log.h"
 
@@ -72,11 +74,13 @@ typedef struct rpart {
 typedef struct out_rec {
     size_t key_off, val_off;
     uint32_t key_len;
-    size_t val_len; /* with its newline */
+    size_t val_len;  /* with its newline */
+    bool grant_call; /* a copy goes to every partition too (tw_grants_is_grant_call) */
 } out_rec;
 
 typedef struct route_counts {
     uint64_t messages, bytes, records, written, skipped, rejected, no_span, problems, shown;
+    uint64_t grant_copies, copies_passed; /* grant calls copied; copies read, not routed */
     uint64_t rejected_by[TW_REJ_COUNT_];
     uint64_t input_problems, retries;
 } route_counts;
@@ -307,6 +311,7 @@ static void on_event(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *
     out_rec *r = &rt->recs[rt->n_recs++];
     r->key_off = rt->out.len;
     r->key_len = ev->identity.len;
+    r->grant_call = tw_grants_is_grant_call(ev);
     tw_buf_put(&rt->out, ev->identity.p, ev->identity.len);
     r->val_off = rt->out.len;
     r->val_len = (size_t)rec->raw.len + 1;
@@ -338,10 +343,13 @@ static void show_problem(route_ctx *rt, const char *where, const char *text)
 
 typedef enum write_rc { WRITE_OK, WRITE_FAILED, WRITE_STOPPED } write_rc;
 
-static write_rc write_record(route_ctx *rt, tw_str key, const char *val, size_t len)
+/* Writes one record keyed by its identity key; to_all: a copy to every partition instead. */
+static write_rc write_record(route_ctx *rt, tw_str key, const char *val, size_t len, bool to_all)
 {
     for (;;) {
-        tw_sink_rc src = tw_sink_write_keyed(&rt->sink, key, val, len);
+        tw_sink_rc src = to_all ? tw_sink_write_all(&rt->sink, TW_KAFKA_COPY_HEADER,
+                                                    TW_KAFKA_COPY_GRANTS, val, len)
+                                : tw_sink_write_keyed(&rt->sink, key, val, len);
         if (src == TW_SINK_OK)
             return WRITE_OK;
         if (src == TW_SINK_ERROR)
@@ -383,10 +391,17 @@ static write_rc route_chunk(route_ctx *rt, tw_chunk *chunk, const char *where)
     for (size_t i = 0; i < rt->n_recs; i++) {
         const out_rec *r = &rt->recs[i];
         tw_str key = { rt->out.p + r->key_off, r->key_len };
-        write_rc wr = write_record(rt, key, rt->out.p + r->val_off, r->val_len);
+        write_rc wr = write_record(rt, key, rt->out.p + r->val_off, r->val_len, false);
         if (wr != WRITE_OK)
             return wr;
         rt->n.written++;
+        /* a grant call: after it, a copy in every partition, so that each partition's grant
+         * book (consume --state-topic) sees it in order with its own identities' calls */
+        if (r->grant_call) {
+            if ((wr = write_record(rt, key, rt->out.p + r->val_off, r->val_len, true)) != WRITE_OK)
+                return wr;
+            rt->n.grant_copies++;
+        }
     }
     return WRITE_OK;
 }
@@ -520,7 +535,9 @@ static void handle_message(route_ctx *rt, const tw_raw *raw)
     rt->n.messages++;
     rt->n.bytes += raw->len;
     write_rc wr = WRITE_OK;
-    if (raw->len) { /* an empty value (a tombstone) holds nothing; it moves on */
+    if (raw->grant_copy) /* a keyed topic's copy of a grant call: its original is routed */
+        rt->n.copies_passed++;
+    else if (raw->len) { /* an empty value (a tombstone) holds nothing; it moves on */
         char where[320];
         snprintf(where, sizeof where, "%s[%" PRId32 "] offset %" PRId64, rt->last_topic,
                  rt->last_partition, raw->pos.offset);
@@ -553,6 +570,9 @@ static void print_stats(const route_ctx *rt)
     fprintf(o, "  route.records                %" PRIu64 "\n", n->records);
     fprintf(o, "  route.written                %" PRIu64 "\n", n->written);
     fprintf(o, "  route.skipped                %" PRIu64 "\n", n->skipped);
+    fprintf(o, "  route.grant_copies           %" PRIu64 "\n", n->grant_copies);
+    if (n->copies_passed)
+        fprintf(o, "  route.copies_passed          %" PRIu64 "\n", n->copies_passed);
     fprintf(o, "  route.rejected               %" PRIu64 "\n", n->rejected + n->no_span);
     for (int i = 0; i < TW_REJ_COUNT_; i++)
         if (n->rejected_by[i])

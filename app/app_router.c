@@ -263,6 +263,18 @@ static bool route(router *rt, held h)
         return false;
     h.ev->seq = rt->next_seq; /* (its source, the partition, the parser set) */
     const tw_emit emit = { .fn = router_emit, .ud = rt };
+    if (h.ev->flags & TW_EV_GRANT_COPY) {
+        /* a copy of a grant call for the grant books only (its original is routed as any
+         * event): a number of its own for what they raise, no worker sees it */
+        for (uint32_t i = 0; i < pl->n_streams; i++)
+            if (pl->streams[i].on_copy)
+                pl->streams[i].on_copy(pl->streams[i].self, h.ev, &emit);
+        rt->next_seq++;
+        rt->pseudo++;
+        pl->router.grant_copies++;
+        tw_batch_release(h.batch, 1);
+        return true;
+    }
     for (uint32_t i = 0; i < pl->n_streams; i++)
         pl->streams[i].on_event(pl->streams[i].self, h.ev, &emit);
     const tw_rules_rt *rules = pl->rules;
@@ -404,7 +416,7 @@ static void router_publish(tw_pipeline *pl)
     tw_grants_stats gs = { 0 };
     tw_audit_stats as = { 0 };
     if (pl->grants)
-        tw_grants_get_stats(pl->grants, &gs);
+        tw_pipeline_grants_stats(pl, &gs);
     if (pl->audit)
         tw_audit_book_get_stats(pl->audit, &as);
     pthread_mutex_lock(&pl->stats_mu);
@@ -529,6 +541,12 @@ void *tw_router_main(void *arg)
             tw_state_op *op = batch->state_op;
             if (!op->drop)
                 restore_streams(pl, op);
+            else
+                for (uint32_t i = 0; i < pl->n_streams; i++)
+                    if (pl->streams[i].drop_source)
+                        pl->streams[i].drop_source(
+                            pl->streams[i].self,
+                            (uint16_t)(op->part + 1 <= UINT16_MAX ? op->part + 1 : 0));
             atomic_store(&op->refs, pl->n_workers);
             for (int w = 0; w < pl->n_workers; w++)
                 rt.cur[w]->state_op = op;

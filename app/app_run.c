@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app_changelog.h"
 #include "app_checkpoint.h"
 #include "app_pipeline.h"
 #include "tw_time.h"
@@ -71,6 +72,13 @@ static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)
         return TW_EXIT_USAGE;
     }
     return TW_EXIT_OK;
+}
+
+/* consume --state-topic: the partition route gave a key (the grant books' owners). */
+static uint32_t route_partition(void *ud, tw_str key)
+{
+    const tw_pipeline *pl = ud;
+    return tw_changelog_partition_of(key, pl->input_partitions);
 }
 
 /* The reader of the rules' policy.* fields, when a rule reads one: the privileged actions and
@@ -330,8 +338,16 @@ int tw_app_run(const tw_app_conf *conf)
     if ((rc = setup_grants(&pl, conf)) != TW_EXIT_OK)
         goto out;
     pl.streams[pl.n_streams++] = tw_audit_book_stream(pl.audit);
-    if (pl.grants)
+    if (pl.grants && conf->consume && conf->state_topic) {
+        /* a book per partition, to follow it through the changelog (grants.h) */
+        if (!(pl.grant_parts = tw_grant_parts_new(pl.grants, route_partition, &pl))) {
+            tw_log("out of memory");
+            goto out;
+        }
+        pl.streams[pl.n_streams++] = tw_grant_parts_stream(pl.grant_parts);
+    } else if (pl.grants) {
         pl.streams[pl.n_streams++] = tw_grants_stream(pl.grants);
+    }
     if ((rc = setup_policy_reader(&pl)) != TW_EXIT_OK)
         goto out;
     rc = TW_EXIT_USAGE;
@@ -538,6 +554,7 @@ out:
     if (!conf->consume)
         tw_source_destroy(pl.source);
     tw_engine_destroy(pl.engine);
+    tw_grant_parts_destroy(pl.grant_parts);
     tw_grants_destroy(pl.grants);
     tw_audit_book_destroy(pl.audit);
     tw_exceptions_destroy(pl.exceptions);

@@ -163,7 +163,7 @@ void tw_app_print_stats(tw_pipeline *pl, double wall, bool live)
     if (pl->grants) {
         tw_grants_stats gs = g_copy;
         if (!live)
-            tw_grants_get_stats(pl->grants, &gs);
+            tw_pipeline_grants_stats(pl, &gs);
         fprintf(o, "  grants.from_stream           %" PRIu64 "\n", gs.grants_stream);
         fprintf(o, "  grants.from_inventory        %" PRIu64 "\n", gs.grants_inventory);
         fprintf(o, "  grants.revoked               %" PRIu64 "\n", gs.revoked);
@@ -171,6 +171,8 @@ void tw_app_print_stats(tw_pipeline *pl, double wall, bool live)
         fprintf(o, "  grants.unknown_policy        %" PRIu64 "\n", gs.unresolved);
         fprintf(o, "  grants.identities            %" PRIu64 "\n", gs.principals);
         fprintf(o, "  grants.privileged_uses       %" PRIu64 "\n", gs.uses);
+        if (pl->grant_parts) /* consume --state-topic: the copies route wrote of grant calls */
+            fprintf(o, "  grants.copies                %" PRIu64 "\n", r->grant_copies);
         /* the tracker counts what it raises: written ones, as the rules' (an exception's
          * are counted below, under suppressed.exception) */
         fprintf(o, "  findings.%-28s %" PRIu64 "\n", "unused-privileged-grant",

@@ -77,6 +77,9 @@ enum {
     TW_EV_AUDIT_NAMES = 1u << 10,    /* names audit destinations (audit_names): the router reads
                                       the hashes only then (they lie lines away from the
                                       fields it touches anyway) */
+    TW_EV_GRANT_COPY = 1u << 11,     /* consume: a copy of an IAM grant call that route wrote to
+                                        every partition (TW_KAFKA_COPY_HEADER); only the grant
+                                        book of each partition reads it (detect/grants.h) */
 };
 
 /* Where a record came from: orders ties, names the place in errors, and (Kafka) commits. */

@@ -14,6 +14,11 @@
 
 #include "tw_err.h"
 
+/* The header route puts on the copies of a grant call it writes to every partition of its
+ * topic (value TW_KAFKA_COPY_GRANTS): consume's grant books read them, nothing else does. */
+#define TW_KAFKA_COPY_HEADER "trailwarden-copy"
+#define TW_KAFKA_COPY_GRANTS "grants"
+
 typedef struct rd_kafka_conf_s rd_kafka_conf_t; /* <librdkafka/rdkafka.h> */
 
 /* One property. TW_ERR_INVALID with errstr "NAME: librdkafka's reason". */

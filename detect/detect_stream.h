@@ -39,6 +39,12 @@ typedef struct tw_stream_detector {
     void (*changed_sources)(void *self, void (*fn)(void *ud, uint16_t source), void *ud);
     void (*save_source)(const void *self, uint16_t source, tw_buf *out);
     tw_err (*merge_source)(void *self, uint16_t source, tw_wire_reader *in);
+    /* Optional (consume --state-topic): the partition left this instance; what it built
+     * goes. */
+    void (*drop_source)(void *self, uint16_t source);
+    /* Optional: copies of grant calls (TW_EV_GRANT_COPY) that route wrote to every partition;
+     * a detector without it never sees one (nor do the workers). */
+    void (*on_copy)(void *self, tw_event *ev, const tw_emit *emit);
 } tw_stream_detector;
 
 #endif

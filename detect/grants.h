@@ -113,6 +113,42 @@ void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit);
 
 void tw_grants_get_stats(const tw_grants *g, tw_grants_stats *out);
 
+/* tw_grants_event in two halves, for a partition's book (below): a copy of a grant call
+ * (TW_EV_GRANT_COPY) is applied, it is no use by its caller; an ordinary event counts as a use
+ * only, its grant call comes as a copy. */
+void tw_grants_copy_event(tw_grants *g, const tw_event *ev, const tw_emit *emit);
+void tw_grants_use_event(tw_grants *g, const tw_event *ev, const tw_emit *emit);
+/* Only the principals owns says yes to get into the book (inventory, grant calls, groups'
+ * members); NULL: any. Set before anything is added. */
+void tw_grants_set_owner(tw_grants *g, bool (*owns)(void *ud, tw_str key), void *ud);
+/* A new tracker with g's conf and books, the principals limited to those owns says yes to
+ * (set as its owner). NULL when out of memory. */
+tw_grants *tw_grants_clone_owned(const tw_grants *g, bool (*owns)(void *ud, tw_str key), void *ud);
+/* Grows whenever the books change: a caller saves a book again only when it moved. */
+uint64_t tw_grants_changes(const tw_grants *g);
+
+/* ---- one book per partition (consume --state-topic) ----
+ * A grant call and the uses of what it grants are two identities' records, most often in two
+ * partitions, and "unused" is only true if no partition used it. So route writes a copy of
+ * every grant call to every partition (TW_EV_GRANT_COPY), right after the call itself, and a
+ * partition's book applies the copies in its partition's order, with the uses of the
+ * identities route keys to that partition: it holds those principals only (partition_of: the
+ * partition route's partitioner gives a key), reports on them only, and follows its partition
+ * through the changelog like the identities (changed_sources, save_source, merge_source,
+ * drop_source). The inventory (--grants) is loaded once into the template and each partition's
+ * book takes its own principals of it when its partition first shows up. */
+typedef struct tw_grant_parts tw_grant_parts;
+/* The partition of a key, or UINT32_MAX when it cannot be said (yet). */
+typedef uint32_t (*tw_partition_fn)(void *ud, tw_str key);
+/* tmpl: the tracker the inventory is loaded into (borrowed; it sees no events). */
+tw_grant_parts *tw_grant_parts_new(tw_grants *tmpl, tw_partition_fn partition_of, void *ud);
+void tw_grant_parts_destroy(tw_grant_parts *gp); /* NULL-safe */
+/* The books' counts summed (the inventory's from the template). */
+void tw_grant_parts_get_stats(const tw_grant_parts *gp, tw_grants_stats *out);
+/* As a stream detector named "grants": copies through on_copy, other events through
+ * on_event, each to the book of its source; whole saves hold every book. */
+tw_stream_detector tw_grant_parts_stream(tw_grant_parts *gp);
+
 /* The tracker as a stream detector (detect_stream.h), named "grants". */
 tw_stream_detector tw_grants_stream(tw_grants *g);
 

@@ -426,6 +426,8 @@ tw_err tw_grants_add_inventory(tw_grants *g, tw_str identity, tw_str source,
                                const tw_policy_grant *set, tw_str policy_arn)
 {
     tw_grant_target type = memmem(identity.p, identity.len, ":user/", 6) ? TW_GT_USER : TW_GT_ROLE;
+    if (g->owns && !g->owns(g->owns_ud, identity))
+        return TW_OK; /* another partition's book holds it */
     principal *p = grants_principal_of(g, identity, type, true);
     if (!p)
         return TW_ERR_NOMEM;
@@ -552,24 +554,31 @@ void grants_mark_use(tw_grants *g, principal *p, const tw_event *ev, uint32_t id
     }
 }
 
-void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit)
+/* One event: ops, its grant call applied; uses, it counts as its identity's use. */
+static void step(tw_grants *g, const tw_event *ev, const tw_emit *emit, bool ops, bool uses)
 {
+    if (!g->started)
+        g->changes++;
     tw_grants_start(g, ev, emit);
     /* deadlines passed by this event's time: the grants' periods are over */
     while (g->n_heap && g->heap[0].at <= ev->time_ms) {
         deadline d = grants_heap_pop(g);
+        g->changes++;
         grant *gr = &d.p->g[d.grant];
         if (gr->gen != d.gen || !gr->active || gr->reported)
             continue;
         grants_report_unused(g, d.p, gr, ev, d.at, emit);
     }
-    if (ev->grant_op && !(ev->flags & TW_EV_FAILED))
+    if (ops && ev->grant_op && !(ev->flags & TW_EV_FAILED)) {
+        g->changes++;
         apply_op(g, ev, ev->grant_op, emit);
-    if (!g->principals.n)
+    }
+    if (!uses || !g->principals.n)
         return;
     principal *p = tw_strmap_get_hashed(&g->principals, ev->identity, ev->identity_hash);
     if (!p)
         return;
+    g->changes++;
     if (!p->seen || ev->kind > p->kind)
         p->kind = ev->kind;
     p->seen = true;
@@ -580,6 +589,32 @@ void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit)
         grants_mark_use(g, p, ev, idx, emit);
     if ((ev->flags & TW_EV_PASSES_ROLE) && tw_privtab_passrole(g->conf.privtab) != TW_PRIV_NONE)
         grants_mark_use(g, p, ev, tw_privtab_passrole(g->conf.privtab), emit);
+}
+
+void tw_grants_event(tw_grants *g, const tw_event *ev, const tw_emit *emit)
+{
+    step(g, ev, emit, true, true);
+}
+
+void tw_grants_copy_event(tw_grants *g, const tw_event *ev, const tw_emit *emit)
+{
+    step(g, ev, emit, true, false);
+}
+
+void tw_grants_use_event(tw_grants *g, const tw_event *ev, const tw_emit *emit)
+{
+    step(g, ev, emit, false, true);
+}
+
+void tw_grants_set_owner(tw_grants *g, bool (*owns)(void *ud, tw_str key), void *ud)
+{
+    g->owns = owns;
+    g->owns_ud = ud;
+}
+
+uint64_t tw_grants_changes(const tw_grants *g)
+{
+    return g->changes;
 }
 
 /* ---- as a stream detector ---------------------------------------------------------------- */

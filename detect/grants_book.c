@@ -314,7 +314,7 @@ uint64_t *grants_copy_sets(const tw_grants *g, const tw_policy_grant *set)
 principal *grants_principal_of(tw_grants *g, tw_str key, tw_grant_target type, bool create)
 {
     principal *p = tw_strmap_get(&g->principals, key);
-    if (p || !create)
+    if (p || !create || (g->owns && !g->owns(g->owns_ud, key)))
         return p;
     p = calloc(1, sizeof *p);
     if (!p || !tw_strmap_put(&g->principals, key, p)) {

@@ -141,6 +141,10 @@ struct tw_grants {
     size_t n_heap, cap_heap;
     bool started;  /* the first event was seen: inventory grants count from it */
     bool restored; /* loaded from a checkpoint */
+    /* a partition's book (grants_parts.c): the principals it may hold; NULL: any */
+    bool (*owns)(void *ud, tw_str key);
+    void *owns_ud;
+    uint64_t changes; /* bumped by whatever changes the books (a partition's book is saved then) */
     tw_grants_stats stats;
     uint64_t *scratch; /* 5 x words */
     uint32_t *order;   /* table indices, the services a reader knows first (names listed) */

@@ -239,6 +239,12 @@ static bool passes_role(const tw_event *ev, const tw_raw_record *rec, tw_json *j
     return rs.found;
 }
 
+bool tw_grants_is_grant_call(const tw_event *ev)
+{
+    return !(ev->flags & (TW_EV_FAILED | TW_EV_INVOCATION_LOG)) &&
+           tw_str_eq_c(ev->event_source, "iam.amazonaws.com") && iam_call_of(ev->event_name);
+}
+
 void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js, tw_arena *arena)
 {
     tw_grants_ctx *cx = ud;

@@ -15,6 +15,10 @@ typedef struct tw_grants_ctx tw_grants_ctx;
 tw_grants_ctx *tw_grants_ctx_new(const tw_privtab *pt);
 void tw_grants_ctx_destroy(tw_grants_ctx *cx); /* NULL-safe */
 
+/* Whether ev is an IAM call that grants or revokes and did not fail (route writes a copy of it
+ * to every partition: the grant books of consume --state-topic read them). */
+bool tw_grants_is_grant_call(const tw_event *ev);
+
 /* The parser's event hook (ud: the context); the op is allocated from arena. */
 void tw_grants_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js, tw_arena *arena);
 

@@ -24,14 +24,21 @@ static void put_kept(tw_buf *b, const tw_kept_event *k)
         tw_wire_bytes(b, k, (uint32_t)sizeof *k);
 }
 
-void tw_grants_save(const tw_grants *g, tw_buf *out)
+/* The books; keep (NULL: all) says which principals go in. */
+static void save_books(const tw_grants *g, bool (*keep)(void *ud, tw_str key), void *ud,
+                       tw_buf *out)
 {
     tw_wire_u32(out, g->words);
     tw_wire_u32(out, g->started);
-    tw_wire_u64(out, g->principals.n);
+    uint64_t n = 0;
     for (size_t s = 0; s < g->principals.cap; s++) {
         const principal *p = g->principals.slots[s].key ? g->principals.slots[s].val : NULL;
-        if (!p)
+        n += p && (!keep || keep(ud, tw_str_c(p->key)));
+    }
+    tw_wire_u64(out, n);
+    for (size_t s = 0; s < g->principals.cap; s++) {
+        const principal *p = g->principals.slots[s].key ? g->principals.slots[s].val : NULL;
+        if (!p || (keep && !keep(ud, tw_str_c(p->key))))
             continue;
         tw_wire_str(out, tw_str_c(p->key));
         tw_wire_u32(out, (uint32_t)p->type | (uint32_t)p->kind << 8 | (uint32_t)p->seen << 16 |
@@ -94,6 +101,31 @@ void tw_grants_save(const tw_grants *g, tw_buf *out)
             put_sets(out, cp->v[i].sets, HALVES * g->words);
         }
     }
+}
+
+void tw_grants_save(const tw_grants *g, tw_buf *out)
+{
+    save_books(g, NULL, NULL, out);
+}
+
+tw_grants *tw_grants_clone_owned(const tw_grants *g, bool (*owns)(void *ud, tw_str key), void *ud)
+{
+    tw_grants *c = tw_grants_new(&g->conf);
+    if (!c)
+        return NULL;
+    tw_grants_set_owner(c, owns, ud);
+    tw_buf b;
+    tw_buf_init(&b);
+    save_books(g, owns, ud, &b);
+    tw_wire_reader r = { (const unsigned char *)b.p, (const unsigned char *)b.p + b.len, false };
+    bool ok = !b.failed && tw_grants_load(c, &r) == TW_OK;
+    tw_buf_free(&b);
+    if (!ok) {
+        tw_grants_destroy(c);
+        return NULL;
+    }
+    c->stats.grants_inventory = 0; /* the inventory's book counts them */
+    return c;
 }
 
 /* A string written by put_cstr: a fresh copy, or NULL; *bad on a damaged record. */

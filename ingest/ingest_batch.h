@@ -66,7 +66,8 @@ typedef struct tw_chunk {
     uint16_t *line_source; /* consume: ...or, when it holds several partitions' messages, each
                            * line's (one a line, in order); owned, NULL otherwise */
     size_t n_line_source;
-    bool whole_input;     /* buf holds a whole input as stored (maybe compressed): the parser
+    bool grant_copy;  /* consume: a copy of a grant call (TW_EV_GRANT_COPY), a chunk of its own */
+    bool whole_input; /* buf holds a whole input as stored (maybe compressed): the parser
                            * decompresses and splits it, so small files decompress in parallel */
     tw_problems problems; /* found by the reader (decompression, limits) */
     uint64_t dropped;     /* bytes read before buf and not kept (an over-long line): they

@@ -98,6 +98,8 @@ static int on_record(void *ud, const tw_raw_record *raw)
     case TW_NORM_EVENT:
         batch->counts.events++;
         batch->ev[batch->n - 1].source = line_source(ctx);
+        if (ctx->chunk->grant_copy)
+            batch->ev[batch->n - 1].flags |= TW_EV_GRANT_COPY;
         if (!(batch->ev[batch->n - 1].flags & TW_EV_ACTION_KNOWN))
             batch->counts.unknown_actions++;
         if (ctx->ps->hook)
@@ -148,12 +150,14 @@ typedef struct whole_ctx {
     tw_parser *ps;
     tw_batch *batch;
     uint16_t source;
+    bool grant_copy;
 } whole_ctx;
 
 static bool parse_part(void *ud, tw_chunk *part)
 {
     whole_ctx *wc = ud;
     part->source = wc->source;
+    part->grant_copy = wc->grant_copy;
     parse_chunk(wc->ps, part, wc->batch);
     tw_chunk_destroy(part);
     return true;
@@ -167,7 +171,7 @@ void tw_parser_run(tw_parser *ps, tw_chunk *chunk, tw_batch *batch)
     if (chunk->whole_input) {
         /* the parts' own sequence numbers stay local: the batch keeps the chunk's place */
         uint64_t part_seq = 0;
-        whole_ctx wc = { ps, batch, chunk->source };
+        whole_ctx wc = { ps, batch, chunk->source, chunk->grant_copy };
         if (tw_split_mem(chunk->buf, chunk->len, chunk->input, NULL, &part_seq, parse_part, &wc) ==
             TW_ERR_NOMEM) {
             tw_problems_add(&batch->problems, TW_REJ_TRUNCATED,

@@ -43,6 +43,8 @@ typedef struct tw_raw {
                           * with other messages' lines; anything else (several records, a
                           * pretty-printed one, gzip, zstd) is a whole input of its own */
     tw_source_pos pos; /* Kafka: its partition and offset */
+    bool grant_copy;   /* Kafka: the message has TW_KAFKA_COPY_HEADER: a copy route wrote of a
+                        * grant call to every partition */
 } tw_raw;
 
 /* What the pipeline asks of a source (tw_source_flags). */

@@ -21,6 +21,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "ingest_source_kafka.h"
+#include "tw_kafka_conf.h"
 #include "tw_log.h"
 #include "tw_time.h"
 
@@ -566,6 +567,14 @@ static void hand_over(kafka_source *ks, rd_kafka_message_t *m, uint32_t pi, tw_r
     TW_SOURCE_READS_END();
     *raw =
         (tw_raw){ .p = len ? v : NULL, .len = len, .one_line = one_line, .pos = { pi, m->offset } };
+    rd_kafka_headers_t *hdrs = NULL;
+    const void *hv = NULL;
+    size_t hlen = 0;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_header_get_last(hdrs, TW_KAFKA_COPY_HEADER, &hv, &hlen) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        hv && hlen == strlen(TW_KAFKA_COPY_GRANTS) && !memcmp(hv, TW_KAFKA_COPY_GRANTS, hlen))
+        raw->grant_copy = true;
 }
 
 static tw_err kafka_next(void *ctx, tw_raw *raw, int timeout_ms)

@@ -57,6 +57,11 @@ typedef struct tw_sink_ops {
     tw_sink_rc (*push)(void *sink);
     /* Optional: why the last ERROR ("No space left on device"), for the message naming it. */
     const char *(*error)(void *sink);
+    /* Optional (kafka): json to every partition of the topic, each copy with the header
+     * name=value. RETRY: the partitions written stay written, the next call with the same
+     * arguments goes on from the first one not written. */
+    tw_sink_rc (*write_all)(void *sink, const char *name, const char *value, const char *json,
+                            size_t len);
 } tw_sink_ops;
 
 typedef struct tw_sink {
@@ -86,6 +91,9 @@ tw_sink_rc tw_sink_write(tw_sink *sink, const char *json, size_t len);
 /* Waits until everything written is durable (Kafka: acknowledged by all in-sync replicas).
  * ERROR if anything written could not be made so; a kafka sink stays failed after that. */
 tw_sink_rc tw_sink_flush(tw_sink *sink);
+/* The sink's write_all (ERROR, saying so, for a sink without partitions). */
+tw_sink_rc tw_sink_write_all(tw_sink *sink, const char *name, const char *value, const char *json,
+                             size_t len);
 tw_sink_rc tw_sink_push(tw_sink *sink); /* OK when the sink has nothing of the kind */
 void tw_sink_close(tw_sink *sink);      /* NULL-safe; a kafka sink flushes (bounded) first */
 /* Why the sink's last write or flush answered ERROR: "" when it cannot say. */

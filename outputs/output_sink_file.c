@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "tw_log.h"
 
 typedef struct file_sink {
     int fd;
@@ -141,9 +142,9 @@ static const char *fs_error(void *sink)
 }
 
 const tw_sink_ops tw_sink_stdout = { "stdout", stdout_open, fs_write, fs_flush,
-                                     fs_close, fs_push,     fs_error };
+                                     fs_close, fs_push,     fs_error, NULL };
 const tw_sink_ops tw_sink_file = { "file",   file_open, fs_write, fs_flush,
-                                   fs_close, fs_push,   fs_error };
+                                   fs_close, fs_push,   fs_error, NULL };
 
 extern const tw_sink_ops tw_sink_kafka; /* output_sink_kafka.c */
 
@@ -189,6 +190,16 @@ tw_sink_rc tw_sink_write(tw_sink *sink, const char *json, size_t len)
 tw_sink_rc tw_sink_flush(tw_sink *sink)
 {
     return sink->ops->flush(sink->ctx);
+}
+
+tw_sink_rc tw_sink_write_all(tw_sink *sink, const char *name, const char *value, const char *json,
+                             size_t len)
+{
+    if (!sink->ops->write_all) {
+        tw_log("output %s: has no partitions to write a copy to each of", sink->spec);
+        return TW_SINK_ERROR;
+    }
+    return sink->ops->write_all(sink->ctx, name, value, json, len);
 }
 
 tw_sink_rc tw_sink_push(tw_sink *sink)

@@ -21,6 +21,8 @@
 #define KAFKA_CLOSE_FLUSH_MS 10000
 /* One rd_kafka_flush call in the flush loop; the loop runs until the queue is empty. */
 #define KAFKA_FLUSH_STEP_MS 500
+/* How long write_all waits for the topic's partition count (once). */
+#define KAFKA_METADATA_MS 10000
 
 typedef struct kafka_sink {
     rd_kafka_t *rk;
@@ -33,6 +35,8 @@ typedef struct kafka_sink {
     bool fatal;           /* rd_kafka_fatal_error was raised: the producer is done */
     char *key_buf;        /* the unescaped key taken from a line, when it had escapes */
     size_t key_cap;
+    int32_t n_partitions; /* write_all: the topic's, asked once (0: not yet) */
+    int32_t all_next;     /* write_all: the next partition to write the pending copy to */
 } kafka_sink;
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
@@ -312,6 +316,52 @@ static tw_sink_rc ks_write(void *sink, tw_str key, const char *json, size_t len)
     return check_broken(ks) ? TW_SINK_ERROR : TW_SINK_OK;
 }
 
+/* The topic's partition count, from the cluster's metadata (asked once, bounded). */
+static bool topic_partitions(kafka_sink *ks)
+{
+    if (ks->n_partitions > 0)
+        return true;
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(ks->rk, 0, ks->rkt, &md, KAFKA_METADATA_MS);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 && !md->topics[0].err)
+        ks->n_partitions = md->topics[0].partition_cnt;
+    else
+        tw_log("output %s: cannot learn the topic's partitions: %s", ks->spec,
+               rd_kafka_err2str(err                  ? err
+                                : md->topic_cnt == 1 ? md->topics[0].err
+                                                     : err));
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    return ks->n_partitions > 0;
+}
+
+static tw_sink_rc ks_write_all(void *sink, const char *name, const char *value, const char *json,
+                               size_t len)
+{
+    kafka_sink *ks = sink;
+    if (ks->fatal || ks->failed || !topic_partitions(ks))
+        return TW_SINK_ERROR;
+    if (len && json[len - 1] == '\n')
+        len--;
+    for (; ks->all_next < ks->n_partitions; ks->all_next++) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            ks->rk, RD_KAFKA_V_RKT(ks->rkt), RD_KAFKA_V_PARTITION(ks->all_next),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE((void *)json, len),
+            RD_KAFKA_V_HEADER(name, value, (ssize_t)strlen(value)), RD_KAFKA_V_END);
+        rd_kafka_poll(ks->rk, 0);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            return check_broken(ks) ? TW_SINK_ERROR : TW_SINK_RETRY;
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            check_broken(ks);
+            tw_log("output %s: partition %d: %s", ks->spec, (int)ks->all_next,
+                   rd_kafka_err2str(err));
+            return TW_SINK_ERROR;
+        }
+    }
+    ks->all_next = 0;
+    return check_broken(ks) ? TW_SINK_ERROR : TW_SINK_OK;
+}
+
 /* The producer sends on its own threads (linger.ms): serve delivery reports, no waiting. */
 static tw_sink_rc ks_push(void *sink)
 {
@@ -360,4 +410,4 @@ static const char *ks_error(void *sink)
 }
 
 const tw_sink_ops tw_sink_kafka = { "kafka",  kafka_open, ks_write, ks_flush,
-                                    ks_close, ks_push,    ks_error };
+                                    ks_close, ks_push,    ks_error, ks_write_all };

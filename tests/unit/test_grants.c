@@ -143,6 +143,11 @@ typedef struct fixture {
     uint32_t n_ops;
     char ids[64][24];
     uint32_t n_ids;
+    /* a book per partition (tw_grant_parts): events go through its stream detector, from
+     * source (partition + 1), as copies of grant calls when copy */
+    const tw_stream_detector *sd;
+    uint16_t source;
+    bool copy;
 } fixture;
 
 static void fx_init(fixture *fx)
@@ -811,6 +816,16 @@ static void feed_op(fixture *fx, int64_t t, const char *identity, const char *ac
     ev.error_code = flags & TW_EV_FAILED ? TW_STR_LIT("AccessDenied") : TW_STR_LIT("");
     ev.grant_op = op;
     tw_emit emit = { .fn = capture, .ud = fx };
+    if (fx->sd) {
+        ev.source = fx->source;
+        if (fx->copy) {
+            ev.flags |= TW_EV_GRANT_COPY;
+            fx->sd->on_copy(fx->sd->self, &ev, &emit);
+        } else {
+            fx->sd->on_event(fx->sd->self, &ev, &emit);
+        }
+        return;
+    }
     tw_grants_event(fx->g, &ev, &emit);
 }
 
@@ -1780,6 +1795,124 @@ static void unparseable_counted(void **state)
     fx_free(&fx);
 }
 
+/* route's partitioner, as the test has it: S, U and the admin in partition 1, the rest in 0 */
+static uint32_t part_of_key(void *ud, tw_str key)
+{
+    (void)ud;
+    return tw_str_eq_c(key, ROLE_S) || tw_str_eq_c(key, USER_U) || tw_str_eq_c(key, ADMIN) ? 1u
+                                                                                           : 0u;
+}
+
+static void note_source(void *ud, uint16_t source)
+{
+    uint32_t *mask = ud;
+    *mask |= 1u << source;
+}
+
+/* consume --state-topic: a book per partition. The same events as one tracker sees them in
+ * one stream, dealt to two partitions as route writes them (each identity's calls in its own
+ * partition, a grant call in its caller's and a copy of it in every partition), give the same
+ * findings; each principal lives in its partition's book only; the call itself is no grant
+ * (its copies are), a copy no use; and a book saved, dropped and restored goes on. */
+static void partition_books(void **state)
+{
+    (void)state;
+    fixture fx, fy; /* fx: the books; fy: one tracker */
+    tracker_init(&fx, true);
+    tracker_init(&fy, true);
+    fixture *both[] = { &fx, &fy };
+    for (int i = 0; i < 2; i++) {
+        pset s = expand_ok(both[i], DOC_TWO);
+        assert_int_equal(tw_grants_add_inventory(both[i]->g, tw_str_c(ROLE_R),
+                                                 tw_str_c("inventory role/R two"), &s.g,
+                                                 TW_STR_NULL),
+                         TW_OK);
+        assert_int_equal(tw_grants_add_inventory(both[i]->g, tw_str_c(ROLE_S),
+                                                 tw_str_c("inventory role/S two"), &s.g,
+                                                 TW_STR_NULL),
+                         TW_OK);
+        free(s.mem);
+    }
+    tw_grant_parts *gp = tw_grant_parts_new(fx.g, part_of_key, NULL);
+    assert_non_null(gp);
+    tw_stream_detector sd = tw_grant_parts_stream(gp);
+    fx.sd = &sd;
+    fx.source = 1;
+    tick(&fx, T0);
+    fx.source = 2;
+    tick(&fx, T0);
+    tick(&fy, T0);
+    /* R uses iam:PassRole in its partition, S iam:CreateAccessKey in its own */
+    fx.source = 1;
+    feed(&fx, T0 + 1000, ROLE_R, "iam:PassRole", 0);
+    feed(&fy, T0 + 1000, ROLE_R, "iam:PassRole", 0);
+    fx.source = 2;
+    feed(&fx, T0 + 2000, ROLE_S, "iam:CreateAccessKey", 0);
+    feed(&fy, T0 + 2000, ROLE_S, "iam:CreateAccessKey", 0);
+    /* the admin gives S IAMFullAccess: the call in the admin's partition (S's too), then a
+     * copy in each partition */
+    attach(&fx, T0 + 3000, TW_GT_ROLE, ROLE_S, IAM_FULL, "grant-s");
+    fx.copy = true;
+    for (uint16_t s = 1; s <= 2; s++) {
+        fx.source = s;
+        attach(&fx, T0 + 3000, TW_GT_ROLE, ROLE_S, IAM_FULL, "grant-s");
+    }
+    fx.copy = false;
+    attach(&fy, T0 + 3000, TW_GT_ROLE, ROLE_S, IAM_FULL, "grant-s");
+    fx.source = 2;
+    feed(&fx, T0 + 2 * HOUR, ROLE_S, "iam:CreateUser", 0);
+    feed(&fy, T0 + 2 * HOUR, ROLE_S, "iam:CreateUser", 0);
+
+    /* both books changed; S's partition moves: saved, dropped, restored */
+    uint32_t changed = 0;
+    sd.changed_sources(sd.self, note_source, &changed);
+    assert_int_equal(changed, (1u << 1) | (1u << 2));
+    changed = 0;
+    sd.changed_sources(sd.self, note_source, &changed);
+    assert_int_equal(changed, 0); /* nothing since */
+    tw_buf saved;
+    tw_buf_init(&saved);
+    sd.save_source(sd.self, 2, &saved);
+    assert_false(saved.failed);
+    sd.drop_source(sd.self, 2);
+    tw_grants_stats st;
+    tw_grant_parts_get_stats(gp, &st);
+    assert_int_equal(st.principals, 1); /* R, in book 1 */
+    tw_wire_reader in = { (const unsigned char *)saved.p,
+                          (const unsigned char *)saved.p + saved.len, false };
+    assert_int_equal(sd.merge_source(sd.self, 2, &in), TW_OK);
+    tw_buf_free(&saved);
+
+    /* past every deadline, in both partitions */
+    for (uint16_t s = 1; s <= 2; s++) {
+        fx.source = s;
+        tick(&fx, T0 + UNUSED_AFTER + HOUR);
+    }
+    tick(&fy, T0 + UNUSED_AFTER + HOUR);
+    assert_int_equal(count_rule(&fy, "unused-privileged-grant"), 3);
+    assert_int_equal(fx.n_f, fy.n_f);
+    for (uint32_t i = 0; i < fy.n_f; i++) {
+        bool found = false;
+        for (uint32_t j = 0; j < fx.n_f && !found; j++)
+            found = !strcmp(fx.f[j].rule, fy.f[i].rule) &&
+                    !strcmp(fx.f[j].identity, fy.f[i].identity) &&
+                    !strcmp(fx.f[j].event_id, fy.f[i].event_id) && fx.f[j].details &&
+                    fy.f[i].details && !strcmp(fx.f[j].details, fy.f[i].details);
+        if (!found)
+            fail_msg("the books miss %s of %s (%s)", fy.f[i].rule, fy.f[i].identity,
+                     fy.f[i].event_id);
+    }
+    tw_grant_parts_get_stats(gp, &st);
+    assert_int_equal(st.principals, 2);
+    assert_int_equal(st.grants_stream, 1); /* the copy in S's partition, not the call too */
+    assert_int_equal(st.grants_inventory, 2);
+    assert_int_equal(st.findings_unused, 3);
+    fx.sd = NULL;
+    tw_grant_parts_destroy(gp);
+    fx_free(&fy);
+    fx_free(&fx);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(privtab_matches_catalog),
     cmocka_unit_test(privtab_unobservable_from_list),
@@ -1820,6 +1953,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(delete_user_grants_go),
     cmocka_unit_test(dormant_not_for_revoked_grant),
     cmocka_unit_test(checkpoint_round_trip),
+    cmocka_unit_test(partition_books),
 };
 
 TW_TEST_MAIN(tests)
