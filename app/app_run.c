@@ -16,6 +16,7 @@
 
 #include "app_changelog.h"
 #include "app_checkpoint.h"
+#include "ingest_source_kafka.h"
 #include "app_pipeline.h"
 #include "tw_time.h"
 #include "app_shipped.h"
@@ -74,11 +75,16 @@ static int setup_grants(tw_pipeline *pl, const tw_app_conf *conf)
     return TW_EXIT_OK;
 }
 
-/* consume --state-topic: the partition route gave a key (the grant books' owners). */
-static uint32_t route_partition(void *ud, tw_str key)
+/* consume --state-topic: whether route gave key the partition of source (the grant books'
+ * owners). */
+static bool partition_owns(void *ud, uint16_t source, tw_str key)
 {
     const tw_pipeline *pl = ud;
-    return tw_changelog_partition_of(key, pl->input_partitions);
+    if (!source || !pl->source)
+        return false;
+    tw_source_part sp;
+    tw_source_kafka_part_get(pl->source, source - 1u, &sp);
+    return tw_changelog_partition_of(key, pl->input_partitions) == (uint32_t)sp.partition;
 }
 
 /* The reader of the rules' policy.* fields, when a rule reads one: the privileged actions and
@@ -340,7 +346,7 @@ int tw_app_run(const tw_app_conf *conf)
     pl.streams[pl.n_streams++] = tw_audit_book_stream(pl.audit);
     if (pl.grants && conf->consume && conf->state_topic) {
         /* a book per partition, to follow it through the changelog (grants.h) */
-        if (!(pl.grant_parts = tw_grant_parts_new(pl.grants, route_partition, &pl))) {
+        if (!(pl.grant_parts = tw_grant_parts_new(pl.grants, partition_owns, &pl))) {
             tw_log("out of memory");
             goto out;
         }

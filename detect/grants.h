@@ -132,16 +132,17 @@ uint64_t tw_grants_changes(const tw_grants *g);
  * partitions, and "unused" is only true if no partition used it. So route writes a copy of
  * every grant call to every partition (TW_EV_GRANT_COPY), right after the call itself, and a
  * partition's book applies the copies in its partition's order, with the uses of the
- * identities route keys to that partition: it holds those principals only (partition_of: the
- * partition route's partitioner gives a key), reports on them only, and follows its partition
+ * identities route keys to that partition: it holds those principals only (owner: whether
+ * route's partitioner gives a key the partition of a source), reports on them only, and follows its partition
  * through the changelog like the identities (changed_sources, save_source, merge_source,
  * drop_source). The inventory (--grants) is loaded once into the template and each partition's
  * book takes its own principals of it when its partition first shows up. */
 typedef struct tw_grant_parts tw_grant_parts;
-/* The partition of a key, or UINT32_MAX when it cannot be said (yet). */
-typedef uint32_t (*tw_partition_fn)(void *ud, tw_str key);
+/* Whether key belongs to the partition of source (the router's number of it: partition + 1
+ * in the order the partitions came, not the partition's own number). */
+typedef bool (*tw_owner_fn)(void *ud, uint16_t source, tw_str key);
 /* tmpl: the tracker the inventory is loaded into (borrowed; it sees no events). */
-tw_grant_parts *tw_grant_parts_new(tw_grants *tmpl, tw_partition_fn partition_of, void *ud);
+tw_grant_parts *tw_grant_parts_new(tw_grants *tmpl, tw_owner_fn owner, void *ud);
 void tw_grant_parts_destroy(tw_grant_parts *gp); /* NULL-safe */
 /* The books' counts summed (the inventory's from the template). */
 void tw_grant_parts_get_stats(const tw_grant_parts *gp, tw_grants_stats *out);

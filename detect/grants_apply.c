@@ -495,6 +495,14 @@ void tw_grants_start(tw_grants *g, const tw_event *ev, const tw_emit *emit)
     if (g->started)
         return;
     g->started = true;
+    /* what the inventory holds is raised at the first event's time but is not of it: its
+     * uid and its evidence name the inventory, so that it is the same whichever event came
+     * first (a replay's, or each partition's in consume --state-topic) */
+    tw_event inv = *ev;
+    inv.event_id = TW_STR_LIT("inventory");
+    inv.action = TW_STR_LIT("inventory");
+    inv.error_code = TW_STR_LIT("");
+    inv.request_params = TW_STR_LIT("");
     for (size_t s = 0; s < g->principals.cap; s++) {
         principal *p = g->principals.slots[s].key ? g->principals.slots[s].val : NULL;
         for (uint32_t i = 0; p && i < p->n; i++) {
@@ -504,7 +512,7 @@ void tw_grants_start(tw_grants *g, const tw_event *ev, const tw_emit *emit)
             grants_schedule(g, p, i);
         }
         if (p)
-            grants_check_training_telemetry(g, p, ev, emit);
+            grants_check_training_telemetry(g, p, &inv, emit);
     }
 }
 

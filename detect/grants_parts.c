@@ -14,7 +14,7 @@ typedef struct part_book {
 
 struct tw_grant_parts {
     tw_grants *tmpl;
-    tw_partition_fn partition_of;
+    tw_owner_fn owner;
     void *ud;
     part_book **books; /* by source (partition + 1) */
     uint32_t cap;
@@ -24,15 +24,15 @@ struct tw_grant_parts {
 static bool owns(void *ud, tw_str key)
 {
     const part_book *pb = ud;
-    return pb->gp->partition_of(pb->gp->ud, key) == (uint32_t)pb->source - 1u;
+    return pb->gp->owner(pb->gp->ud, pb->source, key);
 }
 
-tw_grant_parts *tw_grant_parts_new(tw_grants *tmpl, tw_partition_fn partition_of, void *ud)
+tw_grant_parts *tw_grant_parts_new(tw_grants *tmpl, tw_owner_fn owner, void *ud)
 {
     tw_grant_parts *gp = calloc(1, sizeof *gp);
     if (gp) {
         gp->tmpl = tmpl;
-        gp->partition_of = partition_of;
+        gp->owner = owner;
         gp->ud = ud;
     }
     return gp;

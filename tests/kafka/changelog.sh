@@ -20,13 +20,19 @@
 #   tombstones     --max-identities below the trail's: each identity evicted gets one tombstone
 #                  (a record without value), written once, at the barrier after its eviction
 #                  (kafka.changelog.tombstones = state.evicted over two barriers);
+#   grants_follow  grant tracking (--grants, --unused-after) with a book per partition: route
+#                  copies each grant call to every partition; A reads the first half alone,
+#                  then B and C in one group read the rest, restoring the books A wrote; the
+#                  union of their grant findings (unused-privileged-grant, dormant-privilege-used,
+#                  training-telemetry-granted) is replay's, uid for uid, and so is every other
+#                  finding;
 #   usage          what state refuses: exit 2 for usage, 1 for a missing checkpoint (before any
 #                  broker is asked), 2 for a missing topic or a partition it does not have.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
-SCENARIOS=(export_import usage too_large audit_follows static_rejoin tombstones)
+SCENARIOS=(export_import usage too_large audit_follows static_rejoin tombstones grants_follow)
 kafka_scenario "$@"
 kafka_test_args "${@:1:4}"
 
@@ -226,6 +232,56 @@ scenario_tombstones() {
     expect_eq "one tombstone an eviction, each written once" "$tombstones" "$evicted"
     expect_eq "the changelog holds them (records without value)" \
         "$(KAFKA_FORMAT='%S\n' kafka_consume_all state | grep -c -x -- -1)" "$evicted"
+}
+
+
+scenario_grants_follow() {
+    kafka_start --brokers 1 keyed:8 state:8 || exit 2
+    local BS=$KAFKA_BOOTSTRAP half pa pb pc
+    # 15,000 records of 150 identities over 40 days, 8 of them grant calls (AttachRolePolicy);
+    # an inventory giving 60 of the trail's roles and users two grants each
+    "$TW" gen -n 15000 --identities 150 --span 40d --scenario all -q -o gen.ndjson || exit 2
+    jq -c -s 'sort_by(.eventTime)[]' gen.ndjson > trail.ndjson
+    python3 "$ROOT/bench/gen_inventory.py" -n 60 --seed 1 -o inv.json trail.ndjson 2> inv.log ||
+        { fail "gen_inventory.py: $(cat inv.log)"; return; }
+    local ARGS=(--grants inv.json --unused-after 7d --stats -X session.timeout.ms=6000
+                -X heartbeat.interval.ms=500 --exit-at-end)
+    "$TW" replay "${ARGS[@]:0:4}" trail.ndjson > want.ndjson 2> /dev/null
+    local grant_rules='unused-privileged-grant|dormant-privilege-used|training-telemetry-granted'
+    grep -E "\"uid\":\"($grant_rules)\"" want.ndjson | ids > want_grants.ids
+    echo "    replay's grant findings: $(grep -E -o "\"analytic\":\\{[^}]*\"uid\":\"($grant_rules)\"" want.ndjson | grep -E -o "($grant_rules)" | sort | uniq -c | awk '{ printf "%s %s, ", $2, $1 }')"
+    check "replay finds grant findings to compare ($(wc -l < want_grants.ids))" \
+        test "$(wc -l < want_grants.ids)" -gt 50
+    half=$(($(wc -l < trail.ndjson) / 2))
+    head -n "$half" trail.ndjson > first.ndjson
+    tail -n +"$((half + 1))" trail.ndjson > rest.ndjson
+
+    "$TW" route -b "$BS" --stats -X compression.type=zstd -o kafka:keyed first.ndjson 2> route1.err || exit 2
+    check "route copied grant calls to every partition" \
+        test "$(awk '$1 == "route.grant_copies" { print $2 }' route1.err)" -gt 0
+    "$TW" consume -b "$BS" -t keyed -G g --state-topic state "${ARGS[@]}" > a.out 2> a.err
+    expect_eq "A: exit status" "$?" 0
+    check "A's books read the copies (grants.copies $(awk '$1 == "grants.copies" { print $2 }' a.err))" \
+        test "$(awk '$1 == "grants.copies" { print $2 }' a.err)" -ge 8
+    check "A wrote its partitions' books to the changelog" \
+        test "$(KAFKA_FORMAT='%k\n' kafka_consume_all state | grep -c -a 'grants')" -ge 8
+
+    "$TW" route -b "$BS" -X compression.type=zstd -o kafka:keyed rest.ndjson 2> route2.err || exit 2
+    "$TW" consume -b "$BS" -t keyed -G g --state-topic state "${ARGS[@]}" > b.out 2> b.err &
+    pb=$!
+    "$TW" consume -b "$BS" -t keyed -G g --state-topic state "${ARGS[@]}" > c.out 2> c.err &
+    pc=$!
+    wait "$pb"
+    expect_eq "B: exit status" "$?" 0
+    wait "$pc"
+    expect_eq "C: exit status" "$?" 0
+    echo "    B: $(awk '$1 == "kafka.messages" { print $2 }' b.err) messages, C: $(awk '$1 == "kafka.messages" { print $2 }' c.err)"
+    expect_eq "B and C: no partition without history" \
+        "$(cat b.err c.err | awk '$1 == "kafka.partitions_without_history" { s += $2 } END { print s + 0 }')" 0
+    cat a.out b.out c.out > union.ndjson
+    grep -E "\"uid\":\"($grant_rules)\"" union.ndjson | ids > got_grants.ids
+    same_output "the books' grant findings are replay's, uid for uid" got_grants.ids want_grants.ids
+    same_output "and every finding's uid is replay's" <(ids union.ndjson) <(ids want.ndjson)
 }
 
 kafka_run_scenario

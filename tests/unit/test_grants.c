@@ -1796,11 +1796,11 @@ static void unparseable_counted(void **state)
 }
 
 /* route's partitioner, as the test has it: S, U and the admin in partition 1, the rest in 0 */
-static uint32_t part_of_key(void *ud, tw_str key)
+static bool part_of_key(void *ud, uint16_t source, tw_str key)
 {
     (void)ud;
-    return tw_str_eq_c(key, ROLE_S) || tw_str_eq_c(key, USER_U) || tw_str_eq_c(key, ADMIN) ? 1u
-                                                                                           : 0u;
+    bool one = tw_str_eq_c(key, ROLE_S) || tw_str_eq_c(key, USER_U) || tw_str_eq_c(key, ADMIN);
+    return source == (one ? 2 : 1);
 }
 
 static void note_source(void *ud, uint16_t source)
