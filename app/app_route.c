@@ -311,7 +311,7 @@ static void on_event(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *
     out_rec *r = &rt->recs[rt->n_recs++];
     r->key_off = rt->out.len;
     r->key_len = ev->identity.len;
-    r->grant_call = tw_grants_is_grant_call(ev);
+    r->grant_call = tw_grants_is_grant_call(ev); /* copied if the output has partitions */
     tw_buf_put(&rt->out, ev->identity.p, ev->identity.len);
     r->val_off = rt->out.len;
     r->val_len = (size_t)rec->raw.len + 1;
@@ -397,7 +397,7 @@ static write_rc route_chunk(route_ctx *rt, tw_chunk *chunk, const char *where)
         rt->n.written++;
         /* a grant call: after it, a copy in every partition, so that each partition's grant
          * book (consume --state-topic) sees it in order with its own identities' calls */
-        if (r->grant_call) {
+        if (r->grant_call && tw_sink_partitioned(&rt->sink)) {
             if ((wr = write_record(rt, key, rt->out.p + r->val_off, r->val_len, true)) != WRITE_OK)
                 return wr;
             rt->n.grant_copies++;

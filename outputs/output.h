@@ -91,6 +91,8 @@ tw_sink_rc tw_sink_write(tw_sink *sink, const char *json, size_t len);
 /* Waits until everything written is durable (Kafka: acknowledged by all in-sync replicas).
  * ERROR if anything written could not be made so; a kafka sink stays failed after that. */
 tw_sink_rc tw_sink_flush(tw_sink *sink);
+/* Whether the sink has partitions to write a copy to each of (kafka). */
+bool tw_sink_partitioned(const tw_sink *sink);
 /* The sink's write_all (ERROR, saying so, for a sink without partitions). */
 tw_sink_rc tw_sink_write_all(tw_sink *sink, const char *name, const char *value, const char *json,
                              size_t len);

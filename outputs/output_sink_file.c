@@ -192,6 +192,11 @@ tw_sink_rc tw_sink_flush(tw_sink *sink)
     return sink->ops->flush(sink->ctx);
 }
 
+bool tw_sink_partitioned(const tw_sink *sink)
+{
+    return sink->ops && sink->ops->write_all;
+}
+
 tw_sink_rc tw_sink_write_all(tw_sink *sink, const char *name, const char *value, const char *json,
                              size_t len)
 {

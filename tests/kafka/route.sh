@@ -120,6 +120,27 @@ fill_raw() {
     check "RAW is spread over its 4 partitions" test "$(kafka_partition_counts raw | wc -l)" -eq 4
 }
 
+# KEYED's messages (key TAB partition TAB value) without route's copies of grant calls (no key,
+# one in every partition: docs/consume.md), which copies_of checks
+keyed_records() { # TOPIC
+    KAFKA_FORMAT='%k\t%p\t%s\n' kafka_consume_all "$1" 60 > "$WORK/all.tsv"
+    awk -F'\t' '$1 != ""' "$WORK/all.tsv"
+}
+
+# copies_of CALLS PARTITIONS: all.tsv (keyed_records) holds each grant call copied once in each
+# partition, nothing else keyless
+copies_of() {
+    awk -F'\t' '$1 == ""' "$WORK/all.tsv" > "$WORK/copies.tsv"
+    expect_eq "KEYED: the copies of grant calls (route.grant_copies $1 x $2 partitions)" \
+        "$(wc -l < "$WORK/copies.tsv")" "$(($1 * $2))"
+    expect_eq "KEYED: each copy is an IAM call" \
+        "$(cut -f3- "$WORK/copies.tsv" | jq -r .eventSource | grep -c -v -x iam.amazonaws.com)" 0
+    if [ "$1" -gt 0 ]; then
+        expect_eq "KEYED: the copies are in every partition" \
+            "$(cut -f2 "$WORK/copies.tsv" | sort -u | wc -l)" "$2"
+    fi
+}
+
 # RAW routed to KEYED (group r1)
 route_raw() {
     tw route1 "${ROUTE[@]}" -t raw -G r1 -o kafka:keyed --exit-at-end --stats
@@ -138,8 +159,10 @@ scenario_keyed() {
     check "the wrong types are named too" \
         grep -Eq 'route: raw\[[0-3]\] offset [0-9]+: line 1: .*wrong JSON type' "$WORK/route1.err"
 
-    KAFKA_FORMAT='%k\t%p\t%s\n' kafka_consume_all keyed 60 > keyed.tsv
+    keyed_records keyed > keyed.tsv
     expect_eq "KEYED: one message a record" "$(wc -l < keyed.tsv)" "$total"
+    copies_of "$(stat_of route1 route.grant_copies)" 4
+    check "some grant calls were copied" test "$(stat_of route1 route.grant_copies)" -gt 0
     check "KEYED: spread over several partitions" test "$(cut -f2 keyed.tsv | sort -u | wc -l)" -ge 2
     check "KEYED: nothing dropped by the mock" \
         awk '$3 != 0 { exit 1 }' <(kafka_partition_counts keyed)
@@ -178,7 +201,8 @@ scenario_committed() {
     expect_eq "second route: exit 0" "$(rc_of route2)" 0
     expect_eq "second route reads nothing (the poison's offsets too)" \
         "$(stat_of route2 route.messages)" 0
-    expect_eq "KEYED unchanged" "$(kafka_count keyed)" "$total"
+    expect_eq "KEYED unchanged (the records and the copies of grant calls)" "$(kafka_count keyed)" \
+        "$((total + 4 * $(stat_of route1 route.grant_copies)))"
 }
 
 # --- 3. two consume instances in one group on KEYED: together, what replay finds ---
@@ -245,7 +269,9 @@ scenario_sigterm() {
         "$(grep -a 'route.written' term.err | tail -n 1 | awk '{print $2}')" "$total"
     tw term2 "${ROUTE[@]}" -t rawseq -G r4 -o kafka:keyedterm --exit-at-end --stats
     expect_eq "SIGTERM: the restart reads nothing" "$(stat_of term2 route.messages)" 0
-    expect_eq "SIGTERM: KEYED holds each record once" "$(kafka_count keyedterm)" "$total"
+    expect_eq "SIGTERM: KEYED holds each record once (and each grant call's copies)" \
+        "$(kafka_count keyedterm)" \
+        "$((total + 4 * $(grep -a 'route.grant_copies' term.err | tail -n 1 | awk '{print $2}')))"
 }
 
 scenario_two_consumers() {
@@ -282,7 +308,7 @@ scenario_files() {
     route_raw
     expect_eq "route exits 0 at the end" "$(rc_of route1)" 0
     # the keys route gave each record from the topic
-    KAFKA_FORMAT='%k\t%p\t%s\n' kafka_consume_all keyed 60 > keyed.tsv
+    keyed_records keyed > keyed.tsv
     expect_eq "KEYED: one message a record" "$(wc -l < keyed.tsv)" "$total"
     paste <(cut -f3- keyed.tsv | jq -r '.eventID') <(cut -f1 keyed.tsv) | sort -u > id_key.tsv
     cat singles.ndjson bodies.ndjson > files1.ndjson
@@ -290,7 +316,8 @@ scenario_files() {
     expect_eq "files: exit 0" "$(rc_of files)" 0
     n_files=$((n_single + 240 + $(wc -l < tail.ndjson)))
     expect_eq "files: every record written" "$(stat_of files route.written)" "$n_files"
-    KAFKA_FORMAT='%k\t%s\n' kafka_consume keyed2 "$n_files" 60 > keyed2.tsv
+    KAFKA_FORMAT='%k\t%s\n' kafka_consume keyed2 "$((n_files + 4 * $(stat_of files route.grant_copies)))" 60 |
+        awk -F'\t' '$1 != ""' > keyed2.tsv
     paste <(cut -f2- keyed2.tsv | jq -r '.eventID') <(cut -f1 keyed2.tsv) | sort > files_id_key.tsv
     join -t $'\t' files_id_key.tsv id_key.tsv | awk -F'\t' '$2 == $3' > files_agree.tsv
     expect_eq "files: the same keys as from the topic" "$(wc -l < files_agree.tsv)" "$n_files"

@@ -9,6 +9,8 @@
 # fail in the middle of the run; one finding makes it fail at the final flush.
 # Options: numbers out of range are usage errors (exit 2, nothing read, no --stats), as is a
 # --stats run whose configuration fails (a --grants file that is empty).
+# route to a file: grant calls are not copied (copies go to each partition of a Kafka topic
+# only), every record is written once.
 source "$(dirname "$0")/lib.bash"
 cd "$WORK" || exit 2
 
@@ -81,5 +83,11 @@ done
 tw max-identities-top replay --max-identities 4000000000 one.ndjson
 expect_eq "--max-identities 4000000000 is taken" "$(rc_of max-identities-top)" 0
 same_output "--max-identities 4000000000: the same finding" "$WORK/max-identities-top.out" "$WORK/all-one.out"
+
+grants=$(dirname "$0")/../e2e/grants-stream/records.ndjson
+tw route-file route --stats -o file:routed.ndjson "$grants"
+expect_eq "route -o file: with grant calls: exit status" "$(rc_of route-file)" 0
+expect_eq "route -o file: every record once, no copy" "$(wc -l < routed.ndjson)" "$(wc -l < "$grants")"
+expect_eq "route -o file: route.grant_copies" "$(stat_of route-file route.grant_copies)" 0
 
 finish
