@@ -1878,6 +1878,15 @@ static void partition_books(void **state)
     tw_grants_stats st;
     tw_grant_parts_get_stats(gp, &st);
     assert_int_equal(st.principals, 1); /* R, in book 1 */
+    /* a cut record, or one whose size lies, is refused */
+    tw_wire_reader cut = { (const unsigned char *)saved.p,
+                           (const unsigned char *)saved.p + saved.len - 9, false };
+    assert_int_equal(sd.merge_source(sd.self, 2, &cut), TW_ERR_CORRUPT);
+    saved.p[0] ^= 1;
+    tw_wire_reader lying = { (const unsigned char *)saved.p,
+                             (const unsigned char *)saved.p + saved.len, false };
+    assert_int_equal(sd.merge_source(sd.self, 2, &lying), TW_ERR_CORRUPT);
+    saved.p[0] ^= 1;
     tw_wire_reader in = { (const unsigned char *)saved.p,
                           (const unsigned char *)saved.p + saved.len, false };
     assert_int_equal(sd.merge_source(sd.self, 2, &in), TW_OK);
