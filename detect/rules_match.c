@@ -34,6 +34,7 @@ struct tw_rules_ctx {
     tw_field_value *gather;
     uint32_t n_gather, cap_gather;
     bool failed;
+    bool warned_gather; /* a field's values were cut short by a failed allocation: said once */
 };
 
 tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt, const tw_policy_reader *pr)
@@ -78,11 +79,31 @@ void tw_rules_ctx_destroy(tw_rules_ctx *cx)
     free(cx);
 }
 
+/* Room for one more gathered value. The buffer grows with the field (a record's values are
+ * bounded by its size); only a failed allocation loses values, and that is said once. */
+static bool gather_room(tw_rules_ctx *cx)
+{
+    if (cx->n_gather < cx->cap_gather)
+        return true;
+    uint32_t cap = cx->cap_gather * 2;
+    tw_field_value *grown = cap > cx->cap_gather ? realloc(cx->gather, cap * sizeof *grown) : NULL;
+    if (!grown) {
+        if (!cx->warned_gather)
+            tw_log("rules: out of memory: a field's values beyond %u were not examined",
+                   cx->cap_gather);
+        cx->warned_gather = cx->failed = true;
+        return false;
+    }
+    cx->gather = grown;
+    cx->cap_gather = cap;
+    return true;
+}
+
 static void gather_value(void *ud, const tw_json_value *v)
 {
     tw_rules_ctx *cx = ud;
-    if (cx->n_gather == cx->cap_gather)
-        return; /* more than 64 values in one field: the rest are not looked at */
+    if (!gather_room(cx))
+        return;
     tw_field_value *fv = &cx->gather[cx->n_gather++];
     memset(fv, 0, sizeof *fv);
     int failed = 0;
@@ -107,36 +128,44 @@ static void gather_value(void *ud, const tw_json_value *v)
     case TW_JV_OBJECT:
     case TW_JV_ARRAY: /* lookups yield an array's elements, never the array */
         fv->type = TW_FV_OBJECT;
+        if (v->text.p) /* its compact JSON: what string matchers read */
+            fv->text = tw_arena_dup(&cx->arena, v->text, &failed);
         break;
     }
     if (failed)
         cx->failed = true;
 }
 
-/* Record fields the normalized event already holds, with the same meaning. */
-static bool event_field(const tw_event *ev, const tw_field *field, tw_str *out)
+/* Record fields the normalized event already holds, with the same meaning: *present false
+ * when the record has no such key. False when the record's JSON must be read instead (another
+ * field; a value the event does not hold, null or of another type). */
+static bool event_field(const tw_event *ev, const tw_field *field, tw_str *out, bool *present)
 {
-    if (field->n_path == 1) {
-        tw_str k = field->path[0];
-        if (tw_str_eq_c(k, "eventName"))
-            *out = ev->event_name;
-        else if (tw_str_eq_c(k, "eventSource"))
-            *out = ev->event_source;
-        else if (tw_str_eq_c(k, "awsRegion"))
-            *out = ev->region;
-        else if (tw_str_eq_c(k, "errorCode"))
-            *out = ev->error_code;
-        else if (tw_str_eq_c(k, "sourceIPAddress"))
-            *out = ev->source_ip;
-        else if (tw_str_eq_c(k, "userAgent"))
-            *out = ev->user_agent;
-        else if (tw_str_eq_c(k, "eventID"))
-            *out = ev->event_id;
-        else
-            return false;
-        return !(ev->flags & TW_EV_INVOCATION_LOG);
-    }
-    return false;
+    if (field->n_path != 1 || (ev->flags & TW_EV_INVOCATION_LOG))
+        return false;
+    tw_str k = field->path[0];
+    unsigned bit;
+    if (tw_str_eq_c(k, "eventName"))
+        *out = ev->event_name, bit = TW_EVF_EVENT_NAME;
+    else if (tw_str_eq_c(k, "eventSource"))
+        *out = ev->event_source, bit = TW_EVF_EVENT_SOURCE;
+    else if (tw_str_eq_c(k, "awsRegion"))
+        *out = ev->region, bit = TW_EVF_REGION;
+    else if (tw_str_eq_c(k, "errorCode"))
+        *out = ev->error_code, bit = TW_EVF_ERROR_CODE;
+    else if (tw_str_eq_c(k, "sourceIPAddress"))
+        *out = ev->source_ip, bit = TW_EVF_SOURCE_IP;
+    else if (tw_str_eq_c(k, "userAgent"))
+        *out = ev->user_agent, bit = TW_EVF_USER_AGENT;
+    else if (tw_str_eq_c(k, "eventID"))
+        *out = ev->event_id, bit = TW_EVF_EVENT_ID;
+    else
+        return false;
+    if (ev->odd_fields & bit)
+        return false;
+    /* "" is a value (Sigma's ''), an absent key none (null) */
+    *present = out->len || (ev->str_fields & bit);
+    return true;
 }
 
 /* A policy.* field's value for the event (false: absent), the call's policy read once. */
@@ -217,6 +246,7 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
     memset(&one, 0, sizeof one);
     cx->n_gather = 0;
     tw_str s;
+    bool present;
     switch (field->kind) {
     case TW_FIELD_ACTION:
         one.type = TW_FV_STRING;
@@ -256,8 +286,8 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
             cx->gather[cx->n_gather++] = one;
         break;
     case TW_FIELD_RECORD:
-        if (event_field(ev, field, &s)) {
-            if (s.len) {
+        if (event_field(ev, field, &s, &present)) {
+            if (present) {
                 one.type = TW_FV_STRING;
                 one.text = s;
                 cx->gather[cx->n_gather++] = one;
