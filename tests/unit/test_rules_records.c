@@ -22,9 +22,9 @@
 
 /* A record of eventName `name` with the other fields given (JSON members, each with a leading
  * comma, or ""). */
-#define REC(name, rest)                                                                     \
-    "{\"eventVersion\":\"1.09\",\"eventTime\":\"2026-09-01T00:00:00Z\","                    \
-    "\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"" name "\","                      \
+#define REC(name, rest)                                                  \
+    "{\"eventVersion\":\"1.09\",\"eventTime\":\"2026-09-01T00:00:00Z\"," \
+    "\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"" name "\","   \
     "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::1:user/u\"}" rest "}\n"
 
 /* The verdict of the rule on each record of ndjson, one '1' (matched) or '0' a record, into
@@ -74,13 +74,13 @@ static void verdicts(const char *rule, const char *ndjson, char *out, size_t siz
     tw_catalog_destroy(cat);
 }
 
-#define EXPECT(rule, records, want)                              \
-    do {                                                         \
-        char got_[64];                                           \
-        verdicts((rule), (records), got_, sizeof got_);          \
-        if (strcmp(got_, (want)))                                \
-            fprintf(stderr, "  rule: %s\n", (rule));             \
-        assert_string_equal(got_, (want));                       \
+#define EXPECT(rule, records, want)                     \
+    do {                                                \
+        char got_[64];                                  \
+        verdicts((rule), (records), got_, sizeof got_); \
+        if (strcmp(got_, (want)))                       \
+            fprintf(stderr, "  rule: %s\n", (rule));    \
+        assert_string_equal(got_, (want));              \
     } while (0)
 
 /* The verdicts of `<field><match>` on five records: the field absent, null, "", a value, 5. */
@@ -109,8 +109,8 @@ static void field_states(const char *field, const char *match, const char *want)
 static void empty_null_exists_on_event_fields(void **state)
 {
     (void)state;
-    static const char *const fields[] = { "errorCode", "errorMessage", "userAgent",
-                                          "sourceIPAddress", "awsRegion", "eventID" };
+    static const char *const fields[] = { "errorCode",       "errorMessage", "userAgent",
+                                          "sourceIPAddress", "awsRegion",    "eventID" };
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         /*                                   absent null "" value 5 */
         field_states(fields[i], ": null", "11000");
@@ -182,8 +182,10 @@ static void keys_written_with_escapes(void **state)
            REC("ConsoleLogin", ",\"responseElements\":{\"Console\\u004cogin\":\"Success\"}")
                REC("ConsoleLogin", ",\"responseElements\":{\"ConsoleLogin\":\"Success\"}")
                    REC("ConsoleLogin", ",\"responseElements\":{\"Console\\u004cogin\":\"Failure\"}")
-                       REC("ConsoleLogin", ",\"responseElements\":{\"ConsoleLogi\\u006e2\":\"Success\"}")
-                           REC("ConsoleLogin", ",\"responseElements\":{\"\\u0043onsoleLogin\":\"Success\"}"),
+                       REC("ConsoleLogin",
+                           ",\"responseElements\":{\"ConsoleLogi\\u006e2\":\"Success\"}")
+                           REC("ConsoleLogin",
+                               ",\"responseElements\":{\"\\u0043onsoleLogin\":\"Success\"}"),
            "11001");
     /* eventName as a key with an escape: the record is an event at all, and matches */
     EXPECT(SEL1("eventName: ConsoleLogin"),
@@ -203,8 +205,9 @@ static void keys_written_with_escapes(void **state)
 static void objects_as_json_text(void **state)
 {
     (void)state;
-    const char *versioning = ",\"requestParameters\":{\"bucketName\":\"b\",\"VersioningConfiguration\":"
-                             "{\"Status\": \"%s\", \"xmlns\":\"http://s3.amazonaws.com/doc/\"}}";
+    const char *versioning =
+        ",\"requestParameters\":{\"bucketName\":\"b\",\"VersioningConfiguration\":"
+        "{\"Status\": \"%s\", \"xmlns\":\"http://s3.amazonaws.com/doc/\"}}";
     char recs[2048] = "", rec[512], params[256];
     static const char *const status[] = { "Suspended", "Enabled" };
     for (int i = 0; i < 2; i++) {
@@ -236,7 +239,8 @@ static void objects_as_json_text(void **state)
                    "\"Effect\":\"Deny\",\"Action\":[\"s3:GetObject\"],\"Resource\":\"arn:aws:s3:::"
                    "<YOUR-BUCKET-NAME>/*\"}]}}")
                    REC("PutUserPolicy",
-                       ",\"requestParameters\":{\"userName\":\"u\",\"policyDocument\":\"{\\\"Effect\\\":"
+                       ",\"requestParameters\":{\"userName\":\"u\",\"policyDocument\":\"{"
+                       "\\\"Effect\\\":"
                        "\\\"Allow\\\",\\\"Action\\\":\\\"s3:GetObject\\\",\\\"Resource\\\":"
                        "\\\"arn:aws:s3:::<YOUR-BUCKET-NAME>/*\\\"}\"}"),
            "100");
@@ -251,10 +255,9 @@ static void objects_as_json_text(void **state)
            "1");
     /* equality with the whole text; elements of an array stay values of their own */
     EXPECT(SEL1("requestParameters: '{\"a\":[1,true,null,\"x\"]}'"),
-           REC("GetObject", ",\"requestParameters\":{ \"a\" : [ 1 , true , null , \"x\" ] }"),
-           "1");
-    EXPECT(SEL1("requestParameters.a: x"), REC("GetObject", ",\"requestParameters\":{\"a\":[\"x\"]}"),
-           "1");
+           REC("GetObject", ",\"requestParameters\":{ \"a\" : [ 1 , true , null , \"x\" ] }"), "1");
+    EXPECT(SEL1("requestParameters.a: x"),
+           REC("GetObject", ",\"requestParameters\":{\"a\":[\"x\"]}"), "1");
     EXPECT(SEL1("requestParameters.a|contains: '\"k\":'"),
            REC("GetObject", ",\"requestParameters\":{\"a\":[{\"k\":1},\"x\"]}"), "1");
 }
