@@ -140,17 +140,17 @@ static verdict cond_verdict(const tw_rule *rule, const tw_cond *c, why *w)
     }
     case TW_COND_AND:
     case TW_COND_OR: {
-        bool and = c->op == TW_COND_AND;
+        bool is_and = c->op == TW_COND_AND;
         uint32_t hits = 0; /* kids that decide: never for AND, always for OR */
         uint32_t others = 0;
         for (uint32_t i = 0; i < c->n_kids; i++) {
             verdict v = cond_verdict(rule, c->kids[i], w);
-            hits += v == (and ? V_NEVER : V_ALWAYS);
-            others += v == (and ? V_ALWAYS : V_NEVER);
+            hits += v == (is_and ? V_NEVER : V_ALWAYS);
+            others += v == (is_and ? V_ALWAYS : V_NEVER);
         }
         if (hits)
-            return and ? V_NEVER : V_ALWAYS;
-        return others == c->n_kids ? (and ? V_ALWAYS : V_NEVER) : V_MAYBE;
+            return is_and ? V_NEVER : V_ALWAYS;
+        return others == c->n_kids ? (is_and ? V_ALWAYS : V_NEVER) : V_MAYBE;
     }
     }
     return V_MAYBE;
