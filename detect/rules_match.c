@@ -11,6 +11,10 @@
 
 /* ---- evaluation on the parser thread --------------------------------------------------- */
 
+/* The gathering buffer's first size, and the size past which it is given back (gather_room). */
+#define GATHER_FIRST 64
+#define GATHER_KEEP 4096
+
 struct tw_rules_ctx {
     const tw_rules_rt *rt;
     const tw_policy_reader *pr;
@@ -52,7 +56,7 @@ tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt, const tw_policy_reader *pr
     cx->single = calloc(n_fields + 1, sizeof *cx->single);
     cx->candidates = calloc(tw_rules_index_capacity(rt->index) + 1, sizeof *cx->candidates);
     cx->if_audit = calloc(2 * (tw_rules_index_capacity(rt->index) + 1), sizeof *cx->if_audit);
-    cx->cap_gather = 64;
+    cx->cap_gather = GATHER_FIRST;
     cx->gather = calloc(cx->cap_gather, sizeof *cx->gather);
     tw_arena_init(&cx->arena, 16384);
     if (!cx->scratch || !cx->seen || !cx->n_vals || !cx->vals || !cx->single || !cx->candidates ||
@@ -79,8 +83,10 @@ void tw_rules_ctx_destroy(tw_rules_ctx *cx)
     free(cx);
 }
 
-/* Room for one more gathered value. The buffer grows with the field (a record's values are
- * bounded by its size); only a failed allocation loses values, and that is said once. */
+/* Room for one more gathered value. The buffer grows with the field: a record's values are
+ * bounded by its size (a value and its separator take two bytes at least: 512k values for the
+ * 1 MiB limit of a record), and a buffer grown past GATHER_KEEP goes back to its first size
+ * once the field's values are copied. Only a failed allocation loses values, said once. */
 static bool gather_room(tw_rules_ctx *cx)
 {
     if (cx->n_gather < cx->cap_gather)
@@ -314,6 +320,13 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
             memcpy(kept, cx->gather, cx->n_gather * sizeof *kept);
         else
             cx->failed = true;
+    }
+    if (cx->cap_gather > GATHER_KEEP) {
+        tw_field_value *small = realloc(cx->gather, GATHER_FIRST * sizeof *small);
+        if (small) {
+            cx->gather = small;
+            cx->cap_gather = GATHER_FIRST;
+        }
     }
     cx->seen[i] = cx->epoch;
     cx->vals[i] = kept;

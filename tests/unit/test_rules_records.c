@@ -151,26 +151,34 @@ static void every_value_of_a_field(void **state)
     (void)state;
     const char *rule = SEL1("requestParameters.containerDefinitions.command|contains: "
                             "'$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'");
-    char recs[32768] = "";
-    /* containers before the one that matters, with `per` commands each */
+    /* containers before the one that matters, with `per` commands each: the 9th container,
+     * past 64 values, past the size the buffer is given back at (5,000), then again after */
     static const struct {
         int before, per;
-    } shapes[] = { { 0, 1 }, { 8, 1 }, { 8, 8 }, { 20, 5 }, { 300, 1 } };
+    } shapes[] = { { 0, 1 }, { 8, 1 }, { 8, 8 }, { 20, 5 }, { 300, 1 }, { 5000, 1 }, { 70, 1 } };
+    size_t cap = 1u << 20, len = 0;
+    char *recs = malloc(cap);
+    assert_non_null(recs);
+    recs[0] = '\0';
+#define PUT(text) (len += (size_t)snprintf(recs + len, cap - len, "%s", (text)))
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
-        char params[16384] = ",\"requestParameters\":{\"family\":\"f\",\"containerDefinitions\":[";
+        PUT("{\"eventTime\":\"2026-09-01T00:00:00Z\",\"eventSource\":\"ecs.amazonaws.com\","
+            "\"eventName\":\"RegisterTaskDefinition\",\"userIdentity\":{\"type\":\"IAMUser\","
+            "\"arn\":\"arn:aws:iam::1:user/u\"},\"requestParameters\":{\"family\":\"f\","
+            "\"containerDefinitions\":[");
         for (int c = 0; c < shapes[s].before; c++) {
-            strcat(params, "{\"name\":\"c\",\"command\":[");
+            PUT("{\"name\":\"c\",\"command\":[");
             for (int k = 0; k < shapes[s].per; k++)
-                strcat(params, k ? ",\"sleep\"" : "\"sleep\"");
-            strcat(params, "]},");
+                PUT(k ? ",\"sleep\"" : "\"sleep\"");
+            PUT("]},");
         }
-        strcat(params, "{\"name\":\"x\",\"command\":[\"sh\",\"-c\",\"curl "
-                       "169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI\"]}]}");
-        char rec[17000];
-        snprintf(rec, sizeof rec, REC("RegisterTaskDefinition", "%s"), params);
-        strcat(recs, rec);
+        PUT("{\"name\":\"x\",\"command\":[\"sh\",\"-c\",\"curl "
+            "169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI\"]}]}}\n");
     }
-    EXPECT(rule, recs, "11111");
+#undef PUT
+    assert_true(len < cap - 1);
+    EXPECT(rule, recs, "1111111");
+    free(recs);
 }
 
 /* RFC 8259: "Console\u004cogin" is the key ConsoleLogin, for the fields the normalizer takes
