@@ -394,10 +394,19 @@ def fill(record, group, choice=0):
             set_path(record, m.path, ref[0] if ref else "ref")
             continue
         if m.all and "contains" in m.mods:
-            set_path(record, m.path, " ".join(satisfying(m, w) for w in m.values))
+            parts = [satisfying(m, w) for w in m.values]
+            if m.field in CT_BELOW:
+                # a quoted literal is a string of the object's JSON text
+                inner = [p[len("pre "):-len(" post")] for p in parts]
+                elems = [t[1:-1] if len(t) > 1 and t[0] == t[-1] == '"' else t for t in inner]
+                set_path(record, m.path, {"detail": elems})
+            else:
+                set_path(record, m.path, " ".join(parts))
             continue
         want = m.values[choice % len(m.values)]
         v = satisfying(m, want)
+        if m.field in CT_BELOW and isinstance(v, str) and v != "present":
+            v = {"detail": {"text": v}}  # CloudTrail writes it as an object: test its text
         if len(m.path) > 1 and m.path[0] == "requestParameters" and \
                 m.path[1] == "containerDefinitions":
             # a list of containers, as ECS writes it
@@ -460,6 +469,9 @@ def probes(record, field):
         variant(cur + " ")
         variant(cur[:-1] if len(cur) > 1 else cur + "x")
         variant(cur + "x")
+    if isinstance(cur, dict):
+        variant(json.loads(json.dumps(cur).upper()))
+        variant(json.loads(json.dumps(cur).replace("pre ", "")))
     if field in REQUIRED:
         return out
     variant("")
