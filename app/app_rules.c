@@ -190,6 +190,8 @@ int tw_app_rules(int argc, char **argv)
     size_t n_diags = tw_ruleset_diag_count(rs);
     for (size_t i = 0; i < n_diags; i++)
         fprintf(stderr, "%s\n", tw_ruleset_diag(rs, i));
+    for (size_t i = 0; i < tw_ruleset_warning_count(rs); i++) /* no problem: the rule runs */
+        fprintf(stderr, "%s\n", tw_ruleset_warning(rs, i));
     int rc = TW_EXIT_OK;
     size_t n_rules = tw_ruleset_count(rs), n_files = tw_ruleset_file_count(rs);
     if (err == TW_ERR_NOMEM) {

@@ -82,6 +82,18 @@ enum {
                                         book of each partition reads it (detect/grants.h) */
 };
 
+/* Top-level record fields that the event holds as strings (tw_event.str_fields, .odd_fields):
+ * which were present, so that a rule tells an empty string from an absent field or a null. */
+enum {
+    TW_EVF_EVENT_NAME = 1u << 0,
+    TW_EVF_EVENT_SOURCE = 1u << 1,
+    TW_EVF_REGION = 1u << 2,
+    TW_EVF_ERROR_CODE = 1u << 3,
+    TW_EVF_SOURCE_IP = 1u << 4,
+    TW_EVF_USER_AGENT = 1u << 5,
+    TW_EVF_EVENT_ID = 1u << 6,
+};
+
 /* Where a record came from: orders ties, names the place in errors, and (Kafka) commits. */
 typedef struct tw_origin {
     uint32_t input; /* index of the input (file order) or partition */
@@ -99,6 +111,9 @@ typedef struct tw_event {
     uint16_t level;     /* TW_LEVEL_* */
     uint8_t kind;       /* tw_kind */
     uint16_t flags;     /* TW_EV_* */
+    uint8_t str_fields; /* TW_EVF_*: present as a JSON string, "" included */
+    uint8_t odd_fields; /* TW_EVF_*: present as null or another type (its string is empty:
+                         * rules read such a field from the record's JSON) */
     tw_str identity;    /* the identity key (DESIGN §3) */
     tw_str action;      /* "service:Name" */
     tw_str event_id;

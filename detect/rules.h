@@ -365,6 +365,11 @@ tw_err tw_ruleset_load(const char *const *paths, size_t n_paths, tw_ruleset **rs
 size_t tw_ruleset_diag_count(const tw_ruleset *rs);
 const char *tw_ruleset_diag(const tw_ruleset *rs, size_t i);
 
+/* Warnings about valid rules, which load and run (known after finish): a detection rule
+ * over CloudTrail that can never match a CloudTrail record, as "file:line: warning: ...". */
+size_t tw_ruleset_warning_count(const tw_ruleset *rs);
+const char *tw_ruleset_warning(const tw_ruleset *rs, size_t i);
+
 /* The valid rules, in load order (rules with a problem are left out). */
 size_t tw_ruleset_count(const tw_ruleset *rs);
 const tw_rule *tw_ruleset_rule(const tw_ruleset *rs, size_t i);

@@ -236,6 +236,9 @@ static bool fv_text(const tw_field_value *fv, tw_str *out)
     case TW_FV_BOOL:
         *out = fv->boolean ? TW_STR_LIT("true") : TW_STR_LIT("false");
         return true;
+    case TW_FV_OBJECT: /* its compact JSON text, when the source gives it */
+        *out = fv->text;
+        return fv->text.p != NULL;
     default:
         return false;
     }
@@ -285,6 +288,8 @@ static bool value_test(const cval *cv, const tw_field_value *fv, tw_regex_scratc
 
 static bool fv_equal(const tw_field_value *a, const tw_field_value *b)
 {
+    if (a->type == TW_FV_OBJECT || b->type == TW_FV_OBJECT)
+        return false;
     if (a->type == TW_FV_NUMBER && b->type == TW_FV_NUMBER)
         return a->number == b->number;
     if (a->type == TW_FV_BITS || b->type == TW_FV_BITS)

@@ -15,7 +15,9 @@
  * - a group holds when all its matches hold; a selection when any group holds; then the
  *   condition tree. NOT of a selection over an absent field is true.
  * - strings (EQ, CONTAINS, PREFIX, SUFFIX, GLOB, REGEX) apply to a value's text: a STRING's,
- *   a NUMBER's as written, a BOOL's "true"/"false"; never to NULL, OBJECT or BITS. They
+ *   a NUMBER's as written, a BOOL's "true"/"false", an OBJECT's compact JSON text (as SIEMs
+ *   that keep the record as text do: `requestParameters|contains: Suspended`); never to NULL
+ *   or BITS. They
  *   compare ASCII case-insensitively unless `cased`; GLOB's '?' is one UTF-8 character.
  * - CIDR: the text of a STRING is an IPv4 or IPv6 address inside the network (an IPv4-mapped
  *   IPv6 address counts as its IPv4 address and the other way round); anything else, "AWS
@@ -44,8 +46,9 @@ typedef enum tw_fv_type {
     TW_FV_NUMBER,   /* number, and text: the number as written ("1.08", "50") */
     TW_FV_STRING,   /* text: the string, unescaped */
     TW_FV_BITS,     /* bits: action.level, action.class, identity.kind (1u << tw_kind) */
-    TW_FV_OBJECT,   /* a JSON object at the end of the path (text: its raw JSON, optional):
-                       * present for EXISTS, nothing else matches it */
+    TW_FV_OBJECT,   /* a JSON object at the end of the path (text: its compact JSON, see
+                       * schema_json.h; optional): present for EXISTS, string matchers read its
+                       * text, no other matcher matches it */
 } tw_fv_type;
 
 typedef struct tw_field_value {

@@ -81,6 +81,8 @@ struct tw_ruleset {
     size_t n_fields, cap_fields;
     rules_note *diags;
     size_t n_diags, cap_diags;
+    char **warnings; /* rules_never.c: "file:line: warning: ..." */
+    size_t n_warnings, cap_warnings;
     uint32_t n_sources; /* files, directories and paths named in messages */
     size_t n_files;     /* rule files read */
     void **regexes;     /* pcre2_code *, freed at destroy */
@@ -157,6 +159,11 @@ extern const char *const rules_kind_names[];
 /* Compiles `key: value` of a selection into m; false (with diagnostics) on a problem. */
 bool rules_match_compile(rules_ctx *ctx, const yn *key, const yn *value, unsigned sources,
                          tw_rule_match *m);
+
+/* ---- rules that can never match (rules_never.c) ---- */
+
+/* Adds a warning for each published detection rule over CloudTrail that no record can match. */
+void rules_never_check(tw_ruleset *rs);
 
 /* ---- conditions (rules_cond.c) ---- */
 

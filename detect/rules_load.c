@@ -122,6 +122,9 @@ void tw_ruleset_destroy(tw_ruleset *rs)
     for (size_t i = 0; i < rs->n_diags; i++)
         free(rs->diags[i].text);
     free(rs->diags);
+    for (size_t i = 0; i < rs->n_warnings; i++)
+        free(rs->warnings[i]);
+    free(rs->warnings);
     free(rs->entries);
     free(rs->rules);
     free(rs->fields);
@@ -538,6 +541,7 @@ tw_err tw_ruleset_finish(tw_ruleset *rs)
     for (size_t i = 0; i < rs->n_rules; i++)
         ((tw_rule *)rs->rules[i])->index = (uint32_t)i;
     build_fields(rs);
+    rules_never_check(rs);
     if (rs->n_diags)
         qsort(rs->diags, rs->n_diags, sizeof *rs->diags, cmp_diag);
     if (rs->nomem)

@@ -11,6 +11,10 @@
 
 /* ---- evaluation on the parser thread --------------------------------------------------- */
 
+/* The gathering buffer's first size, and the size past which it is given back (gather_room). */
+#define GATHER_FIRST 64
+#define GATHER_KEEP 4096
+
 struct tw_rules_ctx {
     const tw_rules_rt *rt;
     const tw_policy_reader *pr;
@@ -34,6 +38,7 @@ struct tw_rules_ctx {
     tw_field_value *gather;
     uint32_t n_gather, cap_gather;
     bool failed;
+    bool warned_gather; /* a field's values were cut short by a failed allocation: said once */
 };
 
 tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt, const tw_policy_reader *pr)
@@ -51,7 +56,7 @@ tw_rules_ctx *tw_rules_ctx_new(const tw_rules_rt *rt, const tw_policy_reader *pr
     cx->single = calloc(n_fields + 1, sizeof *cx->single);
     cx->candidates = calloc(tw_rules_index_capacity(rt->index) + 1, sizeof *cx->candidates);
     cx->if_audit = calloc(2 * (tw_rules_index_capacity(rt->index) + 1), sizeof *cx->if_audit);
-    cx->cap_gather = 64;
+    cx->cap_gather = GATHER_FIRST;
     cx->gather = calloc(cx->cap_gather, sizeof *cx->gather);
     tw_arena_init(&cx->arena, 16384);
     if (!cx->scratch || !cx->seen || !cx->n_vals || !cx->vals || !cx->single || !cx->candidates ||
@@ -78,11 +83,33 @@ void tw_rules_ctx_destroy(tw_rules_ctx *cx)
     free(cx);
 }
 
+/* Room for one more gathered value. The buffer grows with the field: a record's values are
+ * bounded by its size (a value and its separator take two bytes at least: 512k values for the
+ * 1 MiB limit of a record), and a buffer grown past GATHER_KEEP goes back to its first size
+ * once the field's values are copied. Only a failed allocation loses values, said once. */
+static bool gather_room(tw_rules_ctx *cx)
+{
+    if (cx->n_gather < cx->cap_gather)
+        return true;
+    uint32_t cap = cx->cap_gather * 2;
+    tw_field_value *grown = cap > cx->cap_gather ? realloc(cx->gather, cap * sizeof *grown) : NULL;
+    if (!grown) {
+        if (!cx->warned_gather)
+            tw_log("rules: out of memory: a field's values beyond %u were not examined",
+                   cx->cap_gather);
+        cx->warned_gather = cx->failed = true;
+        return false;
+    }
+    cx->gather = grown;
+    cx->cap_gather = cap;
+    return true;
+}
+
 static void gather_value(void *ud, const tw_json_value *v)
 {
     tw_rules_ctx *cx = ud;
-    if (cx->n_gather == cx->cap_gather)
-        return; /* more than 64 values in one field: the rest are not looked at */
+    if (!gather_room(cx))
+        return;
     tw_field_value *fv = &cx->gather[cx->n_gather++];
     memset(fv, 0, sizeof *fv);
     int failed = 0;
@@ -107,36 +134,44 @@ static void gather_value(void *ud, const tw_json_value *v)
     case TW_JV_OBJECT:
     case TW_JV_ARRAY: /* lookups yield an array's elements, never the array */
         fv->type = TW_FV_OBJECT;
+        if (v->text.p) /* its compact JSON: what string matchers read */
+            fv->text = tw_arena_dup(&cx->arena, v->text, &failed);
         break;
     }
     if (failed)
         cx->failed = true;
 }
 
-/* Record fields the normalized event already holds, with the same meaning. */
-static bool event_field(const tw_event *ev, const tw_field *field, tw_str *out)
+/* Record fields the normalized event already holds, with the same meaning: *present false
+ * when the record has no such key. False when the record's JSON must be read instead (another
+ * field; a value the event does not hold, null or of another type). */
+static bool event_field(const tw_event *ev, const tw_field *field, tw_str *out, bool *present)
 {
-    if (field->n_path == 1) {
-        tw_str k = field->path[0];
-        if (tw_str_eq_c(k, "eventName"))
-            *out = ev->event_name;
-        else if (tw_str_eq_c(k, "eventSource"))
-            *out = ev->event_source;
-        else if (tw_str_eq_c(k, "awsRegion"))
-            *out = ev->region;
-        else if (tw_str_eq_c(k, "errorCode"))
-            *out = ev->error_code;
-        else if (tw_str_eq_c(k, "sourceIPAddress"))
-            *out = ev->source_ip;
-        else if (tw_str_eq_c(k, "userAgent"))
-            *out = ev->user_agent;
-        else if (tw_str_eq_c(k, "eventID"))
-            *out = ev->event_id;
-        else
-            return false;
-        return !(ev->flags & TW_EV_INVOCATION_LOG);
-    }
-    return false;
+    if (field->n_path != 1 || (ev->flags & TW_EV_INVOCATION_LOG))
+        return false;
+    tw_str k = field->path[0];
+    unsigned bit;
+    if (tw_str_eq_c(k, "eventName"))
+        *out = ev->event_name, bit = TW_EVF_EVENT_NAME;
+    else if (tw_str_eq_c(k, "eventSource"))
+        *out = ev->event_source, bit = TW_EVF_EVENT_SOURCE;
+    else if (tw_str_eq_c(k, "awsRegion"))
+        *out = ev->region, bit = TW_EVF_REGION;
+    else if (tw_str_eq_c(k, "errorCode"))
+        *out = ev->error_code, bit = TW_EVF_ERROR_CODE;
+    else if (tw_str_eq_c(k, "sourceIPAddress"))
+        *out = ev->source_ip, bit = TW_EVF_SOURCE_IP;
+    else if (tw_str_eq_c(k, "userAgent"))
+        *out = ev->user_agent, bit = TW_EVF_USER_AGENT;
+    else if (tw_str_eq_c(k, "eventID"))
+        *out = ev->event_id, bit = TW_EVF_EVENT_ID;
+    else
+        return false;
+    if (ev->odd_fields & bit)
+        return false;
+    /* "" is a value (Sigma's ''), an absent key none (null) */
+    *present = out->len || (ev->str_fields & bit);
+    return true;
 }
 
 /* A policy.* field's value for the event (false: absent), the call's policy read once. */
@@ -217,6 +252,7 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
     memset(&one, 0, sizeof one);
     cx->n_gather = 0;
     tw_str s;
+    bool present;
     switch (field->kind) {
     case TW_FIELD_ACTION:
         one.type = TW_FV_STRING;
@@ -256,8 +292,8 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
             cx->gather[cx->n_gather++] = one;
         break;
     case TW_FIELD_RECORD:
-        if (event_field(ev, field, &s)) {
-            if (s.len) {
+        if (event_field(ev, field, &s, &present)) {
+            if (present) {
                 one.type = TW_FV_STRING;
                 one.text = s;
                 cx->gather[cx->n_gather++] = one;
@@ -284,6 +320,13 @@ static uint32_t source_get(void *ctx, const tw_field *field, const tw_field_valu
             memcpy(kept, cx->gather, cx->n_gather * sizeof *kept);
         else
             cx->failed = true;
+    }
+    if (cx->cap_gather > GATHER_KEEP) {
+        tw_field_value *small = realloc(cx->gather, GATHER_FIRST * sizeof *small);
+        if (small) {
+            cx->gather = small;
+            cx->cap_gather = GATHER_FIRST;
+        }
     }
     cx->seen[i] = cx->epoch;
     cx->vals[i] = kept;

@@ -418,6 +418,8 @@ tw_norm_result tw_normalize(const tw_normalize_conf *conf, const tw_raw_record *
     if (audit_candidate)
         flags |= TW_EV_AUDIT_CANDIDATE;
     ev->flags = flags;
+    ev->str_fields = raw->str_fields;
+    ev->odd_fields = raw->odd_fields;
     ev->event_id = tw_arena_dup(ar, raw->event_id, &failed);
     ev->event_name = tw_arena_dup(ar, raw->event_name, &failed);
     ev->event_source = tw_arena_dup(ar, raw->event_source, &failed);

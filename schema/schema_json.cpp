@@ -1,7 +1,7 @@
 /* schema_json.cpp: the thin C-ABI wrapper around simdjson On Demand (see schema_json.h).
  *
- * One forward pass over each object: keys are matched on their raw bytes (CloudTrail keys
- * carry no escapes), values that the normalizer needs are taken as string views into the
+ * One forward pass over each object: keys are matched on their raw bytes (CloudTrail writes
+ * none with escapes; one that has them is unescaped before it is matched), values that the normalizer needs are taken as string views into the
  * parser's buffers, everything else is skipped by simdjson without being materialized.
  * The only C++ in trailwarden; everything it hands out is plain C. */
 #include "schema_json.h"
@@ -32,6 +32,7 @@ struct tw_json_state {
     ondemand::parser inner;  /* CloudWatch Logs messages: records inside JSON strings */
     ondemand::parser lookup; /* tw_json_lookup, which may run while a document is scanned */
     std::string inner_buf;   /* padded copy of one message */
+    std::string obj_text;    /* tw_json_lookup: the compact text of an object found */
 };
 } // namespace
 
@@ -114,29 +115,42 @@ const key_entry k_record_keys[] = {
     KEY("modelId", K_MODEL_ID),
 };
 
-/* Returns the key's length if it is a plain (escape-free) key, else -1. The raw pointer is
- * just past the opening quote; the document is padded, so the scan stays in bounds. */
+/* Returns the key's length if it is a plain (escape-free) key, -2 when it holds an escape,
+ * else -1 (too long). The raw pointer is just past the opening quote; the document is padded,
+ * so the scan stays in bounds. */
 inline int raw_key_len(const char *raw)
 {
     int n = 0;
     while (raw[n] != '"') {
-        if (raw[n] == '\\' || n > 64)
+        if (raw[n] == '\\')
+            return -2;
+        if (n > 64)
             return -1;
         n++;
     }
     return n;
 }
 
-/* Keys of a length, found by length first (a switch) and then compared whole. */
-template <size_t N> inline key_id match_key(const char *raw, const key_entry (&table)[N])
+template <size_t N> inline key_id find_key(const char *key, size_t n, const key_entry (&table)[N])
 {
-    int n = raw_key_len(raw);
-    if (n <= 0)
-        return K_OTHER;
     for (const key_entry &k : table) {
-        if (k.len == (size_t)n && k.name[0] == raw[0] && std::memcmp(k.name, raw, (size_t)n) == 0)
+        if (k.len == n && k.name[0] == key[0] && std::memcmp(k.name, key, n) == 0)
             return k.id;
     }
+    return K_OTHER;
+}
+
+/* A key of the table, compared on its raw bytes; a key written with escapes ("event\u004eame"
+ * is eventName by RFC 8259) is unescaped first, off the common path. */
+template <size_t N> inline key_id match_key(ondemand::field &field, const key_entry (&table)[N])
+{
+    const char *raw = field.key().raw();
+    int n = raw_key_len(raw);
+    if (n > 0)
+        return find_key(raw, (size_t)n, table);
+    std::string_view key;
+    if (n == -2 && field.unescaped_key().get(key) == SUCCESS && !key.empty())
+        return find_key(key.data(), key.size(), table);
     return K_OTHER;
 }
 
@@ -198,6 +212,23 @@ inline error_code take_string(ondemand::value v, tw_str *out, uint32_t *bad, uin
             return SUCCESS;
         *bad |= bad_bit;
         return SUCCESS;
+    }
+    return e;
+}
+
+/* A top-level string field that the event carries (TW_EVF_*): whether it was present, as a
+ * string or as anything else, is kept for the rules. */
+inline error_code take_field(ondemand::value v, tw_str *out, uint32_t *bad, uint32_t bad_bit,
+                             tw_raw_record *r, uint8_t field_bit)
+{
+    *out = tw_str{ nullptr, 0 };
+    error_code e = take_string(v, out, bad, bad_bit);
+    if (out->p) {
+        r->str_fields |= field_bit;
+        r->odd_fields &= (uint8_t)~field_bit;
+    } else {
+        r->odd_fields |= field_bit;
+        r->str_fields &= (uint8_t)~field_bit;
     }
     return e;
 }
@@ -480,7 +511,7 @@ error_code scan_object(scan_ctx *ctx, ondemand::object obj, tw_raw_record *r, in
         const char *raw_key = field.key().raw();
         if (!obj_start)
             obj_start = raw_key;
-        key_id id = match_key(raw_key, k_record_keys);
+        key_id id = match_key(field, k_record_keys);
         ondemand::value v = field.value();
         switch (id) {
         case K_OTHER:
@@ -492,31 +523,32 @@ error_code scan_object(scan_ctx *ctx, ondemand::object obj, tw_raw_record *r, in
             e = take_string(v, &timestamp_at, bad, TW_RAW_BAD_OTHER);
             break;
         case K_EVENT_SOURCE:
-            e = take_string(v, &r->event_source, bad, TW_RAW_BAD_EVENT_SOURCE);
+            e = take_field(v, &r->event_source, bad, TW_RAW_BAD_EVENT_SOURCE, r,
+                           TW_EVF_EVENT_SOURCE);
             break;
         case K_EVENT_NAME:
-            e = take_string(v, &r->event_name, bad, TW_RAW_BAD_EVENT_NAME);
+            e = take_field(v, &r->event_name, bad, TW_RAW_BAD_EVENT_NAME, r, TW_EVF_EVENT_NAME);
             break;
         case K_EVENT_TYPE:
             e = take_string(v, &r->event_type, bad, TW_RAW_BAD_OTHER);
             break;
         case K_EVENT_ID:
-            e = take_string(v, &r->event_id, bad, TW_RAW_BAD_OTHER);
+            e = take_field(v, &r->event_id, bad, TW_RAW_BAD_OTHER, r, TW_EVF_EVENT_ID);
             break;
         case K_AWS_REGION:
-            e = take_string(v, &r->aws_region, bad, TW_RAW_BAD_OTHER);
+            e = take_field(v, &r->aws_region, bad, TW_RAW_BAD_OTHER, r, TW_EVF_REGION);
             break;
         case K_RECIPIENT:
             e = take_string(v, &r->recipient_account, bad, TW_RAW_BAD_OTHER);
             break;
         case K_SOURCE_IP:
-            e = take_string(v, &r->source_ip, bad, TW_RAW_BAD_OTHER);
+            e = take_field(v, &r->source_ip, bad, TW_RAW_BAD_OTHER, r, TW_EVF_SOURCE_IP);
             break;
         case K_USER_AGENT:
-            e = take_string(v, &r->user_agent, bad, TW_RAW_BAD_OTHER);
+            e = take_field(v, &r->user_agent, bad, TW_RAW_BAD_OTHER, r, TW_EVF_USER_AGENT);
             break;
         case K_ERROR_CODE:
-            e = take_string(v, &r->error_code, bad, TW_RAW_BAD_OTHER);
+            e = take_field(v, &r->error_code, bad, TW_RAW_BAD_OTHER, r, TW_EVF_ERROR_CODE);
             break;
         case K_FROM_CONSOLE: {
             bool b;
@@ -673,7 +705,137 @@ struct lookup_ctx {
     tw_json_value_cb cb;
     void *ud;
     int found;
+    std::string *text; /* an object's compact JSON text is written here */
 };
+
+/* s as a JSON string: only '"', '\\' and control characters escaped, like Python's
+ * json.dumps(ensure_ascii=False), so that the text is one for every spelling of the value. */
+void compact_string(std::string *out, std::string_view s)
+{
+    static const char hex[] = "0123456789abcdef";
+    out->push_back('"');
+    for (unsigned char c : s) {
+        switch (c) {
+        case '"':
+            out->append("\\\"");
+            break;
+        case '\\':
+            out->append("\\\\");
+            break;
+        case '\n':
+            out->append("\\n");
+            break;
+        case '\r':
+            out->append("\\r");
+            break;
+        case '\t':
+            out->append("\\t");
+            break;
+        case '\b':
+            out->append("\\b");
+            break;
+        case '\f':
+            out->append("\\f");
+            break;
+        default:
+            if (c < 0x20) {
+                out->append("\\u00");
+                out->push_back(hex[c >> 4]);
+                out->push_back(hex[c & 15]);
+            } else {
+                out->push_back((char)c);
+            }
+        }
+    }
+    out->push_back('"');
+}
+
+/* The compact JSON text of v (no blanks; keys and strings unescaped and written again;
+ * numbers as written), for string matchers on an object-valued field. */
+error_code compact_value(std::string *out, ondemand::value v, int depth)
+{
+    if (depth > 64)
+        return DEPTH_ERROR;
+    ondemand::json_type t;
+    error_code e = v.type().get(t);
+    if (e)
+        return e;
+    switch (t) {
+    case ondemand::json_type::object: {
+        ondemand::object obj;
+        if ((e = v.get_object().get(obj)))
+            return e;
+        out->push_back('{');
+        bool first = true;
+        for (auto f : obj) {
+            ondemand::field field;
+            std::string_view key;
+            if ((e = std::move(f).get(field)) || (e = field.unescaped_key().get(key)))
+                return e;
+            if (!first)
+                out->push_back(',');
+            first = false;
+            compact_string(out, key);
+            out->push_back(':');
+            if ((e = compact_value(out, field.value(), depth + 1)))
+                return e;
+        }
+        out->push_back('}');
+        return SUCCESS;
+    }
+    case ondemand::json_type::array: {
+        ondemand::array arr;
+        if ((e = v.get_array().get(arr)))
+            return e;
+        out->push_back('[');
+        bool first = true;
+        for (auto elem : arr) {
+            ondemand::value ev;
+            if ((e = std::move(elem).get(ev)))
+                return e;
+            if (!first)
+                out->push_back(',');
+            first = false;
+            if ((e = compact_value(out, ev, depth + 1)))
+                return e;
+        }
+        out->push_back(']');
+        return SUCCESS;
+    }
+    case ondemand::json_type::string: {
+        std::string_view sv;
+        if ((e = v.get_string().get(sv)))
+            return e;
+        compact_string(out, sv);
+        return SUCCESS;
+    }
+    case ondemand::json_type::number: {
+        std::string_view tok = v.raw_json_token();
+        while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' ||
+                                tok.back() == '\t'))
+            tok.remove_suffix(1);
+        double d;
+        if ((e = v.get_double().get(d)))
+            return e;
+        out->append(tok.data(), tok.size());
+        return SUCCESS;
+    }
+    case ondemand::json_type::boolean: {
+        bool b;
+        if ((e = v.get_bool().get(b)))
+            return e;
+        out->append(b ? "true" : "false");
+        return SUCCESS;
+    }
+    default: {
+        bool is_null = false;
+        if ((e = v.is_null().get(is_null)))
+            return e;
+        out->append("null");
+        return SUCCESS;
+    }
+    }
+}
 
 error_code lookup_emit(lookup_ctx *lc, ondemand::value v, ondemand::json_type t)
 {
@@ -711,15 +873,35 @@ error_code lookup_emit(lookup_ctx *lc, ondemand::value v, ondemand::json_type t)
     case ondemand::json_type::null:
         out.type = TW_JV_NULL;
         break;
-    case ondemand::json_type::object:
+    case ondemand::json_type::object: {
         out.type = TW_JV_OBJECT;
+        if (lc->text) {
+            lc->text->clear();
+            error_code e = compact_value(lc->text, v, 0);
+            if (e)
+                return e;
+            out.text = tw_str{ lc->text->data(), (uint32_t)lc->text->size() };
+        }
         break;
+    }
     default:
         return SUCCESS;
     }
     lc->found++;
     lc->cb(lc->ud, &out);
     return SUCCESS;
+}
+
+/* Whether the raw key (just past its opening quote) is seg: 1 or 0 from its bytes; -1 when
+ * it differs at an escape, so only its unescaped text can tell. An escape always stands for
+ * fewer bytes than it takes, so a key that matches seg's bytes up to a backslash after them is
+ * longer than seg: no match. */
+inline int key_equals(const char *k, tw_str seg)
+{
+    for (uint32_t j = 0; j < seg.len; j++)
+        if (k[j] != seg.p[j])
+            return k[j] == '\\' ? -1 : 0;
+    return k[seg.len] == '"';
 }
 
 error_code lookup_walk(lookup_ctx *lc, ondemand::value v, uint32_t i, int depth)
@@ -753,11 +935,21 @@ error_code lookup_walk(lookup_ctx *lc, ondemand::value v, uint32_t i, int depth)
     if (e)
         return e;
     const tw_str seg = lc->path[i];
-    return each_field(obj, [&](const char *k, ondemand::value fv) -> error_code {
-        if (std::memcmp(k, seg.p, seg.len) != 0 || k[seg.len] != '"')
-            return SUCCESS;
-        return lookup_walk(lc, fv, i + 1, depth + 1);
-    });
+    for (auto f : obj) {
+        ondemand::field field;
+        if ((e = std::move(f).get(field)))
+            return e;
+        int same = key_equals(field.key().raw(), seg);
+        if (same < 0) {
+            std::string_view key;
+            if ((e = field.unescaped_key().get(key)))
+                return e;
+            same = key.size() == seg.len && std::memcmp(key.data(), seg.p, seg.len) == 0;
+        }
+        if (same && (e = lookup_walk(lc, field.value(), i + 1, depth + 1)))
+            return e;
+    }
+    return SUCCESS;
 }
 
 /* tw_json_walk: a depth-first walk that hands out every value. */
@@ -988,7 +1180,7 @@ int TW_JSON_FN(tw_json_lookup)(void *vjs, const char *text, size_t len, size_t c
     ondemand::value root;
     if (js->lookup.iterate(text, len, capacity).get(doc) || doc.get_value().get(root))
         return -1;
-    lookup_ctx lc{ path, n_path, cb, ud, 0 };
+    lookup_ctx lc{ path, n_path, cb, ud, 0, &js->obj_text };
     if (n_path == 0 || lookup_walk(&lc, root, 0, 0) != SUCCESS)
         return lc.found ? lc.found : -1;
     return lc.found;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "tw_err.h"
+#include "tw_event.h"
 #include "tw_str.h"
 
 #ifdef __cplusplus
@@ -76,6 +77,8 @@ typedef struct tw_raw_record {
     uint8_t bearer_token;  /* additionalEventData.callWithBearerToken is true */
     uint8_t read_only;     /* readOnly: TW_RAW_UNSET, TW_RAW_FALSE or TW_RAW_TRUE */
     uint8_t mfa;           /* userIdentity.sessionContext.attributes.mfaAuthenticated, the same */
+    uint8_t str_fields;    /* tw_event.h's TW_EVF_*: top-level fields present as strings */
+    uint8_t odd_fields;    /* TW_EVF_*: present as null or another JSON type */
 } tw_raw_record;
 
 /* A boolean that a record may leave out, as JSON true/false or the strings "true"/"false". */
@@ -107,7 +110,8 @@ typedef enum tw_json_vtype {
     TW_JV_BOOL,
     TW_JV_NUMBER,
     TW_JV_STRING,
-    TW_JV_OBJECT, /* an object at the end of the path: present, no text */
+    TW_JV_OBJECT, /* an object at the end of the path; text: its compact JSON (no blanks,
+                   * strings and keys written again with only '"', '\\' and controls escaped) */
     TW_JV_ARRAY,  /* tw_json_walk only */
 } tw_json_vtype;
 
@@ -124,7 +128,8 @@ typedef void (*tw_json_value_cb)(void *ud, const tw_json_value *value);
 /* The values at a dotted path (its segments in path[]) of the JSON text (padded as for
  * tw_json_parse), e.g. a record's raw span: arrays along the way are walked, each element
  * with the rest of the path, so "resources.ARN" yields every resource's ARN. An array at the
- * end yields its elements; an object there yields one TW_JV_OBJECT (it exists). Returns how many values were
+ * end yields its elements; an object there yields one TW_JV_OBJECT with its compact text. Keys
+ * written with escapes match as their unescaped text (RFC 8259). Returns how many values were
  * found, or -1 when the text is not JSON. Safe to call from inside a tw_json_parse callback
  * on the same tw_json (it has a parser of its own). */
 int tw_json_lookup(tw_json *js, const char *text, size_t len, size_t capacity, const tw_str *path,

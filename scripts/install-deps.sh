@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git
   libsimdjson-dev libzstd-dev zlib1g-dev libdeflate-dev libcmocka-dev libyaml-dev libpcre2-dev
   librdkafka-dev
-  zstd gzip jq python3 time kcat
+  zstd gzip jq python3 python3-yaml time kcat
   clang libclang-rt-14-dev clang-format
 )
 

@@ -2,6 +2,7 @@
 # rules_check.sh BINARY BUILD_DIR: `trailwarden rules check` (DESIGN §6) from the command line.
 #   - the good rules (tests/unit/rules/good): exit 0, the one-line summary on stdout, nothing
 #     on stderr; `rules list` prints one line a rule;
+#   - a valid rule that can never match a CloudTrail record: exit 0 and a warning on stderr;
 #   - each broken fixture (tests/unit/rules/bad/NAME.yml): exit 1 and, on stderr, exactly the
 #     'file:line: message' lines of NAME.expect, then one summary line;
 #   - the shipped rules (no PATH): valid, and every rule id of the issue is listed, then the
@@ -33,6 +34,24 @@ expect_eq "list: id, type, level, title" \
     "$(printf 'agent-read-to-destructive\tbaseline_then_trigger\thigh\tAgent reads, then destroys')"
 expect_eq "list: a building block has no level" \
     "$(grep -P '^nonhuman-activity\t' "$WORK/list.out" | cut -f3)" "-"
+
+# --- a valid rule that can never match a CloudTrail record: a warning, exit 0 (issue 17)
+cat > "$WORK/never.yml" <<'YML'
+title: Never
+id: never-matches
+level: low
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel:
+    eventSource: s3.amazonaws.com
+    eventName: null
+  condition: sel
+YML
+tw never rules check --no-default-rules "$WORK/never.yml"
+expect_eq "never: exit status" "$(rc_of never)" 0
+expect_eq "never: summary" "$(cat "$WORK/never.out")" "1 rule in 1 file: ok"
+expect_eq "never: the warning" "$(cat "$WORK/never.err")" \
+    "$WORK/never.yml:8: warning: rule never-matches can never match a CloudTrail record: 'eventName: null' never holds (every CloudTrail record has this field)"
 
 # --- each broken fixture: exactly its expected diagnostics
 for fixture in "$RULES"/bad/*.yml; do

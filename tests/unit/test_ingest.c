@@ -230,7 +230,7 @@ static void record_spans_and_lookups(void **state)
         { "tags", 2, "x", TW_JV_STRING },
         { "missing", 0, NULL, 0 },
         { "resources.type.deeper", 0, NULL, 0 },
-        { "resources", 3, "", TW_JV_OBJECT },
+        { "resources", 3, "{\"ARN\":\"arn:1\"}", TW_JV_OBJECT },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         tw_str segs[8];
@@ -245,6 +245,42 @@ static void record_spans_and_lookups(void **state)
             assert_int_equal(l.type[0], cases[i].type);
         }
     }
+    /* keys with escapes match their text (RFC 8259); an object's text is compact JSON with
+     * its strings written again (escapes of the record undone, only '"', '\\' and controls
+     * escaped), numbers as written */
+    const char *esc = "{\"Console\\u004cogin\":\"ok\",\"a\\\\b\":1,\"o\":{ \"k\\u0041\" : [ 1.50 , "
+                      "\"q\\\"\\u00e9\\n\\/\" , {} , [] , null , false ] }}";
+    size_t elen = strlen(esc);
+    char *ebuf = malloc(elen + TW_JSON_PADDING);
+    memcpy(ebuf, esc, elen);
+    memset(ebuf + elen, ' ', TW_JSON_PADDING);
+    struct {
+        const char *path;
+        const char *first;
+    } keyed[] = {
+        { "ConsoleLogin", "ok" },
+        { "a\\b", "1" },
+        { "o", "{\"kA\":[1.50,\"q\\\"\xc3\xa9\\n/\",{},[],null,false]}" },
+        { "o.kA", "1.50" },
+    };
+    for (size_t i = 0; i < sizeof keyed / sizeof *keyed; i++) {
+        tw_str segs[4];
+        int n = split_path(keyed[i].path, segs);
+        looked l = { 0 };
+        tw_json_lookup(sc.js, ebuf, elen, elen + TW_JSON_PADDING, segs, (uint32_t)n, keep_value,
+                       &l);
+        assert_true(l.n >= 1);
+        assert_string_equal(l.text[0], keyed[i].first);
+    }
+    tw_str miss[] = { TW_STR_LIT("ConsoleLogi"), TW_STR_LIT("Console") };
+    for (size_t i = 0; i < 2; i++) {
+        looked l = { 0 };
+        assert_int_equal(
+            tw_json_lookup(sc.js, ebuf, elen, elen + TW_JSON_PADDING, &miss[i], 1, keep_value, &l),
+            0);
+    }
+    free(ebuf);
+
     tw_str seg = TW_STR_LIT("a");
     looked l = { 0 };
     char nope[4 + TW_JSON_PADDING];

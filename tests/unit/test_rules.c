@@ -1129,6 +1129,67 @@ static void bad_fixtures(void **state)
     }
 }
 
+/* Rules over CloudTrail that can never match a CloudTrail record load and run, with a warning
+ * naming the test that never holds; the same tests where the condition does not need them, or
+ * on a field that may be absent, give none. */
+static void never_matching_rules_warned(void **state)
+{
+    (void)state;
+#define NEVER_HEAD "title: T\nid: r\nlevel: low\nlogsource: {product: aws, service: cloudtrail}\n"
+    static const struct {
+        const char *detection;
+        const char *warning; /* NULL: none */
+    } cases[] = {
+        { "  sel:\n    eventName: null\n  condition: sel\n",
+          "t.yml:7: warning: rule r can never match a CloudTrail record: 'eventName: null' never "
+          "holds (every CloudTrail record has this field)" },
+        { "  sel:\n    eventSource|exists: false\n  condition: sel\n",
+          "t.yml:7: warning: rule r can never match a CloudTrail record: 'eventSource|exists: "
+          "false' never holds (every CloudTrail record has this field)" },
+        { "  sel:\n    eventName: ''\n  condition: sel\n",
+          "t.yml:7: warning: rule r can never match a CloudTrail record: 'eventName: ''' never "
+          "holds (this field is never empty in a CloudTrail record)" },
+        { "  sel:\n    eventName: GetObject\n    requestParameters|cidr: 10.0.0.0/8\n"
+          "  condition: sel\n",
+          "t.yml:8: warning: rule r can never match a CloudTrail record: "
+          "'requestParameters|cidr: 10.0.0.0/8' never holds (CloudTrail writes this field as "
+          "an object)" },
+        { "  a:\n    userIdentity: 5\n  b:\n    eventTime: null\n  condition: a or b\n",
+          "t.yml:7: warning: rule r can never match a CloudTrail record: 'userIdentity: 5' "
+          "never holds (CloudTrail writes this field as an object)" },
+        /* `not` of a test that always holds never does */
+        { "  sel:\n    eventName|exists: true\n  condition: not sel\n",
+          "t.yml:8: warning: rule r can never match a CloudTrail record: its condition holds on "
+          "no record" },
+        { "  sel:\n    eventName: null\n  condition: not sel\n", NULL },
+        { "  a:\n    eventName: null\n  b:\n    eventName: x\n  condition: a or b\n", NULL },
+        { "  sel:\n    - eventName: null\n    - eventName: x\n  condition: sel\n", NULL },
+        { "  sel:\n    eventName:\n      - null\n      - x\n  condition: sel\n", NULL },
+        { "  sel:\n    errorCode: null\n  condition: sel\n", NULL },
+        { "  sel:\n    requestParameters|contains: x\n  condition: sel\n", NULL },
+        { "  sel:\n    requestParameters.enable: false\n  condition: sel\n", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml, NEVER_HEAD "detection:\n%s", cases[i].detection);
+        tw_ruleset *rs = load_ok(yaml);
+        assert_int_equal(tw_ruleset_count(rs), 1);
+        size_t want = cases[i].warning ? 1 : 0;
+        if (tw_ruleset_warning_count(rs) != want)
+            fprintf(stderr, "  case %zu: %s\n", i, tw_ruleset_warning(rs, 0));
+        assert_int_equal(tw_ruleset_warning_count(rs), want);
+        if (want)
+            assert_string_equal(tw_ruleset_warning(rs, 0), cases[i].warning);
+        tw_ruleset_destroy(rs);
+    }
+    /* Bedrock rules are not judged against CloudTrail */
+    tw_ruleset *rs = load_ok("title: T\nid: r\nlevel: low\nlogsource: {product: aws, service: "
+                             "bedrock}\ndetection:\n  sel:\n    modelId: null\n  condition: sel\n");
+    assert_int_equal(tw_ruleset_warning_count(rs), 0);
+    tw_ruleset_destroy(rs);
+#undef NEVER_HEAD
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(yaml_line_numbers),
     cmocka_unit_test(yaml_multi_document),
@@ -1162,6 +1223,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(ext_errors),
     cmocka_unit_test(paths_and_directories),
     cmocka_unit_test(bad_fixtures),
+    cmocka_unit_test(never_matching_rules_warned),
 };
 
 TW_TEST_MAIN(tests)
