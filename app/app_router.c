@@ -272,6 +272,9 @@ static bool route(router *rt, held h)
         rt->next_seq++;
         rt->pseudo++;
         pl->router.grant_copies++;
+        /* no record of the trail: counted as a copy, not as a record and an event */
+        pl->router.ingest.records--;
+        pl->router.ingest.events--;
         tw_batch_release(h.batch, 1);
         return true;
     }

@@ -264,6 +264,8 @@ scenario_grants_follow() {
     expect_eq "A's books read each grant call's copy in each of the 8 partitions (grants.copies)" \
         "$(awk '$1 == "grants.copies" { print $2 }' a.err)" \
         "$((8 * $(awk '$1 == "route.grant_copies" { print $2 }' route1.err)))"
+    expect_eq "A: a copy is a message, not an event (ingest.events = the records)" \
+        "$(awk '$1 == "ingest.events" { print $2 }' a.err)" "$half"
     check "A wrote its partitions' books to the changelog" \
         test "$(KAFKA_FORMAT='%k\n' kafka_consume_all state | grep -c -a 'grants')" -ge 8
 
