@@ -98,6 +98,7 @@ struct tw_kafka {
     tw_chunk *open;
     double open_started;
     uint32_t open_messages; /* lines in it */
+    bool open_copies;       /* one of them is a copy of a grant call (TW_LINE_GRANT_COPY) */
     /* a test knob (TRAILWARDEN_TEST_CHUNK_MESSAGES=N, tests/kafka/README.md): a chunk of lines
      * is handed over at N messages, or when poll has nothing at hand, never for its age or an
      * idle parser; so a test can cut the same records into chunks of many sizes (0: off) */
@@ -364,7 +365,7 @@ static bool emit_chunk(tw_kafka *k, tw_chunk *chunk, tw_source_pos *offs, uint32
 
 static inline uint16_t source_of(uint32_t pi)
 {
-    return (uint16_t)(pi + 1 <= UINT16_MAX ? pi + 1 : 0);
+    return (uint16_t)(pi + 1 < TW_LINE_GRANT_COPY ? pi + 1 : 0);
 }
 
 /* Hands over the open chunk, with the highest offset of each partition it holds. */
@@ -389,8 +390,11 @@ static bool emit_open_chunk(tw_kafka *k)
         tw_chunk_destroy(chunk);
         return false;
     }
-    /* one partition's lines only (the common case with few partitions): no list needed */
-    if (n == 1) {
+    /* one partition's lines only (the common case with few partitions): no list needed, unless
+     * one is a copy of a grant call */
+    bool copies = k->open_copies;
+    k->open_copies = false;
+    if (n == 1 && !copies) {
         chunk->source = source_of(offs[0].part);
         free(chunk->line_source);
         chunk->line_source = NULL;
@@ -488,8 +492,7 @@ static void handle_message(tw_kafka *k, const tw_raw *raw)
         check_history(k, pi, p, raw->pos.offset);
     const char *v = raw->p;
     size_t len = raw->len;
-    /* a copy of a grant call (rare) comes in a chunk of its own, marked for the grant books */
-    if (!raw->one_line || raw->grant_copy) {
+    if (!raw->one_line) {
         if (!emit_whole(k, v, len, pi, raw->pos.offset, raw->grant_copy))
             k->failed = true;
         return;
@@ -509,7 +512,11 @@ static void handle_message(tw_kafka *k, const tw_raw *raw)
         c->len += len;
     }
     c->buf[c->len++] = '\n';
-    c->line_source[c->n_line_source++] = source_of(pi);
+    /* a copy of a grant call is marked on its line (for the grant books only): copies come in
+     * every partition, a chunk of their own would cut the chunks short */
+    c->line_source[c->n_line_source++] =
+        (uint16_t)(source_of(pi) | (raw->grant_copy ? TW_LINE_GRANT_COPY : 0));
+    k->open_copies |= raw->grant_copy;
     if (p->open_max < 0)
         k->open_parts[k->n_open_parts++] = pi;
     if (raw->pos.offset > p->open_max)

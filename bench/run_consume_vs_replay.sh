@@ -72,7 +72,7 @@ kafka_cmd "topic keyed $PARTS" || die "cannot create topic keyed"
     2>"$WORK/route.err" ||
     die "route failed: $(tail -3 "$WORK/route.err")"
 # the records, and the copies of grant calls route writes to every partition
-messages=$((records + PARTS * $(awk '$1 == "route.grant_copies" { print $2 }' "$WORK/route.err")))
+messages=$((records + PARTS * $(awk '$1 == "route.grant_copies" { c = $2 } END { print c + 0 }' "$WORK/route.err")))
 kafka_partition_counts keyed 60 >"$WORK/counts" || die "cannot count the keyed topic"
 awk -v n="$messages" -v p="$PARTS" '
     { sum += $2; if ($3 > 0) lost = lost " " $1 "(first offset " $3 ")"; if ($2 > max) max = $2; if (min == "" || $2 < min) min = $2 }

@@ -63,16 +63,20 @@ typedef struct tw_chunk {
     void *state_op;        /* consume: no data, a state operation for the workers (a tw_state_op
                             * of app_pipeline.h), carried in stream order; not owned */
     uint16_t source;       /* consume: the partition its messages came from (+1; 0 none) */
-    uint16_t *line_source; /* consume: ...or, when it holds several partitions' messages, each
-                           * line's (one a line, in order); owned, NULL otherwise */
+    uint16_t *line_source; /* consume: ...or, when it holds several partitions' messages (or a
+                           * copy of a grant call), each line's (one a line, in order, with
+                           * TW_LINE_GRANT_COPY on a copy); owned, NULL otherwise */
     size_t n_line_source;
-    bool grant_copy;  /* consume: a copy of a grant call (TW_EV_GRANT_COPY), a chunk of its own */
+    bool grant_copy;  /* consume: a whole input that is a copy of a grant call (TW_EV_GRANT_COPY) */
     bool whole_input; /* buf holds a whole input as stored (maybe compressed): the parser
                            * decompresses and splits it, so small files decompress in parallel */
     tw_problems problems; /* found by the reader (decompression, limits) */
     uint64_t dropped;     /* bytes read before buf and not kept (an over-long line): they
                            * count in ingest.bytes all the same */
 } tw_chunk;
+
+/* line_source: the line is a copy of a grant call (TW_EV_GRANT_COPY); the rest is its source. */
+#define TW_LINE_GRANT_COPY 0x8000u
 
 tw_chunk *tw_chunk_new(size_t cap);
 void tw_chunk_destroy(tw_chunk *chunk); /* NULL-safe */

@@ -70,6 +70,15 @@ static uint16_t line_source(const parse_ctx *ctx)
     return c->line_source ? (i < c->n_line_source ? c->line_source[i] : 0) : c->source;
 }
 
+/* The event's partition (consume), and whether it is a copy of a grant call. */
+static void mark_source(const parse_ctx *ctx, tw_event *ev)
+{
+    uint16_t ls = line_source(ctx);
+    ev->source = (uint16_t)(ls & ~TW_LINE_GRANT_COPY);
+    if ((ls & TW_LINE_GRANT_COPY) || ctx->chunk->grant_copy)
+        ev->flags |= TW_EV_GRANT_COPY;
+}
+
 static void first_string(void *ud, const tw_json_value *v)
 {
     tw_str *out = ud;
@@ -97,9 +106,7 @@ static int on_record(void *ud, const tw_raw_record *raw)
     switch (tw_normalize(ctx->ps->conf, &r, batch, &reason, why, sizeof why)) {
     case TW_NORM_EVENT:
         batch->counts.events++;
-        batch->ev[batch->n - 1].source = line_source(ctx);
-        if (ctx->chunk->grant_copy)
-            batch->ev[batch->n - 1].flags |= TW_EV_GRANT_COPY;
+        mark_source(ctx, &batch->ev[batch->n - 1]);
         if (!(batch->ev[batch->n - 1].flags & TW_EV_ACTION_KNOWN))
             batch->counts.unknown_actions++;
         if (ctx->ps->hook)
