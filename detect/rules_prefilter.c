@@ -130,13 +130,13 @@ static tw_str regex_literal(tw_arena *arena, tw_str pat, bool *nomem)
     }
     uint32_t run = 0, n = 0; /* the current run is buf[run..n) */
     uint32_t best = 0, best_len = 0;
-#define END_RUN()                                                                                  \
-    do {                                                                                           \
-        if (n - run > best_len) {                                                                  \
-            best = run;                                                                            \
-            best_len = n - run;                                                                    \
-        }                                                                                          \
-        run = n;                                                                                   \
+#define END_RUN()                 \
+    do {                          \
+        if (n - run > best_len) { \
+            best = run;           \
+            best_len = n - run;   \
+        }                         \
+        run = n;                  \
     } while (0)
     const char *p = pat.p;
     uint32_t len = pat.len;

@@ -263,36 +263,43 @@ static tw_str first_string(json_src *s, const char *name)
     return json_get(s, &f, &v) && v->type == TW_FV_STRING ? v->text : TW_STR_NULL;
 }
 
-static const char *const verdict_rules =
-    RULE("root", "  sel_usertype:\n    userIdentity.type: Root\n"
-                 "  sel_eventtype:\n    eventType: AwsServiceEvent\n"
-                 "  condition: sel_usertype and not sel_eventtype\n")
+static const char *const verdict_rules = RULE("root",
+                                              "  sel_usertype:\n    userIdentity.type: Root\n"
+                                              "  sel_eventtype:\n    eventType: AwsServiceEvent\n"
+                                              "  condition: sel_usertype and not sel_eventtype\n")
     RULE("imds", "  selection:\n    userIdentity.arn|re: '.+:assumed-role/aws:.+'\n"
                  "  filter_main_generic:\n    - eventSource: 'ssm.amazonaws.com'\n"
                  "    - eventName: 'RegisterManagedInstance'\n"
                  "    - sourceIPAddress: 'AWS Internal'\n"
                  "  condition: selection and not 1 of filter_main_*\n")
-    RULE("assumed", SEL("userIdentity.type: AssumedRole\n    "
-                        "userIdentity.sessionContext.sessionIssuer.type: Role"))
-    RULE("bucket", SEL("requestParameters.bucketName|contains: exfil"))
-    RULE("anyerr", SEL("errorMessage|contains: '*'"))
-    RULE("notroot", "  sel:\n    userIdentity.type: Root\n  condition: not sel\n")
-    RULE("policy", SEL("requestParameters.policy|contains|all: ['\"Allow\"', 's3:GetObject']"))
-    RULE("nouser", SEL("userIdentity.userName: null"))
-    RULE("oneof", "  sel_role:\n    requestParameters.roleName|startswith: evil\n"
-                  "  sel_principal:\n    userIdentity.principalId|endswith: ':attacker'\n"
-                  "  condition: 1 of sel_*\n")
-    RULE("allof", "  sel_arn:\n    resources.ARN|contains: /secret/\n"
-                  "  sel_account:\n    recipientAccountId: '111122223333'\n"
-                  "  condition: all of sel_*\n")
-    RULE("glob", SEL("userIdentity.arn: 'arn:aws:iam::*:user/adm?n*'"))
-    RULE("exists", SEL("requestParameters.name|exists: true"))
-    RULE("trufflehog", SEL("userAgent: TruffleHog"))
-    RULE("caseless", SEL("userIdentity.arn|re|i: 'ADMIN-[0-9]+'"))
-    RULE("cased", SEL("userIdentity.type|cased: IAMUser"))
-    RULE("notnull", "  sel:\n    requestParameters.roleName: null\n  condition: not sel\n")
-    RULE("named", SEL("eventName: GetObject\n    requestParameters.key|contains: secret"))
-    RULE("suffix", SEL("tlsDetails.clientProvidedHostHeader|endswith: .amazonaws.com"));
+        RULE("assumed", SEL("userIdentity.type: AssumedRole\n    "
+                            "userIdentity.sessionContext.sessionIssuer.type: Role"))
+            RULE("bucket", SEL("requestParameters.bucketName|contains: exfil")) RULE(
+                "anyerr", SEL("errorMessage|contains: '*'"))
+                RULE("notroot", "  sel:\n    userIdentity.type: Root\n  condition: not sel\n") RULE(
+                    "policy",
+                    SEL("requestParameters.policy|contains|all: ['\"Allow\"', 's3:GetObject']"))
+                    RULE("nouser", SEL("userIdentity.userName: null")) RULE(
+                        "oneof",
+                        "  sel_role:\n    requestParameters.roleName|startswith: evil\n"
+                        "  sel_principal:\n    userIdentity.principalId|endswith: ':attacker'\n"
+                        "  condition: 1 of sel_*\n")
+                        RULE("allof", "  sel_arn:\n    resources.ARN|contains: /secret/\n"
+                                      "  sel_account:\n    recipientAccountId: '111122223333'\n"
+                                      "  condition: all of sel_*\n")
+                            RULE("glob", SEL("userIdentity.arn: 'arn:aws:iam::*:user/adm?n*'"))
+                                RULE("exists", SEL("requestParameters.name|exists: true"))
+                                    RULE("trufflehog", SEL("userAgent: TruffleHog")) RULE(
+                                        "caseless", SEL("userIdentity.arn|re|i: 'ADMIN-[0-9]+'"))
+                                        RULE("cased", SEL("userIdentity.type|cased: IAMUser")) RULE(
+                                            "notnull", "  sel:\n    requestParameters.roleName: "
+                                                       "null\n  condition: not sel\n")
+                                            RULE("named",
+                                                 SEL("eventName: GetObject\n    "
+                                                     "requestParameters.key|contains: secret"))
+                                                RULE("suffix",
+                                                     SEL("tlsDetails.clientProvidedHostHeader|"
+                                                         "endswith: .amazonaws.com"));
 
 /* Pieces the records are built of: matches, near misses, case, escapes, nulls, arrays. */
 static const char *const ui_pieces[] = {
@@ -406,10 +413,10 @@ static void prefilter_keeps_verdicts(void **state)
         ev.event_name = first_string(s, "eventName");
         ev.event_source = first_string(s, "eventSource");
         tw_field_source src = { json_get, s, NULL };
-        uint32_t n1 = tw_rules_index_lookup_event(with, &ev, (tw_str){ rec, (uint32_t)at }, out,
-                                                  &skipped);
-        uint32_t n2 = tw_rules_index_lookup_event(without, &ev, (tw_str){ rec, (uint32_t)at },
-                                                  out2, NULL);
+        uint32_t n1 =
+            tw_rules_index_lookup_event(with, &ev, (tw_str){ rec, (uint32_t)at }, out, &skipped);
+        uint32_t n2 =
+            tw_rules_index_lookup_event(without, &ev, (tw_str){ rec, (uint32_t)at }, out2, NULL);
         uint32_t k1 = 0, k2 = 0;
         for (uint32_t i = 0; i < n_rules; i++) {
             bool holds = tw_rules_eval_rule(rev, tw_ruleset_rule(rs, i), &src, scratch);
