@@ -217,7 +217,8 @@ static void take(void *ud, const tw_json_value *v)
     }
     tw_field_value *fv = &s->vals[s->n_vals++];
     memset(fv, 0, sizeof *fv);
-    memcpy(s->strs + s->n_strs, v->text.p, v->text.len);
+    if (v->text.len)
+        memcpy(s->strs + s->n_strs, v->text.p, v->text.len);
     fv->text = (tw_str){ s->strs + s->n_strs, v->text.len };
     s->n_strs += v->text.len + 1;
     fv->number = v->number;
@@ -291,15 +292,16 @@ static const char *const verdict_rules = RULE("root",
                                 RULE("exists", SEL("requestParameters.name|exists: true"))
                                     RULE("trufflehog", SEL("userAgent: TruffleHog")) RULE(
                                         "caseless", SEL("userIdentity.arn|re|i: 'ADMIN-[0-9]+'"))
-                                        RULE("cased", SEL("userIdentity.type|cased: IAMUser")) RULE(
-                                            "notnull", "  sel:\n    requestParameters.roleName: "
-                                                       "null\n  condition: not sel\n")
-                                            RULE("named",
-                                                 SEL("eventName: GetObject\n    "
-                                                     "requestParameters.key|contains: secret"))
-                                                RULE("suffix",
-                                                     SEL("tlsDetails.clientProvidedHostHeader|"
-                                                         "endswith: .amazonaws.com"));
+                                        RULE("cased", SEL("userIdentity.type|cased: IAMUser"))
+                                            RULE("notnull",
+                                                 "  sel:\n    requestParameters.roleName: "
+                                                 "null\n  condition: not sel\n")
+                                                RULE("named",
+                                                     SEL("eventName: GetObject\n    "
+                                                         "requestParameters.key|contains: secret"))
+                                                    RULE("suffix",
+                                                         SEL("tlsDetails.clientProvidedHostHeader|"
+                                                             "endswith: .amazonaws.com"));
 
 /* Pieces the records are built of: matches, near misses, case, escapes, nulls, arrays. */
 static const char *const ui_pieces[] = {
