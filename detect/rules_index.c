@@ -41,7 +41,7 @@ struct tw_rules_index {
     /* the prefiltered rules of each log source (in load order) and their distinct literals */
     ix_filtered *filtered[SRC_KINDS];
     uint32_t n_filtered[SRC_KINDS];
-    tw_str atoms[SRC_KINDS][TW_RULES_INDEX_ATOMS];
+    tw_prefilter_lit atoms[SRC_KINDS][TW_RULES_INDEX_ATOMS];
     uint64_t slashed[SRC_KINDS]; /* the atoms holding a '/' (which `\/` may write) */
     uint32_t n_atoms[SRC_KINDS];
     tw_rules_index_stats stats;
@@ -305,12 +305,12 @@ static bool add_filtered(tw_rules_index *ix, unsigned src, const tw_rule *rule, 
     uint32_t n_atoms = ix->n_atoms[src];
     for (uint32_t j = 0; j < n; j++) {
         uint32_t a = 0;
-        while (a < n_atoms && !tw_str_eq(ix->atoms[src][a], lits[j]))
+        while (a < n_atoms && !tw_str_eq(ix->atoms[src][a].text, lits[j]))
             a++;
         if (a == TW_RULES_INDEX_ATOMS)
             return false; /* too many distinct literals: evaluated on every event */
         if (a == n_atoms) {
-            ix->atoms[src][n_atoms++] = lits[j];
+            tw_rules_prefilter_lit_init(&ix->atoms[src][n_atoms++], lits[j]);
             if (memchr(lits[j].p, '/', lits[j].len))
                 ix->slashed[src] |= 1ull << a;
         }
@@ -487,7 +487,7 @@ static uint32_t filter_pass(const tw_rules_index *ix, unsigned src, const tw_str
             for (uint64_t todo = want & ~looked; todo && !(want & found); todo &= todo - 1) {
                 unsigned a = (unsigned)__builtin_ctzll(todo);
                 looked |= 1ull << a;
-                if (tw_rules_prefilter_find(*raw, ix->atoms[src][a]))
+                if (tw_rules_prefilter_find(*raw, &ix->atoms[src][a]))
                     found |= 1ull << a;
             }
         }

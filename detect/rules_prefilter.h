@@ -40,8 +40,16 @@
 bool tw_rules_prefilter_derive(const tw_rule *rule, tw_arena *arena,
                                tw_str lits[TW_PREFILTER_RULE_MAX], uint32_t *n, bool *nomem);
 
-/* Whether lit (lower case) occurs in text, ASCII case aside. */
-bool tw_rules_prefilter_find(tw_str text, tw_str lit);
+/* A literal ready to be looked for: the two of its bytes a scan compares first (the rarest
+ * in CloudTrail text), chosen once. */
+typedef struct tw_prefilter_lit {
+    tw_str text; /* lower case; not copied */
+    uint32_t p0, p1;
+} tw_prefilter_lit;
+void tw_rules_prefilter_lit_init(tw_prefilter_lit *pl, tw_str lit);
+
+/* Whether the literal occurs in text, ASCII case aside. */
+bool tw_rules_prefilter_find(tw_str text, const tw_prefilter_lit *pl);
 
 /* The JSON escapes in text that may write a literal's bytes: `\u` any byte, `\/` a '/'. */
 enum { TW_PREFILTER_ESC_U = 1, TW_PREFILTER_ESC_SLASH = 2 };

@@ -161,6 +161,13 @@ static void literals_of_conditions(void **state)
 }
 
 /* The scan: found wherever it lies, in either case, on the vector and the tail paths. */
+static bool find(tw_str text, tw_str lit)
+{
+    tw_prefilter_lit pl;
+    tw_rules_prefilter_lit_init(&pl, lit);
+    return tw_rules_prefilter_find(text, &pl);
+}
+
 static void find_any_case_anywhere(void **state)
 {
     (void)state;
@@ -171,22 +178,47 @@ static void find_any_case_anywhere(void **state)
         for (uint32_t at = 0; at + n <= len; at++) {
             memset(text, 'x', sizeof text);
             memcpy(text + at, ":ASSUMED-role/AwS:", n);
-            assert_true(tw_rules_prefilter_find((tw_str){ text, len }, (tw_str){ lit, n }));
-            /* one byte changed: not there (the first, the last, one inside) */
-            for (uint32_t k = 0; k < n; k += n / 3) {
+            assert_true(find((tw_str){ text, len }, (tw_str){ lit, n }));
+            /* any one byte changed (the scan's anchors among them): not there */
+            for (uint32_t k = 0; k < n; k++) {
                 char keep = text[at + k];
                 text[at + k] = '_';
-                assert_false(tw_rules_prefilter_find((tw_str){ text, len }, (tw_str){ lit, n }));
+                assert_false(find((tw_str){ text, len }, (tw_str){ lit, n }));
                 text[at + k] = keep;
             }
         }
         memset(text, 'x', sizeof text);
-        assert_false(tw_rules_prefilter_find((tw_str){ text, len }, (tw_str){ lit, n }));
+        assert_false(find((tw_str){ text, len }, (tw_str){ lit, n }));
+    }
+    /* against a plain search: random texts and literals over a small alphabet, so that the
+     * anchors (any two places of the literal) often meet and the tails are short or long */
+    tw_rng rng;
+    tw_rng_seed(&rng, 5);
+    static const char alpha[] = "aAbB:/x-Zz";
+    for (int round = 0; round < 20000; round++) {
+        char t[80], l[8];
+        uint32_t tl = (uint32_t)tw_rng_below(&rng, sizeof t),
+                 ll = 1 + (uint32_t)tw_rng_below(&rng, 6);
+        for (uint32_t i = 0; i < tl; i++)
+            t[i] = alpha[tw_rng_below(&rng, sizeof alpha - 1)];
+        for (uint32_t i = 0; i < ll; i++) {
+            char c = alpha[tw_rng_below(&rng, sizeof alpha - 1)];
+            l[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        bool want = false;
+        for (uint32_t at = 0; !want && at + ll <= tl; at++) {
+            uint32_t k = 0;
+            while (k < ll &&
+                   (t[at + k] >= 'A' && t[at + k] <= 'Z' ? t[at + k] + 32 : t[at + k]) == l[k])
+                k++;
+            want = k == ll;
+        }
+        assert_int_equal(find((tw_str){ t, tl }, (tw_str){ l, ll }), want);
     }
     /* 0x20 set on a non-letter is another byte: '@' is not '`' */
-    assert_false(tw_rules_prefilter_find(TW_STR_LIT("a`b`c"), TW_STR_LIT("@b@")));
-    assert_false(tw_rules_prefilter_find(TW_STR_LIT("xx[ab"), TW_STR_LIT("{ab")));
-    assert_true(tw_rules_prefilter_find(TW_STR_LIT("ROOT"), TW_STR_LIT("root")));
+    assert_false(find(TW_STR_LIT("a`b`c"), TW_STR_LIT("@b@")));
+    assert_false(find(TW_STR_LIT("xx[ab"), TW_STR_LIT("{ab")));
+    assert_true(find(TW_STR_LIT("ROOT"), TW_STR_LIT("root")));
     assert_int_equal(tw_rules_prefilter_escapes(TW_STR_LIT("a\\\"b\\\\u")), 0);
     assert_int_equal(tw_rules_prefilter_escapes(TW_STR_LIT("a\\/b")), TW_PREFILTER_ESC_SLASH);
     assert_int_equal(tw_rules_prefilter_escapes(TW_STR_LIT("\\/\\u0041")),
