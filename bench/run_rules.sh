@@ -17,7 +17,9 @@
 #    raises few findings.
 # The trail is the one bench/run_throughput.sh caches (run it first, or this script generates
 # it the same way). Environment: TW_BENCH_DIR, RUNS, TW_SHARED_DATA (default ../shared/data
-# beside the repository), TW_BENCH_SIGMA=0 (skip part 2), TW_BENCH_GENERATED=0 (skip part 1).
+# beside the repository), TW_BENCH_SIGMA=0 (skip part 2), TW_BENCH_GENERATED=0 (skip part 1),
+# BASE_BUILD (part 2: a second build directory, run alternately with this one, each reported
+# against its own no-rules runs: before and after a change in one run). Part 2 reports medians.
 set -euo pipefail
 BUILD=${1:-build}
 N_RULES=${2:-100}
@@ -113,7 +115,7 @@ sigma_rules() {
         echo "  (the hunting rule $HUNT_ID is not in the set: its variants are skipped)"
     fi
     local st=$WORK/sigma-times m i
-    : > "$st"
+    : >"$st"
     args_of() {
         case $1 in
         none) ;;
@@ -122,46 +124,61 @@ sigma_rules() {
         nowrite) echo "-r $WORK/sigma --exceptions $WORK/nowrite.yml" ;;
         esac
     }
+    # the builds: this one, and BASE_BUILD's beside it (alternating) when given
+    local bins=("new=$TW")
+    [ -z "${BASE_BUILD:-}" ] || bins+=("base=$BASE_BUILD/trailwarden")
+    local b name bin
     # one untimed run each: the findings written (and the caches warm)
-    declare -A found
-    for m in "${modes[@]}"; do
-        # shellcheck disable=SC2046
-        found[$m]=$("$TW" replay -j2 -q $(args_of "$m") "$DATA" | wc -l)
+    for b in "${bins[@]}"; do
+        name=${b%%=*} bin=${b#*=}
+        for m in "${modes[@]}"; do
+            # shellcheck disable=SC2046
+            echo "found $name $m $("$bin" replay -j2 -q $(args_of "$m") "$DATA" | wc -l)" >> "$st"
+        done
     done
     for ((i = 0; i < RUNS; i++)); do
         for m in "${modes[@]}"; do
-            # shellcheck disable=SC2046
-            /usr/bin/time -o "$st" -a -f "$m %e %U %S" "$TW" replay -j2 -q $(args_of "$m") "$DATA" >/dev/null
+            for b in "${bins[@]}"; do
+                name=${b%%=*} bin=${b#*=}
+                # shellcheck disable=SC2046
+                /usr/bin/time -o "$st" -a -f "time $name $m %e %U %S" "$bin" replay -j2 -q $(args_of "$m") "$DATA" >/dev/null
+            done
         done
     done
     echo "trailwarden rules bench, SigmaHQ: $kept rules ($refused refused by rules check), $RUNS alternating runs each, replay -j2 over $(basename "$DATA")"
-    for m in "${modes[@]}"; do echo "found $m ${found[$m]}"; done | cat - "$st" | awk -v runs="$RUNS" '
-        $1 == "found" { f[$2] = $3; next }
-        { w[$1] += $2; c[$1] += $3 + $4; n[$1]++ }
-        END {
-            label["none"] = "no -r"
-            label["sigma"] = "the SigmaHQ set"
-            label["nohunt"] = "the set without the assumed-role hunting rule"
-            label["nowrite"] = "the set, the hunting rule matched but not written (--exceptions)"
-            split("none sigma nohunt nowrite", order, " ")
-            wn = w["none"] / n["none"]; cn = c["none"] / n["none"]
-            for (k = 1; k <= 4; k++) {
-                m = order[k]
-                if (!(m in n)) continue
-                wm = w[m] / n[m]; cm = c[m] / n[m]
-                printf "  %-8s mean wall %.3f s, CPU %.3f s, %d findings: throughput x%.3f of no -r (cost %+.1f%%), CPU %+.1f%%  [%s]\n",
-                    m, wm, cm, f[m], wn / wm, 100 * (1 - wn / wm), 100 * (cm / cn - 1), label[m]
-            }
-            if ("nohunt" in n) {
-                cost = 100 * (1 - wn / (w["nohunt"] / n["nohunt"]))
-                printf "  target: the set that raises few findings (nohunt) costs at most 15%% of throughput: %.1f%%, %s\n",
-                    cost, cost <= 15 ? "met" : "MISSED"
-            }
-            if ("nowrite" in n) {
-                ws = w["sigma"] / n["sigma"]; ww = w["nowrite"] / n["nowrite"]
-                printf "  writing the hunting rule'"'"'s findings: %.1f%% of the whole set'"'"'s wall time (sigma against nowrite)\n",
-                    100 * (ws - ww) / ws
-            }
-        }'
+    python3 - "$st" <<'PY'
+import statistics, sys
+found, wall, cpu = {}, {}, {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f[0] == "found":
+        found[(f[1], f[2])] = int(f[3])
+    elif f[0] == "time":
+        wall.setdefault((f[1], f[2]), []).append(float(f[3]))
+        cpu.setdefault((f[1], f[2]), []).append(float(f[4]) + float(f[5]))
+label = {"none": "no -r", "sigma": "the SigmaHQ set",
+         "nohunt": "the set without the assumed-role hunting rule",
+         "nowrite": "the set, the hunting rule matched but not written (--exceptions)"}
+for name in sorted({k[0] for k in wall}, key=lambda n: n != "base"):
+    med = lambda d, m: statistics.median(d[(name, m)])
+    wn, cn = med(wall, "none"), med(cpu, "none")
+    print(f"  build {name} (medians):")
+    for m in ("none", "sigma", "nohunt", "nowrite"):
+        if (name, m) not in wall:
+            continue
+        wm, cm = med(wall, m), med(cpu, m)
+        print(f"    {m:8} wall {wm:.3f} s, CPU {cm:.3f} s, {found[(name, m)]:7d} findings: "
+              f"throughput x{wn / wm:.3f} of no -r (cost {100 * (1 - wn / wm):+.1f}%), "
+              f"CPU {100 * (cm / cn - 1):+.1f}%  [{label[m]}]")
+    if (name, "nohunt") in wall:
+        cost = 100 * (1 - wn / med(wall, "nohunt"))
+        print(f"    target: the set that raises few findings (nohunt) costs at most 15% of "
+              f"throughput: {cost:.1f}% ({'met' if cost <= 15 else 'MISSED'}; its CPU "
+              f"{100 * (med(cpu, 'nohunt') / cn - 1):+.1f}%)")
+    if (name, "nowrite") in wall:
+        ws, ww = med(wall, "sigma"), med(wall, "nowrite")
+        print(f"    encoding and writing the hunting rule's findings: {100 * (ws - ww) / ws:.1f}% "
+              f"of the whole set's wall time, {100 * (med(cpu, 'sigma') - med(cpu, 'nowrite')) / med(cpu, 'sigma'):.1f}% of its CPU (sigma against nowrite)")
+PY
 }
 [ "${TW_BENCH_SIGMA:-1}" = 0 ] || sigma_rules
