@@ -20,8 +20,8 @@
  * - a group with a literal test on a field the normalized event holds (eventName,
  *   userAgent, errorCode, ...) is cheap to evaluate: such a rule gets no prefilter.
  *
- * Who calls it: rules_index.c, when it builds (tw_rules_prefilter_derive) and per event
- * (tw_rules_prefilter_find, tw_rules_prefilter_escapes). */
+ * Who calls it: rules_index.c, when it builds (tw_rules_prefilter_derive, rules_prefilter.c)
+ * and per event (tw_rules_prefilter_find, tw_rules_prefilter_escapes: rules_prefilter_scan.c). */
 #ifndef RULES_PREFILTER_H
 #define RULES_PREFILTER_H
 
