@@ -301,8 +301,8 @@ static bool add_filtered(tw_rules_index *ix, unsigned src, const tw_rule *rule, 
     uint32_t n;
     if (!tw_rules_prefilter_derive(rule, &ix->arena, lits, &n, nomem))
         return false;
-    uint64_t atoms = 0;
-    uint32_t n_atoms = ix->n_atoms[src];
+    uint64_t atoms = 0, slashed = 0;
+    uint32_t n_atoms = ix->n_atoms[src]; /* the new ones count once the rule is listed */
     for (uint32_t j = 0; j < n; j++) {
         uint32_t a = 0;
         while (a < n_atoms && !tw_str_eq(ix->atoms[src][a].text, lits[j]))
@@ -312,11 +312,12 @@ static bool add_filtered(tw_rules_index *ix, unsigned src, const tw_rule *rule, 
         if (a == n_atoms) {
             tw_rules_prefilter_lit_init(&ix->atoms[src][n_atoms++], lits[j]);
             if (memchr(lits[j].p, '/', lits[j].len))
-                ix->slashed[src] |= 1ull << a;
+                slashed |= 1ull << a;
         }
         atoms |= 1ull << a;
     }
     ix->n_atoms[src] = n_atoms;
+    ix->slashed[src] |= slashed;
     ix->filtered[src][ix->n_filtered[src]++] = (ix_filtered){ i, atoms };
     return true;
 }

@@ -544,10 +544,61 @@ static void prefilter_skips_rules(void **state)
     tw_ruleset_destroy(rs);
 }
 
+/* More distinct literals than an index holds (TW_RULES_INDEX_ATOMS): the rules past them stay
+ * candidates for every event; the others are still prefiltered. */
+static void prefilter_literals_overflow(void **state)
+{
+    (void)state;
+    enum { N = TW_RULES_INDEX_ATOMS + 6 };
+    size_t cap = (size_t)N * 256;
+    char *yaml = malloc(cap);
+    assert_non_null(yaml);
+    size_t at = 0;
+    for (int i = 0; i < N; i++)
+        at += (size_t)snprintf(yaml + at, cap - at,
+                               RULE("r%d", "  sel:\n    requestParameters.k: lit-%03d\n"
+                                           "  condition: sel\n"),
+                               i, i);
+    tw_ruleset *rs = load_ok(yaml);
+    free(yaml);
+    tw_rules_index *ix;
+    assert_int_equal(tw_rules_index_new(rs, &ix), TW_OK);
+    tw_rules_index_stats st;
+    tw_rules_index_stats_get(ix, &st);
+    assert_int_equal(st.always, N);
+    assert_int_equal(st.prefiltered, TW_RULES_INDEX_ATOMS);
+    uint32_t *out = calloc(tw_rules_index_capacity(ix) + 1, sizeof *out);
+    assert_non_null(out);
+    tw_event ev;
+    memset(&ev, 0, sizeof ev);
+    uint32_t skipped = 0;
+    /* no literal: the rules past the atoms only */
+    assert_int_equal(
+        tw_rules_index_lookup_event(ix, &ev, TW_STR_LIT("{\"k\":\"x\"}"), out, &skipped),
+        N - TW_RULES_INDEX_ATOMS);
+    assert_int_equal(out[0], TW_RULES_INDEX_ATOMS);
+    assert_int_equal(skipped, TW_RULES_INDEX_ATOMS);
+    /* the literal of rule 5, then of the last rule (not prefiltered: there anyway) */
+    assert_int_equal(
+        tw_rules_index_lookup_event(ix, &ev, TW_STR_LIT("{\"k\":\"LIT-005\"}"), out, NULL),
+        N - TW_RULES_INDEX_ATOMS + 1);
+    assert_int_equal(out[0], 5);
+    free(out);
+    tw_rules_index_destroy(ix);
+    tw_ruleset_destroy(rs);
+}
+
+/* one case a line: tests/CMakeLists.txt registers the first case of each line */
+/* clang-format off */
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(literals_of_values),       cmocka_unit_test(literals_of_regexes),
-    cmocka_unit_test(literals_of_conditions),   cmocka_unit_test(find_any_case_anywhere),
-    cmocka_unit_test(prefilter_keeps_verdicts), cmocka_unit_test(prefilter_skips_rules),
+    cmocka_unit_test(literals_of_values),
+    cmocka_unit_test(literals_of_regexes),
+    cmocka_unit_test(literals_of_conditions),
+    cmocka_unit_test(find_any_case_anywhere),
+    cmocka_unit_test(prefilter_keeps_verdicts),
+    cmocka_unit_test(prefilter_skips_rules),
+    cmocka_unit_test(prefilter_literals_overflow),
 };
+/* clang-format on */
 
 TW_TEST_MAIN(tests)
