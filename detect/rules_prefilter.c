@@ -92,7 +92,9 @@ static int quantifier(const char *pat, uint32_t len, uint32_t i, bool *zero)
     return (int)(j - i);
 }
 
-/* The end of the character class that starts at pat[i] ('['), or len when unterminated. */
+/* The end of the character class that starts at pat[i] ('['), or len when unterminated or
+ * beyond this reader. It may be read as ending later than PCRE2's (fewer literals), never
+ * earlier (class members read as literal text). */
 static uint32_t class_end(const char *pat, uint32_t len, uint32_t i)
 {
     uint32_t j = i + 1;
@@ -101,9 +103,11 @@ static uint32_t class_end(const char *pat, uint32_t len, uint32_t i)
     if (j < len && pat[j] == ']')
         j++; /* a ']' first is a member */
     while (j < len && pat[j] != ']') {
-        if (pat[j] == '\\')
-            j++;
-        else if (pat[j] == '[' && j + 1 < len && pat[j + 1] == ':') {
+        if (pat[j] == '\\') {
+            if (j + 1 < len && (pat[j + 1] == 'Q' || pat[j + 1] == 'E'))
+                return len;                                /* \Q...\E quotes a ']' */
+            j += j + 1 < len && pat[j + 1] == 'c' ? 2 : 1; /* \c] is one character */
+        } else if (pat[j] == '[' && j + 1 < len && pat[j + 1] == ':') {
             const char *end = memchr(pat + j + 2, ']', len - j - 2);
             if (!end)
                 return len;

@@ -118,6 +118,12 @@ static void literals_of_regexes(void **state)
     expect_lits(SEL("userIdentity.arn|re: '(?i)admin'"), "");
     expect_lits(SEL("userIdentity.arn|re: '\\x41dmin'"), "");
     expect_lits(SEL("userIdentity.arn|re: 'adm{,2}in'"), "");
+    /* classes whose ']' hides: the members are no literal text */
+    expect_lits(SEL("userIdentity.arn|re: '[\\c]abc]xy'"), "");
+    expect_lits(SEL("userIdentity.arn|re: '[\\c]abc]wxyz'"), "wxyz");
+    expect_lits(SEL("userIdentity.arn|re: '[\\Q]\\Eabc]wxyz'"), "");
+    expect_lits(SEL("userIdentity.arn|re: '[\\]abc]wxyz'"), "wxyz");
+    expect_lits(SEL("userIdentity.arn|re: '[^]abc]wxyz'"), "wxyz");
     /* caseless: PCRE2 folds beyond ASCII (K and the Kelvin sign) */
     expect_lits(SEL("userIdentity.arn|re|i: 'admin'"), "");
 }
