@@ -128,6 +128,85 @@ static void literals_of_regexes(void **state)
     expect_lits(SEL("userIdentity.arn|re|i: 'admin'"), "");
 }
 
+static bool find(tw_str text, tw_str lit)
+{
+    tw_prefilter_lit pl;
+    tw_rules_prefilter_lit_init(&pl, lit);
+    return tw_rules_prefilter_find(text, &pl);
+}
+
+/* Random patterns over a few atoms (letters, escapes, classes, dots, anchors, groups,
+ * quantifiers) against random subjects: whenever PCRE2 matches, the subject holds the literal
+ * taken from the pattern (when one was taken). */
+static void regex_literal_is_in_every_match(void **state)
+{
+    (void)state;
+    static const char *const atoms[] = { "a",    "b",    "c",    "ab",      "abc", "\\.", ".",
+                                         "[ab]", "[^a]", "[]a]", "[\\c]a]", "\\d", "^",   "$",
+                                         "(ab)", "a|b",  "-",    "\\-",     ":" };
+    static const char *const quants[] = { "", "", "", "?", "*", "+", "{2}", "{0,1}", "{1,}", "+?" };
+    static const char *const subj_pieces[] = { "a", "b", "c", "ab", "abc",  "bc", ".",
+                                               "-", ":", "1", "]",  "\x1d", "x",  "aab" };
+    tw_rng rng;
+    tw_rng_seed(&rng, 23);
+    tw_regex_scratch *scratch = tw_regex_scratch_new();
+    tw_arena arena;
+    tw_arena_init(&arena, 4096);
+    uint32_t taken = 0, checked = 0;
+    for (int round = 0; round < 10000; round++) {
+        char pat[128] = "";
+        size_t at = 0;
+        uint64_t n = 2 + tw_rng_below(&rng, 6);
+        for (uint64_t k = 0; k < n; k++)
+            at += (size_t)snprintf(pat + at, sizeof pat - at, "%s%s",
+                                   atoms[tw_rng_below(&rng, sizeof atoms / sizeof *atoms)],
+                                   quants[tw_rng_below(&rng, sizeof quants / sizeof *quants)]);
+        char yaml[512];
+        snprintf(yaml, sizeof yaml, RULE("r", SEL("userIdentity.arn|re: '%s'")), pat);
+        tw_ruleset *rs = tw_ruleset_new();
+        assert_non_null(rs);
+        if (tw_ruleset_add_buffer(rs, "t.yml", yaml, strlen(yaml)) != TW_OK ||
+            tw_ruleset_finish(rs) != TW_OK) {
+            tw_ruleset_destroy(rs); /* not a valid pattern (a quantifier of nothing) */
+            continue;
+        }
+        const tw_rule *rule = tw_ruleset_rule(rs, 0);
+        tw_str lits[TW_PREFILTER_RULE_MAX];
+        uint32_t n_lits;
+        bool nomem = false;
+        tw_arena_reset(&arena);
+        if (tw_rules_prefilter_derive(rule, &arena, lits, &n_lits, &nomem)) {
+            taken++;
+            const tw_regex *re = rule->selections[0].groups[0].matches[0].values[0].re;
+            for (int s = 0; s < 300; s++) {
+                /* pieces like the pattern's, so that matches are common */
+                char subj[40];
+                uint32_t len = 0;
+                for (uint64_t k = tw_rng_below(&rng, 7); k > 0; k--) {
+                    const char *piece =
+                        subj_pieces[tw_rng_below(&rng, sizeof subj_pieces / sizeof *subj_pieces)];
+                    size_t pl = strlen(piece);
+                    memcpy(subj + len, piece, pl);
+                    len += (uint32_t)pl;
+                }
+                if (!tw_regex_match(re, (tw_str){ subj, len }, scratch))
+                    continue;
+                checked++;
+                if (!find((tw_str){ subj, len }, lits[0]))
+                    fprintf(stderr, "  /%s/ matched '%.*s' without '%.*s'\n", pat, (int)len, subj,
+                            (int)lits[0].len, lits[0].p);
+                assert_true(find((tw_str){ subj, len }, lits[0]));
+            }
+        }
+        tw_ruleset_destroy(rs);
+    }
+    print_message("%u patterns gave a literal, %u matches checked\n", taken, checked);
+    assert_true(taken > 100);
+    assert_true(checked > 1000);
+    tw_arena_free(&arena);
+    tw_regex_scratch_destroy(scratch);
+}
+
 static void literals_of_conditions(void **state)
 {
     (void)state;
@@ -167,12 +246,6 @@ static void literals_of_conditions(void **state)
 }
 
 /* The scan: found wherever it lies, in either case, on the vector and the tail paths. */
-static bool find(tw_str text, tw_str lit)
-{
-    tw_prefilter_lit pl;
-    tw_rules_prefilter_lit_init(&pl, lit);
-    return tw_rules_prefilter_find(text, &pl);
-}
 
 static void find_any_case_anywhere(void **state)
 {
@@ -599,6 +672,7 @@ static void prefilter_literals_overflow(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(literals_of_values),
     cmocka_unit_test(literals_of_regexes),
+    cmocka_unit_test(regex_literal_is_in_every_match),
     cmocka_unit_test(literals_of_conditions),
     cmocka_unit_test(find_any_case_anywhere),
     cmocka_unit_test(prefilter_keeps_verdicts),
