@@ -67,6 +67,19 @@ static const char *level_word(tw_severity sev)
     return "-";
 }
 
+/* A rule's text in a tab-separated line: tabs, line breaks and other control bytes become
+ * spaces (an author or title may be a YAML block); "-" for none. */
+static void put_cell(const char *s)
+{
+    putchar('\t');
+    if (!s || !*s) {
+        putchar('-');
+        return;
+    }
+    for (; *s; s++)
+        putchar((unsigned char)*s < 0x20 ? ' ' : *s);
+}
+
 /* The grant tracker's findings, built in (type grant): it runs with the shipped rules (replay
  * and consume; with --no-default-rules only given --grants, which rules list does not take),
  * and raises dormant-privilege-used too, with that rule's title and level, when it is loaded. */
@@ -75,10 +88,10 @@ static void list_grant_findings(const tw_rule *dormant)
     const tw_rule_meta *metas[2];
     size_t n = tw_app_grant_metas(metas);
     for (size_t i = 0; i < n; i++)
-        printf("%s\tgrant\t%s\t%s\n", metas[i]->id, level_word(metas[i]->severity),
+        printf("%s\tgrant\t%s\t%s\t-\t-\n", metas[i]->id, level_word(metas[i]->severity),
                metas[i]->title);
     if (dormant)
-        printf("%s\tgrant\t%s\t%s (an unused grant's action used at last)\n", dormant->id,
+        printf("%s\tgrant\t%s\t%s (an unused grant's action used at last)\t-\t-\n", dormant->id,
                level_word(dormant->level), dormant->title);
 }
 
@@ -205,8 +218,12 @@ int tw_app_rules(int argc, char **argv)
         const tw_rule *dormant = NULL;
         for (size_t i = 0; i < n_rules; i++) {
             const tw_rule *rule = tw_ruleset_rule(rs, i);
-            printf("%s\t%s\t%s\t%s\n", rule->id, tw_rule_type_name(rule), level_word(rule->level),
-                   rule->title);
+            printf("%s\t%s\t%s", rule->id, tw_rule_type_name(rule), level_word(rule->level));
+            put_cell(rule->title);
+            /* where it came from and who wrote it: a finding traced to its rule, credited */
+            printf("\t%s:%u", rule->file, rule->line);
+            put_cell(rule->author);
+            putchar('\n');
             if (!strcmp(rule->id, "dormant-privilege-used"))
                 dormant = rule;
         }

@@ -159,6 +159,12 @@ void tw_app_print_stats(tw_pipeline *pl, double wall, bool live)
                 fprintf(o, "  rules.match_limit.%-19s %" PRIu64 "\n",
                         tw_ruleset_rule(pl->rules->rs, ri)->id, n);
         }
+        /* detection rules that name no action: those met by every event of their log source,
+         * and those met only by records holding a literal of theirs (docs/rules.md) */
+        tw_rules_index_stats is;
+        tw_rules_index_stats_get(pl->rules->index, &is);
+        fprintf(o, "  rules.every_event            %u\n", is.always - is.prefiltered);
+        fprintf(o, "  rules.prefiltered            %u\n", is.prefiltered);
     }
     if (pl->grants) {
         tw_grants_stats gs = g_copy;

@@ -26,7 +26,8 @@ typedef struct tw_rule_meta {
     const char *id; /* the contract: DESIGN §5 */
     const char *title;
     const char *description;
-    const char *type; /* "correlation", "baseline", ... (rules list) */
+    const char *author; /* the rule's `author` (credited in OCSF findings), or NULL */
+    const char *type;   /* "correlation", "baseline", ... (rules list) */
     tw_severity severity;
     const char *const *types; /* OCSF finding_info.types, NULL-terminated */
 } tw_rule_meta;

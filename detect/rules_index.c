@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules_prefilter.h"
 #include "tw_arena.h"
+#include "tw_event.h"
 #include "tw_hash.h"
 
 enum { KEY_ACTION = 0, KEY_NAME, KEY_SOURCE, KEY_KINDS }; /* preference order */
@@ -21,15 +23,27 @@ typedef struct ix_slot {
     uint32_t off, n; /* in lists */
 } ix_slot;
 
+/* A rule that requires no name but one of a few literals in the record (rules_prefilter.h). */
+typedef struct ix_filtered {
+    uint32_t rule;
+    uint64_t atoms; /* bits of its literals in the log source's atoms[] */
+} ix_filtered;
+
 struct tw_rules_index {
     tw_arena arena;
-    uint32_t capacity;
+    uint32_t capacity; /* rules, then room for the prefiltered rules' pass list */
     ix_slot *slots;
     uint32_t mask;
     uint32_t *lists;
     uint32_t *always[SRC_KINDS];
     uint32_t n_always[SRC_KINDS];
     uint32_t n_keys[SRC_KINDS][KEY_KINDS]; /* lets a lookup skip a field no rule is keyed by */
+    /* the prefiltered rules of each log source (in load order) and their distinct literals */
+    ix_filtered *filtered[SRC_KINDS];
+    uint32_t n_filtered[SRC_KINDS];
+    tw_prefilter_lit atoms[SRC_KINDS][TW_RULES_INDEX_ATOMS];
+    uint64_t slashed[SRC_KINDS]; /* the atoms holding a '/' (which `\/` may write) */
+    uint32_t n_atoms[SRC_KINDS];
     tw_rules_index_stats stats;
 };
 
@@ -278,7 +292,42 @@ static ix_slot *slot_find(const tw_rules_index *ix, unsigned src, unsigned kind,
     }
 }
 
+/* Lists rule i among the prefiltered rules of src when it requires literals and they fit in
+ * the source's atoms: true when it did. */
+static bool add_filtered(tw_rules_index *ix, unsigned src, const tw_rule *rule, uint32_t i,
+                         bool *nomem)
+{
+    tw_str lits[TW_PREFILTER_RULE_MAX];
+    uint32_t n;
+    if (!tw_rules_prefilter_derive(rule, &ix->arena, lits, &n, nomem))
+        return false;
+    uint64_t atoms = 0, slashed = 0;
+    uint32_t n_atoms = ix->n_atoms[src]; /* the new ones count once the rule is listed */
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t a = 0;
+        while (a < n_atoms && !tw_str_eq(ix->atoms[src][a].text, lits[j]))
+            a++;
+        if (a == TW_RULES_INDEX_ATOMS)
+            return false; /* too many distinct literals: evaluated on every event */
+        if (a == n_atoms) {
+            tw_rules_prefilter_lit_init(&ix->atoms[src][n_atoms++], lits[j]);
+            if (memchr(lits[j].p, '/', lits[j].len))
+                slashed |= 1ull << a;
+        }
+        atoms |= 1ull << a;
+    }
+    ix->n_atoms[src] = n_atoms;
+    ix->slashed[src] |= slashed;
+    ix->filtered[src][ix->n_filtered[src]++] = (ix_filtered){ i, atoms };
+    return true;
+}
+
 tw_err tw_rules_index_new(const tw_ruleset *rs, tw_rules_index **out)
+{
+    return tw_rules_index_new_ex(rs, true, out);
+}
+
+tw_err tw_rules_index_new_ex(const tw_ruleset *rs, bool prefilter, tw_rules_index **out)
 {
     *out = NULL;
     tw_err err = TW_ERR_NOMEM;
@@ -290,7 +339,8 @@ tw_err tw_rules_index_new(const tw_ruleset *rs, tw_rules_index **out)
     tw_arena_init(&ix->arena, 16 * 1024);
     size_t n_rules = tw_ruleset_count(rs);
     for (unsigned s = 0; s < SRC_KINDS; s++)
-        if (!(ix->always[s] = tw_arena_alloc(&ix->arena, (n_rules + 1) * sizeof(uint32_t))))
+        if (!(ix->always[s] = tw_arena_alloc(&ix->arena, (n_rules + 1) * sizeof(uint32_t))) ||
+            !(ix->filtered[s] = tw_arena_alloc(&ix->arena, (n_rules + 1) * sizeof(ix_filtered))))
             goto out;
 
     for (size_t i = 0; i < n_rules; i++) {
@@ -306,8 +356,14 @@ tw_err tw_rules_index_new(const tw_ruleset *rs, tw_rules_index **out)
                 goto out;
         kind--;
         if (k.all) {
-            ix->always[src][ix->n_always[src]++] = (uint32_t)i;
+            bool nomem = false;
             ix->stats.always++;
+            if (prefilter && add_filtered(ix, src, rule, (uint32_t)i, &nomem))
+                ix->stats.prefiltered++;
+            else if (nomem)
+                goto out;
+            else
+                ix->always[src][ix->n_always[src]++] = (uint32_t)i;
             continue;
         }
         if (k.n == 0)
@@ -329,7 +385,8 @@ tw_err tw_rules_index_new(const tw_ruleset *rs, tw_rules_index **out)
         }
         free(k.v);
     }
-    ix->capacity = ix->stats.rules;
+    /* the prefiltered rules that pass are listed past the rules (tw_rules_index_lookup_event) */
+    ix->capacity = ix->stats.rules + ix->stats.prefiltered;
 
     /* a table at most half full */
     uint32_t size = 16;
@@ -406,17 +463,56 @@ typedef struct run_list {
     const uint32_t *p, *end;
 } run_list;
 
-uint32_t tw_rules_index_lookup(const tw_rules_index *ix, tw_rule_source source, tw_str event_name,
-                               tw_str event_source, tw_str action, uint32_t *out)
+/* The prefiltered rules of src that the record's text may match, ascending, into pass; how
+ * many. raw NULL: no text to look in, every one of them. *skipped: how many were left out. */
+static uint32_t filter_pass(const tw_rules_index *ix, unsigned src, const tw_str *raw,
+                            uint32_t *pass, uint32_t *skipped)
 {
-    unsigned src = source == TW_SOURCE_BEDROCK ? SRC_BEDROCK : SRC_CLOUDTRAIL;
-    const tw_str names[KEY_KINDS] = {
-        [KEY_ACTION] = action, [KEY_NAME] = event_name, [KEY_SOURCE] = event_source
-    };
-    run_list lists[KEY_KINDS + 1];
+    uint32_t n = 0;
+    const ix_filtered *fl = ix->filtered[src];
+    uint32_t n_fl = ix->n_filtered[src];
+    /* no text (nothing to look in), or a \u escape that may write any literal: every rule */
+    unsigned esc = raw && raw->len ? tw_rules_prefilter_escapes(*raw) : TW_PREFILTER_ESC_U;
+    if (esc & TW_PREFILTER_ESC_U) {
+        for (uint32_t j = 0; j < n_fl; j++)
+            pass[n++] = fl[j].rule;
+        return n;
+    }
+    /* a literal with a '/' counts as there when the text writes one as `\/` */
+    uint64_t found = (esc & TW_PREFILTER_ESC_SLASH) ? ix->slashed[src] : 0;
+    uint64_t looked = found;
+    for (uint32_t j = 0; j < n_fl; j++) {
+        uint64_t want = fl[j].atoms;
+        if (!(want & found)) {
+            /* look for the literals not looked for yet, until one is there */
+            for (uint64_t todo = want & ~looked; todo && !(want & found); todo &= todo - 1) {
+                unsigned a = (unsigned)__builtin_ctzll(todo);
+                looked |= 1ull << a;
+                if (tw_rules_prefilter_find(*raw, &ix->atoms[src][a]))
+                    found |= 1ull << a;
+            }
+        }
+        if (want & found)
+            pass[n++] = fl[j].rule;
+    }
+    *skipped += n_fl - n;
+    return n;
+}
+
+static uint32_t lookup(const tw_rules_index *ix, unsigned src, const tw_str names[KEY_KINDS],
+                       const tw_str *raw, uint32_t *out, uint32_t *skipped)
+{
+    run_list lists[KEY_KINDS + 2];
     unsigned n_lists = 0;
     if (ix->n_always[src])
         lists[n_lists++] = (run_list){ ix->always[src], ix->always[src] + ix->n_always[src] };
+    if (ix->n_filtered[src]) {
+        /* the pass list goes past the room of the rules a lookup may return */
+        uint32_t *pass = out + ix->stats.rules;
+        uint32_t n = filter_pass(ix, src, raw, pass, skipped);
+        if (n)
+            lists[n_lists++] = (run_list){ pass, pass + n };
+    }
     for (unsigned kind = 0; kind < KEY_KINDS; kind++) {
         if (!ix->n_keys[src][kind])
             continue;
@@ -428,11 +524,12 @@ uint32_t tw_rules_index_lookup(const tw_rules_index *ix, tw_rule_source source, 
         return 0;
     if (n_lists == 1) {
         uint32_t n = (uint32_t)(lists[0].end - lists[0].p);
-        memcpy(out, lists[0].p, n * sizeof *out);
+        memmove(out, lists[0].p, n * sizeof *out);
         return n;
     }
-    /* A rule is listed under one field only, and an event has one name of each: the lists
-     * are disjoint, and merging them keeps load order. */
+    /* A rule is listed under one field only (or among the always- or prefiltered rules), and
+     * an event has one name of each: the lists are disjoint, and merging them keeps load
+     * order. The pass list lies past out[ix->stats.rules - 1], where no output goes. */
     uint32_t n = 0;
     for (;;) {
         unsigned best = n_lists;
@@ -443,4 +540,30 @@ uint32_t tw_rules_index_lookup(const tw_rules_index *ix, tw_rule_source source, 
             return n;
         out[n++] = *lists[best].p++;
     }
+}
+
+static unsigned source_kind(tw_rule_source source)
+{
+    return source == TW_SOURCE_BEDROCK ? SRC_BEDROCK : SRC_CLOUDTRAIL;
+}
+
+uint32_t tw_rules_index_lookup(const tw_rules_index *ix, tw_rule_source source, tw_str event_name,
+                               tw_str event_source, tw_str action, uint32_t *out)
+{
+    const tw_str names[KEY_KINDS] = {
+        [KEY_ACTION] = action, [KEY_NAME] = event_name, [KEY_SOURCE] = event_source
+    };
+    uint32_t skipped = 0;
+    return lookup(ix, source_kind(source), names, NULL, out, &skipped);
+}
+
+uint32_t tw_rules_index_lookup_event(const tw_rules_index *ix, const tw_event *ev, tw_str raw,
+                                     uint32_t *out, uint32_t *skipped)
+{
+    unsigned src = (ev->flags & TW_EV_INVOCATION_LOG) ? SRC_BEDROCK : SRC_CLOUDTRAIL;
+    const tw_str names[KEY_KINDS] = {
+        [KEY_ACTION] = ev->action, [KEY_NAME] = ev->event_name, [KEY_SOURCE] = ev->event_source
+    };
+    uint32_t none = 0;
+    return lookup(ix, src, names, &raw, out, skipped ? skipped : &none);
 }

@@ -14,25 +14,36 @@
  * action, eventName, eventSource that yields a requirement. A requirement that no value meets
  * (`eventName: A` and `eventName: B`) makes a rule that no event meets.
  *
+ * A rule that requires no name is prefiltered when it can be (rules_prefilter.h): it requires
+ * one of a few literals in the record's JSON text, and tw_rules_index_lookup_event lists it
+ * only for a record that holds one. Without the record (tw_rules_index_lookup) it is listed
+ * for every event, as a rule that requires nothing is.
+ *
  * Who calls it: the detect engine, per event, before tw_rules_eval_rule on each candidate.
  * Read-only once built: share it between workers. */
 #ifndef RULES_INDEX_H
 #define RULES_INDEX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "rules.h"
 #include "tw_err.h"
+#include "tw_event.h"
 #include "tw_str.h"
+
+#define TW_RULES_INDEX_ATOMS 64 /* distinct prefilter literals a log source may have */
 
 typedef struct tw_rules_index tw_rules_index;
 
 /* Indexes every detection rule of rs (finished); correlation rules are left out. TW_OK or
  * TW_ERR_NOMEM (*ix NULL). The index copies what it keeps: rs may go first. */
 tw_err tw_rules_index_new(const tw_ruleset *rs, tw_rules_index **ix);
+/* The same, with prefilter false: no rule is prefiltered (tests compare the two). */
+tw_err tw_rules_index_new_ex(const tw_ruleset *rs, bool prefilter, tw_rules_index **ix);
 void tw_rules_index_destroy(tw_rules_index *ix); /* NULL-safe */
 
-/* The most candidates a lookup can return: the size of its `out`. */
+/* The size of a lookup's `out`: the most candidates it can return, and room for its work. */
 uint32_t tw_rules_index_capacity(const tw_rules_index *ix);
 
 /* The detection rules (indices into the ruleset, ascending) that an event of `source`
@@ -42,12 +53,20 @@ uint32_t tw_rules_index_capacity(const tw_rules_index *ix);
 uint32_t tw_rules_index_lookup(const tw_rules_index *ix, tw_rule_source source, tw_str event_name,
                                tw_str event_source, tw_str action, uint32_t *out);
 
+/* The candidates for the event ev whose record's JSON text is raw: as tw_rules_index_lookup
+ * for ev's names and log source, but a prefiltered rule only when raw holds one of its
+ * literals (or a \u escape; or raw is empty). Adds to *skipped (may be NULL) the prefiltered
+ * rules left out. */
+uint32_t tw_rules_index_lookup_event(const tw_rules_index *ix, const tw_event *ev, tw_str raw,
+                                     uint32_t *out, uint32_t *skipped);
+
 typedef struct tw_rules_index_stats {
-    uint32_t rules;   /* detection rules */
-    uint32_t indexed; /* candidates only for the names they require */
-    uint32_t always;  /* candidates for every event of their log source */
-    uint32_t never;   /* require what no event has: never candidates */
-    uint32_t keys;    /* distinct (log source, field, name) keys */
+    uint32_t rules;       /* detection rules */
+    uint32_t indexed;     /* candidates only for the names they require */
+    uint32_t always;      /* candidates for every event of their log source... */
+    uint32_t prefiltered; /* ...of which these, only for records holding a literal of theirs */
+    uint32_t never;       /* require what no event has: never candidates */
+    uint32_t keys;        /* distinct (log source, field, name) keys */
 } tw_rules_index_stats;
 
 void tw_rules_index_stats_get(const tw_rules_index *ix, tw_rules_index_stats *stats);

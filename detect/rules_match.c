@@ -467,10 +467,7 @@ void tw_rules_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_json *js
 {
     tw_rules_ctx *cx = ud;
     const tw_rules_rt *rt = cx->rt;
-    tw_rule_source source =
-        (ev->flags & TW_EV_INVOCATION_LOG) ? TW_SOURCE_BEDROCK : TW_SOURCE_CLOUDTRAIL;
-    uint32_t n = tw_rules_index_lookup(rt->index, source, ev->event_name, ev->event_source,
-                                       ev->action, cx->candidates);
+    uint32_t n = tw_rules_index_lookup_event(rt->index, ev, rec->raw, cx->candidates, NULL);
     if (!n && !rt->n_field_corrs)
         return;
     next_epoch(cx);

@@ -87,6 +87,7 @@ tw_err tw_rules_rt_new(tw_ruleset *rs, const tw_catalog *cat, tw_rules_rt **out)
             .id = rule->id,
             .title = rule->title,
             .description = rule->description ? rule->description : rule->title,
+            .author = rule->author,
             .type = tw_rule_type_name(rule),
             .severity = rule->level,
             .types = rt->types[i],

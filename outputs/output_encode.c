@@ -157,14 +157,23 @@ static void encode_ocsf(const tw_encode_opts *opts, const tw_finding *f, tw_buf 
         tw_buf_puts(out, "}}");
     }
     tw_buf_putc(out, ']');
-    /* OCSF has no user-agent field on this class, nor a place for a detection's own facts:
-     * "unmapped" holds both (one object: a key twice would lose one of them) */
-    if (ev->user_agent.len || f->details.len) {
+    /* OCSF has no user-agent field on this class, no author for an analytic (a rule's licence
+     * may ask for its credit), nor a place for a detection's own facts: "unmapped" holds them
+     * (one object: a key twice would lose one of them) */
+    bool author = rule->author && rule->author[0];
+    if (ev->user_agent.len || author || f->details.len) {
+        bool comma = false;
         tw_buf_puts(out, ",\"unmapped\":{");
-        if (ev->user_agent.len)
+        if (ev->user_agent.len) {
             put_str_field(out, "user_agent", ev->user_agent, false);
+            comma = true;
+        }
+        if (author) {
+            put_str_field(out, "rule_author", tw_str_c(rule->author), comma);
+            comma = true;
+        }
         if (f->details.len) {
-            tw_buf_puts(out, ev->user_agent.len ? ",\"trailwarden\":" : "\"trailwarden\":");
+            tw_buf_puts(out, comma ? ",\"trailwarden\":" : "\"trailwarden\":");
             tw_buf_put(out, f->details.p, f->details.len);
         }
         tw_buf_putc(out, '}');

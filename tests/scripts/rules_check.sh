@@ -29,9 +29,30 @@ expect_eq "two files: summary" "$(cat "$WORK/good_files.out")" "2 rules in 2 fil
 tw list rules list --no-default-rules "$RULES/good"
 expect_eq "list: exit status" "$(rc_of list)" 0
 expect_eq "list: one line a rule" "$(wc -l < "$WORK/list.out")" 13
-expect_eq "list: id, type, level, title" \
+expect_eq "list: id, type, level, title, file:line, author" \
     "$(grep -P '^agent-read-to-destructive\t' "$WORK/list.out")" \
-    "$(printf 'agent-read-to-destructive\tbaseline_then_trigger\thigh\tAgent reads, then destroys')"
+    "$(printf 'agent-read-to-destructive\tbaseline_then_trigger\thigh\tAgent reads, then destroys\t%s\t-' \
+        "$RULES/good/read_to_destructive.yml:13")"
+expect_eq "list: the author from the rule's author:" \
+    "$(grep -P '^logging-tampered\t' "$WORK/list.out" | cut -f5,6)" \
+    "$(printf '%s\ttrailwarden' "$RULES/good/logging_tampered.yml:1")"
+# an author or title over several lines, or with a tab, stays on its line and in its column
+cat > "$WORK/author.yml" <<'YML'
+title: "Two\tcells?"
+id: multi-line-author
+author: |
+  Jane Doe
+  John Roe
+level: low
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel:
+    eventName: StopLogging
+  condition: sel
+YML
+tw author_list rules list --no-default-rules "$WORK/author.yml"
+expect_eq "list: control bytes become spaces" "$(cat "$WORK/author_list.out")" \
+    "$(printf 'multi-line-author\tdetection\tlow\tTwo cells?\t%s\tJane Doe John Roe ' "$WORK/author.yml:1")"
 expect_eq "list: a building block has no level" \
     "$(grep -P '^nonhuman-activity\t' "$WORK/list.out" | cut -f3)" "-"
 

@@ -10,9 +10,12 @@
 #include "output.h"
 
 static const char *const k_types[] = { "Scope Drift", NULL };
-static const tw_rule_meta k_rule = {
-    "agent-read-to-destructive", "A title", "A description", "baseline", TW_SEV_HIGH, k_types
-};
+static const tw_rule_meta k_rule = { .id = "agent-read-to-destructive",
+                                     .title = "A title",
+                                     .description = "A description",
+                                     .type = "baseline",
+                                     .severity = TW_SEV_HIGH,
+                                     .types = k_types };
 
 static tw_event sample_event(void)
 {
@@ -127,6 +130,40 @@ static void ocsf_unmapped_once(void **state)
     tw_buf_free(&b);
 }
 
+/* The rule's author is credited in "unmapped" (OCSF's analytic has no author), escaped, with
+ * the user agent and the detection's facts in the same object; no author, no key. */
+static void ocsf_names_the_rule_author(void **state)
+{
+    (void)state;
+    tw_event ev = sample_event();
+    tw_finding f = sample_finding(&ev);
+    tw_rule_meta meta = k_rule;
+    meta.author = "Jane \"JD\" Doe, Nasreddine Bencherchali";
+    f.rule = &meta;
+    f.details = TW_STR_LIT("{\"k\":1}");
+    tw_buf b;
+    tw_buf_init(&b);
+    tw_encode_opts opts = { TW_FORMAT_OCSF, false, 0 };
+    tw_finding_encode(&opts, &f, &b);
+    assert_non_null(strstr(b.p, ",\"rule_author\":\"Jane \\\"JD\\\" Doe, Nasreddine "
+                                "Bencherchali\",\"trailwarden\":{\"k\":1}}"));
+    tw_buf_free(&b);
+    /* alone in unmapped: no leading comma */
+    ev.user_agent = TW_STR_NULL;
+    f.details = TW_STR_NULL;
+    tw_buf_init(&b);
+    tw_finding_encode(&opts, &f, &b);
+    assert_non_null(strstr(b.p, ",\"unmapped\":{\"rule_author\":\"Jane "));
+    tw_buf_free(&b);
+    /* none: no key */
+    meta.author = NULL;
+    tw_buf_init(&b);
+    tw_finding_encode(&opts, &f, &b);
+    assert_null(strstr(b.p, "rule_author"));
+    assert_null(strstr(b.p, "\"unmapped\""));
+    tw_buf_free(&b);
+}
+
 /* An update of an earlier finding: the same uid, activity Update, the count, both times. */
 static void update_records(void **state)
 {
@@ -218,6 +255,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(ocsf_carries_the_contract_fields),
         cmocka_unit_test(compact_line),
         cmocka_unit_test(ocsf_unmapped_once),
+        cmocka_unit_test(ocsf_names_the_rule_author),
         cmocka_unit_test(update_records),
         cmocka_unit_test(uid_depends_on_rule_identity_and_event),
         cmocka_unit_test(file_sink_appends_and_flushes),
