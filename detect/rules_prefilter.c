@@ -11,12 +11,17 @@ static inline unsigned char fold(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
-/* Bytes that a JSON string may hold only as an escape: a value holding one need not show it
- * in the record's text. ('/' may be written `\/` too: a literal keeps it, and a record with
- * that escape passes every literal holding a '/'.) */
+/* Bytes a literal does not span: those a JSON string may hold only as an escape (a value
+ * holding one need not show it in the record's text; '/' may be written `\/` too: a literal
+ * keeps it, and a record with that escape passes every literal holding a '/'), and JSON's
+ * structural characters: a string matcher reads an object-valued field as its compact JSON
+ * text, which the record may write with spaces between the tokens (`[1, true]` for
+ * `[1,true]`). A run without them is one token, or a piece of one string: the record's text
+ * holds it as it is. */
 static bool escaped_byte(unsigned char c)
 {
-    return c < 0x20 || c == '"' || c == '\\';
+    return c < 0x20 || c == '"' || c == '\\' || c == '{' || c == '}' || c == '[' || c == ']' ||
+           c == ':' || c == ',';
 }
 
 /* The longest run of p[0..len) without escaped bytes, lower-cased into arena; empty when
