@@ -125,7 +125,8 @@ static void parser_hook(void *ud, tw_event *ev, const tw_raw_record *rec, tw_jso
                         tw_arena *arena)
 {
     parser_hooks *h = ud;
-    if (h->rules)
+    /* a copy of a grant call is for the grant books alone: no rule meets it */
+    if (h->rules && !(ev->flags & TW_EV_GRANT_COPY))
         tw_rules_hook(h->rules, ev, rec, js, arena);
     if (h->grants)
         tw_grants_hook(h->grants, ev, rec, js, arena);
