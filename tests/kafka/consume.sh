@@ -14,7 +14,8 @@
 #   two_instances  two instances in one group: each finding exactly once across both;
 #   poison         poison records (not JSON, 2 MB of junk, wrong types) are counted and
 #                  skipped, their offsets commit, the consumer goes on (the findings around
-#                  them still come);
+#                  them still come); --stats says lag 0 where it read to the end, and a
+#                  second run in the group, with nothing to do, lag -1 (none of its own);
 #   unkeyed        records of one identity in several partitions (an unkeyed topic) are
 #                  counted and named;
 #   lateness       --lateness counts disorder within a partition, not between partitions;
@@ -181,6 +182,14 @@ scenario_poison() {
     # and their offsets committed: the group has nothing left to read
     tw poison2 "${CONSUME[@]}" -t raw5 -G g5 --exit-at-end --stats
     expect_eq "poison: offsets committed past them" "$(stat_of poison2 kafka.messages)" 0
+    # --stats' lag is this instance's: 0 where it read to the end, -1 where it did nothing in
+    # this run (the partition's length would claim a backlog the group has not)
+    check "poison: every partition read to its end says lag 0" \
+        awk '$1 ~ /^kafka\.partition\./ { n++; if ($7 != 0 && !($5 == -1 && $7 == -1)) bad = 1 }
+             END { exit bad || !n }' "$WORK/poison.err"
+    check "poison2: nothing done in this run, lag -1 on every partition" \
+        awk '$1 ~ /^kafka\.partition\./ { n++; if ($5 != -1 || $7 != -1) bad = 1 }
+             END { exit bad || !n }' "$WORK/poison2.err"
 }
 
 scenario_unkeyed() {
