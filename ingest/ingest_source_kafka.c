@@ -25,6 +25,9 @@
 #include "tw_log.h"
 #include "tw_time.h"
 
+/* --exit-at-end: seconds without a partition after the group's last rebalance (idle_member) */
+#define IDLE_MEMBER_S 10.0
+
 typedef struct kpart {
     char *topic;
     int32_t partition;
@@ -72,6 +75,8 @@ typedef struct kafka_source {
     bool abandoned; /* not destroyed: it would abort */
     bool closed;    /* rd_kafka_consumer_close done */
     double last_join_check;
+    double last_rebalance; /* --exit-at-end: when the group last assigned or revoked */
+    bool said_idle;
     /* broker_timeout_ms: whether a broker answered yet, since when we wait, when last asked */
     bool answered;
     double started_at, last_answer_check;
@@ -236,6 +241,7 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     const tw_source_conf *conf = &ks->conf;
     const char *protocol = rd_kafka_rebalance_protocol(rk); /* NULL while terminating */
     bool cooperative = protocol && !strcmp(protocol, "COOPERATIVE");
+    ks->last_rebalance = tw_now_s(); /* (this runs inside poll, on next's thread) */
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         atomic_fetch_add(&ks->assignments, 1);
         for (int i = 0; i < parts->cnt; i++) {
@@ -422,6 +428,29 @@ static bool all_at_end(kafka_source *ks)
     return any && all;
 }
 
+/* --exit-at-end, a member the group gave nothing (more members than partitions): once the
+ * group has been quiet for IDLE_MEMBER_S since its last rebalance, there is nothing to read.
+ * Not sooner: a first empty assignment is normal in a cooperative join (the partitions come
+ * in a second round, once their owner let them go). Leaving early loses nothing: the
+ * partitions it would have got stay with, or go back to, the members that read them. */
+static bool idle_member(kafka_source *ks)
+{
+    if (!atomic_load(&ks->assignments) || tw_now_s() - ks->last_rebalance < IDLE_MEMBER_S)
+        return false;
+    bool any = false;
+    pthread_mutex_lock(&ks->mu);
+    for (uint32_t i = 0; i < ks->n_parts && !any; i++)
+        any = ks->parts[i].assigned;
+    pthread_mutex_unlock(&ks->mu);
+    if (!any && !ks->said_idle) {
+        ks->said_idle = true;
+        tw_log("%skafka: --exit-at-end: no partition assigned %.0f s after the group's last "
+               "rebalance: nothing to read",
+               ks->prefix, IDLE_MEMBER_S);
+    }
+    return !any;
+}
+
 /* What poll returned that is no record: a partition's end, or an error. */
 static void handle_event(kafka_source *ks, rd_kafka_message_t *m)
 {
@@ -597,7 +626,7 @@ static tw_err kafka_next(void *ctx, tw_raw *raw, int timeout_ms)
             if (!ks->answered && broker_timed_out(ks))
                 return TW_ERR_IO;
             if (ks->conf.exit_at_end && !ks->paused && ks->stash_head == ks->n_stash &&
-                all_at_end(ks))
+                (all_at_end(ks) || idle_member(ks)))
                 return TW_ERR_EOF;
             return TW_ERR_AGAIN;
         }

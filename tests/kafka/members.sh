@@ -23,13 +23,17 @@
 #                 stopped there (stats: no assignment). Without the workaround: the abort,
 #                 every time; with the wait for the assignment it replaced: 10 s here, 45 s with
 #                 the default session.timeout.ms. The leader, resumed, reads the rest;
+#   idle_at_end   --exit-at-end with more members than partitions: A holds a 1-partition
+#                 topic and runs on; B joins with --exit-at-end, gets nothing, and exits 0 by
+#                 itself 10 s after the group's last rebalance, saying so (it ran forever
+#                 before); A keeps the partition and finds replay's findings;
 #   no_broker     stopped before any broker answered: nothing listens on the port, or a
 #                 listener accepts and never answers; SIGTERM 0.5 or 3 s after the start.
 # shellcheck disable=SC2317 # scenario_* functions are called by name (kafka_run_scenario)
 source "$(dirname "$0")/../scripts/lib.bash"
 source "$(dirname "$0")/lib.sh"
 
-SCENARIOS=(more_members forming leader_stuck no_broker)
+SCENARIOS=(more_members forming leader_stuck no_broker idle_at_end)
 kafka_scenario "$@"
 kafka_test_args "${@:1:4}"
 
@@ -227,6 +231,47 @@ while True:
     done
     kill "$lpid"
     wait "$lpid" 2>/dev/null
+}
+
+
+scenario_idle_at_end() {
+    local pa pb rb t0 took
+    make_trail
+    cluster raw:1
+    kafka_produce raw trail.ndjson --key-field "$KEY" || exit 2
+    # A holds the partition and runs on (no --exit-at-end); B joins with --exit-at-end
+    "$TW" "${CONSUME[@]}" -t raw -G gi > a.out 2> a.err &
+    pa=$!
+    kafka_signals_ready "$pa"
+    for _ in $(seq 1 150); do
+        kafka_ask_stats "$pa" a.err
+        [ "$(kafka_last_stat a.err kafka.messages)" -ge 1 ] 2>/dev/null && break
+        sleep 0.2
+    done
+    t0=$(date +%s.%N)
+    "$TW" "${CONSUME[@]}" -t raw -G gi --exit-at-end > b.out 2> b.err &
+    pb=$!
+    for _ in $(seq 1 200); do
+        kill -0 "$pb" 2> /dev/null || break
+        sleep 0.2
+    done
+    took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+    if kill -0 "$pb" 2> /dev/null; then
+        fail "B (nothing assigned, --exit-at-end) still runs after $took s"
+        kill -KILL "$pb"
+    fi
+    wait "$pb"
+    rb=$?
+    echo "    B gone after $took s"
+    expect_eq "B, given nothing, exits 0 by itself" "$rb" 0
+    check "... 10 s after the group's last rebalance, within 40 s ($took s)" \
+        awk -v t="$took" 'BEGIN { exit !(t >= 10 && t < 40) }'
+    expect_eq "B read nothing" "$(stat_of b kafka.messages)" 0
+    check "B said why" grep -q -a 'no partition assigned 10 s after the group.s last rebalance: nothing to read' b.err
+    check "B: no abort, no sanitizer report" \
+        bash -c "! grep -q -a -E 'Assertion|Sanitizer|runtime error:' '$WORK/b.err'"
+    check "A kept the partition and found replay's findings" wait_findings a.out
+    stop A "$pa"
 }
 
 kafka_run_scenario
