@@ -28,6 +28,7 @@ struct tw_grant_parts {
     part_book **books; /* by source (partition + 1) */
     uint32_t cap;
     tw_grants_stats gone; /* what the books dropped had counted */
+    bool said_nomem;
 };
 
 static bool owns(void *ud, tw_str key)
@@ -149,9 +150,12 @@ static tw_grants *book_of(tw_grant_parts *gp, uint16_t source)
         return gp->books[source]->g;
     tw_err err;
     part_book *pb = new_book(gp, source, NULL, &err);
-    if (!pb)
-        tw_log("grants: out of memory making partition %u's book: its grants go unwatched",
-               (unsigned)source - 1u);
+    if (!pb && !gp->said_nomem) { /* said once: it is tried again at each event */
+        gp->said_nomem = true;
+        tw_log("grants: out of memory making a partition's book (source %u): its grants go "
+               "unwatched",
+               (unsigned)source);
+    }
     return pb ? pb->g : NULL;
 }
 
