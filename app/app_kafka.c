@@ -363,11 +363,6 @@ static bool emit_chunk(tw_kafka *k, tw_chunk *chunk, tw_source_pos *offs, uint32
     return push_chunk(k, chunk);
 }
 
-static inline uint16_t source_of(uint32_t pi)
-{
-    return (uint16_t)(pi + 1 < TW_LINE_GRANT_COPY ? pi + 1 : 0);
-}
-
 /* Hands over the open chunk, with the highest offset of each partition it holds. */
 static bool emit_open_chunk(tw_kafka *k)
 {
@@ -395,7 +390,7 @@ static bool emit_open_chunk(tw_kafka *k)
     bool copies = k->open_copies;
     k->open_copies = false;
     if (n == 1 && !copies) {
-        chunk->source = source_of(offs[0].part);
+        chunk->source = tw_source_of_part(offs[0].part);
         free(chunk->line_source);
         chunk->line_source = NULL;
         chunk->n_line_source = 0;
@@ -433,7 +428,7 @@ static bool emit_whole(tw_kafka *k, const void *data, size_t len, uint32_t pi, i
     chunk->len = len;
     chunk->whole_input = true;
     chunk->first_line = k->messages_total;
-    chunk->source = source_of(pi);
+    chunk->source = tw_source_of_part(pi);
     chunk->grant_copy = grant_copy;
     return emit_chunk(k, chunk, offs, 1);
 }
@@ -515,7 +510,7 @@ static void handle_message(tw_kafka *k, const tw_raw *raw)
     /* a copy of a grant call is marked on its line (for the grant books only): copies come in
      * every partition, a chunk of their own would cut the chunks short */
     c->line_source[c->n_line_source++] =
-        (uint16_t)(source_of(pi) | (raw->grant_copy ? TW_LINE_GRANT_COPY : 0));
+        (uint16_t)(tw_source_of_part(pi) | (raw->grant_copy ? TW_LINE_GRANT_COPY : 0));
     k->open_copies |= raw->grant_copy;
     if (p->open_max < 0)
         k->open_parts[k->n_open_parts++] = pi;

@@ -452,7 +452,7 @@ static void add_counts(tw_batch_counts *to, const tw_batch_counts *from)
  * the router's detectors, merged; the workers take the identities. */
 static void restore_streams(tw_pipeline *pl, tw_state_op *op)
 {
-    uint16_t source = (uint16_t)(op->part + 1 <= UINT16_MAX ? op->part + 1 : 0);
+    uint16_t source = tw_source_of_part(op->part);
     tw_wire_reader r = { (const unsigned char *)op->records.p,
                          (const unsigned char *)op->records.p + op->records.len, false };
     tw_ckpt_rec rec;
@@ -547,9 +547,8 @@ void *tw_router_main(void *arg)
             else
                 for (uint32_t i = 0; i < pl->n_streams; i++)
                     if (pl->streams[i].drop_source)
-                        pl->streams[i].drop_source(
-                            pl->streams[i].self,
-                            (uint16_t)(op->part + 1 <= UINT16_MAX ? op->part + 1 : 0));
+                        pl->streams[i].drop_source(pl->streams[i].self,
+                                                   tw_source_of_part(op->part));
             atomic_store(&op->refs, pl->n_workers);
             for (int w = 0; w < pl->n_workers; w++)
                 rt.cur[w]->state_op = op;

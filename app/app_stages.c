@@ -344,7 +344,7 @@ void tw_worker_removed(void *ud, const tw_ident *ident)
 static void apply_state_op(tw_worker *wk, tw_state_op *op)
 {
     tw_pipeline *pl = wk->pl;
-    uint16_t source = (uint16_t)(op->part + 1 <= UINT16_MAX ? op->part + 1 : 0);
+    uint16_t source = tw_source_of_part(op->part);
     if (op->drop) {
         bool *drop = calloc((size_t)source + 1, sizeof *drop);
         if (drop) {

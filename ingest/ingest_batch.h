@@ -78,6 +78,13 @@ typedef struct tw_chunk {
 /* line_source: the line is a copy of a grant call (TW_EV_GRANT_COPY); the rest is its source. */
 #define TW_LINE_GRANT_COPY 0x8000u
 
+/* consume: the source number of the source's partition index part (part + 1; 0, none, past
+ * what a line's source can say): the chunks', the events' and the state operations' alike. */
+static inline uint16_t tw_source_of_part(uint32_t part)
+{
+    return (uint16_t)(part + 1 < TW_LINE_GRANT_COPY ? part + 1 : 0);
+}
+
 tw_chunk *tw_chunk_new(size_t cap);
 void tw_chunk_destroy(tw_chunk *chunk); /* NULL-safe */
 
